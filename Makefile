@@ -1,0 +1,162 @@
+# MyNumber Shelter — build, run and test.  `make` lists the targets.
+#
+# Every target installs what it needs first (scripts/deps.sh: Debian packages,
+# the pinned Wails CLI, frontend/node_modules), so a fresh clone needs only
+# `make run` or `make test`.
+
+SHELL         := /bin/bash
+.SHELLFLAGS   := -euo pipefail -c
+.DEFAULT_GOAL := help
+MAKEFLAGS     += --no-print-directory
+
+# `go install` puts wails and benchstat in GOPATH/bin: it must be on PATH.
+GOBIN := $(shell go env GOPATH 2>/dev/null)/bin
+ifeq ($(GOBIN),/bin)
+$(warning go is not on PATH: install Go 1.26 (/usr/local/go/bin))
+endif
+export PATH := $(GOBIN):$(PATH)
+
+APP       := mynumber-shelter
+BIN       := build/bin
+ARTIFACTS := build/test-artifacts
+
+# Shown in the app header; wails.json's info.productVersion is the one place to change it.
+VERSION ?= $(shell sed -n 's/.*"productVersion": *"\([^"]*\)".*/\1/p' wails.json)
+
+# Vault directory for `make run` / `make run-xvfb`.
+VAULT ?= $(HOME)/.local/share/mynumber-shelter
+
+# Debian 12 ships WebKitGTK 4.1 only; Wails needs the tag to use it. Every go
+# command gets it, since the root package links Wails.
+TAGS   := webkit2_41
+GOTAGS := -tags=$(TAGS)
+
+# -m and -nosyncgomod: wails must never `go mod tidy` or rewrite go.mod.
+# -s: the frontend target has built frontend/dist already.
+# -skipbindings: the frontend calls window.go.* itself; no generated wailsjs.
+WAILS_BUILD := wails build -m -nosyncgomod -s -skipbindings -trimpath -nocolour \
+	-ldflags "-X main.version=$(VERSION)"
+
+WITH_KEYRING := scripts/with-keyring.sh
+XVFB_RUN     := xvfb-run -a -s "-screen 0 1366x900x24"
+# GTK on X11 even under a Wayland desktop; WebKitGTK's DMA-BUF renderer is known to
+# leave windows blank on some GPU-less machines.
+XVFB_ENV     := env -u WAYLAND_DISPLAY GDK_BACKEND=x11 WEBKIT_DISABLE_DMABUF_RENDERER=1
+
+# Tests fail instead of skipping when the real keychain or browser is missing.
+TEST_ENV := SHELTER_REQUIRE_KEYRING=1 SHELTER_REQUIRE_BROWSER=1
+
+# make bench BENCH=Verify1M PKG=./app/audit/
+BENCH ?= .
+PKG   ?= ./...
+BENCHSTAT_VERSION := v0.0.0-20260908200009-22c9c6c9d4da
+
+# Which scripts/deps.sh set a target needs; `make test` and `make run` widen it.
+DEPS ?= build
+
+.PHONY: help deps frontend vet go-test fuzz linux windows shelterctl bridge build \
+	run run-xvfb check-display screenshot test bench icons clean
+
+help: ## list the targets
+	@echo "MyNumber Shelter — make targets:"
+	@awk 'BEGIN { FS = ":.*## " } /^[a-z][a-z0-9-]*:.*## / { printf "  make %-11s %s\n", $$1, $$2 }' $(MAKEFILE_LIST)
+	@echo
+	@echo "Variables: VAULT=$(VAULT)  VERSION=$(VERSION)  BENCH=$(BENCH)  PKG=$(PKG)  FUZZTIME=5s"
+
+deps: ## install missing Debian packages, the Wails CLI and node_modules
+	@scripts/deps.sh $(DEPS)
+
+# main.go embeds frontend/dist, which must hold a file before any go command can
+# compile the root package; .gitkeep is that file on a fresh clone (Vite's
+# emptyOutDir deletes it, so the frontend target puts it back).
+frontend/dist/.gitkeep:
+	mkdir -p $(@D) && touch $@
+
+frontend: deps ## build the frontend into frontend/dist (Vite)
+	cd frontend && npm run build
+	touch frontend/dist/.gitkeep
+
+vet: deps frontend/dist/.gitkeep ## go vet every package
+	go vet $(GOTAGS) ./...
+
+go-test: deps frontend ## go test ./... in a private D-Bus session with gnome-keyring
+	@test -x $(WITH_KEYRING) || { echo "go-test: $(WITH_KEYRING) is missing" >&2; exit 1; }
+	$(TEST_ENV) $(WITH_KEYRING) scripts/gotest.sh $(ARTIFACTS)/go-test.txt $(GOTAGS) ./...
+
+fuzz: deps frontend/dist/.gitkeep ## run every fuzz target for 5s (FUZZTIME=30s for longer)
+	GOTESTFLAGS="$(GOTAGS)" scripts/fuzz-short.sh $(or $(FUZZTIME),5s)
+
+linux: frontend ## build build/bin/mynumber-shelter (Linux, WebKitGTK 4.1)
+	$(WAILS_BUILD) -tags $(TAGS) -o $(APP)
+
+windows: frontend ## cross-build build/bin/mynumber-shelter.exe (Windows amd64, no cgo)
+	$(WAILS_BUILD) -platform windows/amd64 -o $(APP).exe
+
+# go-build-if DIR,NAME: go build ./DIR into build/bin/NAME when DIR holds Go files.
+define go-build-if
+	@if compgen -G '$(1)/*.go' >/dev/null; then \
+		echo "go build -o $(BIN)/$(2) ./$(1)"; \
+		go build -trimpath -o $(BIN)/$(2) ./$(1); \
+	else \
+		echo "$(2): skipped, no Go files in $(1) yet"; \
+	fi
+endef
+
+shelterctl: deps ## build build/bin/shelterctl (admin CLI)
+	$(call go-build-if,app/cmd/shelterctl,shelterctl)
+
+bridge: deps ## build build/bin/shelter-bridge (hardware daemon)
+	$(call go-build-if,bridge/cmd/shelter-bridge,shelter-bridge)
+
+build: linux windows shelterctl bridge ## all binaries: Linux app, Windows .exe, shelterctl, shelter-bridge
+	@ls -l $(BIN)
+
+check-display:
+	@if [[ -z "$${DISPLAY:-}" && -z "$${WAYLAND_DISPLAY:-}" ]]; then \
+		echo "run: no display: DISPLAY and WAYLAND_DISPLAY are both empty." >&2; \
+		echo "run: on a headless machine use 'make run-xvfb' (a virtual X screen)," >&2; \
+		echo "run: or 'scripts/window-screenshot.sh' to see what the window shows." >&2; \
+		exit 1; \
+	fi
+
+run: DEPS := run
+run: check-display linux ## build and start the app on this desktop (VAULT=dir)
+	@launcher=; \
+	if [[ -z "$${DBUS_SESSION_BUS_ADDRESS:-}" ]]; then \
+		test -x $(WITH_KEYRING) || { echo "run: $(WITH_KEYRING) is missing" >&2; exit 1; }; \
+		echo "run: no D-Bus session bus: starting under $(WITH_KEYRING) (private session, unlocked gnome-keyring)"; \
+		launcher=$(WITH_KEYRING); \
+	fi; \
+	echo "run: vault $(VAULT)"; \
+	SHELTER_VAULT="$(VAULT)" $$launcher $(BIN)/$(APP) -vault "$(VAULT)"
+
+run-xvfb: DEPS := run
+run-xvfb: linux ## build and start the app on a virtual X screen (Xvfb) with gnome-keyring
+	@test -x $(WITH_KEYRING) || { echo "run-xvfb: $(WITH_KEYRING) is missing" >&2; exit 1; }
+	@echo "run-xvfb: vault $(VAULT); the window is on an invisible Xvfb screen, Ctrl-C stops it"
+	SHELTER_VAULT="$(VAULT)" $(XVFB_ENV) $(XVFB_RUN) $(WITH_KEYRING) $(BIN)/$(APP) -vault "$(VAULT)"
+
+screenshot: ## start the built app under Xvfb, save build/test-artifacts/window.png
+	scripts/window-screenshot.sh $(BIN)/$(APP) $(ARTIFACTS)/window.png
+
+test: DEPS := test
+test: deps vet frontend go-test fuzz linux windows screenshot ## everything CI runs (.ci/run)
+	@echo "make test: vet, go test, fuzz, Linux + Windows builds and the window screenshot passed"
+	@echo "test: $$(cat $(ARTIFACTS)/go-test.txt.summary)"
+
+$(GOBIN)/benchstat:
+	go install golang.org/x/perf/cmd/benchstat@$(BENCHSTAT_VERSION)
+
+bench: DEPS := run
+bench: deps frontend/dist/.gitkeep $(GOBIN)/benchstat ## benchmarks ×5 → build/test-artifacts/bench.txt + benchstat table
+	@test -x $(WITH_KEYRING) || { echo "bench: $(WITH_KEYRING) is missing" >&2; exit 1; }
+	mkdir -p $(ARTIFACTS)
+	$(WITH_KEYRING) go test $(GOTAGS) -run='^$$' -bench='$(BENCH)' -benchmem -count=5 $(PKG) | tee $(ARTIFACTS)/bench.txt
+	benchstat $(ARTIFACTS)/bench.txt
+
+icons: ## redraw build/appicon.png and build/windows/icon.ico
+	go run ./scripts/appicon -build build
+
+clean: ## remove build/bin, build/test-artifacts and the built frontend
+	rm -rf $(BIN) $(ARTIFACTS) frontend/package.json.md5
+	if [[ -d frontend/dist ]]; then find frontend/dist -mindepth 1 ! -name .gitkeep -delete; fi

@@ -1,0 +1,260 @@
+package audit
+
+import (
+	"crypto/hmac"
+	"crypto/sha256"
+	"database/sql"
+	"encoding/binary"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"hash"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/mynumber-shelter/shelter/app/store"
+)
+
+// KeySize is the length of the audit MAC key in bytes.
+const KeySize = 32
+
+// MaxTextLen is the longest text field, in bytes, that Append accepts. Entries are short
+// records of ids and codes, not documents.
+const MaxTextLen = 4096
+
+// headKey is the meta key of the head anchor: "id:hex(mac)" of the last entry.
+const headKey = "audit_head"
+
+// genesisLabel is the input of mac_0.
+const genesisLabel = "mynumber-shelter audit genesis"
+
+var (
+	// ErrUnavailable means the history cannot be written (no usable key, or the database write
+	// failed) or verified (no usable key). A caller that gets it from Append must refuse the
+	// action it was about to record: return the error from the store.Update so the action
+	// rolls back.
+	ErrUnavailable = errors.New("audit log unavailable")
+
+	// ErrInvalidEntry means Append refused an entry: an unknown action or result, a text field
+	// that is too long or not UTF-8, or a text field that looks like it holds a My Number or a
+	// corporate number (a run of twelve or more digits, or "dddd-dddd-dddd"). The error names
+	// the field, never its content. It is a programming error in the caller, and the action
+	// must be refused like for ErrUnavailable.
+	ErrInvalidEntry = errors.New("invalid audit entry")
+)
+
+// Entry is one row of the history. Text fields hold ids, codes and short descriptions, never a
+// My Number, PIN or password.
+type Entry struct {
+	// ID is the entry's position in the chain, 1 for the first entry. Set by Append.
+	ID int64
+	// Time is when the transaction that wrote the entry began (UTC, millisecond precision).
+	// Set by Append from store.Tx.Now.
+	Time time.Time
+	// UserID is the acting user, 0 when none is known (a failed login for an unknown name, a
+	// command-line job).
+	UserID int64
+	// Login is the acting user's login name as it was at the time.
+	Login string
+	// Workstation is the host the action was done on. Set by Append from [Log.Workstation].
+	Workstation string
+	// Action is what was done. Required.
+	Action Action
+	// CompanyID is the client company concerned, 0 for office-wide actions.
+	CompanyID int64
+	// TargetType is the kind of record acted on ("person", "user", "company", "export", …).
+	TargetType string
+	// TargetID is the record's own id (never a My Number or corporate number).
+	TargetID string
+	// Purpose is the purpose code (利用目的) chosen for a view or export.
+	Purpose string
+	// Result is the outcome. Required.
+	Result Result
+	// Detail is a short human-readable description.
+	Detail string
+	// MAC is the entry's chain value, HMAC-SHA256 over the previous MAC and this entry.
+	// Set by Append.
+	MAC []byte
+}
+
+// Log appends entries to the history. It holds the audit key; the zero value has none, so its
+// Append fails with ErrUnavailable. A Log is safe for concurrent use.
+type Log struct {
+	// Key is the 32-byte HMAC key of the chain, unwrapped by app/vault. A nil or wrong-length
+	// key makes Append return ErrUnavailable.
+	Key []byte
+	// Workstation names this host in every entry. Defaults to os.Hostname().
+	Workstation string
+}
+
+// Append writes e as the next entry of the chain inside tx, and updates the head record in the
+// same transaction. It sets e.ID (the last id plus one), e.Time (tx.Now), e.Workstation and
+// e.MAC, and returns the entry as stored.
+//
+// Append fails closed: it returns an error wrapping ErrUnavailable when the key is missing or
+// any write fails, and ErrInvalidEntry when the entry is refused; in both cases nothing is
+// written by Append. The caller must run Append in the same store.Update as the action it
+// records and return the error, so that the action is rolled back too.
+func (l *Log) Append(tx *store.Tx, e Entry) (Entry, error) {
+	if l == nil || len(l.Key) != KeySize {
+		return Entry{}, fmt.Errorf("%w: no usable audit key", ErrUnavailable)
+	}
+	e.Workstation = l.Workstation
+	if e.Workstation == "" {
+		h, err := os.Hostname()
+		if err != nil {
+			return Entry{}, fmt.Errorf("%w: reading host name: %w", ErrUnavailable, err)
+		}
+		e.Workstation = h
+	}
+	at := store.FormatTime(tx.Now)
+	t, err := store.ParseTime(at)
+	if err != nil || at == "" {
+		return Entry{}, fmt.Errorf("%w: transaction has no time", ErrUnavailable)
+	}
+	e.Time = t
+	if err := validate(&e); err != nil {
+		return Entry{}, err
+	}
+
+	lastID, prev, err := position(tx, l.Key)
+	if err != nil {
+		return Entry{}, fmt.Errorf("%w: %w", ErrUnavailable, err)
+	}
+	e.ID = lastID + 1
+	r := record[string]{
+		id: e.ID, at: at, userID: e.UserID, login: e.Login, workstation: e.Workstation,
+		action: string(e.Action), companyID: e.CompanyID, targetType: e.TargetType,
+		targetID: e.TargetID, purpose: e.Purpose, result: string(e.Result), detail: e.Detail,
+	}
+	c := newChain(l.Key)
+	e.MAC = c.next(nil, prev, r.appendCanonical(nil))
+
+	_, err = tx.Exec(`INSERT INTO audit_log(id, at, user_id, login, workstation, action, company_id,
+		target_type, target_id, purpose, result, detail, mac) VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?)`,
+		e.ID, at, e.UserID, e.Login, e.Workstation, string(e.Action), e.CompanyID,
+		e.TargetType, e.TargetID, e.Purpose, string(e.Result), e.Detail, e.MAC)
+	if err != nil {
+		return Entry{}, fmt.Errorf("%w: inserting entry: %w", ErrUnavailable, err)
+	}
+	if err := tx.SetMeta(headKey, formatHead(e.ID, e.MAC)); err != nil {
+		return Entry{}, fmt.Errorf("%w: %w", ErrUnavailable, err)
+	}
+	return e, nil
+}
+
+// position returns the id and MAC the next entry continues from. Normally the last row and the
+// head agree. When the head is ahead of the last row (the tail was deleted), the chain
+// continues from the head so that the deletion remains a visible gap; when the head is behind
+// or missing, from the last row; when both name the same id, from the head's MAC, so that a
+// row whose MAC column was altered stays detectable.
+func position(tx *store.Tx, key []byte) (int64, []byte, error) {
+	var rowID int64
+	var rowMAC []byte
+	err := tx.QueryRow(`SELECT id, mac FROM audit_log ORDER BY id DESC LIMIT 1`).Scan(&rowID, &rowMAC)
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return 0, nil, fmt.Errorf("reading last entry: %w", err)
+	}
+	v, ok, err := tx.Meta(headKey)
+	if err != nil {
+		return 0, nil, err
+	}
+	var headID int64
+	var headMAC []byte
+	if ok {
+		// A malformed head is treated as missing here; Verify reports it.
+		headID, headMAC, _ = parseHead(v)
+	}
+	switch {
+	case headID > rowID || (headID == rowID && headID > 0):
+		return headID, headMAC, nil
+	case rowID > 0:
+		return rowID, rowMAC, nil
+	default:
+		return 0, newChain(key).genesis(), nil
+	}
+}
+
+func formatHead(id int64, mac []byte) string {
+	return strconv.FormatInt(id, 10) + ":" + hex.EncodeToString(mac)
+}
+
+func parseHead(v string) (int64, []byte, error) {
+	idText, macText, ok := strings.Cut(v, ":")
+	if !ok {
+		return 0, nil, errors.New("malformed audit head")
+	}
+	id, err := strconv.ParseInt(idText, 10, 64)
+	if err != nil || id < 1 {
+		return 0, nil, errors.New("malformed audit head id")
+	}
+	mac, err := hex.DecodeString(macText)
+	if err != nil || len(mac) != sha256.Size {
+		return 0, nil, errors.New("malformed audit head mac")
+	}
+	return id, mac, nil
+}
+
+// record is one entry as the chain sees it: every column except the MAC. T is string when
+// appending and []byte when verifying raw columns.
+type record[T ~string | ~[]byte] struct {
+	id                            int64
+	at                            T
+	userID                        int64
+	login, workstation, action    T
+	companyID                     int64
+	targetType, targetID, purpose T
+	result, detail                T
+}
+
+// canonicalVersion starts every canonical encoding, so that a future format cannot collide
+// with this one.
+const canonicalVersion = 1
+
+// appendCanonical appends the canonical encoding of r to b: a version byte, then each column
+// in table order, integers as 8 bytes big-endian and text as a 4-byte big-endian length
+// followed by the bytes. Every field has a fixed length or a length prefix, so the encoding
+// is unambiguous.
+func (r *record[T]) appendCanonical(b []byte) []byte {
+	b = append(b, canonicalVersion)
+	b = binary.BigEndian.AppendUint64(b, uint64(r.id))
+	b = appendText(b, r.at)
+	b = binary.BigEndian.AppendUint64(b, uint64(r.userID))
+	b = appendText(b, r.login)
+	b = appendText(b, r.workstation)
+	b = appendText(b, r.action)
+	b = binary.BigEndian.AppendUint64(b, uint64(r.companyID))
+	b = appendText(b, r.targetType)
+	b = appendText(b, r.targetID)
+	b = appendText(b, r.purpose)
+	b = appendText(b, r.result)
+	b = appendText(b, r.detail)
+	return b
+}
+
+func appendText[T ~string | ~[]byte](b []byte, s T) []byte {
+	b = binary.BigEndian.AppendUint32(b, uint32(len(s)))
+	return append(b, s...)
+}
+
+// chain computes chain MACs with one reusable HMAC state.
+type chain struct{ h hash.Hash }
+
+func newChain(key []byte) *chain { return &chain{h: hmac.New(sha256.New, key)} }
+
+// genesis returns mac_0.
+func (c *chain) genesis() []byte {
+	c.h.Reset()
+	c.h.Write([]byte(genesisLabel))
+	return c.h.Sum(nil)
+}
+
+// next appends HMAC(key, prev ‖ canonical) to dst.
+func (c *chain) next(dst, prev, canonical []byte) []byte {
+	c.h.Reset()
+	c.h.Write(prev)
+	c.h.Write(canonical)
+	return c.h.Sum(dst)
+}

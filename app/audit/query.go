@@ -1,0 +1,157 @@
+package audit
+
+import (
+	"database/sql"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/mynumber-shelter/shelter/app/store"
+)
+
+// DefaultLimit is the page size Query uses when Filter.Limit is zero or negative.
+const DefaultLimit = 100
+
+// MaxLimit is the largest page Query returns; a larger Filter.Limit is reduced to it.
+const MaxLimit = 1000
+
+// Filter selects entries for [Query] and [Count]. Every zero field means "any"; set fields are
+// combined with AND.
+type Filter struct {
+	// CompanyID and UserID select one client company or one acting user.
+	CompanyID, UserID int64
+	// Actions selects entries whose action is any of these.
+	Actions []Action
+	// TargetType and TargetID select one kind of record, or one record.
+	TargetType, TargetID string
+	// From (inclusive) and To (exclusive) bound the entry time.
+	From, To time.Time
+	// Result selects one outcome.
+	Result Result
+	// BeforeID pages backwards: only entries older than entry BeforeID, that is before it in
+	// the order of (Time, ID). Pass the ID of the last entry of a page to get the next, older
+	// page. Since Append numbers entries in time order this is "id < BeforeID"; it differs only
+	// if the clock was set back. Count ignores it.
+	BeforeID int64
+	// Limit is the page size for Query: DefaultLimit when ≤ 0, at most MaxLimit.
+	Limit int
+}
+
+// where returns the filter's conditions (without paging) and their arguments.
+func (f *Filter) where() (conds []string, args []any) {
+	add := func(cond string, a ...any) {
+		conds = append(conds, cond)
+		args = append(args, a...)
+	}
+	if f.CompanyID != 0 {
+		add("company_id = ?", f.CompanyID)
+	}
+	if f.UserID != 0 {
+		add("user_id = ?", f.UserID)
+	}
+	switch len(f.Actions) {
+	case 0:
+	case 1:
+		add("action = ?", string(f.Actions[0]))
+	default:
+		marks := strings.Repeat(",?", len(f.Actions))[1:]
+		as := make([]any, len(f.Actions))
+		for i, a := range f.Actions {
+			as[i] = string(a)
+		}
+		add("action IN ("+marks+")", as...)
+	}
+	if f.TargetType != "" {
+		add("target_type = ?", f.TargetType)
+	}
+	if f.TargetID != "" {
+		add("target_id = ?", f.TargetID)
+	}
+	if !f.From.IsZero() {
+		add("at >= ?", store.FormatTime(f.From))
+	}
+	if !f.To.IsZero() {
+		add("at < ?", store.FormatTime(f.To))
+	}
+	if f.Result != "" {
+		add("result = ?", string(f.Result))
+	}
+	return conds, args
+}
+
+func whereClause(conds []string) string {
+	if len(conds) == 0 {
+		return ""
+	}
+	return " WHERE " + strings.Join(conds, " AND ")
+}
+
+const entryColumns = `id, at, user_id, login, workstation, action, company_id, target_type,
+	target_id, purpose, result, detail, mac`
+
+// Query returns the entries that match f, newest first, at most f.Limit of them. Newest
+// first is by (Time, ID) descending, which every index of audit_log provides directly, so a
+// page costs the same however many entries match and however deep the page is (keyset
+// paging with Filter.BeforeID).
+func Query(tx *store.Tx, f Filter) ([]Entry, error) {
+	limit := f.Limit
+	if limit <= 0 {
+		limit = DefaultLimit
+	}
+	limit = min(limit, MaxLimit)
+	conds, args := f.where()
+	if f.BeforeID != 0 {
+		// The page starts below the entry BeforeID; if that entry is gone, below the
+		// nearest older id.
+		var at string
+		var id int64
+		err := tx.QueryRow(`SELECT at, id FROM audit_log WHERE id <= ? ORDER BY id DESC LIMIT 1`, f.BeforeID).Scan(&at, &id)
+		if errors.Is(err, sql.ErrNoRows) {
+			return nil, nil
+		}
+		if err != nil {
+			return nil, fmt.Errorf("querying audit log: %w", err)
+		}
+		if id == f.BeforeID {
+			conds = append(conds, "(at, id) < (?, ?)")
+		} else {
+			conds = append(conds, "(at, id) <= (?, ?)")
+		}
+		args = append(args, at, id)
+	}
+	rows, err := tx.Query(`SELECT `+entryColumns+` FROM audit_log`+whereClause(conds)+
+		` ORDER BY at DESC, id DESC LIMIT ?`, append(args, limit)...)
+	if err != nil {
+		return nil, fmt.Errorf("querying audit log: %w", err)
+	}
+	defer rows.Close()
+	entries := make([]Entry, 0, min(limit, 64))
+	for rows.Next() {
+		var e Entry
+		var at, action, result string
+		if err := rows.Scan(&e.ID, &at, &e.UserID, &e.Login, &e.Workstation, &action, &e.CompanyID,
+			&e.TargetType, &e.TargetID, &e.Purpose, &result, &e.Detail, &e.MAC); err != nil {
+			return nil, fmt.Errorf("reading audit entry: %w", err)
+		}
+		if e.Time, err = store.ParseTime(at); err != nil {
+			return nil, fmt.Errorf("reading audit entry %d: %w", e.ID, err)
+		}
+		e.Action, e.Result = Action(action), Result(result)
+		entries = append(entries, e)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("reading audit log: %w", err)
+	}
+	return entries, nil
+}
+
+// Count returns how many entries match f (ignoring BeforeID and Limit).
+func Count(tx *store.Tx, f Filter) (int64, error) {
+	conds, args := f.where()
+	var n int64
+	if err := tx.QueryRow(`SELECT count(*) FROM audit_log`+whereClause(conds), args...).Scan(&n); err != nil {
+		return 0, fmt.Errorf("counting audit entries: %w", err)
+	}
+	return n, nil
+}

@@ -1,0 +1,168 @@
+// Package backup writes and restores consistent copies of a vault database.
+//
+// # Format
+//
+// A backup file is a small text header followed by the database bytes:
+//
+//	MYNUMBER-SHELTER-BACKUP 1\n
+//	{"vaultId":"…","createdAt":"…","schema":N,"size":S,"sha256":"…"}\n
+//	<S bytes: a SQLite database written by VACUUM INTO>
+//
+// Restore checks the header, the size and the SHA-256, opens the copy and runs SQLite's
+// integrity and foreign-key checks, and verifies the audit chain with the vault's audit key
+// before it replaces anything. The live database is replaced by an atomic rename, so a failed
+// restore leaves the vault as it was.
+//
+// # What it must never do
+//
+// Write a key: the database holds only wrapped keys and ciphertext, and the device secret stays
+// in the OS keychain. A backup alone therefore cannot be opened without a user's password on
+// this workstation or the Recovery Kit.
+package backup
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/mynumber-shelter/shelter/app/audit"
+	"github.com/mynumber-shelter/shelter/app/store"
+)
+
+const magic = "MYNUMBER-SHELTER-BACKUP 1\n"
+
+// Header describes a backup.
+type Header struct {
+	VaultID   string `json:"vaultId"`
+	CreatedAt string `json:"createdAt"`
+	Schema    int    `json:"schema"`
+	Size      int64  `json:"size"`
+	SHA256    string `json:"sha256"`
+}
+
+// ErrCorrupt is returned when a backup file fails a check; the message says which.
+var ErrCorrupt = errors.New("backup file is damaged or not a MyNumber Shelter backup")
+
+// Write writes a backup of db to dest (which must not exist) and returns its header.
+func Write(ctx context.Context, db *store.DB, vaultID, dest string) (Header, error) {
+	var h Header
+	tmpDir, err := os.MkdirTemp(filepath.Dir(dest), ".backup-")
+	if err != nil {
+		return h, fmt.Errorf("creating temporary directory: %w", err)
+	}
+	defer os.RemoveAll(tmpDir)
+	snap := filepath.Join(tmpDir, "vault.db")
+	if err := db.Backup(ctx, snap); err != nil {
+		return h, err
+	}
+	data, err := os.ReadFile(snap)
+	if err != nil {
+		return h, fmt.Errorf("reading snapshot: %w", err)
+	}
+	sum := sha256.Sum256(data)
+	h = Header{VaultID: vaultID, CreatedAt: store.FormatTime(db.Now()), Schema: store.SchemaVersion(),
+		Size: int64(len(data)), SHA256: hex.EncodeToString(sum[:])}
+	hj, _ := json.Marshal(h)
+	f, err := os.OpenFile(dest, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if err != nil {
+		return h, fmt.Errorf("creating backup file: %w", err)
+	}
+	w := bufio.NewWriter(f)
+	w.WriteString(magic)
+	w.Write(hj)
+	w.WriteByte('\n')
+	w.Write(data)
+	if err := errors.Join(w.Flush(), f.Sync(), f.Close()); err != nil {
+		os.Remove(dest)
+		return h, fmt.Errorf("writing backup file: %w", err)
+	}
+	return h, nil
+}
+
+// ReadHeader reads and checks a backup file completely and returns its header and database bytes.
+func ReadHeader(path string) (Header, []byte, error) {
+	var h Header
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		return h, nil, fmt.Errorf("reading backup: %w", err)
+	}
+	if !bytes.HasPrefix(raw, []byte(magic)) {
+		return h, nil, fmt.Errorf("%w: no backup header", ErrCorrupt)
+	}
+	rest := raw[len(magic):]
+	nl := bytes.IndexByte(rest, '\n')
+	if nl < 0 {
+		return h, nil, fmt.Errorf("%w: header not terminated", ErrCorrupt)
+	}
+	if err := json.Unmarshal(rest[:nl], &h); err != nil {
+		return h, nil, fmt.Errorf("%w: header: %v", ErrCorrupt, err)
+	}
+	data := rest[nl+1:]
+	if int64(len(data)) != h.Size {
+		return h, nil, fmt.Errorf("%w: %d bytes of data, header says %d (truncated?)", ErrCorrupt, len(data), h.Size)
+	}
+	sum := sha256.Sum256(data)
+	if hex.EncodeToString(sum[:]) != h.SHA256 {
+		return h, nil, fmt.Errorf("%w: checksum mismatch", ErrCorrupt)
+	}
+	if h.Schema > store.SchemaVersion() {
+		return h, nil, fmt.Errorf("%w (backup schema %d)", store.ErrTooNew, h.Schema)
+	}
+	return h, data, nil
+}
+
+// Restore checks the backup at path and, if every check passes, replaces the database at
+// dbPath with it. The database must be closed. wantVaultID, when not empty, must match the
+// backup's vault (a backup of another office is refused). auditKey verifies the backup's chain.
+func Restore(ctx context.Context, path, dbPath, wantVaultID string, auditKey []byte) (Header, audit.VerifyResult, error) {
+	var vr audit.VerifyResult
+	h, data, err := ReadHeader(path)
+	if err != nil {
+		return h, vr, err
+	}
+	if wantVaultID != "" && h.VaultID != wantVaultID {
+		return h, vr, fmt.Errorf("backup belongs to another vault (%s, this vault is %s)", h.VaultID, wantVaultID)
+	}
+	staged := dbPath + ".restore-" + time.Now().UTC().Format("20060102T150405")
+	if err := os.WriteFile(staged, data, 0o600); err != nil {
+		return h, vr, fmt.Errorf("staging restore: %w", err)
+	}
+	defer os.Remove(staged)
+	check, err := store.Open(ctx, staged)
+	if err != nil {
+		return h, vr, fmt.Errorf("%w: cannot open the database: %v", ErrCorrupt, err)
+	}
+	err = check.IntegrityCheck(ctx)
+	if err == nil {
+		vr, err = audit.Verify(ctx, check, auditKey)
+		if err == nil && !vr.OK {
+			err = fmt.Errorf("%w: audit chain broken at entry %d: %s", ErrCorrupt, vr.FirstBroken, vr.Reason)
+		}
+	}
+	if cerr := check.Close(); err == nil && cerr != nil {
+		err = cerr
+	}
+	if err != nil {
+		return h, vr, err
+	}
+	for _, suffix := range []string{"-wal", "-shm"} {
+		os.Remove(staged + suffix)
+	}
+	for _, suffix := range []string{"-wal", "-shm"} {
+		if err := os.Remove(dbPath + suffix); err != nil && !errors.Is(err, os.ErrNotExist) {
+			return h, vr, fmt.Errorf("removing old journal: %w", err)
+		}
+	}
+	if err := os.Rename(staged, dbPath); err != nil {
+		return h, vr, fmt.Errorf("replacing database: %w", err)
+	}
+	return h, vr, nil
+}

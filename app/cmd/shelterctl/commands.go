@@ -1,0 +1,286 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
+
+	"github.com/mynumber-shelter/shelter/app/audit"
+	"github.com/mynumber-shelter/shelter/app/auth"
+	"github.com/mynumber-shelter/shelter/app/backup"
+	"github.com/mynumber-shelter/shelter/app/mynumber"
+	"github.com/mynumber-shelter/shelter/app/roster"
+	"github.com/mynumber-shelter/shelter/app/store"
+	"github.com/mynumber-shelter/shelter/app/ui"
+	"github.com/mynumber-shelter/shelter/app/vault"
+)
+
+// mynumberCheck prints one line per argument; exit 0 only if all are valid. It needs no vault and
+// never echoes the number: lines are numbered by argument position.
+func (c *cli) mynumberCheck(args []string) int {
+	if len(args) == 0 {
+		fmt.Fprintln(c.stderr, "shelterctl: mynumber check needs at least one number")
+		return exitUsage
+	}
+	code := exitOK
+	for i, a := range args {
+		kind, n, err := mynumber.Validate(a)
+		if err != nil {
+			code = exitInvalid
+			var ve *mynumber.ValidationError
+			if errors.As(err, &ve) {
+				fmt.Fprintf(c.stdout, "%d: invalid: %s / %s\n", i+1, ve.Error(), ve.Japanese())
+			} else {
+				fmt.Fprintf(c.stdout, "%d: invalid: %v\n", i+1, err)
+			}
+			continue
+		}
+		switch kind {
+		case mynumber.Individual:
+			fmt.Fprintf(c.stdout, "%d: valid 個人番号 (individual number) %s\n", i+1, mynumber.Mask(n))
+		default:
+			fmt.Fprintf(c.stdout, "%d: valid 法人番号 (corporate number) %s\n", i+1, n)
+		}
+	}
+	return code
+}
+
+func (c *cli) init(args []string) error {
+	fs := flag.NewFlagSet("init", flag.ContinueOnError)
+	fs.SetOutput(c.stderr)
+	office := fs.String("office", "", "name of the operating office (M-1)")
+	kind := fs.String("kind", roster.KindSharoushi, "kind of office: sharoushi, zeirishi, employer, other")
+	corp := fs.String("corporate-number", "", "the office's 法人番号 (optional)")
+	admin := fs.String("admin", "", "login of the first administrator")
+	adminName := fs.String("admin-name", "", "display name of the administrator (default: the login)")
+	kit := fs.String("kit", "", "where to write the Recovery Kit (default: ./mynumber-shelter-recovery-kit-<vault id>.txt)")
+	if err := fs.Parse(args); err != nil {
+		return usageError{"init: " + err.Error()}
+	}
+	if *office == "" || *admin == "" {
+		return usageError{"init needs --office NAME and --admin LOGIN"}
+	}
+	if *adminName == "" {
+		*adminName = *admin
+	}
+	app, err := c.open(true)
+	if err != nil {
+		return err
+	}
+	defer app.Close()
+	pw, err := c.password("Password for the new administrator " + *admin + ": ")
+	if err != nil {
+		return err
+	}
+	view, err := app.Session.Setup(ui.SetupRequest{
+		Office:     ui.Office{Name: *office, Kind: *kind, CorporateNumber: *corp},
+		AdminLogin: *admin, AdminName: *adminName, Password: pw,
+	})
+	if err != nil {
+		return uiErr(err)
+	}
+	path := *kit
+	if path == "" {
+		path = "mynumber-shelter-recovery-kit-" + view.VaultID + ".txt"
+	}
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if err != nil {
+		return fmt.Errorf("writing the Recovery Kit (the vault was created; generate a new kit in the app under M-1): %w", err)
+	}
+	if _, err := f.WriteString(view.Text); err != nil {
+		f.Close()
+		return fmt.Errorf("writing the Recovery Kit: %w", err)
+	}
+	if err := f.Close(); err != nil {
+		return err
+	}
+	if err := app.Session.ConfirmRecoveryKit(view.Key); err != nil {
+		return uiErr(err)
+	}
+	abs, _ := filepath.Abs(path)
+	fmt.Fprintf(c.stdout, "vault created in %s (vault id %s)\n", c.vaultDir, view.VaultID)
+	fmt.Fprintf(c.stdout, "Recovery Kit written to %s\n", abs)
+	fmt.Fprintln(c.stdout, "Print it, keep it somewhere safe away from this computer, then delete the file.")
+	return nil
+}
+
+// uiErr turns a *ui.Error back into a user-safe apperr for report.
+func uiErr(err error) error {
+	var ue *ui.Error
+	if errors.As(err, &ue) {
+		return &uiError{ue}
+	}
+	return err
+}
+
+type uiError struct{ e *ui.Error }
+
+func (u *uiError) Error() string { return u.e.EN + " / " + u.e.JA }
+
+func (c *cli) companyAdd(args []string) error {
+	fs := flag.NewFlagSet("company add", flag.ContinueOnError)
+	fs.SetOutput(c.stderr)
+	var co roster.Company
+	fs.StringVar(&co.Name, "name", "", "company name")
+	fs.StringVar(&co.Code, "code", "", "company code (default: C + next number)")
+	fs.StringVar(&co.CorporateNumber, "corporate-number", "", "法人番号 (13 digits, check digit verified)")
+	fs.StringVar(&co.Address, "address", "", "address")
+	fs.StringVar(&co.ConsignFrom, "consign-from", "", "委託期間 start YYYY-MM-DD")
+	fs.StringVar(&co.ConsignTo, "consign-to", "", "委託期間 end YYYY-MM-DD")
+	if err := fs.Parse(args); err != nil {
+		return usageError{"company add: " + err.Error()}
+	}
+	if co.Name == "" {
+		return usageError{"company add needs --name NAME"}
+	}
+	return c.withSession(func(app *ui.App, sess *auth.Session) error {
+		if co.Code == "" {
+			var n int
+			err := app.DB.View(context.Background(), func(tx *store.Tx) error {
+				return tx.QueryRow(`SELECT count(*) FROM companies`).Scan(&n)
+			})
+			if err != nil {
+				return err
+			}
+			co.Code = fmt.Sprintf("C%03d", n+1)
+		}
+		out, err := app.Roster.CreateCompany(context.Background(), sess.Principal, sess.Keys(), co)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintln(c.stdout, out.ID)
+		return nil
+	})
+}
+
+func (c *cli) companyList() error {
+	return c.withSession(func(app *ui.App, sess *auth.Session) error {
+		cs, err := app.Roster.Companies(context.Background(), sess.Principal, true)
+		if err != nil {
+			return err
+		}
+		for _, co := range cs {
+			fmt.Fprintf(c.stdout, "%d\t%s\t%s\t%s\n", co.ID, co.Code, co.CorporateNumber, co.Name)
+		}
+		return nil
+	})
+}
+
+func (c *cli) auditVerify() (int, error) {
+	code := exitOK
+	err := c.withSession(func(app *ui.App, sess *auth.Session) error {
+		if !sess.IsAdmin {
+			return auth.RequireAdmin(sess.Principal)
+		}
+		res, err := audit.Verify(context.Background(), app.DB, app.Audit.Key)
+		if err != nil {
+			return err
+		}
+		if res.OK {
+			fmt.Fprintf(c.stdout, "ok: %d entries, chain intact\n", res.Entries)
+			return nil
+		}
+		code = exitBroken
+		fmt.Fprintf(c.stdout, "BROKEN: first broken entry %d (%s); %d entries read, %d broken\n",
+			res.FirstBroken, res.Reason, res.Entries, res.Broken)
+		return nil
+	})
+	return code, err
+}
+
+func (c *cli) backup(args []string) error {
+	if len(args) != 1 {
+		return usageError{"backup needs exactly one FILE"}
+	}
+	return c.withSession(func(app *ui.App, sess *auth.Session) error {
+		if err := auth.RequireAdmin(sess.Principal); err != nil {
+			return err
+		}
+		var vaultID string
+		err := app.DB.Update(context.Background(), func(tx *store.Tx) error {
+			var err error
+			if vaultID, err = app.Vault.VaultID(tx); err != nil {
+				return err
+			}
+			// The entry is written before the copy so that the backup records its own making.
+			e := sess.Entry(audit.ActionBackup, audit.ResultOK)
+			e.TargetType, e.TargetID, e.Detail = "vault", vaultID, "backup to "+filepath.Base(args[0])
+			_, err = app.Audit.Append(tx, e)
+			return err
+		})
+		if err != nil {
+			return err
+		}
+		h, err := backup.Write(context.Background(), app.DB, vaultID, args[0])
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(c.stdout, "backup written to %s (%d bytes, sha256 %s)\n", args[0], h.Size, h.SHA256)
+		return nil
+	})
+}
+
+// restore replaces the vault database with a checked backup. With an existing vault the --user
+// must be an administrator (and the restore is audited there first); into an empty directory no
+// login is possible, so none is asked (the keychain of this workstation must hold the vault's keys,
+// or the Recovery Kit is used afterwards).
+func (c *cli) restore(args []string) error {
+	if len(args) != 1 {
+		return usageError{"restore needs exactly one FILE"}
+	}
+	if c.vaultDir == "" {
+		return usageError{"--vault DIR is required"}
+	}
+	h, _, err := backup.ReadHeader(args[0])
+	if err != nil {
+		return err
+	}
+	dbPath := filepath.Join(c.vaultDir, store.FileName)
+	if _, err := os.Stat(dbPath); err == nil {
+		if err := c.withSession(func(app *ui.App, sess *auth.Session) error {
+			if err := auth.RequireAdmin(sess.Principal); err != nil {
+				return err
+			}
+			return app.DB.Update(context.Background(), func(tx *store.Tx) error {
+				id, err := app.Vault.VaultID(tx)
+				if err != nil {
+					return err
+				}
+				if id != h.VaultID {
+					return fmt.Errorf("backup belongs to another vault (%s, this vault is %s)", h.VaultID, id)
+				}
+				e := sess.Entry(audit.ActionRestore, audit.ResultOK)
+				e.TargetType, e.TargetID, e.Detail = "vault", id, "restore from backup of "+h.CreatedAt
+				_, err = app.Audit.Append(tx, e)
+				return err
+			})
+		}); err != nil {
+			return err
+		}
+	} else if err := os.MkdirAll(c.vaultDir, 0o700); err != nil {
+		return err
+	}
+	key, err := auditKeyFor(h.VaultID)
+	if err != nil {
+		return err
+	}
+	if _, vr, err := backup.Restore(context.Background(), args[0], dbPath, h.VaultID, key); err != nil {
+		return err
+	} else {
+		fmt.Fprintf(c.stdout, "restored backup of %s into %s (%d audit entries verified)\n", h.CreatedAt, c.vaultDir, vr.Entries)
+	}
+	return nil
+}
+
+// auditKeyFor reads the audit key of vault id from this workstation's keychain.
+func auditKeyFor(vaultID string) ([]byte, error) {
+	v := &vault.Vault{Keychain: vault.OSKeychain()}
+	key, err := v.AuditKeyForVault(vaultID)
+	if err != nil {
+		return nil, fmt.Errorf("the keychain of this computer has no key for vault %s: restore on the workstation that made the backup, or use the Recovery Kit there: %w", vaultID, err)
+	}
+	return key, nil
+}

@@ -1,0 +1,221 @@
+// Command shelterctl is the headless administration tool of MyNumber Shelter: it works on the
+// same vault as the desktop app, through the same packages.
+//
+// Usage:
+//
+//	shelterctl mynumber check NUMBER...
+//	shelterctl --vault DIR init --office NAME --admin LOGIN [--admin-name NAME] [--kind sharoushi|zeirishi|employer|other] [--kit FILE]
+//	shelterctl --vault DIR --user LOGIN company add --name NAME [--code CODE] [--corporate-number N]
+//	shelterctl --vault DIR --user LOGIN company list
+//	shelterctl --vault DIR --user LOGIN audit verify
+//	shelterctl --vault DIR --user LOGIN backup FILE
+//	shelterctl --vault DIR [--user LOGIN] restore FILE
+//
+// Passwords come from the SHELTER_PASSWORD environment variable, or the first line of standard
+// input; only when standard input is a terminal does shelterctl prompt (without echo). It never
+// prints a password or a My Number.
+//
+// Exit codes: 0 success; 1 failure (the message says why); 2 usage; 3 invalid input (a number that
+// fails its check, a rejected value); 4 the audit chain is broken.
+package main
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"golang.org/x/term"
+
+	"github.com/mynumber-shelter/shelter/app/apperr"
+	"github.com/mynumber-shelter/shelter/app/auth"
+	"github.com/mynumber-shelter/shelter/app/ui"
+)
+
+const (
+	exitOK      = 0
+	exitFail    = 1
+	exitUsage   = 2
+	exitInvalid = 3
+	exitBroken  = 4
+)
+
+// version is set by the build (-ldflags "-X main.version=…").
+var version = "0.1.0-dev"
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
+}
+
+// cli is one invocation.
+type cli struct {
+	vaultDir string
+	user     string
+	stdin    io.Reader
+	stdout   io.Writer
+	stderr   io.Writer
+	stdinBuf *bufio.Reader
+}
+
+const usage = `shelterctl — MyNumber Shelter administration
+
+  shelterctl mynumber check NUMBER...
+  shelterctl --vault DIR init --office NAME --admin LOGIN [--admin-name NAME] [--kind KIND] [--kit FILE]
+  shelterctl --vault DIR --user LOGIN company add --name NAME [--code CODE] [--corporate-number N]
+  shelterctl --vault DIR --user LOGIN company list
+  shelterctl --vault DIR --user LOGIN audit verify
+  shelterctl --vault DIR --user LOGIN backup FILE
+  shelterctl --vault DIR [--user LOGIN] restore FILE
+
+Passwords: SHELTER_PASSWORD, or the first line of standard input.
+`
+
+func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	c := &cli{stdin: stdin, stdout: stdout, stderr: stderr}
+	fs := flag.NewFlagSet("shelterctl", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() { fmt.Fprint(stderr, usage) }
+	fs.StringVar(&c.vaultDir, "vault", os.Getenv("SHELTER_VAULT"), "vault directory")
+	fs.StringVar(&c.user, "user", os.Getenv("SHELTER_USER"), "login of the acting user")
+	if err := fs.Parse(args); err != nil {
+		return exitUsage
+	}
+	rest := fs.Args()
+	if len(rest) == 0 {
+		fs.Usage()
+		return exitUsage
+	}
+	var err error
+	code := exitOK
+	switch cmd := strings.Join(rest[:min(2, len(rest))], " "); {
+	case cmd == "mynumber check":
+		return c.mynumberCheck(rest[2:])
+	case rest[0] == "init":
+		err = c.init(rest[1:])
+	case cmd == "company add":
+		err = c.companyAdd(rest[2:])
+	case cmd == "company list":
+		err = c.companyList()
+	case cmd == "audit verify":
+		code, err = c.auditVerify()
+	case rest[0] == "backup":
+		err = c.backup(rest[1:])
+	case rest[0] == "restore":
+		err = c.restore(rest[1:])
+	default:
+		fmt.Fprintf(stderr, "shelterctl: unknown command %q\n\n", strings.Join(rest, " "))
+		fs.Usage()
+		return exitUsage
+	}
+	if err != nil {
+		return c.report(err)
+	}
+	return code
+}
+
+// usageError is a mistake in the command line.
+type usageError struct{ msg string }
+
+func (e usageError) Error() string { return e.msg }
+
+// report prints err in English (user-safe errors also in Japanese) and returns the exit code.
+func (c *cli) report(err error) int {
+	var ue usageError
+	if errors.As(err, &ue) {
+		fmt.Fprintf(c.stderr, "shelterctl: %s\n", ue.msg)
+		return exitUsage
+	}
+	if e, ok := apperr.As(err); ok {
+		fmt.Fprintf(c.stderr, "shelterctl: %s\n  %s\n", e.EN, e.JA)
+		if e.Code == apperr.CodeInvalid || e.Code == apperr.CodeConflict {
+			return exitInvalid
+		}
+		return exitFail
+	}
+	fmt.Fprintf(c.stderr, "shelterctl: %v\n", err)
+	return exitFail
+}
+
+// password returns the acting user's password without echoing it.
+func (c *cli) password(prompt string) (string, error) {
+	if pw, ok := os.LookupEnv("SHELTER_PASSWORD"); ok {
+		return pw, nil
+	}
+	if f, ok := c.stdin.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
+		fmt.Fprint(c.stderr, prompt)
+		b, err := term.ReadPassword(int(f.Fd()))
+		fmt.Fprintln(c.stderr)
+		if err != nil {
+			return "", fmt.Errorf("reading password: %w", err)
+		}
+		return string(b), nil
+	}
+	if c.stdinBuf == nil {
+		c.stdinBuf = bufio.NewReader(c.stdin)
+	}
+	line, err := c.stdinBuf.ReadString('\n')
+	if err != nil && !(errors.Is(err, io.EOF) && line != "") {
+		return "", errors.New("no password: set SHELTER_PASSWORD or give it on standard input")
+	}
+	return strings.TrimRight(line, "\r\n"), nil
+}
+
+// open opens the vault (it must exist unless create is set).
+func (c *cli) open(create bool) (*ui.App, error) {
+	if c.vaultDir == "" {
+		return nil, usageError{"--vault DIR is required (or set SHELTER_VAULT)"}
+	}
+	if !create {
+		if _, err := os.Stat(filepath.Join(c.vaultDir, "vault.db")); err != nil {
+			return nil, fmt.Errorf("no vault in %s (run shelterctl init first)", c.vaultDir)
+		}
+	}
+	return ui.New(ui.Config{VaultDir: c.vaultDir, Version: version})
+}
+
+// login opens the vault and logs --user in.
+func (c *cli) login() (*ui.App, *auth.Session, error) {
+	if c.user == "" {
+		return nil, nil, usageError{"--user LOGIN is required (or set SHELTER_USER)"}
+	}
+	app, err := c.open(false)
+	if err != nil {
+		return nil, nil, err
+	}
+	if app.Audit.Key == nil {
+		app.Close()
+		return nil, nil, auth.ErrKeychainMissing
+	}
+	pw, err := c.password("Password for " + c.user + ": ")
+	if err != nil {
+		app.Close()
+		return nil, nil, err
+	}
+	sess, err := app.Auth.Login(context.Background(), c.user, pw)
+	if err != nil {
+		app.Close()
+		return nil, nil, err
+	}
+	if sess.MustChangePassword() {
+		app.Auth.Logout(context.Background(), sess)
+		app.Close()
+		return nil, nil, errors.New("this user must change the temporary password in the app before using shelterctl")
+	}
+	return app, sess, nil
+}
+
+// withSession runs fn as the logged-in --user and logs out afterwards.
+func (c *cli) withSession(fn func(*ui.App, *auth.Session) error) error {
+	app, sess, err := c.login()
+	if err != nil {
+		return err
+	}
+	defer app.Close()
+	defer app.Auth.Logout(context.Background(), sess)
+	return fn(app, sess)
+}

@@ -1,0 +1,326 @@
+// Package store is the vault database: one SQLite file (modernc.org/sqlite, pure Go) in WAL mode
+// with foreign keys on, a single writer connection and a pool of readers.
+//
+// # Model
+//
+// Every public use case in the packages above runs as exactly one transaction: [DB.Update] for
+// writes (BEGIN IMMEDIATE on the single writer, so writers never deadlock) and [DB.View] for reads.
+// Helpers in other packages take a [*Tx] and never open their own transaction.
+//
+// Migrations are embedded SQL files named NNNN_name.sql, applied in order, each in its own
+// transaction, and recorded in PRAGMA user_version. A database newer than this binary is refused.
+//
+// # What it must never do
+//
+// The store holds ciphertext produced by app/vault and never sees a My Number in clear. It
+// never logs query arguments.
+package store
+
+import (
+	"context"
+	"database/sql"
+	"embed"
+	"errors"
+	"fmt"
+	"io/fs"
+	"net/url"
+	"os"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	_ "modernc.org/sqlite" // registers the "sqlite" driver
+)
+
+//go:embed migrations/*.sql
+var migrationFS embed.FS
+
+// FileName is the name of the vault database inside a vault directory.
+const FileName = "vault.db"
+
+// ErrTooNew is returned by Open when the database was written by a newer version of the app.
+var ErrTooNew = errors.New("vault database is newer than this program")
+
+// DB is an open vault database. Its zero value is not usable; call [Open].
+type DB struct {
+	// Now returns the current time; tests replace it. Defaults to time.Now.
+	Now func() time.Time
+
+	path   string
+	writer *sql.DB
+	reader *sql.DB
+}
+
+// Tx is one transaction. Now is fixed when the transaction begins so that every row a use case
+// writes carries the same timestamp.
+type Tx struct {
+	tx  *sql.Tx
+	ctx context.Context
+	// Now is the transaction's clock reading, in UTC.
+	Now time.Time
+}
+
+func dsn(path string, readOnly bool) string {
+	v := url.Values{}
+	for _, p := range []string{"journal_mode(WAL)", "foreign_keys(1)", "busy_timeout(10000)", "synchronous(NORMAL)"} {
+		v.Add("_pragma", p)
+	}
+	if readOnly {
+		v.Add("_pragma", "query_only(1)")
+	} else {
+		v.Set("_txlock", "immediate")
+	}
+	return "file:" + path + "?" + v.Encode()
+}
+
+// Open opens (creating if needed) the database at path and applies pending migrations.
+// The file is created with mode 0600.
+func Open(ctx context.Context, path string) (*DB, error) {
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return nil, fmt.Errorf("creating vault directory: %w", err)
+	}
+	if f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600); err != nil {
+		return nil, fmt.Errorf("opening vault file: %w", err)
+	} else {
+		f.Close()
+	}
+	w, err := sql.Open("sqlite", dsn(path, false))
+	if err != nil {
+		return nil, fmt.Errorf("opening vault database: %w", err)
+	}
+	w.SetMaxOpenConns(1)
+	w.SetConnMaxLifetime(0)
+	w.SetConnMaxIdleTime(0)
+	db := &DB{Now: time.Now, path: path, writer: w}
+	if err := db.migrate(ctx); err != nil {
+		w.Close()
+		return nil, err
+	}
+	r, err := sql.Open("sqlite", dsn(path, true))
+	if err != nil {
+		w.Close()
+		return nil, fmt.Errorf("opening vault database: %w", err)
+	}
+	r.SetMaxOpenConns(4)
+	db.reader = r
+	return db, nil
+}
+
+// Path is the database file's path.
+func (db *DB) Path() string { return db.path }
+
+// Close closes both connection pools.
+func (db *DB) Close() error {
+	var errs []error
+	if db.reader != nil {
+		errs = append(errs, db.reader.Close())
+	}
+	errs = append(errs, db.writer.Close())
+	return errors.Join(errs...)
+}
+
+// Update runs fn in one write transaction. If fn returns an error, or panics, nothing is written.
+func (db *DB) Update(ctx context.Context, fn func(*Tx) error) error {
+	return db.run(ctx, db.writer, fn)
+}
+
+// View runs fn in one read-only transaction.
+func (db *DB) View(ctx context.Context, fn func(*Tx) error) error {
+	return db.run(ctx, db.reader, fn)
+}
+
+func (db *DB) run(ctx context.Context, pool *sql.DB, fn func(*Tx) error) (err error) {
+	sqltx, err := pool.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("beginning transaction: %w", err)
+	}
+	tx := &Tx{tx: sqltx, ctx: ctx, Now: db.Now().UTC()}
+	defer func() {
+		if p := recover(); p != nil {
+			sqltx.Rollback()
+			panic(p)
+		}
+	}()
+	if err := fn(tx); err != nil {
+		sqltx.Rollback()
+		return err
+	}
+	if err := sqltx.Commit(); err != nil {
+		return fmt.Errorf("committing: %w", err)
+	}
+	return nil
+}
+
+// Context is the context the transaction was started with.
+func (tx *Tx) Context() context.Context { return tx.ctx }
+
+// Exec executes a statement in the transaction.
+func (tx *Tx) Exec(query string, args ...any) (sql.Result, error) {
+	return tx.tx.ExecContext(tx.ctx, query, args...)
+}
+
+// Query runs a query in the transaction.
+func (tx *Tx) Query(query string, args ...any) (*sql.Rows, error) {
+	return tx.tx.QueryContext(tx.ctx, query, args...)
+}
+
+// QueryRow runs a query that returns at most one row.
+func (tx *Tx) QueryRow(query string, args ...any) *sql.Row {
+	return tx.tx.QueryRowContext(tx.ctx, query, args...)
+}
+
+// Prepare prepares a statement bound to the transaction (for loops over many rows).
+func (tx *Tx) Prepare(query string) (*sql.Stmt, error) {
+	return tx.tx.PrepareContext(tx.ctx, query)
+}
+
+// NowText is tx.Now formatted for a TEXT time column.
+func (tx *Tx) NowText() string { return FormatTime(tx.Now) }
+
+// FormatTime formats t as UTC RFC 3339 with milliseconds, the one textual time format in the vault.
+// Lexical order equals time order.
+func FormatTime(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return t.UTC().Format("2006-01-02T15:04:05.000Z")
+}
+
+// ParseTime parses a value written by FormatTime. The empty string is the zero time.
+func ParseTime(s string) (time.Time, error) {
+	if s == "" {
+		return time.Time{}, nil
+	}
+	return time.Parse("2006-01-02T15:04:05.000Z", s)
+}
+
+// Meta reads a value from the meta table; ok is false when the key is absent.
+func (tx *Tx) Meta(key string) (value string, ok bool, err error) {
+	err = tx.QueryRow(`SELECT value FROM meta WHERE key = ?`, key).Scan(&value)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", false, nil
+	}
+	if err != nil {
+		return "", false, fmt.Errorf("reading meta %q: %w", key, err)
+	}
+	return value, true, nil
+}
+
+// SetMeta writes a value to the meta table.
+func (tx *Tx) SetMeta(key, value string) error {
+	_, err := tx.Exec(`INSERT INTO meta(key, value) VALUES(?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value`, key, value)
+	if err != nil {
+		return fmt.Errorf("writing meta %q: %w", key, err)
+	}
+	return nil
+}
+
+type migration struct {
+	version int
+	name    string
+	sql     string
+}
+
+func migrations() ([]migration, error) {
+	entries, err := fs.ReadDir(migrationFS, "migrations")
+	if err != nil {
+		return nil, err
+	}
+	var ms []migration
+	for _, e := range entries {
+		name := e.Name()
+		num, _, ok := strings.Cut(name, "_")
+		v, err := strconv.Atoi(num)
+		if !ok || err != nil {
+			return nil, fmt.Errorf("migration %s: name must start with a number and '_'", name)
+		}
+		b, err := migrationFS.ReadFile("migrations/" + name)
+		if err != nil {
+			return nil, err
+		}
+		ms = append(ms, migration{version: v, name: name, sql: string(b)})
+	}
+	sort.Slice(ms, func(i, j int) bool { return ms[i].version < ms[j].version })
+	for i, m := range ms {
+		if m.version != i+1 {
+			return nil, fmt.Errorf("migration %s: expected number %d", m.name, i+1)
+		}
+	}
+	return ms, nil
+}
+
+// SchemaVersion is the number of the newest migration this binary knows.
+func SchemaVersion() int {
+	ms, err := migrations()
+	if err != nil {
+		return 0
+	}
+	return len(ms)
+}
+
+func (db *DB) migrate(ctx context.Context) error {
+	ms, err := migrations()
+	if err != nil {
+		return err
+	}
+	var current int
+	if err := db.writer.QueryRowContext(ctx, `PRAGMA user_version`).Scan(&current); err != nil {
+		return fmt.Errorf("reading schema version: %w", err)
+	}
+	if current > len(ms) {
+		return fmt.Errorf("%w (schema %d, this program knows %d)", ErrTooNew, current, len(ms))
+	}
+	for _, m := range ms[current:] {
+		err := db.Update(ctx, func(tx *Tx) error {
+			if _, err := tx.Exec(m.sql); err != nil {
+				return err
+			}
+			_, err := tx.Exec(fmt.Sprintf(`PRAGMA user_version = %d`, m.version))
+			return err
+		})
+		if err != nil {
+			return fmt.Errorf("applying migration %s: %w", m.name, err)
+		}
+	}
+	return nil
+}
+
+// Backup writes a consistent copy of the database to dest (VACUUM INTO), which must not exist.
+// The copy is a complete SQLite database that Open can use.
+func (db *DB) Backup(ctx context.Context, dest string) error {
+	if _, err := os.Stat(dest); err == nil {
+		return fmt.Errorf("backup target %s already exists", dest)
+	}
+	if _, err := db.writer.ExecContext(ctx, `VACUUM INTO ?`, dest); err != nil {
+		return fmt.Errorf("writing backup: %w", err)
+	}
+	return os.Chmod(dest, 0o600)
+}
+
+// IntegrityCheck runs PRAGMA integrity_check and foreign_key_check and returns an error that
+// names the first problem.
+func (db *DB) IntegrityCheck(ctx context.Context) error {
+	var res string
+	if err := db.writer.QueryRowContext(ctx, `PRAGMA integrity_check`).Scan(&res); err != nil {
+		return fmt.Errorf("integrity check: %w", err)
+	}
+	if res != "ok" {
+		return fmt.Errorf("integrity check: %s", res)
+	}
+	rows, err := db.writer.QueryContext(ctx, `PRAGMA foreign_key_check`)
+	if err != nil {
+		return fmt.Errorf("foreign key check: %w", err)
+	}
+	defer rows.Close()
+	if rows.Next() {
+		var table string
+		var rowid sql.NullInt64
+		var parent string
+		var fkid int
+		rows.Scan(&table, &rowid, &parent, &fkid)
+		return fmt.Errorf("foreign key check: table %s row %d refers to a missing %s", table, rowid.Int64, parent)
+	}
+	return rows.Err()
+}

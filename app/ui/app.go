@@ -1,0 +1,266 @@
+// Package ui is the boundary between the frontend and the Go services: one bound struct per menu
+// area (SessionService, OfficeService, UserService, CompanyService, HandlerService,
+// HistoryService). Wails binds them in main.go; app/ui/webrpc serves the same structs over
+// loopback HTTP for browser tests.
+//
+// # Contract
+//
+// Every bound method checks the session (idle lock, absolute lifetime, forced password change)
+// and the user's role, calls the domain packages, and returns (T, error). A returned error is
+// always an [*Error] whose Error() is a JSON object {code, ja, en, field}: the frontend parses it
+// and shows the message in the user's language. Internal details go to the debug log only.
+//
+// # What it must never do
+//
+// Put a My Number, PIN or password in an error, an event or a log line; decide a permission in
+// the frontend only.
+package ui
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"sync"
+	"time"
+
+	"github.com/mynumber-shelter/shelter/app/apperr"
+	"github.com/mynumber-shelter/shelter/app/audit"
+	"github.com/mynumber-shelter/shelter/app/auth"
+	"github.com/mynumber-shelter/shelter/app/roster"
+	"github.com/mynumber-shelter/shelter/app/store"
+	"github.com/mynumber-shelter/shelter/app/vault"
+)
+
+// AppName is shown in the header.
+const AppName = "MYNUMBER SHELTER"
+
+// Config configures New.
+type Config struct {
+	// VaultDir holds vault.db. Created with mode 0700 when missing.
+	VaultDir string
+	// Keychain defaults to the OS keychain.
+	Keychain vault.Keychain
+	// KDF defaults to vault.DefaultKDF; tests lower it.
+	KDF vault.KDFParams
+	// Version is shown in the header.
+	Version string
+	// Now defaults to time.Now.
+	Now func() time.Time
+	// Log is the debug log; defaults to discarding. It never receives a number or a password.
+	Log *slog.Logger
+	// Policy defaults to auth.DefaultPolicy.
+	Policy auth.Policy
+}
+
+// App owns the open vault and the current session of this desktop window.
+type App struct {
+	DB     *store.DB
+	Vault  *vault.Vault
+	Audit  *audit.Log
+	Auth   *auth.Service
+	Roster *roster.Service
+
+	version string
+	log     *slog.Logger
+
+	mu      sync.Mutex
+	sess    *auth.Session
+	lang    string
+	problem *Error
+	// pendingKit is the Recovery Kit between Setup and ConfirmRecoveryKit (memory only).
+	pendingKit *vault.RecoveryKit
+
+	Session  *SessionService
+	Office   *OfficeService
+	Users    *UserService
+	Company  *CompanyService
+	Handlers *HandlerService
+	History  *HistoryService
+}
+
+// New opens (or creates) the vault in cfg.VaultDir.
+func New(cfg Config) (*App, error) {
+	if cfg.VaultDir == "" {
+		return nil, errors.New("no vault directory given")
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.Log == nil {
+		cfg.Log = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	if cfg.Keychain == nil {
+		cfg.Keychain = vault.OSKeychain()
+	}
+	if err := os.MkdirAll(cfg.VaultDir, 0o700); err != nil {
+		return nil, fmt.Errorf("creating vault directory: %w", err)
+	}
+	db, err := store.Open(context.Background(), filepath.Join(cfg.VaultDir, store.FileName))
+	if err != nil {
+		return nil, err
+	}
+	db.Now = cfg.Now
+	a := &App{
+		DB:      db,
+		Vault:   &vault.Vault{Keychain: cfg.Keychain, KDF: cfg.KDF},
+		Audit:   &audit.Log{},
+		version: cfg.Version,
+		log:     cfg.Log,
+		lang:    "ja",
+	}
+	a.Auth = &auth.Service{DB: db, Vault: a.Vault, Audit: a.Audit, Policy: cfg.Policy}
+	a.Roster = &roster.Service{DB: db, Audit: a.Audit}
+	a.Session = &SessionService{a}
+	a.Office = &OfficeService{a}
+	a.Users = &UserService{a}
+	a.Company = &CompanyService{a}
+	a.Handlers = &HandlerService{a}
+	a.History = &HistoryService{a}
+	a.loadAuditKey()
+	return a, nil
+}
+
+// loadAuditKey reads the audit key from the keychain; without it nothing can be audited, so the
+// app shows the recovery screen (fail closed).
+func (a *App) loadAuditKey() {
+	err := a.DB.View(context.Background(), func(tx *store.Tx) error {
+		ok, err := a.Vault.Initialized(tx)
+		if err != nil || !ok {
+			return err
+		}
+		key, err := a.Vault.AuditKey(tx)
+		if err != nil {
+			return err
+		}
+		a.Audit.Key = key
+		return nil
+	})
+	if err != nil {
+		a.log.Warn("audit key unavailable", "err", err)
+		a.problem = toError(auth.ErrKeychainMissing)
+	}
+}
+
+// Services returns the structs to bind (Wails) or serve (webrpc).
+func (a *App) Services() []any {
+	return []any{a.Session, a.Office, a.Users, a.Company, a.Handlers, a.History}
+}
+
+// Close logs out any open session and closes the database.
+func (a *App) Close() error {
+	a.mu.Lock()
+	sess := a.sess
+	a.sess = nil
+	a.mu.Unlock()
+	if sess != nil {
+		if err := a.Auth.Logout(context.Background(), sess); err != nil {
+			a.log.Warn("logout on close", "err", err)
+		}
+	}
+	return a.DB.Close()
+}
+
+func (a *App) now() time.Time { return a.DB.Now() }
+
+func (a *App) session() *auth.Session {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return a.sess
+}
+
+// ready returns the session when it may act (logged in, not locked, not expired, password not
+// pending change). An expired session is logged out.
+func (a *App) ready() (*auth.Session, error) {
+	sess := a.session()
+	if sess == nil {
+		return nil, toError(auth.ErrNotLoggedIn)
+	}
+	if err := sess.CheckReady(a.now()); err != nil {
+		if apperr.HasCode(err, apperr.CodeSessionExpired) {
+			a.endSession(sess)
+		}
+		return nil, toError(err)
+	}
+	return sess, nil
+}
+
+// admin is ready plus the system administrator role.
+func (a *App) admin() (*auth.Session, error) {
+	sess, err := a.ready()
+	if err != nil {
+		return nil, err
+	}
+	if err := auth.RequireAdmin(sess.Principal); err != nil {
+		return nil, toError(err)
+	}
+	return sess, nil
+}
+
+func (a *App) endSession(sess *auth.Session) {
+	if err := a.Auth.Logout(context.Background(), sess); err != nil {
+		a.log.Warn("logout", "err", err)
+	}
+	a.mu.Lock()
+	if a.sess == sess {
+		a.sess = nil
+	}
+	a.mu.Unlock()
+}
+
+// Error is what every bound method returns on failure. Error() is JSON for the frontend.
+type Error struct {
+	Code  string `json:"code"`
+	JA    string `json:"ja"`
+	EN    string `json:"en"`
+	Field string `json:"field,omitempty"`
+}
+
+func (e *Error) Error() string {
+	b, _ := json.Marshal(e)
+	return string(b)
+}
+
+var errInternal = &Error{Code: apperr.CodeInternal,
+	JA: "内部エラーが発生しました。操作は保存されていません。もう一度お試しください。続く場合は管理者に連絡してください。",
+	EN: "An internal error occurred. Nothing was saved. Please try again; if it persists, contact your administrator."}
+
+// toError maps any error to a user-safe *Error. Unknown errors become a generic message.
+func toError(err error) *Error {
+	if err == nil {
+		return nil
+	}
+	var ue *Error
+	if errors.As(err, &ue) {
+		return ue
+	}
+	if e, ok := apperr.As(err); ok {
+		return &Error{Code: e.Code, JA: e.JA, EN: e.EN, Field: e.Field}
+	}
+	if errors.Is(err, audit.ErrUnavailable) {
+		return &Error{Code: "audit_unavailable",
+			JA: "履歴を記録できないため、操作を中止しました（記録できない操作は行いません）。",
+			EN: "The history could not be written, so the action was not performed."}
+	}
+	if errors.Is(err, vault.ErrDeviceSecretMissing) || errors.Is(err, vault.ErrAuditKeyMissing) {
+		return toError(auth.ErrKeychainMissing)
+	}
+	return errInternal
+}
+
+// fail logs an internal error (never a secret: errors in this product carry none) and returns
+// the user-safe form. Use as `return x, a.fail("what", err)`.
+func (a *App) fail(what string, err error) error {
+	if err == nil {
+		return nil
+	}
+	ue := toError(err)
+	if ue.Code == apperr.CodeInternal {
+		a.log.Error(what, "err", err)
+	}
+	return ue
+}

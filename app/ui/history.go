@@ -1,0 +1,164 @@
+package ui
+
+import (
+	"context"
+	"time"
+
+	"github.com/mynumber-shelter/shelter/app/apperr"
+	"github.com/mynumber-shelter/shelter/app/audit"
+	"github.com/mynumber-shelter/shelter/app/auth"
+	"github.com/mynumber-shelter/shelter/app/store"
+)
+
+// HistoryService is 2-1 取扱い履歴照会: administrators see everything; a 事務取扱責任者 sees the
+// history of the companies they manage.
+type HistoryService struct{ a *App }
+
+// jst is the office's time zone for date filters (Japan has no daylight saving time).
+var jst = time.FixedZone("JST", 9*60*60)
+
+func parseDay(field, s string) (time.Time, error) {
+	if s == "" {
+		return time.Time{}, nil
+	}
+	t, err := time.ParseInLocation("2006-01-02", s, jst)
+	if err != nil {
+		return t, &Error{Code: apperr.CodeInvalid, Field: field, JA: "日付は YYYY-MM-DD の形式で入力してください。", EN: "Enter dates as YYYY-MM-DD."}
+	}
+	return t, nil
+}
+
+// Query returns one page of history, newest first.
+func (s *HistoryService) Query(f HistoryFilter) (HistoryPage, error) {
+	a := s.a
+	var page HistoryPage
+	sess, err := a.ready()
+	if err != nil {
+		return page, err
+	}
+	from, err := parseDay("from", f.From)
+	if err != nil {
+		return page, err
+	}
+	to, err := parseDay("to", f.To)
+	if err != nil {
+		return page, err
+	}
+	if !to.IsZero() {
+		to = to.AddDate(0, 0, 1) // inclusive end day
+	}
+	af := audit.Filter{CompanyID: f.CompanyID, UserID: f.UserID, From: from, To: to, BeforeID: f.BeforeID, Limit: f.Limit}
+	if f.Action != "" {
+		if !audit.Action(f.Action).Valid() {
+			return page, &Error{Code: apperr.CodeInvalid, Field: "action", JA: "操作の種類が正しくありません。", EN: "Unknown action."}
+		}
+		af.Actions = []audit.Action{audit.Action(f.Action)}
+	}
+	if af.Limit <= 0 {
+		af.Limit = 50
+	}
+	err = a.DB.View(context.Background(), func(tx *store.Tx) error {
+		if !sess.IsAdmin {
+			if f.CompanyID == 0 {
+				return apperr.Invalid("companyId", "企業を選んでください。", "Choose a company.")
+			}
+			if err := auth.RequireCompanyRole(tx, sess.Principal, f.CompanyID, auth.Manager); err != nil {
+				return err
+			}
+		}
+		entries, err := audit.Query(tx, af)
+		if err != nil {
+			return err
+		}
+		if page.Total, err = audit.Count(tx, af); err != nil {
+			return err
+		}
+		names, err := companyNames(tx)
+		if err != nil {
+			return err
+		}
+		page.Entries = make([]HistoryEntry, len(entries))
+		for i, e := range entries {
+			page.Entries[i] = HistoryEntry{ID: e.ID, Time: store.FormatTime(e.Time), Login: e.Login, Workstation: e.Workstation,
+				Action: string(e.Action), ActionJA: e.Action.Label("ja"), ActionEN: e.Action.Label("en"),
+				CompanyID: e.CompanyID, CompanyName: names[e.CompanyID], TargetType: e.TargetType, TargetID: e.TargetID,
+				Purpose: e.Purpose, Result: string(e.Result), Detail: e.Detail}
+		}
+		if len(entries) == af.Limit {
+			page.NextBeforeID = entries[len(entries)-1].ID
+		}
+		return nil
+	})
+	if err != nil {
+		return HistoryPage{}, a.fail("querying history", err)
+	}
+	return page, nil
+}
+
+func companyNames(tx *store.Tx) (map[int64]string, error) {
+	rows, err := tx.Query(`SELECT id, name FROM companies`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := map[int64]string{}
+	for rows.Next() {
+		var id int64
+		var name string
+		if err := rows.Scan(&id, &name); err != nil {
+			return nil, err
+		}
+		out[id] = name
+	}
+	return out, rows.Err()
+}
+
+// Verify checks the whole chain (administrators and managers) and records that it was checked.
+func (s *HistoryService) Verify() (VerifyResult, error) {
+	a := s.a
+	sess, err := a.ready()
+	if err != nil {
+		return VerifyResult{}, err
+	}
+	if !sess.IsAdmin {
+		var n int
+		err := a.DB.View(context.Background(), func(tx *store.Tx) error {
+			return tx.QueryRow(`SELECT count(*) FROM assignments WHERE user_id = ? AND role = 'manager'`, sess.UserID).Scan(&n)
+		})
+		if err != nil {
+			return VerifyResult{}, a.fail("verify", err)
+		}
+		if n == 0 {
+			return VerifyResult{}, toError(apperr.Forbidden("履歴の検証はシステム管理者・事務取扱責任者が行えます。", "Only administrators and managers can verify the history."))
+		}
+	}
+	res, err := audit.Verify(context.Background(), a.DB, a.Audit.Key)
+	if err != nil {
+		return VerifyResult{}, a.fail("verify", err)
+	}
+	out := VerifyResult{Entries: res.Entries, OK: res.OK, FirstBroken: res.FirstBroken,
+		ReasonJA: res.Kind.Label("ja"), ReasonEN: res.Reason}
+	if res.OK {
+		out.ReasonJA, out.ReasonEN = "改ざんは検出されませんでした。", "No tampering detected."
+	}
+	return out, nil
+}
+
+// ActionLabel is one choice of the action filter.
+type ActionLabel struct {
+	Value string `json:"value"`
+	JA    string `json:"ja"`
+	EN    string `json:"en"`
+}
+
+// Actions lists the actions the history can hold, for the filter.
+func (s *HistoryService) Actions() ([]ActionLabel, error) {
+	if _, err := s.a.ready(); err != nil {
+		return nil, err
+	}
+	var out []ActionLabel
+	for _, act := range audit.Actions() {
+		out = append(out, ActionLabel{Value: string(act), JA: act.Label("ja"), EN: act.Label("en")})
+	}
+	return out, nil
+}

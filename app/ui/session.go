@@ -1,0 +1,377 @@
+package ui
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"unicode"
+
+	"github.com/mynumber-shelter/shelter/app/apperr"
+	"github.com/mynumber-shelter/shelter/app/audit"
+	"github.com/mynumber-shelter/shelter/app/auth"
+	"github.com/mynumber-shelter/shelter/app/roster"
+	"github.com/mynumber-shelter/shelter/app/store"
+	"github.com/mynumber-shelter/shelter/app/vault"
+)
+
+// SessionService is setup, login, logout, locking, recovery and the menu.
+type SessionService struct{ a *App }
+
+const metaRecoveryConfirmed = "recovery_kit_confirmed"
+
+// State returns what the frontend needs to pick a screen. It never fails because of the session.
+func (s *SessionService) State() (SessionState, error) {
+	a := s.a
+	st := SessionState{AppName: AppName, Version: a.version, Lang: a.language()}
+	pol := a.Auth.Policy
+	if pol.Idle == 0 {
+		pol = auth.DefaultPolicy
+	}
+	st.IdleMinutes, st.AbsoluteHours = int(pol.Idle.Minutes()), int(pol.Absolute.Hours())
+	err := a.DB.View(context.Background(), func(tx *store.Tx) error {
+		ok, err := a.Vault.Initialized(tx)
+		if err != nil {
+			return err
+		}
+		st.Initialized = ok
+		if !ok {
+			return nil
+		}
+		o, _, err := roster.OfficeTx(tx)
+		if err != nil {
+			return err
+		}
+		st.Office = &OfficeInfo{Name: o.Name, Kind: o.Kind}
+		v, _, err := tx.Meta(metaRecoveryConfirmed)
+		st.RecoveryKitPending = v != "1"
+		return err
+	})
+	if err != nil {
+		return st, a.fail("reading state", err)
+	}
+	a.mu.Lock()
+	st.Problem = a.problem
+	a.mu.Unlock()
+	if sess := a.session(); sess != nil {
+		if sess.Expired(a.now()) {
+			a.endSession(sess)
+		} else {
+			st.LoggedIn = true
+			st.Locked = sess.Locked()
+			st.MustChangePassword = sess.MustChangePassword()
+			st.User = &UserInfo{ID: sess.UserID, Login: sess.Login, DisplayName: sess.DisplayName, IsAdmin: sess.IsAdmin}
+			st.PreviousIn, st.PreviousOut = store.FormatTime(sess.PreviousIn), store.FormatTime(sess.PreviousOut)
+		}
+	}
+	if !st.LoggedIn || (st.User != nil && !st.User.IsAdmin) {
+		// Only an administrator can act on a pending Recovery Kit.
+		st.RecoveryKitPending = st.RecoveryKitPending && st.LoggedIn && st.User.IsAdmin
+	}
+	return st, nil
+}
+
+func (a *App) language() string {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return a.lang
+}
+
+// SetLanguage switches between "ja" and "en" for this window.
+func (s *SessionService) SetLanguage(lang string) error {
+	if lang != "ja" && lang != "en" {
+		return &Error{Code: apperr.CodeInvalid, Field: "lang", JA: "言語は ja か en です。", EN: "Language must be ja or en."}
+	}
+	s.a.mu.Lock()
+	s.a.lang = lang
+	s.a.mu.Unlock()
+	return nil
+}
+
+// Setup is the first-run wizard: it records the office, creates the first administrator and the
+// key hierarchy, logs the administrator in, and returns the Recovery Kit (shown once).
+func (s *SessionService) Setup(req SetupRequest) (RecoveryKitView, error) {
+	a := s.a
+	var view RecoveryKitView
+	office := officeIn(req.Office)
+	if err := office.Validate(); err != nil {
+		return view, a.fail("setup", err)
+	}
+	admin := auth.UserInput{Login: req.AdminLogin, DisplayName: req.AdminName, IsAdmin: true}
+	if err := admin.Validate(); err != nil {
+		return view, a.fail("setup", err)
+	}
+	if err := auth.CheckPassword(req.Password, admin.Login); err != nil {
+		return view, a.fail("setup", err)
+	}
+	var kit vault.RecoveryKit
+	var auditKey []byte
+	err := a.DB.Update(context.Background(), func(tx *store.Tx) error {
+		ok, err := a.Vault.Initialized(tx)
+		if err != nil {
+			return err
+		}
+		if ok {
+			return apperr.New(apperr.CodeConflict, "", "初期設定は既に完了しています。", "Setup has already been completed.")
+		}
+		if err := roster.SaveOfficeTx(tx, office); err != nil {
+			return err
+		}
+		id, err := auth.CreateFirstAdmin(tx, admin)
+		if err != nil {
+			return err
+		}
+		var keys *vault.Keys
+		kit, keys, err = a.Vault.Init(tx, id, req.Password)
+		if err != nil {
+			return err
+		}
+		defer keys.Close()
+		if auditKey, err = keys.AuditKey(tx); err != nil {
+			return err
+		}
+		if err := tx.SetMeta(metaRecoveryConfirmed, "0"); err != nil {
+			return err
+		}
+		e := audit.Entry{UserID: id, Login: admin.Login, Action: audit.ActionSetup, Result: audit.ResultOK,
+			TargetType: "office", TargetID: "1", Detail: "vault created; office=" + office.Name}
+		_, err = (&audit.Log{Key: auditKey, Workstation: a.Audit.Workstation}).Append(tx, e)
+		return err
+	})
+	if err != nil {
+		return view, a.fail("setup", err)
+	}
+	a.Audit.Key = auditKey
+	a.mu.Lock()
+	a.problem = nil
+	a.pendingKit = &kit
+	a.mu.Unlock()
+	if _, err := s.Login(admin.Login, req.Password); err != nil {
+		return view, err
+	}
+	return kitView(kit, office.Name), nil
+}
+
+func kitView(k vault.RecoveryKit, office string) RecoveryKitView {
+	return RecoveryKitView{VaultID: k.VaultID, Key: k.Key, CreatedAt: store.FormatTime(k.CreatedAt),
+		OfficeName: office, Text: k.Text(office)}
+}
+
+// normaliseKey makes a typed-back recovery key comparable: case, spaces and hyphens ignored, and
+// the Crockford look-alikes (O→0, I/L→1) folded.
+func normaliseKey(s string) string {
+	var b strings.Builder
+	for _, r := range strings.ToUpper(s) {
+		switch {
+		case r == 'O':
+			b.WriteRune('0')
+		case r == 'I' || r == 'L':
+			b.WriteRune('1')
+		case unicode.IsLetter(r) || unicode.IsDigit(r):
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
+}
+
+// ConfirmRecoveryKit finishes setup (or a kit regeneration) once the user has typed the key back.
+func (s *SessionService) ConfirmRecoveryKit(key string) error {
+	a := s.a
+	sess, err := a.admin()
+	if err != nil {
+		return err
+	}
+	a.mu.Lock()
+	kit := a.pendingKit
+	a.mu.Unlock()
+	if kit == nil {
+		return &Error{Code: apperr.CodeConflict, JA: "確認待ちのリカバリーキットがありません。新しいキットを作成してください。",
+			EN: "There is no Recovery Kit waiting for confirmation. Generate a new one."}
+	}
+	if normaliseKey(key) != normaliseKey(kit.Key) {
+		return &Error{Code: apperr.CodeInvalid, Field: "key", JA: "入力したキーが一致しません。書き留めたキーをもう一度確認してください。",
+			EN: "The key you typed does not match. Check what you wrote down."}
+	}
+	err = a.DB.Update(context.Background(), func(tx *store.Tx) error {
+		if err := tx.SetMeta(metaRecoveryConfirmed, "1"); err != nil {
+			return err
+		}
+		e := sess.Entry(audit.ActionSettingChange, audit.ResultOK)
+		e.TargetType, e.TargetID, e.Detail = "recovery_kit", kit.VaultID, "recovery kit confirmed by typing it back"
+		_, err := a.Audit.Append(tx, e)
+		return err
+	})
+	if err != nil {
+		return a.fail("confirming recovery kit", err)
+	}
+	a.mu.Lock()
+	a.pendingKit = nil
+	a.mu.Unlock()
+	return nil
+}
+
+// RegenerateRecoveryKit replaces the Recovery Kit after re-checking the administrator's password.
+// The old kit stops working at once.
+func (s *SessionService) RegenerateRecoveryKit(password string) (RecoveryKitView, error) {
+	a := s.a
+	var view RecoveryKitView
+	sess, err := a.admin()
+	if err != nil {
+		return view, err
+	}
+	var kit vault.RecoveryKit
+	var office roster.Office
+	var userErr error
+	err = a.DB.Update(context.Background(), func(tx *store.Tx) error {
+		check, err := a.Vault.Unlock(tx, sess.UserID, password)
+		if errors.Is(err, vault.ErrWrongPassword) {
+			userErr = &Error{Code: apperr.CodeInvalid, Field: "password", JA: "パスワードが違います。", EN: "The password is incorrect."}
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		defer check.Close()
+		if kit, err = a.Vault.RotateRecovery(tx, check); err != nil {
+			return err
+		}
+		if office, _, err = roster.OfficeTx(tx); err != nil {
+			return err
+		}
+		if err := tx.SetMeta(metaRecoveryConfirmed, "0"); err != nil {
+			return err
+		}
+		e := sess.Entry(audit.ActionSettingChange, audit.ResultOK)
+		e.TargetType, e.TargetID, e.Detail = "recovery_kit", kit.VaultID, "new recovery kit generated; the previous one no longer works"
+		_, err = a.Audit.Append(tx, e)
+		return err
+	})
+	if err != nil {
+		return view, a.fail("regenerating recovery kit", err)
+	}
+	if userErr != nil {
+		return view, userErr
+	}
+	a.mu.Lock()
+	a.pendingKit = &kit
+	a.mu.Unlock()
+	return kitView(kit, office.Name), nil
+}
+
+// Login checks the password and opens the session of this window.
+func (s *SessionService) Login(login, password string) (SessionState, error) {
+	a := s.a
+	if a.Audit.Key == nil {
+		return SessionState{}, toError(auth.ErrKeychainMissing)
+	}
+	sess, err := a.Auth.Login(context.Background(), login, password)
+	if err != nil {
+		return SessionState{}, a.fail("login", err)
+	}
+	a.mu.Lock()
+	old := a.sess
+	a.sess = sess
+	a.mu.Unlock()
+	if old != nil {
+		a.endSession(old)
+	}
+	return s.State()
+}
+
+// Logout ends the session.
+func (s *SessionService) Logout() error {
+	a := s.a
+	sess := a.session()
+	if sess == nil {
+		return nil
+	}
+	a.mu.Lock()
+	a.sess = nil
+	a.pendingKit = nil
+	a.mu.Unlock()
+	return a.fail("logout", a.Auth.Logout(context.Background(), sess))
+}
+
+// ChangePassword sets a new password (required after an administrator-issued one).
+func (s *SessionService) ChangePassword(current, next string) error {
+	a := s.a
+	sess := a.session()
+	if sess == nil {
+		return toError(auth.ErrNotLoggedIn)
+	}
+	return a.fail("changing password", a.Auth.ChangePassword(context.Background(), sess, current, next))
+}
+
+// Lock locks the session now (ロック button).
+func (s *SessionService) Lock() error {
+	a := s.a
+	sess := a.session()
+	if sess == nil {
+		return toError(auth.ErrNotLoggedIn)
+	}
+	return a.fail("locking", a.Auth.LockSession(context.Background(), sess))
+}
+
+// Unlock re-opens an idle-locked session with the password.
+func (s *SessionService) Unlock(password string) error {
+	a := s.a
+	sess := a.session()
+	if sess == nil {
+		return toError(auth.ErrNotLoggedIn)
+	}
+	err := a.Auth.UnlockSession(context.Background(), sess, password)
+	if apperr.HasCode(err, apperr.CodeSessionExpired) {
+		a.endSession(sess)
+	}
+	return a.fail("unlocking", err)
+}
+
+// Recover restores access with the Recovery Kit and logs the administrator in.
+func (s *SessionService) Recover(recoveryKey, login, newPassword string) (SessionState, error) {
+	a := s.a
+	sess, err := a.Auth.Recover(context.Background(), recoveryKey, login, newPassword)
+	if err != nil {
+		return SessionState{}, a.fail("recovering", err)
+	}
+	a.mu.Lock()
+	old := a.sess
+	a.sess = sess
+	a.problem = nil
+	a.mu.Unlock()
+	if old != nil {
+		a.endSession(old)
+	}
+	return s.State()
+}
+
+// Menu returns the menu tree for the logged-in user.
+func (s *SessionService) Menu() ([]MenuSection, error) {
+	a := s.a
+	sess, err := a.ready()
+	if err != nil {
+		return nil, err
+	}
+	var assigned, manager bool
+	err = a.DB.View(context.Background(), func(tx *store.Tx) error {
+		return tx.QueryRow(`SELECT count(*) > 0, coalesce(sum(role = 'manager'), 0) > 0 FROM assignments WHERE user_id = ?`,
+			sess.UserID).Scan(&assigned, &manager)
+	})
+	if err != nil {
+		return nil, a.fail("menu", err)
+	}
+	return buildMenu(sess.IsAdmin, assigned, manager), nil
+}
+
+// Touch records user activity; it returns the locked / expired error when the session is no longer usable.
+func (s *SessionService) Touch() error {
+	sess := s.a.session()
+	if sess == nil {
+		return toError(auth.ErrNotLoggedIn)
+	}
+	if err := sess.Check(s.a.now()); err != nil {
+		if apperr.HasCode(err, apperr.CodeSessionExpired) {
+			s.a.endSession(sess)
+		}
+		return toError(err)
+	}
+	return nil
+}

@@ -1,0 +1,329 @@
+package vault
+
+import (
+	"crypto/hmac"
+	"crypto/sha256"
+	"database/sql"
+	"errors"
+	"fmt"
+	"io"
+	"sync"
+
+	"github.com/mynumber-shelter/shelter/app/store"
+)
+
+// Keys is the unlocked vault: the office root key in memory. It is safe for concurrent use. Close
+// it at logout or lock; afterwards every method returns [ErrSealed].
+type Keys struct {
+	mu      sync.RWMutex
+	vaultID string
+	root    *symKey // nil after Close
+	rand    io.Reader
+}
+
+func newKeys(vaultID string, root []byte, rand io.Reader) (*Keys, error) {
+	k, err := newSymKey(root, rand)
+	if err != nil {
+		return nil, err
+	}
+	return &Keys{vaultID: vaultID, root: k, rand: rand}, nil
+}
+
+// VaultID is the id of the vault these keys open.
+func (k *Keys) VaultID() string { return k.vaultID }
+
+// Close zeroes the root key. It is safe to call more than once.
+func (k *Keys) Close() {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	k.root.close()
+	k.root = nil
+}
+
+// withRoot runs fn with the root key under the read lock, or returns ErrSealed.
+func (k *Keys) withRoot(fn func(root *symKey) error) error {
+	k.mu.RLock()
+	defer k.mu.RUnlock()
+	if k.root == nil {
+		return ErrSealed
+	}
+	return fn(k.root)
+}
+
+// rootFor returns a copy of the root key after checking that it belongs to vaultID.
+func (k *Keys) rootFor(vaultID string) ([]byte, error) {
+	if k.vaultID != vaultID {
+		return nil, fmt.Errorf("keys are for vault %s, database holds vault %s", k.vaultID, vaultID)
+	}
+	var root []byte
+	err := k.withRoot(func(r *symKey) error {
+		root = append([]byte(nil), r.raw...)
+		return nil
+	})
+	return root, err
+}
+
+// AuditKey returns the audit MAC key unwrapped from the database with the root key. It equals
+// [Vault.AuditKey] from the keychain; this one also works when the keychain entry is gone.
+func (k *Keys) AuditKey(tx *store.Tx) ([]byte, error) {
+	var key []byte
+	err := k.withRoot(func(root *symKey) error {
+		var err error
+		key, err = getVaultKey(tx, vaultKeyAudit, root.raw)
+		return err
+	})
+	return key, err
+}
+
+func companyKeyAAD(id int64) AAD {
+	return AAD{Table: "company_keys", RowID: id, Column: "wrapped_key"}
+}
+
+func companyIndexAAD(id int64) AAD {
+	return AAD{Table: "company_keys", RowID: id, Column: "wrapped_index"}
+}
+
+func personKeyAAD(id int64) AAD {
+	return AAD{Table: "person_keys", RowID: id, Column: "wrapped"}
+}
+
+// CreateCompany makes the company's key and blind-index key and stores them wrapped under the root
+// key. The company row must exist. [ErrKeyExists] if the company has keys already.
+func (k *Keys) CreateCompany(tx *store.Tx, companyID int64) error {
+	return k.withRoot(func(root *symKey) error {
+		var n int
+		if err := tx.QueryRow(`SELECT count(*) FROM company_keys WHERE company_id = ?`, companyID).Scan(&n); err != nil {
+			return fmt.Errorf("reading company %d key: %w", companyID, err)
+		}
+		if n > 0 {
+			return fmt.Errorf("company %d: %w", companyID, ErrKeyExists)
+		}
+		ck, err := randomKey(k.rand)
+		if err != nil {
+			return err
+		}
+		defer clear(ck)
+		ik, err := randomKey(k.rand)
+		if err != nil {
+			return err
+		}
+		defer clear(ik)
+		wk, err := root.seal(companyKeyAAD(companyID), ck)
+		if err != nil {
+			return err
+		}
+		wi, err := root.seal(companyIndexAAD(companyID), ik)
+		if err != nil {
+			return err
+		}
+		_, err = tx.Exec(`INSERT INTO company_keys(company_id, wrapped_key, wrapped_index, created_at) VALUES(?, ?, ?, ?)`,
+			companyID, wk, wi, tx.NowText())
+		if err != nil {
+			return fmt.Errorf("writing company %d key: %w", companyID, err)
+		}
+		return nil
+	})
+}
+
+// Company unwraps the company's keys. [ErrNoCompanyKey] when it has none.
+func (k *Keys) Company(tx *store.Tx, companyID int64) (*CompanyKey, error) {
+	var c *CompanyKey
+	err := k.withRoot(func(root *symKey) error {
+		var wk, wi []byte
+		err := tx.QueryRow(`SELECT wrapped_key, wrapped_index FROM company_keys WHERE company_id = ?`, companyID).Scan(&wk, &wi)
+		if errors.Is(err, sql.ErrNoRows) {
+			return fmt.Errorf("company %d: %w", companyID, ErrNoCompanyKey)
+		}
+		if err != nil {
+			return fmt.Errorf("reading company %d key: %w", companyID, err)
+		}
+		ck, err := unwrap(root.raw, companyKeyAAD(companyID), wk)
+		if err != nil {
+			return fmt.Errorf("company %d key: %w", companyID, err)
+		}
+		ik, err := unwrap(root.raw, companyIndexAAD(companyID), wi)
+		if err != nil {
+			clear(ck)
+			return fmt.Errorf("company %d index key: %w", companyID, err)
+		}
+		sk, err := newSymKey(ck, k.rand)
+		if err != nil {
+			return err
+		}
+		c = &CompanyKey{id: companyID, key: sk, index: ik}
+		return nil
+	})
+	return c, err
+}
+
+// CompanyKey is one client company's unwrapped key and blind-index key. It is safe for
+// concurrent use, except that Close must not race with other methods.
+type CompanyKey struct {
+	id    int64
+	key   *symKey
+	index []byte
+}
+
+// CompanyID is the company these keys belong to.
+func (c *CompanyKey) CompanyID() int64 { return c.id }
+
+// Close zeroes the keys; later Seal and Open return [ErrSealed] and BlindIndex panics.
+func (c *CompanyKey) Close() {
+	c.key.close()
+	clear(c.index)
+	c.index = nil
+}
+
+// BlindIndex is HMAC-SHA256(index key, normalised): equal for equal values within one company,
+// unrelated across companies. It is for duplicate detection only: never show it, never use it as
+// an identifier or a lookup key for a person. The caller normalises (e.g. a My Number's 12 ASCII
+// digits). It panics after Close, since a wrong index would silently miss duplicates.
+func (c *CompanyKey) BlindIndex(normalised string) []byte {
+	if c.index == nil {
+		panic("vault: BlindIndex on a closed CompanyKey")
+	}
+	m := hmac.New(sha256.New, c.index)
+	m.Write([]byte(normalised))
+	return m.Sum(nil)
+}
+
+// Seal encrypts company-level data stored at aad.
+func (c *CompanyKey) Seal(aad AAD, plaintext []byte) ([]byte, error) {
+	return c.key.seal(aad, plaintext)
+}
+
+// Open decrypts what Seal wrote at the same aad. [ErrDecrypt] when it was moved or altered.
+func (c *CompanyKey) Open(aad AAD, ciphertext []byte) ([]byte, error) {
+	return c.key.open(aad, ciphertext)
+}
+
+// CreatePerson makes a key for a person of this company and stores it wrapped under the company
+// key. [ErrKeyExists] if the person has a key already. Person ids must never be reused (the
+// roster's ids are AUTOINCREMENT), or a shredded person's ciphertext would fail with ErrDecrypt
+// instead of ErrShredded.
+func (c *CompanyKey) CreatePerson(tx *store.Tx, personID int64) error {
+	var n int
+	if err := tx.QueryRow(`SELECT count(*) FROM person_keys WHERE person_id = ?`, personID).Scan(&n); err != nil {
+		return fmt.Errorf("reading person %d key: %w", personID, err)
+	}
+	if n > 0 {
+		return fmt.Errorf("person %d: %w", personID, ErrKeyExists)
+	}
+	pk, err := randomKey(c.key.rand)
+	if err != nil {
+		return err
+	}
+	defer clear(pk)
+	w, err := c.key.seal(personKeyAAD(personID), pk)
+	if err != nil {
+		return err
+	}
+	_, err = tx.Exec(`INSERT INTO person_keys(person_id, company_id, wrapped, created_at) VALUES(?, ?, ?, ?)`,
+		personID, c.id, w, tx.NowText())
+	if err != nil {
+		return fmt.Errorf("writing person %d key: %w", personID, err)
+	}
+	return nil
+}
+
+// Person unwraps the person's key. [ErrShredded] when it was destroyed or never made.
+func (c *CompanyKey) Person(tx *store.Tx, personID int64) (*PersonKey, error) {
+	var companyID int64
+	var w []byte
+	err := tx.QueryRow(`SELECT company_id, wrapped FROM person_keys WHERE person_id = ?`, personID).Scan(&companyID, &w)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, fmt.Errorf("person %d: %w", personID, ErrShredded)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("reading person %d key: %w", personID, err)
+	}
+	if companyID != c.id {
+		return nil, fmt.Errorf("person %d belongs to company %d, not %d", personID, companyID, c.id)
+	}
+	if c.key.aead == nil {
+		return nil, ErrSealed
+	}
+	pk, err := unwrap(c.key.raw, personKeyAAD(personID), w)
+	if err != nil {
+		return nil, fmt.Errorf("person %d key: %w", personID, err)
+	}
+	sk, err := newSymKey(pk, c.key.rand)
+	if err != nil {
+		return nil, err
+	}
+	return &PersonKey{id: personID, key: sk}, nil
+}
+
+// PersonKey is one person's data key: it encrypts that person's My Number and identity-document
+// images. It is safe for concurrent use, except that Close must not race with other methods.
+type PersonKey struct {
+	id  int64
+	key *symKey
+}
+
+// PersonID is the person this key belongs to.
+func (p *PersonKey) PersonID() int64 { return p.id }
+
+// Seal encrypts plaintext to be stored at aad (e.g. {"people", personID, "my_number"}).
+func (p *PersonKey) Seal(aad AAD, plaintext []byte) ([]byte, error) {
+	return p.key.seal(aad, plaintext)
+}
+
+// Open decrypts what Seal wrote at the same aad. [ErrDecrypt] when it was moved or altered.
+func (p *PersonKey) Open(aad AAD, ciphertext []byte) ([]byte, error) {
+	return p.key.open(aad, ciphertext)
+}
+
+// Close zeroes the key; later Seal and Open return [ErrSealed].
+func (p *PersonKey) Close() { p.key.close() }
+
+// ShredPerson destroys the person's key (crypto-shredding, 削除): afterwards no ciphertext of the
+// person, in this database or copied elsewhere, can be opened through this vault. The row is
+// deleted with SQLite's secure_delete on, so its bytes are overwritten in the file; a database
+// backup taken before still holds the wrapped key until that backup is disposed of. It returns
+// an error wrapping [ErrShredded] if the person had no key. The caller deletes the person's
+// ciphertext and writes the 削除記録 in the same tx.
+func ShredPerson(tx *store.Tx, personID int64) error {
+	if err := secureDelete(tx); err != nil {
+		return err
+	}
+	res, err := tx.Exec(`DELETE FROM person_keys WHERE person_id = ?`, personID)
+	if err != nil {
+		return fmt.Errorf("deleting person %d key: %w", personID, err)
+	}
+	if n, err := res.RowsAffected(); err != nil {
+		return fmt.Errorf("deleting person %d key: %w", personID, err)
+	} else if n == 0 {
+		return fmt.Errorf("person %d: %w", personID, ErrShredded)
+	}
+	return nil
+}
+
+// ShredCompany destroys the company's keys and every person key under it (contract end with a
+// client: return or delete). Afterwards [Keys.Company] returns [ErrNoCompanyKey] and every
+// person of the company is shredded.
+func ShredCompany(tx *store.Tx, companyID int64) error {
+	if err := secureDelete(tx); err != nil {
+		return err
+	}
+	if _, err := tx.Exec(`DELETE FROM person_keys WHERE company_id = ?`, companyID); err != nil {
+		return fmt.Errorf("deleting person keys of company %d: %w", companyID, err)
+	}
+	res, err := tx.Exec(`DELETE FROM company_keys WHERE company_id = ?`, companyID)
+	if err != nil {
+		return fmt.Errorf("deleting company %d key: %w", companyID, err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return fmt.Errorf("company %d: %w", companyID, ErrNoCompanyKey)
+	}
+	return nil
+}
+
+// secureDelete makes SQLite overwrite deleted content with zeros on this connection, so a
+// destroyed key does not linger in a free page of the file.
+func secureDelete(tx *store.Tx) error {
+	if _, err := tx.Exec(`PRAGMA secure_delete = ON`); err != nil {
+		return fmt.Errorf("enabling secure delete: %w", err)
+	}
+	return nil
+}

@@ -1,0 +1,143 @@
+// api calls the Go services bound by Wails. It uses the same path the generated
+// wailsjs/go/ui/<Service>.js files use — window.go.ui.<Service>.<Method>(...args) — so the
+// build does not depend on generated files, and app/ui/webrpc can provide the same object in a
+// plain browser.
+//
+// A bound method that fails rejects its promise with a string holding JSON
+// {"code","ja","en","field"}; call() turns that into an ApiError.
+
+import type {
+  ActionLabel, Company, HandlerAssignment, HistoryFilter, HistoryPage, MenuSection, Office,
+  RecoveryKitView, SessionState, SetupRequest, TemporaryPassword, User, UserInput, VerifyResult,
+} from "./types";
+
+/** ApiError is a failed bound call, with the user-safe texts from Go. */
+export class ApiError extends Error {
+  constructor(
+    public code: string,
+    public ja: string,
+    public en: string,
+    public field?: string,
+  ) {
+    super(en || ja || code);
+  }
+}
+
+/** parseError turns whatever a rejected promise carried into an ApiError. */
+export function parseError(e: unknown): ApiError {
+  if (e instanceof ApiError) return e;
+  let raw: unknown = e;
+  if (e instanceof Error) raw = e.message;
+  if (typeof raw === "string") {
+    const s = raw.trim();
+    if (s.startsWith("{")) {
+      try {
+        raw = JSON.parse(s);
+      } catch {
+        /* not JSON: fall through to the raw text */
+      }
+    }
+  }
+  if (raw && typeof raw === "object") {
+    const o = raw as Record<string, unknown>;
+    if (typeof o.code === "string" || typeof o.ja === "string" || typeof o.en === "string") {
+      return new ApiError(
+        String(o.code ?? "internal"),
+        String(o.ja ?? o.en ?? ""),
+        String(o.en ?? o.ja ?? ""),
+        typeof o.field === "string" && o.field !== "" ? o.field : undefined,
+      );
+    }
+  }
+  const text = typeof raw === "string" ? raw : String(raw);
+  return new ApiError("internal", text, text);
+}
+
+type SessionHook = (code: "locked" | "session_expired" | "unauthenticated") => void;
+let sessionHook: SessionHook | null = null;
+
+/** onSessionError registers the handler called when any call reports a locked, expired or
+ *  missing session (the screen must change whatever the caller was doing). */
+export function onSessionError(fn: SessionHook): void {
+  sessionHook = fn;
+}
+
+/** available reports whether the Go bindings are present (false in a bare browser). */
+export function available(): boolean {
+  return !!(window as any).go?.ui;
+}
+
+async function call<T>(service: string, method: string, ...args: unknown[]): Promise<T> {
+  const fn = (window as any).go?.ui?.[service]?.[method];
+  if (typeof fn !== "function") {
+    throw new ApiError(
+      "unavailable",
+      `アプリケーションとの接続がありません（${service}.${method}）。`,
+      `The application backend is not connected (${service}.${method}).`,
+    );
+  }
+  try {
+    return (await fn(...args)) as T;
+  } catch (e) {
+    const err = parseError(e);
+    if (
+      sessionHook &&
+      (err.code === "locked" || err.code === "session_expired" || err.code === "unauthenticated")
+    ) {
+      sessionHook(err.code);
+    }
+    throw err;
+  }
+}
+
+export const Session = {
+  State: () => call<SessionState>("SessionService", "State"),
+  SetLanguage: (lang: string) => call<void>("SessionService", "SetLanguage", lang),
+  Setup: (req: SetupRequest) => call<RecoveryKitView>("SessionService", "Setup", req),
+  ConfirmRecoveryKit: (key: string) => call<void>("SessionService", "ConfirmRecoveryKit", key),
+  RegenerateRecoveryKit: (password: string) =>
+    call<RecoveryKitView>("SessionService", "RegenerateRecoveryKit", password),
+  Login: (login: string, password: string) => call<SessionState>("SessionService", "Login", login, password),
+  Logout: () => call<void>("SessionService", "Logout"),
+  ChangePassword: (current: string, next: string) =>
+    call<void>("SessionService", "ChangePassword", current, next),
+  Lock: () => call<void>("SessionService", "Lock"),
+  Unlock: (password: string) => call<void>("SessionService", "Unlock", password),
+  Recover: (recoveryKey: string, login: string, newPassword: string) =>
+    call<SessionState>("SessionService", "Recover", recoveryKey, login, newPassword),
+  Menu: () => call<MenuSection[] | null>("SessionService", "Menu"),
+  Touch: () => call<void>("SessionService", "Touch"),
+};
+
+export const Offices = {
+  Get: () => call<Office>("OfficeService", "Get"),
+  Update: (o: Office) => call<void>("OfficeService", "Update", o),
+};
+
+export const Users = {
+  List: () => call<User[] | null>("UserService", "List"),
+  Create: (u: UserInput) => call<TemporaryPassword>("UserService", "Create", u),
+  Update: (u: UserInput) => call<User>("UserService", "Update", u),
+  SetDisabled: (id: number, disabled: boolean) => call<void>("UserService", "SetDisabled", id, disabled),
+  ResetPassword: (id: number) => call<TemporaryPassword>("UserService", "ResetPassword", id),
+  Unlock: (id: number) => call<void>("UserService", "Unlock", id),
+};
+
+export const Companies = {
+  List: (includeArchived: boolean) => call<Company[] | null>("CompanyService", "List", includeArchived),
+  Get: (id: number) => call<Company>("CompanyService", "Get", id),
+  Create: (c: Company) => call<Company>("CompanyService", "Create", c),
+  Update: (c: Company) => call<Company>("CompanyService", "Update", c),
+};
+
+export const Handlers = {
+  Get: (companyId: number) => call<HandlerAssignment>("HandlerService", "Get", companyId),
+  Set: (companyId: number, managerIds: number[], handlerIds: number[]) =>
+    call<HandlerAssignment>("HandlerService", "Set", companyId, managerIds, handlerIds),
+};
+
+export const History = {
+  Query: (f: HistoryFilter) => call<HistoryPage>("HistoryService", "Query", f),
+  Verify: () => call<VerifyResult>("HistoryService", "Verify"),
+  Actions: () => call<ActionLabel[] | null>("HistoryService", "Actions"),
+};

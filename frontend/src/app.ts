@@ -1,0 +1,145 @@
+// The application shell: holds the session state from Go and decides which screen to show.
+// Every decision follows SessionState; the frontend never assumes a login succeeded or a lock
+// ended without asking Go again.
+
+import { h, mount } from "./h";
+import { ApiError, Session, onSessionError, parseError } from "./api";
+import { errText, getLang, setLang, t, type Lang } from "./i18n";
+import type { SessionState } from "./types";
+import { Idle } from "./idle";
+import { renderSetup } from "./screens/setup";
+import { renderLogin } from "./screens/login";
+import { renderRecover } from "./screens/recover";
+import { renderUnlock } from "./screens/unlock";
+import { renderChangePassword } from "./screens/changePassword";
+import { renderKitRenewal } from "./screens/kitRenewal";
+import { renderHome } from "./screens/home";
+
+/** Public views that the user can pick while not logged in. */
+export type PublicView = "login" | "recover";
+
+export class App {
+  state: SessionState | null = null;
+  /** view chosen by the user on the logged-out side. */
+  publicView: PublicView = "login";
+  /** notice is a one-shot message shown on the next login screen (e.g. "session expired"). */
+  notice: string | null = null;
+  /** screen is the home screen's current menu item id ("" = welcome). */
+  screen = "";
+  /** setupActive keeps the wizard on screen until its Recovery Kit is confirmed. */
+  setupActive = false;
+  readonly idle: Idle;
+
+  constructor(readonly root: HTMLElement) {
+    this.idle = new Idle(this);
+    onSessionError((code) => this.sessionLost(code));
+  }
+
+  /** refresh asks Go for the state and shows the matching screen. */
+  async refresh(): Promise<void> {
+    try {
+      this.state = await Session.State();
+    } catch (e) {
+      this.fatal(parseError(e));
+      return;
+    }
+    if (this.state.lang === "en" || this.state.lang === "ja") setLang(this.state.lang);
+    this.render();
+  }
+
+  /** adopt takes a state returned by Login/Recover without another round trip. */
+  adopt(s: SessionState): void {
+    this.state = s;
+    this.render();
+  }
+
+  /** render draws the screen that the current state calls for. */
+  render(): void {
+    const s = this.state;
+    document.documentElement.lang = getLang();
+    if (!s) return;
+    this.idle.update(s);
+    let view: HTMLElement;
+    if (this.setupActive || !s.initialized) {
+      view = renderSetup(this);
+    } else if (s.problem || (!s.loggedIn && this.publicView === "recover")) {
+      view = renderRecover(this);
+    } else if (!s.loggedIn) {
+      view = renderLogin(this);
+    } else if (s.locked) {
+      view = renderUnlock(this);
+    } else if (s.mustChangePassword) {
+      view = renderChangePassword(this);
+    } else if (s.recoveryKitPending && s.user?.isAdmin) {
+      view = renderKitRenewal(this);
+    } else {
+      view = renderHome(this);
+    }
+    mount(this.root, view);
+    const focus = this.root.querySelector<HTMLElement>("[autofocus]");
+    focus?.focus();
+  }
+
+  /** changeLanguage switches the display language and stores the choice in Go. */
+  async changeLanguage(lang: Lang): Promise<void> {
+    setLang(lang);
+    if (this.state) this.state.lang = lang;
+    try {
+      await Session.SetLanguage(lang);
+    } catch {
+      /* the choice still applies to this window; Go may refuse before setup */
+    }
+    this.render();
+  }
+
+  /** go opens a home screen by menu id ("" = welcome). */
+  go(id: string): void {
+    this.screen = id;
+    this.render();
+  }
+
+  async logout(): Promise<void> {
+    try {
+      await Session.Logout();
+    } catch {
+      /* the session may already be gone; show login either way */
+    }
+    this.screen = "";
+    this.publicView = "login";
+    await this.refresh();
+  }
+
+  /** sessionLost reacts to a call that failed because the session is locked or over. */
+  private sessionLost(code: "locked" | "session_expired" | "unauthenticated"): void {
+    if (!this.state) return;
+    if (code === "locked") {
+      if (this.state.locked) return;
+      this.state.locked = true;
+    } else {
+      if (!this.state.loggedIn) return;
+      this.state.loggedIn = false;
+      this.state.locked = false;
+      this.screen = "";
+      this.notice = code === "session_expired" ? t("sessionExpired") : t("loggedOutNotice");
+    }
+    // Let the failing caller finish its own error handling first.
+    setTimeout(() => this.render(), 0);
+  }
+
+  private fatal(err: ApiError): void {
+    mount(
+      this.root,
+      h(
+        "div",
+        { class: "public" },
+        h(
+          "div",
+          { class: "card narrow" },
+          h("h1", null, "MYNUMBER SHELTER"),
+          h("div", { class: "banner error", role: "alert", testid: "fatal-error" }, errText(err)),
+          h("button", { class: "primary", on: { click: () => this.refresh() } }, t("retry")),
+        ),
+      ),
+    );
+  }
+}

@@ -1,0 +1,266 @@
+// Japanese first, English on request. Texts written here are looked up with t(key); texts that
+// come from Go arrive in both languages and are chosen with pick(ja, en).
+
+import type { ErrorInfo } from "./types";
+
+export type Lang = "ja" | "en";
+
+let lang: Lang = "ja";
+
+export function getLang(): Lang {
+  return lang;
+}
+
+export function setLang(l: Lang): void {
+  lang = l;
+}
+
+/** pick chooses the text for the current language, falling back to the other one. */
+export function pick(ja: string | undefined, en: string | undefined): string {
+  return (lang === "en" ? en || ja : ja || en) ?? "";
+}
+
+/** errText is the message of an error from Go (or any thrown value) in the current language. */
+export function errText(e: unknown): string {
+  if (e && typeof e === "object" && ("ja" in e || "en" in e)) {
+    const o = e as ErrorInfo;
+    return pick(o.ja, o.en) || o.code;
+  }
+  if (e instanceof Error) return e.message;
+  return String(e);
+}
+
+const dict = {
+  // common
+  required: ["必須", "required"],
+  close: ["閉じる", "Close"],
+  cancel: ["キャンセル", "Cancel"],
+  save: ["保存", "Save"],
+  saved: ["保存しました。", "Saved."],
+  edit: ["編集", "Edit"],
+  next: ["次へ", "Next"],
+  back: ["戻る", "Back"],
+  retry: ["再読み込み", "Retry"],
+  loading: ["読み込み中…", "Loading…"],
+  error: ["エラー", "Error"],
+  search: ["検索", "Search"],
+  all: ["すべて", "All"],
+  more: ["もっと見る", "Show more"],
+  print: ["印刷", "Print"],
+  noted: ["控えました", "I have noted it"],
+  operations: ["操作", "Actions"],
+  status: ["状態", "Status"],
+  switchLanguage: ["表示言語を切り替えます", "Switch the display language"],
+  point: ["ポイント", "Point"],
+  menu: ["メニュー", "Menu"],
+  comingLater: ["今後のリリースで提供", "Coming in a later release"],
+  notBuilt: [
+    "この画面はこのバージョンの画面部品にまだ含まれていません。アプリケーションを更新してください。",
+    "This version of the user interface does not include this screen yet. Please update the application.",
+  ],
+  // fields
+  office: ["事務所", "Office"],
+  officeName: ["事務所・企業名", "Office name"],
+  nameKana: ["フリガナ", "Name (kana)"],
+  officeKind: ["種別", "Kind"],
+  kindSharoushi: ["社労士事務所", "Labour and social security attorney office"],
+  kindZeirishi: ["税理士事務所", "Tax accountant office"],
+  kindEmployer: ["自社（事業者）", "Our own company (employer)"],
+  kindOther: ["その他", "Other"],
+  corporateNumber: ["法人番号", "Corporate Number"],
+  corporateNumberOptional: ["任意。13桁の法人番号（個人事務所は空欄）", "Optional. The 13-digit Corporate Number (leave empty for a sole practice)"],
+  corporateNumberHint: ["13桁。チェックデジットを確認します（任意）", "13 digits; the check digit is verified (optional)"],
+  representative: ["代表者", "Representative"],
+  postalCode: ["郵便番号", "Postal code"],
+  address: ["所在地", "Address"],
+  phone: ["電話番号", "Phone"],
+  loginId: ["ログインID", "Login ID"],
+  adminLoginId: ["管理者のログインID", "Administrator's login ID"],
+  displayName: ["氏名", "Name"],
+  email: ["メールアドレス", "Email"],
+  password: ["パスワード", "Password"],
+  passwordConfirm: ["パスワード（確認）", "Password (again)"],
+  currentPassword: ["現在のパスワード（仮パスワード）", "Current (temporary) password"],
+  newPassword: ["新しいパスワード", "New password"],
+  createdAt: ["作成日時", "Created"],
+  // password rules
+  pwRuleLength: ["8文字以上、128文字まで（15文字以上を推奨）。スペースや日本語も使えます。", "8 to 128 characters (15 or more recommended). Spaces and Japanese are fine."],
+  pwRuleNoComposition: ["英大文字・数字・記号を混ぜる決まりはありません。覚えやすい長い文章がおすすめです。", "No rules about mixing upper case, digits or symbols: a long phrase you can remember is best."],
+  pwRuleCommon: ["よく使われるパスワードやログインIDを含むものは使えません。", "Common passwords and passwords containing the login ID are refused."],
+  strength: ["強度の目安", "Strength"],
+  strengthWeak: ["弱い", "weak"],
+  strengthFair: ["普通", "fair"],
+  strengthGood: ["良い", "good"],
+  strengthStrong: ["強い", "strong"],
+  // setup
+  setupTitle: ["初期設定", "First-time setup"],
+  setupLead: [
+    "マイナンバーシェルターを使い始めるための設定を行います。3つの手順で完了します。",
+    "Set up MyNumber Shelter in three steps.",
+  ],
+  setupStepOffice: ["運営事務所", "Operating office"],
+  setupStepAdmin: ["最初の管理者", "First administrator"],
+  setupStepKit: ["リカバリーキット", "Recovery Kit"],
+  setupOfficeHint: [
+    "当システムを運営する事務所・企業の情報です（例: 税理士事務所、社会保険労務士事務所、自社）。",
+    "The office or company that runs this system (e.g. a tax accountant's or labour attorney's office, or your own company).",
+  ],
+  setupAdminHint: [
+    "この管理者がユーザー登録や契約企業の設定を行います。",
+    "This administrator will register the other users and the client companies.",
+  ],
+  setupCreate: ["作成してリカバリーキットへ", "Create and show the Recovery Kit"],
+  // recovery kit
+  kitIntro: [
+    "パスワードを忘れたときや、この端末の鍵が失われたときにデータを復旧するための鍵です。この画面でしか表示されません。",
+    "This key recovers the data if every password is forgotten or this computer's key is lost. It is shown only on this screen.",
+  ],
+  kitWarning: [
+    "リカバリーキットは印刷するか書き留め、金庫など安全な場所に保管してください。画面の写真やファイルとして保存しないでください。",
+    "Print or write down the Recovery Kit and keep it somewhere safe, like a safe. Do not keep it as a photo or a file.",
+  ],
+  kitWritten: ["書き留めました", "I have written it down"],
+  kitTypeBackIntro: [
+    "確認のため、書き留めたリカバリーキーを入力してください（ハイフンや空白は省略できます）。",
+    "To check, type the Recovery Key from your copy (hyphens and spaces may be left out).",
+  ],
+  kitTypeBack: ["リカバリーキー", "Recovery Key"],
+  kitTypeBackEmpty: ["リカバリーキーを入力してください。", "Type the Recovery Key."],
+  kitShowAgain: ["もう一度表示", "Show it again"],
+  kitFinish: ["確認して完了", "Check and finish"],
+  kitPendingTitle: ["リカバリーキットの再発行", "New Recovery Kit"],
+  kitPendingLead: [
+    "リカバリーキットの確認が完了していません。安全のため新しいリカバリーキットを発行します。パスワードを入力してください。",
+    "The Recovery Kit was never confirmed. For safety a new one will be issued. Enter your password.",
+  ],
+  kitRenew: ["新しいリカバリーキットを発行", "Issue a new Recovery Kit"],
+  // login, lock, recovery
+  loginTitle: ["ログイン", "Log in"],
+  login: ["ログイン", "Log in"],
+  logout: ["ログアウト", "Log out"],
+  recoverLink: ["リカバリーキットで復旧", "Recover with the Recovery Kit"],
+  sessionExpired: ["セッションの有効期限が切れました。もう一度ログインしてください。", "Your session has expired. Please log in again."],
+  loggedOutNotice: ["ログアウトされました。もう一度ログインしてください。", "You were logged out. Please log in again."],
+  lockedTitle: ["画面ロック中", "Screen locked"],
+  lockedLead: [
+    "画面をロックしました（一定時間操作がない場合も自動でロックされます）。パスワードを入力して再開してください。",
+    "The screen is locked (it also locks itself after a period of inactivity). Enter your password to continue.",
+  ],
+  unlock: ["ロック解除", "Unlock"],
+  lock: ["ロック", "Lock"],
+  logoutAndSwitch: ["ログアウトして別のユーザーでログイン", "Log out and log in as another user"],
+  changePassword: ["パスワードを変更", "Change password"],
+  changePasswordTitle: ["パスワードの変更", "Change your password"],
+  changePasswordLead: [
+    "管理者が設定した仮パスワードでログインしました。ご自身のパスワードに変更してください。",
+    "You logged in with a temporary password set by an administrator. Choose your own password.",
+  ],
+  recoverTitle: ["リカバリーキットで復旧", "Recover with the Recovery Kit"],
+  recoverLead: [
+    "初期設定時に印刷・記録したリカバリーキーと、管理者のログインID、新しいパスワードを入力してください。",
+    "Enter the Recovery Key printed or written down at setup, an administrator's login ID and a new password.",
+  ],
+  recoveryKey: ["リカバリーキー", "Recovery Key"],
+  recoverSubmit: ["復旧する", "Recover"],
+  backToLogin: ["ログイン画面に戻る", "Back to login"],
+  // home
+  previousLogin: ["前回ログイン情報", "Previous login"],
+  admin: ["管理者", "Administrator"],
+  welcome: ["ようこそ、{name} さん", "Welcome, {name}"],
+  welcomeLead: [
+    "左のメニューから業務を選んでください。マイナンバーの取得から廃棄までの操作はすべて履歴に記録されます。",
+    "Choose a task from the menu on the left. Every step from collecting to disposing of My Numbers is recorded in the history.",
+  ],
+  // M-1
+  officeSettings: ["企業情報設定", "Office settings"],
+  // M-2
+  userSettings: ["ユーザー設定", "Users"],
+  userAdd: ["ユーザーを追加", "Add a user"],
+  userEdit: ["ユーザーの編集", "Edit user"],
+  userCreate: ["登録して仮パスワードを発行", "Create and issue a temporary password"],
+  userCreateHint: [
+    "登録すると仮パスワードが一度だけ表示されます。本人に安全な方法で伝えてください。初回ログイン時に変更が必要です。",
+    "A temporary password is shown once after creation. Pass it on safely; the user must change it at first login.",
+  ],
+  isAdminLabel: ["管理者権限（ユーザー・契約企業・取扱者の設定）", "Administrator (users, companies and handler settings)"],
+  lastLogin: ["最終ログイン", "Last login"],
+  roles: ["担当企業・役割", "Companies and roles"],
+  stateActive: ["有効", "Active"],
+  stateDisabled: ["無効", "Disabled"],
+  stateLocked: ["ロック中", "Locked"],
+  statePasswordPending: ["パスワード変更待ち", "Must change password"],
+  disable: ["無効化", "Disable"],
+  enable: ["有効化", "Enable"],
+  disableUser: ["ユーザーの無効化", "Disable user"],
+  disableUserConfirm: ["{name} さんを無効にします。ログインできなくなります。よろしいですか？", "Disable {name}? They will no longer be able to log in."],
+  resetPassword: ["パスワード再設定", "Reset password"],
+  resetPasswordConfirm: [
+    "{name} さんに新しい仮パスワードを発行します。現在のパスワードは使えなくなります。よろしいですか？",
+    "Issue a new temporary password for {name}? The current password will stop working.",
+  ],
+  unlockUser: ["ロック解除", "Unlock"],
+  temporaryPassword: ["仮パスワード", "Temporary password"],
+  temporaryPasswordLead: ["{name} さん（{login}）の仮パスワードです。", "Temporary password for {name} ({login}):"],
+  temporaryPasswordOnce: [
+    "この仮パスワードは今回だけ表示されます。本人に直接伝え、メモは破棄してください。",
+    "This temporary password is shown only now. Give it to the user in person and destroy any note of it.",
+  ],
+  expiresAt: ["有効期限", "Expires"],
+  roleManager: ["事務取扱責任者", "Manager (事務取扱責任者)"],
+  roleHandler: ["事務取扱担当者", "Handler (事務取扱担当者)"],
+  // M-3
+  companySettings: ["契約企業情報 照会・設定", "Client companies"],
+  companyAdd: ["契約企業を追加", "Add a company"],
+  companyEdit: ["契約企業の編集", "Edit company"],
+  companyCode: ["企業コード", "Code"],
+  companyCodeHint: ["半角英数字・-・_ で20文字以内（例: C001）", "Up to 20 letters, digits, - or _ (e.g. C001)"],
+  companyName: ["企業名", "Company name"],
+  consignPeriod: ["委託期間", "Entrusted period"],
+  consignFrom: ["委託期間（開始）", "Entrusted from"],
+  consignTo: ["委託期間（終了）", "Entrusted until"],
+  managersCount: ["責任者", "Managers"],
+  handlersCount: ["担当者", "Handlers"],
+  note: ["備考", "Note"],
+  archived: ["契約終了", "Archived"],
+  archivedLabel: ["契約終了（一覧に表示しない）", "Contract ended (hide from lists)"],
+  showArchived: ["契約終了の企業も表示", "Show archived companies"],
+  noCompanies: ["契約企業はまだ登録されていません。", "No client companies yet."],
+  // 1-1
+  handlerSettings: ["マイナンバー取扱者設定", "My Number handlers"],
+  targetCompany: ["対象企業", "Company"],
+  chooseCompany: ["企業を選択してください", "Choose a company"],
+  chooseCompanyFirst: ["対象となる企業を選択して下さい。", "Choose the company first."],
+  noCandidates: ["有効なユーザーがいません。", "No active users."],
+  handlersHint: [
+    "事務取扱責任者・事務取扱担当者に指定されたユーザーだけが、この企業のマイナンバーを扱えます。",
+    "Only users named here as manager or handler may work with this company's My Numbers.",
+  ],
+  // 2-1
+  historyTitle: ["取扱い履歴照会", "Handling history"],
+  verifying: ["履歴の改ざん検証中…", "Verifying the history chain…"],
+  chainOk: ["改ざんなし：{n} 件を検証しました", "Verified: {n} entries, no tampering"],
+  chainBroken: ["改ざんの可能性：履歴 #{id} 以降の整合性が確認できません。", "Possible tampering: entries from #{id} do not verify."],
+  company: ["企業", "Company"],
+  user: ["ユーザー", "User"],
+  action: ["操作", "Action"],
+  periodFrom: ["期間（開始）", "From"],
+  periodTo: ["期間（終了）", "To"],
+  time: ["日時", "Time"],
+  workstation: ["端末", "Workstation"],
+  target: ["対象", "Target"],
+  result: ["結果", "Result"],
+  detail: ["詳細", "Detail"],
+  resultOk: ["成功", "OK"],
+  resultDenied: ["拒否", "Denied"],
+  resultFailed: ["失敗", "Failed"],
+  noEntries: ["該当する履歴はありません。", "No matching entries."],
+  totalEntries: ["該当 {n} 件", "{n} entries"],
+} satisfies Record<string, [string, string]>;
+
+export type Key = keyof typeof dict;
+
+/** t returns the text for key in the current language. */
+export function t(key: Key): string {
+  const v = dict[key];
+  return lang === "en" ? v[1] : v[0];
+}

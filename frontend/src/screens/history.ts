@@ -1,0 +1,131 @@
+// 2-1 取扱い履歴照会: the audit history, newest first, with filters, paging (nextBeforeId) and
+// the chain verification badge from Verify().
+
+import { h, mount } from "../h";
+import { Companies, History, Users } from "../api";
+import { errText, pick, t } from "../i18n";
+import { dateTime } from "../format";
+import type { App } from "../app";
+import type { HistoryEntry, HistoryFilter, MenuItem } from "../types";
+import { busy } from "../ui/form";
+import { screenHead } from "../ui/layout";
+
+const pageSize = 50;
+const emptyFilter: HistoryFilter = { companyId: 0, userId: 0, action: "", from: "", to: "", beforeId: 0, limit: pageSize };
+// The filter survives moving between screens, but not a change of user.
+let filter: HistoryFilter = { ...emptyFilter };
+let filterOwner = 0;
+
+export function renderHistory(app: App, item: MenuItem | undefined, content: HTMLElement): void {
+  const me = app.state?.user;
+  if (me?.id !== filterOwner) {
+    filter = { ...emptyFilter };
+    filterOwner = me?.id ?? 0;
+  }
+  // A 事務取扱責任者 sees one company at a time; only administrators may ask for "all".
+  const isAdmin = !!me?.isAdmin;
+  const head = screenHead(item, t("historyTitle"));
+  const badge = h("div", { class: "verify pending", testid: "verify-badge" }, t("verifying"));
+  const company = h("select", { testid: "history-company" }, isAdmin ? h("option", { value: "0" }, t("all")) : null);
+  const user = h("select", { testid: "history-user" }, h("option", { value: "0" }, t("all")));
+  const action = h("select", { testid: "history-action" }, h("option", { value: "" }, t("all")));
+  const from = h("input", { type: "date", value: filter.from, testid: "history-from" });
+  const to = h("input", { type: "date", value: filter.to, testid: "history-to" });
+  const search = h("button", { class: "primary", type: "submit", testid: "history-search" }, t("search"));
+  const banner = h("div", { class: "banner error hidden", role: "alert", testid: "history-error" });
+  const total = h("span", { class: "total", testid: "history-total" });
+  const tbody = h("tbody", { testid: "history-rows" });
+  const more = h("button", { class: "secondary hidden", type: "button", testid: "history-more" }, t("more"));
+  let next = 0;
+
+  const query = async (append: boolean) => {
+    banner.classList.add("hidden");
+    const f: HistoryFilter = { ...filter, beforeId: append ? next : 0 };
+    try {
+      const page = await History.Query(f);
+      if (!append) tbody.replaceChildren();
+      const entries = page.entries ?? [];
+      for (const e of entries) tbody.appendChild(row(e));
+      if (!append && !entries.length) tbody.appendChild(h("tr", null, h("td", { colspan: "8", class: "empty" }, t("noEntries"))));
+      next = page.nextBeforeId;
+      more.classList.toggle("hidden", !next);
+      total.textContent = t("totalEntries").replace("{n}", String(page.total));
+    } catch (e) {
+      banner.textContent = errText(e);
+      banner.classList.remove("hidden");
+    }
+  };
+  more.addEventListener("click", () => void busy(more, () => query(true)));
+
+  const form = h("form", { class: "filters", testid: "history-filters", on: { submit: (ev: Event) => {
+    ev.preventDefault();
+    filter.companyId = Number(company.value);
+    filter.userId = Number(user.value);
+    filter.action = action.value;
+    filter.from = from.value;
+    filter.to = to.value;
+    void busy(search, () => query(false));
+  } } },
+    h("label", null, t("company"), company),
+    h("label", null, t("user"), user),
+    h("label", null, t("action"), action),
+    h("label", null, t("periodFrom"), from),
+    h("label", null, t("periodTo"), to),
+    search);
+
+  mount(content, head,
+    h("div", { class: "history-top" }, badge, total),
+    form, banner,
+    h("table", { class: "grid compact", testid: "history-table" },
+      h("thead", null, h("tr", null,
+        h("th", null, t("time")), h("th", null, t("user")), h("th", null, t("workstation")), h("th", null, t("action")),
+        h("th", null, t("company")), h("th", null, t("target")), h("th", null, t("result")), h("th", null, t("detail")))),
+      tbody),
+    h("div", { class: "actions center" }, more));
+
+  // Filter choices; a list this user may not read simply stays at "all".
+  const companies = Companies.List(true).then((cs) => {
+    const list = cs ?? [];
+    if (!isAdmin && !list.some((c) => c.id === filter.companyId)) filter.companyId = list[0]?.id ?? 0;
+    for (const c of list) company.appendChild(h("option", { value: String(c.id), selected: c.id === filter.companyId }, c.name));
+  }, () => {});
+  Users.List().then((us) => {
+    for (const u of us ?? []) user.appendChild(h("option", { value: String(u.id), selected: u.id === filter.userId }, `${u.displayName} (${u.login})`));
+  }, () => user.closest("label")?.classList.add("hidden"));
+  History.Actions().then((as) => {
+    for (const a of as ?? []) action.appendChild(h("option", { value: a.value, selected: a.value === filter.action }, pick(a.ja, a.en)));
+  }, () => {});
+  History.Verify().then((v) => {
+    badge.className = "verify " + (v.ok ? "ok" : "broken");
+    badge.setAttribute("data-ok", String(v.ok));
+    badge.textContent = v.ok
+      ? t("chainOk").replace("{n}", String(v.entries))
+      : `${t("chainBroken").replace("{id}", String(v.firstBroken))} ${pick(v.reasonJa, v.reasonEn)}`;
+  }, (e) => {
+    badge.className = "verify broken";
+    badge.textContent = errText(e);
+  });
+  // Administrators see everything at once; others wait for their first company.
+  if (isAdmin) void query(false);
+  else void companies.then(() => query(false));
+}
+
+function resultLabel(r: string): string {
+  if (r === "ok") return t("resultOk");
+  if (r === "denied") return t("resultDenied");
+  if (r === "failed") return t("resultFailed");
+  return r;
+}
+
+function row(e: HistoryEntry): HTMLElement {
+  const target = e.targetType ? `${e.targetType}${e.targetId ? " #" + e.targetId : ""}` : "";
+  return h("tr", { testid: `history-entry-${e.id}`, "data-action": e.action, class: e.result === "ok" ? "" : "attention" },
+    h("td", { class: "nowrap" }, dateTime(e.time)),
+    h("td", { class: "mono" }, e.login || "—"),
+    h("td", null, e.workstation),
+    h("td", { class: "action" }, pick(e.actionJa || e.action, e.actionEn || e.action)),
+    h("td", { class: "nowrap" }, e.companyName),
+    h("td", null, target),
+    h("td", { class: "result-" + e.result }, resultLabel(e.result)),
+    h("td", { class: "detail" }, [e.purpose, e.detail].filter(Boolean).join(" / ")));
+}

@@ -1,0 +1,131 @@
+// The main window after login: the header (app, office, user, 前回ログイン情報), the menu from
+// Go (Menu()), and the screen chosen in it.
+
+import { h, mount } from "../h";
+import { Session } from "../api";
+import { errText, getLang, pick, t } from "../i18n";
+import { dateTime, longDate } from "../format";
+import type { App } from "../app";
+import type { MenuItem, MenuSection, SessionState } from "../types";
+import { langToggle, loading } from "../ui/layout";
+import { renderWelcome } from "./welcome";
+import { renderOffice } from "./office";
+import { renderUsers } from "./users";
+import { renderCompanies } from "./companies";
+import { renderHandlers } from "./handlers";
+import { renderHistory } from "./history";
+import { renderNotBuilt } from "./notBuilt";
+
+/** A screen draws itself into content; item is its menu entry (title, ポイント). */
+export type Screen = (app: App, item: MenuItem | undefined, content: HTMLElement) => void;
+
+const screens: Record<string, Screen> = {
+  "M-1": renderOffice,
+  "M-2": renderUsers,
+  "M-3": renderCompanies,
+  "1-1": renderHandlers,
+  "2-1": renderHistory,
+};
+
+// The menu is fetched once per session state (a new login or refresh fetches it again).
+let menuCache: { state: SessionState; menu: MenuSection[] } | null = null;
+
+export function renderHome(app: App): HTMLElement {
+  const s = app.state!;
+  const nav = h("nav", { class: "menu", testid: "menu", "aria-label": t("menu") }, loading());
+  const content = h("main", { class: "content", testid: "content" });
+  const shell = h("div", { class: "shell", testid: "home" }, header(app, s), h("div", { class: "body" }, nav, content));
+  const draw = (menu: MenuSection[]) => {
+    mount(nav, menuTree(app, menu));
+    const item = findItem(menu, app.screen);
+    if (!app.screen) {
+      renderWelcome(app, menu, content);
+    } else if (item && item.available && item.enabled && screens[item.id]) {
+      screens[item.id](app, item, content);
+    } else if (item && item.available && item.enabled) {
+      renderNotBuilt(app, item, content);
+    } else {
+      app.screen = "";
+      renderWelcome(app, menu, content);
+    }
+  };
+  if (menuCache && menuCache.state === s) {
+    draw(menuCache.menu);
+  } else {
+    Session.Menu().then(
+      (m) => {
+        menuCache = { state: s, menu: m ?? [] };
+        if (app.state === s) draw(menuCache.menu);
+      },
+      (e) => mount(nav, h("div", { class: "banner error", role: "alert" }, errText(e))),
+    );
+  }
+  return shell;
+}
+
+function findItem(menu: MenuSection[], id: string): MenuItem | undefined {
+  for (const sec of menu) for (const it of sec.items ?? []) if (it.id === id) return it;
+  return undefined;
+}
+
+function header(app: App, s: SessionState): HTMLElement {
+  return h("header", { class: "app-head", testid: "header" },
+    h("div", { class: "brand" },
+      h("button", { class: "brand-name link-plain", type: "button", testid: "brand", on: { click: () => app.go("") } },
+        s.appName || "MYNUMBER SHELTER"),
+      h("span", { class: "brand-version", testid: "version" }, `Ver.${s.version}`),
+      h("span", { class: "today" }, longDate(new Date(), getLang()))),
+    h("div", { class: "who" },
+      h("div", { class: "office", testid: "header-office" }, s.office?.name ?? ""),
+      h("div", { class: "user", testid: "header-user" },
+        s.user?.displayName ?? "", s.user?.isAdmin ? h("span", { class: "tag" }, t("admin")) : null)),
+    h("div", { class: "last-login", testid: "last-login" },
+      h("div", { class: "last-title" }, t("previousLogin")),
+      h("div", null, h("span", { class: "inout" }, "IN"), h("span", { testid: "previous-in" }, dateTime(s.previousIn))),
+      h("div", null, h("span", { class: "inout" }, "OUT"), h("span", { testid: "previous-out" }, dateTime(s.previousOut)))),
+    h("div", { class: "head-actions" },
+      langToggle(app),
+      h("button", { class: "secondary small", type: "button", testid: "lock-button", on: { click: async () => {
+        try { await Session.Lock(); } catch { /* refresh shows the real state */ }
+        await app.refresh();
+      } } }, t("lock"))));
+}
+
+function menuTree(app: App, menu: MenuSection[]): HTMLElement {
+  const list = h("ul", { class: "menu-sections" });
+  let hasLogout = false;
+  for (const sec of menu) {
+    if (sec.id === "logout") {
+      hasLogout = true;
+      list.appendChild(logoutEntry(app));
+      continue;
+    }
+    list.appendChild(h("li", { class: "menu-section", testid: `menu-section-${sec.id}` },
+      h("div", { class: "menu-section-title" }, pick(sec.titleJa, sec.titleEn)),
+      h("ul", null, (sec.items ?? []).map((it) => menuEntry(app, it)))));
+  }
+  if (!hasLogout) list.appendChild(logoutEntry(app));
+  return list;
+}
+
+function menuEntry(app: App, it: MenuItem): HTMLElement {
+  const title = pick(it.titleJa, it.titleEn);
+  const label = [h("span", { class: "item-id" }, it.id), h("span", { class: "item-title" }, title)];
+  if (!it.available) {
+    return h("li", { class: "menu-item unavailable", testid: `menu-${it.id}`, "aria-disabled": "true", title: t("comingLater") },
+      label, h("span", { class: "item-note", testid: `menu-${it.id}-note` }, t("comingLater")));
+  }
+  if (!it.enabled) {
+    const reason = pick(it.reasonJa, it.reasonEn);
+    return h("li", { class: "menu-item disabled", testid: `menu-${it.id}`, "aria-disabled": "true", title: reason },
+      label, reason ? h("span", { class: "item-note", testid: `menu-${it.id}-note` }, reason) : null);
+  }
+  return h("li", { class: "menu-item" + (app.screen === it.id ? " current" : "") },
+    h("button", { type: "button", testid: `menu-${it.id}`, "aria-current": app.screen === it.id ? "page" : null,
+      on: { click: () => app.go(it.id) } }, label));
+}
+
+function logoutEntry(app: App): HTMLElement {
+  return h("li", { class: "menu-section logout" },
+    h("button", { type: "button", class: "logout-button", testid: "logout", on: { click: () => app.logout() } }, t("logout")));
+}

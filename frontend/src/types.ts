@@ -1,0 +1,199 @@
+// Mirrors of app/ui/types.go (JSON names). Keep in step with the Go contract.
+
+export interface ErrorInfo {
+  code: string;
+  ja: string;
+  en: string;
+  field?: string;
+}
+
+export interface UserInfo {
+  id: number;
+  login: string;
+  displayName: string;
+  isAdmin: boolean;
+}
+
+export interface OfficeInfo {
+  name: string;
+  kind: string;
+}
+
+export interface SessionState {
+  appName: string;
+  version: string;
+  initialized: boolean;
+  loggedIn: boolean;
+  locked: boolean;
+  mustChangePassword: boolean;
+  recoveryKitPending: boolean;
+  user?: UserInfo | null;
+  office?: OfficeInfo | null;
+  previousIn: string;
+  previousOut: string;
+  idleMinutes: number;
+  absoluteHours: number;
+  lang: string;
+  problem?: ErrorInfo | null;
+}
+
+export interface Office {
+  name: string;
+  nameKana: string;
+  kind: string;
+  corporateNumber: string;
+  postalCode: string;
+  address: string;
+  phone: string;
+  representative: string;
+}
+
+export interface SetupRequest {
+  office: Office;
+  adminLogin: string;
+  adminName: string;
+  password: string;
+}
+
+export interface RecoveryKitView {
+  vaultId: string;
+  key: string;
+  createdAt: string;
+  officeName: string;
+  text: string;
+}
+
+export interface CompanyRole {
+  companyId: number;
+  companyName: string;
+  role: string;
+}
+
+export interface User {
+  id: number;
+  login: string;
+  displayName: string;
+  email: string;
+  isAdmin: boolean;
+  disabled: boolean;
+  mustChangePassword: boolean;
+  locked: boolean;
+  lastIn: string;
+  lastOut: string;
+  roles: CompanyRole[] | null;
+}
+
+export interface UserInput {
+  id: number;
+  login: string;
+  displayName: string;
+  email: string;
+  isAdmin: boolean;
+}
+
+export interface TemporaryPassword {
+  user: User;
+  password: string;
+  expiresAt: string;
+}
+
+export interface Company {
+  id: number;
+  code: string;
+  name: string;
+  nameKana: string;
+  corporateNumber: string;
+  postalCode: string;
+  address: string;
+  phone: string;
+  representative: string;
+  consignFrom: string;
+  consignTo: string;
+  note: string;
+  archived: boolean;
+  managers: number;
+  handlers: number;
+}
+
+export interface UserRef {
+  id: number;
+  login: string;
+  displayName: string;
+  disabled: boolean;
+}
+
+export interface HandlerAssignment {
+  companyId: number;
+  companyName: string;
+  managers: UserRef[] | null;
+  handlers: UserRef[] | null;
+  candidates: UserRef[] | null;
+}
+
+export interface HistoryFilter {
+  companyId: number;
+  userId: number;
+  action: string;
+  from: string;
+  to: string;
+  beforeId: number;
+  limit: number;
+}
+
+export interface HistoryEntry {
+  id: number;
+  time: string;
+  login: string;
+  workstation: string;
+  action: string;
+  actionJa: string;
+  actionEn: string;
+  companyId: number;
+  companyName: string;
+  targetType: string;
+  targetId: string;
+  purpose: string;
+  result: string;
+  detail: string;
+}
+
+export interface HistoryPage {
+  entries: HistoryEntry[] | null;
+  nextBeforeId: number;
+  total: number;
+}
+
+export interface VerifyResult {
+  entries: number;
+  ok: boolean;
+  firstBroken: number;
+  reasonJa: string;
+  reasonEn: string;
+}
+
+export interface ActionLabel {
+  value: string;
+  ja: string;
+  en: string;
+}
+
+export interface MenuItem {
+  id: string;
+  titleJa: string;
+  titleEn: string;
+  summaryJa: string;
+  summaryEn: string;
+  pointJa: string;
+  pointEn: string;
+  available: boolean;
+  enabled: boolean;
+  reasonJa: string;
+  reasonEn: string;
+}
+
+export interface MenuSection {
+  id: string;
+  titleJa: string;
+  titleEn: string;
+  items: MenuItem[] | null;
+}

@@ -1,0 +1,93 @@
+// Command mynumber-shelter is the MyNumber Shelter desktop app: a Wails v2 window whose frontend
+// (frontend/dist, embedded) calls the Go services of app/ui.
+package main
+
+import (
+	"context"
+	"embed"
+	"flag"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"runtime"
+
+	"github.com/wailsapp/wails/v2"
+	"github.com/wailsapp/wails/v2/pkg/options"
+	"github.com/wailsapp/wails/v2/pkg/options/assetserver"
+
+	"github.com/mynumber-shelter/shelter/app/ui"
+	"github.com/mynumber-shelter/shelter/app/vault"
+)
+
+//go:embed all:frontend/dist
+var assets embed.FS
+
+// version is set by the build (-ldflags "-X main.version=…").
+var version = "0.1.0"
+
+func main() {
+	def := defaultVaultDir()
+	vaultDir := flag.String("vault", envOr("SHELTER_VAULT", def), "vault directory (holds vault.db)")
+	flag.Parse()
+
+	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	cfg := ui.Config{VaultDir: *vaultDir, Version: version, Log: log}
+	if generatingBindings {
+		// `wails build` runs the program once to generate the JS bindings: use a throwaway vault
+		// so a build never touches a real vault or the keychain.
+		dir, err := os.MkdirTemp("", "shelter-bindings-")
+		if err != nil {
+			fatal(err)
+		}
+		defer os.RemoveAll(dir)
+		cfg.VaultDir, cfg.Keychain = dir, &vault.MemKeychain{}
+	}
+	app, err := ui.New(cfg)
+	if err != nil {
+		fatal(err)
+	}
+	err = wails.Run(&options.App{
+		Title:            "MyNumber Shelter",
+		Width:            1366,
+		Height:           860,
+		MinWidth:         1100,
+		MinHeight:        700,
+		BackgroundColour: &options.RGBA{R: 245, G: 247, B: 250, A: 255},
+		AssetServer:      &assetserver.Options{Assets: assets},
+		OnShutdown:       func(context.Context) { app.Close() },
+		Bind:             app.Services(),
+	})
+	if err != nil {
+		fatal(err)
+	}
+}
+
+func envOr(name, def string) string {
+	if v := os.Getenv(name); v != "" {
+		return v
+	}
+	return def
+}
+
+// defaultVaultDir is the per-user data directory of each platform.
+func defaultVaultDir() string {
+	home, _ := os.UserHomeDir()
+	switch runtime.GOOS {
+	case "windows":
+		if d := os.Getenv("LOCALAPPDATA"); d != "" {
+			return filepath.Join(d, "MyNumber Shelter")
+		}
+	case "darwin":
+		return filepath.Join(home, "Library", "Application Support", "MyNumber Shelter")
+	}
+	if d := os.Getenv("XDG_DATA_HOME"); d != "" {
+		return filepath.Join(d, "mynumber-shelter")
+	}
+	return filepath.Join(home, ".local", "share", "mynumber-shelter")
+}
+
+func fatal(err error) {
+	fmt.Fprintf(os.Stderr, "mynumber-shelter: %v\n", err)
+	os.Exit(1)
+}
