@@ -46,8 +46,9 @@ XVFB_ENV     := env -u WAYLAND_DISPLAY GDK_BACKEND=x11 WEBKIT_DISABLE_DMABUF_REN
 # Tests fail instead of skipping when the real keychain or browser is missing.
 TEST_ENV := SHELTER_REQUIRE_KEYRING=1 SHELTER_REQUIRE_BROWSER=1
 
-# make bench BENCH=Verify1M PKG=./app/audit/
+# make bench BENCH=Verify1M PKG=./app/audit/ (COUNT=6 or more gives benchstat confidence intervals)
 BENCH ?= .
+COUNT ?= 5
 PKG   ?= ./...
 BENCHSTAT_VERSION := v0.0.0-20260908200009-22c9c6c9d4da
 
@@ -151,7 +152,7 @@ bench: DEPS := run
 bench: deps frontend/dist/.gitkeep $(GOBIN)/benchstat ## benchmarks ×5 → build/test-artifacts/bench.txt + benchstat table
 	@test -x $(WITH_KEYRING) || { echo "bench: $(WITH_KEYRING) is missing" >&2; exit 1; }
 	mkdir -p $(ARTIFACTS)
-	$(WITH_KEYRING) go test $(GOTAGS) -run='^$$' -bench='$(BENCH)' -benchmem -count=5 $(PKG) | tee $(ARTIFACTS)/bench.txt
+	$(WITH_KEYRING) go test $(GOTAGS) -run='^$$' -bench='$(BENCH)' -benchmem -count=$(COUNT) $(PKG) | tee $(ARTIFACTS)/bench.txt
 	benchstat $(ARTIFACTS)/bench.txt
 
 icons: ## redraw build/appicon.png and build/windows/icon.ico

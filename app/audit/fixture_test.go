@@ -22,6 +22,14 @@ const (
 
 var fixtureActions = []Action{ActionView, ActionRegister, ActionModify, ActionExport, ActionLogin, ActionLogout, ActionPrint, ActionDispose}
 
+// fixtureResult makes about one entry in a hundred a refusal.
+func fixtureResult(i int) Result {
+	if i%97 == 0 {
+		return ResultDenied
+	}
+	return ResultOK
+}
+
 // fillLog appends n entries to an empty log in one transaction, computing the chain directly
 // instead of calling Append (which reads the tail and writes the head per entry).
 func fillLog(t testing.TB, db *store.DB, key []byte, n int) {
@@ -50,7 +58,7 @@ func fillLog(t testing.TB, db *store.DB, key []byte, n int) {
 				targetType:  "person",
 				targetID:    strconv.Itoa(i % 100_000),
 				purpose:     "gensen",
-				result:      string(ResultOK),
+				result:      string(fixtureResult(i)),
 				detail:      "源泉徴収票の作成のため照会",
 			}
 			canonical = r.appendCanonical(canonical[:0])

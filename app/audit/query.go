@@ -4,6 +4,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -38,7 +39,7 @@ type Filter struct {
 	Limit int
 }
 
-// where returns the filter's conditions (without paging) and their arguments.
+// where returns the filter's conditions and their arguments, except for Actions and paging.
 func (f *Filter) where() (conds []string, args []any) {
 	add := func(cond string, a ...any) {
 		conds = append(conds, cond)
@@ -49,18 +50,6 @@ func (f *Filter) where() (conds []string, args []any) {
 	}
 	if f.UserID != 0 {
 		add("user_id = ?", f.UserID)
-	}
-	switch len(f.Actions) {
-	case 0:
-	case 1:
-		add("action = ?", string(f.Actions[0]))
-	default:
-		marks := strings.Repeat(",?", len(f.Actions))[1:]
-		as := make([]any, len(f.Actions))
-		for i, a := range f.Actions {
-			as[i] = string(a)
-		}
-		add("action IN ("+marks+")", as...)
 	}
 	if f.TargetType != "" {
 		add("target_type = ?", f.TargetType)
@@ -95,33 +84,11 @@ const entryColumns = `id, at, user_id, login, workstation, action, company_id, t
 // page costs the same however many entries match and however deep the page is (keyset
 // paging with Filter.BeforeID).
 func Query(tx *store.Tx, f Filter) ([]Entry, error) {
-	limit := f.Limit
-	if limit <= 0 {
-		limit = DefaultLimit
+	query, args, limit, err := pageQuery(tx, f)
+	if err != nil || query == "" {
+		return nil, err
 	}
-	limit = min(limit, MaxLimit)
-	conds, args := f.where()
-	if f.BeforeID != 0 {
-		// The page starts below the entry BeforeID; if that entry is gone, below the
-		// nearest older id.
-		var at string
-		var id int64
-		err := tx.QueryRow(`SELECT at, id FROM audit_log WHERE id <= ? ORDER BY id DESC LIMIT 1`, f.BeforeID).Scan(&at, &id)
-		if errors.Is(err, sql.ErrNoRows) {
-			return nil, nil
-		}
-		if err != nil {
-			return nil, fmt.Errorf("querying audit log: %w", err)
-		}
-		if id == f.BeforeID {
-			conds = append(conds, "(at, id) < (?, ?)")
-		} else {
-			conds = append(conds, "(at, id) <= (?, ?)")
-		}
-		args = append(args, at, id)
-	}
-	rows, err := tx.Query(`SELECT `+entryColumns+` FROM audit_log`+whereClause(conds)+
-		` ORDER BY at DESC, id DESC LIMIT ?`, append(args, limit)...)
+	rows, err := tx.Query(query, args...)
 	if err != nil {
 		return nil, fmt.Errorf("querying audit log: %w", err)
 	}
@@ -146,9 +113,71 @@ func Query(tx *store.Tx, f Filter) ([]Entry, error) {
 	return entries, nil
 }
 
+// pageQuery builds the SQL for one page of f. It returns an empty query when the page is
+// empty without asking (BeforeID is below the first entry).
+func pageQuery(tx *store.Tx, f Filter) (query string, args []any, limit int, err error) {
+	limit = f.Limit
+	if limit <= 0 {
+		limit = DefaultLimit
+	}
+	limit = min(limit, MaxLimit)
+	var conds []string
+	conds, args = f.where()
+	if f.BeforeID != 0 {
+		// The page starts below the entry BeforeID; if that entry is gone, below the
+		// nearest older id.
+		var at string
+		var id int64
+		err := tx.QueryRow(`SELECT at, id FROM audit_log WHERE id <= ? ORDER BY id DESC LIMIT 1`, f.BeforeID).Scan(&at, &id)
+		if errors.Is(err, sql.ErrNoRows) {
+			return "", nil, 0, nil
+		}
+		if err != nil {
+			return "", nil, 0, fmt.Errorf("querying audit log: %w", err)
+		}
+		if id == f.BeforeID {
+			conds = append(conds, "(at, id) < (?, ?)")
+		} else {
+			conds = append(conds, "(at, id) <= (?, ?)")
+		}
+		args = append(args, at, id)
+	}
+	// One action is one index range. Several actions are several ranges, each read newest
+	// first and cut at the page size, then merged; an "action IN (…)" over one index would
+	// have to sort every matching entry to find the newest.
+	actions := slices.Compact(slices.Sorted(slices.Values(f.Actions)))
+	switch len(actions) {
+	case 0:
+		query = `SELECT ` + entryColumns + ` FROM audit_log` + whereClause(conds) + ` ORDER BY at DESC, id DESC LIMIT ?`
+		args = append(args, limit)
+	case 1:
+		query = `SELECT ` + entryColumns + ` FROM audit_log` + whereClause(append(conds, "action = ?")) +
+			` ORDER BY at DESC, id DESC LIMIT ?`
+		args = append(append(args, string(actions[0])), limit)
+	default:
+		part := `SELECT * FROM (SELECT ` + entryColumns + ` FROM audit_log` + whereClause(append(conds, "action = ?")) +
+			` ORDER BY at DESC, id DESC LIMIT ?)`
+		parts := make([]string, len(actions))
+		var all []any
+		for i, a := range actions {
+			parts[i] = part
+			all = append(append(append(all, args...), string(a)), limit)
+		}
+		query = strings.Join(parts, " UNION ALL ") + ` ORDER BY at DESC, id DESC LIMIT ?`
+		args = append(all, limit)
+	}
+	return query, args, limit, nil
+}
+
 // Count returns how many entries match f (ignoring BeforeID and Limit).
 func Count(tx *store.Tx, f Filter) (int64, error) {
 	conds, args := f.where()
+	if len(f.Actions) > 0 {
+		conds = append(conds, "action IN ("+strings.Repeat(",?", len(f.Actions))[1:]+")")
+		for _, a := range f.Actions {
+			args = append(args, string(a))
+		}
+	}
 	var n int64
 	if err := tx.QueryRow(`SELECT count(*) FROM audit_log`+whereClause(conds), args...).Scan(&n); err != nil {
 		return 0, fmt.Errorf("counting audit entries: %w", err)

@@ -64,7 +64,7 @@ type Tx struct {
 
 func dsn(path string, readOnly bool) string {
 	v := url.Values{}
-	for _, p := range []string{"journal_mode(WAL)", "foreign_keys(1)", "busy_timeout(10000)", "synchronous(NORMAL)"} {
+	for _, p := range []string{"journal_mode(WAL)", "foreign_keys(1)", "busy_timeout(10000)", "synchronous(NORMAL)", "secure_delete(1)"} {
 		v.Add("_pragma", p)
 	}
 	if readOnly {

@@ -5,7 +5,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"errors"
-	"os"
+	"github.com/mynumber-shelter/shelter/app/internal/testenv"
 	"testing"
 
 	"github.com/mynumber-shelter/shelter/app/store"
@@ -53,32 +53,12 @@ func TestMemKeychainContract(t *testing.T) {
 	keychainContract(t, &MemKeychain{})
 }
 
-// osKeychain returns the OS keychain, or skips the test when there is no D-Bus session with a
-// Secret Service; with SHELTER_REQUIRE_KEYRING=1 it fails instead (scripts/with-keyring.sh).
+// osKeychainForTest returns the OS keychain, or skips the test when there is none (fails under
+// SHELTER_REQUIRE_KEYRING=1; see scripts/with-keyring.sh).
 func osKeychainForTest(t *testing.T) Keychain {
 	t.Helper()
-	unavailable := func(why string) {
-		t.Helper()
-		if os.Getenv("SHELTER_REQUIRE_KEYRING") == "1" {
-			t.Fatalf("SHELTER_REQUIRE_KEYRING=1 but there is no OS keychain: %s", why)
-		}
-		t.Skipf("no OS keychain (%s); run under scripts/with-keyring.sh", why)
-	}
-	// Without an address, godbus would try to autolaunch a bus; do not.
-	if os.Getenv("DBUS_SESSION_BUS_ADDRESS") == "" {
-		unavailable("DBUS_SESSION_BUS_ADDRESS is not set")
-	}
-	kc := OSKeychain()
-	suffix := make([]byte, 8)
-	rand.Read(suffix)
-	probe := "test/probe-" + hex.EncodeToString(suffix)
-	if err := kc.Set(probe, []byte{1}); err != nil {
-		unavailable("Set: " + err.Error())
-	}
-	if err := kc.Delete(probe); err != nil {
-		unavailable("Delete: " + err.Error())
-	}
-	return kc
+	testenv.Keyring(t)
+	return OSKeychain()
 }
 
 func TestOSKeychainRoundTrip(t *testing.T) {

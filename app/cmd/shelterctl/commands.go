@@ -263,7 +263,7 @@ func (c *cli) restore(args []string) error {
 	} else if err := os.MkdirAll(c.vaultDir, 0o700); err != nil {
 		return err
 	}
-	key, err := auditKeyFor(h.VaultID)
+	key, err := c.auditKeyFor(h.VaultID)
 	if err != nil {
 		return err
 	}
@@ -276,8 +276,8 @@ func (c *cli) restore(args []string) error {
 }
 
 // auditKeyFor reads the audit key of vault id from this workstation's keychain.
-func auditKeyFor(vaultID string) ([]byte, error) {
-	v := &vault.Vault{Keychain: vault.OSKeychain()}
+func (c *cli) auditKeyFor(vaultID string) ([]byte, error) {
+	v := &vault.Vault{Keychain: c.keychain}
 	key, err := v.AuditKeyForVault(vaultID)
 	if err != nil {
 		return nil, fmt.Errorf("the keychain of this computer has no key for vault %s: restore on the workstation that made the backup, or use the Recovery Kit there: %w", vaultID, err)

@@ -35,6 +35,7 @@ import (
 	"github.com/mynumber-shelter/shelter/app/apperr"
 	"github.com/mynumber-shelter/shelter/app/auth"
 	"github.com/mynumber-shelter/shelter/app/ui"
+	"github.com/mynumber-shelter/shelter/app/vault"
 )
 
 const (
@@ -60,6 +61,10 @@ type cli struct {
 	stdout   io.Writer
 	stderr   io.Writer
 	stdinBuf *bufio.Reader
+	// keychain and kdf are the vault's defaults (the OS keychain, vault.DefaultKDF) unless a test
+	// sets them.
+	keychain vault.Keychain
+	kdf      vault.KDFParams
 }
 
 const usage = `shelterctl — MyNumber Shelter administration
@@ -76,7 +81,11 @@ Passwords: SHELTER_PASSWORD, or the first line of standard input.
 `
 
 func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
-	c := &cli{stdin: stdin, stdout: stdout, stderr: stderr}
+	return (&cli{stdin: stdin, stdout: stdout, stderr: stderr}).run(args)
+}
+
+func (c *cli) run(args []string) int {
+	stderr := c.stderr
 	fs := flag.NewFlagSet("shelterctl", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.Usage = func() { fmt.Fprint(stderr, usage) }
@@ -175,7 +184,7 @@ func (c *cli) open(create bool) (*ui.App, error) {
 			return nil, fmt.Errorf("no vault in %s (run shelterctl init first)", c.vaultDir)
 		}
 	}
-	return ui.New(ui.Config{VaultDir: c.vaultDir, Version: version})
+	return ui.New(ui.Config{VaultDir: c.vaultDir, Version: version, Keychain: c.keychain, KDF: c.kdf})
 }
 
 // login opens the vault and logs --user in.

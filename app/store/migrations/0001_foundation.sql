@@ -135,4 +135,6 @@ CREATE INDEX audit_by_time ON audit_log(at);
 CREATE INDEX audit_by_company ON audit_log(company_id, at);
 CREATE INDEX audit_by_user ON audit_log(user_id, at);
 CREATE INDEX audit_by_action ON audit_log(action, at);
+CREATE INDEX audit_by_type ON audit_log(target_type, at);
 CREATE INDEX audit_by_target ON audit_log(target_type, target_id, at);
+CREATE INDEX audit_by_result ON audit_log(result, at);

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
 )
 
@@ -173,6 +174,18 @@ func isASCII(s string) bool {
 		}
 	}
 	return true
+}
+
+// printPDF prints the page as the print dialog would (print stylesheet applied).
+func (b *browser) printPDF() []byte {
+	b.t.Helper()
+	var pdf []byte
+	b.run("print to PDF", chromedp.ActionFunc(func(ctx context.Context) error {
+		var err error
+		pdf, _, err = page.PrintToPDF().WithPreferCSSPageSize(true).Do(ctx)
+		return err
+	}))
+	return pdf
 }
 
 // text returns the element's textContent ("" when absent).

@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"bytes"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -24,6 +25,7 @@ const (
 // the check digit.
 const (
 	officeName    = "テスト社会保険労務士事務所"
+	renamedOffice = "テスト社労士法人 本店"
 	adminLogin    = "admin"
 	adminName     = "山田 太郎"
 	adminPassword = "correct horse battery staple"
@@ -107,6 +109,14 @@ func TestBrowserJourney(t *testing.T) {
 		t.Fatalf("recovery key on screen is too short to be a key: %d characters", len(key))
 	}
 	b.shot("setup-kit")
+	// Printing shows the kit alone on one page.
+	pdf := b.printPDF()
+	if err := os.WriteFile(filepath.Join(artifactsDir, "e2e-recovery-kit.pdf"), pdf, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if n := bytes.Count(pdf, []byte("/Type /Page\n")) + bytes.Count(pdf, []byte("/Type /Page\r")) + bytes.Count(pdf, []byte("/Type /Page>")) + bytes.Count(pdf, []byte("/Type /Page/")); n != 1 {
+		t.Errorf("the Recovery Kit prints on %d pages, want 1", n)
+	}
 	b.click("kit-written")
 	b.waitVisible("kit-confirm-form")
 	b.fill("kit-key", "WRONG-KEY-0000")
@@ -142,6 +152,7 @@ func TestBrowserJourney(t *testing.T) {
 	b.click("lang-toggle")
 	b.waitText("last-login", "Previous login")
 	b.waitText("menu", "Office settings")
+	b.shot("home-en")
 	b.click("lang-toggle")
 	b.waitText("last-login", "前回ログイン情報")
 
@@ -159,6 +170,30 @@ func TestBrowserJourney(t *testing.T) {
 	b.waitText("user-state-sato", "有効")
 	b.waitText("user-state-sato", "パスワード変更待ち")
 	b.shot("users")
+
+	// Disable and enable again; a new temporary password for suzuki.
+	b.click("user-disable-suzuki")
+	b.click("disable-confirm-ok")
+	b.waitText("user-state-suzuki", "無効")
+	b.click("user-enable-suzuki")
+	b.waitText("user-state-suzuki", "有効")
+	b.click("user-reset-suzuki")
+	b.click("reset-confirm-ok")
+	b.waitVisible("temp-password")
+	b.click("temp-password-done")
+	b.waitGone("temp-password-dialog")
+
+	// --- M-1: the office is edited; the header follows.
+	b.click("menu-M-1")
+	b.waitVisible("office-form")
+	b.fill("office-name", renamedOffice)
+	b.fill("office-representative", adminName)
+	b.click("office-save")
+	b.waitVisible("office-saved")
+	b.waitText("header-office", renamedOffice)
+	if o, err := app.Office.Get(); err != nil || o.Name != renamedOffice || o.Representative != adminName {
+		t.Fatalf("office after save: %+v, %v", o, err)
+	}
 
 	// --- M-3: an invalid 法人番号 is refused next to the field and nothing is saved.
 	b.click("menu-M-3")
@@ -231,6 +266,7 @@ func TestBrowserJourney(t *testing.T) {
 	b.waitVisible("home")
 
 	// A lock made behind the window's back (idle timeout in Go) shows on the next call.
+	b.waitText("verify-badge", "改ざんなし") // the screen shown again (2-1) has finished loading
 	if err := app.Session.Lock(); err != nil {
 		t.Fatal(err)
 	}

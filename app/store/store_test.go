@@ -1,0 +1,140 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"testing"
+)
+
+func open(t *testing.T) *DB {
+	t.Helper()
+	db, err := Open(context.Background(), filepath.Join(t.TempDir(), "v", FileName))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	return db
+}
+
+func TestOpenMigratesAndSetsPragmas(t *testing.T) {
+	db := open(t)
+	ctx := context.Background()
+	var version int
+	var mode string
+	var fk int
+	err := db.View(ctx, func(tx *Tx) error {
+		if err := tx.QueryRow(`PRAGMA user_version`).Scan(&version); err != nil {
+			return err
+		}
+		if err := tx.QueryRow(`PRAGMA journal_mode`).Scan(&mode); err != nil {
+			return err
+		}
+		return tx.QueryRow(`PRAGMA foreign_keys`).Scan(&fk)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if version != SchemaVersion() || version < 1 || mode != "wal" || fk != 1 {
+		t.Fatalf("version %d mode %s fk %d", version, mode, fk)
+	}
+	fi, err := os.Stat(db.Path())
+	if err != nil || fi.Mode().Perm() != 0o600 {
+		t.Fatalf("file mode: %v %v", fi.Mode(), err)
+	}
+	// Opening again applies nothing and keeps data.
+	if err := db.Update(ctx, func(tx *Tx) error { return tx.SetMeta("k", "v") }); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	db2, err := Open(ctx, db.Path())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db2.Close()
+	db2.View(ctx, func(tx *Tx) error {
+		v, ok, err := tx.Meta("k")
+		if v != "v" || !ok || err != nil {
+			t.Errorf("meta after reopen: %q %v %v", v, ok, err)
+		}
+		return nil
+	})
+}
+
+func TestUpdateRollsBackOnError(t *testing.T) {
+	db := open(t)
+	ctx := context.Background()
+	boom := errors.New("boom")
+	err := db.Update(ctx, func(tx *Tx) error {
+		if err := tx.SetMeta("half", "written"); err != nil {
+			return err
+		}
+		return boom
+	})
+	if !errors.Is(err, boom) {
+		t.Fatalf("got %v", err)
+	}
+	db.View(ctx, func(tx *Tx) error {
+		if _, ok, _ := tx.Meta("half"); ok {
+			t.Error("a failed transaction left a row")
+		}
+		return nil
+	})
+	// Read transactions cannot write.
+	if err := db.View(ctx, func(tx *Tx) error { return tx.SetMeta("x", "y") }); err == nil {
+		t.Error("View wrote")
+	}
+}
+
+func TestRefusesNewerDatabase(t *testing.T) {
+	db := open(t)
+	ctx := context.Background()
+	if _, err := db.writer.ExecContext(ctx, `PRAGMA user_version = 999`); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	if _, err := Open(ctx, db.Path()); !errors.Is(err, ErrTooNew) {
+		t.Fatalf("got %v, want ErrTooNew", err)
+	}
+}
+
+func TestBackupIsAConsistentDatabase(t *testing.T) {
+	db := open(t)
+	ctx := context.Background()
+	db.Update(ctx, func(tx *Tx) error { return tx.SetMeta("k", "before") })
+	dest := filepath.Join(t.TempDir(), "copy.db")
+	if err := db.Backup(ctx, dest); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.Backup(ctx, dest); err == nil {
+		t.Fatal("backup overwrote a file")
+	}
+	db.Update(ctx, func(tx *Tx) error { return tx.SetMeta("k", "after") })
+	cp, err := Open(ctx, dest)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cp.Close()
+	if err := cp.IntegrityCheck(ctx); err != nil {
+		t.Fatal(err)
+	}
+	cp.View(ctx, func(tx *Tx) error {
+		if v, _, _ := tx.Meta("k"); v != "before" {
+			t.Errorf("backup holds %q", v)
+		}
+		return nil
+	})
+}
+
+func TestTimeFormat(t *testing.T) {
+	for _, s := range []string{"", "2026-11-24T09:08:07.123Z"} {
+		tm, err := ParseTime(s)
+		if err != nil || FormatTime(tm) != s {
+			t.Errorf("round trip %q: %q %v", s, FormatTime(tm), err)
+		}
+	}
+	if _, err := ParseTime("2026-11-24"); err == nil {
+		t.Error("accepted a bare date")
+	}
+}
