@@ -9,8 +9,8 @@ SHELL         := /bin/bash
 .DEFAULT_GOAL := help
 MAKEFLAGS     += --no-print-directory
 
-# `go install` puts wails and benchstat in GOPATH/bin: it must be on PATH.
-GOBIN := $(shell go env GOPATH 2>/dev/null)/bin
+# `go install` puts wails and benchstat in GOBIN (default GOPATH/bin): it must be on PATH.
+GOBIN := $(or $(shell go env GOBIN 2>/dev/null),$(shell go env GOPATH 2>/dev/null)/bin)
 ifeq ($(GOBIN),/bin)
 $(warning go is not on PATH: install Go 1.26 (/usr/local/go/bin))
 endif

@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"hash"
+	"math"
 	"os"
 	"strconv"
 	"strings"
@@ -85,7 +86,8 @@ type Log struct {
 	// Key is the 32-byte HMAC key of the chain, unwrapped by app/vault. A nil or wrong-length
 	// key makes Append return ErrUnavailable.
 	Key []byte
-	// Workstation names this host in every entry. Defaults to os.Hostname().
+	// Workstation names this host in every entry. Defaults to os.Hostname(). Like every text
+	// field it must pass the digit guard (see [ErrInvalidEntry]), or every Append fails.
 	Workstation string
 }
 
@@ -94,9 +96,18 @@ type Log struct {
 // e.MAC, and returns the entry as stored.
 //
 // Append fails closed: it returns an error wrapping ErrUnavailable when the key is missing or
-// any write fails, and ErrInvalidEntry when the entry is refused; in both cases nothing is
-// written by Append. The caller must run Append in the same store.Update as the action it
-// records and return the error, so that the action is rolled back too.
+// any read or write fails, and ErrInvalidEntry when the entry is refused (then it has written
+// nothing). The caller must run Append in the same store.Update as the action it records and
+// return the error, so that the whole transaction, the action and any part of the entry, is
+// rolled back:
+//
+//	err := db.Update(ctx, func(tx *store.Tx) error {
+//		if err := doTheAction(tx); err != nil {
+//			return err
+//		}
+//		_, err := log.Append(tx, audit.Entry{Action: audit.ActionView, Result: audit.ResultOK, …})
+//		return err
+//	})
 func (l *Log) Append(tx *store.Tx, e Entry) (Entry, error) {
 	if l == nil || len(l.Key) != KeySize {
 		return Entry{}, fmt.Errorf("%w: no usable audit key", ErrUnavailable)
@@ -122,6 +133,9 @@ func (l *Log) Append(tx *store.Tx, e Entry) (Entry, error) {
 	lastID, prev, err := position(tx, l.Key)
 	if err != nil {
 		return Entry{}, fmt.Errorf("%w: %w", ErrUnavailable, err)
+	}
+	if lastID == math.MaxInt64 {
+		return Entry{}, fmt.Errorf("%w: entry ids exhausted", ErrUnavailable)
 	}
 	e.ID = lastID + 1
 	r := record[string]{

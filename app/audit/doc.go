@@ -23,8 +23,9 @@
 //
 // # Verification
 //
-// [Verify] streams the whole table in id order in one read transaction, recomputes every MAC
-// from the stored MAC of the previous row, and names the first broken entry:
+// [Verify] streams the table in id order (a long log as a few contiguous id ranges read in
+// parallel; rows are never all held in memory), recomputes every MAC from the stored MAC of the
+// previous row, and names the first broken entry:
 //
 //   - an edited row (any column, including its MAC) breaks at that row;
 //   - a deleted row leaves a gap and breaks at the row that follows it;
@@ -40,11 +41,21 @@
 // stored in the row, so no key is needed). Only a copy of the head kept elsewhere (a backup, an
 // export, the number of entries printed on a history report) can prove such a truncation. The
 // chain protects the history against undetected editing, deletion in the middle, reordering and
-// insertion; it does not protect against truncation by someone who controls the file.
+// insertion; it does not protect against truncation by someone who controls the file
+// (deleting every row and the head leaves an empty log, which verifies).
 //
 // When Append finds the head ahead of the last row (the tail was deleted), it continues from
 // the head: the next entry gets the head's id plus one and chains from the head's MAC, so the
 // deletion stays visible as a gap instead of being papered over by the next entry.
+//
+// # Reading the history
+//
+// [Query] returns one page of entries, newest first by (time, id), with keyset paging
+// ([Filter.BeforeID]); [Count] gives the total for the same filter. Every filter of the 2-1
+// screen (company, company and action, user, action, record, result, time range) has an index
+// ending in the time column, so a page is read straight from one index range however long the
+// history is; several actions are read as one range each and merged. Entries are numbered in
+// time order, so "newest first" is also "highest id first" unless the clock was set back.
 //
 // # Failing closed
 //

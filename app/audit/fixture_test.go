@@ -53,7 +53,7 @@ func fillLog(t testing.TB, db *store.DB, key []byte, n int) {
 				userID:      int64(u + 1),
 				login:       "user" + strconv.Itoa(u+1),
 				workstation: "desk-" + strconv.Itoa(i%7),
-				action:      string(fixtureActions[i%len(fixtureActions)]),
+				action:      string(fixtureActions[(i/3)%len(fixtureActions)]),
 				companyID:   int64(i%fixtureCompanies + 1),
 				targetType:  "person",
 				targetID:    strconv.Itoa(i % 100_000),

@@ -5,6 +5,7 @@ import (
 	"context"
 	"database/sql"
 	"path/filepath"
+	"sync"
 	"testing"
 	"time"
 
@@ -14,10 +15,14 @@ import (
 // testKey is a fixed audit key for tests.
 var testKey = bytes.Repeat([]byte{0x42}, KeySize)
 
-// testClock returns a store.DB.Now that starts at a fixed time and advances one second per call.
+// testClock returns a store.DB.Now that starts at a fixed time and advances one second per
+// call. Like any DB.Now it is called from concurrent transactions.
 func testClock() func() time.Time {
+	var mu sync.Mutex
 	t := time.Date(2025, 4, 1, 9, 0, 0, 0, time.UTC)
 	return func() time.Time {
+		mu.Lock()
+		defer mu.Unlock()
 		t = t.Add(time.Second)
 		return t
 	}

@@ -24,9 +24,10 @@ type Filter struct {
 	CompanyID, UserID int64
 	// Actions selects entries whose action is any of these.
 	Actions []Action
-	// TargetType and TargetID select one kind of record, or one record.
+	// TargetType selects one kind of record; with TargetID, one record. (TargetID without
+	// TargetType has no index of its own and is checked entry by entry.)
 	TargetType, TargetID string
-	// From (inclusive) and To (exclusive) bound the entry time.
+	// From (inclusive) and To (exclusive) bound the entry time, to the millisecond.
 	From, To time.Time
 	// Result selects one outcome.
 	Result Result

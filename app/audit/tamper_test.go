@@ -161,6 +161,12 @@ func TestVerifyCannotSeeRewrittenHead(t *testing.T) {
 	if res := mustVerify(t, db, testKey); !res.OK || res.Entries != tamperEntries-1 {
 		t.Errorf("Verify = %+v; the documented limit changed, update the package doc", res)
 	}
+	// Deleting every row and the head is the same truncation, taken to the end.
+	mustExec(t, raw, `DELETE FROM audit_log`)
+	mustExec(t, raw, `DELETE FROM meta WHERE key = 'audit_head'`)
+	if res := mustVerify(t, db, testKey); !res.OK || res.Entries != 0 {
+		t.Errorf("Verify = %+v; the documented limit changed, update the package doc", res)
+	}
 }
 
 // TestAppendKeepsEvidence checks that writing after tampering does not hide it.
@@ -253,6 +259,23 @@ func TestVerifyRangesAgree(t *testing.T) {
 		res, err := verify(context.Background(), db, testKey, p.workers, p.minRange)
 		if err != nil || res.FirstBroken != 777 || res.Broken != 1 || res.Entries != 1000 {
 			t.Errorf("%d ranges: Verify = %+v, %v", p.workers, res, err)
+		}
+	}
+}
+
+// TestVerifyExtremeIDs: forged rows with ids far apart must not confuse the range split.
+func TestVerifyExtremeIDs(t *testing.T) {
+	db, raw, _ := tamperedLog(t)
+	otherMAC := bytes.Repeat([]byte{0x13}, 32)
+	mustExec(t, raw, `INSERT INTO audit_log(id, at, action, result, mac) VALUES(-9223372036854775807, '2025-01-01T00:00:00.000Z', 'view', 'ok', ?)`, otherMAC)
+	mustExec(t, raw, `INSERT INTO audit_log(id, at, action, result, mac) VALUES(9223372036854775807, '2025-01-01T00:00:00.000Z', 'view', 'ok', ?)`, otherMAC)
+	for _, p := range verifySplits {
+		res, err := verify(context.Background(), db, testKey, p.workers, p.minRange)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res.OK || res.FirstBroken != -9223372036854775807 || res.Entries != tamperEntries+2 {
+			t.Errorf("%d ranges: Verify = %+v", p.workers, res)
 		}
 	}
 }

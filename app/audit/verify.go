@@ -36,11 +36,11 @@ func (b Break) Label(lang string) string {
 	case BreakNone:
 		return pick(labels{"改ざんは検出されませんでした", "No tampering detected"}, lang)
 	case BreakMAC:
-		return pick(labels{"履歴の内容が書き換えられているか、順序が入れ替えられています", "An entry was altered, moved or forged"}, lang)
+		return pick(labels{"履歴が書き換え・入れ替え・偽造されているか、検証の鍵が違います", "An entry was altered, moved or forged, or the key is wrong"}, lang)
 	case BreakGap:
 		return pick(labels{"履歴の一部が削除されています", "Entries were deleted"}, lang)
 	case BreakHead:
-		return pick(labels{"最新の履歴が削除されたか、追加されています", "The newest entries were deleted or added outside the log"}, lang)
+		return pick(labels{"最新の履歴が削除されたか、記録の外で追加されています", "The newest entries were deleted, or entries were added outside the log"}, lang)
 	}
 	return string(b)
 }
@@ -51,9 +51,9 @@ type VerifyResult struct {
 	Entries int64
 	// OK is true when every entry and the head check out.
 	OK bool
-	// FirstBroken is the id of the first entry that does not check out, 0 when OK. For a
+	// FirstBroken is the id of the first entry that does not check out (0 when OK). For a
 	// deleted entry it is the id of the entry that follows the gap; when the tail was deleted
-	// it is the first missing id (the head names the real last entry).
+	// it is the first missing id; when the head record is missing or malformed, 1.
 	FirstBroken int64
 	// Kind says what is wrong at FirstBroken.
 	Kind Break
@@ -104,11 +104,13 @@ func verify(ctx context.Context, db *store.DB, key []byte, workers int, minRange
 		return VerifyResult{}, fmt.Errorf("reading audit log bounds: %w", err)
 	}
 	// bounds[i] is where range i starts; range 0 has no lower bound and the last range no upper.
+	// Ids are not trusted to be small or dense (a forged row may carry any id), so the span
+	// is computed in uint64, where hi-lo cannot overflow.
 	bounds := []int64{lo.Int64}
-	if span := hi.Int64 - lo.Int64 + 1; lo.Valid && span >= 2*minRange {
-		n := min(int64(workers), span/minRange)
-		for i := int64(1); i < n; i++ {
-			bounds = append(bounds, lo.Int64+span*i/n)
+	if span := uint64(hi.Int64-lo.Int64) + 1; lo.Valid && hi.Int64 > lo.Int64 && span >= 2*uint64(minRange) {
+		n := min(uint64(workers), span/uint64(minRange))
+		for i := uint64(1); i < n; i++ {
+			bounds = append(bounds, lo.Int64+int64(span/n*i))
 		}
 	}
 

@@ -1,14 +1,27 @@
 // Package roster holds who the vault is about: the operating office (M-1), the client companies
-// whose My Number work is entrusted to it (M-3), and — in later issues — their departments,
-// employees and dependents (1-2).
+// whose My Number work is entrusted to it (M-3), and their departments, employees and
+// dependents with their My Numbers (1-2; the CSV import is in roster/csvimport).
 //
 // Every use case validates its input completely before writing, runs in one transaction, and
 // appends its audit entry in that same transaction.
 //
+// # People and their numbers
+//
+// Employees and dependents are rows of persons with AUTOINCREMENT ids (never reused). Every
+// person gets a person key (vault.CompanyKey.CreatePerson) when the row is inserted, not when a
+// number arrives: identity-document images need it too, and a missing key then always means
+// the person was disposed of ([ErrDisposed]). A number is sealed under the person key at
+// person_numbers/<id>/number ([NumberAAD]); its blind index under the company's index key
+// finds duplicates within the company ([DuplicateNumberError]). Lists show numbers masked
+// ("**** **** 9018"), computed from the ciphertext on each read; no digit is stored in clear.
+// Only the company's 事務取扱責任者 / 担当者 may read or write its people; the system
+// administrator may not unless assigned.
+//
 // # What it must never do
 //
 // Use a My Number as an identifier or lookup key (番号法 9条): people are identified by ids and
-// employee codes. 法人番号 are public and may be stored and shown in clear.
+// employee codes. 法人番号 are public and may be stored and shown in clear. Put a My Number or
+// any part of a person's data other than ids and codes into an audit entry or an error.
 package roster
 
 import (

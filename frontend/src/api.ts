@@ -53,7 +53,11 @@ export function parseError(e: unknown): ApiError {
   return new ApiError("internal", text, text);
 }
 
-type SessionHook = (code: "locked" | "session_expired" | "unauthenticated") => void;
+/** Codes that mean the session, not the call, is the problem: the screen must change. */
+export type SessionCode = "locked" | "session_expired" | "unauthenticated" | "must_change_password";
+const sessionCodes: readonly string[] = ["locked", "session_expired", "unauthenticated", "must_change_password"];
+
+type SessionHook = (code: SessionCode) => void;
 let sessionHook: SessionHook | null = null;
 
 /** onSessionError registers the handler called when any call reports a locked, expired or
@@ -80,12 +84,7 @@ async function call<T>(service: string, method: string, ...args: unknown[]): Pro
     return (await fn(...args)) as T;
   } catch (e) {
     const err = parseError(e);
-    if (
-      sessionHook &&
-      (err.code === "locked" || err.code === "session_expired" || err.code === "unauthenticated")
-    ) {
-      sessionHook(err.code);
-    }
+    if (sessionHook && sessionCodes.includes(err.code)) sessionHook(err.code as SessionCode);
     throw err;
   }
 }

@@ -3,7 +3,7 @@
 // ended without asking Go again.
 
 import { h, mount } from "./h";
-import { ApiError, Session, onSessionError, parseError } from "./api";
+import { ApiError, Session, onSessionError, parseError, type SessionCode } from "./api";
 import { errText, getLang, setLang, t, type Lang } from "./i18n";
 import type { SessionState } from "./types";
 import { Idle } from "./idle";
@@ -110,11 +110,14 @@ export class App {
   }
 
   /** sessionLost reacts to a call that failed because the session is locked or over. */
-  private sessionLost(code: "locked" | "session_expired" | "unauthenticated"): void {
+  private sessionLost(code: SessionCode): void {
     if (!this.state) return;
     if (code === "locked") {
       if (this.state.locked) return;
       this.state.locked = true;
+    } else if (code === "must_change_password") {
+      if (this.state.mustChangePassword || !this.state.loggedIn) return;
+      this.state.mustChangePassword = true;
     } else {
       if (!this.state.loggedIn) return;
       this.state.loggedIn = false;

@@ -133,6 +133,7 @@ CREATE TABLE audit_log (
 -- (= id), so each filter below reads one page straight from its index (see app/audit/query.go).
 CREATE INDEX audit_by_time ON audit_log(at);
 CREATE INDEX audit_by_company ON audit_log(company_id, at);
+CREATE INDEX audit_by_company_action ON audit_log(company_id, action, at);
 CREATE INDEX audit_by_user ON audit_log(user_id, at);
 CREATE INDEX audit_by_action ON audit_log(action, at);
 CREATE INDEX audit_by_type ON audit_log(target_type, at);

@@ -34,6 +34,12 @@ func startBrowser(t *testing.T, artifacts string) *browser {
 	if _, err := os.Stat(chromiumPath); err != nil {
 		skipOrFail(t, "chromium not installed at "+chromiumPath)
 	}
+	// Not t.TempDir: Chromium's helpers may still write to the profile for a moment after the
+	// browser exits, which would fail TempDir's strict cleanup.
+	profile, err := os.MkdirTemp("", "shelter-e2e-chromium-")
+	if err != nil {
+		t.Fatal(err)
+	}
 	opts := []chromedp.ExecAllocatorOption{
 		chromedp.ExecPath(chromiumPath),
 		chromedp.Headless,
@@ -46,7 +52,7 @@ func startBrowser(t *testing.T, artifacts string) *browser {
 		chromedp.Flag("disable-sync", true),
 		chromedp.Flag("disable-dev-shm-usage", true),
 		chromedp.Flag("lang", "ja-JP"),
-		chromedp.UserDataDir(t.TempDir()),
+		chromedp.UserDataDir(profile),
 		chromedp.WindowSize(1366, 900),
 	}
 	allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
@@ -56,6 +62,12 @@ func startBrowser(t *testing.T, artifacts string) *browser {
 		cancelTimeout()
 		cancelCtx()
 		cancelAlloc()
+		for range 20 {
+			if os.RemoveAll(profile) == nil {
+				break
+			}
+			time.Sleep(100 * time.Millisecond)
+		}
 	})
 	if err := chromedp.Run(ctx, chromedp.EmulateViewport(1366, 900)); err != nil {
 		t.Fatalf("starting chromium: %v", err)

@@ -7,6 +7,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/mynumber-shelter/shelter/app/ui"
@@ -40,7 +41,9 @@ func newApp(t *testing.T) *ui.App {
 	t.Helper()
 	var kc vault.Keychain = &vault.MemKeychain{}
 	if os.Getenv("SHELTER_REQUIRE_KEYRING") == "1" {
-		kc = vault.OSKeychain()
+		rk := &recordingKeychain{Keychain: vault.OSKeychain()}
+		t.Cleanup(rk.deleteAll) // leave nothing behind in the user's keychain
+		kc = rk
 	}
 	app, err := ui.New(ui.Config{
 		VaultDir: t.TempDir(),
@@ -53,6 +56,28 @@ func newApp(t *testing.T) *ui.App {
 	}
 	t.Cleanup(func() { _ = app.Close() })
 	return app
+}
+
+// recordingKeychain remembers the accounts written through it so a test can remove them.
+type recordingKeychain struct {
+	vault.Keychain
+	mu       sync.Mutex
+	accounts []string
+}
+
+func (r *recordingKeychain) Set(account string, secret []byte) error {
+	r.mu.Lock()
+	r.accounts = append(r.accounts, account)
+	r.mu.Unlock()
+	return r.Keychain.Set(account, secret)
+}
+
+func (r *recordingKeychain) deleteAll() {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for _, a := range r.accounts {
+		_ = r.Keychain.Delete(a)
+	}
 }
 
 // TestBrowserJourney walks the product as its first users would: setup, users, a client

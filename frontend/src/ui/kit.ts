@@ -73,12 +73,14 @@ export function renderKit(kit: RecoveryKitView, done: () => void): HTMLElement {
 
   const printable = h("div", { class: "print-kit", testid: "kit-print-area" },
     h("h1", null, "MYNUMBER SHELTER — リカバリーキット / Recovery Kit"),
-    h("dl", null,
-      h("dt", null, "事務所 / Office"), h("dd", null, kit.officeName),
-      h("dt", null, "Vault ID"), h("dd", { class: "mono" }, kit.vaultId),
-      h("dt", null, "作成日時 / Created"), h("dd", null, dateTime(kit.createdAt))),
     h("div", { class: "kit-key print" }, groups.map((g) => h("span", { class: "kit-group" }, g))),
-    kit.text ? h("pre", { class: "kit-text" }, kit.text) : null,
+    // Go's printable text carries the office, vault id, date and instructions.
+    kit.text
+      ? h("pre", { class: "kit-text" }, kit.text)
+      : h("dl", null,
+          h("dt", null, "事務所 / Office"), h("dd", null, kit.officeName),
+          h("dt", null, "Vault ID"), h("dd", { class: "mono" }, kit.vaultId),
+          h("dt", null, "作成日時 / Created"), h("dd", null, dateTime(kit.createdAt))),
   );
 
   return h("section", { class: "kit", testid: "recovery-kit" },
