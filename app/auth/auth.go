@@ -284,7 +284,8 @@ func (s *Service) Login(ctx context.Context, login, password string) (*Session, 
 		u, err := userByLogin(tx, login)
 		if errors.Is(err, sql.ErrNoRows) {
 			loginErr = errBadCredentials
-			e := audit.Entry{Login: login, Action: audit.ActionLoginFailed, Result: audit.ResultDenied, Detail: "unknown login"}
+			// The typed text is not recorded: people sometimes type a password into the login field.
+			e := audit.Entry{Action: audit.ActionLoginFailed, Result: audit.ResultDenied, Detail: "unknown login ID"}
 			_, err := s.Audit.Append(tx, e)
 			return err
 		}
