@@ -13,6 +13,7 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/mynumber-shelter/shelter/app/store"
@@ -85,10 +86,34 @@ type Entry struct {
 type Log struct {
 	// Key is the 32-byte HMAC key of the chain, unwrapped by app/vault. A nil or wrong-length
 	// key makes Append return ErrUnavailable.
+	// Set it before the Log is shared; afterwards use SetKey.
 	Key []byte
 	// Workstation names this host in every entry. Defaults to os.Hostname(). Like every text
 	// field it must pass the digit guard (see [ErrInvalidEntry]), or every Append fails.
 	Workstation string
+
+	mu sync.RWMutex // guards Key after construction
+}
+
+// SetKey replaces the audit key (after setup or a recovery), safely with concurrent Appends.
+func (l *Log) SetKey(key []byte) {
+	l.mu.Lock()
+	l.Key = key
+	l.mu.Unlock()
+}
+
+// CurrentKey returns the key in use (for Verify).
+func (l *Log) CurrentKey() []byte {
+	l.mu.RLock()
+	defer l.mu.RUnlock()
+	return l.Key
+}
+
+// HasKey reports whether the Log holds a usable key.
+func (l *Log) HasKey() bool {
+	l.mu.RLock()
+	defer l.mu.RUnlock()
+	return len(l.Key) == KeySize
 }
 
 // Append writes e as the next entry of the chain inside tx, and updates the head record in the
@@ -109,7 +134,13 @@ type Log struct {
 //		return err
 //	})
 func (l *Log) Append(tx *store.Tx, e Entry) (Entry, error) {
-	if l == nil || len(l.Key) != KeySize {
+	if l == nil {
+		return Entry{}, fmt.Errorf("%w: no usable audit key", ErrUnavailable)
+	}
+	l.mu.RLock()
+	key := l.Key
+	l.mu.RUnlock()
+	if len(key) != KeySize {
 		return Entry{}, fmt.Errorf("%w: no usable audit key", ErrUnavailable)
 	}
 	e.Workstation = l.Workstation
@@ -130,7 +161,7 @@ func (l *Log) Append(tx *store.Tx, e Entry) (Entry, error) {
 		return Entry{}, err
 	}
 
-	lastID, prev, err := position(tx, l.Key)
+	lastID, prev, err := position(tx, key)
 	if err != nil {
 		return Entry{}, fmt.Errorf("%w: %w", ErrUnavailable, err)
 	}
@@ -143,7 +174,7 @@ func (l *Log) Append(tx *store.Tx, e Entry) (Entry, error) {
 		action: string(e.Action), companyID: e.CompanyID, targetType: e.TargetType,
 		targetID: e.TargetID, purpose: e.Purpose, result: string(e.Result), detail: e.Detail,
 	}
-	c := newChain(l.Key)
+	c := newChain(key)
 	e.MAC = c.next(nil, prev, r.appendCanonical(nil))
 
 	_, err = tx.Exec(`INSERT INTO audit_log(id, at, user_id, login, workstation, action, company_id,

@@ -395,7 +395,7 @@ func (s *Service) Recover(ctx context.Context, recoveryKey, login, newPassword s
 			keys.Close()
 			return err
 		}
-		s.Audit.Key = auditKey
+		s.Audit.SetKey(auditKey)
 		if _, err := tx.Exec(`UPDATE users SET must_change_password = 0, password_expires_at = '', failed_count = 0, locked_until = '',
 			prev_in = last_in, prev_out = last_out, last_in = ?, last_out = '' WHERE id = ?`, tx.NowText(), u.ID); err != nil {
 			keys.Close()

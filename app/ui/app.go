@@ -137,7 +137,7 @@ func (a *App) loadAuditKey() {
 		if err != nil {
 			return err
 		}
-		a.Audit.Key = key
+		a.Audit.SetKey(key)
 		return nil
 	})
 	if err != nil {

@@ -132,7 +132,7 @@ func (s *HistoryService) Verify() (VerifyResult, error) {
 			return VerifyResult{}, toError(apperr.Forbidden("履歴の検証はシステム管理者・事務取扱責任者が行えます。", "Only administrators and managers can verify the history."))
 		}
 	}
-	res, err := audit.Verify(context.Background(), a.DB, a.Audit.Key)
+	res, err := audit.Verify(context.Background(), a.DB, a.Audit.CurrentKey())
 	if err != nil {
 		return VerifyResult{}, a.fail("verify", err)
 	}

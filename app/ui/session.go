@@ -140,7 +140,7 @@ func (s *SessionService) Setup(req SetupRequest) (RecoveryKitView, error) {
 	if err != nil {
 		return view, a.fail("setup", err)
 	}
-	a.Audit.Key = auditKey
+	a.Audit.SetKey(auditKey)
 	a.mu.Lock()
 	a.problem = nil
 	a.pendingKit = &kit
@@ -260,7 +260,7 @@ func (s *SessionService) RegenerateRecoveryKit(password string) (RecoveryKitView
 // Login checks the password and opens the session of this window.
 func (s *SessionService) Login(login, password string) (SessionState, error) {
 	a := s.a
-	if a.Audit.Key == nil {
+	if !a.Audit.HasKey() {
 		return SessionState{}, toError(auth.ErrKeychainMissing)
 	}
 	sess, err := a.Auth.Login(context.Background(), login, password)

@@ -175,7 +175,7 @@ func (c *cli) auditVerify() (int, error) {
 		if !sess.IsAdmin {
 			return auth.RequireAdmin(sess.Principal)
 		}
-		res, err := audit.Verify(context.Background(), app.DB, app.Audit.Key)
+		res, err := audit.Verify(context.Background(), app.DB, app.Audit.CurrentKey())
 		if err != nil {
 			return err
 		}

@@ -196,7 +196,7 @@ func (c *cli) login() (*ui.App, *auth.Session, error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	if app.Audit.Key == nil {
+	if !app.Audit.HasKey() {
 		app.Close()
 		return nil, nil, auth.ErrKeychainMissing
 	}
