@@ -283,6 +283,7 @@ func (s *Service) Login(ctx context.Context, login, password string) (*Session, 
 	err := s.DB.Update(ctx, func(tx *store.Tx) error {
 		u, err := userByLogin(tx, login)
 		if errors.Is(err, sql.ErrNoRows) {
+			s.Vault.Burn(password)
 			loginErr = errBadCredentials
 			// The typed text is not recorded: people sometimes type a password into the login field.
 			e := audit.Entry{Action: audit.ActionLoginFailed, Result: audit.ResultDenied, Detail: "unknown login ID"}
@@ -301,6 +302,7 @@ func (s *Service) Login(ctx context.Context, login, password string) (*Session, 
 			return err
 		}
 		if u.Disabled {
+			s.Vault.Burn(password)
 			return deny("account disabled", errBadCredentials)
 		}
 		if tx.Now.Before(u.LockedUntil) {

@@ -52,3 +52,14 @@ func (v *Vault) AuditKeyForVault(vaultID string) ([]byte, error) {
 	}
 	return k, nil
 }
+
+// Burn spends the same time as Unlock would on a password, and discards the result. Login calls
+// it for an unknown or disabled account so that the response time does not tell whether a
+// login ID exists.
+func (v *Vault) Burn(password string) {
+	salt := make([]byte, 16)
+	k, err := userKey(password, salt, v.kdf(), salt)
+	if err == nil {
+		clear(k)
+	}
+}
