@@ -48,7 +48,7 @@ TEST_ENV := SHELTER_REQUIRE_KEYRING=1 SHELTER_REQUIRE_BROWSER=1
 
 # make bench BENCH=Verify1M PKG=./app/audit/ (COUNT=6 or more gives benchstat confidence intervals)
 BENCH ?= .
-COUNT ?= 5
+COUNT ?= 6
 PKG   ?= ./...
 BENCHSTAT_VERSION := v0.0.0-20260908200009-22c9c6c9d4da
 

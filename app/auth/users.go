@@ -145,12 +145,8 @@ func (s *Service) CreateUser(ctx context.Context, sess *Session, in UserInput) (
 	}
 	in.ID = 0
 	err := s.DB.Update(ctx, func(tx *store.Tx) error {
-		var taken int
-		if err := tx.QueryRow(`SELECT count(*) FROM users WHERE login = ?`, in.Login).Scan(&taken); err != nil {
+		if err := loginFree(tx, in.Login, 0); err != nil {
 			return err
-		}
-		if taken > 0 {
-			return apperr.New(apperr.CodeConflict, "login", "このログインIDは既に使われています。", "This login ID is already in use.")
 		}
 		res, err := tx.Exec(`INSERT INTO users(login, display_name, email, is_admin, created_at, updated_at) VALUES(?, ?, ?, ?, ?, ?)`,
 			in.Login, in.DisplayName, in.Email, in.IsAdmin, tx.NowText(), tx.NowText())
@@ -168,6 +164,18 @@ func (s *Service) CreateUser(ctx context.Context, sess *Session, in UserInput) (
 		return err
 	})
 	return out, err
+}
+
+// loginFree returns a conflict error when another user (not exceptID) has login.
+func loginFree(tx *store.Tx, login string, exceptID int64) error {
+	var taken int
+	if err := tx.QueryRow(`SELECT count(*) FROM users WHERE login = ? AND id <> ?`, login, exceptID).Scan(&taken); err != nil {
+		return err
+	}
+	if taken > 0 {
+		return apperr.New(apperr.CodeConflict, "login", "このログインIDは既に使われています。", "This login ID is already in use.")
+	}
+	return nil
 }
 
 func (s *Service) adminReady(sess *Session) error {
@@ -243,14 +251,8 @@ func (s *Service) UpdateUser(ctx context.Context, sess *Session, in UserInput) (
 		if err != nil {
 			return err
 		}
-		if u.Login != in.Login {
-			var taken int
-			if err := tx.QueryRow(`SELECT count(*) FROM users WHERE login = ? AND id <> ?`, in.Login, in.ID).Scan(&taken); err != nil {
-				return err
-			}
-			if taken > 0 {
-				return apperr.New(apperr.CodeConflict, "login", "このログインIDは既に使われています。", "This login ID is already in use.")
-			}
+		if err := loginFree(tx, in.Login, in.ID); err != nil {
+			return err
 		}
 		if u.IsAdmin && !in.IsAdmin {
 			if in.ID == sess.UserID {
