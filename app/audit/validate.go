@@ -93,3 +93,19 @@ func isSeparator(c rune) bool {
 	}
 	return false
 }
+
+// Redact returns s unchanged when Append would accept it, and otherwise s with every digit
+// replaced by '#'. Use it for text that comes from users or the file system (a file name such as
+// "backup-202611241230.bak"), which must be recorded but may hold a number-shaped run.
+func Redact(s string) string {
+	if !looksLikeNumber(s) {
+		return s
+	}
+	out := []rune(s)
+	for i, c := range out {
+		if unicode.IsDigit(c) {
+			out[i] = '#'
+		}
+	}
+	return string(out)
+}

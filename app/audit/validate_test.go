@@ -46,3 +46,20 @@ func FuzzLooksLikeNumber(f *testing.F) {
 		}
 	})
 }
+
+func TestRedact(t *testing.T) {
+	for in, want := range map[string]string{
+		"backup to vault.bak":              "backup to vault.bak",
+		"backup to vault-202611241230.bak": "backup to vault-############.bak",
+		"1234 5678 9018":                   "#### #### ####",
+		"2026-11-24":                       "2026-11-24",
+	} {
+		got := Redact(in)
+		if got != want {
+			t.Errorf("Redact(%q) = %q, want %q", in, got, want)
+		}
+		if looksLikeNumber(got) {
+			t.Errorf("Redact(%q) still looks like a number", in)
+		}
+	}
+}

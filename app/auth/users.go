@@ -52,6 +52,11 @@ func (in *UserInput) Validate() error {
 			"ログインIDは半角英数字と . _ @ - で3〜64文字にしてください（先頭は英数字）。",
 			"Login IDs are 3–64 characters of letters, digits and . _ @ - (starting with a letter or digit).")
 	}
+	if audit.Redact(in.Login) != in.Login {
+		// Logins are written into every history entry, which refuses number-shaped text.
+		return apperr.Invalid("login", "ログインIDに12桁以上の数字の並びは使えません（マイナンバーと区別できないため）。",
+			"A login ID may not contain 12 or more digits in a row (it could not be told apart from a My Number).")
+	}
 	if in.DisplayName == "" || utf8.RuneCountInString(in.DisplayName) > 64 {
 		return apperr.Invalid("displayName", "氏名を64文字以内で入力してください。", "Enter a name of at most 64 characters.")
 	}

@@ -189,7 +189,7 @@ func (s *Service) UpdateOffice(ctx context.Context, p auth.Principal, o Office) 
 			return err
 		}
 		e := p.Entry(audit.ActionOfficeUpdate, audit.ResultOK)
-		e.TargetType, e.TargetID, e.Detail = "office", "1", "name="+o.Name
+		e.TargetType, e.TargetID, e.Detail = "office", "1", audit.Redact("name="+o.Name)
 		_, err := s.Audit.Append(tx, e)
 		return err
 	})
@@ -352,7 +352,7 @@ func (s *Service) CreateCompany(ctx context.Context, p auth.Principal, keys *vau
 		}
 		e := p.Entry(audit.ActionCompanyCreate, audit.ResultOK)
 		e.CompanyID, e.TargetType, e.TargetID = id, "company", fmt.Sprint(id)
-		e.Detail = "code=" + c.Code
+		e.Detail = audit.Redact("code=" + c.Code)
 		if _, err := s.Audit.Append(tx, e); err != nil {
 			return err
 		}

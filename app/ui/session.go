@@ -133,7 +133,7 @@ func (s *SessionService) Setup(req SetupRequest) (RecoveryKitView, error) {
 			return err
 		}
 		e := audit.Entry{UserID: id, Login: admin.Login, Action: audit.ActionSetup, Result: audit.ResultOK,
-			TargetType: "office", TargetID: "1", Detail: "vault created; office=" + office.Name}
+			TargetType: "office", TargetID: "1", Detail: audit.Redact("vault created; office=" + office.Name)}
 		_, err = (&audit.Log{Key: auditKey, Workstation: a.Audit.Workstation}).Append(tx, e)
 		return err
 	})
@@ -196,7 +196,7 @@ func (s *SessionService) ConfirmRecoveryKit(key string) error {
 			return err
 		}
 		e := sess.Entry(audit.ActionSettingChange, audit.ResultOK)
-		e.TargetType, e.TargetID, e.Detail = "recovery_kit", kit.VaultID, "recovery kit confirmed by typing it back"
+		e.TargetType, e.Detail = "recovery_kit", "recovery kit confirmed by typing it back"
 		_, err := a.Audit.Append(tx, e)
 		return err
 	})
@@ -241,7 +241,7 @@ func (s *SessionService) RegenerateRecoveryKit(password string) (RecoveryKitView
 			return err
 		}
 		e := sess.Entry(audit.ActionSettingChange, audit.ResultOK)
-		e.TargetType, e.TargetID, e.Detail = "recovery_kit", kit.VaultID, "new recovery kit generated; the previous one no longer works"
+		e.TargetType, e.Detail = "recovery_kit", "new recovery kit generated; the previous one no longer works"
 		_, err = a.Audit.Append(tx, e)
 		return err
 	})

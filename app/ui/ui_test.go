@@ -3,6 +3,7 @@ package ui
 import (
 	"encoding/json"
 	"errors"
+	"log/slog"
 	"strings"
 	"sync"
 	"testing"
@@ -47,7 +48,7 @@ func newApp(t *testing.T) *fixture {
 
 func (f *fixture) open(t *testing.T) *App {
 	t.Helper()
-	a, err := New(Config{VaultDir: f.dir, Keychain: f.kc, KDF: fastKDF, Version: "test", Now: f.clock.Now})
+	a, err := New(Config{VaultDir: f.dir, Keychain: f.kc, KDF: fastKDF, Version: "test", Now: f.clock.Now, Log: testLog(t)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -431,5 +432,42 @@ func TestErrorsAreJSONAndGeneric(t *testing.T) {
 	e := toError(errors.New("sql: something internal with a path /var/x"))
 	if strings.Contains(e.Error(), "/var/x") || e.Code != "internal" {
 		t.Fatalf("internal detail leaked: %s", e.Error())
+	}
+}
+
+// testLog sends the debug log to the test log, so an internal error shows its cause.
+func testLog(t *testing.T) *slog.Logger {
+	return slog.New(slog.NewTextHandler(testWriter{t}, nil))
+}
+
+type testWriter struct{ t *testing.T }
+
+func (w testWriter) Write(p []byte) (int, error) {
+	w.t.Log(strings.TrimSpace(string(p)))
+	return len(p), nil
+}
+
+// TestNumberShapedTextNeverBreaksAnAction: user-chosen text with long digit runs is refused with a
+// message (logins) or recorded redacted (names, codes), never an internal error.
+func TestNumberShapedTextNeverBreaksAnAction(t *testing.T) {
+	f := setup(t)
+	_, err := f.app.Users.Create(UserInput{Login: "u123456789012", DisplayName: "x"})
+	if code(t, err) != "invalid" || field(err) != "login" {
+		t.Fatalf("number-shaped login: %v", err)
+	}
+	if _, err := f.app.Company.Create(Company{Code: "1234567890123", Name: "数字だけのコード"}); err != nil {
+		t.Fatalf("numeric company code: %v", err)
+	}
+	if err := f.app.Office.Update(Office{Name: "事務所 1234-5678-9012", Kind: "other"}); err != nil {
+		t.Fatalf("office name with digit groups: %v", err)
+	}
+	page, err := f.app.History.Query(HistoryFilter{Limit: 10})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range page.Entries {
+		if strings.Contains(e.Detail, "1234567890123") || strings.Contains(e.Detail, "1234-5678-9012") {
+			t.Fatalf("number-shaped text in history: %q", e.Detail)
+		}
 	}
 }

@@ -207,7 +207,7 @@ func (c *cli) backup(args []string) error {
 			}
 			// The entry is written before the copy so that the backup records its own making.
 			e := sess.Entry(audit.ActionBackup, audit.ResultOK)
-			e.TargetType, e.TargetID, e.Detail = "vault", vaultID, "backup to "+filepath.Base(args[0])
+			e.TargetType, e.Detail = "vault", audit.Redact("backup to "+filepath.Base(args[0]))
 			_, err = app.Audit.Append(tx, e)
 			return err
 		})
@@ -253,7 +253,7 @@ func (c *cli) restore(args []string) error {
 					return fmt.Errorf("backup belongs to another vault (%s, this vault is %s)", h.VaultID, id)
 				}
 				e := sess.Entry(audit.ActionRestore, audit.ResultOK)
-				e.TargetType, e.TargetID, e.Detail = "vault", id, "restore from backup of "+h.CreatedAt
+				e.TargetType, e.Detail = "vault", "restore from backup made "+h.CreatedAt
 				_, err = app.Audit.Append(tx, e)
 				return err
 			})
