@@ -151,6 +151,8 @@ func (l *Log) Append(tx *store.Tx, e Entry) (Entry, error) {
 		}
 		e.Workstation = h
 	}
+	// A host name like a container id can be all digits; record it redacted rather than refuse.
+	e.Workstation = Redact(e.Workstation)
 	at := store.FormatTime(tx.Now)
 	t, err := store.ParseTime(at)
 	if err != nil || at == "" {
