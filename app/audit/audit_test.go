@@ -340,7 +340,7 @@ func TestLabels(t *testing.T) {
 // digits) is recorded with its digits masked instead of making every action fail.
 func TestWorkstationIsRedacted(t *testing.T) {
 	db := openDB(t)
-	l := &Log{Key: testKey, Workstation: "pc" + myNumber}
+	l := &Log{Key: testKey, Workstation: "pc123456789018"}
 	var got Entry
 	err := db.Update(context.Background(), func(tx *store.Tx) error {
 		var err error
