@@ -150,4 +150,3 @@ func testNumber(i int) string {
 	}
 	return fmt.Sprintf("%s%d", base, d)
 }
-

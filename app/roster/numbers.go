@@ -86,7 +86,9 @@ func DuplicateTx(tx *store.Tx, ck *vault.CompanyKey, number string, except int64
 }
 
 // DescribeDuplicateTx names person id (a holder found in a [NumberIndex]) for a duplicate warning.
-func DescribeDuplicateTx(tx *store.Tx, id int64) (*DuplicateNumberError, error) { return duplicateOf(tx, id) }
+func DescribeDuplicateTx(tx *store.Tx, id int64) (*DuplicateNumberError, error) {
+	return duplicateOf(tx, id)
+}
 
 // NumberIndex holds the blind indexes of every number registered in one company, for duplicate
 // checks over many rows in one transaction (the CSV import). It is for duplicate detection

@@ -235,7 +235,7 @@ func checkDate(field, ja, en string, s *string, today time.Time, notAfterToday b
 	if err != nil {
 		var msgJA, msgEN string
 		if de, ok := err.(*jpdate.DateError); ok {
-			msgJA, msgEN = de.Japanese(), de.Error()
+			msgJA, msgEN = de.Japanese(), strings.TrimPrefix(de.Error(), "jpdate: ")
 		} else {
 			msgJA, msgEN = "日付として読めません。", "not a date"
 		}

@@ -1,6 +1,6 @@
 // Package ui is the boundary between the frontend and the Go services: one bound struct per menu
 // area (SessionService, OfficeService, UserService, CompanyService, HandlerService,
-// HistoryService). Wails binds them in main.go; app/ui/webrpc serves the same structs over
+// HistoryService, EmployeeService). Wails binds them in main.go; app/ui/webrpc serves the same structs over
 // loopback HTTP for browser tests.
 //
 // # Contract
@@ -81,6 +81,8 @@ type App struct {
 	Company  *CompanyService
 	Handlers *HandlerService
 	History  *HistoryService
+	// Employees is 1-2 従業員設定 (departments, employees, dependents, CSV import).
+	Employees *EmployeeService
 }
 
 // New opens (or creates) the vault in cfg.VaultDir.
@@ -121,6 +123,7 @@ func New(cfg Config) (*App, error) {
 	a.Company = &CompanyService{a}
 	a.Handlers = &HandlerService{a}
 	a.History = &HistoryService{a}
+	a.Employees = &EmployeeService{a: a}
 	a.loadAuditKey()
 	return a, nil
 }
@@ -148,7 +151,7 @@ func (a *App) loadAuditKey() {
 
 // Services returns the structs to bind (Wails) or serve (webrpc).
 func (a *App) Services() []any {
-	return []any{a.Session, a.Office, a.Users, a.Company, a.Handlers, a.History}
+	return []any{a.Session, a.Office, a.Users, a.Company, a.Handlers, a.History, a.Employees}
 }
 
 // Close logs out any open session and closes the database.

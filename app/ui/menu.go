@@ -42,7 +42,7 @@ var menuItems = []menuDef{
 		SummaryJA: "マイナンバーを取り扱う管理者・担当者を設定します", SummaryEN: "Name who manages and handles My Numbers",
 		PointJA: "マイナンバー事務取扱責任者, 事務取扱担当者の設定を行います。",
 		PointEN: "Name the manager (事務取扱責任者) and the handlers (事務取扱担当者) for each company."}},
-	{section: "collect", assigned: true, item: MenuItem{ID: "1-2",
+	{section: "collect", assigned: true, item: MenuItem{ID: "1-2", Available: true,
 		TitleJA: "法人マイナンバー・従業員設定", TitleEN: "Corporate number & employees",
 		SummaryJA: "法人マイナンバー及び従業員等の設定や一括取込を行います", SummaryEN: "Corporate number, employees and bulk import",
 		PointJA: "法人情報のメンテナンス及び法人マイナンバーの設定を行います。(※部門情報メンテナンスも含まれます) また、給与システム, 人事管理システム等の外部システムから出力された従業員情報のCSVファイル等を一括して取り込むことができます。",
@@ -92,7 +92,8 @@ func buildMenu(isAdmin, assigned, manager bool) []MenuSection {
 			case d.manager && !isAdmin && !manager:
 				it.Enabled = false
 				it.ReasonJA, it.ReasonEN = "システム管理者・事務取扱責任者のみ利用できます", "For administrators and managers only"
-			case d.assigned && !isAdmin && !assigned:
+			case d.assigned && !assigned:
+				// Numbers are for the company's 責任者 / 担当者 only, administrators included.
 				it.Enabled = false
 				it.ReasonJA, it.ReasonEN = "事務取扱責任者・担当者に設定されていません", "You are not assigned to any company"
 			}

@@ -423,8 +423,16 @@ func TestMenu(t *testing.T) {
 			t.Errorf("menu item %s missing or without ポイント", id)
 		}
 	}
-	if !ids["M-2"].Enabled || ids["1-2"].Enabled || ids["1-2"].ReasonJA == "" {
-		t.Errorf("availability: M-2 %+v, 1-2 %+v", ids["M-2"], ids["1-2"])
+	if !ids["M-2"].Enabled || !ids["2-1"].Enabled {
+		t.Errorf("administrator screens disabled: M-2 %+v, 2-1 %+v", ids["M-2"], ids["2-1"])
+	}
+	// An administrator who is not assigned to any company may not open the screens with numbers.
+	if it := ids["1-2"]; !it.Available || it.Enabled || it.ReasonJA == "" {
+		t.Errorf("1-2 for an unassigned administrator: %+v", it)
+	}
+	// A screen of a later release is greyed with its reason.
+	if it := ids["4-1"]; it.Available || it.Enabled || it.ReasonJA == "" {
+		t.Errorf("4-1: %+v", it)
 	}
 }
 

@@ -112,6 +112,8 @@ func (c *cli) run(args []string) int {
 		err = c.companyList()
 	case cmd == "audit verify":
 		code, err = c.auditVerify()
+	case cmd == "import employees":
+		code, err = c.importEmployees(rest[2:])
 	case rest[0] == "backup":
 		err = c.backup(rest[1:])
 	case rest[0] == "restore":

@@ -1,0 +1,299 @@
+package csvimport
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/mynumber-shelter/shelter/app/mynumber"
+	"github.com/mynumber-shelter/shelter/app/roster"
+	"github.com/mynumber-shelter/shelter/app/store"
+	"github.com/mynumber-shelter/shelter/app/vault"
+	"golang.org/x/text/unicode/norm"
+)
+
+// plan is a file checked against the vault inside one transaction: the report, and the rows
+// without problems ready to be written.
+type plan struct {
+	report   Report
+	rows     []planRow
+	newDepts []string // departments to create, in order of first appearance
+}
+
+// planRow is one line to write.
+type planRow struct {
+	line    int
+	e       roster.Employee  // the employee as it will be stored
+	old     *roster.Employee // as stored now; nil for a new employee
+	number  string           // 12 digits to register, or ""
+	newDept string           // name of a department to create and assign, or ""
+}
+
+func (r *planRow) unchanged() bool {
+	return r.old != nil && r.number == "" && r.newDept == "" && roster.ChangedEmployee(*r.old, r.e) == "no change"
+}
+
+// checker holds what the checks of one file need from the vault.
+type checker struct {
+	tx        *store.Tx
+	ck        *vault.CompanyKey
+	companyID int64
+	today     time.Time
+	l         *layout
+
+	existing   map[string]*roster.Employee
+	deptByCode map[string]int64
+	deptByName map[string][]int64
+	idx        *roster.NumberIndex
+	seenCode   map[string]int // employee code → first line
+	seenNumber map[string]int // blind-index key → first line
+	newDept    map[string]bool
+}
+
+// buildPlan checks every data line of s and returns the plan. Problems go into the report; the
+// error is for the vault (database, keys) only.
+func buildPlan(tx *store.Tx, ck *vault.CompanyKey, s *Sheet, m Mapping) (*plan, error) {
+	pl := &plan{report: Report{Encoding: s.Encoding}}
+	l, ps := resolve(s, m)
+	if ps != nil {
+		pl.report.Problems = ps
+		return pl, nil
+	}
+	c := &checker{tx: tx, ck: ck, companyID: ck.CompanyID(), today: jpdateToday(tx), l: l,
+		existing: map[string]*roster.Employee{}, deptByCode: map[string]int64{}, deptByName: map[string][]int64{},
+		seenCode: map[string]int{}, seenNumber: map[string]int{}, newDept: map[string]bool{}}
+	es, err := roster.EmployeesTx(tx, c.companyID)
+	if err != nil {
+		return nil, err
+	}
+	for i := range es {
+		c.existing[es[i].Code] = &es[i]
+	}
+	ds, err := roster.DepartmentsTx(tx, c.companyID)
+	if err != nil {
+		return nil, err
+	}
+	for _, d := range ds {
+		c.deptByCode[d.Code] = d.ID
+		c.deptByName[d.Name] = append(c.deptByName[d.Name], d.ID)
+	}
+	if c.idx, err = roster.LoadNumberIndex(tx, ck); err != nil {
+		return nil, err
+	}
+	data := s.Records[l.firstRow:]
+	pl.report.Rows = len(data)
+	if len(data) == 0 {
+		pl.report.Problems = []Problem{{Code: CodeFormat, JA: "取り込む行がありません。", EN: "There are no lines to import."}}
+		return pl, nil
+	}
+	for _, rec := range data {
+		r, ps, err := c.row(rec)
+		if err != nil {
+			return nil, err
+		}
+		if len(ps) > 0 {
+			pl.report.Rejected++
+			pl.report.Problems = append(pl.report.Problems, ps...)
+			continue
+		}
+		switch {
+		case r.old == nil:
+			pl.report.Added++
+		case r.unchanged():
+			pl.report.Unchanged++
+		default:
+			pl.report.Updated++
+		}
+		if r.number != "" {
+			pl.report.Numbers++
+		}
+		if r.newDept != "" && !c.newDept[r.newDept] {
+			c.newDept[r.newDept] = true
+			pl.newDepts = append(pl.newDepts, r.newDept)
+		}
+		pl.rows = append(pl.rows, r)
+	}
+	pl.report.NewDepartments = pl.newDepts
+	return pl, nil
+}
+
+// row checks one record. Every problem of the line is reported, not only the first.
+func (c *checker) row(rec Record) (planRow, []Problem, error) {
+	r := planRow{line: rec.Line}
+	var ps []Problem
+	add := func(field, code, ja, en string) {
+		ps = append(ps, Problem{Line: rec.Line, Column: c.l.fieldColumn(field), Field: field, Code: code, JA: ja, EN: en})
+	}
+	if len(rec.Fields) != c.l.width {
+		ps = append(ps, Problem{Line: rec.Line, Code: CodeColumns,
+			JA: fmt.Sprintf("列の数（%d列）が%s（%d列）と違います。値の中の「,」は \"…\" で囲んでください。", len(rec.Fields), c.firstLineJA(), c.l.width),
+			EN: fmt.Sprintf("The line has %d columns, the %s has %d. Quote values that contain a comma.", len(rec.Fields), c.firstLineEN(), c.l.width)})
+		return r, ps, nil
+	}
+	cell := func(field string) (string, bool) {
+		i, ok := c.l.cols[field]
+		if !ok {
+			return "", false
+		}
+		return rec.Fields[i], true
+	}
+
+	code, _ := cell(roster.FieldCode)
+	code = roster.NormalizeEmployeeCode(code)
+	r.e = roster.Employee{CompanyID: c.companyID}
+	if old := c.existing[code]; old != nil && code != "" {
+		r.old, r.e = old, *old
+	}
+	r.e.Code = code
+	for _, f := range []struct {
+		field string
+		dst   *string
+	}{
+		{roster.FieldName, &r.e.Name}, {roster.FieldNameKana, &r.e.NameKana}, {roster.FieldBirthDate, &r.e.BirthDate},
+		{roster.FieldHiredOn, &r.e.HiredOn}, {roster.FieldLeftOn, &r.e.LeftOn}, {roster.FieldEmail, &r.e.Email},
+		{roster.FieldPhone, &r.e.Phone},
+	} {
+		if v, ok := cell(f.field); ok {
+			*f.dst = v
+		}
+	}
+	if v, ok := cell(roster.FieldSex); ok {
+		if sex, ok := roster.ParseSex(v); ok {
+			r.e.Sex = sex
+		} else {
+			add(roster.FieldSex, CodeInvalid, "性別は 男・女（または 1・2、M・F）で入力してください。", "Write the sex as 男/女, 1/2 or M/F.")
+		}
+	}
+	if v, ok := cell(roster.FieldDepartment); ok {
+		c.department(&r, strings.TrimSpace(v), add)
+	}
+	for _, p := range r.e.Check(c.today) {
+		add(p.Field, CodeInvalid, p.JA, p.EN)
+	}
+	if code != "" {
+		if first, dup := c.seenCode[code]; dup {
+			add(roster.FieldCode, CodeDuplicateCode, fmt.Sprintf("同じ従業員コードが%d行目にもあります。", first),
+				fmt.Sprintf("The same employee code is on line %d too.", first))
+		} else {
+			c.seenCode[code] = rec.Line
+		}
+	}
+	if v, ok := cell(roster.FieldNumber); ok && strings.TrimSpace(v) != "" {
+		if err := c.number(&r, v, add); err != nil {
+			return r, nil, err
+		}
+	}
+	return r, ps, nil
+}
+
+func (c *checker) firstLineJA() string {
+	if c.l.firstRow == 0 {
+		return "1行目"
+	}
+	return "見出し行"
+}
+
+func (c *checker) firstLineEN() string {
+	if c.l.firstRow == 0 {
+		return "first line"
+	}
+	return "header line"
+}
+
+// department resolves a department cell: by code, then by name; a name found nowhere is a
+// new top-level department, created by the commit.
+func (c *checker) department(r *planRow, v string, add func(field, code, ja, en string)) {
+	if v == "" {
+		r.e.DepartmentID = 0
+		return
+	}
+	if id, ok := c.deptByCode[roster.NormalizeEmployeeCode(v)]; ok {
+		r.e.DepartmentID = id
+		return
+	}
+	switch ids := c.deptByName[v]; {
+	case len(ids) == 1:
+		r.e.DepartmentID = ids[0]
+	case len(ids) > 1:
+		add(roster.FieldDepartment, CodeDepartment, "同じ名前の部署が複数あります。部署コードで指定してください。",
+			"Several departments have this name; give the department code instead.")
+	case utf8.RuneCountInString(v) > roster.MaxNameLen || strings.ContainsFunc(v, unicode.IsControl):
+		add(roster.FieldDepartment, CodeInvalid, fmt.Sprintf("部署名は%d文字以内にしてください。", roster.MaxNameLen),
+			fmt.Sprintf("Department names may be at most %d characters.", roster.MaxNameLen))
+	case digitRun(v):
+		add(roster.FieldDepartment, CodeInvalid, "部署名に12桁以上の数字は使えません。", "A department name may not contain 12 or more digits.")
+	default:
+		r.newDept, r.e.DepartmentID = v, 0
+	}
+}
+
+// digitRun reports whether s holds 12 or more digits in total (after NFKC).
+func digitRun(s string) bool {
+	n := 0
+	for _, r := range norm.NFKC.String(s) {
+		if r >= '0' && r <= '9' {
+			n++
+		}
+	}
+	return n >= mynumber.IndividualLen
+}
+
+// number checks a number cell: check digit, duplicates within the file and in the vault, and
+// an existing employee's registered number. Messages never contain the number.
+func (c *checker) number(r *planRow, v string, add func(field, code, ja, en string)) error {
+	n, err := mynumber.ValidateIndividual(v)
+	if err != nil {
+		var ve *mynumber.ValidationError
+		if errors.As(err, &ve) {
+			add(roster.FieldNumber, CodeNumber, "個人番号: "+ve.Japanese(), "My Number: "+strings.TrimPrefix(ve.Error(), "mynumber: "))
+		} else {
+			add(roster.FieldNumber, CodeNumber, "個人番号が正しくありません。", "The My Number is not valid.")
+		}
+		return nil
+	}
+	key := c.idx.Key(n)
+	if first, dup := c.seenNumber[key]; dup {
+		add(roster.FieldNumber, CodeDuplicateNumber, fmt.Sprintf("同じ個人番号が%d行目にもあります。", first),
+			fmt.Sprintf("The same My Number is on line %d too.", first))
+		return nil
+	}
+	c.seenNumber[key] = r.line
+	var self int64
+	if r.old != nil {
+		self = r.old.ID
+	}
+	if self != 0 && c.idx.Has(self) {
+		if !c.idx.Holds(self, key) {
+			add(roster.FieldNumber, CodeNumberConflict,
+				"この従業員には別の個人番号が登録されています。番号の変更は従業員の画面で個別に行ってください。",
+				"This employee already has a different My Number registered; change it on the employee's screen.")
+		}
+		return nil // the same number: nothing to write
+	}
+	for _, owner := range c.idx.Owners(key) {
+		if owner == self {
+			continue
+		}
+		dup, err := roster.DescribeDuplicateTx(c.tx, owner)
+		if err != nil {
+			return err
+		}
+		add(roster.FieldNumber, CodeDuplicateNumber, dup.Japanese(), dup.Error())
+		return nil
+	}
+	if self != 0 {
+		var keys int
+		if err := c.tx.QueryRow(`SELECT count(*) FROM person_keys WHERE person_id = ?`, self).Scan(&keys); err != nil {
+			return fmt.Errorf("reading person key: %w", err)
+		}
+		if keys == 0 {
+			add(roster.FieldNumber, CodeDisposed, roster.ErrDisposed.JA, roster.ErrDisposed.EN)
+			return nil
+		}
+	}
+	r.number = n
+	return nil
+}
