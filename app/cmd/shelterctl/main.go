@@ -7,6 +7,7 @@
 //	shelterctl --vault DIR init --office NAME --admin LOGIN [--admin-name NAME] [--kind sharoushi|zeirishi|employer|other] [--kit FILE]
 //	shelterctl --vault DIR --user LOGIN company add --name NAME [--code CODE] [--corporate-number N]
 //	shelterctl --vault DIR --user LOGIN company list
+//	shelterctl --vault DIR --user LOGIN import employees --company ID FILE [--dry-run] [--mapping FILE.json]
 //	shelterctl --vault DIR --user LOGIN audit verify
 //	shelterctl --vault DIR --user LOGIN backup FILE
 //	shelterctl --vault DIR [--user LOGIN] restore FILE
@@ -73,6 +74,7 @@ const usage = `shelterctl — MyNumber Shelter administration
   shelterctl --vault DIR init --office NAME --admin LOGIN [--admin-name NAME] [--kind KIND] [--kit FILE]
   shelterctl --vault DIR --user LOGIN company add --name NAME [--code CODE] [--corporate-number N]
   shelterctl --vault DIR --user LOGIN company list
+  shelterctl --vault DIR --user LOGIN import employees --company ID FILE [--dry-run] [--mapping FILE.json]
   shelterctl --vault DIR --user LOGIN audit verify
   shelterctl --vault DIR --user LOGIN backup FILE
   shelterctl --vault DIR [--user LOGIN] restore FILE
