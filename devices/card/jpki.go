@@ -1,0 +1,234 @@
+package card
+
+import (
+	"bytes"
+	"crypto"
+	"crypto/rand"
+	"crypto/rsa"
+	"crypto/sha256"
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"io"
+	"time"
+)
+
+// Files of the JPKI AP (reference §2.2).
+const (
+	efToken    = 0x0006 // JPKIAPICCTOKEN2
+	efAuthCert = 0x000A // 利用者証明用電子証明書, free read
+	efAuthKey  = 0x0017 // its private key
+	efAuthPIN  = 0x0018 // its 4-digit PIN
+)
+
+// ChallengeSize is the size of a challenge from [NewChallenge], and the minimum
+// [Authenticate] and [AuthVerifier.Verify] accept.
+const ChallengeSize = 32
+
+// digestInfoSHA256 is the DER prefix of a DigestInfo for SHA-256 (RFC 8017 §9.2 note 1).
+var digestInfoSHA256 = []byte{0x30, 0x31, 0x30, 0x0D, 0x06, 0x09, 0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02, 0x01, 0x05, 0x00, 0x04, 0x20}
+
+// CheckMyNumberCard reports whether the card in t is a My Number card (個人番号カード): its
+// JPKI AP holds the token "JPKIAPICCTOKEN2" in EF 0006 (reference §1.5). Any other card gives
+// an error wrapping [ErrNotMyNumberCard]; an old 住民基本台帳カード ("JPKIAPICCTOKEN") says so.
+// No PIN is used.
+func CheckMyNumberCard(t Transport) error {
+	if err := t.Begin(); err != nil {
+		return err
+	}
+	defer t.End(false)
+	if err := selectDF(t, aidJPKI); err != nil {
+		if errors.Is(err, ErrNotFound) || errors.Is(err, ErrUnsupported) {
+			return fmt.Errorf("%w: no JPKI application", ErrNotMyNumberCard)
+		}
+		return fmt.Errorf("selecting JPKI: %w", err)
+	}
+	if err := selectEF(t, efToken); err != nil {
+		if errors.Is(err, ErrNotFound) {
+			return fmt.Errorf("%w: no JPKI token", ErrNotMyNumberCard)
+		}
+		return err
+	}
+	tok, _, err := readBinary(t, 0, 0x20)
+	if err != nil {
+		return fmt.Errorf("reading JPKI token: %w", err)
+	}
+	switch string(bytes.TrimRight(tok, " \x00")) {
+	case "JPKIAPICCTOKEN2":
+		return nil
+	case "JPKIAPICCTOKEN":
+		return fmt.Errorf("%w: 住民基本台帳カード", ErrNotMyNumberCard)
+	}
+	return fmt.Errorf("%w: unknown JPKI token", ErrNotMyNumberCard)
+}
+
+// ReadAuthCertificate reads the JPKI 利用者証明用電子証明書 (EF 000A), which needs no PIN. It
+// holds no name, address or number: identify a person by the certificate, not by its
+// contents.
+func ReadAuthCertificate(t Transport) (*x509.Certificate, error) {
+	if err := t.Begin(); err != nil {
+		return nil, err
+	}
+	defer t.End(false)
+	if err := selectJPKI(t); err != nil {
+		return nil, err
+	}
+	return readAuthCert(t)
+}
+
+func selectJPKI(t Transport) error {
+	if err := selectDF(t, aidJPKI); err != nil {
+		if errors.Is(err, ErrNotFound) {
+			return fmt.Errorf("%w: %w", ErrNotMyNumberCard, err)
+		}
+		return fmt.Errorf("selecting JPKI: %w", err)
+	}
+	return nil
+}
+
+// readAuthCert reads EF 000A: a DER certificate, 30 82 HH LL, read to its end.
+func readAuthCert(t Transport) (*x509.Certificate, error) {
+	der, err := readEF(t, efAuthCert, limitCert)
+	if err != nil {
+		return nil, err
+	}
+	cert, err := x509.ParseCertificate(der)
+	if err != nil {
+		return nil, fmt.Errorf("EF 000A: %w: %w", ErrMalformed, err)
+	}
+	return cert, nil
+}
+
+// AuthPINRetries returns how many tries the JPKI user-authentication PIN has left, without
+// using one. A locked PIN gives an error wrapping [ErrPINLocked].
+func AuthPINRetries(t Transport) (int, error) {
+	return retries(t, aidJPKI, efAuthPIN)
+}
+
+// AuthResponse is the card's answer to a challenge: its authentication certificate and its
+// signature. Check it with [AuthVerifier.Verify].
+type AuthResponse struct {
+	Certificate *x509.Certificate
+	// Signature is RSASSA-PKCS1-v1_5 over SHA-256 of the challenge.
+	Signature []byte
+}
+
+// NewChallenge returns ChallengeSize random bytes from r (crypto/rand when nil) for
+// [Authenticate]. Use a fresh one for every login.
+func NewChallenge(r io.Reader) ([]byte, error) {
+	if r == nil {
+		r = rand.Reader
+	}
+	c := make([]byte, ChallengeSize)
+	if _, err := io.ReadFull(r, c); err != nil {
+		return nil, fmt.Errorf("card: challenge: %w", err)
+	}
+	return c, nil
+}
+
+// Authenticate signs challenge with the card's JPKI user-authentication key ("IC card
+// login", reference §2.3), using the default [Options]. See [AuthenticateWith].
+func Authenticate(t Transport, pin string, challenge []byte) (*AuthResponse, error) {
+	return AuthenticateWith(t, pin, challenge, nil)
+}
+
+// AuthenticateWith reads the authentication certificate (EF 000A), checks the PIN counter
+// (as [ReadKenhojoWith] does: a locked PIN is not tried, the last try needs
+// o.AllowLastTry), verifies the 4-digit PIN (EF 0018) and has the card sign a SHA-256
+// DigestInfo of challenge with EF 0017: COMPUTE DIGITAL SIGNATURE, 80 2A 00 80 (proprietary
+// JPKI; OpenSC card-jpki.c jpki_compute_signature). The card is reset afterwards.
+//
+// The response proves nothing until [AuthVerifier.Verify] has checked it. o may be nil.
+func AuthenticateWith(t Transport, pin string, challenge []byte, o *Options) (r *AuthResponse, err error) {
+	if o == nil {
+		o = &Options{}
+	}
+	if len(challenge) < ChallengeSize {
+		return nil, fmt.Errorf("card: challenge of %d bytes, want at least %d", len(challenge), ChallengeSize)
+	}
+	if err := checkPIN(pin); err != nil {
+		return nil, err
+	}
+	if err := t.Begin(); err != nil {
+		return nil, err
+	}
+	defer func() {
+		if endErr := t.End(true); endErr != nil && err == nil {
+			r, err = nil, fmt.Errorf("resetting card after PIN use: %w", endErr)
+		}
+	}()
+	if err := selectJPKI(t); err != nil {
+		return nil, err
+	}
+	cert, err := readAuthCert(t)
+	if err != nil {
+		return nil, err
+	}
+	if err := unlock(t, aidJPKI, efAuthPIN, pin, o); err != nil {
+		return nil, err
+	}
+	if err := selectEF(t, efAuthKey); err != nil {
+		return nil, err
+	}
+	h := sha256.Sum256(challenge)
+	di := append(append([]byte(nil), digestInfoSHA256...), h[:]...)
+	sig, err := run(t, command{cla: 0x80, ins: 0x2A, p1: 0x00, p2: 0x80, data: di, le: 256})
+	if err != nil {
+		return nil, fmt.Errorf("signing challenge: %w", err)
+	}
+	return &AuthResponse{Certificate: cert, Signature: sig}, nil
+}
+
+// AuthVerifier checks a card's [AuthResponse] offline: the certificate chains to Roots and is
+// within its dates, and the signature over the challenge verifies with the certificate's
+// key. Revocation (J-LIS CRL/OCSP) is not checked: that needs an agreement with J-LIS as a
+// platform operator.
+type AuthVerifier struct {
+	// Roots are the trust anchors: J-LIS's 利用者証明用 CA certificates, checked against
+	// J-LIS's published fingerprints. Required.
+	Roots *x509.CertPool
+
+	// Intermediates are optional further CA certificates (for example EF 000B).
+	Intermediates *x509.CertPool
+
+	// Now is the clock for the validity dates, default time.Now.
+	Now func() time.Time
+}
+
+// Verify checks resp against challenge. Errors wrap [ErrUntrusted] (chain or dates; the
+// x509 error is wrapped too) or [ErrSignature].
+func (v *AuthVerifier) Verify(resp *AuthResponse, challenge []byte) error {
+	if v.Roots == nil {
+		return errors.New("card: AuthVerifier needs Roots")
+	}
+	if resp == nil || resp.Certificate == nil {
+		return fmt.Errorf("%w: no certificate", ErrUntrusted)
+	}
+	if len(challenge) < ChallengeSize {
+		return fmt.Errorf("card: challenge of %d bytes, want at least %d", len(challenge), ChallengeSize)
+	}
+	now := time.Now
+	if v.Now != nil {
+		now = v.Now
+	}
+	_, err := resp.Certificate.Verify(x509.VerifyOptions{
+		Roots:         v.Roots,
+		Intermediates: v.Intermediates,
+		CurrentTime:   now(),
+		// The JPKI certificate's extended key usages are not documented; the chain and the
+		// dates are what is checked.
+		KeyUsages: []x509.ExtKeyUsage{x509.ExtKeyUsageAny},
+	})
+	if err != nil {
+		return fmt.Errorf("%w: %w", ErrUntrusted, err)
+	}
+	pub, ok := resp.Certificate.PublicKey.(*rsa.PublicKey)
+	if !ok {
+		return fmt.Errorf("%w: certificate key is not RSA", ErrSignature)
+	}
+	h := sha256.Sum256(challenge)
+	if err := rsa.VerifyPKCS1v15(pub, crypto.SHA256, h[:], resp.Signature); err != nil {
+		return fmt.Errorf("%w: %w", ErrSignature, err)
+	}
+	return nil
+}
