@@ -15,6 +15,7 @@ import (
 	"github.com/wailsapp/wails/v2"
 	"github.com/wailsapp/wails/v2/pkg/options"
 	"github.com/wailsapp/wails/v2/pkg/options/assetserver"
+	wailsruntime "github.com/wailsapp/wails/v2/pkg/runtime"
 
 	"github.com/mynumber-shelter/shelter/app/ui"
 	"github.com/mynumber-shelter/shelter/app/vault"
@@ -55,8 +56,14 @@ func main() {
 		MinHeight:        700,
 		BackgroundColour: &options.RGBA{R: 245, G: 247, B: 250, A: 255},
 		AssetServer:      &assetserver.Options{Assets: assets},
-		OnShutdown:       func(context.Context) { app.Close() },
-		Bind:             app.Services(),
+		OnStartup: func(ctx context.Context) {
+			// Long work reports progress through events namespaced by resource.
+			app.Employees.Progress = func(companyID int64, done, total int) {
+				wailsruntime.EventsEmit(ctx, fmt.Sprintf("import:progress:%d", companyID), done, total)
+			}
+		},
+		OnShutdown: func(context.Context) { app.Close() },
+		Bind:       app.Services(),
 	})
 	if err != nil {
 		fatal(err)

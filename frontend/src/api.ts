@@ -7,7 +7,8 @@
 // {"code","ja","en","field"}; call() turns that into an ApiError.
 
 import type {
-  ActionLabel, Company, HandlerAssignment, HistoryFilter, HistoryPage, MenuSection, Office,
+  ActionLabel, Company, Department, Dependent, Employee, EmployeePage, EmployeeQuery, HandlerAssignment,
+  HistoryFilter, HistoryPage, ImportInspection, ImportMapping, ImportPreset, ImportReport, MenuSection, Office,
   RecoveryKitView, SessionState, SetupRequest, TemporaryPassword, User, UserInput, VerifyResult,
 } from "./types";
 
@@ -139,4 +140,30 @@ export const History = {
   Query: (f: HistoryFilter) => call<HistoryPage>("HistoryService", "Query", f),
   Verify: () => call<VerifyResult>("HistoryService", "Verify"),
   Actions: () => call<ActionLabel[] | null>("HistoryService", "Actions"),
+};
+
+/** Employees is 1-2 (EmployeeService). Files travel as base64 (a data: URL is accepted); a number
+ *  is passed to SetNumber only and never returned in clear. */
+export const Employees = {
+  Departments: (companyId: number) => call<Department[] | null>("EmployeeService", "Departments", companyId),
+  SaveDepartment: (d: Department) => call<Department>("EmployeeService", "SaveDepartment", d),
+  DeleteDepartment: (companyId: number, id: number) => call<void>("EmployeeService", "DeleteDepartment", companyId, id),
+  Employees: (q: EmployeeQuery) => call<EmployeePage>("EmployeeService", "Employees", q),
+  GetEmployee: (companyId: number, id: number) => call<Employee>("EmployeeService", "GetEmployee", companyId, id),
+  SaveEmployee: (e: Employee) => call<Employee>("EmployeeService", "SaveEmployee", e),
+  DeleteEmployee: (companyId: number, id: number) => call<void>("EmployeeService", "DeleteEmployee", companyId, id),
+  SaveDependent: (d: Dependent) => call<Dependent>("EmployeeService", "SaveDependent", d),
+  DeleteDependent: (companyId: number, id: number) => call<void>("EmployeeService", "DeleteDependent", companyId, id),
+  SetNumber: (companyId: number, personId: number, number: string, acceptDuplicate: boolean) =>
+    call<void>("EmployeeService", "SetNumber", companyId, personId, number, acceptDuplicate),
+  ImportInspect: (companyId: number, file: string) =>
+    call<ImportInspection>("EmployeeService", "ImportInspect", companyId, file),
+  ImportPreview: (companyId: number, file: string, m: ImportMapping) =>
+    call<ImportReport>("EmployeeService", "ImportPreview", companyId, file, m),
+  ImportCommit: (companyId: number, file: string, m: ImportMapping) =>
+    call<ImportReport>("EmployeeService", "ImportCommit", companyId, file, m),
+  Presets: (companyId: number) => call<ImportPreset[] | null>("EmployeeService", "Presets", companyId),
+  SavePreset: (companyId: number, name: string, m: ImportMapping) =>
+    call<ImportPreset>("EmployeeService", "SavePreset", companyId, name, m),
+  DeletePreset: (companyId: number, id: number) => call<void>("EmployeeService", "DeletePreset", companyId, id),
 };

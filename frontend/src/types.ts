@@ -197,3 +197,127 @@ export interface MenuSection {
   titleEn: string;
   items: MenuItem[] | null;
 }
+
+// 1-2 法人マイナンバー・従業員設定 (app/ui/employees.go). Numbers only ever arrive masked.
+
+export interface Department {
+  id: number;
+  companyId: number;
+  parentId: number;
+  code: string;
+  name: string;
+  depth: number;
+  path: string;
+  employees: number;
+  children: number;
+}
+
+export interface Dependent {
+  id: number;
+  companyId: number;
+  employeeId: number;
+  relation: string;
+  relationLabel: string;
+  name: string;
+  nameKana: string;
+  birthDate: string;
+  sex: string;
+  hasNumber: boolean;
+  maskedNumber: string;
+  updatedAt: string;
+}
+
+export interface Employee {
+  id: number;
+  companyId: number;
+  code: string;
+  name: string;
+  nameKana: string;
+  birthDate: string;
+  sex: string;
+  departmentId: number;
+  departmentName: string;
+  hiredOn: string;
+  leftOn: string;
+  email: string;
+  phone: string;
+  hasNumber: boolean;
+  maskedNumber: string;
+  dependentCount: number;
+  dependents: Dependent[] | null;
+  updatedAt: string;
+}
+
+export interface EmployeeQuery {
+  companyId: number;
+  search: string;
+  departmentId: number;
+  status: string;
+  offset: number;
+  limit: number;
+}
+
+export interface EmployeePage {
+  employees: Employee[] | null;
+  total: number;
+}
+
+export interface ImportColumn {
+  field: string;
+  header: string;
+  index: number;
+}
+
+export interface ImportMapping {
+  noHeader: boolean;
+  columns: ImportColumn[] | null;
+}
+
+export interface ImportField {
+  field: string;
+  header: string;
+  required: boolean;
+  ja: string;
+  en: string;
+}
+
+export interface ImportInspection {
+  encoding: string;
+  delimiter: string;
+  header: string[] | null;
+  sample: string[][] | null;
+  rows: number;
+  guess: ImportMapping;
+  fields: ImportField[] | null;
+}
+
+export interface ImportProblem {
+  line: number;
+  column: string;
+  field: string;
+  code: string;
+  ja: string;
+  en: string;
+}
+
+export interface ImportReport {
+  encoding: string;
+  rows: number;
+  added: number;
+  updated: number;
+  unchanged: number;
+  rejected: number;
+  numbers: number;
+  newDepartments: string[] | null;
+  problems: ImportProblem[] | null;
+  problemsTotal: number;
+  committed: boolean;
+}
+
+export interface ImportPreset {
+  id: number;
+  companyId: number;
+  name: string;
+  mapping: ImportMapping;
+  updatedAt: string;
+}

@@ -14,6 +14,7 @@ import { renderUsers } from "./users";
 import { renderCompanies } from "./companies";
 import { renderHandlers } from "./handlers";
 import { renderHistory } from "./history";
+import { renderEmployees } from "./employees";
 import { renderNotBuilt } from "./notBuilt";
 
 /** A screen draws itself into content; item is its menu entry (title, ポイント). */
@@ -24,6 +25,7 @@ const screens: Record<string, Screen> = {
   "M-2": renderUsers,
   "M-3": renderCompanies,
   "1-1": renderHandlers,
+  "1-2": renderEmployees,
   "2-1": renderHistory,
 };
 
