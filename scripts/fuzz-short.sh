@@ -36,7 +36,7 @@ failed=()
 for t in "${targets[@]}"; do
 	dir=${t% *} name=${t#* }
 	echo "fuzz: $name in ./$dir"
-	if ! go test "${extra[@]}" -run='^$' -fuzz="^${name}\$" -fuzztime="$fuzztime" "./$dir"; then
+	if ! go test "${extra[@]}" -run='^$' -fuzz="^${name}\$" -fuzztime="$fuzztime" -fuzzminimizetime=200x "./$dir"; then
 		failed+=("./$dir $name")
 	fi
 done
