@@ -2,6 +2,7 @@ package report
 
 import (
 	"fmt"
+	_ "image/png" // excelize decodes the QR code PNG through image.Decode
 	"io"
 	"math"
 	"strconv"

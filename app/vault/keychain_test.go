@@ -5,7 +5,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"errors"
-	"github.com/mynumber-shelter/shelter/app/internal/testenv"
+	"github.com/mynumber-shelter/shelter/internal/testenv"
 	"testing"
 
 	"github.com/mynumber-shelter/shelter/app/store"

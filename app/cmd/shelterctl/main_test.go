@@ -3,7 +3,7 @@ package main
 import (
 	"bytes"
 	"database/sql"
-	"github.com/mynumber-shelter/shelter/app/internal/testenv"
+	"github.com/mynumber-shelter/shelter/internal/testenv"
 	"os"
 	"path/filepath"
 	"regexp"

@@ -1,0 +1,236 @@
+package bridge
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/mynumber-shelter/shelter/internal/testenv"
+	"github.com/mynumber-shelter/shelter/app/vault"
+	"github.com/mynumber-shelter/shelter/devices/card"
+	simcard "github.com/mynumber-shelter/shelter/devices/sim/card"
+)
+
+type clock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (c *clock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
+func (c *clock) Add(d time.Duration) {
+	c.mu.Lock()
+	c.t = c.t.Add(d)
+	c.mu.Unlock()
+}
+
+// start runs srv on a socket in a fresh 0700 directory and returns a client for it.
+func start(t *testing.T, srv *Server) *Client {
+	t.Helper()
+	dir := filepath.Join(t.TempDir(), "run")
+	l, err := Listen(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- srv.Serve(ctx, l) }()
+	t.Cleanup(func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("Serve: %v", err)
+		}
+	})
+	return &Client{Path: filepath.Join(dir, SocketName)}
+}
+
+func code(err error) string {
+	var e *Error
+	if errors.As(err, &e) {
+		return e.Code
+	}
+	return ""
+}
+
+func TestListenGuards(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "run")
+	l, err := Listen(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	fi, _ := os.Stat(dir)
+	if fi.Mode().Perm() != 0o700 {
+		t.Errorf("socket dir mode %v", fi.Mode().Perm())
+	}
+	if _, err := Listen(dir); !errors.Is(err, ErrRunning) {
+		t.Errorf("second bridge: %v, want ErrRunning", err)
+	}
+	open := filepath.Join(t.TempDir(), "open")
+	os.Mkdir(open, 0o755)
+	if _, err := Listen(open); err == nil || !strings.Contains(err.Error(), "0700") {
+		t.Errorf("world-readable dir accepted: %v", err)
+	}
+}
+
+func TestPeerCheck(t *testing.T) {
+	c := start(t, &Server{Keychain: &vault.MemKeychain{}, Version: "t", OpenPCSC: noPCSC})
+	st, err := c.Status(context.Background())
+	if err != nil || st.Version != "t" || st.PID != os.Getpid() || st.CardError == "" {
+		t.Fatalf("status: %+v %v", st, err)
+	}
+	// A bridge that belongs to another user refuses this process (SO_PEERCRED on Linux).
+	other := os.Getuid() + 1
+	c2 := start(t, &Server{Keychain: &vault.MemKeychain{}, UID: &other, OpenPCSC: noPCSC})
+	if _, err := c2.Status(context.Background()); code(err) != "forbidden" {
+		t.Fatalf("other user's bridge answered: %v", err)
+	}
+}
+
+func noPCSC() (*card.PCSC, error) { return nil, card.ErrNoService }
+
+func testSessionKeys(t *testing.T, kc vault.Keychain) {
+	clk := &clock{t: time.Now()}
+	c := start(t, &Server{Keychain: kc, Now: clk.Now, OpenPCSC: noPCSC})
+	ctx := context.Background()
+	key := bytes.Repeat([]byte{7}, 32)
+	acct := "session/vault1/42"
+	if err := c.PutSessionKey(ctx, "vault1", "42", key, clk.Now().Add(time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := kc.Get(acct); err != nil || !bytes.Equal(got, key) {
+		t.Fatalf("keychain after put: %v", err)
+	}
+	got, err := c.SessionKey(ctx, "vault1", "42")
+	if err != nil || !bytes.Equal(got, key) {
+		t.Fatalf("get: %v", err)
+	}
+	// Logout deletes it.
+	if err := c.DeleteSessionKey(ctx, "vault1", "42"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := kc.Get(acct); !errors.Is(err, vault.ErrNotInKeychain) {
+		t.Fatalf("keychain after delete: %v", err)
+	}
+	// The session's absolute end deletes it too.
+	if err := c.PutSessionKey(ctx, "vault1", "42", key, clk.Now().Add(time.Minute)); err != nil {
+		t.Fatal(err)
+	}
+	clk.Add(2 * time.Minute)
+	if _, err := c.SessionKey(ctx, "vault1", "42"); code(err) != "no_session" {
+		t.Fatalf("expired key served: %v", err)
+	}
+	if _, err := kc.Get(acct); !errors.Is(err, vault.ErrNotInKeychain) {
+		t.Fatalf("expired key still in keychain: %v", err)
+	}
+	// Bad input is refused with a code.
+	if err := c.PutSessionKey(ctx, "vault1", "42", key[:5], clk.Now().Add(time.Hour)); code(err) != "bad_request" {
+		t.Fatalf("short key: %v", err)
+	}
+	if err := c.PutSessionKey(ctx, "../x", "42", key, clk.Now().Add(time.Hour)); err == nil {
+		t.Fatal("path-like vault id accepted")
+	}
+}
+
+func TestSessionKeysMem(t *testing.T) { testSessionKeys(t, &vault.MemKeychain{}) }
+
+// TestSessionKeysOSKeychain: the session key appears in and disappears from the real keychain.
+func TestSessionKeysOSKeychain(t *testing.T) {
+	testenv.Keyring(t)
+	testSessionKeys(t, vault.OSKeychain())
+}
+
+// The card tests use the second vpcd slot so they do not collide with devices/card's tests,
+// which use the first, when packages run in parallel.
+const (
+	slot1Addr   = "127.0.0.1:35964"
+	slot1Reader = "Virtual PCD 00 01"
+)
+
+var (
+	keysOnce sync.Once
+	keys     *simcard.Keys
+	keysErr  error
+)
+
+func requirePCSCD(t *testing.T) {
+	t.Helper()
+	p, err := card.OpenPCSC()
+	if err == nil {
+		defer p.Close()
+		var rs []string
+		if rs, err = p.Readers(); err == nil && !slices.Contains(rs, slot1Reader) {
+			err = errors.New("no " + slot1Reader)
+		}
+	}
+	if err != nil {
+		if os.Getenv("SHELTER_REQUIRE_PCSCD") == "1" {
+			t.Fatalf("SHELTER_REQUIRE_PCSCD=1 but pcscd with vpcd is not available: %v", err)
+		}
+		t.Skipf("pcscd with vpcd not available (%v); run under scripts/with-pcscd.sh", err)
+	}
+}
+
+// TestCardReadThroughBridge reads the virtual My Number card through pcscd and the bridge's
+// local API, with a wrong PIN first (tries are reported, nothing is read).
+func TestCardReadThroughBridge(t *testing.T) {
+	requirePCSCD(t)
+	keysOnce.Do(func() { keys, keysErr = simcard.GenerateKeys(nil) })
+	if keysErr != nil {
+		t.Fatal(keysErr)
+	}
+	sim, err := simcard.New(simcard.Config{Keys: keys, Name: "番号 花子", Address: "鹿児島県鹿児島市山下町11番1号"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	slot, err := sim.Insert(ctx, slot1Addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer slot.Pull()
+	c := start(t, &Server{Keychain: &vault.MemKeychain{}})
+
+	rs, err := c.Readers(ctx)
+	if err != nil || !slices.Contains(rs, slot1Reader) {
+		t.Fatalf("readers: %v %v", rs, err)
+	}
+	if len(rs) > 1 {
+		if _, err := c.CardRetries(ctx, ""); code(err) != "choose_reader" {
+			t.Fatalf("several readers without a choice: %v", err)
+		}
+	}
+	n, err := c.CardRetries(ctx, slot1Reader)
+	if err != nil || n != 3 {
+		t.Fatalf("retries: %d %v", n, err)
+	}
+	_, err = c.ReadCard(ctx, slot1Reader, "9999", false)
+	var e *Error
+	if !errors.As(err, &e) || e.Code != "wrong_pin" || e.Retries != 2 {
+		t.Fatalf("wrong PIN: %v", err)
+	}
+	if strings.Contains(err.Error(), "9999") {
+		t.Fatal("the PIN reached an error message")
+	}
+	if _, err := c.ReadCard(ctx, slot1Reader, "12a4", false); code(err) != "bad_pin_format" {
+		t.Fatalf("malformed PIN: %v", err)
+	}
+	d, err := c.ReadCard(ctx, slot1Reader, simcard.DefaultPIN, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d.Number != simcard.TestNumber || d.Name != "番号 花子" || !strings.HasPrefix(d.Address, "鹿児島県") || d.BirthDate == "" {
+		t.Fatalf("card data: name %q address %q birth %q", d.Name, d.Address, d.BirthDate)
+	}
+	// A good read resets the counter.
+	if n, _ := c.CardRetries(ctx, slot1Reader); n != 3 {
+		t.Fatalf("retries after a good read: %d", n)
+	}
+}

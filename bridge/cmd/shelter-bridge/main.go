@@ -1,0 +1,116 @@
+// Command shelter-bridge is the MyNumber Shelter hardware bridge: a per-user daemon that serves
+// IC card readers (and, as they are added, the vein sensor, scanners and cloud sync) to the
+// desktop app over a Unix socket in a 0700 per-user directory.
+//
+//	shelter-bridge run          run in the foreground (what the login agent starts)
+//	shelter-bridge status       ask a running bridge for its state
+//	shelter-bridge install      start at login: systemd user unit, macOS LaunchAgent, or a Windows logon task
+//	shelter-bridge uninstall    undo install
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"os/exec"
+	"os/signal"
+	"path/filepath"
+	"runtime"
+	"syscall"
+
+	"github.com/mynumber-shelter/shelter/bridge"
+)
+
+var version = "0.1.0-dev"
+
+func main() {
+	cmd := "run"
+	if len(os.Args) > 1 {
+		cmd = os.Args[1]
+	}
+	var err error
+	switch cmd {
+	case "run":
+		err = run()
+	case "status":
+		err = status()
+	case "install", "uninstall":
+		err = install(cmd == "install")
+	default:
+		fmt.Fprintln(os.Stderr, "usage: shelter-bridge [run|status|install|uninstall]")
+		os.Exit(2)
+	}
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "shelter-bridge: %v\n", err)
+		os.Exit(1)
+	}
+}
+
+func run() error {
+	log := slog.New(slog.NewTextHandler(os.Stderr, nil))
+	l, err := bridge.Listen(bridge.SocketDir())
+	if err != nil {
+		return err
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	log.Info("shelter-bridge listening", "socket", bridge.SocketPath(), "version", version)
+	return (&bridge.Server{Version: version, Log: log}).Serve(ctx, l)
+}
+
+func status() error {
+	st, err := (&bridge.Client{}).Status(context.Background())
+	if err != nil {
+		return err
+	}
+	enc := json.NewEncoder(os.Stdout)
+	enc.SetIndent("", "  ")
+	return enc.Encode(st)
+}
+
+func install(on bool) error {
+	exe, err := os.Executable()
+	if err != nil {
+		return err
+	}
+	home, _ := os.UserHomeDir()
+	cfg, _ := os.UserConfigDir()
+	plan, err := bridge.Plan(runtime.GOOS, exe, home, cfg)
+	if err != nil {
+		return err
+	}
+	runAll := func(cmds [][]string) error {
+		for _, c := range cmds {
+			fmt.Println("+", c)
+			cmd := exec.Command(c[0], c[1:]...)
+			cmd.Stdout, cmd.Stderr = os.Stdout, os.Stderr
+			if err := cmd.Run(); err != nil {
+				return fmt.Errorf("%s: %w", c[0], err)
+			}
+		}
+		return nil
+	}
+	if !on {
+		uerr := runAll(plan.Uninstall)
+		for _, f := range plan.Files {
+			if err := os.Remove(f.Path); err != nil && !errors.Is(err, os.ErrNotExist) {
+				return err
+			}
+			fmt.Println("removed", f.Path)
+		}
+		return uerr
+	}
+	for _, f := range plan.Files {
+		if err := os.MkdirAll(filepath.Dir(f.Path), 0o755); err != nil {
+			return err
+		}
+		if err := os.WriteFile(f.Path, []byte(f.Content), os.FileMode(f.Mode)); err != nil {
+			return err
+		}
+		fmt.Println("wrote", f.Path)
+	}
+	return runAll(plan.Install)
+}

@@ -1,0 +1,63 @@
+package bridge
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"path/filepath"
+	"strconv"
+)
+
+// SocketName is the socket's file name inside the per-user directory.
+const SocketName = "bridge.sock"
+
+// SocketDir returns the per-user directory of the socket: $XDG_RUNTIME_DIR/mynumber-shelter on
+// Linux when set, else <user cache dir>/mynumber-shelter/run (Windows, macOS), else
+// /tmp/mynumber-shelter-<uid>. SHELTER_BRIDGE_DIR overrides it (tests, several vaults).
+func SocketDir() string {
+	if d := os.Getenv("SHELTER_BRIDGE_DIR"); d != "" {
+		return d
+	}
+	if d := os.Getenv("XDG_RUNTIME_DIR"); d != "" {
+		return filepath.Join(d, "mynumber-shelter")
+	}
+	if d, err := os.UserCacheDir(); err == nil && d != "" {
+		return filepath.Join(d, "mynumber-shelter", "run")
+	}
+	return filepath.Join(os.TempDir(), "mynumber-shelter-"+strconv.Itoa(os.Getuid()))
+}
+
+// SocketPath is the socket the daemon listens on and the app dials.
+func SocketPath() string { return filepath.Join(SocketDir(), SocketName) }
+
+// Listen creates dir with mode 0700 (refusing an existing one that others can enter or that
+// belongs to someone else), removes a stale socket, and listens on dir/SocketName.
+func Listen(dir string) (net.Listener, error) {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nil, fmt.Errorf("creating socket directory: %w", err)
+	}
+	if err := checkPrivateDir(dir); err != nil {
+		return nil, err
+	}
+	path := filepath.Join(dir, SocketName)
+	if c, err := net.Dial("unix", path); err == nil {
+		c.Close()
+		return nil, ErrRunning
+	}
+	if err := os.Remove(path); err != nil && !errors.Is(err, os.ErrNotExist) {
+		return nil, fmt.Errorf("removing stale socket: %w", err)
+	}
+	l, err := net.Listen("unix", path)
+	if err != nil {
+		return nil, fmt.Errorf("listening on %s: %w", path, err)
+	}
+	if err := os.Chmod(path, 0o600); err != nil {
+		l.Close()
+		return nil, fmt.Errorf("restricting socket: %w", err)
+	}
+	return l, nil
+}
+
+// ErrRunning is returned by Listen when another bridge already answers on the socket.
+var ErrRunning = errors.New("a shelter-bridge is already running for this user")
