@@ -12,10 +12,10 @@ import (
 	"testing"
 	"time"
 
-	"github.com/mynumber-shelter/shelter/internal/testenv"
 	"github.com/mynumber-shelter/shelter/app/vault"
 	"github.com/mynumber-shelter/shelter/devices/card"
 	simcard "github.com/mynumber-shelter/shelter/devices/sim/card"
+	"github.com/mynumber-shelter/shelter/internal/testenv"
 )
 
 type clock struct {

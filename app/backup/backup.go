@@ -1,4 +1,17 @@
-// Package backup writes and restores consistent copies of a vault database.
+// Package backup writes and restores consistent copies of a vault database and, separately, of
+// its key store.
+//
+// # Data backups and key backups
+//
+// A vault directory holds two SQLite files: vault.db (the data: people, ciphertext of their
+// numbers and documents, the audit log) and keys.db (the person keys and the shred list; see
+// app/store "Two files"). [Write] copies vault.db only. [WriteKeys] copies keys.db only, into a
+// file of its own kind. A disposal destroys the person's key in keys.db, so a data backup made
+// before the disposal and restored after it brings back ciphertext that nothing can open; and
+// [RestoreKeys] merges the live shred lists into a key backup before it replaces keys.db, so an
+// older key backup does not bring back a destroyed key. Keep the two kinds of backup in
+// different places: only together (and with a user's password on this workstation, or the
+// Recovery Kit) do they open numbers.
 //
 // # Format
 //
@@ -15,9 +28,9 @@
 //
 // # What it must never do
 //
-// Write a key: the database holds only wrapped keys and ciphertext, and the device secret stays
-// in the OS keychain. A backup alone therefore cannot be opened without a user's password on
-// this workstation or the Recovery Kit.
+// Write a key in clear: the files hold only wrapped keys and ciphertext, and the device secret
+// stays in the OS keychain. A backup therefore cannot be opened without a user's password on
+// this workstation or the Recovery Kit. Put person keys into a data backup.
 package backup
 
 import (

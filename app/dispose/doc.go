@@ -1,6 +1,6 @@
-// Package dispose decides when a My Number may be disposed of (4-1 廃棄処理). For now it holds
-// the retention rules (保存期間): pure functions over plain structs that the disposal use
-// cases fill from the vault.
+// Package dispose is 4-1 廃棄処理 / 廃棄証明書: it decides when a My Number may be disposed of
+// (the retention rules, 保存期間: pure functions over plain structs) and carries out disposals
+// in the vault ([Service]).
 //
 // # The rule
 //
@@ -60,9 +60,44 @@
 // reduced to their calendar date in their own location ([jpdate.DateOf]); pass "today" as
 // [jpdate.JapanDate] of the current instant. Japanese text (和暦) comes from app/jpdate.
 //
+// # Which documents a person's number is kept for
+//
+// The vault does not record each paper an office files, so [HoldingsFor] derives a person's
+// holdings from the purposes notified to them (person_purposes): TAX-* → 扶養控除等申告書 and
+// 源泉徴収票, SI-KENPO and SI-NENKIN3 → 健康保険・厚生年金保険, SI-KOYO → 雇用保険 (被保険者),
+// SI-ROSAI → 労災保険 (left open), an office's own purpose → no rule (the office decides). The
+// full table, the dates it assumes and the defaults for a person with no purpose recorded are
+// in holdings.go. An employee's dependents are disposed of with the employee, so the
+// employee's due date covers the holdings of both.
+//
+// # The use cases
+//
+// [Service.DueList] lists the employees of a company who have left, with their due dates;
+// [Service.DueCount] is the home screen's alert over every company the user is assigned to. A
+// disposal is proposed by a 事務取扱担当者 ([Service.Propose]; a 責任者 may propose too), approved
+// or rejected by a 事務取扱責任者 ([Service.Approve], [Service.Reject]) who is not the proposer
+// (four eyes: the guideline asks the 責任者 to confirm a disposal), and executed
+// ([Service.Execute]) by a 責任者 or 担当者:
+//
+//   - shred destroys the person key (vault.ShredPerson) and deletes the number and the document
+//     images: nothing of the person can be opened again, in the vault or in any backup, because
+//     person keys live in the key store, which data backups do not include (app/store "Two
+//     files"), and the shred list keeps restored key backups from bringing the key back;
+//   - mask_number deletes the number and the images of documents that show it, and keeps the
+//     other identity-document images under a new person key; the old key is destroyed the same
+//     way (vault.CompanyKey.RotatePerson).
+//
+// Execution records the 廃棄記録 (date, 実施者, the approving 責任者, method, the file kinds of
+// each person, a certificate number "MNS-2026-000123") and checkpoints the database so that no
+// -wal file keeps an older copy of a destroyed key. [Service.Certificate] writes the 廃棄証明書
+// and [Service.FileRegister] the 特定個人情報ファイル管理台帳 with app/report. Every step appends
+// its audit entry (ActionDispose, or ActionPrint for a workbook) in the same transaction.
+//
 // # What this package must never do
 //
-// It never sees a My Number: its structs have no field for one, and it identifies a person
-// only by the caller's own id. It never reads the clock, opens a database or logs. It decides
-// when a number may go; deleting it (crypto-shredding) is app/vault's job.
+// It never sees a My Number: its structs have no field for one, records and certificates
+// describe a person by code, name and relation, and it identifies a person only by an id. The
+// rules never read the clock, open a database or log; the use cases take "today" from the
+// caller. It decides when a number may go and records the disposal; the cryptography of
+// deleting it (crypto-shredding) is app/vault's job.
 package dispose

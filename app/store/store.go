@@ -1,5 +1,31 @@
-// Package store is the vault database: one SQLite file (modernc.org/sqlite, pure Go) in WAL mode
+// Package store is the vault database: two SQLite files (modernc.org/sqlite, pure Go) in WAL mode
 // with foreign keys on, a single writer connection and a pool of readers.
+//
+// # Two files
+//
+// vault.db holds everything except the person keys: users, companies, people, the ciphertext of
+// their numbers and documents, the audit log. keys.db ([KeysFileName], the key store) beside it
+// holds the person keys, wrapped under their company keys, and the shred list. Every connection
+// attaches the key store as schema "keys" ([KeysSchema]), so one transaction sees both files and
+// use cases keep working on one [*Tx]. A data backup ([DB.Backup]) copies vault.db alone: a key
+// destroyed by a disposal is not in it, so restoring an older backup cannot bring a disposed
+// number back (the ciphertext comes back, the key that opens it does not). The key store is
+// backed up on its own ([DB.BackupKeys]), and restoring it applies the shred list
+// ([MergeShredLists]).
+//
+// A transaction over two files in WAL mode is atomic per file only. SQLite commits vault.db
+// first, then keys.db; both run with synchronous=FULL, so vault.db's commit is on disk before
+// keys.db is written. A crash between the two can therefore leave only:
+//
+//   - a key whose destruction did not reach keys.db, while vault.db already records the shred
+//     (and no longer holds the ciphertext): the next Open finishes it from vault.db's shred
+//     list (an orphan key, harmless meanwhile);
+//   - a person created in vault.db whose new key did not reach keys.db: the person has no key
+//     and reads as disposed of (vault.ErrShredded); nothing of them can be lost, since no
+//     number could have been sealed without the key.
+//
+// At every Open both shred lists become their union, every listed key is deleted from keys.db,
+// and the ciphertext of every person disposed of as a whole is deleted from vault.db.
 //
 // # Model
 //
@@ -30,8 +56,6 @@ import (
 	"strconv"
 	"strings"
 	"time"
-
-	_ "modernc.org/sqlite" // registers the "sqlite" driver
 )
 
 //go:embed migrations/*.sql
@@ -48,9 +72,10 @@ type DB struct {
 	// Now returns the current time; tests replace it. Defaults to time.Now.
 	Now func() time.Time
 
-	path   string
-	writer *sql.DB
-	reader *sql.DB
+	path     string
+	keysPath string
+	writer   *sql.DB
+	reader   *sql.DB
 }
 
 // Tx is one transaction. Now is fixed when the transaction begins so that every row a use case
@@ -64,7 +89,7 @@ type Tx struct {
 
 func dsn(path string, readOnly bool) string {
 	v := url.Values{}
-	for _, p := range []string{"journal_mode(WAL)", "foreign_keys(1)", "busy_timeout(10000)", "synchronous(NORMAL)", "secure_delete(1)"} {
+	for _, p := range []string{"journal_mode(WAL)", "foreign_keys(1)", "busy_timeout(10000)", "synchronous(FULL)", "secure_delete(1)"} {
 		v.Add("_pragma", p)
 	}
 	if readOnly {
@@ -75,34 +100,39 @@ func dsn(path string, readOnly bool) string {
 	return "file:" + path + "?" + v.Encode()
 }
 
-// Open opens (creating if needed) the database at path and applies pending migrations.
-// The file is created with mode 0600.
+// Open opens (creating if needed) the database at path and the key store [KeysFileName] in the
+// same directory, applies pending migrations and reconciles the shred lists (see "Two files").
+// Both files are created with mode 0600. It returns [ErrKeyStoreMismatch] when the key store
+// belongs to another vault.
 func Open(ctx context.Context, path string) (*DB, error) {
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return nil, fmt.Errorf("creating vault directory: %w", err)
 	}
-	if f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600); err != nil {
+	keysPath := filepath.Join(filepath.Dir(path), KeysFileName)
+	if err := createFile(path); err != nil {
 		return nil, fmt.Errorf("opening vault file: %w", err)
-	} else {
-		f.Close()
 	}
-	w, err := sql.Open("sqlite", dsn(path, false))
-	if err != nil {
-		return nil, fmt.Errorf("opening vault database: %w", err)
+	if err := createFile(keysPath); err != nil {
+		return nil, fmt.Errorf("opening key store: %w", err)
 	}
+	w := openPool(path, keysPath, false)
 	w.SetMaxOpenConns(1)
 	w.SetConnMaxLifetime(0)
 	w.SetConnMaxIdleTime(0)
-	db := &DB{Now: time.Now, path: path, writer: w}
+	db := &DB{Now: time.Now, path: path, keysPath: keysPath, writer: w}
+	if err := db.initKeys(ctx); err != nil {
+		w.Close()
+		return nil, err
+	}
 	if err := db.migrate(ctx); err != nil {
 		w.Close()
 		return nil, err
 	}
-	r, err := sql.Open("sqlite", dsn(path, true))
-	if err != nil {
+	if err := db.reconcile(ctx); err != nil {
 		w.Close()
-		return nil, fmt.Errorf("opening vault database: %w", err)
+		return nil, err
 	}
+	r := openPool(path, keysPath, true)
 	r.SetMaxOpenConns(4)
 	db.reader = r
 	return db, nil
@@ -288,7 +318,8 @@ func (db *DB) migrate(ctx context.Context) error {
 }
 
 // Backup writes a consistent copy of the database to dest (VACUUM INTO), which must not exist.
-// The copy is a complete SQLite database that Open can use.
+// The copy is a complete SQLite database that Open can use. It does not include the key store
+// (see "Two files"); [DB.BackupKeys] copies that.
 func (db *DB) Backup(ctx context.Context, dest string) error {
 	if _, err := os.Stat(dest); err == nil {
 		return fmt.Errorf("backup target %s already exists", dest)

@@ -83,6 +83,12 @@ type App struct {
 	History  *HistoryService
 	// Employees is 1-2 従業員設定 (departments, employees, dependents, CSV import).
 	Employees *EmployeeService
+	// Use is 3-1 法人・個人マイナンバー照会 (reveal with a purpose, formats, downloads).
+	Use *UseService
+	// Collect is 1-3 取得管理 (requests, notices, identity checks, registration, status).
+	Collect *CollectService
+	// Dispose is 4-1 廃棄処理 / 廃棄証明書 (due list, approval, crypto-shredding, certificate).
+	Dispose *DisposeService
 }
 
 // New opens (or creates) the vault in cfg.VaultDir.
@@ -124,6 +130,9 @@ func New(cfg Config) (*App, error) {
 	a.Handlers = &HandlerService{a}
 	a.History = &HistoryService{a}
 	a.Employees = &EmployeeService{a: a}
+	a.Use = newUseService(a)
+	a.Collect = newCollectService(a)
+	a.Dispose = newDisposeService(a)
 	a.loadAuditKey()
 	return a, nil
 }
@@ -151,7 +160,7 @@ func (a *App) loadAuditKey() {
 
 // Services returns the structs to bind (Wails) or serve (webrpc).
 func (a *App) Services() []any {
-	return []any{a.Session, a.Office, a.Users, a.Company, a.Handlers, a.History, a.Employees}
+	return []any{a.Session, a.Office, a.Users, a.Company, a.Handlers, a.History, a.Employees, a.Use, a.Collect, a.Dispose}
 }
 
 // Close logs out any open session and closes the database.

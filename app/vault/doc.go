@@ -55,11 +55,24 @@
 //
 // # Crypto-shredding
 //
-// [ShredPerson] deletes the person's wrapped key (SQLite secure_delete overwrites the bytes),
-// after which no ciphertext of that person, in this file or copied elsewhere (sync, exports of
-// ciphertext), can be opened through this vault: [CompanyKey.Person] returns [ErrShredded].
-// [ShredCompany] does the same for a whole client company. A database backup taken before the
-// shred still holds the wrapped key; it is disposed of on the backups' own schedule.
+// Person keys live apart from everything else, in the key store (keys.db beside vault.db,
+// attached to every connection by app/store; see its "Two files"). A data backup of vault.db
+// therefore holds ciphertext and no person key. [ShredPerson] deletes the person's key from the
+// key store (SQLite secure_delete overwrites the bytes) and puts it on the shred list, which is
+// kept in both files. Afterwards no ciphertext of that person, in this file, in a data backup
+// taken before the shred, or copied elsewhere (sync, exports of ciphertext), can be opened
+// through this vault: [CompanyKey.Person] returns [ErrShredded], and [CompanyKey.CreatePerson]
+// refuses the id. Restoring an older key backup applies the shred list first
+// (store.MergeShredLists), so it does not bring the key back either. [ShredCompany] does the
+// same for a whole client company.
+//
+// [CompanyKey.RotatePerson] replaces a person's key: the caller re-seals what is to be kept and
+// the old key is destroyed and listed like a shredded one (a disposal that deletes only the My
+// Number). Ciphertext still under the old key then fails to open with an error that wraps both
+// [ErrShredded] and [ErrDecrypt].
+//
+// Key ids (person_keys.key_id) are 32 letters a–p, never digits, so that a scan for leaked
+// 12-digit numbers cannot mistake one for a My Number.
 //
 // # What this package must never do
 //

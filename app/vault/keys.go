@@ -4,6 +4,7 @@ import (
 	"crypto/hmac"
 	"crypto/sha256"
 	"database/sql"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -197,61 +198,169 @@ func (c *CompanyKey) Open(aad AAD, ciphertext []byte) ([]byte, error) {
 	return c.key.open(aad, ciphertext)
 }
 
-// CreatePerson makes a key for a person of this company and stores it wrapped under the company
-// key. [ErrKeyExists] if the person has a key already. Person ids must never be reused (the
-// roster's ids are AUTOINCREMENT), or a shredded person's ciphertext would fail with ErrDecrypt
-// instead of ErrShredded.
+// CreatePerson makes a key for a person of this company and stores it, wrapped under the company
+// key, in the key store (keys.db, see app/store "Two files"). [ErrKeyExists] if the person has a
+// key already; an error wrapping [ErrShredded] if the person was disposed of (their id is on the
+// shred list). Person ids must never be reused (the roster's ids are AUTOINCREMENT), or a
+// shredded person's ciphertext would fail with ErrDecrypt instead of ErrShredded.
 func (c *CompanyKey) CreatePerson(tx *store.Tx, personID int64) error {
-	var n int
-	if err := tx.QueryRow(`SELECT count(*) FROM person_keys WHERE person_id = ?`, personID).Scan(&n); err != nil {
+	var n, shredded int
+	err := tx.QueryRow(`SELECT (SELECT count(*) FROM keys.person_keys WHERE person_id = ?),
+		(SELECT count(*) FROM keys.shredded_keys WHERE person_id = ? AND whole = 1)`, personID, personID).Scan(&n, &shredded)
+	if err != nil {
 		return fmt.Errorf("reading person %d key: %w", personID, err)
 	}
 	if n > 0 {
 		return fmt.Errorf("person %d: %w", personID, ErrKeyExists)
 	}
-	pk, err := randomKey(c.key.rand)
+	if shredded > 0 {
+		return fmt.Errorf("person %d: %w", personID, ErrShredded)
+	}
+	id, w, err := c.newPersonKey(personID, nil)
 	if err != nil {
 		return err
 	}
-	defer clear(pk)
-	w, err := c.key.seal(personKeyAAD(personID), pk)
-	if err != nil {
-		return err
-	}
-	_, err = tx.Exec(`INSERT INTO person_keys(person_id, company_id, wrapped, created_at) VALUES(?, ?, ?, ?)`,
-		personID, c.id, w, tx.NowText())
+	_, err = tx.Exec(`INSERT INTO keys.person_keys(person_id, company_id, key_id, wrapped, created_at) VALUES(?, ?, ?, ?, ?)`,
+		personID, c.id, id, w, tx.NowText())
 	if err != nil {
 		return fmt.Errorf("writing person %d key: %w", personID, err)
 	}
 	return nil
 }
 
+// newPersonKey draws a key and a key id for personID and returns the id and the wrapped key;
+// when out is not nil it also receives the unwrapped key (which the caller must close).
+func (c *CompanyKey) newPersonKey(personID int64, out **PersonKey) (keyID string, wrapped []byte, err error) {
+	if c.key.aead == nil {
+		return "", nil, ErrSealed
+	}
+	idb := make([]byte, 16)
+	if _, err := io.ReadFull(c.key.rand, idb); err != nil {
+		return "", nil, fmt.Errorf("reading key id: %w", err)
+	}
+	pk, err := randomKey(c.key.rand)
+	if err != nil {
+		return "", nil, err
+	}
+	w, err := c.key.seal(personKeyAAD(personID), pk)
+	if err != nil {
+		clear(pk)
+		return "", nil, err
+	}
+	if out == nil {
+		clear(pk)
+	} else {
+		sk, err := newSymKey(pk, c.key.rand)
+		if err != nil {
+			clear(pk)
+			return "", nil, err
+		}
+		*out = &PersonKey{id: personID, key: sk, rotated: true}
+	}
+	return keyIDText(idb), w, nil
+}
+
+// keyIDText writes a key id as 32 letters a–p (hex with the digits 0–9 written g–p): an id is
+// never a run of digits, so a leak scan for 12-digit numbers cannot mistake one for a My Number.
+// Migration 0005 writes ids of the same form.
+func keyIDText(b []byte) string {
+	h := []byte(hex.EncodeToString(b))
+	for i, c := range h {
+		if c >= '0' && c <= '9' {
+			h[i] = 'g' + (c - '0')
+		}
+	}
+	return string(h)
+}
+
 // Person unwraps the person's key. [ErrShredded] when it was destroyed or never made.
 func (c *CompanyKey) Person(tx *store.Tx, personID int64) (*PersonKey, error) {
+	pk, _, err := c.person(tx, personID)
+	return pk, err
+}
+
+// person is Person that also returns the key id.
+func (c *CompanyKey) person(tx *store.Tx, personID int64) (*PersonKey, string, error) {
 	var companyID int64
 	var w []byte
-	err := tx.QueryRow(`SELECT company_id, wrapped FROM person_keys WHERE person_id = ?`, personID).Scan(&companyID, &w)
+	var keyID string
+	var rotated bool
+	err := tx.QueryRow(`SELECT k.company_id, k.key_id, k.wrapped,
+		EXISTS(SELECT 1 FROM keys.shredded_keys s WHERE s.person_id = k.person_id)
+		FROM keys.person_keys k WHERE k.person_id = ?`, personID).Scan(&companyID, &keyID, &w, &rotated)
 	if errors.Is(err, sql.ErrNoRows) {
-		return nil, fmt.Errorf("person %d: %w", personID, ErrShredded)
+		return nil, "", fmt.Errorf("person %d: %w", personID, ErrShredded)
 	}
 	if err != nil {
-		return nil, fmt.Errorf("reading person %d key: %w", personID, err)
+		return nil, "", fmt.Errorf("reading person %d key: %w", personID, err)
 	}
 	if companyID != c.id {
-		return nil, fmt.Errorf("person %d belongs to company %d, not %d", personID, companyID, c.id)
+		return nil, "", fmt.Errorf("person %d belongs to company %d, not %d", personID, companyID, c.id)
 	}
 	if c.key.aead == nil {
-		return nil, ErrSealed
+		return nil, "", ErrSealed
 	}
 	pk, err := unwrap(c.key.raw, personKeyAAD(personID), w)
 	if err != nil {
-		return nil, fmt.Errorf("person %d key: %w", personID, err)
+		return nil, "", fmt.Errorf("person %d key: %w", personID, err)
 	}
 	sk, err := newSymKey(pk, c.key.rand)
 	if err != nil {
-		return nil, err
+		return nil, "", err
 	}
-	return &PersonKey{id: personID, key: sk}, nil
+	return &PersonKey{id: personID, key: sk, rotated: rotated}, keyID, nil
+}
+
+// RotatePerson replaces the person's key with a new one and destroys the old one. reseal runs
+// first, inside tx, with both keys: it re-encrypts under next whatever of the person's data is
+// to be kept (opening it with old) and deletes the rest. Ciphertext left under the old key can
+// never be opened again, in this database or in any backup of it: the old key is deleted from
+// the key store and its id goes on the shred list of both files, so restoring an older key
+// backup does not bring it back either. Opening such ciphertext with the new key fails with an
+// error that wraps both [ErrShredded] and [ErrDecrypt].
+//
+// A mask_number disposal uses it to delete a My Number while keeping the person's other data.
+// If reseal returns an error, RotatePerson returns it and writes nothing; the caller rolls tx
+// back. The keys passed to reseal are closed when RotatePerson returns.
+func (c *CompanyKey) RotatePerson(tx *store.Tx, personID int64, reseal func(old, next *PersonKey) error) error {
+	old, oldID, err := c.person(tx, personID)
+	if err != nil {
+		return err
+	}
+	defer old.Close()
+	var next *PersonKey
+	newID, w, err := c.newPersonKey(personID, &next)
+	if err != nil {
+		return err
+	}
+	defer next.Close()
+	if err := reseal(old, next); err != nil {
+		return err
+	}
+	if err := secureDelete(tx); err != nil {
+		return err
+	}
+	if err := addToShredList(tx, oldID, personID, c.id, false); err != nil {
+		return err
+	}
+	_, err = tx.Exec(`UPDATE keys.person_keys SET key_id = ?, wrapped = ?, created_at = ? WHERE person_id = ?`,
+		newID, w, tx.NowText(), personID)
+	if err != nil {
+		return fmt.Errorf("writing person %d key: %w", personID, err)
+	}
+	return nil
+}
+
+// addToShredList records a destroyed key in the shred list of both files.
+func addToShredList(tx *store.Tx, keyID string, personID, companyID int64, whole bool) error {
+	for _, table := range []string{"main.shredded_keys", "keys.shredded_keys"} {
+		_, err := tx.Exec(`INSERT OR IGNORE INTO `+table+`(key_id, person_id, company_id, whole, shredded_at) VALUES(?, ?, ?, ?, ?)`,
+			keyID, personID, companyID, whole, tx.NowText())
+		if err != nil {
+			return fmt.Errorf("writing the shred list: %w", err)
+		}
+	}
+	return nil
 }
 
 // PersonKey is one person's data key: it encrypts that person's My Number and identity-document
@@ -259,6 +368,8 @@ func (c *CompanyKey) Person(tx *store.Tx, personID int64) (*PersonKey, error) {
 type PersonKey struct {
 	id  int64
 	key *symKey
+	// rotated: the person had an earlier key that was destroyed ([CompanyKey.RotatePerson]).
+	rotated bool
 }
 
 // PersonID is the person this key belongs to.
@@ -269,44 +380,66 @@ func (p *PersonKey) Seal(aad AAD, plaintext []byte) ([]byte, error) {
 	return p.key.seal(aad, plaintext)
 }
 
-// Open decrypts what Seal wrote at the same aad. [ErrDecrypt] when it was moved or altered.
+// Open decrypts what Seal wrote at the same aad. [ErrDecrypt] when it was moved or altered. When
+// the person's key was rotated and the ciphertext does not open, it was most likely sealed under
+// the destroyed key (restored from an older backup): the error then wraps [ErrShredded] as well.
 func (p *PersonKey) Open(aad AAD, ciphertext []byte) ([]byte, error) {
-	return p.key.open(aad, ciphertext)
+	pt, err := p.key.open(aad, ciphertext)
+	if err != nil && p.rotated && errors.Is(err, ErrDecrypt) {
+		return nil, fmt.Errorf("%w (sealed under a destroyed key?): %w", ErrShredded, err)
+	}
+	return pt, err
 }
 
 // Close zeroes the key; later Seal and Open return [ErrSealed].
 func (p *PersonKey) Close() { p.key.close() }
 
 // ShredPerson destroys the person's key (crypto-shredding, 削除): afterwards no ciphertext of the
-// person, in this database or copied elsewhere, can be opened through this vault. The row is
-// deleted with SQLite's secure_delete on, so its bytes are overwritten in the file; a database
-// backup taken before still holds the wrapped key until that backup is disposed of. It returns
-// an error wrapping [ErrShredded] if the person had no key. The caller deletes the person's
-// ciphertext and writes the 削除記録 in the same tx.
+// person, in this database, in a backup of it or copied elsewhere, can be opened through this
+// vault. The key lives only in the key store (keys.db), which data backups do not include; its
+// row is deleted with SQLite's secure_delete on, so its bytes are overwritten, and the person goes
+// on the shred list of both files, so that restoring an older key backup does not bring the key
+// back (app/store MergeShredLists) and no key can be made for the person again. Checkpoint the
+// database after the transaction (store.DB.Checkpoint) to clear older copies of the page from
+// the write-ahead log. It returns an error wrapping [ErrShredded] if the person had no key. The
+// caller deletes the person's ciphertext and writes the 削除記録 in the same tx.
 func ShredPerson(tx *store.Tx, personID int64) error {
 	if err := secureDelete(tx); err != nil {
 		return err
 	}
-	res, err := tx.Exec(`DELETE FROM person_keys WHERE person_id = ?`, personID)
-	if err != nil {
-		return fmt.Errorf("deleting person %d key: %w", personID, err)
-	}
-	if n, err := res.RowsAffected(); err != nil {
-		return fmt.Errorf("deleting person %d key: %w", personID, err)
-	} else if n == 0 {
+	var keyID string
+	var companyID int64
+	err := tx.QueryRow(`SELECT key_id, company_id FROM keys.person_keys WHERE person_id = ?`, personID).Scan(&keyID, &companyID)
+	if errors.Is(err, sql.ErrNoRows) {
 		return fmt.Errorf("person %d: %w", personID, ErrShredded)
+	}
+	if err != nil {
+		return fmt.Errorf("reading person %d key: %w", personID, err)
+	}
+	if err := addToShredList(tx, keyID, personID, companyID, true); err != nil {
+		return err
+	}
+	if _, err := tx.Exec(`DELETE FROM keys.person_keys WHERE person_id = ?`, personID); err != nil {
+		return fmt.Errorf("deleting person %d key: %w", personID, err)
 	}
 	return nil
 }
 
 // ShredCompany destroys the company's keys and every person key under it (contract end with a
 // client: return or delete). Afterwards [Keys.Company] returns [ErrNoCompanyKey] and every
-// person of the company is shredded.
+// person of the company is shredded (and on the shred list).
 func ShredCompany(tx *store.Tx, companyID int64) error {
 	if err := secureDelete(tx); err != nil {
 		return err
 	}
-	if _, err := tx.Exec(`DELETE FROM person_keys WHERE company_id = ?`, companyID); err != nil {
+	for _, table := range []string{"main.shredded_keys", "keys.shredded_keys"} {
+		_, err := tx.Exec(`INSERT OR IGNORE INTO `+table+`(key_id, person_id, company_id, whole, shredded_at)
+			SELECT key_id, person_id, company_id, 1, ? FROM keys.person_keys WHERE company_id = ?`, tx.NowText(), companyID)
+		if err != nil {
+			return fmt.Errorf("writing the shred list: %w", err)
+		}
+	}
+	if _, err := tx.Exec(`DELETE FROM keys.person_keys WHERE company_id = ?`, companyID); err != nil {
 		return fmt.Errorf("deleting person keys of company %d: %w", companyID, err)
 	}
 	res, err := tx.Exec(`DELETE FROM company_keys WHERE company_id = ?`, companyID)

@@ -128,14 +128,21 @@ func TestShredPerson(t *testing.T) {
 	if _, err := p11.Open(AAD{"people", 11, "my_number"}, sealed[11]); err != nil {
 		t.Fatalf("shredding person 10 broke person 11: %v", err)
 	}
-	// Even a new key made for the same id (ids must not be reused) cannot open the old record.
-	e.update(func(tx *store.Tx) error { return c.CreatePerson(tx, 10) })
-	p10, err := e.person(c, 10)
-	if err != nil {
-		t.Fatal(err)
-	}
-	_, err = p10.Open(AAD{"people", 10, "my_number"}, sealed[10])
+	// The id is on the shred list: no new key can be made for it (ids must not be reused).
+	err = e.try(func(tx *store.Tx) error { return c.CreatePerson(tx, 10) })
+	wantErr(t, err, ErrShredded)
+	// A key row forced in behind the vault's back (another person's, moved) does not unwrap,
+	// and the next Open removes it, since the person is on the shred list.
+	e.update(func(tx *store.Tx) error { return c.CreatePerson(tx, 12) })
+	e.update(func(tx *store.Tx) error {
+		_, err := tx.Exec(`UPDATE keys.person_keys SET person_id = 10, key_id = 'forced' WHERE person_id = 12`)
+		return err
+	})
+	_, err = e.person(c, 10)
 	wantErr(t, err, ErrDecrypt)
+	e.reopen()
+	_, err = e.person(c, 10)
+	wantErr(t, err, ErrShredded)
 }
 
 func TestShredCompany(t *testing.T) {

@@ -25,7 +25,7 @@ type Vault struct {
 }
 
 const (
-	metaVaultID   = "vault_id"
+	metaVaultID   = store.MetaVaultID
 	metaCreatedAt = "vault_created_at"
 
 	vaultKeyRecovery = "recovery"
@@ -123,6 +123,16 @@ func (v *Vault) Init(tx *store.Tx, adminUserID int64, password string) (Recovery
 	}
 
 	if err := tx.SetMeta(metaVaultID, vaultID); err != nil {
+		return fail(err)
+	}
+	// Bind the key store (keys.db) to this vault. One left over from another vault is refused:
+	// its keys would belong to other people.
+	if other, ok, err := tx.KeysMeta(store.MetaVaultID); err != nil {
+		return fail(err)
+	} else if ok && other != vaultID {
+		return fail(fmt.Errorf("%w: move keys.db out of the vault directory first", store.ErrKeyStoreMismatch))
+	}
+	if err := tx.SetKeysMeta(store.MetaVaultID, vaultID); err != nil {
 		return fail(err)
 	}
 	if err := tx.SetMeta(metaCreatedAt, tx.NowText()); err != nil {

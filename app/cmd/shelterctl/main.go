@@ -11,6 +11,8 @@
 //	shelterctl --vault DIR --user LOGIN audit verify
 //	shelterctl --vault DIR --user LOGIN backup FILE
 //	shelterctl --vault DIR [--user LOGIN] restore FILE
+//	shelterctl --vault DIR --user LOGIN keys backup FILE
+//	shelterctl --vault DIR [--user LOGIN] keys restore FILE
 //
 // Passwords come from the SHELTER_PASSWORD environment variable, or the first line of standard
 // input; only when standard input is a terminal does shelterctl prompt (without echo). It never
@@ -78,6 +80,8 @@ const usage = `shelterctl — MyNumber Shelter administration
   shelterctl --vault DIR --user LOGIN audit verify
   shelterctl --vault DIR --user LOGIN backup FILE
   shelterctl --vault DIR [--user LOGIN] restore FILE
+  shelterctl --vault DIR --user LOGIN keys backup FILE
+  shelterctl --vault DIR [--user LOGIN] keys restore FILE
 
 Passwords: SHELTER_PASSWORD, or the first line of standard input.
 `
@@ -120,6 +124,8 @@ func (c *cli) run(args []string) int {
 		err = c.backup(rest[1:])
 	case rest[0] == "restore":
 		err = c.restore(rest[1:])
+	case cmd == "keys backup", cmd == "keys restore":
+		err = c.keys(rest[1], rest[2:])
 	default:
 		fmt.Fprintf(stderr, "shelterctl: unknown command %q\n\n", strings.Join(rest, " "))
 		fs.Usage()

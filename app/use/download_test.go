@@ -1,0 +1,310 @@
+package use
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/xuri/excelize/v2"
+
+	"github.com/mynumber-shelter/shelter/app/apperr"
+	"github.com/mynumber-shelter/shelter/app/audit"
+	"github.com/mynumber-shelter/shelter/app/auth"
+	"github.com/mynumber-shelter/shelter/app/mynumber"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files in testdata")
+
+// handlerPW is the handler's login password in the fixture.
+const handlerPW = testPW + " tanaka"
+
+func (f *fixture) download(req DownloadRequest) (File, error) {
+	if req.CompanyID == 0 {
+		req.CompanyID = f.a
+	}
+	return f.svc.Download(context.Background(), f.sess["handler"], req)
+}
+
+func golden(t *testing.T, name string, got []byte) {
+	t.Helper()
+	path := filepath.Join("testdata", name)
+	if *update {
+		if err := os.WriteFile(path, got, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run with -update to create it)", err)
+	}
+	if !bytes.Equal(got, want) {
+		t.Errorf("%s differs from the golden file (run with -update after checking):\n got %q\nwant %q", name, got, want)
+	}
+}
+
+var goldenColumns = []Column{{Field: FieldEmployeeCode}, {Field: FieldName}, {Field: FieldNameKana}, {Field: FieldBirthDate},
+	{Field: FieldRelation}, {Field: FieldNumber}, {Field: FieldDepartment}}
+
+// TestDownloadGolden writes the same people in CP932 and in UTF-8 with BOM with 和暦 dates, and
+// in the 弥生給与 preset, and compares the bytes with reviewed files.
+func TestDownloadGolden(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	cp932, err := f.svc.SaveFormat(ctx, f.sess["handler"].Principal, f.a, Format{Name: "給与システム用 (CP932)",
+		Spec: Spec{Columns: goldenColumns, Encoding: CP932, Header: true, Dates: DatesWareki, LineEnding: CRLF}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	utf8, err := f.svc.SaveFormat(ctx, f.sess["handler"].Principal, f.a, Format{Name: "UTF-8 和暦",
+		Spec: Spec{Columns: append(slices.Clone(goldenColumns), Column{Field: FieldSex, Title: "性別区分"}, Column{Field: FieldPersonKind},
+			Column{Field: FieldHiredOn}), Encoding: UTF8BOM, Header: true, Dates: DatesWareki, LineEnding: LF}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		golden string
+		req    DownloadRequest
+		ctype  string
+	}{
+		{"cp932_wareki.csv", DownloadRequest{FormatID: cp932.ID}, "text/csv; charset=Shift_JIS"},
+		{"utf8bom_wareki.csv", DownloadRequest{FormatID: utf8.ID}, "text/csv; charset=utf-8"},
+		{"yayoi.csv", DownloadRequest{Preset: PresetYayoi}, "text/csv; charset=Shift_JIS"},
+	} {
+		t.Run(c.golden, func(t *testing.T) {
+			before := f.lastID()
+			req := c.req
+			req.Selection, req.Purpose, req.FileType, req.Password = Selection{All: true}, "TAX-WH", FileCSV, handlerPW
+			file, err := f.download(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			golden(t, c.golden, file.Data)
+			// Yamada and Hanako are notified of TAX-WH; Sato is not, Suzuki has no number.
+			wantSkips := []Skip{{f.sato, SkipNotNotified}, {f.suzuki, SkipNoNumber}}
+			if file.Rows != 2 || !slices.Equal(file.Skipped, wantSkips) || file.ContentType != c.ctype ||
+				file.Name != "mynumber_C001_TAX-WH_20260401_100000.csv" {
+				t.Fatalf("file: rows %d skipped %v type %q name %q", file.Rows, file.Skipped, file.ContentType, file.Name)
+			}
+			es := f.entries(before)
+			if len(es) != 1 {
+				t.Fatalf("entries: %+v", es)
+			}
+			e := es[0]
+			wantDetail := fmt.Sprintf("rows=2; skipped: not notified 1, no number 1, disposed 0; persons=%d,%d", f.yamada, f.hanako)
+			if e.Action != audit.ActionExport || e.Result != audit.ResultOK || e.Purpose != "TAX-WH" || e.ID != file.EntryID ||
+				!strings.Contains(e.Detail, wantDetail) || !strings.Contains(e.Detail, "file="+file.Name) {
+				t.Fatalf("entry %+v", e)
+			}
+		})
+	}
+}
+
+func TestDownloadBulkNeedsPassword(t *testing.T) {
+	f := newFixture(t)
+	base := DownloadRequest{Preset: PresetYayoi, Purpose: "TAX-WH", FileType: FileCSV}
+	// One person: no password needed.
+	one := base
+	one.PersonIDs = []int64{f.yamada}
+	if file, err := f.download(one); err != nil || file.Rows != 1 {
+		t.Fatalf("single download: %+v %v", file, err)
+	}
+	for name, sel := range map[string]Selection{
+		"two people":          {PersonIDs: []int64{f.yamada, f.hanako}},
+		"all":                 {All: true},
+		"with his dependents": {PersonIDs: []int64{f.yamada}, IncludeDependents: true},
+	} {
+		t.Run(name, func(t *testing.T) {
+			req := base
+			req.Selection = sel
+			before := f.lastID()
+			if _, err := f.download(req); !errors.Is(err, ErrPasswordRequired) {
+				t.Fatalf("without the password: %v", err)
+			}
+			if len(f.entries(before)) != 0 {
+				t.Fatal("a download asked for a password but wrote history")
+			}
+			req.Password = "not my password"
+			if _, err := f.download(req); codeOf(err) != "bad_credentials" {
+				t.Fatalf("wrong password: %v", err)
+			}
+			es := f.entries(before)
+			if len(es) != 1 || es[0].Result != audit.ResultDenied || !strings.Contains(es[0].Detail, "re-authentication failed") {
+				t.Fatalf("wrong password entry: %+v", es)
+			}
+			req.Password = handlerPW
+			file, err := f.download(req)
+			if err != nil || file.Rows != 2 {
+				t.Fatalf("with the password: %d rows, %v", file.Rows, err)
+			}
+		})
+	}
+	if strings.Contains(f.auditText(), "not my password") || strings.Contains(f.auditText(), handlerPW) {
+		t.Fatal("a password reached the history")
+	}
+	// Wrong passwords in a row lock the session.
+	req := base
+	req.All, req.Password = true, "guess"
+	var err error
+	for i := 0; i < MaxStepUpFailures; i++ {
+		_, err = f.download(req)
+	}
+	if !errors.Is(err, auth.ErrLocked) || !f.sess["handler"].Locked() {
+		t.Fatalf("after %d wrong passwords: %v, locked %v", MaxStepUpFailures, err, f.sess["handler"].Locked())
+	}
+}
+
+func TestDownloadXLSXNeedsItsPassword(t *testing.T) {
+	f := newFixture(t)
+	req := DownloadRequest{Preset: PresetYayoi, Purpose: "TAX-WH", FileType: FileXLSX, Password: handlerPW,
+		Selection: Selection{PersonIDs: []int64{f.yamada}, IncludeDependents: true}}
+	if _, err := f.download(req); codeOf(err) != "invalid" {
+		t.Fatalf("xlsx without a file password: %v", err)
+	}
+	req.FilePassword = "受け渡し用 passphrase"
+	file, err := f.download(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasSuffix(file.Name, ".xlsx") || file.Rows != 2 {
+		t.Fatalf("%+v", file)
+	}
+	if _, ok := mynumber.ContainsValidIndividual(file.Data); ok || bytes.Contains(file.Data, []byte(f.numbers[f.yamada])) {
+		t.Fatal("the encrypted workbook holds a number in clear")
+	}
+	for _, pw := range []string{"", "wrong password"} {
+		if wb, err := excelize.OpenReader(bytes.NewReader(file.Data), excelize.Options{Password: pw}); err == nil {
+			rows, _ := wb.GetRows(sheetName)
+			t.Fatalf("opened with password %q: %d rows", pw, len(rows))
+		}
+	}
+	wb, err := excelize.OpenReader(bytes.NewReader(file.Data), excelize.Options{Password: req.FilePassword})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer wb.Close()
+	rows, err := wb.GetRows(sheetName)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := [][]string{{"山田太郎", "", "", "", f.numbers[f.yamada]}, {"山田太郎", "山田花子", "", "", f.numbers[f.hanako]}}
+	if fmt.Sprint(rows) != fmt.Sprint(want) {
+		t.Fatalf("rows %q, want %q", rows, want)
+	}
+	if typ, _ := wb.GetCellType(sheetName, "E1"); typ == excelize.CellTypeNumber {
+		t.Error("the number is a numeric cell (leading zeros would be lost)")
+	}
+	es := f.entries(file.EntryID - 1)
+	if len(es) != 1 || !strings.Contains(es[0].Detail, "(encrypted)") {
+		t.Fatalf("entry %+v", es)
+	}
+}
+
+func TestDownloadRefusals(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	// 𠮷 (U+20BB7) is not in CP932; a name starting with = would run as a formula in Excel.
+	f.exec(`UPDATE persons SET name = '𠮷田 花子' WHERE id = ?`, f.hanako)
+	f.exec(`UPDATE persons SET name = '=1+1', name_kana = '-ﾃｽﾄ' WHERE id = ?`, f.sato)
+	f.notify(f.sato, "TAX-WH")
+	long, err := f.svc.SaveFormat(ctx, f.sess["handler"].Principal, f.a, Format{Name: "名前20桁", Spec: Spec{Columns: []Column{
+		{Field: FieldName}, {Field: FieldNumber}}, Encoding: UTF8BOM}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cases := []struct {
+		name   string
+		req    DownloadRequest
+		code   string
+		denied bool // a denied entry is written
+		msg    string
+		setup  func()
+	}{
+		{"other as purpose", DownloadRequest{Preset: PresetYayoi, Purpose: "OTHER"}, "invalid", false, "", nil},
+		{"unknown purpose", DownloadRequest{Preset: PresetYayoi, Purpose: "NOPE"}, "invalid", false, "", nil},
+		{"no selection", DownloadRequest{Preset: PresetYayoi, Purpose: "TAX-WH", Selection: Selection{}}, "invalid", false, "", nil},
+		{"bad file type", DownloadRequest{Preset: PresetYayoi, Purpose: "TAX-WH", FileType: "pdf"}, "invalid", false, "", nil},
+		{"unknown format", DownloadRequest{FormatID: 999, Purpose: "TAX-WH"}, "not_found", false, "", nil},
+		{"unknown preset", DownloadRequest{Preset: "nope", Purpose: "TAX-WH"}, "not_found", false, "", nil},
+		{"person of another company", DownloadRequest{Preset: PresetYayoi, Purpose: "TAX-WH",
+			Selection: Selection{PersonIDs: []int64{f.yamada, f.bPerson}}}, "not_found", false, "", nil},
+		{"nobody notified", DownloadRequest{Preset: PresetYayoi, Purpose: "SI-KOYO", Selection: Selection{All: true}}, "no_rows", true, "", nil},
+		{"cp932 cannot hold the name", DownloadRequest{Preset: PresetYayoi, Purpose: "TAX-WH",
+			Selection: Selection{PersonIDs: []int64{f.hanako}}}, "unencodable", false, "1件目（従業員コード E001）の「扶養親族等名」に Shift_JIS (CP932) で書けない文字「𠮷」", nil},
+		{"too long for the column", DownloadRequest{Preset: PresetYayoi, Purpose: "TAX-WH",
+			Selection: Selection{PersonIDs: []int64{f.yamada}}}, "too_long", false, "1件目（従業員コード E001）の「従業員名」が長すぎます（半角22桁分、上限20桁）",
+			func() { f.exec(`UPDATE persons SET name = '山田太郎左衛門之助兵衛' WHERE id = ?`, f.yamada) }}, // 11 kanji = 22 half-width units
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			if c.setup != nil {
+				c.setup()
+			}
+			req := c.req
+			if req.FileType == "" {
+				req.FileType = FileCSV
+			}
+			if !req.All && req.PersonIDs == nil && c.name != "no selection" {
+				req.PersonIDs = []int64{f.yamada}
+			}
+			req.Password = handlerPW
+			before := f.lastID()
+			file, err := f.download(req)
+			if codeOf(err) != c.code || file.Data != nil {
+				t.Fatalf("code %q (%v), want %q", codeOf(err), err, c.code)
+			}
+			if c.msg != "" && !strings.Contains(err.Error()+mustJA(err), c.msg) {
+				t.Errorf("message %q lacks %q", mustJA(err), c.msg)
+			}
+			es := f.entries(before)
+			if c.denied != (len(es) == 1 && es[0].Result == audit.ResultDenied) || (!c.denied && len(es) != 0) {
+				t.Fatalf("entries %+v", es)
+			}
+		})
+	}
+	// UTF-8 holds 𠮷, and free text that a spreadsheet would run is defused.
+	file, err := f.download(DownloadRequest{FormatID: long.ID, Purpose: "TAX-WH", FileType: FileCSV, Password: handlerPW,
+		Selection: Selection{PersonIDs: []int64{f.hanako, f.sato}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := "\uFEFF𠮷田 花子," + f.numbers[f.hanako] + "\r\n'=1+1," + f.numbers[f.sato] + "\r\n"
+	if string(file.Data) != want {
+		t.Fatalf("got %q, want %q", file.Data, want)
+	}
+}
+
+func mustJA(err error) string {
+	if e, ok := apperr.As(err); ok {
+		return e.JA
+	}
+	return ""
+}
+
+// TestDownloadNumberShapedNames: a company code or format name that looks like a number is
+// recorded redacted, and never stops the download.
+func TestDownloadNumberShapedNames(t *testing.T) {
+	f := newFixture(t)
+	f.exec(`UPDATE companies SET code = '123456789012' WHERE id = ?`, f.a)
+	saved, err := f.svc.SaveFormat(context.Background(), f.sess["handler"].Principal, f.a, Format{Name: "様式 1234-5678-9012",
+		Spec: Spec{Columns: []Column{{Field: FieldNumber}}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	file, err := f.download(DownloadRequest{FormatID: saved.ID, Purpose: "TAX-WH", FileType: FileCSV,
+		Selection: Selection{PersonIDs: []int64{f.yamada}}})
+	if err != nil || file.Name != "mynumber_123456789012_TAX-WH_20260401_100000.csv" {
+		t.Fatalf("%q %v", file.Name, err)
+	}
+	es := f.entries(file.EntryID - 1)
+	want := fmt.Sprintf("format=様式 ####-####-####; file=mynumber_############_TAX-WH_########_######.csv (cp932); rows=1; skipped: not notified 0, no number 0, disposed 0; persons=%d", f.yamada)
+	if len(es) != 1 || es[0].Detail != want {
+		t.Fatalf("detail %q\nwant   %q", es[0].Detail, want)
+	}
+}
