@@ -36,23 +36,9 @@ func (s *HistoryService) Query(f HistoryFilter) (HistoryPage, error) {
 	if err != nil {
 		return page, err
 	}
-	from, err := parseDay("from", f.From)
+	af, err := historyFilter(f)
 	if err != nil {
 		return page, err
-	}
-	to, err := parseDay("to", f.To)
-	if err != nil {
-		return page, err
-	}
-	if !to.IsZero() {
-		to = to.AddDate(0, 0, 1) // inclusive end day
-	}
-	af := audit.Filter{CompanyID: f.CompanyID, UserID: f.UserID, From: from, To: to, BeforeID: f.BeforeID, Limit: f.Limit}
-	if f.Action != "" {
-		if !audit.Action(f.Action).Valid() {
-			return page, &Error{Code: apperr.CodeInvalid, Field: "action", JA: "操作の種類が正しくありません。", EN: "Unknown action."}
-		}
-		af.Actions = []audit.Action{audit.Action(f.Action)}
 	}
 	if af.Limit <= 0 {
 		af.Limit = 50
