@@ -46,7 +46,7 @@ func TestAppendChains(t *testing.T) {
 		head, _, _ = tx.Meta(headKey)
 		return nil
 	})
-	if want := "3:" + hex.EncodeToString(got[2].MAC); head != want {
+	if want := formatHead(3, got[2].MAC); head != want || strings.ContainsAny(head[2:], "=+/") {
 		t.Errorf("head = %q, want %q", head, want)
 	}
 
@@ -355,5 +355,20 @@ func TestWorkstationIsRedacted(t *testing.T) {
 	}
 	if res := mustVerify(t, db, testKey); !res.OK || res.Entries != 1 {
 		t.Fatalf("verify: %+v", res)
+	}
+}
+
+// TestHeadFormats: heads written in hex by earlier versions still parse, and the current base64
+// form round-trips.
+func TestHeadFormats(t *testing.T) {
+	mac := make([]byte, 32)
+	for i := range mac {
+		mac[i] = byte(i * 7)
+	}
+	for _, v := range []string{formatHead(42, mac), "42:" + hex.EncodeToString(mac)} {
+		id, got, err := parseHead(v)
+		if err != nil || id != 42 || !bytes.Equal(got, mac) {
+			t.Errorf("parseHead(%q) = %d, %x, %v", v, id, got, err)
+		}
 	}
 }

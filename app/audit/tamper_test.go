@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"database/sql"
-	"encoding/hex"
 	"testing"
 
 	"github.com/mynumber-shelter/shelter/app/store"
@@ -232,7 +231,7 @@ func TestFillLogVerifies(t *testing.T) {
 	}
 	var head string
 	db.View(context.Background(), func(tx *store.Tx) error { head, _, _ = tx.Meta(headKey); return nil })
-	if head != "1001:"+hex.EncodeToString(got[0].MAC) {
+	if head != formatHead(1001, got[0].MAC) {
 		t.Errorf("head = %q", head)
 	}
 }

@@ -187,6 +187,13 @@ func (im *Importer) write(tx *store.Tx, p auth.Principal, ck *vault.CompanyKey, 
 		return err
 	}
 	defer w.Close()
+	// One audit batch for the rows: the chain position is read once and the insert prepared
+	// once. It is closed (writing the head) before the summary entry below.
+	batch, err := im.Audit.Batch(tx)
+	if err != nil {
+		return err
+	}
+	defer batch.Close()
 	total := len(pl.rows)
 	step := max(total/100, 1)
 	progress(0, total)
@@ -195,12 +202,15 @@ func (im *Importer) write(tx *store.Tx, p auth.Principal, ck *vault.CompanyKey, 
 		if r.newDept != "" {
 			r.e.DepartmentID = deptIDs[r.newDept]
 		}
-		if err := im.writeRow(tx, p, w, companyID, r); err != nil {
+		if err := im.writeRow(batch, p, w, companyID, r); err != nil {
 			return fmt.Errorf("line %d: %w", r.line, err)
 		}
 		if (i+1)%step == 0 || i+1 == total {
 			progress(i+1, total)
 		}
+	}
+	if err := batch.Close(); err != nil {
+		return err
 	}
 	e := p.Entry(audit.ActionRegister, audit.ResultOK)
 	e.CompanyID, e.TargetType, e.TargetID = companyID, "import", "employees"
@@ -211,7 +221,7 @@ func (im *Importer) write(tx *store.Tx, p auth.Principal, ck *vault.CompanyKey, 
 }
 
 // writeRow writes one employee and its audit entry (none for an unchanged line).
-func (im *Importer) writeRow(tx *store.Tx, p auth.Principal, w *roster.Writer, companyID int64, r *planRow) error {
+func (im *Importer) writeRow(batch *audit.Batch, p auth.Principal, w *roster.Writer, companyID int64, r *planRow) error {
 	if r.unchanged() {
 		return nil
 	}
@@ -241,7 +251,7 @@ func (im *Importer) writeRow(tx *store.Tx, p auth.Principal, w *roster.Writer, c
 		e.Detail += "; my number registered"
 	}
 	e.CompanyID, e.TargetType, e.TargetID = companyID, "person", fmt.Sprint(r.e.ID)
-	_, err := im.Audit.Append(tx, e)
+	_, err := batch.Append(e)
 	return err
 }
 
