@@ -43,8 +43,8 @@ XVFB_RUN     := xvfb-run -a -s "-screen 0 1366x900x24"
 # leave windows blank on some GPU-less machines.
 XVFB_ENV     := env -u WAYLAND_DISPLAY GDK_BACKEND=x11 WEBKIT_DISABLE_DMABUF_RENDERER=1
 
-# Tests fail instead of skipping when the real keychain, browser or pcscd is missing.
-TEST_ENV := SHELTER_REQUIRE_KEYRING=1 SHELTER_REQUIRE_BROWSER=1 SHELTER_REQUIRE_PCSCD=1
+# Tests fail instead of skipping when the real keychain, browser, pcscd or PostgreSQL is missing.
+TEST_ENV := SHELTER_REQUIRE_KEYRING=1 SHELTER_REQUIRE_BROWSER=1 SHELTER_REQUIRE_PCSCD=1 SHELTER_REQUIRE_POSTGRES=1
 
 # make bench BENCH=Verify1M PKG=./app/audit/ (COUNT=6 or more gives benchstat confidence intervals)
 BENCH ?= .
@@ -82,7 +82,7 @@ vet: deps frontend/dist/.gitkeep ## go vet every package
 
 go-test: deps frontend ## go test ./... in a private D-Bus session with gnome-keyring
 	@test -x $(WITH_KEYRING) || { echo "go-test: $(WITH_KEYRING) is missing" >&2; exit 1; }
-	$(TEST_ENV) $(WITH_KEYRING) scripts/with-pcscd.sh scripts/gotest.sh $(ARTIFACTS)/go-test.txt $(GOTAGS) ./...
+	$(TEST_ENV) $(WITH_KEYRING) scripts/with-pcscd.sh scripts/with-postgres.sh scripts/gotest.sh $(ARTIFACTS)/go-test.txt $(GOTAGS) ./...
 
 fuzz: deps frontend/dist/.gitkeep ## run every fuzz target for 5s (FUZZTIME=30s for longer)
 	GOTESTFLAGS="$(GOTAGS)" scripts/fuzz-short.sh $(or $(FUZZTIME),5s)

@@ -72,7 +72,7 @@ export function available(): boolean {
   return !!(window as any).go?.ui;
 }
 
-async function call<T>(service: string, method: string, ...args: unknown[]): Promise<T> {
+export async function call<T>(service: string, method: string, ...args: unknown[]): Promise<T> {
   const fn = (window as any).go?.ui?.[service]?.[method];
   if (typeof fn !== "function") {
     throw new ApiError(

@@ -2,6 +2,9 @@
 // come from Go arrive in both languages and are chosen with pick(ja, en).
 
 import type { ErrorInfo } from "./types";
+import { collectDict } from "./i18n_collect";
+import { useDict } from "./i18n_use";
+import { disposeDict } from "./i18n_dispose";
 
 export type Lang = "ja" | "en";
 
@@ -31,6 +34,9 @@ export function errText(e: unknown): string {
 }
 
 const dict = {
+  ...collectDict,
+  ...useDict,
+  ...disposeDict,
   // common
   required: ["必須", "required"],
   close: ["閉じる", "Close"],

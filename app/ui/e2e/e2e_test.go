@@ -163,22 +163,25 @@ func TestBrowserJourney(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := 0
+	want, later := 0, "" // later: a screen not built yet, if any is left
 	for _, sec := range menu {
 		for _, it := range sec.Items {
 			if !it.Available {
 				want++
+				later = it.ID
 			}
 		}
 	}
-	if unavailable != want || want == 0 {
+	if unavailable != want {
 		t.Errorf("%d greyed menu items, want the %d not-yet-available screens", unavailable, want)
 	}
-	b.waitText("menu-3-1", "今後のリリースで提供")
-	var clickable bool
-	b.eval(`!!document.querySelector('[data-testid="menu-3-1"] button, button[data-testid="menu-3-1"]')`, &clickable)
-	if clickable {
-		t.Error("an unavailable menu item is a button")
+	if later != "" {
+		b.waitText("menu-"+later, "今後のリリースで提供")
+		var clickable bool
+		b.eval(`!!document.querySelector('[data-testid="menu-`+later+`"] button, button[data-testid="menu-`+later+`"]')`, &clickable)
+		if clickable {
+			t.Error("an unavailable menu item is a button")
+		}
 	}
 	for _, section := range []string{"導入・設定", "1. 取得・収集", "2. 保管・確認", "3. 利用・提供", "4. 廃棄・証明", "ログアウト"} {
 		b.waitText("menu", section)

@@ -15,6 +15,10 @@ import { renderCompanies } from "./companies";
 import { renderHandlers } from "./handlers";
 import { renderHistory } from "./history";
 import { renderEmployees } from "./employees";
+import { renderCollect } from "./collect";
+import { renderUse } from "./use";
+import { renderDispose } from "./dispose";
+import { showDisposeAlert } from "./disposeAlert";
 import { renderNotBuilt } from "./notBuilt";
 
 /** A screen draws itself into content; item is its menu entry (title, ポイント). */
@@ -26,7 +30,10 @@ const screens: Record<string, Screen> = {
   "M-3": renderCompanies,
   "1-1": renderHandlers,
   "1-2": renderEmployees,
+  "1-3": renderCollect,
   "2-1": renderHistory,
+  "3-1": renderUse,
+  "4-1": renderDispose,
 };
 
 // The menu is fetched once per session state (a new login or refresh fetches it again).
@@ -42,6 +49,7 @@ export function renderHome(app: App): HTMLElement {
     const item = findItem(menu, app.screen);
     if (!app.screen) {
       renderWelcome(app, menu, content);
+      showDisposeAlert(app, menu, content);
     } else if (item && item.available && item.enabled && screens[item.id]) {
       screens[item.id](app, item, content);
     } else if (item && item.available && item.enabled) {

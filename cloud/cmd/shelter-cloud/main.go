@@ -1,0 +1,174 @@
+// Command shelter-cloud is the MyNumber Shelter relay: it stores and forwards ciphertext only.
+//
+//	shelter-cloud serve --cert server.pem --key server-key.pem \
+//	    --client-ca client-ca.pem --client-ca-key client-ca-key.pem \
+//	    [--db sqlite:relay.db | --db postgres://…] [--addr :8443]
+//	shelter-cloud dev-cert DIR
+//	shelter-cloud enrol-token --office NAME [--office-id ID] [--ttl 24h] [--db …]
+//
+// serve answers TLS only (1.2 or later). dev-cert writes a development PKI (see
+// cloud.DevPKI), never for production. enrol-token prints a one-time token for an office's
+// bridge; only its hash is stored. Logs are JSON lines on stderr. Exit status 2 is a usage
+// error, 1 any other failure.
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/tls"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"github.com/mynumber-shelter/shelter/cloud"
+	"github.com/mynumber-shelter/shelter/cloud/store"
+)
+
+const usage = `usage:
+  shelter-cloud serve --cert FILE --key FILE --client-ca FILE --client-ca-key FILE [--db sqlite:PATH|postgres://…] [--addr :8443]
+  shelter-cloud dev-cert DIR
+  shelter-cloud enrol-token --office NAME [--office-id ID] [--ttl 24h] [--db sqlite:PATH|postgres://…]
+`
+
+const defaultDB = "sqlite:shelter-cloud.db"
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	os.Exit(run(ctx, os.Args[1:], os.Stdout, os.Stderr))
+}
+
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usage)
+		return 2
+	}
+	var err error
+	switch args[0] {
+	case "serve":
+		err = serve(ctx, args[1:], stderr)
+	case "dev-cert":
+		err = devCert(args[1:], stdout)
+	case "enrol-token":
+		err = enrolToken(ctx, args[1:], stdout)
+	case "-h", "--help", "help":
+		fmt.Fprint(stdout, usage)
+		return 0
+	default:
+		err = errUsage
+	}
+	switch {
+	case err == nil:
+		return 0
+	case errors.Is(err, errUsage), errors.Is(err, flag.ErrHelp):
+		fmt.Fprint(stderr, usage)
+		return 2
+	default:
+		fmt.Fprintf(stderr, "shelter-cloud: %v\n", err)
+		return 1
+	}
+}
+
+var errUsage = errors.New("usage")
+
+func parse(fs *flag.FlagSet, args []string) error {
+	fs.SetOutput(io.Discard)
+	if err := fs.Parse(args); err != nil {
+		return errUsage
+	}
+	return nil
+}
+
+func serve(ctx context.Context, args []string, stderr io.Writer) error {
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	addr := fs.String("addr", ":8443", "listen address")
+	certFile := fs.String("cert", "", "server certificate (PEM)")
+	keyFile := fs.String("key", "", "server key (PEM)")
+	caFile := fs.String("client-ca", "", "client CA certificate (PEM)")
+	caKeyFile := fs.String("client-ca-key", "", "client CA key (PEM), issues bridge certificates")
+	db := fs.String("db", defaultDB, "sqlite:PATH or postgres://…")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if *certFile == "" || *keyFile == "" || *caFile == "" || *caKeyFile == "" || fs.NArg() != 0 {
+		return errUsage
+	}
+	log := slog.New(slog.NewJSONHandler(stderr, nil))
+	cert, err := tls.LoadX509KeyPair(*certFile, *keyFile)
+	if err != nil {
+		return fmt.Errorf("server certificate: %w", err)
+	}
+	ca, caKey, err := cloud.LoadCA(*caFile, *caKeyFile)
+	if err != nil {
+		return err
+	}
+	st, err := store.Open(ctx, *db)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	srv := (&cloud.Server{Store: st, ClientCA: ca, ClientCAKey: caKey, Log: log}).HTTPServer(*addr, cert)
+	errc := make(chan error, 1)
+	go func() { errc <- srv.ListenAndServeTLS("", "") }()
+	log.Info("serving", slog.String("addr", *addr))
+	select {
+	case err := <-errc:
+		return fmt.Errorf("serve: %w", err)
+	case <-ctx.Done():
+	}
+	shutdown, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(shutdown); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	log.Info("stopped")
+	return nil
+}
+
+func devCert(args []string, stdout io.Writer) error {
+	if len(args) != 1 || args[0] == "" || args[0][0] == '-' {
+		return errUsage
+	}
+	p, err := cloud.NewDevPKI(rand.Reader, time.Now())
+	if err != nil {
+		return err
+	}
+	if err := p.WriteFiles(args[0]); err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "wrote a development PKI to %s (%s, %s, %s, %s, %s, %s); not for production\n", args[0],
+		cloud.FileCA, cloud.FileCAKey, cloud.FileServer, cloud.FileServerKey, cloud.FileClientCA, cloud.FileClientCAKey)
+	return nil
+}
+
+func enrolToken(ctx context.Context, args []string, stdout io.Writer) error {
+	fs := flag.NewFlagSet("enrol-token", flag.ContinueOnError)
+	name := fs.String("office", "", "office name")
+	id := fs.String("office-id", "", "office id (new random id when empty; an existing id re-enrols that office)")
+	ttl := fs.Duration("ttl", 24*time.Hour, "how long the token is valid")
+	db := fs.String("db", defaultDB, "sqlite:PATH or postgres://…")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if *name == "" || *ttl <= 0 || fs.NArg() != 0 {
+		return errUsage
+	}
+	st, err := store.Open(ctx, *db)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	token, o, err := cloud.NewEnrolToken(ctx, st, store.Office{ID: *id, Name: *name}, *ttl, nil, nil)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "office %s\ntoken  %s\n", o.ID, token)
+	return nil
+}

@@ -1,0 +1,423 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// dialect is what differs between SQLite and PostgreSQL.
+type dialect struct {
+	name     string
+	blob     string // column type for bytes
+	serial   string // auto-increment primary key that never reuses ids
+	numbered bool   // placeholders are $1, $2… instead of ?
+	// lock, if set, runs first in the migration transaction (serialises concurrent relays).
+	lock string
+}
+
+var (
+	sqliteDialect   = dialect{name: "sqlite", blob: "BLOB", serial: "INTEGER PRIMARY KEY AUTOINCREMENT"}
+	postgresDialect = dialect{name: "postgres", blob: "BYTEA", serial: "BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY",
+		numbered: true, lock: "SELECT pg_advisory_xact_lock(7242024)"}
+)
+
+// schema is version 1. Times are Unix nanoseconds (UTC). {BLOB} and {SERIAL} are replaced per
+// dialect.
+const schema = `
+CREATE TABLE IF NOT EXISTS offices (
+	id TEXT PRIMARY KEY,
+	name TEXT NOT NULL,
+	created_at BIGINT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS enrol_tokens (
+	hash {BLOB} PRIMARY KEY,
+	office_id TEXT NOT NULL REFERENCES offices(id),
+	expires_at BIGINT NOT NULL,
+	used_at BIGINT
+);
+CREATE TABLE IF NOT EXISTS client_certs (
+	fingerprint {BLOB} PRIMARY KEY,
+	office_id TEXT NOT NULL REFERENCES offices(id),
+	not_after BIGINT NOT NULL,
+	signing_key {BLOB} NOT NULL,
+	key_id {BLOB} NOT NULL UNIQUE
+);
+CREATE TABLE IF NOT EXISTS companies (
+	id TEXT PRIMARY KEY,
+	submission_key {BLOB} NOT NULL,
+	updated_at BIGINT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS company_members (
+	company_id TEXT NOT NULL REFERENCES companies(id),
+	office_id TEXT NOT NULL REFERENCES offices(id),
+	PRIMARY KEY (company_id, office_id)
+);
+CREATE TABLE IF NOT EXISTS sequences (
+	company_id TEXT NOT NULL REFERENCES companies(id),
+	key_id {BLOB} NOT NULL,
+	last_seq BIGINT NOT NULL,
+	PRIMARY KEY (company_id, key_id)
+);
+CREATE TABLE IF NOT EXISTS envelopes (
+	id {SERIAL},
+	company_id TEXT NOT NULL REFERENCES companies(id),
+	record_id TEXT NOT NULL,
+	key_id {BLOB} NOT NULL,
+	seq BIGINT NOT NULL,
+	body {BLOB} NOT NULL,
+	created_at BIGINT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS envelopes_company ON envelopes (company_id, id);
+CREATE TABLE IF NOT EXISTS submissions (
+	id {SERIAL},
+	company_id TEXT NOT NULL REFERENCES companies(id),
+	body {BLOB} NOT NULL,
+	created_at BIGINT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS submissions_company ON submissions (company_id, id);
+`
+
+// sqlStore implements Store for both dialects.
+type sqlStore struct {
+	db *sql.DB
+	d  dialect
+}
+
+var _ Store = (*sqlStore)(nil)
+
+func (s *sqlStore) q(query string) string {
+	if !s.d.numbered {
+		return query
+	}
+	var b strings.Builder
+	n := 0
+	for _, r := range query {
+		if r == '?' {
+			n++
+			b.WriteString("$" + strconv.Itoa(n))
+			continue
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
+}
+
+func (s *sqlStore) migrate(ctx context.Context) error {
+	ddl := strings.NewReplacer("{BLOB}", s.d.blob, "{SERIAL}", s.d.serial).Replace(schema)
+	return s.tx(ctx, func(tx *sql.Tx) error {
+		if s.d.lock != "" {
+			if _, err := tx.ExecContext(ctx, s.d.lock); err != nil {
+				return fmt.Errorf("migration lock: %w", err)
+			}
+		}
+		for _, stmt := range strings.Split(ddl, ";") {
+			if strings.TrimSpace(stmt) == "" {
+				continue
+			}
+			if _, err := tx.ExecContext(ctx, stmt); err != nil {
+				return fmt.Errorf("migrating %s schema: %w", s.d.name, err)
+			}
+		}
+		return nil
+	})
+}
+
+func (s *sqlStore) tx(ctx context.Context, fn func(*sql.Tx) error) error {
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("store: begin: %w", err)
+	}
+	defer tx.Rollback()
+	if err := fn(tx); err != nil {
+		return err
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("store: commit: %w", err)
+	}
+	return nil
+}
+
+func nanos(t time.Time) int64     { return t.UTC().UnixNano() }
+func fromNanos(n int64) time.Time { return time.Unix(0, n).UTC() }
+
+func (s *sqlStore) EnrolOffice(ctx context.Context, o Office, tokenHash [32]byte, expires time.Time) error {
+	return s.tx(ctx, func(tx *sql.Tx) error {
+		if _, err := tx.ExecContext(ctx, s.q(`INSERT INTO offices (id, name, created_at) VALUES (?, ?, ?) ON CONFLICT (id) DO NOTHING`),
+			o.ID, o.Name, nanos(o.Created)); err != nil {
+			return fmt.Errorf("store: enrol office: %w", err)
+		}
+		if _, err := tx.ExecContext(ctx, s.q(`INSERT INTO enrol_tokens (hash, office_id, expires_at) VALUES (?, ?, ?)`),
+			tokenHash[:], o.ID, nanos(expires)); err != nil {
+			return fmt.Errorf("store: enrol token: %w", err)
+		}
+		return nil
+	})
+}
+
+func (s *sqlStore) ConsumeToken(ctx context.Context, tokenHash [32]byte, now time.Time) (Office, error) {
+	var o Office
+	err := s.tx(ctx, func(tx *sql.Tx) error {
+		err := tx.QueryRowContext(ctx, s.q(`UPDATE enrol_tokens SET used_at = ? WHERE hash = ? AND used_at IS NULL AND expires_at > ? RETURNING office_id`),
+			nanos(now), tokenHash[:], nanos(now)).Scan(&o.ID)
+		if errors.Is(err, sql.ErrNoRows) {
+			return ErrTokenUsed
+		}
+		if err != nil {
+			return fmt.Errorf("store: consume token: %w", err)
+		}
+		var created int64
+		if err := tx.QueryRowContext(ctx, s.q(`SELECT name, created_at FROM offices WHERE id = ?`), o.ID).Scan(&o.Name, &created); err != nil {
+			return fmt.Errorf("store: token office: %w", err)
+		}
+		o.Created = fromNanos(created)
+		return nil
+	})
+	return o, err
+}
+
+func (s *sqlStore) RegisterClientCert(ctx context.Context, c ClientCert) error {
+	return s.tx(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, s.q(`INSERT INTO client_certs (fingerprint, office_id, not_after, signing_key, key_id) VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`),
+			c.Fingerprint[:], c.Office, nanos(c.NotAfter), c.SigningKey, c.KeyID[:])
+		if err != nil {
+			return fmt.Errorf("store: register certificate: %w", err)
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return ErrExists
+		}
+		return nil
+	})
+}
+
+func (s *sqlStore) clientCert(ctx context.Context, where string, arg []byte) (ClientCert, error) {
+	var c ClientCert
+	var fp, kid []byte
+	var notAfter int64
+	err := s.db.QueryRowContext(ctx, s.q(`SELECT fingerprint, office_id, not_after, signing_key, key_id FROM client_certs WHERE `+where+` = ?`), arg).
+		Scan(&fp, &c.Office, &notAfter, &c.SigningKey, &kid)
+	if errors.Is(err, sql.ErrNoRows) {
+		return c, ErrNotFound
+	}
+	if err != nil {
+		return c, fmt.Errorf("store: client certificate: %w", err)
+	}
+	copy(c.Fingerprint[:], fp)
+	copy(c.KeyID[:], kid)
+	c.NotAfter = fromNanos(notAfter)
+	return c, nil
+}
+
+func (s *sqlStore) ClientCert(ctx context.Context, fingerprint [32]byte) (ClientCert, error) {
+	return s.clientCert(ctx, "fingerprint", fingerprint[:])
+}
+
+func (s *sqlStore) SigningKey(ctx context.Context, keyID [16]byte) (ClientCert, error) {
+	return s.clientCert(ctx, "key_id", keyID[:])
+}
+
+func (s *sqlStore) isMember(ctx context.Context, q interface {
+	QueryRowContext(context.Context, string, ...any) *sql.Row
+}, office, company string) (bool, error) {
+	var one int
+	err := q.QueryRowContext(ctx, s.q(`SELECT 1 FROM company_members WHERE company_id = ? AND office_id = ?`), company, office).Scan(&one)
+	if errors.Is(err, sql.ErrNoRows) {
+		return false, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("store: membership: %w", err)
+	}
+	return true, nil
+}
+
+func (s *sqlStore) RegisterCompany(ctx context.Context, office, company string, submissionKey []byte, now time.Time) error {
+	return s.tx(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, s.q(`INSERT INTO companies (id, submission_key, updated_at) VALUES (?, ?, ?) ON CONFLICT (id) DO NOTHING`),
+			company, submissionKey, nanos(now))
+		if err != nil {
+			return fmt.Errorf("store: register company: %w", err)
+		}
+		if n, _ := res.RowsAffected(); n == 1 {
+			if _, err := tx.ExecContext(ctx, s.q(`INSERT INTO company_members (company_id, office_id) VALUES (?, ?)`), company, office); err != nil {
+				return fmt.Errorf("store: company member: %w", err)
+			}
+			return nil
+		}
+		ok, err := s.isMember(ctx, tx, office, company)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			return ErrForbidden
+		}
+		if _, err := tx.ExecContext(ctx, s.q(`UPDATE companies SET submission_key = ?, updated_at = ? WHERE id = ?`), submissionKey, nanos(now), company); err != nil {
+			return fmt.Errorf("store: update company: %w", err)
+		}
+		return nil
+	})
+}
+
+func (s *sqlStore) AddMember(ctx context.Context, office, company, newOffice string) error {
+	return s.tx(ctx, func(tx *sql.Tx) error {
+		ok, err := s.isMember(ctx, tx, office, company)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			return ErrForbidden
+		}
+		var one int
+		if err := tx.QueryRowContext(ctx, s.q(`SELECT 1 FROM offices WHERE id = ?`), newOffice).Scan(&one); errors.Is(err, sql.ErrNoRows) {
+			return ErrNotFound
+		} else if err != nil {
+			return fmt.Errorf("store: office: %w", err)
+		}
+		if _, err := tx.ExecContext(ctx, s.q(`INSERT INTO company_members (company_id, office_id) VALUES (?, ?) ON CONFLICT DO NOTHING`), company, newOffice); err != nil {
+			return fmt.Errorf("store: add member: %w", err)
+		}
+		return nil
+	})
+}
+
+func (s *sqlStore) IsMember(ctx context.Context, office, company string) (bool, error) {
+	return s.isMember(ctx, s.db, office, company)
+}
+
+func (s *sqlStore) SubmissionKey(ctx context.Context, company string) ([]byte, error) {
+	var k []byte
+	err := s.db.QueryRowContext(ctx, s.q(`SELECT submission_key FROM companies WHERE id = ?`), company).Scan(&k)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, ErrNotFound
+	}
+	if err != nil {
+		return nil, fmt.Errorf("store: submission key: %w", err)
+	}
+	return k, nil
+}
+
+func (s *sqlStore) PutSubmission(ctx context.Context, company string, body []byte, now time.Time) (int64, error) {
+	var id int64
+	err := s.tx(ctx, func(tx *sql.Tx) error {
+		var one int
+		if err := tx.QueryRowContext(ctx, s.q(`SELECT 1 FROM companies WHERE id = ?`), company).Scan(&one); errors.Is(err, sql.ErrNoRows) {
+			return ErrNotFound
+		} else if err != nil {
+			return fmt.Errorf("store: company: %w", err)
+		}
+		if err := tx.QueryRowContext(ctx, s.q(`INSERT INTO submissions (company_id, body, created_at) VALUES (?, ?, ?) RETURNING id`),
+			company, body, nanos(now)).Scan(&id); err != nil {
+			return fmt.Errorf("store: put submission: %w", err)
+		}
+		return nil
+	})
+	return id, err
+}
+
+func (s *sqlStore) ListSubmissions(ctx context.Context, company string, after int64, limit int) ([]Submission, error) {
+	rows, err := s.db.QueryContext(ctx, s.q(`SELECT id, body, created_at FROM submissions WHERE company_id = ? AND id > ? ORDER BY id LIMIT ?`),
+		company, after, clampLimit(limit))
+	if err != nil {
+		return nil, fmt.Errorf("store: list submissions: %w", err)
+	}
+	defer rows.Close()
+	var out []Submission
+	for rows.Next() {
+		sub := Submission{Company: company}
+		var created int64
+		if err := rows.Scan(&sub.ID, &sub.Body, &created); err != nil {
+			return nil, fmt.Errorf("store: list submissions: %w", err)
+		}
+		sub.Created = fromNanos(created)
+		out = append(out, sub)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("store: list submissions: %w", err)
+	}
+	return out, nil
+}
+
+func (s *sqlStore) deleteOne(ctx context.Context, table, company string, id int64) error {
+	res, err := s.db.ExecContext(ctx, s.q(`DELETE FROM `+table+` WHERE company_id = ? AND id = ?`), company, id)
+	if err != nil {
+		return fmt.Errorf("store: delete from %s: %w", table, err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return ErrNotFound
+	}
+	return nil
+}
+
+func (s *sqlStore) DeleteSubmission(ctx context.Context, company string, id int64) error {
+	return s.deleteOne(ctx, "submissions", company, id)
+}
+
+func (s *sqlStore) PutEnvelope(ctx context.Context, e Envelope) (int64, error) {
+	if e.Seq == 0 || e.Seq > 1<<63-1 {
+		return 0, fmt.Errorf("store: envelope sequence %d out of range", e.Seq)
+	}
+	var id int64
+	err := s.tx(ctx, func(tx *sql.Tx) error {
+		// One statement both compares and advances: under concurrency the loser waits for the
+		// winner's row and then finds its WHERE false.
+		res, err := tx.ExecContext(ctx, s.q(`INSERT INTO sequences (company_id, key_id, last_seq) VALUES (?, ?, ?)
+			ON CONFLICT (company_id, key_id) DO UPDATE SET last_seq = excluded.last_seq WHERE sequences.last_seq < excluded.last_seq`),
+			e.Company, e.Sender[:], int64(e.Seq))
+		if err != nil {
+			return fmt.Errorf("store: envelope sequence: %w", err)
+		}
+		if n, err := res.RowsAffected(); err != nil {
+			return fmt.Errorf("store: envelope sequence: %w", err)
+		} else if n == 0 {
+			return ErrReplay
+		}
+		if err := tx.QueryRowContext(ctx, s.q(`INSERT INTO envelopes (company_id, record_id, key_id, seq, body, created_at) VALUES (?, ?, ?, ?, ?, ?) RETURNING id`),
+			e.Company, e.Record, e.Sender[:], int64(e.Seq), e.Body, nanos(e.Created)).Scan(&id); err != nil {
+			return fmt.Errorf("store: put envelope: %w", err)
+		}
+		return nil
+	})
+	return id, err
+}
+
+func (s *sqlStore) ListEnvelopes(ctx context.Context, company string, after int64, limit int) ([]Envelope, error) {
+	rows, err := s.db.QueryContext(ctx, s.q(`SELECT id, record_id, key_id, seq, body, created_at FROM envelopes WHERE company_id = ? AND id > ? ORDER BY id LIMIT ?`),
+		company, after, clampLimit(limit))
+	if err != nil {
+		return nil, fmt.Errorf("store: list envelopes: %w", err)
+	}
+	defer rows.Close()
+	var out []Envelope
+	for rows.Next() {
+		e := Envelope{Company: company}
+		var kid []byte
+		var seq, created int64
+		if err := rows.Scan(&e.ID, &e.Record, &kid, &seq, &e.Body, &created); err != nil {
+			return nil, fmt.Errorf("store: list envelopes: %w", err)
+		}
+		copy(e.Sender[:], kid)
+		e.Seq = uint64(seq)
+		e.Created = fromNanos(created)
+		out = append(out, e)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("store: list envelopes: %w", err)
+	}
+	return out, nil
+}
+
+func (s *sqlStore) DeleteEnvelope(ctx context.Context, company string, id int64) error {
+	return s.deleteOne(ctx, "envelopes", company, id)
+}
+
+func (s *sqlStore) Ping(ctx context.Context) error {
+	if err := s.db.PingContext(ctx); err != nil {
+		return fmt.Errorf("store: ping: %w", err)
+	}
+	return nil
+}
+
+func (s *sqlStore) Close() error { return s.db.Close() }
