@@ -29,12 +29,21 @@ type Writer struct {
 	userID int64
 
 	insEmployee, updEmployee, insDependent, updDependent, putNumber *sql.Stmt
+	keys                                                            *vault.PersonKeyWriter
+	// last is the key this Writer created most recently (an insert is followed by the new
+	// person's number), so that PutNumber needs no read-back. Closed when replaced and by Close.
+	last *vault.PersonKey
 }
 
 // NewWriter prepares the statements. userID is recorded as registered_by of numbers. Close the
 // Writer before the transaction ends.
 func NewWriter(tx *store.Tx, ck *vault.CompanyKey, userID int64) (*Writer, error) {
 	w := &Writer{tx: tx, ck: ck, userID: userID}
+	kw, err := ck.PersonKeyWriter(tx)
+	if err != nil {
+		return nil, err
+	}
+	w.keys = kw
 	for _, s := range []struct {
 		dst **sql.Stmt
 		q   string
@@ -63,8 +72,15 @@ func NewWriter(tx *store.Tx, ck *vault.CompanyKey, userID int64) (*Writer, error
 	return w, nil
 }
 
-// Close releases the prepared statements.
+// Close releases the prepared statements and the keys it made.
 func (w *Writer) Close() {
+	if w.keys != nil {
+		w.keys.Close()
+	}
+	if w.last != nil {
+		w.last.Close()
+		w.last = nil
+	}
 	for _, st := range []*sql.Stmt{w.insEmployee, w.updEmployee, w.insDependent, w.updDependent, w.putNumber} {
 		if st != nil {
 			st.Close()
@@ -86,10 +102,23 @@ func (w *Writer) InsertEmployee(e *Employee) (int64, error) {
 	if err != nil {
 		return 0, fmt.Errorf("inserting employee: %w", err)
 	}
-	if err := w.ck.CreatePerson(w.tx, id); err != nil {
-		return 0, fmt.Errorf("creating person key: %w", err)
+	if err := w.newKey(id); err != nil {
+		return 0, err
 	}
 	return id, nil
+}
+
+// newKey creates the person key of a new person and keeps it for PutNumber.
+func (w *Writer) newKey(id int64) error {
+	pk, err := w.keys.Create(id)
+	if err != nil {
+		return fmt.Errorf("creating person key: %w", err)
+	}
+	if w.last != nil {
+		w.last.Close()
+	}
+	w.last = pk
+	return nil
 }
 
 // UpdateEmployee writes every field of e over employee e.ID of the Writer's company.
@@ -111,8 +140,8 @@ func (w *Writer) InsertDependent(d *Dependent) (int64, error) {
 	if err != nil {
 		return 0, fmt.Errorf("inserting dependent: %w", err)
 	}
-	if err := w.ck.CreatePerson(w.tx, id); err != nil {
-		return 0, fmt.Errorf("creating person key: %w", err)
+	if err := w.newKey(id); err != nil {
+		return 0, err
 	}
 	return id, nil
 }
@@ -142,14 +171,18 @@ func oneRow(res sql.Result, err error, what string) error {
 // blind index, replacing any number the person had. [ErrDisposed] when the person's key was
 // destroyed. The plaintext copy made here is zeroed before returning.
 func (w *Writer) PutNumber(personID int64, number string) error {
-	pk, err := w.ck.Person(w.tx, personID)
-	if errors.Is(err, vault.ErrShredded) {
-		return ErrDisposed
+	pk := w.last
+	if pk == nil || pk.PersonID() != personID {
+		var err error
+		pk, err = w.ck.Person(w.tx, personID)
+		if errors.Is(err, vault.ErrShredded) {
+			return ErrDisposed
+		}
+		if err != nil {
+			return fmt.Errorf("opening person key: %w", err)
+		}
+		defer pk.Close()
 	}
-	if err != nil {
-		return fmt.Errorf("opening person key: %w", err)
-	}
-	defer pk.Close()
 	pt := []byte(number)
 	defer clear(pt)
 	ct, err := pk.Seal(NumberAAD(personID), pt)
