@@ -140,6 +140,8 @@ export const History = {
   Query: (f: HistoryFilter) => call<HistoryPage>("HistoryService", "Query", f),
   Verify: () => call<VerifyResult>("HistoryService", "Verify"),
   Actions: () => call<ActionLabel[] | null>("HistoryService", "Actions"),
+  Export: (f: HistoryFilter, format: string) =>
+    call<{ fileName: string; contentType: string; data: string; rows: number }>("HistoryService", "Export", f, format),
 };
 
 /** Employees is 1-2 (EmployeeService). Files travel as base64 (a data: URL is accepted); a number

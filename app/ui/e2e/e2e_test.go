@@ -295,6 +295,14 @@ func TestBrowserJourney(t *testing.T) {
 		b.waitText("history-rows", action)
 	}
 	b.shot("history")
+	// The report workbook of the same filter: the export is made, saved and itself recorded.
+	b.click("history-export-xlsx")
+	b.waitText("history-export-done", ".xlsx")
+	var rows string
+	b.eval(`document.querySelector('[data-testid="history-export-done"]').dataset.rows`, &rows)
+	if n, _ := strconv.Atoi(rows); n < 5 {
+		t.Fatalf("history report has %q rows", rows)
+	}
 
 	// Lock and unlock with the password.
 	b.click("lock-button")

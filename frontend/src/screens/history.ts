@@ -1,6 +1,7 @@
 // 2-1 取扱い履歴照会: the audit history, newest first, with filters, paging (nextBeforeId) and
 // the chain verification badge from Verify().
 
+import { saveFile } from "./collectRequest";
 import { h, mount } from "../h";
 import { Companies, History, Users } from "../api";
 import { errText, pick, t } from "../i18n";
@@ -57,6 +58,29 @@ export function renderHistory(app: App, item: MenuItem | undefined, content: HTM
   };
   more.addEventListener("click", () => void busy(more, () => query(true)));
 
+  // 取扱い履歴レポート: the same filter as the screen, every matching entry, as Excel or CSV.
+  const exportDone = h("span", { class: "muted", testid: "history-export-done" });
+  const exportButton = (format: string, label: string) => {
+    const b: HTMLButtonElement = h("button", { class: "secondary", type: "button", testid: `history-export-${format}` }, label);
+    b.addEventListener("click", () => void busy(b, async () => {
+      banner.classList.add("hidden");
+      try {
+        const f = await History.Export({ ...filter, beforeId: 0 }, format);
+        saveFile(f);
+        exportDone.textContent = `${f.fileName} (${f.rows})`;
+        exportDone.dataset.file = f.fileName;
+        exportDone.dataset.rows = String(f.rows);
+      } catch (e) {
+        banner.textContent = errText(e);
+        banner.classList.remove("hidden");
+      }
+    }));
+    return b;
+  };
+  const exports = h("div", { class: "actions", testid: "history-exports" },
+    exportButton("xlsx", t("historyReportXlsx")), exportButton("csv", t("historyCsvUtf8")),
+    exportButton("csv-cp932", t("historyCsvCp932")), exportDone);
+
   const form = h("form", { class: "filters", testid: "history-filters", on: { submit: (ev: Event) => {
     ev.preventDefault();
     filter.companyId = Number(company.value);
@@ -75,7 +99,7 @@ export function renderHistory(app: App, item: MenuItem | undefined, content: HTM
 
   mount(content, head,
     h("div", { class: "history-top" }, badge, total),
-    form, banner,
+    form, exports, banner,
     h("table", { class: "grid compact", testid: "history-table" },
       h("thead", null, h("tr", null,
         h("th", null, t("time")), h("th", null, t("user")), h("th", null, t("workstation")), h("th", null, t("action")),
