@@ -11,6 +11,8 @@
 //	shelterctl --vault DIR --user LOGIN audit verify
 //	shelterctl --vault DIR --user LOGIN backup FILE
 //	shelterctl --vault DIR [--user LOGIN] restore FILE
+//	shelterctl devices
+//	shelterctl card read [--reader NAME] [--allow-last-try]    (PIN from SHELTER_CARD_PIN or stdin)
 //	shelterctl --vault DIR --user LOGIN keys backup FILE
 //	shelterctl --vault DIR [--user LOGIN] keys restore FILE
 //
@@ -80,6 +82,8 @@ const usage = `shelterctl — MyNumber Shelter administration
   shelterctl --vault DIR --user LOGIN audit verify
   shelterctl --vault DIR --user LOGIN backup FILE
   shelterctl --vault DIR [--user LOGIN] restore FILE
+  shelterctl devices
+  shelterctl card read [--reader NAME] [--allow-last-try]   (PIN: SHELTER_CARD_PIN or stdin; exit 5 wrong PIN, 6 locked, 7 no card)
   shelterctl --vault DIR --user LOGIN keys backup FILE
   shelterctl --vault DIR [--user LOGIN] keys restore FILE
 
@@ -124,6 +128,10 @@ func (c *cli) run(args []string) int {
 		err = c.backup(rest[1:])
 	case rest[0] == "restore":
 		err = c.restore(rest[1:])
+	case rest[0] == "devices":
+		return c.devices()
+	case cmd == "card read":
+		return c.cardRead(rest[2:])
 	case cmd == "keys backup", cmd == "keys restore":
 		err = c.keys(rest[1], rest[2:])
 	default:
