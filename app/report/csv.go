@@ -8,11 +8,6 @@ import (
 	"io"
 	"iter"
 	"strings"
-	"unicode"
-	"unicode/utf8"
-
-	"golang.org/x/text/encoding"
-	"golang.org/x/text/encoding/japanese"
 )
 
 // Encoding is the character encoding of a CSV file.
@@ -69,19 +64,6 @@ func (e *EncodingError) Japanese() string {
 // Unwrap returns ErrUnencodable.
 func (e *EncodingError) Unwrap() error { return ErrUnencodable }
 
-// cp932Fixes maps characters that the JIS and Unicode tables write with code points
-// other than the ones CP932 uses for the same glyph (a Mac types 〜 U+301C where Windows
-// has ～ U+FF5E) to CP932's code points, so that they are written instead of refused.
-var cp932Fixes = strings.NewReplacer(
-	"\u301C", "\uFF5E", // 〜 WAVE DASH → ～ FULLWIDTH TILDE
-	"\u2016", "\u2225", // ‖ DOUBLE VERTICAL LINE → ∥ PARALLEL TO
-	"\u2212", "\uFF0D", // − MINUS SIGN → － FULLWIDTH HYPHEN-MINUS
-	"\u00A2", "\uFFE0", // ¢ → ￠
-	"\u00A3", "\uFFE1", // £ → ￡
-	"\u00AC", "\uFFE2", // ¬ → ￢
-	"\u2014", "\u2015", // — EM DASH → ― HORIZONTAL BAR
-)
-
 // WriteHistoryCSV writes the history rows to w as CSV in enc (UTF8BOM or CP932): a heading
 // line with the same columns as [WriteHistoryReport], then one line per row, CRLF line
 // ends, every field quoted. Times are JST ("2025-04-01 09:30:15"). It returns the number of
@@ -108,7 +90,7 @@ func writeCSV(w io.Writer, rows iter.Seq2[HistoryRow, error], enc Encoding) (int
 	case UTF8BOM:
 		cw.w.WriteString("\uFEFF")
 	case CP932:
-		cw.enc = japanese.ShiftJIS.NewEncoder()
+		cw.cp932 = new(CP932Encoder)
 	default:
 		return 0, fmt.Errorf("%w %q", ErrEncoding, enc)
 	}
@@ -146,11 +128,10 @@ func writeCSV(w io.Writer, rows iter.Seq2[HistoryRow, error], enc Encoding) (int
 	return n, nil
 }
 
-// csvWriter writes quoted fields; enc is nil for UTF-8.
+// csvWriter writes quoted fields; cp932 is nil for UTF-8.
 type csvWriter struct {
-	w   *bufio.Writer
-	enc *encoding.Encoder
-	buf []byte
+	w     *bufio.Writer
+	cp932 *CP932Encoder
 }
 
 // field writes s as one quoted field, preceded by a comma unless first. text marks a field
@@ -159,9 +140,14 @@ func (c *csvWriter) field(s string, first, text bool) error {
 	if text && s != "" && strings.ContainsRune("=+-@\t\r", rune(s[0])) {
 		s = "'" + s
 	}
-	b, err := c.encode(s)
-	if err != nil {
-		return err
+	var b []byte
+	if c.cp932 == nil {
+		b = []byte(s)
+	} else {
+		var err error
+		if b, err = c.cp932.Encode(s); err != nil {
+			return err
+		}
 	}
 	if !first {
 		c.w.WriteByte(',')
@@ -179,43 +165,4 @@ func (c *csvWriter) field(s string, first, text bool) error {
 	}
 	c.w.Write(b)
 	return c.w.WriteByte('"')
-}
-
-// encode returns s in the writer's encoding, or an *EncodingError with Char set.
-func (c *csvWriter) encode(s string) ([]byte, error) {
-	if c.enc == nil || isASCII(s) {
-		return []byte(s), nil
-	}
-	s = cp932Fixes.Replace(s)
-	c.enc.Reset()
-	b, err := c.enc.Bytes([]byte(s))
-	if err == nil {
-		return b, nil
-	}
-	// Find the character that failed, to name it.
-	for _, r := range s {
-		c.enc.Reset()
-		if _, err := c.enc.Bytes([]byte(string(r))); err != nil {
-			return nil, &EncodingError{Char: safeRune(r)}
-		}
-	}
-	return nil, &EncodingError{}
-}
-
-// safeRune renders r for a message, or "" for a digit or numeric symbol of any script (it
-// could be part of a number) and for invisible characters.
-func safeRune(r rune) string {
-	if r == utf8.RuneError || unicode.IsNumber(r) || !unicode.IsGraphic(r) || unicode.Is(unicode.Mn, r) {
-		return ""
-	}
-	return string(r)
-}
-
-func isASCII(s string) bool {
-	for i := 0; i < len(s); i++ {
-		if s[i] >= utf8.RuneSelf {
-			return false
-		}
-	}
-	return true
 }

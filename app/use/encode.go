@@ -2,16 +2,14 @@ package use
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"strings"
-	"unicode"
-	"unicode/utf8"
 
 	"github.com/xuri/excelize/v2"
-	"golang.org/x/text/encoding"
-	"golang.org/x/text/encoding/japanese"
 
 	"github.com/mynumber-shelter/shelter/app/jpdate"
+	"github.com/mynumber-shelter/shelter/app/report"
 	"github.com/mynumber-shelter/shelter/app/roster"
 )
 
@@ -177,24 +175,12 @@ func halfWidth(s string) int {
 	return n
 }
 
-// cp932Fixes maps characters that Unicode-first systems write with code points other than the
-// ones CP932 uses for the same glyph to CP932's (as app/report does for its CSV).
-var cp932Fixes = strings.NewReplacer(
-	"\u301C", "\uFF5E", // 〜 WAVE DASH → ～ FULLWIDTH TILDE
-	"\u2016", "\u2225", // ‖ → ∥
-	"\u2212", "\uFF0D", // − MINUS SIGN → －
-	"\u00A2", "\uFFE0", // ¢ → ￠
-	"\u00A3", "\uFFE1", // £ → ￡
-	"\u00AC", "\uFFE2", // ¬ → ￢
-	"\u2014", "\u2015", // — EM DASH → ―
-)
-
 // csvWriter writes CSV fields, quoting only fields that need it (a comma, a quote or a line
 // break), so that importers that do not understand quotes read plain fields.
 type csvWriter struct {
-	buf bytes.Buffer
-	enc *encoding.Encoder // nil for UTF-8
-	eol string
+	buf   bytes.Buffer
+	cp932 *report.CP932Encoder // nil for UTF-8
+	eol   string
 }
 
 // field appends s; it returns an *EncodingError (Char set, position left to the caller) when
@@ -202,19 +188,18 @@ type csvWriter struct {
 func (c *csvWriter) field(s string, first bool) error {
 	quote := strings.ContainsAny(s, ",\"\r\n")
 	var b []byte
-	if c.enc != nil && !isASCII(s) {
-		s = cp932Fixes.Replace(s)
-		var err error
-		if b, err = c.enc.Bytes([]byte(s)); err != nil {
-			for _, r := range s {
-				if _, err := c.enc.Bytes([]byte(string(r))); err != nil {
-					return &EncodingError{Char: safeRune(r)}
-				}
-			}
-			return &EncodingError{}
-		}
-	} else {
+	if c.cp932 == nil {
 		b = []byte(s)
+	} else {
+		var err error
+		if b, err = c.cp932.Encode(s); err != nil {
+			ee := &EncodingError{}
+			var re *report.EncodingError
+			if errors.As(err, &re) {
+				ee.Char = re.Char
+			}
+			return ee
+		}
 	}
 	if !first {
 		c.buf.WriteByte(',')
@@ -239,7 +224,7 @@ func writeCSV(sp *Spec, records []*record) ([]byte, error) {
 	if sp.Encoding == UTF8BOM {
 		c.buf.WriteString("\uFEFF")
 	} else {
-		c.enc = japanese.ShiftJIS.NewEncoder()
+		c.cp932 = new(report.CP932Encoder)
 	}
 	if sp.Header {
 		for i, col := range sp.Columns {
@@ -330,22 +315,4 @@ func writeXLSX(sp *Spec, records []*record, password string) ([]byte, error) {
 		return nil, fmt.Errorf("writing workbook: %w", err)
 	}
 	return out.Bytes(), nil
-}
-
-// safeRune renders r for a message, or "" for a digit or numeric symbol of any script (it could
-// be part of a number) and for invisible characters.
-func safeRune(r rune) string {
-	if r == utf8.RuneError || unicode.IsNumber(r) || !unicode.IsGraphic(r) || unicode.Is(unicode.Mn, r) {
-		return ""
-	}
-	return string(r)
-}
-
-func isASCII(s string) bool {
-	for i := 0; i < len(s); i++ {
-		if s[i] >= utf8.RuneSelf {
-			return false
-		}
-	}
-	return true
 }

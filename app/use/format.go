@@ -10,11 +10,10 @@ import (
 	"time"
 	"unicode/utf8"
 
-	"golang.org/x/text/encoding/japanese"
-
 	"github.com/mynumber-shelter/shelter/app/apperr"
 	"github.com/mynumber-shelter/shelter/app/audit"
 	"github.com/mynumber-shelter/shelter/app/auth"
+	"github.com/mynumber-shelter/shelter/app/report"
 	"github.com/mynumber-shelter/shelter/app/store"
 )
 
@@ -165,8 +164,8 @@ func (sp *Spec) Normalize() error {
 			return apperr.Invalid("columns", fmt.Sprintf("%d番目の項目名は改行なしの%d文字以内にしてください。", i+1, MaxTitleLen),
 				fmt.Sprintf("Column %d's title must be one line of at most %d characters.", i+1, MaxTitleLen))
 		}
-		if sp.Encoding == CP932 && !isASCII(c.Title) {
-			if _, err := japanese.ShiftJIS.NewEncoder().String(cp932Fixes.Replace(c.Title)); err != nil {
+		if sp.Encoding == CP932 {
+			if _, err := new(report.CP932Encoder).Encode(c.Title); err != nil {
 				return apperr.Invalid("columns", fmt.Sprintf("%d番目の項目名に Shift_JIS (CP932) で書けない文字があります。", i+1),
 					fmt.Sprintf("Column %d's title has a character CP932 cannot hold.", i+1))
 			}

@@ -2,7 +2,6 @@ package e2e
 
 import (
 	"bytes"
-	"fmt"
 	"image"
 	"image/color"
 	"image/png"
@@ -13,29 +12,10 @@ import (
 	"time"
 
 	cdpbrowser "github.com/chromedp/cdproto/browser"
-	"github.com/chromedp/chromedp"
 	jenc "golang.org/x/text/encoding/japanese"
 
 	"github.com/mynumber-shelter/shelter/app/ui"
-	"github.com/mynumber-shelter/shelter/app/ui/webrpc"
 )
-
-// shotsCollect numbers this story's screenshots e2e-collect-NN-name.png.
-type shotsCollect struct {
-	b *browser
-	n int
-}
-
-func (s *shotsCollect) shot(name string) {
-	s.b.t.Helper()
-	var png []byte
-	s.b.run("screenshot "+name, chromedp.CaptureScreenshot(&png))
-	s.n++
-	p := filepath.Join(s.b.artifacts, fmt.Sprintf("e2e-collect-%02d-%s.png", s.n, name))
-	if err := os.WriteFile(p, png, 0o644); err != nil {
-		s.b.t.Fatalf("saving screenshot: %v", err)
-	}
-}
 
 // waitFile waits until name exists in dir with content (a finished download) and returns it.
 func waitFile(t *testing.T, dir, name string) []byte {
@@ -85,61 +65,16 @@ func rowStatus(b ui.CollectBoard, code string) string {
 // e2e-*.png at its start.
 func TestBrowserCollect(t *testing.T) {
 	t.Parallel()
-	if _, err := os.Stat(filepath.Join(distDir, "index.html")); err != nil {
-		skipOrFail(t, "frontend not built (run npm run build in frontend/)")
-	}
-	if err := os.MkdirAll(artifactsDir, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	old, _ := filepath.Glob(filepath.Join(artifactsDir, "e2e-collect-*.png"))
-	for _, f := range old {
-		_ = os.Remove(f)
-	}
+	prepareShots(t, "collect")
 	app := newApp(t)
 
 	// --- Through the Go services: a company, sato its 責任者, tanaka its 担当者, and, as tanaka,
 	// E001 (with a child) and E002.
-	kit, err := app.Session.Setup(ui.SetupRequest{Office: ui.Office{Name: officeName, Kind: "sharoushi"},
-		AdminLogin: adminLogin, AdminName: adminName, Password: adminPassword})
-	if err != nil {
-		t.Fatalf("setup: %v", err)
-	}
-	if err := app.Session.ConfirmRecoveryKit(kit.Key); err != nil {
-		t.Fatal(err)
-	}
-	company, err := app.Company.Create(ui.Company{Code: "C001", Name: companyName, CorporateNumber: validCorpNo})
-	if err != nil {
-		t.Fatal(err)
-	}
-	tanaka, err := app.Users.Create(ui.UserInput{Login: "tanaka", DisplayName: "田中 一郎"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	sato, err := app.Users.Create(ui.UserInput{Login: "sato", DisplayName: "佐藤 花子"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := app.Handlers.Set(company.ID, []int64{sato.User.ID}, []int64{tanaka.User.ID}); err != nil {
-		t.Fatal(err)
-	}
-	if err := app.Session.Logout(); err != nil {
-		t.Fatal(err)
-	}
-	const tanakaPW = "ichiro keeps a long passphrase"
-	if _, err := app.Session.Login("tanaka", tanaka.Password); err != nil {
-		t.Fatal(err)
-	}
-	if err := app.Session.ChangePassword(tanaka.Password, tanakaPW); err != nil {
-		t.Fatal(err)
-	}
-	e1, err := app.Employees.SaveEmployee(ui.Employee{CompanyID: company.ID, Code: "E001", Name: "山田 太郎", NameKana: "ヤマダ タロウ"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := app.Employees.SaveEmployee(ui.Employee{CompanyID: company.ID, Code: "E002", Name: "鈴木 次郎", NameKana: "スズキ ジロウ"}); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := app.Employees.SaveDependent(ui.Dependent{CompanyID: company.ID, EmployeeID: e1.ID, Relation: "child", Name: "山田 花子"}); err != nil {
+	companyID, temp := staffCompany(t, app)
+	firstLogin(t, app, "tanaka", temp["tanaka"], tanakaPassword)
+	e1 := saveEmployee(t, app, ui.Employee{CompanyID: companyID, Code: "E001", Name: "山田 太郎", NameKana: "ヤマダ タロウ"})
+	saveEmployee(t, app, ui.Employee{CompanyID: companyID, Code: "E002", Name: "鈴木 次郎", NameKana: "スズキ ジロウ"})
+	if _, err := app.Employees.SaveDependent(ui.Dependent{CompanyID: companyID, EmployeeID: e1.ID, Relation: "child", Name: "山田 花子"}); err != nil {
 		t.Fatal(err)
 	}
 	purposes, err := app.Collect.Purposes()
@@ -150,21 +85,12 @@ func TestBrowserCollect(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	url, stop, err := webrpc.ListenLoopback(webrpc.Handler(os.DirFS(distDir), app.Services()...))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(stop)
-	b := startBrowser(t, artifactsDir)
-	s := &shotsCollect{b: b}
+	b, url := openBrowser(t, app)
+	s := &storyShots{b: b, story: "collect"}
 	downloads := t.TempDir()
 	b.run("allow downloads", cdpbrowser.SetDownloadBehavior(cdpbrowser.SetDownloadBehaviorBehaviorAllow).WithDownloadPath(downloads))
 	b.navigate(url)
-	b.waitVisible("login-form")
-	b.fill("login-login", "tanaka")
-	b.fill("login-password", tanakaPW)
-	b.click("login-submit")
-	b.waitVisible("home")
+	loginAs(b, "tanaka", tanakaPassword)
 
 	// --- The board opens on the only company tanaka handles: both employees 未依頼.
 	b.click("menu-1-3")
@@ -208,7 +134,7 @@ func TestBrowserCollect(t *testing.T) {
 	b.click("col-notice-done")
 	b.waitGone("col-notice-dialog")
 	b.waitText("col-count-requested-n", "2")
-	if got := board(t, app, company.ID); got.Counts["requested"] != 2 || got.Counts["unrequested"] != 0 {
+	if got := board(t, app, companyID); got.Counts["requested"] != 2 || got.Counts["unrequested"] != 0 {
 		t.Fatalf("after STEP1 the board counts %v, want 依頼済 2", got.Counts)
 	}
 
@@ -226,7 +152,7 @@ func TestBrowserCollect(t *testing.T) {
 		t.Error("the refused check is not shown as a list of problems")
 	}
 	s.shot("check-refused")
-	if st := rowStatus(board(t, app, company.ID), "E001"); st != "requested" {
+	if st := rowStatus(board(t, app, companyID), "E001"); st != "requested" {
 		t.Fatalf("after a refused check E001 is %q, want requested", st)
 	}
 	// The マイナンバーカード in person, with an image of it.
@@ -277,7 +203,7 @@ func TestBrowserCollect(t *testing.T) {
 		t.Error("the page still holds a number after registering")
 	}
 	s.shot("numbers-registered")
-	if st := rowStatus(board(t, app, company.ID), "E001"); st != "registered" {
+	if st := rowStatus(board(t, app, companyID), "E001"); st != "registered" {
 		t.Fatalf("after STEP3 E001 is %q, want registered", st)
 	}
 	b.click("col-back")
@@ -293,7 +219,7 @@ func TestBrowserCollect(t *testing.T) {
 	b.waitGone("col-refuse-dialog")
 	b.waitText("col-count-refused-n", "1")
 	b.waitText("col-status-E002", "提供拒否")
-	if got := board(t, app, company.ID); got.Counts["refused"] != 1 || got.Counts["registered"] != 1 {
+	if got := board(t, app, companyID); got.Counts["refused"] != 1 || got.Counts["registered"] != 1 {
 		t.Fatalf("board counts %v, want 登録済 1 and 提供拒否 1", got.Counts)
 	}
 	// The count is a filter.
@@ -325,11 +251,7 @@ func TestBrowserCollect(t *testing.T) {
 
 	// --- The administrator is not assigned: 1-3 is greyed with Go's reason.
 	b.click("logout")
-	b.waitVisible("login-form")
-	b.fill("login-login", adminLogin)
-	b.fill("login-password", adminPassword)
-	b.click("login-submit")
-	b.waitVisible("home")
+	loginAs(b, adminLogin, adminPassword)
 	b.waitText("menu-1-3", "設定されていません")
 	var clickable bool
 	b.eval(`!!document.querySelector('button[data-testid="menu-1-3"]')`, &clickable)
@@ -337,7 +259,7 @@ func TestBrowserCollect(t *testing.T) {
 		t.Error("1-3 is a button for the unassigned administrator")
 	}
 	s.shot("admin-greyed")
-	if _, err := app.Collect.StatusBoard(ui.CollectBoardFilter{CompanyID: company.ID}); err == nil || !strings.Contains(err.Error(), `"forbidden"`) {
+	if _, err := app.Collect.StatusBoard(ui.CollectBoardFilter{CompanyID: companyID}); err == nil || !strings.Contains(err.Error(), `"forbidden"`) {
 		t.Errorf("the administrator reads the board: %v", err)
 	}
 }

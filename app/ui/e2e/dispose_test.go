@@ -1,10 +1,7 @@
 package e2e
 
 import (
-	"context"
 	"fmt"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -15,41 +12,8 @@ import (
 
 	"github.com/mynumber-shelter/shelter/app/audit"
 	"github.com/mynumber-shelter/shelter/app/mynumber"
-	"github.com/mynumber-shelter/shelter/app/store"
 	"github.com/mynumber-shelter/shelter/app/ui"
-	"github.com/mynumber-shelter/shelter/app/ui/webrpc"
 )
-
-// dispShots numbers this story's screenshots e2e-dispose-NN-name.png.
-type dispShots struct {
-	b *browser
-	n int
-}
-
-func (s *dispShots) shot(name string) {
-	s.b.t.Helper()
-	var png []byte
-	s.b.run("screenshot "+name, chromedp.CaptureScreenshot(&png))
-	s.n++
-	p := filepath.Join(s.b.artifacts, fmt.Sprintf("e2e-dispose-%02d-%s.png", s.n, name))
-	if err := os.WriteFile(p, png, 0o644); err != nil {
-		s.b.t.Fatalf("saving screenshot: %v", err)
-	}
-}
-
-// dispLogin logs out whoever is in the window and logs login in with a password that needs no
-// change.
-func dispLogin(b *browser, login, password string) {
-	b.t.Helper()
-	if b.waitAny("login-form", "logout") == "logout" {
-		b.click("logout")
-	}
-	b.waitVisible("login-form")
-	b.fill("login-login", login)
-	b.fill("login-password", password)
-	b.click("login-submit")
-	b.waitVisible("home")
-}
 
 // dispPresent reports whether an element with the test id is in the page.
 func dispPresent(b *browser, testid string) bool {
@@ -57,21 +21,6 @@ func dispPresent(b *browser, testid string) bool {
 	var ok bool
 	b.eval(fmt.Sprintf(`!!document.querySelector(%q)`, sel(testid)), &ok)
 	return ok
-}
-
-// dispAudit returns the history entries of action, newest first, read straight from the vault.
-func dispAudit(t *testing.T, app *ui.App, action audit.Action) []audit.Entry {
-	t.Helper()
-	var es []audit.Entry
-	err := app.DB.View(context.Background(), func(tx *store.Tx) error {
-		var err error
-		es, err = audit.Query(tx, audit.Filter{Actions: []audit.Action{action}})
-		return err
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return es
 }
 
 // TestBrowserDispose is 4-1 from the due date to the certificate. The company has sato as its
@@ -83,75 +32,26 @@ func dispAudit(t *testing.T, app *ui.App, action audit.Action) []audit.Entry {
 // shows the certificate number and the 廃棄証明書 is saved as an Excel workbook. Afterwards the
 // number can no longer be opened and the history holds the disposal.
 func TestBrowserDispose(t *testing.T) {
-	if _, err := os.Stat(filepath.Join(distDir, "index.html")); err != nil {
-		skipOrFail(t, "frontend not built (run npm run build in frontend/)")
-	}
-	if err := os.MkdirAll(artifactsDir, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	old, _ := filepath.Glob(filepath.Join(artifactsDir, "e2e-dispose-*.png"))
-	for _, f := range old {
-		_ = os.Remove(f)
-	}
+	prepareShots(t, "dispose")
 	// The e2e app keeps the real clock (newApp sets no Now), so 山田 left long enough ago for
 	// every retention period to have passed.
 	app := newApp(t)
 
 	// --- Through the Go services: the company, sato (責任者) and tanaka (担当者).
-	kit, err := app.Session.Setup(ui.SetupRequest{Office: ui.Office{Name: officeName, Kind: "sharoushi"},
-		AdminLogin: adminLogin, AdminName: adminName, Password: adminPassword})
-	if err != nil {
-		t.Fatalf("setup: %v", err)
-	}
-	if err := app.Session.ConfirmRecoveryKit(kit.Key); err != nil {
+	companyID, temp := staffCompany(t, app)
+	firstLogin(t, app, "sato", temp["sato"], satoPassword)
+	if err := app.Session.Logout(); err != nil {
 		t.Fatal(err)
 	}
-	company, err := app.Company.Create(ui.Company{Code: "C001", Name: companyName, CorporateNumber: validCorpNo})
-	if err != nil {
-		t.Fatal(err)
-	}
-	pw := map[string]string{"sato": "hanako keeps a long passphrase", "tanaka": "ichiro keeps a long passphrase"}
-	ids := map[string]int64{}
-	temp := map[string]string{}
-	for _, u := range []ui.UserInput{{Login: "sato", DisplayName: "佐藤 花子"}, {Login: "tanaka", DisplayName: "田中 一郎"}} {
-		tp, err := app.Users.Create(u)
-		if err != nil {
-			t.Fatal(err)
-		}
-		ids[u.Login], temp[u.Login] = tp.User.ID, tp.Password
-	}
-	if _, err := app.Handlers.Set(company.ID, []int64{ids["sato"]}, []int64{ids["tanaka"]}); err != nil {
-		t.Fatal(err)
-	}
-	for _, login := range []string{"sato", "tanaka"} {
-		if err := app.Session.Logout(); err != nil {
-			t.Fatal(err)
-		}
-		if _, err := app.Session.Login(login, temp[login]); err != nil {
-			t.Fatal(err)
-		}
-		if err := app.Session.ChangePassword(temp[login], pw[login]); err != nil {
-			t.Fatal(err)
-		}
-	}
+	firstLogin(t, app, "tanaka", temp["tanaka"], tanakaPassword)
 	// tanaka (logged in last) registers the employees and their numbers.
 	recent := time.Now().AddDate(0, -1, 0).Format("2006-01-02")
-	yamada, err := app.Employees.SaveEmployee(ui.Employee{CompanyID: company.ID, Code: "E001", Name: "山田 太郎",
+	yamada := saveEmployee(t, app, ui.Employee{CompanyID: companyID, Code: "E001", Name: "山田 太郎",
 		NameKana: "ヤマダ タロウ", BirthDate: "1975-01-02", Sex: "male", HiredOn: "2005-04-01", LeftOn: "2015-03-31"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	suzuki, err := app.Employees.SaveEmployee(ui.Employee{CompanyID: company.ID, Code: "E002", Name: "鈴木 次郎",
+	suzuki := saveEmployee(t, app, ui.Employee{CompanyID: companyID, Code: "E002", Name: "鈴木 次郎",
 		NameKana: "スズキ ジロウ", BirthDate: "1990-03-04", Sex: "male", HiredOn: "2021-04-01", LeftOn: recent})
-	if err != nil {
-		t.Fatal(err)
-	}
 	numYamada, numSuzuki := fakeNumber(t, "12345678901"), fakeNumber(t, "22222222222")
-	for id, n := range map[int64]string{yamada.ID: numYamada, suzuki.ID: numSuzuki} {
-		if err := app.Employees.SetNumber(company.ID, id, n, false); err != nil {
-			t.Fatal(err)
-		}
-	}
+	setNumbers(t, app, companyID, map[int64]string{yamada.ID: numYamada, suzuki.ID: numSuzuki})
 	// Before the disposal 山田's number opens (その他, with a reason).
 	reveal := ui.RevealRequest{PersonID: yamada.ID, Purpose: "OTHER", Reason: "廃棄前の登録内容の確認"}
 	if r, err := app.Use.Reveal(reveal); err != nil || r.Number != numYamada {
@@ -161,19 +61,14 @@ func TestBrowserDispose(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	url, stop, err := webrpc.ListenLoopback(webrpc.Handler(os.DirFS(distDir), app.Services()...))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(stop)
-	b := startBrowser(t, artifactsDir)
-	s := &dispShots{b: b}
+	b, url := openBrowser(t, app)
+	s := &storyShots{b: b, story: "dispose"}
 	// Downloads are checked through the Blob the screen creates; Chromium writes no file.
 	b.run("deny downloads", cdpbrowser.SetDownloadBehavior(cdpbrowser.SetDownloadBehaviorBehaviorDeny))
 	b.navigate(url)
 
 	// --- tanaka: the home screen alerts to one number due (鈴木 is still retained).
-	dispLogin(b, "tanaka", pw["tanaka"])
+	switchUser(b, "tanaka", tanakaPassword)
 	b.waitText("dispose-alert-ready", "廃棄期限が到来した個人番号が 1 件あります")
 	s.shot("home-alert")
 	b.click("dispose-alert-open")
@@ -192,7 +87,7 @@ func TestBrowserDispose(t *testing.T) {
 	b.click("disp-propose-submit")
 	b.waitVisible("disp-propose-reason-error")
 	s.shot("reason-required")
-	if ps, err := app.Dispose.Pending(company.ID); err != nil || len(ps) != 0 {
+	if ps, err := app.Dispose.Pending(companyID); err != nil || len(ps) != 0 {
 		t.Fatalf("after the refused proposal: %d disposals, err %v", len(ps), err)
 	}
 	b.click("disp-check-E002") // unchecked again
@@ -204,7 +99,7 @@ func TestBrowserDispose(t *testing.T) {
 	b.click("disp-propose-submit")
 	b.waitVisible("disp-proposed")
 	b.waitText("disp-state-E001", "手続き中")
-	ps, err := app.Dispose.Pending(company.ID)
+	ps, err := app.Dispose.Pending(companyID)
 	if err != nil || len(ps) != 1 || ps[0].Method != "shred" || ps[0].ProposedBy.Login != "tanaka" || ps[0].Status != "proposed" {
 		t.Fatalf("pending after the proposal: %+v, err %v", ps, err)
 	}
@@ -229,7 +124,7 @@ func TestBrowserDispose(t *testing.T) {
 	}
 
 	// --- sato approves (the alert tells her one is waiting).
-	dispLogin(b, "sato", pw["sato"])
+	switchUser(b, "sato", satoPassword)
 	b.waitText("dispose-alert-approval", "承認待ちの廃棄が 1 件")
 	b.click("dispose-alert-open")
 	b.waitVisible("disp-tabs")
@@ -241,7 +136,7 @@ func TestBrowserDispose(t *testing.T) {
 	b.waitVisible("disp-no-pending")
 
 	// --- tanaka carries it out, after the warning.
-	dispLogin(b, "tanaka", pw["tanaka"])
+	switchUser(b, "tanaka", tanakaPassword)
 	b.waitText("dispose-alert-execution", "1 件")
 	b.click("dispose-alert-open")
 	b.waitVisible("disp-tabs")
@@ -305,16 +200,16 @@ func TestBrowserDispose(t *testing.T) {
 	if _, err := app.Use.Reveal(reveal); err == nil || !strings.Contains(err.Error(), `"no_number"`) {
 		t.Errorf("reveal after the disposal: %v", err)
 	}
-	if err := app.Employees.SetNumber(company.ID, yamada.ID, numYamada, false); err == nil || !strings.Contains(err.Error(), `"disposed"`) {
+	if err := app.Employees.SetNumber(companyID, yamada.ID, numYamada, false); err == nil || !strings.Contains(err.Error(), `"disposed"`) {
 		t.Errorf("registering a number again after the disposal: %v", err)
 	}
 	if r, err := app.Use.Reveal(ui.RevealRequest{PersonID: suzuki.ID, Purpose: "OTHER", Reason: "廃棄後の登録内容の確認"}); err != nil || r.Number != numSuzuki {
 		t.Errorf("鈴木's number is affected: err %v", err)
 	}
-	es := dispAudit(t, app, audit.ActionDispose)
+	es := auditEntries(t, app, audit.ActionDispose)
 	var proposed, approved, executed bool
 	for _, e := range es {
-		if e.Result != audit.ResultOK || e.CompanyID != company.ID {
+		if e.Result != audit.ResultOK || e.CompanyID != companyID {
 			continue
 		}
 		if _, hit := mynumber.ContainsValidIndividual([]byte(e.Detail)); hit {
@@ -328,7 +223,7 @@ func TestBrowserDispose(t *testing.T) {
 	if len(es) < 4 || !proposed || !approved || !executed {
 		t.Errorf("the history holds %d dispose entries (proposed %v, approved %v, executed %v)", len(es), proposed, approved, executed)
 	}
-	if ps := dispAudit(t, app, audit.ActionPrint); len(ps) == 0 {
+	if ps := auditEntries(t, app, audit.ActionPrint); len(ps) == 0 {
 		t.Error("saving the certificate is not recorded as 印刷")
 	}
 }

@@ -13,7 +13,6 @@ import (
 
 	"github.com/mynumber-shelter/shelter/app/mynumber"
 	"github.com/mynumber-shelter/shelter/app/ui"
-	"github.com/mynumber-shelter/shelter/app/ui/webrpc"
 )
 
 // fakeNumber completes an 11-digit base into an obviously fake Individual Number with a valid
@@ -37,23 +36,6 @@ func fullWidth(s string) string {
 	}, s)
 }
 
-// shots12 numbers this story's screenshots e2e-12-NN-name.png, apart from TestBrowserJourney's.
-type shots12 struct {
-	b *browser
-	n int
-}
-
-func (s *shots12) shot(name string) {
-	s.b.t.Helper()
-	var png []byte
-	s.b.run("screenshot "+name, chromedp.CaptureScreenshot(&png))
-	s.n++
-	p := filepath.Join(s.b.artifacts, fmt.Sprintf("e2e-12-%02d-%s.png", s.n, name))
-	if err := os.WriteFile(p, png, 0o644); err != nil {
-		s.b.t.Fatalf("saving screenshot: %v", err)
-	}
-}
-
 // upload gives a file input a file, as the file chooser would.
 func (b *browser) upload(testid, path string) {
 	b.t.Helper()
@@ -62,21 +44,6 @@ func (b *browser) upload(testid, path string) {
 		b.t.Fatal(err)
 	}
 	b.run("upload to "+testid, chromedp.SetUploadFiles(sel(testid), []string{abs}, chromedp.ByQuery))
-}
-
-// loginFirstTime logs in with a temporary password and replaces it.
-func loginFirstTime(b *browser, login, temp, password string) {
-	b.t.Helper()
-	b.waitVisible("login-form")
-	b.fill("login-login", login)
-	b.fill("login-password", temp)
-	b.click("login-submit")
-	b.waitVisible("change-form")
-	b.fill("change-current", temp)
-	b.fill("change-password", password)
-	b.fill("change-confirm", password)
-	b.click("change-submit")
-	b.waitVisible("home")
 }
 
 // holdsNumber reports whether the page (its markup or any input's value) holds n in clear.
@@ -95,61 +62,18 @@ func (b *browser) holdsNumber(n string) bool {
 // import until a corrected Shift_JIS file is chosen. The administrator, who is not assigned,
 // is refused.
 func TestBrowserEmployees(t *testing.T) {
-	if _, err := os.Stat(filepath.Join(distDir, "index.html")); err != nil {
-		skipOrFail(t, "frontend not built (run npm run build in frontend/)")
-	}
-	if err := os.MkdirAll(artifactsDir, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	old, _ := filepath.Glob(filepath.Join(artifactsDir, "e2e-12-*.png"))
-	for _, f := range old {
-		_ = os.Remove(f)
-	}
+	prepareShots(t, "12")
 	app := newApp(t)
 
 	// The administrator's part, through the Go services: a company; tanaka its 担当者, kimura
 	// assigned nowhere.
-	kit, err := app.Session.Setup(ui.SetupRequest{Office: ui.Office{Name: officeName, Kind: "sharoushi"},
-		AdminLogin: adminLogin, AdminName: adminName, Password: adminPassword})
-	if err != nil {
-		t.Fatalf("setup: %v", err)
-	}
-	if err := app.Session.ConfirmRecoveryKit(kit.Key); err != nil {
-		t.Fatal(err)
-	}
-	company, err := app.Company.Create(ui.Company{Code: "C001", Name: companyName, CorporateNumber: validCorpNo})
-	if err != nil {
-		t.Fatal(err)
-	}
-	tanaka, err := app.Users.Create(ui.UserInput{Login: "tanaka", DisplayName: "田中 一郎"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	kimura, err := app.Users.Create(ui.UserInput{Login: "kimura", DisplayName: "木村 花子"})
-	if err != nil {
-		t.Fatal(err)
-	}
 	// Go requires a 事務取扱責任者; sato never logs in here.
-	sato, err := app.Users.Create(ui.UserInput{Login: "sato", DisplayName: "佐藤 花子"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := app.Handlers.Set(company.ID, []int64{sato.User.ID}, []int64{tanaka.User.ID}); err != nil {
-		t.Fatal(err)
-	}
-	if err := app.Session.Logout(); err != nil {
-		t.Fatal(err)
-	}
+	companyID, temp := staffCompany(t, app, ui.UserInput{Login: "kimura", DisplayName: "木村 花子"})
 
-	url, stop, err := webrpc.ListenLoopback(webrpc.Handler(os.DirFS(distDir), app.Services()...))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(stop)
-	b := startBrowser(t, artifactsDir)
-	s := &shots12{b: b}
+	b, url := openBrowser(t, app)
+	s := &storyShots{b: b, story: "12"}
 	b.navigate(url)
-	loginFirstTime(b, "tanaka", tanaka.Password, "ichiro keeps a long passphrase")
+	loginFirstTime(b, "tanaka", temp["tanaka"], tanakaPassword)
 
 	// --- 1-2 opens on the only company tanaka handles.
 	b.click("menu-1-2")
@@ -167,7 +91,7 @@ func TestBrowserEmployees(t *testing.T) {
 	b.fill("dept-name", "営業部")
 	b.click("dept-add")
 	b.waitText("dept-name-error", "同じ名前の部署")
-	ds, err := app.Employees.Departments(company.ID)
+	ds, err := app.Employees.Departments(companyID)
 	if err != nil || len(ds) != 1 || ds[0].Code != "D001" {
 		t.Fatalf("departments after adding one: %+v, %v", ds, err)
 	}
@@ -204,7 +128,7 @@ func TestBrowserEmployees(t *testing.T) {
 	b.fill("emp-email", "taro@example.invalid")
 	b.click("emp-save")
 	b.waitText("emp-saved", "従業員を登録しました")
-	page, err := app.Employees.Employees(ui.EmployeeQuery{CompanyID: company.ID})
+	page, err := app.Employees.Employees(ui.EmployeeQuery{CompanyID: companyID})
 	if err != nil || page.Total != 1 {
 		t.Fatalf("employees after saving one: %d, %v", page.Total, err)
 	}
@@ -237,7 +161,7 @@ func TestBrowserEmployees(t *testing.T) {
 	b.click("emp-num-save")
 	b.waitText("emp-num-number-error", "チェックデジット")
 	s.shot("number-check-digit")
-	if got, err := app.Employees.GetEmployee(company.ID, e1.ID); err != nil || got.HasNumber {
+	if got, err := app.Employees.GetEmployee(companyID, e1.ID); err != nil || got.HasNumber {
 		t.Fatalf("after a wrong check digit the employee has a number: %v, %v", got.HasNumber, err)
 	}
 
@@ -251,7 +175,7 @@ func TestBrowserEmployees(t *testing.T) {
 	if b.holdsNumber(good) {
 		t.Error("the page still holds the number after it was registered")
 	}
-	if got, err := app.Employees.GetEmployee(company.ID, e1.ID); err != nil || !got.HasNumber || got.MaskedNumber != masked {
+	if got, err := app.Employees.GetEmployee(companyID, e1.ID); err != nil || !got.HasNumber || got.MaskedNumber != masked {
 		t.Fatalf("after registering, has number %v masked %q, %v", got.HasNumber, got.MaskedNumber, err)
 	}
 
@@ -334,7 +258,7 @@ func TestBrowserEmployees(t *testing.T) {
 	b.fill("imp-preset-name", "給与システムA")
 	b.click("imp-preset-save")
 	b.waitText("imp-preset-note", "保存しました")
-	ps, err := app.Employees.Presets(company.ID)
+	ps, err := app.Employees.Presets(companyID)
 	if err != nil || len(ps) != 1 || ps[0].Name != "給与システムA" || len(ps[0].Mapping.Columns) != 10 {
 		t.Fatalf("presets after saving one: %+v, %v", ps, err)
 	}
@@ -350,7 +274,7 @@ func TestBrowserEmployees(t *testing.T) {
 	b.click("imp-preset-delete")
 	b.click("imp-preset-delete-confirm-ok")
 	b.waitGone("imp-preset-delete-confirm")
-	if ps, err := app.Employees.Presets(company.ID); err != nil || len(ps) != 0 {
+	if ps, err := app.Employees.Presets(companyID); err != nil || len(ps) != 0 {
 		t.Fatalf("presets after deleting: %d, %v", len(ps), err)
 	}
 	b.click("imp-preview")
@@ -385,7 +309,7 @@ func TestBrowserEmployees(t *testing.T) {
 	b.waitGone("emp-row-E001")
 	b.waitVisible("emp-row-E103")
 	b.fill("emp-search", "")
-	ds, err = app.Employees.Departments(company.ID)
+	ds, err = app.Employees.Departments(companyID)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -414,7 +338,7 @@ func TestBrowserEmployees(t *testing.T) {
 
 	// --- kimura is assigned nowhere: 1-2 is greyed with Go's reason.
 	b.click("logout")
-	loginFirstTime(b, "kimura", kimura.Password, "hanako keeps a long passphrase")
+	loginFirstTime(b, "kimura", temp["kimura"], "hanako keeps a long passphrase")
 	b.waitText("menu-1-2", "設定されていません")
 	var clickable bool
 	b.eval(`!!document.querySelector('button[data-testid="menu-1-2"]')`, &clickable)
@@ -425,18 +349,14 @@ func TestBrowserEmployees(t *testing.T) {
 	// --- The administrator is not assigned either: 1-2 is greyed with Go's reason, and Go
 	// refuses the calls behind it.
 	b.click("logout")
-	b.waitVisible("login-form")
-	b.fill("login-login", adminLogin)
-	b.fill("login-password", adminPassword)
-	b.click("login-submit")
-	b.waitVisible("home")
+	loginAs(b, adminLogin, adminPassword)
 	b.waitText("menu-1-2", "設定されていません")
 	b.eval(`!!document.querySelector('button[data-testid="menu-1-2"]')`, &clickable)
 	if clickable {
 		t.Error("1-2 is a button for the unassigned administrator")
 	}
 	s.shot("admin-greyed")
-	if _, err := app.Employees.Employees(ui.EmployeeQuery{CompanyID: company.ID}); err == nil || !strings.Contains(err.Error(), `"forbidden"`) {
+	if _, err := app.Employees.Employees(ui.EmployeeQuery{CompanyID: companyID}); err == nil || !strings.Contains(err.Error(), `"forbidden"`) {
 		t.Errorf("the administrator lists the employees: %v", err)
 	}
 }

@@ -4,8 +4,6 @@ import (
 	"bytes"
 	"context"
 	"fmt"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -15,37 +13,8 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/mynumber-shelter/shelter/app/audit"
-	"github.com/mynumber-shelter/shelter/app/store"
 	"github.com/mynumber-shelter/shelter/app/ui"
-	"github.com/mynumber-shelter/shelter/app/ui/webrpc"
 )
-
-// useShots numbers this story's screenshots e2e-use-NN-name.png.
-type useShots struct {
-	b *browser
-	n int
-}
-
-func (s *useShots) shot(name string) {
-	s.b.t.Helper()
-	var png []byte
-	s.b.run("screenshot "+name, chromedp.CaptureScreenshot(&png))
-	s.n++
-	p := filepath.Join(s.b.artifacts, fmt.Sprintf("e2e-use-%02d-%s.png", s.n, name))
-	if err := os.WriteFile(p, png, 0o644); err != nil {
-		s.b.t.Fatalf("saving screenshot: %v", err)
-	}
-}
-
-// useLogin logs in with a password that needs no change.
-func useLogin(b *browser, name, password string) {
-	b.t.Helper()
-	b.waitVisible("login-form")
-	b.fill("login-login", name)
-	b.fill("login-password", password)
-	b.click("login-submit")
-	b.waitVisible("home")
-}
 
 // useWaitGone waits up to d for the element to leave the DOM.
 func useWaitGone(b *browser, testid string, d time.Duration) {
@@ -69,21 +38,6 @@ func useDigits(b *browser, testid string) string {
 	}, b.text(testid))
 }
 
-// useAudit returns the history entries of action, newest first, read straight from the vault.
-func useAudit(t *testing.T, app *ui.App, action audit.Action) []audit.Entry {
-	t.Helper()
-	var es []audit.Entry
-	err := app.DB.View(context.Background(), func(tx *store.Tx) error {
-		var err error
-		es, err = audit.Query(tx, audit.Filter{Actions: []audit.Action{action}})
-		return err
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return es
-}
-
 // TestBrowserUse is 3-1 as a 事務取扱担当者 uses it: the list masked; a reveal only for a purpose
 // notified to that person (others are not offered; その他 needs a reason); the number hides
 // itself again and leaves the DOM; a copy recorded before the clipboard is written; the
@@ -91,79 +45,29 @@ func useAudit(t *testing.T, app *ui.App, action audit.Action) []audit.Entry {
 // checked people after the password is asked again, with the person whose purpose differs left
 // out and the 持出し recorded. The administrator, not assigned, finds 3-1 greyed.
 func TestBrowserUse(t *testing.T) {
-	if _, err := os.Stat(filepath.Join(distDir, "index.html")); err != nil {
-		skipOrFail(t, "frontend not built (run npm run build in frontend/)")
-	}
-	if err := os.MkdirAll(artifactsDir, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	old, _ := filepath.Glob(filepath.Join(artifactsDir, "e2e-use-*.png"))
-	for _, f := range old {
-		_ = os.Remove(f)
-	}
+	prepareShots(t, "use")
 	app := newApp(t)
 
 	// --- Through the Go services: a company, sato its 責任者 and tanaka its 担当者.
-	kit, err := app.Session.Setup(ui.SetupRequest{Office: ui.Office{Name: officeName, Kind: "sharoushi"},
-		AdminLogin: adminLogin, AdminName: adminName, Password: adminPassword})
-	if err != nil {
-		t.Fatalf("setup: %v", err)
-	}
-	if err := app.Session.ConfirmRecoveryKit(kit.Key); err != nil {
-		t.Fatal(err)
-	}
-	company, err := app.Company.Create(ui.Company{Code: "C001", Name: companyName, CorporateNumber: validCorpNo})
-	if err != nil {
-		t.Fatal(err)
-	}
-	tanaka, err := app.Users.Create(ui.UserInput{Login: "tanaka", DisplayName: "田中 一郎"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	sato, err := app.Users.Create(ui.UserInput{Login: "sato", DisplayName: "佐藤 花子"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := app.Handlers.Set(company.ID, []int64{sato.User.ID}, []int64{tanaka.User.ID}); err != nil {
-		t.Fatal(err)
-	}
-	if err := app.Session.Logout(); err != nil {
-		t.Fatal(err)
-	}
+	companyID, temp := staffCompany(t, app)
 
 	// tanaka registers the people and their numbers, and sends the collection requests that
 	// notify the purposes: TAX-WH to 山田 (and so to his child), SI-KENPO only to 鈴木.
-	const tanakaPW = "ichiro keeps a long passphrase"
-	if _, err := app.Session.Login("tanaka", tanaka.Password); err != nil {
-		t.Fatal(err)
-	}
-	if err := app.Session.ChangePassword(tanaka.Password, tanakaPW); err != nil {
-		t.Fatal(err)
-	}
-	yamada, err := app.Employees.SaveEmployee(ui.Employee{CompanyID: company.ID, Code: "E001", Name: "山田 太郎",
+	firstLogin(t, app, "tanaka", temp["tanaka"], tanakaPassword)
+	yamada := saveEmployee(t, app, ui.Employee{CompanyID: companyID, Code: "E001", Name: "山田 太郎",
 		NameKana: "ヤマダ タロウ", BirthDate: "1985-01-02", Sex: "male", HiredOn: "2020-04-01"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	child, err := app.Employees.SaveDependent(ui.Dependent{CompanyID: company.ID, EmployeeID: yamada.ID, Relation: "child",
+	child, err := app.Employees.SaveDependent(ui.Dependent{CompanyID: companyID, EmployeeID: yamada.ID, Relation: "child",
 		Name: "山田 花子", NameKana: "ヤマダ ハナコ", BirthDate: "2020-05-05", Sex: "female"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	suzuki, err := app.Employees.SaveEmployee(ui.Employee{CompanyID: company.ID, Code: "E002", Name: "鈴木 次郎",
+	suzuki := saveEmployee(t, app, ui.Employee{CompanyID: companyID, Code: "E002", Name: "鈴木 次郎",
 		NameKana: "スズキ ジロウ", BirthDate: "1990-03-04", Sex: "male", HiredOn: "2021-04-01"})
-	if err != nil {
-		t.Fatal(err)
-	}
 	numYamada, numChild, numSuzuki := fakeNumber(t, "12345678901"), fakeNumber(t, "11111111111"), fakeNumber(t, "22222222222")
-	for id, n := range map[int64]string{yamada.ID: numYamada, child.ID: numChild, suzuki.ID: numSuzuki} {
-		if err := app.Employees.SetNumber(company.ID, id, n, false); err != nil {
-			t.Fatal(err)
-		}
-	}
+	setNumbers(t, app, companyID, map[int64]string{yamada.ID: numYamada, child.ID: numChild, suzuki.ID: numSuzuki})
 	for _, r := range []ui.CollectRequestInput{
-		{CompanyID: company.ID, Title: "入社時", EmployeeIDs: []int64{yamada.ID}, Purposes: []string{"TAX-WH"}, Online: true},
-		{CompanyID: company.ID, Title: "社会保険", EmployeeIDs: []int64{suzuki.ID}, Purposes: []string{"SI-KENPO"}, Online: true},
+		{CompanyID: companyID, Title: "入社時", EmployeeIDs: []int64{yamada.ID}, Purposes: []string{"TAX-WH"}, Online: true},
+		{CompanyID: companyID, Title: "社会保険", EmployeeIDs: []int64{suzuki.ID}, Purposes: []string{"SI-KENPO"}, Online: true},
 	} {
 		if _, err := app.Collect.CreateRequest(r); err != nil {
 			t.Fatalf("collection request %s: %v", r.Title, err)
@@ -178,17 +82,12 @@ func TestBrowserUse(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	url, stop, err := webrpc.ListenLoopback(webrpc.Handler(os.DirFS(distDir), app.Services()...))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(stop)
-	b := startBrowser(t, artifactsDir)
-	s := &useShots{b: b}
+	b, url := openBrowser(t, app)
+	s := &storyShots{b: b, story: "use"}
 	// Downloads are checked through the Blob the screen creates; Chromium writes no file.
 	b.run("deny downloads", cdpbrowser.SetDownloadBehavior(cdpbrowser.SetDownloadBehaviorBehaviorDeny))
 	b.navigate(url)
-	useLogin(b, "tanaka", tanakaPW)
+	loginAs(b, "tanaka", tanakaPassword)
 
 	// --- 3-1 opens on the only company tanaka handles; every number masked.
 	b.click("menu-3-1")
@@ -207,10 +106,10 @@ func TestBrowserUse(t *testing.T) {
 	if d := useDigits(b, "use-corp-number"); d != "" {
 		t.Errorf("the corporate number is shown before 表示: %q", d)
 	}
-	views := len(useAudit(t, app, audit.ActionView))
+	views := len(auditEntries(t, app, audit.ActionView))
 	b.click("use-corp-show")
 	b.waitText("use-corp-number", "7 0000 1205 0002")
-	if got := len(useAudit(t, app, audit.ActionView)); got != views+1 {
+	if got := len(auditEntries(t, app, audit.ActionView)); got != views+1 {
 		t.Errorf("showing the corporate number made %d view entries, want 1", got-views)
 	}
 	s.shot("list-masked")
@@ -236,14 +135,14 @@ func TestBrowserUse(t *testing.T) {
 	}
 	b.waitText("use-countdown-"+pid(yamada.ID), "秒で非表示")
 	s.shot("revealed")
-	es := useAudit(t, app, audit.ActionView)
+	es := auditEntries(t, app, audit.ActionView)
 	if len(es) == 0 || es[0].Purpose != "TAX-WH" || es[0].TargetID != pid(yamada.ID) || es[0].Result != audit.ResultOK {
 		t.Fatalf("the reveal is not recorded with its purpose: %+v", es[:min(1, len(es))])
 	}
 
 	// Copy: recorded by Go first, then written through the (Wails) clipboard.
 	b.eval(`window.__clip = ""; window.runtime = { ClipboardSetText: async (s) => { window.__clip = s; return true; } }; true`, nil)
-	exports := len(useAudit(t, app, audit.ActionExport))
+	exports := len(auditEntries(t, app, audit.ActionExport))
 	b.click("use-copy-" + pid(yamada.ID))
 	b.waitText("use-copy-note-"+pid(yamada.ID), "コピーしました")
 	var clipOK bool
@@ -252,7 +151,7 @@ func TestBrowserUse(t *testing.T) {
 		t.Error("the clipboard did not receive the 12 digits")
 	}
 	b.eval(`window.__clip = ""; true`, nil)
-	if es := useAudit(t, app, audit.ActionExport); len(es) != exports+1 || !strings.Contains(es[0].Detail, "clipboard") {
+	if es := auditEntries(t, app, audit.ActionExport); len(es) != exports+1 || !strings.Contains(es[0].Detail, "clipboard") {
 		t.Errorf("the copy is not recorded as 持出し (%d new export entries)", len(es)-exports)
 	}
 
@@ -284,7 +183,7 @@ func TestBrowserUse(t *testing.T) {
 	if useDigits(b, "use-revealed-"+pid(child.ID)) != numChild {
 		t.Fatal("the revealed number is not the child's")
 	}
-	es = useAudit(t, app, audit.ActionView)
+	es = auditEntries(t, app, audit.ActionView)
 	if es[0].Purpose != "OTHER" || es[0].TargetID != pid(child.ID) || !strings.Contains(es[0].Detail, "扶養控除") {
 		t.Errorf("the その他 reveal is recorded as purpose %q target %s", es[0].Purpose, es[0].TargetID)
 	}
@@ -311,7 +210,7 @@ func TestBrowserUse(t *testing.T) {
 	s.shot("format-edit")
 	b.click("use-fmt-save")
 	b.waitText("use-fmt-saved", "保存しました")
-	fs, err := app.Use.Formats(company.ID)
+	fs, err := app.Use.Formats(companyID)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -337,14 +236,14 @@ func TestBrowserUse(t *testing.T) {
 	b.set("use-dl-purpose", "TAX-WH")
 	b.eval(`window.__blobs = []; { const orig = URL.createObjectURL.bind(URL);
 		URL.createObjectURL = (b) => { window.__blobs.push(b); return orig(b); }; } true`, nil)
-	exports = len(useAudit(t, app, audit.ActionExport))
+	exports = len(auditEntries(t, app, audit.ActionExport))
 	b.click("use-dl-submit")
 	b.waitVisible("use-dl-pw-dialog")
 	b.fill("use-dl-pw-password", "not my password")
 	b.click("use-dl-pw-submit")
 	b.waitVisible("use-dl-pw-password-error")
 	s.shot("download-password")
-	b.fill("use-dl-pw-password", tanakaPW)
+	b.fill("use-dl-pw-password", tanakaPassword)
 	b.click("use-dl-pw-submit")
 	b.waitGone("use-dl-pw-dialog")
 	b.waitVisible("download-ready")
@@ -375,7 +274,7 @@ func TestBrowserUse(t *testing.T) {
 	}
 	clear(data)
 	// The wrong password is recorded as a refused 持出し; the download as one that happened.
-	es = useAudit(t, app, audit.ActionExport)
+	es = auditEntries(t, app, audit.ActionExport)
 	var took []audit.Entry
 	for _, e := range es[:len(es)-exports] {
 		if e.Result == audit.ResultOK {
@@ -393,7 +292,7 @@ func TestBrowserUse(t *testing.T) {
 
 	// --- The administrator is not assigned: 3-1 is greyed with Go's reason, and Go refuses.
 	b.click("logout")
-	useLogin(b, adminLogin, adminPassword)
+	loginAs(b, adminLogin, adminPassword)
 	b.waitText("menu-3-1", "設定されていません")
 	var clickable bool
 	b.eval(`!!document.querySelector('button[data-testid="menu-3-1"]')`, &clickable)
@@ -401,7 +300,7 @@ func TestBrowserUse(t *testing.T) {
 		t.Error("3-1 is a button for the unassigned administrator")
 	}
 	s.shot("admin-greyed")
-	if _, err := app.Use.People(ui.UsePeopleQuery{CompanyID: company.ID}); err == nil || !strings.Contains(err.Error(), `"forbidden"`) {
+	if _, err := app.Use.People(ui.UsePeopleQuery{CompanyID: companyID}); err == nil || !strings.Contains(err.Error(), `"forbidden"`) {
 		t.Errorf("the administrator lists the people of 3-1: %v", err)
 	}
 }

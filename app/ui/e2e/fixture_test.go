@@ -1,0 +1,192 @@
+package e2e
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/chromedp/chromedp"
+
+	"github.com/mynumber-shelter/shelter/app/audit"
+	"github.com/mynumber-shelter/shelter/app/store"
+	"github.com/mynumber-shelter/shelter/app/ui"
+	"github.com/mynumber-shelter/shelter/app/ui/webrpc"
+)
+
+// The passphrases the stories' staff choose when they replace their temporary passwords.
+const (
+	satoPassword   = "hanako keeps a long passphrase"
+	tanakaPassword = "ichiro keeps a long passphrase"
+)
+
+// prepareShots skips (or fails) the story when the frontend is not built, and removes the
+// story's screenshots from an earlier run (e2e-<story>-*.png).
+func prepareShots(t *testing.T, story string) {
+	t.Helper()
+	if _, err := os.Stat(filepath.Join(distDir, "index.html")); err != nil {
+		skipOrFail(t, "frontend not built (run npm run build in frontend/)")
+	}
+	if err := os.MkdirAll(artifactsDir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	old, _ := filepath.Glob(filepath.Join(artifactsDir, "e2e-"+story+"-*.png"))
+	for _, f := range old {
+		_ = os.Remove(f)
+	}
+}
+
+// storyShots numbers a story's screenshots e2e-<story>-NN-name.png, apart from
+// TestBrowserJourney's.
+type storyShots struct {
+	b     *browser
+	story string
+	n     int
+}
+
+func (s *storyShots) shot(name string) {
+	s.b.t.Helper()
+	var png []byte
+	s.b.run("screenshot "+name, chromedp.CaptureScreenshot(&png))
+	s.n++
+	p := filepath.Join(s.b.artifacts, fmt.Sprintf("e2e-%s-%02d-%s.png", s.story, s.n, name))
+	if err := os.WriteFile(p, png, 0o644); err != nil {
+		s.b.t.Fatalf("saving screenshot: %v", err)
+	}
+}
+
+// staffCompany sets the office up through the Go services and creates the company C001 with
+// sato (佐藤 花子) as its 事務取扱責任者 and tanaka (田中 一郎) as its 事務取扱担当者, then
+// the users in others, assigned nowhere. It logs the administrator out and returns the
+// company's ID and every user's temporary password by login.
+func staffCompany(t *testing.T, app *ui.App, others ...ui.UserInput) (companyID int64, temp map[string]string) {
+	t.Helper()
+	kit, err := app.Session.Setup(ui.SetupRequest{Office: ui.Office{Name: officeName, Kind: "sharoushi"},
+		AdminLogin: adminLogin, AdminName: adminName, Password: adminPassword})
+	if err != nil {
+		t.Fatalf("setup: %v", err)
+	}
+	if err := app.Session.ConfirmRecoveryKit(kit.Key); err != nil {
+		t.Fatal(err)
+	}
+	company, err := app.Company.Create(ui.Company{Code: "C001", Name: companyName, CorporateNumber: validCorpNo})
+	if err != nil {
+		t.Fatal(err)
+	}
+	temp = map[string]string{}
+	ids := map[string]int64{}
+	users := append([]ui.UserInput{{Login: "tanaka", DisplayName: "田中 一郎"}, {Login: "sato", DisplayName: "佐藤 花子"}}, others...)
+	for _, u := range users {
+		tp, err := app.Users.Create(u)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids[u.Login], temp[u.Login] = tp.User.ID, tp.Password
+	}
+	if _, err := app.Handlers.Set(company.ID, []int64{ids["sato"]}, []int64{ids["tanaka"]}); err != nil {
+		t.Fatal(err)
+	}
+	if err := app.Session.Logout(); err != nil {
+		t.Fatal(err)
+	}
+	return company.ID, temp
+}
+
+// firstLogin logs login in through the Go services with its temporary password and replaces
+// it with password; the user stays logged in.
+func firstLogin(t *testing.T, app *ui.App, login, temp, password string) {
+	t.Helper()
+	if _, err := app.Session.Login(login, temp); err != nil {
+		t.Fatal(err)
+	}
+	if err := app.Session.ChangePassword(temp, password); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// saveEmployee saves e through the Go services as the logged-in user.
+func saveEmployee(t *testing.T, app *ui.App, e ui.Employee) ui.Employee {
+	t.Helper()
+	saved, err := app.Employees.SaveEmployee(e)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return saved
+}
+
+// setNumbers registers each person's number (by person ID) through the Go services.
+func setNumbers(t *testing.T, app *ui.App, companyID int64, numbers map[int64]string) {
+	t.Helper()
+	for id, n := range numbers {
+		if err := app.Employees.SetNumber(companyID, id, n, false); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// openBrowser serves the built frontend and app's services on loopback for the test's life
+// and starts the browser; it returns the browser, not yet navigated, and the address.
+func openBrowser(t *testing.T, app *ui.App) (*browser, string) {
+	t.Helper()
+	url, stop, err := webrpc.ListenLoopback(webrpc.Handler(os.DirFS(distDir), app.Services()...))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(stop)
+	return startBrowser(t, artifactsDir), url
+}
+
+// submitLogin fills in the login form and submits it.
+func submitLogin(b *browser, login, password string) {
+	b.t.Helper()
+	b.waitVisible("login-form")
+	b.fill("login-login", login)
+	b.fill("login-password", password)
+	b.click("login-submit")
+}
+
+// loginAs logs in with a password that needs no change.
+func loginAs(b *browser, login, password string) {
+	b.t.Helper()
+	submitLogin(b, login, password)
+	b.waitVisible("home")
+}
+
+// switchUser logs out whoever is in the window and logs login in with a password that needs no
+// change.
+func switchUser(b *browser, login, password string) {
+	b.t.Helper()
+	if b.waitAny("login-form", "logout") == "logout" {
+		b.click("logout")
+	}
+	loginAs(b, login, password)
+}
+
+// loginFirstTime logs in with a temporary password and replaces it.
+func loginFirstTime(b *browser, login, temp, password string) {
+	b.t.Helper()
+	submitLogin(b, login, temp)
+	b.waitVisible("change-form")
+	b.fill("change-current", temp)
+	b.fill("change-password", password)
+	b.fill("change-confirm", password)
+	b.click("change-submit")
+	b.waitVisible("home")
+}
+
+// auditEntries returns the history entries of action, newest first, read straight from the
+// vault.
+func auditEntries(t *testing.T, app *ui.App, action audit.Action) []audit.Entry {
+	t.Helper()
+	var es []audit.Entry
+	err := app.DB.View(context.Background(), func(tx *store.Tx) error {
+		var err error
+		es, err = audit.Query(tx, audit.Filter{Actions: []audit.Action{action}})
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return es
+}
