@@ -180,6 +180,7 @@ func requirePCSCD(t *testing.T) {
 // TestCardReadThroughBridge reads the virtual My Number card through pcscd and the bridge's
 // local API, with a wrong PIN first (tries are reported, nothing is read).
 func TestCardReadThroughBridge(t *testing.T) {
+	testenv.VPCDSlot(t, 1) // app/ui's card tests use the same slot
 	requirePCSCD(t)
 	keysOnce.Do(func() { keys, keysErr = simcard.GenerateKeys(nil) })
 	if keysErr != nil {
@@ -226,7 +227,8 @@ func TestCardReadThroughBridge(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if d.Number != simcard.TestNumber || d.Name != "番号 花子" || !strings.HasPrefix(d.Address, "鹿児島県") || d.BirthDate == "" {
+	if d.Number != simcard.TestNumber || d.Name != "番号 花子" || !strings.HasPrefix(d.Address, "鹿児島県") || d.BirthDate == "" ||
+		!strings.Contains("0129", d.Sex) || len(d.Sex) != 1 {
 		t.Fatalf("card data: name %q address %q birth %q", d.Name, d.Address, d.BirthDate)
 	}
 	// A good read resets the counter.

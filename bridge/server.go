@@ -340,7 +340,7 @@ func (s *Server) cardRead(w http.ResponseWriter, r *http.Request) {
 		}
 		s.Log.Info("card read", "reader", c.Reader())
 		return CardData{Number: k.Number.Reveal(), Name: k.Name, Address: k.Address,
-			BirthDate: k.Birth.Format("2006-01-02"), Sex: fmt.Sprint(int(k.Sex)), Integrity: fmt.Sprint(k.Integrity.Digest)}, nil
+			BirthDate: k.Birth.Format("2006-01-02"), Sex: string(rune(k.Sex)), Integrity: fmt.Sprint(k.Integrity.Digest)}, nil
 	})
 }
 

@@ -55,6 +55,9 @@ type Config struct {
 	Log *slog.Logger
 	// Policy defaults to auth.DefaultPolicy.
 	Policy auth.Policy
+	// BridgeSocket is the shelter-bridge socket the card reader is used through; defaults to
+	// bridge.SocketPath(). The app works without the bridge.
+	BridgeSocket string
 }
 
 // App owns the open vault and the current session of this desktop window.
@@ -89,6 +92,8 @@ type App struct {
 	Collect *CollectService
 	// Dispose is 4-1 廃棄処理 / 廃棄証明書 (due list, approval, crypto-shredding, certificate).
 	Dispose *DisposeService
+	// Card is the My Number card read of 1-3 (through the shelter-bridge).
+	Card *CardService
 }
 
 // New opens (or creates) the vault in cfg.VaultDir.
@@ -133,6 +138,7 @@ func New(cfg Config) (*App, error) {
 	a.Use = newUseService(a)
 	a.Collect = newCollectService(a)
 	a.Dispose = newDisposeService(a)
+	a.Card = newCardService(a, cfg.BridgeSocket)
 	a.loadAuditKey()
 	return a, nil
 }
@@ -160,7 +166,7 @@ func (a *App) loadAuditKey() {
 
 // Services returns the structs to bind (Wails) or serve (webrpc).
 func (a *App) Services() []any {
-	return []any{a.Session, a.Office, a.Users, a.Company, a.Handlers, a.History, a.Employees, a.Use, a.Collect, a.Dispose}
+	return []any{a.Session, a.Office, a.Users, a.Company, a.Handlers, a.History, a.Employees, a.Use, a.Collect, a.Dispose, a.Card}
 }
 
 // Close logs out any open session and closes the database.

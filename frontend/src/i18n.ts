@@ -5,6 +5,7 @@ import type { ErrorInfo } from "./types";
 import { collectDict } from "./i18n_collect";
 import { useDict } from "./i18n_use";
 import { disposeDict } from "./i18n_dispose";
+import { cardDict } from "./i18n_card";
 
 export type Lang = "ja" | "en";
 
@@ -37,6 +38,7 @@ const dict = {
   ...collectDict,
   ...useDict,
   ...disposeDict,
+  ...cardDict,
   // common
   required: ["必須", "required"],
   close: ["閉じる", "Close"],

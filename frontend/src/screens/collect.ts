@@ -19,6 +19,7 @@ import { loading, screenHead } from "../ui/layout";
 import { remindDialog, renderRequest, saveFile } from "./collectRequest";
 import { openCheck } from "./collectCheck";
 import { openNumbers } from "./collectNumbers";
+import { openCardRead } from "./cardRead";
 
 export type ColTab = "board" | "request" | "refusals";
 
@@ -282,6 +283,11 @@ function renderBoard(ctx: ColCtx, notice: string): void {
     const st = r.status;
     if (st === "checked" || st === "registered") ops.push(act("colActNumbers", "numbers", () => openNumbers(ctx, r, back), st === "checked"));
     if (st !== "unrequested") ops.push(act("colActCheck", "check", () => openCheck(ctx, r, back), ["requested", "submitted", "returned"].includes(st)));
+    if (["requested", "submitted", "returned"].includes(st)) {
+      // The front desk: the employee's My Number card on the reader does STEP2 and STEP3 at once.
+      ops.push(h("button", { class: "small secondary", type: "button", testid: `col-card-${r.code}`, on: { click: () =>
+        openCardRead(companyId, r.employeeId, r.name, () => reload()) } }, t("cardRead")));
+    }
     if (st === "requested" || st === "returned") {
       ops.push(act("colActSubmitted", "submitted", (b) => void busy(b, async () => {
         try {

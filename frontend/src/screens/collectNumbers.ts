@@ -14,6 +14,7 @@ import { Form, busy } from "../ui/form";
 import { loading } from "../ui/layout";
 import { numberCell } from "./employeeEdit";
 import { refusal, statusTag, type ColCtx } from "./collect";
+import { openCardRead } from "./cardRead";
 
 /** openNumbers draws STEP3 for the employee of row in the tab body. */
 export function openNumbers(ctx: ColCtx, row: CollectBoardRow, back: () => void): void {
@@ -63,7 +64,13 @@ function drawNumbers(ctx: ColCtx, row: CollectBoardRow, emp: Employee, back: () 
     const field = form.field(`p${i}`, p.label, num, { hint: h("span", null, t("currentNumber"), "：", current) });
     const wrap = h("div", { class: "number-row" });
     num.replaceWith(wrap);
-    wrap.append(num, show);
+    // The front desk: the card on the reader does STEP2 and STEP3 for this person at once.
+    const ic = h("button", { class: "secondary small", type: "button", testid: `col-num-p${i}-card` }, t("cardRead"));
+    ic.addEventListener("click", () => openCardRead(ctx.company.id, p.id, p.label, (r) => {
+      mount(current, numberCell(`col-num-p${i}-cell`, r.masked !== "", r.masked));
+      mount(status, statusTag(ctx.rules, r.status));
+    }));
+    wrap.append(num, show, ic);
     return field;
   });
 

@@ -1,0 +1,138 @@
+package collect
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+
+	"github.com/mynumber-shelter/shelter/app/apperr"
+	"github.com/mynumber-shelter/shelter/app/audit"
+	"github.com/mynumber-shelter/shelter/app/auth"
+	"github.com/mynumber-shelter/shelter/app/roster"
+	"github.com/mynumber-shelter/shelter/app/store"
+	"github.com/mynumber-shelter/shelter/app/vault"
+)
+
+// CardCheckResult is what [Service.RecordCardCheck] recorded.
+type CardCheckResult struct {
+	CheckID int64
+	// Status is the employee's target status afterwards.
+	Status Status
+	// Masked is the person's masked number ("**** **** 9018").
+	Masked string
+	// Changed is false when the person already had this number (nothing was rewritten).
+	Changed bool
+}
+
+// RecordCardCheck is STEP2 and STEP3 at once for a My Number card read with the card reader:
+// one card satisfies both 番号確認 and 身元確認 (channel [ICCard], number and identity
+// document [MyNumberCard], no image), and the number read from the card is registered for the
+// person. Both happen in ONE transaction: either the check and the number are recorded, or
+// nothing is. number is the 12 digits the card returned (validated again here); the caller has
+// checked the card's digests and compared its facts with the person's record.
+//
+// The rules are those of [Service.RecordCheck] and [Service.RegisterNumbers]: the person must
+// belong to an employee who was asked; a number registered for another person fails with a
+// [*DuplicateError]. The employee's target becomes 確認済, then 登録済 when the whole family
+// has a number. Audited: the check (register), the number (register, by roster) and the status.
+func (s *Service) RecordCardCheck(ctx context.Context, p auth.Principal, keys *vault.Keys, companyID, personID int64, number string) (CardCheckResult, error) {
+	var out CardCheckResult
+	n, err := roster.ValidateNumber(number)
+	if err != nil {
+		return out, err
+	}
+	sub := Submission{Channel: ICCard, NumberDoc: MyNumberCard, IdentityDocs: []DocKind{MyNumberCard}}
+	if ps := Evaluate(sub); len(ps) > 0 {
+		return out, &ProblemsError{Problems: ps}
+	}
+	err = s.DB.Update(ctx, func(tx *store.Tx) error {
+		if err := requireRole(tx, p, companyID); err != nil {
+			return err
+		}
+		employeeID, err := employeeOfTx(tx, companyID, personID)
+		if err != nil {
+			return err
+		}
+		t, err := latestTargetTx(tx, companyID, employeeID)
+		if err != nil {
+			return err
+		}
+		status := t.status
+		if personID == employeeID {
+			var ok bool
+			if status, ok = next(opCheckOK, t.status); !ok {
+				return statusErr(t.status, "本人確認を記録できません", "cannot record a check")
+			}
+		}
+		if _, ok := next(opRegister, status); !ok {
+			return statusErr(status, "個人番号を登録できません（本人確認が済んでいません）", "the identity check is not done")
+		}
+		flags, _ := json.Marshal(sub.flags())
+		res, err := tx.Exec(`INSERT INTO identity_checks(person_id, channel, number_doc, identity_docs, flags, result, reason,
+			checked_by, checked_at) VALUES(?, ?, ?, ?, ?, 'ok', '', ?, ?)`,
+			personID, string(ICCard), string(MyNumberCard), `["`+string(MyNumberCard)+`"]`, string(flags), p.UserID, tx.NowText())
+		if err != nil {
+			return fmt.Errorf("writing identity check: %w", err)
+		}
+		if out.CheckID, err = res.LastInsertId(); err != nil {
+			return fmt.Errorf("writing identity check: %w", err)
+		}
+		if err := s.appendAudit(tx, p, audit.ActionRegister, companyID, "person", personID,
+			fmt.Sprintf("identity check %d recorded; channel=%s result=ok images=0 (card read)", out.CheckID, ICCard)); err != nil {
+			return err
+		}
+		ck, err := keys.Company(tx, companyID)
+		if err != nil {
+			return err
+		}
+		defer ck.Close()
+		out.Changed, err = roster.SetNumberTx(tx, s.Audit, p, ck, personID, n, false)
+		var dup *roster.DuplicateNumberError
+		if errors.As(err, &dup) {
+			return &DuplicateError{PersonID: personID, Other: dup}
+		}
+		if err != nil {
+			return err
+		}
+		family, err := familyTx(tx, employeeID)
+		if err != nil {
+			return err
+		}
+		missing := 0
+		for _, id := range family {
+			masked, ok, err := roster.MaskedNumberTx(tx, ck, id)
+			if err != nil {
+				return err
+			}
+			if !ok {
+				missing++
+			}
+			if id == personID {
+				out.Masked = masked
+			}
+		}
+		if missing == 0 {
+			status = Registered
+		}
+		out.Status = status
+		if status == t.status {
+			return nil
+		}
+		if err := setStatusTx(tx, t, status); err != nil {
+			return err
+		}
+		return s.appendAudit(tx, p, audit.ActionModify, companyID, "person", employeeID,
+			fmt.Sprintf("collection status %s → %s; request %d", t.status, status, t.requestID))
+	})
+	if err != nil {
+		return CardCheckResult{}, err
+	}
+	return out, nil
+}
+
+// ErrBirthMismatch is returned (by callers comparing a card with a record) when the birth date
+// on the card differs from the person's record; nothing is written.
+var ErrBirthMismatch = apperr.New(apperr.CodeConflict, "birthDate",
+	"カードの生年月日が登録されている生年月日と一致しません。本人のカードか確認してください（何も記録していません）。",
+	"The birth date on the card differs from the person's record. Check that it is their card (nothing was recorded).")

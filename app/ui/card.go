@@ -1,0 +1,276 @@
+package ui
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+	"time"
+	"unicode"
+
+	"github.com/mynumber-shelter/shelter/app/apperr"
+	"github.com/mynumber-shelter/shelter/app/audit"
+	"github.com/mynumber-shelter/shelter/app/auth"
+	"github.com/mynumber-shelter/shelter/app/collect"
+	"github.com/mynumber-shelter/shelter/app/store"
+	"github.com/mynumber-shelter/shelter/bridge"
+)
+
+// CardService is the front-desk My Number card read of 1-3 取得管理: the employee's card on the
+// reader, the 4-digit PIN (券面事項入力補助用暗証番号) typed on the handler's screen, the number
+// and the basic 4 facts read through the shelter-bridge daemon (which checks the card's own
+// digests, EF 0003), and the identity check (channel ic_card) and the number recorded at once.
+//
+// The app works without the bridge: every method then fails with code "bridge_unavailable".
+// The number never leaves Go except masked; the PIN is passed to the bridge and forgotten (never
+// logged, stored or put in an error). The bridge never retries a PIN; neither does this service.
+type CardService struct {
+	a      *App
+	svc    *collect.Service
+	socket string
+
+	mu     sync.Mutex
+	client *bridge.Client
+}
+
+func newCardService(a *App, socket string) *CardService {
+	if socket == "" {
+		socket = bridge.SocketPath()
+	}
+	return &CardService{a: a, svc: a.Collect.svc, socket: socket}
+}
+
+// CardReadResult is what [CardService.ReadForCheck] read and recorded. The number is masked.
+type CardReadResult struct {
+	CheckID int64  `json:"checkId"`
+	Status  string `json:"status"` // the employee's collection status afterwards
+	Masked  string `json:"masked"` // "**** **** 9018"
+	// Changed is false when the person already had this number.
+	Changed   bool   `json:"changed"`
+	Name      string `json:"name"`
+	Address   string `json:"address"`
+	BirthDate string `json:"birthDate"` // YYYY-MM-DD
+	Sex       string `json:"sex"`       // ISO 5218 digit
+	SexLabel  string `json:"sexLabel"`
+	// Integrity is the EF 0003 digest variant that matched.
+	Integrity string `json:"integrity"`
+	// Warnings are differences from the record that did not block (name spelling, no birth date).
+	Warnings []CollectProblem `json:"warnings"`
+}
+
+// bridgeClient creates the client on first use.
+func (s *CardService) bridgeClient() *bridge.Client {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.client == nil {
+		s.client = &bridge.Client{Path: s.socket}
+	}
+	return s.client
+}
+
+// cardTimeout bounds one call to the bridge (a read takes about a second on a real reader).
+const cardTimeout = 30 * time.Second
+
+// Readers lists the IC card readers the bridge sees. No bridge fails with code
+// "bridge_unavailable", no reader with "no_reader".
+func (s *CardService) Readers() ([]string, error) {
+	if _, err := s.a.ready(); err != nil {
+		return nil, err
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), cardTimeout)
+	defer cancel()
+	rs, err := s.bridgeClient().Readers(ctx)
+	if err != nil {
+		return nil, s.cardErr(err)
+	}
+	if len(rs) == 0 {
+		return nil, s.cardErr(&bridge.Error{Code: "no_reader"})
+	}
+	return rs, nil
+}
+
+// Retries returns the PIN tries left on the card on reader ("" = the only reader), to show
+// before the PIN is asked for.
+func (s *CardService) Retries(reader string) (int, error) {
+	if _, err := s.a.ready(); err != nil {
+		return 0, err
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), cardTimeout)
+	defer cancel()
+	n, err := s.bridgeClient().CardRetries(ctx, reader)
+	if err != nil {
+		return 0, s.cardErr(err)
+	}
+	return n, nil
+}
+
+// ReadForCheck reads the card on reader with pin and, when the card's birth date matches the
+// person's record, records the identity check (channel ic_card, the My Number card for both
+// checks, no image) and registers the number for the person in one transaction
+// ([collect.Service.RecordCardCheck]). A name that differs from the record (after removing
+// spaces) is a warning in the result, not a refusal; a different birth date is refused with
+// code "conflict" on field "birthDate". allowLastTry must be true to try the PIN when one try
+// is left (the bridge answers "last_try" otherwise). Card errors carry the bridge's code
+// (wrong_pin with the tries left in the message, pin_locked, card_removed, no_card,
+// choose_reader, not_mynumber_card, integrity, …); nothing is written then. A wrong PIN is
+// recorded in the history as denied (without the PIN).
+func (s *CardService) ReadForCheck(companyID, personID int64, reader, pin string, allowLastTry bool) (CardReadResult, error) {
+	sess, keys, err := s.a.Collect.keys()
+	if err != nil {
+		return CardReadResult{}, err
+	}
+	var rec struct{ name, birth string }
+	err = s.a.DB.View(context.Background(), func(tx *store.Tx) error {
+		if err := auth.RequireCompanyRole(tx, sess.Principal, companyID, auth.Manager, auth.Handler); err != nil {
+			return err
+		}
+		err := tx.QueryRow(`SELECT name, birth_date FROM persons WHERE id = ? AND company_id = ?`, personID, companyID).
+			Scan(&rec.name, &rec.birth)
+		if errors.Is(err, sql.ErrNoRows) {
+			return apperr.New(apperr.CodeNotFound, "", "従業員・扶養家族が見つかりません。", "Person not found.")
+		}
+		return err
+	})
+	if err != nil {
+		return CardReadResult{}, s.a.Collect.fail(sess, companyID, audit.ActionRegister, "card read", err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), cardTimeout)
+	defer cancel()
+	d, err := s.bridgeClient().ReadCard(ctx, reader, pin, allowLastTry)
+	pin = ""
+	if err != nil {
+		var be *bridge.Error
+		if errors.As(err, &be) && (be.Code == "wrong_pin" || be.Code == "pin_locked") {
+			s.auditDenied(sess, companyID, personID, "card read refused by the card: "+be.Code)
+		}
+		return CardReadResult{}, s.cardErr(err)
+	}
+	sex := sexCode(d.Sex)
+	out := CardReadResult{Name: d.Name, Address: d.Address, BirthDate: d.BirthDate, Sex: sex,
+		SexLabel: sexLabel(sex), Integrity: d.Integrity, Warnings: []CollectProblem{}}
+	if rec.birth != "" && rec.birth != d.BirthDate {
+		return CardReadResult{}, toError(collect.ErrBirthMismatch)
+	}
+	if rec.birth == "" {
+		out.Warnings = append(out.Warnings, CollectProblem{Code: "birth_unknown", Field: "birthDate",
+			JA: "登録されている生年月日がないため、照合していません。", EN: "No birth date is on record, so it was not compared."})
+	}
+	if squeeze(rec.name) != squeeze(d.Name) {
+		out.Warnings = append(out.Warnings, CollectProblem{Code: "name_differs", Field: "name",
+			JA: "カードの氏名（" + d.Name + "）が登録されている氏名（" + rec.name + "）と異なります。旧字体や表記の違いでないか確認してください。",
+			EN: "The name on the card (" + d.Name + ") differs from the record (" + rec.name + "). Check for old kanji or spelling."})
+	}
+	res, err := s.svc.RecordCardCheck(context.Background(), sess.Principal, keys, companyID, personID, d.Number)
+	d.Number = ""
+	if err != nil {
+		return CardReadResult{}, s.a.Collect.fail(sess, companyID, audit.ActionRegister, "card check", err)
+	}
+	out.CheckID, out.Status, out.Masked, out.Changed = res.CheckID, string(res.Status), res.Masked, res.Changed
+	return out, nil
+}
+
+// auditDenied records a refused card read (never the PIN) in its own transaction.
+func (s *CardService) auditDenied(sess *auth.Session, companyID, personID int64, detail string) {
+	err := s.a.DB.Update(context.Background(), func(tx *store.Tx) error {
+		e := sess.Entry(audit.ActionRegister, audit.ResultDenied)
+		e.CompanyID, e.TargetType, e.TargetID, e.Detail = companyID, "person", fmt.Sprint(personID), detail
+		_, err := s.a.Audit.Append(tx, e)
+		return err
+	})
+	if err != nil {
+		s.a.log.Warn("recording a refused card read", "err", err)
+	}
+}
+
+// squeeze removes every space (half- and full-width) for the name comparison.
+func squeeze(s string) string {
+	return strings.Map(func(r rune) rune {
+		if unicode.IsSpace(r) {
+			return -1
+		}
+		return r
+	}, s)
+}
+
+// sexCode returns the ISO 5218 digit. The bridge (as of this writing) sends the byte value of the
+// digit ("50" for '2'); both forms are accepted.
+func sexCode(s string) string {
+	if d, ok := map[string]string{"48": "0", "49": "1", "50": "2", "57": "9"}[s]; ok {
+		return d
+	}
+	return s
+}
+
+func sexLabel(code string) string {
+	switch code {
+	case "1":
+		return "男"
+	case "2":
+		return "女"
+	case "9":
+		return "適用不能"
+	}
+	return "不明"
+}
+
+// cardErr maps a bridge error to a user-safe *Error in Japanese and English; the code is the
+// bridge's (or "bridge_unavailable" when the daemon does not answer).
+func (s *CardService) cardErr(err error) error {
+	var be *bridge.Error
+	if !errors.As(err, &be) {
+		s.a.log.Info("bridge unavailable", "err", err)
+		return &Error{Code: "bridge_unavailable",
+			JA: "カードリーダー連携（shelter-bridge）が起動していません。起動してから、もう一度お試しください。カードを使わない確認はこのまま行えます。",
+			EN: "The card reader service (shelter-bridge) is not running. Start it and try again; checks without the card work as usual."}
+	}
+	e := &Error{Code: be.Code}
+	switch be.Code {
+	case "wrong_pin":
+		e.Field = "pin"
+		e.JA = fmt.Sprintf("暗証番号が違います。残り%d回です。", be.Retries)
+		e.EN = fmt.Sprintf("The PIN is wrong. %d tries left.", be.Retries)
+	case "pin_locked":
+		e.JA = "暗証番号がロックされています。お住まいの市区町村で再設定してください。"
+		e.EN = "The PIN is locked. The card holder must reset it at their municipal office."
+	case "last_try":
+		e.Field = "pin"
+		e.JA = "残り1回です。間違えるとロックされます。確認のうえ、もう一度読み取ってください。"
+		e.EN = "One try is left; a wrong PIN locks the card. Confirm and read again."
+	case "bad_pin_format":
+		e.Field = "pin"
+		e.JA = "暗証番号は数字4桁です。"
+		e.EN = "The PIN is 4 digits."
+	case "card_removed":
+		e.JA = "読み取り中にカードが外れました。何も記録していません。カードを置き直してください。"
+		e.EN = "The card was removed during the read. Nothing was recorded. Put it back on the reader."
+	case "no_card":
+		e.JA = "カードをリーダーに置いてください。"
+		e.EN = "Put the card on the reader."
+	case "choose_reader":
+		e.Field = "reader"
+		e.JA = "カードリーダーが複数つながっています。使うリーダーを選んでください。"
+		e.EN = "Several card readers are connected. Choose one."
+	case "no_reader":
+		e.Field = "reader"
+		e.JA = "カードリーダーが見つかりません。接続を確認してください。"
+		e.EN = "No card reader was found. Check the connection."
+	case "not_mynumber_card":
+		e.JA = "マイナンバーカードではないカードです。マイナンバーカードを置いてください。"
+		e.EN = "This is not a My Number card. Put a My Number card on the reader."
+	case "integrity":
+		e.JA = "カードのデータが改ざん検知用の値と一致しません。このカードでは確認できません。"
+		e.EN = "The card's data does not match its own digests. It cannot be used."
+	case "card_in_use":
+		e.JA = "別のソフトがカードを使用中です。そのソフトを閉じてください。"
+		e.EN = "Another program is using the card. Close it."
+	case "no_service":
+		e.JA = "スマートカードのサービスが動いていません。"
+		e.EN = "The smart card service is not running."
+	default:
+		e.JA = "カードを読み取れませんでした。何も記録していません。"
+		e.EN = "The card could not be read. Nothing was recorded."
+	}
+	return e
+}
