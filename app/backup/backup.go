@@ -83,10 +83,31 @@ func Write(ctx context.Context, db *store.DB, vaultID, dest string) (Header, err
 	sum := sha256.Sum256(data)
 	h = Header{VaultID: vaultID, CreatedAt: store.FormatTime(db.Now()), Schema: store.SchemaVersion(),
 		Size: int64(len(data)), SHA256: hex.EncodeToString(sum[:])}
+	if err := writeFile(dest, magic, h, data, "backup file"); err != nil {
+		return h, err
+	}
+	return h, nil
+}
+
+// ReadHeader reads and checks a backup file completely and returns its header and database bytes.
+func ReadHeader(path string) (Header, []byte, error) {
+	h, data, err := readFile(path, magic, "backup")
+	if err != nil {
+		return h, nil, err
+	}
+	if h.Schema > store.SchemaVersion() {
+		return h, nil, fmt.Errorf("%w (backup schema %d)", store.ErrTooNew, h.Schema)
+	}
+	return h, data, nil
+}
+
+// writeFile writes magic, the header as one JSON line, and data to dest, which must not exist;
+// a failed write leaves no file.
+func writeFile(dest, magic string, h Header, data []byte, what string) error {
 	hj, _ := json.Marshal(h)
 	f, err := os.OpenFile(dest, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
 	if err != nil {
-		return h, fmt.Errorf("creating backup file: %w", err)
+		return fmt.Errorf("creating %s: %w", what, err)
 	}
 	w := bufio.NewWriter(f)
 	w.WriteString(magic)
@@ -95,20 +116,20 @@ func Write(ctx context.Context, db *store.DB, vaultID, dest string) (Header, err
 	w.Write(data)
 	if err := errors.Join(w.Flush(), f.Sync(), f.Close()); err != nil {
 		os.Remove(dest)
-		return h, fmt.Errorf("writing backup file: %w", err)
+		return fmt.Errorf("writing %s: %w", what, err)
 	}
-	return h, nil
+	return nil
 }
 
-// ReadHeader reads and checks a backup file completely and returns its header and database bytes.
-func ReadHeader(path string) (Header, []byte, error) {
+// readFile reads a file written by writeFile with magic and checks its size and checksum.
+func readFile(path, magic, what string) (Header, []byte, error) {
 	var h Header
 	raw, err := os.ReadFile(path)
 	if err != nil {
-		return h, nil, fmt.Errorf("reading backup: %w", err)
+		return h, nil, fmt.Errorf("reading %s: %w", what, err)
 	}
 	if !bytes.HasPrefix(raw, []byte(magic)) {
-		return h, nil, fmt.Errorf("%w: no backup header", ErrCorrupt)
+		return h, nil, fmt.Errorf("%w: no %s header", ErrCorrupt, what)
 	}
 	rest := raw[len(magic):]
 	nl := bytes.IndexByte(rest, '\n')
@@ -125,9 +146,6 @@ func ReadHeader(path string) (Header, []byte, error) {
 	sum := sha256.Sum256(data)
 	if hex.EncodeToString(sum[:]) != h.SHA256 {
 		return h, nil, fmt.Errorf("%w: checksum mismatch", ErrCorrupt)
-	}
-	if h.Schema > store.SchemaVersion() {
-		return h, nil, fmt.Errorf("%w (backup schema %d)", store.ErrTooNew, h.Schema)
 	}
 	return h, data, nil
 }

@@ -1,14 +1,12 @@
 package backup
 
 import (
-	"bufio"
-	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"time"
@@ -43,19 +41,8 @@ func WriteKeys(ctx context.Context, db *store.DB, vaultID, dest string) (Header,
 	sum := sha256.Sum256(data)
 	h = Header{VaultID: vaultID, CreatedAt: store.FormatTime(db.Now()), Schema: keysSchema,
 		Size: int64(len(data)), SHA256: hex.EncodeToString(sum[:])}
-	hj, _ := json.Marshal(h)
-	f, err := os.OpenFile(dest, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
-	if err != nil {
-		return h, fmt.Errorf("creating key backup file: %w", err)
-	}
-	w := bufio.NewWriter(f)
-	w.WriteString(keysMagic)
-	w.Write(hj)
-	w.WriteByte('\n')
-	w.Write(data)
-	if err := errors.Join(w.Flush(), f.Sync(), f.Close()); err != nil {
-		os.Remove(dest)
-		return h, fmt.Errorf("writing key backup file: %w", err)
+	if err := writeFile(dest, keysMagic, h, data, "key backup file"); err != nil {
+		return h, err
 	}
 	return h, nil
 }
@@ -63,37 +50,29 @@ func WriteKeys(ctx context.Context, db *store.DB, vaultID, dest string) (Header,
 // ReadKeysHeader reads and checks a key backup completely and returns its header and bytes.
 // A data backup given by mistake is refused with a message that says so.
 func ReadKeysHeader(path string) (Header, []byte, error) {
-	var h Header
-	raw, err := os.ReadFile(path)
-	if err != nil {
-		return h, nil, fmt.Errorf("reading key backup: %w", err)
-	}
-	if bytes.HasPrefix(raw, []byte(magic)) {
+	h, data, err := readFile(path, keysMagic, "key backup")
+	if err != nil && hasMagic(path, magic) {
 		return h, nil, fmt.Errorf("%w: this is a data backup; restore it with restore, not keys restore", ErrCorrupt)
 	}
-	if !bytes.HasPrefix(raw, []byte(keysMagic)) {
-		return h, nil, fmt.Errorf("%w: no key backup header", ErrCorrupt)
-	}
-	rest := raw[len(keysMagic):]
-	nl := bytes.IndexByte(rest, '\n')
-	if nl < 0 {
-		return h, nil, fmt.Errorf("%w: header not terminated", ErrCorrupt)
-	}
-	if err := json.Unmarshal(rest[:nl], &h); err != nil {
-		return h, nil, fmt.Errorf("%w: header: %v", ErrCorrupt, err)
-	}
-	data := rest[nl+1:]
-	if int64(len(data)) != h.Size {
-		return h, nil, fmt.Errorf("%w: %d bytes of data, header says %d (truncated?)", ErrCorrupt, len(data), h.Size)
-	}
-	sum := sha256.Sum256(data)
-	if hex.EncodeToString(sum[:]) != h.SHA256 {
-		return h, nil, fmt.Errorf("%w: checksum mismatch", ErrCorrupt)
+	if err != nil {
+		return h, nil, err
 	}
 	if h.Schema > keysSchema {
 		return h, nil, fmt.Errorf("%w (key backup schema %d)", store.ErrTooNew, h.Schema)
 	}
 	return h, data, nil
+}
+
+// hasMagic reports whether the file at path starts with magic.
+func hasMagic(path, magic string) bool {
+	f, err := os.Open(path)
+	if err != nil {
+		return false
+	}
+	defer f.Close()
+	b := make([]byte, len(magic))
+	_, err = io.ReadFull(f, b)
+	return err == nil && string(b) == magic
 }
 
 // KeysRestored says what [RestoreKeys] did.
