@@ -6,6 +6,7 @@
 // words it. Nothing here holds a My Number: the board shows none.
 
 import { h, mount } from "../h";
+import { companyPicker } from "../ui/companyPicker";
 import { Companies } from "../api";
 import { Collect } from "../api_collect";
 import { errText, pick, t } from "../i18n";
@@ -102,29 +103,17 @@ export function renderCollect(app: App, item: MenuItem | undefined, content: HTM
         view.tab = "board";
         resetFilter();
       }
-      const area = h("div", { testid: "col-area" });
-      const choose = h("select", { testid: "col-company", on: { change: () => {
-        view.company = Number(choose.value);
-        view.tab = "board";
-        resetFilter();
-        open();
-      } } },
-        h("option", { value: "0" }, t("chooseCompany")),
-        companies.map((c) => h("option", { value: String(c.id), selected: c.id === view.company }, c.name)));
-      const open = () => {
-        const c = companies.find((x) => x.id === view.company);
-        if (!c) {
-          mount(area, h("p", { class: "empty", testid: "col-choose" }, t("chooseCompanyFirst")));
-          return;
-        }
-        openCompany(app, c, rules, area);
-      };
-      mount(content, head, steps,
-        companies.length
-          ? h("div", { class: "toolbar" }, h("label", { class: "inline" }, t("targetCompany"), choose))
-          : h("p", { class: "empty", testid: "col-no-companies" }, t("noAssignedCompanies")),
-        area);
-      if (companies.length) open();
+      const picker = companyPicker(companies, {
+        prefix: "col", selected: view.company,
+        onChange: (id) => {
+          view.company = id;
+          view.tab = "board";
+          resetFilter();
+        },
+        open: (c, area) => openCompany(app, c, rules, area),
+      });
+      mount(content, head, steps, picker.toolbar, picker.area);
+      picker.start();
     },
     (e) => mount(content, head, h("div", { class: "banner error", role: "alert", testid: "col-load-error" }, errText(e))),
   );

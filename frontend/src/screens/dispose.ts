@@ -6,6 +6,7 @@
 // as Go words it. Nothing here ever holds a number: Go returns none from 4-1.
 
 import { h, mount } from "../h";
+import { companyPicker } from "../ui/companyPicker";
 import { Companies } from "../api";
 import { Dispose } from "../api_dispose";
 import { errText, pick, t } from "../i18n";
@@ -47,28 +48,16 @@ export function renderDispose(app: App, item: MenuItem | undefined, content: HTM
     (cs) => {
       const companies = cs ?? [];
       if (!companies.some((c) => c.id === view.company)) view.company = companies.length === 1 ? companies[0].id : 0;
-      const area = h("div", { testid: "disp-area" });
-      const choose = h("select", { testid: "disp-company", on: { change: () => {
-        view.company = Number(choose.value);
-        view.tab = "due";
-        open();
-      } } },
-        h("option", { value: "0" }, t("chooseCompany")),
-        companies.map((c) => h("option", { value: String(c.id), selected: c.id === view.company }, c.name)));
-      const open = () => {
-        const c = companies.find((x) => x.id === view.company);
-        if (!c) {
-          mount(area, h("p", { class: "empty", testid: "disp-choose" }, t("chooseCompanyFirst")));
-          return;
-        }
-        openCompany(app, c, me, area);
-      };
-      mount(content, head,
-        companies.length
-          ? h("div", { class: "toolbar" }, h("label", { class: "inline" }, t("targetCompany"), choose))
-          : h("p", { class: "empty", testid: "disp-no-companies" }, t("noAssignedCompanies")),
-        area);
-      if (companies.length) open();
+      const picker = companyPicker(companies, {
+        prefix: "disp", selected: view.company,
+        onChange: (id) => {
+          view.company = id;
+          view.tab = "due";
+        },
+        open: (c, area) => openCompany(app, c, me, area),
+      });
+      mount(content, head, picker.toolbar, picker.area);
+      picker.start();
     },
     (e) => mount(content, head, h("div", { class: "banner error", role: "alert" }, errText(e))),
   );

@@ -4,6 +4,7 @@
 // administrator alone); a refusal is shown as Go words it.
 
 import { h, mount } from "../h";
+import { companyPicker } from "../ui/companyPicker";
 import { Companies, Employees } from "../api";
 import { errText, t } from "../i18n";
 import type { App } from "../app";
@@ -67,29 +68,17 @@ export function renderEmployees(app: App, item: MenuItem | undefined, content: H
         view.company = companies.length === 1 ? companies[0].id : 0;
         resetFilter();
       }
-      const area = h("div", { testid: "emp-area" });
-      const pick = h("select", { testid: "emp-company", on: { change: () => {
-        view.company = Number(pick.value);
-        view.tab = "employees";
-        resetFilter();
-        open();
-      } } },
-        h("option", { value: "0" }, t("chooseCompany")),
-        companies.map((c) => h("option", { value: String(c.id), selected: c.id === view.company }, c.name)));
-      const open = () => {
-        const c = companies.find((x) => x.id === view.company);
-        if (!c) {
-          mount(area, h("p", { class: "empty", testid: "emp-choose" }, t("chooseCompanyFirst")));
-          return;
-        }
-        openCompany(app, c, area);
-      };
-      mount(content, head,
-        companies.length
-          ? h("div", { class: "toolbar" }, h("label", { class: "inline" }, t("targetCompany"), pick))
-          : h("p", { class: "empty", testid: "emp-no-companies" }, t("noAssignedCompanies")),
-        area);
-      if (companies.length) open();
+      const picker = companyPicker(companies, {
+        prefix: "emp", selected: view.company,
+        onChange: (id) => {
+          view.company = id;
+          view.tab = "employees";
+          resetFilter();
+        },
+        open: (c, area) => openCompany(app, c, area),
+      });
+      mount(content, head, picker.toolbar, picker.area);
+      picker.start();
     },
     (e) => mount(content, head, h("div", { class: "banner error", role: "alert" }, errText(e))),
   );

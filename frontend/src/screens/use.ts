@@ -5,6 +5,7 @@
 // a refusal is shown as Go words it.
 
 import { h, mount } from "../h";
+import { companyPicker } from "../ui/companyPicker";
 import { Companies } from "../api";
 import { Use } from "../api_use";
 import { errText, getLang, pick, t } from "../i18n";
@@ -76,29 +77,17 @@ export function renderUse(app: App, item: MenuItem | undefined, content: HTMLEle
         view.company = companies.length === 1 ? companies[0].id : 0;
         resetFilter();
       }
-      const area = h("div", { testid: "use-area" });
-      const choose = h("select", { testid: "use-company", on: { change: () => {
-        view.company = Number(choose.value);
-        view.tab = "people";
-        resetFilter();
-        open();
-      } } },
-        h("option", { value: "0" }, t("chooseCompany")),
-        companies.map((c) => h("option", { value: String(c.id), selected: c.id === view.company }, c.name)));
-      const open = () => {
-        const c = companies.find((x) => x.id === view.company);
-        if (!c) {
-          mount(area, h("p", { class: "empty", testid: "use-choose" }, t("chooseCompanyFirst")));
-          return;
-        }
-        openCompany(app, c, area);
-      };
-      mount(content, head,
-        companies.length
-          ? h("div", { class: "toolbar" }, h("label", { class: "inline" }, t("targetCompany"), choose))
-          : h("p", { class: "empty", testid: "use-no-companies" }, t("noAssignedCompanies")),
-        area);
-      if (companies.length) open();
+      const picker = companyPicker(companies, {
+        prefix: "use", selected: view.company,
+        onChange: (id) => {
+          view.company = id;
+          view.tab = "people";
+          resetFilter();
+        },
+        open: (c, area) => openCompany(app, c, area),
+      });
+      mount(content, head, picker.toolbar, picker.area);
+      picker.start();
     },
     (e) => mount(content, head, h("div", { class: "banner error", role: "alert" }, errText(e))),
   );
