@@ -239,28 +239,7 @@ func (c *cli) restore(args []string) error {
 		return err
 	}
 	dbPath := filepath.Join(c.vaultDir, store.FileName)
-	if _, err := os.Stat(dbPath); err == nil {
-		if err := c.withSession(func(app *ui.App, sess *auth.Session) error {
-			if err := auth.RequireAdmin(sess.Principal); err != nil {
-				return err
-			}
-			return app.DB.Update(context.Background(), func(tx *store.Tx) error {
-				id, err := app.Vault.VaultID(tx)
-				if err != nil {
-					return err
-				}
-				if id != h.VaultID {
-					return fmt.Errorf("backup belongs to another vault (%s, this vault is %s)", h.VaultID, id)
-				}
-				e := sess.Entry(audit.ActionRestore, audit.ResultOK)
-				e.TargetType, e.Detail = "vault", "restore from backup made "+h.CreatedAt
-				_, err = app.Audit.Append(tx, e)
-				return err
-			})
-		}); err != nil {
-			return err
-		}
-	} else if err := os.MkdirAll(c.vaultDir, 0o700); err != nil {
+	if err := c.readyRestore(h, "backup", "vault", "restore from backup made "+h.CreatedAt); err != nil {
 		return err
 	}
 	key, err := c.auditKeyFor(h.VaultID)
@@ -283,4 +262,32 @@ func (c *cli) auditKeyFor(vaultID string) ([]byte, error) {
 		return nil, fmt.Errorf("the keychain of this computer has no key for vault %s: restore on the workstation that made the backup, or use the Recovery Kit there: %w", vaultID, err)
 	}
 	return key, nil
+}
+
+// readyRestore readies the vault directory for restoring a backup of vault h.VaultID. With a
+// vault there, --user must be an administrator of that same vault, and the restore is recorded
+// in its history first; into a directory without a vault no login is possible, so none is
+// asked. kind names the backup in errors ("backup", "key backup").
+func (c *cli) readyRestore(h backup.Header, kind, targetType, detail string) error {
+	if _, err := os.Stat(filepath.Join(c.vaultDir, store.FileName)); err != nil {
+		return os.MkdirAll(c.vaultDir, 0o700)
+	}
+	return c.withSession(func(app *ui.App, sess *auth.Session) error {
+		if err := auth.RequireAdmin(sess.Principal); err != nil {
+			return err
+		}
+		return app.DB.Update(context.Background(), func(tx *store.Tx) error {
+			id, err := app.Vault.VaultID(tx)
+			if err != nil {
+				return err
+			}
+			if id != h.VaultID {
+				return fmt.Errorf("%s belongs to another vault (%s, this vault is %s)", kind, h.VaultID, id)
+			}
+			e := sess.Entry(audit.ActionRestore, audit.ResultOK)
+			e.TargetType, e.Detail = targetType, detail
+			_, err = app.Audit.Append(tx, e)
+			return err
+		})
+	})
 }

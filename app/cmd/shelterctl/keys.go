@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"fmt"
-	"os"
 	"path/filepath"
 
 	"github.com/mynumber-shelter/shelter/app/audit"
@@ -69,28 +68,7 @@ func (c *cli) keysRestore(file string) error {
 	if err != nil {
 		return err
 	}
-	if _, err := os.Stat(filepath.Join(c.vaultDir, store.FileName)); err == nil {
-		if err := c.withSession(func(app *ui.App, sess *auth.Session) error {
-			if err := auth.RequireAdmin(sess.Principal); err != nil {
-				return err
-			}
-			return app.DB.Update(context.Background(), func(tx *store.Tx) error {
-				id, err := app.Vault.VaultID(tx)
-				if err != nil {
-					return err
-				}
-				if id != h.VaultID {
-					return fmt.Errorf("key backup belongs to another vault (%s, this vault is %s)", h.VaultID, id)
-				}
-				e := sess.Entry(audit.ActionRestore, audit.ResultOK)
-				e.TargetType, e.Detail = "keys", "key store restore from backup made "+h.CreatedAt
-				_, err = app.Audit.Append(tx, e)
-				return err
-			})
-		}); err != nil {
-			return err
-		}
-	} else if err := os.MkdirAll(c.vaultDir, 0o700); err != nil {
+	if err := c.readyRestore(h, "key backup", "keys", "key store restore from backup made "+h.CreatedAt); err != nil {
 		return err
 	}
 	_, res, err := backup.RestoreKeys(context.Background(), file, c.vaultDir, h.VaultID)

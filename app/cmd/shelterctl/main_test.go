@@ -3,12 +3,13 @@ package main
 import (
 	"bytes"
 	"database/sql"
-	"github.com/mynumber-shelter/shelter/internal/testenv"
 	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/mynumber-shelter/shelter/internal/testenv"
 
 	"github.com/mynumber-shelter/shelter/app/vault"
 )
