@@ -62,7 +62,7 @@ help: ## list the targets
 	@echo "MyNumber Shelter — make targets:"
 	@awk 'BEGIN { FS = ":.*## " } /^[a-z][a-z0-9-]*:.*## / { printf "  make %-11s %s\n", $$1, $$2 }' $(MAKEFILE_LIST)
 	@echo
-	@echo "Variables: VAULT=$(VAULT)  VERSION=$(VERSION)  BENCH=$(BENCH)  PKG=$(PKG)  FUZZTIME=5s"
+	@echo "Variables: VAULT=$(VAULT)  VERSION=$(VERSION)  BENCH=$(BENCH)  PKG=$(PKG)  FUZZTIME=20000x"
 
 deps: ## install missing Debian packages, the Wails CLI and node_modules
 	@scripts/deps.sh $(DEPS)
@@ -84,8 +84,8 @@ go-test: deps frontend ## go test ./... in a private D-Bus session with gnome-ke
 	@test -x $(WITH_KEYRING) || { echo "go-test: $(WITH_KEYRING) is missing" >&2; exit 1; }
 	$(TEST_ENV) $(WITH_KEYRING) scripts/with-pcscd.sh scripts/with-postgres.sh scripts/gotest.sh $(ARTIFACTS)/go-test.txt $(GOTAGS) ./...
 
-fuzz: deps frontend/dist/.gitkeep ## run every fuzz target for 5s (FUZZTIME=30s for longer)
-	GOTESTFLAGS="$(GOTAGS)" scripts/fuzz-short.sh $(or $(FUZZTIME),5s)
+fuzz: deps frontend/dist/.gitkeep ## run every fuzz target for 20000 inputs (FUZZTIME=200000x for more)
+	GOTESTFLAGS="$(GOTAGS)" scripts/fuzz-short.sh $(or $(FUZZTIME),20000x)
 
 linux: frontend ## build build/bin/mynumber-shelter (Linux, WebKitGTK 4.1)
 	$(WAILS_BUILD) -tags $(TAGS) -o $(APP)
