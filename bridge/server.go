@@ -39,6 +39,7 @@ type Server struct {
 	mu       sync.Mutex
 	pcsc     *card.PCSC
 	sessions map[string]time.Time // keychain account → expiry
+	hub      hub
 }
 
 func (s *Server) init() {
@@ -113,6 +114,8 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("PUT /v1/sessions/{vault}/{user}", s.putSession)
 	mux.HandleFunc("GET /v1/sessions/{vault}/{user}", s.getSession)
 	mux.HandleFunc("DELETE /v1/sessions/{vault}/{user}", s.deleteSession)
+	s.scanRoutes(mux) // scan.go, inbox.go: eSCL scanners and the hot-folder inbox
+	s.syncRoutes(mux) // sync_routes.go: cloud relay sync
 	want := os.Getuid()
 	if s.UID != nil {
 		want = *s.UID

@@ -152,6 +152,8 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("DELETE /v1/bridge/companies/{company}/envelopes/{id}", h.bridge(h.deleteEnvelope))
 	mux.HandleFunc("GET /v1/bridge/companies/{company}/submissions", h.bridge(h.listSubmissions))
 	mux.HandleFunc("DELETE /v1/bridge/companies/{company}/submissions/{id}", h.bridge(h.deleteSubmission))
+	h.employeeRoutes(mux)  // employee.go: the phone page and its API
+	h.directoryRoutes(mux) // directory.go: offices' public keys for sharing
 	return h.logged(h.limitIP(mux))
 }
 
