@@ -8,31 +8,47 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"net/url"
+	"sync"
 	"time"
 )
 
-// Client calls a running bridge. The zero value dials SocketPath().
+// Client calls a running bridge. The zero value dials SocketPath(). It is safe for concurrent
+// use; do not copy it after first use.
 type Client struct {
 	// Path is the socket; defaults to SocketPath().
 	Path string
 
-	hc *http.Client
+	once sync.Once
+	hc   *http.Client // bounded requests
+	sc   *http.Client // the event stream: no overall timeout
 }
 
-func (c *Client) http() *http.Client {
-	if c.hc == nil {
+func (c *Client) setup() {
+	c.once.Do(func() {
 		path := c.Path
 		if path == "" {
 			path = SocketPath()
 		}
-		c.hc = &http.Client{Transport: &http.Transport{
+		tr := &http.Transport{
 			DialContext: func(ctx context.Context, _, _ string) (net.Conn, error) {
 				var d net.Dialer
 				return d.DialContext(ctx, "unix", path)
 			},
-		}, Timeout: 60 * time.Second}
-	}
+		}
+		c.hc = &http.Client{Transport: tr, Timeout: 60 * time.Second}
+		c.sc = &http.Client{Transport: tr}
+	})
+}
+
+func (c *Client) http() *http.Client {
+	c.setup()
 	return c.hc
+}
+
+func (c *Client) stream() *http.Client {
+	c.setup()
+	return c.sc
 }
 
 // do sends a request to the bridge and decodes the JSON answer into out (when not nil). API
@@ -113,4 +129,101 @@ func (c *Client) SessionKey(ctx context.Context, vaultID, userID string) ([]byte
 // DeleteSessionKey removes a session key (logout).
 func (c *Client) DeleteSessionKey(ctx context.Context, vaultID, userID string) error {
 	return c.do(ctx, "DELETE", "/v1/sessions/"+vaultID+"/"+userID, nil, nil)
+}
+
+// Devices returns every device the bridge knows and its state (the device panel).
+func (c *Client) Devices(ctx context.Context) ([]DeviceState, error) {
+	var ds []DeviceState
+	err := c.do(ctx, "GET", "/v1/devices", nil, &ds)
+	return ds, err
+}
+
+// Config returns the bridge's running config.
+func (c *Client) Config(ctx context.Context) (Config, error) {
+	var cfg Config
+	err := c.do(ctx, "GET", "/v1/config", nil, &cfg)
+	return cfg, err
+}
+
+// SetConfig checks, saves and applies cfg (the vein sensor is reopened, the scanners and the
+// hot folder follow). An invalid cfg gives an *Error with code "bad_config".
+func (c *Client) SetConfig(ctx context.Context, cfg Config) error {
+	return c.do(ctx, "PUT", "/v1/config", cfg, nil)
+}
+
+// CardUID returns the UID of the staff IC card on reader ("" = the only reader) in upper-case
+// hex.
+func (c *Client) CardUID(ctx context.Context, reader string) (string, error) {
+	var u CardUID
+	err := c.do(ctx, "POST", "/v1/card/uid", CardRequest{Reader: reader}, &u)
+	return u.UID, err
+}
+
+// JPKIRetries returns the tries left of the JPKI user-authentication PIN, using none.
+func (c *Client) JPKIRetries(ctx context.Context, reader string) (int, error) {
+	var r Retries
+	err := c.do(ctx, "POST", "/v1/card/jpki/retries", CardRequest{Reader: reader}, &r)
+	return r.Retries, err
+}
+
+// JPKICertificate returns the card's JPKI user-authentication certificate (DER). It needs no
+// PIN.
+func (c *Client) JPKICertificate(ctx context.Context, reader string) ([]byte, error) {
+	var r JPKICertificate
+	err := c.do(ctx, "POST", "/v1/card/jpki/certificate", CardRequest{Reader: reader}, &r)
+	return r.Certificate, err
+}
+
+// JPKISign has the card sign challenge with its JPKI user-authentication key after the
+// 4-digit PIN. It never retries; a wrong PIN gives an *Error with code "wrong_pin" and the
+// tries left, one try left without allowLastTry gives "last_try". Check the answer with
+// card.AuthVerifier: until then it proves nothing.
+func (c *Client) JPKISign(ctx context.Context, reader, pin string, challenge []byte, allowLastTry bool) (sig, certDER []byte, err error) {
+	var r JPKISignature
+	err = c.do(ctx, "POST", "/v1/card/jpki/sign", JPKISignRequest{Reader: reader, PIN: pin, Challenge: challenge, AllowLastTry: allowLastTry}, &r)
+	return r.Signature, r.Certificate, err
+}
+
+// VeinInfo returns the vein sensor's identity and template count; without a sensor the
+// *Error has code "no_sensor".
+func (c *Client) VeinInfo(ctx context.Context) (VeinInfo, error) {
+	var i VeinInfo
+	err := c.do(ctx, "GET", "/v1/vein", nil, &i)
+	return i, err
+}
+
+// VeinEnrol enrols the hand of the person at the sensor (several captures, prompted through
+// vein_prompt events) and returns the new template's id.
+func (c *Client) VeinEnrol(ctx context.Context) (string, error) {
+	var t VeinTemplate
+	err := c.do(ctx, "POST", "/v1/vein/enrol", struct{}{}, &t)
+	return t.TemplateID, err
+}
+
+// VeinVerify reports whether the hand on the sensor matches template id (1:1). An id the
+// sensor does not hold gives an *Error with code "unknown_template".
+func (c *Client) VeinVerify(ctx context.Context, id string) (bool, error) {
+	var m VeinMatch
+	err := c.do(ctx, "POST", "/v1/vein/verify", VeinTemplate{TemplateID: id}, &m)
+	return m.Match, err
+}
+
+// VeinIdentify returns the template that the hand on the sensor matches (1:N), "" for none.
+func (c *Client) VeinIdentify(ctx context.Context) (string, error) {
+	var m VeinMatch
+	err := c.do(ctx, "POST", "/v1/vein/identify", struct{}{}, &m)
+	if !m.Match {
+		return "", err
+	}
+	return m.TemplateID, err
+}
+
+// VeinDelete removes template id from the sensor.
+func (c *Client) VeinDelete(ctx context.Context, id string) error {
+	return c.do(ctx, "DELETE", "/v1/vein/templates/"+url.PathEscape(id), nil, nil)
+}
+
+// VeinCancel stops the vein call in progress (it answers "cancelled").
+func (c *Client) VeinCancel(ctx context.Context) error {
+	return c.do(ctx, "POST", "/v1/vein/cancel", struct{}{}, nil)
 }

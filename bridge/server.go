@@ -5,7 +5,6 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"io"
 	"log/slog"
 	"net"
@@ -13,10 +12,12 @@ import (
 	"os"
 	"regexp"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/mynumber-shelter/shelter/app/vault"
 	"github.com/mynumber-shelter/shelter/devices/card"
+	"github.com/mynumber-shelter/shelter/devices/vein"
 )
 
 // Server is the daemon's local API. Fields are dependencies with documented defaults.
@@ -31,8 +32,18 @@ type Server struct {
 	Version string
 	// UID is the only user allowed to connect; defaults to the daemon's own uid.
 	UID *int
-	// OpenPCSC opens the smart card service; defaults to card.OpenPCSC.
+	// OpenPCSC opens the smart card service; defaults to card.OpenPCSC. The bridge opens two
+	// contexts: one for card operations and one for the reader watch.
 	OpenPCSC func() (*card.PCSC, error)
+	// ConfigPath is the bridge's settings file; defaults to ConfigPath(). Serve loads it and
+	// PUT /v1/config rewrites it.
+	ConfigPath string
+	// OpenVein returns the vein sensor on a serial port (it may open the line lazily);
+	// defaults to the devices/vein serial driver.
+	OpenVein func(port string) vein.Sensor
+	// VeinTimeout bounds one vein call that waits for a hand (the whole enrolment); defaults
+	// to 50 s, under the Client's 60 s.
+	VeinTimeout time.Duration
 
 	once     sync.Once
 	started  time.Time
@@ -40,6 +51,23 @@ type Server struct {
 	pcsc     *card.PCSC
 	sessions map[string]time.Time // keychain account → expiry
 	hub      hub
+	scanSt   scanState // scan.go: scanners and the hot-folder inbox
+
+	cardSem     chan struct{} // the bridge-wide card lock: every PC/SC operation holds it
+	cardBusy    atomic.Int32  // holders of the card lock (0 or 1)
+	cardMaxBusy atomic.Int32  // the most holders ever seen at once: 1, or a bug
+
+	cfgMu     sync.Mutex // serialises config changes
+	cfg       Config     // guarded by mu
+	veinMu    sync.Mutex // guards the vein fields
+	vein      vein.Sensor
+	veinPort  string
+	veinInfo  vein.Info
+	veinGen   int             // bumped when the sensor is replaced
+	veinOpen  time.Duration   // how long the first contact with a new sensor may take; default 5 s
+	bg        sync.WaitGroup  // goroutines that Serve waits for
+	bgCtx     context.Context // guarded by mu; ends with Serve
+	bgStopped bool            // guarded by mu; Serve is waiting for bg
 }
 
 func (s *Server) init() {
@@ -56,16 +84,52 @@ func (s *Server) init() {
 		if s.OpenPCSC == nil {
 			s.OpenPCSC = card.OpenPCSC
 		}
+		if s.ConfigPath == "" {
+			s.ConfigPath = ConfigPath()
+		}
+		if s.OpenVein == nil {
+			log := s.Log
+			s.OpenVein = func(port string) vein.Sensor { return &vein.Serial{Path: port, Log: log} }
+		}
+		if s.VeinTimeout == 0 {
+			s.VeinTimeout = 50 * time.Second
+		}
+		if s.veinOpen == 0 {
+			s.veinOpen = 5 * time.Second
+		}
 		s.started = s.Now()
 		s.sessions = map[string]time.Time{}
+		s.cardSem = make(chan struct{}, 1)
+		s.bgCtx = context.Background()
 	})
 }
 
 type ctxKey struct{}
 
-// Serve answers requests on l until ctx ends, then deletes the session keys it holds.
+// Serve answers requests on l until ctx ends, then deletes the session keys it holds. It
+// loads and applies the config file (vein sensor, scanners, hot folder) and watches the card
+// readers while it runs.
 func (s *Server) Serve(ctx context.Context, l net.Listener) error {
 	s.init()
+	ctx, stop := context.WithCancel(ctx)
+	defer func() {
+		stop()
+		s.mu.Lock()
+		s.bgStopped = true
+		s.mu.Unlock()
+		s.bg.Wait()
+	}()
+	s.mu.Lock()
+	s.bgCtx = ctx
+	s.mu.Unlock()
+	cfg, err := LoadConfig(s.ConfigPath)
+	if err != nil {
+		s.Log.Warn("bridge config not loaded; using defaults", "path", s.ConfigPath, "err", err)
+		cfg = Config{}
+	}
+	s.Log.Info("bridge config", "path", s.ConfigPath)
+	s.applyConfig(cfg)
+	s.goBackground(s.watchReaders)
 	hs := &http.Server{
 		Handler:           s.Handler(),
 		ReadHeaderTimeout: 10 * time.Second,
@@ -90,13 +154,16 @@ func (s *Server) Serve(ctx context.Context, l net.Listener) error {
 			}
 		}
 	}()
-	err := hs.Serve(l)
+	err = hs.Serve(l)
+	stop()
 	s.reap()
 	s.mu.Lock()
 	if s.pcsc != nil {
 		s.pcsc.Close()
+		s.pcsc = nil
 	}
 	s.mu.Unlock()
+	s.closeVein()
 	if errors.Is(err, http.ErrServerClosed) {
 		return nil
 	}
@@ -111,6 +178,20 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("GET /v1/readers", s.readers)
 	mux.HandleFunc("POST /v1/card/retries", s.cardRetries)
 	mux.HandleFunc("POST /v1/card/read", s.cardRead)
+	mux.HandleFunc("POST /v1/card/uid", s.cardUID)
+	mux.HandleFunc("POST /v1/card/jpki/retries", s.jpkiRetries)
+	mux.HandleFunc("POST /v1/card/jpki/certificate", s.jpkiCertificate)
+	mux.HandleFunc("POST /v1/card/jpki/sign", s.jpkiSign)
+	mux.HandleFunc("GET /v1/events", s.events)
+	mux.HandleFunc("GET /v1/devices", s.devices)
+	mux.HandleFunc("GET /v1/config", s.getConfig)
+	mux.HandleFunc("PUT /v1/config", s.putConfig)
+	mux.HandleFunc("GET /v1/vein", s.veinInfoRoute)
+	mux.HandleFunc("POST /v1/vein/enrol", s.veinEnrol)
+	mux.HandleFunc("POST /v1/vein/verify", s.veinVerify)
+	mux.HandleFunc("POST /v1/vein/identify", s.veinIdentify)
+	mux.HandleFunc("DELETE /v1/vein/templates/{id}", s.veinDelete)
+	mux.HandleFunc("POST /v1/vein/cancel", s.veinCancel)
 	mux.HandleFunc("PUT /v1/sessions/{vault}/{user}", s.putSession)
 	mux.HandleFunc("GET /v1/sessions/{vault}/{user}", s.getSession)
 	mux.HandleFunc("DELETE /v1/sessions/{vault}/{user}", s.deleteSession)
@@ -135,6 +216,10 @@ type Error struct {
 	Code    string `json:"code"`
 	Message string `json:"message"`
 	// Retries is set with code "wrong_pin": the tries left.
+	// Codes: forbidden, bad_request, bad_config, config_not_saved; card: no_service, no_reader, choose_reader,
+	// no_card, wrong_pin, bad_pin_format, pin_locked, last_try, card_removed, not_mynumber_card,
+	// card_in_use, integrity, unsupported, card_error; vein: no_sensor, timeout, cancelled,
+	// unknown_template, duplicate, capture_mismatch, storage_full, sensor_error.
 	Retries int `json:"retries,omitempty"`
 }
 
@@ -163,11 +248,19 @@ type Status struct {
 	Readers   []string `json:"readers"`
 	CardError string   `json:"cardError,omitempty"`
 	Sessions  int      `json:"sessions"`
+	// Config is the path of the bridge's settings file.
+	Config string `json:"config"`
 }
 
 func (s *Server) status(w http.ResponseWriter, r *http.Request) {
-	st := Status{Version: s.Version, PID: os.Getpid(), Started: s.started.UTC().Format(time.RFC3339), Readers: []string{}}
-	if rs, err := s.listReaders(); err != nil {
+	st := Status{Version: s.Version, PID: os.Getpid(), Started: s.started.UTC().Format(time.RFC3339), Readers: []string{}, Config: s.ConfigPath}
+	unlock, err := s.lockCard(r.Context())
+	if err != nil {
+		return
+	}
+	rs, err := s.listReaders()
+	unlock()
+	if err != nil {
 		st.CardError = cardError(err).Message
 	} else {
 		st.Readers = rs
@@ -204,147 +297,17 @@ func (s *Server) listReaders() ([]string, error) {
 }
 
 func (s *Server) readers(w http.ResponseWriter, r *http.Request) {
+	unlock, err := s.lockCard(r.Context())
+	if err != nil {
+		return
+	}
 	rs, err := s.listReaders()
+	unlock()
 	if err != nil {
 		writeErr(w, http.StatusServiceUnavailable, cardError(err))
 		return
 	}
 	writeJSON(w, http.StatusOK, rs)
-}
-
-// cardError maps device errors to API errors whose messages carry no card data.
-func cardError(err error) *Error {
-	var wp *card.WrongPINError
-	switch {
-	case errors.As(err, &wp):
-		return &Error{Code: "wrong_pin", Message: "the PIN is wrong", Retries: wp.Retries}
-	case errors.Is(err, card.ErrPINFormat):
-		return &Error{Code: "bad_pin_format", Message: "the PIN is 4 digits"}
-	case errors.Is(err, card.ErrPINLocked):
-		return &Error{Code: "pin_locked", Message: "the PIN is locked; the card holder must reset it at their municipal office"}
-	case errors.Is(err, card.ErrLastTry):
-		return &Error{Code: "last_try", Message: "one try is left; confirm before trying again"}
-	case errors.Is(err, card.ErrCardRemoved), errors.Is(err, card.ErrCardReset):
-		return &Error{Code: "card_removed", Message: "the card was removed during the read; nothing was read"}
-	case errors.Is(err, card.ErrNotMyNumberCard), errors.Is(err, card.ErrNotFound):
-		return &Error{Code: "not_mynumber_card", Message: "this card is not a My Number card"}
-	case errors.Is(err, card.ErrNoReader):
-		return &Error{Code: "no_reader", Message: "no IC card reader is connected"}
-	case errors.Is(err, card.ErrNoService):
-		return &Error{Code: "no_service", Message: "the smart card service is not running"}
-	case errors.Is(err, card.ErrCardInUse):
-		return &Error{Code: "card_in_use", Message: "another program is using the card"}
-	case errors.Is(err, card.ErrIntegrity), errors.Is(err, card.ErrSignature):
-		return &Error{Code: "integrity", Message: "the card's data does not match its own digests; do not use it"}
-	}
-	return &Error{Code: "card_error", Message: "the card could not be read"}
-}
-
-// CardRequest names the reader and carries the PIN (never logged).
-type CardRequest struct {
-	Reader       string `json:"reader"`
-	PIN          string `json:"pin,omitempty"`
-	AllowLastTry bool   `json:"allowLastTry,omitempty"`
-}
-
-// pickReader returns the named reader, or the only one; several readers need a name.
-func (s *Server) pickReader(name string) (string, *Error) {
-	rs, err := s.listReaders()
-	if err != nil {
-		return "", cardError(err)
-	}
-	if name != "" {
-		for _, r := range rs {
-			if r == name {
-				return r, nil
-			}
-		}
-		return "", &Error{Code: "no_reader", Message: "that reader is not connected"}
-	}
-	switch len(rs) {
-	case 0:
-		return "", &Error{Code: "no_reader", Message: "no IC card reader is connected"}
-	case 1:
-		return rs[0], nil
-	}
-	return "", &Error{Code: "choose_reader", Message: fmt.Sprintf("%d readers are connected; choose one", len(rs))}
-}
-
-func (s *Server) withCard(w http.ResponseWriter, r *http.Request, fn func(req CardRequest, c *card.Conn) (any, error)) {
-	var req CardRequest
-	if e := readJSON(r, &req); e != nil {
-		writeErr(w, http.StatusBadRequest, e)
-		return
-	}
-	reader, e := s.pickReader(req.Reader)
-	if e != nil {
-		writeErr(w, http.StatusConflict, e)
-		return
-	}
-	p, err := s.smartcards()
-	if err != nil {
-		writeErr(w, http.StatusServiceUnavailable, cardError(err))
-		return
-	}
-	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
-	_, err = p.WaitForCard(ctx, reader)
-	cancel()
-	if err != nil {
-		writeErr(w, http.StatusConflict, &Error{Code: "no_card", Message: "put the card on the reader"})
-		return
-	}
-	conn, err := p.Connect(reader)
-	if err != nil {
-		writeErr(w, http.StatusConflict, cardError(err))
-		return
-	}
-	defer conn.Close()
-	out, err := fn(req, conn)
-	if err != nil {
-		s.Log.Info("card operation failed", "reader", reader, "code", cardError(err).Code)
-		writeErr(w, http.StatusConflict, cardError(err))
-		return
-	}
-	writeJSON(w, http.StatusOK, out)
-}
-
-// Retries is /v1/card/retries.
-type Retries struct {
-	Retries int `json:"retries"`
-}
-
-func (s *Server) cardRetries(w http.ResponseWriter, r *http.Request) {
-	s.withCard(w, r, func(_ CardRequest, c *card.Conn) (any, error) {
-		n, err := card.PINRetries(c)
-		return Retries{n}, err
-	})
-}
-
-// CardData is what /v1/card/read returns: the number and the basic 4 facts (基本4情報).
-type CardData struct {
-	Number    string `json:"number"`
-	Name      string `json:"name"`
-	Address   string `json:"address"`
-	BirthDate string `json:"birthDate"` // YYYY-MM-DD
-	Sex       string `json:"sex"`       // ISO 5218 digit
-	Integrity string `json:"integrity"` // which digest variant matched
-}
-
-var pinPattern = regexp.MustCompile(`^[0-9]{4}$`)
-
-func (s *Server) cardRead(w http.ResponseWriter, r *http.Request) {
-	s.withCard(w, r, func(req CardRequest, c *card.Conn) (any, error) {
-		if !pinPattern.MatchString(req.PIN) {
-			return nil, card.ErrPINFormat
-		}
-		k, err := card.ReadKenhojoWith(c, req.PIN, &card.Options{AllowLastTry: req.AllowLastTry})
-		if err != nil {
-			return nil, err
-		}
-		s.Log.Info("card read", "reader", c.Reader())
-		return CardData{Number: k.Number.Reveal(), Name: k.Name, Address: k.Address,
-			BirthDate: k.Birth.Format("2006-01-02"), Sex: string(rune(k.Sex)), Integrity: fmt.Sprint(k.Integrity.Digest)}, nil
-	})
 }
 
 // SessionKey is the body of PUT and GET /v1/sessions/{vault}/{user}.

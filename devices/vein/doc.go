@@ -6,9 +6,9 @@
 //
 // [Sensor] is what the rest of MyNumber Shelter sees: enrol a hand, verify
 // a hand against one template (1:1), identify a hand among all templates
-// (1:N), cancel. Templates live inside the sensor; the host only ever holds
-// a [TemplateID] and match scores. A vendor's SDK or protocol becomes
-// another implementation of Sensor.
+// (1:N), delete a template, cancel. Templates live inside the sensor; the
+// host only ever holds a [TemplateID] and match scores. A vendor's SDK or
+// protocol becomes another implementation of Sensor.
 //
 // [Serial] is the implementation for sensors that speak our frame protocol
 // (package [github.com/mynumber-shelter/shelter/devices/vein/wire], which

@@ -30,6 +30,11 @@ type Sensor interface {
 	// It returns ErrNoMatch when none matches. prompts is as for Enroll.
 	Identify(ctx context.Context, prompts func(Prompt)) (Match, error)
 
+	// Delete removes template id from the device, as when a handler
+	// leaves or enrols again. It needs no hand. An id the device does not
+	// hold gives ErrUnknownTemplate.
+	Delete(ctx context.Context, id TemplateID) error
+
 	// Cancel stops the call in progress, which then returns ErrCancelled.
 	// It does not wait for it and does nothing when no call is running.
 	Cancel() error

@@ -191,6 +191,26 @@ func (s *Serial) Identify(ctx context.Context, prompts func(Prompt)) (Match, err
 	return Match{Template: TemplateID(r.Template), Score: int(r.Score)}, nil
 }
 
+// Delete implements Sensor.
+func (s *Serial) Delete(ctx context.Context, id TemplateID) error {
+	if id == 0 {
+		return fmt.Errorf("delete: %w: template 0", ErrUnknownTemplate)
+	}
+	c, err := s.begin(ctx)
+	if err != nil {
+		return fmt.Errorf("delete: %w", err)
+	}
+	defer c.end()
+	f, err := c.request(ctx, wire.CmdDelete, wire.Delete{Template: uint32(id)}.Append(nil), false, nil)
+	if err != nil {
+		return fmt.Errorf("delete: %w", err)
+	}
+	if len(f.Payload) != 0 {
+		return fmt.Errorf("delete: %w: reply of %d bytes", ErrProtocol, len(f.Payload))
+	}
+	return nil
+}
+
 // Cancel implements Sensor.
 func (s *Serial) Cancel() error {
 	s.mu.Lock()

@@ -453,3 +453,38 @@ func TestDeviceErrorIs(t *testing.T) {
 		}
 	}
 }
+
+func TestDelete(t *testing.T) {
+	sim := startSim(t, simvein.Config{})
+	s := newSensor(t, sim)
+	alice := enroll(t, s, sim, "alice")
+	bob := enroll(t, s, sim, "bob")
+
+	if err := s.Delete(timeout(t, 5*time.Second), alice); err != nil {
+		t.Fatalf("delete: %v", err)
+	}
+	if sim.Templates() != 1 {
+		t.Fatalf("device holds %d templates after delete, want 1", sim.Templates())
+	}
+	p := newPerson(sim, "alice")
+	if _, err := s.Verify(timeout(t, 5*time.Second), alice, p.prompt); !errors.Is(err, vein.ErrUnknownTemplate) {
+		t.Fatalf("verify a deleted template: %v, want ErrUnknownTemplate", err)
+	}
+	if m, err := s.Identify(timeout(t, 5*time.Second), p.prompt); !errors.Is(err, vein.ErrNoMatch) || m.Template != 0 {
+		t.Fatalf("identify a deleted hand: %+v, %v; want ErrNoMatch", m, err)
+	}
+	if err := s.Delete(timeout(t, 5*time.Second), alice); !errors.Is(err, vein.ErrUnknownTemplate) {
+		t.Fatalf("delete twice: %v, want ErrUnknownTemplate", err)
+	}
+	if err := s.Delete(timeout(t, 5*time.Second), 0); !errors.Is(err, vein.ErrUnknownTemplate) {
+		t.Fatalf("delete template 0: %v, want ErrUnknownTemplate", err)
+	}
+	// The other template still works, and a new enrolment of the deleted hand gets a new id.
+	p = newPerson(sim, "bob")
+	if _, err := s.Verify(timeout(t, 5*time.Second), bob, p.prompt); err != nil {
+		t.Fatalf("verify the remaining template: %v", err)
+	}
+	if again := enroll(t, s, sim, "alice"); again == alice || again == 0 {
+		t.Fatalf("re-enrolment got id %d, want a new one (old %d)", again, alice)
+	}
+}

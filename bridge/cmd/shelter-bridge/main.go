@@ -1,9 +1,10 @@
 // Command shelter-bridge is the MyNumber Shelter hardware bridge: a per-user daemon that serves
-// IC card readers (and, as they are added, the vein sensor, scanners and cloud sync) to the
-// desktop app over a Unix socket in a 0700 per-user directory.
+// IC card readers, the vein sensor, scanners and cloud sync to the desktop app over a Unix
+// socket in a 0700 per-user directory. Its settings are in bridge.json in its state directory
+// (SHELTER_BRIDGE_STATE overrides it); the app changes them through the bridge.
 //
 //	shelter-bridge run          run in the foreground (what the login agent starts)
-//	shelter-bridge status       ask a running bridge for its state
+//	shelter-bridge status       ask a running bridge for its state and its devices
 //	shelter-bridge install      start at login: systemd user unit, macOS LaunchAgent, or a Windows logon task
 //	shelter-bridge uninstall    undo install
 package main
@@ -57,18 +58,28 @@ func run() error {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	log.Info("shelter-bridge listening", "socket", bridge.SocketPath(), "version", version)
-	return (&bridge.Server{Version: version, Log: log}).Serve(ctx, l)
+	cfg := bridge.ConfigPath()
+	log.Info("shelter-bridge listening", "socket", bridge.SocketPath(), "config", cfg, "version", version)
+	return (&bridge.Server{Version: version, Log: log, ConfigPath: cfg}).Serve(ctx, l)
 }
 
 func status() error {
-	st, err := (&bridge.Client{}).Status(context.Background())
+	ctx := context.Background()
+	c := &bridge.Client{}
+	st, err := c.Status(ctx)
+	if err != nil {
+		return err
+	}
+	devices, err := c.Devices(ctx)
 	if err != nil {
 		return err
 	}
 	enc := json.NewEncoder(os.Stdout)
 	enc.SetIndent("", "  ")
-	return enc.Encode(st)
+	return enc.Encode(struct {
+		bridge.Status
+		Devices []bridge.DeviceState `json:"devices"`
+	}{st, devices})
 }
 
 func install(on bool) error {

@@ -102,6 +102,26 @@ func (s *Sim) handle(p *plug, f wire.Frame) {
 		}
 		s.run(p, f.Seq, func(ctx context.Context) (wire.Command, []byte) { return s.verify(ctx, p, f.Seq, m.Template) })
 
+	case wire.CmdDelete:
+		m, err := wire.ParseDelete(f.Payload)
+		if err != nil {
+			fail(wire.CodeMalformed)
+			return
+		}
+		if s.busy(p) {
+			fail(wire.CodeBusy)
+			return
+		}
+		s.mu.Lock()
+		_, ok := s.templates[m.Template]
+		delete(s.templates, m.Template)
+		s.mu.Unlock()
+		if !ok {
+			fail(wire.CodeUnknownTemplate)
+			return
+		}
+		s.send(p, f.Seq, wire.CmdDelete.Reply(), nil)
+
 	case wire.CmdIdentify:
 		if len(f.Payload) != 0 {
 			fail(wire.CodeMalformed)

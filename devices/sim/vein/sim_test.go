@@ -191,3 +191,41 @@ func TestCloseRemovesOwnDir(t *testing.T) {
 		t.Fatal("Replug after Close succeeded")
 	}
 }
+
+func TestDelete(t *testing.T) {
+	sim, c := start(t)
+	sim.Place("alice")
+	c.send(1, wire.CmdEnrollStart, []byte{1})
+	if f := c.next(); f.Cmd != wire.CmdEnrollStart.Reply() {
+		t.Fatalf("enroll start reply = %+v", f)
+	}
+	c.send(2, wire.CmdEnrollCapture, []byte{0})
+	f := c.next()
+	r, err := wire.ParseEnrollCaptureReply(f.Payload)
+	if f.Cmd != wire.CmdEnrollCapture.Reply() || err != nil || r.Template == 0 {
+		t.Fatalf("capture reply = %+v, %v", f, err)
+	}
+
+	// Refused while a request that needs a hand runs.
+	sim.Lift()
+	c.send(3, wire.CmdIdentify, nil)
+	c.send(4, wire.CmdDelete, wire.Delete{Template: r.Template}.Append(nil))
+	c.expectError(4, wire.CodeBusy)
+	c.send(5, wire.CmdCancel, nil)
+	c.expectError(3, wire.CodeCancelled)
+	if f := c.next(); f.Cmd != wire.CmdCancel.Reply() {
+		t.Fatalf("cancel reply = %+v", f)
+	}
+
+	c.send(6, wire.CmdDelete, wire.Delete{Template: r.Template}.Append(nil))
+	if f := c.next(); f.Cmd != wire.CmdDelete.Reply() || f.Seq != 6 || len(f.Payload) != 0 {
+		t.Fatalf("delete reply = %+v", f)
+	}
+	if sim.Templates() != 0 {
+		t.Fatalf("%d templates after delete", sim.Templates())
+	}
+	c.send(7, wire.CmdDelete, wire.Delete{Template: r.Template}.Append(nil))
+	c.expectError(7, wire.CodeUnknownTemplate)
+	c.send(8, wire.CmdDelete, []byte{0, 0, 0, 0})
+	c.expectError(8, wire.CodeMalformed)
+}

@@ -66,9 +66,18 @@
 //	Verify{id}      ───────────────▶
 //	                ◀───────────────       Status{place hand}, Status{capture ok}
 //	                ◀───────────────       Verify|0x80 {match, score}
+//	Delete{id}      ───────────────▶
+//	                ◀───────────────       Delete|0x80 (or Error{unknown template})
 //	Cancel          ───────────────▶       (while a capture waits)
 //	                ◀───────────────       Error{cancelled} with the capture's seq
 //	                ◀───────────────       Cancel|0x80
+//
+// Delete (0x22, payload template u32, never 0) removes one template from
+// the device's storage, as when a handler leaves or re-enrols; the device
+// frees its slot, never reuses the id within the device's life, and
+// answers an empty reply. It needs no hand, so it is refused with
+// [CodeBusy] while a capture runs; an id the device does not hold gets
+// [CodeUnknownTemplate].
 //
 // # Resynchronisation
 //

@@ -36,6 +36,7 @@ const (
 	CmdEnrollCapture Command = 0x11 // EnrollCapture: take capture i; EnrollCaptureReply
 	CmdVerify        Command = 0x20 // Verify: 1:1 against a template; VerifyReply
 	CmdIdentify      Command = 0x21 // no payload: 1:N over all templates; IdentifyReply
+	CmdDelete        Command = 0x22 // Delete: remove a template; the reply has no payload
 	CmdCancel        Command = 0x30 // no payload: abort the request in progress
 	CmdStatus        Command = 0x40 // device event: Status (a prompt)
 	CmdError         Command = 0x7F // device error: Error, seq of the failed request
@@ -53,7 +54,7 @@ func (c Command) IsReply() bool { return c&ReplyFlag != 0 }
 func (c Command) String() string {
 	name := map[Command]string{
 		CmdInfo: "info", CmdPing: "ping", CmdEnrollStart: "enroll-start",
-		CmdEnrollCapture: "enroll-capture", CmdVerify: "verify", CmdIdentify: "identify",
+		CmdEnrollCapture: "enroll-capture", CmdVerify: "verify", CmdIdentify: "identify", CmdDelete: "delete",
 		CmdCancel: "cancel", CmdStatus: "status", CmdError: "error",
 	}[c&^ReplyFlag]
 	if name == "" {

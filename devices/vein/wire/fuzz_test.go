@@ -141,5 +141,7 @@ func FuzzPayloads(f *testing.F) {
 		check("status", m8, err)
 		m9, err := ParseError(p)
 		check("error", m9, err)
+		m10, err := ParseDelete(p)
+		check("delete", m10, err)
 	})
 }

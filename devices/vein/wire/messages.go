@@ -144,6 +144,23 @@ func ParseVerify(p []byte) (Verify, error) {
 	return Verify{Template: binary.BigEndian.Uint32(p)}, nil
 }
 
+// Delete is the payload of CmdDelete: template u32 (never 0). The device
+// removes the template and answers with an empty reply, or with
+// CodeUnknownTemplate when it holds no such template, or CodeBusy while a
+// request that needs a hand runs.
+type Delete struct{ Template uint32 }
+
+// Append appends the encoding of m to b.
+func (m Delete) Append(b []byte) []byte { return binary.BigEndian.AppendUint32(b, m.Template) }
+
+// ParseDelete decodes a Delete payload.
+func ParseDelete(p []byte) (Delete, error) {
+	if len(p) != 4 || binary.BigEndian.Uint32(p) == 0 {
+		return Delete{}, malformed("delete", p)
+	}
+	return Delete{Template: binary.BigEndian.Uint32(p)}, nil
+}
+
 // MaxScore is the highest match score.
 const MaxScore = 1000
 

@@ -19,6 +19,7 @@ func TestMessagesRoundTrip(t *testing.T) {
 		{EnrollCapture{Index: 2}, func(p []byte) (any, error) { return ParseEnrollCapture(p) }},
 		{EnrollCaptureReply{Index: 2, Quality: 87, Template: 0xDEADBEEF}, func(p []byte) (any, error) { return ParseEnrollCaptureReply(p) }},
 		{Verify{Template: 7}, func(p []byte) (any, error) { return ParseVerify(p) }},
+		{Delete{Template: 0x01020304}, func(p []byte) (any, error) { return ParseDelete(p) }},
 		{VerifyReply{Match: true, Score: 912}, func(p []byte) (any, error) { return ParseVerifyReply(p) }},
 		{VerifyReply{Score: 3}, func(p []byte) (any, error) { return ParseVerifyReply(p) }},
 		{IdentifyReply{Match: true, Template: 9, Score: 1000}, func(p []byte) (any, error) { return ParseIdentifyReply(p) }},
@@ -64,6 +65,8 @@ func TestMessagesMalformed(t *testing.T) {
 		{"capture reply short", func(p []byte) error { _, err := ParseEnrollCaptureReply(p); return err }, []byte{0, 1, 0}},
 		{"verify template 0", func(p []byte) error { _, err := ParseVerify(p); return err }, []byte{0, 0, 0, 0}},
 		{"verify long", func(p []byte) error { _, err := ParseVerify(p); return err }, []byte{0, 0, 0, 1, 0}},
+		{"delete template 0", func(p []byte) error { _, err := ParseDelete(p); return err }, []byte{0, 0, 0, 0}},
+		{"delete short", func(p []byte) error { _, err := ParseDelete(p); return err }, []byte{0, 0, 1}},
 		{"verify reply match 2", func(p []byte) error { _, err := ParseVerifyReply(p); return err }, []byte{2, 0, 1}},
 		{"verify reply score 1001", func(p []byte) error { _, err := ParseVerifyReply(p); return err }, []byte{1, 0x03, 0xE9}},
 		{"identify match without id", func(p []byte) error { _, err := ParseIdentifyReply(p); return err }, []byte{1, 0, 0, 0, 0, 0, 1}},
@@ -80,7 +83,7 @@ func TestMessagesMalformed(t *testing.T) {
 
 func TestCommandString(t *testing.T) {
 	for c, want := range map[Command]string{
-		CmdVerify: "verify", CmdVerify.Reply(): "verify-reply", Command(0x55): "0x55", CmdError: "error",
+		CmdVerify: "verify", CmdVerify.Reply(): "verify-reply", CmdDelete: "delete", CmdDelete.Reply(): "delete-reply", Command(0x55): "0x55", CmdError: "error",
 	} {
 		if got := c.String(); got != want {
 			t.Errorf("%#x.String() = %q, want %q", uint8(c), got, want)

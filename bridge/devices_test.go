@@ -1,0 +1,108 @@
+package bridge
+
+import (
+	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/x509"
+	"encoding/pem"
+	"errors"
+	"math/big"
+	"path/filepath"
+	"reflect"
+	"testing"
+	"time"
+)
+
+func configTestCAPEM(t *testing.T) string {
+	t.Helper()
+	k, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmpl := &x509.Certificate{SerialNumber: big.NewInt(1), NotBefore: time.Now(), NotAfter: time.Now().Add(time.Hour)}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &k.PublicKey, k)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}))
+}
+
+func TestValidateConfig(t *testing.T) {
+	ca := configTestCAPEM(t)
+	scanner := func(name, url string) []ScannerConfig { return []ScannerConfig{{Name: name, URL: url}} }
+	tests := []struct {
+		name string
+		cfg  Config
+		ok   bool
+	}{
+		{"empty", Config{}, true},
+		{"by-id port", Config{VeinPort: "/dev/serial/by-id/usb-Vendor_Vein-if00"}, true},
+		{"COM port", Config{VeinPort: "COM3"}, true},
+		{"com port lower case", Config{VeinPort: "com12"}, true},
+		{"relative port", Config{VeinPort: "ttyUSB0"}, false},
+		{"COM0", Config{VeinPort: "COM0"}, false},
+		{"port with newline", Config{VeinPort: "/dev/ttyUSB0\n"}, false},
+		{"https scanner", Config{Scanners: scanner("desk", "https://192.0.2.10/eSCL")}, true},
+		{"http scanner with port", Config{Scanners: scanner("desk", "http://scanner.local:8080/eSCL")}, true},
+		{"scanner with CA", Config{Scanners: []ScannerConfig{{Name: "desk", URL: "https://192.0.2.10/eSCL", CAPEM: ca}}}, true},
+		{"scanner with bad CA", Config{Scanners: []ScannerConfig{{Name: "desk", URL: "https://192.0.2.10/eSCL", CAPEM: "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n"}}}, false},
+		{"ftp scanner", Config{Scanners: scanner("desk", "ftp://192.0.2.10/")}, false},
+		{"scanner without host", Config{Scanners: scanner("desk", "https:///eSCL")}, false},
+		{"scanner with password", Config{Scanners: scanner("desk", "https://u:p@192.0.2.10/eSCL")}, false},
+		{"scanner without name", Config{Scanners: scanner(" ", "https://192.0.2.10/eSCL")}, false},
+		{"two scanners, one name", Config{Scanners: []ScannerConfig{{Name: "a", URL: "http://h/"}, {Name: "a", URL: "http://g/"}}}, false},
+		{"absolute hot folder", Config{HotFolder: "/srv/scans"}, true},
+		{"windows hot folder", Config{HotFolder: `C:\Scans`}, true},
+		{"relative hot folder", Config{HotFolder: "scans"}, false},
+		{"relay", Config{Relay: &RelayConfig{URL: "https://relay.example/"}}, true},
+		{"relay without host", Config{Relay: &RelayConfig{URL: "https://"}}, false},
+	}
+	for _, tt := range tests {
+		err := ValidateConfig(tt.cfg)
+		if (err == nil) != tt.ok {
+			t.Errorf("%s: err = %v, want ok %v", tt.name, err, tt.ok)
+		}
+		if err != nil && !errors.Is(err, ErrBadConfig) {
+			t.Errorf("%s: %v does not wrap ErrBadConfig", tt.name, err)
+		}
+	}
+}
+
+func TestConfigRoundTrip(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "state", "bridge.json")
+	// The file's config is applied at start.
+	if err := SaveConfig(path, Config{HotFolder: "/srv/in"}); err != nil {
+		t.Fatal(err)
+	}
+	c := startTemp(t, &Server{OpenPCSC: noPCSC, ConfigPath: path})
+	ctx := context.Background()
+	got, err := c.Config(ctx)
+	if err != nil || got.HotFolder != "/srv/in" {
+		t.Fatalf("config at start: %+v, %v", got, err)
+	}
+	waitDevice(t, c, "vein", veinDevice, func(d DeviceState) bool { return d.State == "absent" })
+
+	want := Config{
+		Scanners:  []ScannerConfig{{Name: "desk", URL: "https://192.0.2.10/eSCL"}},
+		HotFolder: "/srv/scans",
+	}
+	if err := c.SetConfig(ctx, want); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := c.Config(ctx); err != nil || !reflect.DeepEqual(got, want) {
+		t.Fatalf("config after PUT: %+v, %v", got, err)
+	}
+	if saved, err := LoadConfig(path); err != nil || !reflect.DeepEqual(saved, want) {
+		t.Fatalf("saved config: %+v, %v", saved, err)
+	}
+
+	// A bad config is refused and changes nothing.
+	if err := c.SetConfig(ctx, Config{VeinPort: "ttyUSB0"}); code(err) != "bad_config" {
+		t.Fatalf("bad config: %v", err)
+	}
+	if saved, _ := LoadConfig(path); !reflect.DeepEqual(saved, want) {
+		t.Fatalf("refused config reached the file: %+v", saved)
+	}
+}

@@ -1,0 +1,358 @@
+package bridge
+
+import (
+	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/sha256"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/pem"
+	"io"
+	"log"
+	"math/big"
+	"net"
+	"net/http/httptest"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/mynumber-shelter/shelter/app/vault"
+	"github.com/mynumber-shelter/shelter/devices/scanner"
+	simescl "github.com/mynumber-shelter/shelter/devices/sim/escl"
+)
+
+// scanServer starts a bridge on a real Unix socket with its state in a temp dir and fast
+// scanner and watcher timings; tune may change them further before it starts. stop ends
+// Serve and waits for it (it also runs at cleanup).
+func scanServer(t *testing.T, tune func(*scanState)) (srv *Server, c *Client, stop func()) {
+	t.Helper()
+	return scanServerAt(t, t.TempDir(), tune)
+}
+
+// scanServerAt is scanServer on an existing state directory.
+func scanServerAt(t *testing.T, state string, tune func(*scanState)) (srv *Server, c *Client, stop func()) {
+	t.Helper()
+	t.Setenv("SHELTER_BRIDGE_STATE", state)
+	srv = &Server{Keychain: &vault.MemKeychain{}, OpenPCSC: noPCSC, ConfigPath: filepath.Join(state, "bridge.json")}
+	st := srv.scanState()
+	st.busy = scanner.Backoff{Initial: time.Millisecond, Max: 4 * time.Millisecond, Budget: 2 * time.Second}
+	st.settle, st.interval, st.retry = 150*time.Millisecond, 10*time.Millisecond, 50*time.Millisecond
+	if tune != nil {
+		tune(st)
+	}
+	dir := filepath.Join(t.TempDir(), "run")
+	l, err := Listen(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- srv.Serve(ctx, l) }()
+	var once sync.Once
+	stop = func() {
+		once.Do(func() {
+			cancel()
+			if err := <-done; err != nil {
+				t.Errorf("Serve: %v", err)
+			}
+		})
+	}
+	t.Cleanup(stop)
+	return srv, &Client{Path: filepath.Join(dir, SocketName)}, stop
+}
+
+// serveSim serves sim over loopback TLS and returns its config (URL and pinned certificate).
+func serveSim(t *testing.T, name string, sim *simescl.Scanner) ScannerConfig {
+	t.Helper()
+	ts := httptest.NewUnstartedServer(sim)
+	ts.Config.ErrorLog = log.New(io.Discard, "", 0) // the pinning test's refused handshakes
+	ts.StartTLS()
+	t.Cleanup(ts.Close)
+	p := pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: ts.Certificate().Raw})
+	return ScannerConfig{Name: name, URL: ts.URL + "/eSCL", CAPEM: string(p)}
+}
+
+func device(srv *Server, kind, name string) (DeviceState, bool) {
+	for _, d := range srv.deviceStates() {
+		if d.Kind == kind && d.Name == name {
+			return d, true
+		}
+	}
+	return DeviceState{}, false
+}
+
+// waitFor polls cond for up to 5 s.
+func waitFor(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+// scanEvents collects scan events from ch until scan_done.
+func scanEvents(t *testing.T, ch <-chan Event) []Event {
+	t.Helper()
+	var got []Event
+	timeout := time.After(5 * time.Second)
+	for {
+		select {
+		case e, ok := <-ch:
+			if !ok {
+				t.Fatal("event stream ended")
+			}
+			if e.Type == EventScanProgress || e.Type == EventScanDone {
+				got = append(got, e)
+			}
+			if e.Type == EventScanDone {
+				return got
+			}
+		case <-timeout:
+			t.Fatalf("no scan_done; got %+v", got)
+		}
+	}
+}
+
+func TestScanDuplexFeeder(t *testing.T) {
+	srv, c, _ := scanServer(t, nil)
+	ctx := context.Background()
+	sim := &simescl.Scanner{Sheets: 2}
+	sc := serveSim(t, "desk", sim)
+	if err := c.SetConfig(ctx, Config{Scanners: []ScannerConfig{sc}}); err != nil {
+		t.Fatal(err)
+	}
+	list, err := c.Scanners(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []ScannerInfo{{Name: "desk", URL: sc.URL, State: "ok", Sources: []string{"Platen", "Feeder"}, Duplex: true,
+		Resolutions: []int{75, 150, 200, 300, 600}}}
+	if !reflect.DeepEqual(list, want) {
+		t.Fatalf("scanners = %+v\nwant %+v", list, want)
+	}
+
+	evctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	events, err := c.Events(evctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pages, err := c.Scan(ctx, ScanRequest{Scanner: "desk", Source: "Feeder", Duplex: true, Color: "Grayscale8", DPI: 200})
+	if err != nil {
+		t.Fatal(err)
+	}
+	served := sim.Served()
+	if len(pages) != 4 || len(served) != 4 {
+		t.Fatalf("got %d pages, simulator served %d", len(pages), len(served))
+	}
+	for i, p := range pages {
+		if sha256.Sum256(p.Data) != served[i].SHA256 || p.ContentType != served[i].ContentType || p.ContentType != "image/jpeg" {
+			t.Errorf("page %d is not the simulator's page %d (sheet %d back %v)", i+1, served[i].Page, served[i].Sheet, served[i].Back)
+		}
+	}
+	got := sim.Settings()[0]
+	if got.InputSource != "Feeder" || !got.Duplex || got.ColorMode != "Grayscale8" || got.XResolution != 200 {
+		t.Errorf("the scanner received %+v", got)
+	}
+	evs := scanEvents(t, events)
+	var steps []int
+	for _, e := range evs {
+		if e.Device != "desk" {
+			t.Errorf("event for %q", e.Device)
+		}
+		steps = append(steps, e.Step)
+	}
+	if !reflect.DeepEqual(steps, []int{1, 2, 3, 4, 4}) || evs[4].Message != "ok" {
+		t.Errorf("events %+v", evs)
+	}
+	if d, _ := device(srv, "scanner", "desk"); d.State != "ok" || !strings.Contains(d.Detail, "simulator") {
+		t.Errorf("device %+v", d)
+	}
+}
+
+func TestScanErrors(t *testing.T) {
+	srv, c, _ := scanServer(t, func(st *scanState) {
+		st.busy = scanner.Backoff{Initial: 10 * time.Millisecond, Max: 10 * time.Millisecond, Budget: 300 * time.Millisecond}
+		st.maxPages = 3
+		st.maxBytes = 300_000
+	})
+	ctx := context.Background()
+	jam := &simescl.Scanner{Sheets: 3, JamAfter: 2}
+	slow := &simescl.Scanner{Busy: 25}       // 250 ms before its page
+	stuck := &simescl.Scanner{Busy: 1 << 20} // never ready
+	many := &simescl.Scanner{Sheets: 4}      // one page over maxPages
+	big := &simescl.Scanner{Sheets: 2, PageBytes: 200_000}
+	empty := &simescl.Scanner{}
+	dead := net.JoinHostPort("127.0.0.1", "1") // nothing listens on port 1
+	cfg := Config{Scanners: []ScannerConfig{serveSim(t, "jam", jam), serveSim(t, "slow", slow), serveSim(t, "stuck", stuck),
+		serveSim(t, "many", many), serveSim(t, "big", big), serveSim(t, "empty", empty),
+		{Name: "dead", URL: "https://" + dead + "/eSCL"}}}
+	other := serveSim(t, "pinned", &simescl.Scanner{})
+	other.CAPEM = selfSignedPEM(t)
+	cfg.Scanners = append(cfg.Scanners, other)
+	if err := c.SetConfig(ctx, cfg); err != nil {
+		t.Fatal(err)
+	}
+
+	tests := []struct {
+		req       ScanRequest
+		code      string
+		state     string // device state after the failure
+		lastError string
+	}{
+		{ScanRequest{Scanner: "jam", Source: "Feeder"}, "jam", "error", "paper jam"},
+		{ScanRequest{Scanner: "stuck"}, "scanner_busy", "busy", "busy"},
+		{ScanRequest{Scanner: "many", Source: "Feeder"}, "too_large", "ok", "too many pages"},
+		{ScanRequest{Scanner: "big", Source: "Feeder"}, "too_large", "ok", "too many pages or bytes"},
+		{ScanRequest{Scanner: "empty", Source: "Feeder"}, "scan_error", "ok", "no paper"},
+		{ScanRequest{Scanner: "dead"}, "no_scanner", "absent", "does not answer"},
+		{ScanRequest{Scanner: "pinned"}, "scan_error", "error", "certificate"},
+		{ScanRequest{Scanner: "nope"}, "no_scanner", "", ""},
+		{ScanRequest{}, "no_scanner", "", ""}, // several scanners: a name is needed
+		{ScanRequest{Scanner: "jam", Source: "Glass"}, "bad_request", "", ""},
+		{ScanRequest{Scanner: "jam", Color: "CMYK"}, "bad_request", "", ""},
+		{ScanRequest{Scanner: "empty", Duplex: true}, "scan_error", "ok", "feeder"}, // duplex needs the feeder
+	}
+	for _, tt := range tests {
+		pages, err := c.Scan(ctx, tt.req)
+		if code(err) != tt.code || pages != nil {
+			t.Errorf("%+v: %d pages, err %v; want code %s", tt.req, len(pages), err, tt.code)
+			continue
+		}
+		if tt.state == "" {
+			continue
+		}
+		d, _ := device(srv, "scanner", tt.req.Scanner)
+		if d.State != tt.state || !strings.Contains(d.LastError, tt.lastError) {
+			t.Errorf("%s: device %+v, want state %s and last error with %q", tt.req.Scanner, d, tt.state, tt.lastError)
+		}
+	}
+	if len(jam.Served()) != 2 || len(many.Canceled()) != 1 || len(big.Canceled()) != 1 {
+		t.Errorf("jam served %d pages; many cancelled %d jobs, big %d", len(jam.Served()), len(many.Canceled()), len(big.Canceled()))
+	}
+
+	// The jammed feeder shows in the device panel on the next probe; clearing it clears it.
+	list, _ := c.Scanners(ctx)
+	states := map[string]string{}
+	for _, s := range list {
+		states[s.Name] = s.State
+	}
+	if states["jam"] != "error" || states["dead"] != "absent" || states["pinned"] != "error" || states["slow"] != "ok" {
+		t.Errorf("states %v", states)
+	}
+	jam.ClearJam()
+	if list, _ := c.Scanners(ctx); list[0].State != "ok" {
+		t.Errorf("after clearing the jam: %+v", list[0])
+	}
+
+	// One job at a time per scanner.
+	done := make(chan error, 1)
+	go func() {
+		_, err := c.Scan(ctx, ScanRequest{Scanner: "slow"})
+		done <- err
+	}()
+	waitFor(t, "the slow scanner to be busy", func() bool { d, _ := device(srv, "scanner", "slow"); return d.State == "busy" })
+	if _, err := c.Scan(ctx, ScanRequest{Scanner: "slow"}); code(err) != "scanner_busy" {
+		t.Errorf("second scan on a busy scanner: %v", err)
+	}
+	if list, _ := c.Scanners(ctx); list[1].State != "busy" || len(list[1].Sources) != 2 {
+		t.Errorf("busy scanner listed as %+v", list[1])
+	}
+	if err := <-done; err != nil {
+		t.Errorf("first scan: %v", err)
+	}
+	if pages, err := c.Scan(ctx, ScanRequest{Scanner: "slow"}); err != nil || len(pages) != 1 {
+		t.Errorf("scan after the first ended: %d pages, %v", len(pages), err)
+	}
+}
+
+// selfSignedPEM is a certificate no simulator presents.
+func selfSignedPEM(t *testing.T) string {
+	t.Helper()
+	k, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "other scanner"},
+		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour), IsCA: true, BasicConstraintsValid: true,
+		KeyUsage: x509.KeyUsageCertSign | x509.KeyUsageDigitalSignature}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &k.PublicKey, k)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}))
+}
+
+// TestApplyScanConfigConcurrent changes the config while requests run, then removes
+// everything: the watcher's goroutine must end and the devices leave the panel.
+func TestApplyScanConfigConcurrent(t *testing.T) {
+	srv, c, stop := scanServer(t, nil)
+	ctx := context.Background()
+	sim := &simescl.Scanner{}
+	a, b := serveSim(t, "a", sim), serveSim(t, "b", &simescl.Scanner{})
+	folder := t.TempDir()
+	key := newInboxKey(t)
+	if err := c.SetInboxKey(ctx, key.PublicKey().Bytes()); err != nil {
+		t.Fatal(err)
+	}
+	cfgs := []Config{{Scanners: []ScannerConfig{a}, HotFolder: folder}, {Scanners: []ScannerConfig{a, b}}, {Scanners: []ScannerConfig{b}, HotFolder: folder}}
+	var wg sync.WaitGroup
+	for i := range 4 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for j := range 5 {
+				switch (i + j) % 3 {
+				case 0:
+					srv.applyScanConfig(cfgs[(i+j)%len(cfgs)])
+				case 1:
+					c.Scanners(ctx)
+					c.Devices(ctx)
+				case 2:
+					c.Scan(ctx, ScanRequest{Scanner: "a"})
+				}
+			}
+		}()
+	}
+	wg.Wait()
+
+	srv.applyScanConfig(cfgs[0])
+	st := srv.scanState()
+	st.applyMu.Lock()
+	w := st.watch
+	st.applyMu.Unlock()
+	if w == nil {
+		t.Fatal("no watcher for the hot folder")
+	}
+	srv.applyScanConfig(Config{})
+	select {
+	case <-w.done:
+	default:
+		t.Fatal("the watcher's goroutine is still running after the hot folder was removed")
+	}
+	for _, d := range srv.deviceStates() {
+		if d.Kind == "scanner" || d.Kind == "hotfolder" {
+			t.Errorf("device left in the panel: %+v", d)
+		}
+	}
+
+	// Serve's end stops the watcher too.
+	srv.applyScanConfig(cfgs[0])
+	st.applyMu.Lock()
+	w = st.watch
+	st.applyMu.Unlock()
+	stop()
+	select {
+	case <-w.done:
+	default:
+		t.Error("the watcher outlived Serve")
+	}
+}
