@@ -14,7 +14,8 @@
 //     public keys, company ids.
 //
 // It must never hold, log or return a readable My Number or image, a private key, or a token
-// in clear: enrolment tokens are stored as SHA-256 hashes.
+// in clear: enrolment and session tokens are stored as SHA-256 hashes, one-time passwords as
+// Argon2id verifiers.
 //
 // # Trust
 //
@@ -39,17 +40,37 @@
 //
 //	GET    /healthz                                        store ping
 //	POST   /v1/enrol                                       {token, csr, signing_key} → certificate
-//	GET    /v1/companies/{company}/submission-key          public, for the employee's browser
-//	POST   /v1/companies/{company}/submissions             public, opaque sealed body
+//	GET    /v1/companies/{company}/submission-key          public key, public
 //	PUT    /v1/bridge/companies/{company}                  {submission_key}: register or rotate
 //	POST   /v1/bridge/companies/{company}/members          {office}: share the company
 //	POST   /v1/bridge/envelopes                            raw envelope
 //	GET    /v1/bridge/companies/{company}/envelopes        ?after=ID&limit=N
 //	DELETE /v1/bridge/companies/{company}/envelopes/{id}
-//	GET    /v1/bridge/companies/{company}/submissions      ?after=ID&limit=N
-//	DELETE /v1/bridge/companies/{company}/submissions/{id}
+//	GET    /v1/bridge/companies/{company}/submissions      ?after=ID&limit=N; items name the employee
+//	DELETE /v1/bridge/companies/{company}/submissions/{id} ack: the employee's status becomes received
+//	PUT    /v1/bridge/companies/{company}/portal           {companyName, purposes}: shown after login
+//	PUT    /v1/bridge/companies/{company}/employees        {employees: [{code, verifier, expires}]}
+//	DELETE /v1/bridge/companies/{company}/employees/{code}
+//	POST   /v1/bridge/companies/{company}/employees/{code}/sendback   {reason} (差戻し)
+//	GET    /e/                                             the employee's page (?c=company pre-fills)
+//	GET    /e/{app.js,sealbox.js,mynumber.js,style.css}    its embedded files
+//	POST   /e/api/login                                    {company, code, password} → session cookie, Me
+//	GET    /e/api/me                                       Me (session)
+//	POST   /e/api/submission                               sealed box (session) → Me
+//	POST   /e/api/logout
 //
-// Authenticating the employee's submission (the company ID, employee code and password of the
-// notice letter) belongs with the employee web page and is not done here yet; until then the
-// public submission route is bounded only by size and the per-IP rate.
+// # The employee's page
+//
+// An employee logs in with the company ID, employee code and one-time password of the notice
+// letter. The relay holds only an Argon2id verifier of the password (uploaded by the bridge),
+// answers an unknown company or code, a wrong password and a locked account alike, locks an
+// account for 15 minutes after 5 wrong passwords (counted in the database, so across relays)
+// and limits logins per IP. The session cookie is HttpOnly, Secure, SameSite=Strict, limited
+// to /e/ and 30 minutes; only its SHA-256 is stored. Every answer under /e/ is no-store with a
+// CSP that allows nothing but this server; the page (cloud/web, embedded) is plain ES modules
+// with no inline script. The browser seals the submission with WebCrypto to the company's
+// submission key ([github.com/mynumber-shelter/shelter/internal/sealbox], aad
+// "shelter-submission|v1|<company>|<employee code>"), so the relay stores one opaque box per
+// employee (a resubmission replaces it) and refuses a send-back reason that holds a My Number.
+// The wire shapes are at the top of employee.go.
 package cloud

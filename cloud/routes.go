@@ -29,6 +29,9 @@ type MemberRequest struct {
 type Item struct {
 	ID   int64  `json:"id"`
 	Body []byte `json:"body"`
+	// Employee is the code of the employee account a submission came from (submissions
+	// only).
+	Employee string `json:"employee,omitempty"`
 }
 
 // ListResponse is the answer of the list routes, in id order; pass the last id as ?after= for
@@ -218,7 +221,7 @@ func (h *handler) listSubmissions(w http.ResponseWriter, r *http.Request, cert s
 	}
 	resp := ListResponse{Items: make([]Item, 0, len(list))}
 	for _, s := range list {
-		resp.Items = append(resp.Items, Item{ID: s.ID, Body: s.Body})
+		resp.Items = append(resp.Items, Item{ID: s.ID, Body: s.Body, Employee: s.Employee})
 	}
 	writeJSON(w, http.StatusOK, resp)
 }
@@ -269,32 +272,4 @@ func (h *handler) submissionKey(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeJSON(w, http.StatusOK, CompanyRequest{SubmissionKey: base64.StdEncoding.EncodeToString(k)})
-}
-
-// putSubmission stores an opaque body sealed in the browser; see the package doc on its
-// authentication.
-func (h *handler) putSubmission(w http.ResponseWriter, r *http.Request) {
-	c := r.PathValue("company")
-	if !envelope.ValidID(c) {
-		writeError(w, http.StatusBadRequest, "invalid company id")
-		return
-	}
-	body, ok := readBody(w, r, h.limits.MaxSubmission)
-	if !ok {
-		return
-	}
-	if len(body) == 0 {
-		writeError(w, http.StatusBadRequest, "empty submission")
-		return
-	}
-	_, err := h.Store.PutSubmission(r.Context(), c, body, h.now())
-	if errors.Is(err, store.ErrNotFound) {
-		writeError(w, http.StatusNotFound, "no such company")
-		return
-	}
-	if err != nil {
-		h.internal(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusAccepted, map[string]string{"status": "received"})
 }

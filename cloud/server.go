@@ -28,10 +28,13 @@ type Limits struct {
 	MaxJSON int64
 	// MaxEnvelope bounds an uploaded envelope. Default: the largest valid envelope.
 	MaxEnvelope int64
-	// MaxSubmission bounds an employee submission (sealed ID photos). Default 12 MiB.
+	// MaxSubmission bounds an employee submission (sealed ID photos). Default 25 MiB.
 	MaxSubmission int64
 	// PerIP limits requests per client IP. Default 20/s, burst 40.
 	PerIP Rate
+	// PerIPLogin additionally limits employee logins per client IP. Default 1 per 5 s,
+	// burst 10.
+	PerIPLogin Rate
 	// PerOffice limits bridge requests per enrolled office. Default 50/s, burst 100.
 	PerOffice Rate
 }
@@ -44,9 +47,12 @@ func (l Limits) withDefaults() Limits {
 	}
 	def(&l.MaxJSON, 64<<10)
 	def(&l.MaxEnvelope, envelope.Overhead+2*envelope.MaxIDLen+envelope.MaxCiphertext)
-	def(&l.MaxSubmission, 12<<20)
+	def(&l.MaxSubmission, 25<<20)
 	if l.PerIP == (Rate{}) {
 		l.PerIP = Rate{PerSecond: 20, Burst: 40}
+	}
+	if l.PerIPLogin == (Rate{}) {
+		l.PerIPLogin = Rate{PerSecond: 0.2, Burst: 10}
 	}
 	if l.PerOffice == (Rate{}) {
 		l.PerOffice = Rate{PerSecond: 50, Burst: 100}
@@ -144,7 +150,6 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("GET /healthz", h.healthz)
 	mux.HandleFunc("POST /v1/enrol", h.enrol)
 	mux.HandleFunc("GET /v1/companies/{company}/submission-key", h.submissionKey)
-	mux.HandleFunc("POST /v1/companies/{company}/submissions", h.putSubmission)
 	mux.HandleFunc("PUT /v1/bridge/companies/{company}", h.bridge(h.registerCompany))
 	mux.HandleFunc("POST /v1/bridge/companies/{company}/members", h.bridge(h.addMember))
 	mux.HandleFunc("POST /v1/bridge/envelopes", h.bridge(h.putEnvelope))

@@ -5,11 +5,8 @@ import (
 	"bytes"
 	"crypto/aes"
 	"crypto/cipher"
-	"crypto/ecdh"
 	"crypto/ed25519"
-	"crypto/hkdf"
 	"crypto/rand"
-	"crypto/sha256"
 	"crypto/tls"
 	"encoding/json"
 	"fmt"
@@ -22,6 +19,7 @@ import (
 
 	"github.com/mynumber-shelter/shelter/cloud/envelope"
 	"github.com/mynumber-shelter/shelter/cloud/store/storetest"
+	"github.com/mynumber-shelter/shelter/internal/sealbox"
 )
 
 func TestPlainHTTPRefused(t *testing.T) {
@@ -204,13 +202,14 @@ func TestSizeLimits(t *testing.T) {
 	})
 	a := r.enrol("Office A")
 	r.registerCompany(a, "c1")
+	emp := r.employer("c2", time.Now().Add(time.Hour), "E001")
 	for name, tc := range map[string]struct {
 		c    *http.Client
 		path string
 		body []byte
 	}{
 		"envelope":   {a.client, "/v1/bridge/envelopes", a.envelope(t, "c1", "r", make([]byte, 2<<10))},
-		"submission": {r.client(nil), "/v1/companies/c1/submissions", make([]byte, 3<<10)},
+		"submission": {r.employeeSession(emp, "E001"), "/e/api/submission", make([]byte, 3<<10)},
 		"enrol":      {r.client(nil), "/v1/enrol", bytes.Repeat([]byte(" "), 5<<10)},
 	} {
 		if code, _, _ := do(t, tc.c, "POST", r.url+tc.path, tc.body); code != http.StatusRequestEntityTooLarge {
@@ -266,39 +265,6 @@ func TestRateLimits(t *testing.T) {
 // marker stands for a My Number in a payload's plaintext; the relay must never store it.
 const marker = "PLAINTEXT-MARKER-123456789018"
 
-// sealSubmission does what the employee's browser does: ECDH P-256 with an ephemeral key to
-// the company's public key, HKDF-SHA256, AES-256-GCM.
-func sealSubmission(t *testing.T, company *ecdh.PublicKey, plaintext []byte) []byte {
-	eph, err := ecdh.P256().GenerateKey(rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	shared, _ := eph.ECDH(company)
-	key, _ := hkdf.Key(sha256.New, shared, nil, "test submission", 32)
-	block, _ := aes.NewCipher(key)
-	gcm, _ := cipher.NewGCM(block)
-	nonce := make([]byte, gcm.NonceSize())
-	rand.Read(nonce)
-	out := append(eph.PublicKey().Bytes(), nonce...)
-	return gcm.Seal(out, nonce, plaintext, nil)
-}
-
-func openSubmission(t *testing.T, company *ecdh.PrivateKey, b []byte) []byte {
-	eph, err := ecdh.P256().NewPublicKey(b[:65])
-	if err != nil {
-		t.Fatal(err)
-	}
-	shared, _ := company.ECDH(eph)
-	key, _ := hkdf.Key(sha256.New, shared, nil, "test submission", 32)
-	block, _ := aes.NewCipher(key)
-	gcm, _ := cipher.NewGCM(block)
-	pt, err := gcm.Open(nil, b[65:65+12], b[65+12:], nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return pt
-}
-
 func TestRelayHoldsNoPlaintext(t *testing.T) {
 	r := startRelay(t, nil)
 	a, b := r.enrol("Office A"), r.enrol("Office B")
@@ -306,9 +272,11 @@ func TestRelayHoldsNoPlaintext(t *testing.T) {
 	do(t, a.client, "POST", r.url+"/v1/bridge/companies/c1/members", mustJSON(t, MemberRequest{Office: b.id}))
 
 	// The employee's submission, sealed before upload.
-	pub, _ := companyKey.PublicKey.ECDH()
-	sealed := sealSubmission(t, pub, []byte(`{"number":"`+marker+`"}`))
-	if code, body, _ := do(t, r.client(nil), "POST", r.url+"/v1/companies/c1/submissions", sealed); code != http.StatusAccepted {
+	priv, _ := companyKey.ECDH()
+	emp := &employer{office: a, company: "c1", key: priv}
+	emp.put(r, "/employees", EmployeesRequest{Employees: []EmployeeAccount{{Code: "E001", Verifier: verifierFor(t, testOTP), Expires: time.Now().Add(time.Hour)}}}, http.StatusNoContent)
+	sealed := emp.seal(t, "E001", []byte(`{"number":"`+marker+`"}`))
+	if code, body := r.postBox(r.employeeSession(emp, "E001"), sealed); code != http.StatusOK {
 		t.Fatalf("submission: %d %s", code, body)
 	}
 
@@ -334,8 +302,10 @@ func TestRelayHoldsNoPlaintext(t *testing.T) {
 	var subs, envs ListResponse
 	_, body, _ := do(t, a.client, "GET", r.url+"/v1/bridge/companies/c1/submissions", nil)
 	json.Unmarshal(body, &subs)
-	priv, _ := companyKey.ECDH()
-	if len(subs.Items) != 1 || !bytes.Contains(openSubmission(t, priv, subs.Items[0].Body), []byte(marker)) {
+	if len(subs.Items) != 1 {
+		t.Fatalf("%d submissions", len(subs.Items))
+	}
+	if pt, err := sealbox.Open(priv, SubmissionAAD("c1", "E001"), subs.Items[0].Body); err != nil || !bytes.Contains(pt, []byte(marker)) {
 		t.Fatal("office cannot open the submission")
 	}
 	_, body, _ = do(t, b.client, "GET", r.url+"/v1/bridge/companies/c1/envelopes", nil)

@@ -26,7 +26,8 @@ var (
 		numbered: true, lock: "SELECT pg_advisory_xact_lock(7242024)"}
 )
 
-// schema is version 1. Times are Unix nanoseconds (UTC). {BLOB} and {SERIAL} are replaced per
+// schema is version 1 (the employee tables and submissions.employee_code were added before
+// any release, so there is no upgrade step). Times are Unix nanoseconds (UTC). {BLOB} and {SERIAL} are replaced per
 // dialect.
 const schema = `
 CREATE TABLE IF NOT EXISTS offices (
@@ -76,10 +77,37 @@ CREATE INDEX IF NOT EXISTS envelopes_company ON envelopes (company_id, id);
 CREATE TABLE IF NOT EXISTS submissions (
 	id {SERIAL},
 	company_id TEXT NOT NULL REFERENCES companies(id),
+	employee_code TEXT NOT NULL DEFAULT '',
 	body {BLOB} NOT NULL,
 	created_at BIGINT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS submissions_company ON submissions (company_id, id);
+CREATE UNIQUE INDEX IF NOT EXISTS submissions_employee ON submissions (company_id, employee_code) WHERE employee_code <> '';
+CREATE TABLE IF NOT EXISTS portals (
+	company_id TEXT PRIMARY KEY REFERENCES companies(id),
+	name TEXT NOT NULL,
+	purposes TEXT NOT NULL,
+	updated_at BIGINT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS employee_accounts (
+	company_id TEXT NOT NULL REFERENCES companies(id),
+	code TEXT NOT NULL,
+	verifier TEXT NOT NULL,
+	expires_at BIGINT NOT NULL,
+	failed INTEGER NOT NULL,
+	locked_until BIGINT NOT NULL,
+	status TEXT NOT NULL,
+	reason TEXT NOT NULL,
+	updated_at BIGINT NOT NULL,
+	PRIMARY KEY (company_id, code)
+);
+CREATE TABLE IF NOT EXISTS employee_sessions (
+	hash {BLOB} PRIMARY KEY,
+	company_id TEXT NOT NULL,
+	code TEXT NOT NULL,
+	expires_at BIGINT NOT NULL,
+	FOREIGN KEY (company_id, code) REFERENCES employee_accounts(company_id, code)
+);
 `
 
 // sqlStore implements Store for both dialects.
@@ -108,7 +136,7 @@ func (s *sqlStore) q(query string) string {
 }
 
 func (s *sqlStore) migrate(ctx context.Context) error {
-	ddl := strings.NewReplacer("{BLOB}", s.d.blob, "{SERIAL}", s.d.serial).Replace(schema)
+	ddl := strings.NewReplacer("{BLOB}", s.d.blob, "{SERIAL}", s.d.serial).Replace(schema + directorySchema)
 	return s.tx(ctx, func(tx *sql.Tx) error {
 		if s.d.lock != "" {
 			if _, err := tx.ExecContext(ctx, s.d.lock); err != nil {
@@ -318,7 +346,7 @@ func (s *sqlStore) PutSubmission(ctx context.Context, company string, body []byt
 }
 
 func (s *sqlStore) ListSubmissions(ctx context.Context, company string, after int64, limit int) ([]Submission, error) {
-	rows, err := s.db.QueryContext(ctx, s.q(`SELECT id, body, created_at FROM submissions WHERE company_id = ? AND id > ? ORDER BY id LIMIT ?`),
+	rows, err := s.db.QueryContext(ctx, s.q(`SELECT id, employee_code, body, created_at FROM submissions WHERE company_id = ? AND id > ? ORDER BY id LIMIT ?`),
 		company, after, clampLimit(limit))
 	if err != nil {
 		return nil, fmt.Errorf("store: list submissions: %w", err)
@@ -328,7 +356,7 @@ func (s *sqlStore) ListSubmissions(ctx context.Context, company string, after in
 	for rows.Next() {
 		sub := Submission{Company: company}
 		var created int64
-		if err := rows.Scan(&sub.ID, &sub.Body, &created); err != nil {
+		if err := rows.Scan(&sub.ID, &sub.Employee, &sub.Body, &created); err != nil {
 			return nil, fmt.Errorf("store: list submissions: %w", err)
 		}
 		sub.Created = fromNanos(created)
@@ -352,7 +380,24 @@ func (s *sqlStore) deleteOne(ctx context.Context, table, company string, id int6
 }
 
 func (s *sqlStore) DeleteSubmission(ctx context.Context, company string, id int64) error {
-	return s.deleteOne(ctx, "submissions", company, id)
+	return s.tx(ctx, func(tx *sql.Tx) error {
+		var code string
+		err := tx.QueryRowContext(ctx, s.q(`DELETE FROM submissions WHERE company_id = ? AND id = ? RETURNING employee_code`), company, id).Scan(&code)
+		if errors.Is(err, sql.ErrNoRows) {
+			return ErrNotFound
+		}
+		if err != nil {
+			return fmt.Errorf("store: delete submission: %w", err)
+		}
+		if code == "" {
+			return nil
+		}
+		if _, err := tx.ExecContext(ctx, s.q(`UPDATE employee_accounts SET status = ? WHERE company_id = ? AND code = ? AND status = ?`),
+			string(StatusReceived), company, code, string(StatusSubmitted)); err != nil {
+			return fmt.Errorf("store: mark received: %w", err)
+		}
+		return nil
+	})
 }
 
 func (s *sqlStore) PutEnvelope(ctx context.Context, e Envelope) (int64, error) {

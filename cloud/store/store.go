@@ -60,8 +60,11 @@ type ClientCert struct {
 type Submission struct {
 	ID      int64
 	Company string
-	Body    []byte
-	Created time.Time
+	// Employee is the code of the employee account that submitted it ("" for one stored
+	// with PutSubmission).
+	Employee string
+	Body     []byte
+	Created  time.Time
 }
 
 // Envelope is one stored envelope (see cloud/envelope); Body is its whole wire form.
@@ -109,8 +112,15 @@ type Store interface {
 	PutSubmission(ctx context.Context, company string, body []byte, now time.Time) (int64, error)
 	// ListSubmissions lists a company's submissions.
 	ListSubmissions(ctx context.Context, company string, after int64, limit int) ([]Submission, error)
-	// DeleteSubmission deletes one submission of company; ErrNotFound if there is none.
+	// DeleteSubmission deletes one submission of company (the bridge's acknowledgement);
+	// ErrNotFound if there is none. When it came from an employee account whose status is
+	// still StatusSubmitted, that status becomes StatusReceived in the same transaction.
 	DeleteSubmission(ctx context.Context, company string, id int64) error
+
+	// EmployeeStore: the employees' accounts for the phone page (employees.go).
+	EmployeeStore
+	// DirectoryStore: the offices' public wrapping keys for sharing (directory.go).
+	DirectoryStore
 
 	// PutEnvelope stores e if e.Seq is greater than the last sequence stored for
 	// (e.Company, e.Sender), and moves that sequence forward in the same statement;

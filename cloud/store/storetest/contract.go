@@ -38,6 +38,7 @@ func RunContract(t *testing.T, open func(t *testing.T) store.Store) {
 			tc.fn(t, s)
 		})
 	}
+	runEmployeeContract(t, open) // employees.go
 }
 
 func must(t *testing.T, err error) {
