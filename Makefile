@@ -55,7 +55,7 @@ BENCHSTAT_VERSION := v0.0.0-20260908200009-22c9c6c9d4da
 # Which scripts/deps.sh set a target needs; `make test` and `make run` widen it.
 DEPS ?= build
 
-.PHONY: help deps frontend vet go-test fuzz linux windows shelterctl bridge build \
+.PHONY: help deps frontend vet go-test fuzz linux windows shelterctl bridge bridge-windows build \
 	run run-xvfb check-display screenshot test bench icons clean
 
 help: ## list the targets
@@ -87,10 +87,12 @@ go-test: deps frontend ## go test ./... in a private D-Bus session with gnome-ke
 fuzz: deps frontend/dist/.gitkeep ## run every fuzz target for 20000 inputs (FUZZTIME=200000x for more)
 	GOTESTFLAGS="$(GOTAGS)" scripts/fuzz-short.sh $(or $(FUZZTIME),20000x)
 
-linux: frontend ## build build/bin/mynumber-shelter (Linux, WebKitGTK 4.1)
+# The app starts shelter-bridge from beside its own executable, so each app build puts the
+# bridge next to it.
+linux: frontend bridge ## build build/bin/mynumber-shelter and shelter-bridge (Linux, WebKitGTK 4.1)
 	$(WAILS_BUILD) -tags $(TAGS) -o $(APP)
 
-windows: frontend ## cross-build build/bin/mynumber-shelter.exe (Windows amd64, no cgo)
+windows: frontend bridge-windows ## cross-build build/bin/mynumber-shelter.exe and shelter-bridge.exe (Windows amd64, no cgo)
 	$(WAILS_BUILD) -platform windows/amd64 -o $(APP).exe
 
 # go-build-if DIR,NAME: go build ./DIR into build/bin/NAME when DIR holds Go files.
@@ -108,6 +110,9 @@ shelterctl: deps ## build build/bin/shelterctl (admin CLI)
 
 bridge: deps ## build build/bin/shelter-bridge (hardware daemon)
 	$(call go-build-if,bridge/cmd/shelter-bridge,shelter-bridge)
+
+bridge-windows: deps ## cross-build build/bin/shelter-bridge.exe (Windows amd64, no cgo)
+	GOOS=windows GOARCH=amd64 CGO_ENABLED=0 go build -trimpath -o $(BIN)/shelter-bridge.exe ./bridge/cmd/shelter-bridge
 
 build: linux windows shelterctl bridge ## all binaries: Linux app, Windows .exe, shelterctl, shelter-bridge
 	@ls -l $(BIN)

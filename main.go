@@ -33,7 +33,9 @@ func main() {
 	flag.Parse()
 
 	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
-	cfg := ui.Config{VaultDir: *vaultDir, Version: version, Log: log}
+	// A second factor is required by default; an administrator of an office without readers or a
+	// vein sensor can make it optional (recorded in the history).
+	cfg := ui.Config{VaultDir: *vaultDir, Version: version, Log: log, SecondFactor: "required"}
 	if generatingBindings {
 		// `wails build` runs the program once to generate the JS bindings: use a throwaway vault
 		// so a build never touches a real vault or the keychain.
@@ -48,6 +50,7 @@ func main() {
 	if err != nil {
 		fatal(err)
 	}
+	var stopBridge func()
 	err = wails.Run(&options.App{
 		Title:            "MyNumber Shelter",
 		Width:            1366,
@@ -61,9 +64,20 @@ func main() {
 			app.Employees.Progress = func(companyID int64, done, total int) {
 				wailsruntime.EventsEmit(ctx, fmt.Sprintf("import:progress:%d", companyID), done, total)
 			}
+			// The bridge's events (cards, scans, devices) and the connection state; the app
+			// starts shelter-bridge when it does not answer, and it outlives the window.
+			app.SetEventSink(func(name string, data any) { wailsruntime.EventsEmit(ctx, name, data) })
+			if !generatingBindings {
+				stopBridge = app.StartBridge()
+			}
 		},
-		OnShutdown: func(context.Context) { app.Close() },
-		Bind:       app.Services(),
+		OnShutdown: func(context.Context) {
+			if stopBridge != nil {
+				stopBridge()
+			}
+			app.Close()
+		},
+		Bind: app.Services(),
 	})
 	if err != nil {
 		fatal(err)

@@ -1,6 +1,222 @@
 package bridge
 
-import "net/http"
+import (
+	"context"
+	"errors"
+	"net/http"
+	"net/url"
+	"path/filepath"
+	"strconv"
+	"time"
 
-// syncRoutes registers the cloud relay sync routes (to be built).
-func (s *Server) syncRoutes(mux *http.ServeMux) {}
+	relaysync "github.com/mynumber-shelter/shelter/bridge/sync"
+)
+
+// SyncDirName is the relay sync's directory in StateDir(): sync.db (outbox, inbox, cursors)
+// and the client certificate. Private keys are in the keychain.
+const SyncDirName = "sync"
+
+// Sync API bodies.
+type (
+	// SyncEnrolRequest is POST /v1/sync/enrol. The token is used once and never stored.
+	SyncEnrolRequest struct {
+		URL   string `json:"url"`
+		CAPEM string `json:"caPem"`
+		Token string `json:"token"`
+	}
+	// SyncStatus is GET /v1/sync/status.
+	SyncStatus = relaysync.Status
+	// SyncOutboxItem is one request for the relay (see relaysync.OutboxItem).
+	SyncOutboxItem = relaysync.OutboxItem
+	// SyncEnvelope is the content of an envelope to share.
+	SyncEnvelope = relaysync.EnvelopeItem
+	// SyncInboxItem describes one pulled submission.
+	SyncInboxItem = relaysync.InboxItem
+	// SyncResult counts what a round did.
+	SyncResult = relaysync.Result
+	// SyncOutboxRequest is POST /v1/sync/outbox.
+	SyncOutboxRequest struct {
+		Items []SyncOutboxItem `json:"items"`
+	}
+	// SyncBox is GET /v1/sync/inbox/{id}: the item and its sealed box (base64 in JSON).
+	SyncBox struct {
+		Item SyncInboxItem `json:"item"`
+		Box  []byte        `json:"box"`
+	}
+)
+
+// syncRoutes registers the relay sync routes and starts the sync loop (until Serve ends).
+//
+//	POST   /v1/sync/enrol        SyncEnrolRequest → SyncStatus
+//	GET    /v1/sync/status       → SyncStatus
+//	POST   /v1/sync/outbox       SyncOutboxRequest → {added}
+//	GET    /v1/sync/inbox        ?company= → []SyncInboxItem
+//	GET    /v1/sync/inbox/{id}   → SyncBox
+//	DELETE /v1/sync/inbox/{id}   acknowledge (deleted here, DELETE queued for the relay)
+//	POST   /v1/sync/now          one round now → SyncResult
+func (s *Server) syncRoutes(mux *http.ServeMux) {
+	cfg, err := LoadConfig(s.ConfigPath)
+	if err != nil {
+		s.Log.Warn("relay sync: bridge config not loaded", "err", err)
+	}
+	sy := &relaysync.Syncer{
+		Dir:      filepath.Join(StateDir(), SyncDirName),
+		Keychain: s.Keychain,
+		Now:      s.Now,
+		Log:      s.Log,
+		OnProgress: func(p relaysync.Progress) {
+			s.publish(Event{Type: EventSyncProgress, Device: "sync", Message: p.Phase, Step: p.Step, Steps: p.Steps, ID: p.Company})
+		},
+		OnState: func(state, lastErr, detail string) {
+			s.setDevice(DeviceState{Kind: "sync", Name: "relay", State: state, Detail: detail, LastError: lastErr})
+		},
+	}
+	if r := cfg.Relay; r != nil && r.Office != "" {
+		sy.Relay = &relaysync.Relay{URL: r.URL, CAPEM: r.CAPEM, Office: r.Office}
+		s.setDevice(DeviceState{Kind: "sync", Name: "relay", State: "ok", Detail: "enrolled as " + r.Office})
+	} else {
+		s.setDevice(DeviceState{Kind: "sync", Name: "relay", State: "disabled", Detail: "not enrolled with a relay"})
+	}
+	s.mu.Lock()
+	ctx := s.bgCtx
+	s.mu.Unlock()
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	s.bg.Add(1)
+	go func() {
+		defer s.bg.Done()
+		sy.Run(ctx)
+		sy.Close()
+	}()
+
+	mux.HandleFunc("POST /v1/sync/enrol", func(w http.ResponseWriter, r *http.Request) {
+		var req SyncEnrolRequest
+		if e := readJSON(r, &req); e != nil {
+			writeErr(w, http.StatusBadRequest, e)
+			return
+		}
+		ctx, cancel := context.WithTimeout(r.Context(), 60*time.Second)
+		defer cancel()
+		rel, err := sy.Enrol(ctx, req.URL, req.CAPEM, req.Token)
+		if err != nil {
+			s.Log.Info("relay enrolment failed", "err", err)
+			writeErr(w, syncStatusCode(err), syncError(err))
+			return
+		}
+		c, err := LoadConfig(s.ConfigPath)
+		if err == nil {
+			c.Relay = &RelayConfig{URL: rel.URL, CAPEM: rel.CAPEM, Office: rel.Office}
+			err = SaveConfig(s.ConfigPath, c)
+		}
+		if err != nil {
+			s.Log.Error("saving relay enrolment", "err", err)
+			writeErr(w, http.StatusInternalServerError, &Error{Code: "config", Message: "enrolled, but the bridge config could not be saved"})
+			return
+		}
+		s.Log.Info("enrolled with the relay", "office", rel.Office)
+		sy.Kick()
+		st, err := sy.Status(r.Context())
+		if err != nil {
+			writeErr(w, http.StatusInternalServerError, syncError(err))
+			return
+		}
+		writeJSON(w, http.StatusOK, st)
+	})
+	mux.HandleFunc("GET /v1/sync/status", func(w http.ResponseWriter, r *http.Request) {
+		st, err := sy.Status(r.Context())
+		if err != nil {
+			writeErr(w, http.StatusInternalServerError, syncError(err))
+			return
+		}
+		writeJSON(w, http.StatusOK, st)
+	})
+	mux.HandleFunc("POST /v1/sync/outbox", func(w http.ResponseWriter, r *http.Request) {
+		var req SyncOutboxRequest
+		if e := readJSON(r, &req); e != nil {
+			writeErr(w, http.StatusBadRequest, e)
+			return
+		}
+		n, err := sy.Enqueue(r.Context(), req.Items)
+		if err != nil {
+			writeErr(w, syncStatusCode(err), syncError(err))
+			return
+		}
+		sy.Kick()
+		writeJSON(w, http.StatusOK, map[string]int{"added": n})
+	})
+	mux.HandleFunc("GET /v1/sync/inbox", func(w http.ResponseWriter, r *http.Request) {
+		items, err := sy.Inbox(r.Context(), r.URL.Query().Get("company"), 0)
+		if err != nil {
+			writeErr(w, http.StatusInternalServerError, syncError(err))
+			return
+		}
+		writeJSON(w, http.StatusOK, items)
+	})
+	mux.HandleFunc("GET /v1/sync/inbox/{id}", func(w http.ResponseWriter, r *http.Request) {
+		id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+		if err != nil {
+			writeErr(w, http.StatusBadRequest, &Error{Code: "bad_request", Message: "bad inbox id"})
+			return
+		}
+		it, box, err := sy.Box(r.Context(), id)
+		if err != nil {
+			writeErr(w, syncStatusCode(err), syncError(err))
+			return
+		}
+		writeJSON(w, http.StatusOK, SyncBox{Item: it, Box: box})
+	})
+	mux.HandleFunc("DELETE /v1/sync/inbox/{id}", func(w http.ResponseWriter, r *http.Request) {
+		id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+		if err != nil {
+			writeErr(w, http.StatusBadRequest, &Error{Code: "bad_request", Message: "bad inbox id"})
+			return
+		}
+		if err := sy.Ack(r.Context(), id); err != nil {
+			writeErr(w, http.StatusInternalServerError, syncError(err))
+			return
+		}
+		sy.Kick()
+		w.WriteHeader(http.StatusNoContent)
+	})
+	mux.HandleFunc("POST /v1/sync/now", func(w http.ResponseWriter, r *http.Request) {
+		res, err := sy.SyncNow(r.Context())
+		if err != nil {
+			writeErr(w, syncStatusCode(err), syncError(err))
+			return
+		}
+		writeJSON(w, http.StatusOK, res)
+	})
+}
+
+// syncError maps sync errors to API errors without bodies, tokens or keys.
+func syncError(err error) *Error {
+	var ue *url.Error
+	switch {
+	case errors.Is(err, relaysync.ErrNotEnrolled):
+		return &Error{Code: "not_enrolled", Message: "the bridge is not enrolled with a relay"}
+	case errors.Is(err, relaysync.ErrEnrolRefused):
+		return &Error{Code: "enrol_refused", Message: "the relay refused the enrolment token (used, expired or unknown)"}
+	case errors.Is(err, relaysync.ErrBadItem), errors.Is(err, relaysync.ErrNoCA):
+		return &Error{Code: "bad_request", Message: err.Error()}
+	case errors.Is(err, relaysync.ErrNoItem):
+		return &Error{Code: "no_item", Message: "no such inbox item"}
+	case errors.As(err, &ue):
+		return &Error{Code: "relay_unreachable", Message: "the relay could not be reached or its certificate is not trusted"}
+	}
+	return &Error{Code: "sync_error", Message: err.Error()}
+}
+
+func syncStatusCode(err error) int {
+	switch syncError(err).Code {
+	case "bad_request":
+		return http.StatusBadRequest
+	case "no_item":
+		return http.StatusNotFound
+	case "not_enrolled", "enrol_refused":
+		return http.StatusConflict
+	case "relay_unreachable":
+		return http.StatusBadGateway
+	}
+	return http.StatusInternalServerError
+}

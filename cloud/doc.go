@@ -52,6 +52,9 @@
 //	PUT    /v1/bridge/companies/{company}/employees        {employees: [{code, verifier, expires}]}
 //	DELETE /v1/bridge/companies/{company}/employees/{code}
 //	POST   /v1/bridge/companies/{company}/employees/{code}/sendback   {reason} (差戻し)
+//	PUT    /v1/bridge/offices/self/key                     {publicKey}: publish the caller's P-256 sharing key
+//	GET    /v1/bridge/offices/{office}/key                 {office, name, publicKey} of any enrolled office ("self": the caller)
+//	GET    /v1/bridge/offices/self/companies               {companies}: those the caller is a member of
 //	GET    /e/                                             the employee's page (?c=company pre-fills)
 //	GET    /e/{app.js,sealbox.js,mynumber.js,style.css}    its embedded files
 //	POST   /e/api/login                                    {company, code, password} → session cookie, Me

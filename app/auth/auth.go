@@ -82,6 +82,11 @@ type Service struct {
 	Policy Policy
 	// Rand is the source for temporary passwords and session ids; defaults to crypto/rand.
 	Rand io.Reader
+	// SessionKeys keeps session keys outside the app (the shelter-bridge) for the factor unlock
+	// (factors_session.go); nil: only the password unlocks.
+	SessionKeys SessionKeyStore
+	// DefaultFactorPolicy applies while meta "second_factor" is unset; empty is FactorRequired.
+	DefaultFactorPolicy FactorPolicy
 }
 
 func (s *Service) policy() Policy {
@@ -125,6 +130,7 @@ type Session struct {
 	mustChangePassword bool
 	keys               *vault.Keys
 	policy             Policy
+	fa                 factorSession // second-factor state (factors_session.go)
 }
 
 // Errors returned by Session.Check and the login use cases; all are user-safe.
@@ -159,10 +165,17 @@ func (s *Session) Check(now time.Time) error {
 	return nil
 }
 
-// CheckReady is Check plus the rule that a user who must change their password can do nothing else.
+// CheckReady is Check plus the rules that a login waiting for its second factor, a user who must
+// enrol one, and then a user who must change their password can do nothing else.
 func (s *Session) CheckReady(now time.Time) error {
 	if err := s.Check(now); err != nil {
 		return err
+	}
+	switch s.FactorStep() {
+	case stepFactor:
+		return ErrFactorRequired
+	case stepEnrol:
+		return ErrEnrolRequired
 	}
 	if s.MustChangePassword() {
 		return ErrMustChange
@@ -201,7 +214,8 @@ func (s *Session) MustChangePassword() bool {
 	return s.mustChangePassword
 }
 
-// Lock drops the keys and requires the password (or, later, a second factor) to continue.
+// Lock drops the keys and requires the password (or a second factor, [Service.UnlockWithFactor])
+// to continue. The keys sealed under the session key stay.
 func (s *Session) Lock() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -337,13 +351,40 @@ func (s *Service) Login(ctx context.Context, login, password string) (*Session, 
 				"仮パスワードの有効期限が切れています。管理者にパスワードの再設定を依頼してください。",
 				"The temporary password has expired. Ask an administrator to reset it."))
 		}
+		fa := factorSession{vaultID: keys.VaultID()}
+		if fa.step, err = s.loginStep(tx, u.ID); err == nil {
+			fa.keyID, err = newKeyID(s.rand(), u.ID)
+		}
+		if err != nil {
+			keys.Close()
+			return err
+		}
+		if fa.step == stepFactor {
+			// The login completes with the second factor (LoginFactor), which records the IN time.
+			e := p.Entry(audit.ActionLogin, audit.ResultOK)
+			e.Detail = "password accepted; waiting for the second factor"
+			if _, err := s.Audit.Append(tx, e); err != nil {
+				keys.Close()
+				return err
+			}
+			sess = &Session{Principal: p, Started: tx.Now, PreviousIn: u.LastIn, PreviousOut: u.LastOut,
+				lastSeen: tx.Now, mustChangePassword: u.MustChangePassword, keys: keys, policy: pol, fa: fa}
+			return nil
+		}
+		if fa.step == "" {
+			fa.verifiedAt = tx.Now
+		}
 		_, err = tx.Exec(`UPDATE users SET failed_count = 0, locked_until = '', prev_in = last_in, prev_out = last_out,
 			last_in = ?, last_out = '', updated_at = ? WHERE id = ?`, tx.NowText(), tx.NowText(), u.ID)
 		if err != nil {
 			keys.Close()
 			return fmt.Errorf("recording login: %w", err)
 		}
-		if _, err := s.Audit.Append(tx, p.Entry(audit.ActionLogin, audit.ResultOK)); err != nil {
+		e := p.Entry(audit.ActionLogin, audit.ResultOK)
+		if fa.step == stepEnrol {
+			e.Detail = "password accepted; no second factor enrolled: enrolment required"
+		}
+		if _, err := s.Audit.Append(tx, e); err != nil {
 			keys.Close()
 			return err
 		}
@@ -353,7 +394,7 @@ func (s *Service) Login(ctx context.Context, login, password string) (*Session, 
 			prevOut = time.Time{}
 		}
 		sess = &Session{Principal: p, Started: tx.Now, PreviousIn: prevIn, PreviousOut: prevOut,
-			lastSeen: tx.Now, mustChangePassword: u.MustChangePassword, keys: keys, policy: pol}
+			lastSeen: tx.Now, mustChangePassword: u.MustChangePassword, keys: keys, policy: pol, fa: fa}
 		return nil
 	})
 	if err != nil {
@@ -364,6 +405,9 @@ func (s *Service) Login(ctx context.Context, login, password string) (*Session, 
 	}
 	if loginErr != nil {
 		return nil, loginErr
+	}
+	if sess.FactorStep() == "" {
+		s.startSessionKey(ctx, sess)
 	}
 	return sess, nil
 }
@@ -415,6 +459,7 @@ func (s *Service) Logout(ctx context.Context, sess *Session) error {
 		return nil
 	}
 	defer sess.end()
+	s.dropSessionKey(ctx, sess)
 	return s.DB.Update(ctx, func(tx *store.Tx) error {
 		if _, err := tx.Exec(`UPDATE users SET last_out = ? WHERE id = ?`, tx.NowText(), sess.UserID); err != nil {
 			return fmt.Errorf("recording logout: %w", err)
@@ -479,8 +524,16 @@ func (s *Service) UnlockSession(ctx context.Context, sess *Session, password str
 			keys.Close()
 			return err
 		}
+		var factors int
+		if err := tx.QueryRow(`SELECT count(*) FROM user_factors WHERE user_id = ?`, u.ID).Scan(&factors); err != nil {
+			keys.Close()
+			return err
+		}
 		sess.mu.Lock()
 		sess.keys, sess.locked, sess.lastSeen = keys, false, tx.Now
+		if factors == 0 && sess.fa.step == "" {
+			sess.fa.verifiedAt = tx.Now // without factors, the password is the step-up proof
+		}
 		sess.mu.Unlock()
 		return nil
 	})
@@ -494,6 +547,9 @@ func (s *Service) UnlockSession(ctx context.Context, sess *Session, password str
 func (s *Service) ChangePassword(ctx context.Context, sess *Session, current, next string) error {
 	if err := sess.Check(s.DB.Now()); err != nil {
 		return err
+	}
+	if sess.FactorStep() == stepFactor {
+		return ErrFactorRequired
 	}
 	if current == next {
 		return apperr.Invalid("next", "新しいパスワードが現在のパスワードと同じです。", "The new password is the same as the current one.")

@@ -87,6 +87,9 @@ func (s *Service) RecordCardCheck(ctx context.Context, p auth.Principal, keys *v
 			return err
 		}
 		defer ck.Close()
+		if err := checkSubmittedTx(tx, ck, employeeID, personID, n); err != nil {
+			return err // the card and the online submission disagree: record nothing
+		}
 		out.Changed, err = roster.SetNumberTx(tx, s.Audit, p, ck, personID, n, false)
 		var dup *roster.DuplicateNumberError
 		if errors.As(err, &dup) {

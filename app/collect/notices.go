@@ -14,7 +14,7 @@ import (
 
 // noticeRequest is what a letter needs from the request and its company.
 type noticeRequest struct {
-	id                              int64
+	id, companyID                   int64
 	companyCode, companyName        string
 	sender, inPerson, mail, contact string
 	online                          bool
@@ -24,9 +24,9 @@ type noticeRequest struct {
 
 func noticeRequestTx(tx *store.Tx, requestID int64) (noticeRequest, error) {
 	nr := noticeRequest{id: requestID}
-	err := tx.QueryRow(`SELECT c.code, c.name, r.notice_sender, r.notice_in_person, r.notice_mail, r.notice_contact,
+	err := tx.QueryRow(`SELECT c.id, c.code, c.name, r.notice_sender, r.notice_in_person, r.notice_mail, r.notice_contact,
 		r.notice_online, r.deadline FROM collection_requests r JOIN companies c ON c.id = r.company_id WHERE r.id = ?`, requestID).
-		Scan(&nr.companyCode, &nr.companyName, &nr.sender, &nr.inPerson, &nr.mail, &nr.contact, &nr.online, &nr.deadline)
+		Scan(&nr.companyID, &nr.companyCode, &nr.companyName, &nr.sender, &nr.inPerson, &nr.mail, &nr.contact, &nr.online, &nr.deadline)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nr, errNoRequest
 	}
@@ -77,7 +77,9 @@ func letterURL(base, companyCode, employeeCode string) (string, error) {
 }
 
 // noticesTx builds the letters of the request for employees (in that order), with the
-// credentials in creds (none when the web page is not offered).
+// credentials in creds (none when the web page is not offered). For a company published on the
+// cloud relay the letters print its relay company id, and the passwords' verifiers are queued
+// for the relay (sync_outbox) in the same transaction.
 func noticesTx(tx *store.Tx, nr noticeRequest, employees []int64, creds map[int64]credential, today time.Time) (report.Notices, error) {
 	n := report.Notices{
 		Company:  nr.companyName,
@@ -94,13 +96,21 @@ func noticesTx(tx *store.Tx, nr noticeRequest, employees []int64, creds map[int6
 		}
 		n.Submit.Deadline = d
 	}
-	base := ""
+	base, relayCompany := "", ""
 	if nr.online {
 		var err error
 		if base, err = PortalURLTx(tx); err != nil {
 			return n, err
 		}
+		if relayCompany, err = RelayCompanyTx(tx, nr.companyID); err != nil {
+			return n, err
+		}
 	}
+	companyID := nr.companyCode
+	if relayCompany != "" {
+		companyID = relayCompany
+	}
+	codes := map[int64]string{}
 	st, err := tx.Prepare(`SELECT p.employee_code, p.name, COALESCE(d.name, '') FROM persons p
 		LEFT JOIN departments d ON d.id = p.department_id WHERE p.id = ?`)
 	if err != nil {
@@ -113,14 +123,20 @@ func noticesTx(tx *store.Tx, nr noticeRequest, employees []int64, creds map[int6
 			return n, fmt.Errorf("reading employee %d: %w", id, err)
 		}
 		if c, ok := creds[id]; ok {
-			l.CompanyID = nr.companyCode
+			l.CompanyID = companyID
 			l.OneTimePassword = FormatOTP(c.otp)
 			l.Expires = c.expires
-			if l.URL, err = letterURL(base, nr.companyCode, l.EmployeeCode); err != nil {
+			if l.URL, err = letterURL(base, companyID, l.EmployeeCode); err != nil {
 				return n, err
 			}
+			codes[id] = l.EmployeeCode
 		}
 		n.Letters = append(n.Letters, l)
+	}
+	if relayCompany != "" && len(creds) > 0 {
+		if err := (&Service{}).queueEmployeesTx(tx, nr.companyID, relayCompany, codes, creds); err != nil {
+			return n, err
+		}
 	}
 	return n, nil
 }

@@ -58,6 +58,13 @@ type Config struct {
 	// BridgeSocket is the shelter-bridge socket the card reader is used through; defaults to
 	// bridge.SocketPath(). The app works without the bridge.
 	BridgeSocket string
+	// BridgeCommand starts the bridge when it does not answer ([App.StartBridge]); nil means
+	// "shelter-bridge run" from beside the executable, else from PATH; an empty non-nil slice
+	// means never start one.
+	BridgeCommand []string
+	// SecondFactor is the second-factor policy until an administrator sets one: "required" (the
+	// desktop app) or "optional" (empty: vaults and tools that predate second factors).
+	SecondFactor string
 }
 
 // App owns the open vault and the current session of this desktop window.
@@ -94,6 +101,16 @@ type App struct {
 	Dispose *DisposeService
 	// Card is the My Number card read of 1-3 (through the shelter-bridge).
 	Card *CardService
+	// Factors is 二要素認証 (second factors, the login step, factor unlock, step-up).
+	Factors *FactorService
+	// Devices is M-4 機器の状態 (the bridge, its devices and settings); it owns the bridge supervisor.
+	Devices *DeviceService
+	// Scan is the scanner and folder inbox of 1-3 STEP2.
+	Scan *ScanService
+	// Sync is M-5 クラウド連携 and the online submissions of 1-3 STEP2.
+	Sync *SyncService
+	// Share is M-6 データ共有 (a client company shared with another installation).
+	Share *ShareService
 }
 
 // New opens (or creates) the vault in cfg.VaultDir.
@@ -139,6 +156,11 @@ func New(cfg Config) (*App, error) {
 	a.Collect = newCollectService(a)
 	a.Dispose = newDisposeService(a)
 	a.Card = newCardService(a, cfg.BridgeSocket)
+	a.Factors = newFactorService(a, cfg.BridgeSocket, cfg.SecondFactor)
+	a.Devices = newDeviceService(a, cfg.BridgeSocket, cfg.BridgeCommand)
+	a.Scan = newScanService(a)
+	a.Sync = newSyncService(a)
+	a.Share = newShareService(a)
 	a.loadAuditKey()
 	return a, nil
 }
@@ -166,7 +188,7 @@ func (a *App) loadAuditKey() {
 
 // Services returns the structs to bind (Wails) or serve (webrpc).
 func (a *App) Services() []any {
-	return []any{a.Session, a.Office, a.Users, a.Company, a.Handlers, a.History, a.Employees, a.Use, a.Collect, a.Dispose, a.Card}
+	return []any{a.Session, a.Office, a.Users, a.Company, a.Handlers, a.History, a.Employees, a.Use, a.Collect, a.Dispose, a.Card, a.Devices, a.Scan, a.Sync, a.Factors, a.Share}
 }
 
 // Close logs out any open session and closes the database.

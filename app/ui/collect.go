@@ -181,7 +181,7 @@ func (s *CollectService) RecordCheck(in CollectCheckInput) (CollectCheckResult, 
 	}
 	images := make([]collect.Image, 0, len(in.Images))
 	for _, im := range in.Images {
-		data, ct, err := decodeImage(im)
+		data, ct, err := s.a.Scan.checkImage(sess, in.CompanyID, im) // uploaded, or pages held by ScanService
 		if err != nil {
 			return CollectCheckResult{}, err
 		}
@@ -192,6 +192,7 @@ func (s *CollectService) RecordCheck(in CollectCheckInput) (CollectCheckResult, 
 	if err != nil {
 		return CollectCheckResult{}, s.fail(sess, in.CompanyID, audit.ActionRegister, "identity check", err)
 	}
+	s.a.Scan.checked(sess, in.CompanyID, in.Images, !in.SendBack)
 	return CollectCheckResult{CheckID: res.CheckID, Status: string(res.Status), DocumentIDs: append([]int64{}, res.DocumentIDs...)}, nil
 }
 

@@ -113,8 +113,9 @@ type CollectRequest struct {
 	Counts    map[string]int `json:"counts"`
 }
 
-// CollectImage is one image of a check: data is base64 or a data: URL; contentType is
-// image/jpeg, image/png or application/pdf (checked against the bytes).
+// CollectImage is one image of a check: data is base64, a data: URL, or the ref of a page held
+// by [ScanService] ("scan:<handle>/<n>"); contentType is image/jpeg, image/png or
+// application/pdf (checked against the bytes).
 type CollectImage struct {
 	Kind        string `json:"kind"`
 	ContentType string `json:"contentType"`

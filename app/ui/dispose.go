@@ -292,7 +292,7 @@ func (s *DisposeService) Reject(disposalID int64, reason string) (Disposal, erro
 // Execute carries out an approved disposal (担当者 or 責任者 of the company): the numbers are
 // destroyed beyond recovery, also in backups, and the 廃棄記録 gets its certificate number.
 func (s *DisposeService) Execute(disposalID int64) (Disposal, error) {
-	sess, err := s.a.ready()
+	sess, err := s.a.readyStepUp() // step-up: a factor within 5 minutes (factors.go)
 	if err != nil {
 		return Disposal{}, err
 	}

@@ -2,6 +2,7 @@ package ui
 
 import (
 	"context"
+	"sort"
 	"time"
 
 	"github.com/mynumber-shelter/shelter/app/apperr"
@@ -73,7 +74,7 @@ func (s *HistoryService) Query(f HistoryFilter) (HistoryPage, error) {
 		if len(entries) == af.Limit {
 			page.NextBeforeID = entries[len(entries)-1].ID
 		}
-		return nil
+		return mergePeerHistory(tx, af, entries, names, &page)
 	})
 	if err != nil {
 		return HistoryPage{}, a.fail("querying history", err)
@@ -147,4 +148,27 @@ func (s *HistoryService) Actions() ([]ActionLabel, error) {
 		out = append(out, ActionLabel{Value: string(act), JA: act.Label("ja"), EN: act.Label("en")})
 	}
 	return out, nil
+}
+
+// mergePeerHistory adds the peer installations' entries of shared companies (share.go) that fall
+// in this page's time window, newest first, with their source (取扱元).
+func mergePeerHistory(tx *store.Tx, af audit.Filter, entries []audit.Entry, names map[int64]string, page *HistoryPage) error {
+	var lower, upper time.Time
+	if page.NextBeforeID != 0 {
+		lower = entries[len(entries)-1].Time
+	}
+	if af.BeforeID != 0 {
+		var at string
+		if err := tx.QueryRow(`SELECT at FROM audit_log WHERE id <= ? ORDER BY id DESC LIMIT 1`, af.BeforeID).Scan(&at); err == nil {
+			upper, _ = store.ParseTime(at)
+		}
+	}
+	peer, err := peerHistory(tx, af, lower, upper, names)
+	if err != nil || len(peer) == 0 {
+		return err
+	}
+	page.Entries = append(page.Entries, peer...)
+	sort.SliceStable(page.Entries, func(i, j int) bool { return page.Entries[i].Time > page.Entries[j].Time })
+	page.Total += int64(len(peer))
+	return nil
 }

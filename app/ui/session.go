@@ -53,9 +53,12 @@ func (s *SessionService) State() (SessionState, error) {
 	st.Problem = a.problem
 	a.mu.Unlock()
 	if sess := a.session(); sess != nil {
-		if sess.Expired(a.now()) {
+		if sess.Expired(a.now()) || (sess.FactorStep() != "" && sess.Locked()) {
+			// An expired session, or a login left idle at its second-factor step, ends.
 			a.endSession(sess)
-		} else {
+		} else if sess.FactorStep() == "" {
+			// While the login waits for its second factor (or its enrolment) it is not logged
+			// in yet: the login screen asks FactorService.Status for the step.
 			st.LoggedIn = true
 			st.Locked = sess.Locked()
 			st.MustChangePassword = sess.MustChangePassword()

@@ -177,6 +177,9 @@ type HistoryEntry struct {
 	Purpose     string `json:"purpose"`
 	Result      string `json:"result"`
 	Detail      string `json:"detail"`
+	// Source is "" for this installation's entries, or the peer installation's name and office
+	// id for a shared company's entries made there (2-1 取扱元; see share.go).
+	Source string `json:"source,omitempty"`
 }
 
 // HistoryPage is one page, newest first. NextBeforeID is 0 on the last page.

@@ -139,7 +139,7 @@ type RevealedNumber struct {
 // "audit_unavailable"). Other codes: "purpose_not_notified" (field purpose), "invalid" (field
 // purpose or reason), "no_number", "disposed", "not_found", "forbidden".
 func (s *UseService) Reveal(req RevealRequest) (RevealedNumber, error) {
-	sess, err := s.a.ready()
+	sess, err := s.a.readyStepUp() // step-up: a factor within 5 minutes (factors.go)
 	if err != nil {
 		return RevealedNumber{}, err
 	}
@@ -332,7 +332,7 @@ type NumberDownload struct {
 // number), "unencodable" / "too_long" (the message names the row and column), "forbidden",
 // "audit_unavailable".
 func (s *UseService) Download(req NumberDownloadRequest) (NumberDownload, error) {
-	sess, err := s.a.ready()
+	sess, err := s.a.readyStepUp() // step-up: a factor within 5 minutes (factors.go)
 	if err != nil {
 		return NumberDownload{}, err
 	}

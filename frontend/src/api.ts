@@ -11,6 +11,7 @@ import type {
   HistoryFilter, HistoryPage, ImportInspection, ImportMapping, ImportPreset, ImportReport, MenuSection, Office,
   RecoveryKitView, SessionState, SetupRequest, TemporaryPassword, User, UserInput, VerifyResult,
 } from "./types";
+import { askStepUp } from "./ui/stepUp";
 
 /** ApiError is a failed bound call, with the user-safe texts from Go. */
 export class ApiError extends Error {
@@ -84,7 +85,15 @@ export async function call<T>(service: string, method: string, ...args: unknown[
   try {
     return (await fn(...args)) as T;
   } catch (e) {
-    const err = parseError(e);
+    let err = parseError(e);
+    // A reveal, bulk download or disposal needs a fresh second factor: ask, then retry once.
+    if (err.code === "step_up_required" && (await askStepUp())) {
+      try {
+        return (await fn(...args)) as T;
+      } catch (e2) {
+        err = parseError(e2);
+      }
+    }
     if (sessionHook && sessionCodes.includes(err.code)) sessionHook(err.code as SessionCode);
     throw err;
   }

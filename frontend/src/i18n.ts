@@ -6,6 +6,9 @@ import { collectDict } from "./i18n_collect";
 import { useDict } from "./i18n_use";
 import { disposeDict } from "./i18n_dispose";
 import { cardDict } from "./i18n_card";
+import { devicesDict } from "./i18n_devices";
+import { shareDict } from "./i18n_share";
+import { factorsDict } from "./i18n_factors";
 
 export type Lang = "ja" | "en";
 
@@ -39,6 +42,9 @@ const dict = {
   ...useDict,
   ...disposeDict,
   ...cardDict,
+  ...devicesDict,
+  ...shareDict,
+  ...factorsDict,
   // common
   required: ["必須", "required"],
   close: ["閉じる", "Close"],

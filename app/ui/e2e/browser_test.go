@@ -171,12 +171,19 @@ func (b *browser) fill(testid, value string) {
 }
 
 // set sets an input's value (a date picker's, or IME text) and fires input and change.
+// set gives an input or a select a value as a user would, waiting until the element is shown
+// and (for a select) has that option: screens fill their lists asynchronously and redraw them on
+// device events, so a node found a moment earlier may already be replaced.
 func (b *browser) set(testid, value string) {
 	b.t.Helper()
 	s := sel(testid)
-	b.run("set "+testid, chromedp.WaitVisible(s, chromedp.ByQuery), chromedp.SetValue(s, value, chromedp.ByQuery),
-		chromedp.Evaluate(fmt.Sprintf(`{ const e = document.querySelector(%q);
-			e.dispatchEvent(new Event("input", {bubbles: true})); e.dispatchEvent(new Event("change", {bubbles: true})); }`, s), nil))
+	js := fmt.Sprintf(`(() => { const e = document.querySelector(%q);
+		if (!e || e.offsetParent === null) return false;
+		if (e.tagName === "SELECT" && ![...e.options].some(o => o.value === %q)) return false;
+		e.value = %q;
+		e.dispatchEvent(new Event("input", {bubbles: true})); e.dispatchEvent(new Event("change", {bubbles: true}));
+		return e.value === %q; })()`, s, value, value, value)
+	b.run("set "+testid, chromedp.Poll(js, nil, chromedp.WithPollingInterval(50*time.Millisecond)))
 }
 
 func isASCII(s string) bool {

@@ -7,7 +7,8 @@ import (
 
 // scriptTemplate defines window.go.<pkg>.<Struct>.<Method>(...args) → Promise, resolving with
 // the result and rejecting with the error string, as Wails' generated bindings do, and a
-// minimal window.runtime for the calls the frontend may make outside a Wails window.
+// minimal window.runtime for the calls the frontend may make outside a Wails window; its
+// EventsOn family listens to GET /events (see [Events]).
 const scriptTemplate = `// webrpc: Wails-compatible bindings over HTTP (test and development only).
 (function () {
   "use strict";
@@ -41,12 +42,39 @@ const scriptTemplate = `// webrpc: Wails-compatible bindings over HTTP (test and
     });
   });
   var noop = function () {};
+  // Go's events arrive on one Server-Sent Events stream (GET /events), opened on the first
+  // listener; each message is {name, data} and goes to the listeners of that name.
+  var listeners = {};
+  var stream = null;
+  function listen() {
+    if (stream || typeof EventSource === "undefined") return;
+    stream = new EventSource("/events");
+    stream.onmessage = function (m) {
+      var ev;
+      try { ev = JSON.parse(m.data); } catch (e) { return; }
+      (listeners[ev.name] || []).slice().forEach(function (l) {
+        if (l.left === 0) return;
+        if (l.left > 0) l.left--;
+        try { l.fn(ev.data); } catch (e) { /* a listener's failure is its own */ }
+      });
+    };
+  }
+  function on(name, fn, times) {
+    var l = { fn: fn, left: times };
+    (listeners[name] = listeners[name] || []).push(l);
+    listen();
+    return function () {
+      listeners[name] = (listeners[name] || []).filter(function (x) { return x !== l; });
+    };
+  }
   window.runtime = Object.assign({
-    EventsOn: function () { return noop; },
-    EventsOnce: function () { return noop; },
-    EventsOnMultiple: function () { return noop; },
-    EventsOff: noop,
-    EventsOffAll: noop,
+    EventsOn: function (name, fn) { return on(name, fn, -1); },
+    EventsOnce: function (name, fn) { return on(name, fn, 1); },
+    EventsOnMultiple: function (name, fn, n) { return on(name, fn, n); },
+    EventsOff: function (name) {
+      Array.prototype.slice.call(arguments).forEach(function (n) { delete listeners[n]; });
+    },
+    EventsOffAll: function () { listeners = {}; },
     EventsEmit: noop,
     LogPrint: noop, LogTrace: noop, LogDebug: noop, LogInfo: noop, LogWarning: noop, LogError: noop, LogFatal: noop,
     WindowSetTitle: noop,

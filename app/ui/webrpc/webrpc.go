@@ -32,6 +32,7 @@ type handler struct {
 	dist    fs.FS
 	methods map[string]map[string]method // struct name → method name → method
 	script  []byte
+	events  *Events // GET /events; nil answers 204
 }
 
 // Handler returns an http.Handler that serves dist (the built frontend; index.html gets the
@@ -42,6 +43,9 @@ type handler struct {
 // Handler panics otherwise (a programming error, like http.ServeMux on a bad pattern). Methods
 // are exposed when they take no variadic argument and return nothing, one value, an error, or
 // a value and an error — the shapes Wails binds. Every other path under /rpc/ is 404.
+//
+// An [*Events] among services is not bound: it becomes the Server-Sent Events stream at
+// GET /events (without one, /events answers 204 No Content).
 func Handler(dist fs.FS, services ...any) http.Handler {
 	h := &handler{
 		files:   http.FileServerFS(dist),
@@ -50,6 +54,10 @@ func Handler(dist fs.FS, services ...any) http.Handler {
 	}
 	table := map[string]map[string][]string{} // package → struct → methods, for the script
 	for _, s := range services {
+		if ev, ok := s.(*Events); ok && ev != nil {
+			h.events = ev
+			continue
+		}
 		v := reflect.ValueOf(s)
 		if v.Kind() != reflect.Pointer || v.IsNil() || v.Elem().Kind() != reflect.Struct || v.Elem().Type().Name() == "" {
 			panic(fmt.Sprintf("webrpc: service %T is not a non-nil pointer to a named struct", s))
@@ -112,6 +120,8 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	switch {
 	case strings.HasPrefix(r.URL.Path, "/rpc/"):
 		h.serveRPC(w, r)
+	case r.URL.Path == "/events":
+		h.serveEvents(w, r)
 	case r.URL.Path == "/webrpc.js":
 		w.Header().Set("Content-Type", "text/javascript; charset=utf-8")
 		w.Header().Set("Cache-Control", "no-store")

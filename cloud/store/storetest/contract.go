@@ -38,7 +38,8 @@ func RunContract(t *testing.T, open func(t *testing.T) store.Store) {
 			tc.fn(t, s)
 		})
 	}
-	runEmployeeContract(t, open) // employees.go
+	runEmployeeContract(t, open)  // employees.go
+	runDirectoryContract(t, open) // directory.go
 }
 
 func must(t *testing.T, err error) {

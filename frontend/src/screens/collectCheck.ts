@@ -17,6 +17,7 @@ import type { CollectBoardRow, CollectDocKind, CollectImage, CollectSubmission }
 import { Form, busy } from "../ui/form";
 import { loading } from "../ui/layout";
 import { refusal, statusLabel, statusTag, type ColCtx } from "./collect";
+import { scanPanel } from "./collectScan";
 
 /** A file attached to the check, until it is recorded. */
 interface Attached {
@@ -235,6 +236,7 @@ function drawCheck(ctx: ColCtx, row: CollectBoardRow, persons: { id: number; lab
       form.field("images", t("colImages"), fileInput, {
         hint: t("colImagesHint").replace("{mb}", String(maxMB)).replace("{n}", String(rules.maxImages)) }),
       fileList,
+      scanPanel(ctx.company.id, () => Number(person.value), (im) => { images.push(im); changed(); }),
       problems,
       recorded,
       h("div", { class: "actions" },

@@ -12,6 +12,11 @@ import { busy } from "../ui/form";
 import { screenHead } from "../ui/layout";
 
 const pageSize = 50;
+
+// Go sends source (取扱元) only for a shared company's entries made at the peer installation:
+// "<its name> (<its office id>)"; "" means this installation.
+type SourcedEntry = HistoryEntry & { source?: string };
+
 const emptyFilter: HistoryFilter = { companyId: 0, userId: 0, action: "", from: "", to: "", beforeId: 0, limit: pageSize };
 // The filter survives moving between screens, but not a change of user.
 let filter: HistoryFilter = { ...emptyFilter };
@@ -25,6 +30,7 @@ export function renderHistory(app: App, item: MenuItem | undefined, content: HTM
   }
   // A 事務取扱責任者 sees one company at a time; only administrators may ask for "all".
   const isAdmin = !!me?.isAdmin;
+  const self = app.state?.office?.name || t("shareSelf");
   const head = screenHead(item, t("historyTitle"));
   const badge = h("div", { class: "verify pending", testid: "verify-badge" }, t("verifying"));
   const company = h("select", { testid: "history-company" }, isAdmin ? h("option", { value: "0" }, t("all")) : null);
@@ -46,8 +52,8 @@ export function renderHistory(app: App, item: MenuItem | undefined, content: HTM
       const page = await History.Query(f);
       if (!append) tbody.replaceChildren();
       const entries = page.entries ?? [];
-      for (const e of entries) tbody.appendChild(row(e));
-      if (!append && !entries.length) tbody.appendChild(h("tr", null, h("td", { colspan: "8", class: "empty" }, t("noEntries"))));
+      for (const e of entries) tbody.appendChild(row(e, self));
+      if (!append && !entries.length) tbody.appendChild(h("tr", null, h("td", { colspan: "9", class: "empty" }, t("noEntries"))));
       next = page.nextBeforeId;
       more.classList.toggle("hidden", !next);
       total.textContent = t("totalEntries").replace("{n}", String(page.total));
@@ -102,7 +108,7 @@ export function renderHistory(app: App, item: MenuItem | undefined, content: HTM
     form, exports, banner,
     h("table", { class: "grid compact", testid: "history-table" },
       h("thead", null, h("tr", null,
-        h("th", null, t("time")), h("th", null, t("user")), h("th", null, t("workstation")), h("th", null, t("action")),
+        h("th", null, t("time")), h("th", null, t("historySource")), h("th", null, t("user")), h("th", null, t("workstation")), h("th", null, t("action")),
         h("th", null, t("company")), h("th", null, t("target")), h("th", null, t("result")), h("th", null, t("detail")))),
       tbody),
     h("div", { class: "actions center" }, more));
@@ -141,10 +147,14 @@ function resultLabel(r: string): string {
   return r;
 }
 
-function row(e: HistoryEntry): HTMLElement {
+function row(e: SourcedEntry, self: string): HTMLElement {
   const target = e.targetType ? `${e.targetType}${e.targetId ? " #" + e.targetId : ""}` : "";
-  return h("tr", { testid: `history-entry-${e.id}`, "data-action": e.action, class: e.result === "ok" ? "" : "attention" },
+  const peer = !!e.source;
+  // Peer entries have no local id: one test id for all of them.
+  return h("tr", { testid: peer ? "history-peer-entry" : `history-entry-${e.id}`, "data-action": e.action, "data-source": peer ? "peer" : "self",
+    class: [e.result === "ok" ? "" : "attention", peer ? "peer" : ""].filter(Boolean).join(" ") },
     h("td", { class: "nowrap" }, dateTime(e.time)),
+    h("td", { class: "source", testid: "history-source" }, peer ? e.source : self),
     h("td", { class: "mono" }, e.login || "—"),
     h("td", null, e.workstation),
     h("td", { class: "action" }, pick(e.actionJa || e.action, e.actionEn || e.action)),

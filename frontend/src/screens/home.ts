@@ -18,8 +18,11 @@ import { renderEmployees } from "./employees";
 import { renderCollect } from "./collect";
 import { renderUse } from "./use";
 import { renderDispose } from "./dispose";
+import { renderShare } from "./share";
 import { showDisposeAlert } from "./disposeAlert";
 import { renderNotBuilt } from "./notBuilt";
+import { renderDevices } from "./devices";
+import { factorsButton } from "./factors";
 
 /** A screen draws itself into content; item is its menu entry (title, ポイント). */
 export type Screen = (app: App, item: MenuItem | undefined, content: HTMLElement) => void;
@@ -28,12 +31,14 @@ const screens: Record<string, Screen> = {
   "M-1": renderOffice,
   "M-2": renderUsers,
   "M-3": renderCompanies,
+  "M-4": renderDevices,
   "1-1": renderHandlers,
   "1-2": renderEmployees,
   "1-3": renderCollect,
   "2-1": renderHistory,
   "3-1": renderUse,
   "4-1": renderDispose,
+  "M-6": renderShare,
 };
 
 // The menu is fetched once per session state (a new login or refresh fetches it again).
@@ -95,6 +100,7 @@ function header(app: App, s: SessionState): HTMLElement {
       h("div", null, h("span", { class: "inout" }, "OUT"), h("span", { testid: "previous-out" }, dateTime(s.previousOut)))),
     h("div", { class: "head-actions" },
       langToggle(app),
+      factorsButton(app),
       h("button", { class: "secondary small", type: "button", testid: "lock-button", on: { click: async () => {
         try { await Session.Lock(); } catch { /* refresh shows the real state */ }
         await app.refresh();

@@ -6,6 +6,7 @@ import { t } from "../i18n";
 import type { App } from "../app";
 import { Form, busy, input } from "../ui/form";
 import { publicPage } from "../ui/layout";
+import { showFactorStep } from "./factors";
 
 export function renderLogin(app: App): HTMLElement {
   const form = new Form("login");
@@ -18,8 +19,7 @@ export function renderLogin(app: App): HTMLElement {
     app.notice = null;
   }
   const office = app.state?.office?.name;
-  return publicPage(app, "login-screen",
-    h("div", { class: "card narrow" },
+  const card = h("div", { class: "card narrow" },
       h("h1", null, t("loginTitle")),
       office ? h("p", { class: "office-line", testid: "login-office" }, office) : null,
       h("form", { testid: "login-form", on: { submit: (ev: Event) => {
@@ -31,6 +31,8 @@ export function renderLogin(app: App): HTMLElement {
             const s = await Session.Login(login.value.trim(), password.value);
             password.value = "";
             app.screen = "";
+            // Password right, second factor (or its enrolment) pending: the second step.
+            if (!s.loggedIn && (await showFactorStep(app, card))) return;
             app.adopt(s);
           } catch (e) {
             password.value = "";
@@ -46,5 +48,7 @@ export function renderLogin(app: App): HTMLElement {
         h("button", { class: "link", type: "button", testid: "to-recover", on: { click: () => {
           app.publicView = "recover";
           app.render();
-        } } }, t("recoverLink")))));
+        } } }, t("recoverLink"))));
+  void showFactorStep(app, card); // a reloaded window at the second step
+  return publicPage(app, "login-screen", card);
 }

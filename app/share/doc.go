@@ -1,0 +1,48 @@
+// Package share shares one client company between two MyNumber Shelter installations through
+// the cloud relay (patterns 1 and 3 of the mission: an 社労士 / 税理士 office and the client's own
+// installation). Each side sees the other's roster, registered numbers, disposals and handling
+// history after a sync. The relay sees ciphertext only.
+//
+// # Trust and keys
+//
+// Every installation has a P-256 key pair (vault share_identity; the private key is sealed
+// under the root key). Its public key is published in the relay's directory; administrators
+// compare its [vault.Fingerprint] out of band (telephone, paper) before a share is offered and
+// before it is accepted, which is what stops a relay from substituting keys.
+//
+// The offering side wraps the company key and blind-index key to the peer's key (sealbox, aad
+// "shelter-share|<relay company>|<peer office>") and seals the company's name and code to it
+// as well; a MAC under the two installations' static ECDH secret ([vault.Keys.PeerMAC])
+// authenticates the offer. Both travel in one envelope of record "company-key". The accepting
+// administrator sees the offer with the sender's fingerprint, types it in to confirm, and the
+// company is created locally with the imported keys.
+//
+// # Change feed
+//
+// Nothing in the other packages is hooked. [Service.Sync] scans the shared company's tables
+// and exports every record whose content hash differs from the one recorded at the last export
+// or import (share_records): persons (employees and dependents, without department), their
+// numbers (opened with the local person key and sealed again under the company key with AAD
+// share/<global id>/number), executed disposals, and new audit entries of that company (as
+// facts for the peer's 2-1, never into the peer's chain). Records carry a global id (origin
+// office "." origin row id) and a hybrid logical clock (the row's update time in
+// microseconds, raised above every clock this side has seen). A batch of records is one
+// envelope (record "batch"), sealed under the company key with the envelope header as AAD.
+//
+// Import applies a record when it is based on the version this side holds. When both sides
+// changed a record since they last agreed, the version with the greater (clock, origin office)
+// wins on both sides; the side whose version lost keeps it in share_conflicts (values masked)
+// for the share screen. An envelope whose sequence is not above the newest already imported
+// from the peer is ignored; the relay itself refuses a replayed one (409).
+//
+// # Not done here
+//
+// Collection statuses, identity-document images and departments are not shared; an imported
+// disposal shreds the person locally but writes no local disposal or certificate (the certificate
+// belongs to the installation that executed it). Envelopes are not deleted from the relay.
+//
+// # What it must never do
+//
+// Put a My Number, a key or a clear record on the wire, in a log line, an error, the conflicts
+// table or the peer-history table.
+package share

@@ -1,0 +1,540 @@
+package share
+
+import (
+	"context"
+	"crypto/ecdh"
+	"crypto/rand"
+	"crypto/sha256"
+	"crypto/subtle"
+	"crypto/x509"
+	"database/sql"
+	"encoding/base32"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+	"time"
+
+	"github.com/mynumber-shelter/shelter/app/apperr"
+	"github.com/mynumber-shelter/shelter/app/audit"
+	"github.com/mynumber-shelter/shelter/app/auth"
+	"github.com/mynumber-shelter/shelter/app/roster"
+	"github.com/mynumber-shelter/shelter/app/store"
+	"github.com/mynumber-shelter/shelter/app/vault"
+	"github.com/mynumber-shelter/shelter/cloud/envelope"
+	"github.com/mynumber-shelter/shelter/internal/sealbox"
+)
+
+// Record ids of the envelopes this package sends.
+const (
+	RecordOffer = "company-key"
+	RecordBatch = "batch"
+)
+
+// Service implements sharing. DB, Audit and Transport are required.
+type Service struct {
+	DB        *store.DB
+	Audit     *audit.Log
+	Transport Transport
+	// Rand defaults to crypto/rand.Reader.
+	Rand io.Reader
+}
+
+func (s *Service) rand() io.Reader {
+	if s.Rand != nil {
+		return s.Rand
+	}
+	return rand.Reader
+}
+
+// Errors the caller must tell apart (all apperr, user-safe).
+var (
+	ErrFingerprint = apperr.New(apperr.CodeInvalid, "fingerprint", "フィンガープリントが一致しません。相手の管理者に電話等で確認してください。",
+		"The fingerprint does not match. Check it with the other administrator by phone.")
+	ErrNoRelay = apperr.New(apperr.CodeConflict, "relay", "中継サーバーに接続する設定がありません。", "No relay connection is configured.")
+	ErrShared  = apperr.New(apperr.CodeConflict, "", "この企業は既に共有されています。", "This company is already shared.")
+	errNoOffer = apperr.New(apperr.CodeNotFound, "", "共有の申し出が見つかりません。", "Share offer not found.")
+	errNoShare = apperr.New(apperr.CodeNotFound, "", "この企業は共有されていません。", "This company is not shared.")
+	errNoKey   = apperr.New(apperr.CodeNotFound, "office", "この事務所IDの公開鍵は中継サーバーにありません。", "No key is published for this office id.")
+)
+
+// Identity is this installation as peers see it.
+type Identity struct {
+	Office      string
+	PublicKey   []byte
+	Fingerprint string
+}
+
+// Publish makes the installation key if needed, publishes it in the relay directory and
+// returns it with its fingerprint (administrators only).
+func (s *Service) Publish(ctx context.Context, p auth.Principal, keys *vault.Keys) (Identity, error) {
+	if err := auth.RequireAdmin(p); err != nil {
+		return Identity{}, err
+	}
+	if s.Transport == nil {
+		return Identity{}, ErrNoRelay
+	}
+	var pub []byte
+	err := s.DB.Update(ctx, func(tx *store.Tx) (err error) {
+		pub, err = keys.InstallationKey(tx)
+		return err
+	})
+	if err != nil {
+		return Identity{}, err
+	}
+	if err := s.Transport.PublishKey(ctx, pub); err != nil {
+		return Identity{}, fmt.Errorf("publishing installation key: %w", err)
+	}
+	return Identity{Office: s.Transport.Office(), PublicKey: pub, Fingerprint: vault.Fingerprint(pub)}, nil
+}
+
+// Peer is another office's directory entry with its key's fingerprint.
+type Peer struct {
+	Office      string
+	Name        string
+	Fingerprint string
+}
+
+// LookupPeer returns office's directory entry, for the administrator to compare its
+// fingerprint with the other administrator before offering.
+func (s *Service) LookupPeer(ctx context.Context, p auth.Principal, office string) (Peer, error) {
+	if err := auth.RequireAdmin(p); err != nil {
+		return Peer{}, err
+	}
+	if s.Transport == nil {
+		return Peer{}, ErrNoRelay
+	}
+	k, err := s.Transport.PeerKey(ctx, office)
+	if errors.Is(err, ErrNotFound) {
+		return Peer{}, errNoKey
+	}
+	if err != nil {
+		return Peer{}, err
+	}
+	return Peer{Office: k.Office, Name: k.Name, Fingerprint: vault.Fingerprint(k.PublicKey)}, nil
+}
+
+// sameFingerprint compares what the administrator typed with the key's fingerprint, ignoring
+// case, spaces and hyphens.
+func sameFingerprint(typed string, pub []byte) bool {
+	norm := func(s string) string {
+		return strings.NewReplacer("-", "", " ", "", "　", "").Replace(strings.ToUpper(strings.TrimSpace(s)))
+	}
+	return subtle.ConstantTimeCompare([]byte(norm(typed)), []byte(norm(vault.Fingerprint(pub)))) == 1
+}
+
+// boxAAD binds a wrapped company key to the relay company and the recipient.
+func boxAAD(relayCompany, to string) []byte {
+	return []byte("shelter-share|" + relayCompany + "|" + to)
+}
+
+func infoAAD(relayCompany, to string) []byte {
+	return []byte("shelter-share-info|" + relayCompany + "|" + to)
+}
+
+// offer is the plaintext of a "company-key" envelope. KeyBox and InfoBox are sealed to the
+// recipient; MAC authenticates everything to the recipient (see vault.Keys.PeerMAC).
+type offer struct {
+	V       int    `json:"v"`
+	From    string `json:"from"`
+	To      string `json:"to"`
+	FromKey []byte `json:"fromKey"`
+	KeyBox  []byte `json:"keyBox"`
+	InfoBox []byte `json:"infoBox"`
+	MAC     []byte `json:"mac"`
+}
+
+// offerInfo is sealed in InfoBox.
+type offerInfo struct {
+	Code     string `json:"code"`
+	Name     string `json:"name"`
+	NameKana string `json:"nameKana"`
+	Corp     string `json:"corporateNumber"`
+	FromName string `json:"fromName"`
+}
+
+func (o *offer) macInput(relayCompany string) []byte {
+	kb, ib := sha256.Sum256(o.KeyBox), sha256.Sum256(o.InfoBox)
+	m := []byte("shelter-share-offer|v1|" + relayCompany + "|" + o.From + "|" + o.To + "|")
+	m = append(m, kb[:]...)
+	return append(m, ib[:]...)
+}
+
+// relayCompanyID returns the company's relay id from meta (made by SYNC or by an earlier
+// share), or makes one ("c-" + 20 base32 characters) and reports that it is new.
+func (s *Service) relayCompanyID(tx *store.Tx, companyID int64) (string, bool, error) {
+	key := fmt.Sprintf("relay_company_%d", companyID)
+	v, ok, err := tx.Meta(key)
+	if err != nil || ok {
+		return v, false, err
+	}
+	b := make([]byte, 13)
+	if _, err := io.ReadFull(s.rand(), b); err != nil {
+		return "", false, fmt.Errorf("relay company id: %w", err)
+	}
+	id := "c-" + strings.ToLower(base32.StdEncoding.EncodeToString(b)[:20])
+	return id, true, tx.SetMeta(key, id)
+}
+
+// submissionKeyDER is the key the relay company is registered with when this package creates
+// it: the company's submission key when SYNC made one, else the installation key (SYNC's
+// registration replaces it: a member may rotate the key).
+func submissionKeyDER(tx *store.Tx, companyID int64, installation []byte) ([]byte, error) {
+	pub := installation
+	var k []byte
+	err := tx.QueryRow(`SELECT public_key FROM sync_submission_keys WHERE company_id = ?`, companyID).Scan(&k)
+	if err == nil {
+		pub = k
+	} else if !errors.Is(err, sql.ErrNoRows) {
+		return nil, fmt.Errorf("reading submission key: %w", err)
+	}
+	ek, err := ecdh.P256().NewPublicKey(pub)
+	if err != nil {
+		return nil, fmt.Errorf("submission key: %w", err)
+	}
+	return x509.MarshalPKIXPublicKey(ek)
+}
+
+// Offer shares company companyID with office peerOffice (administrators only).
+// peerFingerprint is what the administrator confirmed with the other administrator; it must
+// match the key the relay directory gives for peerOffice ([ErrFingerprint]).
+func (s *Service) Offer(ctx context.Context, p auth.Principal, keys *vault.Keys, companyID int64, peerOffice, peerFingerprint string) error {
+	if err := auth.RequireAdmin(p); err != nil {
+		return err
+	}
+	if s.Transport == nil {
+		return ErrNoRelay
+	}
+	if !envelope.ValidID(peerOffice) || peerOffice == s.Transport.Office() {
+		return apperr.Invalid("office", "相手の事務所IDが正しくありません。", "The other office id is not valid.")
+	}
+	peer, err := s.Transport.PeerKey(ctx, peerOffice)
+	if errors.Is(err, ErrNotFound) {
+		return errNoKey // not published yet: the other administrator opens M-6 first
+	}
+	if err != nil {
+		return fmt.Errorf("peer key: %w", err)
+	}
+	if !sameFingerprint(peerFingerprint, peer.PublicKey) {
+		return ErrFingerprint
+	}
+	self := s.Transport.Office()
+	var (
+		relay   string
+		isNew   bool
+		subKey  []byte
+		o       = offer{V: 1, From: self, To: peerOffice}
+		offerPT []byte
+	)
+	err = s.DB.Update(ctx, func(tx *store.Tx) error {
+		var n int
+		if err := tx.QueryRow(`SELECT count(*) FROM shares WHERE company_id = ?`, companyID).Scan(&n); err != nil {
+			return err
+		}
+		if n > 0 {
+			return ErrShared
+		}
+		c, err := roster.CompanyTx(tx, companyID)
+		if err != nil {
+			return err
+		}
+		office, _, err := roster.OfficeTx(tx)
+		if err != nil {
+			return err
+		}
+		if o.FromKey, err = keys.InstallationKey(tx); err != nil {
+			return err
+		}
+		if relay, isNew, err = s.relayCompanyID(tx, companyID); err != nil {
+			return err
+		}
+		if isNew {
+			if subKey, err = submissionKeyDER(tx, companyID, o.FromKey); err != nil {
+				return err
+			}
+		}
+		if o.KeyBox, err = keys.WrapCompanyTo(tx, companyID, peer.PublicKey, boxAAD(relay, peerOffice)); err != nil {
+			return err
+		}
+		info := mustJSON(offerInfo{Code: c.Code, Name: c.Name, NameKana: c.NameKana, Corp: c.CorporateNumber, FromName: office.Name})
+		to, err := sealbox.ParsePublicKey(peer.PublicKey)
+		if err != nil {
+			return err
+		}
+		if o.InfoBox, err = sealbox.Seal(s.rand(), to, infoAAD(relay, peerOffice), info); err != nil {
+			return err
+		}
+		if o.MAC, err = keys.PeerMAC(tx, peer.PublicKey, o.macInput(relay)); err != nil {
+			return err
+		}
+		offerPT = mustJSON(o)
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	if isNew {
+		if err := s.Transport.RegisterCompany(ctx, relay, subKey); err != nil {
+			return fmt.Errorf("registering relay company: %w", err)
+		}
+	}
+	if err := s.Transport.AddMember(ctx, relay, peerOffice); err != nil {
+		return fmt.Errorf("adding relay member: %w", err)
+	}
+	// The offer is opened by the recipient's private key and authenticated by the MAC; the
+	// envelope carries it as it is.
+	if err := s.Transport.Send(ctx, relay, RecordOffer, func([]byte) ([]byte, error) { return offerPT, nil }); err != nil {
+		return fmt.Errorf("sending offer: %w", err)
+	}
+	return s.DB.Update(ctx, func(tx *store.Tx) error {
+		_, err := tx.Exec(`INSERT INTO shares(company_id, relay_company, self_office, peer_office, peer_name, peer_key, role, created_at)
+			VALUES(?, ?, ?, ?, ?, ?, 'origin', ?)`, companyID, relay, self, peerOffice, peer.Name, peer.PublicKey, tx.NowText())
+		if err != nil {
+			return fmt.Errorf("recording share: %w", err)
+		}
+		e := p.Entry(audit.ActionSettingChange, audit.ResultOK)
+		e.CompanyID, e.TargetType, e.TargetID = companyID, "share", relay
+		e.Detail = "share offered to office " + peerOffice
+		_, err = s.Audit.Append(tx, e)
+		return err
+	})
+}
+
+// Offer as the recipient sees it.
+type Offer struct {
+	RelayCompany string
+	FromOffice   string
+	FromName     string
+	Fingerprint  string // of the sender's installation key
+	CompanyCode  string
+	CompanyName  string
+	Status       string
+	ReceivedAt   time.Time
+}
+
+// Offers looks for new offers on the relay and lists the pending ones (administrators only).
+// An offer whose MAC does not verify is dropped.
+func (s *Service) Offers(ctx context.Context, p auth.Principal, keys *vault.Keys) ([]Offer, error) {
+	if err := auth.RequireAdmin(p); err != nil {
+		return nil, err
+	}
+	if s.Transport != nil {
+		if err := s.fetchOffers(ctx, keys); err != nil {
+			return nil, err
+		}
+	}
+	var out []Offer
+	err := s.DB.View(ctx, func(tx *store.Tx) error {
+		rows, err := tx.Query(`SELECT relay_company, from_office, from_name, from_key, box, status, received_at FROM share_offers
+			WHERE status = 'pending' ORDER BY received_at, relay_company`)
+		if err != nil {
+			return err
+		}
+		type row struct {
+			o   Offer
+			key []byte
+			box []byte
+		}
+		var list []row
+		for rows.Next() {
+			var r row
+			var at string
+			if err := rows.Scan(&r.o.RelayCompany, &r.o.FromOffice, &r.o.FromName, &r.key, &r.box, &r.o.Status, &at); err != nil {
+				rows.Close()
+				return err
+			}
+			r.o.ReceivedAt, _ = store.ParseTime(at)
+			list = append(list, r)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		for _, r := range list {
+			r.o.Fingerprint = vault.Fingerprint(r.key)
+			var of offer
+			if json.Unmarshal(r.box, &of) == nil {
+				if pt, err := keys.OpenSealed(tx, infoAAD(r.o.RelayCompany, of.To), of.InfoBox); err == nil {
+					var info offerInfo
+					if json.Unmarshal(pt, &info) == nil {
+						r.o.CompanyCode, r.o.CompanyName = info.Code, info.Name
+						if info.FromName != "" {
+							r.o.FromName = info.FromName
+						}
+					}
+				}
+			}
+			out = append(out, r.o)
+		}
+		return nil
+	})
+	return out, err
+}
+
+// fetchOffers reads "company-key" envelopes of relay companies this office belongs to and has
+// not yet shared or seen.
+func (s *Service) fetchOffers(ctx context.Context, keys *vault.Keys) error {
+	companies, err := s.Transport.Companies(ctx)
+	if err != nil {
+		return fmt.Errorf("listing relay companies: %w", err)
+	}
+	self := s.Transport.Office()
+	for _, rc := range companies {
+		var known int
+		err := s.DB.View(ctx, func(tx *store.Tx) error {
+			return tx.QueryRow(`SELECT (SELECT count(*) FROM shares WHERE relay_company = ?) + (SELECT count(*) FROM share_offers WHERE relay_company = ?)`,
+				rc, rc).Scan(&known)
+		})
+		if err != nil {
+			return err
+		}
+		if known > 0 {
+			continue
+		}
+		items, err := s.Transport.Receive(ctx, rc, 0)
+		if err != nil {
+			return fmt.Errorf("reading relay company: %w", err)
+		}
+		for _, it := range items {
+			e, err := envelope.Parse(it.Body)
+			if err != nil || e.Record != RecordOffer || e.Sender == s.Transport.Sender() {
+				continue
+			}
+			var o offer
+			if json.Unmarshal(e.Ciphertext, &o) != nil || o.V != 1 || o.To != self || o.From == self {
+				continue
+			}
+			var ok bool
+			err = s.DB.Update(ctx, func(tx *store.Tx) error {
+				mac, err := keys.PeerMAC(tx, o.FromKey, o.macInput(rc))
+				if err != nil || subtle.ConstantTimeCompare(mac, o.MAC) != 1 {
+					return nil // not from the key it names: dropped
+				}
+				ok = true
+				_, err = tx.Exec(`INSERT OR IGNORE INTO share_offers(relay_company, from_office, from_key, box, status, received_at)
+					VALUES(?, ?, ?, ?, 'pending', ?)`, rc, o.From, o.FromKey, e.Ciphertext, tx.NowText())
+				return err
+			})
+			if err != nil {
+				return err
+			}
+			if ok {
+				break
+			}
+		}
+	}
+	return nil
+}
+
+// Accept accepts a pending offer (administrators only): fingerprint must be the sender's, as
+// confirmed with its administrator. The company is created with the shared keys (its code gets
+// a suffix if taken) and returned; a first Sync brings its data.
+func (s *Service) Accept(ctx context.Context, p auth.Principal, keys *vault.Keys, relayCompany, fingerprint string) (roster.Company, error) {
+	var c roster.Company
+	if err := auth.RequireAdmin(p); err != nil {
+		return c, err
+	}
+	if s.Transport == nil {
+		return c, ErrNoRelay
+	}
+	self := s.Transport.Office()
+	err := s.DB.Update(ctx, func(tx *store.Tx) error {
+		var from, fromName string
+		var fromKey, box []byte
+		err := tx.QueryRow(`SELECT from_office, from_name, from_key, box FROM share_offers WHERE relay_company = ? AND status = 'pending'`,
+			relayCompany).Scan(&from, &fromName, &fromKey, &box)
+		if errors.Is(err, sql.ErrNoRows) {
+			return errNoOffer
+		}
+		if err != nil {
+			return err
+		}
+		if !sameFingerprint(fingerprint, fromKey) {
+			return ErrFingerprint
+		}
+		var o offer
+		if err := json.Unmarshal(box, &o); err != nil {
+			return fmt.Errorf("reading offer: %w", err)
+		}
+		pt, err := keys.OpenSealed(tx, infoAAD(relayCompany, self), o.InfoBox)
+		if err != nil {
+			return err
+		}
+		var info offerInfo
+		if err := json.Unmarshal(pt, &info); err != nil {
+			return fmt.Errorf("reading offer: %w", err)
+		}
+		code, err := freeCode(tx, info.Code)
+		if err != nil {
+			return err
+		}
+		res, err := tx.Exec(`INSERT INTO companies(code, name, name_kana, corporate_number, archived, created_at, updated_at)
+			VALUES(?, ?, ?, ?, 0, ?, ?)`, code, info.Name, info.NameKana, info.Corp, tx.NowText(), tx.NowText())
+		if err != nil {
+			return fmt.Errorf("creating shared company: %w", err)
+		}
+		id, _ := res.LastInsertId()
+		if err := keys.ImportCompany(tx, id, boxAAD(relayCompany, self), o.KeyBox); err != nil {
+			return err
+		}
+		if err := tx.SetMeta(fmt.Sprintf("relay_company_%d", id), relayCompany); err != nil {
+			return err
+		}
+		if fromName == "" {
+			fromName = info.FromName
+		}
+		if _, err := tx.Exec(`INSERT INTO shares(company_id, relay_company, self_office, peer_office, peer_name, peer_key, role, created_at)
+			VALUES(?, ?, ?, ?, ?, ?, 'peer', ?)`, id, relayCompany, self, from, fromName, fromKey, tx.NowText()); err != nil {
+			return fmt.Errorf("recording share: %w", err)
+		}
+		if _, err := tx.Exec(`UPDATE share_offers SET status = 'accepted' WHERE relay_company = ?`, relayCompany); err != nil {
+			return err
+		}
+		e := p.Entry(audit.ActionCompanyCreate, audit.ResultOK)
+		e.CompanyID, e.TargetType, e.TargetID = id, "company", fmt.Sprint(id)
+		e.Detail = audit.Redact("code=" + code + "; shared by office " + from)
+		if _, err := s.Audit.Append(tx, e); err != nil {
+			return err
+		}
+		c, err = roster.CompanyTx(tx, id)
+		return err
+	})
+	return c, err
+}
+
+// Reject drops a pending offer (administrators only).
+func (s *Service) Reject(ctx context.Context, p auth.Principal, relayCompany string) error {
+	if err := auth.RequireAdmin(p); err != nil {
+		return err
+	}
+	return s.DB.Update(ctx, func(tx *store.Tx) error {
+		res, err := tx.Exec(`UPDATE share_offers SET status = 'rejected' WHERE relay_company = ? AND status = 'pending'`, relayCompany)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return errNoOffer
+		}
+		return nil
+	})
+}
+
+// freeCode returns code, or code with "-2", "-3", … when another company has it.
+func freeCode(tx *store.Tx, code string) (string, error) {
+	if code == "" {
+		code = "SHARED"
+	}
+	try := code
+	for i := 2; ; i++ {
+		var n int
+		if err := tx.QueryRow(`SELECT count(*) FROM companies WHERE code = ?`, try).Scan(&n); err != nil {
+			return "", err
+		}
+		if n == 0 {
+			return try, nil
+		}
+		suffix := fmt.Sprintf("-%d", i)
+		try = code[:min(len(code), 20-len(suffix))] + suffix
+	}
+}

@@ -1,0 +1,403 @@
+package share
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/mynumber-shelter/shelter/app/audit"
+	"github.com/mynumber-shelter/shelter/app/auth"
+	"github.com/mynumber-shelter/shelter/app/roster"
+	"github.com/mynumber-shelter/shelter/app/store"
+	"github.com/mynumber-shelter/shelter/app/vault"
+	"github.com/mynumber-shelter/shelter/cloud/envelope"
+)
+
+// maxRecords bounds the records of one envelope; a larger export is several envelopes.
+const maxRecords = 500
+
+// shareRow is a shares row.
+type shareRow struct {
+	companyID                        int64
+	relay, self, peer, peerName      string
+	clock, peerSeq, cursor, auditCur int64
+}
+
+func loadShare(tx *store.Tx, companyID int64) (*shareRow, error) {
+	sh := &shareRow{companyID: companyID}
+	err := tx.QueryRow(`SELECT relay_company, self_office, peer_office, peer_name, clock, peer_seq, relay_cursor, audit_cursor
+		FROM shares WHERE company_id = ?`, companyID).Scan(&sh.relay, &sh.self, &sh.peer, &sh.peerName, &sh.clock, &sh.peerSeq, &sh.cursor, &sh.auditCur)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, errNoShare
+	}
+	if err != nil {
+		return nil, fmt.Errorf("reading share: %w", err)
+	}
+	return sh, nil
+}
+
+func (sh *shareRow) save(tx *store.Tx) error {
+	_, err := tx.Exec(`UPDATE shares SET clock = ?, peer_seq = ?, relay_cursor = ?, audit_cursor = ?, last_sync_at = ? WHERE company_id = ?`,
+		sh.clock, sh.peerSeq, sh.cursor, sh.auditCur, tx.NowText(), sh.companyID)
+	if err != nil {
+		return fmt.Errorf("writing share: %w", err)
+	}
+	return nil
+}
+
+// tick returns the next clock for a version written at physical time t (microseconds).
+func (sh *shareRow) tick(physical int64) int64 {
+	sh.clock = max(physical, sh.clock+1)
+	return sh.clock
+}
+
+// SyncResult says what one Sync did.
+type SyncResult struct {
+	Sent      int // records sent
+	Received  int // records applied
+	Conflicts int // records where this side's version lost
+}
+
+// requireShareRole refuses anyone but the company's 責任者 / 担当者. Being an administrator is
+// not enough (auth.RequireCompanyRole): syncing opens every number of the company, and the
+// conflicts name its employees.
+func requireShareRole(tx *store.Tx, p auth.Principal, companyID int64) error {
+	return auth.RequireCompanyRole(tx, p, companyID, auth.Manager, auth.Handler)
+}
+
+// Sync sends this side's changes to the shared company companyID and applies the peer's
+// (the company's 責任者 / 担当者; an administrator must be assigned like anyone else).
+func (s *Service) Sync(ctx context.Context, p auth.Principal, keys *vault.Keys, companyID int64) (SyncResult, error) {
+	var res SyncResult
+	if s.Transport == nil {
+		return res, ErrNoRelay
+	}
+	// Export and send in one transaction: the new hashes and clocks are kept only when the relay
+	// took the envelopes. (With the bridge outbox this becomes an insert into the outbox.)
+	err := s.DB.Update(ctx, func(tx *store.Tx) error {
+		if err := requireShareRole(tx, p, companyID); err != nil {
+			return err
+		}
+		sh, err := loadShare(tx, companyID)
+		if err != nil {
+			return err
+		}
+		b, err := s.export(tx, keys, sh)
+		if err != nil {
+			return err
+		}
+		ck, err := keys.Company(tx, companyID)
+		if err != nil {
+			return err
+		}
+		defer ck.Close()
+		for len(b.Records) > 0 || len(b.Audit) > 0 {
+			part := *b
+			part.Records = b.Records[:min(len(b.Records), maxRecords)]
+			b.Records = b.Records[len(part.Records):]
+			b.Audit = nil
+			pt := mustJSON(part)
+			err := s.Transport.Send(ctx, sh.relay, RecordBatch, func(aad []byte) ([]byte, error) {
+				return ck.Seal(envelopeAAD(aad), pt)
+			})
+			clear(pt)
+			if err != nil {
+				return fmt.Errorf("sending changes: %w", err)
+			}
+			res.Sent += len(part.Records)
+		}
+		return sh.save(tx)
+	})
+	if err != nil {
+		return res, err
+	}
+	var sh *shareRow
+	if err := s.DB.View(ctx, func(tx *store.Tx) (err error) { sh, err = loadShare(tx, companyID); return err }); err != nil {
+		return res, err
+	}
+	items, err := s.Transport.Receive(ctx, sh.relay, sh.cursor)
+	if err != nil {
+		return res, fmt.Errorf("receiving changes: %w", err)
+	}
+	for _, it := range items {
+		n, c, err := s.importEnvelope(ctx, p, keys, companyID, it.ID, it.Body)
+		if err != nil {
+			return res, err
+		}
+		res.Received += n
+		res.Conflicts += c
+	}
+	return res, nil
+}
+
+// export collects the records changed since the last export and the new audit entries, and
+// records their new versions.
+func (s *Service) export(tx *store.Tx, keys *vault.Keys, sh *shareRow) (*batch, error) {
+	ck, err := keys.Company(tx, sh.companyID)
+	if err != nil {
+		return nil, err
+	}
+	defer ck.Close()
+	x, err := loadRecs(tx, sh.companyID)
+	if err != nil {
+		return nil, err
+	}
+	office, _, err := roster.OfficeTx(tx)
+	if err != nil {
+		return nil, err
+	}
+	b := &batch{V: 1, Origin: sh.self, OriginName: office.Name}
+	// changed returns the record for a local row whose hash differs, and its new share record.
+	changed := func(kind string, localID int64, hash []byte, physical int64) (*record, *localRec) {
+		prev := x.local(kind, localID)
+		if prev != nil && string(prev.hash) == string(hash) {
+			return nil, nil
+		}
+		r := &record{Kind: kind, Origin: sh.self}
+		lr := &localRec{kind: kind, localID: localID, origin: sh.self, hash: hash}
+		if prev != nil {
+			r.ID, r.BaseClock, r.BaseOrigin = prev.gid, prev.clock, prev.origin
+		} else if kind == KindPerson {
+			r.ID = fmt.Sprintf("%s.%d", sh.self, localID)
+		} else if p := x.local(KindPerson, localID); p != nil {
+			r.ID = p.gid
+		} else {
+			return nil, nil // the person is not shared yet
+		}
+		lr.gid = r.ID
+		r.Clock = sh.tick(physical)
+		lr.clock = r.Clock
+		return r, lr
+	}
+
+	// Persons: employees first, so that dependents can name their employee's global id.
+	rows, err := tx.Query(`SELECT `+personColumns+` FROM persons p WHERE p.company_id = ? ORDER BY p.kind = 'dependent', p.id`, sh.companyID)
+	if err != nil {
+		return nil, fmt.Errorf("reading persons: %w", err)
+	}
+	var persons []personRow
+	for rows.Next() {
+		r, err := scanPerson(rows)
+		if err != nil {
+			rows.Close()
+			return nil, fmt.Errorf("reading persons: %w", err)
+		}
+		persons = append(persons, r)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	for _, pr := range persons {
+		if pr.employeeID != 0 {
+			e := x.local(KindPerson, pr.employeeID)
+			if e == nil {
+				continue
+			}
+			pr.data.Employee = e.gid
+		}
+		r, lr := changed(KindPerson, pr.id, personHash(pr.data), pr.updated.UnixMicro())
+		if r == nil {
+			continue
+		}
+		d := pr.data
+		r.Person = &d
+		if err := x.save(tx, sh.companyID, lr); err != nil {
+			return nil, err
+		}
+		b.Records = append(b.Records, *r)
+	}
+
+	// Numbers: every shared person, so that a deleted number is sent as deleted.
+	for _, pr := range persons {
+		if x.local(KindPerson, pr.id) == nil {
+			continue
+		}
+		h, err := numberHash(tx, pr.id)
+		if err != nil {
+			return nil, err
+		}
+		if x.local(KindNumber, pr.id) == nil && string(h) == string(deletedHash[:]) {
+			continue // never had one
+		}
+		var at string
+		tx.QueryRow(`SELECT registered_at FROM person_numbers WHERE person_id = ?`, pr.id).Scan(&at)
+		t, _ := store.ParseTime(at)
+		r, lr := changed(KindNumber, pr.id, h, t.UnixMicro())
+		if r == nil {
+			continue
+		}
+		if string(h) == string(deletedHash[:]) {
+			r.Deleted = true
+		} else if r.Number, err = sealForShare(tx, ck, pr.id, r.ID); errors.Is(err, vault.ErrShredded) {
+			r.Deleted, lr.hash = true, deletedHash[:]
+		} else if err != nil {
+			return nil, err
+		}
+		if err := x.save(tx, sh.companyID, lr); err != nil {
+			return nil, err
+		}
+		b.Records = append(b.Records, *r)
+	}
+
+	// Executed disposals of shared persons.
+	drows, err := tx.Query(`SELECT di.person_id, d.method, d.executed_at FROM disposal_items di JOIN disposals d ON d.id = di.disposal_id
+		WHERE d.company_id = ? AND d.status = 'executed' ORDER BY d.id, di.person_id`, sh.companyID)
+	if err != nil {
+		return nil, fmt.Errorf("reading disposals: %w", err)
+	}
+	type disp struct {
+		pid int64
+		d   disposalData
+	}
+	var disps []disp
+	for drows.Next() {
+		var d disp
+		if err := drows.Scan(&d.pid, &d.d.Method, &d.d.ExecutedAt); err != nil {
+			drows.Close()
+			return nil, err
+		}
+		disps = append(disps, d)
+	}
+	drows.Close()
+	for _, d := range disps {
+		t, _ := store.ParseTime(d.d.ExecutedAt)
+		r, lr := changed(KindDisposal, d.pid, hashOf([]byte(d.d.Method), []byte(d.d.ExecutedAt)), t.UnixMicro())
+		if r == nil {
+			continue
+		}
+		dd := d.d
+		r.Disposal = &dd
+		if err := x.save(tx, sh.companyID, lr); err != nil {
+			return nil, err
+		}
+		b.Records = append(b.Records, *r)
+	}
+
+	// The company's new audit entries, as facts.
+	arows, err := tx.Query(`SELECT id, at, login, action, target_type, target_id, purpose, result, detail FROM audit_log
+		WHERE company_id = ? AND id > ? ORDER BY id LIMIT 5000`, sh.companyID, sh.auditCur)
+	if err != nil {
+		return nil, fmt.Errorf("reading audit entries: %w", err)
+	}
+	defer arows.Close()
+	for arows.Next() {
+		var f auditFact
+		if err := arows.Scan(&f.ID, &f.At, &f.Login, &f.Action, &f.TargetType, &f.TargetID, &f.Purpose, &f.Result, &f.Detail); err != nil {
+			return nil, err
+		}
+		if f.TargetType == "person" {
+			var id int64
+			if _, err := fmt.Sscan(f.TargetID, &id); err == nil {
+				if r := x.local(KindPerson, id); r != nil {
+					f.TargetID = r.gid
+				}
+			}
+		}
+		b.Audit = append(b.Audit, f)
+		sh.auditCur = f.ID
+	}
+	return b, arows.Err()
+}
+
+// sealForShare opens person personID's number with its person key and seals it again under the
+// company key at numberAAD(gid). The plaintext is zeroed.
+func sealForShare(tx *store.Tx, ck *vault.CompanyKey, personID int64, gid string) ([]byte, error) {
+	var ct []byte
+	if err := tx.QueryRow(`SELECT ciphertext FROM person_numbers WHERE person_id = ?`, personID).Scan(&ct); err != nil {
+		return nil, fmt.Errorf("reading number of person %d: %w", personID, err)
+	}
+	pk, err := ck.Person(tx, personID)
+	if err != nil {
+		return nil, err
+	}
+	defer pk.Close()
+	pt, err := pk.Open(roster.NumberAAD(personID), ct)
+	if err != nil {
+		return nil, err
+	}
+	defer clear(pt)
+	return ck.Seal(numberAAD(gid), pt)
+}
+
+// importEnvelope applies one envelope listed by the relay under relay id relayID. It returns
+// the records applied and the conflicts this side lost. Envelopes of this installation, offers,
+// and envelopes not newer than the last one imported from the peer are skipped.
+func (s *Service) importEnvelope(ctx context.Context, p auth.Principal, keys *vault.Keys, companyID, relayID int64, body []byte) (applied, lost int, err error) {
+	err = s.DB.Update(ctx, func(tx *store.Tx) error {
+		sh, err := loadShare(tx, companyID)
+		if err != nil {
+			return err
+		}
+		sh.cursor = max(sh.cursor, relayID)
+		e, perr := envelope.Parse(body)
+		if perr != nil || e.Company != sh.relay || e.Record != RecordBatch || e.Sender == s.Transport.Sender() || e.Seq <= uint64(sh.peerSeq) {
+			return sh.save(tx)
+		}
+		ck, err := keys.Company(tx, companyID)
+		if err != nil {
+			return err
+		}
+		defer ck.Close()
+		aad, _ := e.AAD()
+		pt, err := ck.Open(envelopeAAD(aad), e.Ciphertext)
+		if err != nil {
+			return sh.save(tx) // not sealed under this company's key: not ours to read
+		}
+		var b batch
+		err = json.Unmarshal(pt, &b)
+		clear(pt)
+		if err != nil || b.V != 1 || b.Origin != sh.peer {
+			return sh.save(tx)
+		}
+		sh.peerSeq = int64(e.Seq)
+		im := &importer{tx: tx, ck: ck, sh: sh, p: p, log: s.Audit}
+		if im.x, err = loadRecs(tx, companyID); err != nil {
+			return err
+		}
+		if im.w, err = roster.NewWriter(tx, ck, p.UserID); err != nil {
+			return err
+		}
+		defer im.w.Close()
+		for _, r := range b.Records {
+			if err := im.apply(r); err != nil {
+				return err
+			}
+		}
+		if err := im.facts(b); err != nil {
+			return err
+		}
+		applied, lost = im.applied, im.lost
+		if applied > 0 {
+			en := p.Entry(audit.ActionModify, audit.ResultOK)
+			en.CompanyID, en.TargetType, en.TargetID = companyID, "share", sh.relay
+			en.Detail = fmt.Sprintf("share sync: %d records from office %s, %d conflicts lost", applied, sh.peer, lost)
+			if _, err := s.Audit.Append(tx, en); err != nil {
+				return err
+			}
+		}
+		return sh.save(tx)
+	})
+	return applied, lost, err
+}
+
+// describePerson is a conflict's value of a person: the fields an administrator recognises.
+func describePerson(d personData) string {
+	return strings.Join([]string{d.Code, d.Name, d.NameKana, d.BirthDate}, " / ")
+}
+
+// masked describes a sealed shared number masked, or "(削除)" when deleted.
+func maskedShared(ck *vault.CompanyKey, r record) string {
+	if r.Deleted {
+		return "(削除)"
+	}
+	pt, err := ck.Open(numberAAD(r.ID), r.Number)
+	if err != nil {
+		return "(?)"
+	}
+	defer clear(pt)
+	return roster.MaskDigits(pt)
+}

@@ -1,0 +1,299 @@
+package ui
+
+import (
+	"context"
+	"crypto/x509"
+	"encoding/pem"
+	"errors"
+	"fmt"
+	"net/url"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/mynumber-shelter/shelter/app/audit"
+	"github.com/mynumber-shelter/shelter/app/store"
+	"github.com/mynumber-shelter/shelter/bridge"
+)
+
+// DeviceService is 「機器の状態」 (menu M-4): every device the shelter-bridge serves — the smart
+// card service and readers, the vein sensor, the scanners, the hot folder, sync — with its state
+// and last error, the bridge itself, and the bridge's settings (vein sensor port, scanners, hot
+// folder).
+//
+// Any logged-in user may list the devices; only a system administrator may read or change the
+// settings, and a change is recorded in the history ("device settings changed", with counts,
+// never a certificate or a path's content). The bridge's settings hold no secret.
+type DeviceService struct {
+	a   *App
+	sup *supervisor
+}
+
+func newDeviceService(a *App, socket string, command []string) *DeviceService {
+	return &DeviceService{a: a, sup: newSupervisor(a, socket, command)}
+}
+
+// DeviceLabel is a code with its Japanese and English names.
+type DeviceLabel struct {
+	Code string `json:"code"`
+	JA   string `json:"ja"`
+	EN   string `json:"en"`
+}
+
+// DeviceRow is one device of the panel. detail and lastError are the bridge's short English
+// texts (model names, OS errors); times are RFC 3339 or "".
+type DeviceRow struct {
+	Kind        DeviceLabel `json:"kind"`
+	Name        string      `json:"name"`
+	State       DeviceLabel `json:"state"`
+	Detail      string      `json:"detail"`
+	LastError   string      `json:"lastError"`
+	LastErrorAt string      `json:"lastErrorAt"`
+}
+
+// DeviceList is the panel: the bridge and its devices (none while the bridge is not connected).
+type DeviceList struct {
+	Bridge  BridgeState `json:"bridge"`
+	State   DeviceLabel `json:"state"` // the bridge's own state label
+	Devices []DeviceRow `json:"devices"`
+}
+
+var deviceKinds = map[string][2]string{
+	"pcsc":      {"スマートカードサービス", "Smart card service"},
+	"reader":    {"ICカードリーダー", "IC card reader"},
+	"vein":      {"静脈センサー", "Vein sensor"},
+	"scanner":   {"スキャナー", "Scanner"},
+	"hotfolder": {"取り込みフォルダ", "Hot folder"},
+	"sync":      {"クラウド同期", "Cloud sync"},
+	"bridge":    {"連携サービス（shelter-bridge）", "Device service (shelter-bridge)"},
+}
+
+var deviceStates = map[string][2]string{
+	"ok":           {"正常", "OK"},
+	"busy":         {"使用中", "Busy"},
+	"absent":       {"未接続", "Not connected"},
+	"disabled":     {"無効", "Disabled"},
+	"error":        {"エラー", "Error"},
+	"connected":    {"接続中", "Connected"},
+	"disconnected": {"停止中", "Not running"},
+}
+
+func deviceLabel(table map[string][2]string, code string) DeviceLabel {
+	if l, ok := table[code]; ok {
+		return DeviceLabel{Code: code, JA: l[0], EN: l[1]}
+	}
+	return DeviceLabel{Code: code, JA: code, EN: code}
+}
+
+// bridgeTimeout bounds one settings or list call to the bridge.
+const bridgeTimeout = 15 * time.Second
+
+// List returns the bridge's state and every device it reports. Without the bridge the list is
+// empty and bridge.connected is false (not an error: the panel says so).
+func (s *DeviceService) List() (DeviceList, error) {
+	if _, err := s.a.ready(); err != nil {
+		return DeviceList{}, err
+	}
+	out := DeviceList{Bridge: s.sup.current(), Devices: []DeviceRow{}}
+	ctx, cancel := context.WithTimeout(context.Background(), bridgeTimeout)
+	defer cancel()
+	if !out.Bridge.Connected { // the supervisor may not run (tests) or not have noticed yet
+		if st, err := s.sup.client.Status(ctx); err == nil {
+			out.Bridge = BridgeState{Connected: true, Version: st.Version, PID: st.PID, Started: st.Started}
+		}
+	}
+	if out.Bridge.Connected {
+		out.State = deviceLabel(deviceStates, "connected")
+		ds, err := s.sup.client.Devices(ctx)
+		if err != nil {
+			s.a.log.Info("listing devices", "err", err)
+			out.Bridge.Error = "the device list could not be read"
+		}
+		for _, d := range ds {
+			out.Devices = append(out.Devices, DeviceRow{Kind: deviceLabel(deviceKinds, d.Kind), Name: d.Name,
+				State: deviceLabel(deviceStates, d.State), Detail: d.Detail, LastError: d.LastError, LastErrorAt: d.LastErrorAt})
+		}
+	} else {
+		out.State = deviceLabel(deviceStates, "disconnected")
+	}
+	return out, nil
+}
+
+// DeviceScanner is one eSCL scanner: a name, its base URL (https://192.0.2.10/eSCL) and, for a
+// self-signed certificate, the certificate (PEM) to trust for it.
+type DeviceScanner struct {
+	Name  string `json:"name"`
+	URL   string `json:"url"`
+	CAPEM string `json:"caPem"`
+}
+
+// DeviceConfig is the bridge's device settings. veinPort is a serial port ("/dev/ttyUSB0",
+// "COM3") or ""; hotFolder an absolute folder path or "".
+type DeviceConfig struct {
+	VeinPort  string          `json:"veinPort"`
+	Scanners  []DeviceScanner `json:"scanners"`
+	HotFolder string          `json:"hotFolder"`
+}
+
+// Config returns the bridge's device settings (system administrators only).
+func (s *DeviceService) Config() (DeviceConfig, error) {
+	if _, err := s.a.admin(); err != nil {
+		return DeviceConfig{}, err
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), bridgeTimeout)
+	defer cancel()
+	c, err := s.sup.client.Config(ctx)
+	if err != nil {
+		return DeviceConfig{}, s.bridgeErr(err)
+	}
+	out := DeviceConfig{VeinPort: c.VeinPort, HotFolder: c.HotFolder, Scanners: []DeviceScanner{}}
+	for _, sc := range c.Scanners {
+		out.Scanners = append(out.Scanners, DeviceScanner{Name: sc.Name, URL: sc.URL, CAPEM: sc.CAPEM})
+	}
+	return out, nil
+}
+
+// SetConfig checks and saves the device settings in the bridge, which applies them at once
+// (the sensor port reopened, scanners and the hot folder restarted); the relay settings are
+// kept. A bad field fails with code "invalid" and the field ("veinPort", "hotFolder",
+// "scanners.<i>.name", "scanners.<i>.url", "scanners.<i>.caPem"); nothing is saved then.
+// Recorded in the history.
+func (s *DeviceService) SetConfig(in DeviceConfig) (DeviceConfig, error) {
+	sess, err := s.a.admin()
+	if err != nil {
+		return DeviceConfig{}, err
+	}
+	in, err = cleanDeviceConfig(in)
+	if err != nil {
+		return DeviceConfig{}, err
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), bridgeTimeout)
+	defer cancel()
+	cur, err := s.sup.client.Config(ctx)
+	if err != nil {
+		return DeviceConfig{}, s.bridgeErr(err)
+	}
+	cur.VeinPort, cur.HotFolder, cur.Scanners = in.VeinPort, in.HotFolder, nil
+	for _, sc := range in.Scanners {
+		cur.Scanners = append(cur.Scanners, bridge.ScannerConfig{Name: sc.Name, URL: sc.URL, CAPEM: sc.CAPEM})
+	}
+	// The history entry goes first: a change that cannot be recorded is not made.
+	detail := fmt.Sprintf("device settings changed: vein sensor %s, %d scanner(s), hot folder %s",
+		setOrNot(in.VeinPort), len(in.Scanners), setOrNot(in.HotFolder))
+	err = s.a.DB.Update(context.Background(), func(tx *store.Tx) error {
+		e := sess.Entry(audit.ActionSettingChange, audit.ResultOK)
+		e.TargetType, e.TargetID, e.Detail = "devices", "bridge", detail
+		_, err := s.a.Audit.Append(tx, e)
+		return err
+	})
+	if err != nil {
+		return DeviceConfig{}, s.a.fail("recording device settings", err)
+	}
+	if err := s.sup.client.SetConfig(ctx, cur); err != nil {
+		return DeviceConfig{}, s.bridgeErr(err)
+	}
+	if in.HotFolder != "" && sess.Keys() != nil {
+		// The folder only takes pages once the bridge has the vault's inbox key.
+		s.a.Scan.ensureInboxKey(ctx, sess.Keys())
+	}
+	return in, nil
+}
+
+func setOrNot(s string) string {
+	if s == "" {
+		return "none"
+	}
+	return "set"
+}
+
+var serialPort = regexp.MustCompile(`^(/dev/[A-Za-z0-9._/-]{1,64}|COM[0-9]{1,3}|\\\\\.\\COM[0-9]{1,3})$`)
+
+func invalid(field, ja, en string) *Error {
+	return &Error{Code: "invalid", Field: field, JA: ja, EN: en}
+}
+
+// cleanDeviceConfig trims and checks every field; the first problem is returned.
+func cleanDeviceConfig(in DeviceConfig) (DeviceConfig, error) {
+	out := DeviceConfig{VeinPort: strings.TrimSpace(in.VeinPort), HotFolder: strings.TrimSpace(in.HotFolder),
+		Scanners: []DeviceScanner{}}
+	if out.VeinPort != "" && !serialPort.MatchString(out.VeinPort) {
+		return out, invalid("veinPort", "シリアルポートは /dev/ttyUSB0 や COM3 の形で入力してください。",
+			"Enter a serial port such as /dev/ttyUSB0 or COM3.")
+	}
+	if out.HotFolder != "" && (!filepath.IsAbs(out.HotFolder) || len(out.HotFolder) > 1024) {
+		return out, invalid("hotFolder", "取り込みフォルダは絶対パスで入力してください。", "Enter the hot folder as an absolute path.")
+	}
+	if len(in.Scanners) > 16 {
+		return out, invalid("scanners", "スキャナーは16台まで登録できます。", "At most 16 scanners.")
+	}
+	names := map[string]bool{}
+	for i, sc := range in.Scanners {
+		f := fmt.Sprintf("scanners.%d.", i)
+		sc.Name, sc.URL, sc.CAPEM = strings.TrimSpace(sc.Name), strings.TrimSpace(sc.URL), strings.TrimSpace(sc.CAPEM)
+		switch {
+		case sc.Name == "":
+			return out, invalid(f+"name", "スキャナーの名前を入力してください。", "Enter the scanner's name.")
+		case utf8.RuneCountInString(sc.Name) > 64:
+			return out, invalid(f+"name", "スキャナーの名前は64文字までです。", "The scanner's name may be at most 64 characters.")
+		case names[sc.Name]:
+			return out, invalid(f+"name", "同じ名前のスキャナーがあります。", "Another scanner has the same name.")
+		}
+		names[sc.Name] = true
+		u, err := url.Parse(sc.URL)
+		if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || u.User != nil || len(sc.URL) > 512 {
+			return out, invalid(f+"url", "スキャナーのURLは https://192.0.2.10/eSCL の形で入力してください。",
+				"Enter the scanner's URL like https://192.0.2.10/eSCL.")
+		}
+		if sc.CAPEM != "" {
+			if err := checkPEM(sc.CAPEM); err != nil {
+				return out, invalid(f+"caPem", "証明書（PEM形式）を読み取れません。", "The certificate (PEM) cannot be read.")
+			}
+		}
+		out.Scanners = append(out.Scanners, sc)
+	}
+	return out, nil
+}
+
+// checkPEM accepts one or more PEM certificates and nothing else.
+func checkPEM(s string) error {
+	rest := []byte(s)
+	n := 0
+	for {
+		var b *pem.Block
+		b, rest = pem.Decode(rest)
+		if b == nil {
+			break
+		}
+		if b.Type != "CERTIFICATE" {
+			return errors.New("not a certificate")
+		}
+		if _, err := x509.ParseCertificate(b.Bytes); err != nil {
+			return err
+		}
+		n++
+	}
+	if n == 0 || strings.TrimSpace(string(rest)) != "" {
+		return errors.New("no certificate")
+	}
+	return nil
+}
+
+// bridgeErr maps a bridge error of the device calls to a user-safe *Error.
+func (s *DeviceService) bridgeErr(err error) error {
+	var be *bridge.Error
+	if !errors.As(err, &be) {
+		s.a.log.Info("bridge unavailable", "err", err)
+		return errBridgeUnavailable
+	}
+	s.a.log.Info("bridge refused", "code", be.Code)
+	return &Error{Code: be.Code,
+		JA: "機器連携サービスが設定を受け付けませんでした。入力内容を確認してください。",
+		EN: "The device service refused the settings (" + be.Message + "). Check them."}
+}
+
+// errBridgeUnavailable is the answer of every device call while the bridge does not answer.
+var errBridgeUnavailable = &Error{Code: "bridge_unavailable",
+	JA: "機器連携サービス（shelter-bridge）が起動していません。しばらく待ってから、もう一度お試しください。",
+	EN: "The device service (shelter-bridge) is not running. Wait a moment and try again."}

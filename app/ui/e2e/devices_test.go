@@ -1,0 +1,237 @@
+package e2e
+
+import (
+	"context"
+	"encoding/pem"
+	"errors"
+	"fmt"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"slices"
+	"testing"
+
+	"github.com/chromedp/chromedp"
+
+	"github.com/mynumber-shelter/shelter/app/store"
+	"github.com/mynumber-shelter/shelter/app/ui"
+	"github.com/mynumber-shelter/shelter/app/ui/webrpc"
+	"github.com/mynumber-shelter/shelter/app/vault"
+	"github.com/mynumber-shelter/shelter/bridge"
+	"github.com/mynumber-shelter/shelter/devices/card"
+	simescl "github.com/mynumber-shelter/shelter/devices/sim/escl"
+)
+
+// TestBrowserDevices: the administrator's device panel (M-4) shows the scanner (and, under
+// pcscd, the card reader), follows the bridge's events live through /events, and refuses a
+// relative hot folder next to the field; then a 担当者 scans a duplex sheet with the eSCL
+// simulator in 1-3 STEP2 (読み取り), sees the previews, and records the check: the vault holds
+// two documents of the pages' sizes.
+func TestBrowserDevices(t *testing.T) {
+	if _, err := os.Stat(filepath.Join(distDir, "index.html")); err != nil {
+		skipOrFail(t, "frontend not built (run npm run build in frontend/)")
+	}
+	if err := os.MkdirAll(artifactsDir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	// The card reader shows when pcscd runs (scripts/with-pcscd.sh); the rest runs anyway.
+	openPCSC := card.OpenPCSC
+	withReader := false
+	p, err := card.OpenPCSC()
+	if err == nil {
+		var rs []string
+		rs, err = p.Readers()
+		p.Close()
+		withReader = len(rs) > 0
+	}
+	if !withReader {
+		openPCSC = func() (*card.PCSC, error) { return nil, errors.New("no pcscd in this run") }
+		t.Logf("pcscd with a reader not available (%v): the reader row is not checked", err)
+	}
+
+	state := t.TempDir()
+	t.Setenv("SHELTER_BRIDGE_STATE", state)
+	dir := filepath.Join(t.TempDir(), "run")
+	l, err := bridge.Listen(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() {
+		done <- (&bridge.Server{Keychain: &vault.MemKeychain{}, ConfigPath: filepath.Join(state, "bridge.json"), OpenPCSC: openPCSC}).Serve(ctx, l)
+	}()
+	t.Cleanup(func() { cancel(); <-done })
+	sim := &simescl.Scanner{Sheets: 1}
+	ts := httptest.NewTLSServer(sim)
+	t.Cleanup(ts.Close)
+	scanner := ui.DeviceScanner{Name: "受付スキャナー", URL: ts.URL + "/eSCL",
+		CAPEM: string(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: ts.Certificate().Raw}))}
+
+	app, err := ui.New(ui.Config{VaultDir: t.TempDir(), Keychain: &vault.MemKeychain{}, KDF: vault.KDFParams{MemoryKiB: 64, Time: 1, Threads: 1},
+		Version: "0.0.0-e2e", BridgeSocket: filepath.Join(dir, bridge.SocketName), BridgeCommand: []string{}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = app.Close() })
+	events := &webrpc.Events{}
+	app.SetEventSink(events.Emit)
+	t.Cleanup(app.StartBridge())
+
+	// Through the Go services: the company, tanaka its 担当者, E001 asked; the scanner set up.
+	kit, err := app.Session.Setup(ui.SetupRequest{Office: ui.Office{Name: officeName, Kind: "sharoushi"},
+		AdminLogin: adminLogin, AdminName: adminName, Password: adminPassword})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := app.Session.ConfirmRecoveryKit(kit.Key); err != nil {
+		t.Fatal(err)
+	}
+	company, err := app.Company.Create(ui.Company{Code: "C001", Name: companyName, CorporateNumber: validCorpNo})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tanaka, err := app.Users.Create(ui.UserInput{Login: "tanaka", DisplayName: "田中 一郎"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := app.Handlers.Set(company.ID, []int64{tanaka.User.ID}, []int64{tanaka.User.ID}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := app.Devices.SetConfig(ui.DeviceConfig{Scanners: []ui.DeviceScanner{scanner}}); err != nil {
+		t.Fatal(err)
+	}
+	const tanakaPW = "ichiro keeps a long passphrase"
+	if err := app.Session.Logout(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := app.Session.Login("tanaka", tanaka.Password); err != nil {
+		t.Fatal(err)
+	}
+	if err := app.Session.ChangePassword(tanaka.Password, tanakaPW); err != nil {
+		t.Fatal(err)
+	}
+	e1, err := app.Employees.SaveEmployee(ui.Employee{CompanyID: company.ID, Code: "E001", Name: "番号 花子", NameKana: "バンゴウ ハナコ",
+		BirthDate: "1985-04-01"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := app.Collect.CreateRequest(ui.CollectRequestInput{CompanyID: company.ID, Title: "入社時", EmployeeIDs: []int64{e1.ID},
+		Purposes: []string{"TAX-WH"}, InPerson: "本社2階 人事部"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := app.Session.Logout(); err != nil {
+		t.Fatal(err)
+	}
+
+	url, stop, err := webrpc.ListenLoopback(webrpc.Handler(os.DirFS(distDir), append(app.Services(), events)...))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(stop)
+	b := startBrowser(t, artifactsDir)
+	n := 0
+	shot := func(name string) {
+		var png []byte
+		b.run("screenshot "+name, chromedp.CaptureScreenshot(&png))
+		n++
+		if err := os.WriteFile(filepath.Join(artifactsDir, fmt.Sprintf("e2e-devices-%02d-%s.png", n, name)), png, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	login := func(who, pw string) {
+		b.waitVisible("login-form")
+		b.fill("login-login", who)
+		b.fill("login-password", pw)
+		b.click("login-submit")
+		b.waitVisible("home")
+	}
+
+	// --- The administrator's panel.
+	b.navigate(url)
+	login(adminLogin, adminPassword)
+	b.click("menu-M-4")
+	b.waitText("dev-bridge-state", "接続中")
+	b.waitText("dev-table", "受付スキャナー")
+	b.waitText("dev-table", "スキャナー")
+	if withReader {
+		b.waitText("dev-table", "ICカードリーダー")
+		b.waitText("dev-table", "Virtual PCD")
+	}
+	b.waitVisible("dev-config-scanners.0.name") // the form shows the saved scanner
+	var name string
+	b.eval(`document.querySelector('[data-testid="dev-config-scanners.0.name"]').value`, &name)
+	if name != scanner.Name {
+		t.Fatalf("settings form shows scanner %q", name)
+	}
+	// A change made elsewhere arrives as a bridge event and the table follows (no reload click).
+	folder := t.TempDir()
+	if _, err := app.Devices.SetConfig(ui.DeviceConfig{Scanners: []ui.DeviceScanner{scanner}, HotFolder: folder}); err != nil {
+		t.Fatal(err)
+	}
+	b.waitText("dev-table", "取り込みフォルダ")
+	shot("panel")
+	// A relative folder is refused next to its field; nothing is saved.
+	b.fill("dev-config-hotFolder", "scans")
+	b.click("dev-config-save")
+	b.waitText("dev-config-hotFolder-error", "絶対パス")
+	if cfg, err := app.Devices.Config(); err != nil || cfg.HotFolder != folder {
+		t.Fatalf("refused settings were saved: %+v %v", cfg, err)
+	}
+	b.fill("dev-config-hotFolder", folder)
+	b.click("dev-config-save")
+	b.waitVisible("dev-config-saved")
+	b.click("logout")
+
+	// --- STEP2 with the scanner.
+	login("tanaka", tanakaPW)
+	b.click("menu-1-3")
+	b.waitText("col-status-E001", "依頼済")
+	b.click("col-check-E001")
+	b.waitVisible("col-check-form")
+	b.click("col-check-channel-in_person")
+	b.set("col-check-numberDoc", "mynumber_card")
+	b.waitText("scan-scanner", "受付スキャナー")
+	b.waitVisible("scan-inbox-empty")
+	b.set("scan-source", "Feeder")
+	b.click("scan-duplex")
+	b.click("scan-start")
+	b.waitText("scan-progress", "2枚を読み取り")
+	b.waitVisible("scan-thumb-scan-1")
+	b.waitText("col-check-file-1-name", "scan-2.jpg")
+	b.waitText("col-check-problems", "問題ありません")
+	var thumbs int
+	b.eval(`[...document.querySelectorAll('[data-testid="scan-thumbs"] img')].filter(i => i.naturalWidth > 0).length`, &thumbs)
+	if thumbs != 2 {
+		t.Errorf("%d previews drawn, want 2", thumbs)
+	}
+	shot("scanned")
+	b.click("col-check-record")
+	b.waitText("col-check-recorded", "確認済")
+	b.waitGone("col-check-file-0")
+	shot("recorded")
+
+	served := sim.Served()
+	var sizes []int
+	err = app.DB.View(context.Background(), func(tx *store.Tx) error {
+		rows, err := tx.Query(`SELECT size FROM person_documents WHERE person_id = ? ORDER BY id`, e1.ID)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var n int
+			if err := rows.Scan(&n); err != nil {
+				return err
+			}
+			sizes = append(sizes, n)
+		}
+		return rows.Err()
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(served) != 2 || !slices.Equal(sizes, []int{served[0].Size, served[1].Size}) {
+		t.Fatalf("documents of sizes %v recorded; the scanner served %+v", sizes, served)
+	}
+}

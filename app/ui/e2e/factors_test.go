@@ -1,0 +1,158 @@
+package e2e
+
+import (
+	"context"
+	"errors"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/mynumber-shelter/shelter/app/auth"
+	"github.com/mynumber-shelter/shelter/app/ui"
+	"github.com/mynumber-shelter/shelter/app/vault"
+	"github.com/mynumber-shelter/shelter/bridge"
+	"github.com/mynumber-shelter/shelter/devices/card"
+	simcard "github.com/mynumber-shelter/shelter/devices/sim/card"
+	"github.com/mynumber-shelter/shelter/internal/testenv"
+)
+
+// TestBrowserFactors is 二要素認証 as a 事務取扱担当者 meets it: the password, then the staff card
+// on the (virtual) reader; the screen locked, unlocked by the card alone; five minutes later a
+// reveal asks for the card again (step-up) and goes ahead once it is confirmed. Needs pcscd with
+// vpcd (slot 1) and Chromium.
+func TestBrowserFactors(t *testing.T) {
+	prepareShots(t, "factors")
+	addr, reader := testenv.VPCDSlot(t, 1)
+	if p, err := card.OpenPCSC(); err != nil {
+		pcscdMissing(t, err)
+	} else {
+		rs, err := p.Readers()
+		p.Close()
+		if err == nil && !slices.Contains(rs, reader) {
+			err = errors.New("no " + reader)
+		}
+		if err != nil {
+			pcscdMissing(t, err)
+		}
+	}
+
+	// The bridge on a private socket; the app on a clock the test can move forward.
+	dir := filepath.Join(t.TempDir(), "run")
+	l, err := bridge.Listen(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() {
+		done <- (&bridge.Server{Keychain: &vault.MemKeychain{}, ConfigPath: filepath.Join(t.TempDir(), "bridge.json")}).Serve(ctx, l)
+	}()
+	t.Cleanup(func() { cancel(); <-done })
+	var skew atomic.Int64
+	app, err := ui.New(ui.Config{VaultDir: t.TempDir(), Keychain: &vault.MemKeychain{},
+		KDF: vault.KDFParams{MemoryKiB: 64, Time: 1, Threads: 1}, Version: "0.0.0-e2e",
+		BridgeSocket: filepath.Join(dir, bridge.SocketName),
+		Now:          func() time.Time { return time.Now().Add(time.Duration(skew.Load())) }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = app.Close() })
+
+	// The staff card stays on the reader for the whole story.
+	keys, err := simcard.GenerateKeys(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sim, err := simcard.New(simcard.Config{Keys: keys, UID: []byte{0x04, 0x7A, 0x11, 0x22, 0x33, 0x44, 0x55}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ictx, icancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer icancel()
+	slot, err := sim.Insert(ictx, addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer slot.Pull()
+
+	// Through the Go services: tanaka with a person and a number notified for TAX-WH, and the
+	// staff card enrolled.
+	companyID, temp := staffCompany(t, app)
+	firstLogin(t, app, "tanaka", temp["tanaka"], tanakaPassword)
+	yamada := saveEmployee(t, app, ui.Employee{CompanyID: companyID, Code: "E001", Name: "山田 太郎",
+		NameKana: "ヤマダ タロウ", BirthDate: "1985-01-02", Sex: "male", HiredOn: "2020-04-01"})
+	number := fakeNumber(t, "12345678901")
+	setNumbers(t, app, companyID, map[int64]string{yamada.ID: number})
+	if _, err := app.Collect.CreateRequest(ui.CollectRequestInput{CompanyID: companyID, Title: "入社時",
+		EmployeeIDs: []int64{yamada.ID}, Purposes: []string{"TAX-WH"}, Online: true}); err != nil {
+		t.Fatal(err)
+	}
+	staffCard, err := app.Factors.Enrol(ui.FactorEnrolRequest{Kind: "card", Label: "職員証", Password: tanakaPassword, Reader: reader})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := app.Session.Logout(); err != nil {
+		t.Fatal(err)
+	}
+
+	b, url := openBrowser(t, app)
+	s := &storyShots{b: b, story: "factors"}
+	b.navigate(url)
+
+	// --- The password, then the card: the second step asks for the card on the reader.
+	submitLogin(b, "tanaka", tanakaPassword)
+	b.waitVisible("factor-step")
+	b.waitText("factor-login-prompt", "職員証をリーダーに置いてください")
+	b.waitText("factor-login-reader", reader)
+	b.set("factor-login-reader", reader)
+	s.shot("second-step")
+	b.click("factor-login-submit")
+	b.waitVisible("home")
+	if e := auditEntries(t, app, "login"); len(e) == 0 || !strings.Contains(e[0].Detail, "second factor: card #") {
+		t.Fatalf("the login is not recorded with its factor: %+v", e[:min(1, len(e))])
+	}
+
+	// --- Locked, unlocked by the card alone.
+	b.click("lock-button")
+	b.waitVisible("unlock-screen")
+	b.waitVisible("factor-unlock-form")
+	b.waitText("factor-unlock-prompt", "職員証をリーダーに置いてください")
+	b.waitText("factor-unlock-reader", reader)
+	b.set("factor-unlock-reader", reader)
+	s.shot("unlock")
+	b.click("factor-unlock-submit")
+	b.waitVisible("home")
+
+	// --- Five minutes on, a reveal asks for the card first and then shows the number.
+	skew.Store(int64(auth.StepUpWindow + time.Second))
+	b.click("menu-3-1")
+	b.waitVisible("use-tabs")
+	b.click("use-reveal-" + pid(yamada.ID))
+	b.waitVisible("use-purpose")
+	b.set("use-purpose", "TAX-WH")
+	b.click("use-reveal-submit")
+	b.waitVisible("stepup-dialog")
+	b.waitText("stepup-prompt", "職員証をリーダーに置いてください")
+	b.waitText("stepup-reader", reader)
+	b.set("stepup-reader", reader)
+	s.shot("step-up")
+	b.click("stepup-submit")
+	b.waitGone("stepup-dialog")
+	b.waitVisible("use-revealed-" + pid(yamada.ID))
+	if useDigits(b, "use-revealed-"+pid(yamada.ID)) != number {
+		t.Fatal("the revealed number is not 山田's")
+	}
+	s.shot("revealed")
+
+	// --- The 二要素認証 screen lists the card (no UID anywhere on the page).
+	b.click("factors-button")
+	b.waitVisible("factors-screen")
+	b.waitText("factors-mine-row-"+pid(staffCard.ID), "職員証")
+	if strings.Contains(strings.ToUpper(b.text("factors-screen")), "047A11") {
+		t.Fatal("the card's UID reached the page")
+	}
+	s.shot("factors-screen")
+}

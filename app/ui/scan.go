@@ -1,0 +1,492 @@
+package ui
+
+import (
+	"context"
+	"crypto/rand"
+	"database/sql"
+	"encoding/base32"
+	"errors"
+	"fmt"
+	"net/http"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/mynumber-shelter/shelter/app/apperr"
+	"github.com/mynumber-shelter/shelter/app/audit"
+	"github.com/mynumber-shelter/shelter/app/auth"
+	"github.com/mynumber-shelter/shelter/app/collect"
+	"github.com/mynumber-shelter/shelter/app/store"
+	"github.com/mynumber-shelter/shelter/app/vault"
+	"github.com/mynumber-shelter/shelter/bridge"
+	"github.com/mynumber-shelter/shelter/internal/sealbox"
+)
+
+// ScanService is the scanner and the folder inbox of 1-3 STEP2 (本人確認): a network scanner
+// (eSCL) scans documents through the shelter-bridge, or pages a scanner dropped into the hot
+// folder (sealed by the bridge to this vault's inbox key) are opened. Either way the pages are
+// held in this process's memory only, under a random handle, and the frontend gets small
+// previews and references ("scan:<handle>/<n>") to put in [CollectCheckInput.Images].
+// [CollectService.RecordCheck] seals the referenced pages at once under the person's key; then
+// they are dropped, and pages from the folder are deleted from the bridge's inbox.
+//
+// Held pages are dropped on [ScanService.Discard], at logout (within seconds) and 15 minutes
+// after the scan. They are never written to disk, logged or put in an error. Every method is
+// for the company's 事務取扱責任者 and 事務取扱担当者 only (code "forbidden" otherwise, recorded
+// as denied).
+type ScanService struct {
+	a *App
+	// ttl is how long pages are held; 15 minutes.
+	ttl time.Duration
+
+	mu      sync.Mutex
+	held    map[string]*heldScan
+	keySent bool // the inbox key was given to the bridge during this connection
+	janitor bool
+}
+
+type heldScan struct {
+	sess      *auth.Session
+	companyID int64
+	expires   time.Time
+	pages     []*heldPage // nil once used
+}
+
+type heldPage struct {
+	contentType string
+	data        []byte
+	inboxID     string // the bridge inbox item it came from, if any
+}
+
+// maxHeld bounds the handles one session holds; the oldest goes first.
+const maxHeld = 16
+
+func newScanService(a *App) *ScanService {
+	s := &ScanService{a: a, ttl: 15 * time.Minute, held: map[string]*heldScan{}}
+	a.Devices.sup.onConnect(func(ctx context.Context, c *bridge.Client) {
+		s.mu.Lock()
+		s.keySent = false
+		s.mu.Unlock()
+		s.registerInboxKey(ctx, c)
+	})
+	return s
+}
+
+// ScanScanner is one scanner the bridge knows, with what it can do.
+type ScanScanner struct {
+	Name        string      `json:"name"`
+	State       DeviceLabel `json:"state"`
+	Sources     []string    `json:"sources"` // "Platen", "Feeder"
+	Duplex      bool        `json:"duplex"`
+	Resolutions []int       `json:"resolutions"`
+}
+
+// ScanInput is one scan: scanner by name ("" = the only one), source "Platen" or "Feeder",
+// duplex (feeder only), color "RGB24" or "Grayscale8", dpi (0 = 300).
+type ScanInput struct {
+	Scanner string `json:"scanner"`
+	Source  string `json:"source"`
+	Duplex  bool   `json:"duplex"`
+	Color   string `json:"color"`
+	DPI     int    `json:"dpi"`
+}
+
+// ScanPage is one held page: ref goes into a check's images (as data); preview is a small JPEG
+// data: URL ("" for a PDF).
+type ScanPage struct {
+	Ref         string `json:"ref"`
+	Name        string `json:"name"`
+	ContentType string `json:"contentType"`
+	Size        int    `json:"size"`
+	Preview     string `json:"preview"`
+}
+
+// ScanResult is a set of held pages under one handle, kept until expires (RFC 3339).
+type ScanResult struct {
+	Handle  string     `json:"handle"`
+	Pages   []ScanPage `json:"pages"`
+	Expires string     `json:"expires"`
+}
+
+// InboxEntry is one page waiting in the folder inbox (sealed; its content is not read to list it).
+type InboxEntry struct {
+	ID          string `json:"id"`
+	Name        string `json:"name"`
+	ContentType string `json:"contentType"`
+	Size        int64  `json:"size"`
+	Received    string `json:"received"`
+}
+
+// refPrefix starts a reference to a held page in CollectImage.Data.
+const refPrefix = "scan:"
+
+// scanTimeout bounds one scan (a feeder of many sheets takes a while).
+const scanTimeout = 10 * time.Minute
+
+// allowed checks the session, the keys and the caller's role in the company (and that person,
+// when not 0, belongs to it); a refusal is recorded as denied.
+func (s *ScanService) allowed(companyID, personID int64, what string) (*auth.Session, *vault.Keys, error) {
+	sess, keys, err := s.a.Collect.keys()
+	if err != nil {
+		return nil, nil, err
+	}
+	err = s.a.DB.View(context.Background(), func(tx *store.Tx) error {
+		if err := auth.RequireCompanyRole(tx, sess.Principal, companyID, auth.Manager, auth.Handler); err != nil {
+			return err
+		}
+		if personID == 0 {
+			return nil
+		}
+		var one int
+		err := tx.QueryRow(`SELECT 1 FROM persons WHERE id = ? AND company_id = ?`, personID, companyID).Scan(&one)
+		if errors.Is(err, sql.ErrNoRows) {
+			return apperr.New(apperr.CodeNotFound, "", "従業員・扶養家族が見つかりません。", "Person not found.")
+		}
+		return err
+	})
+	if err != nil {
+		return nil, nil, s.a.Collect.fail(sess, companyID, audit.ActionView, what, err)
+	}
+	s.sweep()
+	return sess, keys, nil
+}
+
+// Scanners lists the scanners configured in the bridge. It also makes sure the bridge has this
+// vault's inbox key (created on first use), so the hot folder works from now on.
+func (s *ScanService) Scanners(companyID int64) ([]ScanScanner, error) {
+	_, keys, err := s.allowed(companyID, 0, "list scanners")
+	if err != nil {
+		return nil, err
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), bridgeTimeout)
+	defer cancel()
+	s.ensureInboxKey(ctx, keys)
+	ss, err := s.client().Scanners(ctx)
+	if err != nil {
+		return nil, s.scanErr(err)
+	}
+	out := []ScanScanner{}
+	for _, sc := range ss {
+		out = append(out, ScanScanner{Name: sc.Name, State: deviceLabel(deviceStates, sc.State), Sources: append([]string{}, sc.Sources...),
+			Duplex: sc.Duplex, Resolutions: append([]int{}, sc.Resolutions...)})
+	}
+	return out, nil
+}
+
+// Scan scans with the bridge for personID of companyID and holds the pages (progress arrives
+// as scan_progress events). Scanner errors carry the bridge's code: no_scanner, scanner_busy,
+// jam, scan_error, too_large, bridge_unavailable.
+func (s *ScanService) Scan(companyID, personID int64, in ScanInput) (ScanResult, error) {
+	sess, _, err := s.allowed(companyID, personID, "scan")
+	if err != nil {
+		return ScanResult{}, err
+	}
+	if in.Source == "" {
+		in.Source = "Platen"
+	}
+	if in.Color == "" {
+		in.Color = "RGB24"
+	}
+	if in.Source != "Platen" && in.Source != "Feeder" || in.Color != "RGB24" && in.Color != "Grayscale8" || in.DPI < 0 || in.DPI > 1200 {
+		return ScanResult{}, &Error{Code: apperr.CodeInvalid, Field: "scan",
+			JA: "読み取りの設定が正しくありません。", EN: "The scan settings are not valid."}
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), scanTimeout)
+	defer cancel()
+	pages, err := s.client().Scan(ctx, bridge.ScanRequest{Scanner: in.Scanner, Source: in.Source, Duplex: in.Duplex && in.Source == "Feeder",
+		Color: in.Color, DPI: in.DPI})
+	if err != nil {
+		return ScanResult{}, s.scanErr(err)
+	}
+	held := make([]*heldPage, 0, len(pages))
+	for _, p := range pages {
+		held = append(held, &heldPage{contentType: p.ContentType, data: p.Data})
+	}
+	return s.hold(sess, companyID, held, func(i int) string { return fmt.Sprintf("scan-%d", i+1) })
+}
+
+// Inbox lists the pages waiting in the folder inbox, oldest first. It makes sure the bridge has
+// this vault's inbox key (created on first use).
+func (s *ScanService) Inbox(companyID int64) ([]InboxEntry, error) {
+	_, keys, err := s.allowed(companyID, 0, "list inbox")
+	if err != nil {
+		return nil, err
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), bridgeTimeout)
+	defer cancel()
+	s.ensureInboxKey(ctx, keys)
+	items, err := s.client().Inbox(ctx)
+	if err != nil {
+		return nil, s.scanErr(err)
+	}
+	out := []InboxEntry{}
+	for _, it := range items {
+		out = append(out, InboxEntry{ID: it.ID, Name: it.Name, ContentType: it.ContentType, Size: it.Size, Received: it.Received})
+	}
+	return out, nil
+}
+
+// OpenInbox opens the inbox page id with the vault's inbox key and holds it like a scanned
+// page. The page stays in the bridge's inbox until a check that uses it is recorded.
+func (s *ScanService) OpenInbox(companyID int64, id string) (ScanResult, error) {
+	sess, keys, err := s.allowed(companyID, 0, "open inbox page")
+	if err != nil {
+		return ScanResult{}, err
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), bridgeTimeout)
+	defer cancel()
+	priv, err := s.inboxKey(ctx, keys)
+	if err != nil {
+		return ScanResult{}, s.a.fail("inbox key", err)
+	}
+	var name string
+	if items, err := s.client().Inbox(ctx); err == nil {
+		for _, it := range items {
+			if it.ID == id {
+				name = it.Name
+			}
+		}
+	}
+	box, err := s.client().InboxBox(ctx, id)
+	if err != nil {
+		return ScanResult{}, s.scanErr(err)
+	}
+	data, err := sealbox.Open(priv, inboxAAD(id), box)
+	if err != nil {
+		return ScanResult{}, &Error{Code: "inbox_unreadable",
+			JA: "このページは別の保管庫向けに暗号化されているか、壊れているため開けません。",
+			EN: "This page was sealed for another vault or is damaged, so it cannot be opened."}
+	}
+	if name == "" {
+		name = "inbox"
+	}
+	return s.hold(sess, companyID, []*heldPage{{data: data, inboxID: id}}, func(int) string { return name })
+}
+
+// Discard drops the pages held under handle (the handler chose not to attach them).
+func (s *ScanService) Discard(companyID int64, handle string) error {
+	sess, _, err := s.allowed(companyID, 0, "discard scan")
+	if err != nil {
+		return err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if h, ok := s.held[handle]; ok && h.sess == sess && h.companyID == companyID {
+		s.dropLocked(handle)
+	}
+	return nil
+}
+
+// hold checks each page's type by its bytes, keeps the pages under a new handle and returns
+// their previews.
+func (s *ScanService) hold(sess *auth.Session, companyID int64, pages []*heldPage, name func(int) string) (ScanResult, error) {
+	for _, p := range pages {
+		ct, _, _ := strings.Cut(http.DetectContentType(p.data), ";")
+		if ct != collect.TypeJPEG && ct != collect.TypePNG && ct != collect.TypePDF {
+			return ScanResult{}, &Error{Code: apperr.CodeInvalid, Field: "images",
+				JA: "JPEG・PNG・PDF 以外の形式のページは取り込めません。スキャナーの保存形式を確認してください。",
+				EN: "Only JPEG, PNG and PDF pages can be attached. Check the scanner's file format."}
+		}
+		p.contentType = ct
+	}
+	var rb [20]byte
+	if _, err := rand.Read(rb[:]); err != nil {
+		return ScanResult{}, s.a.fail("scan handle", err)
+	}
+	handle := strings.ToLower(base32.StdEncoding.WithPadding(base32.NoPadding).EncodeToString(rb[:]))
+	expires := time.Now().Add(s.ttl)
+	out := ScanResult{Handle: handle, Pages: []ScanPage{}, Expires: expires.UTC().Format(time.RFC3339)}
+	for i, p := range pages {
+		ext := map[string]string{collect.TypeJPEG: ".jpg", collect.TypePNG: ".png", collect.TypePDF: ".pdf"}[p.contentType]
+		n := name(i)
+		if !strings.Contains(n, ".") {
+			n += ext
+		}
+		out.Pages = append(out.Pages, ScanPage{Ref: refPrefix + handle + "/" + strconv.Itoa(i), Name: n, ContentType: p.contentType,
+			Size: len(p.data), Preview: preview(p.data, p.contentType)})
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.held[handle] = &heldScan{sess: sess, companyID: companyID, expires: expires, pages: pages}
+	s.trimLocked(sess)
+	if !s.janitor {
+		s.janitor = true
+		go s.janitorLoop()
+	}
+	return out, nil
+}
+
+// trimLocked drops a session's oldest handles beyond maxHeld.
+func (s *ScanService) trimLocked(sess *auth.Session) {
+	for {
+		n, oldest, first := 0, "", time.Time{}
+		for k, h := range s.held {
+			if h.sess != sess {
+				continue
+			}
+			n++
+			if oldest == "" || h.expires.Before(first) {
+				oldest, first = k, h.expires
+			}
+		}
+		if n <= maxHeld {
+			return
+		}
+		s.dropLocked(oldest)
+	}
+}
+
+// dropLocked forgets a handle and zeroes its pages.
+func (s *ScanService) dropLocked(handle string) {
+	if h, ok := s.held[handle]; ok {
+		for _, p := range h.pages {
+			if p != nil {
+				clear(p.data)
+			}
+		}
+		delete(s.held, handle)
+	}
+}
+
+// sweep drops the handles of ended sessions and the expired ones; it reports whether any is left.
+func (s *ScanService) sweep() bool {
+	cur := s.a.session()
+	now := time.Now()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for k, h := range s.held {
+		if h.sess != cur || !now.Before(h.expires) {
+			s.dropLocked(k)
+		}
+	}
+	if len(s.held) == 0 {
+		s.janitor = false
+		return false
+	}
+	return true
+}
+
+// janitorLoop sweeps every second while pages are held, so a logout drops them at once.
+func (s *ScanService) janitorLoop() {
+	for {
+		time.Sleep(time.Second)
+		if !s.sweep() {
+			return
+		}
+	}
+}
+
+// errHeldGone is returned for a reference whose pages are no longer held.
+var errHeldGone = &Error{Code: apperr.CodeInvalid, Field: "images",
+	JA: "読み取ったページの保持期限が切れたか、破棄されました。もう一度読み取ってください。",
+	EN: "The scanned page expired or was discarded. Scan it again."}
+
+// checkImage returns the bytes and type of one image of a check: a held page of this session
+// and company when im.Data is a reference, else the uploaded data.
+func (s *ScanService) checkImage(sess *auth.Session, companyID int64, im CollectImage) ([]byte, string, error) {
+	if !strings.HasPrefix(im.Data, refPrefix) {
+		return decodeImage(im)
+	}
+	s.sweep()
+	p := s.page(sess, companyID, im.Data)
+	if p == nil {
+		return nil, "", errHeldGone
+	}
+	return append([]byte(nil), p.data...), p.contentType, nil
+}
+
+func (s *ScanService) page(sess *auth.Session, companyID int64, ref string) *heldPage {
+	handle, n, ok := strings.Cut(strings.TrimPrefix(ref, refPrefix), "/")
+	i, err := strconv.Atoi(n)
+	if !ok || err != nil {
+		return nil
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	h := s.held[handle]
+	if h == nil || h.sess != sess || h.companyID != companyID || i < 0 || i >= len(h.pages) {
+		return nil
+	}
+	return h.pages[i]
+}
+
+// checked runs after a check was recorded: the referenced pages are dropped and, when the check
+// kept its images, the folder pages among them are deleted from the bridge's inbox.
+func (s *ScanService) checked(sess *auth.Session, companyID int64, images []CollectImage, kept bool) {
+	var inbox []string
+	s.mu.Lock()
+	for _, im := range images {
+		handle, n, ok := strings.Cut(strings.TrimPrefix(im.Data, refPrefix), "/")
+		i, err := strconv.Atoi(n)
+		h := s.held[handle]
+		if !strings.HasPrefix(im.Data, refPrefix) || !ok || err != nil || h == nil || h.sess != sess || h.companyID != companyID ||
+			i < 0 || i >= len(h.pages) || h.pages[i] == nil {
+			continue
+		}
+		if h.pages[i].inboxID != "" && kept {
+			inbox = append(inbox, h.pages[i].inboxID)
+		}
+		clear(h.pages[i].data)
+		h.pages[i] = nil
+		left := false
+		for _, p := range h.pages {
+			left = left || p != nil
+		}
+		if !left {
+			delete(s.held, handle)
+		}
+	}
+	s.mu.Unlock()
+	ctx, cancel := context.WithTimeout(context.Background(), bridgeTimeout)
+	defer cancel()
+	for _, id := range inbox {
+		if err := s.client().DeleteInboxItem(ctx, id); err != nil {
+			s.a.log.Warn("deleting an attached page from the bridge inbox", "err", err)
+		}
+	}
+}
+
+func (s *ScanService) client() *bridge.Client { return s.a.Devices.sup.client }
+
+// ensureInboxKey creates the vault's inbox key when missing and gives the bridge its public
+// half once per bridge connection. Failures are logged: scanning works without the folder.
+func (s *ScanService) ensureInboxKey(ctx context.Context, keys *vault.Keys) {
+	s.mu.Lock()
+	sent := s.keySent
+	s.mu.Unlock()
+	if sent {
+		return
+	}
+	if _, err := s.inboxKey(ctx, keys); err != nil {
+		s.a.log.Warn("inbox key", "err", err)
+		return
+	}
+	s.registerInboxKey(ctx, s.client())
+}
+
+// scanErr maps a bridge error of a scan or inbox call to a user-safe *Error.
+func (s *ScanService) scanErr(err error) error {
+	var be *bridge.Error
+	if !errors.As(err, &be) {
+		s.a.log.Info("bridge unavailable", "err", err)
+		return errBridgeUnavailable
+	}
+	e := &Error{Code: be.Code}
+	switch be.Code {
+	case "no_scanner":
+		e.Field = "scanner"
+		e.JA, e.EN = "スキャナーが見つかりません。機器の状態（M-4）で設定を確認してください。", "No scanner was found. Check the settings in Devices (M-4)."
+	case "scanner_busy":
+		e.JA, e.EN = "スキャナーが使用中です。しばらく待ってから読み取ってください。", "The scanner is busy. Wait a moment and scan again."
+	case "jam":
+		e.JA, e.EN = "紙詰まりです。用紙を取り除いてから、もう一度読み取ってください。", "Paper jam. Clear the feeder and scan again."
+	case "too_large":
+		e.JA, e.EN = "読み取ったデータが大きすぎます。解像度を下げるか、枚数を減らしてください。", "The scan is too large. Lower the resolution or scan fewer pages."
+	case "not_found":
+		e.JA, e.EN = "このページはフォルダの受信箱にありません（取り込み済みか削除済みです）。", "This page is no longer in the folder inbox."
+	default:
+		e.JA, e.EN = "読み取れませんでした。スキャナーの状態を確認してください。何も記録していません。", "The scan failed. Check the scanner. Nothing was recorded."
+	}
+	return e
+}

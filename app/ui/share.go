@@ -1,0 +1,255 @@
+package ui
+
+import (
+	"context"
+	"time"
+
+	"github.com/mynumber-shelter/shelter/app/audit"
+	"github.com/mynumber-shelter/shelter/app/share"
+	"github.com/mynumber-shelter/shelter/app/store"
+)
+
+// ShareService is M-6 データ共有: sharing one client company with that company's own
+// installation (or its office's) through the relay. Administrators offer, accept and list;
+// only the company's 責任者 / 担当者 sync and read conflicts (an administrator must be
+// assigned to the company like anyone else: syncing handles its numbers).
+type ShareService struct {
+	a   *App
+	svc *share.Service
+}
+
+func newShareService(a *App) *ShareService {
+	return &ShareService{a: a, svc: &share.Service{DB: a.DB, Audit: a.Audit}}
+}
+
+// SetTransport connects the service to the relay (main, once the bridge is enrolled; tests).
+// Until then every relay action answers "no relay connection is configured".
+func (s *ShareService) SetTransport(t share.Transport) { s.svc.Transport = t }
+
+// ShareIdentity is this installation's sharing identity.
+type ShareIdentity struct {
+	Office      string `json:"office"`
+	Fingerprint string `json:"fingerprint"`
+}
+
+// SharePeer is another office's directory entry.
+type SharePeer struct {
+	Office      string `json:"office"`
+	Name        string `json:"name"`
+	Fingerprint string `json:"fingerprint"`
+}
+
+// ShareOfferIn is what the administrator confirms to offer a company.
+type ShareOfferIn struct {
+	CompanyID   int64  `json:"companyId"`
+	Office      string `json:"office"`
+	Fingerprint string `json:"fingerprint"`
+}
+
+// ShareOffer is a pending offer from another installation.
+type ShareOffer struct {
+	RelayCompany string `json:"relayCompany"`
+	FromOffice   string `json:"fromOffice"`
+	FromName     string `json:"fromName"`
+	Fingerprint  string `json:"fingerprint"`
+	CompanyCode  string `json:"companyCode"`
+	CompanyName  string `json:"companyName"`
+	ReceivedAt   string `json:"receivedAt"`
+}
+
+// ShareInfo is one shared company.
+type ShareInfo struct {
+	CompanyID    int64  `json:"companyId"`
+	CompanyName  string `json:"companyName"`
+	RelayCompany string `json:"relayCompany"`
+	PeerOffice   string `json:"peerOffice"`
+	PeerName     string `json:"peerName"`
+	Role         string `json:"role"`
+	LastSync     string `json:"lastSync"`
+	Conflicts    int    `json:"conflicts"`
+}
+
+// ShareSyncResult is what one sync did.
+type ShareSyncResult struct {
+	Sent      int `json:"sent"`
+	Received  int `json:"received"`
+	Conflicts int `json:"conflicts"`
+}
+
+// ShareConflict is a record where this side's version lost; values are masked.
+type ShareConflict struct {
+	ID           int64  `json:"id"`
+	Kind         string `json:"kind"`
+	LocalID      int64  `json:"localId"`
+	WinnerOffice string `json:"winnerOffice"`
+	WinnerTime   string `json:"winnerTime"`
+	WinnerValue  string `json:"winnerValue"`
+	LoserOffice  string `json:"loserOffice"`
+	LoserTime    string `json:"loserTime"`
+	LoserValue   string `json:"loserValue"`
+	DetectedAt   string `json:"detectedAt"`
+}
+
+func timeText(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return store.FormatTime(t)
+}
+
+// Identity publishes this installation's key and returns its fingerprint (administrators).
+func (s *ShareService) Identity() (ShareIdentity, error) {
+	sess, err := s.a.admin()
+	if err != nil {
+		return ShareIdentity{}, err
+	}
+	id, err := s.svc.Publish(context.Background(), sess.Principal, sess.Keys())
+	if err != nil {
+		return ShareIdentity{}, s.a.fail("share identity", err)
+	}
+	return ShareIdentity{Office: id.Office, Fingerprint: id.Fingerprint}, nil
+}
+
+// LookupPeer returns another office's name and key fingerprint (administrators).
+func (s *ShareService) LookupPeer(office string) (SharePeer, error) {
+	sess, err := s.a.admin()
+	if err != nil {
+		return SharePeer{}, err
+	}
+	p, err := s.svc.LookupPeer(context.Background(), sess.Principal, office)
+	if err != nil {
+		return SharePeer{}, s.a.fail("share peer", err)
+	}
+	return SharePeer{Office: p.Office, Name: p.Name, Fingerprint: p.Fingerprint}, nil
+}
+
+// Offer shares a company with another office after its fingerprint was confirmed.
+func (s *ShareService) Offer(in ShareOfferIn) error {
+	sess, err := s.a.admin()
+	if err != nil {
+		return err
+	}
+	return s.a.fail("share offer", s.svc.Offer(context.Background(), sess.Principal, sess.Keys(), in.CompanyID, in.Office, in.Fingerprint))
+}
+
+// Offers lists pending offers from other installations (administrators).
+func (s *ShareService) Offers() ([]ShareOffer, error) {
+	sess, err := s.a.admin()
+	if err != nil {
+		return nil, err
+	}
+	list, err := s.svc.Offers(context.Background(), sess.Principal, sess.Keys())
+	if err != nil {
+		return nil, s.a.fail("share offers", err)
+	}
+	out := []ShareOffer{}
+	for _, o := range list {
+		out = append(out, ShareOffer{RelayCompany: o.RelayCompany, FromOffice: o.FromOffice, FromName: o.FromName, Fingerprint: o.Fingerprint,
+			CompanyCode: o.CompanyCode, CompanyName: o.CompanyName, ReceivedAt: timeText(o.ReceivedAt)})
+	}
+	return out, nil
+}
+
+// Accept accepts an offer; fingerprint is the sender's as confirmed with its administrator.
+// It returns the new company's id.
+func (s *ShareService) Accept(relayCompany, fingerprint string) (int64, error) {
+	sess, err := s.a.admin()
+	if err != nil {
+		return 0, err
+	}
+	c, err := s.svc.Accept(context.Background(), sess.Principal, sess.Keys(), relayCompany, fingerprint)
+	if err != nil {
+		return 0, s.a.fail("share accept", err)
+	}
+	return c.ID, nil
+}
+
+// Reject drops a pending offer.
+func (s *ShareService) Reject(relayCompany string) error {
+	sess, err := s.a.admin()
+	if err != nil {
+		return err
+	}
+	return s.a.fail("share reject", s.svc.Reject(context.Background(), sess.Principal, relayCompany))
+}
+
+// List lists the shared companies (administrators).
+func (s *ShareService) List() ([]ShareInfo, error) {
+	sess, err := s.a.admin()
+	if err != nil {
+		return nil, err
+	}
+	list, err := s.svc.Shares(context.Background(), sess.Principal)
+	if err != nil {
+		return nil, s.a.fail("share list", err)
+	}
+	out := []ShareInfo{}
+	for _, sh := range list {
+		out = append(out, ShareInfo{CompanyID: sh.CompanyID, CompanyName: sh.CompanyName, RelayCompany: sh.RelayCompany, PeerOffice: sh.PeerOffice,
+			PeerName: sh.PeerName, Role: sh.Role, LastSync: timeText(sh.LastSync), Conflicts: sh.Conflicts})
+	}
+	return out, nil
+}
+
+// Sync sends and receives the shared company's changes now.
+func (s *ShareService) Sync(companyID int64) (ShareSyncResult, error) {
+	sess, err := s.a.ready()
+	if err != nil {
+		return ShareSyncResult{}, err
+	}
+	r, err := s.svc.Sync(context.Background(), sess.Principal, sess.Keys(), companyID)
+	if err != nil {
+		return ShareSyncResult{}, s.a.fail("share sync", err)
+	}
+	return ShareSyncResult{Sent: r.Sent, Received: r.Received, Conflicts: r.Conflicts}, nil
+}
+
+// Conflicts lists the shared company's conflicts, newest first.
+func (s *ShareService) Conflicts(companyID int64) ([]ShareConflict, error) {
+	sess, err := s.a.ready()
+	if err != nil {
+		return nil, err
+	}
+	list, err := s.svc.Conflicts(context.Background(), sess.Principal, companyID)
+	if err != nil {
+		return nil, s.a.fail("share conflicts", err)
+	}
+	out := []ShareConflict{}
+	for _, c := range list {
+		out = append(out, ShareConflict{ID: c.ID, Kind: c.Kind, LocalID: c.LocalID, WinnerOffice: c.WinnerOffice, WinnerTime: timeText(c.WinnerTime),
+			WinnerValue: c.WinnerValue, LoserOffice: c.LoserOffice, LoserTime: timeText(c.LoserTime), LoserValue: c.LoserValue,
+			DetectedAt: timeText(c.DetectedAt)})
+	}
+	return out, nil
+}
+
+// peerHistory is the 2-1 hook: the peer installations' entries inside the time window of a
+// local page (after lower, when set, up to upper, when set) that match f, with their source.
+func peerHistory(tx *store.Tx, af audit.Filter, lower, upper time.Time, names map[int64]string) ([]HistoryEntry, error) {
+	pf := share.PeerFilter{CompanyID: af.CompanyID, From: af.From, To: af.To, Limit: af.Limit}
+	if af.UserID != 0 || af.TargetType != "" || af.Result != "" || len(af.Actions) > 1 {
+		return nil, nil // filters on local users and the like do not apply to the peer's entries
+	}
+	if len(af.Actions) == 1 {
+		pf.Action = string(af.Actions[0])
+	}
+	if !lower.IsZero() && (pf.From.IsZero() || lower.After(pf.From)) {
+		pf.From = lower
+	}
+	if !upper.IsZero() && (pf.To.IsZero() || upper.Before(pf.To)) {
+		pf.To = upper
+	}
+	list, err := share.PeerEntriesTx(tx, pf)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]HistoryEntry, 0, len(list))
+	for _, e := range list {
+		act := audit.Action(e.Action)
+		out = append(out, HistoryEntry{Time: store.FormatTime(e.Time), Login: e.Login, Workstation: e.SourceName,
+			Action: e.Action, ActionJA: act.Label("ja"), ActionEN: act.Label("en"), CompanyID: e.CompanyID, CompanyName: names[e.CompanyID],
+			TargetType: e.TargetType, TargetID: e.TargetID, Purpose: e.Purpose, Result: e.Result, Detail: e.Detail,
+			Source: e.SourceName + " (" + e.Source + ")"})
+	}
+	return out, nil
+}

@@ -1,0 +1,378 @@
+package ui
+
+import (
+	"context"
+	"crypto/ecdh"
+	"crypto/x509"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/mynumber-shelter/shelter/app/apperr"
+	"github.com/mynumber-shelter/shelter/app/audit"
+	"github.com/mynumber-shelter/shelter/app/auth"
+	"github.com/mynumber-shelter/shelter/app/collect"
+	"github.com/mynumber-shelter/shelter/app/store"
+	"github.com/mynumber-shelter/shelter/bridge"
+)
+
+// SyncService is M-5 クラウド連携 (the relay settings, through the shelter-bridge) and the
+// online submissions of 1-3 STEP2 (提出済: import, preview, 受付, 差戻し).
+//
+// The bridge holds the relay enrolment, its keys (OS keychain) and the outbox / inbox; this
+// service hands it requests queued by app/collect (employee accounts with password verifiers,
+// sendbacks, company registration, portal information) and imports the sealed submissions it
+// pulled. Submissions are opened only here, with the company's submission key, and stored
+// sealed under the employee's person key. Numbers leave Go masked only.
+type SyncService struct {
+	a      *App
+	svc    *collect.Service
+	client *bridge.Client
+}
+
+func newSyncService(a *App) *SyncService {
+	return &SyncService{a: a, svc: a.Collect.svc, client: &bridge.Client{Path: a.Card.socket}}
+}
+
+// syncTimeout bounds one call to the bridge (a round may wait for the relay).
+const syncTimeout = 60 * time.Second
+
+// SyncStatus is the relay state shown in M-5.
+type SyncStatus struct {
+	Enrolled  bool     `json:"enrolled"`
+	URL       string   `json:"url"`
+	Office    string   `json:"office"`
+	Pending   int      `json:"pending"`
+	Failed    int      `json:"failed"`
+	Inbox     int      `json:"inbox"`
+	Companies []string `json:"companies"`
+	LastSync  string   `json:"lastSync"`
+	LastError string   `json:"lastError"`
+	// AppPending counts requests queued in the vault not yet handed to the bridge.
+	AppPending int `json:"appPending"`
+}
+
+// SyncEnrolInput is M-5's enrolment form.
+type SyncEnrolInput struct {
+	URL   string `json:"url"`
+	CAPEM string `json:"caPem"`
+	Token string `json:"token"`
+}
+
+func (s *SyncService) syncErr(err error) error {
+	var be *bridge.Error
+	if !errors.As(err, &be) {
+		var ue *Error
+		if errors.As(err, &ue) {
+			return ue
+		}
+		s.a.log.Info("bridge unavailable", "err", err)
+		return &Error{Code: "bridge_unavailable",
+			JA: "クラウド連携（shelter-bridge）が起動していません。起動してから、もう一度お試しください。",
+			EN: "The sync service (shelter-bridge) is not running. Start it and try again."}
+	}
+	e := &Error{Code: be.Code}
+	switch be.Code {
+	case "not_enrolled":
+		e.JA, e.EN = "クラウド（中継サーバー）に登録されていません。M-5 で登録してください。", "Not enrolled with the relay. Enrol in M-5."
+	case "enrol_refused":
+		e.JA, e.EN, e.Field = "登録トークンが使えません（使用済み・期限切れ・誤り）。運用者に新しいトークンを依頼してください。",
+			"The enrolment token was refused (used, expired or wrong). Ask the operator for a new one.", "token"
+	case "relay_unreachable":
+		e.JA, e.EN = "中継サーバーに接続できないか、証明書が信頼できません。URL と CA 証明書を確認してください。",
+			"The relay cannot be reached or its certificate is not trusted. Check the URL and the CA certificate."
+	case "bad_request":
+		e.JA, e.EN = "入力が正しくありません（URL は https://、CA は PEM 形式）。", "Invalid input (the URL must be https://, the CA a PEM certificate)."
+	default:
+		e.JA, e.EN = "クラウド連携でエラーが発生しました。", "The sync failed."
+		s.a.log.Warn("sync error", "code", be.Code)
+	}
+	return e
+}
+
+func (s *SyncService) status(ctx context.Context) (SyncStatus, error) {
+	st, err := s.client.SyncStatus(ctx)
+	if err != nil {
+		return SyncStatus{}, s.syncErr(err)
+	}
+	out := SyncStatus{Enrolled: st.Enrolled, URL: st.URL, Office: st.Office, Pending: st.Pending, Failed: st.Failed,
+		Inbox: st.Inbox, Companies: append([]string{}, st.Companies...), LastSync: st.LastSync, LastError: st.LastError}
+	err = s.a.DB.View(ctx, func(tx *store.Tx) error {
+		return tx.QueryRow(`SELECT count(*) FROM sync_outbox WHERE sent_at = ''`).Scan(&out.AppPending)
+	})
+	return out, s.a.fail("sync status", err)
+}
+
+// Status reports the relay enrolment and the queues (administrator).
+func (s *SyncService) Status() (SyncStatus, error) {
+	if _, err := s.a.admin(); err != nil {
+		return SyncStatus{}, err
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), syncTimeout)
+	defer cancel()
+	return s.status(ctx)
+}
+
+// Enrol enrols the bridge with the relay with the operator's one-time token (administrator).
+// The token is passed to the bridge and forgotten; the bridge keeps the keys in the keychain.
+func (s *SyncService) Enrol(in SyncEnrolInput) (SyncStatus, error) {
+	sess, err := s.a.admin()
+	if err != nil {
+		return SyncStatus{}, err
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), syncTimeout)
+	defer cancel()
+	st, err := s.client.SyncEnrol(ctx, in.URL, in.CAPEM, in.Token)
+	if err != nil {
+		return SyncStatus{}, s.syncErr(err)
+	}
+	if err := s.a.DB.Update(ctx, func(tx *store.Tx) error {
+		e := sess.Entry(audit.ActionSettingChange, audit.ResultOK)
+		e.TargetType, e.TargetID, e.Detail = "relay", st.Office, "enrolled with the cloud relay "+st.URL
+		_, err := s.a.Audit.Append(tx, e)
+		return err
+	}); err != nil {
+		return SyncStatus{}, s.a.fail("sync enrol audit", err)
+	}
+	return s.status(ctx)
+}
+
+// flush hands the requests queued in the vault to the bridge's outbox (idempotent by key).
+func (s *SyncService) flush(ctx context.Context) error {
+	for {
+		var reqs []collect.RelayRequest
+		if err := s.a.DB.View(ctx, func(tx *store.Tx) error {
+			var err error
+			reqs, err = collect.PendingRelayRequestsTx(tx, 200)
+			return err
+		}); err != nil {
+			return err
+		}
+		if len(reqs) == 0 {
+			return nil
+		}
+		items := make([]bridge.SyncOutboxItem, len(reqs))
+		ids := make([]int64, len(reqs))
+		for i, r := range reqs {
+			items[i] = bridge.SyncOutboxItem{Key: r.Key, Method: r.Method, Path: r.Path, Body: r.Body}
+			ids[i] = r.ID
+		}
+		if _, err := s.client.SyncEnqueue(ctx, items); err != nil {
+			return s.syncErr(err)
+		}
+		if err := s.a.DB.Update(ctx, func(tx *store.Tx) error { return collect.MarkRelayRequestsSentTx(tx, ids) }); err != nil {
+			return err
+		}
+	}
+}
+
+// SyncNow hands queued requests to the bridge and runs a round at once (administrator).
+func (s *SyncService) SyncNow() (SyncStatus, error) {
+	if _, err := s.a.admin(); err != nil {
+		return SyncStatus{}, err
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), syncTimeout)
+	defer cancel()
+	if err := s.flush(ctx); err != nil {
+		return SyncStatus{}, s.a.fail("sync flush", err)
+	}
+	if _, err := s.client.SyncNow(ctx); err != nil {
+		return SyncStatus{}, s.syncErr(err)
+	}
+	return s.status(ctx)
+}
+
+// SyncPublished is what [SyncService.PublishCompany] set up.
+type SyncPublished struct {
+	RelayCompany string `json:"relayCompany"`
+	PortalURL    string `json:"portalUrl"`
+}
+
+// PublishCompany registers a client company on the relay (administrator): its relay id (made
+// once), its submission key pair (the private key sealed under the company key), and the
+// portal information the phone page shows (company name, purposes of the open requests).
+// The letters of later requests print the relay id, URL and QR code.
+func (s *SyncService) PublishCompany(companyID int64) (SyncPublished, error) {
+	sess, err := s.a.admin()
+	if err != nil {
+		return SyncPublished{}, err
+	}
+	keys := sess.Keys()
+	if keys == nil {
+		return SyncPublished{}, toError(auth.ErrLocked)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), syncTimeout)
+	defer cancel()
+	st, err := s.client.SyncStatus(ctx)
+	if err != nil {
+		return SyncPublished{}, s.syncErr(err)
+	}
+	if !st.Enrolled {
+		return SyncPublished{}, s.syncErr(&bridge.Error{Code: "not_enrolled"})
+	}
+	var out SyncPublished
+	err = s.a.DB.Update(ctx, func(tx *store.Tx) error {
+		ck, err := keys.Company(tx, companyID)
+		if err != nil {
+			return err
+		}
+		defer ck.Close()
+		rc, err := collect.RelayCompanyTx(tx, companyID)
+		if err != nil {
+			return err
+		}
+		if rc == "" {
+			if rc, err = collect.NewRelayCompanyID(nil); err != nil {
+				return err
+			}
+			if err := tx.SetMeta(collect.RelayCompanyMeta(companyID), rc); err != nil {
+				return err
+			}
+		}
+		pub, _, err := collect.SubmissionKeyTx(tx, ck, nil, true)
+		if err != nil {
+			return err
+		}
+		pk, err := ecdh.P256().NewPublicKey(pub)
+		if err != nil {
+			return err
+		}
+		der, err := x509.MarshalPKIXPublicKey(pk)
+		if err != nil {
+			return err
+		}
+		var name string
+		if err := tx.QueryRow(`SELECT name FROM companies WHERE id = ?`, companyID).Scan(&name); err != nil {
+			return fmt.Errorf("reading company: %w", err)
+		}
+		type purpose struct {
+			Code  string `json:"code"`
+			Label string `json:"label"`
+		}
+		purposes := []purpose{}
+		rows, err := tx.Query(`SELECT DISTINCT p.code, p.label_ja, p.sort FROM collection_request_purposes rp
+			JOIN purposes p ON p.code = rp.purpose_code JOIN collection_requests r ON r.id = rp.request_id
+			WHERE r.company_id = ? AND EXISTS (SELECT 1 FROM collection_targets t WHERE t.request_id = r.id
+			AND t.status IN ('requested', 'returned', 'submitted')) ORDER BY p.sort, p.code`, companyID)
+		if err != nil {
+			return fmt.Errorf("reading purposes: %w", err)
+		}
+		for rows.Next() {
+			var p purpose
+			var sort int
+			if err := rows.Scan(&p.Code, &p.Label, &sort); err != nil {
+				rows.Close()
+				return err
+			}
+			purposes = append(purposes, p)
+		}
+		rows.Close()
+		out = SyncPublished{RelayCompany: rc, PortalURL: st.URL + "/e/"}
+		if err := tx.SetMeta(collect.MetaPortalURL, out.PortalURL); err != nil {
+			return err
+		}
+		base := "/v1/bridge/companies/" + rc
+		if err := s.svc.QueueRelayRequestTx(tx, companyID, "PUT", base,
+			map[string]string{"submission_key": base64.StdEncoding.EncodeToString(der)}); err != nil {
+			return err
+		}
+		if err := s.svc.QueueRelayRequestTx(tx, companyID, "PUT", base+"/portal",
+			map[string]any{"companyName": name, "purposes": purposes}); err != nil {
+			return err
+		}
+		e := sess.Entry(audit.ActionSettingChange, audit.ResultOK)
+		e.CompanyID, e.TargetType, e.TargetID = companyID, "company", fmt.Sprint(companyID)
+		e.Detail = fmt.Sprintf("company published on the cloud relay as %s (submission key registered, %d purposes)", rc, len(purposes))
+		_, err = s.a.Audit.Append(tx, e)
+		return err
+	})
+	if err != nil {
+		return SyncPublished{}, s.a.fail("publish company", err)
+	}
+	if err := s.flush(ctx); err != nil {
+		return out, s.a.fail("sync flush", err)
+	}
+	if _, err := s.client.SyncNow(ctx); err != nil {
+		s.a.log.Info("relay round after publishing failed; the bridge retries", "err", err)
+	}
+	return out, nil
+}
+
+// SyncImported counts what [SyncService.ImportSubmissions] did.
+type SyncImported struct {
+	Imported    int `json:"imported"`
+	Duplicates  int `json:"duplicates"`
+	Quarantined int `json:"quarantined"`
+	// Reasons are the quarantine reason codes, one per quarantined submission.
+	Reasons []string `json:"reasons"`
+	// Offline is true when the relay could not be reached: what the bridge already held was
+	// imported.
+	Offline bool `json:"offline"`
+}
+
+// ImportSubmissions pulls the company's new online submissions (a round when the relay is
+// reachable), imports each (提出済) or quarantines it, and acknowledges it so that the relay
+// deletes it. An internal failure stops before acknowledging that item.
+func (s *SyncService) ImportSubmissions(companyID int64) (SyncImported, error) {
+	sess, keys, err := s.a.Collect.keys()
+	if err != nil {
+		return SyncImported{}, err
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*syncTimeout)
+	defer cancel()
+	out := SyncImported{Reasons: []string{}}
+	var rc string
+	if err := s.a.DB.View(ctx, func(tx *store.Tx) error {
+		var err error
+		rc, err = collect.RelayCompanyTx(tx, companyID)
+		return err
+	}); err != nil {
+		return out, s.a.fail("import submissions", err)
+	}
+	if rc == "" {
+		return out, &Error{Code: apperr.CodeConflict, JA: "この会社はクラウドに公開されていません（M-5）。", EN: "This company is not published on the relay (M-5)."}
+	}
+	if err := s.flush(ctx); err != nil {
+		return out, s.a.fail("sync flush", err)
+	}
+	if _, err := s.client.SyncNow(ctx); err != nil {
+		var be *bridge.Error
+		if !errors.As(err, &be) {
+			return out, s.syncErr(err)
+		}
+		out.Offline = true
+	}
+	items, err := s.client.SyncInbox(ctx, rc)
+	if err != nil {
+		return out, s.syncErr(err)
+	}
+	for _, it := range items {
+		_, box, err := s.client.SyncBox(ctx, it.ID)
+		if err != nil {
+			return out, s.syncErr(err)
+		}
+		res, err := s.svc.ImportSubmission(ctx, sess.Principal, keys, companyID,
+			collect.Inbound{RelayID: it.RelayID, Employee: it.Employee, Box: box})
+		clear(box)
+		if err != nil {
+			return out, s.a.Collect.fail(sess, companyID, audit.ActionRegister, "import submissions", err)
+		}
+		switch res.Outcome {
+		case collect.Imported:
+			out.Imported++
+		case collect.Duplicate:
+			out.Duplicates++
+		case collect.Quarantined:
+			out.Quarantined++
+			out.Reasons = append(out.Reasons, res.Reason)
+		}
+		if err := s.client.SyncAck(ctx, it.ID); err != nil {
+			return out, s.syncErr(err)
+		}
+	}
+	if _, err := s.client.SyncNow(ctx); err != nil {
+		out.Offline = true // the acknowledgements stay queued in the bridge
+	}
+	return out, nil
+}

@@ -1,0 +1,81 @@
+package vault
+
+import (
+	"crypto/hkdf"
+	"crypto/hmac"
+	"crypto/sha256"
+	"fmt"
+)
+
+// Session keys
+//
+// A logged-in session can be idle-locked and later unlocked by a second factor alone, without the
+// password. For that, the app draws a random 32-byte session key SK at a completed login, keeps
+// the root key sealed under SK in memory ([Keys.SealForSession]) and hands SK to the
+// shelter-bridge, which keeps it in the OS keychain until the session's absolute end. The idle
+// lock drops the [Keys] but keeps the sealed blob; after a verified factor the app asks the
+// bridge for SK and opens the blob ([Vault.OpenSessionKeys]). Neither half alone opens anything:
+// the blob never leaves the app's memory, SK never enters the database.
+
+// sessionAAD binds a sealed session blob to its vault.
+func sessionAAD(vaultID string) AAD {
+	return AAD{Table: "session", Column: "root/" + vaultID}
+}
+
+// SessionKeySize is the size of a session key.
+const SessionKeySize = keySize
+
+// SealForSession returns the root key sealed under the session key sk (32 bytes), in the
+// ciphertext format of the package, bound to this vault's id. The blob is for memory only:
+// never store it.
+func (k *Keys) SealForSession(sk []byte) ([]byte, error) {
+	if len(sk) != SessionKeySize {
+		return nil, fmt.Errorf("session key is %d bytes, want %d", len(sk), SessionKeySize)
+	}
+	var sealed []byte
+	err := k.withRoot(func(root *symKey) error {
+		var err error
+		sealed, err = wrap(sk, k.rand, sessionAAD(k.vaultID), root.raw)
+		return err
+	})
+	return sealed, err
+}
+
+// OpenSessionKeys opens a blob made by [Keys.SealForSession] for vaultID with the session key
+// sk and returns the unlocked keys. A wrong key, another vault's blob or an altered blob fails
+// with an error wrapping [ErrDecrypt].
+func (v *Vault) OpenSessionKeys(vaultID string, sk, sealed []byte) (*Keys, error) {
+	if len(sk) != SessionKeySize {
+		return nil, fmt.Errorf("session key is %d bytes, want %d: %w", len(sk), SessionKeySize, ErrDecrypt)
+	}
+	root, err := unwrap(sk, sessionAAD(vaultID), sealed)
+	if err != nil {
+		return nil, fmt.Errorf("opening session keys: %w", err)
+	}
+	return newKeys(vaultID, root, v.rand())
+}
+
+// factorMACInfo is the HKDF info of the second-factor MAC key.
+const factorMACInfo = "mynumber-shelter factor-mac v1"
+
+// FactorMAC returns HMAC-SHA256(K, kind ‖ 0x00 ‖ value), where K = HKDF-SHA256(root key, salt
+// vault id, info "mynumber-shelter factor-mac v1"). app/auth stores it instead of a staff IC
+// card's UID: equal for equal UIDs in this vault, meaningless without the root key. kind keeps
+// values of different factor kinds apart.
+func (k *Keys) FactorMAC(kind string, value []byte) ([]byte, error) {
+	var sum []byte
+	err := k.withRoot(func(root *symKey) error {
+		key, err := hkdf.Key(sha256.New, root.raw, []byte(k.vaultID), factorMACInfo, keySize)
+		if err != nil {
+			return fmt.Errorf("deriving factor key: %w", err)
+		}
+		defer clear(key)
+		m := hmac.New(sha256.New, key)
+		m.Write([]byte(kind))
+		m.Write([]byte{0})
+		m.Write(value)
+		sum = m.Sum(nil)
+		return nil
+	})
+	return sum, err
+}

@@ -1,0 +1,43 @@
+// Texts of M-6 データ共有 (merged into the dictionary by i18n.ts).
+
+export const shareDict = {
+  shareTitle: ["データ共有", "Data sharing"],
+  shareSelf: ["この事務所", "This installation"],
+  shareOffice: ["事務所ID", "Office id"],
+  shareFingerprint: ["鍵のフィンガープリント", "Key fingerprint"],
+  shareFingerprintLead: [
+    "共有の前に、相手の管理者とフィンガープリントを電話等で読み合わせてください。一致しない場合は共有しないでください。",
+    "Before sharing, read the fingerprints to each other by phone. Do not share if they differ.",
+  ],
+  shareOfferHead: ["企業を共有する", "Share a company"],
+  shareCompany: ["企業", "Company"],
+  shareLookup: ["相手を確認", "Look up"],
+  shareTypeFingerprint: ["相手のフィンガープリント（照合したもの）", "The other side's fingerprint (as compared)"],
+  shareOffer: ["共有を申し出る", "Offer to share"],
+  shareOffered: ["共有を申し出ました。相手の管理者が承認すると同期が始まります。", "Offer sent. Syncing starts once the other administrator accepts."],
+  shareOffersHead: ["届いている共有の申し出", "Offers received"],
+  shareNoOffers: ["申し出はありません。", "No offers."],
+  shareAccept: ["承認", "Accept"],
+  shareReject: ["拒否", "Reject"],
+  shareAccepted: ["共有を承認しました。企業が追加されました。", "Accepted; the company was added."],
+  shareListHead: ["共有中の企業", "Shared companies"],
+  shareNone: ["共有中の企業はありません。", "No shared companies."],
+  sharePeer: ["相手", "Other side"],
+  shareLastSync: ["最終同期", "Last sync"],
+  shareSync: ["今すぐ同期", "Sync now"],
+  shareSynced: ["同期しました: 送信 {s} 件 / 受信 {r} 件 / 競合 {c} 件", "Synced: {s} sent, {r} received, {c} conflicts"],
+  shareConflicts: ["競合", "Conflicts"],
+  shareConflictsLead: [
+    "両方で同じ記録が変更されたため、新しい方（同時刻なら事務所ID順）を採用しました。採用されなかった内容をここに残しています。",
+    "Both sides changed the same record; the newer version (by office id on a tie) was kept. The version not kept is listed here.",
+  ],
+  shareWinner: ["採用", "Kept"],
+  shareLoser: ["不採用", "Not kept"],
+  shareKind: ["種類", "Kind"],
+  shareKindPerson: ["従業員情報", "Employee record"],
+  shareKindNumber: ["マイナンバー", "My Number"],
+  shareKindDisposal: ["廃棄", "Disposal"],
+  shareDetected: ["検出日時", "Detected"],
+  // 2-1's 取扱元 column: which installation handled the entry (this one, or the peer of a shared company).
+  historySource: ["取扱元", "Source"],
+} satisfies Record<string, [string, string]>;
