@@ -105,34 +105,59 @@ func checkImages(images []Image) error {
 // who was asked (a target exists).
 func (s *Service) RecordCheck(ctx context.Context, p auth.Principal, keys *vault.Keys, companyID, personID int64, c Check, images []Image) (CheckResult, error) {
 	var out CheckResult
+	c, images, err := prepareCheck(c, images)
+	if err != nil {
+		return out, err
+	}
+	err = s.DB.Update(ctx, func(tx *store.Tx) error {
+		var err error
+		out, err = s.recordCheckTx(tx, p, keys, companyID, personID, c, images)
+		return err
+	})
+	if err != nil {
+		return CheckResult{}, err
+	}
+	return out, nil
+}
+
+// prepareCheck validates a check before any write: the reason of a send-back (which drops the
+// images), or the images and [Evaluate]'s rules of an accepted check; the channel and the
+// document kinds.
+func prepareCheck(c Check, images []Image) (Check, []Image, error) {
 	if c.SendBack {
 		reason, err := cleanText("reason", "差戻しの理由", "reason", c.Reason, MaxReasonLen, true)
 		if err != nil {
-			return out, err
+			return c, nil, err
 		}
 		c.Reason, images = reason, nil
 	} else {
 		if err := checkImages(images); err != nil {
-			return out, err
+			return c, nil, err
 		}
 		c.ImageKinds = c.ImageKinds[:0:0]
 		for _, im := range images {
 			c.ImageKinds = append(c.ImageKinds, im.Kind)
 		}
 		if ps := Evaluate(c.Submission); len(ps) > 0 {
-			return out, &ProblemsError{Problems: ps}
+			return c, nil, &ProblemsError{Problems: ps}
 		}
 		c.Reason = ""
 	}
 	if !c.Channel.Valid() {
-		return out, apperr.Invalid("channel", "確認の方法を選んでください。", "Choose how the documents were received.")
+		return c, nil, apperr.Invalid("channel", "確認の方法を選んでください。", "Choose how the documents were received.")
 	}
 	for _, k := range append([]DocKind{c.NumberDoc}, c.IdentityDocs...) {
 		if _, ok := k.Info(); !ok && k != "" {
-			return out, apperr.Invalid("identityDocs", "書類の種類が正しくありません。", "Unknown document kind.")
+			return c, nil, apperr.Invalid("identityDocs", "書類の種類が正しくありません。", "Unknown document kind.")
 		}
 	}
-	err := s.DB.Update(ctx, func(tx *store.Tx) error {
+	return c, images, nil
+}
+
+// recordCheckTx is [Service.RecordCheck] inside tx, for a check prepareCheck returned.
+func (s *Service) recordCheckTx(tx *store.Tx, p auth.Principal, keys *vault.Keys, companyID, personID int64, c Check, images []Image) (CheckResult, error) {
+	var out CheckResult
+	err := func() error {
 		if err := requireRole(tx, p, companyID); err != nil {
 			return err
 		}
@@ -178,15 +203,13 @@ func (s *Service) RecordCheck(ctx context.Context, p auth.Principal, keys *vault
 		if out.DocumentIDs, err = sealImagesTx(tx, keys, companyID, personID, out.CheckID, p.UserID, images); err != nil {
 			return err
 		}
-		if to != t.status {
-			if err := setStatusTx(tx, t, to); err != nil {
+		if c.SendBack {
+			if _, err := s.returnTx(tx, companyID, t, c.Reason); err != nil {
 				return err
 			}
-		}
-		if c.SendBack {
-			if _, err := tx.Exec(`UPDATE collection_targets SET returned_reason = ? WHERE request_id = ? AND person_id = ?`,
-				c.Reason, t.requestID, t.employeeID); err != nil {
-				return fmt.Errorf("updating collection target: %w", err)
+		} else if to != t.status {
+			if err := setStatusTx(tx, t, to); err != nil {
+				return err
 			}
 		}
 		out.Status = to
@@ -196,7 +219,7 @@ func (s *Service) RecordCheck(ctx context.Context, p auth.Principal, keys *vault
 			detail += "; reason: " + audit.Redact(c.Reason)
 		}
 		return s.appendAudit(tx, p, audit.ActionRegister, companyID, "person", personID, detail)
-	})
+	}()
 	if err != nil {
 		return CheckResult{}, err
 	}

@@ -70,27 +70,50 @@ type RegisterResult struct {
 // employee's to check for the 扶養控除等申告書 and need no check here. The target becomes 登録済
 // when the employee and every dependent have a number.
 func (s *Service) RegisterNumbers(ctx context.Context, p auth.Principal, keys *vault.Keys, companyID, employeeID int64, entries []NumberEntry, acceptDuplicates []int64) (RegisterResult, error) {
-	out := RegisterResult{EmployeeID: employeeID, Masked: map[int64]string{}}
+	clean, err := cleanEntries(entries)
+	if err != nil {
+		return RegisterResult{EmployeeID: employeeID, Masked: map[int64]string{}}, err
+	}
+	var out RegisterResult
+	err = s.DB.Update(ctx, func(tx *store.Tx) error {
+		var err error
+		out, err = s.registerNumbersTx(tx, p, keys, companyID, employeeID, clean, acceptDuplicates)
+		return err
+	})
+	if err != nil {
+		return RegisterResult{EmployeeID: employeeID}, err
+	}
+	return out, nil
+}
+
+// cleanEntries validates and normalises every number before any write.
+func cleanEntries(entries []NumberEntry) ([]NumberEntry, error) {
 	if len(entries) == 0 {
-		return out, apperr.Invalid("numbers", "個人番号を入力してください。", "Enter the numbers.")
+		return nil, apperr.Invalid("numbers", "個人番号を入力してください。", "Enter the numbers.")
 	}
 	clean := make([]NumberEntry, len(entries))
 	seen := map[int64]bool{}
 	for i, e := range entries {
 		if seen[e.PersonID] {
-			return out, apperr.Invalid(FieldFor(e.PersonID), "同じ人の個人番号が二回入力されています。", "The same person appears twice.")
+			return nil, apperr.Invalid(FieldFor(e.PersonID), "同じ人の個人番号が二回入力されています。", "The same person appears twice.")
 		}
 		seen[e.PersonID] = true
 		n, err := roster.ValidateNumber(e.Number)
 		if err != nil {
 			if ae, ok := apperr.As(err); ok {
-				return out, apperr.Wrap(err, ae.Code, FieldFor(e.PersonID), ae.JA, ae.EN)
+				return nil, apperr.Wrap(err, ae.Code, FieldFor(e.PersonID), ae.JA, ae.EN)
 			}
-			return out, err
+			return nil, err
 		}
 		clean[i] = NumberEntry{PersonID: e.PersonID, Number: n}
 	}
-	err := s.DB.Update(ctx, func(tx *store.Tx) error {
+	return clean, nil
+}
+
+// registerNumbersTx is [Service.RegisterNumbers] inside tx, for entries cleanEntries returned.
+func (s *Service) registerNumbersTx(tx *store.Tx, p auth.Principal, keys *vault.Keys, companyID, employeeID int64, clean []NumberEntry, acceptDuplicates []int64) (RegisterResult, error) {
+	out := RegisterResult{EmployeeID: employeeID, Masked: map[int64]string{}}
+	err := func() error {
 		if err := requireRole(tx, p, companyID); err != nil {
 			return err
 		}
@@ -150,7 +173,7 @@ func (s *Service) RegisterNumbers(ctx context.Context, p auth.Principal, keys *v
 		}
 		return s.appendAudit(tx, p, audit.ActionModify, companyID, "person", employeeID,
 			fmt.Sprintf("collection status %s → %s; request %d", t.status, out.Status, t.requestID))
-	})
+	}()
 	if err != nil {
 		return RegisterResult{EmployeeID: employeeID}, err
 	}

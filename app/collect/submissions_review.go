@@ -179,13 +179,12 @@ type AcceptResult struct {
 // (channel オンライン, the images sealed under the person key as documents) through
 // [Service.RecordCheck], then the submitted numbers of the employee and the matched
 // dependents through [Service.RegisterNumbers]. The submission is marked accepted with the
-// check. A check the rules refuse records nothing.
+// check. All of it is one transaction: a check the rules refuse, a number refused or a
+// duplicate not confirmed records nothing (never half-written).
 func (s *Service) AcceptSubmission(ctx context.Context, p auth.Principal, keys *vault.Keys, companyID, submissionID int64, a Accept) (AcceptResult, error) {
 	var out AcceptResult
-	var employeeID int64
-	var pl Payload
-	var matches []int64
-	err := s.DB.View(ctx, func(tx *store.Tx) error {
+	err := s.DB.Update(ctx, func(tx *store.Tx) error {
+		out = AcceptResult{}
 		if err := requireRole(tx, p, companyID); err != nil {
 			return err
 		}
@@ -194,51 +193,59 @@ func (s *Service) AcceptSubmission(ctx context.Context, p auth.Principal, keys *
 			return err
 		}
 		defer ck.Close()
-		var state string
-		if employeeID, state, pl, err = loadSubmissionTx(tx, ck, submissionID); err != nil {
+		employeeID, state, pl, err := loadSubmissionTx(tx, ck, submissionID)
+		if err != nil {
 			return err
 		}
 		if state != "pending" {
 			return apperr.New(apperr.CodeConflict, "", "この提出は処理済みです。", "This submission was already handled.")
 		}
-		matches, err = matchDependentsTx(tx, employeeID, pl.Dependents)
+		matches, err := matchDependentsTx(tx, employeeID, pl.Dependents)
+		if err != nil {
+			return err
+		}
+		if len(a.ImageKinds) != len(pl.Images) {
+			return apperr.Invalid("images", "画像ごとに書類の種類を選んでください。", "Choose the document kind of every image.")
+		}
+		images := make([]Image, len(pl.Images))
+		for i, im := range pl.Images {
+			images[i] = Image{Kind: a.ImageKinds[i], ContentType: im.ContentType, Data: im.Data}
+		}
+		c, images, err := prepareCheck(Check{Submission: Submission{Channel: Online, NumberDoc: a.NumberDoc, IdentityDocs: a.IdentityDocs}}, images)
+		if err != nil {
+			return err
+		}
+		entries := []NumberEntry{{PersonID: employeeID, Number: pl.Self.Number}}
+		for i, d := range pl.Dependents {
+			if matches[i] == 0 {
+				out.Unmatched++
+				continue
+			}
+			entries = append(entries, NumberEntry{PersonID: matches[i], Number: d.Number})
+		}
+		clean, err := cleanEntries(entries)
+		if err != nil {
+			return err
+		}
+		if out.Check, err = s.recordCheckTx(tx, p, keys, companyID, employeeID, c, images); err != nil {
+			return err
+		}
+		if _, err := tx.Exec(`UPDATE sync_submissions SET state = 'accepted' WHERE id = ? AND company_id = ?`, submissionID, companyID); err != nil {
+			return fmt.Errorf("marking submission accepted: %w", err)
+		}
+		out.Register, err = s.registerNumbersTx(tx, p, keys, companyID, employeeID, clean, a.AcceptDuplicates)
 		return err
 	})
 	if err != nil {
-		return out, err
+		return AcceptResult{}, err
 	}
-	if len(a.ImageKinds) != len(pl.Images) {
-		return out, apperr.Invalid("images", "画像ごとに書類の種類を選んでください。", "Choose the document kind of every image.")
-	}
-	images := make([]Image, len(pl.Images))
-	for i, im := range pl.Images {
-		images[i] = Image{Kind: a.ImageKinds[i], ContentType: im.ContentType, Data: im.Data}
-	}
-	c := Check{Submission: Submission{Channel: Online, NumberDoc: a.NumberDoc, IdentityDocs: a.IdentityDocs}}
-	if out.Check, err = s.RecordCheck(ctx, p, keys, companyID, employeeID, c, images); err != nil {
-		return out, err
-	}
-	if err := s.DB.Update(ctx, func(tx *store.Tx) error {
-		_, err := tx.Exec(`UPDATE sync_submissions SET state = 'accepted' WHERE id = ? AND company_id = ?`, submissionID, companyID)
-		return err
-	}); err != nil {
-		return out, fmt.Errorf("marking submission accepted: %w", err)
-	}
-	entries := []NumberEntry{{PersonID: employeeID, Number: pl.Self.Number}}
-	for i, d := range pl.Dependents {
-		if matches[i] == 0 {
-			out.Unmatched++
-			continue
-		}
-		entries = append(entries, NumberEntry{PersonID: matches[i], Number: d.Number})
-	}
-	out.Register, err = s.RegisterNumbers(ctx, p, keys, companyID, employeeID, entries, a.AcceptDuplicates)
-	return out, err
+	return out, nil
 }
 
 // SendBackSubmission returns an online submission (差戻し) with a reason the employee sees at
 // their next login: the employee becomes 差戻し, the submission is marked returned, and the
-// relay is told (queued) so that the employee may submit again — in one transaction.
+// relay is told (queued) so that the employee may submit again — in one transaction, through
+// the same path as every other 差戻し.
 func (s *Service) SendBackSubmission(ctx context.Context, p auth.Principal, companyID, submissionID int64, reason string) (Status, error) {
 	reason, err := cleanText("reason", "差戻しの理由", "reason", reason, MaxReasonLen, true)
 	if err != nil {
@@ -267,25 +274,11 @@ func (s *Service) SendBackSubmission(ctx context.Context, p auth.Principal, comp
 		if to, ok = next(opSendBack, t.status); !ok {
 			return statusErr(t.status, "差し戻せません", "cannot send back")
 		}
-		if err := setStatusTx(tx, t, to); err != nil {
+		if _, err := s.returnTx(tx, companyID, t, reason); err != nil {
 			return err
-		}
-		if _, err := tx.Exec(`UPDATE collection_targets SET returned_reason = ? WHERE request_id = ? AND person_id = ?`,
-			reason, t.requestID, t.employeeID); err != nil {
-			return fmt.Errorf("updating collection target: %w", err)
 		}
 		if _, err := tx.Exec(`UPDATE sync_submissions SET state = 'returned' WHERE id = ?`, submissionID); err != nil {
 			return fmt.Errorf("updating submission: %w", err)
-		}
-		rc, err := RelayCompanyTx(tx, companyID)
-		if err != nil {
-			return err
-		}
-		if rc != "" {
-			if err := s.QueueRelayRequestTx(tx, companyID, "POST", "/v1/bridge/companies/"+rc+"/employees/"+t.code+"/sendback",
-				map[string]string{"reason": reason}); err != nil {
-				return err
-			}
 		}
 		return s.appendAudit(tx, p, audit.ActionModify, companyID, "person", employeeID,
 			fmt.Sprintf("online submission %d sent back; collection status %s → %s; reason: %s", submissionID, t.status, to, audit.Redact(reason)))

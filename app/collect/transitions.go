@@ -58,17 +58,21 @@ func (s *Service) transition(ctx context.Context, p auth.Principal, companyID, e
 		if to, ok = next(o, t.status); !ok {
 			return statusErr(t.status, opNames[o][0], opNames[o][1])
 		}
-		if err := setStatusTx(tx, t, to); err != nil {
-			return err
-		}
 		detail := fmt.Sprintf("collection status %s → %s; request %d", t.status, to, t.requestID)
 		switch o {
 		case opSendBack:
-			_, err = tx.Exec(`UPDATE collection_targets SET returned_reason = ? WHERE request_id = ? AND person_id = ?`,
-				reason, t.requestID, t.employeeID)
+			var online int
+			if online, err = s.returnTx(tx, companyID, t, reason); err == nil && online > 0 {
+				detail += fmt.Sprintf("; %d online submission(s) returned", online)
+			}
 		case opRefuse:
+			if err = setStatusTx(tx, t, to); err != nil {
+				return err
+			}
 			_, err = tx.Exec(`UPDATE collection_targets SET refused_reason = ?, refused_at = ? WHERE request_id = ? AND person_id = ?`,
 				reason, tx.NowText(), t.requestID, t.employeeID)
+		default:
+			err = setStatusTx(tx, t, to)
 		}
 		if err != nil {
 			return fmt.Errorf("updating collection target: %w", err)
@@ -82,4 +86,39 @@ func (s *Service) transition(ctx context.Context, p auth.Principal, companyID, e
 		return "", err
 	}
 	return to, nil
+}
+
+// returnTx is the one way an employee's target becomes 差戻し — the board's 差戻し
+// ([Service.SendBack]), a check sent back ([Service.RecordCheck]) and an online submission
+// sent back ([Service.SendBackSubmission]) all go through it. It sets the status and the
+// reason the employee is told and, when the employee submitted online for this request, marks
+// their pending online submissions returned and queues the relay's send-back (in the same
+// transaction), so that the phone page shows the reason and takes a new submission. It
+// returns how many online submissions the employee had for the request. The caller checked
+// that 差戻し is allowed from t's status.
+func (s *Service) returnTx(tx *store.Tx, companyID int64, t target, reason string) (online int, err error) {
+	if err := setStatusTx(tx, t, Returned); err != nil {
+		return 0, err
+	}
+	if _, err := tx.Exec(`UPDATE collection_targets SET returned_reason = ? WHERE request_id = ? AND person_id = ?`,
+		reason, t.requestID, t.employeeID); err != nil {
+		return 0, fmt.Errorf("updating collection target: %w", err)
+	}
+	if err := tx.QueryRow(`SELECT count(*) FROM sync_submissions WHERE person_id = ? AND request_id = ? AND company_id = ?`,
+		t.employeeID, t.requestID, companyID).Scan(&online); err != nil {
+		return 0, fmt.Errorf("reading online submissions: %w", err)
+	}
+	if online == 0 {
+		return 0, nil
+	}
+	if _, err := tx.Exec(`UPDATE sync_submissions SET state = 'returned' WHERE person_id = ? AND request_id = ? AND company_id = ? AND state = 'pending'`,
+		t.employeeID, t.requestID, companyID); err != nil {
+		return 0, fmt.Errorf("updating online submissions: %w", err)
+	}
+	rc, err := RelayCompanyTx(tx, companyID)
+	if err != nil || rc == "" {
+		return online, err
+	}
+	return online, s.QueueRelayRequestTx(tx, companyID, "POST", "/v1/bridge/companies/"+rc+"/employees/"+t.code+"/sendback",
+		map[string]string{"reason": reason})
 }

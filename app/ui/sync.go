@@ -376,3 +376,36 @@ func (s *SyncService) ImportSubmissions(companyID int64) (SyncImported, error) {
 	}
 	return out, nil
 }
+
+// SyncCompany is one client company in M-5 with its relay id ("" = not published).
+type SyncCompany struct {
+	ID           int64  `json:"id"`
+	Code         string `json:"code"`
+	Name         string `json:"name"`
+	RelayCompany string `json:"relayCompany"`
+}
+
+// Companies lists the client companies (not archived) with their relay ids (administrator).
+func (s *SyncService) Companies() ([]SyncCompany, error) {
+	if _, err := s.a.admin(); err != nil {
+		return nil, err
+	}
+	out := []SyncCompany{}
+	err := s.a.DB.View(context.Background(), func(tx *store.Tx) error {
+		rows, err := tx.Query(`SELECT c.id, c.code, c.name, coalesce(m.value, '') FROM companies c
+			LEFT JOIN meta m ON m.key = 'relay_company_' || c.id WHERE c.archived = 0 ORDER BY c.code, c.id`)
+		if err != nil {
+			return fmt.Errorf("reading companies: %w", err)
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var c SyncCompany
+			if err := rows.Scan(&c.ID, &c.Code, &c.Name, &c.RelayCompany); err != nil {
+				return err
+			}
+			out = append(out, c)
+		}
+		return rows.Err()
+	})
+	return out, s.a.fail("sync companies", err)
+}

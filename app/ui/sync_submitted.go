@@ -122,7 +122,7 @@ func (s *SyncService) Accept(in SyncAcceptInput) (SyncAccepted, error) {
 }
 
 // SendBack returns an online submission (差戻し) with a reason the employee sees; the relay is
-// told on the next sync.
+// told at once when it can be reached, else on the next sync.
 func (s *SyncService) SendBack(companyID, submissionID int64, reason string) (string, error) {
 	sess, err := s.a.ready()
 	if err != nil {
@@ -136,6 +136,8 @@ func (s *SyncService) SendBack(companyID, submissionID int64, reason string) (st
 	defer cancel()
 	if err := s.flush(ctx); err != nil {
 		s.a.log.Info("handing the sendback to the bridge failed; it stays queued", "err", err)
+	} else if _, err := s.client.SyncNow(ctx); err != nil {
+		s.a.log.Info("relay round after the sendback failed; the bridge retries", "err", err)
 	}
 	return string(st), nil
 }

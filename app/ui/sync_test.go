@@ -17,6 +17,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"testing"
 	"time"
 
@@ -144,6 +145,9 @@ func TestSyncSubmissionsEndToEnd(t *testing.T) {
 		t.Fatalf("publish: %+v %v", pub, err)
 	}
 	rc := pub.RelayCompany
+	if cs, err := a.Sync.Companies(); err != nil || !slices.ContainsFunc(cs, func(c SyncCompany) bool { return c.ID == f.c1 && c.RelayCompany == rc }) {
+		t.Fatalf("companies after publishing: %+v %v", cs, err)
+	}
 	der, err := rst.SubmissionKey(ctx, rc)
 	if err != nil {
 		t.Fatalf("relay has no submission key: %v", err)

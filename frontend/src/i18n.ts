@@ -9,6 +9,7 @@ import { cardDict } from "./i18n_card";
 import { devicesDict } from "./i18n_devices";
 import { shareDict } from "./i18n_share";
 import { factorsDict } from "./i18n_factors";
+import { syncDict } from "./i18n_sync";
 
 export type Lang = "ja" | "en";
 
@@ -45,6 +46,7 @@ const dict = {
   ...devicesDict,
   ...shareDict,
   ...factorsDict,
+  ...syncDict,
   // common
   required: ["必須", "required"],
   close: ["閉じる", "Close"],

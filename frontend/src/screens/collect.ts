@@ -21,6 +21,7 @@ import { remindDialog, renderRequest, saveFile } from "./collectRequest";
 import { openCheck } from "./collectCheck";
 import { openNumbers } from "./collectNumbers";
 import { openCardRead } from "./cardRead";
+import { submittedPanel } from "./collectSubmitted";
 
 export type ColTab = "board" | "request" | "refusals";
 
@@ -391,7 +392,7 @@ function renderBoard(ctx: ColCtx, notice: string): void {
     h("label", null, t("colPending"), h("span", { class: "col-days-row" }, t("colPendingDays"), days, t("colPendingDaysUnit"))),
     h("label", { class: "check" }, left, t("colIncludeLeft")),
     find);
-  mount(ctx.body, note, counts, filters, banner,
+  mount(ctx.body, note, submittedPanel(ctx, (msg) => reload(msg)), counts, filters, banner,
     h("div", { class: "toolbar" }, showing, h("span", { class: "spacer" }), selCount, requestSel, remindSel),
     h("table", { class: "grid compact", testid: "col-table" },
       h("thead", null, h("tr", null,

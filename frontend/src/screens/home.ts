@@ -19,6 +19,7 @@ import { renderCollect } from "./collect";
 import { renderUse } from "./use";
 import { renderDispose } from "./dispose";
 import { renderShare } from "./share";
+import { renderSync } from "./sync";
 import { showDisposeAlert } from "./disposeAlert";
 import { renderNotBuilt } from "./notBuilt";
 import { renderDevices } from "./devices";
@@ -32,6 +33,7 @@ const screens: Record<string, Screen> = {
   "M-2": renderUsers,
   "M-3": renderCompanies,
   "M-4": renderDevices,
+  "M-5": renderSync,
   "1-1": renderHandlers,
   "1-2": renderEmployees,
   "1-3": renderCollect,
