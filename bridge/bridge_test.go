@@ -197,6 +197,7 @@ func TestCardReadThroughBridge(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer slot.Pull()
+	waitCardPresent(t)
 	c := start(t, &Server{Keychain: &vault.MemKeychain{}})
 
 	rs, err := c.Readers(ctx)

@@ -41,7 +41,25 @@ func insertCard(t *testing.T, sim *simcard.Card) *simcard.Slot {
 		t.Fatal(err)
 	}
 	t.Cleanup(slot.Pull)
+	waitCardPresent(t)
 	return slot
+}
+
+// waitCardPresent waits (generously: pcscd polls the virtual reader, and CI is slow) until
+// pcscd reports a card in slot 1, so that a test's first card call does not race pcscd's
+// noticing the card: the bridge itself waits only 2 s for a card, as a person expects.
+func waitCardPresent(t *testing.T) {
+	t.Helper()
+	p, err := card.OpenPCSC()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if _, err := p.WaitForCard(ctx, slot1Reader); err != nil {
+		t.Fatalf("pcscd did not see the virtual card in %s: %v", slot1Reader, err)
+	}
 }
 
 func testVerifier(sim *simcard.Card) *card.AuthVerifier {

@@ -148,7 +148,7 @@ func TestPCSCDeviceWithoutService(t *testing.T) {
 // waitDevice polls GET /v1/devices until the device kind/name satisfies ok.
 func waitDevice(t *testing.T, c *Client, kind, name string, ok func(DeviceState) bool) DeviceState {
 	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
+	deadline := time.Now().Add(30 * time.Second) // generous: CI runs on two busy cores
 	var last []DeviceState
 	for time.Now().Before(deadline) {
 		ds, err := c.Devices(context.Background())

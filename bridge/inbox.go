@@ -146,6 +146,10 @@ func (s *Server) reconcileWatcher(st *scanState, restart bool) {
 // cannot be read.
 func (s *Server) runWatcher(ctx context.Context, st *scanState, w *watchRun) {
 	defer close(w.done)
+	now := st.now
+	if now == nil {
+		now = s.Now
+	}
 	for {
 		s.cleanInbox()
 		watcher := &scanner.Watcher{
@@ -154,7 +158,7 @@ func (s *Server) runWatcher(ctx context.Context, st *scanState, w *watchRun) {
 			Settle:       st.settle,
 			Interval:     st.interval,
 			MaxFileBytes: MaxInboxFileBytes,
-			Now:          s.Now,
+			Now:          now,
 			OnError: func(name string, err error) {
 				d := DeviceState{Kind: "hotfolder", Name: w.dir, State: "ok", Detail: watchingFolder}
 				switch {

@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 	"unicode/utf8"
@@ -73,8 +74,57 @@ func noPlaintext(t *testing.T, dir string, secret []byte) {
 	})
 }
 
+// watchClock is the hot-folder watcher's clock in a test: it stands still until the test
+// moves it, and counts the watcher's readings (one per poll) so the test can wait for polls.
+type watchClock struct {
+	mu    sync.Mutex
+	t     time.Time
+	reads int
+	read  chan struct{} // closed and replaced on each reading
+}
+
+func newWatchClock() *watchClock {
+	return &watchClock{t: time.Now(), read: make(chan struct{})}
+}
+
+func (c *watchClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.reads++
+	close(c.read)
+	c.read = make(chan struct{})
+	return c.t
+}
+
+func (c *watchClock) Add(d time.Duration) {
+	c.mu.Lock()
+	c.t = c.t.Add(d)
+	c.mu.Unlock()
+}
+
+// waitPolls waits until the watcher has read the clock twice more, so that at least one whole
+// poll (a folder listing, then a reading) happened after the call.
+func (c *watchClock) waitPolls(t *testing.T) {
+	t.Helper()
+	deadline := time.After(30 * time.Second)
+	c.mu.Lock()
+	want := c.reads + 2
+	for c.reads < want {
+		ch := c.read
+		c.mu.Unlock()
+		select {
+		case <-ch:
+		case <-deadline:
+			t.Fatal("the hot-folder watcher stopped polling")
+		}
+		c.mu.Lock()
+	}
+	c.mu.Unlock()
+}
+
 func TestInboxSealsHotFolder(t *testing.T) {
-	srv, c, _ := scanServer(t, func(st *scanState) { st.settle = 300 * time.Millisecond })
+	clk := newWatchClock()
+	srv, c, _ := scanServer(t, func(st *scanState) { st.settle, st.now = 300*time.Millisecond, clk.Now })
 	ctx := context.Background()
 	folder := t.TempDir()
 	key := newInboxKey(t)
@@ -98,7 +148,9 @@ func TestInboxSealsHotFolder(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	// The scanner writes the page in two pieces; only the whole page may be taken.
+	// The scanner writes the page in two pieces, pausing for less than the 300 ms settle time
+	// in between; only the whole page may be taken. The watcher's clock moves only when the
+	// test moves it, so the pause is exactly as long as the test says, however slow the machine.
 	page := testJPEG(t, 256<<10)
 	path := filepath.Join(folder, "scan0001.jpg")
 	f, err := os.Create(path)
@@ -106,9 +158,21 @@ func TestInboxSealsHotFolder(t *testing.T) {
 		t.Fatal(err)
 	}
 	f.Write(page[:100<<10])
-	time.Sleep(60 * time.Millisecond) // less than the 300 ms settle time
+	clk.waitPolls(t) // the watcher has seen the first piece
+	clk.Add(250 * time.Millisecond)
+	clk.waitPolls(t) // and looked again, 250 ms later: not settled
+	if !exists(path) {
+		t.Fatal("a page was taken before it settled")
+	}
 	f.Write(page[100<<10:])
 	f.Close()
+	clk.waitPolls(t) // the watcher has seen the change: settling starts again
+	clk.Add(250 * time.Millisecond)
+	clk.waitPolls(t) // 500 ms after the first piece, 250 ms after the second: not settled
+	if !exists(path) {
+		t.Fatal("a page was taken less than the settle time after it last changed")
+	}
+	clk.Add(time.Second)
 
 	items := waitInbox(t, c, 1)
 	it := items[0]
@@ -158,6 +222,8 @@ func TestInboxSealsHotFolder(t *testing.T) {
 	}
 	page2 := testJPEG(t, 4096)
 	os.WriteFile(filepath.Join(folder, "scan0002.jpg"), page2, 0o600)
+	clk.waitPolls(t)
+	clk.Add(time.Second)
 	items = waitInbox(t, c, 2)
 	box, _ = c.InboxBox(ctx, items[1].ID)
 	if got, err := sealbox.Open(key2, []byte(InboxAAD+items[1].ID), box); err != nil || !bytes.Equal(got, page2) {
@@ -280,12 +346,17 @@ func TestInboxCrashLeftovers(t *testing.T) {
 	if err := c.SetConfig(ctx, Config{HotFolder: t.TempDir()}); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, "the watcher to clean up", func() bool { return !exists(filepath.Join(dir, ".tmp-123")) })
-	for _, name := range []string{orphan + ".box", lone + ".json"} {
-		if exists(filepath.Join(dir, name)) {
-			t.Errorf("%s not cleaned", name)
+	// The watcher deletes the leftovers one by one in its own goroutine: wait for all of them,
+	// not just the first (".tmp-123" sorts first and goes first).
+	leftovers := []string{".tmp-123", orphan + ".box", lone + ".json"}
+	waitFor(t, "the watcher to clean up", func() bool {
+		for _, name := range leftovers {
+			if exists(filepath.Join(dir, name)) {
+				return false
+			}
 		}
-	}
+		return true
+	})
 	if items, _ := c.Inbox(ctx); len(items) != 1 || items[0].ID != kept {
 		t.Errorf("inbox %+v", items)
 	}

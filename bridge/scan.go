@@ -87,7 +87,8 @@ type scanState struct {
 	busy         scanner.Backoff
 	settle       time.Duration
 	interval     time.Duration
-	retry        time.Duration // before restarting a watcher whose folder went away
+	retry        time.Duration    // before restarting a watcher whose folder went away
+	now          func() time.Time // the watcher's clock, for settling; nil means Server.Now
 	rand         io.Reader
 }
 
@@ -101,6 +102,7 @@ type scannerEntry struct {
 	mu    sync.Mutex
 	caps  *scanner.Capabilities // from the last good probe
 	model string
+	jobs  int // jobs started so far; a probe that began before the last one records nothing
 }
 
 // applyScanConfig starts, changes or stops the scanners and the hot folder for c. It is safe
@@ -271,20 +273,21 @@ func parseCerts(p string) ([]*x509.Certificate, error) {
 	return out, nil
 }
 
-// probeScanner asks a scanner for its capabilities and status and records its device state.
-// Nothing is recorded when ctx ended (the scanner was reconfigured) or a job is running.
+// probeScanner asks a scanner for its capabilities and status and records its device state,
+// unless ctx ended (the scanner was reconfigured) or a job ran meanwhile (setScannerDevice).
 func (s *Server) probeScanner(ctx context.Context, e *scannerEntry) (*scanner.Capabilities, DeviceState) {
 	d := DeviceState{Kind: "scanner", Name: e.cfg.Name}
 	if e.cfgErr != nil {
 		d.State, d.LastError = "error", "the configuration cannot be used: "+e.cfgErr.Error()
-		s.setDevice(d)
+		s.setScannerDevice(e, -1, d)
 		return nil, d
 	}
-	if e.scanning.Load() {
-		e.mu.Lock()
-		defer e.mu.Unlock()
-		d.State, d.Detail = "busy", e.model
-		return e.caps, d
+	e.mu.Lock()
+	jobs, caps, model, busy := e.jobs, e.caps, e.model, e.scanning.Load()
+	e.mu.Unlock()
+	if busy {
+		d.State, d.Detail = "busy", model
+		return caps, d
 	}
 	ctx, cancel := context.WithTimeout(ctx, probeTimeout)
 	defer cancel()
@@ -301,10 +304,7 @@ func (s *Server) probeScanner(ctx context.Context, e *scannerEntry) (*scanner.Ca
 		if !unreachable(err) {
 			d.State, d.LastError = "error", err.Error()
 		}
-		if e.scanning.Load() {
-			return nil, d // the job's own outcome is what counts
-		}
-		s.setDevice(d)
+		s.setScannerDevice(e, jobs, d)
 		return nil, d
 	}
 	e.mu.Lock()
@@ -321,10 +321,26 @@ func (s *Server) probeScanner(ctx context.Context, e *scannerEntry) (*scanner.Ca
 	default:
 		d.State = "ok"
 	}
-	if !e.scanning.Load() {
+	s.setScannerDevice(e, jobs, d)
+	return caps, d
+}
+
+// setScannerDevice records d for e unless e was replaced or removed (applyScanners swaps the
+// set under st.mu, then removes the devices: a late probe or job cannot put one back), or,
+// for a probe that began after e's probeJobs-th job (-1: not a probe), a job started since:
+// the probe's answer may predate it (a jam not yet seen, the job still running).
+func (s *Server) setScannerDevice(e *scannerEntry, probeJobs int, d DeviceState) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if probeJobs >= 0 && (e.jobs != probeJobs || e.scanning.Load()) {
+		return
+	}
+	st := s.scanState()
+	st.mu.Lock()
+	if st.scanners[e.cfg.Name] == e {
 		s.setDevice(d)
 	}
-	return caps, d
+	st.mu.Unlock()
 }
 
 // unreachable reports whether err means the scanner could not be reached at all (as opposed
@@ -451,12 +467,6 @@ func (st *scanState) pick(name string) (*scannerEntry, *Error) {
 	return nil, &Error{Code: "no_scanner", Message: "no such scanner is configured"}
 }
 
-func (st *scanState) current(e *scannerEntry) bool {
-	st.mu.Lock()
-	defer st.mu.Unlock()
-	return st.scanners[e.cfg.Name] == e
-}
-
 func (s *Server) scan(w http.ResponseWriter, r *http.Request) {
 	var req ScanRequest
 	if e := readJSON(r, &req); e != nil {
@@ -483,11 +493,12 @@ func (s *Server) scan(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	defer e.scanning.Store(false)
+	name := e.cfg.Name
 	e.mu.Lock()
+	e.jobs++ // from now on no probe that began before this job records its state
 	model := e.model
 	e.mu.Unlock()
-	name := e.cfg.Name
-	s.setDevice(DeviceState{Kind: "scanner", Name: name, State: "busy", Detail: model})
+	s.setScannerDevice(e, -1, DeviceState{Kind: "scanner", Name: name, State: "busy", Detail: model})
 
 	c := e.client
 	c.MaxPages = orDefault(st.maxPages, DefaultScanMaxPages)
@@ -529,18 +540,14 @@ func (s *Server) scan(w http.ResponseWriter, r *http.Request) {
 			d.State = "error"
 		}
 		d.LastError = apiErr.Message
-		if st.current(e) {
-			s.setDevice(d)
-		}
+		s.setScannerDevice(e, -1, d)
 		if r.Context().Err() == nil {
 			writeErr(w, status, apiErr)
 		}
 		return
 	}
 	s.publish(Event{Type: EventScanDone, Device: name, Message: "ok", Step: len(pages)})
-	if st.current(e) {
-		s.setDevice(d)
-	}
+	s.setScannerDevice(e, -1, d)
 	writeJSON(w, http.StatusOK, ScanResult{Pages: pages})
 }
 

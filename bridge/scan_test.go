@@ -13,6 +13,7 @@ import (
 	"log"
 	"math/big"
 	"net"
+	"net/http"
 	"net/http/httptest"
 	"path/filepath"
 	"reflect"
@@ -69,7 +70,13 @@ func scanServerAt(t *testing.T, state string, tune func(*scanState)) (srv *Serve
 // serveSim serves sim over loopback TLS and returns its config (URL and pinned certificate).
 func serveSim(t *testing.T, name string, sim *simescl.Scanner) ScannerConfig {
 	t.Helper()
-	ts := httptest.NewUnstartedServer(sim)
+	return serveHandler(t, name, sim)
+}
+
+// serveHandler is serveSim for any handler (a simulator wrapped by the test).
+func serveHandler(t *testing.T, name string, h http.Handler) ScannerConfig {
+	t.Helper()
+	ts := httptest.NewUnstartedServer(h)
 	ts.Config.ErrorLog = log.New(io.Discard, "", 0) // the pinning test's refused handshakes
 	ts.StartTLS()
 	t.Cleanup(ts.Close)
@@ -86,10 +93,10 @@ func device(srv *Server, kind, name string) (DeviceState, bool) {
 	return DeviceState{}, false
 }
 
-// waitFor polls cond for up to 5 s.
+// waitFor polls cond for up to 30 s: generous, since CI runs on two busy cores.
 func waitFor(t *testing.T, what string, cond func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(5 * time.Second)
+	deadline := time.Now().Add(30 * time.Second)
 	for !cond() {
 		if time.Now().After(deadline) {
 			t.Fatalf("timed out waiting for %s", what)
@@ -186,15 +193,26 @@ func TestScanErrors(t *testing.T) {
 	})
 	ctx := context.Background()
 	jam := &simescl.Scanner{Sheets: 3, JamAfter: 2}
-	slow := &simescl.Scanner{Busy: 25}       // 250 ms before its page
+	// slow holds its page until the test opens the gate: a job on it runs as long as the test
+	// needs, however slow the machine.
+	gate, slowSim := make(chan struct{}), &simescl.Scanner{}
+	var openGate sync.Once
+	slow := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.HasSuffix(r.URL.Path, "/NextDocument") {
+			<-gate
+		}
+		slowSim.ServeHTTP(w, r)
+	})
 	stuck := &simescl.Scanner{Busy: 1 << 20} // never ready
 	many := &simescl.Scanner{Sheets: 4}      // one page over maxPages
 	big := &simescl.Scanner{Sheets: 2, PageBytes: 200_000}
 	empty := &simescl.Scanner{}
 	dead := net.JoinHostPort("127.0.0.1", "1") // nothing listens on port 1
-	cfg := Config{Scanners: []ScannerConfig{serveSim(t, "jam", jam), serveSim(t, "slow", slow), serveSim(t, "stuck", stuck),
+	cfg := Config{Scanners: []ScannerConfig{serveSim(t, "jam", jam), serveHandler(t, "slow", slow), serveSim(t, "stuck", stuck),
 		serveSim(t, "many", many), serveSim(t, "big", big), serveSim(t, "empty", empty),
 		{Name: "dead", URL: "https://" + dead + "/eSCL"}}}
+	// Registered after the servers' Close, so it runs first: Close waits for the held request.
+	t.Cleanup(func() { openGate.Do(func() { close(gate) }) })
 	other := serveSim(t, "pinned", &simescl.Scanner{})
 	other.CAPEM = selfSignedPEM(t)
 	cfg.Scanners = append(cfg.Scanners, other)
@@ -266,6 +284,7 @@ func TestScanErrors(t *testing.T) {
 	if list, _ := c.Scanners(ctx); list[1].State != "busy" || len(list[1].Sources) != 2 {
 		t.Errorf("busy scanner listed as %+v", list[1])
 	}
+	openGate.Do(func() { close(gate) })
 	if err := <-done; err != nil {
 		t.Errorf("first scan: %v", err)
 	}
@@ -354,5 +373,56 @@ func TestApplyScanConfigConcurrent(t *testing.T) {
 	case <-w.done:
 	default:
 		t.Error("the watcher outlived Serve")
+	}
+}
+
+// TestScanProbeAfterJob: a probe whose answer predates a job must not overwrite the state the
+// job recorded. The background probe that a config change starts reads the scanner's status
+// before the feeder jams, and its answer arrives only after the jammed job has ended.
+func TestScanProbeAfterJob(t *testing.T) {
+	srv, c, _ := scanServer(t, nil)
+	ctx := context.Background()
+	sim := &simescl.Scanner{Sheets: 3, JamAfter: 2}
+	held, release := make(chan struct{}), make(chan struct{})
+	var holdOnce, releaseOnce sync.Once
+	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !strings.HasSuffix(r.URL.Path, "/ScannerStatus") {
+			sim.ServeHTTP(w, r)
+			return
+		}
+		hold := false
+		holdOnce.Do(func() { hold = true })
+		if !hold {
+			sim.ServeHTTP(w, r)
+			return
+		}
+		rec := httptest.NewRecorder()
+		sim.ServeHTTP(rec, r) // the status now: idle, no jam
+		close(held)
+		<-release
+		for k, v := range rec.Header() {
+			w.Header()[k] = v
+		}
+		w.WriteHeader(rec.Code)
+		w.Write(rec.Body.Bytes())
+	})
+	sc := serveHandler(t, "jam", h)
+	t.Cleanup(func() { releaseOnce.Do(func() { close(release) }) }) // before the server's Close
+	if err := c.SetConfig(ctx, Config{Scanners: []ScannerConfig{sc}}); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-held:
+	case <-time.After(30 * time.Second):
+		t.Fatal("the config change did not probe the scanner")
+	}
+	if _, err := c.Scan(ctx, ScanRequest{Scanner: "jam", Source: "Feeder"}); code(err) != "jam" {
+		t.Fatalf("scan: %v, want a jam", err)
+	}
+	releaseOnce.Do(func() { close(release) })
+	st := srv.scanState()
+	st.probes.Wait() // the held probe has finished
+	if d, _ := device(srv, "scanner", "jam"); d.State != "error" || !strings.Contains(d.LastError, "paper jam") {
+		t.Errorf("device after a stale probe: %+v, want the jam", d)
 	}
 }

@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"os"
 	"regexp"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -64,7 +65,7 @@ type Server struct {
 	veinPort  string
 	veinInfo  vein.Info
 	veinGen   int             // bumped when the sensor is replaced
-	veinOpen  time.Duration   // how long the first contact with a new sensor may take; default 5 s
+	veinOpen  time.Duration   // how long the first contact with a new sensor may take; default 5 s; guarded by veinMu
 	bg        sync.WaitGroup  // goroutines that Serve waits for
 	bgCtx     context.Context // guarded by mu; ends with Serve
 	bgStopped bool            // guarded by mu; Serve is waiting for bg
@@ -170,6 +171,12 @@ func (s *Server) Serve(ctx context.Context, l net.Listener) error {
 	return err
 }
 
+// Request body limits: 1 MiB for the device routes, 32 MiB under /v1/sync/.
+const (
+	maxBody     = 1 << 20
+	maxSyncBody = 32 << 20
+)
+
 // Handler is the /v1 API with the peer check in front.
 func (s *Server) Handler() http.Handler {
 	s.init()
@@ -206,7 +213,13 @@ func (s *Server) Handler() http.Handler {
 			writeErr(w, http.StatusForbidden, &Error{Code: "forbidden", Message: "only the user who runs the bridge may use it"})
 			return
 		}
-		r.Body = http.MaxBytesReader(w, r.Body, 1<<20)
+		limit := int64(maxBody)
+		if strings.HasPrefix(r.URL.Path, "/v1/sync/") {
+			// Outbox items carry envelopes (sealed company records); the share routes set
+			// their own smaller limits per part.
+			limit = maxSyncBody
+		}
+		r.Body = http.MaxBytesReader(w, r.Body, limit)
 		mux.ServeHTTP(w, r)
 	})
 }

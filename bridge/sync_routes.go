@@ -90,6 +90,7 @@ func (s *Server) syncRoutes(mux *http.ServeMux) {
 		sy.Close()
 	}()
 
+	s.shareRoutes(mux, sy) // sync_share_routes.go: company sharing between installations
 	mux.HandleFunc("POST /v1/sync/enrol", func(w http.ResponseWriter, r *http.Request) {
 		var req SyncEnrolRequest
 		if e := readJSON(r, &req); e != nil {

@@ -58,7 +58,7 @@ func (s *Server) applyVein(port string) {
 	}
 	s.veinPort = port
 	s.veinGen++
-	gen, sensor := s.veinGen, s.vein
+	gen, sensor, open := s.veinGen, s.vein, s.veinOpen
 	s.veinMu.Unlock()
 	if old != nil {
 		old.Close()
@@ -69,7 +69,7 @@ func (s *Server) applyVein(port string) {
 	}
 	s.setDevice(DeviceState{Kind: "vein", Name: veinDevice, State: "busy", Detail: "opening " + port})
 	s.goBackground(func(ctx context.Context) {
-		ctx, cancel := context.WithTimeout(ctx, s.veinOpen)
+		ctx, cancel := context.WithTimeout(ctx, open)
 		defer cancel()
 		info, err := sensor.Info(ctx)
 		s.veinMu.Lock()

@@ -27,9 +27,15 @@ func startVeinSim(t *testing.T) *simvein.Sim {
 
 // veinPerson plays the person at the sensor from the bridge's event stream: it places its hand
 // on vein_prompt "place-hand" and lifts it on "lift-hand". An empty hand never comes.
+//
+// Prompts can arrive late: a verify or identify whose hand is still on the sensor finishes at
+// once, and its "place-hand" prompt may reach the person only after the test has called be
+// for the next person. mu is held from reading the hand to placing it, and by be, so that such
+// a late prompt places either the old hand before be lifts it or the new one, never the old
+// hand after be.
 type veinPerson struct {
 	sim  *simvein.Sim
-	mu   sync.Mutex
+	mu   sync.Mutex // held while the sensor is touched
 	hand simvein.Hand
 }
 
@@ -48,16 +54,15 @@ func newVeinPerson(t *testing.T, c *Client, sim *simvein.Sim) (*veinPerson, *eve
 				continue
 			}
 			p.mu.Lock()
-			h := p.hand
-			p.mu.Unlock()
 			switch e.Message {
 			case vein.PromptPlaceHand.String():
-				if h != "" {
-					sim.Place(h)
+				if p.hand != "" {
+					sim.Place(p.hand)
 				}
 			case vein.PromptLiftHand.String():
 				sim.Lift()
 			}
+			p.mu.Unlock()
 		}
 	}()
 	return p, rec
@@ -65,10 +70,10 @@ func newVeinPerson(t *testing.T, c *Client, sim *simvein.Sim) (*veinPerson, *eve
 
 // be makes h the person at the sensor, after the last one lifted their hand.
 func (p *veinPerson) be(h simvein.Hand) {
-	p.sim.Lift()
 	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.sim.Lift()
 	p.hand = h
-	p.mu.Unlock()
 }
 
 func TestVeinThroughBridge(t *testing.T) {
@@ -212,6 +217,7 @@ func TestVeinThroughBridge(t *testing.T) {
 // config at the sensor reopens it; removing the port closes it.
 func TestVeinPortChanges(t *testing.T) {
 	sim := startVeinSim(t)
+	// A short first-contact limit, so that the missing sensor is given up on quickly.
 	srv := &Server{OpenPCSC: noPCSC, veinOpen: 300 * time.Millisecond}
 	c := startTemp(t, srv)
 	ctx := context.Background()
@@ -223,6 +229,11 @@ func TestVeinPortChanges(t *testing.T) {
 	if d.LastError == "" || d.LastErrorAt == "" {
 		t.Fatalf("vein device without its error: %+v", d)
 	}
+	// The simulator must be given time to answer: on two busy cores under -race, opening its
+	// pty and the handshake can take longer than 300 ms.
+	srv.veinMu.Lock()
+	srv.veinOpen = 30 * time.Second
+	srv.veinMu.Unlock()
 
 	if err := c.SetConfig(ctx, Config{VeinPort: sim.Path()}); err != nil {
 		t.Fatal(err)

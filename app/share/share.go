@@ -14,6 +14,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/mynumber-shelter/shelter/app/apperr"
@@ -32,13 +33,33 @@ const (
 	RecordBatch = "batch"
 )
 
-// Service implements sharing. DB, Audit and Transport are required.
+// Service implements sharing. DB and Audit are required; without a Transport (set in the
+// literal, or later with SetTransport once the bridge is enrolled) the relay actions answer
+// ErrNoRelay.
 type Service struct {
 	DB        *store.DB
 	Audit     *audit.Log
-	Transport Transport
+	Transport Transport // read through transport(); change it with SetTransport
 	// Rand defaults to crypto/rand.Reader.
 	Rand io.Reader
+
+	mu sync.RWMutex // guards Transport after construction
+}
+
+// SetTransport connects the service to the relay; safe while other calls run.
+func (s *Service) SetTransport(t Transport) {
+	s.mu.Lock()
+	s.Transport = t
+	s.mu.Unlock()
+}
+
+// HasTransport reports whether a transport is set.
+func (s *Service) HasTransport() bool { return s.transport() != nil }
+
+func (s *Service) transport() Transport {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	return s.Transport
 }
 
 func (s *Service) rand() io.Reader {
@@ -72,7 +93,7 @@ func (s *Service) Publish(ctx context.Context, p auth.Principal, keys *vault.Key
 	if err := auth.RequireAdmin(p); err != nil {
 		return Identity{}, err
 	}
-	if s.Transport == nil {
+	if s.transport() == nil {
 		return Identity{}, ErrNoRelay
 	}
 	var pub []byte
@@ -83,10 +104,10 @@ func (s *Service) Publish(ctx context.Context, p auth.Principal, keys *vault.Key
 	if err != nil {
 		return Identity{}, err
 	}
-	if err := s.Transport.PublishKey(ctx, pub); err != nil {
+	if err := s.transport().PublishKey(ctx, pub); err != nil {
 		return Identity{}, fmt.Errorf("publishing installation key: %w", err)
 	}
-	return Identity{Office: s.Transport.Office(), PublicKey: pub, Fingerprint: vault.Fingerprint(pub)}, nil
+	return Identity{Office: s.transport().Office(), PublicKey: pub, Fingerprint: vault.Fingerprint(pub)}, nil
 }
 
 // Peer is another office's directory entry with its key's fingerprint.
@@ -102,10 +123,10 @@ func (s *Service) LookupPeer(ctx context.Context, p auth.Principal, office strin
 	if err := auth.RequireAdmin(p); err != nil {
 		return Peer{}, err
 	}
-	if s.Transport == nil {
+	if s.transport() == nil {
 		return Peer{}, ErrNoRelay
 	}
-	k, err := s.Transport.PeerKey(ctx, office)
+	k, err := s.transport().PeerKey(ctx, office)
 	if errors.Is(err, ErrNotFound) {
 		return Peer{}, errNoKey
 	}
@@ -203,13 +224,13 @@ func (s *Service) Offer(ctx context.Context, p auth.Principal, keys *vault.Keys,
 	if err := auth.RequireAdmin(p); err != nil {
 		return err
 	}
-	if s.Transport == nil {
+	if s.transport() == nil {
 		return ErrNoRelay
 	}
-	if !envelope.ValidID(peerOffice) || peerOffice == s.Transport.Office() {
+	if !envelope.ValidID(peerOffice) || peerOffice == s.transport().Office() {
 		return apperr.Invalid("office", "相手の事務所IDが正しくありません。", "The other office id is not valid.")
 	}
-	peer, err := s.Transport.PeerKey(ctx, peerOffice)
+	peer, err := s.transport().PeerKey(ctx, peerOffice)
 	if errors.Is(err, ErrNotFound) {
 		return errNoKey // not published yet: the other administrator opens M-6 first
 	}
@@ -219,7 +240,7 @@ func (s *Service) Offer(ctx context.Context, p auth.Principal, keys *vault.Keys,
 	if !sameFingerprint(peerFingerprint, peer.PublicKey) {
 		return ErrFingerprint
 	}
-	self := s.Transport.Office()
+	self := s.transport().Office()
 	var (
 		relay   string
 		isNew   bool
@@ -275,16 +296,16 @@ func (s *Service) Offer(ctx context.Context, p auth.Principal, keys *vault.Keys,
 		return err
 	}
 	if isNew {
-		if err := s.Transport.RegisterCompany(ctx, relay, subKey); err != nil {
+		if err := s.transport().RegisterCompany(ctx, relay, subKey); err != nil {
 			return fmt.Errorf("registering relay company: %w", err)
 		}
 	}
-	if err := s.Transport.AddMember(ctx, relay, peerOffice); err != nil {
+	if err := s.transport().AddMember(ctx, relay, peerOffice); err != nil {
 		return fmt.Errorf("adding relay member: %w", err)
 	}
 	// The offer is opened by the recipient's private key and authenticated by the MAC; the
 	// envelope carries it as it is.
-	if err := s.Transport.Send(ctx, relay, RecordOffer, func([]byte) ([]byte, error) { return offerPT, nil }); err != nil {
+	if err := s.transport().Send(ctx, relay, RecordOffer, func([]byte) ([]byte, error) { return offerPT, nil }); err != nil {
 		return fmt.Errorf("sending offer: %w", err)
 	}
 	return s.DB.Update(ctx, func(tx *store.Tx) error {
@@ -319,7 +340,7 @@ func (s *Service) Offers(ctx context.Context, p auth.Principal, keys *vault.Keys
 	if err := auth.RequireAdmin(p); err != nil {
 		return nil, err
 	}
-	if s.Transport != nil {
+	if s.transport() != nil {
 		if err := s.fetchOffers(ctx, keys); err != nil {
 			return nil, err
 		}
@@ -375,11 +396,11 @@ func (s *Service) Offers(ctx context.Context, p auth.Principal, keys *vault.Keys
 // fetchOffers reads "company-key" envelopes of relay companies this office belongs to and has
 // not yet shared or seen.
 func (s *Service) fetchOffers(ctx context.Context, keys *vault.Keys) error {
-	companies, err := s.Transport.Companies(ctx)
+	companies, err := s.transport().Companies(ctx)
 	if err != nil {
 		return fmt.Errorf("listing relay companies: %w", err)
 	}
-	self := s.Transport.Office()
+	self := s.transport().Office()
 	for _, rc := range companies {
 		var known int
 		err := s.DB.View(ctx, func(tx *store.Tx) error {
@@ -392,13 +413,13 @@ func (s *Service) fetchOffers(ctx context.Context, keys *vault.Keys) error {
 		if known > 0 {
 			continue
 		}
-		items, err := s.Transport.Receive(ctx, rc, 0)
+		items, err := s.transport().Receive(ctx, rc, 0)
 		if err != nil {
 			return fmt.Errorf("reading relay company: %w", err)
 		}
 		for _, it := range items {
 			e, err := envelope.Parse(it.Body)
-			if err != nil || e.Record != RecordOffer || e.Sender == s.Transport.Sender() {
+			if err != nil || e.Record != RecordOffer || e.Sender == s.transport().Sender() {
 				continue
 			}
 			var o offer
@@ -435,10 +456,10 @@ func (s *Service) Accept(ctx context.Context, p auth.Principal, keys *vault.Keys
 	if err := auth.RequireAdmin(p); err != nil {
 		return c, err
 	}
-	if s.Transport == nil {
+	if s.transport() == nil {
 		return c, ErrNoRelay
 	}
-	self := s.Transport.Office()
+	self := s.transport().Office()
 	err := s.DB.Update(ctx, func(tx *store.Tx) error {
 		var from, fromName string
 		var fromKey, box []byte

@@ -72,7 +72,7 @@ func requireShareRole(tx *store.Tx, p auth.Principal, companyID int64) error {
 // (the company's 責任者 / 担当者; an administrator must be assigned like anyone else).
 func (s *Service) Sync(ctx context.Context, p auth.Principal, keys *vault.Keys, companyID int64) (SyncResult, error) {
 	var res SyncResult
-	if s.Transport == nil {
+	if s.transport() == nil {
 		return res, ErrNoRelay
 	}
 	// Export and send in one transaction: the new hashes and clocks are kept only when the relay
@@ -100,7 +100,7 @@ func (s *Service) Sync(ctx context.Context, p auth.Principal, keys *vault.Keys, 
 			b.Records = b.Records[len(part.Records):]
 			b.Audit = nil
 			pt := mustJSON(part)
-			err := s.Transport.Send(ctx, sh.relay, RecordBatch, func(aad []byte) ([]byte, error) {
+			err := s.transport().Send(ctx, sh.relay, RecordBatch, func(aad []byte) ([]byte, error) {
 				return ck.Seal(envelopeAAD(aad), pt)
 			})
 			clear(pt)
@@ -118,7 +118,7 @@ func (s *Service) Sync(ctx context.Context, p auth.Principal, keys *vault.Keys, 
 	if err := s.DB.View(ctx, func(tx *store.Tx) (err error) { sh, err = loadShare(tx, companyID); return err }); err != nil {
 		return res, err
 	}
-	items, err := s.Transport.Receive(ctx, sh.relay, sh.cursor)
+	items, err := s.transport().Receive(ctx, sh.relay, sh.cursor)
 	if err != nil {
 		return res, fmt.Errorf("receiving changes: %w", err)
 	}
@@ -334,7 +334,7 @@ func (s *Service) importEnvelope(ctx context.Context, p auth.Principal, keys *va
 		}
 		sh.cursor = max(sh.cursor, relayID)
 		e, perr := envelope.Parse(body)
-		if perr != nil || e.Company != sh.relay || e.Record != RecordBatch || e.Sender == s.Transport.Sender() || e.Seq <= uint64(sh.peerSeq) {
+		if perr != nil || e.Company != sh.relay || e.Record != RecordBatch || e.Sender == s.transport().Sender() || e.Seq <= uint64(sh.peerSeq) {
 			return sh.save(tx)
 		}
 		ck, err := keys.Company(tx, companyID)

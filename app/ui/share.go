@@ -19,12 +19,14 @@ type ShareService struct {
 }
 
 func newShareService(a *App) *ShareService {
-	return &ShareService{a: a, svc: &share.Service{DB: a.DB, Audit: a.Audit}}
+	s := &ShareService{a: a, svc: &share.Service{DB: a.DB, Audit: a.Audit}}
+	a.Devices.sup.onConnect(s.connectShare) // share_bridge.go
+	return s
 }
 
 // SetTransport connects the service to the relay (main, once the bridge is enrolled; tests).
 // Until then every relay action answers "no relay connection is configured".
-func (s *ShareService) SetTransport(t share.Transport) { s.svc.Transport = t }
+func (s *ShareService) SetTransport(t share.Transport) { s.svc.SetTransport(t) }
 
 // ShareIdentity is this installation's sharing identity.
 type ShareIdentity struct {

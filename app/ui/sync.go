@@ -135,6 +135,10 @@ func (s *SyncService) Enrol(in SyncEnrolInput) (SyncStatus, error) {
 	}); err != nil {
 		return SyncStatus{}, s.a.fail("sync enrol audit", err)
 	}
+	// M-6 goes through the bridge from now on, without waiting for the next reconnect.
+	if s.a.Share != nil {
+		s.a.Share.connectShare(ctx, s.client)
+	}
 	return s.status(ctx)
 }
 
