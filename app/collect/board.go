@@ -52,6 +52,9 @@ type BoardRow struct {
 	RefusedReason  string
 	RefusedAt      time.Time
 	UpdatedAt      time.Time
+	// SharedFrom names the other installation's office when the status is theirs (a shared
+	// company whose employee this installation has not asked itself); RequestID is then 0.
+	SharedFrom string
 }
 
 // Board is the 1-3 status board (状況確認) of one company.
@@ -64,10 +67,16 @@ type Board struct {
 	Rows  []BoardRow
 }
 
+// boardQuery reads each employee's latest target. An employee this installation never asked
+// but whose status came from the other installation of a shared company (app/share,
+// share_remote_status) shows that status and reason, with SharedFrom naming the other office.
 const boardQuery = `SELECT p.id, p.employee_code, p.name, p.name_kana, COALESCE(d.name, ''), p.left_on,
-	COALESCE(t.request_id, 0), COALESCE(t.status, ''), COALESCE(r.title, ''), COALESCE(t.notified_at, ''),
-	COALESCE(t.reminders, 0), COALESCE(t.last_reminded_at, ''), COALESCE(t.returned_reason, ''),
-	COALESCE(t.refused_reason, ''), COALESCE(t.refused_at, ''), COALESCE(t.updated_at, ''),
+	COALESCE(t.request_id, 0), COALESCE(t.status, rs.status, ''), COALESCE(r.title, ''), COALESCE(t.notified_at, ''),
+	COALESCE(t.reminders, 0), COALESCE(t.last_reminded_at, ''),
+	COALESCE(t.returned_reason, CASE WHEN rs.status = 'returned' THEN rs.reason END, ''),
+	COALESCE(t.refused_reason, CASE WHEN rs.status = 'refused' THEN rs.reason END, ''), COALESCE(t.refused_at, ''),
+	COALESCE(t.updated_at, rs.changed_at, ''),
+	CASE WHEN t.person_id IS NULL THEN COALESCE(rs.origin, '') ELSE '' END,
 	(SELECT count(*) FROM persons c WHERE c.employee_id = p.id),
 	(NOT EXISTS (SELECT 1 FROM person_numbers n WHERE n.person_id = p.id)) +
 		(SELECT count(*) FROM persons c WHERE c.employee_id = p.id
@@ -77,6 +86,7 @@ const boardQuery = `SELECT p.id, p.employee_code, p.name, p.name_kana, COALESCE(
 	LEFT JOIN collection_targets t ON t.person_id = p.id
 		AND t.request_id = (SELECT max(request_id) FROM collection_targets x WHERE x.person_id = p.id)
 	LEFT JOIN collection_requests r ON r.id = t.request_id
+	LEFT JOIN share_remote_status rs ON rs.company_id = p.company_id AND rs.person_id = p.id
 	WHERE p.company_id = ? AND p.kind = 'employee'`
 
 // StatusBoard returns the status of every employee of the company with counts per status,
@@ -146,7 +156,7 @@ func boardRowsTx(tx *store.Tx, companyID int64, now time.Time) ([]BoardRow, erro
 		var status, notified, reminded, refused, updated string
 		if err := rows.Scan(&r.EmployeeID, &r.Code, &r.Name, &r.NameKana, &r.Department, &r.LeftOn, &r.RequestID, &status,
 			&r.RequestTitle, &notified, &r.Reminders, &reminded, &r.ReturnedReason, &r.RefusedReason, &refused, &updated,
-			&r.Dependents, &r.Missing); err != nil {
+			&r.SharedFrom, &r.Dependents, &r.Missing); err != nil {
 			return nil, fmt.Errorf("reading status board: %w", err)
 		}
 		r.Status = Status(status)

@@ -162,3 +162,37 @@ func TestAcceptSubmissionAllOrNothing(t *testing.T) {
 		t.Fatal("the submission is not marked accepted")
 	}
 }
+
+// The front-desk card read cross-checks the employee's online submission: a card whose number
+// differs from the submitted one is refused and nothing is recorded; the same number registers.
+func TestCardReadChecksSubmittedNumber(t *testing.T) {
+	ctx := context.Background()
+	f := newFixture(t)
+	const rc = "c-card"
+	to := f.publish(rc)
+	e := f.employee("E001", "山田", 0)
+	f.request(e[0])
+	f.submit(to, rc, "E001", "山田 家族1", testNumber(3), testNumber(4))
+	_, err := f.svc.RecordCardCheck(ctx, f.handler, f.keys, f.a, e[0], testNumber(5))
+	if !errors.Is(err, ErrSubmittedMismatch) {
+		t.Fatalf("a card with another number: %v", err)
+	}
+	if strings.Contains(err.Error(), testNumber(5)) || strings.Contains(err.Error(), testNumber(3)) {
+		t.Fatal("the error holds a number")
+	}
+	for q, want := range map[string]int{
+		`SELECT count(*) FROM identity_checks`: 0,
+		`SELECT count(*) FROM person_numbers`:  0,
+	} {
+		if n := f.count(q); n != want {
+			t.Errorf("after the refused card read %s = %d, want %d", q, n, want)
+		}
+	}
+	res, err := f.svc.RecordCardCheck(ctx, f.handler, f.keys, f.a, e[0], testNumber(3))
+	if err != nil || res.CheckID == 0 {
+		t.Fatalf("the matching card: %+v %v", res, err)
+	}
+	if f.count(`SELECT count(*) FROM person_numbers`) != 1 {
+		t.Fatal("the matching card did not register the number")
+	}
+}

@@ -50,6 +50,8 @@ func (im *importer) apply(r record) error {
 		return im.number(r, local, conflict)
 	case KindDisposal:
 		return im.disposal(r)
+	case KindStatus:
+		return im.status(r, local, conflict)
 	}
 	return nil
 }

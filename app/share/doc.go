@@ -23,10 +23,11 @@
 // and exports every record whose content hash differs from the one recorded at the last export
 // or import (share_records): persons (employees and dependents, without department), their
 // numbers (opened with the local person key and sealed again under the company key with AAD
-// share/<global id>/number), executed disposals, and new audit entries of that company (as
-// facts for the peer's 2-1, never into the peer's chain). Records carry a global id (origin
-// office "." origin row id) and a hybrid logical clock (the row's update time in
-// microseconds, raised above every clock this side has seen). A batch of records is one
+// share/<global id>/number), executed disposals, collection statuses (the status of a person's
+// latest collection target with the 差戻し / 提供拒否 reason; see status.go), and new audit
+// entries of that company (as facts for the peer's 2-1, never into the peer's chain). Records
+// carry a global id (origin office "." origin row id) and a hybrid logical clock (the row's
+// update time in microseconds, raised above every clock this side has seen). A batch of records is one
 // envelope (record "batch"), sealed under the company key with the envelope header as AAD.
 //
 // Import applies a record when it is based on the version this side holds. When both sides
@@ -37,9 +38,13 @@
 //
 // # Not done here
 //
-// Collection statuses, identity-document images and departments are not shared; an imported
-// disposal shreds the person locally but writes no local disposal or certificate (the certificate
-// belongs to the installation that executed it). Envelopes are not deleted from the relay.
+// Identity-document images, departments, collection requests, one-time passwords and notified
+// purposes are not shared. An imported collection status is written onto the person's latest
+// collection target here (no app/collect transition rule or relay send-back runs), or, when the
+// person has no target here, kept in share_remote_status ([Service.RemoteStatuses]); the 1-3
+// status board does not read that table yet. An imported disposal shreds the person locally
+// but writes no local disposal or certificate (the certificate belongs to the installation
+// that executed it). Envelopes are not deleted from the relay.
 //
 // # What it must never do
 //

@@ -16,6 +16,7 @@ const (
 	KindPerson   = "person"
 	KindNumber   = "number"
 	KindDisposal = "disposal"
+	KindStatus   = "status" // a person's collection status (status.go)
 )
 
 // batch is the plaintext of a "batch" envelope.
@@ -40,6 +41,7 @@ type record struct {
 	Number     []byte        `json:"number,omitempty"` // sealed under the company key, numberAAD
 	Deleted    bool          `json:"deleted,omitempty"`
 	Disposal   *disposalData `json:"disposal,omitempty"`
+	Status     *statusData   `json:"status,omitempty"`
 }
 
 // personData is what is shared of a person (not the department: ids differ per installation).

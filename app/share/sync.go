@@ -277,6 +277,11 @@ func (s *Service) export(tx *store.Tx, keys *vault.Keys, sh *shareRow) (*batch, 
 		b.Records = append(b.Records, *r)
 	}
 
+	// Collection statuses of shared persons.
+	if err := exportStatuses(tx, x, sh, changed, b); err != nil {
+		return nil, err
+	}
+
 	// The company's new audit entries, as facts.
 	arows, err := tx.Query(`SELECT id, at, login, action, target_type, target_id, purpose, result, detail FROM audit_log
 		WHERE company_id = ? AND id > ? ORDER BY id LIMIT 5000`, sh.companyID, sh.auditCur)

@@ -268,7 +268,7 @@ func (s *CollectService) StatusBoard(f CollectBoardFilter) (CollectBoard, error)
 			Department: r.Department, LeftOn: r.LeftOn, Status: string(r.Status), RequestID: r.RequestID, RequestTitle: r.RequestTitle,
 			NotifiedAt: store.FormatTime(r.NotifiedAt), Reminders: r.Reminders, LastRemindedAt: store.FormatTime(r.LastReminded),
 			DaysWaiting: r.DaysWaiting, Dependents: r.Dependents, Missing: r.Missing, ReturnedReason: r.ReturnedReason,
-			RefusedReason: r.RefusedReason, RefusedAt: store.FormatTime(r.RefusedAt)})
+			RefusedReason: r.RefusedReason, RefusedAt: store.FormatTime(r.RefusedAt), SharedFrom: r.SharedFrom})
 	}
 	return out, nil
 }

@@ -205,6 +205,8 @@ type CollectBoardRow struct {
 	ReturnedReason string `json:"returnedReason"`
 	RefusedReason  string `json:"refusedReason"`
 	RefusedAt      string `json:"refusedAt"`
+	// SharedFrom is the other installation's office when the status came from it (M-6 sharing).
+	SharedFrom string `json:"sharedFrom"`
 }
 
 // CollectRefusal is one entry of the refusal record (提供拒否の記録).

@@ -3,9 +3,11 @@ package ui
 import (
 	"context"
 	"encoding/base64"
+	"strings"
 
 	"github.com/mynumber-shelter/shelter/app/audit"
 	"github.com/mynumber-shelter/shelter/app/collect"
+	"github.com/mynumber-shelter/shelter/app/store"
 )
 
 // SyncSubmission is a pending online submission in 1-3 STEP2 (提出済). Numbers are masked.
@@ -48,10 +50,17 @@ func (s *SyncService) Submitted(companyID int64) ([]SyncSubmission, error) {
 	if err != nil {
 		return nil, s.a.Collect.fail(sess, companyID, audit.ActionView, "online submissions", err)
 	}
+	labels := s.purposeLabels()
 	out := []SyncSubmission{}
 	for _, v := range vs {
 		o := SyncSubmission{ID: v.ID, EmployeeID: v.EmployeeID, EmployeeCode: v.EmployeeCode, Name: v.Name, SubmittedAt: v.SubmittedAt,
-			Masked: v.Masked, Dependents: []SyncDependent{}, Images: []SyncImageInfo{}, Acknowledged: append([]string{}, v.Acknowledged...)}
+			Masked: v.Masked, Dependents: []SyncDependent{}, Images: []SyncImageInfo{}, Acknowledged: []string{}}
+		for _, code := range v.Acknowledged {
+			if l, ok := labels[code]; ok {
+				code = l
+			}
+			o.Acknowledged = append(o.Acknowledged, code)
+		}
 		for _, d := range v.Dependents {
 			o.Dependents = append(o.Dependents, SyncDependent{Name: d.Name, Relation: d.Relation, BirthDate: d.BirthDate, Masked: d.Masked, PersonID: d.PersonID})
 		}
@@ -140,4 +149,33 @@ func (s *SyncService) SendBack(companyID, submissionID int64, reason string) (st
 		s.a.log.Info("relay round after the sendback failed; the bridge retries", "err", err)
 	}
 	return string(st), nil
+}
+
+// purposeLabels maps purpose codes to their names in the session's language, so that what the
+// employee acknowledged reads as on the notice letter (an unknown code is shown as it is).
+func (s *SyncService) purposeLabels() map[string]string {
+	out := map[string]string{}
+	en := strings.HasPrefix(s.a.language(), "en")
+	err := s.a.DB.View(context.Background(), func(tx *store.Tx) error {
+		rows, err := tx.Query(`SELECT code, label_ja, label_en FROM purposes`)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var code, ja, enl string
+			if err := rows.Scan(&code, &ja, &enl); err != nil {
+				return err
+			}
+			out[code] = ja
+			if en {
+				out[code] = enl
+			}
+		}
+		return rows.Err()
+	})
+	if err != nil {
+		s.a.log.Info("reading purpose labels", "err", err)
+	}
+	return out
 }

@@ -209,6 +209,9 @@ func TestSyncSubmissionsEndToEnd(t *testing.T) {
 	if s0.Masked != "**** **** 9018" || len(s0.Dependents) != 1 || s0.Dependents[0].PersonID != f.dep || len(s0.Images) != 1 {
 		t.Fatalf("submitted view: %+v", s0)
 	}
+	if len(s0.Acknowledged) != 1 || s0.Acknowledged[0] != "給与所得の源泉徴収票・給与支払報告書の作成" {
+		t.Fatalf("acknowledged purposes are not shown by name: %q", s0.Acknowledged)
+	}
 	board, err := a.Collect.StatusBoard(CollectBoardFilter{CompanyID: f.c1, Status: "submitted"})
 	if err != nil || len(board.Rows) != 1 {
 		t.Fatalf("board: %+v %v", board, err)

@@ -30,6 +30,7 @@ export const collectDict = {
   colMissing: ["未登録 {n}", "{n} missing"],
   colAllRegistered: ["全員登録済", "All registered"],
   colReason: ["理由", "Reason"],
+  colSharedFrom: ["共有先の事務所の状況", "Status from the sharing office"],
   colSelect: ["選択", "Select"],
   colSelectAllShown: ["表示中の行をすべて選択", "Select all rows shown"],
   colSelected: ["{n} 名を選択中", "{n} selected"],

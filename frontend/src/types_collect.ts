@@ -162,6 +162,8 @@ export interface CollectBoardRow {
   missing: number;
   returnedReason: string;
   refusedReason: string;
+  /** The other installation's office when this status came from it (shared company). */
+  sharedFrom: string;
   refusedAt: string;
 }
 

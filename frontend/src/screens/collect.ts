@@ -299,6 +299,7 @@ function renderBoard(ctx: ColCtx, notice: string): void {
         Collect.Refuse(companyId, r.employeeId, reason), () => reload(t("colRecorded")))));
     }
     const notes: HTMLElement[] = [];
+    if (r.sharedFrom) notes.push(h("div", { class: "hint", testid: `col-shared-${r.code}` }, t("colSharedFrom"), "：", r.sharedFrom));
     if (st === "returned" && r.returnedReason) notes.push(h("div", { class: "hint" }, t("colReason"), "：", r.returnedReason));
     if (st === "refused") {
       notes.push(h("div", { class: "hint" }, dateTime(r.refusedAt)));
