@@ -6,6 +6,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"net/url"
@@ -51,7 +52,7 @@ func (c *Client) stream() *http.Client {
 	return c.sc
 }
 
-// do sends a request to the bridge and decodes the JSON answer into out (when not nil). API
+// do sends in as JSON to the bridge and decodes the JSON answer into out (when not nil). API
 // errors come back as *Error.
 func (c *Client) do(ctx context.Context, method, path string, in, out any) error {
 	var body bytes.Buffer
@@ -60,11 +61,16 @@ func (c *Client) do(ctx context.Context, method, path string, in, out any) error
 			return err
 		}
 	}
-	req, err := http.NewRequestWithContext(ctx, method, "http://bridge"+path, &body)
+	return c.send(ctx, method, path, "application/json", &body, out)
+}
+
+// send is do with a body of any content type.
+func (c *Client) send(ctx context.Context, method, path, contentType string, body io.Reader, out any) error {
+	req, err := http.NewRequestWithContext(ctx, method, "http://bridge"+path, body)
 	if err != nil {
 		return err
 	}
-	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Content-Type", contentType)
 	resp, err := c.http().Do(req)
 	if err != nil {
 		return fmt.Errorf("bridge not reachable: %w", err)

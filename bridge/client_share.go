@@ -3,9 +3,7 @@ package bridge
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"fmt"
-	"net/http"
 	"net/url"
 )
 
@@ -83,22 +81,5 @@ func (c *Client) ShareSend(ctx context.Context, company, record string, seal fun
 
 // sharePart hands one part of a prepared envelope's ciphertext over as raw bytes.
 func (c *Client) sharePart(ctx context.Context, seq uint64, off int, part []byte) error {
-	req, err := http.NewRequestWithContext(ctx, "PUT", fmt.Sprintf("http://bridge/v1/sync/share/envelopes/%d/data?offset=%d", seq, off), bytes.NewReader(part))
-	if err != nil {
-		return err
-	}
-	req.Header.Set("Content-Type", "application/octet-stream")
-	resp, err := c.http().Do(req)
-	if err != nil {
-		return fmt.Errorf("bridge not reachable: %w", err)
-	}
-	defer resp.Body.Close()
-	if resp.StatusCode >= 300 {
-		var e Error
-		if err := json.NewDecoder(resp.Body).Decode(&e); err != nil || e.Code == "" {
-			return fmt.Errorf("bridge answered %s", resp.Status)
-		}
-		return &e
-	}
-	return nil
+	return c.send(ctx, "PUT", fmt.Sprintf("/v1/sync/share/envelopes/%d/data?offset=%d", seq, off), "application/octet-stream", bytes.NewReader(part), nil)
 }

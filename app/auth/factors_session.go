@@ -385,16 +385,7 @@ func (s *Service) StepUp(ctx context.Context, sess *Session, factorID int64, p P
 	if err != nil {
 		return err
 	}
-	if userErr != nil {
-		if lockedOut {
-			sess.Lock()
-		}
-		return userErr
-	}
-	sess.mu.Lock()
-	sess.fa.verifiedAt = now
-	sess.mu.Unlock()
-	return nil
+	return sess.steppedUp(now, userErr, lockedOut)
 }
 
 // StepUpPassword is the step-up of a user who has no factor (possible only under
@@ -454,16 +445,7 @@ func (s *Service) StepUpPassword(ctx context.Context, sess *Session, password st
 	if err != nil {
 		return err
 	}
-	if userErr != nil {
-		if lockedOut {
-			sess.Lock()
-		}
-		return userErr
-	}
-	sess.mu.Lock()
-	sess.fa.verifiedAt = now
-	sess.mu.Unlock()
-	return nil
+	return sess.steppedUp(now, userErr, lockedOut)
 }
 
 // RequireStepUp returns nil when the session's user proved a factor (or, without factors, the
@@ -475,5 +457,20 @@ func (s *Service) RequireStepUp(sess *Session) error {
 	if at.IsZero() || now.Sub(at) >= StepUpWindow || now.Before(at) {
 		return ErrStepUpRequired
 	}
+	return nil
+}
+
+// steppedUp ends a step-up: a refused proof returns userErr (and locks the session when the
+// refusal locked the account); an accepted one starts a new step-up window at now.
+func (sess *Session) steppedUp(now time.Time, userErr error, lockedOut bool) error {
+	if userErr != nil {
+		if lockedOut {
+			sess.Lock()
+		}
+		return userErr
+	}
+	sess.mu.Lock()
+	sess.fa.verifiedAt = now
+	sess.mu.Unlock()
 	return nil
 }
