@@ -1,6 +1,7 @@
 package cloud
 
 import (
+	"context"
 	"crypto/ecdh"
 	"crypto/ecdsa"
 	"crypto/x509"
@@ -185,28 +186,30 @@ func listParams(w http.ResponseWriter, r *http.Request) (after int64, limit int,
 }
 
 func (h *handler) listEnvelopes(w http.ResponseWriter, r *http.Request, cert store.ClientCert) {
-	c, ok := h.company(w, r, cert.Office)
-	if !ok {
-		return
-	}
-	after, limit, ok := listParams(w, r)
-	if !ok {
-		return
-	}
-	list, err := h.Store.ListEnvelopes(r.Context(), c, after, limit)
-	if err != nil {
-		h.internal(w, r, err)
-		return
-	}
-	resp := ListResponse{Items: make([]Item, 0, len(list))}
-	for _, e := range list {
-		resp.Items = append(resp.Items, Item{ID: e.ID, Body: e.Body})
-	}
-	writeJSON(w, http.StatusOK, resp)
+	h.listItems(w, r, cert.Office, func(ctx context.Context, c string, after int64, limit int) ([]Item, error) {
+		list, err := h.Store.ListEnvelopes(ctx, c, after, limit)
+		items := make([]Item, 0, len(list))
+		for _, e := range list {
+			items = append(items, Item{ID: e.ID, Body: e.Body})
+		}
+		return items, err
+	})
 }
 
 func (h *handler) listSubmissions(w http.ResponseWriter, r *http.Request, cert store.ClientCert) {
-	c, ok := h.company(w, r, cert.Office)
+	h.listItems(w, r, cert.Office, func(ctx context.Context, c string, after int64, limit int) ([]Item, error) {
+		list, err := h.Store.ListSubmissions(ctx, c, after, limit)
+		items := make([]Item, 0, len(list))
+		for _, s := range list {
+			items = append(items, Item{ID: s.ID, Body: s.Body, Employee: s.Employee})
+		}
+		return items, err
+	})
+}
+
+// listItems answers a company's list route (?after=ID&limit=N) for an office that is a member.
+func (h *handler) listItems(w http.ResponseWriter, r *http.Request, office string, list func(ctx context.Context, company string, after int64, limit int) ([]Item, error)) {
+	c, ok := h.company(w, r, office)
 	if !ok {
 		return
 	}
@@ -214,16 +217,12 @@ func (h *handler) listSubmissions(w http.ResponseWriter, r *http.Request, cert s
 	if !ok {
 		return
 	}
-	list, err := h.Store.ListSubmissions(r.Context(), c, after, limit)
+	items, err := list(r.Context(), c, after, limit)
 	if err != nil {
 		h.internal(w, r, err)
 		return
 	}
-	resp := ListResponse{Items: make([]Item, 0, len(list))}
-	for _, s := range list {
-		resp.Items = append(resp.Items, Item{ID: s.ID, Body: s.Body, Employee: s.Employee})
-	}
-	writeJSON(w, http.StatusOK, resp)
+	writeJSON(w, http.StatusOK, ListResponse{Items: items})
 }
 
 func (h *handler) deleteItem(w http.ResponseWriter, r *http.Request, office string, del func(company string, id int64) error) {
