@@ -114,9 +114,20 @@ func TestRequestNoticeAndOneTimePasswords(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	newOTP := otpOf(t, cells(t, re.Workbook)[firstSheet(t, re.Workbook)])
+	reCells := cells(t, re.Workbook)[firstSheet(t, re.Workbook)]
+	newOTP := otpOf(t, reCells)
 	if newOTP == otp || re.Letters != 1 || re.Persons != 3 {
 		t.Fatalf("reissue: %+v", re)
+	}
+	// The reminder says it is one, and that the earlier password is void.
+	if all := strings.Join(reCells, "\n"); !strings.Contains(all, "【再通知】") || !strings.Contains(all, "以前の通知書に記載した初回パスワードは無効") {
+		t.Errorf("reminder letter does not say it is a 再通知 voiding the earlier password: %q", all)
+	}
+	// The first letters did not.
+	for _, cs := range sheets {
+		if strings.Contains(strings.Join(cs, "\n"), "再通知") {
+			t.Errorf("a first letter calls itself a reminder")
+		}
 	}
 	if err := f.checkOTP(is.RequestID, e1[0], otp); !errors.Is(err, ErrOTPMismatch) {
 		t.Errorf("old password after reissue: %v", err)

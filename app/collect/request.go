@@ -343,13 +343,16 @@ func (s *Service) Reissue(ctx context.Context, p auth.Principal, keys *vault.Key
 			return fmt.Errorf("counting persons: %w", err)
 		}
 		out.Persons += len(employeeIDs)
-		return s.lettersTx(tx, p, ck, requestID, employeeIDs, validDays, opts, "reminder letters written", &out)
+		return s.lettersTx(tx, p, ck, requestID, employeeIDs, validDays, opts, reminderLetters, &out)
 	})
 	if err != nil {
 		return Issued{RequestID: requestID}, err
 	}
 	return out, nil
 }
+
+// reminderLetters is what lettersTx records for a reminder (再通知).
+const reminderLetters = "reminder letters written"
 
 // lettersTx issues passwords (when the request offers the web page), writes the workbook into
 // out and audits the printing.
@@ -373,6 +376,8 @@ func (s *Service) lettersTx(tx *store.Tx, p auth.Principal, ck *vault.CompanyKey
 	if err != nil {
 		return err
 	}
+	// A reminder's letters say so, and that the earlier password no longer works.
+	n.Reminder = what == reminderLetters
 	var buf bytes.Buffer
 	if err := report.WriteNoticeLetters(&buf, n, report.Options{Password: opts.Password}); err != nil {
 		if errors.Is(err, report.ErrMyNumber) {

@@ -54,14 +54,29 @@ func CertificateFor(d Disposal, office string, issuedOn time.Time) report.Certif
 	reason := d.Reason
 	if reason == "" {
 		reason = defaultReason
+	} else {
+		// Not every retention period had ended: the certificate says why instead.
+		c.Statement = report.StatementFor(d.Reason)
 	}
 	for _, it := range d.Items {
-		kinds := make([]string, len(it.FileKinds))
-		for i, k := range it.FileKinds {
-			kinds[i] = KindLabel(k, "ja")
+		// Only what this system held and destroyed; the documents the numbers were kept for
+		// (源泉徴収票 …) are paper or other systems' files, which the certificate leaves to its
+		// optional, hand-filled section.
+		var kinds []string
+		for _, k := range it.FileKinds {
+			switch k {
+			case KindMyNumber:
+				if d.Method == MethodMaskNumber {
+					kinds = append(kinds, "個人番号")
+				} else {
+					kinds = append(kinds, "個人番号（暗号化データ及び個人鍵）")
+				}
+			case KindIdentityDocuments, KindNumberDocuments:
+				kinds = append(kinds, KindLabel(k, "ja"))
+			}
 		}
 		if len(kinds) == 0 {
-			kinds = []string{"個人番号を暗号化する鍵"}
+			kinds = []string{"個人番号を暗号化する個人鍵"}
 		}
 		c.Items = append(c.Items, report.DisposedItem{EmployeeCode: it.EmployeeCode, Name: it.Name, Relation: it.Relation,
 			Kind: strings.Join(kinds, "、"), Method: method, Reason: reason})

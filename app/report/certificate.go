@@ -54,8 +54,9 @@ type DisposedItem struct {
 	// Relation is whose number it was: "本人", or a dependent's relation ("配偶者", "子").
 	// Optional.
 	Relation string
-	// Kind is what was disposed of (廃棄したファイルの種類), e.g. "個人番号",
-	// "本人確認書類の画像". Required.
+	// Kind is what this system destroyed (廃棄した情報), e.g. "個人番号（暗号化データ及び個人鍵）",
+	// "本人確認書類の画像". Required. Paper documents the system never held do not belong
+	// here: the certificate has a separate section for them that the user fills in by hand.
 	Kind string
 	// Method is how; empty means [MethodCryptoShred].
 	Method string
@@ -63,9 +64,22 @@ type DisposedItem struct {
 	Reason string
 }
 
-// CertificateStatement is the default statement of a disposal certificate.
+// CertificateStatement is the default statement of a disposal certificate: for a disposal
+// because every retention period had ended. Another reason goes into [Certificate.Statement]
+// through [StatementFor].
 const CertificateStatement = "下記の特定個人情報（個人番号及び個人番号をその内容に含む個人情報）について、" +
-	"保存期間の経過等により事務に不要となったため、復元できない方法により削除・廃棄したことを証明します。"
+	"法令で定められた保存期間が経過し事務に不要となったため、本システムが保管していた電子データを復元できない方法により削除・廃棄したことを証明します。"
+
+// StatementFor is the certificate's statement for a disposal made for reason (the proposer's
+// words) rather than because the retention periods ended.
+func StatementFor(reason string) string {
+	return "下記の特定個人情報（個人番号及び個人番号をその内容に含む個人情報）について、" +
+		"次の理由により事務に不要となったため、本システムが保管していた電子データを復元できない方法により削除・廃棄したことを証明します。" +
+		"\n理由：" + reason
+}
+
+// paperRows is how many blank rows the optional paper section offers.
+const paperRows = 4
 
 const (
 	certTitle = "特定個人情報 廃棄証明書"
@@ -73,6 +87,10 @@ const (
 )
 
 var certWidths = []float64{5, 12, 16, 8, 20, 28, 18}
+
+// paperNote explains the optional paper section of the certificate.
+const paperNote = "本システムが保管していない紙の書類等を廃棄した場合は、この欄に手書きで記入してください。" +
+	"記入がない場合、この証明書は上記の電子データの削除・廃棄のみを証明します。"
 
 // WriteDisposalCertificate writes the disposal certificate (廃棄証明書) to w: one A4 portrait
 // sheet with the certificate number, the office and company, the date of disposal in 西暦
@@ -246,7 +264,7 @@ func (c Certificate) write(w io.Writer, opts Options) error {
 				return err
 			}
 		}
-		if h := rowHeight(method, 28); h > 0 {
+		if h := rowFit(certWidths, "", it.EmployeeCode, it.Name, it.Relation, it.Kind, method, it.Reason); h > 0 {
 			if err := b.height(s, r, h); err != nil {
 				return err
 			}
@@ -256,6 +274,51 @@ func (c Certificate) write(w io.Writer, opts Options) error {
 	r++
 	if err := line("以上", b.right, 0); err != nil {
 		return err
+	}
+	r++
+	// Paper: the system never held it, so the certificate cannot vouch for it; the office
+	// writes in what it shredded or dissolved, if anything.
+	if err := line("【任意】本システム外の書類（紙の申告書・写し等）の廃棄", b.heading, 0); err != nil {
+		return err
+	}
+	if err := line(paperNote, b.small, rowHeight(paperNote, 100)); err != nil {
+		return err
+	}
+	for i, h := range []string{"No.", "書類の種類", "", "件数", "廃棄方法（細断・溶解等）", "廃棄日", "実施者"} {
+		if i == 2 {
+			continue
+		}
+		last := ""
+		if i == 1 {
+			last = cellName(3, r)
+		}
+		if err := b.put(s, cellName(i+1, r), last, h, b.label); err != nil {
+			return err
+		}
+	}
+	r++
+	for i := range paperRows {
+		for j := 1; j <= len(certWidths); j++ {
+			if j == 3 {
+				continue
+			}
+			var v any = ""
+			style := b.cell
+			if j == 1 {
+				v, style = i+1, b.no
+			}
+			last := ""
+			if j == 2 {
+				last = cellName(3, r)
+			}
+			if err := b.put(s, cellName(j, r), last, v, style); err != nil {
+				return err
+			}
+		}
+		if err := b.height(s, r, 24); err != nil {
+			return err
+		}
+		r++
 	}
 	return b.finish(w, opts)
 }

@@ -198,7 +198,13 @@ func writeHistoryLimit(w io.Writer, h HistoryHeader, rows iter.Seq2[HistoryRow, 
 		for i := 1; i < len(f); i++ {
 			cells[i] = excelize.Cell{StyleID: b.cell, Value: f[i]}
 		}
-		if err := sw.SetRow(cellName(1, historyHeaderRow+n), cells); err != nil {
+		// A long or multi-line 詳細 gets a row tall enough to show it, so that printing never
+		// cuts it off.
+		var opts []excelize.RowOpts
+		if h := rowFit(historyWidths, f[:]...); h > 0 {
+			opts = append(opts, excelize.RowOpts{Height: h})
+		}
+		if err := sw.SetRow(cellName(1, historyHeaderRow+n), cells, opts...); err != nil {
 			return 0, fmt.Errorf("writing row %d: %w", n, err)
 		}
 	}

@@ -34,6 +34,9 @@ type Notices struct {
 	Contact string
 	// Letters are the people to write to, one sheet each. At least one.
 	Letters []Letter
+	// Reminder marks the letters as a 再通知: the title says so, and a letter with a
+	// password says that the password of any earlier letter no longer works.
+	Reminder bool
 }
 
 // Submission lists the ways a person may hand in the number. An empty field is a way not
@@ -80,6 +83,10 @@ const (
 	noticeIDDocs = "本人確認のため、マイナンバーカード、またはマイナンバーが分かる書類（通知カード・住民票の写し等）と" +
 		"写真付きの身分証明書（運転免許証・パスポート等）をご用意ください。ご家族の分も同様です。"
 	noticeOTP = "初回パスワードは一度だけ使えます。他の人に見せないでください。ご提出の後、この通知書は細断して廃棄してください。"
+	// noticeReminder opens a reminder (再通知).
+	noticeReminder = "先日お送りした通知書について、まだご提出を確認できていないため、再度お知らせします。"
+	// noticeReminderOTP says that the earlier password is void.
+	noticeReminderOTP = "以前の通知書に記載した初回パスワードは無効になりました。この通知書のパスワードをお使いください。"
 )
 
 // WriteNoticeLetters writes the notice letters (従業員等へのマイナンバー制度に向けての通知書)
@@ -195,7 +202,17 @@ const noticeTextWidth = 82
 
 // letter writes one letter on sheet.
 func (b *book) letter(sheet string, n Notices, l Letter) error {
-	if err := b.pageSetup(sheet, portrait, noticeTitle); err != nil {
+	title := noticeTitle
+	if n.Reminder {
+		title = "【再通知】" + noticeTitle
+	}
+	// Each letter is one page of its own: its footer names the addressee's code instead of a
+	// page number, which a printer would count across all the letters of the file.
+	footer := title
+	if l.EmployeeCode != "" {
+		footer += "　従業員コード " + l.EmployeeCode
+	}
+	if err := b.pageSetupOnePage(sheet, portrait, footer); err != nil {
 		return err
 	}
 	if err := b.widths(sheet, noticeWidths...); err != nil {
@@ -240,13 +257,18 @@ func (b *book) letter(sheet string, n Notices, l Letter) error {
 		}
 	}
 	r++
-	if err := b.put(sheet, "A"+strconv.Itoa(r), "H"+strconv.Itoa(r), noticeTitle, b.title); err != nil {
+	if err := b.put(sheet, "A"+strconv.Itoa(r), "H"+strconv.Itoa(r), title, b.title); err != nil {
 		return err
 	}
 	if err := b.height(sheet, r, 30); err != nil {
 		return err
 	}
 	r += 2
+	if n.Reminder {
+		if err := line(noticeReminder, b.heading, false); err != nil {
+			return err
+		}
+	}
 	if err := line(noticeBody, b.wrap, false); err != nil {
 		return err
 	}
@@ -298,7 +320,7 @@ func (b *book) letter(sheet string, n Notices, l Letter) error {
 
 	// 3. オンラインでのご提出
 	if url != "" {
-		if err := b.online(sheet, &r, url, l); err != nil {
+		if err := b.online(sheet, &r, url, l, n.Reminder); err != nil {
 			return err
 		}
 		r++
@@ -313,7 +335,7 @@ func (b *book) letter(sheet string, n Notices, l Letter) error {
 
 // online writes section 3 from row *r: the URL and credentials in B–F and the QR code of the
 // URL in G–H.
-func (b *book) online(sheet string, r *int, url string, l Letter) error {
+func (b *book) online(sheet string, r *int, url string, l Letter, reminder bool) error {
 	row := func() string { return strconv.Itoa(*r) }
 	if err := b.put(sheet, "A"+row(), "H"+row(), "3. オンラインでのご提出", b.heading); err != nil {
 		return err
@@ -346,15 +368,22 @@ func (b *book) online(sheet string, r *int, url string, l Letter) error {
 		if err := b.put(sheet, "D"+row(), "F"+row(), c[1], b.cell); err != nil {
 			return err
 		}
-		if err := b.height(sheet, *r, 20); err != nil {
+		// Four rows of 24 pt and the two above are taller than the QR code (about 123 pt), so
+		// the warning below starts under the picture.
+		if err := b.height(sheet, *r, 24); err != nil {
 			return err
 		}
 		*r++
 	}
-	if err := b.put(sheet, "B"+row(), "H"+row(), noticeOTP, b.small); err != nil {
+	warning := noticeOTP
+	if reminder {
+		warning = noticeReminderOTP + warning
+	}
+	// The warning stays left of the QR code's columns, should a printer draw it taller.
+	if err := b.put(sheet, "B"+row(), "F"+row(), warning, b.small); err != nil {
 		return err
 	}
-	if err := b.height(sheet, *r, 26); err != nil {
+	if err := b.height(sheet, *r, max(26, rowHeight(warning, 60*10/9))); err != nil {
 		return err
 	}
 	*r++
@@ -394,6 +423,8 @@ func qrPNG(text string) ([]byte, error) {
 // width characters (full-width characters count two), or 0 for one line at the default
 // height.
 func rowHeight(text string, width float64) float64 {
+	// A cell's padding takes about one character of its width.
+	width = max(1, width-1)
 	lines := 0
 	for _, para := range strings.Split(text, "\n") {
 		w := 0
@@ -410,4 +441,17 @@ func rowHeight(text string, width float64) float64 {
 		return 0
 	}
 	return float64(lines)*15 + 4
+}
+
+// rowFit is the height a row needs so that every one of its cells shows its whole text:
+// the tallest of [rowHeight] over the cells (texts[i] in a column of widths[i]), or 0 when
+// every cell fits on one line.
+func rowFit(widths []float64, texts ...string) float64 {
+	h := 0.0
+	for i, s := range texts {
+		if i < len(widths) {
+			h = max(h, rowHeight(s, widths[i]))
+		}
+	}
+	return h
 }

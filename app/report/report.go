@@ -175,19 +175,24 @@ func (b *book) init(first, title string) error {
 		id *int
 		s  excelize.Style
 	}{
-		{&b.title, excelize.Style{Font: &excelize.Font{Bold: true, Size: 16},
+		{&b.title, excelize.Style{Font: &excelize.Font{Family: defaultFont, Bold: true, Size: 16},
 			Alignment: &excelize.Alignment{Horizontal: "center", Vertical: "center", WrapText: true}}},
-		{&b.heading, excelize.Style{Font: &excelize.Font{Bold: true, Size: 12}, Alignment: &excelize.Alignment{Vertical: "center"}}},
-		{&b.label, excelize.Style{Font: &excelize.Font{Bold: true}, Border: border, Alignment: top,
+		{&b.heading, excelize.Style{Font: &excelize.Font{Family: defaultFont, Bold: true, Size: 12}, Alignment: &excelize.Alignment{Vertical: "center"}}},
+		{&b.label, excelize.Style{Font: &excelize.Font{Family: defaultFont, Bold: true}, Border: border, Alignment: top,
 			Fill: excelize.Fill{Type: "pattern", Pattern: 1, Color: []string{"E7E6E6"}}}},
 		{&b.cell, excelize.Style{Border: border, Alignment: top}},
 		{&b.no, excelize.Style{Border: border, Alignment: &excelize.Alignment{Horizontal: "center", Vertical: "top"}}},
 		{&b.wrap, excelize.Style{Alignment: top}},
 		{&b.right, excelize.Style{Alignment: &excelize.Alignment{Horizontal: "right", Vertical: "top"}}},
 		{&b.center, excelize.Style{Alignment: &excelize.Alignment{Horizontal: "center", Vertical: "top", WrapText: true}}},
-		{&b.small, excelize.Style{Font: &excelize.Font{Size: 9}, Alignment: top}},
+		{&b.small, excelize.Style{Font: &excelize.Font{Family: defaultFont, Size: 9}, Alignment: top}},
 	}
 	for _, st := range styles {
+		// Every style names the font: a style without one prints Latin letters and digits in
+		// the spreadsheet's fallback (often a serif) beside the Japanese.
+		if st.s.Font == nil {
+			st.s.Font = &excelize.Font{Family: defaultFont}
+		}
 		id, err := f.NewStyle(&st.s)
 		if err != nil {
 			return fmt.Errorf("adding style: %w", err)
@@ -218,6 +223,22 @@ func (b *book) pageSetup(sheet, orientation, footer string) error {
 	if err := b.f.SetHeaderFooter(sheet, &excelize.HeaderFooterOptions{
 		OddFooter: "&L" + escapeHF(footer) + "&R&P / &N",
 	}); err != nil {
+		return fmt.Errorf("footer of %s: %w", sheet, err)
+	}
+	return nil
+}
+
+// pageSetupOnePage is pageSetup for a sheet that must print on exactly one page (a letter):
+// fitted to one page wide and high, and a footer without page numbers.
+func (b *book) pageSetupOnePage(sheet, orientation, footer string) error {
+	if err := b.pageSetup(sheet, orientation, footer); err != nil {
+		return err
+	}
+	one := 1
+	if err := b.f.SetPageLayout(sheet, &excelize.PageLayoutOptions{FitToHeight: &one}); err != nil {
+		return fmt.Errorf("page setup of %s: %w", sheet, err)
+	}
+	if err := b.f.SetHeaderFooter(sheet, &excelize.HeaderFooterOptions{OddFooter: "&L" + escapeHF(footer)}); err != nil {
 		return fmt.Errorf("footer of %s: %w", sheet, err)
 	}
 	return nil

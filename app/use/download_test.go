@@ -6,6 +6,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"github.com/mynumber-shelter/shelter/internal/testenv"
 	"os"
 	"path/filepath"
 	"slices"
@@ -306,5 +307,39 @@ func TestDownloadNumberShapedNames(t *testing.T) {
 	want := fmt.Sprintf("format=様式 ####-####-####; file=mynumber_############_TAX-WH_########_######.csv (cp932); rows=1; skipped: not notified 0, no number 0, disposed 0; persons=%d", f.yamada)
 	if len(es) != 1 || es[0].Detail != want {
 		t.Fatalf("detail %q\nwant   %q", es[0].Detail, want)
+	}
+}
+
+// The protected workbook, opened with its password, prints on A4 landscape with its title,
+// every row whole and one page wide.
+func TestDownloadXLSXPrints(t *testing.T) {
+	testenv.LibreOffice(t)
+	f := newFixture(t)
+	req := DownloadRequest{Preset: PresetYayoi, Purpose: "TAX-WH", FileType: FileXLSX, Password: handlerPW,
+		FilePassword: "受け渡し用 passphrase", Selection: Selection{PersonIDs: []int64{f.yamada}, IncludeDependents: true}}
+	file, err := f.download(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	wb, err := excelize.OpenReader(bytes.NewReader(file.Data), excelize.Options{Password: req.FilePassword})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer wb.Close()
+	// LibreOffice cannot be given the password on its command line: print the same workbook
+	// as the holder of the password sees it.
+	var plain bytes.Buffer
+	if _, err := wb.WriteTo(&plain, excelize.Options{}); err != nil {
+		t.Fatal(err)
+	}
+	r := testenv.Render(t, map[string][]byte{"download": plain.Bytes()})["download"]
+	if err := r.A4(true); err != nil {
+		t.Error(err)
+	}
+	if r.Pages != 1 {
+		t.Errorf("%d pages, want 1", r.Pages)
+	}
+	if missing := r.Missing(xlsxTitle, "山田太郎", "山田花子", f.numbers[f.yamada], f.numbers[f.hanako]); len(missing) > 0 {
+		t.Errorf("not printed: %q", missing)
 	}
 }

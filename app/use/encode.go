@@ -258,6 +258,36 @@ func writeCSV(sp *Spec, records []*record) ([]byte, error) {
 // sheetName is the one sheet of an xlsx download.
 const sheetName = "個人番号"
 
+// xlsxTitle is printed at the top of every page of an xlsx download.
+const xlsxTitle = "個人番号一覧（特定個人情報・取扱注意）"
+
+// pageSetup makes the download print on A4 landscape, one page wide, with the title on every
+// page, the heading row repeated (when there is one) and page numbers.
+func pageSetup(f *excelize.File, heading bool) error {
+	size, orientation, one, zero, fit := 9, "landscape", 1, 0, true
+	if err := f.SetSheetProps(sheetName, &excelize.SheetPropsOptions{FitToPage: &fit}); err != nil {
+		return fmt.Errorf("page setup: %w", err)
+	}
+	if err := f.SetPageLayout(sheetName, &excelize.PageLayoutOptions{
+		Size: &size, Orientation: &orientation, FitToWidth: &one, FitToHeight: &zero,
+	}); err != nil {
+		return fmt.Errorf("page setup: %w", err)
+	}
+	if err := f.SetHeaderFooter(sheetName, &excelize.HeaderFooterOptions{
+		OddHeader: "&L" + xlsxTitle, OddFooter: "&R&P / &N",
+	}); err != nil {
+		return fmt.Errorf("page header: %w", err)
+	}
+	if heading {
+		if err := f.SetDefinedName(&excelize.DefinedName{
+			Name: "_xlnm.Print_Titles", RefersTo: "'" + sheetName + "'!$1:$1", Scope: sheetName,
+		}); err != nil {
+			return fmt.Errorf("print titles: %w", err)
+		}
+	}
+	return nil
+}
+
 // writeXLSX writes the rows as a workbook encrypted with password (ECMA-376 Standard
 // Encryption, what excelize writes; see app/report's package documentation). Every cell is
 // text, so that a number keeps its leading zeros.
@@ -309,6 +339,9 @@ func writeXLSX(sp *Spec, records []*record, password string) ([]byte, error) {
 		if err := f.SetColWidth(sheetName, col, col, float64(min(max(w, 6), 60))+2); err != nil {
 			return nil, fmt.Errorf("column width: %w", err)
 		}
+	}
+	if err := pageSetup(f, sp.Header); err != nil {
+		return nil, err
 	}
 	var out bytes.Buffer
 	if _, err := f.WriteTo(&out, excelize.Options{Password: password}); err != nil {

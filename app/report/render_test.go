@@ -1,0 +1,103 @@
+package report
+
+import (
+	"bytes"
+	"strings"
+	"testing"
+
+	"github.com/xuri/excelize/v2"
+
+	"github.com/mynumber-shelter/shelter/internal/testenv"
+)
+
+// cellTexts returns the text of every non-empty cell of every sheet of an xlsx.
+func cellTexts(t *testing.T, data []byte) []string {
+	t.Helper()
+	f, err := excelize.OpenReader(bytes.NewReader(data))
+	if err != nil {
+		t.Fatalf("opening workbook: %v", err)
+	}
+	defer f.Close()
+	var out []string
+	for _, sheet := range f.GetSheetList() {
+		rows, err := f.GetRows(sheet)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, row := range rows {
+			for _, v := range row {
+				if strings.TrimSpace(v) != "" {
+					out = append(out, v)
+				}
+			}
+		}
+	}
+	return out
+}
+
+// renderCase is a workbook as this package writes it and what its print must look like.
+type renderCase struct {
+	data      []byte
+	landscape bool
+	pages     int // exact page count; 0: at least one
+}
+
+// checkRendered prints every workbook with LibreOffice and checks, from the PDF: every cell's
+// whole text is there (nothing cut off by a row that is too low or a column too narrow), no
+// text is printed over other text, the paper is A4 in the intended orientation, and the page
+// count is as intended.
+func checkRendered(t *testing.T, cases map[string]renderCase) map[string]*testenv.Rendered {
+	t.Helper()
+	docs := make(map[string][]byte, len(cases))
+	for name, c := range cases {
+		docs[name] = c.data
+	}
+	out := testenv.Render(t, docs)
+	for name, c := range cases {
+		r := out[name]
+		if missing := r.Missing(cellTexts(t, c.data)...); len(missing) > 0 {
+			t.Errorf("%s: %d cell texts are not printed whole, e.g. %q (PDF %s)", name, len(missing), missing[0], r.PDF)
+		}
+		if ov := r.Overlaps(); len(ov) > 0 {
+			t.Errorf("%s: text printed over text (%d), e.g. %s (PDF %s)", name, len(ov), ov[0], r.PDF)
+		}
+		if err := r.A4(c.landscape); err != nil {
+			t.Errorf("%s: %v", name, err)
+		}
+		if c.pages > 0 && r.Pages != c.pages {
+			t.Errorf("%s: %d pages, want %d", name, r.Pages, c.pages)
+		}
+	}
+	return out
+}
+
+func TestWorkbooksRender(t *testing.T) {
+	testenv.LibreOffice(t)
+	var notices, history, cert, register bytes.Buffer
+	n := fixtureNotices()
+	if err := WriteNoticeLetters(&notices, n, Options{}); err != nil {
+		t.Fatal(err)
+	}
+	// 60 rows, some with long, multi-line details: several landscape pages.
+	if _, err := WriteHistoryReport(&history, fixtureHeader(), fixtureRows(60), Options{}); err != nil {
+		t.Fatal(err)
+	}
+	c := fixtureCertificate()
+	c.Items[2].Kind = "本人確認書類の画像（運転免許証の表面・裏面、健康保険の被保険者証、住民票の写し）3件"
+	if err := WriteDisposalCertificate(&cert, c, Options{}); err != nil {
+		t.Fatal(err)
+	}
+	if err := WriteFileRegister(&register, fixtureRegister(), Options{}); err != nil {
+		t.Fatal(err)
+	}
+	out := checkRendered(t, map[string]renderCase{
+		"notices":     {data: notices.Bytes(), pages: len(n.Letters)},
+		"history":     {data: history.Bytes(), landscape: true},
+		"certificate": {data: cert.Bytes(), pages: 1},
+		"register":    {data: register.Bytes(), landscape: true},
+	})
+	// Each letter is one page, and its page number is its own: "1 / 1", never "3 / 4".
+	if strings.Contains(out["notices"].Text, "/ 4") {
+		t.Errorf("notice letters number their pages across letters:\n%s", out["notices"].Text)
+	}
+}
