@@ -2,6 +2,7 @@ package report
 
 import (
 	"bytes"
+	"image/png"
 	"strings"
 	"testing"
 
@@ -99,5 +100,66 @@ func TestWorkbooksRender(t *testing.T) {
 	// Each letter is one page, and its page number is its own: "1 / 1", never "3 / 4".
 	if strings.Contains(out["notices"].Text, "/ 4") {
 		t.Errorf("notice letters number their pages across letters:\n%s", out["notices"].Text)
+	}
+}
+
+// The QR code of a letter ends above the password warning, and the warning stays left of the
+// picture's columns: a printed letter never has the picture over the warning. (Pictures are
+// not text, so the rendered PDF cannot show this; the sheet's geometry does.)
+func TestNoticeQRClearOfWarning(t *testing.T) {
+	var buf bytes.Buffer
+	if err := WriteNoticeLetters(&buf, fixtureNotices(), Options{}); err != nil {
+		t.Fatal(err)
+	}
+	f, err := excelize.OpenReader(bytes.NewReader(buf.Bytes()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	for _, sheet := range f.GetSheetList() {
+		cells, err := f.GetPictureCells(sheet)
+		if err != nil || len(cells) != 1 {
+			t.Fatalf("%s: picture cells %v %v", sheet, cells, err)
+		}
+		pics, err := f.GetPictures(sheet, cells[0])
+		if err != nil || len(pics) != 1 {
+			t.Fatalf("%s: pictures %v", sheet, err)
+		}
+		img, err := png.DecodeConfig(bytes.NewReader(pics[0].File))
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, qrRow, _ := excelize.CellNameToCoordinates(cells[0])
+		rows, _ := f.GetRows(sheet)
+		warnRow := 0
+		for r, row := range rows {
+			for c, v := range row {
+				if strings.Contains(v, "初回パスワードは一度だけ") {
+					warnRow = r + 1
+					if c+1 > 6 {
+						t.Errorf("%s: warning starts in column %d", sheet, c+1)
+					}
+				}
+			}
+		}
+		merges, _ := f.GetMergeCells(sheet)
+		for _, m := range merges {
+			if _, r, _ := excelize.CellNameToCoordinates(m.GetStartAxis()); r == warnRow {
+				if end, _, _ := excelize.CellNameToCoordinates(m.GetEndAxis()); end >= 7 {
+					t.Errorf("%s: warning merged through column %d, under the QR code", sheet, end)
+				}
+			}
+		}
+		var above float64
+		for r := qrRow; r < warnRow; r++ {
+			h, err := f.GetRowHeight(sheet, r)
+			if err != nil {
+				t.Fatal(err)
+			}
+			above += h
+		}
+		if qr := float64(img.Height) * 72 / 96; above < qr {
+			t.Errorf("%s: rows %d–%d are %.0f pt high, the QR code %.0f pt: it covers the warning", sheet, qrRow, warnRow-1, above, qr)
+		}
 	}
 }
