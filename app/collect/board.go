@@ -4,6 +4,8 @@ import (
 	"cmp"
 	"context"
 	"fmt"
+	"github.com/mynumber-shelter/shelter/app/jtext"
+	"github.com/mynumber-shelter/shelter/app/roster"
 	"slices"
 	"strconv"
 	"strings"
@@ -127,7 +129,7 @@ func (s *Service) StatusBoard(ctx context.Context, p auth.Principal, f BoardFilt
 			if f.PendingDays > 0 && (r.DaysWaiting < f.PendingDays || !(r.Status == Requested || r.Status == Returned)) {
 				continue
 			}
-			if search != "" && !strings.HasPrefix(r.Code, search) && !strings.Contains(r.Name, search) && !strings.Contains(r.NameKana, search) {
+			if search != "" && !strings.HasPrefix(r.Code, roster.NormalizeEmployeeCode(search)) && !jtext.Contains(r.Name, search) && !jtext.Contains(r.NameKana, search) {
 				continue
 			}
 			b.Total++

@@ -243,7 +243,7 @@ func TestCheckRegisterAndBoard(t *testing.T) {
 	ctx := context.Background()
 	e1 := f.employee("E001", "山田 太郎", 1)
 	e2 := f.employee("E002", "佐藤 花子", 0)
-	f.employee("E003", "鈴木 一郎", 0)
+	f.employee("E003", "髙橋 一郎", 0)
 	if _, err := f.svc.RegisterNumbers(ctx, f.handler, f.keys, f.a, e1[0], []NumberEntry{{e1[0], testNumber(1)}}, nil); !errors.Is(err, errUnrequested) {
 		t.Fatalf("number before any request: %v", err)
 	}
@@ -356,6 +356,10 @@ func TestCheckRegisterAndBoard(t *testing.T) {
 	b, _ = f.svc.StatusBoard(ctx, f.manager, BoardFilter{CompanyID: f.a, Status: Unrequested})
 	if b.Total != 1 || b.Rows[0].Code != "E003" || b.Counts[Registered] != 1 {
 		t.Fatalf("filtered board: %+v", b)
+	}
+	// A search as a clerk types it: 高 finds 髙.
+	if b, _ = f.svc.StatusBoard(ctx, f.manager, BoardFilter{CompanyID: f.a, Search: "高橋"}); b.Total != 1 || b.Rows[0].Code != "E003" {
+		t.Fatalf("board search 高橋: %+v", b.Rows)
 	}
 	// Non-submitters: none after one day, E002 after a week.
 	f.clock.Add(24 * time.Hour)

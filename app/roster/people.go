@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"github.com/mynumber-shelter/shelter/app/jtext"
 	"strings"
 	"time"
 
@@ -124,6 +125,17 @@ func likePattern(s string) string {
 	return r.Replace(s)
 }
 
+// SearchClause is the SQL condition, with its arguments, that finds search the way a clerk
+// types it: at the start of the employee code (column code), or anywhere in the name or the
+// reading (columns name and kana) once both are folded by app/jtext (hiragana, katakana and
+// half-width kana as one, variant kanji as their common form, spaces ignored). The vault's
+// connections provide shelter_fold (app/store).
+func SearchClause(code, name, kana, search string) (string, []any) {
+	folded := "%" + likePattern(jtext.Fold(search)) + "%"
+	return `(` + code + ` LIKE ? ESCAPE '\' OR shelter_fold(` + name + `) LIKE ? ESCAPE '\' OR shelter_fold(` + kana + `) LIKE ? ESCAPE '\')`,
+		[]any{likePattern(NormalizeEmployeeCode(search)) + "%", folded, folded}
+}
+
 // Employees returns one page of the company's employees, ordered by code (numeric codes in
 // numeric order), with masked numbers.
 func (s *Service) Employees(ctx context.Context, p auth.Principal, keys *vault.Keys, q EmployeeQuery) (EmployeePage, error) {
@@ -136,9 +148,9 @@ func (s *Service) Employees(ctx context.Context, p auth.Principal, keys *vault.K
 	where := ` WHERE p.company_id = ? AND p.kind = 'employee'`
 	args := []any{q.CompanyID}
 	if search := strings.TrimSpace(q.Search); search != "" {
-		where += ` AND (p.employee_code LIKE ? ESCAPE '\' OR p.name LIKE ? ESCAPE '\' OR p.name_kana LIKE ? ESCAPE '\')`
-		args = append(args, likePattern(NormalizeEmployeeCode(search))+"%", "%"+likePattern(search)+"%",
-			"%"+likePattern(clean(search))+"%")
+		cond, a := SearchClause("p.employee_code", "p.name", "p.name_kana", search)
+		where += ` AND ` + cond
+		args = append(args, a...)
 	}
 	if q.DepartmentID != 0 {
 		where += ` AND p.department_id IN (WITH RECURSIVE sub(id) AS (SELECT ? UNION ALL

@@ -75,8 +75,11 @@ func TestEmployeeLifecycle(t *testing.T) {
 	if n := f.count(`SELECT count(*) FROM person_keys WHERE person_id = ? AND company_id = ?`, e.ID, f.a); n != 1 {
 		t.Fatalf("new employee has %d person keys", n)
 	}
-	for i, code := range []string{"9", "100", "A1"} {
+	for i, code := range []string{"9", "100"} {
 		f.employee(code, fmt.Sprintf("社員 %d", i))
+	}
+	if _, err := f.svc.SaveEmployee(ctx, f.handler, f.keys, Employee{CompanyID: f.a, Code: "A1", Name: "髙橋 一郎", NameKana: "タカハシ イチロウ"}); err != nil {
+		t.Fatal(err)
 	}
 	if _, err := f.svc.SaveEmployee(ctx, f.handler, f.keys, Employee{CompanyID: f.a, Code: "10", Name: "別人"}); !apperr.HasCode(err, apperr.CodeConflict) {
 		t.Fatalf("duplicate code: %v", err)
@@ -111,6 +114,12 @@ func TestEmployeeLifecycle(t *testing.T) {
 	}{
 		{EmployeeQuery{Search: "ﾔﾏﾀﾞ"}, "10"},
 		{EmployeeQuery{Search: "山田"}, "10"},
+		// What a clerk types: the reading in hiragana or without its space, variant kanji.
+		{EmployeeQuery{Search: "やまだ"}, "10"},
+		{EmployeeQuery{Search: "やまだたろう"}, "10"},
+		{EmployeeQuery{Search: "髙橋"}, "A1"},
+		{EmployeeQuery{Search: "高橋"}, "A1"},
+		{EmployeeQuery{Search: "たかはし"}, "A1"},
 		{EmployeeQuery{Search: "10"}, "10,100"},
 		{EmployeeQuery{Search: "%"}, ""},
 		{EmployeeQuery{DepartmentID: sales.ID}, "10"},

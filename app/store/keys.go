@@ -115,7 +115,7 @@ func (c *connector) Connect(ctx context.Context) (driver.Conn, error) {
 
 // openPool opens a pool on path with the key store at keysPath attached.
 func openPool(path, keysPath string, readOnly bool) *sql.DB {
-	return sql.OpenDB(&connector{drv: &sqlite.Driver{}, dsn: dsn(path, readOnly), keysPath: keysPath, write: !readOnly})
+	return sql.OpenDB(&connector{drv: newDriver(), dsn: dsn(path, readOnly), keysPath: keysPath, write: !readOnly})
 }
 
 // createFile creates path with mode 0600 if it does not exist.

@@ -12,7 +12,6 @@ import (
 	"github.com/mynumber-shelter/shelter/app/roster"
 	"github.com/mynumber-shelter/shelter/app/store"
 	"github.com/mynumber-shelter/shelter/app/vault"
-	"golang.org/x/text/unicode/norm"
 )
 
 // Person kinds.
@@ -84,9 +83,9 @@ func (s *Service) People(ctx context.Context, sess *auth.Session, q PeopleQuery)
 	where := ` WHERE p.company_id = ?`
 	args := []any{q.CompanyID}
 	if search := strings.TrimSpace(q.Search); search != "" {
-		where += ` AND (` + ownerCode + ` LIKE ? ESCAPE '\' OR p.name LIKE ? ESCAPE '\' OR p.name_kana LIKE ? ESCAPE '\')`
-		args = append(args, likePattern(roster.NormalizeEmployeeCode(search))+"%", "%"+likePattern(search)+"%",
-			"%"+likePattern(strings.TrimSpace(norm.NFKC.String(search)))+"%")
+		cond, a := roster.SearchClause(ownerCode, "p.name", "p.name_kana", search)
+		where += ` AND ` + cond
+		args = append(args, a...)
 	}
 	if q.DepartmentID != 0 {
 		where += ` AND COALESCE(p.department_id, e.department_id) IN (WITH RECURSIVE sub(id) AS (SELECT ? UNION ALL
@@ -188,9 +187,4 @@ func (s *Service) People(ctx context.Context, sess *auth.Session, q PeopleQuery)
 		page.People = []Person{}
 	}
 	return page, nil
-}
-
-// likePattern escapes s for LIKE … ESCAPE '\'.
-func likePattern(s string) string {
-	return strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(s)
 }

@@ -297,6 +297,8 @@ func TestPeopleMasked(t *testing.T) {
 		want int
 	}{
 		{PeopleQuery{CompanyID: f.a, Search: "山田"}, 2},
+		{PeopleQuery{CompanyID: f.a, Search: "やまだ"}, 2},
+		{PeopleQuery{CompanyID: f.a, Search: "ﾔﾏﾀﾞﾊﾅｺ"}, 1},
 		{PeopleQuery{CompanyID: f.a, Search: "E00"}, 3},
 		{PeopleQuery{CompanyID: f.a, Kind: KindDependent}, 1},
 		{PeopleQuery{CompanyID: f.a, WithNumber: true}, 3},
