@@ -74,3 +74,35 @@ func isASCII(s string) bool {
 	}
 	return true
 }
+
+// cp932Substitutes are the everyday forms of characters CP932 lacks that people's names use
+// (JIS X 0213 and later kanji): written instead when the user chooses substitution.
+var cp932Substitutes = map[rune]rune{
+	'𠮷': '吉', '𡈽': '土', '𣘺': '橋', '剝': '剥', '頰': '頬', '塡': '填', '鷗': '鴎',
+	'俠': '侠', '繫': '繋', '蟬': '蝉', '醬': '醤', '瘦': '痩', '搔': '掻', '噓': '嘘',
+	'𥔎': '崎', '𡌛': '坪',
+}
+
+// Substitute is the character written for one CP932 cannot hold and has no everyday form
+// for: 〓 (geta), what Japanese systems print for a character they cannot show.
+const Substitute = '〓'
+
+// Substitute returns s with every character CP932 cannot hold replaced by its everyday form
+// (𠮷 → 吉) or by [Substitute], and whether anything was replaced.
+func (e *CP932Encoder) Substitute(s string) (string, bool) {
+	if _, err := e.Encode(s); err == nil {
+		return s, false
+	}
+	var b strings.Builder
+	for _, r := range cp932Fixes.Replace(s) {
+		if _, err := e.Encode(string(r)); err != nil {
+			if v, ok := cp932Substitutes[r]; ok {
+				r = v
+			} else {
+				r = Substitute
+			}
+		}
+		b.WriteRune(r)
+	}
+	return b.String(), true
+}

@@ -307,29 +307,68 @@ type NumberDownloadRequest struct {
 	FileType          string  `json:"fileType"`
 	FilePassword      string  `json:"filePassword"`
 	Password          string  `json:"password"`
+	// Substitute and Omit are the user's choice for rows the format cannot hold as they are
+	// (after a first answer listed them in NumberDownload.Problems): write the characters
+	// CP932 lacks as their everyday form (𠮷 → 吉) or 〓, and leave out rows still in trouble.
+	Substitute bool `json:"substitute"`
+	Omit       bool `json:"omit"`
 }
 
 // SkippedPerson is a selected person left out of the file. Reason: "not_notified" (the purpose
-// was not notified to them), "no_number", "disposed".
+// was not notified to them), "no_number", "disposed". The person is named by employee code,
+// name and relation ("本人" or the dependent's 続柄).
 type SkippedPerson struct {
-	PersonID int64  `json:"personId"`
-	Reason   string `json:"reason"`
+	PersonID     int64  `json:"personId"`
+	Reason       string `json:"reason"`
+	EmployeeCode string `json:"employeeCode"`
+	Name         string `json:"name"`
+	Relation     string `json:"relation"`
 }
 
-// NumberDownload is the file to save: Data is base64. Rows counts the people in it.
+// DownloadProblem is a value of one person the format cannot hold as it is: Kind
+// "unencodable" (a character CP932 lacks) or "too_long"; Message says which and what to do,
+// in both languages. Written is the value as written after a substitution.
+type DownloadProblem struct {
+	PersonID     int64  `json:"personId"`
+	EmployeeCode string `json:"employeeCode"`
+	Name         string `json:"name"`
+	Relation     string `json:"relation"`
+	Column       string `json:"column"`
+	Kind         string `json:"kind"`
+	Written      string `json:"written"`
+	MessageJA    string `json:"messageJa"`
+	MessageEN    string `json:"messageEn"`
+}
+
+// NumberDownload is the file to save: Data is base64. Rows counts the people in it. When
+// Problems is not empty nothing was written or recorded (FileName and Data are empty): the
+// user chooses Substitute / Omit, or fixes the people in 1-2, and asks again. Substituted and
+// Omitted say what the choice did.
 type NumberDownload struct {
-	FileName    string          `json:"fileName"`
-	ContentType string          `json:"contentType"`
-	Data        string          `json:"data"`
-	Rows        int             `json:"rows"`
-	Skipped     []SkippedPerson `json:"skipped"`
+	FileName    string            `json:"fileName"`
+	ContentType string            `json:"contentType"`
+	Data        string            `json:"data"`
+	Rows        int               `json:"rows"`
+	Skipped     []SkippedPerson   `json:"skipped"`
+	Problems    []DownloadProblem `json:"problems"`
+	Substituted []DownloadProblem `json:"substituted"`
+	Omitted     []DownloadProblem `json:"omitted"`
+}
+
+func downloadProblems(ps []use.RowProblem) []DownloadProblem {
+	out := make([]DownloadProblem, len(ps))
+	for i, p := range ps {
+		out[i] = DownloadProblem{PersonID: p.PersonID, EmployeeCode: p.EmployeeCode, Name: p.Name, Relation: p.Relation,
+			Column: p.Column, Kind: p.Kind, Written: p.Written, MessageJA: p.Japanese(), MessageEN: p.English()}
+	}
+	return out
 }
 
 // Download writes the file and records it as 持出し (purpose, row count) in the history. Codes:
 // "password_required" / "bad_credentials" (field password; after 5 wrong passwords the session
 // locks: "locked"), "invalid" (purpose, fileType, filePassword, selection), "not_found"
 // (format, selection), "no_rows" (nobody selected was notified of the purpose or has a
-// number), "unencodable" / "too_long" (the message names the row and column), "forbidden",
+// number, or every row was left out), "forbidden",
 // "audit_unavailable".
 func (s *UseService) Download(req NumberDownloadRequest) (NumberDownload, error) {
 	sess, err := s.a.readyStepUp() // step-up: a factor within 5 minutes (factors.go)
@@ -338,15 +377,19 @@ func (s *UseService) Download(req NumberDownloadRequest) (NumberDownload, error)
 	}
 	f, err := s.svc.Download(context.Background(), sess, use.DownloadRequest{CompanyID: req.CompanyID, FormatID: req.FormatID,
 		Preset: req.Preset, Selection: use.Selection{PersonIDs: req.PersonIDs, All: req.All, IncludeDependents: req.IncludeDependents},
-		Purpose: req.Purpose, FileType: use.FileType(req.FileType), FilePassword: req.FilePassword, Password: req.Password})
+		Purpose: req.Purpose, FileType: use.FileType(req.FileType), FilePassword: req.FilePassword, Password: req.Password,
+		OnProblem: use.ProblemChoice{Substitute: req.Substitute, Omit: req.Omit}})
 	if err != nil {
 		return NumberDownload{}, s.a.fail("downloading", err)
 	}
-	out := NumberDownload{FileName: f.Name, ContentType: f.ContentType, Data: base64.StdEncoding.EncodeToString(f.Data),
-		Rows: f.Rows, Skipped: make([]SkippedPerson, len(f.Skipped))}
-	clear(f.Data)
+	out := NumberDownload{FileName: f.Name, ContentType: f.ContentType, Rows: f.Rows, Skipped: make([]SkippedPerson, len(f.Skipped)),
+		Problems: downloadProblems(f.Problems), Substituted: downloadProblems(f.Substituted), Omitted: downloadProblems(f.Omitted)}
+	if f.Data != nil {
+		out.Data = base64.StdEncoding.EncodeToString(f.Data)
+		clear(f.Data)
+	}
 	for i, sk := range f.Skipped {
-		out.Skipped[i] = SkippedPerson{PersonID: sk.PersonID, Reason: sk.Reason}
+		out.Skipped[i] = SkippedPerson{PersonID: sk.PersonID, Reason: sk.Reason, EmployeeCode: sk.EmployeeCode, Name: sk.Name, Relation: sk.Relation}
 	}
 	return out, nil
 }

@@ -243,7 +243,7 @@ func TestUseService(t *testing.T) {
 	}
 	want := "\uFEFF従業員コード,氏名,生年月日,マイナンバー\nE001,山田 太郎,昭和60年4月1日," + u.numbers[u.yamada] +
 		"\nE001,山田 一郎,令和元年5月1日," + u.numbers[u.hanako] + "\n"
-	if string(data) != want || dl.Rows != 2 || len(dl.Skipped) != 1 || dl.Skipped[0] != (SkippedPerson{u.sato, "not_notified"}) ||
+	if string(data) != want || dl.Rows != 2 || len(dl.Skipped) != 1 || dl.Skipped[0] != (SkippedPerson{u.sato, "not_notified", "E002", "佐藤 次郎", "本人"}) ||
 		!strings.HasSuffix(dl.FileName, ".csv") {
 		t.Fatalf("download %+v\n%q", dl, data)
 	}

@@ -63,6 +63,10 @@ type DownloadRequest struct {
 	FilePassword string
 	// Password is the user's login password, required for a bulk download. Never stored.
 	Password string
+	// OnProblem is what to do with rows the format cannot hold as they are (a character CP932
+	// lacks, a name longer than its column). The zero value writes nothing and lists them in
+	// [File.Problems], so that the user can decide.
+	OnProblem ProblemChoice
 }
 
 // Skip reasons.
@@ -72,10 +76,17 @@ const (
 	SkipDisposed    = "disposed"     // the number was disposed of
 )
 
-// Skip is a selected person left out of a download.
+// Skip is a selected person left out of a download, named as the user knows them.
 type Skip struct {
-	PersonID int64
-	Reason   string
+	PersonID     int64
+	Reason       string
+	EmployeeCode string // the employee's code (a dependent's: their employee's)
+	Name         string
+	Relation     string // "本人" or the dependent's 続柄
+}
+
+func skipOf(r *record, reason string) Skip {
+	return Skip{PersonID: r.personID, Reason: reason, EmployeeCode: r.employeeCode, Name: r.name, Relation: r.relationLabel()}
 }
 
 // File is a finished download. Data holds My Numbers: hand it to the user and drop it.
@@ -88,6 +99,12 @@ type File struct {
 	Skipped []Skip
 	// EntryID is the audit entry that recorded the 持出し.
 	EntryID int64
+	// Problems are rows the format cannot hold as they are, when the request made no choice
+	// for them ([DownloadRequest.OnProblem]): then Data is nil, nothing left the vault and
+	// nothing is recorded. The user chooses and asks again.
+	Problems []RowProblem
+	// Substituted and Omitted are what the request's choice did.
+	Substituted, Omitted []RowProblem
 }
 
 var (
@@ -105,8 +122,8 @@ var (
 // whose notified purposes do not include req.Purpose, or who have no number, are skipped and
 // listed in File.Skipped; a bulk selection needs req.Password ([ErrPasswordRequired],
 // [ErrWrongPassword]; after [MaxStepUpFailures] in a row the session is locked); an xlsx file
-// needs req.FilePassword. A CP932 problem or an over-long value refuses the download with an
-// apperr ("unencodable" / "too_long") wrapping an [*EncodingError] or [*WidthError].
+// needs req.FilePassword. Values the format cannot hold (a character CP932 lacks, an over-long
+// name) are resolved by req.OnProblem, or listed in File.Problems with nothing written.
 func (s *Service) Download(ctx context.Context, sess *auth.Session, req DownloadRequest) (File, error) {
 	keys, err := sessionKeys(sess)
 	if err != nil {
@@ -175,21 +192,36 @@ func (s *Service) Download(ctx context.Context, sess *auth.Session, req Download
 			_, err := s.Audit.Append(tx, e)
 			return err
 		}
+		p := f.Spec.prepare(records, req.FileType, req.OnProblem)
+		if len(p.problems) > 0 {
+			// The user decides first; nothing is written or recorded.
+			out.Problems = p.problems
+			return nil
+		}
+		out.Substituted, out.Omitted = p.substituted, p.omitted
+		if len(p.rows) == 0 {
+			refused = apperr.New("no_rows", "selection",
+				fmt.Sprintf("出力できる方がいません（除いた方 %d名）。", len(p.omitted)),
+				fmt.Sprintf("No one left to download (%d left out).", len(p.omitted)))
+			e.Result, e.Detail = audit.ResultDenied, fmt.Sprintf("download refused: every row left out (omitted=%d)", len(p.omitted))
+			_, err := s.Audit.Append(tx, e)
+			return err
+		}
 		switch req.FileType {
 		case FileXLSX:
-			out.Data, err = writeXLSX(&f.Spec, records, req.FilePassword)
+			out.Data, err = writeXLSX(&f.Spec, p.rows, req.FilePassword)
 			out.ContentType = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 		default:
-			out.Data, err = writeCSV(&f.Spec, records)
+			out.Data, err = writeCSV(&f.Spec, p.rows)
 			out.ContentType = "text/csv; charset=Shift_JIS"
 			if f.Spec.Encoding == UTF8BOM {
 				out.ContentType = "text/csv; charset=utf-8"
 			}
 		}
 		if err != nil {
-			return cellError(err)
+			return err
 		}
-		out.Rows = len(records)
+		out.Rows = len(p.rows)
 		out.Name = fmt.Sprintf("mynumber_%s_%s_%s.%s", company.Code, req.Purpose,
 			tx.Now.In(jst).Format("20060102_150405"), req.FileType)
 		enc := string(f.Spec.Encoding)
@@ -197,8 +229,8 @@ func (s *Service) Download(ctx context.Context, sess *auth.Session, req Download
 			enc = "encrypted"
 		}
 		// Only the names can hold digits a user chose (a company code, a format name).
-		e.Detail = fmt.Sprintf("format=%s; file=%s (%s); rows=%d; %s; persons=%s",
-			audit.Redact(f.Name), audit.Redact(out.Name), enc, out.Rows, skipDetail(counts), personList(records))
+		e.Detail = fmt.Sprintf("format=%s; file=%s (%s); rows=%d; %s; substituted=%d; omitted=%d; persons=%s",
+			audit.Redact(f.Name), audit.Redact(out.Name), enc, out.Rows, skipDetail(counts), len(p.substituted), len(p.omitted), personList(p.kept))
 		stored, err := s.Audit.Append(tx, e)
 		out.EntryID = stored.ID
 		return err
@@ -384,10 +416,10 @@ func collect(tx *store.Tx, keys *vault.Keys, companyID int64, purpose string, se
 		}
 		switch {
 		case c.ct == nil:
-			skipped = append(skipped, Skip{c.r.personID, SkipNoNumber})
+			skipped = append(skipped, skipOf(c.r, SkipNoNumber))
 			continue
 		case !c.notified:
-			skipped = append(skipped, Skip{c.r.personID, SkipNotNotified})
+			skipped = append(skipped, skipOf(c.r, SkipNotNotified))
 			continue
 		}
 		if ck == nil {
@@ -397,7 +429,7 @@ func collect(tx *store.Tx, keys *vault.Keys, companyID int64, purpose string, se
 		}
 		c.r.number, err = openSealed(tx, ck, c.r.personID, c.ct)
 		if errors.Is(err, ErrDisposed) {
-			skipped = append(skipped, Skip{c.r.personID, SkipDisposed})
+			skipped = append(skipped, skipOf(c.r, SkipDisposed))
 			continue
 		}
 		if err != nil {
@@ -436,19 +468,6 @@ func personList(records []*record) string {
 		b.WriteString(id)
 	}
 	return b.String()
-}
-
-// cellError makes a file-writing error user-safe when it names a cell.
-func cellError(err error) error {
-	var ee *EncodingError
-	if errors.As(err, &ee) {
-		return apperr.Wrap(ee, "unencodable", "format", ee.Japanese(), ee.Error())
-	}
-	var we *WidthError
-	if errors.As(err, &we) {
-		return apperr.Wrap(we, "too_long", "format", we.Japanese(), we.Error())
-	}
-	return err
 }
 
 // jst is Japan time (no daylight saving), for file names.

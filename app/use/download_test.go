@@ -6,6 +6,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"github.com/mynumber-shelter/shelter/app/report"
 	"github.com/mynumber-shelter/shelter/internal/testenv"
 	"os"
 	"path/filepath"
@@ -88,7 +89,8 @@ func TestDownloadGolden(t *testing.T) {
 			}
 			golden(t, c.golden, file.Data)
 			// Yamada and Hanako are notified of TAX-WH; Sato is not, Suzuki has no number.
-			wantSkips := []Skip{{f.sato, SkipNotNotified}, {f.suzuki, SkipNoNumber}}
+			// Skipped people are named as the user knows them, not by an id.
+			wantSkips := []Skip{{f.sato, SkipNotNotified, "E002", "佐藤 次郎", "本人"}, {f.suzuki, SkipNoNumber, "E010", "鈴木 三郎", "本人"}}
 			if file.Rows != 2 || !slices.Equal(file.Skipped, wantSkips) || file.ContentType != c.ctype ||
 				file.Name != "mynumber_C001_TAX-WH_20260401_100000.csv" {
 				t.Fatalf("file: rows %d skipped %v type %q name %q", file.Rows, file.Skipped, file.ContentType, file.Name)
@@ -98,7 +100,7 @@ func TestDownloadGolden(t *testing.T) {
 				t.Fatalf("entries: %+v", es)
 			}
 			e := es[0]
-			wantDetail := fmt.Sprintf("rows=2; skipped: not notified 1, no number 1, disposed 0; persons=%d,%d", f.yamada, f.hanako)
+			wantDetail := fmt.Sprintf("rows=2; skipped: not notified 1, no number 1, disposed 0; substituted=0; omitted=0; persons=%d,%d", f.yamada, f.hanako)
 			if e.Action != audit.ActionExport || e.Result != audit.ResultOK || e.Purpose != "TAX-WH" || e.ID != file.EntryID ||
 				!strings.Contains(e.Detail, wantDetail) || !strings.Contains(e.Detail, "file="+file.Name) {
 				t.Fatalf("entry %+v", e)
@@ -236,11 +238,6 @@ func TestDownloadRefusals(t *testing.T) {
 		{"person of another company", DownloadRequest{Preset: PresetYayoi, Purpose: "TAX-WH",
 			Selection: Selection{PersonIDs: []int64{f.yamada, f.bPerson}}}, "not_found", false, "", nil},
 		{"nobody notified", DownloadRequest{Preset: PresetYayoi, Purpose: "SI-KOYO", Selection: Selection{All: true}}, "no_rows", true, "", nil},
-		{"cp932 cannot hold the name", DownloadRequest{Preset: PresetYayoi, Purpose: "TAX-WH",
-			Selection: Selection{PersonIDs: []int64{f.hanako}}}, "unencodable", false, "1件目（従業員コード E001）の「扶養親族等名」に Shift_JIS (CP932) で書けない文字「𠮷」", nil},
-		{"too long for the column", DownloadRequest{Preset: PresetYayoi, Purpose: "TAX-WH",
-			Selection: Selection{PersonIDs: []int64{f.yamada}}}, "too_long", false, "1件目（従業員コード E001）の「従業員名」が長すぎます（半角22桁分、上限20桁）",
-			func() { f.exec(`UPDATE persons SET name = '山田太郎左衛門之助兵衛' WHERE id = ?`, f.yamada) }}, // 11 kanji = 22 half-width units
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -269,7 +266,8 @@ func TestDownloadRefusals(t *testing.T) {
 			}
 		})
 	}
-	// UTF-8 holds 𠮷, and free text that a spreadsheet would run is defused.
+	// UTF-8 holds 𠮷, and free text that a spreadsheet would run is defused (a saved format
+	// for a spreadsheet keeps the guard).
 	file, err := f.download(DownloadRequest{FormatID: long.ID, Purpose: "TAX-WH", FileType: FileCSV, Password: handlerPW,
 		Selection: Selection{PersonIDs: []int64{f.hanako, f.sato}}})
 	if err != nil {
@@ -278,6 +276,84 @@ func TestDownloadRefusals(t *testing.T) {
 	want := "\uFEFF𠮷田 花子," + f.numbers[f.hanako] + "\r\n'=1+1," + f.numbers[f.sato] + "\r\n"
 	if string(file.Data) != want {
 		t.Fatalf("got %q, want %q", file.Data, want)
+	}
+}
+
+// A download whose rows the format cannot hold as they are lists every such row by person
+// and column, writes and records nothing, and then does what the user chose: substitute the
+// characters CP932 lacks (𠮷 → 吉), or leave those rows out. A name that starts with "-" goes
+// to 弥生 as it is (no formula guard where a program, not a spreadsheet, reads the file).
+func TestDownloadRowProblems(t *testing.T) {
+	f := newFixture(t)
+	f.exec(`UPDATE persons SET name = '𠮷田 花子' WHERE id = ?`, f.hanako)
+	f.exec(`UPDATE persons SET name = '山田太郎左衛門之助兵衛' WHERE id = ?`, f.yamada) // 11 kanji = 22 half-width units
+	f.exec(`UPDATE persons SET name = '-佐藤 次郎' WHERE id = ?`, f.sato)
+	f.notify(f.sato, "TAX-WH")
+	req := DownloadRequest{Preset: PresetYayoi, Purpose: "TAX-WH", FileType: FileCSV, Password: handlerPW,
+		Selection: Selection{All: true}}
+
+	before := f.lastID()
+	file, err := f.download(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if file.Data != nil || len(f.entries(before)) != 0 {
+		t.Fatalf("a file or an entry before the user chose: %d bytes, entries %+v", len(file.Data), f.entries(before))
+	}
+	// Every problem, not just the first: 山田's long name in his own row and as 従業員名 of
+	// 花子's row, and 花子's 𠮷.
+	var got []string
+	for _, p := range file.Problems {
+		got = append(got, fmt.Sprintf("%s/%s/%s/%s/%s", p.EmployeeCode, p.Name, p.Relation, p.Column, p.Kind))
+		if strings.Contains(p.Japanese(), f.numbers[f.yamada]) || p.Japanese() == "" || p.English() == "" {
+			t.Errorf("message %q", p.Japanese())
+		}
+	}
+	want := []string{
+		"E001/山田太郎左衛門之助兵衛/本人/従業員名/too_long",
+		"E001/𠮷田 花子/配偶者/従業員名/too_long",
+		"E001/𠮷田 花子/配偶者/扶養親族等名/unencodable",
+	}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Fatalf("problems:\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+	if p := file.Problems[2]; p.Char != "𠮷" || !strings.Contains(p.Japanese(), "従業員コード E001 𠮷田 花子（配偶者）") {
+		t.Errorf("unencodable: %+v %q", p, p.Japanese())
+	}
+
+	// Substitute alone cannot shorten a name: still problems, still nothing written.
+	req.OnProblem = ProblemChoice{Substitute: true}
+	if file, err = f.download(req); err != nil || file.Data != nil || len(file.Problems) != 2 {
+		t.Fatalf("substitute only: %v, %d bytes, problems %+v", err, len(file.Data), file.Problems)
+	}
+	// Leave out what cannot be written: only 佐藤, his name as 弥生 must match it.
+	req.OnProblem = ProblemChoice{Omit: true}
+	before = f.lastID()
+	if file, err = f.download(req); err != nil {
+		t.Fatal(err)
+	}
+	if wantCSV, _ := new(report.CP932Encoder).Encode("-佐藤次郎,,,," + f.numbers[f.sato] + "\r\n"); !bytes.Equal(file.Data, wantCSV) {
+		t.Fatalf("omit: %q, want %q", file.Data, wantCSV)
+	}
+	if len(file.Omitted) != 3 || len(file.Substituted) != 0 || file.Rows != 1 {
+		t.Fatalf("omit: %+v", file)
+	}
+	if es := f.entries(before); len(es) != 1 || !strings.Contains(es[0].Detail, "omitted=3") || !strings.Contains(es[0].Detail, fmt.Sprint("persons=", f.sato)) {
+		t.Fatalf("entry %+v", es)
+	}
+	// With 山田's name shortened in 1-2, substitution writes 花子's row with 吉.
+	f.exec(`UPDATE persons SET name = '山田 太郎' WHERE id = ?`, f.yamada)
+	req.OnProblem = ProblemChoice{Substitute: true}
+	if file, err = f.download(req); err != nil {
+		t.Fatal(err)
+	}
+	wantCSV, _ := new(report.CP932Encoder).Encode("山田太郎,,,," + f.numbers[f.yamada] + "\r\n山田太郎,吉田花子,,," + f.numbers[f.hanako] +
+		"\r\n-佐藤次郎,,,," + f.numbers[f.sato] + "\r\n")
+	if !bytes.Equal(file.Data, wantCSV) || len(file.Substituted) != 1 || file.Substituted[0].Written != "吉田花子" {
+		t.Fatalf("substitute: %q, %+v", file.Data, file.Substituted)
+	}
+	if !strings.Contains(file.Substituted[0].Japanese(), "「吉田花子」と出力しました") {
+		t.Errorf("substitution note %q", file.Substituted[0].Japanese())
 	}
 }
 
@@ -304,7 +380,7 @@ func TestDownloadNumberShapedNames(t *testing.T) {
 		t.Fatalf("%q %v", file.Name, err)
 	}
 	es := f.entries(file.EntryID - 1)
-	want := fmt.Sprintf("format=様式 ####-####-####; file=mynumber_############_TAX-WH_########_######.csv (cp932); rows=1; skipped: not notified 0, no number 0, disposed 0; persons=%d", f.yamada)
+	want := fmt.Sprintf("format=様式 ####-####-####; file=mynumber_############_TAX-WH_########_######.csv (cp932); rows=1; skipped: not notified 0, no number 0, disposed 0; substituted=0; omitted=0; persons=%d", f.yamada)
 	if len(es) != 1 || es[0].Detail != want {
 		t.Fatalf("detail %q\nwant   %q", es[0].Detail, want)
 	}

@@ -13,56 +13,135 @@ import (
 	"github.com/mynumber-shelter/shelter/app/roster"
 )
 
-// EncodingError says which cell of a CSV download holds a character that CP932 cannot
-// represent (a JIS X 0213 kanji such as 𠮷, an emoji). Nothing is downloaded.
-type EncodingError struct {
-	// Row is the 1-based data row (the header line is not counted).
-	Row int
-	// EmployeeCode is the row's employee code (a dependent's: their employee's).
-	EmployeeCode string
-	// Column is the column's title, e.g. "氏名".
-	Column string
-	// Char is the character, or "" when showing it could show part of a number or it is
-	// invisible.
+// Kinds of [RowProblem].
+const (
+	// ProblemUnencodable: a character the file's encoding (CP932) cannot hold, such as 𠮷.
+	ProblemUnencodable = "unencodable"
+	// ProblemTooLong: a value longer than its column's MaxWidth (弥生's 20 half-width units).
+	ProblemTooLong = "too_long"
+)
+
+// RowProblem is a value of one person that the download's format cannot hold as it is. It
+// names the person and the column, never the number.
+type RowProblem struct {
+	PersonID     int64
+	EmployeeCode string // the employee's code (a dependent's: their employee's)
+	Name         string
+	Relation     string // "本人" or the dependent's 続柄
+	Column       string // the column's title, e.g. "従業員名"
+	Kind         string // ProblemUnencodable or ProblemTooLong
+	// Char is the character CP932 cannot hold, or "" when showing it could show part of a
+	// number or it is invisible.
 	Char string
+	// Width and Max are the value's width and the column's limit, in half-width units.
+	Width, Max int
+	// Written is the value as written after substitution (ProblemUnencodable with
+	// [ProblemChoice.Substitute]).
+	Written string
 }
 
-// Error is an English message naming the row and column; it quotes at most one character.
-func (e *EncodingError) Error() string {
-	c := "a character"
-	if e.Char != "" {
-		c = fmt.Sprintf("%q", e.Char)
+// Japanese describes the problem for the user.
+func (p RowProblem) Japanese() string {
+	who := fmt.Sprintf("従業員コード %s %s（%s）", p.EmployeeCode, p.Name, p.Relation)
+	switch p.Kind {
+	case ProblemTooLong:
+		return fmt.Sprintf("%s：「%s」が長すぎます（半角%d桁分、上限%d桁）。1-2で登録内容を短くするか、この方を除いて出力してください。",
+			who, p.Column, p.Width, p.Max)
+	default:
+		c := "文字"
+		if p.Char != "" {
+			c = "文字「" + p.Char + "」"
+		}
+		if p.Written != "" {
+			return fmt.Sprintf("%s：「%s」の Shift_JIS (CP932) で書けない%sを置き換えて「%s」と出力しました。", who, p.Column, c, p.Written)
+		}
+		return fmt.Sprintf("%s：「%s」に Shift_JIS (CP932) で書けない%sがあります。代わりの文字で出力する、この方を除く、UTF-8 のフォーマットを使う、のいずれかを選んでください。",
+			who, p.Column, c)
 	}
-	return fmt.Sprintf("row %d (employee %s) column %s: %s cannot be written in CP932", e.Row, e.EmployeeCode, e.Column, c)
 }
 
-// Japanese is the message for the user.
-func (e *EncodingError) Japanese() string {
-	c := "文字"
-	if e.Char != "" {
-		c = "文字「" + e.Char + "」"
+// English describes the problem in English.
+func (p RowProblem) English() string {
+	who := fmt.Sprintf("employee %s %s (%s)", p.EmployeeCode, p.Name, p.Relation)
+	switch p.Kind {
+	case ProblemTooLong:
+		return fmt.Sprintf("%s: %q is too long (%d half-width units, at most %d). Shorten it in 1-2 or leave this person out.", who, p.Column, p.Width, p.Max)
+	default:
+		if p.Written != "" {
+			return fmt.Sprintf("%s: %q had a character CP932 cannot hold; written as %q.", who, p.Column, p.Written)
+		}
+		return fmt.Sprintf("%s: %q has a character CP932 cannot hold. Substitute it, leave this person out, or use a UTF-8 format.", who, p.Column)
 	}
-	return fmt.Sprintf("%d件目（従業員コード %s）の「%s」に Shift_JIS (CP932) で書けない%sがあります。UTF-8 のフォーマットを使うか、登録内容を確認してください。",
-		e.Row, e.EmployeeCode, e.Column, c)
 }
 
-// WidthError says that a value is longer than its column's MaxWidth. Nothing is downloaded.
-type WidthError struct {
-	Row          int
-	EmployeeCode string
-	Column       string
-	Width, Max   int
+// ProblemChoice is what the user chose to do about rows the format cannot hold as they are.
+// The zero value writes nothing and lists the problems.
+type ProblemChoice struct {
+	// Substitute writes characters CP932 lacks as their everyday form (𠮷 → 吉) or 〓, and lists
+	// each substitution.
+	Substitute bool
+	// Omit leaves out every row that still has a problem, and lists them.
+	Omit bool
 }
 
-// Error is an English message naming the row and column.
-func (e *WidthError) Error() string {
-	return fmt.Sprintf("row %d (employee %s) column %s: %d half-width units, at most %d", e.Row, e.EmployeeCode, e.Column, e.Width, e.Max)
+// prepared is a download's rows as they will be written, after the user's choice.
+type prepared struct {
+	rows [][]string
+	kept []*record
+	// problems are the ones left unresolved: when there are any, nothing is written.
+	problems, substituted, omitted []RowProblem
 }
 
-// Japanese is the message for the user.
-func (e *WidthError) Japanese() string {
-	return fmt.Sprintf("%d件目（従業員コード %s）の「%s」が長すぎます（半角%d桁分、上限%d桁）。",
-		e.Row, e.EmployeeCode, e.Column, e.Width, e.Max)
+// prepare turns records into the rows of a file of type ft, checking each value against the
+// encoding (CSV in CP932) and the column widths, and applying choice.
+func (sp *Spec) prepare(records []*record, ft FileType, choice ProblemChoice) prepared {
+	var p prepared
+	var enc *report.CP932Encoder
+	if ft == FileCSV && sp.Encoding == CP932 {
+		enc = new(report.CP932Encoder)
+	}
+	for _, r := range records {
+		cells := sp.cells(r, ft == FileCSV && !sp.NoFormulaGuard)
+		var rowProblems, rowSubstituted []RowProblem
+		for i, v := range cells {
+			c := sp.Columns[i]
+			problem := RowProblem{PersonID: r.personID, EmployeeCode: r.employeeCode, Name: r.name, Relation: r.relationLabel(), Column: c.title()}
+			if enc != nil {
+				if _, err := enc.Encode(v); err != nil {
+					problem.Kind = ProblemUnencodable
+					var ee *report.EncodingError
+					if errors.As(err, &ee) {
+						problem.Char = ee.Char
+					}
+					if !choice.Substitute {
+						rowProblems = append(rowProblems, problem)
+						continue
+					}
+					v, _ = enc.Substitute(v)
+					cells[i] = v
+					problem.Written = v
+					rowSubstituted = append(rowSubstituted, problem)
+				}
+			}
+			if c.MaxWidth > 0 {
+				if w := halfWidth(v); w > c.MaxWidth {
+					problem.Kind, problem.Char, problem.Written, problem.Width, problem.Max = ProblemTooLong, "", "", w, c.MaxWidth
+					rowProblems = append(rowProblems, problem)
+				}
+			}
+		}
+		switch {
+		case len(rowProblems) == 0:
+			p.rows = append(p.rows, cells)
+			p.kept = append(p.kept, r)
+			p.substituted = append(p.substituted, rowSubstituted...)
+		case choice.Omit:
+			p.omitted = append(p.omitted, rowProblems...)
+		default:
+			p.problems = append(p.problems, rowProblems...)
+		}
+	}
+	return p
 }
 
 // record is one person as a download row needs them. number is cleared after use.
@@ -140,26 +219,31 @@ func (sp *Spec) value(c Column, r *record) (v string, text bool) {
 	return "", false
 }
 
-// cells returns the row's values in column order, with NoSpaces, MaxWidth and formula
-// defusing applied. n is the 1-based data row for errors.
-func (sp *Spec) cells(r *record, n int) ([]string, error) {
+// cells returns the row's values in column order, with NoSpaces applied and, when guard is
+// set, free text that a spreadsheet would run as a formula defused with a leading apostrophe.
+// Only a CSV file meant for a spreadsheet needs the guard: an xlsx cell is always text, and a
+// payroll package importing a CSV would keep the apostrophe as part of the name.
+func (sp *Spec) cells(r *record, guard bool) []string {
 	out := make([]string, len(sp.Columns))
 	for i, c := range sp.Columns {
 		v, text := sp.value(c, r)
 		if c.NoSpaces {
 			v = strings.NewReplacer(" ", "", "\u3000", "").Replace(v)
 		}
-		if text && v != "" && strings.ContainsRune("=+-@\t\r", rune(v[0])) {
+		if guard && text && v != "" && strings.ContainsRune("=+-@\t\r", rune(v[0])) {
 			v = "'" + v
-		}
-		if c.MaxWidth > 0 {
-			if w := halfWidth(v); w > c.MaxWidth {
-				return nil, &WidthError{Row: n, EmployeeCode: r.employeeCode, Column: c.title(), Width: w, Max: c.MaxWidth}
-			}
 		}
 		out[i] = v
 	}
-	return out, nil
+	return out
+}
+
+// relationLabel is "本人" for an employee, else the dependent's 続柄.
+func (r *record) relationLabel() string {
+	if r.kind == KindEmployee {
+		return "本人"
+	}
+	return r.relation.Label("ja")
 }
 
 // halfWidth counts s in half-width units: ASCII and half-width katakana 1, anything else 2.
@@ -183,8 +267,7 @@ type csvWriter struct {
 	eol   string
 }
 
-// field appends s; it returns an *EncodingError (Char set, position left to the caller) when
-// s cannot be written in CP932.
+// field appends s; prepare has checked that CP932 holds it, so an error here is internal.
 func (c *csvWriter) field(s string, first bool) error {
 	quote := strings.ContainsAny(s, ",\"\r\n")
 	var b []byte
@@ -193,12 +276,7 @@ func (c *csvWriter) field(s string, first bool) error {
 	} else {
 		var err error
 		if b, err = c.cp932.Encode(s); err != nil {
-			ee := &EncodingError{}
-			var re *report.EncodingError
-			if errors.As(err, &re) {
-				ee.Char = re.Char
-			}
-			return ee
+			return fmt.Errorf("writing a CSV field: %w", err)
 		}
 	}
 	if !first {
@@ -215,8 +293,8 @@ func (c *csvWriter) field(s string, first bool) error {
 	return nil
 }
 
-// writeCSV writes the header (when the spec has one) and the rows.
-func writeCSV(sp *Spec, records []*record) ([]byte, error) {
+// writeCSV writes the header (when the spec has one) and the prepared rows.
+func writeCSV(sp *Spec, rows [][]string) ([]byte, error) {
 	c := &csvWriter{eol: "\r\n"}
 	if sp.LineEnding == LF {
 		c.eol = "\n"
@@ -228,25 +306,16 @@ func writeCSV(sp *Spec, records []*record) ([]byte, error) {
 	}
 	if sp.Header {
 		for i, col := range sp.Columns {
+			// Titles were checked against CP932 when the format was saved.
 			if err := c.field(col.title(), i == 0); err != nil {
-				if ee, ok := err.(*EncodingError); ok {
-					ee.Column = col.title()
-				}
 				return nil, err
 			}
 		}
 		c.buf.WriteString(c.eol)
 	}
-	for n, r := range records {
-		cells, err := sp.cells(r, n+1)
-		if err != nil {
-			return nil, err
-		}
+	for _, cells := range rows {
 		for i, v := range cells {
 			if err := c.field(v, i == 0); err != nil {
-				if ee, ok := err.(*EncodingError); ok {
-					ee.Row, ee.EmployeeCode, ee.Column = n+1, r.employeeCode, sp.Columns[i].title()
-				}
 				return nil, err
 			}
 		}
@@ -291,7 +360,7 @@ func pageSetup(f *excelize.File, heading bool) error {
 // writeXLSX writes the rows as a workbook encrypted with password (ECMA-376 Standard
 // Encryption, what excelize writes; see app/report's package documentation). Every cell is
 // text, so that a number keeps its leading zeros.
-func writeXLSX(sp *Spec, records []*record, password string) ([]byte, error) {
+func writeXLSX(sp *Spec, rows [][]string, password string) ([]byte, error) {
 	f := excelize.NewFile()
 	defer f.Close()
 	if err := f.SetSheetName("Sheet1", sheetName); err != nil {
@@ -322,11 +391,7 @@ func writeXLSX(sp *Spec, records []*record, password string) ([]byte, error) {
 			return nil, err
 		}
 	}
-	for n, r := range records {
-		cells, err := sp.cells(r, n+1)
-		if err != nil {
-			return nil, err
-		}
+	for _, cells := range rows {
 		if err := put(cells); err != nil {
 			return nil, err
 		}

@@ -119,6 +119,10 @@ type Spec struct {
 	Header     bool       `json:"header"`
 	Dates      DateStyle  `json:"dates"`
 	LineEnding LineEnding `json:"lineEnding"`
+	// NoFormulaGuard writes free text of a CSV file as it is, for a file that a program imports
+	// rather than a spreadsheet opens (a payroll package would keep a defusing apostrophe as
+	// part of a name). By default a CSV value starting with = + - @ gets a leading apostrophe.
+	NoFormulaGuard bool `json:"noFormulaGuard,omitempty"`
 }
 
 // Limits of a format.
@@ -237,10 +241,11 @@ func Presets() []Format {
 				{Field: FieldBlank, Title: "退職手当等を有する配偶者扶養親族名", MaxWidth: 20},
 				{Field: FieldNumber, Title: "個人番号", MaxWidth: 12},
 			},
-			Encoding: CP932, Header: false, Dates: DatesWestern, LineEnding: CRLF,
+			// 弥生 imports the file: a name is matched as written, so no formula guard.
+			Encoding: CP932, Header: false, Dates: DatesWestern, LineEnding: CRLF, NoFormulaGuard: true,
 		},
-		NoteJA: "弥生給与（やよいの給与計算）のマイナンバーインポート用です。事前に弥生給与へ従業員と扶養親族を登録し、バックアップを取ってから取り込んでください。文字コード（Shift_JIS）と見出し行なしは弥生の資料で未確認です。",
-		NoteEN: "For the My Number import of Yayoi Kyuyo. Register the employees and dependents in Yayoi first and back up before importing. The encoding (Shift_JIS) and the absence of a header line are not confirmed by Yayoi's documentation.",
+		NoteJA: "弥生給与（やよいの給与計算）のマイナンバーインポート用です（Shift_JIS、見出し行なし）。事前に弥生給与へ従業員と扶養親族を登録し、バックアップを取ってから取り込んでください。",
+		NoteEN: "For the My Number import of Yayoi Kyuyo (Shift_JIS, no heading line). Register the employees and dependents in Yayoi first and back up before importing.",
 	}}
 }
 

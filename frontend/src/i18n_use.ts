@@ -76,6 +76,17 @@ export const useDict = {
   useSkipNoNumber: ["個人番号が登録されていません", "no number registered"],
   useSkipDisposed: ["個人番号は廃棄済みです", "the number was disposed of"],
   usePersonId: ["ID {id}", "ID {id}"],
+  usePersonNamed: ["従業員コード {code} {name}（{relation}）", "Employee {code} {name} ({relation})"],
+  useDlProblemsTitle: ["このフォーマットで出力できない方がいます", "Some people cannot be written in this format"],
+  useDlProblemsLead: [
+    "次の方の内容は、このフォーマットにそのままでは書けません。まだ何も出力・記録していません。どうするか選んでください（登録内容を直す場合は 1-2 で修正してから、もう一度ダウンロードしてください）。",
+    "These people's details cannot be written in this format as they are. Nothing was written or recorded yet. Choose what to do (to correct the details, edit them in 1-2 and download again).",
+  ],
+  useDlSubstitute: ["代わりの文字で出力（例：𠮷→吉、その他は〓）", "Write substitutes (e.g. 𠮷 → 吉, others as 〓)"],
+  useDlOmit: ["該当する方を除いて出力", "Leave these people out"],
+  useDlSubstituteOmit: ["代わりの文字で出力し、それでも書けない方は除く", "Substitute, and leave out whoever still cannot be written"],
+  useDlSubstituted: ["代わりの文字で出力した方（{n} 件）", "Written with substitutes ({n})"],
+  useDlOmitted: ["ファイルから除いた方（{n} 件）", "Left out of the file ({n})"],
   // formats
   useFmtList: ["ダウンロードフォーマット", "Download formats"],
   useFmtAdd: ["新しいフォーマット", "New format"],

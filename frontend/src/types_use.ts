@@ -105,20 +105,43 @@ export interface NumberDownloadRequest {
   fileType: string; // "csv" | "xlsx"
   filePassword: string;
   password: string;
+  /** substitute / omit: the user's choice for rows the format cannot hold as they are. */
+  substitute: boolean;
+  omit: boolean;
 }
 
 export interface SkippedPerson {
   personId: number;
   reason: string; // "not_notified", "no_number", "disposed"
+  employeeCode: string;
+  name: string;
+  relation: string;
 }
 
-/** NumberDownload is the file to save (data: base64); drop it once saved. */
+/** DownloadProblem is a value of one person the format cannot hold as it is. */
+export interface DownloadProblem {
+  personId: number;
+  employeeCode: string;
+  name: string;
+  relation: string;
+  column: string;
+  kind: string; // "unencodable" | "too_long"
+  written: string;
+  messageJa: string;
+  messageEn: string;
+}
+
+/** NumberDownload is the file to save (data: base64); drop it once saved. With problems, nothing
+ *  was written: the user chooses and asks again. */
 export interface NumberDownload {
   fileName: string;
   contentType: string;
   data: string;
   rows: number;
   skipped: SkippedPerson[] | null;
+  problems: DownloadProblem[] | null;
+  substituted: DownloadProblem[] | null;
+  omitted: DownloadProblem[] | null;
 }
 
 /** PurposeLabel is one 利用目的 of the catalogue (CollectService.Purposes). */

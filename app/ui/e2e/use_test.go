@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"github.com/mynumber-shelter/shelter/app/report"
 	"strings"
 	"testing"
 	"time"
@@ -289,6 +290,47 @@ func TestBrowserUse(t *testing.T) {
 			t.Fatal("the page holds a number in clear after the download")
 		}
 	}
+
+	// --- A name the format cannot hold: 花子 is registered as 𠮷田 花子, which Shift_JIS lacks.
+	// The 弥生 download of 山田 with his dependents writes nothing at first and names her; the
+	// clerk chooses substitution and the file is written with 吉, the substitution listed.
+	child.Name = "𠮷田 花子"
+	if _, err := app.Employees.SaveDependent(child); err != nil {
+		t.Fatal(err)
+	}
+	exports = len(auditEntries(t, app, audit.ActionExport))
+	b.click("use-check-" + pid(suzuki.ID)) // only 山田 (and his dependents) now
+	b.waitText("use-dl-checked-count", "1")
+	b.set("use-dl-format", "p:yayoi-kyuyo")
+	b.click("use-dl-deps")
+	b.click("use-dl-submit")
+	b.waitVisible("use-dl-pw-dialog")
+	b.fill("use-dl-pw-password", tanakaPassword)
+	b.click("use-dl-pw-submit")
+	b.waitVisible("use-dl-problems")
+	b.waitText("use-dl-problem-"+pid(child.ID), "𠮷田 花子")
+	if got := len(auditEntries(t, app, audit.ActionExport)); got != exports {
+		t.Errorf("%d 持出し recorded before the clerk chose what to do", got-exports)
+	}
+	s.shot("download-problems")
+	b.click("use-dl-substitute")
+	b.waitVisible("use-dl-pw-dialog")
+	b.fill("use-dl-pw-password", tanakaPassword)
+	b.click("use-dl-pw-submit")
+	b.waitVisible("download-ready")
+	b.waitText("use-dl-substituted", "吉田花子")
+	b.run("read the substituted file", chromedp.Evaluate(`(async () => window.__blobs.length !== 1 ? [] :
+		Array.from(new Uint8Array(await window.__blobs[0].arrayBuffer())))()`, &raw,
+		func(p *runtime.EvaluateParams) *runtime.EvaluateParams { return p.WithAwaitPromise(true) }))
+	data = make([]byte, len(raw))
+	for i, v := range raw {
+		data[i] = byte(v)
+	}
+	b.eval(`window.__blobs = []; true`, nil)
+	if want, _ := new(report.CP932Encoder).Encode("山田太郎,吉田花子,,," + numChild); !bytes.Contains(data, want) {
+		t.Errorf("the 弥生 file (%d bytes) lacks the child's row with 吉", len(data))
+	}
+	clear(data)
 
 	// --- The administrator is not assigned: 3-1 is greyed with Go's reason, and Go refuses.
 	b.click("logout")

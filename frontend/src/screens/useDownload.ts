@@ -8,7 +8,7 @@ import { h, mount } from "../h";
 import { parseError, type ApiError } from "../api";
 import { Use } from "../api_use";
 import { pick, t, type Key } from "../i18n";
-import type { DownloadFormat, NumberDownload, NumberDownloadRequest } from "../types_use";
+import type { DownloadFormat, DownloadProblem, NumberDownload, NumberDownloadRequest, SkippedPerson } from "../types_use";
 import { openDialog } from "../ui/dialog";
 import { Form, busy, input } from "../ui/form";
 import type { UseCtx } from "./use";
@@ -69,13 +69,23 @@ export function downloadPanel(ctx: UseCtx): { el: HTMLElement; selectionChanged(
       companyId: ctx.company.id, formatId: f?.id ?? 0, preset: f && !f.id ? f.preset : "",
       personIds: everyone.checked ? [] : [...ctx.selected], all: everyone.checked, includeDependents: deps.checked,
       purpose: purpose.value, fileType: xlsx.checked ? "xlsx" : "csv", filePassword: xlsx.checked ? filePassword.value : "",
-      password: "",
+      password: "", substitute: false, omit: false,
     };
   };
-  const done = (f: NumberDownload) => {
+  /** done saves a finished file, or, when Go listed rows the format cannot hold, asks what to do
+   *  and downloads again with the choice (the login password, if one was needed, once more). */
+  const done = (f: NumberDownload, req: NumberDownloadRequest) => {
+    if (f.problems?.length) {
+      askProblems(f.problems, req, (choice) => {
+        const next = { ...req, ...choice, password: "" };
+        if (next.all || next.includeDependents || next.personIds.length > 1) askPassword(next, done, (e) => form.show(e));
+        else void Use.Download(next).then((g) => done(g, next), (e) => form.show(parseError(e)));
+      });
+      return;
+    }
     filePassword.value = "";
     saveFile(f);
-    showResult(ctx, result, f);
+    showResult(result, f);
   };
   /** forPassword reports whether err belongs to the password dialog. */
   const forPassword = (err: ApiError) =>
@@ -96,7 +106,7 @@ export function downloadPanel(ctx: UseCtx): { el: HTMLElement; selectionChanged(
     }
     void busy(submit, async () => {
       try {
-        done(await Use.Download(req));
+        done(await Use.Download(req), req);
       } catch (e) {
         const err = parseError(e);
         if (forPassword(err)) askPassword(req, done, (x) => form.show(x));
@@ -129,7 +139,7 @@ export function downloadPanel(ctx: UseCtx): { el: HTMLElement; selectionChanged(
 
 /** askPassword asks for the login password, then downloads; errors about anything else go back
  *  to the download form through other(). */
-function askPassword(req: NumberDownloadRequest, done: (f: NumberDownload) => void, other: (e: ApiError) => void): void {
+function askPassword(req: NumberDownloadRequest, done: (f: NumberDownload, req: NumberDownloadRequest) => void, other: (e: ApiError) => void): void {
   const form = new Form("use-dl-pw");
   const pw = input("password", "", { autocomplete: "current-password", maxlength: "1024" });
   const ok = h("button", { class: "primary", type: "submit", form: "use-dl-pw-form", testid: "use-dl-pw-submit" },
@@ -142,7 +152,7 @@ function askPassword(req: NumberDownloadRequest, done: (f: NumberDownload) => vo
         const f = await Use.Download({ ...req, password: pw.value });
         pw.value = "";
         dlg.close();
-        done(f);
+        done(f, req);
       } catch (e) {
         pw.value = "";
         const err = parseError(e);
@@ -179,16 +189,50 @@ function saveFile(f: NumberDownload): void {
   window.setTimeout(() => URL.revokeObjectURL(url), 60_000);
 }
 
-function showResult(ctx: UseCtx, el: HTMLElement, f: NumberDownload): void {
+/** personName names a person as the user knows them: code, name and 続柄. */
+function personName(p: SkippedPerson | DownloadProblem): string {
+  return t("usePersonNamed").replace("{code}", p.employeeCode).replace("{name}", p.name).replace("{relation}", p.relation);
+}
+
+/** askProblems lists the rows the format cannot hold and offers the choices that can help. */
+function askProblems(problems: DownloadProblem[], req: NumberDownloadRequest,
+  choose: (c: { substitute: boolean; omit: boolean }) => void): void {
+  const unencodable = problems.some((p) => p.kind === "unencodable");
+  const pickChoice = (substitute: boolean, omit: boolean) => () => { dlg.close(); choose({ substitute, omit }); };
+  const actions: HTMLElement[] = [h("button", { class: "secondary", type: "button", testid: "use-dl-problems-cancel", on: { click: () => dlg.close() } }, t("cancel"))];
+  if (unencodable && !req.substitute) {
+    actions.push(h("button", { class: "secondary", type: "button", testid: "use-dl-substitute", on: { click: pickChoice(true, false) } }, t("useDlSubstitute")));
+    actions.push(h("button", { class: "secondary", type: "button", testid: "use-dl-substitute-omit", on: { click: pickChoice(true, true) } }, t("useDlSubstituteOmit")));
+  }
+  actions.push(h("button", { class: "primary", type: "button", testid: "use-dl-omit", on: { click: pickChoice(req.substitute, true) } }, t("useDlOmit")));
+  const dlg = openDialog({
+    title: t("useDlProblemsTitle"), testid: "use-dl-problems", actions,
+    body: h("div", null, h("p", null, t("useDlProblemsLead")),
+      h("ul", { class: "problem-list" }, problems.map((p) => h("li", { testid: `use-dl-problem-${p.personId}` }, pick(p.messageJa, p.messageEn))))),
+  });
+}
+
+function showResult(el: HTMLElement, f: NumberDownload): void {
   const skipped = f.skipped ?? [];
+  const substituted = f.substituted ?? [];
+  const omitted = f.omitted ?? [];
   mount(el,
     h("div", { class: "banner success", role: "status", testid: "download-ready", "data-file": f.fileName, "data-rows": String(f.rows) },
       t("useDlDone").replace("{file}", f.fileName).replace("{n}", String(f.rows))),
+    substituted.length
+      ? h("div", { class: "banner warn", testid: "use-dl-substituted" },
+          h("div", null, t("useDlSubstituted").replace("{n}", String(substituted.length))),
+          h("ul", null, substituted.map((p) => h("li", null, pick(p.messageJa, p.messageEn)))))
+      : null,
+    omitted.length
+      ? h("div", { class: "banner warn", testid: "use-dl-omitted" },
+          h("div", null, t("useDlOmitted").replace("{n}", String(omitted.length))),
+          h("ul", null, omitted.map((p) => h("li", { testid: `use-dl-omitted-${p.personId}` }, pick(p.messageJa, p.messageEn)))))
+      : null,
     skipped.length
       ? h("div", { class: "banner warn", testid: "use-dl-skipped" },
           h("div", null, t("useDlSkipped").replace("{n}", String(skipped.length))),
           h("ul", null, skipped.map((s) => h("li", { testid: `use-dl-skipped-${s.personId}` },
-            ctx.names.get(s.personId) ?? t("usePersonId").replace("{id}", String(s.personId)), "：",
-            skipReasons[s.reason] ? t(skipReasons[s.reason]) : s.reason))))
+            personName(s), "：", skipReasons[s.reason] ? t(skipReasons[s.reason]) : s.reason))))
       : null);
 }
