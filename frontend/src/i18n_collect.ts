@@ -125,7 +125,6 @@ export const collectDict = {
     "One with a photo, or two different ones without. The My Number card covers both checks by itself.",
   ],
   colPhoto: ["写真付き", "photo"],
-  colUnconfirmed: ["（法令上の扱い未確認）", "(legal status unconfirmed)"],
   colCardDetails: ["通知カードの記載事項（氏名・住所等）", "Details on the notification card (name, address…)"],
   colCardUnchanged: ["記載事項に変更なし", "Unchanged"],
   colCardChanged: ["変更あり", "Changed"],

@@ -102,8 +102,8 @@ function drawCheck(ctx: ColCtx, row: CollectBoardRow, persons: { id: number; lab
         h("input", { type: "checkbox", value: d.code, checked: keepIdentity.has(d.code), testid: `col-check-doc-${d.code}`,
           on: { change: () => changed() } }),
         pick(d.ja, d.en),
-        d.photo ? h("span", { class: "tag info" }, t("colPhoto")) : null,
-        d.unconfirmed ? h("span", { class: "hint" }, t("colUnconfirmed")) : null)));
+        // d.unconfirmed is the reference's note for developers, not something a clerk can act on.
+        d.photo ? h("span", { class: "tag info" }, t("colPhoto")) : null)));
     drawCard();
   };
   const drawCard = () => cardRow.classList.toggle("hidden", numberDoc.value !== "notification_card");
