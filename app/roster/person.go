@@ -317,3 +317,44 @@ func (d *Dependent) Check(today time.Time) Problems {
 	checkNoNumber(FieldNameKana, "フリガナ", "reading", d.NameKana, &ps)
 	return ps
 }
+
+// MinWorkingAge is the age below which a person may not be employed (労働基準法56条: not before
+// the end of the school year in which they turn 15). The check is a plausibility warning: the
+// date is more likely mistyped than true.
+const MinWorkingAge = 15
+
+// Warning is something unlikely about a record that is still saved: the clerk should look at
+// it (a mistyped date), but it may be true.
+type Warning struct {
+	Field  string
+	JA, EN string
+}
+
+// Plausibility returns the warnings about e's dates: hired before being born, or hired under
+// [MinWorkingAge]. Dates are ISO, as [Employee.Check] leaves them; a missing date warns of
+// nothing.
+func (e *Employee) Plausibility() []Warning {
+	birth, err1 := jpdate.ParseISO(e.BirthDate)
+	hired, err2 := jpdate.ParseISO(e.HiredOn)
+	if e.BirthDate == "" || e.HiredOn == "" || err1 != nil || err2 != nil {
+		return nil
+	}
+	if hired.Before(birth) {
+		return []Warning{{FieldHiredOn, "入社日が生年月日より前です。生年月日と入社日を確認してください。",
+			"The hire date is before the birth date. Check both dates."}}
+	}
+	if age := ageOn(birth, hired); age < MinWorkingAge {
+		return []Warning{{FieldHiredOn, fmt.Sprintf("入社時の年齢が%d歳です（15歳未満）。生年月日と入社日を確認してください。", age),
+			fmt.Sprintf("The person was %d when hired (under 15). Check the birth and hire dates.", age)}}
+	}
+	return nil
+}
+
+// ageOn is the age in whole years of a person born on birth, on day.
+func ageOn(birth, day time.Time) int {
+	age := day.Year() - birth.Year()
+	if day.Month() < birth.Month() || day.Month() == birth.Month() && day.Day() < birth.Day() {
+		age--
+	}
+	return age
+}

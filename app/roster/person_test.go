@@ -145,3 +145,26 @@ func TestMaskDigits(t *testing.T) {
 		}
 	}
 }
+
+func TestPlausibility(t *testing.T) {
+	for _, c := range []struct {
+		birth, hired string
+		want         string // "" for no warning
+	}{
+		{"1985-01-02", "2010-04-01", ""},
+		{"", "2010-04-01", ""},
+		{"1985-01-02", "", ""},
+		{"2010-04-01", "1985-01-02", "入社日が生年月日より前"},
+		{"2000-04-02", "2015-04-01", "14歳"},
+		{"2000-04-01", "2015-04-01", ""}, // 15 on the day
+	} {
+		e := Employee{BirthDate: c.birth, HiredOn: c.hired}
+		ws := e.Plausibility()
+		switch {
+		case c.want == "" && len(ws) != 0:
+			t.Errorf("%s / %s: %+v, want none", c.birth, c.hired, ws)
+		case c.want != "" && (len(ws) != 1 || !strings.Contains(ws[0].JA, c.want) || ws[0].Field != FieldHiredOn || ws[0].EN == ""):
+			t.Errorf("%s / %s: %+v, want %q", c.birth, c.hired, ws, c.want)
+		}
+	}
+}

@@ -62,6 +62,15 @@ type Employee struct {
 	DependentCount int         `json:"dependentCount"`
 	Dependents     []Dependent `json:"dependents"`
 	UpdatedAt      string      `json:"updatedAt"`
+	// Warnings are unlikely but saved facts to look at (hired before birth, under 15 at hire),
+	// in the UI language.
+	Warnings []FieldWarning `json:"warnings"`
+}
+
+// FieldWarning is a plausibility warning about one field, in the UI language.
+type FieldWarning struct {
+	Field   string `json:"field"`
+	Message string `json:"message"`
 }
 
 // Dependent is one dependent (扶養家族). Relation is one of spouse, child, parent, grandchild,
@@ -162,7 +171,10 @@ type ImportReport struct {
 	NewDepartments []string        `json:"newDepartments"`
 	Problems       []ImportProblem `json:"problems"`
 	ProblemsTotal  int             `json:"problemsTotal"`
-	Committed      bool            `json:"committed"`
+	// Warnings do not stop the import (dates that are unlikely); at most MaxImportProblems.
+	Warnings      []ImportProblem `json:"warnings"`
+	WarningsTotal int             `json:"warningsTotal"`
+	Committed     bool            `json:"committed"`
 }
 
 // ImportPreset is a saved column mapping.
@@ -261,7 +273,14 @@ func employeeOut(e roster.Employee, lang string) Employee {
 	out := Employee{ID: e.ID, CompanyID: e.CompanyID, Code: e.Code, Name: e.Name, NameKana: e.NameKana, BirthDate: e.BirthDate,
 		Sex: string(e.Sex), DepartmentID: e.DepartmentID, DepartmentName: e.DepartmentName, HiredOn: e.HiredOn, LeftOn: e.LeftOn,
 		Email: e.Email, Phone: e.Phone, HasNumber: e.HasNumber, MaskedNumber: e.MaskedNumber, DependentCount: e.DependentCount,
-		Dependents: []Dependent{}, UpdatedAt: store.FormatTime(e.UpdatedAt)}
+		Dependents: []Dependent{}, UpdatedAt: store.FormatTime(e.UpdatedAt), Warnings: []FieldWarning{}}
+	for _, w := range e.Plausibility() {
+		msg := w.JA
+		if strings.HasPrefix(lang, "en") {
+			msg = w.EN
+		}
+		out.Warnings = append(out.Warnings, FieldWarning{Field: w.Field, Message: msg})
+	}
 	for _, d := range e.Dependents {
 		out.Dependents = append(out.Dependents, dependentOut(d, lang))
 	}
@@ -440,9 +459,13 @@ func (s *EmployeeService) ImportInspect(companyID int64, fileBase64 string) (Imp
 func reportOut(r csvimport.Report) ImportReport {
 	out := ImportReport{Encoding: string(r.Encoding), Rows: r.Rows, Added: r.Added, Updated: r.Updated, Unchanged: r.Unchanged,
 		Rejected: r.Rejected, Numbers: r.Numbers, NewDepartments: append([]string{}, r.NewDepartments...),
-		Problems: []ImportProblem{}, ProblemsTotal: len(r.Problems), Committed: r.Committed}
+		Problems: []ImportProblem{}, ProblemsTotal: len(r.Problems), Warnings: []ImportProblem{}, WarningsTotal: len(r.Warnings),
+		Committed: r.Committed}
 	for _, p := range r.Problems[:min(len(r.Problems), MaxImportProblems)] {
 		out.Problems = append(out.Problems, ImportProblem{Line: p.Line, Column: p.Column, Field: p.Field, Code: p.Code, JA: p.JA, EN: p.EN})
+	}
+	for _, p := range r.Warnings[:min(len(r.Warnings), MaxImportProblems)] {
+		out.Warnings = append(out.Warnings, ImportProblem{Line: p.Line, Column: p.Column, Field: p.Field, Code: p.Code, JA: p.JA, EN: p.EN})
 	}
 	return out
 }

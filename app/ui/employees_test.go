@@ -109,6 +109,16 @@ func TestEmployeeService(t *testing.T) {
 		t.Fatalf("GetEmployee %+v %v", got, err)
 	}
 	got.LeftOn = "2026-03-31"
+	if saved, err := es.SaveEmployee(got); err != nil || len(saved.Warnings) != 0 {
+		t.Fatalf("save: %+v %v", saved.Warnings, err)
+	}
+	// Unlikely dates are saved, with a warning in the UI language.
+	odd := got
+	odd.BirthDate, odd.HiredOn, odd.LeftOn = "2015-06-01", "2024-04-01", ""
+	if saved, err := es.SaveEmployee(odd); err != nil || len(saved.Warnings) != 1 || saved.Warnings[0].Field != "hiredOn" ||
+		!strings.Contains(saved.Warnings[0].Message, "8歳") {
+		t.Fatalf("warnings %+v %v", saved.Warnings, err)
+	}
 	if _, err := es.SaveEmployee(got); err != nil {
 		t.Fatal(err)
 	}

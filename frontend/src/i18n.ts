@@ -430,6 +430,7 @@ const dict = {
   impNewDepartments: ["新しく作られる部署", "New departments"],
   impProblems: ["{n} 件の問題があります。取り込みはできません。", "{n} problems found. Nothing can be imported."],
   impMoreProblems: ["ほかに {n} 件の問題があります。", "{n} more problems are not listed."],
+  impWarnings: ["確認をおすすめする行が {n} 件あります（取り込みは止まりません）。", "{n} lines are worth checking (they do not stop the import)."],
   impFixHint: [
     "元のシステムまたはファイルを修正してから「別のファイルを選ぶ」で選び直してください。",
     "Fix the source system or the file, then use “Choose another file”.",

@@ -227,6 +227,12 @@ export interface Dependent {
   updatedAt: string;
 }
 
+/** FieldWarning is something unlikely about a saved record, for the clerk to check. */
+export interface FieldWarning {
+  field: string;
+  message: string;
+}
+
 export interface Employee {
   id: number;
   companyId: number;
@@ -246,6 +252,8 @@ export interface Employee {
   dependentCount: number;
   dependents: Dependent[] | null;
   updatedAt: string;
+  /** warnings: plausibility warnings (hired before birth, under 15 at hire), in the UI language. */
+  warnings: FieldWarning[] | null;
 }
 
 export interface EmployeeQuery {
@@ -311,6 +319,9 @@ export interface ImportReport {
   newDepartments: string[] | null;
   problems: ImportProblem[] | null;
   problemsTotal: number;
+  /** warnings do not stop the import: dates that are unlikely, for the clerk to check. */
+  warnings: ImportProblem[] | null;
+  warningsTotal: number;
   committed: boolean;
 }
 

@@ -110,6 +110,10 @@ func buildPlan(tx *store.Tx, ck *vault.CompanyKey, s *Sheet, m Mapping) (*plan, 
 		if r.number != "" {
 			pl.report.Numbers++
 		}
+		for _, w := range r.e.Plausibility() {
+			pl.report.Warnings = append(pl.report.Warnings, Problem{Line: r.line, Column: c.l.fieldColumn(w.Field), Field: w.Field,
+				Code: CodeImplausible, JA: w.JA, EN: w.EN})
+		}
 		if r.newDept != "" && !c.newDept[r.newDept] {
 			c.newDept[r.newDept] = true
 			pl.newDepts = append(pl.newDepts, r.newDept)

@@ -275,3 +275,26 @@ func TestPresets(t *testing.T) {
 		t.Fatalf("preview with preset mapping: %+v", rep)
 	}
 }
+
+// Unlikely dates are warnings by line and column, and do not stop the import.
+func TestPreviewWarnsOfUnlikelyDates(t *testing.T) {
+	f := newFixture(t)
+	data := header +
+		"E001,山田 太郎,,1985-01-02,男,,2024-04-01,,," + "\n" + // 2 fine
+		"E002,鈴木 花子,,2024-04-01,女,,1985-01-02,,," + "\n" + // 3 hired before born
+		"E003,佐藤 次郎,,2012-05-05,男,,2024-04-01,,," + "\n" // 4 eleven at hire
+	rep := f.preview(data, Mapping{})
+	if len(rep.Problems) != 0 || rep.Added != 3 {
+		t.Fatalf("warnings must not stop the import: %+v", rep)
+	}
+	var got []string
+	for _, w := range rep.Warnings {
+		got = append(got, fmt.Sprintf("%d/%s/%s", w.Line, w.Column, w.Code))
+	}
+	if want := []string{"3/入社日/implausible", "4/入社日/implausible"}; !slices.Equal(got, want) {
+		t.Fatalf("warnings %v, want %v (%+v)", got, want, rep.Warnings)
+	}
+	if !strings.Contains(rep.Warnings[1].JA, "11歳") {
+		t.Errorf("warning %q", rep.Warnings[1].JA)
+	}
+}

@@ -57,6 +57,9 @@ type Report struct {
 	NewDepartments []string `json:"newDepartments"`
 	// Problems lists every problem, by line and column.
 	Problems []Problem `json:"problems"`
+	// Warnings are unlikely but importable facts (hired before birth, under 15 at hire), by
+	// line and column, for the clerk to check; they do not stop the import.
+	Warnings []Problem `json:"warnings"`
 	// Committed is true when the import was written.
 	Committed bool `json:"committed"`
 }

@@ -21,6 +21,7 @@ const (
 	CodeNumberConflict  = "number_conflict"  // the employee already has a different number
 	CodeDisposed        = "disposed"         // the employee's number was disposed of
 	CodeDepartment      = "department"       // the department name matches several departments
+	CodeImplausible     = "implausible"      // a warning: dates that are unlikely (roster.Employee.Plausibility)
 )
 
 // Problem is one reason a file, or a line of it, cannot be imported. Its texts never contain a

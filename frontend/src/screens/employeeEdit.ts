@@ -41,7 +41,7 @@ function sexLabel(s: string): string {
 function blank(companyId: number): Employee {
   return { id: 0, companyId, code: "", name: "", nameKana: "", birthDate: "", sex: "", departmentId: 0, departmentName: "",
     hiredOn: "", leftOn: "", email: "", phone: "", hasNumber: false, maskedNumber: "", dependentCount: 0, dependents: [],
-    updatedAt: "" };
+    updatedAt: "", warnings: [] };
 }
 
 /** editEmployee opens employee id (0: a new one) in the tab body; back returns to the list. */
@@ -74,6 +74,9 @@ function drawEmployee(ctx: Ctx, cur: Employee, back: () => void, notice: string)
   const phone = input("tel", cur.phone, { autocomplete: "off" });
   const save = h("button", { class: "primary", type: "submit", testid: "emp-save" }, t("save"));
   const saved = h("div", { class: "banner success" + (notice ? "" : " hidden"), role: "status", testid: "emp-saved" }, notice);
+  const warnings = cur.warnings?.length
+    ? h("div", { class: "banner warn", role: "status", testid: "emp-warnings" }, cur.warnings.map((w) => h("div", null, w.message)))
+    : null;
   const del = cur.id
     ? h("button", { class: "danger", type: "button", testid: "emp-delete", on: { click: () =>
         confirmDialog({
@@ -102,7 +105,7 @@ function drawEmployee(ctx: Ctx, cur: Employee, back: () => void, notice: string)
     });
   } } },
     h("h2", null, cur.id ? t("employeeEdit") : t("employeeAdd")),
-    saved, form.banner,
+    saved, warnings, form.banner,
     h("div", { class: "grid2" },
       form.field("code", t("employeeCode"), code, { required: true }),
       form.field("department", t("department"), dept),

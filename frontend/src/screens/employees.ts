@@ -216,7 +216,8 @@ function row(e: Employee, open: () => void): HTMLElement {
     h("td", null, h("div", null, e.name), e.nameKana ? h("div", { class: "kana" }, e.nameKana) : null),
     h("td", null, e.departmentName || "—"),
     h("td", { class: "nowrap" }, e.birthDate || "—"),
-    h("td", { class: "nowrap" }, e.hiredOn || "—", e.leftOn ? h("span", { class: "tag muted" }, t("leftTag"), " ", e.leftOn) : null),
+    h("td", { class: "nowrap" }, e.hiredOn || "—", e.leftOn ? h("span", { class: "tag muted" }, t("leftTag"), " ", e.leftOn) : null,
+      e.warnings?.length ? h("span", { class: "tag warn", title: e.warnings.map((w) => w.message).join("\n"), testid: `emp-warn-${e.code}` }, "⚠") : null),
     h("td", { class: "nowrap" }, numberCell(`emp-number-${e.code}`, e.hasNumber, e.maskedNumber)),
     h("td", { class: "num" }, String(e.dependentCount)),
     h("td", null, h("button", { class: "small secondary", type: "button", testid: `emp-edit-${e.code}`, on: { click: open } }, t("edit"))));

@@ -232,6 +232,12 @@ export function renderImport(ctx: Ctx): void {
         rep.problemsTotal > problems.length
           ? h("p", { class: "hint", testid: "imp-more-problems" }, t("impMoreProblems").replace("{n}", String(rep.problemsTotal - problems.length)))
           : null,
+        (rep.warnings ?? []).length
+          ? h("div", { class: "banner warn", testid: "imp-warnings" },
+              h("div", null, t("impWarnings").replace("{n}", String(rep.warningsTotal))),
+              h("ul", null, (rep.warnings ?? []).map((w, i) => h("li", { testid: `imp-warning-${i + 1}`, "data-line": String(w.line) },
+                t("line"), " ", String(w.line), "（", w.column || "—", "）：", pick(w.ja, w.en)))))
+          : null,
         blocked ? h("p", { class: "hint" }, t("impFixHint")) : null,
         h("div", { class: "actions" },
           h("button", { class: "secondary", type: "button", testid: "imp-back-map", on: { click: mapStep } }, t("impBackToMapping")),
