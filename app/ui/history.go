@@ -8,6 +8,7 @@ import (
 	"github.com/mynumber-shelter/shelter/app/apperr"
 	"github.com/mynumber-shelter/shelter/app/audit"
 	"github.com/mynumber-shelter/shelter/app/auth"
+	"github.com/mynumber-shelter/shelter/app/history"
 	"github.com/mynumber-shelter/shelter/app/store"
 )
 
@@ -65,11 +66,17 @@ func (s *HistoryService) Query(f HistoryFilter) (HistoryPage, error) {
 			return err
 		}
 		page.Entries = make([]HistoryEntry, len(entries))
+		hr := history.NewReader(tx, a.language())
 		for i, e := range entries {
+			row, err := hr.Describe(e)
+			if err != nil {
+				return err
+			}
 			page.Entries[i] = HistoryEntry{ID: e.ID, Time: store.FormatTime(e.Time), Login: e.Login, Workstation: e.Workstation,
 				Action: string(e.Action), ActionJA: e.Action.Label("ja"), ActionEN: e.Action.Label("en"),
 				CompanyID: e.CompanyID, CompanyName: names[e.CompanyID], TargetType: e.TargetType, TargetID: e.TargetID,
-				Purpose: e.Purpose, Result: string(e.Result), Detail: e.Detail}
+				Purpose: e.Purpose, Result: string(e.Result), Detail: e.Detail,
+				UserLabel: row.User, TargetLabel: row.Target, PurposeLabel: row.Purpose, ResultLabel: row.Result, DetailText: row.Detail}
 		}
 		if len(entries) == af.Limit {
 			page.NextBeforeID = entries[len(entries)-1].ID

@@ -10,6 +10,7 @@ import (
 	"github.com/mynumber-shelter/shelter/app/apperr"
 	"github.com/mynumber-shelter/shelter/app/audit"
 	"github.com/mynumber-shelter/shelter/app/auth"
+	"github.com/mynumber-shelter/shelter/app/history"
 	"github.com/mynumber-shelter/shelter/app/report"
 	"github.com/mynumber-shelter/shelter/app/roster"
 	"github.com/mynumber-shelter/shelter/app/store"
@@ -77,22 +78,31 @@ func (s *HistoryService) Export(f HistoryFilter, format string) (HistoryExport, 
 		page := af
 		for {
 			var entries []audit.Entry
+			var described []report.HistoryRow
 			err := a.DB.View(ctx, func(tx *store.Tx) error {
 				var err error
-				entries, err = audit.Query(tx, page)
-				return err
+				if entries, err = audit.Query(tx, page); err != nil {
+					return err
+				}
+				// The report is a Japanese document (its headings are Japanese).
+				hr := history.NewReader(tx, "ja")
+				described = make([]report.HistoryRow, len(entries))
+				for i, e := range entries {
+					row, err := hr.Describe(e)
+					if err != nil {
+						return err
+					}
+					described[i] = report.HistoryRow{ID: e.ID, At: e.Time, User: row.User, Workstation: e.Workstation,
+						Action: row.Action, Company: row.Company, Target: row.Target, Purpose: row.Purpose,
+						Result: row.Result, Detail: row.Detail}
+				}
+				return nil
 			})
 			if err != nil {
 				yield(report.HistoryRow{}, err)
 				return
 			}
-			for _, e := range entries {
-				r := report.HistoryRow{ID: e.ID, At: e.Time, User: e.Login, Workstation: e.Workstation,
-					Action: e.Action.Label("ja"), Company: names[e.CompanyID], Purpose: e.Purpose,
-					Result: e.Result.Label("ja"), Detail: e.Detail}
-				if e.TargetType != "" {
-					r.Target = e.TargetType + " " + e.TargetID
-				}
+			for _, r := range described {
 				if !yield(r, nil) {
 					return
 				}

@@ -177,6 +177,14 @@ type HistoryEntry struct {
 	Purpose     string `json:"purpose"`
 	Result      string `json:"result"`
 	Detail      string `json:"detail"`
+	// What a supervisor reads, in the UI language (app/history): the user as "display name
+	// (login)", the record by name ("従業員 E0001 山田 太郎"), the purpose's name, the result's
+	// label and the detail translated. The fields above are the entry as recorded.
+	UserLabel    string `json:"userLabel"`
+	TargetLabel  string `json:"targetLabel"`
+	PurposeLabel string `json:"purposeLabel"`
+	ResultLabel  string `json:"resultLabel"`
+	DetailText   string `json:"detailText"`
 	// Source is "" for this installation's entries, or the peer installation's name and office
 	// id for a shared company's entries made there (2-1 取扱元; see share.go).
 	Source string `json:"source,omitempty"`

@@ -40,4 +40,5 @@ export const shareDict = {
   shareDetected: ["検出日時", "Detected"],
   // 2-1's 取扱元 column: which installation handled the entry (this one, or the peer of a shared company).
   historySource: ["取扱元", "Source"],
+  historyPurpose: ["目的", "Purpose"],
 } satisfies Record<string, [string, string]>;

@@ -155,6 +155,14 @@ export interface HistoryEntry {
   purpose: string;
   result: string;
   detail: string;
+  /** What a supervisor reads, in the UI language (Go's app/history); empty for a peer's entry. */
+  userLabel: string;
+  targetLabel: string;
+  purposeLabel: string;
+  resultLabel: string;
+  detailText: string;
+  /** source is "" for this installation's entries, or the peer installation's name (取扱元). */
+  source?: string;
 }
 
 export interface HistoryPage {

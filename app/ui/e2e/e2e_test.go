@@ -363,6 +363,9 @@ func TestBrowserJourney(t *testing.T) {
 	b.waitText("verify-badge", "改ざんなし")
 	b.waitText("history-rows", "取扱者設定変更")
 	b.waitText("history-rows", companyName)
+	// Go's words, not the log's: the handlers named in Japanese, the company by name.
+	b.waitText("history-rows", "事務取扱責任者：")
+	b.waitText("history-rows", "契約企業 "+companyName)
 	b.shot("history-sato")
 
 	// The administrator sees the failed login in 2-1, and the previous session in the header.

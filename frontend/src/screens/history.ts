@@ -109,7 +109,8 @@ export function renderHistory(app: App, item: MenuItem | undefined, content: HTM
     h("table", { class: "grid compact", testid: "history-table" },
       h("thead", null, h("tr", null,
         h("th", null, t("time")), h("th", null, t("historySource")), h("th", null, t("user")), h("th", null, t("workstation")), h("th", null, t("action")),
-        h("th", null, t("company")), h("th", null, t("target")), h("th", null, t("result")), h("th", null, t("detail")))),
+        h("th", null, t("company")), h("th", null, t("target")), h("th", null, t("historyPurpose")), h("th", null, t("result")),
+        h("th", null, t("detail")))),
       tbody),
     h("div", { class: "actions center" }, more));
 
@@ -148,18 +149,20 @@ function resultLabel(r: string): string {
 }
 
 function row(e: SourcedEntry, self: string): HTMLElement {
-  const target = e.targetType ? `${e.targetType}${e.targetId ? " #" + e.targetId : ""}` : "";
+  // Go names the record, the user and the purpose (app/history); a peer's entry keeps its ids.
+  const target = e.targetLabel || (e.targetType ? `${e.targetType}${e.targetId ? " #" + e.targetId : ""}` : "");
   const peer = !!e.source;
   // Peer entries have no local id: one test id for all of them.
   return h("tr", { testid: peer ? "history-peer-entry" : `history-entry-${e.id}`, "data-action": e.action, "data-source": peer ? "peer" : "self",
     class: [e.result === "ok" ? "" : "attention", peer ? "peer" : ""].filter(Boolean).join(" ") },
     h("td", { class: "nowrap" }, dateTime(e.time)),
     h("td", { class: "source", testid: "history-source" }, peer ? e.source : self),
-    h("td", { class: "mono" }, e.login || "—"),
+    h("td", { class: "user" }, e.userLabel || e.login || "—"),
     h("td", null, e.workstation),
     h("td", { class: "action" }, pick(e.actionJa || e.action, e.actionEn || e.action)),
     h("td", { class: "nowrap" }, e.companyName),
-    h("td", null, target),
-    h("td", { class: "result-" + e.result }, resultLabel(e.result)),
-    h("td", { class: "detail" }, [e.purpose, e.detail].filter(Boolean).join(" / ")));
+    h("td", { testid: "history-target" }, target),
+    h("td", { testid: "history-purpose" }, e.purposeLabel || e.purpose),
+    h("td", { class: "result-" + e.result }, e.resultLabel || resultLabel(e.result)),
+    h("td", { class: "detail", testid: "history-detail" }, e.detailText || e.detail));
 }

@@ -1,0 +1,29 @@
+package history
+
+import "testing"
+
+func TestDetailTranslations(t *testing.T) {
+	ja, en := NewReader(nil, "ja"), NewReader(nil, "en")
+	for _, c := range []struct{ in, ja, en string }{
+		{"my number revealed", "個人番号を表示", "My Number shown"},
+		{"employee registered; code=E0001", "従業員を登録（従業員コード E0001）", "employee registered (code E0001)"},
+		{"identity check 3 recorded; channel=in_person result=ok images=2; collection status requested → checked",
+			"本人確認 #3 を記録。受付方法 窓口、結果 適合、画像 2件。収集状況 依頼済 → 確認済",
+			"identity check #3 recorded; channel in person, result ok, 2 images; collection status Requested → Checked"},
+		{"disposal executed: 2 persons, method shred, certificate MS-2026-0001", "廃棄を実行：2名、方法 暗号鍵の破棄、証明書 MS-2026-0001",
+			"disposal executed: 2 people, method crypto-shredding, certificate MS-2026-0001"},
+		{"password accepted; waiting for the second factor", "パスワードを確認。二要素認証を待っています", "password accepted; waiting for the second factor"},
+		{"second-factor policy: optional (chosen at the enrolment step)", "二要素認証の方針：任意（初期設定で選択）", "second-factor policy: optional (chosen at setup)"},
+		{"managers: sato → sato,suzuki", "事務取扱責任者：sato → sato,suzuki", "managers: sato → sato,suzuki"},
+		// Unknown text stays as written: nothing is hidden.
+		{"something new happened", "something new happened", "something new happened"},
+		{"", "", ""},
+	} {
+		if got, err := ja.detail(c.in); err != nil || got != c.ja {
+			t.Errorf("ja %q = %q (%v), want %q", c.in, got, err, c.ja)
+		}
+		if got, err := en.detail(c.in); err != nil || got != c.en {
+			t.Errorf("en %q = %q (%v), want %q", c.in, got, err, c.en)
+		}
+	}
+}
