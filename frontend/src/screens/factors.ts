@@ -122,11 +122,12 @@ export function unlockByFactor(app: App, slot: HTMLElement): void {
   }, () => undefined);
 }
 
-/** enrolForm adds a factor for the logged-in user and calls done afterwards. */
-export function enrolForm(done: () => Promise<void>, prefix: string): HTMLElement {
+/** enrolForm adds a factor for the logged-in user and calls done afterwards; focus puts the
+ *  keyboard on its first control when the screen opens. */
+export function enrolForm(done: () => Promise<void>, prefix: string, focus = false): HTMLElement {
   const form = new Form(prefix);
   const kinds: FactorKind[] = ["card", "jpki", "vein"];
-  const kind = h("select", { testid: `${prefix}-kind` }, kinds.map((k) => h("option", { value: k }, kindLabel(k))));
+  const kind = h("select", { testid: `${prefix}-kind`, autofocus: focus }, kinds.map((k) => h("option", { value: k }, kindLabel(k))));
   const label = input("text", "", { maxlength: "40", testid: `${prefix}-label` });
   const password = input("password", "", { autocomplete: "current-password", maxlength: "128", testid: `${prefix}-password` });
   const dev = devicePart(form, prefix);

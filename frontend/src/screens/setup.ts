@@ -130,7 +130,7 @@ function stepFactor(app: App): HTMLElement {
   return h("div", { testid: "setup-factor" },
     h("h2", null, t("setupStepFactor")),
     h("p", { class: "hint" }, t("setupFactorHint")),
-    enrolForm(next, "setup-enrol"),
+    enrolForm(next, "setup-enrol", true),
     optionalForm(next, "setup-optional"));
 }
 
