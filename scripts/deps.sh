@@ -6,8 +6,8 @@
 #   build  C toolchain, GTK 3 + WebKitGTK 4.1 headers, PC/SC headers, Node/npm,
 #          the pinned Wails CLI, and frontend/node_modules.
 #   run    build + Japanese fonts, D-Bus, gnome-keyring, pcscd, Xvfb.
-#   test   run + Chromium (UI tests), ImageMagick (screenshots), xdotool and
-#          xclip (the window test drives the first run), the virtual
+#   test   run + Chromium (UI tests), ImageMagick (screenshots), xdotool, xclip
+#          and sqlite3 (the window test drives the first run), the virtual
 #          smart-card reader (vsmartcard-vpcd) and PostgreSQL.
 #
 # It is idempotent and quick when nothing is missing: apt packages are checked
@@ -27,7 +27,7 @@ die() { printf 'deps: error: %s\n' "$*" >&2; exit 1; }
 
 build_pkgs=(gcc libc6-dev pkg-config libgtk-3-dev libwebkit2gtk-4.1-dev libpcsclite-dev)
 run_pkgs=(fonts-noto-cjk dbus dbus-x11 gnome-keyring pcscd xvfb xauth)
-test_pkgs=(chromium imagemagick xdotool xclip vsmartcard-vpcd postgresql)
+test_pkgs=(chromium imagemagick xdotool xclip sqlite3 vsmartcard-vpcd postgresql)
 
 case $mode in
 build) want=("${build_pkgs[@]}") ;;

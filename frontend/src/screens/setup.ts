@@ -22,6 +22,12 @@ const wizard: {
   step: 1 | 2 | 3 | 4; office: Office; login: string; name: string; kit: RecoveryKitView | null; officeError: ApiError | null;
 } = { step: 1, office: emptyOffice(), login: "", name: "", kit: null, officeError: null };
 
+/** setupProgress is the wizard's place for the window title: "3/4 二要素認証". */
+export function setupProgress(): string {
+  const names = [t("setupStepOffice"), t("setupStepAdmin"), t("setupStepFactor"), t("setupStepKit")];
+  return `${wizard.step}/4 ${names[wizard.step - 1]}`;
+}
+
 export function renderSetup(app: App): HTMLElement {
   app.setupActive = true;
   const steps = [t("setupStepOffice"), t("setupStepAdmin"), t("setupStepFactor"), t("setupStepKit")];
