@@ -28,9 +28,11 @@ export async function showFactorStep(app: App, card: HTMLElement): Promise<boole
   }
   if (st.step === "enrol") {
     mount(card, h("h1", null, t("faEnrolStep")), h("p", { class: "lead" }, t("faEnrolLead")),
-      enrolForm(async () => app.refresh(), "enrol"),
+      enrolForm(async () => app.refresh(), "enrol", true),
       st.isAdmin ? makeOptional(app) : null,
       otherAccount(app));
+    // The login form that had the keyboard is gone: give it to the step's first control.
+    card.querySelector<HTMLElement>("[autofocus]")?.focus();
     return true;
   }
   return false;
