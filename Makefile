@@ -25,6 +25,11 @@ VERSION ?= $(shell sed -n 's/.*"productVersion": *"\([^"]*\)".*/\1/p' wails.json
 
 # Vault directory for `make run` / `make run-xvfb`.
 VAULT ?= $(HOME)/.local/share/mynumber-shelter
+# Without a desktop session (no D-Bus session bus) the runs keep a gnome-keyring of their own
+# here, beside the vault and not in it, so the device secret survives a restart
+# (scripts/with-keyring.sh, persistent mode: the keyring's password is in KEYRING/unlock-secret,
+# 0600 — for development and headless machines, not an office workstation).
+KEYRING ?= $(VAULT).keyring
 
 # Debian 12 ships WebKitGTK 4.1 only; Wails needs the tag to use it. Every go
 # command gets it, since the root package links Wails.
@@ -63,7 +68,7 @@ help: ## list the targets
 	@echo "MyNumber Shelter — make targets:"
 	@awk 'BEGIN { FS = ":.*## " } /^[a-z][a-z0-9-]*:.*## / { printf "  make %-11s %s\n", $$1, $$2 }' $(MAKEFILE_LIST)
 	@echo
-	@echo "Variables: VAULT=$(VAULT)  VERSION=$(VERSION)  BENCH=$(BENCH)  PKG=$(PKG)  FUZZTIME=20000x"
+	@echo "Variables: VAULT=$(VAULT)  KEYRING=$(KEYRING)  VERSION=$(VERSION)  BENCH=$(BENCH)  PKG=$(PKG)  FUZZTIME=20000x"
 
 deps: ## install missing Debian packages, the Wails CLI and node_modules
 	@scripts/deps.sh $(DEPS)
@@ -131,8 +136,8 @@ run: check-display linux ## build and start the app on this desktop (VAULT=dir)
 	@launcher=; \
 	if [[ -z "$${DBUS_SESSION_BUS_ADDRESS:-}" ]]; then \
 		test -x $(WITH_KEYRING) || { echo "run: $(WITH_KEYRING) is missing" >&2; exit 1; }; \
-		echo "run: no D-Bus session bus: starting under $(WITH_KEYRING) (private session, unlocked gnome-keyring)"; \
-		launcher=$(WITH_KEYRING); \
+		echo "run: no D-Bus session bus: starting under $(WITH_KEYRING) with the keyring kept in $(KEYRING)"; \
+		launcher="env WITH_KEYRING_DIR=$(KEYRING) $(WITH_KEYRING)"; \
 	fi; \
 	echo "run: vault $(VAULT)"; \
 	SHELTER_VAULT="$(VAULT)" $$launcher $(BIN)/$(APP) -vault "$(VAULT)"
@@ -140,10 +145,10 @@ run: check-display linux ## build and start the app on this desktop (VAULT=dir)
 run-xvfb: DEPS := run
 run-xvfb: linux ## build and start the app on a virtual X screen (Xvfb) with gnome-keyring
 	@test -x $(WITH_KEYRING) || { echo "run-xvfb: $(WITH_KEYRING) is missing" >&2; exit 1; }
-	@echo "run-xvfb: vault $(VAULT); the window is on an invisible Xvfb screen, Ctrl-C stops it"
-	SHELTER_VAULT="$(VAULT)" $(XVFB_ENV) $(XVFB_RUN) $(WITH_KEYRING) $(BIN)/$(APP) -vault "$(VAULT)"
+	@echo "run-xvfb: vault $(VAULT), keyring $(KEYRING); the window is on an invisible Xvfb screen, Ctrl-C stops it"
+	SHELTER_VAULT="$(VAULT)" WITH_KEYRING_DIR="$(KEYRING)" $(XVFB_ENV) $(XVFB_RUN) $(WITH_KEYRING) $(BIN)/$(APP) -vault "$(VAULT)"
 
-screenshot: ## start the built app under Xvfb, save build/test-artifacts/window.png
+screenshot: ## the built app under Xvfb: first run with xdotool to the menu, a restart, build/test-artifacts/window*.png
 	scripts/window-screenshot.sh $(BIN)/$(APP) $(ARTIFACTS)/window.png
 
 test: DEPS := test

@@ -33,9 +33,9 @@ func main() {
 	flag.Parse()
 
 	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
-	// A second factor is required by default; an administrator of an office without readers or a
-	// vein sensor can make it optional (recorded in the history).
-	cfg := ui.Config{VaultDir: *vaultDir, Version: version, Log: log, SecondFactor: "required"}
+	// The tests build the app from the same function (a second factor required by default; an
+	// administrator of an office without readers can make it optional with a recorded reason).
+	cfg := ui.ShippedConfig(*vaultDir, version, log)
 	if generatingBindings {
 		// `wails build` runs the program once to generate the JS bindings: use a throwaway vault
 		// so a build never touches a real vault or the keychain.

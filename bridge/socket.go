@@ -1,12 +1,14 @@
 package bridge
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"net"
 	"os"
 	"path/filepath"
 	"strconv"
+	"time"
 )
 
 // SocketName is the socket's file name inside the per-user directory.
@@ -61,3 +63,33 @@ func Listen(dir string) (net.Listener, error) {
 
 // ErrRunning is returned by Listen when another bridge already answers on the socket.
 var ErrRunning = errors.New("a shelter-bridge is already running for this user")
+
+// WatchSocket returns a channel that is closed once the socket file at path is removed or
+// replaced by another file (checked every interval until ctx ends). A daemon whose socket is
+// gone can be reached by no one — its runtime directory was deleted, as a throwaway session's
+// is when it ends (scripts/with-keyring.sh, make run-xvfb) — so it should exit instead of
+// lingering as an orphan.
+func WatchSocket(ctx context.Context, path string, interval time.Duration) <-chan struct{} {
+	gone := make(chan struct{})
+	first, err := os.Stat(path)
+	if err != nil {
+		close(gone)
+		return gone
+	}
+	go func() {
+		t := time.NewTicker(interval)
+		defer t.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-t.C:
+			}
+			if fi, err := os.Stat(path); err != nil || !os.SameFile(first, fi) {
+				close(gone)
+				return
+			}
+		}
+	}()
+	return gone
+}

@@ -6,7 +6,8 @@
 #   build  C toolchain, GTK 3 + WebKitGTK 4.1 headers, PC/SC headers, Node/npm,
 #          the pinned Wails CLI, and frontend/node_modules.
 #   run    build + Japanese fonts, D-Bus, gnome-keyring, pcscd, Xvfb.
-#   test   run + Chromium (UI tests), ImageMagick (screenshots), LibreOffice Calc and
+#   test   run + Chromium (UI tests), ImageMagick (screenshots), xdotool, xclip
+#          and sqlite3 (the window test drives the first run), LibreOffice Calc and
 #          poppler-utils (workbooks printed to PDF and read back), the virtual
 #          smart-card reader (vsmartcard-vpcd) and PostgreSQL.
 #
@@ -27,14 +28,14 @@ die() { printf 'deps: error: %s\n' "$*" >&2; exit 1; }
 
 build_pkgs=(gcc libc6-dev pkg-config libgtk-3-dev libwebkit2gtk-4.1-dev libpcsclite-dev)
 run_pkgs=(fonts-noto-cjk dbus dbus-x11 gnome-keyring pcscd xvfb xauth)
-test_pkgs=(chromium imagemagick vsmartcard-vpcd postgresql libreoffice-calc poppler-utils)
+test_pkgs=(chromium imagemagick xdotool xclip sqlite3 vsmartcard-vpcd postgresql libreoffice-calc poppler-utils)
 
 case $mode in
 build) want=("${build_pkgs[@]}") ;;
 run) want=("${build_pkgs[@]}" "${run_pkgs[@]}") ;;
 test) want=("${build_pkgs[@]}" "${run_pkgs[@]}" "${test_pkgs[@]}") ;;
 -h | --help | help)
-	sed -n '2,15p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
+	sed -n '2,16p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
 	exit 0
 	;;
 *) die "unknown mode '$mode' (want build, run or test)" ;;

@@ -9,6 +9,19 @@
 #
 # The keyring lives in a temporary XDG_DATA_HOME and is deleted afterwards; the user's own
 # keyrings are never touched. Exits with COMMAND's status.
+#
+# Persistent mode (make run / make run-xvfb on a machine without a desktop session): with
+# WITH_KEYRING_DIR=DIR the keyring is kept in DIR/keyrings across runs, so the app's device
+# secret survives a restart (a throwaway keyring would lose it and demand the Recovery Kit at
+# the next start, voiding every other user's password). DIR is created 0700; the keyring's
+# password is 32 random bytes made on first use and kept in DIR/unlock-secret (0600).
+#
+# What that protects, honestly: the keyring file is encrypted, but its password lies next to
+# it, so the device secret is only as safe as DIR's file permissions — about as safe as the
+# vault itself (anyone who can read your home directory gets both). A desktop keyring unlocked
+# by your login password does better; this mode is for development and headless machines,
+# not for an office workstation. Keep DIR out of the vault directory and out of its backups.
+#
 # Needs the Debian packages dbus (dbus-run-session, dbus-send) and gnome-keyring.
 set -eu
 
@@ -42,14 +55,30 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM
 
 mkdir -m 0700 "$tmp/data" "$tmp/run"
-export XDG_DATA_HOME="$tmp/data" XDG_RUNTIME_DIR="$tmp/run"
+export XDG_RUNTIME_DIR="$tmp/run"
+keyring_data=$tmp/data
+secret=throwaway-test-keyring
+if [ -n "${WITH_KEYRING_DIR:-}" ]; then
+	keyring_data=$WITH_KEYRING_DIR
+	(umask 077 && mkdir -p "$keyring_data")
+	chmod 0700 "$keyring_data"
+	if [ ! -s "$keyring_data/unlock-secret" ]; then
+		(umask 077 && head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n' >"$keyring_data/unlock-secret.tmp" &&
+			mv "$keyring_data/unlock-secret.tmp" "$keyring_data/unlock-secret")
+	fi
+	chmod 0600 "$keyring_data/unlock-secret"
+	secret=$(cat "$keyring_data/unlock-secret")
+else
+	export XDG_DATA_HOME="$keyring_data" # everything of a throwaway run stays in $tmp
+fi
 
 # --unlock reads the login keyring's password from stdin and creates the keyring when it does
-# not exist. The password only protects this temporary keyring.
-gnome-keyring-daemon --foreground --unlock --components=secrets >"$tmp/daemon.log" 2>&1 <<EOF &
-throwaway-test-keyring
-EOF
+# not exist. In persistent mode only the daemon sees XDG_DATA_HOME=DIR (it keeps the keyrings/
+# folder there); COMMAND keeps the caller's, so its own data directory does not move.
+printf '%s\n' "$secret" | XDG_DATA_HOME="$keyring_data" \
+	gnome-keyring-daemon --foreground --unlock --components=secrets >"$tmp/daemon.log" 2>&1 &
 daemon=$!
+secret=
 
 # Wait for the daemon to own org.freedesktop.secrets. Ask the bus (NameHasOwner) rather than the
 # service, so that D-Bus activation does not start a second daemon.

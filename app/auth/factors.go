@@ -225,13 +225,23 @@ func (s *Service) factorPolicy(tx *store.Tx) (FactorPolicy, error) {
 	return FactorRequired, nil
 }
 
-// SetFactorPolicy sets the office policy (administrators only; in the history). Sessions already
-// open keep the state they logged in with; the policy applies from the next login.
+// ErrPolicyReasonMissing refuses making factors optional without a reason for the history.
+var ErrPolicyReasonMissing = apperr.Invalid("reason",
+	"二要素認証を任意にする理由を入力してください（履歴に記録されます）。",
+	"Enter why the second factor becomes optional (it is recorded in the history).")
+
+// maxPolicyReason bounds the reason recorded with a policy change (characters).
+const maxPolicyReason = 200
+
+// SetFactorPolicy sets the office policy (administrators only; in the history with reason).
+// Making factors optional needs a reason ([ErrPolicyReasonMissing]); a reason that looks like a
+// number is recorded with its digits masked. Sessions already open keep the state they logged
+// in with; the policy applies from the next login.
 //
 // An administrator who is at the enrolment step (the office requires a factor, they have none)
 // may still choose "optional": an office without any reader or vein sensor would otherwise be
 // locked out by its own default. The change is in the history and completes their login.
-func (s *Service) SetFactorPolicy(ctx context.Context, sess *Session, p FactorPolicy) error {
+func (s *Service) SetFactorPolicy(ctx context.Context, sess *Session, p FactorPolicy, reason string) error {
 	enrolStep := sess != nil && sess.FactorStep() == stepEnrol
 	if enrolStep && p == FactorOptional {
 		if err := sess.Check(s.DB.Now()); err != nil {
@@ -246,6 +256,13 @@ func (s *Service) SetFactorPolicy(ctx context.Context, sess *Session, p FactorPo
 	if p != FactorRequired && p != FactorOptional {
 		return apperr.Invalid("policy", "required か optional を選んでください。", "Choose required or optional.")
 	}
+	reason = strings.Join(strings.Fields(reason), " ")
+	if p == FactorOptional && reason == "" {
+		return ErrPolicyReasonMissing
+	}
+	if r := []rune(reason); len(r) > maxPolicyReason {
+		reason = string(r[:maxPolicyReason])
+	}
 	err := s.DB.Update(ctx, func(tx *store.Tx) error {
 		if err := tx.SetMeta(metaFactorPolicy, string(p)); err != nil {
 			return err
@@ -254,6 +271,9 @@ func (s *Service) SetFactorPolicy(ctx context.Context, sess *Session, p FactorPo
 		e.TargetType, e.Detail = "second_factor", "second-factor policy: "+string(p)
 		if enrolStep {
 			e.Detail += " (chosen at the enrolment step)"
+		}
+		if reason != "" {
+			e.Detail += "; reason: " + audit.Redact(reason)
 		}
 		_, err := s.Audit.Append(tx, e)
 		return err

@@ -87,6 +87,7 @@ type fenv struct {
 	store  *memKeys
 	svc    *Service
 	tanaka int64
+	kit    vault.RecoveryKit // the vault's Recovery Kit
 }
 
 func newFEnv(t *testing.T, policy FactorPolicy) *fenv {
@@ -101,12 +102,14 @@ func newFEnv(t *testing.T, policy FactorPolicy) *fenv {
 	db.Now = clock.Now
 	v := &vault.Vault{Keychain: &vault.MemKeychain{}, KDF: vault.KDFParams{MemoryKiB: 64, Time: 1, Threads: 1}}
 	log := &audit.Log{}
+	var kit vault.RecoveryKit
 	err = db.Update(ctx, func(tx *store.Tx) error {
 		id, err := CreateFirstAdmin(tx, UserInput{Login: "admin", DisplayName: "管理者"})
 		if err != nil {
 			return err
 		}
-		_, keys, err := v.Init(tx, id, adminPW)
+		var keys *vault.Keys
+		kit, keys, err = v.Init(tx, id, adminPW)
 		if err != nil {
 			return err
 		}
@@ -119,7 +122,7 @@ func newFEnv(t *testing.T, policy FactorPolicy) *fenv {
 		t.Fatal(err)
 	}
 	mk := &memKeys{clock: clock}
-	e := &fenv{t: t, ctx: ctx, clock: clock, store: mk,
+	e := &fenv{t: t, ctx: ctx, clock: clock, store: mk, kit: kit,
 		svc: &Service{DB: db, Vault: v, Audit: log, SessionKeys: mk, DefaultFactorPolicy: FactorOptional}}
 	admin := e.login("admin", adminPW)
 	tp, err := e.svc.CreateUser(ctx, admin, UserInput{Login: "tanaka", DisplayName: "田中 一郎"})
@@ -135,7 +138,11 @@ func newFEnv(t *testing.T, policy FactorPolicy) *fenv {
 	e.logout(s)
 	if policy != "" {
 		admin := e.login("admin", adminPW)
-		if err := e.svc.SetFactorPolicy(ctx, admin, policy); err != nil {
+		reason := ""
+		if policy == FactorOptional {
+			reason = "test office without readers"
+		}
+		if err := e.svc.SetFactorPolicy(ctx, admin, policy, reason); err != nil {
 			t.Fatal(err)
 		}
 		e.logout(admin)

@@ -456,7 +456,7 @@ func TestFactorJPKI(t *testing.T) {
 func TestFactorPolicyAtEnrolStep(t *testing.T) {
 	e := newFEnv(t, FactorRequired)
 	s := e.login("tanaka", tanakaPW)
-	if err := e.svc.SetFactorPolicy(e.ctx, s, FactorOptional); codeOf(err) != "forbidden" {
+	if err := e.svc.SetFactorPolicy(e.ctx, s, FactorOptional, "読み取り機がない"); codeOf(err) != "forbidden" {
 		t.Fatalf("a handler at the enrolment step changed the policy: %v", err)
 	}
 	e.logout(s)
@@ -464,10 +464,13 @@ func TestFactorPolicyAtEnrolStep(t *testing.T) {
 	if admin.FactorStep() != "enrol" {
 		t.Fatalf("admin step %q, want enrol", admin.FactorStep())
 	}
-	if err := e.svc.SetFactorPolicy(e.ctx, admin, FactorRequired); codeOf(err) != "enrol_required" {
+	if err := e.svc.SetFactorPolicy(e.ctx, admin, FactorRequired, ""); codeOf(err) != "enrol_required" {
 		t.Fatalf("at the enrolment step only optional may be chosen: %v", err)
 	}
-	if err := e.svc.SetFactorPolicy(e.ctx, admin, FactorOptional); err != nil {
+	if err := e.svc.SetFactorPolicy(e.ctx, admin, FactorOptional, " "); codeOf(err) != "invalid" || admin.FactorStep() != "enrol" {
+		t.Fatalf("optional without a reason: %v, step %q", err, admin.FactorStep())
+	}
+	if err := e.svc.SetFactorPolicy(e.ctx, admin, FactorOptional, "事務所に読み取り機がない"); err != nil {
 		t.Fatal(err)
 	}
 	if admin.FactorStep() != "" || admin.CheckReady(e.clock.Now()) != nil {
@@ -476,11 +479,47 @@ func TestFactorPolicyAtEnrolStep(t *testing.T) {
 	if p, _ := e.svc.FactorPolicy(e.ctx); p != FactorOptional {
 		t.Fatalf("policy %q", p)
 	}
-	if !hasEntry(e.history(audit.ActionSettingChange), "chosen at the enrolment step") {
-		t.Fatal("the change is not in the history")
+	if !hasEntry(e.history(audit.ActionSettingChange), "chosen at the enrolment step); reason: 事務所に読み取り機がない") {
+		t.Fatalf("the change is not in the history: %q", e.history(audit.ActionSettingChange))
 	}
 	e.logout(admin)
 	if s := e.login("tanaka", tanakaPW); s.FactorStep() != "" {
 		t.Fatalf("under optional a user without factors still has step %q", s.FactorStep())
+	}
+}
+
+// The Recovery Kit replaces a password, not the second factor: after a recovery the session
+// waits for the administrator's factor, or for its enrolment when the office requires one, and
+// gets no session key before that.
+func TestRecoverKeepsSecondFactor(t *testing.T) {
+	e := newFEnv(t, FactorRequired)
+	s, err := e.svc.Recover(e.ctx, e.kit.Key, "admin", "first recovered passphrase")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.FactorStep() != "enrol" || codeOf(s.CheckReady(e.clock.Now())) != "enrol_required" || e.store.count() != 0 {
+		t.Fatalf("recovered without a factor under required: step %q, %v, %d session keys", s.FactorStep(), s.CheckReady(e.clock.Now()), e.store.count())
+	}
+	f, err := e.svc.EnrolFactor(e.ctx, s, "first recovered passphrase", "職員証", cardProof(staffUID))
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.logout(s)
+
+	s, err = e.svc.Recover(e.ctx, e.kit.Key, "admin", "second recovered passphrase")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.FactorStep() != "factor" || codeOf(s.CheckReady(e.clock.Now())) != "factor_required" || e.store.count() != 0 {
+		t.Fatalf("recovered with an enrolled factor: step %q, %v", s.FactorStep(), s.CheckReady(e.clock.Now()))
+	}
+	if err := e.svc.LoginFactor(e.ctx, s, f.ID, cardProof(otherUID)); codeOf(err) != "factor_refused" {
+		t.Fatalf("another card after recovery: %v", err)
+	}
+	if err := e.svc.LoginFactor(e.ctx, s, f.ID, cardProof(staffUID)); err != nil {
+		t.Fatal(err)
+	}
+	if s.CheckReady(e.clock.Now()) != nil || e.store.count() != 1 {
+		t.Fatal("the factor did not complete the recovered session")
 	}
 }

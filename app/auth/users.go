@@ -376,7 +376,9 @@ func (s *Service) UnlockUser(ctx context.Context, sess *Session, id int64) error
 }
 
 // Recover restores access with the Recovery Kit: the named administrator gets newPassword and a
-// session. Used when the keychain entry is lost or every administrator password is forgotten.
+// session that, like a login, still waits for the second factor (or its enrolment) when the
+// office requires one. Used when the keychain entry is lost or every administrator password is
+// forgotten.
 func (s *Service) Recover(ctx context.Context, recoveryKey, login, newPassword string) (*Session, error) {
 	if err := CheckPassword(newPassword, login); err != nil {
 		return nil, err
@@ -415,12 +417,29 @@ func (s *Service) Recover(ctx context.Context, recoveryKey, login, newPassword s
 			keys.Close()
 			return err
 		}
+		// The Recovery Kit replaces the password, not the second factor: the session continues
+		// with the same step as a login (the factor, or its enrolment when the office requires
+		// one), so a kit and a login ID alone do not open the vault.
+		fa := factorSession{vaultID: keys.VaultID()}
+		if fa.step, err = s.loginStep(tx, u.ID); err == nil {
+			fa.keyID, err = newKeyID(s.rand(), u.ID)
+		}
+		if err != nil {
+			keys.Close()
+			return err
+		}
+		if fa.step == "" {
+			fa.verifiedAt = tx.Now
+		}
 		sess = &Session{Principal: p, Started: tx.Now, PreviousIn: u.LastIn, PreviousOut: u.LastOut,
-			lastSeen: tx.Now, keys: keys, policy: s.policy()}
+			lastSeen: tx.Now, keys: keys, policy: s.policy(), fa: fa}
 		return nil
 	})
 	if err != nil {
 		return nil, err
+	}
+	if sess != nil && sess.FactorStep() == "" {
+		s.startSessionKey(ctx, sess)
 	}
 	return sess, userErr
 }

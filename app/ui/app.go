@@ -67,6 +67,16 @@ type Config struct {
 	SecondFactor string
 }
 
+// ShippedConfig is the configuration the desktop app runs with: the vault in vaultDir, the OS
+// keychain, shelter-bridge on its default socket (started from beside the executable), the
+// session policy of auth.DefaultPolicy and a second factor required until an administrator
+// decides otherwise. main.go builds the app from it, and so do the browser tests (which change
+// only the keychain and the key-derivation cost, see app/ui/e2e) and, through main.go, the
+// window test: a test of the first run meets what a new user meets.
+func ShippedConfig(vaultDir, version string, log *slog.Logger) Config {
+	return Config{VaultDir: vaultDir, Version: version, Log: log, SecondFactor: string(auth.FactorRequired)}
+}
+
 // App owns the open vault and the current session of this desktop window.
 type App struct {
 	DB     *store.DB

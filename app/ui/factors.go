@@ -497,8 +497,11 @@ func (s *FactorService) Settings() (FactorSettings, error) {
 	return out, nil
 }
 
-// SetPolicy sets the office policy: "required" or "optional" (administrators; in the history).
-func (s *FactorService) SetPolicy(policy string) error {
+// SetPolicy sets the office policy: "required" or "optional" (administrators; in the history
+// with reason, which "optional" needs). An administrator at the enrolment step — the first-run
+// wizard of an office without readers, before its Recovery Kit is confirmed — may choose
+// "optional" to finish the login.
+func (s *FactorService) SetPolicy(policy, reason string) error {
 	sess, err := s.own()
 	if err != nil {
 		return err
@@ -508,7 +511,7 @@ func (s *FactorService) SetPolicy(policy string) error {
 			return err
 		}
 	}
-	return s.a.fail("factor policy", s.a.Auth.SetFactorPolicy(context.Background(), sess, auth.FactorPolicy(policy)))
+	return s.a.fail("factor policy", s.a.Auth.SetFactorPolicy(context.Background(), sess, auth.FactorPolicy(policy), reason))
 }
 
 // SetTrustAnchors replaces the JPKI trust anchors with a PEM bundle of CA certificates ("" removes

@@ -142,7 +142,7 @@ func TestFactorsCardAndKeychain(t *testing.T) {
 	caPEM := ""
 
 	// The administrator requires a factor and trusts the test CA.
-	if err := a.Factors.SetPolicy("required"); err != nil {
+	if err := a.Factors.SetPolicy("required", ""); err != nil {
 		t.Fatal(err)
 	}
 	a.Session.Logout()

@@ -19,6 +19,6 @@ export const Factors = {
   Remove: (factorId: number, password: string) => call<void>("FactorService", "Remove", factorId, password),
   AllFactors: () => call<UserFactors[] | null>("FactorService", "AllFactors"),
   Settings: () => call<FactorSettings>("FactorService", "Settings"),
-  SetPolicy: (policy: string) => call<void>("FactorService", "SetPolicy", policy),
+  SetPolicy: (policy: string, reason: string) => call<void>("FactorService", "SetPolicy", policy, reason),
   SetTrustAnchors: (pem: string) => call<FactorSettings>("FactorService", "SetTrustAnchors", pem),
 };

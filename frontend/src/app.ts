@@ -7,7 +7,7 @@ import { ApiError, Session, onSessionError, parseError, type SessionCode } from 
 import { errText, getLang, setLang, t, type Lang } from "./i18n";
 import type { SessionState } from "./types";
 import { Idle } from "./idle";
-import { renderSetup } from "./screens/setup";
+import { renderSetup, setupProgress } from "./screens/setup";
 import { renderLogin } from "./screens/login";
 import { renderRecover } from "./screens/recover";
 import { renderUnlock } from "./screens/unlock";
@@ -60,22 +60,31 @@ export class App {
     if (!s) return;
     this.idle.update(s);
     let view: HTMLElement;
+    let title: string;
     if (this.setupActive || !s.initialized) {
       view = renderSetup(this);
+      title = `${t("setupTitle")} ${setupProgress()}`;
     } else if (s.problem || (!s.loggedIn && this.publicView === "recover")) {
       view = renderRecover(this);
+      title = t("recoverTitle");
     } else if (!s.loggedIn) {
       view = renderLogin(this);
+      title = t("loginTitle");
     } else if (s.locked) {
       view = renderUnlock(this);
+      title = t("lock");
     } else if (s.mustChangePassword) {
       view = renderChangePassword(this);
+      title = t("changePassword");
     } else if (s.recoveryKitPending && s.user?.isAdmin) {
       view = renderKitRenewal(this);
+      title = t("kitPendingTitle");
     } else {
       view = renderHome(this);
+      title = t("menu");
     }
     mount(this.root, view);
+    setTitle(title);
     const focus = this.root.querySelector<HTMLElement>("[autofocus]");
     focus?.focus();
   }
@@ -145,4 +154,14 @@ export class App {
       ),
     );
   }
+}
+
+/** setTitle names the window after the screen ("初期設定 3/4 二要素認証 — MYNUMBER SHELTER"): the
+ *  task bar shows where the app is, and the window test (scripts/window-screenshot.sh) waits
+ *  for a screen by its title. In a browser it is the document's title. */
+function setTitle(screen: string): void {
+  const title = `${screen} — MYNUMBER SHELTER`;
+  document.title = title;
+  const rt = (window as any).runtime;
+  if (typeof rt?.WindowSetTitle === "function") rt.WindowSetTitle(title);
 }

@@ -111,12 +111,17 @@ const dict = {
   // setup
   setupTitle: ["初期設定", "First-time setup"],
   setupLead: [
-    "マイナンバーシェルターを使い始めるための設定を行います。3つの手順で完了します。",
-    "Set up MyNumber Shelter in three steps.",
+    "マイナンバーシェルターを使い始めるための設定を行います。4つの手順で完了します。",
+    "Set up MyNumber Shelter in four steps.",
   ],
   setupStepOffice: ["運営事務所", "Operating office"],
   setupStepAdmin: ["最初の管理者", "First administrator"],
+  setupStepFactor: ["二要素認証", "Second factor"],
   setupStepKit: ["リカバリーキット", "Recovery Kit"],
+  setupFactorHint: [
+    "この事務所では、ログインにパスワードと認証要素（職員証などのICカード、マイナンバーカード、静脈）の両方が必要です。管理者の認証要素をここで登録してください。リカバリーキットはこの後に表示されます。",
+    "This office requires a password and a second factor (a staff IC card, the My Number card or a vein) to log in. Enrol the administrator's factor here; the Recovery Kit comes next.",
+  ],
   setupOfficeHint: [
     "当システムを運営する事務所・企業の情報です（例: 税理士事務所、社会保険労務士事務所、自社）。",
     "The office or company that runs this system (e.g. a tax accountant's or labour attorney's office, or your own company).",
@@ -125,7 +130,7 @@ const dict = {
     "この管理者がユーザー登録や契約企業の設定を行います。",
     "This administrator will register the other users and the client companies.",
   ],
-  setupCreate: ["作成してリカバリーキットへ", "Create and show the Recovery Kit"],
+  setupCreate: ["作成して次へ", "Create and continue"],
   // recovery kit
   kitIntro: [
     "パスワードを忘れたときや、この端末の鍵が失われたときにデータを復旧するための鍵です。この画面でしか表示されません。",

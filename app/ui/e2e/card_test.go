@@ -58,22 +58,16 @@ func TestBrowserCard(t *testing.T) {
 	done := make(chan error, 1)
 	go func() { done <- (&bridge.Server{Keychain: &vault.MemKeychain{}}).Serve(ctx, l) }()
 	t.Cleanup(func() { cancel(); <-done })
-	app, err := ui.New(ui.Config{VaultDir: t.TempDir(), Keychain: &vault.MemKeychain{},
-		KDF: vault.KDFParams{MemoryKiB: 64, Time: 1, Threads: 1}, Version: "0.0.0-e2e", BridgeSocket: filepath.Join(dir, bridge.SocketName)})
+	cfg := shippedConfig(t, &vault.MemKeychain{})
+	cfg.BridgeSocket = filepath.Join(dir, bridge.SocketName)
+	app, err := ui.New(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = app.Close() })
 
 	// Through the Go services: the company, tanaka its 担当者, E001 asked (依頼済).
-	kit, err := app.Session.Setup(ui.SetupRequest{Office: ui.Office{Name: officeName, Kind: "sharoushi"},
-		AdminLogin: adminLogin, AdminName: adminName, Password: adminPassword})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := app.Session.ConfirmRecoveryKit(kit.Key); err != nil {
-		t.Fatal(err)
-	}
+	setUp(t, app, ui.Office{Name: officeName, Kind: "sharoushi"})
 	company, err := app.Company.Create(ui.Company{Code: "C001", Name: companyName, CorporateNumber: validCorpNo})
 	if err != nil {
 		t.Fatal(err)

@@ -68,8 +68,9 @@ func TestBrowserDevices(t *testing.T) {
 	scanner := ui.DeviceScanner{Name: "受付スキャナー", URL: ts.URL + "/eSCL",
 		CAPEM: string(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: ts.Certificate().Raw}))}
 
-	app, err := ui.New(ui.Config{VaultDir: t.TempDir(), Keychain: &vault.MemKeychain{}, KDF: vault.KDFParams{MemoryKiB: 64, Time: 1, Threads: 1},
-		Version: "0.0.0-e2e", BridgeSocket: filepath.Join(dir, bridge.SocketName), BridgeCommand: []string{}})
+	cfg := shippedConfig(t, &vault.MemKeychain{})
+	cfg.BridgeSocket, cfg.BridgeCommand = filepath.Join(dir, bridge.SocketName), []string{} // the test's own bridge
+	app, err := ui.New(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -79,14 +80,7 @@ func TestBrowserDevices(t *testing.T) {
 	t.Cleanup(app.StartBridge())
 
 	// Through the Go services: the company, tanaka its 担当者, E001 asked; the scanner set up.
-	kit, err := app.Session.Setup(ui.SetupRequest{Office: ui.Office{Name: officeName, Kind: "sharoushi"},
-		AdminLogin: adminLogin, AdminName: adminName, Password: adminPassword})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := app.Session.ConfirmRecoveryKit(kit.Key); err != nil {
-		t.Fatal(err)
-	}
+	setUp(t, app, ui.Office{Name: officeName, Kind: "sharoushi"})
 	company, err := app.Company.Create(ui.Company{Code: "C001", Name: companyName, CorporateNumber: validCorpNo})
 	if err != nil {
 		t.Fatal(err)

@@ -5,11 +5,13 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
 	"testing"
 
+	"github.com/mynumber-shelter/shelter/app/audit"
 	"github.com/mynumber-shelter/shelter/app/ui"
 	"github.com/mynumber-shelter/shelter/app/ui/webrpc"
 	"github.com/mynumber-shelter/shelter/app/vault"
@@ -45,12 +47,7 @@ func newApp(t *testing.T) *ui.App {
 		t.Cleanup(rk.deleteAll) // leave nothing behind in the user's keychain
 		kc = rk
 	}
-	app, err := ui.New(ui.Config{
-		VaultDir: t.TempDir(),
-		Keychain: kc,
-		KDF:      vault.KDFParams{MemoryKiB: 64, Time: 1, Threads: 1}, // fast; the real cost is vault's concern
-		Version:  "0.0.0-e2e",
-	})
+	app, err := ui.New(shippedConfig(t, kc))
 	if err != nil {
 		t.Fatalf("ui.New: %v", err)
 	}
@@ -125,7 +122,17 @@ func TestBrowserJourney(t *testing.T) {
 	b.shot("setup-admin")
 	b.click("setup-create")
 
-	// Step 3: the Recovery Kit, typed back.
+	// Step 3: the second factor, which the shipped configuration requires. This office has no
+	// reader: the administrator makes it optional, which needs a reason (kept in the history).
+	b.waitVisible("setup-factor")
+	b.waitVisible("setup-enrol-form")
+	b.shot("setup-factor")
+	b.click("setup-optional-submit")
+	b.waitText("setup-optional-reason-error", "理由")
+	b.fill("setup-optional-reason", noReaderReason)
+	b.click("setup-optional-submit")
+
+	// Step 4: the Recovery Kit, typed back.
 	b.waitVisible("recovery-kit")
 	b.waitText("kit-office", officeName)
 	var key string
@@ -152,6 +159,11 @@ func TestBrowserJourney(t *testing.T) {
 
 	// --- Home: header, menu, greyed future screens.
 	b.waitVisible("home")
+	if e := auditEntries(t, app, "setting_change"); !slices.ContainsFunc(e, func(e audit.Entry) bool {
+		return strings.Contains(e.Detail, "optional (chosen at the enrolment step); reason: "+noReaderReason)
+	}) {
+		t.Error("the first run's choice of an optional second factor is not in the history with its reason")
+	}
 	b.waitText("header-office", officeName)
 	b.waitText("header-user", adminName)
 	b.waitText("version", "0.0.0-e2e")

@@ -25,58 +25,16 @@ import (
 // vpcd (slot 1) and Chromium.
 func TestBrowserFactors(t *testing.T) {
 	prepareShots(t, "factors")
-	addr, reader := testenv.VPCDSlot(t, 1)
-	if p, err := card.OpenPCSC(); err != nil {
-		pcscdMissing(t, err)
-	} else {
-		rs, err := p.Readers()
-		p.Close()
-		if err == nil && !slices.Contains(rs, reader) {
-			err = errors.New("no " + reader)
-		}
-		if err != nil {
-			pcscdMissing(t, err)
-		}
-	}
-
-	// The bridge on a private socket; the app on a clock the test can move forward.
-	dir := filepath.Join(t.TempDir(), "run")
-	l, err := bridge.Listen(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() {
-		done <- (&bridge.Server{Keychain: &vault.MemKeychain{}, ConfigPath: filepath.Join(t.TempDir(), "bridge.json")}).Serve(ctx, l)
-	}()
-	t.Cleanup(func() { cancel(); <-done })
 	var skew atomic.Int64
-	app, err := ui.New(ui.Config{VaultDir: t.TempDir(), Keychain: &vault.MemKeychain{},
-		KDF: vault.KDFParams{MemoryKiB: 64, Time: 1, Threads: 1}, Version: "0.0.0-e2e",
-		BridgeSocket: filepath.Join(dir, bridge.SocketName),
-		Now:          func() time.Time { return time.Now().Add(time.Duration(skew.Load())) }})
+	socket, reader := staffCardOnReader(t, []byte{0x04, 0x7A, 0x11, 0x22, 0x33, 0x44, 0x55})
+	cfg := shippedConfig(t, &vault.MemKeychain{})
+	cfg.BridgeSocket = socket
+	cfg.Now = func() time.Time { return time.Now().Add(time.Duration(skew.Load())) } // a clock the test can move forward
+	app, err := ui.New(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = app.Close() })
-
-	// The staff card stays on the reader for the whole story.
-	keys, err := simcard.GenerateKeys(nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	sim, err := simcard.New(simcard.Config{Keys: keys, UID: []byte{0x04, 0x7A, 0x11, 0x22, 0x33, 0x44, 0x55}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ictx, icancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer icancel()
-	slot, err := sim.Insert(ictx, addr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer slot.Pull()
 
 	// Through the Go services: tanaka with a person and a number notified for TAX-WH, and the
 	// staff card enrolled.
@@ -155,4 +113,52 @@ func TestBrowserFactors(t *testing.T) {
 		t.Fatal("the card's UID reached the page")
 	}
 	s.shot("factors-screen")
+}
+
+// staffCardOnReader starts a bridge on a private socket and puts a virtual staff card with uid
+// on vpcd slot 1 (through the real pcscd) for the rest of the test; it returns the bridge's
+// socket and the reader's name. It skips (or fails) the test when pcscd with vpcd is missing.
+func staffCardOnReader(t *testing.T, uid []byte) (socket, reader string) {
+	t.Helper()
+	addr, reader := testenv.VPCDSlot(t, 1)
+	if p, err := card.OpenPCSC(); err != nil {
+		pcscdMissing(t, err)
+	} else {
+		rs, err := p.Readers()
+		p.Close()
+		if err == nil && !slices.Contains(rs, reader) {
+			err = errors.New("no " + reader)
+		}
+		if err != nil {
+			pcscdMissing(t, err)
+		}
+	}
+	dir := filepath.Join(t.TempDir(), "run")
+	l, err := bridge.Listen(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() {
+		done <- (&bridge.Server{Keychain: &vault.MemKeychain{}, ConfigPath: filepath.Join(t.TempDir(), "bridge.json")}).Serve(ctx, l)
+	}()
+	t.Cleanup(func() { cancel(); <-done })
+
+	keys, err := simcard.GenerateKeys(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sim, err := simcard.New(simcard.Config{Keys: keys, UID: uid})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ictx, icancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer icancel()
+	slot, err := sim.Insert(ictx, addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(slot.Pull)
+	return filepath.Join(dir, bridge.SocketName), reader
 }

@@ -13,6 +13,7 @@ import (
 	"github.com/mynumber-shelter/shelter/app/store"
 	"github.com/mynumber-shelter/shelter/app/ui"
 	"github.com/mynumber-shelter/shelter/app/ui/webrpc"
+	"github.com/mynumber-shelter/shelter/app/vault"
 )
 
 // The passphrases the stories' staff choose when they replace their temporary passwords.
@@ -56,20 +57,48 @@ func (s *storyShots) shot(name string) {
 	}
 }
 
-// staffCompany sets the office up through the Go services and creates the company C001 with
+// shippedConfig is the configuration main.go runs the app with ([ui.ShippedConfig]: a second
+// factor required, the bridge on its default socket) on a temporary vault, with two changes
+// only: the keychain kc (a test must not leave entries in the user's keychain) and a cheap key
+// derivation (its real cost is app/vault's concern and would make each login of a story slow).
+func shippedConfig(t *testing.T, kc vault.Keychain) ui.Config {
+	t.Helper()
+	cfg := ui.ShippedConfig(t.TempDir(), "0.0.0-e2e", nil)
+	cfg.Keychain = kc
+	cfg.KDF = vault.KDFParams{MemoryKiB: 64, Time: 1, Threads: 1}
+	return cfg
+}
+
+// noReaderReason is what the stories' administrators give when they make the second factor
+// optional at the first run (an office without readers).
+const noReaderReason = "この事務所には読み取り機がないため"
+
+// setUp runs the first-run wizard through the Go services as an office without readers does
+// in the shipped configuration: the office and the administrator, the second factor made
+// optional with a recorded reason (the wizard's factor step), and the Recovery Kit typed back.
+// The administrator stays logged in; the kit is returned.
+func setUp(t *testing.T, app *ui.App, office ui.Office) ui.RecoveryKitView {
+	t.Helper()
+	kit, err := app.Session.Setup(ui.SetupRequest{Office: office, AdminLogin: adminLogin, AdminName: adminName, Password: adminPassword})
+	if err != nil {
+		t.Fatalf("setup: %v", err)
+	}
+	if err := app.Factors.SetPolicy("optional", noReaderReason); err != nil {
+		t.Fatalf("the wizard's factor step: %v", err)
+	}
+	if err := app.Session.ConfirmRecoveryKit(kit.Key); err != nil {
+		t.Fatal(err)
+	}
+	return kit
+}
+
+// staffCompany sets the office up through the Go services (setUp) and creates the company C001 with
 // sato (佐藤 花子) as its 事務取扱責任者 and tanaka (田中 一郎) as its 事務取扱担当者, then
 // the users in others, assigned nowhere. It logs the administrator out and returns the
 // company's ID and every user's temporary password by login.
 func staffCompany(t *testing.T, app *ui.App, others ...ui.UserInput) (companyID int64, temp map[string]string) {
 	t.Helper()
-	kit, err := app.Session.Setup(ui.SetupRequest{Office: ui.Office{Name: officeName, Kind: "sharoushi"},
-		AdminLogin: adminLogin, AdminName: adminName, Password: adminPassword})
-	if err != nil {
-		t.Fatalf("setup: %v", err)
-	}
-	if err := app.Session.ConfirmRecoveryKit(kit.Key); err != nil {
-		t.Fatal(err)
-	}
+	setUp(t, app, ui.Office{Name: officeName, Kind: "sharoushi"})
 	company, err := app.Company.Create(ui.Company{Code: "C001", Name: companyName, CorporateNumber: validCorpNo})
 	if err != nil {
 		t.Fatal(err)

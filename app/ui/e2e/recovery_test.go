@@ -22,23 +22,15 @@ func TestBrowserRecovery(t *testing.T) {
 	}
 	dir := t.TempDir()
 	kc := &vault.MemKeychain{}
-	cfg := ui.Config{VaultDir: dir, Keychain: kc, KDF: vault.KDFParams{MemoryKiB: 64, Time: 1, Threads: 1}, Version: "0.0.0-e2e"}
+	cfg := shippedConfig(t, kc)
+	cfg.VaultDir = dir
 
 	// A vault set up and closed, as after a normal day.
 	first, err := ui.New(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
-	kit, err := first.Session.Setup(ui.SetupRequest{
-		Office:     ui.Office{Name: officeName, Kind: "sharoushi"},
-		AdminLogin: adminLogin, AdminName: adminName, Password: adminPassword,
-	})
-	if err != nil {
-		t.Fatalf("setup: %v", err)
-	}
-	if err := first.Session.ConfirmRecoveryKit(kit.Key); err != nil {
-		t.Fatalf("confirming kit: %v", err)
-	}
+	kit := setUp(t, first, ui.Office{Name: officeName, Kind: "sharoushi"})
 	if err := first.Close(); err != nil {
 		t.Fatal(err)
 	}

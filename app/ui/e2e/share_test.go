@@ -54,14 +54,7 @@ func TestBrowserShare(t *testing.T) {
 
 	// --- B, the client's own installation: set up, connected to the same relay.
 	appB := newApp(t)
-	kit, err := appB.Session.Setup(ui.SetupRequest{Office: ui.Office{Name: clientOffice, Kind: "employer"},
-		AdminLogin: adminLogin, AdminName: adminName, Password: adminPassword})
-	if err != nil {
-		t.Fatalf("setup B: %v", err)
-	}
-	if err := appB.Session.ConfirmRecoveryKit(kit.Key); err != nil {
-		t.Fatal(err)
-	}
+	setUp(t, appB, ui.Office{Name: clientOffice, Kind: "employer"})
 	appB.Share.SetTransport(relay.Enrol(t, clientOffice))
 	idB, err := appB.Share.Identity()
 	if err != nil {

@@ -205,8 +205,9 @@ func TestBrowserSync(t *testing.T) {
 		done <- (&bridge.Server{Keychain: kc, ConfigPath: filepath.Join(state, "bridge.json")}).Serve(bctx, l)
 	}()
 	t.Cleanup(func() { cancel(); <-done })
-	app, err := ui.New(ui.Config{VaultDir: t.TempDir(), Keychain: &vault.MemKeychain{}, KDF: vault.KDFParams{MemoryKiB: 64, Time: 1, Threads: 1},
-		Version: "0.0.0-e2e", BridgeSocket: filepath.Join(dir, bridge.SocketName), BridgeCommand: []string{}})
+	cfg := shippedConfig(t, &vault.MemKeychain{})
+	cfg.BridgeSocket, cfg.BridgeCommand = filepath.Join(dir, bridge.SocketName), []string{} // the test's own bridge
+	app, err := ui.New(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -3,7 +3,8 @@
 // socket in a 0700 per-user directory. Its settings are in bridge.json in its state directory
 // (SHELTER_BRIDGE_STATE overrides it); the app changes them through the bridge.
 //
-//	shelter-bridge run          run in the foreground (what the login agent starts)
+//	shelter-bridge run          run in the foreground (what the login agent starts); it exits
+//	                            when its socket is removed (a throwaway session ended)
 //	shelter-bridge status       ask a running bridge for its state and its devices
 //	shelter-bridge install      start at login: systemd user unit, macOS LaunchAgent, or a Windows logon task
 //	shelter-bridge uninstall    undo install
@@ -21,6 +22,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"syscall"
+	"time"
 
 	"github.com/mynumber-shelter/shelter/bridge"
 )
@@ -58,6 +60,14 @@ func run() error {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	go func() {
+		select {
+		case <-bridge.WatchSocket(ctx, bridge.SocketPath(), 2*time.Second):
+			log.Info("shelter-bridge stopping: its socket was removed")
+			stop()
+		case <-ctx.Done():
+		}
+	}()
 	cfg := bridge.ConfigPath()
 	log.Info("shelter-bridge listening", "socket", bridge.SocketPath(), "config", cfg, "version", version)
 	return (&bridge.Server{Version: version, Log: log, ConfigPath: cfg}).Serve(ctx, l)

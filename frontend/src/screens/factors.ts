@@ -28,28 +28,45 @@ export async function showFactorStep(app: App, card: HTMLElement): Promise<boole
   }
   if (st.step === "enrol") {
     mount(card, h("h1", null, t("faEnrolStep")), h("p", { class: "lead" }, t("faEnrolLead")),
-      enrolForm(async () => app.refresh(), "enrol"),
+      enrolForm(async () => app.refresh(), "enrol", true),
       st.isAdmin ? makeOptional(app) : null,
       otherAccount(app));
+    // The login form that had the keyboard is gone: give it to the step's first control.
+    card.querySelector<HTMLElement>("[autofocus]")?.focus();
     return true;
   }
   return false;
 }
 
 /** makeOptional lets an administrator of an office without readers or a vein sensor finish the
- *  login by making the second factor optional (Go records it in the history). */
+ *  login by making the second factor optional, with a reason (Go records both in the history). */
 function makeOptional(app: App): HTMLElement {
-  const form = new Form("factor-optional");
-  return h("div", { class: "below" }, form.banner,
-    h("button", { class: "link", type: "button", testid: "factor-make-optional", on: { click: async () => {
-      form.clear();
+  return optionalForm(async () => app.refresh(), "factor-optional");
+}
+
+/** optionalForm is the administrator's "no reader or sensor here" choice at the enrolment step:
+ *  a reason (required, recorded in the history) and a button; done runs after Go accepted it. */
+export function optionalForm(done: () => Promise<void>, prefix: string): HTMLElement {
+  const form = new Form(prefix);
+  const reason = input("text", "", { maxlength: "200", testid: `${prefix}-reason`, placeholder: t("faOptionalReasonExample") });
+  const submit = h("button", { class: "secondary", type: "submit", testid: `${prefix}-submit` }, t("faMakeOptional"));
+  return h("form", { class: "factor-optional", testid: `${prefix}-form`, on: { submit: (ev: Event) => {
+    ev.preventDefault();
+    form.clear();
+    void busy(submit, async () => {
       try {
-        await Factors.SetPolicy("optional");
-        await app.refresh();
+        await Factors.SetPolicy("optional", reason.value.trim());
+        await done();
       } catch (e) {
         form.show(e);
       }
-    } } }, t("faNoDevices")));
+    });
+  } } },
+    h("h3", null, t("faNoDevicesTitle")),
+    h("p", { class: "hint" }, t("faNoDevices")),
+    form.banner,
+    form.field("reason", t("faOptionalReason"), reason, { required: true }),
+    h("div", { class: "ops" }, submit));
 }
 
 function otherAccount(app: App): HTMLElement {
@@ -107,11 +124,12 @@ export function unlockByFactor(app: App, slot: HTMLElement): void {
   }, () => undefined);
 }
 
-/** enrolForm adds a factor for the logged-in user and calls done afterwards. */
-function enrolForm(done: () => Promise<void>, prefix: string): HTMLElement {
+/** enrolForm adds a factor for the logged-in user and calls done afterwards; focus puts the
+ *  keyboard on its first control when the screen opens. */
+export function enrolForm(done: () => Promise<void>, prefix: string, focus = false): HTMLElement {
   const form = new Form(prefix);
   const kinds: FactorKind[] = ["card", "jpki", "vein"];
-  const kind = h("select", { testid: `${prefix}-kind` }, kinds.map((k) => h("option", { value: k }, kindLabel(k))));
+  const kind = h("select", { testid: `${prefix}-kind`, autofocus: focus }, kinds.map((k) => h("option", { value: k }, kindLabel(k))));
   const label = input("text", "", { maxlength: "40", testid: `${prefix}-label` });
   const password = input("password", "", { autocomplete: "current-password", maxlength: "128", testid: `${prefix}-password` });
   const dev = devicePart(form, prefix);
@@ -221,11 +239,13 @@ function adminPart(redraw: () => Promise<void>): HTMLElement {
       const [s, users] = await Promise.all([Factors.Settings(), Factors.AllFactors()]);
       const policy = h("select", { testid: "factors-policy" },
         (["required", "optional"] as const).map((p) => h("option", { value: p, selected: s.policy === p }, t(p === "required" ? "faPolicy_required" : "faPolicy_optional"))));
+      const policyReason = input("text", "", { maxlength: "200", testid: "factors-policy-reason" });
       const savePolicy = h("button", { class: "secondary small", type: "button", testid: "factors-policy-save" }, t("save"));
       savePolicy.addEventListener("click", () => void busy(savePolicy, async () => {
         form.clear();
         try {
-          await Factors.SetPolicy(policy.value);
+          await Factors.SetPolicy(policy.value, policyReason.value.trim());
+          policyReason.value = "";
           form.message(t("saved"));
           form.banner.classList.replace("error", "info");
         } catch (e) {
@@ -250,7 +270,9 @@ function adminPart(redraw: () => Promise<void>): HTMLElement {
         }
       }));
       box.append(form.banner,
-        form.field("policy", t("faPolicy"), policy), h("div", { class: "ops" }, savePolicy),
+        form.field("policy", t("faPolicy"), policy),
+        form.field("reason", t("faPolicyReason"), policyReason, { hint: t("faPolicyReasonHint") }),
+        h("div", { class: "ops" }, savePolicy),
         form.field("anchors", t("faAnchors"), anchors, { hint: t("faAnchorsHint"), wide: true }), list, h("div", { class: "ops" }, saveAnchors),
         h("h3", null, t("faUsers")), h("p", { class: "hint" }, t("faAdminRemoveHint")),
         ...(users ?? []).map((u) => h("div", { testid: `factors-user-${u.login}` },

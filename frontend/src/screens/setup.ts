@@ -1,5 +1,8 @@
-// First-run wizard: 1 the operating office (M-1), 2 the first administrator, 3 the Recovery
-// Kit, which must be typed back before the wizard ends.
+// First-run wizard: 1 the operating office (M-1), 2 the first administrator, 3 the
+// administrator's second factor (enrol one, or — an office without devices — make factors
+// optional with a recorded reason), 4 the Recovery Kit, which must be typed back before the
+// wizard ends. The factor step comes before the kit is confirmed (Go confirms a kit only for a
+// complete login), so the kit the user writes down is the one that stays valid.
 
 import { h } from "../h";
 import { ApiError, Session } from "../api";
@@ -11,21 +14,30 @@ import { publicPage } from "../ui/layout";
 import { emptyOffice, officeFields } from "../ui/officeFields";
 import { passwordPair } from "../ui/password";
 import { renderKit } from "../ui/kit";
+import { Factors } from "../api_factors";
+import { enrolForm, optionalForm } from "./factors";
 
 // The wizard's progress survives re-renders (a language switch) but holds no password.
 const wizard: {
-  step: 1 | 2 | 3; office: Office; login: string; name: string; kit: RecoveryKitView | null; officeError: ApiError | null;
+  step: 1 | 2 | 3 | 4; office: Office; login: string; name: string; kit: RecoveryKitView | null; officeError: ApiError | null;
 } = { step: 1, office: emptyOffice(), login: "", name: "", kit: null, officeError: null };
+
+/** setupProgress is the wizard's place for the window title: "3/4 二要素認証". */
+export function setupProgress(): string {
+  const names = [t("setupStepOffice"), t("setupStepAdmin"), t("setupStepFactor"), t("setupStepKit")];
+  return `${wizard.step}/4 ${names[wizard.step - 1]}`;
+}
 
 export function renderSetup(app: App): HTMLElement {
   app.setupActive = true;
-  const steps = [t("setupStepOffice"), t("setupStepAdmin"), t("setupStepKit")];
+  const steps = [t("setupStepOffice"), t("setupStepAdmin"), t("setupStepFactor"), t("setupStepKit")];
   const progress = h("ol", { class: "steps", testid: "setup-steps" },
     steps.map((s, i) => h("li", { class: i + 1 === wizard.step ? "current" : i + 1 < wizard.step ? "done" : "" },
       h("span", { class: "step-no" }, String(i + 1)), s)));
   let body: HTMLElement;
   if (wizard.step === 1) body = stepOffice(app);
   else if (wizard.step === 2) body = stepAdmin(app);
+  else if (wizard.step === 3) body = stepFactor(app);
   else body = stepKit(app);
   return publicPage(app, "setup",
     h("div", { class: "card wide" },
@@ -83,7 +95,10 @@ function stepAdmin(app: App): HTMLElement {
         wizard.kit = await Session.Setup({
           office: wizard.office, adminLogin: wizard.login, adminName: wizard.name, password: pw.password.value,
         });
-        wizard.step = 3;
+        // The office requires a second factor by default: its step comes next, unless this
+        // login is already complete.
+        const st = await Factors.Status();
+        wizard.step = st.step === "enrol" ? 3 : 4;
         app.render();
       } catch (e) {
         const err = form.show(e);
@@ -107,6 +122,22 @@ function stepAdmin(app: App): HTMLElement {
     ),
     pw.rules,
     h("div", { class: "actions" }, back, submit));
+}
+
+function stepFactor(app: App): HTMLElement {
+  if (!wizard.kit) {
+    wizard.step = 1;
+    return stepOffice(app);
+  }
+  const next = async () => {
+    wizard.step = 4;
+    app.render();
+  };
+  return h("div", { testid: "setup-factor" },
+    h("h2", null, t("setupStepFactor")),
+    h("p", { class: "hint" }, t("setupFactorHint")),
+    enrolForm(next, "setup-enrol", true),
+    optionalForm(next, "setup-optional"));
 }
 
 function stepKit(app: App): HTMLElement {

@@ -57,7 +57,7 @@ export function renderKit(kit: RecoveryKitView, done: () => void): HTMLElement {
       finish),
   );
 
-  const written = h("button", { class: "primary", type: "button", testid: "kit-written", on: { click: () => {
+  const written = h("button", { class: "primary", type: "button", testid: "kit-written", autofocus: true, on: { click: () => {
     keyPanel.classList.add("hidden");
     written.classList.add("hidden");
     confirmForm.classList.remove("hidden");
