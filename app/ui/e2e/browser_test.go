@@ -52,6 +52,8 @@ func startBrowser(t *testing.T, artifacts string) *browser {
 		chromedp.Flag("disable-sync", true),
 		chromedp.Flag("disable-dev-shm-usage", true),
 		chromedp.Flag("lang", "ja-JP"),
+		// A computer set to another time zone: what the user sees must still be Japan time.
+		chromedp.Env("TZ=America/Los_Angeles"),
 		chromedp.UserDataDir(profile),
 		chromedp.WindowSize(1366, 900),
 	}

@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"bytes"
+	"github.com/mynumber-shelter/shelter/app/jpdate"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -10,6 +11,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/mynumber-shelter/shelter/app/audit"
 	"github.com/mynumber-shelter/shelter/app/ui"
@@ -387,10 +389,25 @@ func TestBrowserJourney(t *testing.T) {
 	b.fill("login-password", adminPassword)
 	b.click("login-submit")
 	b.waitVisible("home")
-	stamp := regexp.MustCompile(`^\d{4}/\d{2}/\d{2} \d{2}:\d{2}:\d{2}$`)
-	if in, out := b.text("previous-in"), b.text("previous-out"); !stamp.MatchString(in) || !stamp.MatchString(out) {
-		t.Errorf("前回ログイン情報 shows IN %q OUT %q, want YYYY/MM/DD HH:MM:SS", in, out)
+	// 前回ログイン情報 in Japan time (the browser runs in Los Angeles time), in 和暦 until the
+	// clerk switches the header to ISO dates, which then applies everywhere.
+	st, err := app.Session.State()
+	if err != nil {
+		t.Fatal(err)
 	}
+	prevIn, err := time.Parse(time.RFC3339Nano, st.PreviousIn)
+	if err != nil {
+		t.Fatalf("previous IN %q: %v", st.PreviousIn, err)
+	}
+	jstIn := prevIn.In(time.FixedZone("JST", 9*3600))
+	if in, want := b.text("previous-in"), jpdate.Wareki(jstIn)+" "+jstIn.Format("15:04:05"); in != want {
+		t.Errorf("前回ログイン情報 IN shows %q, want %q (和暦, JST)", in, want)
+	}
+	b.click("date-style-toggle")
+	if in, want := b.text("previous-in"), jstIn.Format("2006-01-02 15:04:05"); in != want {
+		t.Errorf("with ISO dates, IN shows %q, want %q", in, want)
+	}
+	b.click("date-style-toggle")
 	b.click("menu-2-1")
 	b.waitText("verify-badge", "改ざんなし")
 	b.set("history-action", "login_failed")
@@ -414,8 +431,8 @@ func addUser(b *browser, login, name string) string {
 	if len(pw) < 8 {
 		b.t.Fatalf("temporary password for %s is %d characters", login, len(pw))
 	}
-	if exp := b.text("temp-expires"); !regexp.MustCompile(`^\d{4}/\d{2}/\d{2} \d{2}:\d{2}:\d{2}$`).MatchString(exp) {
-		b.t.Errorf("expiry shown as %q, want YYYY/MM/DD HH:MM:SS", exp)
+	if exp := b.text("temp-expires"); !regexp.MustCompile(`^令和(元|\d+)年\d+月\d+日 \d{2}:\d{2}:\d{2}$`).MatchString(exp) {
+		b.t.Errorf("expiry shown as %q, want 令和N年M月D日 HH:MM:SS", exp)
 	}
 	return pw
 }

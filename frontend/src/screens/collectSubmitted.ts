@@ -10,7 +10,7 @@ import { h, mount } from "../h";
 import { parseError } from "../api";
 import { Sync } from "../api_sync";
 import { errText, pick, t } from "../i18n";
-import { dateTime } from "../format";
+import { dateTime, showDate } from "../format";
 import type { CollectDocKind } from "../types_collect";
 import type { SyncSubmission } from "../types_sync";
 import { Form, busy } from "../ui/form";
@@ -130,7 +130,7 @@ export function submittedPanel(ctx: ColCtx, changed: (notice: string) => void): 
             h("td", { class: "mono", testid: `sub-${s.employeeCode}-masked` }, s.masked)),
           (s.dependents ?? []).map((d, i) => h("tr", null,
             h("th", null, d.relation || t("subDependents")),
-            h("td", null, d.name, d.birthDate ? h("span", { class: "hint" }, ` (${d.birthDate})`) : null,
+            h("td", null, d.name, d.birthDate ? h("span", { class: "hint" }, ` (${showDate(d.birthDate)})`) : null,
               d.personId ? null : h("div", { class: "tag warn" }, t("subUnmatched"))),
             h("td", { class: "mono", testid: `sub-${s.employeeCode}-dep-${i}-masked` }, d.masked))))),
       (s.acknowledged ?? []).length ? h("p", { class: "hint" }, t("subAcknowledged"), "：", (s.acknowledged ?? []).join("、")) : null,

@@ -5,6 +5,7 @@
 // reason is required before the due date, the register is for the 責任者); a refusal is shown
 // as Go words it. Nothing here ever holds a number: Go returns none from 4-1.
 
+import { showDate } from "../format";
 import { h, mount } from "../h";
 import { companyPicker } from "../ui/companyPicker";
 import { Companies } from "../api";
@@ -142,10 +143,10 @@ function drawDue(ctx: DispCtx, list: DisposalDue[], notice: HTMLElement | null):
       h("td", { class: "mono" }, d.employeeCode),
       h("td", { class: "nowrap" }, d.name,
         d.dependents ? h("div", { class: "hint" }, t("dependents"), " ", t("peopleCount").replace("{n}", String(d.dependents))) : null),
-      h("td", { class: "nowrap" }, d.leftOn || "—"),
+      h("td", { class: "nowrap" }, showDate(d.leftOn)),
       h("td", { class: "nowrap", testid: `disp-due-date-${d.employeeCode}` },
-        d.due ? h("div", null, d.due) : "—", d.dueJa ? h("div", { class: "hint" }, d.dueJa) : null,
-        d.deadline ? h("div", { class: "hint" }, t("dispDeadline").replace("{date}", d.deadline)) : null),
+        d.due ? h("div", null, showDate(d.due)) : "—",
+        d.deadline ? h("div", { class: "hint" }, t("dispDeadline").replace("{date}", showDate(d.deadline))) : null),
       h("td", { class: "disp-docs" }, (d.documents ?? []).map((x) => h("div", null, pick(x.labelJa, x.labelEn)))),
       h("td", { testid: `disp-reason-${d.employeeCode}` }, pick(d.reasonJa, d.reasonEn),
         d.assumedPurposes ? h("div", { class: "hint" }, t("dispAssumed")) : null),

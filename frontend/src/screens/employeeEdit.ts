@@ -4,6 +4,7 @@
 // input is emptied as soon as Go has stored it: no number is kept in a variable, a closure, the
 // list or the console. What comes back from Go is masked ("**** **** 9018").
 
+import { showDate } from "../format";
 import { h, mount } from "../h";
 import { Employees, parseError } from "../api";
 import { errText, t, type Key } from "../i18n";
@@ -209,7 +210,7 @@ function dependentsPanel(ctx: Ctx, emp: Employee, reopen: (id: number, msg?: str
     return h("tr", { testid: `dep-row-${n}` },
       h("td", null, d.relationLabel || d.relation),
       h("td", null, h("div", null, d.name), d.nameKana ? h("div", { class: "kana" }, d.nameKana) : null),
-      h("td", { class: "nowrap" }, d.birthDate || "—"),
+      h("td", { class: "nowrap" }, showDate(d.birthDate)),
       h("td", null, sexLabel(d.sex)),
       h("td", { class: "nowrap" }, numberCell(`dep-${n}-number`, d.hasNumber, d.maskedNumber)),
       h("td", null, h("div", { class: "ops" },

@@ -3,6 +3,7 @@
 // decides who may see any of it (the company's 事務取扱責任者 / 担当者 only, not the
 // administrator alone); a refusal is shown as Go words it.
 
+import { showDate } from "../format";
 import { h, mount } from "../h";
 import { companyPicker } from "../ui/companyPicker";
 import { Companies, Employees } from "../api";
@@ -215,8 +216,8 @@ function row(e: Employee, open: () => void): HTMLElement {
     h("td", { class: "mono" }, e.code),
     h("td", null, h("div", null, e.name), e.nameKana ? h("div", { class: "kana" }, e.nameKana) : null),
     h("td", null, e.departmentName || "—"),
-    h("td", { class: "nowrap" }, e.birthDate || "—"),
-    h("td", { class: "nowrap" }, e.hiredOn || "—", e.leftOn ? h("span", { class: "tag muted" }, t("leftTag"), " ", e.leftOn) : null,
+    h("td", { class: "nowrap" }, showDate(e.birthDate)),
+    h("td", { class: "nowrap" }, showDate(e.hiredOn), e.leftOn ? h("span", { class: "tag muted" }, t("leftTag"), " ", showDate(e.leftOn)) : null,
       e.warnings?.length ? h("span", { class: "tag warn", title: e.warnings.map((w) => w.message).join("\n"), testid: `emp-warn-${e.code}` }, "⚠") : null),
     h("td", { class: "nowrap" }, numberCell(`emp-number-${e.code}`, e.hasNumber, e.maskedNumber)),
     h("td", { class: "num" }, String(e.dependentCount)),

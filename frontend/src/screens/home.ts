@@ -7,7 +7,7 @@ import { errText, getLang, pick, t } from "../i18n";
 import { dateTime, longDate } from "../format";
 import type { App } from "../app";
 import type { MenuItem, MenuSection, SessionState } from "../types";
-import { langToggle, loading } from "../ui/layout";
+import { dateStyleToggle, langToggle, loading } from "../ui/layout";
 import { renderWelcome } from "./welcome";
 import { renderOffice } from "./office";
 import { renderUsers } from "./users";
@@ -102,6 +102,7 @@ function header(app: App, s: SessionState): HTMLElement {
       h("div", null, h("span", { class: "inout" }, "OUT"), h("span", { testid: "previous-out" }, dateTime(s.previousOut)))),
     h("div", { class: "head-actions" },
       langToggle(app),
+      dateStyleToggle(app),
       factorsButton(app),
       h("button", { class: "secondary small", type: "button", testid: "lock-button", on: { click: async () => {
         try { await Session.Lock(); } catch { /* refresh shows the real state */ }

@@ -4,6 +4,7 @@
 // (useFormats.ts). Go decides who may do any of it (the company's 事務取扱責任者 / 担当者 only);
 // a refusal is shown as Go words it.
 
+import { showDate } from "../format";
 import { h, mount } from "../h";
 import { companyPicker } from "../ui/companyPicker";
 import { Companies } from "../api";
@@ -273,7 +274,7 @@ function row(ctx: UseCtx, p: UsePerson, changed: () => void): { tr: HTMLElement;
     h("td", { class: "mono" }, dependent ? "" : p.employeeCode),
     h("td", { class: "name" }, h("div", null, dependent ? "└ " : "", p.name), p.nameKana ? h("div", { class: "kana" }, p.nameKana) : null),
     h("td", null, dependent ? (getLang() === "en" ? p.relation : p.relationJa || p.relation) : t("useSelf")),
-    h("td", { class: "nowrap" }, (getLang() === "en" ? p.birthDate : p.birthDateJa || p.birthDate) || "—"),
+    h("td", { class: "nowrap" }, showDate(p.birthDate)),
     h("td", null, p.department || "—"),
     cell,
     h("td", { class: "purposes", testid: `use-purposes-${p.id}` },

@@ -2,6 +2,7 @@
 // with the seed's ポイント box that every menu screen starts with.
 
 import { h, type Child } from "../h";
+import { dateStyle, setDateStyle } from "../format";
 import { getLang, pick, t } from "../i18n";
 import type { App } from "../app";
 import type { MenuItem } from "../types";
@@ -20,6 +21,15 @@ export function langToggle(app: App): HTMLElement {
     },
     other === "en" ? "English" : "日本語",
   );
+}
+
+/** dateStyleToggle switches dates between 和暦 and ISO everywhere (format.ts), then redraws. */
+export function dateStyleToggle(app: App): HTMLElement {
+  const other = dateStyle() === "wareki" ? "iso" : "wareki";
+  return h("button", {
+    class: "lang-toggle", type: "button", testid: "date-style-toggle", "data-style": dateStyle(), title: t("dateStyleTitle"),
+    on: { click: () => { setDateStyle(other); app.render(); } },
+  }, other === "iso" ? t("dateStyleIso") : t("dateStyleWareki"));
 }
 
 /** publicPage frames a logged-out screen (setup, login, unlock, recovery). */
