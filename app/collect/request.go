@@ -1,12 +1,14 @@
 package collect
 
 import (
+	"archive/zip"
 	"bytes"
 	"context"
 	"database/sql"
 	"errors"
 	"fmt"
 	_ "image/png" // excelize decodes the QR code PNG of the letters; app/report does not register the decoder itself
+	"io"
 	"strings"
 	"time"
 
@@ -58,7 +60,15 @@ type NoticeOptions struct {
 	// Password, when set, encrypts the workbook (see app/report, "Protection"). Use it when the
 	// file is sent rather than printed: the letters carry one-time passwords.
 	Password string
+	// PerEmployee writes one workbook per employee, named by employee code, in a .zip (to
+	// mail each letter to its employee). Otherwise one workbook holds a sheet per employee,
+	// at most [MaxSheets].
+	PerEmployee bool
 }
+
+// MaxSheets is the most letters one workbook holds; more need PerEmployee (a spreadsheet of
+// hundreds of sheets is slow to open and easy to print wrong).
+const MaxSheets = 200
 
 // Issued is the result of [Service.CreateRequest] and [Service.Reissue]. The one-time
 // passwords exist in clear only inside Workbook: hand it to the user once, do not keep it.
@@ -68,10 +78,15 @@ type Issued struct {
 	Letters, Persons int
 	// Expires is when the passwords stop working; zero when the web page is not offered.
 	Expires time.Time
-	// Workbook is the .xlsx of the notice letters, one sheet per employee.
+	// Workbook is the .xlsx of the notice letters, one sheet per employee, or with
+	// NoticeOptions.PerEmployee a .zip of one .xlsx per employee (ZIP is then true).
 	Workbook []byte
 	// FileName is a suggested name for Workbook.
 	FileName string
+	ZIP      bool
+	// HasPasswords is true when the letters carry one-time passwords (the request offers the
+	// online form): then the file must be handed over with care.
+	HasPasswords bool
 }
 
 // CreateRequest is STEP1: it records a collection request for the employees with the purposes
@@ -351,6 +366,54 @@ func (s *Service) Reissue(ctx context.Context, p auth.Principal, keys *vault.Key
 	return out, nil
 }
 
+// writeLetters writes the notice workbook of n, with a user-safe error for a letter that
+// would hold a number.
+func writeLetters(w io.Writer, n report.Notices, opts NoticeOptions) error {
+	if err := report.WriteNoticeLetters(w, n, report.Options{Password: opts.Password}); err != nil {
+		if errors.Is(err, report.ErrMyNumber) {
+			return apperr.Wrap(err, apperr.CodeInvalid, "notice", "通知書の内容に個人番号のような数字が含まれているため、作成できません。",
+				"The notice would contain something that looks like a My Number, so it was not written.")
+		}
+		return fmt.Errorf("writing notice letters: %w", err)
+	}
+	return nil
+}
+
+// letterZip writes one workbook per letter of n into a zip, named "<employee code>_<name>.xlsx".
+// It is built in memory: the letters carry one-time passwords and go nowhere else.
+func letterZip(n report.Notices, opts NoticeOptions) ([]byte, error) {
+	var buf bytes.Buffer
+	zw := zip.NewWriter(&buf)
+	used := map[string]bool{}
+	for _, l := range n.Letters {
+		one := n
+		one.Letters = []report.Letter{l}
+		base := safeName(l.EmployeeCode) + "_" + strings.Map(func(r rune) rune {
+			if strings.ContainsRune(`\/:*?"<>| `, r) || r < 0x20 {
+				return '_'
+			}
+			return r
+		}, l.Addressee)
+		name := base
+		for i := 2; used[name]; i++ {
+			name = fmt.Sprintf("%s_%d", base, i)
+		}
+		used[name] = true
+		// The zip's names are UTF-8 (flag 0x800): Windows' Explorer and 7-Zip show them right.
+		f, err := zw.CreateHeader(&zip.FileHeader{Name: name + ".xlsx", Method: zip.Deflate, Flags: 0x800})
+		if err != nil {
+			return nil, fmt.Errorf("writing the letters' zip: %w", err)
+		}
+		if err := writeLetters(f, one, opts); err != nil {
+			return nil, err
+		}
+	}
+	if err := zw.Close(); err != nil {
+		return nil, fmt.Errorf("writing the letters' zip: %w", err)
+	}
+	return buf.Bytes(), nil
+}
+
 // reminderLetters is what lettersTx records for a reminder (再通知).
 const reminderLetters = "reminder letters written"
 
@@ -378,16 +441,24 @@ func (s *Service) lettersTx(tx *store.Tx, p auth.Principal, ck *vault.CompanyKey
 	}
 	// A reminder's letters say so, and that the earlier password no longer works.
 	n.Reminder = what == reminderLetters
-	var buf bytes.Buffer
-	if err := report.WriteNoticeLetters(&buf, n, report.Options{Password: opts.Password}); err != nil {
-		if errors.Is(err, report.ErrMyNumber) {
-			return apperr.Wrap(err, apperr.CodeInvalid, "notice", "通知書の内容に個人番号のような数字が含まれているため、作成できません。",
-				"The notice would contain something that looks like a My Number, so it was not written.")
+	base := fmt.Sprintf("マイナンバー通知書_%s_%d_%s", safeName(nr.companyCode), requestID, jpdate.JapanDate(tx.Now).Format("20060102"))
+	if opts.PerEmployee {
+		if out.Workbook, err = letterZip(n, opts); err != nil {
+			return err
 		}
-		return fmt.Errorf("writing notice letters: %w", err)
+		out.FileName, out.ZIP = base+".zip", true
+	} else {
+		if len(n.Letters) > MaxSheets {
+			return apperr.Invalid("perEmployee", fmt.Sprintf("通知書が%d通あります。1つのExcelファイルには%d通までです。「従業員ごとのファイル（ZIP）」を選んでください。", len(n.Letters), MaxSheets),
+				fmt.Sprintf("%d letters: one workbook holds at most %d. Choose one file per employee (ZIP).", len(n.Letters), MaxSheets))
+		}
+		var buf bytes.Buffer
+		if err := writeLetters(&buf, n, opts); err != nil {
+			return err
+		}
+		out.Workbook, out.FileName = buf.Bytes(), base+".xlsx"
 	}
-	out.Workbook = buf.Bytes()
-	out.FileName = fmt.Sprintf("マイナンバー通知書_%s_%d_%s.xlsx", safeName(nr.companyCode), requestID, jpdate.JapanDate(tx.Now).Format("20060102"))
+	out.HasPasswords = nr.online
 	return s.appendAudit(tx, p, audit.ActionPrint, ck.CompanyID(), "collection_request", requestID,
 		fmt.Sprintf("%s; letters=%d online=%t", what, len(employees), nr.online))
 }

@@ -98,7 +98,7 @@ func (s *CollectService) CreateRequest(in CollectRequestInput) (CollectNotice, e
 	is, err := s.svc.CreateRequest(context.Background(), sess.Principal, keys, collect.Request{
 		CompanyID: in.CompanyID, Title: in.Title, EmployeeIDs: in.EmployeeIDs, Purposes: in.Purposes, ValidDays: in.ValidDays,
 		Notice: collect.NoticeSettings{Sender: in.Sender, InPerson: in.InPerson, Mail: in.Mail, Online: in.Online,
-			Contact: in.Contact, Deadline: in.Deadline}}, collect.NoticeOptions{Password: in.FilePassword})
+			Contact: in.Contact, Deadline: in.Deadline}}, collect.NoticeOptions{Password: in.FilePassword, PerEmployee: in.PerEmployee})
 	if err != nil {
 		return CollectNotice{}, s.fail(sess, in.CompanyID, audit.ActionRegister, "create request", err)
 	}
@@ -113,7 +113,7 @@ func (s *CollectService) Reissue(in CollectReissueInput) (CollectNotice, error) 
 		return CollectNotice{}, err
 	}
 	is, err := s.svc.Reissue(context.Background(), sess.Principal, keys, in.CompanyID, in.RequestID, in.EmployeeIDs, in.ValidDays,
-		collect.NoticeOptions{Password: in.FilePassword})
+		collect.NoticeOptions{Password: in.FilePassword, PerEmployee: in.PerEmployee})
 	if err != nil {
 		return CollectNotice{}, s.fail(sess, in.CompanyID, audit.ActionModify, "reminder", err)
 	}
@@ -383,9 +383,13 @@ func problemsOut(ps []collect.Problem) []CollectProblem {
 }
 
 func noticeOut(is collect.Issued) CollectNotice {
+	ct := "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+	if is.ZIP {
+		ct = "application/zip"
+	}
 	return CollectNotice{RequestID: is.RequestID, Letters: is.Letters, Persons: is.Persons, ExpiresAt: store.FormatTime(is.Expires),
-		File: CollectFile{FileName: is.FileName, Data: base64.StdEncoding.EncodeToString(is.Workbook),
-			ContentType: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}}
+		HasPasswords: is.HasPasswords,
+		File:         CollectFile{FileName: is.FileName, Data: base64.StdEncoding.EncodeToString(is.Workbook), ContentType: ct}}
 }
 
 func countsOut(m map[collect.Status]int) map[string]int {

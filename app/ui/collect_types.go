@@ -72,6 +72,9 @@ type CollectRequestInput struct {
 	Deadline     string   `json:"deadline"`
 	ValidDays    int      `json:"validDays"`
 	FilePassword string   `json:"filePassword"`
+	// PerEmployee asks for one workbook per employee in a .zip instead of one workbook with a
+	// sheet each (at most 200).
+	PerEmployee bool `json:"perEmployee"`
 }
 
 // CollectReissueInput is a reminder (再通知) of employees of one request.
@@ -81,6 +84,7 @@ type CollectReissueInput struct {
 	EmployeeIDs  []int64 `json:"employeeIds"`
 	ValidDays    int     `json:"validDays"`
 	FilePassword string  `json:"filePassword"`
+	PerEmployee  bool    `json:"perEmployee"`
 }
 
 // CollectFile is a file for the frontend to save: data is standard base64.
@@ -93,11 +97,13 @@ type CollectFile struct {
 // CollectNotice is the result of a request or reminder: the notice workbook, which holds the
 // only clear copy of the one-time passwords. expiresAt is RFC 3339 UTC, "" without online.
 type CollectNotice struct {
-	RequestID int64       `json:"requestId"`
-	Letters   int         `json:"letters"`
-	Persons   int         `json:"persons"`
-	ExpiresAt string      `json:"expiresAt"`
-	File      CollectFile `json:"file"`
+	RequestID int64  `json:"requestId"`
+	Letters   int    `json:"letters"`
+	Persons   int    `json:"persons"`
+	ExpiresAt string `json:"expiresAt"`
+	// HasPasswords: the letters carry one-time passwords (the online form is offered).
+	HasPasswords bool        `json:"hasPasswords"`
+	File         CollectFile `json:"file"`
 }
 
 // CollectRequest is one request of a company with its targets counted by status code.

@@ -96,6 +96,9 @@ export const collectDict = {
   colNoticeTitle: ["通知書（Excel）", "Notice letters (Excel)"],
   colNoticeMade: ["{letters} 名分の通知書を作成しました（扶養家族を含め {persons} 人に利用目的を通知）。",
     "Notice letters written for {letters} employees (purposes notified to {persons} people with dependents)."],
+  colLayout: ["ファイルの形式", "Files"],
+  colLayoutSheets: ["1つのExcelファイル（従業員ごとにシート、200通まで）", "One workbook, a sheet per employee (up to 200)"],
+  colLayoutZip: ["従業員ごとのExcelファイル（ZIP）", "One workbook per employee (ZIP)"],
   colNoticeOnce: [
     "初回パスワードはこのファイルにだけ記載されています。システムには保存されず、あとから表示することはできません。必ず保存し、印刷・配付後はファイルを適切に管理してください。",
     "The one-time passwords exist only in this file. They are not kept by the system and cannot be shown again. Save it now, and look after the file once the letters are handed out.",

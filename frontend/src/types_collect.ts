@@ -57,6 +57,8 @@ export interface CollectRequestInput {
   deadline: string;
   validDays: number;
   filePassword: string;
+  /** perEmployee: one workbook per employee in a .zip, instead of one sheet each (≤ 200). */
+  perEmployee: boolean;
 }
 
 export interface CollectReissueInput {
@@ -65,6 +67,8 @@ export interface CollectReissueInput {
   employeeIds: number[];
   validDays: number;
   filePassword: string;
+  /** perEmployee: one workbook per employee in a .zip, instead of one sheet each (≤ 200). */
+  perEmployee: boolean;
 }
 
 /** CollectFile is a file for the browser to save; data is standard base64. */
@@ -79,6 +83,8 @@ export interface CollectNotice {
   letters: number;
   persons: number;
   expiresAt: string;
+  /** hasPasswords: the letters carry one-time passwords (online form offered). */
+  hasPasswords: boolean;
   file: CollectFile;
 }
 

@@ -16,6 +16,19 @@ import { Form, busy, input } from "../ui/form";
 import { loading } from "../ui/layout";
 import { openStatuses, refusal, statusTag, type ColCtx } from "./collect";
 
+/** layoutChoice is the choice between one workbook with a sheet per employee and one file per
+ *  employee in a ZIP; perEmployee() reads it. */
+function layoutChoice(prefix: string): { el: HTMLElement; perEmployee: () => boolean } {
+  const sheets = h("input", { type: "radio", name: `${prefix}-layout`, value: "sheets", checked: true, testid: `${prefix}-layout-sheets` });
+  const zip = h("input", { type: "radio", name: `${prefix}-layout`, value: "zip", testid: `${prefix}-layout-zip` });
+  return {
+    el: h("div", { class: "choices" },
+      h("label", { class: "check" }, sheets, t("colLayoutSheets")),
+      h("label", { class: "check" }, zip, t("colLayoutZip"))),
+    perEmployee: () => zip.checked,
+  };
+}
+
 /** saveFile offers a file from Go for download (Blob + <a download>). */
 export function saveFile(f: CollectFile): void {
   const bin = atob(f.data);
@@ -59,7 +72,10 @@ export function noticeDialog(notices: CollectNotice[], onClose: () => void): voi
   const dlg = openDialog({
     title: t("colNoticeTitle"), testid: "col-notice-dialog", sticky: true,
     body: [
-      h("div", { class: "banner warn", role: "alert", testid: "col-notice-once" }, t("colNoticeOnce")),
+      // The warning about passwords only when the letters carry some.
+      notices.some((n) => n.hasPasswords)
+        ? h("div", { class: "banner warn", role: "alert", testid: "col-notice-once" }, t("colNoticeOnce"))
+        : null,
       h("ul", { class: "col-notice-files", testid: "col-notice-file",
         "data-files": notices.map((n) => n.file.fileName).join("\n") }, rows),
       warn,
@@ -131,6 +147,7 @@ export function renderRequest(ctx: ColCtx, preselect: number[], notice: string):
     const deadline = input("date", "", {});
     const validDays = input("number", "", { min: "1", max: "90", class: "col-days" });
     const filePassword = input("password", "", { autocomplete: "new-password" });
+    const layout = layoutChoice("col-req");
     const submit = h("button", { class: "primary", type: "submit", testid: "col-req-submit" }, t("colReqSubmit"));
     const panel = h("form", { class: "panel wide-panel", testid: "col-req-form", autocomplete: "off", on: { submit: (ev: Event) => {
       ev.preventDefault();
@@ -143,7 +160,7 @@ export function renderRequest(ctx: ColCtx, preselect: number[], notice: string):
             purposes: purposeBoxes.filter((p) => p.box.checked).map((p) => p.code),
             sender: sender.value.trim(), inPerson: inPerson.value.trim(), mail: mail.value.trim(), online: online.checked,
             contact: contact.value.trim(), deadline: deadline.value.trim(), validDays: Math.floor(Number(validDays.value) || 0),
-            filePassword: filePassword.value,
+            filePassword: filePassword.value, perEmployee: layout.perEmployee(),
           });
           filePassword.value = "";
           noticeDialog([n], () => ctx.show("board"));
@@ -164,7 +181,8 @@ export function renderRequest(ctx: ColCtx, preselect: number[], notice: string):
         form.field("sender", t("colReqSender"), sender, { hint: t("colReqSenderHint") }),
         form.field("contact", t("colReqContact"), contact, { hint: t("colReqContactHint") }),
         form.field("validDays", t("colReqValidDays"), validDays, { hint: t("colReqValidDaysHint") }),
-        form.field("filePassword", t("colReqFilePassword"), filePassword, { hint: t("colReqFilePasswordHint") })),
+        form.field("filePassword", t("colReqFilePassword"), filePassword, { hint: t("colReqFilePasswordHint") }),
+        form.field("perEmployee", t("colLayout"), layout.el)),
       h("div", { class: "actions" }, h("span", { class: "spacer" }), submit));
     mount(ctx.body, panel);
   }, (e) => mount(ctx.body, refusal(e)));
@@ -176,6 +194,7 @@ export function remindDialog(ctx: ColCtx, rows: CollectBoardRow[], done: () => v
   const form = new Form("col-remind");
   const validDays = input("number", "", { min: "1", max: "90", class: "col-days" });
   const filePassword = input("password", "", { autocomplete: "new-password" });
+  const layout = layoutChoice("col-remind");
   const ok = h("button", { class: "primary", type: "button", testid: "col-remind-ok" }, t("colRemindSubmit"));
   const dlg = openDialog({
     title: t("colRemindTitle"), testid: "col-remind-dialog",
@@ -183,7 +202,8 @@ export function remindDialog(ctx: ColCtx, rows: CollectBoardRow[], done: () => v
       h("p", null, t("colRemindLead").replace("{n}", String(rows.length))),
       h("ul", { class: "col-remind-list" }, rows.map((r) => h("li", null, h("span", { class: "mono" }, r.code), " ", r.name))),
       form.field("validDays", t("colReqValidDays"), validDays, { hint: t("colReqValidDaysHint") }),
-      form.field("filePassword", t("colReqFilePassword"), filePassword, { hint: t("colReqFilePasswordHint") })],
+      form.field("filePassword", t("colReqFilePassword"), filePassword, { hint: t("colReqFilePasswordHint") }),
+      form.field("perEmployee", t("colLayout"), layout.el)],
     actions: [h("button", { class: "secondary", type: "button", on: { click: () => dlg.close() } }, t("cancel")), ok],
   });
   ok.addEventListener("click", () => void busy(ok, async () => {
@@ -194,7 +214,7 @@ export function remindDialog(ctx: ColCtx, rows: CollectBoardRow[], done: () => v
     try {
       for (const [requestId, employeeIds] of byRequest) {
         notices.push(await Collect.Reissue({ companyId: ctx.company.id, requestId, employeeIds,
-          validDays: Math.floor(Number(validDays.value) || 0), filePassword: filePassword.value }));
+          validDays: Math.floor(Number(validDays.value) || 0), filePassword: filePassword.value, perEmployee: layout.perEmployee() }));
       }
     } catch (e) {
       form.show(e);
