@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"bytes"
+	"github.com/chromedp/chromedp"
 	"github.com/mynumber-shelter/shelter/app/jpdate"
 	"os"
 	"path/filepath"
@@ -294,6 +295,20 @@ func TestBrowserJourney(t *testing.T) {
 	b.click("handlers-save")
 	b.waitVisible("handlers-saved")
 	b.shot("handlers")
+	// A role given to the administrator at the keyboard takes effect at once, and so does its
+	// removal: 3-1 opens and greys without a logout.
+	var open bool
+	if b.eval(`!!document.querySelector('button[data-testid="menu-3-1"]')`, &open); open {
+		t.Fatal("3-1 is open for the administrator before any role")
+	}
+	b.click("handler-" + adminLogin)
+	b.click("handlers-save")
+	b.waitVisible("handlers-saved")
+	// The button appears once the menu is fetched again.
+	b.run("wait for 3-1 to open", chromedp.WaitVisible(`button[data-testid="menu-3-1"]`, chromedp.ByQuery))
+	b.click("handler-" + adminLogin)
+	b.click("handlers-save")
+	b.waitText("menu-3-1", "設定されていません")
 	got, err := app.Handlers.Get(companyID)
 	if err != nil {
 		t.Fatal(err)

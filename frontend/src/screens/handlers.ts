@@ -8,10 +8,11 @@ import type { App } from "../app";
 import type { HandlerAssignment, MenuItem, UserRef } from "../types";
 import { Form, busy } from "../ui/form";
 import { loading, screenHead } from "../ui/layout";
+import { refreshMenu } from "./home";
 
 let selected = 0;
 
-export function renderHandlers(_app: App, item: MenuItem | undefined, content: HTMLElement): void {
+export function renderHandlers(app: App, item: MenuItem | undefined, content: HTMLElement): void {
   const head = screenHead(item, t("handlerSettings"));
   mount(content, head, loading());
   Companies.List(false).then(
@@ -31,7 +32,7 @@ export function renderHandlers(_app: App, item: MenuItem | undefined, content: H
           return;
         }
         mount(area, loading());
-        Handlers.Get(selected).then((a) => mount(area, assignment(a)),
+        Handlers.Get(selected).then((a) => mount(area, assignment(app, a)),
           (e) => mount(area, h("div", { class: "banner error", role: "alert" }, errText(e))));
       };
       mount(content, head,
@@ -60,7 +61,7 @@ function checklist(kind: "manager" | "handler", candidates: UserRef[], chosen: U
   return { el, ids: () => boxes.filter((b) => b.box.checked).map((b) => b.id) };
 }
 
-function assignment(a: HandlerAssignment): HTMLElement {
+function assignment(app: App, a: HandlerAssignment): HTMLElement {
   const candidates = a.candidates ?? [];
   // Keep anyone already assigned in the lists even if Go no longer offers them (disabled user).
   const all = [...candidates];
@@ -78,6 +79,8 @@ function assignment(a: HandlerAssignment): HTMLElement {
       try {
         await Handlers.Set(a.companyId, managers.ids(), handlers.ids());
         saved.classList.remove("hidden");
+        // A role of the user at the keyboard takes effect at once: 3-1 and 4-1 open or grey.
+        refreshMenu(app);
       } catch (e) {
         form.show(e);
       }

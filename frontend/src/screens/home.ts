@@ -46,6 +46,19 @@ const screens: Record<string, Screen> = {
 // The menu is fetched once per session state (a new login or refresh fetches it again).
 let menuCache: { state: SessionState; menu: MenuSection[] } | null = null;
 
+/** refreshMenu fetches the menu again and redraws it in place, for a change that alters what
+ *  this user may open (1-1 gives or takes a role of the user who is logged in). */
+export function refreshMenu(app: App): void {
+  menuCache = null;
+  const s = app.state;
+  if (!s) return;
+  Session.Menu().then((m) => {
+    menuCache = { state: s, menu: m ?? [] };
+    const nav = document.querySelector<HTMLElement>('[data-testid="menu"]');
+    if (nav && app.state === s) mount(nav, menuTree(app, menuCache.menu));
+  }, () => { /* the next screen change fetches it again */ });
+}
+
 export function renderHome(app: App): HTMLElement {
   const s = app.state!;
   const nav = h("nav", { class: "menu", testid: "menu", "aria-label": t("menu") }, loading());
