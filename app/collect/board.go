@@ -49,7 +49,10 @@ type BoardRow struct {
 	DaysWaiting int
 	Dependents  int
 	// Missing is the number of persons of the family (employee and dependents) without a number.
-	Missing        int
+	Missing int
+	// HasNumber: the employee's own number is stored. An employee never asked whose number
+	// was entered in 1-2 or by a CSV import is 登録済, not 未依頼.
+	HasNumber      bool
 	ReturnedReason string
 	RefusedReason  string
 	RefusedAt      time.Time
@@ -82,7 +85,8 @@ const boardQuery = `SELECT p.id, p.employee_code, p.name, p.name_kana, COALESCE(
 	(SELECT count(*) FROM persons c WHERE c.employee_id = p.id),
 	(NOT EXISTS (SELECT 1 FROM person_numbers n WHERE n.person_id = p.id)) +
 		(SELECT count(*) FROM persons c WHERE c.employee_id = p.id
-			AND NOT EXISTS (SELECT 1 FROM person_numbers n WHERE n.person_id = c.id))
+			AND NOT EXISTS (SELECT 1 FROM person_numbers n WHERE n.person_id = c.id)),
+	EXISTS (SELECT 1 FROM person_numbers n WHERE n.person_id = p.id)
 	FROM persons p
 	LEFT JOIN departments d ON d.id = p.department_id
 	LEFT JOIN collection_targets t ON t.person_id = p.id
@@ -158,11 +162,15 @@ func boardRowsTx(tx *store.Tx, companyID int64, now time.Time) ([]BoardRow, erro
 		var status, notified, reminded, refused, updated string
 		if err := rows.Scan(&r.EmployeeID, &r.Code, &r.Name, &r.NameKana, &r.Department, &r.LeftOn, &r.RequestID, &status,
 			&r.RequestTitle, &notified, &r.Reminders, &reminded, &r.ReturnedReason, &r.RefusedReason, &refused, &updated,
-			&r.SharedFrom, &r.Dependents, &r.Missing); err != nil {
+			&r.SharedFrom, &r.Dependents, &r.Missing, &r.HasNumber); err != nil {
 			return nil, fmt.Errorf("reading status board: %w", err)
 		}
 		r.Status = Status(status)
-		if status == "" {
+		switch {
+		case status == "" && r.HasNumber:
+			// Registered without a request: typed in 1-2, read from a card, imported by CSV.
+			r.Status = Registered
+		case status == "":
 			r.Status = Unrequested
 		}
 		r.NotifiedAt, _ = store.ParseTime(notified)

@@ -75,3 +75,23 @@ func TestNoticeLettersPerEmployee(t *testing.T) {
 		t.Fatalf("paper letters: %v passwords=%t", err, is.HasPasswords)
 	}
 }
+
+// An employee never asked whose number was entered in 1-2 (or imported) is 登録済 on the board,
+// not 未依頼.
+func TestBoardCountsNumbersEnteredElsewhere(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	typed := f.employee("E001", "山田 太郎", 0)
+	f.employee("E002", "佐藤 花子", 0)
+	if err := f.roster.SetNumber(ctx, f.handler, f.keys, f.a, typed[0], testNumber(1), false); err != nil {
+		t.Fatal(err)
+	}
+	b, err := f.svc.StatusBoard(ctx, f.manager, BoardFilter{CompanyID: f.a})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if b.Counts[Registered] != 1 || b.Counts[Unrequested] != 1 || b.Rows[0].Status != Registered || !b.Rows[0].HasNumber ||
+		b.Rows[1].Status != Unrequested || b.Rows[1].HasNumber {
+		t.Fatalf("board %+v rows %+v", b.Counts, b.Rows)
+	}
+}

@@ -267,7 +267,7 @@ func (s *CollectService) StatusBoard(f CollectBoardFilter) (CollectBoard, error)
 		out.Rows = append(out.Rows, CollectBoardRow{EmployeeID: r.EmployeeID, Code: r.Code, Name: r.Name, NameKana: r.NameKana,
 			Department: r.Department, LeftOn: r.LeftOn, Status: string(r.Status), RequestID: r.RequestID, RequestTitle: r.RequestTitle,
 			NotifiedAt: store.FormatTime(r.NotifiedAt), Reminders: r.Reminders, LastRemindedAt: store.FormatTime(r.LastReminded),
-			DaysWaiting: r.DaysWaiting, Dependents: r.Dependents, Missing: r.Missing, ReturnedReason: r.ReturnedReason,
+			DaysWaiting: r.DaysWaiting, Dependents: r.Dependents, Missing: r.Missing, HasNumber: r.HasNumber, ReturnedReason: r.ReturnedReason,
 			RefusedReason: r.RefusedReason, RefusedAt: store.FormatTime(r.RefusedAt), SharedFrom: r.SharedFrom})
 	}
 	return out, nil

@@ -208,6 +208,7 @@ type CollectBoardRow struct {
 	DaysWaiting    int    `json:"daysWaiting"`
 	Dependents     int    `json:"dependents"`
 	Missing        int    `json:"missing"`
+	HasNumber      bool   `json:"hasNumber"` // the employee's own number is stored
 	ReturnedReason string `json:"returnedReason"`
 	RefusedReason  string `json:"refusedReason"`
 	RefusedAt      string `json:"refusedAt"`

@@ -166,6 +166,7 @@ export interface CollectBoardRow {
   daysWaiting: number;
   dependents: number;
   missing: number;
+  hasNumber: boolean;
   returnedReason: string;
   refusedReason: string;
   /** The other installation's office when this status came from it (shared company). */

@@ -120,7 +120,8 @@ export function renderRequest(ctx: ColCtx, preselect: number[], notice: string):
       }) : h("p", { class: "empty" }, t("colReqNoEmployees")));
     const selectUnrequested = h("button", { class: "secondary small", type: "button", testid: "col-req-select-unrequested",
       on: { click: () => {
-        for (const r of rows) if (r.status === "unrequested") boxes.get(r.employeeId)!.checked = true;
+        // Never someone whose number is already stored (entered in 1-2 or imported).
+        for (const r of rows) if (r.status === "unrequested" && !r.hasNumber) boxes.get(r.employeeId)!.checked = true;
       } } }, t("colReqSelectUnrequested"));
     const clear = h("button", { class: "secondary small", type: "button", testid: "col-req-clear", on: { click: () => {
       for (const b of boxes.values()) b.checked = false;
