@@ -76,7 +76,7 @@ func TestBrowserDispose(t *testing.T) {
 	b.waitText("disp-company-line", companyName)
 	b.waitVisible("disp-overdue-E001")
 	b.waitVisible("disp-retained-E002")
-	b.waitText("disp-due-date-E001", "-01-11")
+	b.waitText("disp-due-date-E001", "年1月11日") // 和暦, the header's default date style
 	if r := b.text("disp-reason-E001"); !japanese.MatchString(r) {
 		t.Errorf("the due reason is not Go's Japanese text: %q", r)
 	}

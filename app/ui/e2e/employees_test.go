@@ -145,7 +145,7 @@ func TestBrowserEmployees(t *testing.T) {
 	b.click("dep-save")
 	b.waitGone("dep-dialog")
 	b.waitText("dep-row-1", "山田 花子")
-	b.waitText("dep-row-1", "2020-05-05")
+	b.waitText("dep-row-1", "令和2年5月5日") // typed as R2.5.5, shown in the header's date style
 	b.waitText("dep-1-number", "未登録")
 
 	// --- A typing mistake in the number: Go's check-digit message next to the field, nothing stored.

@@ -155,7 +155,9 @@ async function openStepUp(): Promise<boolean> {
     let done = false;
     const form = new Form("stepup");
     const factors = status.factors ?? [];
-    const ok = h("button", { class: "primary", type: "button", testid: "stepup-submit" }, t("faVerify"));
+    // A submit button of the dialog's form: Enter in the password or PIN confirms, as in every
+    // other form.
+    const ok = h("button", { class: "primary", type: "submit", form: "stepup-form", testid: "stepup-submit" }, t("faVerify"));
     let body: HTMLElement;
     let run: () => Promise<void>;
     if (status.stepUpWith === "password" || factors.length === 0) {
@@ -181,22 +183,28 @@ async function openStepUp(): Promise<boolean> {
     const d = openDialog({
       title: t("faStepUpTitle"),
       testid: "stepup-dialog",
-      body: [h("p", { class: "lead" }, t("faStepUpLead")), form.banner, body],
+      body: h("form", { id: "stepup-form", testid: "stepup-form", autocomplete: "off", on: { submit: (ev: Event) => {
+        ev.preventDefault();
+        submit();
+      } } }, h("p", { class: "lead" }, t("faStepUpLead")), form.banner, body),
       actions: [h("button", { class: "secondary", type: "button", testid: "stepup-cancel", on: { click: () => d.close() } }, t("cancel")), ok],
       onClose: () => {
         if (!done) resolve(false);
       },
     });
-    ok.addEventListener("click", () => void busy(ok, async () => {
-      form.clear();
-      try {
-        await run();
-        done = true;
-        d.close();
-        resolve(true);
-      } catch (e) {
-        form.show(e);
-      }
-    }));
+    function submit(): void {
+      if (ok.disabled) return;
+      void busy(ok, async () => {
+        form.clear();
+        try {
+          await run();
+          done = true;
+          d.close();
+          resolve(true);
+        } catch (e) {
+          form.show(e);
+        }
+      });
+    }
   });
 }
