@@ -55,6 +55,14 @@ func TestKeyBackupRoundTrip(t *testing.T) {
 		if err := tx.SetKeysMeta(store.MetaVaultID, "vault-a"); err != nil {
 			return err
 		}
+		// The people the keys belong to (Open removes keys of people vault.db does not hold).
+		if _, err := tx.Exec(`INSERT INTO companies(id, code, name, created_at, updated_at) VALUES(1, 'C1', 'x', '', '')`); err != nil {
+			return err
+		}
+		if _, err := tx.Exec(`INSERT INTO persons(id, company_id, kind, employee_code, name, created_at, updated_at) VALUES
+			(1, 1, 'employee', 'E1', 'a', '', ''), (2, 1, 'employee', 'E2', 'b', '', '')`); err != nil {
+			return err
+		}
 		_, err := tx.Exec(`INSERT INTO keys.person_keys(person_id, company_id, key_id, wrapped, created_at) VALUES(1, 1, 'ka', ?, ''), (2, 1, 'kb', ?, '')`, key1, key2)
 		return err
 	})

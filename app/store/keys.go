@@ -29,20 +29,35 @@ var (
 	// to another vault (its vault id differs).
 	ErrKeyStoreMismatch = errors.New("the key store (keys.db) in the vault directory belongs to another vault")
 
+	// ErrKeyStoreMissing is returned by Open when vault.db holds a vault but the key store next
+	// to it is gone. A new, empty one is never made in its place: every number would read as
+	// destroyed. Put back keys.db (restore the latest key backup: shelterctl keys restore).
+	ErrKeyStoreMissing = errors.New("the key store (keys.db) is missing from the vault directory")
+
+	// ErrKeysMissing is returned by Open when vault.db holds numbers or documents of people
+	// whose keys are not in the key store and were never destroyed: the key store is older than
+	// the data (an old copy put back) or damaged. Restore the latest key backup.
+	ErrKeysMissing = errors.New("the key store (keys.db) lacks the keys of stored numbers")
+
 	// ErrCheckpointBusy is returned by [DB.Checkpoint] when a reader kept the write-ahead logs
 	// from being emptied; they are emptied at the next checkpoint or when the database closes.
 	ErrCheckpointBusy = errors.New("checkpoint could not finish: a reader is still using the write-ahead log")
 )
 
 // keysVersion is the schema version of the key store this program writes (PRAGMA
-// keys.user_version).
-const keysVersion = 1
+// keys.user_version). Version 2 adds retired_keys.
+const keysVersion = 2
 
 // keysSchemaSQL creates the key store's tables.
 //
 // person_keys: one key per person (employee or dependent), wrapped under the company key by
 // app/vault with AAD (person_keys, person id, wrapped). key_id names this key (random, hex); a
 // rotation replaces the row with a new key id.
+//
+// retired_keys: a key replaced by a rotation, kept until the rotation's transaction has
+// committed in vault.db too (the key store commits first): until then the data under the old
+// key must stay readable. Its id is on vault.db's shred list once that commit is made; the
+// store then destroys it.
 //
 // shredded_keys: the shred list, the same table in vault.db. Every destroyed key id, with
 // whole = 1 when the person was disposed of (no key may exist for them again) and 0 for a key
@@ -69,16 +84,40 @@ CREATE TABLE IF NOT EXISTS keys.shredded_keys (
     shredded_at TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS keys.shredded_keys_by_person ON shredded_keys(person_id);
+CREATE TABLE IF NOT EXISTS keys.retired_keys (
+    key_id     TEXT PRIMARY KEY,
+    person_id  INTEGER NOT NULL,
+    company_id INTEGER NOT NULL,
+    wrapped    BLOB NOT NULL,
+    retired_at TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS keys.retired_keys_by_person ON retired_keys(person_id);
 `
 
-// connector opens connections of one pool: the database file with its DSN pragmas, and the key
-// store attached as [KeysSchema]. A connection that cannot attach the key store is refused, so
-// no query ever runs without it.
+// poolKind is the layout of a pool's connections.
+type poolKind int
+
+const (
+	// poolMaintenance: vault.db is main and the key store attached as "keys". Migrations
+	// (written against vault.db as main) and the recovery pass of Open use it.
+	poolMaintenance poolKind = iota
+	// poolWriter and poolReader: main is a private in-memory database, the key store is
+	// attached first as "keys" and vault.db second as "vault". SQLite commits the files of a
+	// transaction in the order they are attached, so the key store's commit is durable before
+	// vault.db is written (see "Two files"). Unqualified names resolve in the same order: the
+	// two tables both files have (meta, shredded_keys) are named with [Tx.VaultTable].
+	poolWriter
+	poolReader
+)
+
+// connector opens connections of one pool in its layout. A connection that cannot attach the
+// files is refused, so no query ever runs without them.
 type connector struct {
 	drv      *sqlite.Driver
 	dsn      string
+	path     string
 	keysPath string
-	write    bool
+	kind     poolKind
 }
 
 func (c *connector) Driver() driver.Driver { return c.drv }
@@ -93,29 +132,44 @@ func (c *connector) Connect(ctx context.Context) (driver.Conn, error) {
 		conn.Close()
 		return nil, errors.New("sqlite connection cannot execute statements")
 	}
-	stmts := []string{`ATTACH DATABASE ? AS ` + KeysSchema}
-	if c.write {
-		// FULL: the key store's commit is on disk before Update returns. vault.db is FULL too
-		// (see dsn), so that of one transaction over both files, vault.db is durable before the
-		// key store is written (see the package documentation, "Two files").
-		stmts = append(stmts, `PRAGMA keys.journal_mode = WAL`, `PRAGMA keys.synchronous = FULL`, `PRAGMA keys.secure_delete = ON`)
+	type stmt struct {
+		q   string
+		arg string
 	}
-	for i, q := range stmts {
-		var args []driver.NamedValue
-		if i == 0 {
-			args = []driver.NamedValue{{Ordinal: 1, Value: c.keysPath}}
+	stmts := []stmt{{`ATTACH DATABASE ? AS ` + KeysSchema, c.keysPath}}
+	files := []string{KeysSchema}
+	if c.kind != poolMaintenance {
+		stmts = append(stmts, stmt{`ATTACH DATABASE ? AS vault`, c.path})
+		files = append(files, "vault")
+	}
+	if c.kind != poolReader {
+		// FULL: each file's commit is on disk before the next file is written and before
+		// Update returns.
+		for _, f := range files {
+			stmts = append(stmts, stmt{q: `PRAGMA ` + f + `.journal_mode = WAL`}, stmt{q: `PRAGMA ` + f + `.synchronous = FULL`},
+				stmt{q: `PRAGMA ` + f + `.secure_delete = ON`})
 		}
-		if _, err := ex.ExecContext(ctx, q, args); err != nil {
+	}
+	for _, st := range stmts {
+		var args []driver.NamedValue
+		if st.arg != "" {
+			args = []driver.NamedValue{{Ordinal: 1, Value: st.arg}}
+		}
+		if _, err := ex.ExecContext(ctx, st.q, args); err != nil {
 			conn.Close()
-			return nil, fmt.Errorf("attaching the key store: %w", err)
+			return nil, fmt.Errorf("attaching the vault files: %w", err)
 		}
 	}
 	return conn, nil
 }
 
-// openPool opens a pool on path with the key store at keysPath attached.
-func openPool(path, keysPath string, readOnly bool) *sql.DB {
-	return sql.OpenDB(&connector{drv: newDriver(), dsn: dsn(path, readOnly), keysPath: keysPath, write: !readOnly})
+// openPool opens a pool of the kind on the vault at path and the key store at keysPath.
+func openPool(path, keysPath string, kind poolKind) *sql.DB {
+	dsn := fileURI(path, connPragmas(kind == poolReader))
+	if kind != poolMaintenance {
+		dsn = "file::memory:?" + connPragmas(kind == poolReader)
+	}
+	return sql.OpenDB(&connector{drv: newDriver(), dsn: dsn, path: path, keysPath: keysPath, kind: kind})
 }
 
 // createFile creates path with mode 0600 if it does not exist.
@@ -130,7 +184,7 @@ func createFile(path string) error {
 // initKeys creates or checks the key store's schema.
 func (db *DB) initKeys(ctx context.Context) error {
 	var v int
-	if err := db.writer.QueryRowContext(ctx, `PRAGMA keys.user_version`).Scan(&v); err != nil {
+	if err := db.maint.QueryRowContext(ctx, `PRAGMA keys.user_version`).Scan(&v); err != nil {
 		return fmt.Errorf("reading key store version: %w", err)
 	}
 	if v > keysVersion {
@@ -180,6 +234,10 @@ func (db *DB) reconcile(ctx context.Context) error {
 				OR person_id IN (SELECT person_id FROM keys.shredded_keys WHERE whole = 1)`,
 			`DELETE FROM main.person_numbers WHERE person_id IN (SELECT person_id FROM main.shredded_keys WHERE whole = 1)`,
 			`DELETE FROM main.person_documents WHERE person_id IN (SELECT person_id FROM main.shredded_keys WHERE whole = 1)`,
+			// What a crash left: keys of a transaction whose vault.db commit did not happen, and
+			// replaced keys whose rotation did commit there.
+			fmt.Sprintf(orphanKeys, "main"),
+			fmt.Sprintf(destroyRetired, "main"),
 		} {
 			if _, err := tx.Exec(q); err != nil {
 				return fmt.Errorf("applying the shred list: %w", err)
@@ -249,7 +307,7 @@ func (db *DB) Checkpoint(ctx context.Context) error {
 // made. keysFile must be closed and not in use; when wantVaultID is not empty the file's vault
 // id must equal it. It returns the number of keys kept and removed.
 func MergeShredLists(ctx context.Context, keysFile, wantVaultID string, sources ...string) (kept, removed int, err error) {
-	kdb, err := sql.Open("sqlite", "file:"+keysFile+"?_pragma=secure_delete(1)&_pragma=foreign_keys(0)")
+	kdb, err := sql.Open("sqlite", fileURI(keysFile, "_pragma=secure_delete(1)&_pragma=foreign_keys(0)"))
 	if err != nil {
 		return 0, 0, fmt.Errorf("opening key store: %w", err)
 	}

@@ -50,6 +50,15 @@ func exec(t *testing.T, db *DB, q string, args ...any) {
 	}
 }
 
+// maintenance runs fn in a transaction on a connection of the maintenance layout (vault.db as
+// main), as Open's migrations do.
+func maintenance(t *testing.T, db *DB, fn func(*Tx) error) error {
+	t.Helper()
+	pool := openPool(db.path, db.keysPath, poolMaintenance)
+	defer pool.Close()
+	return db.run(context.Background(), pool, "main", fn)
+}
+
 func reopen(t *testing.T, db *DB) *DB {
 	t.Helper()
 	if err := db.Close(); err != nil {
@@ -143,7 +152,7 @@ func TestReconcile(t *testing.T) {
 	seed(t, db)
 	// Person 1: only vault.db knows (crash after vault.db's commit). Person 2: only keys.db
 	// knows (a data backup from before the shred was restored). Person 3: rotated, not whole.
-	exec(t, db, `INSERT INTO main.shredded_keys VALUES('ka', 1, 1, 1, 't')`)
+	exec(t, db, `INSERT INTO vault.shredded_keys VALUES('ka', 1, 1, 1, 't')`)
 	exec(t, db, `INSERT INTO keys.shredded_keys VALUES('kb', 2, 1, 1, 't')`)
 	exec(t, db, `INSERT INTO keys.shredded_keys VALUES('old-c', 3, 1, 0, 't')`)
 	db = reopen(t, db)
@@ -156,7 +165,7 @@ func TestReconcile(t *testing.T) {
 	if n := count(t, db, `SELECT count(*) FROM person_numbers WHERE person_id = 3`); n != 1 {
 		t.Fatal("a rotated person's number was deleted")
 	}
-	for _, s := range []string{"main", "keys"} {
+	for _, s := range []string{"vault", "keys"} {
 		if n := count(t, db, `SELECT count(*) FROM `+s+`.shredded_keys`); n != 3 {
 			t.Errorf("%s shred list has %d entries, want 3", s, n)
 		}
@@ -197,7 +206,7 @@ func TestKeyBackupRestoreKeepsShreds(t *testing.T) {
 	}
 	exec(t, db, `DELETE FROM keys.person_keys WHERE person_id = 1`)
 	exec(t, db, `INSERT INTO keys.shredded_keys VALUES('ka', 1, 1, 1, 't')`)
-	exec(t, db, `INSERT INTO main.shredded_keys VALUES('kb-old', 2, 1, 0, 't'), ('kb', 2, 1, 0, 't')`)
+	exec(t, db, `INSERT INTO vault.shredded_keys VALUES('kb-old', 2, 1, 0, 't'), ('kb', 2, 1, 0, 't')`)
 	db.Close()
 
 	staged := filepath.Join(t.TempDir(), "staged.db")
@@ -243,7 +252,8 @@ func TestMigrationMovesKeys(t *testing.T) {
 		}
 	}
 	legacy := []byte{0xde, 0xad, 0xbe, 0xef, 0x11, 0x22, 0x33, 0x44}
-	err = db.Update(context.Background(), func(tx *Tx) error {
+	// Migrations run with vault.db as main (the maintenance layout of Open).
+	err = maintenance(t, db, func(tx *Tx) error {
 		for _, q := range []string{
 			`DROP TABLE main.shredded_keys`,
 			`ALTER TABLE disposals DROP COLUMN decision_note`,
@@ -268,7 +278,9 @@ func TestMigrationMovesKeys(t *testing.T) {
 	if b, _ := os.ReadFile(db.Path()); !bytes.Contains(b, legacy) {
 		t.Fatal("test is blind: the legacy key is not in vault.db before the migration")
 	}
-	exec(t, db, m.sql)
+	if err := maintenance(t, db, func(tx *Tx) error { _, err := tx.Exec(m.sql); return err }); err != nil {
+		t.Fatal(err)
+	}
 	if n := count(t, db, `SELECT count(*) FROM keys.person_keys WHERE person_id IN (1, 3) AND length(key_id) = 32 AND key_id NOT GLOB '*[0-9]*'`); n != 2 {
 		t.Fatalf("%d keys moved with well-formed ids, want 2", n)
 	}

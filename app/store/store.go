@@ -76,6 +76,9 @@ type DB struct {
 	keysPath string
 	writer   *sql.DB
 	reader   *sql.DB
+	// maint is the maintenance pool (vault.db as main, the key store attached), open only
+	// during Open for the migrations and the recovery pass.
+	maint *sql.DB
 }
 
 // Tx is one transaction. Now is fixed when the transaction begins so that every row a use case
@@ -85,9 +88,42 @@ type Tx struct {
 	ctx context.Context
 	// Now is the transaction's clock reading, in UTC.
 	Now time.Time
+	// vault is the schema name of vault.db on this connection: "vault", or "main" on the
+	// maintenance connection of Open (see "Two files").
+	vault string
+	// retired is set when the transaction retired a key ([Tx.NoteRetiredKey]).
+	retired bool
 }
 
-func dsn(path string, readOnly bool) string {
+// VaultTable is name qualified with vault.db's schema: for the tables of the same name in both
+// files (meta, shredded_keys), which must never resolve to the key store's.
+func (tx *Tx) VaultTable(name string) string { return tx.vault + "." + name }
+
+// NoteRetiredKey tells the store that the transaction moved a key to the key store's retired
+// keys: once the transaction has committed in both files, the store destroys it (see "Two
+// files").
+func (tx *Tx) NoteRetiredKey() { tx.retired = true }
+
+// fileURI is path as a SQLite URI ("file:///…"), every character that a URI reserves escaped
+// (a '#' or '?' in a folder name is part of the path, not a fragment or a query; '%', spaces and
+// Japanese are percent-encoded), with query as its query.
+func fileURI(path, query string) string {
+	abs, err := filepath.Abs(path)
+	if err == nil {
+		path = abs
+	}
+	p := filepath.ToSlash(path)
+	if !strings.HasPrefix(p, "/") {
+		p = "/" + p // a Windows drive: file:///C:/…
+	}
+	u := url.URL{Scheme: "file", Path: p, RawQuery: query}
+	return u.String()
+}
+
+// connPragmas are the DSN settings of every connection: the connection-wide ones, and for the
+// main database (vault.db when maintenance, else the connection's private in-memory database)
+// the per-file ones; the connector sets the per-file ones of the attached files.
+func connPragmas(readOnly bool) string {
 	v := url.Values{}
 	for _, p := range []string{"journal_mode(WAL)", "foreign_keys(1)", "busy_timeout(10000)", "synchronous(FULL)", "secure_delete(1)"} {
 		v.Add("_pragma", p)
@@ -97,7 +133,7 @@ func dsn(path string, readOnly bool) string {
 	} else {
 		v.Set("_txlock", "immediate")
 	}
-	return "file:" + path + "?" + v.Encode()
+	return v.Encode()
 }
 
 // Open opens (creating if needed) the database at path and the key store [KeysFileName] in the
@@ -109,30 +145,41 @@ func Open(ctx context.Context, path string) (*DB, error) {
 		return nil, fmt.Errorf("creating vault directory: %w", err)
 	}
 	keysPath := filepath.Join(filepath.Dir(path), KeysFileName)
+	if err := checkFiles(ctx, path, keysPath); err != nil {
+		return nil, err
+	}
 	if err := createFile(path); err != nil {
 		return nil, fmt.Errorf("opening vault file: %w", err)
 	}
 	if err := createFile(keysPath); err != nil {
 		return nil, fmt.Errorf("opening key store: %w", err)
 	}
-	w := openPool(path, keysPath, false)
+	db := &DB{Now: time.Now, path: path, keysPath: keysPath}
+	db.maint = openPool(path, keysPath, poolMaintenance)
+	db.maint.SetMaxOpenConns(1)
+	err := db.initKeys(ctx)
+	if err == nil {
+		err = db.migrate(ctx)
+	}
+	if err == nil {
+		err = db.reconcile(ctx)
+	}
+	if err == nil {
+		err = db.checkKeys(ctx)
+	}
+	if cerr := db.maint.Close(); err == nil && cerr != nil {
+		err = fmt.Errorf("closing maintenance connection: %w", cerr)
+	}
+	db.maint = nil
+	if err != nil {
+		return nil, err
+	}
+	w := openPool(path, keysPath, poolWriter)
 	w.SetMaxOpenConns(1)
 	w.SetConnMaxLifetime(0)
 	w.SetConnMaxIdleTime(0)
-	db := &DB{Now: time.Now, path: path, keysPath: keysPath, writer: w}
-	if err := db.initKeys(ctx); err != nil {
-		w.Close()
-		return nil, err
-	}
-	if err := db.migrate(ctx); err != nil {
-		w.Close()
-		return nil, err
-	}
-	if err := db.reconcile(ctx); err != nil {
-		w.Close()
-		return nil, err
-	}
-	r := openPool(path, keysPath, true)
+	db.writer = w
+	r := openPool(path, keysPath, poolReader)
 	r.SetMaxOpenConns(4)
 	db.reader = r
 	return db, nil
@@ -147,26 +194,51 @@ func (db *DB) Close() error {
 	if db.reader != nil {
 		errs = append(errs, db.reader.Close())
 	}
-	errs = append(errs, db.writer.Close())
+	if db.writer != nil {
+		errs = append(errs, db.writer.Close())
+	}
 	return errors.Join(errs...)
 }
 
 // Update runs fn in one write transaction. If fn returns an error, or panics, nothing is written.
+//
+// The key store commits before vault.db (see "Two files"). When the commit fails (a full disk,
+// an I/O error), the key store may hold what vault.db does not: the store then removes those
+// keys at once, so that a retry does not meet them.
 func (db *DB) Update(ctx context.Context, fn func(*Tx) error) error {
-	return db.run(ctx, db.writer, fn)
+	if db.maint != nil {
+		return db.run(ctx, db.maint, "main", fn)
+	}
+	err := db.run(ctx, db.writer, "vault", fn)
+	var ce *commitError
+	if errors.As(err, &ce) {
+		if rerr := db.removeOrphanKeys(ctx); rerr != nil {
+			err = errors.Join(err, rerr)
+		}
+	}
+	return err
 }
 
 // View runs fn in one read-only transaction.
 func (db *DB) View(ctx context.Context, fn func(*Tx) error) error {
-	return db.run(ctx, db.reader, fn)
+	if db.maint != nil {
+		return db.run(ctx, db.maint, "main", fn)
+	}
+	return db.run(ctx, db.reader, "vault", fn)
 }
 
-func (db *DB) run(ctx context.Context, pool *sql.DB, fn func(*Tx) error) (err error) {
+// commitError is a failed COMMIT: one of the two files may have committed.
+type commitError struct{ err error }
+
+func (e *commitError) Error() string { return "committing: " + e.err.Error() }
+func (e *commitError) Unwrap() error { return e.err }
+
+func (db *DB) run(ctx context.Context, pool *sql.DB, vault string, fn func(*Tx) error) (err error) {
 	sqltx, err := pool.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("beginning transaction: %w", err)
 	}
-	tx := &Tx{tx: sqltx, ctx: ctx, Now: db.Now().UTC()}
+	tx := &Tx{tx: sqltx, ctx: ctx, Now: db.Now().UTC(), vault: vault}
 	defer func() {
 		if p := recover(); p != nil {
 			sqltx.Rollback()
@@ -178,7 +250,10 @@ func (db *DB) run(ctx context.Context, pool *sql.DB, fn func(*Tx) error) (err er
 		return err
 	}
 	if err := sqltx.Commit(); err != nil {
-		return fmt.Errorf("committing: %w", err)
+		return &commitError{err}
+	}
+	if tx.retired && vault == "vault" {
+		return db.destroyRetiredKeys(ctx)
 	}
 	return nil
 }
@@ -228,7 +303,7 @@ func ParseTime(s string) (time.Time, error) {
 
 // Meta reads a value from the meta table; ok is false when the key is absent.
 func (tx *Tx) Meta(key string) (value string, ok bool, err error) {
-	err = tx.QueryRow(`SELECT value FROM meta WHERE key = ?`, key).Scan(&value)
+	err = tx.QueryRow(`SELECT value FROM `+tx.VaultTable("meta")+` WHERE key = ?`, key).Scan(&value)
 	if errors.Is(err, sql.ErrNoRows) {
 		return "", false, nil
 	}
@@ -240,7 +315,7 @@ func (tx *Tx) Meta(key string) (value string, ok bool, err error) {
 
 // SetMeta writes a value to the meta table.
 func (tx *Tx) SetMeta(key, value string) error {
-	_, err := tx.Exec(`INSERT INTO meta(key, value) VALUES(?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value`, key, value)
+	_, err := tx.Exec(`INSERT INTO `+tx.VaultTable("meta")+`(key, value) VALUES(?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value`, key, value)
 	if err != nil {
 		return fmt.Errorf("writing meta %q: %w", key, err)
 	}
@@ -296,7 +371,7 @@ func (db *DB) migrate(ctx context.Context) error {
 		return err
 	}
 	var current int
-	if err := db.writer.QueryRowContext(ctx, `PRAGMA user_version`).Scan(&current); err != nil {
+	if err := db.maint.QueryRowContext(ctx, `PRAGMA user_version`).Scan(&current); err != nil {
 		return fmt.Errorf("reading schema version: %w", err)
 	}
 	if current > len(ms) {
@@ -324,7 +399,7 @@ func (db *DB) Backup(ctx context.Context, dest string) error {
 	if _, err := os.Stat(dest); err == nil {
 		return fmt.Errorf("backup target %s already exists", dest)
 	}
-	if _, err := db.writer.ExecContext(ctx, `VACUUM INTO ?`, dest); err != nil {
+	if _, err := db.writer.ExecContext(ctx, `VACUUM vault INTO ?`, dest); err != nil {
 		return fmt.Errorf("writing backup: %w", err)
 	}
 	return os.Chmod(dest, 0o600)
@@ -340,7 +415,7 @@ func (db *DB) IntegrityCheck(ctx context.Context) error {
 	if res != "ok" {
 		return fmt.Errorf("integrity check: %s", res)
 	}
-	rows, err := db.writer.QueryContext(ctx, `PRAGMA foreign_key_check`)
+	rows, err := db.writer.QueryContext(ctx, `PRAGMA vault.foreign_key_check`)
 	if err != nil {
 		return fmt.Errorf("foreign key check: %w", err)
 	}

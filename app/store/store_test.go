@@ -25,10 +25,10 @@ func TestOpenMigratesAndSetsPragmas(t *testing.T) {
 	var mode string
 	var fk int
 	err := db.View(ctx, func(tx *Tx) error {
-		if err := tx.QueryRow(`PRAGMA user_version`).Scan(&version); err != nil {
+		if err := tx.QueryRow(`PRAGMA vault.user_version`).Scan(&version); err != nil {
 			return err
 		}
-		if err := tx.QueryRow(`PRAGMA journal_mode`).Scan(&mode); err != nil {
+		if err := tx.QueryRow(`PRAGMA vault.journal_mode`).Scan(&mode); err != nil {
 			return err
 		}
 		return tx.QueryRow(`PRAGMA foreign_keys`).Scan(&fk)
@@ -90,7 +90,7 @@ func TestUpdateRollsBackOnError(t *testing.T) {
 func TestRefusesNewerDatabase(t *testing.T) {
 	db := open(t)
 	ctx := context.Background()
-	if _, err := db.writer.ExecContext(ctx, `PRAGMA user_version = 999`); err != nil {
+	if _, err := db.writer.ExecContext(ctx, `PRAGMA vault.user_version = 999`); err != nil {
 		t.Fatal(err)
 	}
 	db.Close()
@@ -103,8 +103,13 @@ func TestBackupIsAConsistentDatabase(t *testing.T) {
 	db := open(t)
 	ctx := context.Background()
 	db.Update(ctx, func(tx *Tx) error { return tx.SetMeta("k", "before") })
-	dest := filepath.Join(t.TempDir(), "copy.db")
+	// A data backup is opened with a key store next to it, as a restore puts it back.
+	dir := t.TempDir()
+	dest := filepath.Join(dir, FileName)
 	if err := db.Backup(ctx, dest); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.BackupKeys(ctx, filepath.Join(dir, KeysFileName)); err != nil {
 		t.Fatal(err)
 	}
 	if err := db.Backup(ctx, dest); err == nil {

@@ -397,7 +397,7 @@ func (s *SyncService) Companies() ([]SyncCompany, error) {
 	out := []SyncCompany{}
 	err := s.a.DB.View(context.Background(), func(tx *store.Tx) error {
 		rows, err := tx.Query(`SELECT c.id, c.code, c.name, coalesce(m.value, '') FROM companies c
-			LEFT JOIN meta m ON m.key = 'relay_company_' || c.id WHERE c.archived = 0 ORDER BY c.code, c.id`)
+			LEFT JOIN vault.meta m ON m.key = 'relay_company_' || c.id WHERE c.archived = 0 ORDER BY c.code, c.id`)
 		if err != nil {
 			return fmt.Errorf("reading companies: %w", err)
 		}

@@ -140,11 +140,11 @@ func TestRevealFailsClosed(t *testing.T) {
 	}
 	// A database that refuses the entry (a trigger stands in for a full disk).
 	f.log.SetKey(key)
-	f.exec(`CREATE TRIGGER no_history BEFORE INSERT ON audit_log BEGIN SELECT RAISE(ABORT, 'disk full'); END`)
+	f.exec(`CREATE TRIGGER vault.no_history BEFORE INSERT ON audit_log BEGIN SELECT RAISE(ABORT, 'disk full'); END`)
 	if r, err := f.svc.Reveal(context.Background(), f.sess["handler"], f.yamada, "TAX-WH", ""); !errors.Is(err, audit.ErrUnavailable) || r.Number != "" {
 		t.Fatalf("reveal with a failing history: %+v, %v", r, err)
 	}
-	f.exec(`DROP TRIGGER no_history`)
+	f.exec(`DROP TRIGGER vault.no_history`)
 	if got := f.lastID(); got != before {
 		t.Fatalf("entries written while failing: %d → %d", before, got)
 	}

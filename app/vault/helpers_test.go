@@ -160,3 +160,15 @@ func wantErr(t testing.TB, err, target error) {
 		t.Fatalf("error = %v, want %v", err, target)
 	}
 }
+
+// addPerson writes the company and person rows a person key belongs to: the store removes, at
+// Open, keys of people vault.db does not hold (what an unfinished transaction leaves).
+func addPerson(tx *store.Tx, companyID, personID int64) error {
+	if _, err := tx.Exec(`INSERT INTO companies(id, code, name, created_at, updated_at) VALUES(?, 'C' || ?, 'テスト企業', ?, ?)
+		ON CONFLICT DO NOTHING`, companyID, companyID, tx.NowText(), tx.NowText()); err != nil {
+		return err
+	}
+	_, err := tx.Exec(`INSERT INTO persons(id, company_id, kind, employee_code, name, created_at, updated_at) VALUES(?, ?, 'employee', 'E' || ?, 'テスト', ?, ?)
+		ON CONFLICT DO NOTHING`, personID, companyID, personID, tx.NowText(), tx.NowText())
+	return err
+}

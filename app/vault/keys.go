@@ -275,40 +275,83 @@ func keyIDText(b []byte) string {
 
 // Person unwraps the person's key. [ErrShredded] when it was destroyed or never made.
 func (c *CompanyKey) Person(tx *store.Tx, personID int64) (*PersonKey, error) {
-	pk, _, err := c.person(tx, personID)
+	pk, _, _, err := c.person(tx, personID)
 	return pk, err
 }
 
-// person is Person that also returns the key id.
-func (c *CompanyKey) person(tx *store.Tx, personID int64) (*PersonKey, string, error) {
+// person is Person that also returns the key id and the wrapped key.
+func (c *CompanyKey) person(tx *store.Tx, personID int64) (*PersonKey, string, []byte, error) {
 	var companyID int64
 	var w []byte
 	var keyID string
 	var rotated bool
 	err := tx.QueryRow(`SELECT k.company_id, k.key_id, k.wrapped,
 		EXISTS(SELECT 1 FROM keys.shredded_keys s WHERE s.person_id = k.person_id)
+			OR EXISTS(SELECT 1 FROM keys.retired_keys r WHERE r.person_id = k.person_id)
 		FROM keys.person_keys k WHERE k.person_id = ?`, personID).Scan(&companyID, &keyID, &w, &rotated)
 	if errors.Is(err, sql.ErrNoRows) {
-		return nil, "", fmt.Errorf("person %d: %w", personID, ErrShredded)
+		return nil, "", nil, fmt.Errorf("person %d: %w", personID, ErrShredded)
 	}
 	if err != nil {
-		return nil, "", fmt.Errorf("reading person %d key: %w", personID, err)
+		return nil, "", nil, fmt.Errorf("reading person %d key: %w", personID, err)
 	}
 	if companyID != c.id {
-		return nil, "", fmt.Errorf("person %d belongs to company %d, not %d", personID, companyID, c.id)
+		return nil, "", nil, fmt.Errorf("person %d belongs to company %d, not %d", personID, companyID, c.id)
 	}
 	if c.key.aead == nil {
-		return nil, "", ErrSealed
+		return nil, "", nil, ErrSealed
 	}
-	pk, err := unwrap(c.key.raw, personKeyAAD(personID), w)
+	p := &PersonKey{id: personID, rotated: rotated}
+	if p.key, err = c.unwrapPerson(personID, w); err != nil {
+		return nil, "", nil, err
+	}
+	if rotated {
+		// A rotation whose transaction committed in the key store but not (yet) in vault.db
+		// left the data under the retired key: it stays readable (see app/store "Two files").
+		if p.retired, err = c.retiredKeys(tx, personID); err != nil {
+			p.Close()
+			return nil, "", nil, err
+		}
+	}
+	return p, keyID, w, nil
+}
+
+func (c *CompanyKey) unwrapPerson(personID int64, wrapped []byte) (*symKey, error) {
+	pk, err := unwrap(c.key.raw, personKeyAAD(personID), wrapped)
 	if err != nil {
-		return nil, "", fmt.Errorf("person %d key: %w", personID, err)
+		return nil, fmt.Errorf("person %d key: %w", personID, err)
 	}
-	sk, err := newSymKey(pk, c.key.rand)
+	return newSymKey(pk, c.key.rand)
+}
+
+// retiredKeys unwraps the person's retired keys (newest first).
+func (c *CompanyKey) retiredKeys(tx *store.Tx, personID int64) ([]*symKey, error) {
+	rows, err := tx.Query(`SELECT wrapped FROM keys.retired_keys WHERE person_id = ? AND company_id = ? ORDER BY retired_at DESC`, personID, c.id)
 	if err != nil {
-		return nil, "", err
+		return nil, fmt.Errorf("reading person %d retired keys: %w", personID, err)
 	}
-	return &PersonKey{id: personID, key: sk, rotated: rotated}, keyID, nil
+	defer rows.Close()
+	var out []*symKey
+	for rows.Next() {
+		var w []byte
+		if err := rows.Scan(&w); err != nil {
+			closeAll(out)
+			return nil, fmt.Errorf("reading person %d retired keys: %w", personID, err)
+		}
+		k, err := c.unwrapPerson(personID, w)
+		if err != nil {
+			closeAll(out)
+			return nil, err
+		}
+		out = append(out, k)
+	}
+	return out, rows.Err()
+}
+
+func closeAll(ks []*symKey) {
+	for _, k := range ks {
+		k.close()
+	}
 }
 
 // RotatePerson replaces the person's key with a new one and destroys the old one. reseal runs
@@ -322,8 +365,14 @@ func (c *CompanyKey) person(tx *store.Tx, personID int64) (*PersonKey, string, e
 // A mask_number disposal uses it to delete a My Number while keeping the person's other data.
 // If reseal returns an error, RotatePerson returns it and writes nothing; the caller rolls tx
 // back. The keys passed to reseal are closed when RotatePerson returns.
+//
+// The old key does not leave the key store in this transaction: the key store commits before
+// vault.db, and until vault.db holds the resealed data the old key must still open it. It moves
+// to the key store's retired keys, and its id (with any earlier retired key of the person)
+// goes on vault.db's shred list; once the transaction has committed in both files the store
+// destroys it (app/store "Two files").
 func (c *CompanyKey) RotatePerson(tx *store.Tx, personID int64, reseal func(old, next *PersonKey) error) error {
-	old, oldID, err := c.person(tx, personID)
+	old, oldID, oldWrapped, err := c.person(tx, personID)
 	if err != nil {
 		return err
 	}
@@ -340,20 +389,28 @@ func (c *CompanyKey) RotatePerson(tx *store.Tx, personID int64, reseal func(old,
 	if err := secureDelete(tx); err != nil {
 		return err
 	}
-	if err := addToShredList(tx, oldID, personID, c.id, false); err != nil {
-		return err
+	if _, err := tx.Exec(`INSERT INTO keys.retired_keys(key_id, person_id, company_id, wrapped, retired_at) VALUES(?, ?, ?, ?, ?)`,
+		oldID, personID, c.id, oldWrapped, tx.NowText()); err != nil {
+		return fmt.Errorf("retiring person %d key: %w", personID, err)
+	}
+	// Every retired key of the person: an earlier rotation that never committed in vault.db
+	// left one, and after this transaction no data is under it.
+	if _, err := tx.Exec(`INSERT OR IGNORE INTO `+tx.VaultTable("shredded_keys")+`(key_id, person_id, company_id, whole, shredded_at)
+		SELECT key_id, person_id, company_id, 0, ? FROM keys.retired_keys WHERE person_id = ?`, tx.NowText(), personID); err != nil {
+		return fmt.Errorf("writing the shred list: %w", err)
 	}
 	_, err = tx.Exec(`UPDATE keys.person_keys SET key_id = ?, wrapped = ?, created_at = ? WHERE person_id = ?`,
 		newID, w, tx.NowText(), personID)
 	if err != nil {
 		return fmt.Errorf("writing person %d key: %w", personID, err)
 	}
+	tx.NoteRetiredKey()
 	return nil
 }
 
 // addToShredList records a destroyed key in the shred list of both files.
 func addToShredList(tx *store.Tx, keyID string, personID, companyID int64, whole bool) error {
-	for _, table := range []string{"main.shredded_keys", "keys.shredded_keys"} {
+	for _, table := range []string{tx.VaultTable("shredded_keys"), "keys.shredded_keys"} {
 		_, err := tx.Exec(`INSERT OR IGNORE INTO `+table+`(key_id, person_id, company_id, whole, shredded_at) VALUES(?, ?, ?, ?, ?)`,
 			keyID, personID, companyID, whole, tx.NowText())
 		if err != nil {
@@ -368,8 +425,11 @@ func addToShredList(tx *store.Tx, keyID string, personID, companyID int64, whole
 type PersonKey struct {
 	id  int64
 	key *symKey
-	// rotated: the person had an earlier key that was destroyed ([CompanyKey.RotatePerson]).
+	// rotated: the person had an earlier key that was destroyed or retired
+	// ([CompanyKey.RotatePerson]).
 	rotated bool
+	// retired are keys of a rotation not yet committed in vault.db; Open tries them after key.
+	retired []*symKey
 }
 
 // PersonID is the person this key belongs to.
@@ -385,6 +445,12 @@ func (p *PersonKey) Seal(aad AAD, plaintext []byte) ([]byte, error) {
 // the destroyed key (restored from an older backup): the error then wraps [ErrShredded] as well.
 func (p *PersonKey) Open(aad AAD, ciphertext []byte) ([]byte, error) {
 	pt, err := p.key.open(aad, ciphertext)
+	for _, k := range p.retired {
+		if err == nil || !errors.Is(err, ErrDecrypt) {
+			break
+		}
+		pt, err = k.open(aad, ciphertext)
+	}
 	if err != nil && p.rotated && errors.Is(err, ErrDecrypt) {
 		return nil, fmt.Errorf("%w (sealed under a destroyed key?): %w", ErrShredded, err)
 	}
@@ -392,7 +458,10 @@ func (p *PersonKey) Open(aad AAD, ciphertext []byte) ([]byte, error) {
 }
 
 // Close zeroes the key; later Seal and Open return [ErrSealed].
-func (p *PersonKey) Close() { p.key.close() }
+func (p *PersonKey) Close() {
+	p.key.close()
+	closeAll(p.retired)
+}
 
 // ShredPerson destroys the person's key (crypto-shredding, 削除): afterwards no ciphertext of the
 // person, in this database, in a backup of it or copied elsewhere, can be opened through this
@@ -422,6 +491,22 @@ func ShredPerson(tx *store.Tx, personID int64) error {
 	if _, err := tx.Exec(`DELETE FROM keys.person_keys WHERE person_id = ?`, personID); err != nil {
 		return fmt.Errorf("deleting person %d key: %w", personID, err)
 	}
+	return shredRetired(tx, `person_id = ?`, personID)
+}
+
+// shredRetired destroys the retired keys matching cond (onto both shred lists, out of the key
+// store).
+func shredRetired(tx *store.Tx, cond string, arg int64) error {
+	for _, table := range []string{tx.VaultTable("shredded_keys"), "keys.shredded_keys"} {
+		_, err := tx.Exec(`INSERT OR IGNORE INTO `+table+`(key_id, person_id, company_id, whole, shredded_at)
+			SELECT key_id, person_id, company_id, 0, ? FROM keys.retired_keys WHERE `+cond, tx.NowText(), arg)
+		if err != nil {
+			return fmt.Errorf("writing the shred list: %w", err)
+		}
+	}
+	if _, err := tx.Exec(`DELETE FROM keys.retired_keys WHERE `+cond, arg); err != nil {
+		return fmt.Errorf("deleting retired keys: %w", err)
+	}
 	return nil
 }
 
@@ -432,12 +517,15 @@ func ShredCompany(tx *store.Tx, companyID int64) error {
 	if err := secureDelete(tx); err != nil {
 		return err
 	}
-	for _, table := range []string{"main.shredded_keys", "keys.shredded_keys"} {
+	for _, table := range []string{tx.VaultTable("shredded_keys"), "keys.shredded_keys"} {
 		_, err := tx.Exec(`INSERT OR IGNORE INTO `+table+`(key_id, person_id, company_id, whole, shredded_at)
 			SELECT key_id, person_id, company_id, 1, ? FROM keys.person_keys WHERE company_id = ?`, tx.NowText(), companyID)
 		if err != nil {
 			return fmt.Errorf("writing the shred list: %w", err)
 		}
+	}
+	if err := shredRetired(tx, `company_id = ?`, companyID); err != nil {
+		return err
 	}
 	if _, err := tx.Exec(`DELETE FROM keys.person_keys WHERE company_id = ?`, companyID); err != nil {
 		return fmt.Errorf("deleting person keys of company %d: %w", companyID, err)

@@ -28,6 +28,9 @@ func setupPeople(t *testing.T, e *env, k *Keys) map[int64][]byte {
 				return err
 			}
 			for _, id := range persons {
+				if err := addPerson(tx, company, id); err != nil {
+					return err
+				}
 				if err := c.CreatePerson(tx, id); err != nil {
 					return err
 				}
@@ -133,7 +136,12 @@ func TestShredPerson(t *testing.T) {
 	wantErr(t, err, ErrShredded)
 	// A key row forced in behind the vault's back (another person's, moved) does not unwrap,
 	// and the next Open removes it, since the person is on the shred list.
-	e.update(func(tx *store.Tx) error { return c.CreatePerson(tx, 12) })
+	e.update(func(tx *store.Tx) error {
+		if err := addPerson(tx, 1, 12); err != nil {
+			return err
+		}
+		return c.CreatePerson(tx, 12)
+	})
 	e.update(func(tx *store.Tx) error {
 		_, err := tx.Exec(`UPDATE keys.person_keys SET person_id = 10, key_id = 'forced' WHERE person_id = 12`)
 		return err

@@ -66,7 +66,7 @@ func TestShredListInBothFiles(t *testing.T) {
 	c := e.company(k, 1)
 	e.update(func(tx *store.Tx) error { return ShredPerson(tx, 11) })
 	e.update(func(tx *store.Tx) error {
-		for _, s := range []string{"main", "keys"} {
+		for _, s := range []string{"vault", "keys"} {
 			var n int
 			if err := tx.QueryRow(`SELECT count(*) FROM ` + s + `.shredded_keys WHERE person_id = 11 AND whole = 1`).Scan(&n); err != nil {
 				return err
@@ -83,7 +83,7 @@ func TestShredListInBothFiles(t *testing.T) {
 	e.update(func(tx *store.Tx) error { return ShredCompany(tx, 2) })
 	e.update(func(tx *store.Tx) error {
 		var n int
-		if err := tx.QueryRow(`SELECT count(*) FROM main.shredded_keys WHERE person_id = 20 AND whole = 1`).Scan(&n); err != nil || n != 1 {
+		if err := tx.QueryRow(`SELECT count(*) FROM vault.shredded_keys WHERE person_id = 20 AND whole = 1`).Scan(&n); err != nil || n != 1 {
 			t.Errorf("ShredCompany: person 20 listed %d times (%v)", n, err)
 		}
 		return nil

@@ -163,13 +163,13 @@ func (im *Importer) write(tx *store.Tx, p auth.Principal, ck *vault.CompanyKey, 
 	// spilling dirty pages to the WAL in mid-transaction costs about a tenth of the time. Use
 	// up to 64 MiB for this transaction and give the connection its setting back afterwards.
 	var cacheSize int64
-	if err := tx.QueryRow(`PRAGMA cache_size`).Scan(&cacheSize); err != nil {
+	if err := tx.QueryRow(`PRAGMA vault.cache_size`).Scan(&cacheSize); err != nil {
 		return fmt.Errorf("reading cache size: %w", err)
 	}
-	if _, err := tx.Exec(`PRAGMA cache_size = -65536`); err != nil {
+	if _, err := tx.Exec(`PRAGMA vault.cache_size = -65536`); err != nil {
 		return fmt.Errorf("setting cache size: %w", err)
 	}
-	defer tx.Exec(fmt.Sprintf(`PRAGMA cache_size = %d`, cacheSize))
+	defer tx.Exec(fmt.Sprintf(`PRAGMA vault.cache_size = %d`, cacheSize))
 	companyID := ck.CompanyID()
 	deptIDs := map[string]int64{}
 	for _, name := range pl.newDepts {
