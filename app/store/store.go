@@ -13,19 +13,43 @@
 // backed up on its own ([DB.BackupKeys]), and restoring it applies the shred list
 // ([MergeShredLists]).
 //
-// A transaction over two files in WAL mode is atomic per file only. SQLite commits vault.db
-// first, then keys.db; both run with synchronous=FULL, so vault.db's commit is on disk before
-// keys.db is written. A crash between the two can therefore leave only:
+// A transaction over two files in WAL mode is atomic per file only: SQLite commits the files one
+// after the other, in the order the connection attached them, with no journal over both. So
+// the order is the design. Every connection of the app has a private in-memory main database
+// and attaches the key store first (schema "keys") and vault.db second (schema "vault"); both
+// run with synchronous=FULL. The key store's commit is on disk before vault.db is written.
 //
-//   - a key whose destruction did not reach keys.db, while vault.db already records the shred
-//     (and no longer holds the ciphertext): the next Open finishes it from vault.db's shred
-//     list (an orphan key, harmless meanwhile);
-//   - a person created in vault.db whose new key did not reach keys.db: the person has no key
-//     and reads as disposed of (vault.ErrShredded); nothing of them can be lost, since no
-//     number could have been sealed without the key.
+// # The invariant: no number without its key
 //
-// At every Open both shred lists become their union, every listed key is deleted from keys.db,
-// and the ciphertext of every person disposed of as a whole is deleted from vault.db.
+// Keys first, data second: a crash, a kill or a full disk between the two commits leaves at
+// worst a key that no data uses, never a number whose key did not arrive. What each case leaves
+// and who cleans it:
+//
+//   - new people (an import, a registration, a card read, an accepted online submission, a
+//     shared company's records): their keys without them. Removed at once when the commit
+//     fails in this process, and at every Open ("keys of people vault.db does not hold");
+//     the retry finds nothing in its way and imports everything again.
+//   - a rotation (a mask_number disposal keeps a person's other data under a new key): the new
+//     key in the key store, the data still under the old one in vault.db. The old key is
+//     therefore not deleted by the rotation's transaction but moved to the key store's
+//     retired keys, which still open that data; its id goes on vault.db's shred list in the
+//     same transaction as the resealed data, and only once that has committed is the old key
+//     destroyed (right after the commit, or at the next Open).
+//   - a disposal: the key destroyed and on the key store's shred list, vault.db unchanged. The
+//     next Open makes the two shred lists one and deletes the ciphertext; the disposal itself
+//     is carried out again (app/dispose treats a missing key as already destroyed) and
+//     recorded then.
+//
+// A vault.db that holds numbers or images of people whose keys are neither in the key store
+// nor destroyed cannot come from a crash any more: it means the key store is an old copy or was
+// lost. Open refuses it ([ErrKeysMissing]), as it refuses a vault whose keys.db is missing
+// ([ErrKeyStoreMissing]) or belongs to another vault ([ErrKeyStoreMismatch]), and never makes
+// an empty key store in place of a lost one: the way back is the latest key backup.
+//
+// At every Open, on a maintenance connection that has vault.db as main (the migrations are
+// written that way), both shred lists become their union, every listed key is deleted from
+// keys.db, the ciphertext of every person disposed of as a whole is deleted from vault.db, and
+// the leftovers above are cleaned.
 //
 // # Model
 //

@@ -3,6 +3,7 @@ package vault
 import (
 	"bytes"
 	"errors"
+	"github.com/mynumber-shelter/shelter/internal/testenv"
 	"os"
 	"path/filepath"
 	"testing"
@@ -170,5 +171,127 @@ func TestRotatePerson(t *testing.T) {
 	}
 	if _, err := e.person(c, 11); err != nil {
 		t.Fatalf("person 11 after key restore: %v", err)
+	}
+}
+
+// TestRotateFullDisk: a rotation whose commit reaches the key store (which commits first) but
+// not vault.db, because the disk under vault.db is full. The data vault.db still holds, sealed
+// under the old key, must still open — in this process and after a restart — and a retry
+// finishes the rotation and destroys the old key.
+func TestRotateFullDisk(t *testing.T) {
+	e := newEnv(t)
+	_, k := e.init()
+	setupPeople(t, e, k)
+	c := e.company(k, 1)
+	doc := AAD{"documents", 10, "content"}
+	// The document as vault.db holds it (sealed under person 10's first key).
+	var docCT []byte
+	e.update(func(tx *store.Tx) error {
+		p, err := c.Person(tx, 10)
+		if err != nil {
+			return err
+		}
+		defer p.Close()
+		docCT, err = p.Seal(doc, []byte("licence image"))
+		if err != nil {
+			return err
+		}
+		_, err = tx.Exec(`INSERT INTO person_documents(person_id, kind, content_type, size, ciphertext, created_at)
+			VALUES(10, 'licence', 'image/png', 13, ?, ?)`, docCT, tx.NowText())
+		return err
+	})
+	rotate := func() error {
+		return e.try(func(tx *store.Tx) error {
+			var ct []byte
+			if err := tx.QueryRow(`SELECT ciphertext FROM person_documents WHERE person_id = 10`).Scan(&ct); err != nil {
+				return err
+			}
+			return c.RotatePerson(tx, 10, func(old, next *PersonKey) error {
+				pt, err := old.Open(doc, ct)
+				if err != nil {
+					return err
+				}
+				sealed, err := next.Seal(doc, pt)
+				if err != nil {
+					return err
+				}
+				_, err = tx.Exec(`UPDATE person_documents SET ciphertext = ? WHERE person_id = 10`, sealed)
+				return err
+			})
+		})
+	}
+	stored := func() []byte {
+		var ct []byte
+		e.update(func(tx *store.Tx) error {
+			return tx.QueryRow(`SELECT ciphertext FROM person_documents WHERE person_id = 10`).Scan(&ct)
+		})
+		return ct
+	}
+	opens := func(ct []byte) error {
+		p, err := e.person(c, 10)
+		if err != nil {
+			return err
+		}
+		defer p.Close()
+		pt, err := p.Open(doc, ct)
+		if err == nil && string(pt) != "licence image" {
+			err = errors.New("another document")
+		}
+		return err
+	}
+
+	// vault.db onto a disk that is full by the time the rotation commits.
+	mnt := testenv.Tmpfs(t, 8<<20)
+	e.db.Close()
+	b, err := os.ReadFile(e.path())
+	if err != nil {
+		t.Fatal(err)
+	}
+	os.WriteFile(filepath.Join(mnt, store.FileName), b, 0o600)
+	os.Remove(e.path())
+	if err := os.Symlink(filepath.Join(mnt, store.FileName), e.path()); err != nil {
+		t.Fatal(err)
+	}
+	e.open()
+	e.update(func(tx *store.Tx) error { return tx.SetMeta("warm", "1") }) // connections open before the disk fills
+	filler, err := os.Create(filepath.Join(mnt, "filler"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	chunk := make([]byte, 4096)
+	for _, size := range []int{4096, 512, 1} {
+		for {
+			if _, err := filler.Write(chunk[:size]); err != nil {
+				break
+			}
+		}
+	}
+	filler.Close()
+
+	if err := rotate(); err == nil {
+		t.Fatal("a rotation committed onto a full disk")
+	}
+	if err := opens(stored()); err != nil {
+		t.Fatalf("after the failed rotation, in the same process: %v", err)
+	}
+	os.Remove(filepath.Join(mnt, "filler"))
+	e.reopen()
+	if err := opens(stored()); err != nil {
+		t.Fatalf("after the failed rotation and a restart: %v", err)
+	}
+
+	// The retry finishes it: the document opens under the new key only, and no old key is left.
+	if err := rotate(); err != nil {
+		t.Fatal(err)
+	}
+	if err := opens(stored()); err != nil {
+		t.Fatalf("after the retry: %v", err)
+	}
+	err = opens(docCT)
+	wantErr(t, err, ErrShredded)
+	var retired int
+	e.update(func(tx *store.Tx) error { return tx.QueryRow(`SELECT count(*) FROM keys.retired_keys`).Scan(&retired) })
+	if retired != 0 {
+		t.Fatalf("%d retired keys left after the rotation finished", retired)
 	}
 }

@@ -19,6 +19,13 @@ import (
 // testNow is 2026-04-01 10:00 JST.
 var testNow = time.Date(2026, 4, 1, 1, 0, 0, 0, time.UTC)
 
+const (
+	fixturePassword = "correct horse battery staple"
+	keychainFile    = "test-keychain.json"
+)
+
+var fixtureKDF = vault.KDFParams{MemoryKiB: 64, Time: 1, Threads: 1}
+
 // fixture is a vault with an administrator (not assigned), a handler of company a, and a
 // handler of company b.
 type fixture struct {
@@ -49,7 +56,7 @@ func newFixture(t testing.TB) *fixture {
 	t.Cleanup(func() { db.Close() })
 	db.Now = func() time.Time { return testNow }
 	f.db = db
-	v := &vault.Vault{Keychain: &vault.MemKeychain{}, KDF: vault.KDFParams{MemoryKiB: 64, Time: 1, Threads: 1}}
+	v := &vault.Vault{Keychain: fileKeychain{filepath.Join(f.dir, keychainFile)}, KDF: fixtureKDF}
 	log := &audit.Log{Workstation: "test"}
 	err = db.Update(ctx, func(tx *store.Tx) error {
 		for _, p := range []auth.Principal{f.admin, f.handler, f.outsider} {
@@ -58,7 +65,7 @@ func newFixture(t testing.TB) *fixture {
 				return err
 			}
 		}
-		_, keys, err := v.Init(tx, 1, "correct horse battery staple")
+		_, keys, err := v.Init(tx, 1, fixturePassword)
 		if err != nil {
 			return err
 		}
