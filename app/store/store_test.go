@@ -143,3 +143,52 @@ func TestTimeFormat(t *testing.T) {
 		t.Error("accepted a bare date")
 	}
 }
+
+// TestPathsWithURICharacters: a vault in a folder whose name holds characters a URI reserves or
+// escapes stays whole inside that folder (a '#' once cut the path and put the database
+// elsewhere, outside the vault; '%25' failed).
+func TestPathsWithURICharacters(t *testing.T) {
+	ctx := context.Background()
+	for _, name := range []string{"hx#2", "p%25x", "q?x", "with space", "山田の保管庫", "a#b?c%d e"} {
+		t.Run(name, func(t *testing.T) {
+			root := t.TempDir()
+			dir := filepath.Join(root, name, "vault")
+			db, err := Open(ctx, filepath.Join(dir, FileName))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := db.Update(ctx, func(tx *Tx) error { return tx.SetMeta("k", "v") }); err != nil {
+				t.Fatal(err)
+			}
+			db.Close()
+			db, err = Open(ctx, filepath.Join(dir, FileName))
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer db.Close()
+			db.View(ctx, func(tx *Tx) error {
+				if v, ok, _ := tx.Meta("k"); v != "v" || !ok {
+					t.Errorf("meta after reopen: %q", v)
+				}
+				return nil
+			})
+			// Everything is inside the vault folder, mode 0600, and nothing was made beside it.
+			var outside []string
+			filepath.Walk(root, func(p string, fi os.FileInfo, err error) error {
+				if err == nil && !fi.IsDir() && filepath.Dir(p) != dir {
+					outside = append(outside, p)
+				}
+				return nil
+			})
+			if len(outside) > 0 {
+				t.Errorf("files outside the vault folder: %v", outside)
+			}
+			for _, f := range []string{FileName, KeysFileName} {
+				fi, err := os.Stat(filepath.Join(dir, f))
+				if err != nil || fi.Size() == 0 || fi.Mode().Perm() != 0o600 {
+					t.Errorf("%s: %v %v", f, fi, err)
+				}
+			}
+		})
+	}
+}
