@@ -17,6 +17,7 @@ import (
 	"github.com/wailsapp/wails/v2/pkg/options/assetserver"
 	wailsruntime "github.com/wailsapp/wails/v2/pkg/runtime"
 
+	"github.com/mynumber-shelter/shelter/app/apperr"
 	"github.com/mynumber-shelter/shelter/app/ui"
 	"github.com/mynumber-shelter/shelter/app/vault"
 )
@@ -109,6 +110,11 @@ func defaultVaultDir() string {
 }
 
 func fatal(err error) {
+	// A user-safe error says what to do, in Japanese first.
+	if e, ok := apperr.As(err); ok {
+		fmt.Fprintf(os.Stderr, "mynumber-shelter: %s\n%s\n", e.JA, e.EN)
+		os.Exit(1)
+	}
 	fmt.Fprintf(os.Stderr, "mynumber-shelter: %v\n", err)
 	os.Exit(1)
 }

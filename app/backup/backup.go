@@ -67,18 +67,9 @@ var ErrCorrupt = errors.New("backup file is damaged or not a MyNumber Shelter ba
 // Write writes a backup of db to dest (which must not exist) and returns its header.
 func Write(ctx context.Context, db *store.DB, vaultID, dest string) (Header, error) {
 	var h Header
-	tmpDir, err := os.MkdirTemp(filepath.Dir(dest), ".backup-")
+	data, err := snapshot(dest, ".backup-", store.FileName, func(snap string) error { return db.Backup(ctx, snap) })
 	if err != nil {
-		return h, fmt.Errorf("creating temporary directory: %w", err)
-	}
-	defer os.RemoveAll(tmpDir)
-	snap := filepath.Join(tmpDir, "vault.db")
-	if err := db.Backup(ctx, snap); err != nil {
 		return h, err
-	}
-	data, err := os.ReadFile(snap)
-	if err != nil {
-		return h, fmt.Errorf("reading snapshot: %w", err)
 	}
 	sum := sha256.Sum256(data)
 	h = Header{VaultID: vaultID, CreatedAt: store.FormatTime(db.Now()), Schema: store.SchemaVersion(),
@@ -87,6 +78,39 @@ func Write(ctx context.Context, db *store.DB, vaultID, dest string) (Header, err
 		return h, err
 	}
 	return h, nil
+}
+
+// removeAll removes the snapshot folder; tests replace it to make the removal fail.
+var removeAll = os.RemoveAll
+
+// ErrLeftover is returned, wrapped with the path, when the temporary copy a backup is made from
+// cannot be removed (an antivirus or another program holding it open): no backup is written,
+// and the message names the folder to delete. A backup never leaves a second copy of the
+// vault behind silently.
+var ErrLeftover = errors.New("the temporary copy of the backup could not be removed")
+
+// snapshot has take write a consistent copy of a vault file into a temporary folder beside dest
+// (so on the same disk), reads it, and removes the folder before anything else is done.
+func snapshot(dest, prefix, name string, take func(path string) error) ([]byte, error) {
+	tmpDir, err := os.MkdirTemp(filepath.Dir(dest), prefix)
+	if err != nil {
+		return nil, fmt.Errorf("creating temporary directory: %w", err)
+	}
+	snap := filepath.Join(tmpDir, name)
+	data, err := func() ([]byte, error) {
+		if err := take(snap); err != nil {
+			return nil, err
+		}
+		data, err := os.ReadFile(snap)
+		if err != nil {
+			return nil, fmt.Errorf("reading snapshot: %w", err)
+		}
+		return data, nil
+	}()
+	if rerr := removeAll(tmpDir); rerr != nil {
+		return nil, errors.Join(err, fmt.Errorf("%w: delete %s (%v)", ErrLeftover, tmpDir, rerr))
+	}
+	return data, err
 }
 
 // ReadHeader reads and checks a backup file completely and returns its header and database bytes.

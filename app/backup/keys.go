@@ -25,18 +25,9 @@ const keysSchema = 1
 // opens the numbers of everyone not disposed of when it was made.
 func WriteKeys(ctx context.Context, db *store.DB, vaultID, dest string) (Header, error) {
 	var h Header
-	tmpDir, err := os.MkdirTemp(filepath.Dir(dest), ".keys-backup-")
+	data, err := snapshot(dest, ".keys-backup-", store.KeysFileName, func(snap string) error { return db.BackupKeys(ctx, snap) })
 	if err != nil {
-		return h, fmt.Errorf("creating temporary directory: %w", err)
-	}
-	defer os.RemoveAll(tmpDir)
-	snap := filepath.Join(tmpDir, store.KeysFileName)
-	if err := db.BackupKeys(ctx, snap); err != nil {
 		return h, err
-	}
-	data, err := os.ReadFile(snap)
-	if err != nil {
-		return h, fmt.Errorf("reading snapshot: %w", err)
 	}
 	sum := sha256.Sum256(data)
 	h = Header{VaultID: vaultID, CreatedAt: store.FormatTime(db.Now()), Schema: keysSchema,

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/mynumber-shelter/shelter/app/store"
@@ -118,5 +119,36 @@ func TestKeyBackupRoundTrip(t *testing.T) {
 	defer db.Close()
 	if keyCount(t, db, 1) != 0 || keyCount(t, db, 2) != 1 {
 		t.Fatal("wrong keys after the restore")
+	}
+}
+
+// TestBackupLeavesNoCopy: a backup is made from a temporary copy of the vault beside it; when
+// that copy cannot be removed (another program holds it), the backup fails and says which
+// folder to delete, instead of leaving a second copy of the vault behind silently. When all
+// goes well nothing but the backup is left.
+func TestBackupLeavesNoCopy(t *testing.T) {
+	ctx := context.Background()
+	db := openVault(t, t.TempDir())
+	defer db.Close()
+	for _, write := range map[string]func(dest string) error{
+		"data": func(dest string) error { _, err := Write(ctx, db, "v", dest); return err },
+		"keys": func(dest string) error { _, err := WriteKeys(ctx, db, "v", dest); return err },
+	} {
+		out := t.TempDir()
+		if err := write(filepath.Join(out, "ok.bak")); err != nil {
+			t.Fatal(err)
+		}
+		if es, _ := os.ReadDir(out); len(es) != 1 {
+			t.Fatalf("%d entries beside the backup, want the backup alone", len(es))
+		}
+		removeAll = func(string) error { return errors.New("the file is in use") }
+		err := write(filepath.Join(out, "held.bak"))
+		removeAll = os.RemoveAll
+		if !errors.Is(err, ErrLeftover) || !strings.Contains(err.Error(), out) {
+			t.Fatalf("held temporary copy: %v", err)
+		}
+		if _, err := os.Stat(filepath.Join(out, "held.bak")); !errors.Is(err, os.ErrNotExist) {
+			t.Fatal("a backup was written although its temporary copy stayed")
+		}
 	}
 }

@@ -278,6 +278,9 @@ func (db *DB) BackupKeys(ctx context.Context, dest string) error {
 	if _, err := os.Stat(dest); err == nil {
 		return fmt.Errorf("backup target %s already exists", dest)
 	}
+	if err := quickCheck(ctx, db.writer, []string{KeysSchema}, 0); err != nil {
+		return err
+	}
 	if _, err := db.writer.ExecContext(ctx, `VACUUM keys INTO ?`, dest); err != nil {
 		return fmt.Errorf("writing key store backup: %w", err)
 	}

@@ -181,7 +181,10 @@ func Open(ctx context.Context, path string) (*DB, error) {
 	db := &DB{Now: time.Now, path: path, keysPath: keysPath}
 	db.maint = openPool(path, keysPath, poolMaintenance)
 	db.maint.SetMaxOpenConns(1)
-	err := db.initKeys(ctx)
+	err := quickCheck(ctx, db.maint, []string{"main", KeysSchema}, QuickCheckBudget)
+	if err == nil {
+		err = db.initKeys(ctx)
+	}
 	if err == nil {
 		err = db.migrate(ctx)
 	}
@@ -422,6 +425,10 @@ func (db *DB) migrate(ctx context.Context) error {
 func (db *DB) Backup(ctx context.Context, dest string) error {
 	if _, err := os.Stat(dest); err == nil {
 		return fmt.Errorf("backup target %s already exists", dest)
+	}
+	// A backup of a damaged file would carry the damage on: the whole file is checked first.
+	if err := quickCheck(ctx, db.writer, []string{"vault"}, 0); err != nil {
+		return err
 	}
 	if _, err := db.writer.ExecContext(ctx, `VACUUM vault INTO ?`, dest); err != nil {
 		return fmt.Errorf("writing backup: %w", err)

@@ -1,10 +1,13 @@
 package store
 
 import (
+	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 )
 
@@ -190,5 +193,37 @@ func TestPathsWithURICharacters(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestOpenNoticesDamage: a damaged page in vault.db is found when the vault opens, not only at
+// the next backup.
+func TestOpenNoticesDamage(t *testing.T) {
+	ctx := context.Background()
+	db := open(t)
+	if err := db.Update(ctx, func(tx *Tx) error {
+		for i := range 200 {
+			if err := tx.SetMeta(fmt.Sprintf("filler-%d", i), strings.Repeat("x", 200)); err != nil {
+				return err
+			}
+		}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	f, err := os.OpenFile(db.Path(), os.O_RDWR, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fi, _ := f.Stat()
+	// Scribble over the middle of every page after the first (the header stays readable).
+	junk := bytes.Repeat([]byte{0x5a}, 512)
+	for off := int64(4096 + 1024); off < fi.Size(); off += 4096 {
+		f.WriteAt(junk, off)
+	}
+	f.Close()
+	if _, err := Open(ctx, db.Path()); !errors.Is(err, ErrDamaged) {
+		t.Fatalf("opening a damaged vault: %v", err)
 	}
 }

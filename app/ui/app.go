@@ -142,7 +142,7 @@ func New(cfg Config) (*App, error) {
 	}
 	db, err := store.Open(context.Background(), filepath.Join(cfg.VaultDir, store.FileName))
 	if err != nil {
-		return nil, err
+		return nil, openError(err)
 	}
 	db.Now = cfg.Now
 	a := &App{
@@ -313,4 +313,31 @@ func (a *App) fail(what string, err error) error {
 		a.log.Error(what, "err", err)
 	}
 	return ue
+}
+
+// openError says in Japanese and English what to do when the vault cannot be opened.
+func openError(err error) error {
+	switch {
+	case errors.Is(err, store.ErrKeyStoreMissing):
+		return apperr.Wrap(err, "key_store_missing", "",
+			"保管庫の鍵ストア（keys.db）が見つかりません。新しく作ると全員の個人番号が読めなくなるため、起動を中止しました。最新の鍵バックアップから keys.db を戻してください（shelterctl keys restore）。",
+			"The vault's key store (keys.db) is missing. Making a new one would leave every number unreadable, so the app stopped. Put keys.db back from the latest key backup (shelterctl keys restore).")
+	case errors.Is(err, store.ErrKeysMissing):
+		return apperr.Wrap(err, "keys_missing", "",
+			"鍵ストア（keys.db）に、保存されている個人番号の鍵がありません（古い鍵ストアに置き換えられた可能性があります）。最新の鍵バックアップから戻してください（shelterctl keys restore）。",
+			"The key store (keys.db) lacks the keys of stored numbers (an older copy may have replaced it). Restore the latest key backup (shelterctl keys restore).")
+	case errors.Is(err, store.ErrKeyStoreMismatch):
+		return apperr.Wrap(err, "key_store_mismatch", "",
+			"保管庫の鍵ストア（keys.db）が別の保管庫のものです。この保管庫の keys.db を戻してください。",
+			"The key store (keys.db) belongs to another vault. Put back this vault's keys.db.")
+	case errors.Is(err, store.ErrDamaged):
+		return apperr.Wrap(err, "vault_damaged", "",
+			"保管庫のファイルが破損しています。これ以上書き込まず、最新のバックアップ（データと鍵ストア）から復元してください。ディスクの点検もおすすめします。",
+			"The vault files are damaged. Do not write to them: restore the latest backup (data and key store), and have the disk checked.")
+	case errors.Is(err, store.ErrTooNew):
+		return apperr.Wrap(err, "vault_too_new", "",
+			"この保管庫は新しいバージョンのアプリで作られています。アプリを更新してください。",
+			"This vault was written by a newer version of the app. Update the app.")
+	}
+	return err
 }
