@@ -24,9 +24,10 @@ func newShareService(a *App) *ShareService {
 	return s
 }
 
-// SetTransport connects the service to the relay (main, once the bridge is enrolled; tests).
-// Until then every relay action answers "no relay connection is configured".
-func (s *ShareService) SetTransport(t share.Transport) { s.svc.SetTransport(t) }
+// SetShareTransport connects M-6 sharing to the relay (once the bridge is enrolled; tests).
+// Until then every relay action answers "no relay connection is configured". It is the App's,
+// not the bound ShareService's: nothing in the webview may change where shared envelopes go.
+func (a *App) SetShareTransport(t share.Transport) { a.Share.svc.SetTransport(t) }
 
 // ShareIdentity is this installation's sharing identity.
 type ShareIdentity struct {

@@ -16,6 +16,6 @@ func (s *ShareService) connectShare(ctx context.Context, c *bridge.Client) {
 		return
 	}
 	if st, err := c.SyncStatus(ctx); err == nil && st.Enrolled {
-		s.SetTransport(&share.BridgeTransport{Bridge: c})
+		s.svc.SetTransport(&share.BridgeTransport{Bridge: c})
 	}
 }

@@ -42,7 +42,7 @@ func newShareSide(t *testing.T, office string, relay *sharetest.Relay) *shareSid
 	}
 	s.ids["admin"] = st.User.ID
 	if relay != nil {
-		s.app.Share.SetTransport(relay.Enrol(t, office))
+		s.app.SetShareTransport(relay.Enrol(t, office))
 	}
 	return s
 }

@@ -42,7 +42,7 @@ func TestBrowserShare(t *testing.T) {
 	// --- A, the 社労士 office: C001 with sato (責任者) and tanaka (担当者); tanaka registers E001.
 	appA := newApp(t)
 	companyA, temp := staffCompany(t, appA)
-	appA.Share.SetTransport(relay.Enrol(t, officeName))
+	appA.SetShareTransport(relay.Enrol(t, officeName))
 	firstLogin(t, appA, "tanaka", temp["tanaka"], tanakaPassword)
 	e := saveEmployee(t, appA, ui.Employee{CompanyID: companyA, Code: "E001", Name: "山田 太郎", NameKana: "ヤマダ タロウ",
 		BirthDate: "1980-05-06", Sex: "male", HiredOn: "2010-04-01"})
@@ -55,7 +55,7 @@ func TestBrowserShare(t *testing.T) {
 	// --- B, the client's own installation: set up, connected to the same relay.
 	appB := newApp(t)
 	setUp(t, appB, ui.Office{Name: clientOffice, Kind: "employer"})
-	appB.Share.SetTransport(relay.Enrol(t, clientOffice))
+	appB.SetShareTransport(relay.Enrol(t, clientOffice))
 	idB, err := appB.Share.Identity()
 	if err != nil {
 		t.Fatal(err)
