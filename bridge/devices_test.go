@@ -8,7 +8,9 @@ import (
 	"crypto/x509"
 	"encoding/pem"
 	"errors"
+	"github.com/mynumber-shelter/shelter/internal/testenv"
 	"math/big"
+	"os"
 	"path/filepath"
 	"reflect"
 	"testing"
@@ -104,5 +106,37 @@ func TestConfigRoundTrip(t *testing.T) {
 	}
 	if saved, _ := LoadConfig(path); !reflect.DeepEqual(saved, want) {
 		t.Fatalf("refused config reached the file: %+v", saved)
+	}
+}
+
+// TestConfigFullDisk: with a full disk PUT /v1/config answers an error (it once answered 204
+// and left bridge.json empty), and the file keeps the config it had.
+func TestConfigFullDisk(t *testing.T) {
+	dir := testenv.Tmpfs(t, 64<<10)
+	path := filepath.Join(dir, "bridge.json")
+	old := Config{HotFolder: "/srv/in"}
+	if err := SaveConfig(path, old); err != nil {
+		t.Fatal(err)
+	}
+	c := startTemp(t, &Server{OpenPCSC: noPCSC, ConfigPath: path})
+	filler, err := os.Create(filepath.Join(dir, "filler"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	chunk := make([]byte, 4096)
+	for _, n := range []int{4096, 256, 1} {
+		for {
+			if _, err := filler.Write(chunk[:n]); err != nil {
+				break
+			}
+		}
+	}
+	filler.Close()
+	err = c.SetConfig(context.Background(), Config{HotFolder: "/srv/scans", Scanners: []ScannerConfig{{Name: "desk", URL: "https://192.0.2.10/eSCL"}}})
+	if code(err) != "config_not_saved" {
+		t.Fatalf("PUT /v1/config on a full disk: %v", err)
+	}
+	if saved, err := LoadConfig(path); err != nil || !reflect.DeepEqual(saved, old) {
+		t.Fatalf("bridge.json after the failed write: %+v %v", saved, err)
 	}
 }

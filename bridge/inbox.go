@@ -21,6 +21,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/mynumber-shelter/shelter/devices/scanner"
+	"github.com/mynumber-shelter/shelter/internal/atomicfile"
 	"github.com/mynumber-shelter/shelter/internal/sealbox"
 )
 
@@ -95,8 +96,10 @@ func (s *Server) putInboxKey(w http.ResponseWriter, r *http.Request) {
 	st := s.scanState()
 	st.applyMu.Lock()
 	defer st.applyMu.Unlock()
-	if err := makePrivateDir(StateDir()); err == nil {
-		err = writeFileAtomic(StateDir(), inboxKeyFile, key.Bytes())
+	// One err for both steps: a failed write must reach the answer (an inner err once hid it).
+	err = makePrivateDir(StateDir())
+	if err == nil {
+		err = atomicfile.WriteFile(filepath.Join(StateDir(), inboxKeyFile), key.Bytes(), 0o600)
 	}
 	if err != nil {
 		s.Log.Warn("saving the inbox key", "err", err)
@@ -240,10 +243,10 @@ func (s *Server) sealToInbox(rnd io.Reader, key *ecdh.PublicKey, f scanner.File)
 	if err := makePrivateDir(dir); err != nil {
 		return InboxItem{}, err
 	}
-	if err := writeFileAtomic(dir, id+".box", box); err != nil {
+	if err := atomicfile.WriteFile(filepath.Join(dir, id+".box"), box, 0o600); err != nil {
 		return InboxItem{}, err
 	}
-	if err := writeFileAtomic(dir, id+".json", meta); err != nil {
+	if err := atomicfile.WriteFile(filepath.Join(dir, id+".json"), meta, 0o600); err != nil {
 		os.Remove(filepath.Join(dir, id+".box"))
 		return InboxItem{}, err
 	}
@@ -444,32 +447,6 @@ func makePrivateDir(dir string) error {
 		if err := os.Chmod(dir, 0o700); err != nil {
 			return fmt.Errorf("restricting %s: %w", dir, err)
 		}
-	}
-	return nil
-}
-
-// writeFileAtomic writes dir/name with mode 0600 through a fsynced temporary file and a rename.
-func writeFileAtomic(dir, name string, data []byte) error {
-	tmp, err := os.CreateTemp(dir, ".tmp-*")
-	if err != nil {
-		return fmt.Errorf("writing %s: %w", name, err)
-	}
-	defer os.Remove(tmp.Name())
-	_, err = tmp.Write(data)
-	if err == nil {
-		err = tmp.Chmod(0o600)
-	}
-	if err == nil {
-		err = tmp.Sync()
-	}
-	if cerr := tmp.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Rename(tmp.Name(), filepath.Join(dir, name))
-	}
-	if err != nil {
-		return fmt.Errorf("writing %s: %w", name, err)
 	}
 	return nil
 }

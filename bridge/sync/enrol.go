@@ -14,6 +14,7 @@ import (
 	"encoding/pem"
 	"errors"
 	"fmt"
+	"github.com/mynumber-shelter/shelter/internal/atomicfile"
 	"io"
 	"net/http"
 	"net/url"
@@ -190,27 +191,4 @@ func (s *Syncer) connect() (*http.Client, ed25519.PrivateKey, Relay, error) {
 }
 
 // writeFile writes b to path atomically with mode 0600.
-func writeFile(path string, b []byte) error {
-	tmp, err := os.CreateTemp(filepath.Dir(path), ".tmp-*")
-	if err != nil {
-		return fmt.Errorf("writing %s: %w", filepath.Base(path), err)
-	}
-	defer os.Remove(tmp.Name())
-	_, err = tmp.Write(b)
-	if err == nil {
-		err = tmp.Sync()
-	}
-	if cerr := tmp.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Chmod(tmp.Name(), 0o600)
-	}
-	if err == nil {
-		err = os.Rename(tmp.Name(), path)
-	}
-	if err != nil {
-		return fmt.Errorf("writing %s: %w", filepath.Base(path), err)
-	}
-	return nil
-}
+func writeFile(path string, b []byte) error { return atomicfile.WriteFile(path, b, 0o600) }

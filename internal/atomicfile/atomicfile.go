@@ -1,0 +1,59 @@
+// Package atomicfile writes a file so that it holds either its old content or the whole new
+// content, whatever happens (a crash, a kill, a full disk): the data goes to a temporary file
+// in the same folder, which is synced, closed and renamed over the target, and the folder is
+// synced so that the rename itself is durable. Every error reaches the caller, and a failed
+// write leaves the old file as it was and no temporary file behind.
+//
+// It is the one place the bridge and the app write their small state files (the bridge's
+// config, its relay enrolment, the inbox key).
+package atomicfile
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"runtime"
+)
+
+// WriteFile writes data to path with mode perm, atomically (see the package documentation).
+func WriteFile(path string, data []byte, perm os.FileMode) (err error) {
+	dir := filepath.Dir(path)
+	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp-*")
+	if err != nil {
+		return fmt.Errorf("writing %s: %w", filepath.Base(path), err)
+	}
+	defer func() {
+		if err != nil {
+			os.Remove(tmp.Name())
+		}
+	}()
+	_, werr := tmp.Write(data)
+	err = errors.Join(werr, tmp.Chmod(perm), tmp.Sync())
+	if cerr := tmp.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Rename(tmp.Name(), path)
+	}
+	if err == nil {
+		err = syncDir(dir)
+	}
+	if err != nil {
+		return fmt.Errorf("writing %s: %w", filepath.Base(path), err)
+	}
+	return nil
+}
+
+// syncDir makes a rename in dir durable. Windows cannot sync a folder (NTFS journals renames
+// itself): there it does nothing.
+func syncDir(dir string) error {
+	if runtime.GOOS == "windows" {
+		return nil
+	}
+	d, err := os.Open(dir)
+	if err != nil {
+		return err
+	}
+	return errors.Join(d.Sync(), d.Close())
+}
