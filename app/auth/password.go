@@ -1,10 +1,13 @@
 package auth
 
 import (
-	"github.com/mynumber-shelter/shelter/app/apperr"
 	"strings"
 	"unicode"
 	"unicode/utf8"
+
+	"golang.org/x/text/unicode/norm"
+
+	"github.com/mynumber-shelter/shelter/app/apperr"
 )
 
 // Password rules (OWASP ASVS 5.0 §6.2): at least MinPasswordLength characters, up to
@@ -17,7 +20,11 @@ const (
 
 // CheckPassword reports why password may not be used by the user with this login, or nil.
 // The returned error never contains the password.
+//
+// The rules are checked on the password's NFKC form, the form the vault's key derivation uses:
+// ｐａｓｓｗｏｒｄ１ typed in a Japanese IME's full-width mode is password1, and is refused.
 func CheckPassword(password, login string) error {
+	password, login = norm.NFKC.String(password), norm.NFKC.String(login)
 	n := utf8.RuneCountInString(password)
 	switch {
 	case n == 0:

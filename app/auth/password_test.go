@@ -32,6 +32,12 @@ func TestCheckPassword(t *testing.T) {
 		{"correct horse battery staple", "u", true},  // a passphrase
 		{"  spaces are kept  ", "u", true},           // no trimming
 		{"kagoshima-shiroyama-7", "u", true},         // words with digits but not a known base
+		// Checked on the NFKC form: a Japanese IME's full-width mode does not get past the rules.
+		{"ｐａｓｓｗｏｒｄ１", "u", false},
+		{"ｑｗｅｒｔｙｕｉｏｐ", "u", false},
+		{"ｔａｎａｋａ－２０２６－ｓｐｒｉｎｇ", "tanaka", false},
+		{"tanaka-2026-spring", "ｔａｎａｋａ", false},
+		{"ｋａｇｏｓｈｉｍａ－ｓｈｉｒｏｙａｍａ－７", "u", true},
 	}
 	for _, c := range cases {
 		err := CheckPassword(c.pw, c.login)

@@ -117,7 +117,12 @@ type Tx struct {
 	vault string
 	// retired is set when the transaction retired a key ([Tx.NoteRetiredKey]).
 	retired bool
+	// writable: an Update (not a View).
+	writable bool
 }
+
+// Writable reports whether the transaction may write (it was begun by Update).
+func (tx *Tx) Writable() bool { return tx.writable }
 
 // VaultTable is name qualified with vault.db's schema: for the tables of the same name in both
 // files (meta, shredded_keys), which must never resolve to the key store's.
@@ -265,7 +270,7 @@ func (db *DB) run(ctx context.Context, pool *sql.DB, vault string, fn func(*Tx) 
 	if err != nil {
 		return fmt.Errorf("beginning transaction: %w", err)
 	}
-	tx := &Tx{tx: sqltx, ctx: ctx, Now: db.Now().UTC(), vault: vault}
+	tx := &Tx{tx: sqltx, ctx: ctx, Now: db.Now().UTC(), vault: vault, writable: pool != db.reader}
 	defer func() {
 		if p := recover(); p != nil {
 			sqltx.Rollback()

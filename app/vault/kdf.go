@@ -1,6 +1,7 @@
 package vault
 
 import (
+	"golang.org/x/text/unicode/norm"
 	"crypto/hkdf"
 	"crypto/hmac"
 	"crypto/sha256"
@@ -60,15 +61,37 @@ func (p KDFParams) valid() error {
 type kdfRecord struct {
 	params   KDFParams
 	deviceID string
+	// nfkc: the password went into the KDF in Unicode NFKC form (every wrap made now; the
+	// record ends in "$nfkc"). Older wraps took it as typed and are rewrapped at the next
+	// unlock.
+	nfkc bool
 }
 
+// kdfNFKCField ends the record of a wrap whose password was NFKC-normalised.
+const kdfNFKCField = "$nfkc"
+
 func (r kdfRecord) String() string {
-	return fmt.Sprintf("%sm=%d,t=%d,p=%d%s%s", kdfArgon2idV19,
+	s := fmt.Sprintf("%sm=%d,t=%d,p=%d%s%s", kdfArgon2idV19,
 		r.params.MemoryKiB, r.params.Time, r.params.Threads, kdfDeviceIDField, r.deviceID)
+	if r.nfkc {
+		s += kdfNFKCField
+	}
+	return s
+}
+
+// kdfInput is the password as it goes into the KDF: NFKC (NIST SP 800-63B §5.1.1.2), so that a
+// password typed with a Japanese IME in full-width mode (ｐａｓｓ１) opens what the same
+// password typed in half-width made. Nothing else is changed: no trimming, no case folding.
+func kdfInput(password string, nfkc bool) string {
+	if nfkc {
+		return norm.NFKC.String(password)
+	}
+	return password
 }
 
 func parseKDFRecord(s string) (kdfRecord, error) {
 	var r kdfRecord
+	s, nfkc := strings.CutSuffix(s, kdfNFKCField)
 	rest, ok := strings.CutPrefix(s, kdfArgon2idV19)
 	if !ok {
 		return r, errors.New("kdf: not argon2id v=19")
@@ -93,6 +116,7 @@ func parseKDFRecord(s string) (kdfRecord, error) {
 	if b, err := hex.DecodeString(dev); err != nil || len(b) != deviceIDSize || hex.EncodeToString(b) != dev {
 		return r, errors.New("kdf: malformed device id")
 	}
+	r.nfkc = nfkc
 	return r, nil
 }
 
@@ -104,7 +128,8 @@ func deviceID(deviceSecret []byte) string {
 }
 
 // userKey is HKDF-SHA256(Argon2id(password, salt) ‖ device secret, info userKeyInfo). The password
-// is used exactly as typed: no trimming, no case or Unicode normalisation (ASVS 6.2.8).
+// is used as given: callers pass [kdfInput] (NFKC for every new wrap; no trimming, no case
+// change, ASVS 6.2.8).
 func userKey(password string, salt []byte, p KDFParams, deviceSecret []byte) ([]byte, error) {
 	if err := p.valid(); err != nil {
 		return nil, err

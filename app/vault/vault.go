@@ -213,8 +213,8 @@ func (v *Vault) wrapForUser(tx *store.Tx, root, device []byte, userID int64, pas
 	if _, err := io.ReadFull(v.rand(), salt); err != nil {
 		return fmt.Errorf("reading salt: %w", err)
 	}
-	rec := kdfRecord{params: v.kdf(), deviceID: deviceID(device)}
-	uk, err := userKey(password, salt, rec.params, device)
+	rec := kdfRecord{params: v.kdf(), deviceID: deviceID(device), nfkc: true}
+	uk, err := userKey(kdfInput(password, true), salt, rec.params, device)
 	if err != nil {
 		return fmt.Errorf("deriving user key: %w", err)
 	}
@@ -266,7 +266,7 @@ func (v *Vault) Unlock(tx *store.Tx, userID int64, password string) (*Keys, erro
 	if deviceID(device) != rec.deviceID {
 		return nil, ErrUserKeyStale
 	}
-	uk, err := userKey(password, salt, rec.params, device)
+	uk, err := userKey(kdfInput(password, rec.nfkc), salt, rec.params, device)
 	if err != nil {
 		return nil, fmt.Errorf("deriving user key: %w", err)
 	}
@@ -277,6 +277,14 @@ func (v *Vault) Unlock(tx *store.Tx, userID int64, password string) (*Keys, erro
 	}
 	if err != nil {
 		return nil, fmt.Errorf("user %d: %w", userID, err)
+	}
+	if !rec.nfkc && tx.Writable() {
+		// A wrap from before passwords were normalised: made again with the NFKC form, so that
+		// from now on the password opens the vault typed in full width too.
+		if err := v.wrapForUser(tx, root, device, userID, password); err != nil {
+			clear(root)
+			return nil, err
+		}
 	}
 	return newKeys(vaultID, root, v.rand())
 }

@@ -3,6 +3,7 @@ package vault
 import (
 	"bytes"
 	"crypto/rand"
+	"errors"
 	"regexp"
 	"strings"
 	"testing"
@@ -62,7 +63,7 @@ func TestInitUnlockRoundTrip(t *testing.T) {
 		if err := tx.QueryRow(`SELECT kdf FROM user_keys WHERE user_id = 1`).Scan(&kdf); err != nil {
 			return err
 		}
-		if !regexp.MustCompile(`^argon2id\$v=19\$m=64,t=1,p=1\$ds=[0-9a-f]{16}$`).MatchString(kdf) {
+		if !regexp.MustCompile(`^argon2id\$v=19\$m=64,t=1,p=1\$ds=[0-9a-f]{16}\$nfkc$`).MatchString(kdf) {
 			t.Errorf("user_keys.kdf = %q", kdf)
 		}
 		fromKeychain, err := e.v.AuditKey(tx)
@@ -124,7 +125,6 @@ func TestUnlockWrongPassword(t *testing.T) {
 		{"one char short", 1, adminPassword[:len(adminPassword)-1]},
 		{"empty", 1, ""},
 		{"another user's password", 1, jp},
-		{"NFD form of the same text", 2, norm.NFD.String(jp)},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := e.unlock(tc.user, tc.password)
@@ -341,5 +341,61 @@ func TestKDFRecord(t *testing.T) {
 		if _, err := parseKDFRecord(bad); err == nil {
 			t.Errorf("parseKDFRecord(%q) accepted", bad)
 		}
+	}
+}
+
+// TestUnlockNormalisesPassword: the password goes into the KDF in NFKC form, so the same
+// password typed with a Japanese IME in full-width mode (or in NFD) opens the vault; a wrap
+// made before (the password as typed) still opens with the password as typed and is made
+// again in NFKC form at that unlock.
+func TestUnlockNormalisesPassword(t *testing.T) {
+	e := newEnv(t)
+	e.init()
+	k := e.mustUnlock(1, adminPassword)
+	e.setPassword(k, 2, "ｐａｓｓ ワード ２０２６")
+	for _, typed := range []string{"pass ワード 2026", "ｐａｓｓ ワード ２０２６", norm.NFD.String("pass ワード 2026")} {
+		if _, err := e.unlock(2, typed); err != nil {
+			t.Errorf("%q: %v", typed, err)
+		}
+	}
+	// A legacy wrap: the password as typed, no "$nfkc" in the record.
+	legacy := "ｌｅｇａｃｙ pass 2020"
+	e.update(func(tx *store.Tx) error {
+		root, err := k.rootFor(k.VaultID())
+		if err != nil {
+			return err
+		}
+		defer clear(root)
+		vaultID, _ := e.v.VaultID(tx)
+		device, err := e.v.deviceSecret(vaultID)
+		if err != nil {
+			return err
+		}
+		salt := make([]byte, argonSaltSize)
+		rec := kdfRecord{params: e.v.kdf(), deviceID: deviceID(device)}
+		uk, err := userKey(legacy, salt, rec.params, device)
+		if err != nil {
+			return err
+		}
+		w, err := wrap(uk, e.v.rand(), userWrapAAD(2), root)
+		if err != nil {
+			return err
+		}
+		_, err = tx.Exec(`UPDATE user_keys SET salt = ?, kdf = ?, wrapped_root = ? WHERE user_id = 2`, salt, rec.String(), w)
+		return err
+	})
+	if _, err := e.unlock(2, "legacy pass 2020"); !errors.Is(err, ErrWrongPassword) {
+		t.Fatalf("a legacy wrap opened with another form before its migration: %v", err)
+	}
+	if _, err := e.unlock(2, legacy); err != nil {
+		t.Fatalf("legacy wrap with the password as typed: %v", err)
+	}
+	var kdf string
+	e.update(func(tx *store.Tx) error { return tx.QueryRow(`SELECT kdf FROM user_keys WHERE user_id = 2`).Scan(&kdf) })
+	if !strings.HasSuffix(kdf, "$nfkc") {
+		t.Fatalf("the legacy wrap was not made again: %q", kdf)
+	}
+	if _, err := e.unlock(2, "legacy pass 2020"); err != nil {
+		t.Fatalf("after the migration, the half-width form: %v", err)
 	}
 }
