@@ -1,13 +1,13 @@
 package vault
 
 import (
-	"golang.org/x/text/unicode/norm"
 	"crypto/hkdf"
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"golang.org/x/text/unicode/norm"
 	"strings"
 
 	"golang.org/x/crypto/argon2"
