@@ -56,7 +56,7 @@ func (c *cli) init(args []string) error {
 	corp := fs.String("corporate-number", "", "the office's 法人番号 (optional)")
 	admin := fs.String("admin", "", "login of the first administrator")
 	adminName := fs.String("admin-name", "", "display name of the administrator (default: the login)")
-	kit := fs.String("kit", "", "where to write the Recovery Kit (default: ./mynumber-shelter-recovery-kit-<vault id>.txt)")
+	kit := fs.String("kit", "", "file to write the Recovery Kit to (a new file, mode 0600); without it the kit is printed on the terminal")
 	if err := fs.Parse(args); err != nil {
 		return usageError{"init: " + err.Error()}
 	}
@@ -65,6 +65,11 @@ func (c *cli) init(args []string) error {
 	}
 	if *adminName == "" {
 		*adminName = *admin
+	}
+	// The kit goes where the user asked, or to the terminal they are looking at: never into a
+	// file they did not name, a pipe or a log.
+	if *kit == "" && !c.stdoutIsTerminal() {
+		return usageError{"init: the output is not a terminal: give --kit FILE for the Recovery Kit (it is shown once and must not land in a log)"}
 	}
 	app, err := c.open(true)
 	if err != nil {
@@ -84,7 +89,9 @@ func (c *cli) init(args []string) error {
 	}
 	path := *kit
 	if path == "" {
-		path = "mynumber-shelter-recovery-kit-" + view.VaultID + ".txt"
+		fmt.Fprintf(c.stdout, "vault created in %s (vault id %s)\n\n%s\n", c.vaultDir, view.VaultID, view.Text)
+		fmt.Fprintln(c.stdout, "Write this Recovery Kit down or print this screen now, and keep it away from this computer: it is not shown again.")
+		return uiErr(app.Session.ConfirmRecoveryKit(view.Key))
 	}
 	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
 	if err != nil {

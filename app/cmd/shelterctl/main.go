@@ -192,6 +192,12 @@ func (c *cli) password(prompt string) (string, error) {
 	return strings.TrimRight(line, "\r\n"), nil
 }
 
+// stdoutIsTerminal reports whether standard output is a terminal (not a file, pipe or buffer).
+func (c *cli) stdoutIsTerminal() bool {
+	f, ok := c.stdout.(*os.File)
+	return ok && term.IsTerminal(int(f.Fd()))
+}
+
 // open opens the vault (it must exist unless create is set).
 func (c *cli) open(create bool) (*ui.App, error) {
 	if c.vaultDir == "" {

@@ -79,7 +79,19 @@ func TestVaultLifecycle(t *testing.T) {
 	h := newHarness(t, &vault.MemKeychain{})
 	t.Chdir(t.TempDir())
 
-	r := h.run(pw, "--vault", h.dir, "init", "--office", "鹿児島社労士事務所", "--admin", "admin")
+	// Without --kit and not on a terminal, init refuses and makes nothing: the kit is never
+	// written where the user did not ask (it once landed in the current directory).
+	if r := h.run(pw, "--vault", h.dir, "init", "--office", "鹿児島社労士事務所", "--admin", "admin"); r.code != 2 ||
+		!strings.Contains(r.stderr, "--kit") {
+		t.Fatalf("init without --kit off a terminal: %d %q", r.code, r.stderr)
+	}
+	if es, _ := os.ReadDir("."); len(es) != 0 {
+		t.Fatalf("init without --kit left %d files in the current directory", len(es))
+	}
+	if _, err := os.Stat(h.dir); !os.IsNotExist(err) {
+		t.Fatal("init without --kit created the vault")
+	}
+	r := h.run(pw, "--vault", h.dir, "init", "--office", "鹿児島社労士事務所", "--admin", "admin", "--kit", "kit.txt")
 	if r.code != 0 {
 		t.Fatalf("init: %d %s", r.code, r.stderr)
 	}
@@ -94,7 +106,7 @@ func TestVaultLifecycle(t *testing.T) {
 	if fi, _ := os.Stat(m[1]); fi.Mode().Perm() != 0o600 {
 		t.Errorf("kit file mode %v", fi.Mode().Perm())
 	}
-	if r := h.run(pw, "--vault", h.dir, "init", "--office", "x", "--admin", "admin"); r.code == 0 {
+	if r := h.run(pw, "--vault", h.dir, "init", "--office", "x", "--admin", "admin", "--kit", "kit2.txt"); r.code == 0 {
 		t.Fatal("second init succeeded")
 	}
 
@@ -185,7 +197,7 @@ func TestWithOSKeychain(t *testing.T) {
 	kc := vault.OSKeychain()
 	h := newHarness(t, kc)
 	t.Chdir(t.TempDir())
-	r := h.run(pw, "--vault", h.dir, "init", "--office", "キーチェーン確認事務所", "--admin", "admin")
+	r := h.run(pw, "--vault", h.dir, "init", "--office", "キーチェーン確認事務所", "--admin", "admin", "--kit", filepath.Join(t.TempDir(), "kit.txt"))
 	if r.code != 0 {
 		t.Fatalf("init: %q", r.stderr)
 	}
