@@ -11,7 +11,7 @@ OUT=$(realpath -m "${1:-$root/docs/screenshot.png}")
 V=$(mktemp -d)/vault
 export SHELTER_PASSWORD='kagoshima office passphrase'
 cd $(mktemp -d)
-"$BIN"/shelterctl --vault $V init --office "ITブレイド鹿児島社労士事務所" --admin admin --admin-name "鹿児島 太郎" --kit "$(dirname $V)/kit.txt" >/dev/null
+"$BIN"/shelterctl --vault $V init --office "ITブレイド鹿児島社労士事務所" --admin admin --admin-name "鹿児島 太郎" --second-factor optional --reason "README の画面（読み取り機なし）" --kit "$(dirname $V)/kit.txt" >/dev/null
 "$BIN"/shelterctl --vault $V --user admin company add --name "株式会社サンプル商事" --corporate-number 7000012050002 >/dev/null
 "$BIN"/shelterctl --vault $V --user admin company add --name "有限会社テスト工業" >/dev/null
 Xvfb :91 -screen 0 1366x900x24 >/dev/null 2>&1 &

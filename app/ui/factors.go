@@ -48,9 +48,10 @@ func newFactorService(a *App, socket string, policy string) *FactorService {
 	}
 	c := &bridge.Client{Path: socket}
 	a.Auth.SessionKeys = c
-	a.Auth.DefaultFactorPolicy = auth.FactorOptional
-	if policy == string(auth.FactorRequired) {
-		a.Auth.DefaultFactorPolicy = auth.FactorRequired
+	// The default is app/auth's (required), the one place every entry point reads: a
+	// configuration only ever makes it explicitly optional.
+	if policy == string(auth.FactorOptional) {
+		a.Auth.DefaultFactorPolicy = auth.FactorOptional
 	}
 	return &FactorService{a: a, Devices: c}
 }

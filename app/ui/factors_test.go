@@ -58,7 +58,7 @@ func factorApp(t *testing.T, socket string) (*App, *clock, TemporaryPassword) {
 	t.Helper()
 	c := &clock{t: time.Now()}
 	a, err := New(Config{VaultDir: t.TempDir(), Keychain: &vault.MemKeychain{}, KDF: fastKDF, Version: "test", Now: c.Now,
-		Log: testLog(t), BridgeSocket: socket})
+		Log: testLog(t), BridgeSocket: socket, SecondFactor: "optional"}) // the tests set the policy themselves
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -51,7 +51,7 @@ func newBridgeShareSide(t *testing.T, office, sock string) *shareSide {
 	t.Helper()
 	f := &fixture{clock: &clock{t: time.Now().UTC()}, kc: &vault.MemKeychain{}, dir: t.TempDir()}
 	a, err := New(Config{VaultDir: f.dir, Keychain: f.kc, KDF: fastKDF, Version: "test", Now: f.clock.Now, Log: testLog(t),
-		BridgeSocket: sock, BridgeCommand: []string{}})
+		BridgeSocket: sock, BridgeCommand: []string{}, SecondFactor: "optional"})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -48,7 +48,10 @@ func newApp(t *testing.T) *fixture {
 
 func (f *fixture) open(t *testing.T) *App {
 	t.Helper()
-	a, err := New(Config{VaultDir: f.dir, Keychain: f.kc, KDF: fastKDF, Version: "test", Now: f.clock.Now, Log: testLog(t)})
+	a, err := New(Config{VaultDir: f.dir, Keychain: f.kc, KDF: fastKDF, Version: "test", Now: f.clock.Now, Log: testLog(t),
+		// These unit tests log users in without factors; the factor tests and the browser tests
+		// run the shipped default (required).
+		SecondFactor: "optional"})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -58,7 +58,7 @@ func newUseFixture(t *testing.T) *useFixture {
 	u := &useFixture{fixture: &fixture{clock: &clock{t: time.Date(2026, 4, 1, 0, 0, 0, 0, time.UTC)}, kc: nil, dir: t.TempDir()},
 		logBuf: &lockedBuffer{}, pw: map[string]string{"admin": adminPW}, numbers: map[int64]string{}, outsider: "sato"}
 	u.kc = &vault.MemKeychain{}
-	a, err := New(Config{VaultDir: u.dir, Keychain: u.kc, KDF: fastKDF, Version: "test", Now: u.clock.Now,
+	a, err := New(Config{VaultDir: u.dir, Keychain: u.kc, KDF: fastKDF, Version: "test", Now: u.clock.Now, SecondFactor: "optional",
 		Log: slog.New(slog.NewTextHandler(teeWriter{u.logBuf, testWriter{t}}, &slog.HandlerOptions{Level: slog.LevelDebug}))})
 	if err != nil {
 		t.Fatal(err)

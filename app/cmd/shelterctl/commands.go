@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/mynumber-shelter/shelter/app/audit"
 	"github.com/mynumber-shelter/shelter/app/auth"
@@ -57,6 +58,8 @@ func (c *cli) init(args []string) error {
 	admin := fs.String("admin", "", "login of the first administrator")
 	adminName := fs.String("admin-name", "", "display name of the administrator (default: the login)")
 	kit := fs.String("kit", "", "file to write the Recovery Kit to (a new file, mode 0600); without it the kit is printed on the terminal")
+	factor := fs.String("second-factor", "required", "office policy: required (the default; enrolling a factor needs the app, so set such an office up there), or optional for an office without readers (needs --reason)")
+	reason := fs.String("reason", "", "why second factors are optional (recorded in the history)")
 	if err := fs.Parse(args); err != nil {
 		return usageError{"init: " + err.Error()}
 	}
@@ -65,6 +68,16 @@ func (c *cli) init(args []string) error {
 	}
 	if *adminName == "" {
 		*adminName = *admin
+	}
+	switch *factor {
+	case "required":
+		return usageError{"init: second factors are required by default, and enrolling one needs the app: set the office up in the app, or give --second-factor optional --reason TEXT for an office without readers"}
+	case "optional":
+		if strings.TrimSpace(*reason) == "" {
+			return usageError{"init: --second-factor optional needs --reason TEXT (it is recorded in the history)"}
+		}
+	default:
+		return usageError{"init: --second-factor is required or optional"}
 	}
 	// The kit goes where the user asked, or to the terminal they are looking at: never into a
 	// file they did not name, a pipe or a log.
@@ -86,6 +99,12 @@ func (c *cli) init(args []string) error {
 	})
 	if err != nil {
 		return uiErr(err)
+	}
+	// As the wizard does: the policy is settled before the kit is confirmed.
+	if *factor == "optional" {
+		if err := app.Factors.SetPolicy("optional", *reason); err != nil {
+			return uiErr(err)
+		}
 	}
 	path := *kit
 	if path == "" {

@@ -54,7 +54,7 @@ func (h *harness) assign(id int64) {
 func TestImportEmployees(t *testing.T) {
 	h := newHarness(t, &vault.MemKeychain{})
 	t.Chdir(t.TempDir())
-	if r := h.run(pw, "--vault", h.dir, "init", "--office", "鹿児島社労士事務所", "--admin", "admin", "--kit", filepath.Join(t.TempDir(), "kit.txt")); r.code != 0 {
+	if r := h.run(pw, "--vault", h.dir, "init", "--office", "鹿児島社労士事務所", "--admin", "admin", "--second-factor", "optional", "--reason", noReaders, "--kit", filepath.Join(t.TempDir(), "kit.txt")); r.code != 0 {
 		t.Fatalf("init: %q", r.stderr)
 	}
 	if r := h.run(pw, h.as("company", "add", "--name", "株式会社サンプル")...); r.code != 0 {

@@ -239,6 +239,16 @@ func (c *cli) login() (*ui.App, *auth.Session, error) {
 		app.Close()
 		return nil, nil, errors.New("this user must change the temporary password in the app before using shelterctl")
 	}
+	// The office's second-factor rule (app/auth, the same for the app and every other entry
+	// point): shelterctl has no reader or sensor to show prompts for, so a user who must prove a
+	// factor (or enrol one) is refused, and the password alone opens nothing.
+	if step := sess.FactorStep(); step != "" {
+		app.Auth.Logout(context.Background(), sess)
+		app.Close()
+		return nil, nil, apperr.New("factor_required", "",
+			"この事業所では二要素認証（静脈・職員証・マイナンバーカード）が必須です。shelterctl では認証要素を操作できないため、アプリから操作してください。読み取り機のない事業所は、管理者がアプリで二要素認証を「任意」にできます（理由は履歴に残ります）。",
+			"This office requires a second factor (vein, staff card or My Number card), which shelterctl cannot prompt for: use the app. An office without readers can make factors optional in the app (the reason is recorded).")
+	}
 	return app, sess, nil
 }
 

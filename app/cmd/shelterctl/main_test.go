@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"database/sql"
+	"github.com/mynumber-shelter/shelter/app/ui"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -45,6 +46,57 @@ func (h *harness) as(args ...string) []string {
 
 const pw = "an office passphrase 2026\n"
 
+// noReaders is the recorded reason of the test offices for optional second factors.
+const noReaders = "テスト環境（読み取り機なし）"
+
+// TestSecondFactorRule: with the office's default rule (a second factor is required, as in the
+// app), a user who has not proved a factor gets nothing from shelterctl by password alone; an
+// office that made factors optional at setup (reason recorded) works with the password.
+func TestSecondFactorRule(t *testing.T) {
+	h := newHarness(t, &vault.MemKeychain{})
+	// Setting up an office whose rule is "required" needs the app (a factor is enrolled there).
+	if r := h.run(pw, "--vault", h.dir, "init", "--office", "必須の事務所", "--admin", "admin", "--kit", filepath.Join(t.TempDir(), "kit")); r.code != 2 {
+		t.Fatalf("init with the required rule: %d %s", r.code, r.stderr)
+	}
+	if _, err := os.Stat(h.dir); !os.IsNotExist(err) {
+		t.Fatal("a refused init created the vault")
+	}
+	// An office set up without readers, whose administrator then makes factors required.
+	if r := h.run(pw, "--vault", h.dir, "init", "--office", "必須の事務所", "--admin", "admin", "--second-factor", "optional", "--reason", noReaders, "--kit", filepath.Join(t.TempDir(), "kit")); r.code != 0 {
+		t.Fatalf("init: %d %s", r.code, r.stderr)
+	}
+	app, err := ui.New(ui.Config{VaultDir: h.dir, Keychain: h.keychain, KDF: vault.KDFParams{MemoryKiB: 1024, Time: 1, Threads: 1}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := app.Session.Login("admin", strings.TrimSpace(pw)); err != nil {
+		t.Fatal(err)
+	}
+	if err := app.Factors.SetPolicy("required", ""); err != nil {
+		t.Fatal(err)
+	}
+	app.Close()
+	for _, args := range [][]string{{"company", "list"}, {"company", "add", "--name", "株式会社テスト"}, {"audit", "verify"}} {
+		r := h.run(pw, h.as(args...)...)
+		if r.code == 0 || !strings.Contains(r.stderr, "二要素認証") {
+			t.Errorf("%v with the password alone under the required rule: %d %q", args, r.code, r.stderr)
+		}
+	}
+	if r := h.run(pw, "--vault", filepath.Join(t.TempDir(), "v2"), "init", "--office", "x", "--admin", "admin", "--second-factor", "optional"); r.code != 2 {
+		t.Errorf("optional without a reason: %d %q", r.code, r.stderr)
+	}
+	h2 := newHarness(t, &vault.MemKeychain{})
+	if r := h2.run(pw, "--vault", h2.dir, "init", "--office", "任意の事務所", "--admin", "admin", "--second-factor", "optional", "--reason", noReaders, "--kit", filepath.Join(t.TempDir(), "kit")); r.code != 0 {
+		t.Fatalf("init optional: %d %s", r.code, r.stderr)
+	}
+	if r := h2.run(pw, h2.as("company", "list")...); r.code != 0 {
+		t.Fatalf("company list under the optional rule: %d %q", r.code, r.stderr)
+	}
+	if r := h2.run(pw, h2.as("audit", "verify")...); r.code != 0 {
+		t.Fatalf("audit verify: %d %q", r.code, r.stderr)
+	}
+}
+
 func TestMynumberCheck(t *testing.T) {
 	h := newHarness(t, &vault.MemKeychain{})
 	cases := []struct {
@@ -81,7 +133,7 @@ func TestVaultLifecycle(t *testing.T) {
 
 	// Without --kit and not on a terminal, init refuses and makes nothing: the kit is never
 	// written where the user did not ask (it once landed in the current directory).
-	if r := h.run(pw, "--vault", h.dir, "init", "--office", "鹿児島社労士事務所", "--admin", "admin"); r.code != 2 ||
+	if r := h.run(pw, "--vault", h.dir, "init", "--office", "鹿児島社労士事務所", "--admin", "admin", "--second-factor", "optional", "--reason", noReaders); r.code != 2 ||
 		!strings.Contains(r.stderr, "--kit") {
 		t.Fatalf("init without --kit off a terminal: %d %q", r.code, r.stderr)
 	}
@@ -91,7 +143,7 @@ func TestVaultLifecycle(t *testing.T) {
 	if _, err := os.Stat(h.dir); !os.IsNotExist(err) {
 		t.Fatal("init without --kit created the vault")
 	}
-	r := h.run(pw, "--vault", h.dir, "init", "--office", "鹿児島社労士事務所", "--admin", "admin", "--kit", "kit.txt")
+	r := h.run(pw, "--vault", h.dir, "init", "--office", "鹿児島社労士事務所", "--admin", "admin", "--second-factor", "optional", "--reason", noReaders, "--kit", "kit.txt")
 	if r.code != 0 {
 		t.Fatalf("init: %d %s", r.code, r.stderr)
 	}
@@ -106,7 +158,7 @@ func TestVaultLifecycle(t *testing.T) {
 	if fi, _ := os.Stat(m[1]); fi.Mode().Perm() != 0o600 {
 		t.Errorf("kit file mode %v", fi.Mode().Perm())
 	}
-	if r := h.run(pw, "--vault", h.dir, "init", "--office", "x", "--admin", "admin", "--kit", "kit2.txt"); r.code == 0 {
+	if r := h.run(pw, "--vault", h.dir, "init", "--office", "x", "--admin", "admin", "--second-factor", "optional", "--reason", noReaders, "--kit", "kit2.txt"); r.code == 0 {
 		t.Fatal("second init succeeded")
 	}
 
@@ -197,7 +249,7 @@ func TestWithOSKeychain(t *testing.T) {
 	kc := vault.OSKeychain()
 	h := newHarness(t, kc)
 	t.Chdir(t.TempDir())
-	r := h.run(pw, "--vault", h.dir, "init", "--office", "キーチェーン確認事務所", "--admin", "admin", "--kit", filepath.Join(t.TempDir(), "kit.txt"))
+	r := h.run(pw, "--vault", h.dir, "init", "--office", "キーチェーン確認事務所", "--admin", "admin", "--second-factor", "optional", "--reason", noReaders, "--kit", filepath.Join(t.TempDir(), "kit.txt"))
 	if r.code != 0 {
 		t.Fatalf("init: %q", r.stderr)
 	}
