@@ -22,7 +22,9 @@
 // # What it must never do
 //
 // Put a password in an error, a log line or an audit entry; tell a caller whether a login name
-// exists (the failure message is the same for an unknown user and a wrong password).
+// exists (the failure message is the same for an unknown user and a wrong password, and a
+// locked account answers a wrong password as an unknown login does, after the same key
+// derivation; only the right password learns of the lock).
 package auth
 
 import (
@@ -319,18 +321,29 @@ func (s *Service) Login(ctx context.Context, login, password string) (*Session, 
 			s.Vault.Burn(password)
 			return deny("account disabled", errBadCredentials)
 		}
-		if tx.Now.Before(u.LockedUntil) {
-			mins := int(u.LockedUntil.Sub(tx.Now).Minutes()) + 1
-			return deny("account locked", apperr.New("account_locked", "",
-				fmt.Sprintf("ログインの失敗が続いたため、このアカウントは一時的にロックされています。約%d分後にもう一度お試しいただくか、管理者にロック解除を依頼してください。", mins),
-				fmt.Sprintf("Too many failed logins: this account is locked for about %d more minutes. Try again later or ask an administrator to unlock it.", mins)))
-		}
+		// A locked account answers a wrong password exactly as an unknown login does (the same
+		// message after the same key derivation), so the lock does not tell anyone that the
+		// login exists. Only the right password learns of the lock.
+		locked := tx.Now.Before(u.LockedUntil)
 		keys, err := s.Vault.Unlock(tx, u.ID, password)
 		if errors.Is(err, vault.ErrWrongPassword) {
 			if err := s.recordFailure(tx, u, pol); err != nil {
 				return err
 			}
+			if locked {
+				return deny("wrong password; account locked", errBadCredentials)
+			}
 			return deny("wrong password", errBadCredentials)
+		}
+		if err == nil && locked {
+			// The right password on a locked account. The lock holds (a second factor does not
+			// lift it: refused factors count toward it too); another administrator or the
+			// Recovery Kit lifts it at once.
+			keys.Close()
+			mins := int(u.LockedUntil.Sub(tx.Now).Minutes()) + 1
+			return deny("account locked", apperr.New("account_locked", "",
+				fmt.Sprintf("ログインの失敗が続いたため、このアカウントは一時的にロックされています。約%d分後にもう一度お試しいただくか、管理者にロック解除を依頼してください（管理者のアカウントはリカバリーキットで解除できます）。", mins),
+				fmt.Sprintf("Too many failed logins: this account is locked for about %d more minutes. Try again later or ask an administrator to unlock it (an administrator's account is unlocked with the Recovery Kit).", mins)))
 		}
 		if errors.Is(err, vault.ErrUserKeyStale) || errors.Is(err, vault.ErrNoUserKey) {
 			return deny("password must be reset by an administrator", ErrPasswordNeedsReset)

@@ -523,3 +523,23 @@ func TestRecoverKeepsSecondFactor(t *testing.T) {
 		t.Fatal("the factor did not complete the recovered session")
 	}
 }
+
+// TestLockedAccountIsNotAnnounced: after the lockout, a wrong password on the locked login gets
+// the answer an unknown login gets (the same error, after the same key derivation), so trying
+// logins cannot tell which exist; only the right password learns of the lock.
+func TestLockedAccountIsNotAnnounced(t *testing.T) {
+	e := newFEnv(t, FactorOptional)
+	for range 5 {
+		if _, err := e.svc.Login(e.ctx, "tanaka", "not the password at all"); codeOf(err) != "bad_credentials" {
+			t.Fatalf("wrong password: %v", err)
+		}
+	}
+	_, locked := e.svc.Login(e.ctx, "tanaka", "still not the password")
+	_, unknown := e.svc.Login(e.ctx, "nobody-here", "still not the password")
+	if codeOf(locked) != "bad_credentials" || locked.Error() != unknown.Error() {
+		t.Fatalf("a locked login answers %q, an unknown one %q", locked, unknown)
+	}
+	if _, err := e.svc.Login(e.ctx, "tanaka", tanakaPW); codeOf(err) != "account_locked" {
+		t.Fatalf("the right password while locked: %v", err)
+	}
+}
