@@ -57,11 +57,12 @@ BENCH ?= .
 COUNT ?= 6
 PKG   ?= ./...
 BENCHSTAT_VERSION := v0.0.0-20260908200009-22c9c6c9d4da
+STATICCHECK_VERSION := v0.8.2
 
 # Which scripts/deps.sh set a target needs; `make test` and `make run` widen it.
 DEPS ?= build
 
-.PHONY: help deps frontend vet go-test fuzz linux windows shelterctl bridge bridge-windows build \
+.PHONY: help deps frontend vet lint go-test fuzz linux windows shelterctl bridge bridge-windows build \
 	run run-xvfb check-display screenshot test bench icons clean
 
 help: ## list the targets
@@ -85,6 +86,13 @@ frontend: deps ## build the frontend into frontend/dist (Vite)
 
 vet: deps frontend/dist/.gitkeep ## go vet every package
 	go vet $(GOTAGS) ./...
+
+$(GOBIN)/staticcheck-$(STATICCHECK_VERSION):
+	go install honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION)
+	cp $(GOBIN)/staticcheck $@
+
+lint: deps frontend/dist/.gitkeep $(GOBIN)/staticcheck-$(STATICCHECK_VERSION) ## staticcheck (pinned) over every package: zero findings
+	$(GOBIN)/staticcheck-$(STATICCHECK_VERSION) $(GOTAGS) ./...
 
 go-test: deps frontend ## go test ./... in a private D-Bus session with gnome-keyring
 	@test -x $(WITH_KEYRING) || { echo "go-test: $(WITH_KEYRING) is missing" >&2; exit 1; }
@@ -152,8 +160,8 @@ screenshot: ## the built app under Xvfb: first run with xdotool to the menu, a r
 	scripts/window-screenshot.sh $(BIN)/$(APP) $(ARTIFACTS)/window.png
 
 test: DEPS := test
-test: deps vet frontend go-test fuzz linux windows screenshot ## everything CI runs (.ci/run)
-	@echo "make test: vet, go test, fuzz, Linux + Windows builds and the window screenshot passed"
+test: deps vet lint frontend go-test fuzz linux windows screenshot ## everything CI runs (.ci/run)
+	@echo "make test: vet, staticcheck, go test, fuzz, Linux + Windows builds and the window screenshot passed"
 	@echo "test: $$(cat $(ARTIFACTS)/go-test.txt.summary)"
 
 $(GOBIN)/benchstat:

@@ -283,13 +283,13 @@ func TestInboxWaitsForKey(t *testing.T) {
 	if err := c.SetInboxKey(ctx, key.PublicKey().Bytes()); err != nil {
 		t.Fatal(err)
 	}
-	items := waitInbox(t, c, 1)
+	waitInbox(t, c, 1)
 	waitFor(t, "the original to be removed once the key came", func() bool { return !exists(path) })
 	stop()
 	// The config file and the key are both in the state dir: no call from the app is needed.
 	srv2, c2, _ := scanServerAt(t, StateDir(), nil)
 	os.WriteFile(filepath.Join(folder, "later.png"), append([]byte("\x89PNG\r\n\x1a\n"), page...), 0o600)
-	items = waitInbox(t, c2, 2)
+	items := waitInbox(t, c2, 2)
 	if items[1].Name != "later.png" || items[1].ContentType != "image/png" {
 		t.Errorf("inbox %+v", items)
 	}

@@ -37,7 +37,9 @@ func (c *Calc) Nothing()                 { c.calls++ }
 func (c *Calc) Boom() error              { panic("secret-value-in-panic") }
 func (c *Calc) Many(xs ...int) int       { return len(xs) }
 func (c *Calc) Three() (int, int, error) { return 1, 2, nil }
-func (c *Calc) hidden() int              { return 42 }
+
+//lint:ignore U1000 an unexported method, to check it is never served
+func (c *Calc) hidden() int { return 42 }
 
 // Other is a second service, to check names are kept apart.
 type Other struct{}
