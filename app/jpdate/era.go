@@ -113,7 +113,11 @@ func DateOf(t time.Time) time.Time {
 
 // jst is Japan Standard Time. Japan has had no daylight saving time since 1951, so a fixed
 // zone is exact for every date this application handles and needs no tz database.
-var jst = time.FixedZone("JST", 9*60*60)
+var jst = JST
+
+// JST is Japan Standard Time (UTC+9, no daylight saving since 1951): the zone of every time a
+// user reads.
+var JST = time.FixedZone("JST", 9*60*60)
 
 // JapanDate returns the calendar date in Japan (UTC+9) at the instant t, as 00:00 UTC on
 // that day. Use it to turn a timestamp, such as the Now of a service, into "today".

@@ -76,6 +76,11 @@ const usage = `shelterctl — MyNumber Shelter administration
 
   shelterctl mynumber check NUMBER...
   shelterctl --vault DIR init --office NAME --admin LOGIN [--admin-name NAME] [--kind KIND] [--kit FILE]
+             [--second-factor optional --reason TEXT]
+  shelterctl --vault DIR --user LOGIN user add LOGIN [--name NAME] [--email ADDR] [--admin]
+  shelterctl --vault DIR --user LOGIN user disable|enable|reset-password LOGIN
+  shelterctl --vault DIR --user LOGIN role set --company ID --manager LOGIN[,LOGIN…] [--handler LOGIN[,LOGIN…]]
+  shelterctl --vault DIR --user LOGIN policy set required|optional [--reason TEXT]
   shelterctl --vault DIR --user LOGIN company add --name NAME [--code CODE] [--corporate-number N]
   shelterctl --vault DIR --user LOGIN company list
   shelterctl --vault DIR --user LOGIN import employees --company ID FILE [--dry-run] [--mapping FILE.json]
@@ -132,6 +137,12 @@ func (c *cli) run(args []string) int {
 		return c.devices()
 	case cmd == "card read":
 		return c.cardRead(rest[2:])
+	case cmd == "user add", cmd == "user disable", cmd == "user enable", cmd == "user reset-password":
+		err = c.userCmd(rest[1], rest[2:])
+	case cmd == "role set":
+		err = c.roleSet(rest[2:])
+	case cmd == "policy set":
+		err = c.policySet(rest[2:])
 	case cmd == "keys backup", cmd == "keys restore":
 		err = c.keys(rest[1], rest[2:])
 	default:
