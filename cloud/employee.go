@@ -174,16 +174,18 @@ var staticFiles = map[string]string{
 // employeeAPI is the state of the employee routes of one Handler.
 type employeeAPI struct {
 	*handler
-	loginIP *limiter
-	argon   chan struct{}
-	dummy   string // checked for unknown accounts, so they take as long as known ones
+	loginIP      *limiter
+	loginAccount *limiter
+	argon        chan struct{}
+	dummy        string // checked for unknown accounts, so they take as long as known ones
 }
 
 // employeeRoutes registers the employee web page, its API and the bridge routes that feed it.
 func (h *handler) employeeRoutes(mux *http.ServeMux) {
 	salt := make([]byte, 16)
 	io.ReadFull(h.rand(), salt)
-	e := &employeeAPI{handler: h, loginIP: newLimiter(h.limits.PerIPLogin, h.now), argon: make(chan struct{}, argonSlots),
+	e := &employeeAPI{handler: h, loginIP: newLimiter(h.limits.PerIPLogin, h.now),
+		loginAccount: newLimiter(h.limits.PerAccountLogin, h.now), argon: make(chan struct{}, argonSlots),
 		dummy: "argon2id$v=19$m=19456,t=2,p=1$" + base64.RawStdEncoding.EncodeToString(salt) + "$" +
 			base64.RawStdEncoding.EncodeToString(make([]byte, 32))}
 
@@ -277,7 +279,7 @@ func normalizeOTP(s string) string {
 }
 
 func (e *employeeAPI) login(w http.ResponseWriter, r *http.Request) {
-	if ok, wait := e.loginIP.allow(clientIP(r)); !ok {
+	if ok, wait := e.loginIP.allow(limitKey(r)); !ok {
 		w.Header().Set("Retry-After", strconv.Itoa(max(int(wait.Seconds()+0.999), 1)))
 		writeCode(w, http.StatusTooManyRequests, "rate_limited", "too many attempts")
 		return
@@ -290,6 +292,12 @@ func (e *employeeAPI) login(w http.ResponseWriter, r *http.Request) {
 	code := strings.TrimSpace(norm.NFKC.String(req.Code))
 	password := normalizeOTP(req.Password)
 	now := e.now()
+	// Per account from every address together: many addresses cannot share out the guesses.
+	if ok, wait := e.loginAccount.allow(company + "\x00" + code); !ok {
+		w.Header().Set("Retry-After", strconv.Itoa(max(int(wait.Seconds()+0.999), 1)))
+		writeCode(w, http.StatusTooManyRequests, "rate_limited", "too many attempts")
+		return
+	}
 
 	acct, err := store.EmployeeAccount{}, store.ErrNotFound
 	if envelope.ValidID(company) && validEmployeeCode(code) && len(password) <= 64 {

@@ -7,6 +7,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
+	"net"
 	"net/http"
 	"net/http/cookiejar"
 	"os"
@@ -151,7 +152,8 @@ func TestEmployeeLogin(t *testing.T) {
 	now := time.Date(2026, 4, 1, 9, 0, 0, 0, time.UTC)
 	r := startRelay(t, func(s *Server) {
 		s.Now = func() time.Time { return now }
-		s.Limits = Limits{PerIPLogin: Unlimited}
+		// This test is about the store's lockout: the rate limits in front of it are off.
+		s.Limits = Limits{PerIPLogin: Unlimited, PerAccountLogin: Unlimited}
 	})
 	e := r.employer("c1", now.Add(14*24*time.Hour), "E001", "E002")
 	r.employer("c2", now.Add(-time.Hour), "E001") // expired
@@ -271,6 +273,45 @@ func TestEmployeeLoginRateLimit(t *testing.T) {
 	status, body, hdr := r.login(c, "c1", "E001", testOTP)
 	if status != http.StatusTooManyRequests || body["code"] != "rate_limited" || hdr.Get("Retry-After") == "" {
 		t.Fatalf("3rd login: %d %v", status, body)
+	}
+}
+
+// TestEmployeeLoginPerAccount: guesses at one account from 30 addresses (each within its own
+// per-address limit) are limited per account all together: the burst, then 429 for everyone.
+func TestEmployeeLoginPerAccount(t *testing.T) {
+	r := startRelay(t, func(s *Server) {
+		s.Limits = Limits{PerIPLogin: Unlimited, PerAccountLogin: Rate{PerSecond: 0.001, Burst: 5}}
+	})
+	r.employer("c1", time.Now().Add(time.Hour), "E001")
+	passed := 0
+	for i := range 30 {
+		c := r.phone()
+		local := &net.TCPAddr{IP: net.IPv4(127, 0, 0, byte(10+i))}
+		c.Transport.(*http.Transport).DialContext = (&net.Dialer{LocalAddr: local}).DialContext
+		status, body, _ := r.login(c, "c1", "E001", fmt.Sprintf("WRONG-%04d-GUESS", i))
+		switch {
+		case status == http.StatusTooManyRequests && body["code"] == "rate_limited":
+		case status == http.StatusUnauthorized || status == http.StatusForbidden:
+			passed++
+		default:
+			t.Fatalf("guess %d from %s: %d %v", i, local.IP, status, body)
+		}
+	}
+	if passed != 5 {
+		t.Fatalf("%d of 30 guesses from 30 addresses reached the password check, want the burst of 5", passed)
+	}
+}
+
+func TestLimitKeyIPv6Network(t *testing.T) {
+	key := func(addr string) string { return limitKey(&http.Request{RemoteAddr: addr}) }
+	if a, b := key("[2001:db8:1:2::1]:443"), key("[2001:db8:1:2:ffff::9]:5000"); a != b || a != "2001:db8:1:2::/64" {
+		t.Errorf("one /64: %q and %q", a, b)
+	}
+	if key("[2001:db8:1:3::1]:1") == key("[2001:db8:1:2::1]:1") {
+		t.Error("two /64 networks share a bucket")
+	}
+	if key("192.0.2.7:80") != "192.0.2.7" {
+		t.Error("IPv4 keys on the address")
 	}
 }
 
@@ -516,4 +557,32 @@ func FuzzParseVerifier(f *testing.F) {
 			t.Fatalf("accepted out-of-bounds parameters %+v", p)
 		}
 	})
+}
+
+// TestRelayFilesAndFloodLog: the relay's database files are 0600, and a flood of refused
+// requests writes one summary line, not one line a request.
+func TestRelayFilesAndFloodLog(t *testing.T) {
+	r := startRelay(t, func(s *Server) { s.Limits = Limits{PerIP: Rate{PerSecond: 0.001, Burst: 1}} })
+	c := r.phone()
+	refused := 0
+	for range 200 {
+		if status, _, _ := do(t, c, "GET", r.url+"/e/", nil); status == http.StatusTooManyRequests {
+			refused++
+		}
+	}
+	if refused < 190 {
+		t.Fatalf("only %d of 200 refused", refused)
+	}
+	if n := strings.Count(string(r.logs.Bytes()), `"msg":"rate limited"`); n < 1 || n > 2 {
+		t.Errorf("%d log lines for %d refused requests", n, refused)
+	}
+	if n := strings.Count(string(r.logs.Bytes()), `"status":429`); n != 0 {
+		t.Errorf("%d request lines for refused requests", n)
+	}
+	entries, _ := os.ReadDir(r.dbDir)
+	for _, e := range entries {
+		if fi, err := e.Info(); err == nil && strings.HasPrefix(e.Name(), "relay.db") && fi.Mode().Perm() != 0o600 {
+			t.Errorf("%s has mode %v", e.Name(), fi.Mode().Perm())
+		}
+	}
 }

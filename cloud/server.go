@@ -16,6 +16,7 @@ import (
 	"net"
 	"net/http"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/mynumber-shelter/shelter/cloud/envelope"
@@ -35,6 +36,10 @@ type Limits struct {
 	// PerIPLogin additionally limits employee logins per client IP. Default 1 per 5 s,
 	// burst 10.
 	PerIPLogin Rate
+	// PerAccountLogin limits employee logins per account (company and employee code) from all
+	// addresses together, so that many addresses cannot share out the guesses. Default 1 per
+	// 30 s, burst 5 (the store's lockout after 5 failures stays the final word).
+	PerAccountLogin Rate
 	// PerOffice limits bridge requests per enrolled office. Default 50/s, burst 100.
 	PerOffice Rate
 }
@@ -53,6 +58,9 @@ func (l Limits) withDefaults() Limits {
 	}
 	if l.PerIPLogin == (Rate{}) {
 		l.PerIPLogin = Rate{PerSecond: 0.2, Burst: 10}
+	}
+	if l.PerAccountLogin == (Rate{}) {
+		l.PerAccountLogin = Rate{PerSecond: 1.0 / 30, Burst: 5}
 	}
 	if l.PerOffice == (Rate{}) {
 		l.PerOffice = Rate{PerSecond: 50, Burst: 100}
@@ -137,6 +145,7 @@ type handler struct {
 	*Server
 	limits           Limits
 	perIP, perOffice *limiter
+	limited          limitedLog
 }
 
 // Handler returns the relay's routes (see the package doc) behind logging and the per-IP rate
@@ -198,6 +207,17 @@ func clientIP(r *http.Request) string {
 	return host
 }
 
+// limitKey is the key of a client's per-address bucket: the IPv4 address, or the /64 network of
+// an IPv6 address (one customer line gets a whole /64, so single IPv6 addresses are free to
+// take).
+func limitKey(r *http.Request) string {
+	ip := net.ParseIP(clientIP(r))
+	if ip == nil || ip.To4() != nil {
+		return clientIP(r)
+	}
+	return ip.Mask(net.CIDRMask(64, 128)).String() + "/64"
+}
+
 func (h *handler) logged(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
@@ -217,8 +237,32 @@ func (h *handler) logged(next http.Handler) http.Handler {
 		if info.office != "" {
 			attrs = append(attrs, slog.String("office", info.office))
 		}
+		if info.status == http.StatusTooManyRequests {
+			// A flood is counted, not written line by line (one line a minute at most).
+			h.limited.note(r.Context(), h.log(), time.Now())
+			return
+		}
 		h.log().LogAttrs(r.Context(), slog.LevelInfo, "request", attrs...)
 	})
+}
+
+// limitedLog counts the requests refused by a rate limit and writes one summary line a minute.
+type limitedLog struct {
+	mu    sync.Mutex
+	n     int
+	since time.Time
+}
+
+func (l *limitedLog) note(ctx context.Context, log *slog.Logger, now time.Time) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.n++
+	if !l.since.IsZero() && now.Sub(l.since) < time.Minute {
+		return
+	}
+	// The first refusal, then at most one line a minute with the count since the last line.
+	log.LogAttrs(ctx, slog.LevelWarn, "rate limited", slog.Int("requests", l.n))
+	l.n, l.since = 0, now
 }
 
 func info(r *http.Request) *reqInfo {
@@ -233,7 +277,7 @@ func (h *handler) limitIP(next *http.ServeMux) http.Handler {
 		_, pattern := next.Handler(r)
 		info(r).route = pattern
 		if pattern != "GET /healthz" {
-			if ok, wait := h.perIP.allow(clientIP(r)); !ok {
+			if ok, wait := h.perIP.allow(limitKey(r)); !ok {
 				tooMany(w, wait)
 				return
 			}
