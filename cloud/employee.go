@@ -339,8 +339,14 @@ func (e *employeeAPI) login(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	tok := base64.RawURLEncoding.EncodeToString(token)
-	sess := store.EmployeeSession{TokenHash: store.HashToken(tok), Company: company, Employee: code, Expires: now.Add(sessionTTL)}
+	sess := store.EmployeeSession{TokenHash: store.HashToken(tok), Company: company, Employee: code, Expires: now.Add(sessionTTL),
+		Verifier: acct.Verifier}
 	if err := e.Store.CreateEmployeeSession(r.Context(), sess, now); err != nil {
+		if errors.Is(err, store.ErrLoginStale) || errors.Is(err, store.ErrNotFound) {
+			// Locked (or given a new password) while this password was being checked.
+			writeCode(w, http.StatusUnauthorized, "bad_credentials", "company ID, employee code or password not correct")
+			return
+		}
 		e.internal(w, r, err)
 		return
 	}

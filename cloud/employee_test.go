@@ -438,6 +438,11 @@ func TestEmployeeSubmissionReplaces(t *testing.T) {
 	if code, _, _ := do(t, e.client, "DELETE", fmt.Sprintf("%s/v1/bridge/companies/c1/submissions/%d", r.url, items[0].ID), nil); code != http.StatusNoContent {
 		t.Fatalf("ack: %d", code)
 	}
+	// 受付 ends the open session; at the next login the employee sees it received.
+	if code, _ := r.me(c); code != http.StatusUnauthorized {
+		t.Fatalf("the session outlived 受付: %d", code)
+	}
+	c = r.employeeSession(e, "E001")
 	if _, me := r.me(c); me.Status != "received" {
 		t.Fatalf("after ack: %+v", me)
 	}
@@ -470,6 +475,11 @@ func TestEmployeeSendBack(t *testing.T) {
 	// Twelve digits that fail the check digit, and a phone number, are fine.
 	reason := "裏面の写真が不鮮明です。撮り直してください（受付番号 123456789010、電話 03-1234-5678）。"
 	e.put(r, "/employees/E001/sendback", SendBackRequest{Reason: reason}, http.StatusNoContent)
+	// The send-back ends the open session; the reason is shown at the next login.
+	if code, _ := r.me(c); code != http.StatusUnauthorized {
+		t.Fatalf("the session outlived the send-back: %d", code)
+	}
+	c = r.employeeSession(e, "E001")
 	if _, me := r.me(c); me.Status != "returned" || me.Reason != reason {
 		t.Fatalf("after send-back: %+v", me)
 	}

@@ -233,7 +233,10 @@ func TestPhoneSubmission(t *testing.T) {
 	if code, _, _ := do(t, e.client, "DELETE", fmt.Sprintf("%s/v1/bridge/companies/c1/submissions/%d", r.url, second.ID), nil); code != http.StatusNoContent {
 		t.Fatalf("ack: %d", code)
 	}
+	// 受付 ended the session: the page asks for the login again, then says received.
 	b.navigate(r.url + "/e/?c=c1")
+	b.waitVisible("screen-login")
+	b.loginAs("E001")
 	b.waitText("status-title", "受け付けました")
 
 	// Nothing is kept on the phone but the HttpOnly session cookie, and the URL holds only c.

@@ -43,6 +43,11 @@ type EmployeeSession struct {
 	Company   string
 	Employee  string
 	Expires   time.Time
+	// Verifier is the password verifier the login was checked against. CreateEmployeeSession
+	// opens the session only while the account still has it and is not locked, in the same
+	// statement that resets the failure count: a right password checked before a lock (or a
+	// new password) landed, on this relay or another, opens nothing. Not stored.
+	Verifier string
 }
 
 // Portal is what the phone page shows a company's employees after login. Purposes is the JSON
@@ -155,7 +160,17 @@ func (s *sqlStore) UpsertEmployees(ctx context.Context, company string, accounts
 			return fmt.Errorf("store: upsert employees: %w", err)
 		}
 		defer st.Close()
+		// A new password ends the employee's open sessions at once.
+		end, err := tx.PrepareContext(ctx, s.q(`DELETE FROM employee_sessions WHERE company_id = ? AND code = ? AND EXISTS
+			(SELECT 1 FROM employee_accounts a WHERE a.company_id = ? AND a.code = ? AND a.verifier <> ?)`))
+		if err != nil {
+			return fmt.Errorf("store: upsert employees: %w", err)
+		}
+		defer end.Close()
 		for _, a := range accounts {
+			if _, err := end.ExecContext(ctx, company, a.Code, company, a.Code, a.Verifier); err != nil {
+				return fmt.Errorf("store: end sessions: %w", err)
+			}
 			if _, err := st.ExecContext(ctx, company, a.Code, a.Verifier, nanos(a.Expires), string(StatusRequested), nanos(now),
 				string(StatusReceived), string(StatusReceived)); err != nil {
 				return fmt.Errorf("store: upsert employee: %w", err)
@@ -222,25 +237,40 @@ func (s *sqlStore) RecordLoginFailure(ctx context.Context, company, code string,
 }
 
 func (s *sqlStore) SendBack(ctx context.Context, company, code, reason string) error {
-	res, err := s.db.ExecContext(ctx, s.q(`UPDATE employee_accounts SET status = ?, reason = ? WHERE company_id = ? AND code = ?`),
-		string(StatusReturned), reason, company, code)
-	if err != nil {
-		return fmt.Errorf("store: send back: %w", err)
-	}
-	if n, _ := res.RowsAffected(); n == 0 {
-		return ErrNotFound
-	}
-	return nil
+	return s.tx(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, s.q(`UPDATE employee_accounts SET status = ?, reason = ? WHERE company_id = ? AND code = ?`),
+			string(StatusReturned), reason, company, code)
+		if err != nil {
+			return fmt.Errorf("store: send back: %w", err)
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return ErrNotFound
+		}
+		// The employee logs in again to see the reason (the page asks for the password).
+		if _, err := tx.ExecContext(ctx, s.q(`DELETE FROM employee_sessions WHERE company_id = ? AND code = ?`), company, code); err != nil {
+			return fmt.Errorf("store: end sessions: %w", err)
+		}
+		return nil
+	})
 }
 
 func (s *sqlStore) CreateEmployeeSession(ctx context.Context, es EmployeeSession, now time.Time) error {
 	return s.tx(ctx, func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, s.q(`UPDATE employee_accounts SET failed = 0 WHERE company_id = ? AND code = ?`), es.Company, es.Employee)
+		res, err := tx.ExecContext(ctx, s.q(`UPDATE employee_accounts SET failed = 0
+			WHERE company_id = ? AND code = ? AND verifier = ? AND locked_until <= ?`), es.Company, es.Employee, es.Verifier, nanos(now))
 		if err != nil {
 			return fmt.Errorf("store: session account: %w", err)
 		}
 		if n, _ := res.RowsAffected(); n == 0 {
-			return ErrNotFound
+			var exists int
+			err := tx.QueryRowContext(ctx, s.q(`SELECT count(*) FROM employee_accounts WHERE company_id = ? AND code = ?`), es.Company, es.Employee).Scan(&exists)
+			if err != nil {
+				return fmt.Errorf("store: session account: %w", err)
+			}
+			if exists == 0 {
+				return ErrNotFound
+			}
+			return ErrLoginStale
 		}
 		if _, err := tx.ExecContext(ctx, s.q(`DELETE FROM employee_sessions WHERE expires_at <= ?`), nanos(now)); err != nil {
 			return fmt.Errorf("store: expire sessions: %w", err)

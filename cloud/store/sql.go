@@ -396,6 +396,10 @@ func (s *sqlStore) DeleteSubmission(ctx context.Context, company string, id int6
 			string(StatusReceived), company, code, string(StatusSubmitted)); err != nil {
 			return fmt.Errorf("store: mark received: %w", err)
 		}
+		// 受付: the employee's open sessions end at once.
+		if _, err := tx.ExecContext(ctx, s.q(`DELETE FROM employee_sessions WHERE company_id = ? AND code = ?`), company, code); err != nil {
+			return fmt.Errorf("store: end sessions: %w", err)
+		}
 		return nil
 	})
 }

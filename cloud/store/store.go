@@ -26,6 +26,9 @@ import (
 var (
 	// ErrNotFound: no such token, certificate, key, company or item.
 	ErrNotFound = errors.New("store: not found")
+	// ErrLoginStale: an employee's session was refused because, since the password was
+	// checked, the account was locked or got a new password (CreateEmployeeSession).
+	ErrLoginStale = errors.New("store: account locked or password changed since the check")
 	// ErrTokenUsed: the enrolment token was already consumed or has expired. The caller must
 	// not say which.
 	ErrTokenUsed = errors.New("store: enrolment token used or expired")

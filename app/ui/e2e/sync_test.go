@@ -50,6 +50,19 @@ func newPhone(t *testing.T, relayURL, caPEM string) *employeePhone {
 		client: &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool}}, Jar: jar, Timeout: 30 * time.Second}}
 }
 
+// status returns the HTTP status of a request as the phone page sends it.
+func (p *employeePhone) status(method, path string) int {
+	p.t.Helper()
+	req, _ := http.NewRequest(method, p.relay+path, nil)
+	req.Header.Set("Origin", p.relay)
+	resp, err := p.client.Do(req)
+	if err != nil {
+		p.t.Fatal(err)
+	}
+	resp.Body.Close()
+	return resp.StatusCode
+}
+
 // do sends a request as the phone page does and decodes the Me it answers.
 func (p *employeePhone) do(method, path, ct string, body []byte) cloud.Me {
 	p.t.Helper()
@@ -328,12 +341,18 @@ func TestBrowserSync(t *testing.T) {
 	b.waitText("col-notice", "差し戻しました")
 	b.waitText("col-status-E002", "差戻し")
 	b.waitGone("sub-item-E002")
-	var me cloud.Me
+	// The send-back reaches the relay, which ends E002's open session at once; at the next
+	// login the phone shows the reason.
+	ended := false
 	for deadline := time.Now().Add(stepTimeout); time.Now().Before(deadline); time.Sleep(200 * time.Millisecond) {
-		if me = p2.do("GET", "/e/api/me", "", nil); me.Status == "returned" {
+		if ended = p2.status("GET", "/e/api/me") == http.StatusUnauthorized; ended {
 			break
 		}
 	}
+	if !ended {
+		t.Fatal("E002's session outlived the send-back")
+	}
+	me := p2.login(rc, "E002", otps["E002"])
 	if me.Status != "returned" || me.Reason != "写真がぼやけています。撮り直してください" {
 		t.Fatalf("the relay tells E002 %q (%q), want returned with the reason", me.Status, me.Reason)
 	}

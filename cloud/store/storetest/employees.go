@@ -145,7 +145,7 @@ func testEmployeeLockout(t *testing.T, s store.Store) {
 		t.Fatal("new verifier did not lift the lock")
 	}
 	must(t, s.RecordLoginFailure(ctx, "c1", "E1", t0, 5, 15*time.Minute))
-	must(t, s.CreateEmployeeSession(ctx, store.EmployeeSession{TokenHash: [32]byte{1}, Company: "c1", Employee: "E1", Expires: t0.Add(time.Hour)}, t0))
+	must(t, s.CreateEmployeeSession(ctx, store.EmployeeSession{TokenHash: [32]byte{1}, Company: "c1", Employee: "E1", Expires: t0.Add(time.Hour), Verifier: "v1b"}, t0))
 	if a := getAccount(t, s, "c1", "E1"); a.Failed != 0 {
 		t.Fatalf("login did not reset the count: %d", a.Failed)
 	}
@@ -180,7 +180,7 @@ func testEmployeeSessions(t *testing.T, s store.Store) {
 	office(t, s, "o1")
 	company(t, s, "o1", "c1")
 	must(t, s.UpsertEmployees(ctx, "c1", []store.EmployeeAccount{account("E1", "v1")}, t0))
-	sess := store.EmployeeSession{TokenHash: store.HashToken("s1"), Company: "c1", Employee: "E1", Expires: t0.Add(30 * time.Minute)}
+	sess := store.EmployeeSession{TokenHash: store.HashToken("s1"), Company: "c1", Employee: "E1", Expires: t0.Add(30 * time.Minute), Verifier: "v1"}
 	if err := s.CreateEmployeeSession(ctx, store.EmployeeSession{TokenHash: [32]byte{9}, Company: "c1", Employee: "E9", Expires: sess.Expires}, t0); !errors.Is(err, store.ErrNotFound) {
 		t.Fatalf("session of an unknown account: %v", err)
 	}
@@ -201,8 +201,47 @@ func testEmployeeSessions(t *testing.T, s store.Store) {
 	if _, err := s.EmployeeSession(ctx, sess.TokenHash, t0); !errors.Is(err, store.ErrNotFound) {
 		t.Fatalf("deleted session: %v", err)
 	}
-	// Deleting the account ends its sessions.
+	// A new password, a send-back and a 受付 each end the open sessions at once.
+	alive := func() bool {
+		_, err := s.EmployeeSession(ctx, sess.TokenHash, t0)
+		return err == nil
+	}
 	must(t, s.CreateEmployeeSession(ctx, sess, t0))
+	must(t, s.UpsertEmployees(ctx, "c1", []store.EmployeeAccount{account("E1", "v1")}, t0)) // the same password again
+	if !alive() {
+		t.Fatal("re-sending the same password ended the session")
+	}
+	must(t, s.UpsertEmployees(ctx, "c1", []store.EmployeeAccount{account("E1", "v2")}, t0))
+	if alive() {
+		t.Fatal("a new password left the session open")
+	}
+	sess.Verifier = "v2"
+	must(t, s.CreateEmployeeSession(ctx, sess, t0))
+	must(t, s.SendBack(ctx, "c1", "E1", "写真が不鮮明です"))
+	if alive() {
+		t.Fatal("a send-back left the session open")
+	}
+	must(t, s.CreateEmployeeSession(ctx, sess, t0))
+	id, err := s.PutEmployeeSubmission(ctx, "c1", "E1", []byte("sealed"), t0)
+	must(t, err)
+	must(t, s.DeleteSubmission(ctx, "c1", id))
+	if alive() {
+		t.Fatal("受付 left the session open")
+	}
+	// The password checked before a lock (or a new password) landed opens nothing.
+	for range 5 {
+		must(t, s.RecordLoginFailure(ctx, "c1", "E1", t0, 5, 15*time.Minute))
+	}
+	if err := s.CreateEmployeeSession(ctx, sess, t0); !errors.Is(err, store.ErrLoginStale) {
+		t.Fatalf("session on a locked account: %v", err)
+	}
+	sess.Verifier = "v1"
+	if err := s.CreateEmployeeSession(ctx, sess, t0.Add(time.Hour)); !errors.Is(err, store.ErrLoginStale) {
+		t.Fatalf("session with the old password's check: %v", err)
+	}
+	sess.Verifier = "v2"
+	// Deleting the account ends its sessions.
+	must(t, s.CreateEmployeeSession(ctx, sess, t0.Add(time.Hour)))
 	must(t, s.DeleteEmployee(ctx, "c1", "E1"))
 	if _, err := s.EmployeeSession(ctx, sess.TokenHash, t0); !errors.Is(err, store.ErrNotFound) {
 		t.Fatalf("session of a deleted account: %v", err)
