@@ -2,11 +2,15 @@ package cloud
 
 import (
 	"bytes"
+	"context"
 	"crypto/ecdh"
 	"crypto/rand"
+	"crypto/tls"
 	"encoding/base64"
 	"encoding/json"
+	"encoding/pem"
 	"fmt"
+	"github.com/mynumber-shelter/shelter/cloud/store"
 	"net"
 	"net/http"
 	"net/http/cookiejar"
@@ -594,5 +598,44 @@ func TestRelayFilesAndFloodLog(t *testing.T) {
 		if fi, err := e.Info(); err == nil && strings.HasPrefix(e.Name(), "relay.db") && fi.Mode().Perm() != 0o600 {
 			t.Errorf("%s has mode %v", e.Name(), fi.Mode().Perm())
 		}
+	}
+}
+
+// TestClientCertRevocation: an office that enrols again (a new PC) keeps only its new
+// certificate: the old one is refused on every request; and the operator's revoke refuses the
+// new one too.
+func TestClientCertRevocation(t *testing.T) {
+	r := startRelay(t, nil)
+	first := r.enrol("鹿児島社労士事務所")
+	r.registerCompany(first, "c1")
+	tok, _, err := NewEnrolToken(context.Background(), r.store, store.Office{ID: first.id, Name: "鹿児島社労士事務所"}, time.Hour, nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req, tlsKey, _ := enrolRequest(t, tok)
+	code, body, _ := do(t, r.client(nil), "POST", r.url+"/v1/enrol", mustJSON(t, req))
+	if code != http.StatusCreated {
+		t.Fatalf("re-enrol: %d %s", code, body)
+	}
+	var resp EnrolResponse
+	json.Unmarshal(body, &resp)
+	block, _ := pem.Decode([]byte(resp.Certificate))
+	cert := tls.Certificate{Certificate: [][]byte{block.Bytes}, PrivateKey: tlsKey}
+	second := r.client(&cert)
+	list := func(c *http.Client) int {
+		code, _, _ := do(t, c, "GET", r.url+"/v1/bridge/companies/c1/submissions", nil)
+		return code
+	}
+	if c := list(first.client); c != http.StatusUnauthorized {
+		t.Fatalf("the old certificate after re-enrolment: %d", c)
+	}
+	if c := list(second); c != http.StatusOK {
+		t.Fatalf("the new certificate: %d", c)
+	}
+	if n, err := r.store.RevokeClientCerts(context.Background(), first.id, [32]byte{}, time.Now()); err != nil || n != 1 {
+		t.Fatalf("revoke: %d %v", n, err)
+	}
+	if c := list(second); c != http.StatusUnauthorized {
+		t.Fatalf("a revoked certificate: %d", c)
 	}
 }

@@ -134,6 +134,13 @@ func (h *handler) enrol(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusConflict, "signing key already enrolled")
 		return
 	}
+	if err == nil {
+		// A re-enrolled office (a new PC, a lost one) keeps only its new certificate.
+		var n int
+		if n, err = h.Store.RevokeClientCerts(r.Context(), office.ID, sha256.Sum256(der), h.now()); n > 0 {
+			h.log().Info("earlier client certificates revoked", "office", office.ID, "count", n)
+		}
+	}
 	if err != nil {
 		h.internal(w, r, err)
 		return

@@ -48,6 +48,10 @@ CREATE TABLE IF NOT EXISTS client_certs (
 	signing_key {BLOB} NOT NULL,
 	key_id {BLOB} NOT NULL UNIQUE
 );
+CREATE TABLE IF NOT EXISTS revoked_certs (
+	fingerprint {BLOB} PRIMARY KEY,
+	revoked_at BIGINT NOT NULL
+);
 CREATE TABLE IF NOT EXISTS companies (
 	id TEXT PRIMARY KEY,
 	submission_key {BLOB} NOT NULL,
@@ -241,7 +245,30 @@ func (s *sqlStore) clientCert(ctx context.Context, where string, arg []byte) (Cl
 }
 
 func (s *sqlStore) ClientCert(ctx context.Context, fingerprint [32]byte) (ClientCert, error) {
+	var revoked int
+	if err := s.db.QueryRowContext(ctx, s.q(`SELECT count(*) FROM revoked_certs WHERE fingerprint = ?`), fingerprint[:]).Scan(&revoked); err != nil {
+		return ClientCert{}, fmt.Errorf("store: client certificate: %w", err)
+	}
+	if revoked > 0 {
+		return ClientCert{}, ErrNotFound
+	}
 	return s.clientCert(ctx, "fingerprint", fingerprint[:])
+}
+
+func (s *sqlStore) RevokeClientCerts(ctx context.Context, office string, keep [32]byte, now time.Time) (int, error) {
+	var n int
+	err := s.tx(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, s.q(`INSERT INTO revoked_certs (fingerprint, revoked_at)
+			SELECT fingerprint, ? FROM client_certs WHERE office_id = ? AND fingerprint <> ?
+			ON CONFLICT DO NOTHING`), nanos(now), office, keep[:])
+		if err != nil {
+			return fmt.Errorf("store: revoke certificates: %w", err)
+		}
+		m, _ := res.RowsAffected()
+		n = int(m)
+		return nil
+	})
+	return n, err
 }
 
 func (s *sqlStore) SigningKey(ctx context.Context, keyID [16]byte) (ClientCert, error) {

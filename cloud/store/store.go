@@ -94,8 +94,13 @@ type Store interface {
 	// RegisterClientCert records a certificate and its signing key. ErrExists when the
 	// signing key is already registered.
 	RegisterClientCert(ctx context.Context, c ClientCert) error
-	// ClientCert returns the certificate with this fingerprint, or ErrNotFound.
+	// ClientCert returns the certificate with this fingerprint, or ErrNotFound (also when it
+	// was revoked).
 	ClientCert(ctx context.Context, fingerprint [32]byte) (ClientCert, error)
+	// RevokeClientCerts revokes every certificate of office except keep (all of them with a
+	// zero keep) and returns how many it revoked; a revoked certificate is refused on every
+	// request. Its signing key still verifies what it signed before.
+	RevokeClientCerts(ctx context.Context, office string, keep [32]byte, now time.Time) (int, error)
 	// SigningKey returns the certificate record that holds the signing key with this id.
 	SigningKey(ctx context.Context, keyID [16]byte) (ClientCert, error)
 

@@ -5,6 +5,7 @@
 //	    [--db sqlite:relay.db | --db postgres://…] [--addr :8443]
 //	shelter-cloud dev-cert DIR
 //	shelter-cloud enrol-token --office NAME [--office-id ID] [--ttl 24h] [--db …]
+//	shelter-cloud revoke --office-id ID [--db …]
 //
 // serve answers TLS only (1.2 or later). dev-cert writes a development PKI (see
 // cloud.DevPKI), never for production. enrol-token prints a one-time token for an office's
@@ -35,6 +36,7 @@ const usage = `usage:
   shelter-cloud serve --cert FILE --key FILE --client-ca FILE --client-ca-key FILE [--db sqlite:PATH|postgres://…] [--addr :8443]
   shelter-cloud dev-cert DIR
   shelter-cloud enrol-token --office NAME [--office-id ID] [--ttl 24h] [--db sqlite:PATH|postgres://…]
+  shelter-cloud revoke --office-id ID [--db sqlite:PATH|postgres://…]      (refuse every client certificate of the office)
 `
 
 const defaultDB = "sqlite:shelter-cloud.db"
@@ -58,6 +60,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		err = devCert(args[1:], stdout)
 	case "enrol-token":
 		err = enrolToken(ctx, args[1:], stdout)
+	case "revoke":
+		err = revoke(ctx, args[1:], stdout)
 	case "-h", "--help", "help":
 		fmt.Fprint(stdout, usage)
 		return 0
@@ -145,6 +149,31 @@ func devCert(args []string, stdout io.Writer) error {
 	}
 	fmt.Fprintf(stdout, "wrote a development PKI to %s (%s, %s, %s, %s, %s, %s); not for production\n", args[0],
 		cloud.FileCA, cloud.FileCAKey, cloud.FileServer, cloud.FileServerKey, cloud.FileClientCA, cloud.FileClientCAKey)
+	return nil
+}
+
+// revoke refuses every client certificate of an office from now on (a stolen or retired
+// bridge); the office enrols again with a new token to get a new one.
+func revoke(ctx context.Context, args []string, stdout io.Writer) error {
+	fs := flag.NewFlagSet("revoke", flag.ContinueOnError)
+	id := fs.String("office-id", "", "the office whose certificates to revoke")
+	db := fs.String("db", defaultDB, "sqlite:PATH or postgres://…")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if *id == "" || fs.NArg() != 0 {
+		return errUsage
+	}
+	st, err := store.Open(ctx, *db)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	n, err := st.RevokeClientCerts(ctx, *id, [32]byte{}, time.Now())
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "revoked %d certificate(s) of office %s\n", n, *id)
 	return nil
 }
 
