@@ -639,3 +639,41 @@ func TestClientCertRevocation(t *testing.T) {
 		t.Fatalf("a revoked certificate: %d", c)
 	}
 }
+
+// TestConnectionsPerAddress: one address holding connections open (slow headers) gets at
+// most MaxConnsPerIP of them; the rest are closed at once, and a connection freed is usable
+// again by another client.
+func TestConnectionsPerAddress(t *testing.T) {
+	r := startRelay(t, nil)
+	var held []net.Conn
+	defer func() {
+		for _, c := range held {
+			c.Close()
+		}
+	}()
+	for range MaxConnsPerIP {
+		c, err := net.Dial("tcp", r.addr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		held = append(held, c)
+	}
+	// The next one is accepted by the kernel and closed by the relay: a read ends at once.
+	extra, err := net.Dial("tcp", r.addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	extra.SetReadDeadline(time.Now().Add(5 * time.Second))
+	_, err = extra.Read(make([]byte, 1))
+	if ne, ok := err.(net.Error); err == nil || (ok && ne.Timeout()) {
+		t.Fatalf("a connection beyond the cap was kept open: %v", err)
+	}
+	extra.Close()
+	// Another address is not affected.
+	other := &net.Dialer{LocalAddr: &net.TCPAddr{IP: net.IPv4(127, 0, 0, 77)}}
+	c := r.phone()
+	c.Transport.(*http.Transport).DialContext = other.DialContext
+	if status, _, _ := do(t, c, "GET", r.url+"/e/", nil); status != http.StatusOK {
+		t.Fatalf("another address: %d", status)
+	}
+}

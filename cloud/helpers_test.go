@@ -84,7 +84,7 @@ func startRelayOn(t testing.TB, st store.Store, dir string, configure func(*Serv
 		t.Fatal(err)
 	}
 	hs := srv.HTTPServer("", pki.Server)
-	go hs.ServeTLS(ln, "", "")
+	go hs.ServeTLS(LimitListener(ln, 0), "", "")
 	t.Cleanup(func() {
 		hs.Close()
 		st.Close()

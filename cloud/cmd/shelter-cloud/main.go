@@ -22,6 +22,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"os"
 	"os/signal"
@@ -119,8 +120,13 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 	}
 	defer st.Close()
 	srv := (&cloud.Server{Store: st, ClientCA: ca, ClientCAKey: caKey, Log: log}).HTTPServer(*addr, cert)
+	ln, err := net.Listen("tcp", *addr)
+	if err != nil {
+		return fmt.Errorf("listen: %w", err)
+	}
 	errc := make(chan error, 1)
-	go func() { errc <- srv.ListenAndServeTLS("", "") }()
+	// At most cloud.MaxConnsPerIP connections open at once per client address.
+	go func() { errc <- srv.ServeTLS(cloud.LimitListener(ln, 0), "", "") }()
 	log.Info("serving", slog.String("addr", *addr))
 	select {
 	case err := <-errc:
