@@ -185,3 +185,31 @@ func Count(tx *store.Tx, f Filter) (int64, error) {
 	}
 	return n, nil
 }
+
+// Tally counts the entries f selects by action and by acting user (user id 0: no user, e.g. a
+// failed login with an unknown id), for the summary of a report. Paging fields are ignored.
+func Tally(tx *store.Tx, f Filter) (byAction map[Action]int64, byUser map[int64]int64, err error) {
+	conds, args := f.where()
+	if len(f.Actions) > 0 {
+		conds = append(conds, "action IN ("+strings.Repeat(",?", len(f.Actions))[1:]+")")
+		for _, a := range f.Actions {
+			args = append(args, string(a))
+		}
+	}
+	byAction, byUser = map[Action]int64{}, map[int64]int64{}
+	rows, err := tx.Query(`SELECT action, COALESCE(user_id, 0), count(*) FROM audit_log`+whereClause(conds)+` GROUP BY action, user_id`, args...)
+	if err != nil {
+		return nil, nil, fmt.Errorf("counting audit entries: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var a string
+		var u, n int64
+		if err := rows.Scan(&a, &u, &n); err != nil {
+			return nil, nil, fmt.Errorf("counting audit entries: %w", err)
+		}
+		byAction[Action(a)] += n
+		byUser[u] += n
+	}
+	return byAction, byUser, rows.Err()
+}

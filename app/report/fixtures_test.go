@@ -58,6 +58,8 @@ func fixtureHeader() HistoryHeader {
 		GeneratedAt: time.Date(2025, 5, 1, 0, 30, 0, 0, time.UTC),
 		GeneratedBy: "sato",
 		Chain:       ChainState{Verified: true, OK: true, Entries: 1234},
+		ByAction:    []Tally{{"ログイン", 12}, {"照会", 12}, {"出力", 12}, {"登録", 12}, {"廃棄", 12}},
+		ByUser:      []Tally{{"佐藤 花子 (sato)", 60}},
 	}
 }
 

@@ -30,6 +30,15 @@ type HistoryHeader struct {
 	GeneratedBy string
 	// Chain is the state of the audit chain when the report was made.
 	Chain ChainState
+	// ByAction and ByUser count the entries of the report, for its summary sheet (集計・確認)
+	// with the 責任者's signature box. Optional: without them there is no summary sheet.
+	ByAction, ByUser []Tally
+}
+
+// Tally is one line of a report's summary: a label (an action, a user) and a count.
+type Tally struct {
+	Label string
+	N     int64
 }
 
 // ChainState is the result of verifying the audit chain, as app/audit's Verify reports it.
@@ -215,10 +224,111 @@ func writeHistoryLimit(w io.Writer, h HistoryHeader, rows iter.Seq2[HistoryRow, 
 	if err := sw.Flush(); err != nil {
 		return 0, fmt.Errorf("ending stream: %w", err)
 	}
+	if len(h.ByAction) > 0 || len(h.ByUser) > 0 {
+		if err := b.historySummary(h, n); err != nil {
+			return 0, err
+		}
+	}
 	if err := b.finish(w, opts); err != nil {
 		return 0, err
 	}
 	return n, nil
+}
+
+const historySummarySheet = "集計・確認"
+
+// historySummary writes the summary sheet a 事務取扱責任者 signs: the period, the company, the
+// chain's state, the counts by action and by user, and the box for the check.
+func (b *book) historySummary(h HistoryHeader, total int) error {
+	s := historySummarySheet
+	if _, err := b.f.NewSheet(s); err != nil {
+		return fmt.Errorf("adding summary sheet: %w", err)
+	}
+	if err := b.pageSetupOnePage(s, landscape, historyTitle+"（"+historySummarySheet+"）"); err != nil {
+		return err
+	}
+	if err := b.widths(s, 22, 14, 6, 22, 14); err != nil {
+		return err
+	}
+	company := h.Company
+	if company == "" {
+		company = "全企業"
+	}
+	period := "指定なし"
+	if !h.From.IsZero() || !h.To.IsZero() {
+		period = periodJA(h.From) + " ～ " + periodJA(h.To)
+	}
+	r := 1
+	row := func() string { return strconv.Itoa(r) }
+	if err := b.put(s, "A1", "E1", historyTitle+"　集計・確認", b.title); err != nil {
+		return err
+	}
+	if err := b.height(s, 1, 28); err != nil {
+		return err
+	}
+	r = 3
+	for _, kv := range [][2]string{{"運営事業所", h.Office}, {"対象企業", company}, {"対象期間", period},
+		{"作成日時", instantJA(h.GeneratedAt)}, {"改ざん検証", h.Chain.japanese()}, {"件数", comma(int64(total)) + " 件"}} {
+		if err := b.put(s, "A"+row(), "", kv[0], b.label); err != nil {
+			return err
+		}
+		if err := b.put(s, "B"+row(), "E"+row(), kv[1], b.cell); err != nil {
+			return err
+		}
+		if ht := rowHeight(kv[1], 56); ht > 0 {
+			if err := b.height(s, r, ht); err != nil {
+				return err
+			}
+		}
+		r++
+	}
+	r++
+	top := r
+	for col, part := range []struct {
+		title string
+		rows  []Tally
+	}{{"操作", h.ByAction}, {"利用者", h.ByUser}} {
+		c1, _ := excelize.ColumnNumberToName(1 + col*3)
+		c2, _ := excelize.ColumnNumberToName(2 + col*3)
+		r = top
+		if err := b.put(s, c1+row(), "", part.title, b.label); err != nil {
+			return err
+		}
+		if err := b.put(s, c2+row(), "", "件数", b.label); err != nil {
+			return err
+		}
+		r++
+		for _, t := range part.rows {
+			if err := checkText("summary", t.Label); err != nil {
+				return err
+			}
+			if err := b.put(s, c1+row(), "", t.Label, b.cell); err != nil {
+				return err
+			}
+			if err := b.put(s, c2+row(), "", t.N, b.cell); err != nil {
+				return err
+			}
+			r++
+		}
+	}
+	r = top + 2 + max(len(h.ByAction), len(h.ByUser))
+	if err := b.put(s, "A"+row(), "E"+row(), "事務取扱責任者　確認欄", b.heading); err != nil {
+		return err
+	}
+	r++
+	for _, label := range []string{"確認日", "氏名", "署名・印"} {
+		if err := b.put(s, "A"+row(), "", label, b.label); err != nil {
+			return err
+		}
+		if err := b.put(s, "B"+row(), "E"+row(), "", b.cell); err != nil {
+			return err
+		}
+		if err := b.height(s, r, 30); err != nil {
+			return err
+		}
+		r++
+	}
+	return nil
 }
 
 // check validates h; its errors name the field.

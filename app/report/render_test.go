@@ -97,6 +97,10 @@ func TestWorkbooksRender(t *testing.T) {
 		"certificate": {data: cert.Bytes(), pages: 1},
 		"register":    {data: register.Bytes(), landscape: true},
 	})
+	// The summary a 責任者 signs: counts and the signature box, printed.
+	if missing := out["history"].Missing("集計・確認", "事務取扱責任者　確認欄", "署名・印", "佐藤 花子 (sato)"); len(missing) > 0 {
+		t.Errorf("the history report's summary lacks %q", missing)
+	}
 	// Each letter is one page, and its page number is its own: "1 / 1", never "3 / 4".
 	if strings.Contains(out["notices"].Text, "/ 4") {
 		t.Errorf("notice letters number their pages across letters:\n%s", out["notices"].Text)

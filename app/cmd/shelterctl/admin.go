@@ -4,9 +4,13 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"os"
 	"strings"
+	"time"
 
+	"github.com/mynumber-shelter/shelter/app/audit"
 	"github.com/mynumber-shelter/shelter/app/auth"
+	"github.com/mynumber-shelter/shelter/app/history"
 	"github.com/mynumber-shelter/shelter/app/jpdate"
 	"github.com/mynumber-shelter/shelter/app/ui"
 )
@@ -151,4 +155,69 @@ func (c *cli) policySet(args []string) error {
 	return c.withSession(func(app *ui.App, sess *auth.Session) error {
 		return app.Auth.SetFactorPolicy(context.Background(), sess, auth.FactorPolicy(policy), *reason)
 	})
+}
+
+// historyExport runs "history export --from YYYY-MM-DD --to YYYY-MM-DD [--company ID] --format
+// xlsx|csv|csv-cp932 FILE": the 2-1 report of a period (JST calendar days, both included) for
+// a monthly job, recorded in the history as the app's export is. FILE must not exist.
+func (c *cli) historyExport(args []string) error {
+	fs := flag.NewFlagSet("history export", flag.ContinueOnError)
+	fs.SetOutput(c.stderr)
+	from := fs.String("from", "", "first day, YYYY-MM-DD (JST)")
+	to := fs.String("to", "", "last day, YYYY-MM-DD (JST)")
+	company := fs.Int64("company", 0, "company id (administrators may leave it out for every company)")
+	format := fs.String("format", "xlsx", "xlsx, csv (UTF-8 with BOM) or csv-cp932")
+	var file string
+	if n := len(args); n > 0 && !strings.HasPrefix(args[n-1], "-") && (n == 1 || !strings.HasPrefix(args[n-2], "--")) {
+		file, args = args[n-1], args[:n-1]
+	}
+	if err := fs.Parse(args); err != nil {
+		return usageError{"history export: " + err.Error()}
+	}
+	if file == "" && fs.NArg() == 1 {
+		file = fs.Arg(0)
+	}
+	if file == "" {
+		return usageError{"history export needs FILE"}
+	}
+	f := audit.Filter{CompanyID: *company}
+	for _, d := range []struct {
+		s   string
+		out *time.Time
+		add int
+	}{{*from, &f.From, 0}, {*to, &f.To, 1}} {
+		if d.s == "" {
+			continue
+		}
+		t, err := time.ParseInLocation("2006-01-02", d.s, jpdate.JST)
+		if err != nil {
+			return usageError{"history export: dates are YYYY-MM-DD"}
+		}
+		*d.out = t.AddDate(0, 0, d.add)
+	}
+	out, err := os.OpenFile(file, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if err != nil {
+		return fmt.Errorf("history export: %w", err)
+	}
+	err = c.withSession(func(app *ui.App, sess *auth.Session) error {
+		x, err := (&history.Exporter{DB: app.DB, Audit: app.Audit}).Export(context.Background(), sess, f, *format)
+		if err != nil {
+			return err
+		}
+		if _, err := out.Write(x.Data); err != nil {
+			return err
+		}
+		if err := out.Sync(); err != nil {
+			return err
+		}
+		fmt.Fprintf(c.stdout, "%d entries written to %s\n", x.Rows, file)
+		return nil
+	})
+	if cerr := out.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		os.Remove(file)
+	}
+	return err
 }

@@ -2,11 +2,16 @@ package main
 
 import (
 	"context"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/xuri/excelize/v2"
 
 	"github.com/mynumber-shelter/shelter/app/audit"
+	"github.com/mynumber-shelter/shelter/app/jpdate"
 	"github.com/mynumber-shelter/shelter/app/store"
 	"github.com/mynumber-shelter/shelter/app/ui"
 	"github.com/mynumber-shelter/shelter/app/vault"
@@ -100,5 +105,51 @@ func TestAdminCommands(t *testing.T) {
 	})
 	if want := "user_create assignment_change user_disable user_enable password_reset"; strings.Join(got, " ") != want {
 		t.Errorf("history: %v, want %s", got, want)
+	}
+}
+
+// TestHistoryExport: the monthly job writes the 2-1 report of a period, with the summary the
+// 責任者 signs, as a new 0600 file; the export is itself in the history.
+func TestHistoryExport(t *testing.T) {
+	h := newHarness(t, &vault.MemKeychain{})
+	if r := h.run(pw, "--vault", h.dir, "init", "--office", "月次の事務所", "--admin", "admin", "--second-factor", "optional", "--reason", noReaders, "--kit", filepath.Join(t.TempDir(), "kit")); r.code != 0 {
+		t.Fatalf("init: %q", r.stderr)
+	}
+	if r := h.run(pw, h.as("company", "add", "--name", "株式会社サンプル")...); r.code != 0 {
+		t.Fatalf("company add: %q", r.stderr)
+	}
+	out := filepath.Join(t.TempDir(), "2026-12.xlsx")
+	today := time.Now().In(jpdate.JST).Format("2006-01-02")
+	r := h.run(pw, h.as("history", "export", "--from", "2020-01-01", "--to", today, "--format", "xlsx", out)...)
+	if r.code != 0 || !strings.Contains(r.stdout, "entries written") {
+		t.Fatalf("history export: %d %q %q", r.code, r.stdout, r.stderr)
+	}
+	if fi, err := os.Stat(out); err != nil || fi.Mode().Perm() != 0o600 {
+		t.Fatalf("report file: %v %v", fi, err)
+	}
+	wb, err := excelize.OpenFile(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer wb.Close()
+	if sheets := wb.GetSheetList(); len(sheets) != 2 || sheets[1] != "集計・確認" {
+		t.Fatalf("sheets %v", sheets)
+	}
+	rows, _ := wb.GetRows("集計・確認")
+	var all strings.Builder
+	for _, r := range rows {
+		all.WriteString(strings.Join(r, "|") + "\n")
+	}
+	for _, want := range []string{"月次の事務所", "契約企業登録", "admin (admin)", "事務取扱責任者　確認欄", "改ざんは検出されませんでした"} {
+		if !strings.Contains(all.String(), want) {
+			t.Errorf("the summary lacks %q:\n%s", want, all.String())
+		}
+	}
+	// An existing file is never overwritten; a bad date is a usage error.
+	if r := h.run(pw, h.as("history", "export", "--format", "csv", out)...); r.code == 0 {
+		t.Fatal("overwrote an existing report")
+	}
+	if r := h.run(pw, h.as("history", "export", "--from", "2026/12/01", "--format", "csv", out+".csv")...); r.code != 2 {
+		t.Fatalf("bad date: %d %q", r.code, r.stderr)
 	}
 }

@@ -81,6 +81,7 @@ const usage = `shelterctl — MyNumber Shelter administration
   shelterctl --vault DIR --user LOGIN user disable|enable|reset-password LOGIN
   shelterctl --vault DIR --user LOGIN role set --company ID --manager LOGIN[,LOGIN…] [--handler LOGIN[,LOGIN…]]
   shelterctl --vault DIR --user LOGIN policy set required|optional [--reason TEXT]
+  shelterctl --vault DIR --user LOGIN history export --from YYYY-MM-DD --to YYYY-MM-DD [--company ID] --format xlsx|csv|csv-cp932 FILE
   shelterctl --vault DIR --user LOGIN company add --name NAME [--code CODE] [--corporate-number N]
   shelterctl --vault DIR --user LOGIN company list
   shelterctl --vault DIR --user LOGIN import employees --company ID FILE [--dry-run] [--mapping FILE.json]
@@ -139,6 +140,8 @@ func (c *cli) run(args []string) int {
 		return c.cardRead(rest[2:])
 	case cmd == "user add", cmd == "user disable", cmd == "user enable", cmd == "user reset-password":
 		err = c.userCmd(rest[1], rest[2:])
+	case cmd == "history export":
+		err = c.historyExport(rest[2:])
 	case cmd == "role set":
 		err = c.roleSet(rest[2:])
 	case cmd == "policy set":
