@@ -68,6 +68,10 @@ func main() {
 			// The bridge's events (cards, scans, devices) and the connection state; the app
 			// starts shelter-bridge when it does not answer, and it outlives the window.
 			app.SetEventSink(func(name string, data any) { wailsruntime.EventsEmit(ctx, name, data) })
+			// Downloads go where the user chooses, through the desktop's save dialog.
+			app.SetSaveDialog(func(name string) (string, error) {
+				return wailsruntime.SaveFileDialog(ctx, wailsruntime.SaveDialogOptions{DefaultFilename: name, Title: "保存先を選んでください / Save as"})
+			})
 			if !generatingBindings {
 				stopBridge = app.StartBridge()
 			}

@@ -121,6 +121,7 @@ type App struct {
 	Sync *SyncService
 	// Share is M-6 データ共有 (a client company shared with another installation).
 	Share *ShareService
+	Files *FileService
 }
 
 // New opens (or creates) the vault in cfg.VaultDir.
@@ -171,6 +172,7 @@ func New(cfg Config) (*App, error) {
 	a.Scan = newScanService(a)
 	a.Sync = newSyncService(a)
 	a.Share = newShareService(a)
+	a.Files = &FileService{a: a}
 	a.loadAuditKey()
 	return a, nil
 }
@@ -198,7 +200,7 @@ func (a *App) loadAuditKey() {
 
 // Services returns the structs to bind (Wails) or serve (webrpc).
 func (a *App) Services() []any {
-	return []any{a.Session, a.Office, a.Users, a.Company, a.Handlers, a.History, a.Employees, a.Use, a.Collect, a.Dispose, a.Card, a.Devices, a.Scan, a.Sync, a.Factors, a.Share}
+	return []any{a.Session, a.Office, a.Users, a.Company, a.Handlers, a.History, a.Employees, a.Use, a.Collect, a.Dispose, a.Card, a.Devices, a.Scan, a.Sync, a.Factors, a.Share, a.Files}
 }
 
 // Close logs out any open session and closes the database.

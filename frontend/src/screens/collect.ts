@@ -17,7 +17,8 @@ import type { CollectBoardRow, CollectRules } from "../types_collect";
 import { openDialog } from "../ui/dialog";
 import { Form, busy } from "../ui/form";
 import { loading, screenHead } from "../ui/layout";
-import { remindDialog, renderRequest, saveFile } from "./collectRequest";
+import { remindDialog, renderRequest } from "./collectRequest";
+import { saveFile } from "../ui/save";
 import { openCheck } from "./collectCheck";
 import { openNumbers } from "./collectNumbers";
 import { openCardRead } from "./cardRead";
@@ -419,8 +420,9 @@ function renderRefusals(ctx: ColCtx): void {
       done.classList.add("hidden");
       try {
         const f = await Collect.ExportRefusalRecord(companyId, enc);
-        saveFile(f);
-        done.textContent = t("colExported").replace("{name}", f.fileName);
+        const where = await saveFile(f);
+        if (!where) return; // the save dialog was cancelled
+        done.textContent = t("colExported").replace("{name}", where);
         done.dataset.file = f.fileName;
         done.classList.remove("hidden");
       } catch (e) {

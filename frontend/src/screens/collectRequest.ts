@@ -8,10 +8,11 @@
 
 import { h, mount } from "../h";
 import { Collect } from "../api_collect";
-import { pick, t } from "../i18n";
+import { errText, pick, t } from "../i18n";
 import { dateTime } from "../format";
 import type { CollectBoardRow, CollectFile, CollectNotice } from "../types_collect";
 import { openDialog } from "../ui/dialog";
+import { saveFile } from "../ui/save";
 import { Form, busy, input } from "../ui/form";
 import { loading } from "../ui/layout";
 import { openStatuses, refusal, statusTag, type ColCtx } from "./collect";
@@ -29,20 +30,6 @@ function layoutChoice(prefix: string): { el: HTMLElement; perEmployee: () => boo
   };
 }
 
-/** saveFile offers a file from Go for download (Blob + <a download>). */
-export function saveFile(f: CollectFile): void {
-  const bin = atob(f.data);
-  const bytes = new Uint8Array(bin.length);
-  for (let i = 0; i < bin.length; i++) bytes[i] = bin.charCodeAt(i);
-  const url = URL.createObjectURL(new Blob([bytes], { type: f.contentType || "application/octet-stream" }));
-  const a = h("a", { href: url, download: f.fileName, class: "hidden" });
-  document.body.appendChild(a);
-  a.click();
-  a.remove();
-  // Long enough for the download to start; then the copy in the browser is released.
-  setTimeout(() => URL.revokeObjectURL(url), 10_000);
-}
-
 /** noticeDialog offers the notice workbooks for saving and says, once, that the passwords are
  *  only in them. It is sticky: it closes with its own button, after a warning if a file was
  *  not saved. The files are dropped when it closes. */
@@ -57,11 +44,13 @@ export function noticeDialog(notices: CollectNotice[], onClose: () => void): voi
     save.addEventListener("click", () => {
       const f = files[i];
       if (!f) return;
-      saveFile(f);
-      saved.add(i);
-      mark.textContent = t("colNoticeSaved").replace("{name}", f.fileName);
-      mark.classList.remove("hidden");
-      if (saved.size === notices.length) warn.classList.add("hidden");
+      void saveFile(f).then((where) => {
+        if (!where) return; // the save dialog was cancelled
+        saved.add(i);
+        mark.textContent = t("colNoticeSaved").replace("{name}", where);
+        mark.classList.remove("hidden");
+        if (saved.size === notices.length) warn.classList.add("hidden");
+      }, (e) => { mark.textContent = errText(e); mark.classList.remove("hidden"); });
     });
     return h("li", { class: "col-notice-file" },
       h("div", null, t("colNoticeMade").replace("{letters}", String(n.letters)).replace("{persons}", String(n.persons))),

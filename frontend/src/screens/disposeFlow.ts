@@ -11,6 +11,7 @@ import { errText, getLang, t, type Key } from "../i18n";
 import { dateTime } from "../format";
 import type { Disposal, DisposalFile } from "../types_dispose";
 import { openDialog } from "../ui/dialog";
+import { saveFile } from "../ui/save";
 import { Form, busy } from "../ui/form";
 import { refused, takeNotice, type DispCtx } from "./dispose";
 
@@ -200,8 +201,8 @@ export function renderRecords(ctx: DispCtx): void {
         void busy(cert, async () => {
           try {
             const f = await Dispose.Certificate(d.id);
-            saveFile(f);
-            mount(saved, fileSaved(f));
+            const where = await saveFile(f);
+            if (where) mount(saved, fileSaved(f, where));
           } catch (e) {
             showError(err, e);
           }
@@ -238,8 +239,8 @@ export function renderRegister(ctx: DispCtx): void {
     void busy(get, async () => {
       try {
         const f = await Dispose.FileRegister(ctx.company.id);
-        saveFile(f);
-        mount(saved, fileSaved(f));
+        const where = await saveFile(f);
+        if (where) mount(saved, fileSaved(f, where));
       } catch (e) {
         showError(err, e);
       }
@@ -250,22 +251,8 @@ export function renderRegister(ctx: DispCtx): void {
 }
 
 /** fileSaved is the note (and the tests' marker) naming the saved workbook. */
-function fileSaved(f: DisposalFile): HTMLElement {
+function fileSaved(f: DisposalFile, where: string): HTMLElement {
   return h("div", { class: "banner success", role: "status", testid: "disp-download", "data-file": f.fileName },
-    t("dispFileSaved").replace("{file}", f.fileName));
+    t("dispFileSaved").replace("{file}", where));
 }
 
-/** saveFile hands the workbook to the browser's download (a Blob behind an <a download>) and
- *  wipes the decoded bytes. */
-function saveFile(f: DisposalFile): void {
-  const bin = atob(f.data);
-  const bytes = new Uint8Array(bin.length);
-  for (let i = 0; i < bin.length; i++) bytes[i] = bin.charCodeAt(i);
-  const url = URL.createObjectURL(new Blob([bytes], { type: f.contentType || "application/octet-stream" }));
-  bytes.fill(0);
-  const a = h("a", { href: url, download: f.fileName, class: "hidden" });
-  document.body.appendChild(a);
-  a.click();
-  a.remove();
-  window.setTimeout(() => URL.revokeObjectURL(url), 60_000);
-}

@@ -1,7 +1,7 @@
 // 2-1 取扱い履歴照会: the audit history, newest first, with filters, paging (nextBeforeId) and
 // the chain verification badge from Verify().
 
-import { saveFile } from "./collectRequest";
+import { saveFile } from "../ui/save";
 import { h, mount } from "../h";
 import { Companies, History, Users } from "../api";
 import { errText, pick, t } from "../i18n";
@@ -72,8 +72,9 @@ export function renderHistory(app: App, item: MenuItem | undefined, content: HTM
       banner.classList.add("hidden");
       try {
         const f = await History.Export({ ...filter, beforeId: 0 }, format);
-        saveFile(f);
-        exportDone.textContent = `${f.fileName} (${f.rows})`;
+        const where = await saveFile(f);
+        if (!where) return; // the save dialog was cancelled
+        exportDone.textContent = `${where} (${f.rows})`;
         exportDone.dataset.file = f.fileName;
         exportDone.dataset.rows = String(f.rows);
       } catch (e) {

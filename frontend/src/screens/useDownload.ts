@@ -10,6 +10,7 @@ import { Use } from "../api_use";
 import { pick, t, type Key } from "../i18n";
 import type { DownloadFormat, DownloadProblem, NumberDownload, NumberDownloadRequest, SkippedPerson } from "../types_use";
 import { openDialog } from "../ui/dialog";
+import { saveFile } from "../ui/save";
 import { Form, busy, input } from "../ui/form";
 import type { UseCtx } from "./use";
 
@@ -84,8 +85,7 @@ export function downloadPanel(ctx: UseCtx): { el: HTMLElement; selectionChanged(
       return;
     }
     filePassword.value = "";
-    saveFile(f);
-    showResult(result, f);
+    void saveFile(f).then((where) => { if (where) showResult(result, f, where); }, (e) => form.show(parseError(e)));
   };
   /** forPassword reports whether err belongs to the password dialog. */
   const forPassword = (err: ApiError) =>
@@ -174,21 +174,6 @@ function askPassword(req: NumberDownloadRequest, done: (f: NumberDownload, req: 
   pw.focus();
 }
 
-/** saveFile hands the file to the browser's download (a Blob behind an <a download>) and wipes
- *  the decoded bytes. */
-function saveFile(f: NumberDownload): void {
-  const bin = atob(f.data);
-  const bytes = new Uint8Array(bin.length);
-  for (let i = 0; i < bin.length; i++) bytes[i] = bin.charCodeAt(i);
-  const url = URL.createObjectURL(new Blob([bytes], { type: f.contentType || "application/octet-stream" }));
-  bytes.fill(0);
-  const a = h("a", { href: url, download: f.fileName, class: "hidden" });
-  document.body.appendChild(a);
-  a.click();
-  a.remove();
-  window.setTimeout(() => URL.revokeObjectURL(url), 60_000);
-}
-
 /** personName names a person as the user knows them: code, name and 続柄. */
 function personName(p: SkippedPerson | DownloadProblem): string {
   return t("usePersonNamed").replace("{code}", p.employeeCode).replace("{name}", p.name).replace("{relation}", p.relation);
@@ -212,13 +197,13 @@ function askProblems(problems: DownloadProblem[], req: NumberDownloadRequest,
   });
 }
 
-function showResult(el: HTMLElement, f: NumberDownload): void {
+function showResult(el: HTMLElement, f: NumberDownload, where: string): void {
   const skipped = f.skipped ?? [];
   const substituted = f.substituted ?? [];
   const omitted = f.omitted ?? [];
   mount(el,
     h("div", { class: "banner success", role: "status", testid: "download-ready", "data-file": f.fileName, "data-rows": String(f.rows) },
-      t("useDlDone").replace("{file}", f.fileName).replace("{n}", String(f.rows))),
+      t("useDlDone").replace("{file}", where).replace("{n}", String(f.rows))),
     substituted.length
       ? h("div", { class: "banner warn", testid: "use-dl-substituted" },
           h("div", null, t("useDlSubstituted").replace("{n}", String(substituted.length))),
