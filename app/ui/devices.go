@@ -113,7 +113,7 @@ func (s *DeviceService) List() (DeviceList, error) {
 		}
 		for _, d := range ds {
 			out.Devices = append(out.Devices, DeviceRow{Kind: deviceLabel(deviceKinds, d.Kind), Name: d.Name,
-				State: deviceLabel(deviceStates, d.State), Detail: d.Detail, LastError: d.LastError, LastErrorAt: d.LastErrorAt})
+				State: deviceLabel(deviceStates, d.State), Detail: deviceDetail(d.Detail, s.a.language()), LastError: d.LastError, LastErrorAt: d.LastErrorAt})
 		}
 	} else {
 		out.State = deviceLabel(deviceStates, "disconnected")

@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/chromedp/chromedp"
@@ -151,6 +152,11 @@ func TestBrowserDevices(t *testing.T) {
 	if withReader {
 		b.waitText("dev-table", "ICカードリーダー")
 		b.waitText("dev-table", "Virtual PCD")
+		b.waitText("dev-table", "カードリーダー") // the PC/SC service's detail, in Japanese
+	}
+	// The bridge's English details read in the UI language.
+	if table := b.text("dev-table"); strings.Contains(table, "readers") || strings.Contains(table, "no vein sensor") {
+		t.Errorf("M-4 shows the bridge's English: %q", table)
 	}
 	b.waitVisible("dev-config-scanners.0.name") // the form shows the saved scanner
 	var name string
