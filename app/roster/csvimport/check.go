@@ -3,6 +3,7 @@ package csvimport
 import (
 	"errors"
 	"fmt"
+	"regexp"
 	"strings"
 	"time"
 	"unicode"
@@ -62,6 +63,7 @@ func buildPlan(tx *store.Tx, ck *vault.CompanyKey, s *Sheet, m Mapping) (*plan, 
 		pl.report.Problems = ps
 		return pl, nil
 	}
+	pl.report.Warnings = append(pl.report.Warnings, ignoredColumns(s, l)...)
 	c := &checker{tx: tx, ck: ck, companyID: ck.CompanyID(), today: jpdateToday(tx), l: l,
 		existing: map[string]*roster.Employee{}, deptByCode: map[string]int64{}, deptByName: map[string][]int64{},
 		seenCode: map[string]int{}, seenNumber: map[string]int{}, newDept: map[string]bool{}}
@@ -300,4 +302,46 @@ func (c *checker) number(r *planRow, v string, add func(field, code, ja, en stri
 	}
 	r.number = n
 	return nil
+}
+
+// dependentHeader recognises a payroll export's 扶養親族 columns (扶養1氏名, 扶養親族2続柄,
+// 配偶者氏名 …), which this import does not read: dependents are entered in 1-2 or sent from
+// the employees' phones.
+var dependentHeader = regexp.MustCompile(`扶養|配偶者|家族`)
+
+// ignoredColumns warns of every column of the file that no field takes, naming it, so that
+// nothing is dropped silently; 扶養親族 columns get a warning of their own.
+func ignoredColumns(s *Sheet, l *layout) []Problem {
+	if l.firstRow == 0 || len(s.Records) == 0 {
+		return nil
+	}
+	used := map[int]bool{}
+	for _, i := range l.cols {
+		used[i] = true
+	}
+	var deps, other []string
+	for i := range l.width {
+		if used[i] {
+			continue
+		}
+		name := l.columnName(i)
+		if dependentHeader.MatchString(name) {
+			deps = append(deps, name)
+		} else {
+			other = append(other, name)
+		}
+	}
+	line := s.Records[0].Line
+	var out []Problem
+	if len(deps) > 0 {
+		out = append(out, Problem{Line: line, Code: CodeIgnored,
+			JA: "扶養親族の列は取り込まれません（" + strings.Join(deps, "、") + "）。扶養親族は 1-2 の従業員画面で登録するか、従業員のスマートフォンからの提出で受け付けてください。",
+			EN: "Dependents' columns are not imported (" + strings.Join(deps, ", ") + "). Enter dependents in 1-2 or receive them from the employees' phones."})
+	}
+	if len(other) > 0 {
+		out = append(out, Problem{Line: line, Code: CodeIgnored,
+			JA: "次の列は取り込まれません：" + strings.Join(other, "、"),
+			EN: "These columns are not imported: " + strings.Join(other, ", ")})
+	}
+	return out
 }

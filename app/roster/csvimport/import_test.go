@@ -298,3 +298,27 @@ func TestPreviewWarnsOfUnlikelyDates(t *testing.T) {
 		t.Errorf("warning %q", rep.Warnings[1].JA)
 	}
 }
+
+// A payroll export's columns that the import does not take are named in the preview, the
+// 扶養親族 ones with what to do instead: nothing is dropped silently.
+func TestPreviewNamesIgnoredColumns(t *testing.T) {
+	f := newFixture(t)
+	data := "従業員コード,氏名,基本給,扶養1氏名,扶養1続柄,扶養1個人番号\n" +
+		"E001,山田 太郎,300000,山田 花子,配偶者," + testNumber(2) + "\n"
+	rep := f.preview(data, Mapping{})
+	if len(rep.Problems) != 0 || rep.Added != 1 {
+		t.Fatalf("report %+v", rep)
+	}
+	var texts []string
+	for _, w := range rep.Warnings {
+		if w.Code == CodeIgnored {
+			texts = append(texts, w.JA)
+		}
+	}
+	all := strings.Join(texts, "\n")
+	if len(texts) != 2 || !strings.Contains(all, "扶養1氏名、扶養1続柄、扶養1個人番号") || !strings.Contains(all, "基本給") ||
+		!strings.Contains(all, "1-2") {
+		t.Fatalf("warnings %q", texts)
+	}
+	noNumbers(t, "the warnings", all, 3)
+}

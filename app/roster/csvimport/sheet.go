@@ -22,6 +22,7 @@ const (
 	CodeDisposed        = "disposed"         // the employee's number was disposed of
 	CodeDepartment      = "department"       // the department name matches several departments
 	CodeImplausible     = "implausible"      // a warning: dates that are unlikely (roster.Employee.Plausibility)
+	CodeIgnored         = "ignored"          // a warning: columns of the file that no field takes
 )
 
 // Problem is one reason a file, or a line of it, cannot be imported. Its texts never contain a
