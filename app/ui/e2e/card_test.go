@@ -31,19 +31,7 @@ func TestBrowserCard(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(distDir, "index.html")); err != nil {
 		skipOrFail(t, "frontend not built (run npm run build in frontend/)")
 	}
-	addr, reader := testenv.VPCDSlot(t, 1)
-	if p, err := card.OpenPCSC(); err != nil {
-		pcscdMissing(t, err)
-	} else {
-		rs, err := p.Readers()
-		p.Close()
-		if err == nil && !slices.Contains(rs, reader) {
-			err = errors.New("no " + reader)
-		}
-		if err != nil {
-			pcscdMissing(t, err)
-		}
-	}
+	addr, reader := vpcdReader(t, 1)
 	if err := os.MkdirAll(artifactsDir, 0o755); err != nil {
 		t.Fatal(err)
 	}
@@ -185,4 +173,25 @@ func pcscdMissing(t *testing.T, err error) {
 		t.Fatalf("SHELTER_REQUIRE_PCSCD=1 but pcscd with vpcd is not available: %v", err)
 	}
 	t.Skipf("pcscd with vpcd not available (%v); run under scripts/with-pcscd.sh", err)
+}
+
+// vpcdReader reserves vpcd slot for the test and checks that the real pcscd lists its reader;
+// it returns the slot's vpcd address and the reader's name. It skips (or fails) the test when
+// pcscd with vpcd is missing.
+func vpcdReader(t *testing.T, slot int) (addr, reader string) {
+	t.Helper()
+	addr, reader = testenv.VPCDSlot(t, slot)
+	p, err := card.OpenPCSC()
+	if err != nil {
+		pcscdMissing(t, err)
+	}
+	rs, err := p.Readers()
+	p.Close()
+	if err == nil && !slices.Contains(rs, reader) {
+		err = errors.New("no " + reader)
+	}
+	if err != nil {
+		pcscdMissing(t, err)
+	}
+	return addr, reader
 }

@@ -2,9 +2,7 @@ package e2e
 
 import (
 	"context"
-	"errors"
 	"path/filepath"
-	"slices"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -14,9 +12,7 @@ import (
 	"github.com/mynumber-shelter/shelter/app/ui"
 	"github.com/mynumber-shelter/shelter/app/vault"
 	"github.com/mynumber-shelter/shelter/bridge"
-	"github.com/mynumber-shelter/shelter/devices/card"
 	simcard "github.com/mynumber-shelter/shelter/devices/sim/card"
-	"github.com/mynumber-shelter/shelter/internal/testenv"
 )
 
 // TestBrowserFactors is 二要素認証 as a 事務取扱担当者 meets it: the password, then the staff card
@@ -120,19 +116,7 @@ func TestBrowserFactors(t *testing.T) {
 // socket and the reader's name. It skips (or fails) the test when pcscd with vpcd is missing.
 func staffCardOnReader(t *testing.T, uid []byte) (socket, reader string) {
 	t.Helper()
-	addr, reader := testenv.VPCDSlot(t, 1)
-	if p, err := card.OpenPCSC(); err != nil {
-		pcscdMissing(t, err)
-	} else {
-		rs, err := p.Readers()
-		p.Close()
-		if err == nil && !slices.Contains(rs, reader) {
-			err = errors.New("no " + reader)
-		}
-		if err != nil {
-			pcscdMissing(t, err)
-		}
-	}
+	addr, reader := vpcdReader(t, 1)
 	dir := filepath.Join(t.TempDir(), "run")
 	l, err := bridge.Listen(dir)
 	if err != nil {
