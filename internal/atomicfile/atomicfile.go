@@ -4,8 +4,10 @@
 // synced so that the rename itself is durable. Every error reaches the caller, and a failed
 // write leaves the old file as it was and no temporary file behind.
 //
-// It is the one place the bridge and the app write their small state files (the bridge's
-// config, its relay enrolment, the inbox key).
+// It is the one place the bridge and the app write whole files: the bridge's state (its config,
+// its relay enrolment, the inbox key) and the files a user saves from the app's screens. A kill
+// -9 between creating and renaming the temporary file can leave it behind (hidden, mode 0600,
+// next to the target); nothing removes it later.
 package atomicfile
 
 import (
