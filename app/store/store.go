@@ -79,6 +79,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -103,6 +104,9 @@ type DB struct {
 	// maint is the maintenance pool (vault.db as main, the key store attached), open only
 	// during Open for the migrations and the recovery pass.
 	maint *sql.DB
+	// mu is held for reading by every transaction and for writing by [DB.Replace], which swaps
+	// the files under the pools.
+	mu sync.RWMutex
 }
 
 // Tx is one transaction. Now is fixed when the transaction begins so that every row a use case
@@ -184,6 +188,16 @@ func Open(ctx context.Context, path string) (*DB, error) {
 		return nil, fmt.Errorf("opening key store: %w", err)
 	}
 	db := &DB{Now: time.Now, path: path, keysPath: keysPath}
+	if err := db.open(ctx); err != nil {
+		return nil, err
+	}
+	return db, nil
+}
+
+// open runs the maintenance pass on both files (check, key store schema, migrations, shred
+// lists, keys of stored numbers) and opens the writer and reader pools.
+func (db *DB) open(ctx context.Context) error {
+	path, keysPath := db.path, db.keysPath
 	db.maint = openPool(path, keysPath, poolMaintenance)
 	db.maint.SetMaxOpenConns(1)
 	err := quickCheck(ctx, db.maint, []string{"main", KeysSchema}, QuickCheckBudget)
@@ -204,7 +218,7 @@ func Open(ctx context.Context, path string) (*DB, error) {
 	}
 	db.maint = nil
 	if err != nil {
-		return nil, err
+		return err
 	}
 	w := openPool(path, keysPath, poolWriter)
 	w.SetMaxOpenConns(1)
@@ -214,14 +228,23 @@ func Open(ctx context.Context, path string) (*DB, error) {
 	r := openPool(path, keysPath, poolReader)
 	r.SetMaxOpenConns(4)
 	db.reader = r
-	return db, nil
+	return nil
 }
 
 // Path is the database file's path.
 func (db *DB) Path() string { return db.path }
 
+// errClosed is returned by a transaction on a closed DB (or one whose [DB.Replace] failed).
+var errClosed = errors.New("the vault database is closed")
+
 // Close closes both connection pools.
 func (db *DB) Close() error {
+	db.mu.Lock()
+	defer db.mu.Unlock()
+	return db.closePools()
+}
+
+func (db *DB) closePools() error {
 	var errs []error
 	if db.reader != nil {
 		errs = append(errs, db.reader.Close())
@@ -229,6 +252,7 @@ func (db *DB) Close() error {
 	if db.writer != nil {
 		errs = append(errs, db.writer.Close())
 	}
+	db.reader, db.writer = nil, nil
 	return errors.Join(errs...)
 }
 
@@ -239,7 +263,13 @@ func (db *DB) Close() error {
 // keys at once, so that a retry does not meet them.
 func (db *DB) Update(ctx context.Context, fn func(*Tx) error) error {
 	if db.maint != nil {
+		// Open's maintenance pass (db.mu is not needed: nothing else has the DB yet).
 		return db.run(ctx, db.maint, "main", fn)
+	}
+	db.mu.RLock()
+	defer db.mu.RUnlock()
+	if db.writer == nil {
+		return errClosed
 	}
 	err := db.run(ctx, db.writer, "vault", fn)
 	var ce *commitError
@@ -255,6 +285,11 @@ func (db *DB) Update(ctx context.Context, fn func(*Tx) error) error {
 func (db *DB) View(ctx context.Context, fn func(*Tx) error) error {
 	if db.maint != nil {
 		return db.run(ctx, db.maint, "main", fn)
+	}
+	db.mu.RLock()
+	defer db.mu.RUnlock()
+	if db.reader == nil {
+		return errClosed
 	}
 	return db.run(ctx, db.reader, "vault", fn)
 }

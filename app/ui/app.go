@@ -122,6 +122,8 @@ type App struct {
 	// Share is M-6 データ共有 (a client company shared with another installation).
 	Share *ShareService
 	Files *FileService
+	// Backup is バックアップ (M-5) and 「バックアップから復元」 of the first start.
+	Backup *BackupService
 }
 
 // New opens (or creates) the vault in cfg.VaultDir.
@@ -173,6 +175,7 @@ func New(cfg Config) (*App, error) {
 	a.Sync = newSyncService(a)
 	a.Share = newShareService(a)
 	a.Files = &FileService{a: a}
+	a.Backup = newBackupService(a)
 	a.loadAuditKey()
 	return a, nil
 }
@@ -200,7 +203,7 @@ func (a *App) loadAuditKey() {
 
 // Services returns the structs to bind (Wails) or serve (webrpc).
 func (a *App) Services() []any {
-	return []any{a.Session, a.Office, a.Users, a.Company, a.Handlers, a.History, a.Employees, a.Use, a.Collect, a.Dispose, a.Card, a.Devices, a.Scan, a.Sync, a.Factors, a.Share, a.Files}
+	return []any{a.Session, a.Office, a.Users, a.Company, a.Handlers, a.History, a.Employees, a.Use, a.Collect, a.Dispose, a.Card, a.Devices, a.Scan, a.Sync, a.Factors, a.Share, a.Files, a.Backup}
 }
 
 // Close logs out any open session and closes the database.

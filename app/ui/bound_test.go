@@ -16,6 +16,7 @@ var publicMethods = map[string]string{
 	"SessionService.Recover":     "recovery with the Recovery Kit (refuses a bad kit)",
 	"SessionService.SetLanguage": "the language switch of the login page",
 	"SessionService.Logout":      "always allowed, does nothing without a session",
+	"BackupService.RestoreNew":   "first start from a backup (refused once the vault exists; needs the Recovery Kit)",
 }
 
 // roleFreeMethods are the only bound methods a logged-in user with no role (not an

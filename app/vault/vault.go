@@ -295,27 +295,10 @@ func (v *Vault) Unlock(tx *store.Tx, userID int64, password string) (*Keys, erro
 // again), puts the audit key back in the keychain, and wraps the root key for userID under
 // newPassword. Errors from a mistyped or foreign key wrap [ErrBadRecoveryKey].
 func (v *Vault) Recover(tx *store.Tx, recoveryKey string, userID int64, newPassword string) (*Keys, error) {
-	vaultID, err := v.VaultID(tx)
-	if err != nil {
-		return nil, err
-	}
 	if newPassword == "" {
 		return nil, errors.New("password is empty")
 	}
-	rk, err := parseRecoveryKey(recoveryKey)
-	if err != nil {
-		return nil, err
-	}
-	kek, err := recoveryKEK(rk, vaultID)
-	clear(rk)
-	if err != nil {
-		return nil, err
-	}
-	defer clear(kek)
-	root, err := getVaultKey(tx, vaultKeyRecovery, kek)
-	if errors.Is(err, ErrDecrypt) {
-		return nil, fmt.Errorf("%w: it does not open vault %s; check the vault id printed on the Recovery Kit", ErrBadRecoveryKey, vaultID)
-	}
+	vaultID, root, err := recoverRoot(tx, recoveryKey)
 	if err != nil {
 		return nil, err
 	}
@@ -351,6 +334,41 @@ func (v *Vault) Recover(tx *store.Tx, recoveryKey string, userID int64, newPassw
 		return fail(err)
 	}
 	return keys, nil
+}
+
+// recoverRoot opens the vault's root key with the Recovery Kit's key. The caller clears root.
+func recoverRoot(tx *store.Tx, recoveryKey string) (vaultID string, root []byte, err error) {
+	if vaultID, err = (&Vault{}).VaultID(tx); err != nil {
+		return "", nil, err
+	}
+	rk, err := parseRecoveryKey(recoveryKey)
+	if err != nil {
+		return "", nil, err
+	}
+	kek, err := recoveryKEK(rk, vaultID)
+	clear(rk)
+	if err != nil {
+		return "", nil, err
+	}
+	defer clear(kek)
+	root, err = getVaultKey(tx, vaultKeyRecovery, kek)
+	if errors.Is(err, ErrDecrypt) {
+		return "", nil, fmt.Errorf("%w: it does not open vault %s; check the vault id printed on the Recovery Kit", ErrBadRecoveryKey, vaultID)
+	}
+	return vaultID, root, err
+}
+
+// RecoveryAuditKey checks that the Recovery Kit's key opens the vault in tx and returns the
+// vault's audit key, so that the history of a copy (a backup about to be restored on a new PC)
+// can be verified before anything is replaced. It writes nothing and uses no keychain. A
+// mistyped or foreign key wraps [ErrBadRecoveryKey].
+func RecoveryAuditKey(tx *store.Tx, recoveryKey string) ([]byte, error) {
+	_, root, err := recoverRoot(tx, recoveryKey)
+	if err != nil {
+		return nil, err
+	}
+	defer clear(root)
+	return getVaultKey(tx, vaultKeyAudit, root)
 }
 
 // SetPassword creates or replaces userID's wrap of the root key under password: a password change

@@ -39,7 +39,7 @@ func WriteFile(path string, data []byte, perm os.FileMode) (err error) {
 		err = os.Rename(tmp.Name(), path)
 	}
 	if err == nil {
-		err = syncDir(dir)
+		err = SyncDir(dir)
 	}
 	if err != nil {
 		return fmt.Errorf("writing %s: %w", filepath.Base(path), err)
@@ -47,9 +47,9 @@ func WriteFile(path string, data []byte, perm os.FileMode) (err error) {
 	return nil
 }
 
-// syncDir makes a rename in dir durable. Windows cannot sync a folder (NTFS journals renames
+// SyncDir makes a rename in dir durable. Windows cannot sync a folder (NTFS journals renames
 // itself): there it does nothing.
-func syncDir(dir string) error {
+func SyncDir(dir string) error {
 	if runtime.GOOS == "windows" {
 		return nil
 	}

@@ -218,6 +218,9 @@ func (c *cli) auditVerify() (int, error) {
 }
 
 func (c *cli) backup(args []string) error {
+	if len(args) == 2 && args[0] == "--set" {
+		return c.backupSet(args[1])
+	}
 	if len(args) != 1 {
 		return usageError{"backup needs exactly one FILE"}
 	}
@@ -254,6 +257,9 @@ func (c *cli) backup(args []string) error {
 // login is possible, so none is asked (the keychain of this workstation must hold the vault's keys,
 // or the Recovery Kit is used afterwards).
 func (c *cli) restore(args []string) error {
+	if len(args) == 2 && args[0] == "--set" {
+		return c.restoreSet(args[1])
+	}
 	if len(args) != 1 {
 		return usageError{"restore needs exactly one FILE"}
 	}
@@ -316,4 +322,53 @@ func (c *cli) readyRestore(h backup.Header, kind, targetType, detail string) err
 			return err
 		})
 	})
+}
+
+// backupSet writes a backup set (data and key store together) into a new folder inside parent,
+// as the app's backup screen does, and records it in the history.
+func (c *cli) backupSet(parent string) error {
+	return c.withSession(func(app *ui.App, sess *auth.Session) error {
+		if err := auth.RequireAdmin(sess.Principal); err != nil {
+			return err
+		}
+		svc := &backup.Service{DB: app.DB, Audit: app.Audit}
+		set, err := svc.Make(context.Background(), sess.Entry(audit.ActionBackup, audit.ResultOK), parent)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(c.stdout, "backup set written to %s (data %d bytes, key store %d bytes)\n", set.Dir, set.Data.Size, set.Keys.Size)
+		return nil
+	})
+}
+
+// restoreSet restores a backup set onto this PC (a --vault directory without an office), as
+// 「バックアップから復元」 of the app's first start: standard input gives the Recovery Kit's key,
+// then the new password of the administrator --user on this PC.
+func (c *cli) restoreSet(folder string) error {
+	if c.user == "" {
+		return usageError{"restore --set needs --user LOGIN (an administrator of the backed-up office)"}
+	}
+	key, err := c.secretLine("Recovery Kit key: ")
+	if errors.Is(err, errNoInput) {
+		return errors.New("no Recovery Kit key: give it as the first line of standard input")
+	}
+	if err != nil {
+		return err
+	}
+	pw, err := c.password("New password on this PC: ")
+	if err != nil {
+		return err
+	}
+	app, err := c.open(true)
+	if err != nil {
+		return err
+	}
+	defer app.Close()
+	st, err := app.Backup.RestoreNew(ui.RestoreRequest{Folder: folder, RecoveryKey: key, Login: c.user, NewPassword: pw})
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(c.stdout, "restored %s into %s; %s can log in with the new password", folder, c.vaultDir, st.User.Login)
+	fmt.Fprintln(c.stdout, " (other users need a password reset by an administrator on this PC)")
+	return nil
 }

@@ -11,6 +11,8 @@
 //	shelterctl --vault DIR --user LOGIN audit verify
 //	shelterctl --vault DIR --user LOGIN backup FILE
 //	shelterctl --vault DIR [--user LOGIN] restore FILE
+//	shelterctl --vault DIR --user LOGIN backup --set FOLDER    data and key store together
+//	shelterctl --vault DIR --user LOGIN restore --set FOLDER   onto a new PC, with the Recovery Kit
 //	shelterctl devices
 //	shelterctl card read [--reader NAME] [--allow-last-try]    (PIN from SHELTER_CARD_PIN or stdin)
 //	shelterctl --vault DIR --user LOGIN keys backup FILE
@@ -88,12 +90,15 @@ const usage = `shelterctl — MyNumber Shelter administration
   shelterctl --vault DIR --user LOGIN audit verify
   shelterctl --vault DIR --user LOGIN backup FILE
   shelterctl --vault DIR [--user LOGIN] restore FILE
+  shelterctl --vault DIR --user LOGIN backup --set FOLDER
+  shelterctl --vault DIR --user LOGIN restore --set FOLDER
   shelterctl devices
   shelterctl card read [--reader NAME] [--allow-last-try]   (PIN: SHELTER_CARD_PIN or stdin; exit 5 wrong PIN, 6 locked, 7 no card)
   shelterctl --vault DIR --user LOGIN keys backup FILE
   shelterctl --vault DIR [--user LOGIN] keys restore FILE
 
-Passwords: SHELTER_PASSWORD, or the first line of standard input.
+Passwords: SHELTER_PASSWORD, or the first line of standard input. restore --set reads the Recovery Kit's
+key from the first line of standard input, then the new password.
 `
 
 func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
@@ -171,6 +176,10 @@ func (c *cli) report(err error) int {
 		fmt.Fprintf(c.stderr, "shelterctl: %s\n", ue.msg)
 		return exitUsage
 	}
+	var be *ui.Error
+	if errors.As(err, &be) {
+		err = apperr.New(be.Code, be.Field, be.JA, be.EN)
+	}
 	if e, ok := apperr.As(err); ok {
 		fmt.Fprintf(c.stderr, "shelterctl: %s\n  %s\n", e.EN, e.JA)
 		if e.Code == apperr.CodeInvalid || e.Code == apperr.CodeConflict {
@@ -187,6 +196,18 @@ func (c *cli) password(prompt string) (string, error) {
 	if pw, ok := os.LookupEnv("SHELTER_PASSWORD"); ok {
 		return pw, nil
 	}
+	pw, err := c.secretLine(prompt)
+	if errors.Is(err, errNoInput) {
+		return "", errors.New("no password: set SHELTER_PASSWORD or give it on standard input")
+	}
+	return pw, err
+}
+
+// errNoInput: standard input ended before the line a command needs.
+var errNoInput = errors.New("nothing on standard input")
+
+// secretLine reads one line of standard input without echoing it on a terminal.
+func (c *cli) secretLine(prompt string) (string, error) {
 	if f, ok := c.stdin.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
 		fmt.Fprint(c.stderr, prompt)
 		b, err := term.ReadPassword(int(f.Fd()))
@@ -201,7 +222,7 @@ func (c *cli) password(prompt string) (string, error) {
 	}
 	line, err := c.stdinBuf.ReadString('\n')
 	if err != nil && !(errors.Is(err, io.EOF) && line != "") {
-		return "", errors.New("no password: set SHELTER_PASSWORD or give it on standard input")
+		return "", errNoInput
 	}
 	return strings.TrimRight(line, "\r\n"), nil
 }
