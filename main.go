@@ -72,6 +72,10 @@ func main() {
 			app.SetSaveDialog(func(name string) (string, error) {
 				return wailsruntime.SaveFileDialog(ctx, wailsruntime.SaveDialogOptions{DefaultFilename: name, Title: "保存先を選んでください / Save as"})
 			})
+			// Backups go into a folder the user chooses (a USB drive, a network share).
+			app.SetFolderDialog(func() (string, error) {
+				return wailsruntime.OpenDirectoryDialog(ctx, wailsruntime.OpenDialogOptions{Title: "バックアップのフォルダを選んでください / Choose the backup folder"})
+			})
 			if !generatingBindings {
 				stopBridge = app.StartBridge()
 			}

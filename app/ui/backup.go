@@ -170,7 +170,7 @@ func backupError(err error) error {
 			"This PC already holds an office. A backup can be restored only onto a PC without one.")
 	case errors.Is(err, vault.ErrBadRecoveryKey):
 		return apperr.Wrap(err, apperr.CodeInvalid, "recoveryKey",
-			"リカバリーキーがこのバックアップの事務所のものと一致しません。リカバリーキットの保管庫IDと入力を確認してください。",
+			"リカバリーキーがこのバックアップの事務所のものと一致しません。リカバリーキットの金庫IDと入力を確認してください。",
 			"The recovery key does not open this backup's office. Check the vault ID on the Recovery Kit and what you typed.")
 	case errors.Is(err, backup.ErrNotSet):
 		return apperr.Wrap(err, apperr.CodeInvalid, "folder",

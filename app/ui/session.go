@@ -66,6 +66,10 @@ func (s *SessionService) State() (SessionState, error) {
 			st.PreviousIn, st.PreviousOut = store.FormatTime(sess.PreviousIn), store.FormatTime(sess.PreviousOut)
 		}
 	}
+	if st.LoggedIn && st.User.IsAdmin && !st.Locked {
+		bs, err := a.Backup.svc.Status(context.Background())
+		st.BackupDue = err == nil && bs.Due
+	}
 	if !st.LoggedIn || (st.User != nil && !st.User.IsAdmin) {
 		// Only an administrator can act on a pending Recovery Kit.
 		st.RecoveryKitPending = st.RecoveryKitPending && st.LoggedIn && st.User.IsAdmin

@@ -14,9 +14,12 @@ type SessionState struct {
 	MustChangePassword bool `json:"mustChangePassword"`
 	// RecoveryKitPending: setup finished but the Recovery Kit was never confirmed; the administrator
 	// must generate and confirm a new one.
-	RecoveryKitPending bool        `json:"recoveryKitPending"`
-	User               *UserInfo   `json:"user,omitempty"`
-	Office             *OfficeInfo `json:"office,omitempty"`
+	RecoveryKitPending bool `json:"recoveryKitPending"`
+	// BackupDue: an administrator is logged in and the last backup set is older than a week
+	// (or there is none): the home screen reminds them.
+	BackupDue bool        `json:"backupDue"`
+	User      *UserInfo   `json:"user,omitempty"`
+	Office    *OfficeInfo `json:"office,omitempty"`
 	// PreviousIn / PreviousOut are the user's previous session (前回ログイン情報), RFC 3339, "" when none.
 	PreviousIn  string `json:"previousIn"`
 	PreviousOut string `json:"previousOut"`

@@ -10,6 +10,7 @@ import { devicesDict } from "./i18n_devices";
 import { shareDict } from "./i18n_share";
 import { factorsDict } from "./i18n_factors";
 import { syncDict } from "./i18n_sync";
+import { backupDict } from "./i18n_backup";
 
 export type Lang = "ja" | "en";
 
@@ -47,6 +48,7 @@ const dict = {
   ...shareDict,
   ...factorsDict,
   ...syncDict,
+  ...backupDict,
   // common
   required: ["必須", "required"],
   close: ["閉じる", "Close"],

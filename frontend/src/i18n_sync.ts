@@ -1,7 +1,7 @@
 // Texts of M-5 クラウド連携 and the online submissions of 1-3 STEP2 (merged by i18n.ts).
 
 export const syncDict = {
-  syncTitle: ["クラウド連携", "Cloud relay"],
+  syncTitle: ["クラウド連携・バックアップ", "Cloud relay and backup"],
   syncStatusHead: ["連携の状態", "Status"],
   syncNotEnrolled: ["中継サーバーに登録されていません。", "Not enrolled with a relay."],
   syncEnrolled: ["登録済み", "Enrolled"],

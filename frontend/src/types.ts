@@ -27,6 +27,8 @@ export interface SessionState {
   locked: boolean;
   mustChangePassword: boolean;
   recoveryKitPending: boolean;
+  /** backupDue: an administrator is logged in and the last backup set is old (or there is none). */
+  backupDue?: boolean;
   user?: UserInfo | null;
   office?: OfficeInfo | null;
   previousIn: string;

@@ -99,6 +99,12 @@ func setUp(t *testing.T, app *ui.App, office ui.Office) ui.RecoveryKitView {
 func staffCompany(t *testing.T, app *ui.App, others ...ui.UserInput) (companyID int64, temp map[string]string) {
 	t.Helper()
 	setUp(t, app, ui.Office{Name: officeName, Kind: "sharoushi"})
+	return addStaffCompany(t, app, others...)
+}
+
+// addStaffCompany is staffCompany on an office set up already, with the administrator logged in.
+func addStaffCompany(t *testing.T, app *ui.App, others ...ui.UserInput) (companyID int64, temp map[string]string) {
+	t.Helper()
 	company, err := app.Company.Create(ui.Company{Code: "C001", Name: companyName, CorporateNumber: validCorpNo})
 	if err != nil {
 		t.Fatal(err)

@@ -16,11 +16,14 @@ import { passwordPair } from "../ui/password";
 import { renderKit } from "../ui/kit";
 import { Factors } from "../api_factors";
 import { enrolForm, optionalForm } from "./factors";
+import { renderRestoreBackup } from "./restoreBackup";
 
 // The wizard's progress survives re-renders (a language switch) but holds no password.
 const wizard: {
   step: 1 | 2 | 3 | 4; office: Office; login: string; name: string; kit: RecoveryKitView | null; officeError: ApiError | null;
-} = { step: 1, office: emptyOffice(), login: "", name: "", kit: null, officeError: null };
+  /** restore: the user chose 「バックアップから復元」 instead of a new office. */
+  restore: boolean;
+} = { step: 1, office: emptyOffice(), login: "", name: "", kit: null, officeError: null, restore: false };
 
 /** setupProgress is the wizard's place for the window title: "3/4 二要素認証". */
 export function setupProgress(): string {
@@ -30,6 +33,9 @@ export function setupProgress(): string {
 
 export function renderSetup(app: App): HTMLElement {
   app.setupActive = true;
+  if (wizard.restore && wizard.step === 1) {
+    return renderRestoreBackup(app, () => { wizard.restore = false; app.render(); });
+  }
   const steps = [t("setupStepOffice"), t("setupStepAdmin"), t("setupStepFactor"), t("setupStepKit")];
   const progress = h("ol", { class: "steps", testid: "setup-steps" },
     steps.map((s, i) => h("li", { class: i + 1 === wizard.step ? "current" : i + 1 < wizard.step ? "done" : "" },
@@ -69,7 +75,14 @@ function stepOffice(app: App): HTMLElement {
     h("p", { class: "hint" }, t("setupOfficeHint")),
     form.banner,
     fields.el,
-    h("div", { class: "actions" }, h("button", { class: "primary", type: "submit", testid: "setup-next" }, t("next"))));
+    h("div", { class: "actions" },
+      h("button", { class: "secondary", type: "button", testid: "setup-restore", on: { click: () => {
+        wizard.office = fields.read();
+        wizard.restore = true;
+        app.render();
+      } } }, t("restoreFromBackup")),
+      h("span", { class: "spacer" }),
+      h("button", { class: "primary", type: "submit", testid: "setup-next" }, t("next"))));
 }
 
 function stepAdmin(app: App): HTMLElement {

@@ -11,6 +11,7 @@ import type { MenuItem } from "../types";
 import type { SyncCompany, SyncStatus } from "../types_sync";
 import { Form, busy } from "../ui/form";
 import { loading, screenHead } from "../ui/layout";
+import { backupPanel } from "./backupPanel";
 
 /** portalURL is the employee page of a published company (the company id pre-filled). */
 function portalURL(st: SyncStatus, relayCompany: string): string {
@@ -22,12 +23,12 @@ export function renderSync(_app: App, item: MenuItem | undefined, content: HTMLE
   const note = h("div", { class: "banner success hidden", role: "status", testid: "sync-ok" });
   const error = h("div", { class: "banner error hidden", role: "alert", testid: "sync-error" });
   const body = h("div", { class: "sync" }, loading());
-  mount(content, head, note, error, body);
   const say = (text: string) => {
     error.classList.add("hidden");
     note.textContent = text;
     note.classList.remove("hidden");
   };
+  mount(content, head, note, error, backupPanel(say), body);
   const fail = (e: unknown) => {
     note.classList.add("hidden");
     error.textContent = errText(e);

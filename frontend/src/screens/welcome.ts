@@ -12,6 +12,9 @@ export function renderWelcome(app: App, menu: MenuSection[], content: HTMLElemen
     h("section", { class: "welcome", testid: "welcome" },
       h("h1", { testid: "welcome-title" }, t("welcome").replace("{name}", name)),
       h("p", { class: "lead" }, t("welcomeLead")),
+      app.state?.backupDue ? h("div", { class: "banner warn", role: "status", testid: "welcome-backup-due" },
+        t("backupReminderHome"), " ",
+        h("button", { class: "link", type: "button", testid: "welcome-backup-go", on: { click: () => app.go("M-5") } }, t("backupGoM5"))) : null,
       h("div", { class: "overview" },
         sections.map((sec) =>
           h("div", { class: "overview-section" },
