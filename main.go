@@ -51,7 +51,7 @@ func main() {
 	if err != nil {
 		fatal(err)
 	}
-	var stopBridge func()
+	var stopBridge, stopReplica func()
 	err = wails.Run(&options.App{
 		Title:            "MyNumber Shelter",
 		Width:            1366,
@@ -78,9 +78,14 @@ func main() {
 			})
 			if !generatingBindings {
 				stopBridge = app.StartBridge()
+				// The office replica follows the vault's changes while a user is logged in.
+				stopReplica = app.StartReplica()
 			}
 		},
 		OnShutdown: func(context.Context) {
+			if stopReplica != nil {
+				stopReplica()
+			}
 			if stopBridge != nil {
 				stopBridge()
 			}

@@ -214,7 +214,9 @@ func (s *Server) Handler() http.Handler {
 			return
 		}
 		limit := int64(maxBody)
-		if strings.HasPrefix(r.URL.Path, "/v1/sync/") {
+		if strings.HasPrefix(r.URL.Path, "/v1/sync/replica/") {
+			limit = MaxSnapshotBytes // a whole office's sealed snapshot, streamed to a file
+		} else if strings.HasPrefix(r.URL.Path, "/v1/sync/") {
 			// Outbox items carry envelopes (sealed company records); the share routes set
 			// their own smaller limits per part.
 			limit = maxSyncBody

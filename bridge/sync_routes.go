@@ -90,7 +90,8 @@ func (s *Server) syncRoutes(mux *http.ServeMux) {
 		sy.Close()
 	}()
 
-	s.shareRoutes(mux, sy) // sync_share_routes.go: company sharing between installations
+	s.shareRoutes(mux, sy)   // sync_share_routes.go: company sharing between installations
+	s.replicaRoutes(mux, sy) // sync_replica_routes.go: the office replica's snapshots
 	mux.HandleFunc("POST /v1/sync/enrol", func(w http.ResponseWriter, r *http.Request) {
 		var req SyncEnrolRequest
 		if e := readJSON(r, &req); e != nil {

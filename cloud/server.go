@@ -31,6 +31,9 @@ type Limits struct {
 	MaxEnvelope int64
 	// MaxSubmission bounds an employee submission (sealed ID photos). Default 25 MiB.
 	MaxSubmission int64
+	// MaxSnapshot bounds an office's replica snapshot. Default 1 GiB (an office of 100,000
+	// people with their identity images).
+	MaxSnapshot int64
 	// PerIP limits requests per client IP. Default 20/s, burst 40.
 	PerIP Rate
 	// PerIPLogin additionally limits employee logins per client IP. Default 1 per 5 s,
@@ -53,6 +56,7 @@ func (l Limits) withDefaults() Limits {
 	def(&l.MaxJSON, 64<<10)
 	def(&l.MaxEnvelope, envelope.Overhead+2*envelope.MaxIDLen+envelope.MaxCiphertext)
 	def(&l.MaxSubmission, 25<<20)
+	def(&l.MaxSnapshot, 1<<30)
 	if l.PerIP == (Rate{}) {
 		l.PerIP = Rate{PerSecond: 20, Burst: 40}
 	}
@@ -168,6 +172,7 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("DELETE /v1/bridge/companies/{company}/submissions/{id}", h.bridge(h.deleteSubmission))
 	h.employeeRoutes(mux)  // employee.go: the phone page and its API
 	h.directoryRoutes(mux) // directory.go: offices' public keys for sharing
+	h.replicaRoutes(mux)   // replica.go: the offices' sealed replica snapshots
 	return h.logged(h.limitIP(mux))
 }
 

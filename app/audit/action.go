@@ -69,6 +69,9 @@ const (
 	ActionRestore Action = "restore"
 	// ActionAuditVerify: the audit chain was verified ([Verify]). 履歴検証
 	ActionAuditVerify Action = "audit_verify"
+	// ActionReplica: the office replica on the cloud relay changed state (snapshots reach the
+	// relay, or fail to). クラウド複製
+	ActionReplica Action = "replica"
 )
 
 type labels struct{ ja, en string }
@@ -107,6 +110,7 @@ var actionLabels = []struct {
 	{ActionBackup, labels{"バックアップ", "Backup"}},
 	{ActionRestore, labels{"復元", "Restore"}},
 	{ActionAuditVerify, labels{"履歴検証", "Audit verified"}},
+	{ActionReplica, labels{"クラウド複製", "Cloud replica"}},
 }
 
 // Actions returns every known action in display order (for filter menus).

@@ -315,8 +315,8 @@ func TestLabels(t *testing.T) {
 			t.Errorf("action %q: language fallback wrong", a)
 		}
 	}
-	if len(seen) != 29 {
-		t.Errorf("%d actions, want 29", len(seen))
+	if len(seen) != 30 {
+		t.Errorf("%d actions, want 30", len(seen))
 	}
 	if ActionExport.Label("ja") != "持出し" || ActionView.Label("en") != "View" {
 		t.Errorf("unexpected labels %q %q", ActionExport.Label("ja"), ActionView.Label("en"))

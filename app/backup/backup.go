@@ -147,11 +147,16 @@ func writeFile(dest, magic string, h Header, data []byte, what string) error {
 
 // readFile reads a file written by writeFile with magic and checks its size and checksum.
 func readFile(path, magic, what string) (Header, []byte, error) {
-	var h Header
 	raw, err := os.ReadFile(path)
 	if err != nil {
-		return h, nil, fmt.Errorf("reading %s: %w", what, err)
+		return Header{}, nil, fmt.Errorf("reading %s: %w", what, err)
 	}
+	return parseFile(raw, magic, what)
+}
+
+// parseFile checks the bytes of a file written by writeFile.
+func parseFile(raw []byte, magic, what string) (Header, []byte, error) {
+	var h Header
 	if !bytes.HasPrefix(raw, []byte(magic)) {
 		return h, nil, fmt.Errorf("%w: no %s header", ErrCorrupt, what)
 	}

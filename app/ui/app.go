@@ -124,6 +124,8 @@ type App struct {
 	Files *FileService
 	// Backup is バックアップ (M-5) and 「バックアップから復元」 of the first start.
 	Backup *BackupService
+	// Replica is クラウド複製 (M-5) and 「クラウドから復元」 of the first start.
+	Replica *ReplicaService
 }
 
 // New opens (or creates) the vault in cfg.VaultDir.
@@ -176,6 +178,7 @@ func New(cfg Config) (*App, error) {
 	a.Share = newShareService(a)
 	a.Files = &FileService{a: a}
 	a.Backup = newBackupService(a)
+	a.Replica = newReplicaService(a)
 	a.loadAuditKey()
 	return a, nil
 }
@@ -203,7 +206,7 @@ func (a *App) loadAuditKey() {
 
 // Services returns the structs to bind (Wails) or serve (webrpc).
 func (a *App) Services() []any {
-	return []any{a.Session, a.Office, a.Users, a.Company, a.Handlers, a.History, a.Employees, a.Use, a.Collect, a.Dispose, a.Card, a.Devices, a.Scan, a.Sync, a.Factors, a.Share, a.Files, a.Backup}
+	return []any{a.Session, a.Office, a.Users, a.Company, a.Handlers, a.History, a.Employees, a.Use, a.Collect, a.Dispose, a.Card, a.Devices, a.Scan, a.Sync, a.Factors, a.Share, a.Files, a.Backup, a.Replica}
 }
 
 // Close logs out any open session and closes the database.

@@ -10,13 +10,14 @@ import (
 // publicMethods are the bound methods that work without a session, each with why: the first
 // start, the login and the recovery of a vault, and what the login screen shows.
 var publicMethods = map[string]string{
-	"SessionService.State":       "the frontend asks what to show",
-	"SessionService.Setup":       "first start (refused once the vault exists)",
-	"SessionService.Login":       "login (refuses bad credentials)",
-	"SessionService.Recover":     "recovery with the Recovery Kit (refuses a bad kit)",
-	"SessionService.SetLanguage": "the language switch of the login page",
-	"SessionService.Logout":      "always allowed, does nothing without a session",
-	"BackupService.RestoreNew":   "first start from a backup (refused once the vault exists; needs the Recovery Kit)",
+	"SessionService.State":            "the frontend asks what to show",
+	"SessionService.Setup":            "first start (refused once the vault exists)",
+	"SessionService.Login":            "login (refuses bad credentials)",
+	"SessionService.Recover":          "recovery with the Recovery Kit (refuses a bad kit)",
+	"SessionService.SetLanguage":      "the language switch of the login page",
+	"SessionService.Logout":           "always allowed, does nothing without a session",
+	"BackupService.RestoreNew":        "first start from a backup (refused once the vault exists; needs the Recovery Kit)",
+	"ReplicaService.RestoreFromCloud": "first start from the cloud (refused once the vault exists; needs a restore code and the Recovery Kit)",
 }
 
 // roleFreeMethods are the only bound methods a logged-in user with no role (not an

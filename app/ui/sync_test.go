@@ -35,7 +35,15 @@ import (
 // syncRelay runs shelter-cloud on loopback TLS with a dev PKI and a SQLite file.
 func syncRelay(t *testing.T) (url, caPEM string, st cloudstore.Store) {
 	t.Helper()
-	st, err := cloudstore.OpenSQLite(context.Background(), filepath.Join(t.TempDir(), "relay.db"))
+	url, caPEM, st, _ = syncRelayFile(t)
+	return url, caPEM, st
+}
+
+// syncRelayFile is syncRelay that also returns the relay database's file.
+func syncRelayFile(t *testing.T) (url, caPEM string, st cloudstore.Store, dbFile string) {
+	t.Helper()
+	dbFile = filepath.Join(t.TempDir(), "relay.db")
+	st, err := cloudstore.OpenSQLite(context.Background(), dbFile)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -52,7 +60,7 @@ func syncRelay(t *testing.T) (url, caPEM string, st cloudstore.Store) {
 	hs := srv.HTTPServer("", pki.Server)
 	go hs.ServeTLS(ln, "", "")
 	t.Cleanup(func() { hs.Close(); st.Close() })
-	return "https://" + ln.Addr().String(), string(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: pki.CA.Raw})), st
+	return "https://" + ln.Addr().String(), string(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: pki.CA.Raw})), st, dbFile
 }
 
 // syncBridge runs a real bridge on a Unix socket with its state in stateDir.

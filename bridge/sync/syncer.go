@@ -74,6 +74,10 @@ type Syncer struct {
 	lastSync time.Time
 	lastErr  string
 	failures int
+	// replicaErr is the last replica upload's error ("" after a success).
+	replicaErr string
+	// stage is held while a snapshot is being staged (replica.go).
+	stage stdsync.Mutex
 }
 
 func (s *Syncer) now() time.Time {
@@ -260,8 +264,8 @@ type Result struct {
 	Pulled int `json:"pulled"`
 }
 
-// SyncNow runs one round at once: the outbox in order, then a pull of every company's new
-// submissions. It returns an error when the relay could not be reached; what was done before
+// SyncNow runs one round at once: the outbox in order, the office replica's staged snapshot,
+// then a pull of every company's new submissions. It returns an error when the relay could not be reached; what was done before
 // the error stays done and the next round resumes.
 func (s *Syncer) SyncNow(ctx context.Context) (Result, error) {
 	if err := s.open(ctx); err != nil {
@@ -271,6 +275,9 @@ func (s *Syncer) SyncNow(ctx context.Context) (Result, error) {
 	defer s.round.Unlock()
 	var res Result
 	err := s.flush(ctx, &res)
+	if err == nil {
+		err = s.uploadSnapshot(ctx)
+	}
 	if err == nil {
 		err = s.pull(ctx, &res)
 	}

@@ -129,6 +129,8 @@ type Store interface {
 	EmployeeStore
 	// DirectoryStore: the offices' public wrapping keys for sharing (directory.go).
 	DirectoryStore
+	// ReplicaStore: the offices' sealed replica snapshots and restore codes (replica.go).
+	ReplicaStore
 
 	// PutEnvelope stores e if e.Seq is greater than the last sequence stored for
 	// (e.Company, e.Sender), and moves that sequence forward in the same statement;

@@ -6,6 +6,7 @@
 //	shelter-cloud dev-cert DIR
 //	shelter-cloud enrol-token --office NAME [--office-id ID] [--ttl 24h] [--db …]
 //	shelter-cloud revoke --office-id ID [--db …]
+//	shelter-cloud restore-code --office-id ID [--db …]
 //
 // serve answers TLS only (1.2 or later). dev-cert writes a development PKI (see
 // cloud.DevPKI), never for production. enrol-token prints a one-time token for an office's
@@ -38,6 +39,7 @@ const usage = `usage:
   shelter-cloud dev-cert DIR
   shelter-cloud enrol-token --office NAME [--office-id ID] [--ttl 24h] [--db sqlite:PATH|postgres://…]
   shelter-cloud revoke --office-id ID [--db sqlite:PATH|postgres://…]      (refuse every client certificate of the office)
+  shelter-cloud restore-code --office-id ID [--db sqlite:PATH|postgres://…] (a one-time code for restoring the office onto a new PC, valid 24 h)
 `
 
 const defaultDB = "sqlite:shelter-cloud.db"
@@ -61,6 +63,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		err = devCert(args[1:], stdout)
 	case "enrol-token":
 		err = enrolToken(ctx, args[1:], stdout)
+	case "restore-code":
+		err = restoreCode(ctx, args[1:], stdout)
 	case "revoke":
 		err = revoke(ctx, args[1:], stdout)
 	case "-h", "--help", "help":
@@ -180,6 +184,34 @@ func revoke(ctx context.Context, args []string, stdout io.Writer) error {
 		return err
 	}
 	fmt.Fprintf(stdout, "revoked %d certificate(s) of office %s\n", n, *id)
+	return nil
+}
+
+// restoreCode prints a one-time code with which a new PC of the office fetches the office's
+// replica snapshot once (the office's Recovery Kit opens it there); only its hash is stored.
+func restoreCode(ctx context.Context, args []string, stdout io.Writer) error {
+	fs := flag.NewFlagSet("restore-code", flag.ContinueOnError)
+	id := fs.String("office-id", "", "the office to restore")
+	db := fs.String("db", defaultDB, "sqlite:PATH or postgres://…")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if *id == "" || fs.NArg() != 0 {
+		return errUsage
+	}
+	st, err := store.Open(ctx, *db)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	code, expires, err := cloud.NewRestoreCode(ctx, st, *id, nil, nil)
+	if errors.Is(err, store.ErrNotFound) {
+		return fmt.Errorf("no office %s on this relay", *id)
+	}
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "office  %s\ncode    %s\nexpires %s\n", *id, code, expires.Format(time.RFC3339))
 	return nil
 }
 

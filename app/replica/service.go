@@ -1,0 +1,120 @@
+package replica
+
+import (
+	"context"
+	"strconv"
+	"time"
+
+	"github.com/mynumber-shelter/shelter/app/audit"
+	"github.com/mynumber-shelter/shelter/app/store"
+	"github.com/mynumber-shelter/shelter/app/vault"
+)
+
+// Meta keys (vault.db) of the replica's progress on this PC.
+const (
+	metaHead  = "replica_head"  // audit head of the last snapshot handed to the bridge
+	metaAt    = "replica_at"    // when (RFC 3339 UTC)
+	metaID    = "replica_id"    // its id
+	metaBytes = "replica_bytes" // its sealed size
+	metaState = "replica_state" // "", "ok" or "error": the last state recorded in the history
+)
+
+// MinGap is the shortest time between two snapshots: changes made meanwhile go into the next.
+const MinGap = 20 * time.Second
+
+// Service takes snapshots when the vault has changed and records the replica's state.
+type Service struct {
+	DB    *store.DB
+	Audit *audit.Log
+	// MinGap defaults to the package's MinGap (tests lower it).
+	MinGap time.Duration
+}
+
+// Local is what this PC knows of its replica.
+type Local struct {
+	// Head is the history's last entry; StagedHead the last entry the last snapshot holds.
+	Head, StagedHead int64
+	StagedAt         time.Time
+	StagedID         string
+	StagedBytes      int64
+	State            string
+}
+
+// Pending is the number of history entries (each change writes at least one) not yet in a
+// snapshot.
+func (l Local) Pending() int64 { return max(0, l.Head-l.StagedHead) }
+
+// Local reads the replica's progress.
+func (s *Service) Local(ctx context.Context) (Local, error) {
+	var l Local
+	err := s.DB.View(ctx, func(tx *store.Tx) error {
+		if err := tx.QueryRow(`SELECT coalesce(max(id), 0) FROM audit_log`).Scan(&l.Head); err != nil {
+			return err
+		}
+		get := func(k string) string { v, _, _ := tx.Meta(k); return v }
+		l.StagedHead, _ = strconv.ParseInt(get(metaHead), 10, 64)
+		l.StagedBytes, _ = strconv.ParseInt(get(metaBytes), 10, 64)
+		l.StagedAt, _ = store.ParseTime(get(metaAt))
+		l.StagedID, l.State = get(metaID), get(metaState)
+		return nil
+	})
+	return l, err
+}
+
+// Due reports whether a snapshot should be taken now: the vault changed since the last one
+// and the last one is at least MinGap old (force skips the wait).
+func (s *Service) Due(ctx context.Context, force bool) (bool, error) {
+	l, err := s.Local(ctx)
+	if err != nil || l.Pending() == 0 {
+		return false, err
+	}
+	gap := s.MinGap
+	if gap <= 0 {
+		gap = MinGap
+	}
+	return force || l.StagedAt.IsZero() || s.DB.Now().Sub(l.StagedAt) >= gap, nil
+}
+
+// Take makes a snapshot with keys and hands it to stage (the bridge); once stage has it, the
+// vault remembers it as the last one.
+func (s *Service) Take(ctx context.Context, keys *vault.Keys, stage func(id string, sealed []byte) error) (Snapshot, error) {
+	sn, err := Make(ctx, s.DB, keys)
+	if err != nil {
+		return sn, err
+	}
+	if err := stage(sn.ID, sn.Sealed); err != nil {
+		return sn, err
+	}
+	err = s.DB.Update(ctx, func(tx *store.Tx) error {
+		for k, v := range map[string]string{metaHead: strconv.FormatInt(sn.AuditHead, 10), metaAt: tx.NowText(),
+			metaID: sn.ID, metaBytes: strconv.Itoa(len(sn.Sealed))} {
+			if err := tx.SetMeta(k, v); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	return sn, err
+}
+
+// Record writes a change of the replica's state into the history when it differs from the last
+// one recorded: "ok" (snapshots reach the relay; the first time, or again after errors) or
+// "error" (detail says what failed; never a number: errors of this product carry none).
+// entry names who was working (the session whose keys sealed the snapshots).
+func (s *Service) Record(ctx context.Context, entry audit.Entry, state, detail string) error {
+	return s.DB.Update(ctx, func(tx *store.Tx) error {
+		last, _, err := tx.Meta(metaState)
+		if err != nil || last == state {
+			return err
+		}
+		entry.Action, entry.TargetType = audit.ActionReplica, "relay"
+		entry.Result, entry.Detail = audit.ResultOK, "replica snapshots reach the cloud relay"
+		if state == "error" {
+			entry.Result, entry.Detail = audit.ResultFailed, audit.Redact("replica upload failing: "+detail)
+		}
+		if _, err := s.Audit.Append(tx, entry); err != nil {
+			return err
+		}
+		return tx.SetMeta(metaState, state)
+	})
+}

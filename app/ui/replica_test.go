@@ -1,0 +1,164 @@
+package ui
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/mynumber-shelter/shelter/app/mynumber"
+	"github.com/mynumber-shelter/shelter/app/vault"
+	"github.com/mynumber-shelter/shelter/bridge"
+	"github.com/mynumber-shelter/shelter/cloud"
+	cloudstore "github.com/mynumber-shelter/shelter/cloud/store"
+)
+
+// TestReplicaEndToEnd is the office's second home, with a real bridge and a real relay on
+// loopback TLS: enrolled in M-5, the office's vault goes to the relay sealed (the relay's
+// database holds no name and no number); after a disposal the loop sends a new snapshot and the
+// relay drops the old one; the PC dies, and a new PC restores the office from the cloud with a
+// one-time code and the Recovery Kit — every number opens except the disposed one, the images
+// open, the history verifies and says what happened.
+func TestReplicaEndToEnd(t *testing.T) {
+	relayURL, caPEM, rst, relayDB := syncRelayFile(t)
+	kc := &vault.MemKeychain{}
+	sock := syncBridge(t, filepath.Join(t.TempDir(), "bridge-state"), kc)
+	f := newDisposeFixture(t)
+	a := f.app
+	a.Sync.client = &bridge.Client{Path: sock}
+	ctx := context.Background()
+
+	f.as("admin")
+	if _, err := a.Replica.UploadNow(); code(t, err) != "not_enrolled" {
+		t.Fatalf("upload before enrolment: %v", err)
+	}
+	tok, _, err := cloud.NewEnrolToken(ctx, rst, cloudstore.Office{Name: "relay customer 7"}, time.Hour, nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, err := a.Sync.Enrol(SyncEnrolInput{URL: relayURL, CAPEM: caPEM, Token: tok})
+	if err != nil {
+		t.Fatal(err)
+	}
+	v, err := a.Replica.Status()
+	if err != nil || !v.Enrolled || v.Pending == 0 || v.LastAt != "" {
+		t.Fatalf("before the first upload: %+v %v", v, err)
+	}
+	if v, err = a.Replica.UploadNow(); err != nil || v.LastAt == "" || v.LastBytes == 0 || v.Waiting || v.Pending != 0 || v.LastError != "" {
+		t.Fatalf("after UploadNow: %+v %v", v, err)
+	}
+	first, err := rst.SnapshotInfo(ctx, st.Office)
+	if err != nil || first.Size != v.LastBytes {
+		t.Fatalf("relay snapshot: %+v %v", first, err)
+	}
+
+	// A disposal; the loop (as main.go starts it) sends the change.
+	f.as("tanto")
+	f.clock.Add(time.Minute)
+	f.app.Replica.svc.MinGap = time.Millisecond
+	defer func(d time.Duration) { replicaTick = d }(replicaTick)
+	replicaTick = 10 * time.Millisecond
+	if x := f.dispose("shred", "E001"); x.Status != "executed" {
+		t.Fatalf("%+v", x)
+	}
+	stop := a.StartReplica()
+	deadline := time.Now().Add(20 * time.Second)
+	var second cloudstore.Snapshot
+	for {
+		second, err = rst.SnapshotInfo(ctx, st.Office)
+		if err == nil && second.ID != first.ID {
+			break
+		}
+		if time.Now().After(deadline) {
+			stop()
+			t.Fatalf("the change never reached the relay: %+v %v", second, err)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	stop()
+	if l, _ := f.app.Replica.svc.Local(ctx); l.Pending() != 0 {
+		t.Fatalf("%d changes not in the snapshot the loop sent", l.Pending())
+	}
+
+	// The relay holds one snapshot, sealed: nothing of the office in its database.
+	secrets := [][]byte{[]byte("山田 太郎"), []byte("鈴木 花子"), []byte("株式会社エー"), []byte("テスト社労士事務所"), []byte("licence image of E004")}
+	var local []byte
+	for _, name := range []string{"vault.db", "vault.db-wal"} {
+		b, _ := os.ReadFile(filepath.Join(f.dir, name))
+		local = append(local, b...)
+	}
+	if !bytes.Contains(local, secrets[0]) {
+		t.Fatal("scan is blind: the name is not in the local vault file either")
+	}
+	relayFiles(t, relayDB, secrets)
+	f.as("admin")
+	rc, err := a.Replica.RestoreCode()
+	if err != nil || len(rc.Code) != 24 {
+		t.Fatalf("restore code: %+v %v", rc, err)
+	}
+
+	// The new PC.
+	f.app.Session.Logout()
+	f.app.Close()
+	f.fixture.dir, f.fixture.kc = t.TempDir(), &vault.MemKeychain{}
+	f.app = f.fixture.open(t)
+	req := CloudRestoreRequest{URL: relayURL, CAPEM: caPEM, Code: "AAAA-BBBB-CCCC-DDDD-EEEE", RecoveryKey: f.kit.Key,
+		Login: "admin", NewPassword: "the new PC's long passphrase"}
+	if _, err := f.app.Replica.RestoreFromCloud(req); field(err) != "code" {
+		t.Fatalf("a wrong code: %v", err)
+	}
+	req.Code = strings.ToLower(rc.Code)
+	req.RecoveryKey = setup(t).kit.Key
+	if _, err := f.app.Replica.RestoreFromCloud(req); field(err) != "recoveryKey" {
+		t.Fatalf("another office's kit: %v", err)
+	}
+	// The code is used up at the relay, but the snapshot fetched with it waits for the retry.
+	req.RecoveryKey = f.kit.Key
+	s, err := f.app.Replica.RestoreFromCloud(req)
+	if err != nil || !s.LoggedIn || s.User.Login != "admin" {
+		t.Fatalf("restore from the cloud: %+v %v", s, err)
+	}
+	if _, err := f.app.Replica.RestoreFromCloud(req); code(t, err) != "already_set_up" {
+		t.Fatalf("a second restore: %v", err)
+	}
+	if m, _, err := f.open(f.ids["E002"]); err != nil || m != "**** **** "+uiNumber(2)[8:] {
+		t.Fatalf("E002 after the restore: %q %v", m, err)
+	}
+	if _, docs, err := f.open(f.ids["E004"]); err != nil || len(docs) != 2 {
+		t.Fatalf("E004's images after the restore: %v %v", docs, err)
+	}
+	if m, _, err := f.open(f.ids["E001"]); !isShredded(err) || m != "" {
+		t.Fatalf("the disposed E001 opens after the restore: %q %v", m, err)
+	}
+	if hv, err := f.app.History.Verify(); err != nil || !hv.OK {
+		t.Fatalf("history: %+v %v", hv, err)
+	}
+	for _, action := range []string{"replica", "restore", "dispose"} {
+		if page, err := f.app.History.Query(HistoryFilter{Action: action, Limit: 10}); err != nil || len(page.Entries) == 0 {
+			t.Errorf("no %s entry in the restored history: %v", action, err)
+		}
+	}
+}
+
+// relayFiles fails the test when a file of the relay's database (the SQLite file, its WAL)
+// holds one of secrets or a check-digit-valid 12-digit number.
+func relayFiles(t *testing.T, dbFile string, secrets [][]byte) {
+	t.Helper()
+	for _, name := range []string{dbFile, dbFile + "-wal"} {
+		b, err := os.ReadFile(name)
+		if err != nil {
+			continue
+		}
+		for _, sec := range secrets {
+			if bytes.Contains(b, sec) {
+				t.Errorf("%s holds %q", filepath.Base(name), sec)
+			}
+		}
+		if _, hit := mynumber.ContainsValidIndividual(b); hit {
+			t.Errorf("%s holds a check-digit-valid 12-digit number", filepath.Base(name))
+		}
+	}
+}

@@ -1,0 +1,82 @@
+package bridge
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"net/http"
+	"time"
+
+	relaysync "github.com/mynumber-shelter/shelter/bridge/sync"
+)
+
+// MaxSnapshotBytes bounds a replica snapshot handed to the bridge (the relay's default limit).
+const MaxSnapshotBytes = 1 << 30
+
+// ReplicaStatus is GET /v1/sync/replica.
+type ReplicaStatus = relaysync.ReplicaStatus
+
+// ReplicaRestoreCode is POST /v1/sync/replica/restore-code.
+type ReplicaRestoreCode struct {
+	Code    string    `json:"code"`
+	Expires time.Time `json:"expires"`
+}
+
+// replicaRoutes registers the office replica's routes (see relaysync's "The office replica's
+// upload"):
+//
+//	PUT  /v1/sync/replica/{id}            raw sealed snapshot → 204 (staged; uploaded by the loop)
+//	GET  /v1/sync/replica                 → ReplicaStatus
+//	POST /v1/sync/replica/restore-code    → ReplicaRestoreCode (for a new PC)
+func (s *Server) replicaRoutes(mux *http.ServeMux, sy *relaysync.Syncer) {
+	mux.HandleFunc("PUT /v1/sync/replica/{id}", func(w http.ResponseWriter, r *http.Request) {
+		if _, ok := sy.Enrolled(); !ok {
+			writeErr(w, http.StatusConflict, syncError(relaysync.ErrNotEnrolled))
+			return
+		}
+		err := sy.StageSnapshot(r.Context(), r.PathValue("id"), http.MaxBytesReader(w, r.Body, MaxSnapshotBytes), MaxSnapshotBytes)
+		if errors.Is(err, relaysync.ErrBadSnapshot) {
+			writeErr(w, http.StatusBadRequest, &Error{Code: "bad_request", Message: err.Error()})
+			return
+		}
+		if err != nil {
+			s.Log.Error("staging a replica snapshot", "err", err)
+			writeErr(w, http.StatusInternalServerError, &Error{Code: "not_saved", Message: "the snapshot could not be stored for upload (disk full?)"})
+			return
+		}
+		w.WriteHeader(http.StatusNoContent)
+	})
+	mux.HandleFunc("GET /v1/sync/replica", func(w http.ResponseWriter, r *http.Request) {
+		writeJSON(w, http.StatusOK, sy.ReplicaStatus())
+	})
+	mux.HandleFunc("POST /v1/sync/replica/restore-code", func(w http.ResponseWriter, r *http.Request) {
+		ctx, cancel := context.WithTimeout(r.Context(), 60*time.Second)
+		defer cancel()
+		code, expires, err := sy.RestoreCode(ctx)
+		if err != nil {
+			writeErr(w, syncStatusCode(err), syncError(err))
+			return
+		}
+		writeJSON(w, http.StatusOK, ReplicaRestoreCode{Code: code, Expires: expires})
+	})
+}
+
+// ReplicaStage hands a sealed replica snapshot to the bridge, which keeps it until the relay
+// has it.
+func (c *Client) ReplicaStage(ctx context.Context, id string, sealed []byte) error {
+	return c.send(ctx, "PUT", "/v1/sync/replica/"+id, "application/octet-stream", bytes.NewReader(sealed), nil)
+}
+
+// ReplicaStatus reports the staged snapshot and the last one the relay took.
+func (c *Client) ReplicaStatus(ctx context.Context) (ReplicaStatus, error) {
+	var st ReplicaStatus
+	err := c.do(ctx, "GET", "/v1/sync/replica", nil, &st)
+	return st, err
+}
+
+// ReplicaRestoreCode asks the relay (through the bridge) for a one-time restore code.
+func (c *Client) ReplicaRestoreCode(ctx context.Context) (ReplicaRestoreCode, error) {
+	var rc ReplicaRestoreCode
+	err := c.do(ctx, "POST", "/v1/sync/replica/restore-code", nil, &rc)
+	return rc, err
+}

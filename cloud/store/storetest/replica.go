@@ -1,0 +1,109 @@
+package storetest
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/mynumber-shelter/shelter/cloud/store"
+)
+
+// runReplicaContract runs the contract of [store.ReplicaStore], each test on a fresh store.
+func runReplicaContract(t *testing.T, open func(t *testing.T) store.Store) {
+	for _, tc := range []struct {
+		name string
+		fn   func(*testing.T, store.Store)
+	}{
+		{"Snapshots", testSnapshots},
+		{"RestoreCodeOnceConcurrently", testRestoreCodeOnceConcurrently},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			s := open(t)
+			t.Cleanup(func() { s.Close() })
+			tc.fn(t, s)
+		})
+	}
+}
+
+// testSnapshots: only the latest snapshot of an office is kept (a superseded one is gone at
+// once), a retried upload changes nothing, offices do not see each other's.
+func testSnapshots(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	office(t, s, "o1")
+	office(t, s, "o2")
+	if _, err := s.SnapshotInfo(ctx, "o1"); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("no snapshot yet: %v", err)
+	}
+	if err := s.PutSnapshot(ctx, "o9", "s1", []byte("x"), t0); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("snapshot of an unknown office: %v", err)
+	}
+	must(t, s.PutSnapshot(ctx, "o1", "s1", []byte("first sealed bytes"), t0))
+	must(t, s.PutSnapshot(ctx, "o2", "s1", []byte("another office"), t0))
+	must(t, s.PutSnapshot(ctx, "o1", "s2", []byte("second, longer sealed bytes"), t0.Add(time.Minute)))
+	// The retried upload of s2, then a late retry of s1 (it came back after s2 committed):
+	// the latest by time stays.
+	must(t, s.PutSnapshot(ctx, "o1", "s2", []byte("second, longer sealed bytes"), t0.Add(2*time.Minute)))
+	must(t, s.PutSnapshot(ctx, "o1", "s1", []byte("first sealed bytes"), t0.Add(3*time.Minute)))
+	sn, err := s.LatestSnapshot(ctx, "o1")
+	must(t, err)
+	if sn.ID != "s2" || !bytes.Equal(sn.Body, []byte("second, longer sealed bytes")) || sn.Size != int64(len(sn.Body)) || !sn.Created.Equal(t0.Add(time.Minute)) {
+		t.Fatalf("latest: %+v", sn)
+	}
+	info, err := s.SnapshotInfo(ctx, "o1")
+	must(t, err)
+	if info.ID != "s2" || info.Body != nil || info.Size != sn.Size {
+		t.Fatalf("info: %+v", info)
+	}
+	other, err := s.LatestSnapshot(ctx, "o2")
+	must(t, err)
+	if string(other.Body) != "another office" {
+		t.Fatalf("o2's snapshot: %q", other.Body)
+	}
+}
+
+// testRestoreCodeOnceConcurrently: a restore code opens its office's snapshot once, across
+// concurrent callers; an expired or unknown code never.
+func testRestoreCodeOnceConcurrently(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	office(t, s, "o1")
+	code := store.HashToken("restore-code-1")
+	if err := s.CreateRestoreCode(ctx, "o9", code, t0.Add(time.Hour)); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("code of an unknown office: %v", err)
+	}
+	must(t, s.CreateRestoreCode(ctx, "o1", code, t0.Add(time.Hour)))
+	expired := store.HashToken("restore-code-2")
+	must(t, s.CreateRestoreCode(ctx, "o1", expired, t0.Add(time.Minute)))
+	if _, err := s.UseRestoreCode(ctx, expired, t0.Add(2*time.Minute)); !errors.Is(err, store.ErrCodeUsed) {
+		t.Fatalf("expired code: %v", err)
+	}
+	if _, err := s.UseRestoreCode(ctx, store.HashToken("never issued"), t0); !errors.Is(err, store.ErrCodeUsed) {
+		t.Fatalf("unknown code: %v", err)
+	}
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	wins, errs := 0, []error{}
+	for range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			o, err := s.UseRestoreCode(ctx, code, t0)
+			mu.Lock()
+			defer mu.Unlock()
+			switch {
+			case err == nil && o == "o1":
+				wins++
+			case errors.Is(err, store.ErrCodeUsed):
+			default:
+				errs = append(errs, fmt.Errorf("office %q: %w", o, err))
+			}
+		}()
+	}
+	wg.Wait()
+	if wins != 1 || len(errs) > 0 {
+		t.Fatalf("the code was used %d times (want 1); errors: %v", wins, errs)
+	}
+}
