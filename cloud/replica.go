@@ -129,7 +129,8 @@ func NewRestoreCode(ctx context.Context, st store.Store, office string, rnd io.R
 	return code, expires, nil
 }
 
-// normalizeCode is what a typed code is hashed as: upper case, without spaces and dashes.
+// normalizeCode is what a typed code is hashed as: upper case, without spaces and dashes, and
+// the digits a reader takes for letters read as those letters (base32 has no 0, 1 or 8).
 func normalizeCode(s string) string {
 	return strings.Map(func(r rune) rune {
 		switch {
@@ -137,6 +138,12 @@ func normalizeCode(s string) string {
 			return -1
 		case r >= 'a' && r <= 'z':
 			return r - 'a' + 'A'
+		case r == '0':
+			return 'O'
+		case r == '1':
+			return 'I'
+		case r == '8':
+			return 'B'
 		}
 		return r
 	}, s)

@@ -23,6 +23,9 @@ const packedMagic = "MYNUMBER-SHELTER-PACKED 1\n"
 // Pack makes a packed backup set of db. The temporary copies it reads are made in a folder of
 // the vault's directory and removed before it returns ([ErrLeftover] when they cannot be).
 func Pack(ctx context.Context, db *store.DB, vaultID string) (packed []byte, set Set, err error) {
+	if err := RemoveLeftovers(filepath.Dir(db.Path())); err != nil {
+		return nil, set, err
+	}
 	tmp, err := os.MkdirTemp(filepath.Dir(db.Path()), ".replica-")
 	if err != nil {
 		return nil, set, fmt.Errorf("creating temporary directory: %w", err)
@@ -83,4 +86,19 @@ func RestorePacked(ctx context.Context, db *store.DB, packed []byte, recoveryKey
 	}
 	vr, err = restoreFiles(ctx, db, data, keys, recoveryKey)
 	return set, vr, err
+}
+
+// RemoveLeftovers removes what a killed process left in the vault directory: the temporary
+// copies of a snapshot (".replica-*") and of a restore (".restore-*"). One app uses a vault at a
+// time, so none of them is in use when it starts one.
+func RemoveLeftovers(vaultDir string) error {
+	for _, pattern := range []string{".replica-*", ".restore-*"} {
+		ms, _ := filepath.Glob(filepath.Join(vaultDir, pattern))
+		for _, m := range ms {
+			if err := removeAll(m); err != nil {
+				return fmt.Errorf("%w: delete %s (%v)", ErrLeftover, m, err)
+			}
+		}
+	}
+	return nil
 }

@@ -143,6 +143,9 @@ func RestoreSet(ctx context.Context, db *store.DB, dir, recoveryKey string) (Set
 // as RestoreSet says, and puts them in place.
 func restoreFiles(ctx context.Context, db *store.DB, data, keys []byte, recoveryKey string) (audit.VerifyResult, error) {
 	var vr audit.VerifyResult
+	if err := RemoveLeftovers(filepath.Dir(db.Path())); err != nil {
+		return vr, err
+	}
 	stage, err := os.MkdirTemp(filepath.Dir(db.Path()), ".restore-")
 	if err != nil {
 		return vr, fmt.Errorf("staging the restore: %w", err)

@@ -33,3 +33,37 @@ export const Backup = {
   Make: (folder: string) => call<BackupMade>(svc, "Make", folder),
   RestoreNew: (r: RestoreRequest) => call<SessionState>(svc, "RestoreNew", r),
 };
+
+/** ReplicaView: the office's replica on the cloud relay (M-5 クラウド複製). */
+export interface ReplicaView {
+  enrolled: boolean;
+  pending: number;
+  lastAt: string;
+  lastBytes: number;
+  waiting: boolean;
+  waitingBytes: number;
+  lastError: string;
+}
+
+export interface RestoreCodeView {
+  code: string;
+  expires: string;
+}
+
+export interface CloudRestoreRequest {
+  url: string;
+  caPem: string;
+  code: string;
+  recoveryKey: string;
+  login: string;
+  newPassword: string;
+}
+
+const rsvc = "ReplicaService";
+
+export const Replica = {
+  Status: () => call<ReplicaView>(rsvc, "Status"),
+  UploadNow: () => call<ReplicaView>(rsvc, "UploadNow"),
+  RestoreCode: () => call<RestoreCodeView>(rsvc, "RestoreCode"),
+  RestoreFromCloud: (r: CloudRestoreRequest) => call<SessionState>(rsvc, "RestoreFromCloud", r),
+};

@@ -4,20 +4,15 @@ import (
 	"bytes"
 	"context"
 	"crypto/ecdh"
-	"crypto/rand"
 	"crypto/tls"
 	"crypto/x509"
 	"encoding/base64"
 	"encoding/json"
-	"encoding/pem"
 	"image"
 	"image/color"
 	"image/png"
-	"net"
 	"net/http"
 	"net/http/cookiejar"
-	"os"
-	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -28,11 +23,9 @@ import (
 	"github.com/mynumber-shelter/shelter/app/collect"
 	"github.com/mynumber-shelter/shelter/app/ui"
 	"github.com/mynumber-shelter/shelter/app/vault"
-	"github.com/mynumber-shelter/shelter/bridge"
 	"github.com/mynumber-shelter/shelter/cloud"
 	cloudstore "github.com/mynumber-shelter/shelter/cloud/store"
 	"github.com/mynumber-shelter/shelter/internal/sealbox"
-	"github.com/mynumber-shelter/shelter/internal/testenv"
 )
 
 // employeePhone is an employee's phone on the relay's /e/api (cookie session).
@@ -173,53 +166,16 @@ func TestBrowserSync(t *testing.T) {
 	ctx := context.Background()
 
 	// The relay on loopback TLS with a dev PKI and an enrolment token from the operator.
-	rst, err := cloudstore.OpenSQLite(ctx, filepath.Join(t.TempDir(), "relay.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	pki, err := cloud.NewDevPKI(rand.Reader, time.Now())
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := &cloud.Server{Store: rst, ClientCA: pki.ClientCA, ClientCAKey: pki.ClientCAKey,
-		Limits: cloud.Limits{PerIP: cloud.Unlimited, PerOffice: cloud.Unlimited, PerIPLogin: cloud.Unlimited}}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	hs := srv.HTTPServer("", pki.Server)
-	go hs.ServeTLS(ln, "", "")
-	t.Cleanup(func() { hs.Close(); rst.Close() })
-	relayURL := "https://" + ln.Addr().String()
-	caPEM := string(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: pki.CA.Raw}))
+	rst, relayURL, caPEM := startRelay(t)
 	token, _, err := cloud.NewEnrolToken(ctx, rst, cloudstore.Office{Name: officeName}, time.Hour, nil, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 
 	// The bridge (its relay client key in the OS keychain when there is one) and the app.
-	var kc vault.Keychain = &vault.MemKeychain{}
-	if os.Getenv("DBUS_SESSION_BUS_ADDRESS") != "" || os.Getenv("SHELTER_REQUIRE_KEYRING") == "1" {
-		testenv.Keyring(t)
-		rk := &recordingKeychain{Keychain: vault.OSKeychain()}
-		t.Cleanup(rk.deleteAll)
-		kc = rk
-	}
-	state := t.TempDir()
-	t.Setenv("SHELTER_BRIDGE_STATE", state)
-	dir := filepath.Join(t.TempDir(), "run")
-	l, err := bridge.Listen(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	bctx, cancel := context.WithCancel(ctx)
-	done := make(chan error, 1)
-	go func() {
-		done <- (&bridge.Server{Keychain: kc, ConfigPath: filepath.Join(state, "bridge.json")}).Serve(bctx, l)
-	}()
-	t.Cleanup(func() { cancel(); <-done })
+	socket := startBridge(t)
 	cfg := shippedConfig(t, &vault.MemKeychain{})
-	cfg.BridgeSocket, cfg.BridgeCommand = filepath.Join(dir, bridge.SocketName), []string{} // the test's own bridge
+	cfg.BridgeSocket, cfg.BridgeCommand = socket, []string{} // the test's own bridge
 	app, err := ui.New(cfg)
 	if err != nil {
 		t.Fatal(err)

@@ -17,13 +17,14 @@ import { renderKit } from "../ui/kit";
 import { Factors } from "../api_factors";
 import { enrolForm, optionalForm } from "./factors";
 import { renderRestoreBackup } from "./restoreBackup";
+import { renderRestoreCloud } from "./restoreCloud";
 
 // The wizard's progress survives re-renders (a language switch) but holds no password.
 const wizard: {
   step: 1 | 2 | 3 | 4; office: Office; login: string; name: string; kit: RecoveryKitView | null; officeError: ApiError | null;
-  /** restore: the user chose 「バックアップから復元」 instead of a new office. */
-  restore: boolean;
-} = { step: 1, office: emptyOffice(), login: "", name: "", kit: null, officeError: null, restore: false };
+  /** restore: the user chose 「バックアップから復元」 or 「クラウドから復元」 instead of a new office. */
+  restore: "" | "backup" | "cloud";
+} = { step: 1, office: emptyOffice(), login: "", name: "", kit: null, officeError: null, restore: "" };
 
 /** setupProgress is the wizard's place for the window title: "3/4 二要素認証". */
 export function setupProgress(): string {
@@ -34,7 +35,8 @@ export function setupProgress(): string {
 export function renderSetup(app: App): HTMLElement {
   app.setupActive = true;
   if (wizard.restore && wizard.step === 1) {
-    return renderRestoreBackup(app, () => { wizard.restore = false; app.render(); });
+    const back = () => { wizard.restore = ""; app.render(); };
+    return wizard.restore === "cloud" ? renderRestoreCloud(app, back) : renderRestoreBackup(app, back);
   }
   const steps = [t("setupStepOffice"), t("setupStepAdmin"), t("setupStepFactor"), t("setupStepKit")];
   const progress = h("ol", { class: "steps", testid: "setup-steps" },
@@ -78,9 +80,14 @@ function stepOffice(app: App): HTMLElement {
     h("div", { class: "actions" },
       h("button", { class: "secondary", type: "button", testid: "setup-restore", on: { click: () => {
         wizard.office = fields.read();
-        wizard.restore = true;
+        wizard.restore = "backup";
         app.render();
       } } }, t("restoreFromBackup")),
+      h("button", { class: "secondary", type: "button", testid: "setup-restore-cloud", on: { click: () => {
+        wizard.office = fields.read();
+        wizard.restore = "cloud";
+        app.render();
+      } } }, t("restoreFromCloud")),
       h("span", { class: "spacer" }),
       h("button", { class: "primary", type: "submit", testid: "setup-next" }, t("next"))));
 }

@@ -12,6 +12,7 @@ import type { SyncCompany, SyncStatus } from "../types_sync";
 import { Form, busy } from "../ui/form";
 import { loading, screenHead } from "../ui/layout";
 import { backupPanel } from "./backupPanel";
+import { replicaPanel } from "./replicaPanel";
 
 /** portalURL is the employee page of a published company (the company id pre-filled). */
 function portalURL(st: SyncStatus, relayCompany: string): string {
@@ -28,7 +29,8 @@ export function renderSync(_app: App, item: MenuItem | undefined, content: HTMLE
     note.textContent = text;
     note.classList.remove("hidden");
   };
-  mount(content, head, note, error, backupPanel(say), body);
+  const replicaBox = h("div", { class: "replica-box" });
+  mount(content, head, note, error, backupPanel(say), replicaBox, body);
   const fail = (e: unknown) => {
     note.classList.add("hidden");
     error.textContent = errText(e);
@@ -43,6 +45,7 @@ export function renderSync(_app: App, item: MenuItem | undefined, content: HTMLE
       fail(e);
     }
     const companies = await Sync.Companies().then((l) => l ?? [], (e) => { fail(e); return [] as SyncCompany[]; });
+    mount(replicaBox, replicaPanel(say, fail));
     mount(body, st ? statusPanel(st) : null, st?.enrolled ? [companiesPanel(st, companies), enrolPanel(st)] : enrolPanel(st));
   };
 

@@ -1,0 +1,68 @@
+package cloud
+
+import (
+	"bytes"
+	"encoding/json"
+	"net/http"
+	"strings"
+	"testing"
+)
+
+// TestReplicaRoutes: only an enrolled office stores and reads its own snapshot; a restore code
+// from the office hands the snapshot out once, without a client certificate, to whoever has
+// the code (typed in lower case, with 0/1/8 for O/I/B); the relay's log names no code.
+func TestReplicaRoutes(t *testing.T) {
+	r := startRelay(t, func(s *Server) { s.Limits.MaxSnapshot = 1 << 20 })
+	a, b := r.enrol("office a"), r.enrol("office b")
+	anon := r.client(nil)
+	sealed := bytes.Repeat([]byte{0x5a, 0x01}, 5000)
+
+	if code, _, _ := do(t, anon, "PUT", r.url+"/v1/bridge/replica/20261205T0-aa", sealed); code != http.StatusUnauthorized {
+		t.Fatalf("a snapshot without a client certificate: %d", code)
+	}
+	for _, bad := range []string{"..%2Fx", strings.Repeat("a", 101)} {
+		if code, _, _ := do(t, a.client, "PUT", r.url+"/v1/bridge/replica/"+bad, sealed); code != http.StatusBadRequest {
+			t.Fatalf("id %q: %d", bad, code)
+		}
+	}
+	if code, _, _ := do(t, a.client, "PUT", r.url+"/v1/bridge/replica/20261205T0-aa", make([]byte, 1<<20+1)); code != http.StatusRequestEntityTooLarge {
+		t.Fatalf("a snapshot over the limit: %d", code)
+	}
+	if code, _, _ := do(t, a.client, "GET", r.url+"/v1/bridge/replica", nil); code != http.StatusNotFound {
+		t.Fatalf("info before any snapshot: %d", code)
+	}
+	if code, body, _ := do(t, a.client, "PUT", r.url+"/v1/bridge/replica/20261205T0-aa", sealed); code != http.StatusNoContent {
+		t.Fatalf("put: %d %s", code, body)
+	}
+	code, body, _ := do(t, a.client, "GET", r.url+"/v1/bridge/replica", nil)
+	var info ReplicaInfo
+	if code != http.StatusOK || json.Unmarshal(body, &info) != nil || info.ID != "20261205T0-aa" || info.Size != int64(len(sealed)) {
+		t.Fatalf("info: %d %s", code, body)
+	}
+	if code, _, _ := do(t, b.client, "GET", r.url+"/v1/bridge/replica", nil); code != http.StatusNotFound {
+		t.Fatalf("office b sees office a's snapshot: %d", code)
+	}
+
+	code, body, _ = do(t, a.client, "POST", r.url+"/v1/bridge/replica/restore-codes", nil)
+	var rc RestoreCode
+	if code != http.StatusOK || json.Unmarshal(body, &rc) != nil || len(rc.Code) != 24 {
+		t.Fatalf("restore code: %d %s", code, body)
+	}
+	typed := strings.ToLower(strings.NewReplacer("O", "0", "I", "1", "B", "8").Replace(rc.Code))
+	code, got, hdr := do(t, anon, "POST", r.url+"/v1/replica/restore", mustJSON(t, RestoreRequest{Code: typed}))
+	if code != http.StatusOK || !bytes.Equal(got, sealed) || hdr.Get(ReplicaIDHeader) != info.ID {
+		t.Fatalf("restore: %d, %d bytes, id %q", code, len(got), hdr.Get(ReplicaIDHeader))
+	}
+	if code, _, _ := do(t, anon, "POST", r.url+"/v1/replica/restore", mustJSON(t, RestoreRequest{Code: rc.Code})); code != http.StatusForbidden {
+		t.Fatalf("a used code: %d", code)
+	}
+	// Office b has no snapshot yet: its code gets a 404 that says so.
+	_, body, _ = do(t, b.client, "POST", r.url+"/v1/bridge/replica/restore-codes", nil)
+	json.Unmarshal(body, &rc)
+	if code, _, _ := do(t, anon, "POST", r.url+"/v1/replica/restore", mustJSON(t, RestoreRequest{Code: rc.Code})); code != http.StatusNotFound {
+		t.Fatalf("a code of an office without a snapshot: %d", code)
+	}
+	if bytes.Contains(r.logs.Bytes(), []byte(strings.ReplaceAll(rc.Code, "-", ""))) || bytes.Contains(r.logs.Bytes(), []byte(rc.Code)) {
+		t.Fatal("the relay's log holds a restore code")
+	}
+}
