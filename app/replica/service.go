@@ -118,3 +118,16 @@ func (s *Service) Record(ctx context.Context, entry audit.Entry, state, detail s
 		return tx.SetMeta(metaState, state)
 	})
 }
+
+// RecordUploads records the state the bridge reports for the uploads so far (lastAt: the last
+// upload the relay took, "" for none; lastError: the last upload's error, "" for none) when it
+// changed: call it before taking the next snapshot, so that the entry goes into it.
+func (s *Service) RecordUploads(ctx context.Context, entry audit.Entry, lastAt, lastError string) error {
+	switch {
+	case lastError != "":
+		return s.Record(ctx, entry, "error", lastError)
+	case lastAt != "":
+		return s.Record(ctx, entry, "ok", "")
+	}
+	return nil
+}

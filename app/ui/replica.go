@@ -144,14 +144,8 @@ func (s *ReplicaService) tick(ctx context.Context, sess *auth.Session, force boo
 			"Not enrolled with the relay. Enrol below (Enrol with a relay)."))
 	}
 	if rs, err := s.a.Sync.client.ReplicaStatus(ctx); err == nil {
-		state, detail := "ok", ""
-		if rs.LastError != "" {
-			state, detail = "error", rs.LastError
-		}
-		if rs.LastAt != "" || rs.LastError != "" {
-			if err := s.svc.Record(ctx, sess.Entry(audit.ActionReplica, audit.ResultOK), state, detail); err != nil {
-				return s.a.fail("replica state", err)
-			}
+		if err := s.svc.RecordUploads(ctx, sess.Entry(audit.ActionReplica, audit.ResultOK), rs.LastAt, rs.LastError); err != nil {
+			return s.a.fail("replica state", err)
 		}
 	}
 	due, err := s.svc.Due(ctx, force)

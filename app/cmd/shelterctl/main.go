@@ -13,6 +13,8 @@
 //	shelterctl --vault DIR [--user LOGIN] restore FILE
 //	shelterctl --vault DIR --user LOGIN backup --set FOLDER    data and key store together
 //	shelterctl --vault DIR --user LOGIN restore --set FOLDER   onto a new PC, with the Recovery Kit
+//	shelterctl --vault DIR --user LOGIN restore --from-relay URL --ca FILE --code CODE
+//	shelterctl --vault DIR --user LOGIN replica status|upload  the office replica, through shelter-bridge
 //	shelterctl devices
 //	shelterctl card read [--reader NAME] [--allow-last-try]    (PIN from SHELTER_CARD_PIN or stdin)
 //	shelterctl --vault DIR --user LOGIN keys backup FILE
@@ -72,6 +74,8 @@ type cli struct {
 	// sets them.
 	keychain vault.Keychain
 	kdf      vault.KDFParams
+	// bridgeSocket is shelter-bridge's socket ("" = bridge.SocketPath()).
+	bridgeSocket string
 }
 
 const usage = `shelterctl — MyNumber Shelter administration
@@ -92,6 +96,8 @@ const usage = `shelterctl — MyNumber Shelter administration
   shelterctl --vault DIR [--user LOGIN] restore FILE
   shelterctl --vault DIR --user LOGIN backup --set FOLDER
   shelterctl --vault DIR --user LOGIN restore --set FOLDER
+  shelterctl --vault DIR --user LOGIN restore --from-relay URL --ca FILE --code CODE
+  shelterctl --vault DIR --user LOGIN replica status|upload
   shelterctl devices
   shelterctl card read [--reader NAME] [--allow-last-try]   (PIN: SHELTER_CARD_PIN or stdin; exit 5 wrong PIN, 6 locked, 7 no card)
   shelterctl --vault DIR --user LOGIN keys backup FILE
@@ -137,8 +143,12 @@ func (c *cli) run(args []string) int {
 		code, err = c.importEmployees(rest[2:])
 	case rest[0] == "backup":
 		err = c.backup(rest[1:])
+	case rest[0] == "restore" && len(rest) > 1 && rest[1] == "--from-relay":
+		err = c.restoreFromRelay(rest[1:])
 	case rest[0] == "restore":
 		err = c.restore(rest[1:])
+	case cmd == "replica status", cmd == "replica upload":
+		err = c.replicaCmd(rest[1], c.bridgeSocket)
 	case rest[0] == "devices":
 		return c.devices()
 	case cmd == "card read":

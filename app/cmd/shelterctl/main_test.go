@@ -25,6 +25,7 @@ type harness struct {
 	t        *testing.T
 	dir      string
 	keychain vault.Keychain
+	socket   string // shelter-bridge's socket for the replica commands
 }
 
 func newHarness(t *testing.T, kc vault.Keychain) *harness {
@@ -35,7 +36,7 @@ func (h *harness) run(stdin string, args ...string) result {
 	h.t.Helper()
 	var out, errb bytes.Buffer
 	c := &cli{stdin: strings.NewReader(stdin), stdout: &out, stderr: &errb, keychain: h.keychain,
-		kdf: vault.KDFParams{MemoryKiB: 1024, Time: 1, Threads: 1}}
+		kdf: vault.KDFParams{MemoryKiB: 1024, Time: 1, Threads: 1}, bridgeSocket: h.socket}
 	code := c.run(args)
 	return result{code, out.String(), errb.String()}
 }

@@ -1,0 +1,112 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"os"
+	"time"
+
+	"github.com/mynumber-shelter/shelter/app/audit"
+	"github.com/mynumber-shelter/shelter/app/auth"
+	"github.com/mynumber-shelter/shelter/app/replica"
+	"github.com/mynumber-shelter/shelter/app/ui"
+	"github.com/mynumber-shelter/shelter/bridge"
+)
+
+// replicaCmd runs "replica status" and "replica upload": the office replica on the cloud relay,
+// through this PC's shelter-bridge (which holds the relay enrolment), as M-5 shows and does.
+func (c *cli) replicaCmd(sub string, socket string) error {
+	return c.withSession(func(app *ui.App, sess *auth.Session) error {
+		if err := auth.RequireAdmin(sess.Principal); err != nil {
+			return err
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+		defer cancel()
+		client := &bridge.Client{Path: socket}
+		svc := &replica.Service{DB: app.DB, Audit: app.Audit}
+		if sub == "upload" {
+			if rs, err := client.ReplicaStatus(ctx); err == nil {
+				if err := svc.RecordUploads(ctx, sess.Entry(audit.ActionReplica, audit.ResultOK), rs.LastAt, rs.LastError); err != nil {
+					return err
+				}
+			}
+			sn, err := svc.Take(ctx, sess.Keys(), func(id string, sealed []byte) error { return client.ReplicaStage(ctx, id, sealed) })
+			if err != nil {
+				return fmt.Errorf("replica upload: %w", err)
+			}
+			if _, err := client.SyncNow(ctx); err != nil {
+				return fmt.Errorf("snapshot %s is staged in the bridge, but the relay did not take it yet: %w", sn.ID, err)
+			}
+		}
+		l, err := svc.Local(ctx)
+		if err != nil {
+			return err
+		}
+		rs, err := client.ReplicaStatus(ctx)
+		if err != nil {
+			return fmt.Errorf("shelter-bridge not reachable (%s): %w", client.Path, err)
+		}
+		fmt.Fprintf(c.stdout, "changes not yet uploaded: %d\n", l.Pending())
+		if rs.LastAt != "" {
+			fmt.Fprintf(c.stdout, "last upload: %s (%d bytes, snapshot %s)\n", rs.LastAt, rs.LastBytes, rs.LastID)
+		} else {
+			fmt.Fprintln(c.stdout, "last upload: none")
+		}
+		if rs.Waiting != "" {
+			fmt.Fprintf(c.stdout, "waiting in the bridge: %s (%d bytes)\n", rs.Waiting, rs.WaitingBytes)
+		}
+		if rs.LastError != "" {
+			fmt.Fprintf(c.stdout, "last error: %s\n", rs.LastError)
+		}
+		return nil
+	})
+}
+
+// restoreFromRelay restores the office onto this PC (a --vault directory without an office)
+// from the relay's replica, as 「クラウドから復元」 does: standard input gives the Recovery Kit's
+// key, then the new password of the administrator --user on this PC.
+func (c *cli) restoreFromRelay(args []string) error {
+	fs := flag.NewFlagSet("restore --from-relay", flag.ContinueOnError)
+	fs.SetOutput(c.stderr)
+	url := fs.String("from-relay", "", "the relay's URL (https://…)")
+	caFile := fs.String("ca", "", "the relay's CA certificate (PEM file)")
+	code := fs.String("code", "", "the one-time restore code (M-5 on a working PC, or shelter-cloud restore-code)")
+	if err := fs.Parse(args); err != nil {
+		return usageError{err.Error()}
+	}
+	if *url == "" || *caFile == "" || *code == "" || fs.NArg() != 0 {
+		return usageError{"restore --from-relay URL --ca FILE --code CODE"}
+	}
+	if c.user == "" {
+		return usageError{"restore --from-relay needs --user LOGIN (an administrator of the office)"}
+	}
+	ca, err := os.ReadFile(*caFile)
+	if err != nil {
+		return fmt.Errorf("reading the relay's CA certificate: %w", err)
+	}
+	key, err := c.secretLine("Recovery Kit key: ")
+	if errors.Is(err, errNoInput) {
+		return errors.New("no Recovery Kit key: give it as the first line of standard input")
+	}
+	if err != nil {
+		return err
+	}
+	pw, err := c.password("New password on this PC: ")
+	if err != nil {
+		return err
+	}
+	app, err := c.open(true)
+	if err != nil {
+		return err
+	}
+	defer app.Close()
+	st, err := app.Replica.RestoreFromCloud(ui.CloudRestoreRequest{URL: *url, CAPEM: string(ca), Code: *code, RecoveryKey: key, Login: c.user, NewPassword: pw})
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(c.stdout, "restored the office from %s into %s; %s can log in with the new password", *url, c.vaultDir, st.User.Login)
+	fmt.Fprintln(c.stdout, " (other users need a password reset by an administrator; enrol this PC with the relay again)")
+	return nil
+}
