@@ -52,7 +52,9 @@ func TestReplicaCommands(t *testing.T) {
 	}
 	bctx, cancel := context.WithCancel(ctx)
 	done := make(chan error, 1)
-	go func() { done <- (&bridge.Server{Keychain: kc, ConfigPath: filepath.Join(state, "bridge.json")}).Serve(bctx, l) }()
+	go func() {
+		done <- (&bridge.Server{Keychain: kc, ConfigPath: filepath.Join(state, "bridge.json")}).Serve(bctx, l)
+	}()
 	t.Cleanup(func() { cancel(); <-done })
 	socket := filepath.Join(run, bridge.SocketName)
 	tok, _, err := cloud.NewEnrolToken(ctx, rst, cloudstore.Office{Name: "relay customer"}, time.Hour, nil, nil)
