@@ -318,6 +318,9 @@ func (s *sqlStore) PutEmployeeSubmission(ctx context.Context, company, code stri
 		if n, _ := res.RowsAffected(); n == 0 {
 			return ErrNotFound
 		}
+		if err := s.lockCompany(ctx, tx, company); err != nil {
+			return err
+		}
 		if _, err := tx.ExecContext(ctx, s.q(`DELETE FROM submissions WHERE company_id = ? AND employee_code = ?`), company, code); err != nil {
 			return fmt.Errorf("store: replace submission: %w", err)
 		}

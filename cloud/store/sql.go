@@ -18,12 +18,15 @@ type dialect struct {
 	numbered bool   // placeholders are $1, $2… instead of ?
 	// lock, if set, runs first in the migration transaction (serialises concurrent relays).
 	lock string
+	// forUpdate ends a SELECT that must lock the rows it reads until the transaction ends
+	// (SQLite has one writer at a time and no such clause).
+	forUpdate string
 }
 
 var (
 	sqliteDialect   = dialect{name: "sqlite", blob: "BLOB", serial: "INTEGER PRIMARY KEY AUTOINCREMENT"}
 	postgresDialect = dialect{name: "postgres", blob: "BYTEA", serial: "BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY",
-		numbered: true, lock: "SELECT pg_advisory_xact_lock(7242024)"}
+		numbered: true, lock: "SELECT pg_advisory_xact_lock(7242024)", forUpdate: " FOR UPDATE"}
 )
 
 // schema is version 1 (the employee tables and submissions.employee_code were added before
@@ -357,11 +360,8 @@ func (s *sqlStore) SubmissionKey(ctx context.Context, company string) ([]byte, e
 func (s *sqlStore) PutSubmission(ctx context.Context, company string, body []byte, now time.Time) (int64, error) {
 	var id int64
 	err := s.tx(ctx, func(tx *sql.Tx) error {
-		var one int
-		if err := tx.QueryRowContext(ctx, s.q(`SELECT 1 FROM companies WHERE id = ?`), company).Scan(&one); errors.Is(err, sql.ErrNoRows) {
-			return ErrNotFound
-		} else if err != nil {
-			return fmt.Errorf("store: company: %w", err)
+		if err := s.lockCompany(ctx, tx, company); err != nil {
+			return err
 		}
 		if err := tx.QueryRowContext(ctx, s.q(`INSERT INTO submissions (company_id, body, created_at) VALUES (?, ?, ?) RETURNING id`),
 			company, body, nanos(now)).Scan(&id); err != nil {
@@ -370,6 +370,22 @@ func (s *sqlStore) PutSubmission(ctx context.Context, company string, body []byt
 		return nil
 	})
 	return id, err
+}
+
+// lockCompany locks the company's row until the transaction ends (ErrNotFound for an unknown
+// company). Every insert into a company's submissions or envelopes takes it first, so that the
+// ids of one company are handed out and committed in the same order, also by several relays on
+// one PostgreSQL: a reader paging with after=ID never passes an id that commits later.
+func (s *sqlStore) lockCompany(ctx context.Context, tx *sql.Tx, company string) error {
+	var one int
+	err := tx.QueryRowContext(ctx, s.q(`SELECT 1 FROM companies WHERE id = ?`+s.d.forUpdate), company).Scan(&one)
+	if errors.Is(err, sql.ErrNoRows) {
+		return ErrNotFound
+	}
+	if err != nil {
+		return fmt.Errorf("store: company: %w", err)
+	}
+	return nil
 }
 
 func (s *sqlStore) ListSubmissions(ctx context.Context, company string, after int64, limit int) ([]Submission, error) {
@@ -437,6 +453,9 @@ func (s *sqlStore) PutEnvelope(ctx context.Context, e Envelope) (int64, error) {
 	}
 	var id int64
 	err := s.tx(ctx, func(tx *sql.Tx) error {
+		if err := s.lockCompany(ctx, tx, e.Company); err != nil {
+			return err
+		}
 		// One statement both compares and advances: under concurrency the loser waits for the
 		// winner's row and then finds its WHERE false.
 		res, err := tx.ExecContext(ctx, s.q(`INSERT INTO sequences (company_id, key_id, last_seq) VALUES (?, ?, ?)

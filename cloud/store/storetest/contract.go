@@ -31,6 +31,7 @@ func RunContract(t *testing.T, open func(t *testing.T) store.Store) {
 		{"EnvelopeReplay", testEnvelopeReplay},
 		{"EnvelopeReplayConcurrently", testEnvelopeReplayConcurrently},
 		{"ListPaging", testListPaging},
+		{"PagingWhileWriting", testPagingWhileWriting},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			s := open(t)
@@ -327,5 +328,72 @@ func testListPaging(t *testing.T, s store.Store) {
 	}
 	if l, _ := s.ListEnvelopes(ctx, "other", 0, 0); len(l) != 0 {
 		t.Fatalf("another company sees %d envelopes", len(l))
+	}
+}
+
+// testPagingWhileWriting: a reader paging a company's submissions with after=ID while many
+// writers add them (as several relays on one PostgreSQL do) sees every one: no id commits after
+// a larger one was listed.
+func testPagingWhileWriting(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	office(t, s, "o1")
+	company(t, s, "o1", "c1")
+	const writers, each = 8, 60
+	var wg sync.WaitGroup
+	errs := make(chan error, writers)
+	for w := range writers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range each {
+				if _, err := s.PutSubmission(ctx, "c1", []byte(fmt.Sprintf("box %d/%d", w, i)), t0); err != nil {
+					errs <- err
+					return
+				}
+			}
+		}()
+	}
+	done := make(chan struct{})
+	go func() { wg.Wait(); close(done) }()
+	seen := map[int64]bool{}
+	var after int64
+	read := func() {
+		for {
+			page, err := s.ListSubmissions(ctx, "c1", after, 50)
+			must(t, err)
+			if len(page) == 0 {
+				return
+			}
+			for _, p := range page {
+				seen[p.ID] = true
+			}
+			after = page[len(page)-1].ID
+		}
+	}
+	for finished := false; !finished; {
+		select {
+		case <-done:
+			finished = true
+		default:
+		}
+		read()
+	}
+	close(errs)
+	for err := range errs {
+		t.Fatal(err)
+	}
+	all, err := s.ListSubmissions(ctx, "c1", 0, 1000)
+	must(t, err)
+	if len(all) != writers*each {
+		t.Fatalf("%d submissions stored, want %d", len(all), writers*each)
+	}
+	var skipped []int64
+	for _, p := range all {
+		if !seen[p.ID] {
+			skipped = append(skipped, p.ID)
+		}
+	}
+	if len(skipped) > 0 {
+		t.Fatalf("the paging reader skipped %d submissions committed out of id order: %v", len(skipped), skipped[:min(10, len(skipped))])
 	}
 }
