@@ -3,10 +3,7 @@ package replica_test
 import (
 	"bytes"
 	"context"
-	"crypto/rand"
-	"encoding/pem"
 	"fmt"
-	"net"
 	"os"
 	"path/filepath"
 	"strings"
@@ -23,8 +20,8 @@ import (
 	"github.com/mynumber-shelter/shelter/app/store"
 	"github.com/mynumber-shelter/shelter/app/vault"
 	relaysync "github.com/mynumber-shelter/shelter/bridge/sync"
-	"github.com/mynumber-shelter/shelter/cloud"
 	cloudstore "github.com/mynumber-shelter/shelter/cloud/store"
+	"github.com/mynumber-shelter/shelter/internal/relaytest"
 )
 
 // office is a vault of n employees with numbers (the csv import), made once per benchmark run.
@@ -109,45 +106,26 @@ func makeOffice(dir string, n int) (*office, error) {
 	return o, nil
 }
 
-// relayAndSyncer runs a relay on loopback TLS (PostgreSQL when SHELTER_TEST_POSTGRES is a DSN, as scripts/with-postgres.sh sets,
-// else SQLite) and an enrolled bridge syncer.
-func relayAndSyncer(b *testing.B) (*relaysync.Syncer, cloudstore.Store, string, string) {
+// relayAndSyncer runs a relay on loopback TLS (PostgreSQL when SHELTER_TEST_POSTGRES is a DSN, as
+// scripts/with-postgres.sh sets, else SQLite) and an enrolled bridge syncer.
+func relayAndSyncer(b *testing.B) (s *relaysync.Syncer, url, caPEM string) {
 	ctx := context.Background()
-	var st cloudstore.Store
-	var err error
+	var r *relaytest.Relay
 	if dsn := os.Getenv("SHELTER_TEST_POSTGRES"); dsn != "" {
-		st, err = cloudstore.OpenPostgres(ctx, dsn)
+		st, err := cloudstore.OpenPostgres(ctx, dsn)
+		if err != nil {
+			b.Fatal(err)
+		}
+		r = relaytest.StartOn(b, st)
 	} else {
-		st, err = cloudstore.OpenSQLite(ctx, filepath.Join(b.TempDir(), "relay.db"))
+		r = relaytest.Start(b)
 	}
-	if err != nil {
-		b.Fatal(err)
-	}
-	pki, err := cloud.NewDevPKI(rand.Reader, time.Now())
-	if err != nil {
-		b.Fatal(err)
-	}
-	srv := &cloud.Server{Store: st, ClientCA: pki.ClientCA, ClientCAKey: pki.ClientCAKey,
-		Limits: cloud.Limits{PerIP: cloud.Unlimited, PerOffice: cloud.Unlimited, PerIPLogin: cloud.Unlimited}}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		b.Fatal(err)
-	}
-	hs := srv.HTTPServer("", pki.Server)
-	go hs.ServeTLS(ln, "", "")
-	b.Cleanup(func() { hs.Close(); st.Close() })
-	url := "https://" + ln.Addr().String()
-	caPEM := string(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: pki.CA.Raw}))
-	tok, _, err := cloud.NewEnrolToken(ctx, st, cloudstore.Office{Name: "bench"}, time.Hour, nil, nil)
-	if err != nil {
-		b.Fatal(err)
-	}
-	s := &relaysync.Syncer{Dir: filepath.Join(b.TempDir(), "sync"), Keychain: &vault.MemKeychain{}}
+	s = &relaysync.Syncer{Dir: filepath.Join(b.TempDir(), "sync"), Keychain: &vault.MemKeychain{}}
 	b.Cleanup(func() { s.Close() })
-	if _, err := s.Enrol(ctx, url, caPEM, tok); err != nil {
+	if _, err := s.Enrol(ctx, r.URL, r.CAPEM, r.Token(b, "bench")); err != nil {
 		b.Fatal(err)
 	}
-	return s, st, url, caPEM
+	return s, r.URL, r.CAPEM
 }
 
 // BenchmarkReplica100k is the office replica of a 100,000-person office on loopback TLS:
@@ -160,7 +138,7 @@ func BenchmarkReplica100k(b *testing.B) {
 	const n = 100_000
 	o := bigOffice(b, n)
 	ctx := context.Background()
-	s, _, url, caPEM := relayAndSyncer(b)
+	s, url, caPEM := relayAndSyncer(b)
 	var last replica.Snapshot
 	b.Run("upload", func(b *testing.B) {
 		var elapsed time.Duration

@@ -4,14 +4,11 @@ import (
 	"bytes"
 	"context"
 	"crypto/ecdsa"
-	"crypto/rand"
 	"crypto/tls"
 	"crypto/x509"
 	"encoding/base64"
 	"encoding/json"
-	"encoding/pem"
 	"io"
-	"net"
 	"net/http"
 	"net/http/cookiejar"
 	"os"
@@ -28,6 +25,7 @@ import (
 	"github.com/mynumber-shelter/shelter/bridge"
 	"github.com/mynumber-shelter/shelter/cloud"
 	cloudstore "github.com/mynumber-shelter/shelter/cloud/store"
+	"github.com/mynumber-shelter/shelter/internal/relaytest"
 	"github.com/mynumber-shelter/shelter/internal/sealbox"
 	"github.com/mynumber-shelter/shelter/internal/testenv"
 )
@@ -42,43 +40,14 @@ func syncRelay(t *testing.T) (url, caPEM string, st cloudstore.Store) {
 // syncRelayFile is syncRelay that also returns the relay database's file.
 func syncRelayFile(t *testing.T) (url, caPEM string, st cloudstore.Store, dbFile string) {
 	t.Helper()
-	dbFile = filepath.Join(t.TempDir(), "relay.db")
-	st, err := cloudstore.OpenSQLite(context.Background(), dbFile)
-	if err != nil {
-		t.Fatal(err)
-	}
-	pki, err := cloud.NewDevPKI(rand.Reader, time.Now())
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := &cloud.Server{Store: st, ClientCA: pki.ClientCA, ClientCAKey: pki.ClientCAKey,
-		Limits: cloud.Limits{PerIP: cloud.Unlimited, PerOffice: cloud.Unlimited, PerIPLogin: cloud.Unlimited}}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	hs := srv.HTTPServer("", pki.Server)
-	go hs.ServeTLS(ln, "", "")
-	t.Cleanup(func() { hs.Close(); st.Close() })
-	return "https://" + ln.Addr().String(), string(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: pki.CA.Raw})), st, dbFile
+	r := relaytest.Start(t)
+	return r.URL, r.CAPEM, r.Store, r.DBFile
 }
 
 // syncBridge runs a real bridge on a Unix socket with its state in stateDir.
 func syncBridge(t *testing.T, stateDir string, kc vault.Keychain) string {
 	t.Helper()
-	t.Setenv("SHELTER_BRIDGE_STATE", stateDir)
-	dir := filepath.Join(t.TempDir(), "run")
-	l, err := bridge.Listen(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() {
-		done <- (&bridge.Server{Keychain: kc, ConfigPath: filepath.Join(stateDir, "bridge.json")}).Serve(ctx, l)
-	}()
-	t.Cleanup(func() { cancel(); <-done })
-	return filepath.Join(dir, bridge.SocketName)
+	return relaytest.Bridge(t, kc, stateDir)
 }
 
 // phone logs in on the employee page's API and posts a box, as the phone page does.

@@ -2,20 +2,16 @@ package main
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/pem"
-	"net"
 	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/mynumber-shelter/shelter/app/vault"
 	"github.com/mynumber-shelter/shelter/bridge"
 	"github.com/mynumber-shelter/shelter/cloud"
-	cloudstore "github.com/mynumber-shelter/shelter/cloud/store"
+	"github.com/mynumber-shelter/shelter/internal/relaytest"
 )
 
 // TestReplicaCommands: replica upload sends the office's sealed vault through a real bridge to
@@ -23,46 +19,12 @@ import (
 // code and the Recovery Kit, and the administrator works there with the new password.
 func TestReplicaCommands(t *testing.T) {
 	ctx := context.Background()
-	rst, err := cloudstore.OpenSQLite(ctx, filepath.Join(t.TempDir(), "relay.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	pki, err := cloud.NewDevPKI(rand.Reader, time.Now())
-	if err != nil {
-		t.Fatal(err)
-	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	hs := (&cloud.Server{Store: rst, ClientCA: pki.ClientCA, ClientCAKey: pki.ClientCAKey}).HTTPServer("", pki.Server)
-	go hs.ServeTLS(ln, "", "")
-	t.Cleanup(func() { hs.Close(); rst.Close() })
-	relayURL := "https://" + ln.Addr().String()
+	relay := relaytest.Start(t)
+	rst, relayURL := relay.Store, relay.URL
 	caFile := filepath.Join(t.TempDir(), "ca.pem")
-	os.WriteFile(caFile, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: pki.CA.Raw}), 0o600)
-
-	kc := &vault.MemKeychain{}
-	state := t.TempDir()
-	t.Setenv("SHELTER_BRIDGE_STATE", state)
-	run := filepath.Join(t.TempDir(), "run")
-	l, err := bridge.Listen(run)
-	if err != nil {
-		t.Fatal(err)
-	}
-	bctx, cancel := context.WithCancel(ctx)
-	done := make(chan error, 1)
-	go func() {
-		done <- (&bridge.Server{Keychain: kc, ConfigPath: filepath.Join(state, "bridge.json")}).Serve(bctx, l)
-	}()
-	t.Cleanup(func() { cancel(); <-done })
-	socket := filepath.Join(run, bridge.SocketName)
-	tok, _, err := cloud.NewEnrolToken(ctx, rst, cloudstore.Office{Name: "relay customer"}, time.Hour, nil, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ca, _ := os.ReadFile(caFile)
-	st, err := (&bridge.Client{Path: socket}).SyncEnrol(ctx, relayURL, string(ca), tok)
+	os.WriteFile(caFile, []byte(relay.CAPEM), 0o600)
+	socket := relaytest.Bridge(t, &vault.MemKeychain{}, "")
+	st, err := (&bridge.Client{Path: socket}).SyncEnrol(ctx, relayURL, relay.CAPEM, relay.Token(t, "relay customer"))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -2,14 +2,10 @@ package e2e
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/pem"
 	"fmt"
-	"net"
 	"os"
 	"path/filepath"
 	"testing"
-	"time"
 
 	"github.com/chromedp/chromedp"
 
@@ -18,9 +14,8 @@ import (
 	"github.com/mynumber-shelter/shelter/app/ui"
 	"github.com/mynumber-shelter/shelter/app/ui/webrpc"
 	"github.com/mynumber-shelter/shelter/app/vault"
-	"github.com/mynumber-shelter/shelter/bridge"
-	"github.com/mynumber-shelter/shelter/cloud"
 	cloudstore "github.com/mynumber-shelter/shelter/cloud/store"
+	"github.com/mynumber-shelter/shelter/internal/relaytest"
 	"github.com/mynumber-shelter/shelter/internal/testenv"
 )
 
@@ -238,24 +233,8 @@ func auditEntries(t *testing.T, app *ui.App, action audit.Action) []audit.Entry 
 // life; it returns the relay's store, address and CA certificate (PEM).
 func startRelay(t *testing.T) (rst cloudstore.Store, relayURL, caPEM string) {
 	t.Helper()
-	rst, err := cloudstore.OpenSQLite(context.Background(), filepath.Join(t.TempDir(), "relay.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	pki, err := cloud.NewDevPKI(rand.Reader, time.Now())
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := &cloud.Server{Store: rst, ClientCA: pki.ClientCA, ClientCAKey: pki.ClientCAKey,
-		Limits: cloud.Limits{PerIP: cloud.Unlimited, PerOffice: cloud.Unlimited, PerIPLogin: cloud.Unlimited}}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	hs := srv.HTTPServer("", pki.Server)
-	go hs.ServeTLS(ln, "", "")
-	t.Cleanup(func() { hs.Close(); rst.Close() })
-	return rst, "https://" + ln.Addr().String(), string(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: pki.CA.Raw}))
+	r := relaytest.Start(t)
+	return r.Store, r.URL, r.CAPEM
 }
 
 // startBridge runs a real shelter-bridge (its relay client key in the OS keychain when there is
@@ -269,18 +248,5 @@ func startBridge(t *testing.T) string {
 		t.Cleanup(rk.deleteAll)
 		kc = rk
 	}
-	state := t.TempDir()
-	t.Setenv("SHELTER_BRIDGE_STATE", state)
-	dir := filepath.Join(t.TempDir(), "run")
-	l, err := bridge.Listen(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	bctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() {
-		done <- (&bridge.Server{Keychain: kc, ConfigPath: filepath.Join(state, "bridge.json")}).Serve(bctx, l)
-	}()
-	t.Cleanup(func() { cancel(); <-done })
-	return filepath.Join(dir, bridge.SocketName)
+	return relaytest.Bridge(t, kc, "")
 }
