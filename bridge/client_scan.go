@@ -44,7 +44,18 @@ type ScannedPage struct {
 // ScanResult is the answer to POST /v1/scan.
 type ScanResult struct {
 	Pages []ScannedPage `json:"pages"`
+	// Stopped is set when the job failed after some pages had arrived (a jam, a cover opened,
+	// the device failed mid-read): Pages are those read before, kept for the user to use or
+	// discard, and Stopped says why the rest is missing.
+	Stopped *Error `json:"stopped,omitempty"`
 }
+
+// ScanStopped is the error of [Client.Scan] that comes with the pages read before a scan
+// stopped (see ScanResult.Stopped).
+type ScanStopped struct{ Reason *Error }
+
+func (e *ScanStopped) Error() string { return "scan stopped: " + e.Reason.Error() }
+func (e *ScanStopped) Unwrap() error { return e.Reason }
 
 // InboxItem is one sealed page in the bridge's inbox (GET /v1/inbox). It is also the sidecar
 // StateDir()/inbox/<id>.json kept next to the box.
@@ -80,10 +91,15 @@ func (c *Client) Scanners(ctx context.Context) ([]ScannerInfo, error) {
 // Scan runs one scan job and returns its pages in the order the scanner delivered them. The
 // pages are only in memory, here and in the bridge. Errors are *Error with code no_scanner,
 // scanner_busy, jam, scan_error, too_large or bad_request.
+//
+// When the scan stopped after some pages, it returns those pages and a *ScanStopped.
 func (c *Client) Scan(ctx context.Context, req ScanRequest) ([]ScannedPage, error) {
 	var out ScanResult
 	if err := c.do(ctx, "POST", "/v1/scan", req, &out); err != nil {
 		return nil, err
+	}
+	if out.Stopped != nil {
+		return out.Pages, &ScanStopped{Reason: out.Stopped}
 	}
 	return out.Pages, nil
 }

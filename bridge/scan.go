@@ -541,9 +541,16 @@ func (s *Server) scan(w http.ResponseWriter, r *http.Request) {
 		}
 		d.LastError = apiErr.Message
 		s.setScannerDevice(e, -1, d)
-		if r.Context().Err() == nil {
-			writeErr(w, status, apiErr)
+		if r.Context().Err() != nil {
+			return
 		}
+		if len(pages) > 0 && apiErr.Code != "too_large" {
+			// A feeder that jams on the tenth sheet has read nine: they are the user's to keep
+			// or to scan again, not to lose.
+			writeJSON(w, http.StatusOK, ScanResult{Pages: pages, Stopped: apiErr})
+			return
+		}
+		writeErr(w, status, apiErr)
 		return
 	}
 	s.publish(Event{Type: EventScanDone, Device: name, Message: "ok", Step: len(pages)})

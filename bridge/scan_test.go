@@ -9,6 +9,7 @@ import (
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"encoding/pem"
+	"errors"
 	"io"
 	"log"
 	"math/big"
@@ -189,7 +190,7 @@ func TestScanErrors(t *testing.T) {
 	srv, c, _ := scanServer(t, func(st *scanState) {
 		st.busy = scanner.Backoff{Initial: 10 * time.Millisecond, Max: 10 * time.Millisecond, Budget: 300 * time.Millisecond}
 		st.maxPages = 3
-		st.maxBytes = 300_000
+		st.maxBytes = 8 << 20 // the simulator sends pages of the requested size: A4 pages of a few hundred KB
 	})
 	ctx := context.Background()
 	jam := &simescl.Scanner{Sheets: 3, JamAfter: 2}
@@ -205,7 +206,7 @@ func TestScanErrors(t *testing.T) {
 	})
 	stuck := &simescl.Scanner{Busy: 1 << 20} // never ready
 	many := &simescl.Scanner{Sheets: 4}      // one page over maxPages
-	big := &simescl.Scanner{Sheets: 2, PageBytes: 200_000}
+	big := &simescl.Scanner{Sheets: 2, PageBytes: 5 << 20}
 	empty := &simescl.Scanner{}
 	dead := net.JoinHostPort("127.0.0.1", "1") // nothing listens on port 1
 	cfg := Config{Scanners: []ScannerConfig{serveSim(t, "jam", jam), serveHandler(t, "slow", slow), serveSim(t, "stuck", stuck),
@@ -225,24 +226,26 @@ func TestScanErrors(t *testing.T) {
 		code      string
 		state     string // device state after the failure
 		lastError string
+		pages     int // read before the failure and kept for the user
 	}{
-		{ScanRequest{Scanner: "jam", Source: "Feeder"}, "jam", "error", "paper jam"},
-		{ScanRequest{Scanner: "stuck"}, "scanner_busy", "busy", "busy"},
-		{ScanRequest{Scanner: "many", Source: "Feeder"}, "too_large", "ok", "too many pages"},
-		{ScanRequest{Scanner: "big", Source: "Feeder"}, "too_large", "ok", "too many pages or bytes"},
-		{ScanRequest{Scanner: "empty", Source: "Feeder"}, "scan_error", "ok", "no paper"},
-		{ScanRequest{Scanner: "dead"}, "no_scanner", "absent", "does not answer"},
-		{ScanRequest{Scanner: "pinned"}, "scan_error", "error", "certificate"},
-		{ScanRequest{Scanner: "nope"}, "no_scanner", "", ""},
-		{ScanRequest{}, "no_scanner", "", ""}, // several scanners: a name is needed
-		{ScanRequest{Scanner: "jam", Source: "Glass"}, "bad_request", "", ""},
-		{ScanRequest{Scanner: "jam", Color: "CMYK"}, "bad_request", "", ""},
-		{ScanRequest{Scanner: "empty", Duplex: true}, "scan_error", "ok", "feeder"}, // duplex needs the feeder
+		{ScanRequest{Scanner: "jam", Source: "Feeder"}, "jam", "error", "paper jam", 2},
+		{ScanRequest{Scanner: "stuck"}, "scanner_busy", "busy", "busy", 0},
+		{ScanRequest{Scanner: "many", Source: "Feeder"}, "too_large", "ok", "too many pages", 0},
+		{ScanRequest{Scanner: "big", Source: "Feeder"}, "too_large", "ok", "too many pages or bytes", 0},
+		{ScanRequest{Scanner: "empty", Source: "Feeder"}, "scan_error", "ok", "no paper", 0},
+		{ScanRequest{Scanner: "dead"}, "no_scanner", "absent", "does not answer", 0},
+		{ScanRequest{Scanner: "pinned"}, "scan_error", "error", "certificate", 0},
+		{ScanRequest{Scanner: "nope"}, "no_scanner", "", "", 0},
+		{ScanRequest{}, "no_scanner", "", "", 0}, // several scanners: a name is needed
+		{ScanRequest{Scanner: "jam", Source: "Glass"}, "bad_request", "", "", 0},
+		{ScanRequest{Scanner: "jam", Color: "CMYK"}, "bad_request", "", "", 0},
+		{ScanRequest{Scanner: "empty", Duplex: true}, "scan_error", "ok", "feeder", 0}, // duplex needs the feeder
 	}
 	for _, tt := range tests {
 		pages, err := c.Scan(ctx, tt.req)
-		if code(err) != tt.code || pages != nil {
-			t.Errorf("%+v: %d pages, err %v; want code %s", tt.req, len(pages), err, tt.code)
+		var stopped *ScanStopped
+		if code(err) != tt.code || len(pages) != tt.pages || (tt.pages > 0) != errors.As(err, &stopped) {
+			t.Errorf("%+v: %d pages, err %v; want code %s and %d pages", tt.req, len(pages), err, tt.code, tt.pages)
 			continue
 		}
 		if tt.state == "" {
@@ -424,5 +427,32 @@ func TestScanProbeAfterJob(t *testing.T) {
 	st.probes.Wait() // the held probe has finished
 	if d, _ := device(srv, "scanner", "jam"); d.State != "error" || !strings.Contains(d.LastError, "paper jam") {
 		t.Errorf("device after a stale probe: %+v, want the jam", d)
+	}
+}
+
+// TestScanFeederBatchEnds: a feeder batch ends the way the scanner ends it — 404 for the
+// request after the last page, or 409 with the feeder empty and the job completed (HP and
+// others) — and every page arrives; a device that fails mid-read after two pages gives the two
+// pages and says why the rest is missing.
+func TestScanFeederBatchEnds(t *testing.T) {
+	_, c, _ := scanServer(t, nil)
+	ctx := context.Background()
+	notFound := &simescl.Scanner{Sheets: 3, End: simescl.EndNotFound}
+	conflict := &simescl.Scanner{Sheets: 3, End: simescl.EndConflict}
+	failing := &simescl.Scanner{Sheets: 4, FailPage: 3}
+	if err := c.SetConfig(ctx, Config{Scanners: []ScannerConfig{serveSim(t, "notfound", notFound), serveSim(t, "conflict", conflict),
+		serveSim(t, "failing", failing)}}); err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{"notfound", "conflict"} {
+		pages, err := c.Scan(ctx, ScanRequest{Scanner: name, Source: "Feeder"})
+		if err != nil || len(pages) != 3 {
+			t.Errorf("%s: %d pages, %v", name, len(pages), err)
+		}
+	}
+	pages, err := c.Scan(ctx, ScanRequest{Scanner: "failing", Source: "Feeder"})
+	var stopped *ScanStopped
+	if len(pages) != 2 || !errors.As(err, &stopped) || stopped.Reason.Code != "scan_error" {
+		t.Errorf("failing mid-read: %d pages, %v", len(pages), err)
 	}
 }

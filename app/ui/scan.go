@@ -107,6 +107,9 @@ type ScanResult struct {
 	Handle  string     `json:"handle"`
 	Pages   []ScanPage `json:"pages"`
 	Expires string     `json:"expires"`
+	// Stopped is set when the scanner stopped after some pages (a jam, a cover opened, a
+	// failure mid-read): the pages read before are here, for the user to use or scan again.
+	Stopped *Error `json:"stopped,omitempty"`
 }
 
 // InboxEntry is one page waiting in the folder inbox (sealed; its content is not read to list it).
@@ -196,14 +199,22 @@ func (s *ScanService) Scan(companyID, personID int64, in ScanInput) (ScanResult,
 	defer cancel()
 	pages, err := s.client().Scan(ctx, bridge.ScanRequest{Scanner: in.Scanner, Source: in.Source, Duplex: in.Duplex && in.Source == "Feeder",
 		Color: in.Color, DPI: in.DPI})
-	if err != nil {
+	var stopped *bridge.ScanStopped
+	if err != nil && !(errors.As(err, &stopped) && len(pages) > 0) {
 		return ScanResult{}, s.scanErr(err)
 	}
 	held := make([]*heldPage, 0, len(pages))
 	for _, p := range pages {
 		held = append(held, &heldPage{contentType: p.ContentType, data: p.Data})
 	}
-	return s.hold(sess, companyID, held, func(i int) string { return fmt.Sprintf("scan-%d", i+1) })
+	res, err := s.hold(sess, companyID, held, func(i int) string { return fmt.Sprintf("scan-%d", i+1) })
+	if err == nil && stopped != nil {
+		why := s.scanErr(stopped.Reason).(*Error)
+		res.Stopped = &Error{Code: why.Code,
+			JA: fmt.Sprintf("読み取りが途中で止まりました（%s）。読み取れた %d ページを表示しています。使うか、やり直してください。", why.JA, len(pages)),
+			EN: fmt.Sprintf("The scan stopped part way (%s). The %d pages read are shown: use them or scan again.", why.EN, len(pages))}
+	}
+	return res, err
 }
 
 // Inbox lists the pages waiting in the folder inbox, oldest first. It makes sure the bridge has

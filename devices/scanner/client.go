@@ -149,50 +149,111 @@ func (c *Client) Scan(ctx context.Context, s Settings, fn func(Page) error) (err
 	c.emit(Progress{Event: EventJobCreated, Job: job.Path})
 
 	next := job.JoinPath("NextDocument").String()
-	for n := 1; ; n++ {
-		resp, err := c.do(ctx, "next document", job.Path, n-1, func() (*http.Request, error) {
+	pages := 0
+	for {
+		n := pages + 1
+		// A feeder batch may end in a long 503 (the scanner finishing the job): ask the status
+		// between waits, so that a completed job ends the batch instead of the busy budget.
+		completed := func() bool {
+			if s.Source != Feeder || pages == 0 {
+				return false
+			}
+			st, err := c.Status(ctx)
+			return err == nil && st.finished(job.Path)
+		}
+		resp, err := c.do(ctx, "next document", job.Path, pages, func() (*http.Request, error) {
 			return http.NewRequestWithContext(ctx, http.MethodGet, next, nil)
-		})
+		}, completed)
+		if errors.Is(err, errJobEnded) {
+			ended = true
+			c.emit(Progress{Event: EventDone, Job: job.Path, Pages: pages})
+			return nil
+		}
 		if err != nil {
 			return fmt.Errorf("page %d: %w", n, err)
 		}
-		switch resp.StatusCode {
-		case http.StatusOK:
-			if n > c.maxPages() {
-				discard(resp)
-				return fmt.Errorf("page %d: %w (limit %d)", n, ErrTooManyPages, c.maxPages())
-			}
-			page, err := c.readPage(resp, n, s.Format)
+		if resp.StatusCode != http.StatusOK {
+			discard(resp)
+			var done bool
+			done, err = c.finish(ctx, s.Source, job.Path, pages, resp.StatusCode)
+			ended = done
 			if err != nil {
 				return err
 			}
-			c.emit(Progress{Event: EventPage, Job: job.Path, Pages: n, Bytes: len(page.Data)})
-			if err := fn(page); err != nil {
-				return fmt.Errorf("page %d: %w", n, err)
-			}
-		case http.StatusNotFound:
-			discard(resp)
-			ended = true
-			pages := n - 1
-			if pages == 0 || s.Source == Feeder {
-				// A feeder that jams may simply end the job; only the status tells.
-				if err := c.diagnose(ctx, s.Source, job.Path, pages); err != nil {
-					return err
-				}
-			}
-			if pages == 0 {
-				return ErrNoPages
-			}
 			c.emit(Progress{Event: EventDone, Job: job.Path, Pages: pages})
 			return nil
-		default:
+		}
+		if n > c.maxPages() {
 			discard(resp)
-			if err := c.diagnose(ctx, s.Source, job.Path, n-1); err != nil {
-				return err
+			return fmt.Errorf("page %d: %w (limit %d)", n, ErrTooManyPages, c.maxPages())
+		}
+		page, err := c.readPage(resp, n, s.Format)
+		if errors.Is(err, ErrPageIncomplete) {
+			// The device failed mid-read; its status says why (usually the job aborted).
+			if st, serr := c.Status(ctx); serr == nil {
+				if j := st.job(job.Path); j != nil && j.terminal() {
+					ended = true
+				}
+				if perr := st.problem(s.Source, job.Path, n); perr != nil {
+					return fmt.Errorf("%w: %w", err, perr)
+				}
 			}
-			return &HTTPError{Op: "next document", StatusCode: resp.StatusCode}
+		}
+		if err != nil {
+			return err
+		}
+		pages = n
+		c.emit(Progress{Event: EventPage, Job: job.Path, Pages: n, Bytes: len(page.Data)})
+		if err := fn(page); err != nil {
+			return fmt.Errorf("page %d: %w", n, err)
 		}
 	}
+}
+
+// errJobEnded stops do's busy loop: the status shows the job completed.
+var errJobEnded = errors.New("scanner: job completed")
+
+// finish reads the job's final state after NextDocument answered code instead of a page, and
+// decides how the job ended. A job ends normally when it delivered pages and then:
+//
+//   - the scanner answered 404 Not Found and its status shows nothing wrong (or cannot be
+//     had: older firmware drops finished jobs and some have no status worth reading);
+//   - or, from the feeder, the scanner answered 409 Conflict or 410 Gone while its status
+//     shows the feeder empty or the job Completed (HP and others end a batch so; sane-airscan
+//     reads the status the same way).
+//
+// Any problem in the status (jam, cover open, job aborted, scanner down) is its error; a job
+// without pages is ErrFeederEmpty or ErrNoPages. done reports whether the job is over on the
+// scanner, so that it is not DELETEd.
+func (c *Client) finish(ctx context.Context, src InputSource, job string, pages, code int) (done bool, err error) {
+	st, serr := c.Status(ctx)
+	if serr != nil {
+		switch {
+		case code == http.StatusNotFound && pages > 0:
+			return true, nil
+		case code == http.StatusNotFound:
+			return true, ErrNoPages
+		}
+		return false, &HTTPError{Op: "next document", StatusCode: code}
+	}
+	j := st.job(job)
+	done = code == http.StatusNotFound || j != nil && j.terminal()
+	if err := st.problem(src, job, pages); err != nil {
+		return done, err
+	}
+	if pages == 0 {
+		if code == http.StatusNotFound || done {
+			return done, ErrNoPages
+		}
+		return done, &HTTPError{Op: "next document", StatusCode: code}
+	}
+	switch {
+	case code == http.StatusNotFound, j != nil && j.State == "Completed":
+		return true, nil
+	case src == Feeder && (code == http.StatusConflict || code == http.StatusGone) && st.ADF == ADFEmpty:
+		return j == nil || j.terminal(), nil
+	}
+	return done, &HTTPError{Op: "next document", StatusCode: code}
 }
 
 // createJob POSTs the settings and returns the job's URL (the Location path on BaseURL).
@@ -204,7 +265,7 @@ func (c *Client) createJob(ctx context.Context, base *url.URL, s Settings, body 
 			req.Header.Set("Content-Type", "text/xml")
 		}
 		return req, err
-	})
+	}, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -249,7 +310,9 @@ func (c *Client) diagnose(ctx context.Context, src InputSource, job string, page
 }
 
 // do sends a request, retrying while the scanner answers 503. The caller owns the response.
-func (c *Client) do(ctx context.Context, op, job string, pages int, newReq func() (*http.Request, error)) (*http.Response, error) {
+// completed, when not nil, is asked after each 503 whether the job has ended meanwhile; if so
+// do returns errJobEnded.
+func (c *Client) do(ctx context.Context, op, job string, pages int, newReq func() (*http.Request, error), completed func() bool) (*http.Response, error) {
 	b := c.Busy
 	if b.Initial <= 0 {
 		b.Initial = DefaultBusyInitial
@@ -278,6 +341,9 @@ func (c *Client) do(ctx context.Context, op, job string, pages int, newReq func(
 			wait = min(time.Duration(ra)*time.Second, b.Max)
 		}
 		discard(resp)
+		if completed != nil && completed() {
+			return nil, errJobEnded
+		}
 		if waited+wait > b.Budget {
 			return nil, fmt.Errorf("%s: %w", op, &DeviceError{State: StateProcessing, Err: ErrScannerBusy})
 		}
@@ -306,10 +372,16 @@ func (c *Client) readPage(resp *http.Response, n int, format string) (Page, erro
 		buf.Grow(int(resp.ContentLength) + bytes.MinRead) // ReadFrom wants MinRead spare to see EOF
 	}
 	if _, err := buf.ReadFrom(io.LimitReader(resp.Body, limit+1)); err != nil {
+		if errors.Is(err, io.ErrUnexpectedEOF) {
+			return Page{}, fmt.Errorf("page %d: %w (%d of %d bytes)", n, ErrPageIncomplete, buf.Len(), resp.ContentLength)
+		}
 		return Page{}, fmt.Errorf("page %d: reading: %w", n, err)
 	}
 	if int64(buf.Len()) > limit {
 		return Page{}, fmt.Errorf("page %d: %w (limit %d bytes)", n, ErrPageTooLarge, limit)
+	}
+	if buf.Len() == 0 {
+		return Page{}, fmt.Errorf("page %d: %w (no bytes)", n, ErrPageIncomplete)
 	}
 	ct := format
 	if mt, _, err := mime.ParseMediaType(resp.Header.Get("Content-Type")); err == nil && mt != "application/octet-stream" {

@@ -90,7 +90,7 @@ func TestScanPlaten(t *testing.T) {
 func TestScanFeederDuplex(t *testing.T) {
 	sim := &simescl.Scanner{Sheets: 3}
 	c := serve(t, sim)
-	pages, _, err := collect(context.Background(), c, Settings{Source: Feeder, Duplex: true, ColorMode: Grayscale8, Resolution: 200})
+	pages, _, err := collect(context.Background(), c, Settings{Source: Feeder, Duplex: true, ColorMode: Grayscale8, Resolution: 75})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -112,7 +112,7 @@ func TestScanFeederDuplex(t *testing.T) {
 	if !reflect.DeepEqual(order, want) || len(seen) != 6 {
 		t.Errorf("order = %v (%d distinct), want %v", order, len(seen), want)
 	}
-	if s := sim.Settings()[0]; s.InputSource != "Feeder" || !s.Duplex || s.ColorMode != "Grayscale8" || s.XResolution != 200 {
+	if s := sim.Settings()[0]; s.InputSource != "Feeder" || !s.Duplex || s.ColorMode != "Grayscale8" || s.XResolution != 75 {
 		t.Errorf("settings received = %+v", s)
 	}
 	st, err := c.Status(context.Background())
@@ -125,7 +125,7 @@ func TestScanFormats(t *testing.T) {
 	for _, format := range []string{FormatPNG, FormatPDF} {
 		t.Run(format, func(t *testing.T) {
 			sim := &simescl.Scanner{}
-			pages, _, err := collect(context.Background(), serve(t, sim), Settings{Format: format, ColorMode: BlackAndWhite1})
+			pages, _, err := collect(context.Background(), serve(t, sim), Settings{Format: format, ColorMode: BlackAndWhite1, Resolution: 75})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -147,7 +147,7 @@ func TestScanFormats(t *testing.T) {
 func TestScanBusyThenSuccess(t *testing.T) {
 	sim := &simescl.Scanner{Sheets: 2, Busy: 3}
 	c := serve(t, sim)
-	pages, events, err := collect(context.Background(), c, Settings{Source: Feeder})
+	pages, events, err := collect(context.Background(), c, Settings{Source: Feeder, Resolution: 75})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -216,7 +216,7 @@ func TestScanCancel(t *testing.T) {
 				}
 			}
 			pages := 0
-			err := c.Scan(ctx, Settings{Source: Feeder, Duplex: true}, func(p Page) error {
+			err := c.Scan(ctx, Settings{Source: Feeder, Duplex: true, Resolution: 75}, func(p Page) error {
 				pages++
 				return tt.cancel(p.Number, cancel)
 			})
@@ -263,7 +263,7 @@ func TestScanJam(t *testing.T) {
 	for _, code := range []int{http.StatusConflict, http.StatusNotFound, http.StatusInternalServerError} {
 		t.Run(http.StatusText(code), func(t *testing.T) {
 			sim := &simescl.Scanner{Sheets: 3, JamAfter: 2, JamCode: code}
-			pages, _, err := collect(context.Background(), serve(t, sim), Settings{Source: Feeder})
+			pages, _, err := collect(context.Background(), serve(t, sim), Settings{Source: Feeder, Resolution: 75})
 			var de *DeviceError
 			if !errors.Is(err, ErrJammed) || !errors.As(err, &de) || de.ADF != ADFJam {
 				t.Fatalf("err = %v, want a jam", err)
@@ -277,7 +277,7 @@ func TestScanJam(t *testing.T) {
 
 func TestScanFeederEmpty(t *testing.T) {
 	sim := &simescl.Scanner{}
-	_, _, err := collect(context.Background(), serve(t, sim), Settings{Source: Feeder})
+	_, _, err := collect(context.Background(), serve(t, sim), Settings{Source: Feeder, Resolution: 75})
 	if !errors.Is(err, ErrFeederEmpty) {
 		t.Fatalf("err = %v, want ErrFeederEmpty", err)
 	}
@@ -316,7 +316,7 @@ func TestScanTooManyPages(t *testing.T) {
 	sim := &simescl.Scanner{Sheets: 5}
 	c := serve(t, sim)
 	c.MaxPages = 3
-	pages, _, err := collect(context.Background(), c, Settings{Source: Feeder})
+	pages, _, err := collect(context.Background(), c, Settings{Source: Feeder, Resolution: 75})
 	if !errors.Is(err, ErrTooManyPages) || len(pages) != 3 {
 		t.Fatalf("err = %v, pages %d", err, len(pages))
 	}

@@ -28,6 +28,15 @@
 //	GET    <job>/NextDocument         200 one page; 503 not ready yet; 404 no more pages
 //	DELETE <job>                      cancel
 //
+// Scanners end a job in different ways. After the last page of a feeder batch some answer
+// 404, others 409 Conflict (or 410 Gone) while ScannerStatus shows ScannerAdfEmpty and the
+// job Completed; a scanner that fails mid-read may answer the page with 200 and an empty or
+// cut-short body, then mark the job Aborted. So, as sane-airscan does, every job ends by
+// reading the job's final state in ScannerStatus: any answer other than a page is judged
+// by that state, a completed batch ends normally whatever the status code, and an empty or
+// truncated page is an error ([ErrPageIncomplete]), never a page. A job that ended on the
+// scanner is not DELETEd.
+//
 // Element names are taken from the PWG 5100.17 (IPP Scan) vocabulary that eSCL uses, in the
 // namespaces http://www.pwg.org/schemas/2010/12/sm ("pwg") and
 // http://schemas.hp.com/imaging/escl/2011/05/03 ("scan"). Real scanners disagree about
@@ -41,8 +50,9 @@
 // (ErrUnsupportedSettings) whose text can be shown to the handler ("this scanner has no
 // document feeder"). A scanner that reports a problem yields a [*DeviceError] that unwraps to
 // [ErrJammed], [ErrFeederEmpty], [ErrCoverOpen], [ErrScannerBusy], [ErrScannerDown] or
-// [ErrJobAborted]. Pages handed to the callback before an error have been delivered; the
-// error means the batch is incomplete.
+// [ErrJobAborted]. Pages handed to the callback before an error have been delivered and stay
+// the caller's: the error means the batch is incomplete, and the caller may keep the pages it
+// has (the bridge hands them to the app, where the handler decides).
 //
 // # Hot folder
 //

@@ -26,6 +26,9 @@ var (
 	ErrNoPages = errors.New("scanner: no pages scanned")
 	// ErrPageTooLarge: a page exceeded Client.MaxPageBytes.
 	ErrPageTooLarge = errors.New("scanner: page too large")
+	// ErrPageIncomplete: the scanner answered a page with an empty or truncated body, as real
+	// scanners do when the device fails mid-read.
+	ErrPageIncomplete = errors.New("scanner: empty or truncated page")
 	// ErrTooManyPages: a job delivered more than Client.MaxPages pages.
 	ErrTooManyPages = errors.New("scanner: too many pages")
 )

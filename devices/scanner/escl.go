@@ -191,3 +191,19 @@ func (s *Status) job(path string) *JobInfo {
 	}
 	return nil
 }
+
+// terminal reports whether the job has ended on the scanner (pwg:JobState).
+func (j *JobInfo) terminal() bool {
+	switch j.State {
+	case "Completed", "Canceled", "Aborted":
+		return true
+	}
+	return false
+}
+
+// finished reports whether the status shows the job at path Completed with the feeder empty
+// (or no feeder state given): the end of a feeder batch.
+func (s *Status) finished(path string) bool {
+	j := s.job(path)
+	return j != nil && j.State == "Completed" && (s.ADF == "" || s.ADF == ADFEmpty)
+}

@@ -42,6 +42,8 @@ type xmlInputCaps struct {
 	MaxHeight string       `xml:"MaxHeight"`
 	Profiles  []xmlProfile `xml:"SettingProfiles>SettingProfile"`
 	Intents   []string     `xml:"SupportedIntents>Intent"`
+	// Some firmware (and the eSCL 2.x schema) names the entries SupportedIntent.
+	IntentsAlt []string `xml:"SupportedIntents>SupportedIntent"`
 }
 
 type xmlProfile struct {
@@ -128,7 +130,7 @@ func (x *xmlInputCaps) caps() *SourceCaps {
 		MinHeight: number(x.MinHeight),
 		MaxHeight: number(x.MaxHeight),
 	}
-	for _, in := range x.Intents {
+	for _, in := range append(x.Intents, x.IntentsAlt...) {
 		s.Intents = appendNew(s.Intents, text(in))
 	}
 	for _, p := range x.Profiles {

@@ -210,3 +210,19 @@ func TestEncodeSettingsRoundTrip(t *testing.T) {
 		t.Error("a platen scan must not send scan:Duplex")
 	}
 }
+
+// TestParseSupportedIntent: intents listed as scan:SupportedIntent (eSCL 2.x firmware) are read
+// as well as scan:Intent.
+func TestParseSupportedIntent(t *testing.T) {
+	doc := `<scan:ScannerCapabilities xmlns:scan="http://schemas.hp.com/imaging/escl/2011/05/03" xmlns:pwg="http://www.pwg.org/schemas/2010/12/sm">
+<scan:Platen><scan:PlatenInputCaps>
+<scan:SupportedIntents><scan:SupportedIntent>Document</scan:SupportedIntent><scan:SupportedIntent>Photo</scan:SupportedIntent><scan:Intent>Preview</scan:Intent></scan:SupportedIntents>
+</scan:PlatenInputCaps></scan:Platen></scan:ScannerCapabilities>`
+	c, err := ParseCapabilities([]byte(doc))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := c.Platen.Intents; !reflect.DeepEqual(got, []string{"Preview", "Document", "Photo"}) {
+		t.Errorf("intents = %v, want Preview, Document, Photo", got)
+	}
+}

@@ -82,6 +82,8 @@ export interface ScanResult {
   handle: string;
   pages: ScanPage[] | null;
   expires: string;
+  /** stopped: the scanner stopped after these pages (jam, cover open, failure mid-read). */
+  stopped?: { code: string; ja: string; en: string };
 }
 
 export interface InboxEntry {

@@ -3,10 +3,17 @@
 // or on loopback; the app's demo mode may serve it too, and then must say so on screen. It is
 // never used silently in place of a real scanner.
 //
-// Pages are small generated images (86×54 px, the shape of an ID-1 card), each different, so
-// that tests can check order by hash against [Scanner.Served]. The simulator records the
-// settings it received and the jobs it was asked to cancel, and can be told to be busy (503),
-// to jam its feeder, or to pad its pages to test size limits.
+// Pages are generated images of the size the settings ask for (the scan region, or A4, at the
+// requested resolution: an A4 page at 300 dpi is megabytes, as from a real scanner), each
+// different, so that tests can check order by hash against [Scanner.Served]. The simulator
+// records the settings it received and the jobs it was asked to cancel.
+//
+// It ends jobs the ways real scanners do, so that clients are tested against each: a feeder
+// batch ends with 404 Not Found ([EndNotFound]) or with 409 Conflict while ScannerStatus shows
+// ScannerAdfEmpty and the job Completed ([EndConflict]); it can be busy (503, with or without
+// Retry-After), jam its feeder, have its cover opened mid-batch, or fail while sending a page
+// (200 with an empty or truncated body, then the job Aborted), and it can pad its pages to
+// test size limits.
 //
 // It must never hold or produce a real document: everything it serves is synthetic.
 package simescl
@@ -46,6 +53,24 @@ type Scanner struct {
 	// scanners answer 404 and report the jam only in ScannerStatus.
 	JamCode int
 
+	// End is how NextDocument answers once a feeder job has delivered its last page.
+	End EndStyle
+
+	// RetryAfter, when > 0, is sent as Retry-After (seconds) with every busy 503.
+	RetryAfter int
+
+	// CoverOpenAfter opens the feeder hatch once a feeder job has delivered this many pages
+	// (0: never): NextDocument answers 409, ScannerStatus reports ScannerAdfHatchOpen and the
+	// job is Aborted.
+	CoverOpenAfter int
+
+	// FailPage makes the device fail while sending this page of a job (1-based; 0: never):
+	// NextDocument answers 200 with an empty body (or, with Truncate, a Content-Length for
+	// the whole page and only half of it) and the job is Aborted, as real scanners do when the
+	// sensor or the feeder fails mid-read.
+	FailPage int
+	Truncate bool
+
 	// PageBytes pads every page with trailing zero bytes to at least this size (decoders
 	// ignore bytes after the image's end); 0 means no padding.
 	PageBytes int
@@ -64,7 +89,20 @@ type Scanner struct {
 	served   []Served
 	log      []string
 	jammed   bool
+	open     bool // the feeder hatch is open
 }
+
+// EndStyle is how a simulated feeder job ends.
+type EndStyle int
+
+// End styles of real scanners.
+const (
+	// EndNotFound answers the NextDocument after the last page with 404 Not Found.
+	EndNotFound EndStyle = iota
+	// EndConflict answers it with 409 Conflict; ScannerStatus shows the feeder empty and the
+	// job Completed (HP and others).
+	EndConflict
+)
 
 // Served records one page the simulator delivered.
 type Served struct {
@@ -113,11 +151,11 @@ func (s *Scanner) LoadSheets(n int) {
 	s.Sheets += n
 }
 
-// ClearJam clears a feeder jam.
+// ClearJam clears a feeder jam and closes the feeder hatch.
 func (s *Scanner) ClearJam() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.jammed = false
+	s.jammed, s.open = false, false
 }
 
 // Settings returns the scan settings received so far, in order (including refused ones).
@@ -222,6 +260,8 @@ func (s *Scanner) refuse(set Settings) (code int, reason string) {
 			return http.StatusConflict, "no duplex"
 		case s.jammed:
 			return http.StatusConflict, "feeder jammed"
+		case s.open:
+			return http.StatusConflict, "feeder hatch open"
 		case s.Sheets == 0:
 			return http.StatusConflict, "feeder empty"
 		}
@@ -251,11 +291,17 @@ func (s *Scanner) nextDocument(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
 	j := s.jobs[r.PathValue("id")]
 	if j == nil || j.state != "Processing" {
+		end := j != nil && j.state == "Completed" && s.End == EndConflict
 		s.mu.Unlock()
+		if end {
+			w.WriteHeader(http.StatusConflict)
+			return
+		}
 		http.NotFound(w, r)
 		return
 	}
-	if s.jammed || (s.JamAfter > 0 && j.settings.InputSource == "Feeder" && j.delivered >= s.JamAfter && j.delivered < j.total) {
+	feeder := j.settings.InputSource == "Feeder"
+	if s.jammed || (s.JamAfter > 0 && feeder && j.delivered >= s.JamAfter && j.delivered < j.total) {
 		s.jammed = true
 		j.state = "Aborted"
 		code := s.JamCode
@@ -266,15 +312,31 @@ func (s *Scanner) nextDocument(w http.ResponseWriter, r *http.Request) {
 		w.WriteHeader(code)
 		return
 	}
+	if s.CoverOpenAfter > 0 && feeder && j.delivered >= s.CoverOpenAfter && j.delivered < j.total {
+		s.open = true
+		j.state = "Aborted"
+		s.mu.Unlock()
+		w.WriteHeader(http.StatusConflict)
+		return
+	}
 	if j.delivered == j.total {
 		j.state = "Completed"
+		end := s.End
 		s.mu.Unlock()
+		if end == EndConflict && feeder {
+			w.WriteHeader(http.StatusConflict)
+			return
+		}
 		http.NotFound(w, r)
 		return
 	}
 	if j.busyLeft > 0 {
 		j.busyLeft--
+		retry := s.RetryAfter
 		s.mu.Unlock()
+		if retry > 0 {
+			w.Header().Set("Retry-After", strconv.Itoa(retry))
+		}
 		w.WriteHeader(http.StatusServiceUnavailable)
 		return
 	}
@@ -286,20 +348,33 @@ func (s *Scanner) nextDocument(w http.ResponseWriter, r *http.Request) {
 		sheet, back = (n+1)/2, n%2 == 0
 	}
 	set, pad := j.settings, s.PageBytes
+	fail, truncate := n == s.FailPage, s.Truncate
+	if fail {
+		j.state = "Aborted"
+	}
 	s.mu.Unlock()
 
 	ct := set.Format()
+	if fail && !truncate {
+		w.Header().Set("Content-Type", ct)
+		w.WriteHeader(http.StatusOK)
+		return
+	}
 	data, err := page(set, n, sheet, back, pad)
 	if err != nil {
 		http.Error(w, "rendering page", http.StatusInternalServerError)
+		return
+	}
+	w.Header().Set("Content-Type", ct)
+	w.Header().Set("Content-Length", strconv.Itoa(len(data)))
+	if fail {
+		w.Write(data[:len(data)/2]) //nolint:errcheck // the server closes the short answer
 		return
 	}
 	s.mu.Lock()
 	s.served = append(s.served, Served{Job: j.id, Page: n, Sheet: sheet, Back: back,
 		ContentType: ct, Size: len(data), SHA256: sha256.Sum256(data)})
 	s.mu.Unlock()
-	w.Header().Set("Content-Type", ct)
-	w.Header().Set("Content-Length", strconv.Itoa(len(data)))
 	w.Write(data) //nolint:errcheck // client went away
 }
 

@@ -202,6 +202,8 @@ func (s *Scanner) statusXML() string {
 		switch {
 		case s.jammed:
 			adf = "ScannerAdfJam"
+		case s.open:
+			adf = "ScannerAdfHatchOpen"
 		case s.Sheets > 0:
 			adf = "ScannerAdfLoaded"
 		}

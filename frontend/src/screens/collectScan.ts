@@ -73,6 +73,7 @@ export function scanPanel(companyId: number, personId: () => number, add: (im: S
           color: color.value, dpi: 0 });
         const n = attach(res, "scan");
         progress.textContent = t("scanDone").replace("{n}", String(n));
+        if (res.stopped) form.show(res.stopped);
       } catch (e) {
         progress.textContent = "";
         form.show(e);
