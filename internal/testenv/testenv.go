@@ -8,6 +8,8 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"os"
+	"os/exec"
+	"path/filepath"
 	"testing"
 
 	"github.com/zalando/go-keyring"
@@ -55,4 +57,17 @@ func Chromium(t testing.TB) string {
 	}
 	unavailable(t, "SHELTER_REQUIRE_BROWSER", "Chromium", "no /usr/bin/chromium; apt-get install chromium")
 	return ""
+}
+
+// SANE returns when scanimage (sane-utils) and the sane-airscan backend are installed;
+// otherwise it skips, or fails under SHELTER_REQUIRE_SANE=1 (as `make test` sets).
+func SANE(t testing.TB) {
+	t.Helper()
+	if _, err := exec.LookPath("scanimage"); err != nil {
+		unavailable(t, "SHELTER_REQUIRE_SANE", "SANE with sane-airscan", "scanimage is not on PATH; apt-get install sane-utils sane-airscan")
+	}
+	found, _ := filepath.Glob("/usr/lib/*/sane/libsane-airscan.so*")
+	if len(found) == 0 {
+		unavailable(t, "SHELTER_REQUIRE_SANE", "SANE with sane-airscan", "the airscan backend is missing; apt-get install sane-airscan")
+	}
 }
