@@ -132,14 +132,11 @@ func (s *Service) ExportRefusalRecord(ctx context.Context, p auth.Principal, com
 
 var refusalColumns = []string{"依頼番号", "依頼名", "従業員コード", "氏名", "所属", "依頼日", "再通知回数", "再通知日", "提供拒否日", "理由"}
 
-// jst is Japan Standard Time, for the dates of the record.
-var jst = time.FixedZone("JST", 9*60*60)
-
 func dateJST(t time.Time) string {
 	if t.IsZero() {
 		return ""
 	}
-	return t.In(jst).Format(time.DateOnly)
+	return t.In(jpdate.JST).Format(time.DateOnly)
 }
 
 // WriteRefusalCSV writes rows as CSV in enc (report.UTF8BOM or report.CP932): a heading line,

@@ -93,9 +93,6 @@ func holdsNumber(s string) bool {
 
 func isDigit(c byte) bool { return c-'0' <= 9 }
 
-// jst is Japan Standard Time (no daylight saving since 1951).
-var jst = time.FixedZone("JST", 9*60*60)
-
 // dateJA writes a calendar date as "2025年4月1日（令和7年4月1日）"; the zero Time as "".
 func dateJA(t time.Time) string {
 	if t.IsZero() {
@@ -110,7 +107,7 @@ func instantJST(t time.Time) string {
 	if t.IsZero() {
 		return ""
 	}
-	return t.In(jst).Format(time.DateTime)
+	return t.In(jpdate.JST).Format(time.DateTime)
 }
 
 // instantJA writes an instant as "令和7年4月1日 09:30" in JST.
@@ -118,7 +115,7 @@ func instantJA(t time.Time) string {
 	if t.IsZero() {
 		return ""
 	}
-	j := t.In(jst)
+	j := t.In(jpdate.JST)
 	return jpdate.Wareki(j) + " " + j.Format("15:04")
 }
 

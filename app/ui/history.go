@@ -7,6 +7,7 @@ import (
 
 	"github.com/mynumber-shelter/shelter/app/apperr"
 	"github.com/mynumber-shelter/shelter/app/audit"
+	"github.com/mynumber-shelter/shelter/app/jpdate"
 	"github.com/mynumber-shelter/shelter/app/auth"
 	"github.com/mynumber-shelter/shelter/app/history"
 	"github.com/mynumber-shelter/shelter/app/store"
@@ -16,14 +17,11 @@ import (
 // history of the companies they manage.
 type HistoryService struct{ a *App }
 
-// jst is the office's time zone for date filters (Japan has no daylight saving time).
-var jst = time.FixedZone("JST", 9*60*60)
-
 func parseDay(field, s string) (time.Time, error) {
 	if s == "" {
 		return time.Time{}, nil
 	}
-	t, err := time.ParseInLocation("2006-01-02", s, jst)
+	t, err := time.ParseInLocation("2006-01-02", s, jpdate.JST)
 	if err != nil {
 		return t, &Error{Code: apperr.CodeInvalid, Field: field, JA: "日付は YYYY-MM-DD の形式で入力してください。", EN: "Enter dates as YYYY-MM-DD."}
 	}

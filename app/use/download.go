@@ -4,9 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/mynumber-shelter/shelter/app/jpdate"
 	"slices"
 	"strings"
-	"time"
 
 	"github.com/mynumber-shelter/shelter/app/apperr"
 	"github.com/mynumber-shelter/shelter/app/audit"
@@ -223,7 +223,7 @@ func (s *Service) Download(ctx context.Context, sess *auth.Session, req Download
 		}
 		out.Rows = len(p.rows)
 		out.Name = fmt.Sprintf("mynumber_%s_%s_%s.%s", company.Code, req.Purpose,
-			tx.Now.In(jst).Format("20060102_150405"), req.FileType)
+			tx.Now.In(jpdate.JST).Format("20060102_150405"), req.FileType)
 		enc := string(f.Spec.Encoding)
 		if req.FileType == FileXLSX {
 			enc = "encrypted"
@@ -469,6 +469,3 @@ func personList(records []*record) string {
 	}
 	return b.String()
 }
-
-// jst is Japan time (no daylight saving), for file names.
-var jst = time.FixedZone("JST", 9*60*60)
