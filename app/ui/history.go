@@ -7,9 +7,9 @@ import (
 
 	"github.com/mynumber-shelter/shelter/app/apperr"
 	"github.com/mynumber-shelter/shelter/app/audit"
-	"github.com/mynumber-shelter/shelter/app/jpdate"
 	"github.com/mynumber-shelter/shelter/app/auth"
 	"github.com/mynumber-shelter/shelter/app/history"
+	"github.com/mynumber-shelter/shelter/app/jpdate"
 	"github.com/mynumber-shelter/shelter/app/store"
 )
 
