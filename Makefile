@@ -91,8 +91,9 @@ $(GOBIN)/staticcheck-$(STATICCHECK_VERSION):
 	go install honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION)
 	cp $(GOBIN)/staticcheck $@
 
-lint: deps frontend/dist/.gitkeep $(GOBIN)/staticcheck-$(STATICCHECK_VERSION) ## staticcheck (pinned) over every package: zero findings
+lint: deps frontend/dist/.gitkeep $(GOBIN)/staticcheck-$(STATICCHECK_VERSION) ## staticcheck (pinned) over every package: zero findings; every package and its tests vetted for Windows
 	$(GOBIN)/staticcheck-$(STATICCHECK_VERSION) $(GOTAGS) ./...
+	GOOS=windows CGO_ENABLED=0 go vet ./...
 
 go-test: deps frontend ## go test ./... in a private D-Bus session with gnome-keyring
 	@test -x $(WITH_KEYRING) || { echo "go-test: $(WITH_KEYRING) is missing" >&2; exit 1; }

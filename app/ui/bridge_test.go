@@ -6,7 +6,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
 
@@ -119,7 +118,9 @@ func TestSupervisorStartsBridge(t *testing.T) {
 	var pids []int
 	t.Cleanup(func() { // end only the processes this test started
 		for _, pid := range pids {
-			_ = syscall.Kill(pid, syscall.SIGTERM)
+			if p, err := os.FindProcess(pid); err == nil {
+				_ = p.Signal(os.Interrupt)
+			}
 		}
 	})
 	rec := &sinkRecorder{}
@@ -133,7 +134,9 @@ func TestSupervisorStartsBridge(t *testing.T) {
 	}
 	eventAfterConfig(t, a, rec, t.TempDir())
 
-	if err := syscall.Kill(first.PID, syscall.SIGKILL); err != nil {
+	if p, err := os.FindProcess(first.PID); err != nil {
+		t.Fatal(err)
+	} else if err := p.Kill(); err != nil { // SIGKILL; TerminateProcess on Windows
 		t.Fatal(err)
 	}
 	waitFor(t, "a second bridge", func() bool {
@@ -154,7 +157,7 @@ func TestSupervisorStartsBridge(t *testing.T) {
 	if err != nil || st.PID != second.PID {
 		t.Fatalf("the bridge did not outlive the app's supervision: %+v %v", st, err)
 	}
-	if pgid, err := syscall.Getpgid(second.PID); err != nil || pgid != second.PID {
-		t.Fatalf("the bridge is not in its own process group: %d %v", pgid, err)
+	if err := ownProcessGroup(second.PID); err != nil {
+		t.Fatal(err)
 	}
 }
