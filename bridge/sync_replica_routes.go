@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"strconv"
 	"time"
 
 	relaysync "github.com/mynumber-shelter/shelter/bridge/sync"
@@ -28,6 +29,7 @@ type ReplicaRestoreCode struct {
 //	PUT  /v1/sync/replica/{id}            raw sealed snapshot → 204 (staged; uploaded by the loop)
 //	GET  /v1/sync/replica                 → ReplicaStatus
 //	POST /v1/sync/replica/restore-code    → ReplicaRestoreCode (for a new PC)
+//	GET  /v1/sync/anchors?after=SEQ       → []RelayAnchor: the office's audit anchors on the relay
 func (s *Server) replicaRoutes(mux *http.ServeMux, sy *relaysync.Syncer) {
 	mux.HandleFunc("PUT /v1/sync/replica/{id}", func(w http.ResponseWriter, r *http.Request) {
 		if _, ok := sy.Enrolled(); !ok {
@@ -48,6 +50,17 @@ func (s *Server) replicaRoutes(mux *http.ServeMux, sy *relaysync.Syncer) {
 	})
 	mux.HandleFunc("GET /v1/sync/replica", func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusOK, sy.ReplicaStatus())
+	})
+	mux.HandleFunc("GET /v1/sync/anchors", func(w http.ResponseWriter, r *http.Request) {
+		after, _ := strconv.ParseInt(r.URL.Query().Get("after"), 10, 64)
+		ctx, cancel := context.WithTimeout(r.Context(), 60*time.Second)
+		defer cancel()
+		as, err := sy.Anchors(ctx, after)
+		if err != nil {
+			writeErr(w, syncStatusCode(err), syncError(err))
+			return
+		}
+		writeJSON(w, http.StatusOK, as)
 	})
 	mux.HandleFunc("POST /v1/sync/replica/restore-code", func(w http.ResponseWriter, r *http.Request) {
 		ctx, cancel := context.WithTimeout(r.Context(), 60*time.Second)
@@ -72,6 +85,26 @@ func (c *Client) ReplicaStatus(ctx context.Context) (ReplicaStatus, error) {
 	var st ReplicaStatus
 	err := c.do(ctx, "GET", "/v1/sync/replica", nil, &st)
 	return st, err
+}
+
+// RelayAnchor is one audit anchor on the relay.
+type RelayAnchor = relaysync.RelayAnchor
+
+// Anchors lists the office's audit anchors on the relay, every page.
+func (c *Client) Anchors(ctx context.Context) ([]RelayAnchor, error) {
+	var all []RelayAnchor
+	var after int64
+	for {
+		var page []RelayAnchor
+		if err := c.do(ctx, "GET", "/v1/sync/anchors?after="+strconv.FormatInt(after, 10), nil, &page); err != nil {
+			return nil, err
+		}
+		if len(page) == 0 {
+			return all, nil
+		}
+		all = append(all, page...)
+		after = page[len(page)-1].Seq
+	}
 }
 
 // ReplicaRestoreCode asks the relay (through the bridge) for a one-time restore code.

@@ -66,3 +66,32 @@ func TestReplicaRoutes(t *testing.T) {
 		t.Fatal("the relay's log holds a restore code")
 	}
 }
+
+// TestAnchorRoutes: an enrolled office records digests of its history, reads back its own, and
+// cannot replace one; a malformed digest and a request without a certificate are refused.
+func TestAnchorRoutes(t *testing.T) {
+	r := startRelay(t, nil)
+	a, b := r.enrol("office a"), r.enrol("office b")
+	d1, d2 := bytes.Repeat([]byte{1}, 32), bytes.Repeat([]byte{2}, 32)
+	if code, _, _ := do(t, r.client(nil), "POST", r.url+"/v1/bridge/anchors", mustJSON(t, AnchorRequest{AuditID: 7, Digest: d1})); code != http.StatusUnauthorized {
+		t.Fatalf("without a certificate: %d", code)
+	}
+	for _, bad := range []AnchorRequest{{AuditID: 7, Digest: d1[:31]}, {AuditID: 0, Digest: d1}} {
+		if code, _, _ := do(t, a.client, "POST", r.url+"/v1/bridge/anchors", mustJSON(t, bad)); code != http.StatusBadRequest {
+			t.Fatalf("%+v: %d", bad, code)
+		}
+	}
+	for _, req := range []AnchorRequest{{AuditID: 7, Digest: d1}, {AuditID: 7, Digest: d2}, {AuditID: 9, Digest: d2}} {
+		if code, body, _ := do(t, a.client, "POST", r.url+"/v1/bridge/anchors", mustJSON(t, req)); code != http.StatusNoContent {
+			t.Fatalf("%+v: %d %s", req, code, body)
+		}
+	}
+	code, body, _ := do(t, a.client, "GET", r.url+"/v1/bridge/anchors?after=0", nil)
+	var list AnchorList
+	if code != http.StatusOK || json.Unmarshal(body, &list) != nil || len(list.Items) != 2 || !bytes.Equal(list.Items[0].Digest, d1) || list.Items[1].AuditID != 9 {
+		t.Fatalf("anchors: %d %s", code, body)
+	}
+	if _, body, _ := do(t, b.client, "GET", r.url+"/v1/bridge/anchors", nil); !bytes.Contains(body, []byte(`"items":[]`)) {
+		t.Fatalf("office b sees: %s", body)
+	}
+}

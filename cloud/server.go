@@ -173,6 +173,7 @@ func (s *Server) Handler() http.Handler {
 	h.employeeRoutes(mux)  // employee.go: the phone page and its API
 	h.directoryRoutes(mux) // directory.go: offices' public keys for sharing
 	h.replicaRoutes(mux)   // replica.go: the offices' sealed replica snapshots
+	h.anchorRoutes(mux)    // anchors.go: digests of the offices' audit chains
 	return h.logged(h.limitIP(mux))
 }
 

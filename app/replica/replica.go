@@ -48,6 +48,9 @@ type Snapshot struct {
 	// AuditHead is the id of the last history entry the snapshot holds: the vault has changed
 	// since when its history goes further.
 	AuditHead int64
+	// Anchor is the history's digest at AuditHead (audit.AnchorDigest; nil with no history),
+	// for the relay to keep.
+	Anchor []byte
 }
 
 // NewID is a snapshot id made at now: sortable by time, unique by its random part.
@@ -80,6 +83,11 @@ func Make(ctx context.Context, db *store.DB, keys *vault.Keys) (Snapshot, error)
 	defer clear(packed)
 	sn.ID, sn.AuditHead = NewID(db.Now()), head
 	err = db.View(ctx, func(tx *store.Tx) error {
+		if head > 0 {
+			if sn.Anchor, err = audit.AnchorDigest(tx, head); err != nil {
+				return err
+			}
+		}
 		sn.Sealed, err = keys.SealReplica(tx, sn.ID, packed)
 		return err
 	})

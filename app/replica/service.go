@@ -75,15 +75,27 @@ func (s *Service) Due(ctx context.Context, force bool) (bool, error) {
 	return force || l.StagedAt.IsZero() || s.DB.Now().Sub(l.StagedAt) >= gap, nil
 }
 
-// Take makes a snapshot with keys and hands it to stage (the bridge); once stage has it, the
-// vault remembers it as the last one.
-func (s *Service) Take(ctx context.Context, keys *vault.Keys, stage func(id string, sealed []byte) error) (Snapshot, error) {
+// Sink is where snapshots go: the bridge, which keeps a staged snapshot until the relay has it
+// and queues each anchor for the relay.
+type Sink interface {
+	Stage(ctx context.Context, id string, sealed []byte) error
+	Anchor(ctx context.Context, vaultID string, auditID int64, digest []byte) error
+}
+
+// Take makes a snapshot with keys and hands it and its history anchor to sink; once the sink has
+// them, the vault remembers the snapshot as the last one.
+func (s *Service) Take(ctx context.Context, keys *vault.Keys, sink Sink) (Snapshot, error) {
 	sn, err := Make(ctx, s.DB, keys)
 	if err != nil {
 		return sn, err
 	}
-	if err := stage(sn.ID, sn.Sealed); err != nil {
+	if err := sink.Stage(ctx, sn.ID, sn.Sealed); err != nil {
 		return sn, err
+	}
+	if sn.Anchor != nil {
+		if err := sink.Anchor(ctx, keys.VaultID(), sn.AuditHead, sn.Anchor); err != nil {
+			return sn, err
+		}
 	}
 	err = s.DB.Update(ctx, func(tx *store.Tx) error {
 		for k, v := range map[string]string{metaHead: strconv.FormatInt(sn.AuditHead, 10), metaAt: tx.NowText(),

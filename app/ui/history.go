@@ -133,7 +133,45 @@ func (s *HistoryService) Verify() (VerifyResult, error) {
 	if res.OK {
 		out.ReasonJA, out.ReasonEN = "改ざんは検出されませんでした。", "No tampering detected."
 	}
+	if ar, ok := s.checkAnchors(); ok {
+		out.Anchors = ar.Checked
+		if !ar.LastAt.IsZero() {
+			out.AnchoredAt = store.FormatTime(ar.LastAt)
+		}
+		if ar.Broken != 0 && (out.OK || ar.Broken < out.FirstBroken) {
+			at := ar.BrokenAt.In(jpdate.JST).Format("2006-01-02 15:04")
+			out.OK, out.FirstBroken = false, ar.Broken
+			out.ReasonJA = "中継サーバーに " + at + " に記録した時点より後に、この履歴が書き換えられています（この PC の外に残した記録と一致しません）。"
+			out.ReasonEN = "The history was rewritten after " + at + " JST, when the relay recorded it (it no longer matches the record kept outside this PC)."
+		}
+	}
 	return out, nil
+}
+
+// checkAnchors compares the history with the relay's anchors, when the office is enrolled and
+// the bridge answers; ok is false when they could not be read.
+func (s *HistoryService) checkAnchors() (audit.AnchorResult, bool) {
+	a := s.a
+	ctx, cancel := context.WithTimeout(context.Background(), syncTimeout)
+	defer cancel()
+	if st, err := a.Sync.client.SyncStatus(ctx); err != nil || !st.Enrolled {
+		return audit.AnchorResult{}, false
+	}
+	list, err := a.Sync.client.Anchors(ctx)
+	if err != nil {
+		a.log.Info("audit anchors unavailable", "err", err)
+		return audit.AnchorResult{}, false
+	}
+	anchors := make([]audit.Anchor, len(list))
+	for i, x := range list {
+		anchors[i] = audit.Anchor{ID: x.AuditID, Digest: x.Digest, At: x.Created}
+	}
+	res, err := audit.CheckAnchors(ctx, a.DB, anchors)
+	if err != nil {
+		a.log.Warn("checking audit anchors", "err", err)
+		return audit.AnchorResult{}, false
+	}
+	return res, true
 }
 
 // ActionLabel is one choice of the action filter.

@@ -156,9 +156,7 @@ func (s *ReplicaService) tick(ctx context.Context, sess *auth.Session, force boo
 	if keys == nil {
 		return nil
 	}
-	_, err = s.svc.Take(ctx, keys, func(id string, sealed []byte) error {
-		return s.a.Sync.client.ReplicaStage(ctx, id, sealed)
-	})
+	_, err = s.svc.Take(ctx, keys, bridge.ReplicaSink{Client: s.a.Sync.client})
 	var be *bridge.Error
 	if errors.As(err, &be) {
 		return s.a.Sync.syncErr(err)

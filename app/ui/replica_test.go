@@ -9,11 +9,14 @@ import (
 	"testing"
 	"time"
 
+	"github.com/mynumber-shelter/shelter/app/audit"
 	"github.com/mynumber-shelter/shelter/app/mynumber"
+	"github.com/mynumber-shelter/shelter/app/store"
 	"github.com/mynumber-shelter/shelter/app/vault"
 	"github.com/mynumber-shelter/shelter/bridge"
 	"github.com/mynumber-shelter/shelter/cloud"
 	cloudstore "github.com/mynumber-shelter/shelter/cloud/store"
+	"github.com/mynumber-shelter/shelter/internal/relaytest"
 )
 
 // TestReplicaEndToEnd is the office's second home, with a real bridge and a real relay on
@@ -160,5 +163,56 @@ func relayFiles(t *testing.T, dbFile string, secrets [][]byte) {
 		if _, hit := mynumber.ContainsValidIndividual(b); hit {
 			t.Errorf("%s holds a check-digit-valid 12-digit number", filepath.Base(name))
 		}
+	}
+}
+
+// TestAuditAnchorsOnTheRelay: each snapshot leaves the history's digest on the relay; 2-1's
+// verification compares the chain with them. A thief with the user's keychain who rewrites the
+// whole history with the audit key gets a chain that verifies by itself — and is caught by the
+// anchors, with the time the relay recorded the older history.
+func TestAuditAnchorsOnTheRelay(t *testing.T) {
+	relay := relaytest.Start(t)
+	sock := syncBridge(t, filepath.Join(t.TempDir(), "bridge-state"), &vault.MemKeychain{})
+	f := setup(t)
+	a := f.app
+	a.Sync.client = &bridge.Client{Path: sock}
+	ctx := context.Background()
+	if v, err := a.History.Verify(); err != nil || !v.OK || v.Anchors != 0 {
+		t.Fatalf("before enrolment: %+v %v", v, err)
+	}
+	st, err := a.Sync.Enrol(SyncEnrolInput{URL: relay.URL, CAPEM: relay.CAPEM, Token: relay.Token(t, "relay customer")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := a.Replica.UploadNow(); err != nil {
+		t.Fatal(err)
+	}
+	if as, err := relay.Store.ListAnchors(ctx, st.Office, 0, 10); err != nil || len(as) != 1 {
+		t.Fatalf("anchors on the relay: %+v %v", as, err)
+	}
+	v, err := a.History.Verify()
+	if err != nil || !v.OK || v.Anchors != 1 || v.AnchoredAt == "" {
+		t.Fatalf("after the upload: %+v %v", v, err)
+	}
+
+	// The rewrite, with the audit key from the keychain: every entry replaced by one.
+	if err := a.DB.Update(ctx, func(tx *store.Tx) error {
+		if _, err := tx.Exec(`DELETE FROM audit_log`); err != nil {
+			return err
+		}
+		if _, err := tx.Exec(`DELETE FROM ` + tx.VaultTable("meta") + ` WHERE key = 'audit_head'`); err != nil {
+			return err
+		}
+		_, err := a.Audit.Append(tx, audit.Entry{Login: "admin", Action: audit.ActionSetup, Result: audit.ResultOK})
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if local, err := audit.Verify(ctx, a.DB, a.Audit.CurrentKey()); err != nil || !local.OK {
+		t.Fatalf("the rewritten chain should verify by itself: %+v %v", local, err)
+	}
+	v, err = a.History.Verify()
+	if err != nil || v.OK || !strings.Contains(v.ReasonJA, "書き換え") {
+		t.Fatalf("the rewrite was not caught: %+v %v", v, err)
 	}
 }

@@ -207,6 +207,11 @@ type VerifyResult struct {
 	FirstBroken int64  `json:"firstBroken"`
 	ReasonJA    string `json:"reasonJa"`
 	ReasonEN    string `json:"reasonEn"`
+	// Anchors is how many of the relay's anchors (digests of this history kept outside the PC)
+	// were compared (0: none, or the relay could not be asked); AnchoredAt when the newest was
+	// taken (RFC 3339 UTC).
+	Anchors    int    `json:"anchors"`
+	AnchoredAt string `json:"anchoredAt"`
 }
 
 // MenuSection is a group of the main menu (導入・設定, 1. 取得・収集, …).

@@ -301,3 +301,37 @@ func FetchReplica(ctx context.Context, relayURL, caPEM, code string, max int64) 
 	}
 	return resp.Header.Get("X-Replica-Id"), sealed, nil
 }
+
+// RelayAnchor is one audit anchor the relay keeps for this office.
+type RelayAnchor struct {
+	Seq     int64     `json:"seq"`
+	AuditID int64     `json:"audit_id"`
+	Digest  []byte    `json:"digest"`
+	Created time.Time `json:"created"`
+}
+
+// Anchors lists this office's audit anchors on the relay with seq greater than after (a page
+// of at most 1,000).
+func (s *Syncer) Anchors(ctx context.Context, after int64) ([]RelayAnchor, error) {
+	if err := s.open(ctx); err != nil {
+		return nil, err
+	}
+	hc, _, r, err := s.connect()
+	if err != nil {
+		return nil, err
+	}
+	status, body, err := s.send(ctx, hc, r.URL, http.MethodGet, fmt.Sprintf("/v1/bridge/anchors?after=%d&limit=1000", after), "", nil)
+	if err != nil {
+		return nil, err
+	}
+	if status != http.StatusOK {
+		return nil, &relayError{status}
+	}
+	var list struct {
+		Items []RelayAnchor `json:"items"`
+	}
+	if err := json.Unmarshal(body, &list); err != nil {
+		return nil, errors.New("relay sync: the relay's anchor list is not valid")
+	}
+	return list.Items, nil
+}

@@ -143,7 +143,7 @@ func (s *sqlStore) q(query string) string {
 }
 
 func (s *sqlStore) migrate(ctx context.Context) error {
-	ddl := strings.NewReplacer("{BLOB}", s.d.blob, "{SERIAL}", s.d.serial).Replace(schema + directorySchema + replicaSchema)
+	ddl := strings.NewReplacer("{BLOB}", s.d.blob, "{SERIAL}", s.d.serial).Replace(schema + directorySchema + replicaSchema + anchorSchema)
 	return s.tx(ctx, func(tx *sql.Tx) error {
 		if s.d.lock != "" {
 			if _, err := tx.ExecContext(ctx, s.d.lock); err != nil {

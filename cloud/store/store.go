@@ -131,6 +131,8 @@ type Store interface {
 	DirectoryStore
 	// ReplicaStore: the offices' sealed replica snapshots and restore codes (replica.go).
 	ReplicaStore
+	// AnchorStore: digests of the offices' audit chains (anchors.go).
+	AnchorStore
 
 	// PutEnvelope stores e if e.Seq is greater than the last sequence stored for
 	// (e.Company, e.Sender), and moves that sequence forward in the same statement;

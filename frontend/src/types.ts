@@ -179,6 +179,9 @@ export interface VerifyResult {
   firstBroken: number;
   reasonJa: string;
   reasonEn: string;
+  /** anchors: the relay's records of this history compared (0: none); anchoredAt: the newest. */
+  anchors?: number;
+  anchoredAt?: string;
 }
 
 export interface ActionLabel {

@@ -32,7 +32,7 @@ func (c *cli) replicaCmd(sub string, socket string) error {
 					return err
 				}
 			}
-			sn, err := svc.Take(ctx, sess.Keys(), func(id string, sealed []byte) error { return client.ReplicaStage(ctx, id, sealed) })
+			sn, err := svc.Take(ctx, sess.Keys(), bridge.ReplicaSink{Client: client})
 			if err != nil {
 				return fmt.Errorf("replica upload: %w", err)
 			}

@@ -20,6 +20,7 @@ func runReplicaContract(t *testing.T, open func(t *testing.T) store.Store) {
 	}{
 		{"Snapshots", testSnapshots},
 		{"RestoreCodeOnceConcurrently", testRestoreCodeOnceConcurrently},
+		{"Anchors", testAnchors},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			s := open(t)
@@ -105,5 +106,38 @@ func testRestoreCodeOnceConcurrently(t *testing.T, s store.Store) {
 	wg.Wait()
 	if wins != 1 || len(errs) > 0 {
 		t.Fatalf("the code was used %d times (want 1); errors: %v", wins, errs)
+	}
+}
+
+// testAnchors: anchors are listed in order and per office; the first digest for an entry stays
+// (a retry changes nothing, a different digest for the same entry is not taken).
+func testAnchors(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	office(t, s, "o1")
+	office(t, s, "o2")
+	if err := s.PutAnchor(ctx, "o9", 1, []byte("d"), t0); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("anchor of an unknown office: %v", err)
+	}
+	for i := int64(1); i <= 5; i++ {
+		must(t, s.PutAnchor(ctx, "o1", i*10, []byte(fmt.Sprintf("digest-%d", i)), t0.Add(time.Duration(i)*time.Minute)))
+	}
+	must(t, s.PutAnchor(ctx, "o1", 30, []byte("digest-3"), t0.Add(time.Hour)))
+	must(t, s.PutAnchor(ctx, "o1", 30, []byte("rewritten"), t0.Add(time.Hour)))
+	must(t, s.PutAnchor(ctx, "o2", 10, []byte("other office"), t0))
+	first, err := s.ListAnchors(ctx, "o1", 0, 3)
+	must(t, err)
+	rest, err := s.ListAnchors(ctx, "o1", first[len(first)-1].Seq, 10)
+	must(t, err)
+	all := append(first, rest...)
+	if len(first) != 3 || len(all) != 5 {
+		t.Fatalf("listed %d then %d anchors", len(first), len(rest))
+	}
+	for i, a := range all {
+		if a.AuditID != int64(i+1)*10 || string(a.Digest) != fmt.Sprintf("digest-%d", i+1) || !a.Created.Equal(t0.Add(time.Duration(i+1)*time.Minute)) {
+			t.Fatalf("anchor %d: %+v", i, a)
+		}
+	}
+	if o2, _ := s.ListAnchors(ctx, "o2", 0, 10); len(o2) != 1 || string(o2[0].Digest) != "other office" {
+		t.Fatalf("o2's anchors: %+v", o2)
 	}
 }

@@ -131,7 +131,8 @@ export function renderHistory(app: App, item: MenuItem | undefined, content: HTM
     badge.className = "verify " + (v.ok ? "ok" : "broken");
     badge.setAttribute("data-ok", String(v.ok));
     badge.textContent = v.ok
-      ? t("chainOk").replace("{n}", String(v.entries))
+      ? t("chainOk").replace("{n}", String(v.entries)) +
+        (v.anchors ? t("chainAnchored").replace("{n}", String(v.anchors)).replace("{at}", dateTime(v.anchoredAt)) : "")
       : `${t("chainBroken").replace("{id}", String(v.firstBroken))} ${pick(v.reasonJa, v.reasonEn)}`;
   }, (e) => {
     badge.className = "verify broken";

@@ -1,0 +1,90 @@
+package audit
+
+import (
+	"context"
+	"crypto/sha256"
+	"crypto/subtle"
+	"database/sql"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/mynumber-shelter/shelter/app/store"
+)
+
+// # Anchors
+//
+// The chain detects any change made without the audit key, but the key is on the PC: someone
+// with the user's keychain and the files could rewrite the whole chain consistently. An anchor
+// closes that: the digest of the chain at an entry (the entry's MAC covers every entry before
+// it) is kept outside the PC, by the relay, which records when it arrived and never changes or
+// deletes it. [CheckAnchors] compares the chain with every anchor: a chain rewritten after an
+// anchor was taken no longer matches it. The digest reveals nothing of the entries.
+
+// anchorMagic separates anchor digests from any other hash of a MAC.
+const anchorMagic = "MYNUMBER-SHELTER-AUDIT-ANCHOR 1"
+
+// AnchorDigest is the digest of the chain at entry id: SHA-256(magic ‖ id ‖ mac_id).
+func AnchorDigest(tx *store.Tx, id int64) ([]byte, error) {
+	var mac []byte
+	err := tx.QueryRow(`SELECT mac FROM audit_log WHERE id = ?`, id).Scan(&mac)
+	if err != nil {
+		return nil, fmt.Errorf("reading audit entry %d: %w", id, err)
+	}
+	return anchorDigest(id, mac), nil
+}
+
+func anchorDigest(id int64, mac []byte) []byte {
+	h := sha256.New()
+	h.Write([]byte(anchorMagic))
+	h.Write(binary.BigEndian.AppendUint64(nil, uint64(id)))
+	h.Write(mac)
+	return h.Sum(nil)
+}
+
+// Anchor is one anchor as the relay keeps it.
+type Anchor struct {
+	ID     int64 // the entry
+	Digest []byte
+	At     time.Time // when the relay received it
+}
+
+// AnchorResult is what [CheckAnchors] found.
+type AnchorResult struct {
+	// Checked is the number of anchors compared; LastAt when the newest of them was taken.
+	Checked int
+	LastAt  time.Time
+	// Broken is the entry of the first anchor the chain does not match (0: none), and BrokenAt
+	// when that anchor was taken: the history up to that entry was changed after that time.
+	Broken   int64
+	BrokenAt time.Time
+}
+
+// CheckAnchors compares the chain in db with anchors.
+func CheckAnchors(ctx context.Context, db *store.DB, anchors []Anchor) (AnchorResult, error) {
+	var res AnchorResult
+	err := db.View(ctx, func(tx *store.Tx) error {
+		st, err := tx.Prepare(`SELECT mac FROM audit_log WHERE id = ?`)
+		if err != nil {
+			return err
+		}
+		defer st.Close()
+		for _, a := range anchors {
+			var mac []byte
+			err := st.QueryRow(a.ID).Scan(&mac)
+			if err != nil && !errors.Is(err, sql.ErrNoRows) {
+				return err
+			}
+			res.Checked++
+			if a.At.After(res.LastAt) {
+				res.LastAt = a.At
+			}
+			if res.Broken == 0 && (mac == nil || subtle.ConstantTimeCompare(anchorDigest(a.ID, mac), a.Digest) != 1) {
+				res.Broken, res.BrokenAt = a.ID, a.At
+			}
+		}
+		return nil
+	})
+	return res, err
+}
