@@ -46,7 +46,8 @@ var variants = map[rune]rune{
 // their usual width), katakana as hiragana, the prolonged sound mark and middle dots kept,
 // Latin letters lower case, white space removed, variant kanji as their common form.
 func Fold(s string) string {
-	s = norm.NFKC.String(s)
+	// Invalid bytes first become U+FFFD, so that NFKC sees (and decomposes) what follows them.
+	s = norm.NFKC.String(strings.ToValidUTF8(s, "\uFFFD"))
 	var b strings.Builder
 	b.Grow(len(s))
 	for _, r := range s {
@@ -67,7 +68,13 @@ func Fold(s string) string {
 		}
 		b.WriteRune(r)
 	}
-	return b.String()
+	out := b.String()
+	if !norm.NFKC.IsNormalString(out) {
+		// A removed space can leave a combining mark on a new base (NFKC writes "˜" as a space
+		// and U+0303): composed again, a folded text folds to itself.
+		out = norm.NFKC.String(out)
+	}
+	return out
 }
 
 // Contains reports whether the folded text holds the folded search.
