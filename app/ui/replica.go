@@ -252,6 +252,9 @@ func (s *ReplicaService) RestoreFromCloud(req CloudRestoreRequest) (SessionState
 	if strings.TrimSpace(req.Code) == "" {
 		return SessionState{}, toError(apperr.Invalid("code", "復元コードを入力してください。", "Enter the restore code."))
 	}
+	if err := exampleURL(req.URL); err != nil {
+		return SessionState{}, err
+	}
 	if a.initialized() {
 		return SessionState{}, a.fail("restore", backupError(store.ErrNotEmpty))
 	}

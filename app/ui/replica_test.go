@@ -42,6 +42,9 @@ func TestReplicaEndToEnd(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	if _, err := a.Sync.Enrol(SyncEnrolInput{URL: "https://relay.example.jp", CAPEM: caPEM, Token: tok}); field(err) != "url" {
+		t.Fatalf("the form's example address: %v", err)
+	}
 	st, err := a.Sync.Enrol(SyncEnrolInput{URL: relayURL, CAPEM: caPEM, Token: tok})
 	if err != nil {
 		t.Fatal(err)
@@ -112,6 +115,11 @@ func TestReplicaEndToEnd(t *testing.T) {
 		Login: "admin", NewPassword: "the new PC's long passphrase"}
 	if _, err := f.app.Replica.RestoreFromCloud(req); field(err) != "code" {
 		t.Fatalf("a wrong code: %v", err)
+	}
+	example := req
+	example.URL = "https://relay.example.jp/"
+	if _, err := f.app.Replica.RestoreFromCloud(example); field(err) != "url" {
+		t.Fatalf("the form's example address: %v", err)
 	}
 	req.Code = strings.ToLower(rc.Code)
 	req.RecoveryKey = setup(t).kit.Key

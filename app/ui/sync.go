@@ -7,6 +7,8 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"net/url"
+	"strings"
 	"time"
 
 	"github.com/mynumber-shelter/shelter/app/apperr"
@@ -121,6 +123,9 @@ func (s *SyncService) Enrol(in SyncEnrolInput) (SyncStatus, error) {
 	if err != nil {
 		return SyncStatus{}, err
 	}
+	if err := exampleURL(in.URL); err != nil {
+		return SyncStatus{}, err
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), syncTimeout)
 	defer cancel()
 	st, err := s.client.SyncEnrol(ctx, in.URL, in.CAPEM, in.Token)
@@ -140,6 +145,23 @@ func (s *SyncService) Enrol(in SyncEnrolInput) (SyncStatus, error) {
 		s.a.Share.connectShare(ctx, s.client)
 	}
 	return s.status(ctx)
+}
+
+// exampleURL refuses the address the form shows as an example (relay.example.jp) and any other
+// host of the example domains (RFC 2606), which can never be a relay.
+func exampleURL(raw string) error {
+	u, err := url.Parse(strings.TrimSpace(raw))
+	if err != nil {
+		return nil // the bridge says what is wrong with it
+	}
+	h := strings.ToLower(u.Hostname())
+	for _, d := range []string{"example.jp", "example.com", "example.org", "example.net", "example"} {
+		if h == d || strings.HasSuffix(h, "."+d) {
+			return toError(apperr.Invalid("url", "これは入力例のURLです。運用者から受け取った中継サーバーのURLを入力してください。",
+				"This is the example address. Enter the relay URL the operator gave you."))
+		}
+	}
+	return nil
 }
 
 // flush hands the requests queued in the vault to the bridge's outbox (idempotent by key).

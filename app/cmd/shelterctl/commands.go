@@ -345,8 +345,16 @@ func (c *cli) backupSet(parent string) error {
 // 「バックアップから復元」 of the app's first start: standard input gives the Recovery Kit's key,
 // then the new password of the administrator --user on this PC.
 func (c *cli) restoreSet(folder string) error {
+	return c.restoreNew("restore --set", folder, func(app *ui.App, key, pw string) (ui.SessionState, error) {
+		return app.Backup.RestoreNew(ui.RestoreRequest{Folder: folder, RecoveryKey: key, Login: c.user, NewPassword: pw})
+	})
+}
+
+// restoreNew is a restore onto this PC (a --vault directory without an office) by restore, with
+// the Recovery Kit's key and the administrator's new password read from standard input.
+func (c *cli) restoreNew(cmd, from string, restore func(app *ui.App, key, pw string) (ui.SessionState, error)) error {
 	if c.user == "" {
-		return usageError{"restore --set needs --user LOGIN (an administrator of the backed-up office)"}
+		return usageError{cmd + " needs --user LOGIN (an administrator of the office)"}
 	}
 	key, err := c.secretLine("Recovery Kit key: ")
 	if errors.Is(err, errNoInput) {
@@ -364,11 +372,11 @@ func (c *cli) restoreSet(folder string) error {
 		return err
 	}
 	defer app.Close()
-	st, err := app.Backup.RestoreNew(ui.RestoreRequest{Folder: folder, RecoveryKey: key, Login: c.user, NewPassword: pw})
+	st, err := restore(app, key, pw)
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(c.stdout, "restored %s into %s; %s can log in with the new password", folder, c.vaultDir, st.User.Login)
+	fmt.Fprintf(c.stdout, "restored %s into %s; %s can log in with the new password", from, c.vaultDir, st.User.Login)
 	fmt.Fprintln(c.stdout, " (other users need a password reset by an administrator on this PC)")
 	return nil
 }

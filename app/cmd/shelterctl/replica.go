@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"os"
@@ -79,34 +78,15 @@ func (c *cli) restoreFromRelay(args []string) error {
 	if *url == "" || *caFile == "" || *code == "" || fs.NArg() != 0 {
 		return usageError{"restore --from-relay URL --ca FILE --code CODE"}
 	}
-	if c.user == "" {
-		return usageError{"restore --from-relay needs --user LOGIN (an administrator of the office)"}
-	}
 	ca, err := os.ReadFile(*caFile)
 	if err != nil {
 		return fmt.Errorf("reading the relay's CA certificate: %w", err)
 	}
-	key, err := c.secretLine("Recovery Kit key: ")
-	if errors.Is(err, errNoInput) {
-		return errors.New("no Recovery Kit key: give it as the first line of standard input")
-	}
-	if err != nil {
+	if err := c.restoreNew("restore --from-relay", *url, func(app *ui.App, key, pw string) (ui.SessionState, error) {
+		return app.Replica.RestoreFromCloud(ui.CloudRestoreRequest{URL: *url, CAPEM: string(ca), Code: *code, RecoveryKey: key, Login: c.user, NewPassword: pw})
+	}); err != nil {
 		return err
 	}
-	pw, err := c.password("New password on this PC: ")
-	if err != nil {
-		return err
-	}
-	app, err := c.open(true)
-	if err != nil {
-		return err
-	}
-	defer app.Close()
-	st, err := app.Replica.RestoreFromCloud(ui.CloudRestoreRequest{URL: *url, CAPEM: string(ca), Code: *code, RecoveryKey: key, Login: c.user, NewPassword: pw})
-	if err != nil {
-		return err
-	}
-	fmt.Fprintf(c.stdout, "restored the office from %s into %s; %s can log in with the new password", *url, c.vaultDir, st.User.Login)
-	fmt.Fprintln(c.stdout, " (other users need a password reset by an administrator; enrol this PC with the relay again)")
+	fmt.Fprintln(c.stdout, "enrol this PC with the relay again (M-5) to keep the replica going")
 	return nil
 }
