@@ -16,6 +16,7 @@ import (
 	"github.com/mynumber-shelter/shelter/bridge"
 	"github.com/mynumber-shelter/shelter/cloud"
 	cloudstore "github.com/mynumber-shelter/shelter/cloud/store"
+	"github.com/mynumber-shelter/shelter/cloud/store/storetest"
 	"github.com/mynumber-shelter/shelter/internal/relaytest"
 )
 
@@ -26,7 +27,24 @@ import (
 // one-time code and the Recovery Kit — every number opens except the disposed one, the images
 // open, the history verifies and says what happened.
 func TestReplicaEndToEnd(t *testing.T) {
-	relayURL, caPEM, rst, relayDB := syncRelayFile(t)
+	t.Run("SQLite", func(t *testing.T) {
+		r := relaytest.Start(t)
+		replicaEndToEnd(t, r, r)
+	})
+	// Two relays on one PostgreSQL, as behind a load balancer: the office uploads through one
+	// and the new PC restores through the other.
+	t.Run("TwoRelaysOnePostgreSQL", func(t *testing.T) {
+		sts := storetest.OpenPostgresPair(t, 2)
+		up, down := relaytest.StartPair(t, sts[0], sts[1])
+		replicaEndToEnd(t, up, down)
+	})
+}
+
+// replicaEndToEnd is TestReplicaEndToEnd with the office's bridge on relay up and the new PC
+// fetching from relay down (the same relay, or another on the same database); the relay's
+// files are scanned when it is SQLite.
+func replicaEndToEnd(t *testing.T, up, down *relaytest.Relay) {
+	relayURL, caPEM, rst, relayDB := up.URL, up.CAPEM, up.Store, up.DBFile
 	kc := &vault.MemKeychain{}
 	sock := syncBridge(t, filepath.Join(t.TempDir(), "bridge-state"), kc)
 	f := newDisposeFixture(t)
@@ -99,7 +117,9 @@ func TestReplicaEndToEnd(t *testing.T) {
 	if !bytes.Contains(local, secrets[0]) {
 		t.Fatal("scan is blind: the name is not in the local vault file either")
 	}
-	relayFiles(t, relayDB, secrets)
+	if relayDB != "" {
+		relayFiles(t, relayDB, secrets)
+	}
 	f.as("admin")
 	rc, err := a.Replica.RestoreCode()
 	if err != nil || len(rc.Code) != 24 {
@@ -111,7 +131,7 @@ func TestReplicaEndToEnd(t *testing.T) {
 	f.app.Close()
 	f.fixture.dir, f.fixture.kc = t.TempDir(), &vault.MemKeychain{}
 	f.app = f.fixture.open(t)
-	req := CloudRestoreRequest{URL: relayURL, CAPEM: caPEM, Code: "AAAA-BBBB-CCCC-DDDD-EEEE", RecoveryKey: f.kit.Key,
+	req := CloudRestoreRequest{URL: down.URL, CAPEM: down.CAPEM, Code: "AAAA-BBBB-CCCC-DDDD-EEEE", RecoveryKey: f.kit.Key,
 		Login: "admin", NewPassword: "the new PC's long passphrase"}
 	if _, err := f.app.Replica.RestoreFromCloud(req); field(err) != "code" {
 		t.Fatalf("a wrong code: %v", err)

@@ -43,10 +43,29 @@ func Start(tb testing.TB) *Relay {
 // StartOn runs a relay on st for the test's life (no rate limits) and closes st at the end.
 func StartOn(tb testing.TB, st cloudstore.Store) *Relay {
 	tb.Helper()
+	return startWith(tb, st, newPKI(tb))
+}
+
+// StartPair runs two relays, each on its own store handle (st1, st2: one database, as two relay
+// processes behind a load balancer share one PostgreSQL) with one PKI, so that a bridge
+// enrolled through one is served by the other.
+func StartPair(tb testing.TB, st1, st2 cloudstore.Store) (*Relay, *Relay) {
+	tb.Helper()
+	pki := newPKI(tb)
+	return startWith(tb, st1, pki), startWith(tb, st2, pki)
+}
+
+func newPKI(tb testing.TB) *cloud.DevPKI {
+	tb.Helper()
 	pki, err := cloud.NewDevPKI(rand.Reader, time.Now())
 	if err != nil {
 		tb.Fatal(err)
 	}
+	return pki
+}
+
+func startWith(tb testing.TB, st cloudstore.Store, pki *cloud.DevPKI) *Relay {
+	tb.Helper()
 	srv := &cloud.Server{Store: st, ClientCA: pki.ClientCA, ClientCAKey: pki.ClientCAKey,
 		Limits: cloud.Limits{PerIP: cloud.Unlimited, PerOffice: cloud.Unlimited, PerIPLogin: cloud.Unlimited}}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")

@@ -31,6 +31,13 @@ func PostgresURL(t testing.TB) string {
 // OpenPostgres returns a store in a fresh schema of the test server, dropped at cleanup.
 func OpenPostgres(t testing.TB) store.Store {
 	t.Helper()
+	return OpenPostgresPair(t, 1)[0]
+}
+
+// OpenPostgresPair returns n store handles (each its own connection pool, as n relay processes
+// have) on one fresh schema of the test server, dropped at cleanup.
+func OpenPostgresPair(t testing.TB, n int) []store.Store {
+	t.Helper()
 	base := PostgresURL(t)
 	admin, err := sql.Open("pgx", base)
 	if err != nil {
@@ -51,9 +58,13 @@ func OpenPostgres(t testing.TB) store.Store {
 	if strings.Contains(base, "?") {
 		sep = "&"
 	}
-	s, err := store.Open(context.Background(), base+sep+"search_path="+url.QueryEscape(schema))
-	if err != nil {
-		t.Fatal(err)
+	var out []store.Store
+	for range n {
+		s, err := store.Open(context.Background(), base+sep+"search_path="+url.QueryEscape(schema))
+		if err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, s)
 	}
-	return s
+	return out
 }
