@@ -10,8 +10,6 @@ import (
 	"unicode"
 	"unicode/utf8"
 
-	"golang.org/x/text/unicode/norm"
-
 	"github.com/mynumber-shelter/shelter/app/mynumber"
 	"github.com/mynumber-shelter/shelter/cloud/envelope"
 	"github.com/mynumber-shelter/shelter/cloud/store"
@@ -107,7 +105,7 @@ func (e *employeeAPI) sendBack(w http.ResponseWriter, r *http.Request, cert stor
 		writeError(w, http.StatusBadRequest, "reason: want 1–1000 characters")
 		return
 	}
-	if containsNumber(req.Reason) {
+	if mynumber.HoldsIndividual(req.Reason) {
 		writeError(w, http.StatusBadRequest, "reason: must not contain a My Number")
 		return
 	}
@@ -138,17 +136,6 @@ func plainText(s string, maxChars int) bool {
 		}
 	}
 	return true
-}
-
-// containsNumber reports whether s holds a check-digit-valid 12-digit run, as typed or once
-// full-width digits, spaces and hyphens are normalised away.
-func containsNumber(s string) bool {
-	for _, t := range []string{s, norm.NFKC.String(s), mynumber.Normalize(s)} {
-		if _, ok := mynumber.ContainsValidIndividual([]byte(t)); ok {
-			return true
-		}
-	}
-	return false
 }
 
 // validEmployeeCode: what app/roster allows for a 従業員コード (and never 12 digits or more).

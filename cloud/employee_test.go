@@ -549,8 +549,8 @@ func TestContainsNumber(t *testing.T) {
 		{"電話 03-1234-5678", false}, // 10 digits
 		{"写真が不鮮明です", false},
 	} {
-		if got := containsNumber(tc.s); got != tc.want {
-			t.Errorf("containsNumber(#%d) = %v", len(tc.s), got)
+		if got := mynumber.HoldsIndividual(tc.s); got != tc.want {
+			t.Errorf("HoldsIndividual(#%d) = %v", len(tc.s), got)
 		}
 	}
 	if !mynumber.IsValidIndividual("123456789018") {

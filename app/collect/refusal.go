@@ -16,6 +16,7 @@ import (
 	"github.com/mynumber-shelter/shelter/app/audit"
 	"github.com/mynumber-shelter/shelter/app/auth"
 	"github.com/mynumber-shelter/shelter/app/jpdate"
+	"github.com/mynumber-shelter/shelter/app/mynumber"
 	"github.com/mynumber-shelter/shelter/app/report"
 	"github.com/mynumber-shelter/shelter/app/store"
 )
@@ -166,7 +167,7 @@ func WriteRefusalCSV(w io.Writer, rows []RefusalRow, enc report.Encoding) error 
 	}
 	line := func(n int, fields []string) error {
 		for i, f := range fields {
-			if holdsNumber(f) {
+			if mynumber.HoldsIndividual(f) {
 				return fmt.Errorf("refusal record row %d: %w", n, report.ErrMyNumber)
 			}
 			if f != "" && strings.ContainsRune("=+-@\t\r", rune(f[0])) {

@@ -100,27 +100,11 @@ func cleanText(field, name, nameEN string, s string, max int, required bool) (st
 			fmt.Sprintf("The %s may be at most %d characters.", nameEN, max))
 	case strings.IndexFunc(s, func(r rune) bool { return unicode.IsControl(r) && r != '\n' }) >= 0:
 		return s, apperr.Invalid(field, name+"に使えない文字があります。", "The "+nameEN+" holds a control character.")
-	case holdsNumber(s):
+	case mynumber.HoldsIndividual(s):
 		return s, apperr.Invalid(field, name+"に個人番号のような数字は入力できません。",
 			"The "+nameEN+" must not contain anything that looks like a My Number.")
 	}
 	return s, nil
-}
-
-// holdsNumber reports whether s, normalised as a typed number would be (NFKC, without spaces
-// and dashes), holds a 12-digit run with a valid check digit.
-func holdsNumber(s string) bool {
-	digits := 0
-	for _, r := range s {
-		if unicode.IsDigit(r) {
-			digits++
-		}
-	}
-	if digits < mynumber.IndividualLen {
-		return false
-	}
-	_, ok := mynumber.ContainsValidIndividual([]byte(mynumber.Normalize(s)))
-	return ok
 }
 
 // dedupe returns ids without repeats and without zeros, in first-seen order.

@@ -243,7 +243,7 @@ func parsePayload(b []byte) (Payload, error) {
 		d := &pl.Dependents[i]
 		d.Name = strings.TrimSpace(norm.NFC.String(d.Name))
 		d.Relation = strings.TrimSpace(norm.NFC.String(d.Relation))
-		if d.Name == "" || utf8.RuneCountInString(d.Name) > 100 || utf8.RuneCountInString(d.Relation) > 20 || holdsNumber(d.Name) || holdsNumber(d.Relation) {
+		if d.Name == "" || utf8.RuneCountInString(d.Name) > 100 || utf8.RuneCountInString(d.Relation) > 20 || mynumber.HoldsIndividual(d.Name) || mynumber.HoldsIndividual(d.Relation) {
 			return Payload{}, quarantineError{"bad_dependent"}
 		}
 		if d.BirthDate != "" {
@@ -257,7 +257,7 @@ func parsePayload(b []byte) (Payload, error) {
 	}
 	ims := make([]Image, len(pl.Images))
 	for i, im := range pl.Images {
-		if utf8.RuneCountInString(im.Name) > 200 || holdsNumber(im.Name) {
+		if utf8.RuneCountInString(im.Name) > 200 || mynumber.HoldsIndividual(im.Name) {
 			pl.Images[i].Name = ""
 		}
 		ims[i] = Image{ContentType: im.ContentType, Data: im.Data}

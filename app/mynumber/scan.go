@@ -1,5 +1,11 @@
 package mynumber
 
+import (
+	"unicode"
+
+	"golang.org/x/text/unicode/norm"
+)
+
 // ContainsValidIndividual reports whether b holds a run of exactly 12 ASCII digits (not part
 // of a longer run of digits) whose check digit is right, and returns the byte offset of the
 // first such run. It is meant for tests and tools that scan databases, logs and temporary
@@ -39,3 +45,28 @@ func ContainsValidIndividual(b []byte) (offset int, ok bool) {
 }
 
 func isDigit(c byte) bool { return c-'0' <= 9 }
+
+// HoldsIndividual reports whether text holds an Individual Number as people write one: 12
+// digits with a right check digit, not part of a longer run of digits, in ASCII or full-width
+// digits, plain or grouped with spaces or hyphens ("1234 5678 9018", "１２３４－５６７８－９０１８").
+// It is the one check for "this text must not hold a My Number" — free-text fields, report
+// cells, what a phone submits as anything but the number — and never returns the number.
+// (The audit log's own refusal, app/audit, is stricter: it refuses every run of 12 or more
+// digits, with or without a right check digit.)
+func HoldsIndividual(text string) bool {
+	digits := 0
+	for _, r := range text {
+		if unicode.IsDigit(r) {
+			digits++
+		}
+	}
+	if digits < IndividualLen {
+		return false
+	}
+	for _, t := range []string{norm.NFKC.String(text), Normalize(text)} {
+		if _, ok := ContainsValidIndividual([]byte(t)); ok {
+			return true
+		}
+	}
+	return false
+}

@@ -3,6 +3,7 @@ package mynumber
 import (
 	"bytes"
 	"math/rand/v2"
+	"strings"
 	"testing"
 )
 
@@ -152,5 +153,25 @@ func BenchmarkValidate(b *testing.B) {
 				Validate(bc.in)
 			}
 		})
+	}
+}
+
+// TestHoldsIndividual: the one "no My Number in this text" check finds a number however people
+// write it, and nothing else.
+func TestHoldsIndividual(t *testing.T) {
+	d, _ := IndividualCheckDigit("12345678901")
+	n := "12345678901" + string(rune('0'+d))
+	wrong := "12345678901" + string(rune('0'+(d+1)%10))
+	full := strings.Map(func(r rune) rune { return r - '0' + '０' }, n)
+	for _, s := range []string{n, "番号は" + n + "です", full, n[:4] + " " + n[4:8] + " " + n[8:], n[:4] + "-" + n[4:8] + "-" + n[8:],
+		full[:4*3] + "－" + full[4*3:8*3] + "　" + full[8*3:]} {
+		if !HoldsIndividual(s) {
+			t.Errorf("missed %q", s)
+		}
+	}
+	for _, s := range []string{"", "社員 123", wrong, "1" + n, n + "7", "0312345678", "E001 山田 太郎"} {
+		if HoldsIndividual(s) {
+			t.Errorf("flagged %q", s)
+		}
 	}
 }

@@ -193,8 +193,8 @@ func TestHoldsNumber(t *testing.T) {
 		{"", false},
 	}
 	for _, tt := range tests {
-		if got := holdsNumber(tt.s); got != tt.want {
-			t.Errorf("holdsNumber(%q) = %v, want %v", tt.s, got, tt.want)
+		if got := mynumber.HoldsIndividual(tt.s); got != tt.want {
+			t.Errorf("HoldsIndividual(%q) = %v, want %v", tt.s, got, tt.want)
 		}
 	}
 }

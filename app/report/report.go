@@ -4,14 +4,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"regexp"
 	"strings"
 	"time"
 	"unicode"
-	"unicode/utf8"
 
 	"github.com/xuri/excelize/v2"
-	"golang.org/x/text/unicode/norm"
 
 	"github.com/mynumber-shelter/shelter/app/jpdate"
 	"github.com/mynumber-shelter/shelter/app/mynumber"
@@ -42,7 +39,7 @@ func fieldErr(field string, err error) error {
 // checkText returns ErrMyNumber, wrapped with field, when s holds a valid-looking Individual
 // Number.
 func checkText(field, s string) error {
-	if holdsNumber(s) {
+	if mynumber.HoldsIndividual(s) {
 		return fieldErr(field, ErrMyNumber)
 	}
 	return nil
@@ -56,42 +53,6 @@ func require(field, s string) error {
 	}
 	return checkText(field, s)
 }
-
-// grouped matches a number written in three groups of four digits.
-var grouped = regexp.MustCompile(`[0-9]{4}[ \-][0-9]{4}[ \-][0-9]{4}`)
-
-// holdsNumber reports whether s holds a 12-digit run that passes the Individual Number check
-// digit, after NFKC (full-width digits), or the same written "1234 5678 9018" or
-// "1234-5678-9018".
-func holdsNumber(s string) bool {
-	digits := 0
-	for i := 0; i < len(s); {
-		r, n := utf8.DecodeRuneInString(s[i:])
-		i += n
-		if unicode.IsDigit(r) {
-			digits++
-		}
-	}
-	if digits < mynumber.IndividualLen {
-		return false
-	}
-	t := norm.NFKC.String(s)
-	if _, ok := mynumber.ContainsValidIndividual([]byte(t)); ok {
-		return true
-	}
-	for _, loc := range grouped.FindAllStringIndex(t, -1) {
-		// Not part of a longer run of digits on either side.
-		if loc[0] > 0 && isDigit(t[loc[0]-1]) || loc[1] < len(t) && isDigit(t[loc[1]]) {
-			continue
-		}
-		if mynumber.IsValidIndividual(t[loc[0]:loc[1]]) {
-			return true
-		}
-	}
-	return false
-}
-
-func isDigit(c byte) bool { return c-'0' <= 9 }
 
 // dateJA writes a calendar date as "2025年4月1日（令和7年4月1日）"; the zero Time as "".
 func dateJA(t time.Time) string {

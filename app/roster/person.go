@@ -11,7 +11,6 @@ import (
 	"github.com/mynumber-shelter/shelter/app/apperr"
 	"github.com/mynumber-shelter/shelter/app/jpdate"
 	"github.com/mynumber-shelter/shelter/app/mynumber"
-	"golang.org/x/text/unicode/norm"
 )
 
 // Field names of employees and dependents. They are the Field of every validation error this
@@ -252,7 +251,7 @@ func checkDate(field, ja, en string, s *string, today time.Time, notAfterToday b
 // checkNoNumber refuses a free-text value that holds a check-digit-valid 12-digit run: a My
 // Number typed into the wrong field would otherwise be stored in clear.
 func checkNoNumber(field, ja, en, s string, ps *Problems) bool {
-	if _, hit := mynumber.ContainsValidIndividual([]byte(norm.NFKC.String(s))); hit {
+	if mynumber.HoldsIndividual(s) {
 		ps.add(field, ja+"に個人番号のような12桁の数字が含まれています。個人番号は個人番号の欄にだけ入力してください。",
 			"The "+en+" contains a 12-digit number that looks like a My Number. Enter My Numbers only in the number field.")
 		return false
