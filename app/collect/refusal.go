@@ -10,8 +10,6 @@ import (
 	"strings"
 	"time"
 
-	"golang.org/x/text/encoding/japanese"
-
 	"github.com/mynumber-shelter/shelter/app/apperr"
 	"github.com/mynumber-shelter/shelter/app/audit"
 	"github.com/mynumber-shelter/shelter/app/auth"
@@ -154,13 +152,10 @@ func WriteRefusalCSV(w io.Writer, rows []RefusalRow, enc report.Encoding) error 
 		bw.WriteString("\uFEFF")
 		encode = func(s string) (string, error) { return s, nil }
 	case report.CP932:
-		e := japanese.ShiftJIS.NewEncoder()
+		var e report.CP932Encoder
 		encode = func(s string) (string, error) {
-			b, err := e.String(cp932Fixes.Replace(s))
-			if err != nil {
-				return "", &report.EncodingError{}
-			}
-			return b, nil
+			b, err := e.Encode(s)
+			return string(b), err
 		}
 	default:
 		return fmt.Errorf("%w %q", report.ErrEncoding, enc)
@@ -205,8 +200,3 @@ func WriteRefusalCSV(w io.Writer, rows []RefusalRow, enc report.Encoding) error 
 	}
 	return bw.Flush()
 }
-
-// cp932Fixes maps characters a Mac types to the code points CP932 has for the same glyph (as
-// app/report does for the history CSV).
-var cp932Fixes = strings.NewReplacer("\u301C", "\uFF5E", "\u2016", "\u2225", "\u2212", "\uFF0D",
-	"\u00A2", "\uFFE0", "\u00A3", "\uFFE1", "\u00AC", "\uFFE2", "\u2014", "\u2015")
