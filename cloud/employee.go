@@ -16,7 +16,7 @@ package cloud
 //	DELETE /v1/bridge/companies/{company}/submissions/{id}   (ack) the employee's status becomes "received"
 //
 // The verifier is Argon2id (salt and hash in unpadded standard base64) of the one-time password
-// in collect.NormalizeOTP form; its parameters are bounded (m ≤ 65536 KiB, t ≤ 8, p ≤ 4).
+// in internal/otp.Normalize form; its parameters are bounded (m ≤ 65536 KiB, t ≤ 8, p ≤ 4).
 //
 // Employee side (public, TLS; every answer under /e/ has Cache-Control: no-store and the CSP
 // below; errors are {"error":"…","code":"…"}):
@@ -53,13 +53,13 @@ import (
 	"strconv"
 	"strings"
 	"time"
-	"unicode"
 
 	"golang.org/x/crypto/argon2"
 	"golang.org/x/text/unicode/norm"
 
 	"github.com/mynumber-shelter/shelter/cloud/envelope"
 	"github.com/mynumber-shelter/shelter/cloud/store"
+	"github.com/mynumber-shelter/shelter/internal/otp"
 	"github.com/mynumber-shelter/shelter/internal/sealbox"
 )
 
@@ -260,24 +260,6 @@ func (e *employeeAPI) serveFile(w http.ResponseWriter, name, ctype string) {
 
 // --- employee side ---
 
-// normalizeOTP is collect.NormalizeOTP (the phone does the same): NFKC, upper case, no
-// spaces or hyphens.
-func normalizeOTP(s string) string {
-	for range 8 {
-		t := strings.Map(func(r rune) rune {
-			if r == '-' || r == 'ー' || unicode.IsSpace(r) {
-				return -1
-			}
-			return r
-		}, strings.ToUpper(norm.NFKC.String(s)))
-		if t == s {
-			break
-		}
-		s = t
-	}
-	return s
-}
-
 func (e *employeeAPI) login(w http.ResponseWriter, r *http.Request) {
 	if ok, wait := e.loginIP.allow(limitKey(r)); !ok {
 		w.Header().Set("Retry-After", strconv.Itoa(max(int(wait.Seconds()+0.999), 1)))
@@ -290,7 +272,7 @@ func (e *employeeAPI) login(w http.ResponseWriter, r *http.Request) {
 	}
 	company := strings.TrimSpace(req.Company)
 	code := strings.TrimSpace(norm.NFKC.String(req.Code))
-	password := normalizeOTP(req.Password)
+	password := otp.Normalize(req.Password)
 	now := e.now()
 	// Per account from every address together: many addresses cannot share out the guesses.
 	if ok, wait := e.loginAccount.allow(company + "\x00" + code); !ok {

@@ -8,15 +8,12 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"strings"
 	"time"
-	"unicode"
-
-	"golang.org/x/text/unicode/norm"
 
 	"github.com/mynumber-shelter/shelter/app/apperr"
 	"github.com/mynumber-shelter/shelter/app/store"
 	"github.com/mynumber-shelter/shelter/app/vault"
+	"github.com/mynumber-shelter/shelter/internal/otp"
 )
 
 // otpAlphabet has 32 characters without look-alikes (no 0, O, 1, I): 5 bits each.
@@ -70,24 +67,9 @@ func FormatOTP(otp string) string {
 	return otp[0:4] + "-" + otp[4:8] + "-" + otp[8:12]
 }
 
-// NormalizeOTP turns what a person typed into the stored form: NFKC (full-width letters),
-// upper case, without spaces and hyphens. Removing a separator can put a combining mark next
-// to a new letter, so it repeats until nothing changes (as mynumber.Normalize does).
-func NormalizeOTP(s string) string {
-	for range 8 {
-		t := strings.Map(func(r rune) rune {
-			if r == '-' || r == 'ー' || unicode.IsSpace(r) {
-				return -1
-			}
-			return r
-		}, strings.ToUpper(norm.NFKC.String(s)))
-		if t == s {
-			break
-		}
-		s = t
-	}
-	return s
-}
+// NormalizeOTP turns what a person typed into the stored form (internal/otp, shared with the
+// relay): NFKC, upper case, without spaces and hyphens.
+func NormalizeOTP(s string) string { return otp.Normalize(s) }
 
 // otpKeyAAD is where a company's OTP key is stored.
 func otpKeyAAD(companyID int64) vault.AAD {
