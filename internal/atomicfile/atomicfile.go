@@ -7,7 +7,8 @@
 // It is the one place the bridge and the app write whole files: the bridge's state (its config,
 // its relay enrolment, the inbox key) and the files a user saves from the app's screens. A kill
 // -9 between creating and renaming the temporary file can leave it behind (hidden, mode 0600,
-// next to the target); nothing removes it later.
+// next to the target): the next write of the same file removes such leftovers once they are
+// older than [LeftoverAge] (a saved download may hold numbers; it must not linger).
 package atomicfile
 
 import (
@@ -16,12 +17,20 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"strings"
+	"time"
 )
+
+// LeftoverAge is how old a temporary file of a write of the same target must be before
+// WriteFile takes it for the leftover of a killed write (a younger one may be a write under way).
+const LeftoverAge = 10 * time.Minute
 
 // WriteFile writes data to path with mode perm, atomically (see the package documentation).
 func WriteFile(path string, data []byte, perm os.FileMode) (err error) {
 	dir := filepath.Dir(path)
-	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp-*")
+	prefix := "." + filepath.Base(path) + ".tmp-"
+	removeLeftovers(dir, prefix)
+	tmp, err := os.CreateTemp(dir, prefix+"*")
 	if err != nil {
 		return fmt.Errorf("writing %s: %w", filepath.Base(path), err)
 	}
@@ -45,6 +54,22 @@ func WriteFile(path string, data []byte, perm os.FileMode) (err error) {
 		return fmt.Errorf("writing %s: %w", filepath.Base(path), err)
 	}
 	return nil
+}
+
+// removeLeftovers removes the files in dir named prefix… that are older than LeftoverAge.
+func removeLeftovers(dir, prefix string) {
+	es, err := os.ReadDir(dir)
+	if err != nil {
+		return
+	}
+	for _, e := range es {
+		if !e.Type().IsRegular() || !strings.HasPrefix(e.Name(), prefix) {
+			continue
+		}
+		if fi, err := e.Info(); err == nil && time.Since(fi.ModTime()) > LeftoverAge {
+			os.Remove(filepath.Join(dir, e.Name()))
+		}
+	}
 }
 
 // SyncDir makes a rename in dir durable. Windows cannot sync a folder (NTFS journals renames

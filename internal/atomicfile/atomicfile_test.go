@@ -7,6 +7,7 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+	"time"
 
 	"github.com/mynumber-shelter/shelter/internal/testenv"
 )
@@ -48,5 +49,34 @@ func TestWriteFileFullDisk(t *testing.T) {
 	}
 	if es, _ := os.ReadDir(dir); len(es) != 1 {
 		t.Fatalf("%d files in the folder after the failed write, want 1", len(es))
+	}
+}
+
+// TestLeftoversOfAKilledWrite: what a killed write of the same file left (a temporary file of
+// the saved download, which may hold numbers) is removed by the next write once it is older
+// than LeftoverAge; a younger one (maybe a write under way) and other files stay.
+func TestLeftoversOfAKilledWrite(t *testing.T) {
+	dir := t.TempDir()
+	old := filepath.Join(dir, ".numbers.csv.tmp-111")
+	young := filepath.Join(dir, ".numbers.csv.tmp-222")
+	other := filepath.Join(dir, ".other.csv.tmp-333")
+	for _, p := range []string{old, young, other} {
+		if err := os.WriteFile(p, []byte("half a file"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	long := time.Now().Add(-2 * LeftoverAge)
+	os.Chtimes(old, long, long)
+	os.Chtimes(other, long, long)
+	if err := WriteFile(filepath.Join(dir, "numbers.csv"), []byte("whole"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(old); !os.IsNotExist(err) {
+		t.Error("the old leftover is still there")
+	}
+	for _, p := range []string{young, other} {
+		if _, err := os.Stat(p); err != nil {
+			t.Errorf("%s was removed", filepath.Base(p))
+		}
 	}
 }
