@@ -63,7 +63,7 @@ STATICCHECK_VERSION := v0.8.2
 DEPS ?= build
 
 .PHONY: help deps frontend vet lint go-test fuzz linux windows shelterctl bridge bridge-windows build \
-	run run-xvfb check-display screenshot test bench icons clean
+	run run-xvfb check-display screenshot test bench icons clean shelterctl-windows installer
 
 help: ## list the targets
 	@echo "MyNumber Shelter — make targets:"
@@ -129,7 +129,20 @@ bridge: deps ## build build/bin/shelter-bridge (hardware daemon)
 bridge-windows: deps ## cross-build build/bin/shelter-bridge.exe (Windows amd64, no cgo)
 	GOOS=windows GOARCH=amd64 CGO_ENABLED=0 go build -trimpath -o $(BIN)/shelter-bridge.exe ./bridge/cmd/shelter-bridge
 
-build: linux windows shelterctl bridge ## all binaries: Linux app, Windows .exe, shelterctl, shelter-bridge
+shelterctl-windows: deps ## cross-build build/bin/shelterctl.exe (Windows amd64, no cgo)
+	GOOS=windows GOARCH=amd64 CGO_ENABLED=0 go build -trimpath -o $(BIN)/shelterctl.exe ./app/cmd/shelterctl
+
+# The Windows installer (Debian's makensis, build/windows/installer/shelter.nsi): the app,
+# shelter-bridge.exe, shelterctl.exe and the WebView2 bootstrapper that comes with the Wails
+# module, for the current user; version from wails.json.
+VERSION  = $(shell sed -n 's/.*"productVersion": *"\([^"]*\)".*/\1/p' wails.json)
+WEBVIEW2 = $(shell go env GOMODCACHE)/$(shell go list -m -f '{{.Path}}@{{.Version}}' github.com/wailsapp/wails/v2)/internal/webview2runtime/MicrosoftEdgeWebview2Setup.exe
+installer: windows shelterctl-windows ## build/bin/mynumber-shelter-<version>-setup.exe (NSIS) and check what it holds
+	go mod download github.com/wailsapp/wails/v2
+	makensis -V2 -DVERSION=$(VERSION) -DBIN=$(CURDIR)/$(BIN) -DWEBVIEW2=$(WEBVIEW2) build/windows/installer/shelter.nsi
+	scripts/check-installer.sh $(BIN)/$(APP)-$(VERSION)-setup.exe
+
+build: linux windows installer shelterctl bridge ## all binaries: Linux app, Windows .exe and installer, shelterctl, shelter-bridge
 	@ls -l $(BIN)
 
 check-display:
@@ -161,8 +174,8 @@ screenshot: ## the built app under Xvfb: first run with xdotool to the menu, a r
 	scripts/window-screenshot.sh $(BIN)/$(APP) $(ARTIFACTS)/window.png
 
 test: DEPS := test
-test: deps vet lint frontend go-test fuzz linux windows screenshot ## everything CI runs (.ci/run)
-	@echo "make test: vet, staticcheck, go test, fuzz, Linux + Windows builds and the window screenshot passed"
+test: deps vet lint frontend go-test fuzz linux windows installer screenshot ## everything CI runs (.ci/run)
+	@echo "make test: vet, staticcheck, go test, fuzz, Linux + Windows builds, the Windows installer and the window screenshot passed"
 	@echo "test: $$(cat $(ARTIFACTS)/go-test.txt.summary)"
 
 $(GOBIN)/benchstat:

@@ -26,7 +26,7 @@ root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 say() { printf 'deps: %s\n' "$*"; }
 die() { printf 'deps: error: %s\n' "$*" >&2; exit 1; }
 
-build_pkgs=(gcc libc6-dev pkg-config libgtk-3-dev libwebkit2gtk-4.1-dev libpcsclite-dev)
+build_pkgs=(gcc libc6-dev pkg-config libgtk-3-dev libwebkit2gtk-4.1-dev libpcsclite-dev nsis p7zip-full)
 run_pkgs=(fonts-noto-cjk dbus dbus-x11 gnome-keyring pcscd xvfb xauth)
 test_pkgs=(chromium imagemagick xdotool xclip sqlite3 vsmartcard-vpcd postgresql libreoffice-calc poppler-utils sane-utils sane-airscan)
 
