@@ -3,8 +3,11 @@ package bridge
 import (
 	"bytes"
 	"context"
+	"encoding/hex"
 	"errors"
+	"fmt"
 	"net/http"
+	"net/url"
 	"strconv"
 	"time"
 
@@ -26,7 +29,8 @@ type ReplicaRestoreCode struct {
 // replicaRoutes registers the office replica's routes (see relaysync's "The office replica's
 // upload"):
 //
-//	PUT  /v1/sync/replica/{id}            raw sealed snapshot → 204 (staged; uploaded by the loop)
+//	PUT  /v1/sync/replica/{id}            raw sealed snapshot [?anchor_id=N&anchor=HEX] → 204 (staged;
+//	                                      uploaded by the loop; the anchor follows the snapshot)
 //	GET  /v1/sync/replica                 → ReplicaStatus
 //	POST /v1/sync/replica/restore-code    → ReplicaRestoreCode (for a new PC)
 //	GET  /v1/sync/anchors?after=SEQ       → []RelayAnchor: the office's audit anchors on the relay
@@ -36,7 +40,17 @@ func (s *Server) replicaRoutes(mux *http.ServeMux, sy *relaysync.Syncer) {
 			writeErr(w, http.StatusConflict, syncError(relaysync.ErrNotEnrolled))
 			return
 		}
-		err := sy.StageSnapshot(r.Context(), r.PathValue("id"), http.MaxBytesReader(w, r.Body, MaxSnapshotBytes), MaxSnapshotBytes)
+		var anchor *relaysync.Anchor
+		if q := r.URL.Query(); q.Get("anchor_id") != "" {
+			id, err1 := strconv.ParseInt(q.Get("anchor_id"), 10, 64)
+			digest, err2 := hex.DecodeString(q.Get("anchor"))
+			if err1 != nil || err2 != nil || id <= 0 || len(digest) != 32 {
+				writeErr(w, http.StatusBadRequest, &Error{Code: "bad_request", Message: "anchor_id: a positive id; anchor: 32 bytes in hex"})
+				return
+			}
+			anchor = &relaysync.Anchor{AuditID: id, Digest: digest}
+		}
+		err := sy.StageSnapshot(r.Context(), r.PathValue("id"), http.MaxBytesReader(w, r.Body, MaxSnapshotBytes), MaxSnapshotBytes, anchor)
 		if errors.Is(err, relaysync.ErrBadSnapshot) {
 			writeErr(w, http.StatusBadRequest, &Error{Code: "bad_request", Message: err.Error()})
 			return
@@ -75,9 +89,13 @@ func (s *Server) replicaRoutes(mux *http.ServeMux, sy *relaysync.Syncer) {
 }
 
 // ReplicaStage hands a sealed replica snapshot to the bridge, which keeps it until the relay
-// has it.
-func (c *Client) ReplicaStage(ctx context.Context, id string, sealed []byte) error {
-	return c.send(ctx, "PUT", "/v1/sync/replica/"+id, "application/octet-stream", bytes.NewReader(sealed), nil)
+// has it, with the history's digest at its last entry (anchorID 0: none), which follows it.
+func (c *Client) ReplicaStage(ctx context.Context, id string, sealed []byte, anchorID int64, digest []byte) error {
+	path := "/v1/sync/replica/" + url.PathEscape(id)
+	if anchorID > 0 {
+		path += fmt.Sprintf("?anchor_id=%d&anchor=%s", anchorID, hex.EncodeToString(digest))
+	}
+	return c.send(ctx, "PUT", path, "application/octet-stream", bytes.NewReader(sealed), nil)
 }
 
 // ReplicaStatus reports the staged snapshot and the last one the relay took.

@@ -59,12 +59,21 @@ type AnchorResult struct {
 	// when that anchor was taken: the history up to that entry was changed after that time.
 	Broken   int64
 	BrokenAt time.Time
+	// Diverged counts the anchors from the last restore on (RestoredAt, the id of that restore's
+	// entry) that the chain does not match: a restore of an older copy continues the history
+	// from an earlier point, so what the relay recorded after that point belongs to the history
+	// before the restore. The restore itself is in the history for the supervisor to see.
+	Diverged   int
+	RestoredAt int64
 }
 
 // CheckAnchors compares the chain in db with anchors.
 func CheckAnchors(ctx context.Context, db *store.DB, anchors []Anchor) (AnchorResult, error) {
 	var res AnchorResult
 	err := db.View(ctx, func(tx *store.Tx) error {
+		if err := tx.QueryRow(`SELECT coalesce(max(id), 0) FROM audit_log WHERE action = ?`, string(ActionRestore)).Scan(&res.RestoredAt); err != nil {
+			return err
+		}
 		st, err := tx.Prepare(`SELECT mac FROM audit_log WHERE id = ?`)
 		if err != nil {
 			return err
@@ -80,7 +89,13 @@ func CheckAnchors(ctx context.Context, db *store.DB, anchors []Anchor) (AnchorRe
 			if a.At.After(res.LastAt) {
 				res.LastAt = a.At
 			}
-			if res.Broken == 0 && (mac == nil || subtle.ConstantTimeCompare(anchorDigest(a.ID, mac), a.Digest) != 1) {
+			if mac != nil && subtle.ConstantTimeCompare(anchorDigest(a.ID, mac), a.Digest) == 1 {
+				continue
+			}
+			switch {
+			case res.RestoredAt > 0 && a.ID >= res.RestoredAt:
+				res.Diverged++
+			case res.Broken == 0:
 				res.Broken, res.BrokenAt = a.ID, a.At
 			}
 		}

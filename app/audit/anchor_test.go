@@ -1,6 +1,7 @@
 package audit
 
 import (
+	"bytes"
 	"context"
 	"testing"
 	"time"
@@ -51,5 +52,44 @@ func TestAnchorsDetectARewrittenChain(t *testing.T) {
 	mustExec(t, raw, `DELETE FROM audit_log WHERE id = 5`)
 	if res, _ := CheckAnchors(ctx, db, anchors[1:]); res.Broken != 5 {
 		t.Fatalf("missing entry: %+v", res)
+	}
+}
+
+// TestAnchorsAfterARestore: a restore of an older copy continues the history from an earlier
+// point; the relay's anchors from that point on belong to the history before the restore and
+// are counted apart, while a change before the restore is still caught.
+func TestAnchorsAfterARestore(t *testing.T) {
+	ctx := context.Background()
+	db := openDB(t)
+	l := &Log{}
+	l.SetKey(make([]byte, KeySize))
+	appendAll(t, db, l, sampleEntries(6)...)
+	var anchors []Anchor
+	for _, id := range []int64{2, 6} {
+		db.View(ctx, func(tx *store.Tx) error {
+			d, err := AnchorDigest(tx, id)
+			anchors = append(anchors, Anchor{ID: id, Digest: d})
+			return err
+		})
+	}
+	// The older copy ended at entry 3; the restore is entry 4, then work goes on.
+	raw := rawDB(t, db)
+	mustExec(t, raw, `DELETE FROM audit_log WHERE id > 3`)
+	var mac []byte
+	raw.QueryRow(`SELECT mac FROM audit_log WHERE id = 3`).Scan(&mac)
+	mustExec(t, raw, `UPDATE meta SET value = ? WHERE key = ?`, formatHead(3, mac), headKey)
+	appendAll(t, db, l, Entry{Login: "admin", Action: ActionRestore, Result: ResultOK, TargetType: "vault"},
+		Entry{Login: "admin", Action: ActionLogin, Result: ResultOK}, Entry{Login: "admin", Action: ActionLogin, Result: ResultOK})
+	if v := mustVerify(t, db, l.CurrentKey()); !v.OK {
+		t.Fatalf("the restored chain: %+v", v)
+	}
+	res, err := CheckAnchors(ctx, db, anchors)
+	if err != nil || res.Broken != 0 || res.Diverged != 1 || res.RestoredAt != 4 {
+		t.Fatalf("after the restore: %+v %v", res, err)
+	}
+	// A change before the restore is still a change.
+	anchors[0].Digest = bytes.Repeat([]byte{9}, 32)
+	if res, _ := CheckAnchors(ctx, db, anchors); res.Broken != 2 {
+		t.Fatalf("a change before the restore: %+v", res)
 	}
 }

@@ -148,7 +148,7 @@ func BenchmarkReplica100k(b *testing.B) {
 			if err != nil {
 				b.Fatal(err)
 			}
-			if err := s.StageSnapshot(ctx, sn.ID, bytes.NewReader(sn.Sealed), 1<<30); err != nil {
+			if err := s.StageSnapshot(ctx, sn.ID, bytes.NewReader(sn.Sealed), 1<<30, nil); err != nil {
 				b.Fatal(err)
 			}
 			if _, err := s.SyncNow(ctx); err != nil {

@@ -76,10 +76,9 @@ func (s *Service) Due(ctx context.Context, force bool) (bool, error) {
 }
 
 // Sink is where snapshots go: the bridge, which keeps a staged snapshot until the relay has it
-// and queues each anchor for the relay.
+// and then sends the history's digest at the snapshot's last entry (anchorID 0: none).
 type Sink interface {
-	Stage(ctx context.Context, id string, sealed []byte) error
-	Anchor(ctx context.Context, vaultID string, auditID int64, digest []byte) error
+	Stage(ctx context.Context, id string, sealed []byte, anchorID int64, digest []byte) error
 }
 
 // Take makes a snapshot with keys and hands it and its history anchor to sink; once the sink has
@@ -89,13 +88,12 @@ func (s *Service) Take(ctx context.Context, keys *vault.Keys, sink Sink) (Snapsh
 	if err != nil {
 		return sn, err
 	}
-	if err := sink.Stage(ctx, sn.ID, sn.Sealed); err != nil {
-		return sn, err
-	}
+	var anchorID int64
 	if sn.Anchor != nil {
-		if err := sink.Anchor(ctx, keys.VaultID(), sn.AuditHead, sn.Anchor); err != nil {
-			return sn, err
-		}
+		anchorID = sn.AuditHead
+	}
+	if err := sink.Stage(ctx, sn.ID, sn.Sealed, anchorID, sn.Anchor); err != nil {
+		return sn, err
 	}
 	err = s.DB.Update(ctx, func(tx *store.Tx) error {
 		for k, v := range map[string]string{metaHead: strconv.FormatInt(sn.AuditHead, 10), metaAt: tx.NowText(),

@@ -134,7 +134,7 @@ func (s *HistoryService) Verify() (VerifyResult, error) {
 		out.ReasonJA, out.ReasonEN = "改ざんは検出されませんでした。", "No tampering detected."
 	}
 	if ar, ok := s.checkAnchors(); ok {
-		out.Anchors = ar.Checked
+		out.Anchors, out.Diverged, out.RestoredAt = ar.Checked, ar.Diverged, ar.RestoredAt
 		if !ar.LastAt.IsZero() {
 			out.AnchoredAt = store.FormatTime(ar.LastAt)
 		}

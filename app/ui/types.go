@@ -212,6 +212,10 @@ type VerifyResult struct {
 	// taken (RFC 3339 UTC).
 	Anchors    int    `json:"anchors"`
 	AnchoredAt string `json:"anchoredAt"`
+	// Diverged counts the relay's records from the last restore (entry RestoredAt) on that
+	// belong to the history before that restore (an older copy was restored).
+	Diverged   int   `json:"diverged"`
+	RestoredAt int64 `json:"restoredAt"`
 }
 
 // MenuSection is a group of the main menu (導入・設定, 1. 取得・収集, …).

@@ -31,6 +31,7 @@ const ReplicaDirName = "replica"
 
 const (
 	snapshotSuffix = ".snapshot"
+	anchorSuffix   = ".anchor"
 	stagingPrefix  = ".staging-"
 	replicaState   = "state.json"
 )
@@ -54,9 +55,18 @@ type ReplicaStatus struct {
 
 func (s *Syncer) replicaDir() string { return filepath.Join(s.Dir, ReplicaDirName) }
 
+// Anchor is the history's digest at an entry (app/audit's anchors), sent with a snapshot.
+type Anchor struct {
+	AuditID int64  `json:"audit_id"`
+	Digest  []byte `json:"digest"`
+}
+
 // StageSnapshot stores the sealed snapshot id (read from r, at most max bytes) for upload,
-// durably, drops any older staged snapshot, and asks the loop for a round.
-func (s *Syncer) StageSnapshot(ctx context.Context, id string, r io.Reader, max int64) error {
+// durably, with anchor (nil: none) — the history's digest at the snapshot's last entry, which
+// goes to the relay only once the relay has the snapshot, so that the relay never holds an
+// anchor of a history it has no snapshot of — drops any older staged snapshot, and asks the
+// loop for a round.
+func (s *Syncer) StageSnapshot(ctx context.Context, id string, r io.Reader, max int64, anchor *Anchor) error {
 	if err := s.open(ctx); err != nil {
 		return err
 	}
@@ -87,6 +97,10 @@ func (s *Syncer) StageSnapshot(ctx context.Context, id string, r io.Reader, max 
 	if cerr := f.Close(); err == nil {
 		err = cerr
 	}
+	if err == nil && anchor != nil {
+		b, _ := json.Marshal(anchor)
+		err = writeFile(filepath.Join(dir, id+anchorSuffix), b)
+	}
 	if err == nil {
 		err = os.Rename(tmp, filepath.Join(dir, id+snapshotSuffix))
 	}
@@ -101,6 +115,7 @@ func (s *Syncer) StageSnapshot(ctx context.Context, id string, r io.Reader, max 
 	for _, w := range s.waiting() {
 		if w < id {
 			os.Remove(filepath.Join(dir, w+snapshotSuffix))
+			os.Remove(filepath.Join(dir, w+anchorSuffix))
 		}
 	}
 	s.Kick()
@@ -166,6 +181,7 @@ func (s *Syncer) uploadSnapshot(ctx context.Context) error {
 	}
 	for _, old := range ids[:len(ids)-1] {
 		os.Remove(filepath.Join(dir, old+snapshotSuffix))
+		os.Remove(filepath.Join(dir, old+anchorSuffix))
 	}
 	id := ids[len(ids)-1]
 	err := s.putSnapshot(ctx, id)
@@ -219,9 +235,19 @@ func (s *Syncer) putSnapshot(ctx context.Context, id string) error {
 		return err
 	}
 	f.Close()
-	// Delivered: the file goes, unless a newer one replaced it meanwhile (different name).
-	if err := os.Remove(path); err != nil && !errors.Is(err, os.ErrNotExist) {
-		return err
+	// Delivered: its anchor goes into the outbox (idempotent by snapshot id; the next flush
+	// sends it), then the files go.
+	anchorPath := filepath.Join(s.replicaDir(), id+anchorSuffix)
+	if b, err := os.ReadFile(anchorPath); err == nil {
+		if _, err := s.Enqueue(ctx, []OutboxItem{{Key: "anchor/" + id, Method: http.MethodPost, Path: "/v1/bridge/anchors", Body: b}}); err != nil {
+			return err
+		}
+		s.Kick()
+	}
+	for _, p := range []string{anchorPath, path} {
+		if err := os.Remove(p); err != nil && !errors.Is(err, os.ErrNotExist) {
+			return err
+		}
 	}
 	return nil
 }

@@ -120,7 +120,7 @@ func TestReplicaRelayKilledMidUpload(t *testing.T) {
 	sealed := make([]byte, 8<<20)
 	rand.Read(sealed)
 	const id = "20261205T101500.000000000Z-kill"
-	if err := s.StageSnapshot(ctx, id, bytes.NewReader(sealed), 1<<30); err != nil {
+	if err := s.StageSnapshot(ctx, id, bytes.NewReader(sealed), 1<<30, nil); err != nil {
 		t.Fatal(err)
 	}
 	sent.Store(0)

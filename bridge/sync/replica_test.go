@@ -28,7 +28,7 @@ func TestReplicaSnapshotOffline(t *testing.T) {
 	}
 	r.stop()
 	first, second := bytes.Repeat([]byte("sealed-1 "), 1000), bytes.Repeat([]byte("sealed-2 "), 2000)
-	if err := s.StageSnapshot(ctx, "20261205T000000.000000000Z-aa", bytes.NewReader(first), 1<<20); err != nil {
+	if err := s.StageSnapshot(ctx, "20261205T000000.000000000Z-aa", bytes.NewReader(first), 1<<20, nil); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := s.SyncNow(ctx); err == nil {
@@ -37,13 +37,14 @@ func TestReplicaSnapshotOffline(t *testing.T) {
 	if st := s.ReplicaStatus(); st.Waiting != "20261205T000000.000000000Z-aa" || st.LastError == "" || st.LastID != "" {
 		t.Fatalf("offline: %+v", st)
 	}
-	if err := s.StageSnapshot(ctx, "20261205T000100.000000000Z-bb", bytes.NewReader(second), 1<<20); err != nil {
+	anchor := &relaysync.Anchor{AuditID: 42, Digest: bytes.Repeat([]byte{7}, 32)}
+	if err := s.StageSnapshot(ctx, "20261205T000100.000000000Z-bb", bytes.NewReader(second), 1<<20, anchor); err != nil {
 		t.Fatal(err)
 	}
-	if err := s.StageSnapshot(ctx, "bad/id", bytes.NewReader(first), 1<<20); !errors.Is(err, relaysync.ErrBadSnapshot) {
+	if err := s.StageSnapshot(ctx, "bad/id", bytes.NewReader(first), 1<<20, nil); !errors.Is(err, relaysync.ErrBadSnapshot) {
 		t.Fatalf("a bad id: %v", err)
 	}
-	if err := s.StageSnapshot(ctx, "20261205T000200.000000000Z-cc", bytes.NewReader(second), 100); !errors.Is(err, relaysync.ErrBadSnapshot) {
+	if err := s.StageSnapshot(ctx, "20261205T000200.000000000Z-cc", bytes.NewReader(second), 100, nil); !errors.Is(err, relaysync.ErrBadSnapshot) {
 		t.Fatalf("too large: %v", err)
 	}
 
@@ -80,6 +81,11 @@ func TestReplicaSnapshotOffline(t *testing.T) {
 	}
 	if left, _ := os.ReadDir(dir); len(left) != 1 { // state.json
 		t.Fatalf("left in the replica directory: %v", left)
+	}
+	// The snapshot's anchor followed it to the relay (through the outbox, once the relay had
+	// the snapshot); while the relay was down it stayed with the snapshot.
+	if as, _ := r.st.ListAnchors(ctx, rel.Office, 0, 10); len(as) != 1 || as[0].AuditID != 42 || !bytes.Equal(as[0].Digest, anchor.Digest) {
+		t.Fatalf("anchors on the relay: %+v", as)
 	}
 
 	code, _, err := s2.RestoreCode(ctx)

@@ -279,6 +279,9 @@ func (s *Syncer) SyncNow(ctx context.Context) (Result, error) {
 		err = s.uploadSnapshot(ctx)
 	}
 	if err == nil {
+		err = s.flush(ctx, &res) // what the snapshot's delivery queued: its anchor
+	}
+	if err == nil {
 		err = s.pull(ctx, &res)
 	}
 	s.mu.Lock()

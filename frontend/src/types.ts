@@ -182,6 +182,9 @@ export interface VerifyResult {
   /** anchors: the relay's records of this history compared (0: none); anchoredAt: the newest. */
   anchors?: number;
   anchoredAt?: string;
+  /** diverged: the relay's records from the last restore (#restoredAt) on, of the history before it. */
+  diverged?: number;
+  restoredAt?: number;
 }
 
 export interface ActionLabel {
