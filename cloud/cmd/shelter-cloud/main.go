@@ -162,11 +162,11 @@ func devCert(args []string, stdout io.Writer) error {
 	return nil
 }
 
-// revoke refuses every client certificate of an office from now on (a stolen or retired
-// bridge); the office enrols again with a new token to get a new one.
-func revoke(ctx context.Context, args []string, stdout io.Writer) error {
-	fs := flag.NewFlagSet("revoke", flag.ContinueOnError)
-	id := fs.String("office-id", "", "the office whose certificates to revoke")
+// officeCommand parses "--office-id ID [--db …]" for the command name and runs do on the
+// opened store.
+func officeCommand(ctx context.Context, name, what string, args []string, do func(st store.Store, id string) error) error {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	id := fs.String("office-id", "", what)
 	db := fs.String("db", defaultDB, "sqlite:PATH or postgres://…")
 	if err := parse(fs, args); err != nil {
 		return err
@@ -179,40 +179,36 @@ func revoke(ctx context.Context, args []string, stdout io.Writer) error {
 		return err
 	}
 	defer st.Close()
-	n, err := st.RevokeClientCerts(ctx, *id, [32]byte{}, time.Now())
-	if err != nil {
-		return err
-	}
-	fmt.Fprintf(stdout, "revoked %d certificate(s) of office %s\n", n, *id)
-	return nil
+	return do(st, *id)
+}
+
+// revoke refuses every client certificate of an office from now on (a stolen or retired
+// bridge); the office enrols again with a new token to get a new one.
+func revoke(ctx context.Context, args []string, stdout io.Writer) error {
+	return officeCommand(ctx, "revoke", "the office whose certificates to revoke", args, func(st store.Store, id string) error {
+		n, err := st.RevokeClientCerts(ctx, id, [32]byte{}, time.Now())
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "revoked %d certificate(s) of office %s\n", n, id)
+		return nil
+	})
 }
 
 // restoreCode prints a one-time code with which a new PC of the office fetches the office's
 // replica snapshot once (the office's Recovery Kit opens it there); only its hash is stored.
 func restoreCode(ctx context.Context, args []string, stdout io.Writer) error {
-	fs := flag.NewFlagSet("restore-code", flag.ContinueOnError)
-	id := fs.String("office-id", "", "the office to restore")
-	db := fs.String("db", defaultDB, "sqlite:PATH or postgres://…")
-	if err := parse(fs, args); err != nil {
-		return err
-	}
-	if *id == "" || fs.NArg() != 0 {
-		return errUsage
-	}
-	st, err := store.Open(ctx, *db)
-	if err != nil {
-		return err
-	}
-	defer st.Close()
-	code, expires, err := cloud.NewRestoreCode(ctx, st, *id, nil, nil)
-	if errors.Is(err, store.ErrNotFound) {
-		return fmt.Errorf("no office %s on this relay", *id)
-	}
-	if err != nil {
-		return err
-	}
-	fmt.Fprintf(stdout, "office  %s\ncode    %s\nexpires %s\n", *id, code, expires.Format(time.RFC3339))
-	return nil
+	return officeCommand(ctx, "restore-code", "the office to restore", args, func(st store.Store, id string) error {
+		code, expires, err := cloud.NewRestoreCode(ctx, st, id, nil, nil)
+		if errors.Is(err, store.ErrNotFound) {
+			return fmt.Errorf("no office %s on this relay", id)
+		}
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "office  %s\ncode    %s\nexpires %s\n", id, code, expires.Format(time.RFC3339))
+		return nil
+	})
 }
 
 func enrolToken(ctx context.Context, args []string, stdout io.Writer) error {

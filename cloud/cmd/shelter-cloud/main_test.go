@@ -9,11 +9,13 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/mynumber-shelter/shelter/cloud"
+	"github.com/mynumber-shelter/shelter/cloud/store"
 )
 
 func TestUsage(t *testing.T) {
@@ -88,5 +90,42 @@ func TestDevCertEnrolServe(t *testing.T) {
 		}
 	case <-time.After(15 * time.Second):
 		t.Fatal("serve did not stop")
+	}
+}
+
+// TestRestoreCodeAndRevoke: the operator's restore-code prints a one-time code the relay
+// accepts once for that office (an unknown office is refused), and revoke answers for an office.
+func TestRestoreCodeAndRevoke(t *testing.T) {
+	ctx := context.Background()
+	db := "sqlite:" + filepath.Join(t.TempDir(), "relay.db")
+	var out, errb bytes.Buffer
+	if code := run(ctx, []string{"enrol-token", "--db", db, "--office", "Sato Office", "--office-id", "office-sato"}, &out, &errb); code != 0 {
+		t.Fatalf("enrol-token: %d %s", code, errb.String())
+	}
+	out.Reset()
+	if code := run(ctx, []string{"restore-code", "--db", db, "--office-id", "office-nobody"}, &out, &errb); code != 1 || !strings.Contains(errb.String(), "no office") {
+		t.Fatalf("restore-code for an unknown office: %d %q", code, errb.String())
+	}
+	if code := run(ctx, []string{"restore-code", "--db", db}, &out, &errb); code != 2 {
+		t.Fatalf("restore-code without an office: %d", code)
+	}
+	if code := run(ctx, []string{"restore-code", "--db", db, "--office-id", "office-sato"}, &out, &errb); code != 0 {
+		t.Fatalf("restore-code: %d %s", code, errb.String())
+	}
+	m := regexp.MustCompile(`(?m)^code\s+(\S+)`).FindStringSubmatch(out.String())
+	if m == nil {
+		t.Fatalf("restore-code printed %q", out.String())
+	}
+	st, err := store.Open(ctx, db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	if office, err := st.UseRestoreCode(ctx, store.HashToken(strings.ReplaceAll(m[1], "-", "")), time.Now()); err != nil || office != "office-sato" {
+		t.Fatalf("the printed code: %q %v", office, err)
+	}
+	out.Reset()
+	if code := run(ctx, []string{"revoke", "--db", db, "--office-id", "office-sato"}, &out, &errb); code != 0 || !strings.Contains(out.String(), "revoked 0 certificate(s) of office office-sato") {
+		t.Fatalf("revoke: %d %q %q", code, out.String(), errb.String())
 	}
 }
