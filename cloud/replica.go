@@ -7,12 +7,13 @@ import (
 	"errors"
 	"io"
 	"net/http"
-	"regexp"
 	"strconv"
 	"strings"
 	"time"
 
+	"github.com/mynumber-shelter/shelter/cloud/envelope"
 	"github.com/mynumber-shelter/shelter/cloud/store"
+	"github.com/mynumber-shelter/shelter/internal/otp"
 )
 
 // The office replica (see app/replica): each office's latest snapshot, sealed end to end by the
@@ -50,8 +51,6 @@ const RestoreCodeTTL = 24 * time.Hour
 // snapshot's id.
 const ReplicaIDHeader = "X-Replica-Id"
 
-var replicaIDRE = regexp.MustCompile(`^[0-9A-Za-z._-]{1,100}$`)
-
 func (h *handler) replicaRoutes(mux *http.ServeMux) {
 	mux.HandleFunc("PUT /v1/bridge/replica/{id}", h.bridge(h.putSnapshot))
 	mux.HandleFunc("GET /v1/bridge/replica", h.bridge(h.snapshotInfo))
@@ -61,7 +60,7 @@ func (h *handler) replicaRoutes(mux *http.ServeMux) {
 
 func (h *handler) putSnapshot(w http.ResponseWriter, r *http.Request, cert store.ClientCert) {
 	id := r.PathValue("id")
-	if !replicaIDRE.MatchString(id) {
+	if !envelope.ValidSnapshotID(id) {
 		writeError(w, http.StatusBadRequest, "invalid snapshot id")
 		return
 	}
@@ -123,30 +122,10 @@ func NewRestoreCode(ctx context.Context, st store.Store, office string, rnd io.R
 	}
 	code := strings.Join(groups, "-")
 	expires := now().Add(RestoreCodeTTL)
-	if err := st.CreateRestoreCode(ctx, office, store.HashToken(normalizeCode(code)), expires); err != nil {
+	if err := st.CreateRestoreCode(ctx, office, store.HashToken(otp.NormalizeRestoreCode(code)), expires); err != nil {
 		return "", time.Time{}, err
 	}
 	return code, expires, nil
-}
-
-// normalizeCode is what a typed code is hashed as: upper case, without spaces and dashes, and
-// the digits a reader takes for letters read as those letters (base32 has no 0, 1 or 8).
-func normalizeCode(s string) string {
-	return strings.Map(func(r rune) rune {
-		switch {
-		case r == '-' || r == ' ' || r == '\t' || r == '\n' || r == '\r':
-			return -1
-		case r >= 'a' && r <= 'z':
-			return r - 'a' + 'A'
-		case r == '0':
-			return 'O'
-		case r == '1':
-			return 'I'
-		case r == '8':
-			return 'B'
-		}
-		return r
-	}, s)
 }
 
 func (h *handler) restoreSnapshot(w http.ResponseWriter, r *http.Request) {
@@ -154,7 +133,7 @@ func (h *handler) restoreSnapshot(w http.ResponseWriter, r *http.Request) {
 	if !readJSON(w, r, h.limits.MaxJSON, &req) {
 		return
 	}
-	code := store.HashToken(normalizeCode(req.Code))
+	code := store.HashToken(otp.NormalizeRestoreCode(req.Code))
 	office, err := h.Store.UseRestoreCode(r.Context(), code, h.now())
 	if errors.Is(err, store.ErrCodeUsed) {
 		writeError(w, http.StatusForbidden, "restore code invalid, used or expired")

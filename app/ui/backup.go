@@ -135,13 +135,19 @@ func (s *BackupService) RestoreNew(req RestoreRequest) (SessionState, error) {
 	if err != nil {
 		return SessionState{}, a.fail("restore", backupError(err))
 	}
-	st, err := a.Session.Recover(req.RecoveryKey, req.Login, req.NewPassword)
+	return a.restored(ctx, set, req.RecoveryKey, req.Login, req.NewPassword)
+}
+
+// restored finishes a restore onto this PC (from a backup set or from the relay): the Recovery
+// Kit logs the administrator in (a new device secret, the audit key back in the keychain, a
+// new password), and the history records the restore.
+func (a *App) restored(ctx context.Context, set backup.Set, recoveryKey, login, newPassword string) (SessionState, error) {
+	st, err := a.Session.Recover(recoveryKey, login, newPassword)
 	if err != nil {
 		return st, err
 	}
 	if sess := a.session(); sess != nil {
-		e := sess.Entry(audit.ActionRestore, audit.ResultOK)
-		if err := s.svc.Restored(ctx, e, set); err != nil {
+		if err := a.Backup.svc.Restored(ctx, sess.Entry(audit.ActionRestore, audit.ResultOK), set); err != nil {
 			a.log.Warn("recording the restore", "err", err)
 		}
 	}

@@ -15,6 +15,7 @@ import (
 	"github.com/mynumber-shelter/shelter/app/vault"
 	"github.com/mynumber-shelter/shelter/bridge"
 	relaysync "github.com/mynumber-shelter/shelter/bridge/sync"
+	"github.com/mynumber-shelter/shelter/internal/otp"
 )
 
 // ReplicaService is クラウド複製 in M-5: the office's vault, sealed so that only the Recovery
@@ -40,7 +41,7 @@ const fetchedFor = 15 * time.Minute
 
 // fetch returns the snapshot of code: the one kept from an earlier try, else from the relay.
 func (s *ReplicaService) fetch(ctx context.Context, req CloudRestoreRequest) ([]byte, error) {
-	code := normalizeRestoreCode(req.Code)
+	code := otp.NormalizeRestoreCode(req.Code)
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.fetched.code == code && s.a.now().Sub(s.fetched.at) < fetchedFor {
@@ -61,10 +62,6 @@ func (s *ReplicaService) forget() {
 	defer s.mu.Unlock()
 	clear(s.fetched.sealed)
 	s.fetched.code, s.fetched.sealed = "", nil
-}
-
-func normalizeRestoreCode(c string) string {
-	return strings.ToUpper(strings.NewReplacer("-", "", " ", "", "\t", "").Replace(c))
 }
 
 func newReplicaService(a *App) *ReplicaService {
@@ -269,16 +266,7 @@ func (s *ReplicaService) RestoreFromCloud(req CloudRestoreRequest) (SessionState
 		return SessionState{}, a.fail("restore from cloud", backupError(err))
 	}
 	s.forget()
-	st, err := a.Session.Recover(req.RecoveryKey, req.Login, req.NewPassword)
-	if err != nil {
-		return st, err
-	}
-	if sess := a.session(); sess != nil {
-		if err := a.Backup.svc.Restored(ctx, sess.Entry(audit.ActionRestore, audit.ResultOK), set); err != nil {
-			a.log.Warn("recording the restore", "err", err)
-		}
-	}
-	return st, nil
+	return a.restored(ctx, set, req.RecoveryKey, req.Login, req.NewPassword)
 }
 
 // fetchError says what went wrong fetching a snapshot from the relay.

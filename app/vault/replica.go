@@ -95,12 +95,6 @@ func sealWith(key []byte, rand io.Reader, head, plain []byte) ([]byte, error) {
 	return k.seal(replicaBodyAAD(head), plain)
 }
 
-// ReplicaID returns the vault id and snapshot id in a sealed snapshot's header, without opening it.
-func ReplicaID(sealed []byte) (vaultID, id string, err error) {
-	h, _, _, err := parseReplica(sealed)
-	return h.VaultID, h.ID, err
-}
-
 func parseReplica(sealed []byte) (h replicaHeader, head, body []byte, err error) {
 	if !bytes.HasPrefix(sealed, []byte(replicaMagic)) {
 		return h, nil, nil, ErrNotReplica
@@ -125,20 +119,7 @@ func OpenReplica(recoveryKey string, sealed []byte) (vaultID string, plain []byt
 	if err != nil {
 		return "", nil, err
 	}
-	rk, err := parseRecoveryKey(recoveryKey)
-	if err != nil {
-		return "", nil, err
-	}
-	kek, err := recoveryKEK(rk, h.VaultID)
-	clear(rk)
-	if err != nil {
-		return "", nil, err
-	}
-	defer clear(kek)
-	root, err := unwrap(kek, vaultKeyAAD(vaultKeyRecovery), h.RecoveryWrap)
-	if errors.Is(err, ErrDecrypt) {
-		return "", nil, fmt.Errorf("%w: it does not open the replica of vault %s; check the vault id printed on the Recovery Kit", ErrBadRecoveryKey, h.VaultID)
-	}
+	root, err := rootFromKit(recoveryKey, h.VaultID, h.RecoveryWrap, "the replica of vault")
 	if err != nil {
 		return "", nil, err
 	}

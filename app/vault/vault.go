@@ -341,21 +341,37 @@ func recoverRoot(tx *store.Tx, recoveryKey string) (vaultID string, root []byte,
 	if vaultID, err = (&Vault{}).VaultID(tx); err != nil {
 		return "", nil, err
 	}
+	var wrapped []byte
+	err = tx.QueryRow(`SELECT wrapped FROM vault_keys WHERE name = ?`, vaultKeyRecovery).Scan(&wrapped)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", nil, fmt.Errorf("vault has no %s key", vaultKeyRecovery)
+	}
+	if err != nil {
+		return "", nil, fmt.Errorf("reading %s key: %w", vaultKeyRecovery, err)
+	}
+	root, err = rootFromKit(recoveryKey, vaultID, wrapped, "vault")
+	return vaultID, root, err
+}
+
+// rootFromKit unwraps the root key of vault vaultID from its Recovery-Kit wrap with the kit's
+// key (what names the thing opened in the error: "vault", "the replica of vault"). A mistyped
+// or foreign key wraps [ErrBadRecoveryKey]. The caller clears root.
+func rootFromKit(recoveryKey, vaultID string, wrapped []byte, what string) ([]byte, error) {
 	rk, err := parseRecoveryKey(recoveryKey)
 	if err != nil {
-		return "", nil, err
+		return nil, err
 	}
 	kek, err := recoveryKEK(rk, vaultID)
 	clear(rk)
 	if err != nil {
-		return "", nil, err
+		return nil, err
 	}
 	defer clear(kek)
-	root, err = getVaultKey(tx, vaultKeyRecovery, kek)
+	root, err := unwrap(kek, vaultKeyAAD(vaultKeyRecovery), wrapped)
 	if errors.Is(err, ErrDecrypt) {
-		return "", nil, fmt.Errorf("%w: it does not open vault %s; check the vault id printed on the Recovery Kit", ErrBadRecoveryKey, vaultID)
+		return nil, fmt.Errorf("%w: it does not open %s %s; check the vault id printed on the Recovery Kit", ErrBadRecoveryKey, what, vaultID)
 	}
-	return vaultID, root, err
+	return root, err
 }
 
 // RecoveryAuditKey checks that the Recovery Kit's key opens the vault in tx and returns the

@@ -91,8 +91,18 @@ type Envelope struct {
 }
 
 // ValidID reports whether s can be a company or record id: 1 to 64 bytes of [A-Za-z0-9._-].
-func ValidID(s string) bool {
-	if len(s) == 0 || len(s) > MaxIDLen {
+func ValidID(s string) bool { return validChars(s, MaxIDLen) }
+
+// MaxSnapshotIDLen bounds an office replica snapshot's id (app/replica makes 38 bytes).
+const MaxSnapshotIDLen = 100
+
+// ValidSnapshotID reports whether s can be a replica snapshot's id, as the bridge stages it and
+// the relay stores it: 1 to 100 bytes of [A-Za-z0-9._-].
+func ValidSnapshotID(s string) bool { return validChars(s, MaxSnapshotIDLen) }
+
+// validChars reports whether s is 1 to max bytes of [A-Za-z0-9._-].
+func validChars(s string, max int) bool {
+	if len(s) == 0 || len(s) > max {
 		return false
 	}
 	for i := 0; i < len(s); i++ {
