@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/mynumber-shelter/shelter/app/audit"
 	"github.com/mynumber-shelter/shelter/app/store"
@@ -92,12 +93,14 @@ func RestorePacked(ctx context.Context, db *store.DB, packed []byte, recoveryKey
 // copies of a snapshot (".replica-*") and of a restore (".restore-*"). One app uses a vault at a
 // time, so none of them is in use when it starts one.
 func RemoveLeftovers(vaultDir string) error {
-	for _, pattern := range []string{".replica-*", ".restore-*"} {
-		ms, _ := filepath.Glob(filepath.Join(vaultDir, pattern))
-		for _, m := range ms {
-			if err := removeAll(m); err != nil {
-				return fmt.Errorf("%w: delete %s (%v)", ErrLeftover, m, err)
-			}
+	es, _ := os.ReadDir(vaultDir) // not a glob: the vault's path may hold [ * ?
+	for _, e := range es {
+		if !strings.HasPrefix(e.Name(), ".replica-") && !strings.HasPrefix(e.Name(), ".restore-") {
+			continue
+		}
+		m := filepath.Join(vaultDir, e.Name())
+		if err := removeAll(m); err != nil {
+			return fmt.Errorf("%w: delete %s (%v)", ErrLeftover, m, err)
 		}
 	}
 	return nil

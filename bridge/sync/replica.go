@@ -10,10 +10,10 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
-	"regexp"
 	"strings"
 	"time"
 
+	"github.com/mynumber-shelter/shelter/cloud/envelope"
 	"github.com/mynumber-shelter/shelter/internal/atomicfile"
 )
 
@@ -35,8 +35,6 @@ const (
 	stagingPrefix  = ".staging-"
 	replicaState   = "state.json"
 )
-
-var snapshotIDRE = regexp.MustCompile(`^[0-9A-Za-z._-]{1,100}$`)
 
 // ErrBadSnapshot wraps refusals of [Syncer.StageSnapshot].
 var ErrBadSnapshot = errors.New("relay sync: bad replica snapshot")
@@ -70,7 +68,7 @@ func (s *Syncer) StageSnapshot(ctx context.Context, id string, r io.Reader, max 
 	if err := s.open(ctx); err != nil {
 		return err
 	}
-	if !snapshotIDRE.MatchString(id) {
+	if !envelope.ValidSnapshotID(id) {
 		return fmt.Errorf("%w: id", ErrBadSnapshot)
 	}
 	dir := s.replicaDir()
@@ -127,7 +125,7 @@ func (s *Syncer) waiting() []string {
 	es, _ := os.ReadDir(s.replicaDir())
 	var ids []string
 	for _, e := range es {
-		if id, ok := strings.CutSuffix(e.Name(), snapshotSuffix); ok && snapshotIDRE.MatchString(id) {
+		if id, ok := strings.CutSuffix(e.Name(), snapshotSuffix); ok && envelope.ValidSnapshotID(id) {
 			ids = append(ids, id)
 		}
 	}
@@ -168,10 +166,15 @@ func (s *Syncer) uploadSnapshot(ctx context.Context) error {
 	dir := s.replicaDir()
 	// A snapshot half-written when a bridge was killed is not one: it goes (the app stages the
 	// next one after the next change, or at once with 今すぐアップロード).
+	// An anchor left without its snapshot (a kill between the two files) goes too.
 	s.stage.Lock()
-	if leftovers, _ := filepath.Glob(filepath.Join(dir, stagingPrefix+"*")); len(leftovers) > 0 {
-		for _, l := range leftovers {
-			os.Remove(l)
+	es, _ := os.ReadDir(dir)
+	for _, e := range es {
+		name := e.Name()
+		id, anchor := strings.CutSuffix(name, anchorSuffix)
+		_, noSnapshot := os.Stat(filepath.Join(dir, id+snapshotSuffix))
+		if strings.HasPrefix(name, stagingPrefix) || anchor && noSnapshot != nil {
+			os.Remove(filepath.Join(dir, name))
 		}
 	}
 	s.stage.Unlock()

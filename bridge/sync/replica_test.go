@@ -55,6 +55,10 @@ func TestReplicaSnapshotOffline(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(dir, ".staging-killed"), []byte("half"), 0o600); err != nil {
 		t.Fatal(err)
 	}
+	// …and an anchor whose snapshot never got its name (killed between the two files).
+	if err := os.WriteFile(filepath.Join(dir, "20261205T000050.000000000Z-zz.anchor"), []byte(`{"audit_id":1}`), 0o600); err != nil {
+		t.Fatal(err)
+	}
 	s2 := &relaysync.Syncer{Dir: s.Dir, Keychain: kc, Relay: &rel}
 	t.Cleanup(func() { s2.Close() })
 	if st := s2.ReplicaStatus(); st.Waiting != "20261205T000100.000000000Z-bb" || st.WaitingBytes != int64(len(second)) {
