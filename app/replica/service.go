@@ -112,6 +112,11 @@ func (s *Service) Take(ctx context.Context, keys *vault.Keys, sink Sink) (Snapsh
 // "error" (detail says what failed; never a number: errors of this product carry none).
 // entry names who was working (the session whose keys sealed the snapshots).
 func (s *Service) Record(ctx context.Context, entry audit.Entry, state, detail string) error {
+	// The app asks every few seconds: no write transaction while nothing changed.
+	var last string
+	if err := s.DB.View(ctx, func(tx *store.Tx) (err error) { last, _, err = tx.Meta(metaState); return err }); err != nil || last == state {
+		return err
+	}
 	return s.DB.Update(ctx, func(tx *store.Tx) error {
 		last, _, err := tx.Meta(metaState)
 		if err != nil || last == state {
