@@ -7,6 +7,8 @@ import (
 	"unicode"
 
 	"golang.org/x/text/unicode/norm"
+
+	"github.com/mynumber-shelter/shelter/app/jpdate"
 )
 
 // # Recovery key text format
@@ -156,7 +158,7 @@ func CheckRecoveryKey(s string) error {
 type RecoveryKit struct {
 	VaultID   string    // hex vault id, as in meta 'vault_id'
 	Key       string    // formatted recovery key, "ABCD-EFGH-…" (14 groups of 4)
-	CreatedAt time.Time // UTC
+	CreatedAt time.Time // printed in JST
 }
 
 // Text is the printable Recovery Kit page (Japanese, plain text) for officeName. It contains the
@@ -175,7 +177,7 @@ func (r RecoveryKit) Text(officeName string) string {
 ================================================
 
 事業所名:   %s
-作成日:     %s (UTC)
+作成日時:   %s (日本時間)
 金庫ID:     %s
 
 リカバリーキー:
@@ -202,6 +204,6 @@ func (r RecoveryKit) Text(officeName string) string {
   入力ミスは最後のグループで検出されます。
 
 このキーは二度と表示されません。
-`, officeName, r.CreatedAt.UTC().Format("2006-01-02 15:04"), r.VaultID, strings.Join(lines, "\n"))
+`, officeName, r.CreatedAt.In(jpdate.JST).Format("2006-01-02 15:04"), r.VaultID, strings.Join(lines, "\n"))
 	return b.String()
 }

@@ -165,7 +165,7 @@ func TestRecoveryKitText(t *testing.T) {
 		CreatedAt: time.Date(2025, 11, 24, 9, 30, 0, 0, time.UTC),
 	}
 	got := kit.Text("さくら社会保険労務士事務所")
-	for _, want := range []string{"リカバリーキット", kit.VaultID, "2025-11-24", "さくら社会保険労務士事務所",
+	for _, want := range []string{"リカバリーキット", kit.VaultID, "2025-11-24 18:30 (日本時間)", "さくら社会保険労務士事務所",
 		"このキーは二度と表示されません", "保管"} {
 		if !strings.Contains(got, want) {
 			t.Errorf("kit text lacks %q", want)

@@ -48,3 +48,35 @@ func TestFileNamesWorkOnWindows(t *testing.T) {
 		t.Fatalf("walked only %d names: the check is blind", n)
 	}
 }
+
+// TestNoRecoveryKitInTheTree: a Recovery Kit opens a vault; one saved by a test run or a
+// download into the working directory must never be committed (one was, once).
+func TestNoRecoveryKitInTheTree(t *testing.T) {
+	root, err := filepath.Abs("../..")
+	if err != nil {
+		t.Fatal(err)
+	}
+	filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		name := d.Name()
+		if d.IsDir() {
+			if (name == ".git" || name == "node_modules" || name == "build") && path != root {
+				return filepath.SkipDir
+			}
+			return nil
+		}
+		rel, _ := filepath.Rel(root, path)
+		if strings.Contains(strings.ToLower(name), "recovery-kit") && !strings.HasSuffix(name, ".go") && !strings.HasSuffix(name, ".ts") {
+			t.Errorf("%s: a Recovery Kit file in the source tree", rel)
+			return nil
+		}
+		if info, err := d.Info(); err == nil && info.Size() < 1<<20 && strings.HasSuffix(name, ".txt") {
+			if b, err := os.ReadFile(path); err == nil && strings.Contains(string(b), "リカバリーキー:") && !strings.Contains(rel, "testdata") {
+				t.Errorf("%s: holds a Recovery Kit", rel)
+			}
+		}
+		return nil
+	})
+}
