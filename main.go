@@ -19,7 +19,7 @@ import (
 
 	"github.com/mynumber-shelter/shelter/app/apperr"
 	"github.com/mynumber-shelter/shelter/app/ui"
-	"github.com/mynumber-shelter/shelter/app/vault"
+	"github.com/mynumber-shelter/shelter/internal/keychain"
 )
 
 //go:embed all:frontend/dist
@@ -45,7 +45,7 @@ func main() {
 			fatal(err)
 		}
 		defer os.RemoveAll(dir)
-		cfg.VaultDir, cfg.Keychain = dir, &vault.MemKeychain{}
+		cfg.VaultDir, cfg.Keychain = dir, &keychain.Mem{}
 	}
 	app, err := ui.New(cfg)
 	if err != nil {

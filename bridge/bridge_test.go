@@ -12,9 +12,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/mynumber-shelter/shelter/app/vault"
 	"github.com/mynumber-shelter/shelter/devices/card"
 	simcard "github.com/mynumber-shelter/shelter/devices/sim/card"
+	"github.com/mynumber-shelter/shelter/internal/keychain"
 	"github.com/mynumber-shelter/shelter/internal/testenv"
 )
 
@@ -80,14 +80,14 @@ func TestListenGuards(t *testing.T) {
 }
 
 func TestPeerCheck(t *testing.T) {
-	c := start(t, &Server{Keychain: &vault.MemKeychain{}, Version: "t", OpenPCSC: noPCSC})
+	c := start(t, &Server{Keychain: &keychain.Mem{}, Version: "t", OpenPCSC: noPCSC})
 	st, err := c.Status(context.Background())
 	if err != nil || st.Version != "t" || st.PID != os.Getpid() || st.CardError == "" {
 		t.Fatalf("status: %+v %v", st, err)
 	}
 	// A bridge that belongs to another user refuses this process (SO_PEERCRED on Linux).
 	other := os.Getuid() + 1
-	c2 := start(t, &Server{Keychain: &vault.MemKeychain{}, UID: &other, OpenPCSC: noPCSC})
+	c2 := start(t, &Server{Keychain: &keychain.Mem{}, UID: &other, OpenPCSC: noPCSC})
 	if _, err := c2.Status(context.Background()); code(err) != "forbidden" {
 		t.Fatalf("other user's bridge answered: %v", err)
 	}
@@ -95,7 +95,7 @@ func TestPeerCheck(t *testing.T) {
 
 func noPCSC() (*card.PCSC, error) { return nil, card.ErrNoService }
 
-func testSessionKeys(t *testing.T, kc vault.Keychain) {
+func testSessionKeys(t *testing.T, kc keychain.Keychain) {
 	clk := &clock{t: time.Now()}
 	c := start(t, &Server{Keychain: kc, Now: clk.Now, OpenPCSC: noPCSC})
 	ctx := context.Background()
@@ -115,7 +115,7 @@ func testSessionKeys(t *testing.T, kc vault.Keychain) {
 	if err := c.DeleteSessionKey(ctx, "vault1", "42"); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := kc.Get(acct); !errors.Is(err, vault.ErrNotInKeychain) {
+	if _, err := kc.Get(acct); !errors.Is(err, keychain.ErrNotFound) {
 		t.Fatalf("keychain after delete: %v", err)
 	}
 	// The session's absolute end deletes it too.
@@ -126,7 +126,7 @@ func testSessionKeys(t *testing.T, kc vault.Keychain) {
 	if _, err := c.SessionKey(ctx, "vault1", "42"); code(err) != "no_session" {
 		t.Fatalf("expired key served: %v", err)
 	}
-	if _, err := kc.Get(acct); !errors.Is(err, vault.ErrNotInKeychain) {
+	if _, err := kc.Get(acct); !errors.Is(err, keychain.ErrNotFound) {
 		t.Fatalf("expired key still in keychain: %v", err)
 	}
 	// Bad input is refused with a code.
@@ -138,12 +138,12 @@ func testSessionKeys(t *testing.T, kc vault.Keychain) {
 	}
 }
 
-func TestSessionKeysMem(t *testing.T) { testSessionKeys(t, &vault.MemKeychain{}) }
+func TestSessionKeysMem(t *testing.T) { testSessionKeys(t, &keychain.Mem{}) }
 
 // TestSessionKeysOSKeychain: the session key appears in and disappears from the real keychain.
 func TestSessionKeysOSKeychain(t *testing.T) {
 	testenv.Keyring(t)
-	testSessionKeys(t, vault.OSKeychain())
+	testSessionKeys(t, keychain.OS())
 }
 
 // The card tests use the second vpcd slot so they do not collide with devices/card's tests,
@@ -198,7 +198,7 @@ func TestCardReadThroughBridge(t *testing.T) {
 	}
 	defer slot.Pull()
 	waitCardPresent(t)
-	c := start(t, &Server{Keychain: &vault.MemKeychain{}})
+	c := start(t, &Server{Keychain: &keychain.Mem{}})
 
 	rs, err := c.Readers(ctx)
 	if err != nil || !slices.Contains(rs, slot1Reader) {

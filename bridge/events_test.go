@@ -8,7 +8,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/mynumber-shelter/shelter/app/vault"
+	"github.com/mynumber-shelter/shelter/internal/keychain"
 )
 
 // startTemp is start with the bridge's state directory (and so its config file) in a fresh
@@ -21,7 +21,7 @@ func startTemp(t *testing.T, srv *Server) *Client {
 		srv.ConfigPath = filepath.Join(state, "bridge.json")
 	}
 	if srv.Keychain == nil {
-		srv.Keychain = &vault.MemKeychain{}
+		srv.Keychain = &keychain.Mem{}
 	}
 	return start(t, srv)
 }
@@ -112,7 +112,7 @@ func TestEventStream(t *testing.T) {
 	// The stream ends when the bridge stops, and the channel is closed.
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	srv2 := &Server{OpenPCSC: noPCSC, Keychain: &vault.MemKeychain{}, ConfigPath: filepath.Join(t.TempDir(), "b.json")}
+	srv2 := &Server{OpenPCSC: noPCSC, Keychain: &keychain.Mem{}, ConfigPath: filepath.Join(t.TempDir(), "b.json")}
 	dir := filepath.Join(t.TempDir(), "run")
 	l, err := Listen(dir)
 	if err != nil {

@@ -23,9 +23,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/mynumber-shelter/shelter/app/vault"
 	"github.com/mynumber-shelter/shelter/devices/scanner"
 	simescl "github.com/mynumber-shelter/shelter/devices/sim/escl"
+	"github.com/mynumber-shelter/shelter/internal/keychain"
 )
 
 // scanServer starts a bridge on a real Unix socket with its state in a temp dir and fast
@@ -40,7 +40,7 @@ func scanServer(t *testing.T, tune func(*scanState)) (srv *Server, c *Client, st
 func scanServerAt(t *testing.T, state string, tune func(*scanState)) (srv *Server, c *Client, stop func()) {
 	t.Helper()
 	t.Setenv("SHELTER_BRIDGE_STATE", state)
-	srv = &Server{Keychain: &vault.MemKeychain{}, OpenPCSC: noPCSC, ConfigPath: filepath.Join(state, "bridge.json")}
+	srv = &Server{Keychain: &keychain.Mem{}, OpenPCSC: noPCSC, ConfigPath: filepath.Join(state, "bridge.json")}
 	st := srv.scanState()
 	st.busy = scanner.Backoff{Initial: time.Millisecond, Max: 4 * time.Millisecond, Budget: 2 * time.Second}
 	st.settle, st.interval, st.retry = 150*time.Millisecond, 10*time.Millisecond, 50*time.Millisecond

@@ -16,15 +16,15 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/mynumber-shelter/shelter/app/vault"
 	"github.com/mynumber-shelter/shelter/devices/card"
 	"github.com/mynumber-shelter/shelter/devices/vein"
+	"github.com/mynumber-shelter/shelter/internal/keychain"
 )
 
 // Server is the daemon's local API. Fields are dependencies with documented defaults.
 type Server struct {
 	// Keychain holds session keys; defaults to the OS keychain.
-	Keychain vault.Keychain
+	Keychain keychain.Keychain
 	// Now defaults to time.Now.
 	Now func() time.Time
 	// Log is the daemon's log (never a PIN, number or key); defaults to discarding.
@@ -74,7 +74,7 @@ type Server struct {
 func (s *Server) init() {
 	s.once.Do(func() {
 		if s.Keychain == nil {
-			s.Keychain = vault.OSKeychain()
+			s.Keychain = keychain.OS()
 		}
 		if s.Now == nil {
 			s.Now = time.Now
@@ -400,7 +400,7 @@ func (s *Server) deleteSession(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
 	delete(s.sessions, acct)
 	s.mu.Unlock()
-	if err := s.Keychain.Delete(acct); err != nil && !errors.Is(err, vault.ErrNotInKeychain) {
+	if err := s.Keychain.Delete(acct); err != nil && !errors.Is(err, keychain.ErrNotFound) {
 		writeErr(w, http.StatusInternalServerError, &Error{Code: "keychain", Message: "the OS keychain refused to delete the key"})
 		return
 	}
@@ -420,7 +420,7 @@ func (s *Server) reap() {
 	}
 	s.mu.Unlock()
 	for _, acct := range gone {
-		if err := s.Keychain.Delete(acct); err != nil && !errors.Is(err, vault.ErrNotInKeychain) {
+		if err := s.Keychain.Delete(acct); err != nil && !errors.Is(err, keychain.ErrNotFound) {
 			s.Log.Warn("deleting expired session key", "err", err)
 		}
 	}

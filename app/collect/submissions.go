@@ -18,9 +18,9 @@ import (
 	"github.com/mynumber-shelter/shelter/app/audit"
 	"github.com/mynumber-shelter/shelter/app/auth"
 	"github.com/mynumber-shelter/shelter/app/jpdate"
-	"github.com/mynumber-shelter/shelter/app/mynumber"
 	"github.com/mynumber-shelter/shelter/app/store"
 	"github.com/mynumber-shelter/shelter/app/vault"
+	"github.com/mynumber-shelter/shelter/internal/mynumber"
 	"github.com/mynumber-shelter/shelter/internal/sealbox"
 )
 

@@ -15,11 +15,11 @@ import (
 
 	"github.com/mynumber-shelter/shelter/app/share"
 	"github.com/mynumber-shelter/shelter/app/share/sharetest"
-	"github.com/mynumber-shelter/shelter/app/vault"
 	"github.com/mynumber-shelter/shelter/bridge"
 	"github.com/mynumber-shelter/shelter/cloud"
 	"github.com/mynumber-shelter/shelter/cloud/envelope"
 	cstore "github.com/mynumber-shelter/shelter/cloud/store"
+	"github.com/mynumber-shelter/shelter/internal/keychain"
 )
 
 // startBridge runs a real shelter-bridge on a Unix socket with its own state directory.
@@ -34,7 +34,7 @@ func startBridge(t *testing.T) *bridge.Client {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() {
-		done <- (&bridge.Server{Keychain: &vault.MemKeychain{}, ConfigPath: filepath.Join(state, "bridge.json")}).Serve(ctx, l)
+		done <- (&bridge.Server{Keychain: &keychain.Mem{}, ConfigPath: filepath.Join(state, "bridge.json")}).Serve(ctx, l)
 	}()
 	t.Cleanup(func() { cancel(); <-done })
 	c := &bridge.Client{Path: l.Addr().String()}

@@ -34,6 +34,7 @@ import (
 	"github.com/mynumber-shelter/shelter/app/roster"
 	"github.com/mynumber-shelter/shelter/app/store"
 	"github.com/mynumber-shelter/shelter/app/vault"
+	"github.com/mynumber-shelter/shelter/internal/keychain"
 )
 
 // AppName is shown in the header.
@@ -44,7 +45,7 @@ type Config struct {
 	// VaultDir holds vault.db. Created with mode 0700 when missing.
 	VaultDir string
 	// Keychain defaults to the OS keychain.
-	Keychain vault.Keychain
+	Keychain keychain.Keychain
 	// KDF defaults to vault.DefaultKDF; tests lower it.
 	KDF vault.KDFParams
 	// Version is shown in the header.
@@ -140,7 +141,7 @@ func New(cfg Config) (*App, error) {
 		cfg.Log = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
 	if cfg.Keychain == nil {
-		cfg.Keychain = vault.OSKeychain()
+		cfg.Keychain = keychain.OS()
 	}
 	if err := os.MkdirAll(cfg.VaultDir, 0o700); err != nil {
 		return nil, fmt.Errorf("creating vault directory: %w", err)

@@ -13,10 +13,10 @@ import (
 
 	"github.com/mynumber-shelter/shelter/app/roster"
 	"github.com/mynumber-shelter/shelter/app/store"
-	"github.com/mynumber-shelter/shelter/app/vault"
 	"github.com/mynumber-shelter/shelter/bridge"
 	"github.com/mynumber-shelter/shelter/devices/card"
 	simcard "github.com/mynumber-shelter/shelter/devices/sim/card"
+	"github.com/mynumber-shelter/shelter/internal/keychain"
 	"github.com/mynumber-shelter/shelter/internal/testenv"
 )
 
@@ -68,7 +68,7 @@ func startBridge(t *testing.T) string {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
-	go func() { done <- (&bridge.Server{Keychain: &vault.MemKeychain{}}).Serve(ctx, l) }()
+	go func() { done <- (&bridge.Server{Keychain: &keychain.Mem{}}).Serve(ctx, l) }()
 	t.Cleanup(func() {
 		cancel()
 		if err := <-done; err != nil {

@@ -18,10 +18,10 @@ import (
 
 	"github.com/mynumber-shelter/shelter/app/collect"
 	"github.com/mynumber-shelter/shelter/app/store"
-	"github.com/mynumber-shelter/shelter/app/vault"
 	"github.com/mynumber-shelter/shelter/bridge"
 	"github.com/mynumber-shelter/shelter/devices/card"
 	simescl "github.com/mynumber-shelter/shelter/devices/sim/escl"
+	"github.com/mynumber-shelter/shelter/internal/keychain"
 )
 
 // deskBridge runs a real bridge (no PC/SC) with its state in a temp directory and points the
@@ -44,7 +44,7 @@ func serveBridgeAt(t *testing.T, dir, state string) (stop func()) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := &bridge.Server{Keychain: &vault.MemKeychain{}, ConfigPath: filepath.Join(state, "bridge.json"),
+	srv := &bridge.Server{Keychain: &keychain.Mem{}, ConfigPath: filepath.Join(state, "bridge.json"),
 		OpenPCSC: func() (*card.PCSC, error) { return nil, errors.New("no smart card service in this test") }}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)

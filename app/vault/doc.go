@@ -32,13 +32,13 @@
 //
 // # What the keychain holds
 //
-// Under service [KeychainService], per vault id:
+// Under service [keychain.Service], per vault id:
 //
 //   - "device-secret/<vault id>": 32 random bytes made at Init on this computer.
 //   - "audit-key/<vault id>": the audit MAC key, so failed logins can be written to the audit log
 //     while nobody is logged in ([Vault.AuditKey]).
 //
-// The keychain is behind the [Keychain] interface: [OSKeychain] in the product, [MemKeychain] in
+// The keychain is behind the [keychain.Keychain] interface: [keychain.OS] in the product, [keychain.Mem] in
 // tests. Keychain writes are not part of the database transaction; a rolled-back Init or
 // Recover can leave unused entries behind, never a missing one that a committed row needs.
 //

@@ -12,10 +12,10 @@ import (
 	"testing"
 	"time"
 
-	"github.com/mynumber-shelter/shelter/app/vault"
 	"github.com/mynumber-shelter/shelter/bridge"
 	"github.com/mynumber-shelter/shelter/cloud"
 	cloudstore "github.com/mynumber-shelter/shelter/cloud/store"
+	"github.com/mynumber-shelter/shelter/internal/keychain"
 )
 
 // Relay is a running relay.
@@ -92,7 +92,7 @@ func (r *Relay) Token(tb testing.TB, name string) string {
 // Bridge runs a real shelter-bridge with the keychain kc and its state in state ("" = a new
 // directory; SHELTER_BRIDGE_STATE is set for the test, so the test cannot be parallel), on a
 // socket of its own for the test's life, and returns the socket's path.
-func Bridge(t *testing.T, kc vault.Keychain, state string) string {
+func Bridge(t *testing.T, kc keychain.Keychain, state string) string {
 	t.Helper()
 	if state == "" {
 		state = t.TempDir()

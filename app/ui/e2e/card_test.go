@@ -15,10 +15,10 @@ import (
 
 	"github.com/mynumber-shelter/shelter/app/ui"
 	"github.com/mynumber-shelter/shelter/app/ui/webrpc"
-	"github.com/mynumber-shelter/shelter/app/vault"
 	"github.com/mynumber-shelter/shelter/bridge"
 	"github.com/mynumber-shelter/shelter/devices/card"
 	simcard "github.com/mynumber-shelter/shelter/devices/sim/card"
+	"github.com/mynumber-shelter/shelter/internal/keychain"
 	"github.com/mynumber-shelter/shelter/internal/testenv"
 )
 
@@ -44,9 +44,9 @@ func TestBrowserCard(t *testing.T) {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
-	go func() { done <- (&bridge.Server{Keychain: &vault.MemKeychain{}}).Serve(ctx, l) }()
+	go func() { done <- (&bridge.Server{Keychain: &keychain.Mem{}}).Serve(ctx, l) }()
 	t.Cleanup(func() { cancel(); <-done })
-	cfg := shippedConfig(t, &vault.MemKeychain{})
+	cfg := shippedConfig(t, &keychain.Mem{})
 	cfg.BridgeSocket = filepath.Join(dir, bridge.SocketName)
 	app, err := ui.New(cfg)
 	if err != nil {
