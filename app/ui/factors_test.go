@@ -14,6 +14,7 @@ import (
 
 	"github.com/mynumber-shelter/shelter/app/auth"
 	"github.com/mynumber-shelter/shelter/bridge"
+	"github.com/mynumber-shelter/shelter/bridge/daemon"
 	simcard "github.com/mynumber-shelter/shelter/devices/sim/card"
 	simvein "github.com/mynumber-shelter/shelter/devices/sim/vein"
 	"github.com/mynumber-shelter/shelter/devices/vein"
@@ -32,13 +33,13 @@ type factorBridge struct {
 func startFactorBridge(t *testing.T, kc keychain.Keychain) *factorBridge {
 	t.Helper()
 	dir := filepath.Join(t.TempDir(), "run")
-	l, err := bridge.Listen(dir)
+	l, err := daemon.Listen(dir)
 	if err != nil {
 		t.Fatal(err)
 	}
 	fb := &factorBridge{socket: filepath.Join(dir, bridge.SocketName)}
 	fb.client = &bridge.Client{Path: fb.socket}
-	srv := &bridge.Server{Keychain: kc, ConfigPath: filepath.Join(t.TempDir(), "bridge.json"),
+	srv := &daemon.Server{Keychain: kc, ConfigPath: filepath.Join(t.TempDir(), "bridge.json"),
 		Now: func() time.Time { return time.Now().Add(time.Duration(fb.skew.Load())) }}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)

@@ -19,6 +19,7 @@ import (
 	"github.com/mynumber-shelter/shelter/app/collect"
 	"github.com/mynumber-shelter/shelter/app/store"
 	"github.com/mynumber-shelter/shelter/bridge"
+	"github.com/mynumber-shelter/shelter/bridge/daemon"
 	"github.com/mynumber-shelter/shelter/devices/card"
 	simescl "github.com/mynumber-shelter/shelter/devices/sim/escl"
 	"github.com/mynumber-shelter/shelter/internal/keychain"
@@ -40,11 +41,11 @@ func deskBridge(t *testing.T, a *App) string {
 // serveBridgeAt serves a bridge on dir until cleanup or the returned stop.
 func serveBridgeAt(t *testing.T, dir, state string) (stop func()) {
 	t.Helper()
-	l, err := bridge.Listen(dir)
+	l, err := daemon.Listen(dir)
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := &bridge.Server{Keychain: &keychain.Mem{}, ConfigPath: filepath.Join(state, "bridge.json"),
+	srv := &daemon.Server{Keychain: &keychain.Mem{}, ConfigPath: filepath.Join(state, "bridge.json"),
 		OpenPCSC: func() (*card.PCSC, error) { return nil, errors.New("no smart card service in this test") }}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/mynumber-shelter/shelter/bridge"
+	"github.com/mynumber-shelter/shelter/bridge/daemon"
 	"github.com/mynumber-shelter/shelter/cloud"
 	cloudstore "github.com/mynumber-shelter/shelter/cloud/store"
 	"github.com/mynumber-shelter/shelter/internal/keychain"
@@ -99,14 +100,14 @@ func Bridge(t *testing.T, kc keychain.Keychain, state string) string {
 	}
 	t.Setenv("SHELTER_BRIDGE_STATE", state)
 	dir := filepath.Join(t.TempDir(), "run")
-	l, err := bridge.Listen(dir)
+	l, err := daemon.Listen(dir)
 	if err != nil {
 		t.Fatal(err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() {
-		done <- (&bridge.Server{Keychain: kc, ConfigPath: filepath.Join(state, "bridge.json")}).Serve(ctx, l)
+		done <- (&daemon.Server{Keychain: kc, ConfigPath: filepath.Join(state, "bridge.json")}).Serve(ctx, l)
 	}()
 	t.Cleanup(func() { cancel(); <-done })
 	return filepath.Join(dir, bridge.SocketName)

@@ -18,6 +18,7 @@ import (
 	"github.com/mynumber-shelter/shelter/app/ui"
 	"github.com/mynumber-shelter/shelter/app/ui/webrpc"
 	"github.com/mynumber-shelter/shelter/bridge"
+	"github.com/mynumber-shelter/shelter/bridge/daemon"
 	"github.com/mynumber-shelter/shelter/devices/card"
 	simescl "github.com/mynumber-shelter/shelter/devices/sim/escl"
 	"github.com/mynumber-shelter/shelter/internal/keychain"
@@ -53,14 +54,14 @@ func TestBrowserDevices(t *testing.T) {
 	state := t.TempDir()
 	t.Setenv("SHELTER_BRIDGE_STATE", state)
 	dir := filepath.Join(t.TempDir(), "run")
-	l, err := bridge.Listen(dir)
+	l, err := daemon.Listen(dir)
 	if err != nil {
 		t.Fatal(err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() {
-		done <- (&bridge.Server{Keychain: &keychain.Mem{}, ConfigPath: filepath.Join(state, "bridge.json"), OpenPCSC: openPCSC}).Serve(ctx, l)
+		done <- (&daemon.Server{Keychain: &keychain.Mem{}, ConfigPath: filepath.Join(state, "bridge.json"), OpenPCSC: openPCSC}).Serve(ctx, l)
 	}()
 	t.Cleanup(func() { cancel(); <-done })
 	sim := &simescl.Scanner{Sheets: 1}

@@ -11,6 +11,7 @@ import (
 	"github.com/mynumber-shelter/shelter/app/auth"
 	"github.com/mynumber-shelter/shelter/app/ui"
 	"github.com/mynumber-shelter/shelter/bridge"
+	"github.com/mynumber-shelter/shelter/bridge/daemon"
 	simcard "github.com/mynumber-shelter/shelter/devices/sim/card"
 	"github.com/mynumber-shelter/shelter/internal/keychain"
 )
@@ -118,14 +119,14 @@ func staffCardOnReader(t *testing.T, uid []byte) (socket, reader string) {
 	t.Helper()
 	addr, reader := vpcdReader(t, 1)
 	dir := filepath.Join(t.TempDir(), "run")
-	l, err := bridge.Listen(dir)
+	l, err := daemon.Listen(dir)
 	if err != nil {
 		t.Fatal(err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() {
-		done <- (&bridge.Server{Keychain: &keychain.Mem{}, ConfigPath: filepath.Join(t.TempDir(), "bridge.json")}).Serve(ctx, l)
+		done <- (&daemon.Server{Keychain: &keychain.Mem{}, ConfigPath: filepath.Join(t.TempDir(), "bridge.json")}).Serve(ctx, l)
 	}()
 	t.Cleanup(func() { cancel(); <-done })
 

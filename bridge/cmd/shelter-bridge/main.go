@@ -24,6 +24,8 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/mynumber-shelter/shelter/bridge/daemon"
+
 	"github.com/mynumber-shelter/shelter/bridge"
 )
 
@@ -54,7 +56,7 @@ func main() {
 
 func run() error {
 	log := slog.New(slog.NewTextHandler(os.Stderr, nil))
-	l, err := bridge.Listen(bridge.SocketDir())
+	l, err := daemon.Listen(bridge.SocketDir())
 	if err != nil {
 		return err
 	}
@@ -62,15 +64,15 @@ func run() error {
 	defer stop()
 	go func() {
 		select {
-		case <-bridge.WatchSocket(ctx, bridge.SocketPath(), 2*time.Second):
+		case <-daemon.WatchSocket(ctx, bridge.SocketPath(), 2*time.Second):
 			log.Info("shelter-bridge stopping: its socket was removed")
 			stop()
 		case <-ctx.Done():
 		}
 	}()
-	cfg := bridge.ConfigPath()
+	cfg := daemon.ConfigPath()
 	log.Info("shelter-bridge listening", "socket", bridge.SocketPath(), "config", cfg, "version", version)
-	return (&bridge.Server{Version: version, Log: log, ConfigPath: cfg}).Serve(ctx, l)
+	return (&daemon.Server{Version: version, Log: log, ConfigPath: cfg}).Serve(ctx, l)
 }
 
 func status() error {
@@ -99,7 +101,7 @@ func install(on bool) error {
 	}
 	home, _ := os.UserHomeDir()
 	cfg, _ := os.UserConfigDir()
-	plan, err := bridge.Plan(runtime.GOOS, exe, home, cfg)
+	plan, err := daemon.Plan(runtime.GOOS, exe, home, cfg)
 	if err != nil {
 		return err
 	}

@@ -1,4 +1,4 @@
-package bridge
+package daemon
 
 import (
 	"context"
@@ -7,6 +7,8 @@ import (
 	"net/http"
 	"strconv"
 	"time"
+
+	"github.com/mynumber-shelter/shelter/bridge"
 
 	"github.com/mynumber-shelter/shelter/devices/vein"
 	"github.com/mynumber-shelter/shelter/devices/vein/wire"
@@ -21,27 +23,6 @@ const veinDevice = "vein"
 
 // enrolCaptures is how many captures of one hand an enrolment takes.
 const enrolCaptures = 3
-
-// VeinInfo is GET /v1/vein: the sensor's identity and how many templates it holds.
-type VeinInfo struct {
-	Model     string `json:"model"`
-	Serial    string `json:"serial"`
-	Firmware  string `json:"firmware"`
-	Templates int    `json:"templates"`
-}
-
-// VeinTemplate is the body of /v1/vein/verify and the answer of /v1/vein/enrol. TemplateID is
-// the sensor's decimal id: not a secret, and meaningless on another sensor.
-type VeinTemplate struct {
-	TemplateID string `json:"templateId"`
-}
-
-// VeinMatch is the answer of /v1/vein/verify and /v1/vein/identify: TemplateID is the
-// matching template, "" when none matched.
-type VeinMatch struct {
-	TemplateID string `json:"templateId"`
-	Match      bool   `json:"match"`
-}
 
 // applyVein opens the sensor on port, closing the one on another port; the same port is
 // only probed again. The probe runs in the background and sets the "vein" device state.
@@ -64,10 +45,10 @@ func (s *Server) applyVein(port string) {
 		old.Close()
 	}
 	if port == "" {
-		s.setDevice(DeviceState{Kind: "vein", Name: veinDevice, State: "absent", Detail: "no vein sensor configured"})
+		s.setDevice(bridge.DeviceState{Kind: "vein", Name: veinDevice, State: "absent", Detail: "no vein sensor configured"})
 		return
 	}
-	s.setDevice(DeviceState{Kind: "vein", Name: veinDevice, State: "busy", Detail: "opening " + port})
+	s.setDevice(bridge.DeviceState{Kind: "vein", Name: veinDevice, State: "busy", Detail: "opening " + port})
 	s.goBackground(func(ctx context.Context) {
 		ctx, cancel := context.WithTimeout(ctx, open)
 		defer cancel()
@@ -79,7 +60,7 @@ func (s *Server) applyVein(port string) {
 		}
 		if err != nil {
 			s.Log.Warn("vein sensor not answering", "port", port, "err", err)
-			s.setDevice(DeviceState{Kind: "vein", Name: veinDevice, State: "error", Detail: "no answer on " + port, LastError: err.Error()})
+			s.setDevice(bridge.DeviceState{Kind: "vein", Name: veinDevice, State: "error", Detail: "no answer on " + port, LastError: err.Error()})
 			return
 		}
 		s.veinInfo = info
@@ -88,9 +69,9 @@ func (s *Server) applyVein(port string) {
 }
 
 // veinOK is the device state of an answering sensor; s.veinMu is held.
-func (s *Server) veinOK() DeviceState {
+func (s *Server) veinOK() bridge.DeviceState {
 	i := s.veinInfo
-	return DeviceState{Kind: "vein", Name: veinDevice, State: "ok",
+	return bridge.DeviceState{Kind: "vein", Name: veinDevice, State: "ok",
 		Detail: fmt.Sprintf("%s, serial %s, firmware %s, on %s", i.Model, i.Serial, i.Firmware, s.veinPort)}
 }
 
@@ -127,7 +108,7 @@ func (s *Server) sensor() (vein.Sensor, int) {
 	return s.vein, s.veinGen
 }
 
-var errNoSensor = &Error{Code: "no_sensor", Message: "no vein sensor is configured"}
+var errNoSensor = &bridge.Error{Code: "no_sensor", Message: "no vein sensor is configured"}
 
 // withVein runs fn on the sensor. hand says fn waits for a person: it is then bounded by
 // VeinTimeout, its prompts become EventVeinPrompt (Step of steps) and EventVeinDone follows
@@ -150,24 +131,24 @@ func (s *Server) withVein(w http.ResponseWriter, r *http.Request, hand bool, ste
 		if steps == 1 {
 			step = 1
 		}
-		s.publish(Event{Type: EventVeinPrompt, Device: veinDevice, Step: step, Steps: steps, Message: p.Kind.String()})
+		s.publish(bridge.Event{Type: bridge.EventVeinPrompt, Device: veinDevice, Step: step, Steps: steps, Message: p.Kind.String()})
 	}
 	out, outcome, err := fn(ctx, v, prompts)
-	var e *Error
+	var e *bridge.Error
 	status := http.StatusOK
 	if err != nil {
 		status, e = veinError(err)
 		outcome = e.Code
 	}
 	if hand {
-		s.publish(Event{Type: EventVeinDone, Device: veinDevice, Message: outcome})
+		s.publish(bridge.Event{Type: bridge.EventVeinDone, Device: veinDevice, Message: outcome})
 	}
 	s.veinMu.Lock()
 	if gen == s.veinGen {
 		switch {
 		case e != nil && e.Code == "sensor_error":
 			s.Log.Warn("vein sensor failed", "err", err)
-			s.setDevice(DeviceState{Kind: "vein", Name: veinDevice, State: "error", Detail: "sensor failed", LastError: err.Error()})
+			s.setDevice(bridge.DeviceState{Kind: "vein", Name: veinDevice, State: "error", Detail: "sensor failed", LastError: err.Error()})
 		case s.veinInfo.Serial != "":
 			s.setDevice(s.veinOK()) // it answered
 		}
@@ -185,35 +166,35 @@ func (s *Server) withVein(w http.ResponseWriter, r *http.Request, hand bool, ste
 }
 
 // veinError maps a devices/vein error to the API; messages carry nothing from the device.
-func veinError(err error) (int, *Error) {
+func veinError(err error) (int, *bridge.Error) {
 	var de *vein.DeviceError
 	if errors.As(err, &de) {
 		switch de.Code {
 		case wire.CodeDuplicate:
-			return http.StatusConflict, &Error{Code: "duplicate", Message: "this hand is already enrolled on the sensor"}
+			return http.StatusConflict, &bridge.Error{Code: "duplicate", Message: "this hand is already enrolled on the sensor"}
 		case wire.CodeCaptureMismatch:
-			return http.StatusConflict, &Error{Code: "capture_mismatch", Message: "the captures were not of one hand; start again"}
+			return http.StatusConflict, &bridge.Error{Code: "capture_mismatch", Message: "the captures were not of one hand; start again"}
 		case wire.CodeStorageFull:
-			return http.StatusConflict, &Error{Code: "storage_full", Message: "the sensor holds no more templates; delete unused ones"}
+			return http.StatusConflict, &bridge.Error{Code: "storage_full", Message: "the sensor holds no more templates; delete unused ones"}
 		}
 	}
 	switch {
 	case errors.Is(err, vein.ErrTimeout):
-		return http.StatusConflict, &Error{Code: "timeout", Message: "no hand was placed on the sensor in time"}
+		return http.StatusConflict, &bridge.Error{Code: "timeout", Message: "no hand was placed on the sensor in time"}
 	case errors.Is(err, vein.ErrCancelled):
-		return http.StatusConflict, &Error{Code: "cancelled", Message: "the vein operation was cancelled"}
+		return http.StatusConflict, &bridge.Error{Code: "cancelled", Message: "the vein operation was cancelled"}
 	case errors.Is(err, vein.ErrUnknownTemplate):
-		return http.StatusNotFound, &Error{Code: "unknown_template", Message: "the sensor holds no such template"}
+		return http.StatusNotFound, &bridge.Error{Code: "unknown_template", Message: "the sensor holds no such template"}
 	case errors.Is(err, vein.ErrClosed):
 		return http.StatusServiceUnavailable, errNoSensor
 	}
-	return http.StatusServiceUnavailable, &Error{Code: "sensor_error", Message: "the vein sensor did not work; check its cable and the port in the settings"}
+	return http.StatusServiceUnavailable, &bridge.Error{Code: "sensor_error", Message: "the vein sensor did not work; check its cable and the port in the settings"}
 }
 
-func parseTemplateID(s string) (vein.TemplateID, *Error) {
+func parseTemplateID(s string) (vein.TemplateID, *bridge.Error) {
 	n, err := strconv.ParseUint(s, 10, 32)
 	if err != nil || n == 0 {
-		return 0, &Error{Code: "bad_request", Message: "templateId must be a positive decimal number"}
+		return 0, &bridge.Error{Code: "bad_request", Message: "templateId must be a positive decimal number"}
 	}
 	return vein.TemplateID(n), nil
 }
@@ -229,7 +210,7 @@ func (s *Server) veinInfoRoute(w http.ResponseWriter, r *http.Request) {
 		s.veinMu.Lock()
 		s.veinInfo = i
 		s.veinMu.Unlock()
-		return VeinInfo{Model: i.Model, Serial: i.Serial, Firmware: i.Firmware, Templates: i.Enrolled}, "ok", nil
+		return bridge.VeinInfo{Model: i.Model, Serial: i.Serial, Firmware: i.Firmware, Templates: i.Enrolled}, "ok", nil
 	})
 }
 
@@ -240,12 +221,12 @@ func (s *Server) veinEnrol(w http.ResponseWriter, r *http.Request) {
 			return nil, "", err
 		}
 		s.Log.Info("vein template enrolled", "template", uint32(id))
-		return VeinTemplate{TemplateID: templateString(id)}, "ok", nil
+		return bridge.VeinTemplate{TemplateID: templateString(id)}, "ok", nil
 	})
 }
 
 func (s *Server) veinVerify(w http.ResponseWriter, r *http.Request) {
-	var req VeinTemplate
+	var req bridge.VeinTemplate
 	if e := readJSON(r, &req); e != nil {
 		writeErr(w, http.StatusBadRequest, e)
 		return
@@ -258,12 +239,12 @@ func (s *Server) veinVerify(w http.ResponseWriter, r *http.Request) {
 	s.withVein(w, r, true, 1, func(ctx context.Context, v vein.Sensor, prompts func(vein.Prompt)) (any, string, error) {
 		_, err := v.Verify(ctx, id, prompts)
 		if errors.Is(err, vein.ErrNoMatch) {
-			return VeinMatch{Match: false}, "no_match", nil
+			return bridge.VeinMatch{Match: false}, "no_match", nil
 		}
 		if err != nil {
 			return nil, "", err
 		}
-		return VeinMatch{TemplateID: templateString(id), Match: true}, "ok", nil
+		return bridge.VeinMatch{TemplateID: templateString(id), Match: true}, "ok", nil
 	})
 }
 
@@ -271,12 +252,12 @@ func (s *Server) veinIdentify(w http.ResponseWriter, r *http.Request) {
 	s.withVein(w, r, true, 1, func(ctx context.Context, v vein.Sensor, prompts func(vein.Prompt)) (any, string, error) {
 		m, err := v.Identify(ctx, prompts)
 		if errors.Is(err, vein.ErrNoMatch) {
-			return VeinMatch{Match: false}, "no_match", nil
+			return bridge.VeinMatch{Match: false}, "no_match", nil
 		}
 		if err != nil {
 			return nil, "", err
 		}
-		return VeinMatch{TemplateID: templateString(m.Template), Match: true}, "ok", nil
+		return bridge.VeinMatch{TemplateID: templateString(m.Template), Match: true}, "ok", nil
 	})
 }
 

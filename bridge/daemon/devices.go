@@ -1,4 +1,4 @@
-package bridge
+package daemon
 
 import (
 	"crypto/x509"
@@ -10,6 +10,8 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+
+	"github.com/mynumber-shelter/shelter/bridge"
 )
 
 // devices serves GET /v1/devices: every device the bridge knows and its state.
@@ -27,20 +29,20 @@ func (s *Server) getConfig(w http.ResponseWriter, r *http.Request) {
 // putConfig serves PUT /v1/config: the new config is checked, written to ConfigPath and
 // applied at once.
 func (s *Server) putConfig(w http.ResponseWriter, r *http.Request) {
-	var c Config
+	var c bridge.Config
 	if e := readJSON(r, &c); e != nil {
 		writeErr(w, http.StatusBadRequest, e)
 		return
 	}
 	if err := ValidateConfig(c); err != nil {
-		writeErr(w, http.StatusBadRequest, &Error{Code: "bad_config", Message: err.Error()})
+		writeErr(w, http.StatusBadRequest, &bridge.Error{Code: "bad_config", Message: err.Error()})
 		return
 	}
 	s.cfgMu.Lock()
 	defer s.cfgMu.Unlock()
 	if err := SaveConfig(s.ConfigPath, c); err != nil {
 		s.Log.Error("saving bridge config", "path", s.ConfigPath, "err", err)
-		writeErr(w, http.StatusInternalServerError, &Error{Code: "config_not_saved", Message: "the bridge could not write its config file"})
+		writeErr(w, http.StatusInternalServerError, &bridge.Error{Code: "config_not_saved", Message: "the bridge could not write its config file"})
 		return
 	}
 	s.Log.Info("bridge config changed", "path", s.ConfigPath)
@@ -50,7 +52,7 @@ func (s *Server) putConfig(w http.ResponseWriter, r *http.Request) {
 
 // applyConfig makes c the running config: the vein sensor is reopened when its port changed,
 // and the scanners and the hot folder follow (applyScanConfig).
-func (s *Server) applyConfig(c Config) {
+func (s *Server) applyConfig(c bridge.Config) {
 	s.mu.Lock()
 	s.cfg = c
 	s.mu.Unlock()
@@ -67,7 +69,7 @@ var comPort = regexp.MustCompile(`^(?i:COM)[1-9][0-9]{0,2}$`)
 // has a unique name and an http(s) URL with a host (and a PEM certificate when CAPEM is
 // set), the hot folder is absolute, and the relay URL is http(s) with a host. Errors wrap
 // ErrBadConfig and name the field.
-func ValidateConfig(c Config) error {
+func ValidateConfig(c bridge.Config) error {
 	bad := func(format string, a ...any) error {
 		return fmt.Errorf("%w: %s", ErrBadConfig, fmt.Sprintf(format, a...))
 	}

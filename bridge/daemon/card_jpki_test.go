@@ -1,4 +1,4 @@
-package bridge
+package daemon
 
 import (
 	"bytes"
@@ -9,6 +9,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/mynumber-shelter/shelter/bridge"
 
 	"github.com/mynumber-shelter/shelter/devices/card"
 	simcard "github.com/mynumber-shelter/shelter/devices/sim/card"
@@ -77,16 +79,16 @@ func TestCardWatchAndJPKI(t *testing.T) {
 	c := startTemp(t, &Server{})
 	ctx := context.Background()
 	rec := listenEvents(t, c)
-	waitDevice(t, c, "pcsc", pcscDevice, func(d DeviceState) bool { return d.State == "ok" })
-	waitDevice(t, c, "reader", slot1Reader, func(d DeviceState) bool { return d.Detail == "no card" })
+	waitDevice(t, c, "pcsc", pcscDevice, func(d bridge.DeviceState) bool { return d.State == "ok" })
+	waitDevice(t, c, "reader", slot1Reader, func(d bridge.DeviceState) bool { return d.Detail == "no card" })
 
 	sim := virtualCard(t, simcard.Config{UID: []byte{0x04, 0xA1, 0xB2, 0xC3, 0x0D}})
 	slot := insertCard(t, sim)
-	isReader := func(typ string) func(Event) bool {
-		return func(e Event) bool { return e.Type == typ && e.Device == slot1Reader }
+	isReader := func(typ string) func(bridge.Event) bool {
+		return func(e bridge.Event) bool { return e.Type == typ && e.Device == slot1Reader }
 	}
-	_, from := rec.wait(t, "card_inserted", 0, 10*time.Second, isReader(EventCardInserted))
-	waitDevice(t, c, "reader", slot1Reader, func(d DeviceState) bool { return d.State == "ok" && d.Detail == "card present" })
+	_, from := rec.wait(t, "card_inserted", 0, 10*time.Second, isReader(bridge.EventCardInserted))
+	waitDevice(t, c, "reader", slot1Reader, func(d bridge.DeviceState) bool { return d.State == "ok" && d.Detail == "card present" })
 
 	if uid, err := c.CardUID(ctx, slot1Reader); err != nil || uid != "04A1B2C30D" {
 		t.Fatalf("UID %q, %v", uid, err)
@@ -104,11 +106,11 @@ func TestCardWatchAndJPKI(t *testing.T) {
 		t.Fatal(err)
 	}
 	_, _, err = c.JPKISign(ctx, slot1Reader, "9999", challenge, false)
-	var e *Error
+	var e *bridge.Error
 	if !errors.As(err, &e) || e.Code != "wrong_pin" || e.Retries != 2 || strings.Contains(err.Error(), "9999") {
 		t.Fatalf("wrong PIN: %v", err)
 	}
-	prompt, _ := rec.wait(t, "pin_prompt", from, 5*time.Second, isReader(EventPINPrompt))
+	prompt, _ := rec.wait(t, "pin_prompt", from, 5*time.Second, isReader(bridge.EventPINPrompt))
 	if prompt.Retries != 3 || prompt.Message != "jpki_auth" {
 		t.Fatalf("pin_prompt %+v", prompt)
 	}
@@ -142,8 +144,8 @@ func TestCardWatchAndJPKI(t *testing.T) {
 	}
 
 	slot.Pull()
-	rec.wait(t, "card_removed", from, 10*time.Second, isReader(EventCardRemoved))
-	waitDevice(t, c, "reader", slot1Reader, func(d DeviceState) bool { return d.Detail == "no card" })
+	rec.wait(t, "card_removed", from, 10*time.Second, isReader(bridge.EventCardRemoved))
+	waitDevice(t, c, "reader", slot1Reader, func(d bridge.DeviceState) bool { return d.Detail == "no card" })
 	if _, err := c.CardUID(ctx, slot1Reader); code(err) != "no_card" {
 		t.Fatalf("UID without a card: %v", err)
 	}

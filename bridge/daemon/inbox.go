@@ -1,4 +1,4 @@
-package bridge
+package daemon
 
 import (
 	"context"
@@ -12,13 +12,14 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
-	"regexp"
 	"runtime"
 	"slices"
 	"strings"
 	"time"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/mynumber-shelter/shelter/bridge"
 
 	"github.com/mynumber-shelter/shelter/devices/scanner"
 	"github.com/mynumber-shelter/shelter/internal/atomicfile"
@@ -52,8 +53,6 @@ var inboxTypes = map[string]bool{
 	scanner.FormatJPEG: true, scanner.FormatPNG: true, scanner.FormatPDF: true, "image/tiff": true,
 }
 
-var inboxIDPattern = regexp.MustCompile(`^[a-z2-7]{26}$`)
-
 var inboxIDEncoding = base32.NewEncoding("abcdefghijklmnopqrstuvwxyz234567").WithPadding(base32.NoPadding)
 
 func inboxDir() string { return filepath.Join(StateDir(), inboxDirName) }
@@ -83,14 +82,14 @@ func (s *Server) loadInboxKey() *ecdh.PublicKey {
 }
 
 func (s *Server) putInboxKey(w http.ResponseWriter, r *http.Request) {
-	var body InboxKey
+	var body bridge.InboxKey
 	if e := readJSON(r, &body); e != nil {
 		writeErr(w, http.StatusBadRequest, e)
 		return
 	}
 	key, err := sealbox.ParsePublicKey(body.PublicKey)
 	if err != nil || len(body.PublicKey) != 65 {
-		writeErr(w, http.StatusBadRequest, &Error{Code: "bad_request", Message: "publicKey must be a 65-byte uncompressed P-256 point in base64"})
+		writeErr(w, http.StatusBadRequest, &bridge.Error{Code: "bad_request", Message: "publicKey must be a 65-byte uncompressed P-256 point in base64"})
 		return
 	}
 	st := s.scanState()
@@ -103,7 +102,7 @@ func (s *Server) putInboxKey(w http.ResponseWriter, r *http.Request) {
 	}
 	if err != nil {
 		s.Log.Warn("saving the inbox key", "err", err)
-		writeErr(w, http.StatusInternalServerError, &Error{Code: "state_error", Message: "the inbox key could not be saved"})
+		writeErr(w, http.StatusInternalServerError, &bridge.Error{Code: "state_error", Message: "the inbox key could not be saved"})
 		return
 	}
 	st.mu.Lock()
@@ -134,7 +133,7 @@ func (s *Server) reconcileWatcher(st *scanState, restart bool) {
 	case folder == "":
 		return
 	case key == nil:
-		s.setDevice(DeviceState{Kind: "hotfolder", Name: folder, State: "disabled", Detail: waitingForKey})
+		s.setDevice(bridge.DeviceState{Kind: "hotfolder", Name: folder, State: "disabled", Detail: waitingForKey})
 		return
 	case st.watch != nil:
 		return
@@ -163,7 +162,7 @@ func (s *Server) runWatcher(ctx context.Context, st *scanState, w *watchRun) {
 			MaxFileBytes: MaxInboxFileBytes,
 			Now:          now,
 			OnError: func(name string, err error) {
-				d := DeviceState{Kind: "hotfolder", Name: w.dir, State: "ok", Detail: watchingFolder}
+				d := bridge.DeviceState{Kind: "hotfolder", Name: w.dir, State: "ok", Detail: watchingFolder}
 				switch {
 				case errors.Is(err, errNoInboxKey):
 					d.State, d.Detail = "disabled", waitingForKey
@@ -175,12 +174,12 @@ func (s *Server) runWatcher(ctx context.Context, st *scanState, w *watchRun) {
 				s.setDevice(d)
 			},
 		}
-		s.setDevice(DeviceState{Kind: "hotfolder", Name: w.dir, State: "ok", Detail: watchingFolder})
+		s.setDevice(bridge.DeviceState{Kind: "hotfolder", Name: w.dir, State: "ok", Detail: watchingFolder})
 		err := watcher.Run(ctx, func(f scanner.File) error { return s.takeFile(st, w.dir, f) })
 		if ctx.Err() != nil {
 			return
 		}
-		s.setDevice(DeviceState{Kind: "hotfolder", Name: w.dir, State: "error",
+		s.setDevice(bridge.DeviceState{Kind: "hotfolder", Name: w.dir, State: "error",
 			Detail: "the folder cannot be read; trying again", LastError: err.Error()})
 		t := time.NewTimer(orDefault(st.retry, 5*time.Second))
 		select {
@@ -210,48 +209,48 @@ func (s *Server) takeFile(st *scanState, folder string, f scanner.File) error {
 		s.Log.Warn("sealing a hot-folder page", "err", err)
 		return err
 	}
-	s.setDevice(DeviceState{Kind: "hotfolder", Name: folder, State: "ok", Detail: watchingFolder})
-	s.publish(Event{Type: EventInboxPage, Device: folder, ID: item.ID})
+	s.setDevice(bridge.DeviceState{Kind: "hotfolder", Name: folder, State: "ok", Detail: watchingFolder})
+	s.publish(bridge.Event{Type: bridge.EventInboxPage, Device: folder, ID: item.ID})
 	return nil
 }
 
 // sealToInbox writes f sealed to key as a new inbox item: box first, then the sidecar (the
 // commit point), then the directory is synced.
-func (s *Server) sealToInbox(rnd io.Reader, key *ecdh.PublicKey, f scanner.File) (InboxItem, error) {
+func (s *Server) sealToInbox(rnd io.Reader, key *ecdh.PublicKey, f scanner.File) (bridge.InboxItem, error) {
 	if rnd == nil {
 		rnd = rand.Reader
 	}
 	var raw [16]byte
 	if _, err := io.ReadFull(rnd, raw[:]); err != nil {
-		return InboxItem{}, fmt.Errorf("inbox id: %w", err)
+		return bridge.InboxItem{}, fmt.Errorf("inbox id: %w", err)
 	}
 	id := inboxIDEncoding.EncodeToString(raw[:])
 	box, err := sealbox.Seal(rnd, key, []byte(InboxAAD+id), f.Data)
 	if err != nil {
-		return InboxItem{}, err
+		return bridge.InboxItem{}, err
 	}
-	item := InboxItem{ID: id, Name: inboxName(f.Name), ContentType: f.ContentType, Size: int64(len(f.Data)),
+	item := bridge.InboxItem{ID: id, Name: inboxName(f.Name), ContentType: f.ContentType, Size: int64(len(f.Data)),
 		Received: s.Now().UTC().Format(time.RFC3339Nano)}
 	meta, err := json.Marshal(item)
 	if err != nil {
-		return InboxItem{}, err
+		return bridge.InboxItem{}, err
 	}
 	dir := inboxDir()
 	if err := makePrivateDir(StateDir()); err != nil {
-		return InboxItem{}, err
+		return bridge.InboxItem{}, err
 	}
 	if err := makePrivateDir(dir); err != nil {
-		return InboxItem{}, err
+		return bridge.InboxItem{}, err
 	}
 	if err := atomicfile.WriteFile(filepath.Join(dir, id+".box"), box, 0o600); err != nil {
-		return InboxItem{}, err
+		return bridge.InboxItem{}, err
 	}
 	if err := atomicfile.WriteFile(filepath.Join(dir, id+".json"), meta, 0o600); err != nil {
 		os.Remove(filepath.Join(dir, id+".box"))
-		return InboxItem{}, err
+		return bridge.InboxItem{}, err
 	}
 	if err := syncDir(dir); err != nil {
-		return InboxItem{}, fmt.Errorf("syncing the inbox: %w", err)
+		return bridge.InboxItem{}, fmt.Errorf("syncing the inbox: %w", err)
 	}
 	return item, nil
 }
@@ -273,8 +272,8 @@ func (s *Server) cleanInbox() {
 		id, ext, _ := strings.Cut(name, ".")
 		switch {
 		case strings.HasPrefix(name, ".tmp-"):
-		case inboxIDPattern.MatchString(id) && ext == "box" && !has[id+".json"]:
-		case inboxIDPattern.MatchString(id) && ext == "json" && !has[id+".box"]:
+		case bridge.ValidInboxID(id) && ext == "box" && !has[id+".json"]:
+		case bridge.ValidInboxID(id) && ext == "json" && !has[id+".box"]:
 		default:
 			continue
 		}
@@ -322,33 +321,33 @@ func (s *Server) listInbox(w http.ResponseWriter, r *http.Request) {
 	items, err := readInbox()
 	if err != nil {
 		s.Log.Warn("listing the inbox", "err", err)
-		writeErr(w, http.StatusInternalServerError, &Error{Code: "state_error", Message: "the inbox cannot be read"})
+		writeErr(w, http.StatusInternalServerError, &bridge.Error{Code: "state_error", Message: "the inbox cannot be read"})
 		return
 	}
 	writeJSON(w, http.StatusOK, items)
 }
 
 // readInbox lists the committed items (a sidecar and its box), oldest first.
-func readInbox() ([]InboxItem, error) {
+func readInbox() ([]bridge.InboxItem, error) {
 	dir := inboxDir()
 	entries, err := os.ReadDir(dir)
 	if errors.Is(err, os.ErrNotExist) {
-		return []InboxItem{}, nil
+		return []bridge.InboxItem{}, nil
 	}
 	if err != nil {
 		return nil, err
 	}
-	items := []InboxItem{}
+	items := []bridge.InboxItem{}
 	for _, e := range entries {
 		id, ok := strings.CutSuffix(e.Name(), ".json")
-		if !ok || !inboxIDPattern.MatchString(id) || !e.Type().IsRegular() {
+		if !ok || !bridge.ValidInboxID(id) || !e.Type().IsRegular() {
 			continue
 		}
 		b, err := readBounded(filepath.Join(dir, e.Name()), maxSidecarBytes)
 		if err != nil {
 			continue
 		}
-		var it InboxItem
+		var it bridge.InboxItem
 		if json.Unmarshal(b, &it) != nil || it.ID != id {
 			continue
 		}
@@ -357,7 +356,7 @@ func readInbox() ([]InboxItem, error) {
 		}
 		items = append(items, it)
 	}
-	slices.SortFunc(items, func(a, b InboxItem) int {
+	slices.SortFunc(items, func(a, b bridge.InboxItem) int {
 		ta, _ := time.Parse(time.RFC3339Nano, a.Received)
 		tb, _ := time.Parse(time.RFC3339Nano, b.Received)
 		if c := ta.Compare(tb); c != 0 {
@@ -370,14 +369,14 @@ func readInbox() ([]InboxItem, error) {
 
 func inboxID(w http.ResponseWriter, r *http.Request) (string, bool) {
 	id := r.PathValue("id")
-	if !inboxIDPattern.MatchString(id) {
-		writeErr(w, http.StatusBadRequest, &Error{Code: "bad_request", Message: "bad inbox id"})
+	if !bridge.ValidInboxID(id) {
+		writeErr(w, http.StatusBadRequest, &bridge.Error{Code: "bad_request", Message: "bad inbox id"})
 		return "", false
 	}
 	return id, true
 }
 
-var errNoInboxItem = &Error{Code: "not_found", Message: "no such inbox item"}
+var errNoInboxItem = &bridge.Error{Code: "not_found", Message: "no such inbox item"}
 
 func (s *Server) getInboxItem(w http.ResponseWriter, r *http.Request) {
 	id, ok := inboxID(w, r)
@@ -391,10 +390,10 @@ func (s *Server) getInboxItem(w http.ResponseWriter, r *http.Request) {
 	}
 	if err != nil {
 		s.Log.Warn("reading an inbox box", "err", err)
-		writeErr(w, http.StatusInternalServerError, &Error{Code: "state_error", Message: "the inbox item cannot be read"})
+		writeErr(w, http.StatusInternalServerError, &bridge.Error{Code: "state_error", Message: "the inbox item cannot be read"})
 		return
 	}
-	writeJSON(w, http.StatusOK, InboxBox{Box: b})
+	writeJSON(w, http.StatusOK, bridge.InboxBox{Box: b})
 }
 
 func (s *Server) deleteInboxItem(w http.ResponseWriter, r *http.Request) {
@@ -413,7 +412,7 @@ func (s *Server) deleteInboxItem(w http.ResponseWriter, r *http.Request) {
 	for _, err := range []error{errMeta, errBox} {
 		if err != nil && !errors.Is(err, os.ErrNotExist) {
 			s.Log.Warn("deleting an inbox item", "err", err)
-			writeErr(w, http.StatusInternalServerError, &Error{Code: "state_error", Message: "the inbox item could not be deleted"})
+			writeErr(w, http.StatusInternalServerError, &bridge.Error{Code: "state_error", Message: "the inbox item could not be deleted"})
 			return
 		}
 	}

@@ -1,4 +1,4 @@
-package bridge
+package daemon
 
 import (
 	"context"
@@ -15,6 +15,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/mynumber-shelter/shelter/bridge"
 
 	"github.com/mynumber-shelter/shelter/devices/card"
 	"github.com/mynumber-shelter/shelter/devices/vein"
@@ -58,9 +60,9 @@ type Server struct {
 	cardBusy    atomic.Int32  // holders of the card lock (0 or 1)
 	cardMaxBusy atomic.Int32  // the most holders ever seen at once: 1, or a bug
 
-	cfgMu     sync.Mutex // serialises config changes
-	cfg       Config     // guarded by mu
-	veinMu    sync.Mutex // guards the vein fields
+	cfgMu     sync.Mutex    // serialises config changes
+	cfg       bridge.Config // guarded by mu
+	veinMu    sync.Mutex    // guards the vein fields
 	vein      vein.Sensor
 	veinPort  string
 	veinInfo  vein.Info
@@ -126,7 +128,7 @@ func (s *Server) Serve(ctx context.Context, l net.Listener) error {
 	cfg, err := LoadConfig(s.ConfigPath)
 	if err != nil {
 		s.Log.Warn("bridge config not loaded; using defaults", "path", s.ConfigPath, "err", err)
-		cfg = Config{}
+		cfg = bridge.Config{}
 	}
 	s.Log.Info("bridge config", "path", s.ConfigPath)
 	s.applyConfig(cfg)
@@ -210,12 +212,12 @@ func (s *Server) Handler() http.Handler {
 	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if uid, ok := r.Context().Value(ctxKey{}).(int); !ok || uid != want {
-			writeErr(w, http.StatusForbidden, &Error{Code: "forbidden", Message: "only the user who runs the bridge may use it"})
+			writeErr(w, http.StatusForbidden, &bridge.Error{Code: "forbidden", Message: "only the user who runs the bridge may use it"})
 			return
 		}
 		limit := int64(maxBody)
 		if strings.HasPrefix(r.URL.Path, "/v1/sync/replica/") {
-			limit = MaxSnapshotBytes // a whole office's sealed snapshot, streamed to a file
+			limit = bridge.MaxSnapshotBytes // a whole office's sealed snapshot, streamed to a file
 		} else if strings.HasPrefix(r.URL.Path, "/v1/sync/") {
 			// Outbox items carry envelopes (sealed company records); the share routes set
 			// their own smaller limits per part.
@@ -226,49 +228,23 @@ func (s *Server) Handler() http.Handler {
 	})
 }
 
-// Error is the API's error body.
-type Error struct {
-	Code    string `json:"code"`
-	Message string `json:"message"`
-	// Retries is set with code "wrong_pin": the tries left.
-	// Codes: forbidden, bad_request, bad_config, config_not_saved; card: no_service, no_reader, choose_reader,
-	// no_card, wrong_pin, bad_pin_format, pin_locked, last_try, card_removed, not_mynumber_card,
-	// card_in_use, integrity, unsupported, card_error; vein: no_sensor, timeout, cancelled,
-	// unknown_template, duplicate, capture_mismatch, storage_full, sensor_error.
-	Retries int `json:"retries,omitempty"`
-}
-
-func (e *Error) Error() string { return e.Code + ": " + e.Message }
-
 func writeJSON(w http.ResponseWriter, code int, v any) {
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(code)
 	json.NewEncoder(w).Encode(v)
 }
 
-func writeErr(w http.ResponseWriter, code int, e *Error) { writeJSON(w, code, e) }
+func writeErr(w http.ResponseWriter, code int, e *bridge.Error) { writeJSON(w, code, e) }
 
-func readJSON(r *http.Request, v any) *Error {
+func readJSON(r *http.Request, v any) *bridge.Error {
 	if err := json.NewDecoder(r.Body).Decode(v); err != nil {
-		return &Error{Code: "bad_request", Message: "the request body is not valid JSON"}
+		return &bridge.Error{Code: "bad_request", Message: "the request body is not valid JSON"}
 	}
 	return nil
 }
 
-// Status is /v1/status.
-type Status struct {
-	Version   string   `json:"version"`
-	PID       int      `json:"pid"`
-	Started   string   `json:"started"`
-	Readers   []string `json:"readers"`
-	CardError string   `json:"cardError,omitempty"`
-	Sessions  int      `json:"sessions"`
-	// Config is the path of the bridge's settings file.
-	Config string `json:"config"`
-}
-
 func (s *Server) status(w http.ResponseWriter, r *http.Request) {
-	st := Status{Version: s.Version, PID: os.Getpid(), Started: s.started.UTC().Format(time.RFC3339), Readers: []string{}, Config: s.ConfigPath}
+	st := bridge.Status{Version: s.Version, PID: os.Getpid(), Started: s.started.UTC().Format(time.RFC3339), Readers: []string{}, Config: s.ConfigPath}
 	unlock, err := s.lockCard(r.Context())
 	if err != nil {
 		return
@@ -325,18 +301,12 @@ func (s *Server) readers(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, rs)
 }
 
-// SessionKey is the body of PUT and GET /v1/sessions/{vault}/{user}.
-type SessionKey struct {
-	Key     string `json:"key"`     // base64
-	Expires string `json:"expires"` // RFC 3339; the bridge deletes the key then
-}
-
 var idPattern = regexp.MustCompile(`^[A-Za-z0-9_-]{1,64}$`)
 
-func sessionAccount(r *http.Request) (string, *Error) {
+func sessionAccount(r *http.Request) (string, *bridge.Error) {
 	v, u := r.PathValue("vault"), r.PathValue("user")
 	if !idPattern.MatchString(v) || !idPattern.MatchString(u) {
-		return "", &Error{Code: "bad_request", Message: "bad vault or user id"}
+		return "", &bridge.Error{Code: "bad_request", Message: "bad vault or user id"}
 	}
 	return "session/" + v + "/" + u, nil
 }
@@ -344,18 +314,18 @@ func sessionAccount(r *http.Request) (string, *Error) {
 func (s *Server) putSession(w http.ResponseWriter, r *http.Request) {
 	acct, e := sessionAccount(r)
 	if e == nil {
-		var sk SessionKey
+		var sk bridge.SessionKey
 		if e = readJSON(r, &sk); e == nil {
 			key, err := base64.StdEncoding.DecodeString(sk.Key)
 			exp, terr := time.Parse(time.RFC3339, sk.Expires)
 			switch {
 			case err != nil || len(key) != 32:
-				e = &Error{Code: "bad_request", Message: "the key must be 32 bytes in base64"}
+				e = &bridge.Error{Code: "bad_request", Message: "the key must be 32 bytes in base64"}
 			case terr != nil || !exp.After(s.Now()):
-				e = &Error{Code: "bad_request", Message: "expires must be a future RFC 3339 time"}
+				e = &bridge.Error{Code: "bad_request", Message: "expires must be a future RFC 3339 time"}
 			default:
 				if err := s.Keychain.Set(acct, key); err != nil {
-					e = &Error{Code: "keychain", Message: "the OS keychain refused the key"}
+					e = &bridge.Error{Code: "keychain", Message: "the OS keychain refused the key"}
 				} else {
 					s.mu.Lock()
 					s.sessions[acct] = exp
@@ -380,15 +350,15 @@ func (s *Server) getSession(w http.ResponseWriter, r *http.Request) {
 	s.mu.Unlock()
 	if !ok || !exp.After(s.Now()) {
 		s.reap()
-		writeErr(w, http.StatusNotFound, &Error{Code: "no_session", Message: "no session key (expired or logged out)"})
+		writeErr(w, http.StatusNotFound, &bridge.Error{Code: "no_session", Message: "no session key (expired or logged out)"})
 		return
 	}
 	key, err := s.Keychain.Get(acct)
 	if err != nil {
-		writeErr(w, http.StatusNotFound, &Error{Code: "no_session", Message: "no session key in the keychain"})
+		writeErr(w, http.StatusNotFound, &bridge.Error{Code: "no_session", Message: "no session key in the keychain"})
 		return
 	}
-	writeJSON(w, http.StatusOK, SessionKey{Key: base64.StdEncoding.EncodeToString(key), Expires: exp.UTC().Format(time.RFC3339)})
+	writeJSON(w, http.StatusOK, bridge.SessionKey{Key: base64.StdEncoding.EncodeToString(key), Expires: exp.UTC().Format(time.RFC3339)})
 }
 
 func (s *Server) deleteSession(w http.ResponseWriter, r *http.Request) {
@@ -401,7 +371,7 @@ func (s *Server) deleteSession(w http.ResponseWriter, r *http.Request) {
 	delete(s.sessions, acct)
 	s.mu.Unlock()
 	if err := s.Keychain.Delete(acct); err != nil && !errors.Is(err, keychain.ErrNotFound) {
-		writeErr(w, http.StatusInternalServerError, &Error{Code: "keychain", Message: "the OS keychain refused to delete the key"})
+		writeErr(w, http.StatusInternalServerError, &bridge.Error{Code: "keychain", Message: "the OS keychain refused to delete the key"})
 		return
 	}
 	w.WriteHeader(http.StatusNoContent)

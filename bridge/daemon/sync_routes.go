@@ -1,4 +1,4 @@
-package bridge
+package daemon
 
 import (
 	"context"
@@ -9,41 +9,14 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/mynumber-shelter/shelter/bridge"
+
 	relaysync "github.com/mynumber-shelter/shelter/bridge/sync"
 )
 
 // SyncDirName is the relay sync's directory in StateDir(): sync.db (outbox, inbox, cursors)
 // and the client certificate. Private keys are in the keychain.
 const SyncDirName = "sync"
-
-// Sync API bodies.
-type (
-	// SyncEnrolRequest is POST /v1/sync/enrol. The token is used once and never stored.
-	SyncEnrolRequest struct {
-		URL   string `json:"url"`
-		CAPEM string `json:"caPem"`
-		Token string `json:"token"`
-	}
-	// SyncStatus is GET /v1/sync/status.
-	SyncStatus = relaysync.Status
-	// SyncOutboxItem is one request for the relay (see relaysync.OutboxItem).
-	SyncOutboxItem = relaysync.OutboxItem
-	// SyncEnvelope is the content of an envelope to share.
-	SyncEnvelope = relaysync.EnvelopeItem
-	// SyncInboxItem describes one pulled submission.
-	SyncInboxItem = relaysync.InboxItem
-	// SyncResult counts what a round did.
-	SyncResult = relaysync.Result
-	// SyncOutboxRequest is POST /v1/sync/outbox.
-	SyncOutboxRequest struct {
-		Items []SyncOutboxItem `json:"items"`
-	}
-	// SyncBox is GET /v1/sync/inbox/{id}: the item and its sealed box (base64 in JSON).
-	SyncBox struct {
-		Item SyncInboxItem `json:"item"`
-		Box  []byte        `json:"box"`
-	}
-)
 
 // syncRoutes registers the relay sync routes and starts the sync loop (until Serve ends).
 //
@@ -65,17 +38,17 @@ func (s *Server) syncRoutes(mux *http.ServeMux) {
 		Now:      s.Now,
 		Log:      s.Log,
 		OnProgress: func(p relaysync.Progress) {
-			s.publish(Event{Type: EventSyncProgress, Device: "sync", Message: p.Phase, Step: p.Step, Steps: p.Steps, ID: p.Company})
+			s.publish(bridge.Event{Type: bridge.EventSyncProgress, Device: "sync", Message: p.Phase, Step: p.Step, Steps: p.Steps, ID: p.Company})
 		},
 		OnState: func(state, lastErr, detail string) {
-			s.setDevice(DeviceState{Kind: "sync", Name: "relay", State: state, Detail: detail, LastError: lastErr})
+			s.setDevice(bridge.DeviceState{Kind: "sync", Name: "relay", State: state, Detail: detail, LastError: lastErr})
 		},
 	}
 	if r := cfg.Relay; r != nil && r.Office != "" {
 		sy.Relay = &relaysync.Relay{URL: r.URL, CAPEM: r.CAPEM, Office: r.Office}
-		s.setDevice(DeviceState{Kind: "sync", Name: "relay", State: "ok", Detail: "enrolled as " + r.Office})
+		s.setDevice(bridge.DeviceState{Kind: "sync", Name: "relay", State: "ok", Detail: "enrolled as " + r.Office})
 	} else {
-		s.setDevice(DeviceState{Kind: "sync", Name: "relay", State: "disabled", Detail: "not enrolled with a relay"})
+		s.setDevice(bridge.DeviceState{Kind: "sync", Name: "relay", State: "disabled", Detail: "not enrolled with a relay"})
 	}
 	s.mu.Lock()
 	ctx := s.bgCtx
@@ -93,7 +66,7 @@ func (s *Server) syncRoutes(mux *http.ServeMux) {
 	s.shareRoutes(mux, sy)   // sync_share_routes.go: company sharing between installations
 	s.replicaRoutes(mux, sy) // sync_replica_routes.go: the office replica's snapshots
 	mux.HandleFunc("POST /v1/sync/enrol", func(w http.ResponseWriter, r *http.Request) {
-		var req SyncEnrolRequest
+		var req bridge.SyncEnrolRequest
 		if e := readJSON(r, &req); e != nil {
 			writeErr(w, http.StatusBadRequest, e)
 			return
@@ -108,12 +81,12 @@ func (s *Server) syncRoutes(mux *http.ServeMux) {
 		}
 		c, err := LoadConfig(s.ConfigPath)
 		if err == nil {
-			c.Relay = &RelayConfig{URL: rel.URL, CAPEM: rel.CAPEM, Office: rel.Office}
+			c.Relay = &bridge.RelayConfig{URL: rel.URL, CAPEM: rel.CAPEM, Office: rel.Office}
 			err = SaveConfig(s.ConfigPath, c)
 		}
 		if err != nil {
 			s.Log.Error("saving relay enrolment", "err", err)
-			writeErr(w, http.StatusInternalServerError, &Error{Code: "config", Message: "enrolled, but the bridge config could not be saved"})
+			writeErr(w, http.StatusInternalServerError, &bridge.Error{Code: "config", Message: "enrolled, but the bridge config could not be saved"})
 			return
 		}
 		s.Log.Info("enrolled with the relay", "office", rel.Office)
@@ -134,7 +107,7 @@ func (s *Server) syncRoutes(mux *http.ServeMux) {
 		writeJSON(w, http.StatusOK, st)
 	})
 	mux.HandleFunc("POST /v1/sync/outbox", func(w http.ResponseWriter, r *http.Request) {
-		var req SyncOutboxRequest
+		var req bridge.SyncOutboxRequest
 		if e := readJSON(r, &req); e != nil {
 			writeErr(w, http.StatusBadRequest, e)
 			return
@@ -158,7 +131,7 @@ func (s *Server) syncRoutes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /v1/sync/inbox/{id}", func(w http.ResponseWriter, r *http.Request) {
 		id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
 		if err != nil {
-			writeErr(w, http.StatusBadRequest, &Error{Code: "bad_request", Message: "bad inbox id"})
+			writeErr(w, http.StatusBadRequest, &bridge.Error{Code: "bad_request", Message: "bad inbox id"})
 			return
 		}
 		it, box, err := sy.Box(r.Context(), id)
@@ -166,12 +139,12 @@ func (s *Server) syncRoutes(mux *http.ServeMux) {
 			writeErr(w, syncStatusCode(err), syncError(err))
 			return
 		}
-		writeJSON(w, http.StatusOK, SyncBox{Item: it, Box: box})
+		writeJSON(w, http.StatusOK, bridge.SyncBox{Item: it, Box: box})
 	})
 	mux.HandleFunc("DELETE /v1/sync/inbox/{id}", func(w http.ResponseWriter, r *http.Request) {
 		id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
 		if err != nil {
-			writeErr(w, http.StatusBadRequest, &Error{Code: "bad_request", Message: "bad inbox id"})
+			writeErr(w, http.StatusBadRequest, &bridge.Error{Code: "bad_request", Message: "bad inbox id"})
 			return
 		}
 		if err := sy.Ack(r.Context(), id); err != nil {
@@ -192,21 +165,21 @@ func (s *Server) syncRoutes(mux *http.ServeMux) {
 }
 
 // syncError maps sync errors to API errors without bodies, tokens or keys.
-func syncError(err error) *Error {
+func syncError(err error) *bridge.Error {
 	var ue *url.Error
 	switch {
 	case errors.Is(err, relaysync.ErrNotEnrolled):
-		return &Error{Code: "not_enrolled", Message: "the bridge is not enrolled with a relay"}
+		return &bridge.Error{Code: "not_enrolled", Message: "the bridge is not enrolled with a relay"}
 	case errors.Is(err, relaysync.ErrEnrolRefused):
-		return &Error{Code: "enrol_refused", Message: "the relay refused the enrolment token (used, expired or unknown)"}
+		return &bridge.Error{Code: "enrol_refused", Message: "the relay refused the enrolment token (used, expired or unknown)"}
 	case errors.Is(err, relaysync.ErrBadItem), errors.Is(err, relaysync.ErrNoCA):
-		return &Error{Code: "bad_request", Message: err.Error()}
+		return &bridge.Error{Code: "bad_request", Message: err.Error()}
 	case errors.Is(err, relaysync.ErrNoItem):
-		return &Error{Code: "no_item", Message: "no such inbox item"}
+		return &bridge.Error{Code: "no_item", Message: "no such inbox item"}
 	case errors.As(err, &ue):
-		return &Error{Code: "relay_unreachable", Message: "the relay could not be reached or its certificate is not trusted"}
+		return &bridge.Error{Code: "relay_unreachable", Message: "the relay could not be reached or its certificate is not trusted"}
 	}
-	return &Error{Code: "sync_error", Message: err.Error()}
+	return &bridge.Error{Code: "sync_error", Message: err.Error()}
 }
 
 func syncStatusCode(err error) int {

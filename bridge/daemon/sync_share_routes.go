@@ -1,4 +1,4 @@
-package bridge
+package daemon
 
 import (
 	"context"
@@ -8,6 +8,8 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/mynumber-shelter/shelter/bridge"
+
 	relaysync "github.com/mynumber-shelter/shelter/bridge/sync"
 )
 
@@ -16,55 +18,6 @@ import (
 const (
 	// ShareJSONMax bounds the JSON bodies of the share routes.
 	ShareJSONMax = 64 << 10
-	// SharePartMax bounds one part of an envelope's ciphertext (PUT …/data).
-	SharePartMax = 512 << 10
-)
-
-// Share API bodies (company sharing between installations, app/share).
-type (
-	// ShareIdentity is GET /v1/sync/share/identity: the enrolled office and the key id of the
-	// envelope signing key.
-	ShareIdentity struct {
-		Office string `json:"office"`
-		Sender []byte `json:"sender"`
-	}
-	// SharePublishRequest is PUT /v1/sync/share/key: the installation's P-256 point.
-	SharePublishRequest struct {
-		PublicKey []byte `json:"publicKey"`
-	}
-	// ShareOfficeKey is an office's directory entry.
-	ShareOfficeKey = relaysync.OfficeKey
-	// ShareCompanies is GET /v1/sync/share/companies.
-	ShareCompanies struct {
-		Companies []string `json:"companies"`
-	}
-	// ShareRegisterRequest is PUT /v1/sync/share/companies/{company}: PKIX DER of a P-256 key.
-	ShareRegisterRequest struct {
-		SubmissionKey []byte `json:"submissionKey"`
-	}
-	// ShareMemberRequest is POST /v1/sync/share/companies/{company}/members.
-	ShareMemberRequest struct {
-		Office string `json:"office"`
-	}
-	// SharePrepareRequest is POST /v1/sync/share/envelopes.
-	SharePrepareRequest struct {
-		Company string `json:"company"`
-		Record  string `json:"record"`
-	}
-	// SharePrepared is the reserved header: seal the ciphertext with AAD as additional data.
-	SharePrepared struct {
-		Seq    uint64 `json:"seq"`
-		Sender []byte `json:"sender"`
-		AAD    []byte `json:"aad"`
-	}
-	// ShareSent is POST /v1/sync/share/envelopes/{seq}/send: the relay's id.
-	ShareSent struct {
-		ID int64 `json:"id"`
-	}
-	// ShareEnvelopes is GET /v1/sync/share/companies/{company}/envelopes.
-	ShareEnvelopes struct {
-		Items []relaysync.RelayEnvelope `json:"items"`
-	}
 )
 
 // shareRoutes registers what app/share needs from the relay, done at once with the bridge's
@@ -107,10 +60,10 @@ func (s *Server) shareRoutes(mux *http.ServeMux, sy *relaysync.Syncer) {
 			fail(w, err)
 			return
 		}
-		writeJSON(w, http.StatusOK, ShareIdentity{Office: office, Sender: sender[:]})
+		writeJSON(w, http.StatusOK, bridge.ShareIdentity{Office: office, Sender: sender[:]})
 	})
 	mux.HandleFunc("PUT /v1/sync/share/key", func(w http.ResponseWriter, r *http.Request) {
-		var req SharePublishRequest
+		var req bridge.SharePublishRequest
 		if !jsonBody(w, r, &req) {
 			return
 		}
@@ -140,10 +93,10 @@ func (s *Server) shareRoutes(mux *http.ServeMux, sy *relaysync.Syncer) {
 			fail(w, err)
 			return
 		}
-		writeJSON(w, http.StatusOK, ShareCompanies{Companies: list})
+		writeJSON(w, http.StatusOK, bridge.ShareCompanies{Companies: list})
 	})
 	mux.HandleFunc("PUT /v1/sync/share/companies/{company}", func(w http.ResponseWriter, r *http.Request) {
-		var req ShareRegisterRequest
+		var req bridge.ShareRegisterRequest
 		if !jsonBody(w, r, &req) {
 			return
 		}
@@ -156,7 +109,7 @@ func (s *Server) shareRoutes(mux *http.ServeMux, sy *relaysync.Syncer) {
 		w.WriteHeader(http.StatusNoContent)
 	})
 	mux.HandleFunc("POST /v1/sync/share/companies/{company}/members", func(w http.ResponseWriter, r *http.Request) {
-		var req ShareMemberRequest
+		var req bridge.ShareMemberRequest
 		if !jsonBody(w, r, &req) {
 			return
 		}
@@ -179,7 +132,7 @@ func (s *Server) shareRoutes(mux *http.ServeMux, sy *relaysync.Syncer) {
 			limit, err2 = 0, nil
 		}
 		if err1 != nil || err2 != nil {
-			writeErr(w, http.StatusBadRequest, &Error{Code: "bad_request", Message: "after and limit must be integers"})
+			writeErr(w, http.StatusBadRequest, &bridge.Error{Code: "bad_request", Message: "after and limit must be integers"})
 			return
 		}
 		ctx, cancel := timeout(r)
@@ -189,10 +142,10 @@ func (s *Server) shareRoutes(mux *http.ServeMux, sy *relaysync.Syncer) {
 			fail(w, err)
 			return
 		}
-		writeJSON(w, http.StatusOK, ShareEnvelopes{Items: items})
+		writeJSON(w, http.StatusOK, bridge.ShareEnvelopes{Items: items})
 	})
 	mux.HandleFunc("POST /v1/sync/share/envelopes", func(w http.ResponseWriter, r *http.Request) {
-		var req SharePrepareRequest
+		var req bridge.SharePrepareRequest
 		if !jsonBody(w, r, &req) {
 			return
 		}
@@ -201,18 +154,18 @@ func (s *Server) shareRoutes(mux *http.ServeMux, sy *relaysync.Syncer) {
 			fail(w, err)
 			return
 		}
-		writeJSON(w, http.StatusOK, SharePrepared{Seq: p.Seq, Sender: p.Sender[:], AAD: p.AAD})
+		writeJSON(w, http.StatusOK, bridge.SharePrepared{Seq: p.Seq, Sender: p.Sender[:], AAD: p.AAD})
 	})
 	mux.HandleFunc("PUT /v1/sync/share/envelopes/{seq}/data", func(w http.ResponseWriter, r *http.Request) {
 		seq, err1 := strconv.ParseUint(r.PathValue("seq"), 10, 64)
 		off, err2 := strconv.ParseInt(r.URL.Query().Get("offset"), 10, 64)
 		if err1 != nil || err2 != nil || off < 0 {
-			writeErr(w, http.StatusBadRequest, &Error{Code: "bad_request", Message: "bad sequence or offset"})
+			writeErr(w, http.StatusBadRequest, &bridge.Error{Code: "bad_request", Message: "bad sequence or offset"})
 			return
 		}
-		part, err := io.ReadAll(http.MaxBytesReader(w, r.Body, SharePartMax))
+		part, err := io.ReadAll(http.MaxBytesReader(w, r.Body, bridge.SharePartMax))
 		if err != nil {
-			writeErr(w, http.StatusRequestEntityTooLarge, &Error{Code: "too_large", Message: "a ciphertext part is at most 512 KiB"})
+			writeErr(w, http.StatusRequestEntityTooLarge, &bridge.Error{Code: "too_large", Message: "a ciphertext part is at most 512 KiB"})
 			return
 		}
 		if err := sh.Append(seq, off, part); err != nil {
@@ -224,7 +177,7 @@ func (s *Server) shareRoutes(mux *http.ServeMux, sy *relaysync.Syncer) {
 	mux.HandleFunc("POST /v1/sync/share/envelopes/{seq}/send", func(w http.ResponseWriter, r *http.Request) {
 		seq, err := strconv.ParseUint(r.PathValue("seq"), 10, 64)
 		if err != nil {
-			writeErr(w, http.StatusBadRequest, &Error{Code: "bad_request", Message: "bad sequence"})
+			writeErr(w, http.StatusBadRequest, &bridge.Error{Code: "bad_request", Message: "bad sequence"})
 			return
 		}
 		ctx, cancel := timeout(r)
@@ -234,25 +187,25 @@ func (s *Server) shareRoutes(mux *http.ServeMux, sy *relaysync.Syncer) {
 			fail(w, err)
 			return
 		}
-		writeJSON(w, http.StatusOK, ShareSent{ID: id})
+		writeJSON(w, http.StatusOK, bridge.ShareSent{ID: id})
 	})
 }
 
 // shareError maps the share errors to API errors (codes not_found, replay, no_reservation,
 // busy, relay_refused, then those of syncError) without bodies or keys.
-func shareError(err error) (int, *Error) {
+func shareError(err error) (int, *bridge.Error) {
 	var se *relaysync.RelayStatusError
 	switch {
 	case errors.Is(err, relaysync.ErrRelayNotFound):
-		return http.StatusNotFound, &Error{Code: "not_found", Message: "not found on the relay"}
+		return http.StatusNotFound, &bridge.Error{Code: "not_found", Message: "not found on the relay"}
 	case errors.Is(err, relaysync.ErrReplay):
-		return http.StatusConflict, &Error{Code: "replay", Message: "the relay refused a replayed or older envelope"}
+		return http.StatusConflict, &bridge.Error{Code: "replay", Message: "the relay refused a replayed or older envelope"}
 	case errors.Is(err, relaysync.ErrNoReservation):
-		return http.StatusNotFound, &Error{Code: "no_reservation", Message: "no such prepared envelope (expired or already sent)"}
+		return http.StatusNotFound, &bridge.Error{Code: "no_reservation", Message: "no such prepared envelope (expired or already sent)"}
 	case errors.Is(err, relaysync.ErrBusy):
-		return http.StatusTooManyRequests, &Error{Code: "busy", Message: "too many envelopes prepared and not sent"}
+		return http.StatusTooManyRequests, &bridge.Error{Code: "busy", Message: "too many envelopes prepared and not sent"}
 	case errors.As(err, &se):
-		return http.StatusBadGateway, &Error{Code: "relay_refused", Message: se.Error()}
+		return http.StatusBadGateway, &bridge.Error{Code: "relay_refused", Message: se.Error()}
 	}
 	return syncStatusCode(err), syncError(err)
 }

@@ -32,7 +32,7 @@
 // the watcher next starts. After the commit point but before the removal, the page is sealed
 // again too: the inbox may hold it twice (at least once, never lost).
 
-package bridge
+package daemon
 
 import (
 	"context"
@@ -49,6 +49,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/mynumber-shelter/shelter/bridge"
 
 	"github.com/mynumber-shelter/shelter/devices/scanner"
 )
@@ -94,7 +96,7 @@ type scanState struct {
 
 // scannerEntry is one configured scanner.
 type scannerEntry struct {
-	cfg      ScannerConfig
+	cfg      bridge.ScannerConfig
 	client   scanner.Client // copied per job
 	cfgErr   error          // the configuration cannot be used (bad URL or CAPEM)
 	scanning atomic.Bool
@@ -108,7 +110,7 @@ type scannerEntry struct {
 // applyScanConfig starts, changes or stops the scanners and the hot folder for c. It is safe
 // to call repeatedly and concurrently with requests; unchanged scanners keep their client
 // (and any job in progress), and the watcher restarts only when the folder changed.
-func (s *Server) applyScanConfig(c Config) {
+func (s *Server) applyScanConfig(c bridge.Config) {
 	s.init()
 	st := s.scanState()
 	st.applyMu.Lock()
@@ -151,7 +153,7 @@ func (s *Server) stopScan() {
 }
 
 // applyScanners replaces the scanner set and re-probes it. The caller holds st.applyMu.
-func (s *Server) applyScanners(st *scanState, cfgs []ScannerConfig) {
+func (s *Server) applyScanners(st *scanState, cfgs []bridge.ScannerConfig) {
 	if st.probeEnd != nil {
 		st.probeEnd()
 		st.probes.Wait()
@@ -196,7 +198,7 @@ func (s *Server) applyScanners(st *scanState, cfgs []ScannerConfig) {
 	}
 }
 
-func newScannerEntry(sc ScannerConfig, busy scanner.Backoff) *scannerEntry {
+func newScannerEntry(sc bridge.ScannerConfig, busy scanner.Backoff) *scannerEntry {
 	e := &scannerEntry{cfg: sc}
 	hc, err := scannerHTTP(sc)
 	e.cfgErr = err // a bad URL fails in the scanner client, with its own message
@@ -218,7 +220,7 @@ var errScannerCert = errors.New("the scanner's certificate does not match the pi
 // dates and host name are not checked, since scanners rarely get either right and the pin is
 // the trust) or a chain to one of them; without CAPEM the system roots and the host name
 // apply. Proxies are never used: scanners are on the local network.
-func scannerHTTP(sc ScannerConfig) (*http.Client, error) {
+func scannerHTTP(sc bridge.ScannerConfig) (*http.Client, error) {
 	tr := http.DefaultTransport.(*http.Transport).Clone()
 	tr.Proxy = nil
 	tr.TLSClientConfig = &tls.Config{MinVersion: tls.VersionTLS12}
@@ -275,8 +277,8 @@ func parseCerts(p string) ([]*x509.Certificate, error) {
 
 // probeScanner asks a scanner for its capabilities and status and records its device state,
 // unless ctx ended (the scanner was reconfigured) or a job ran meanwhile (setScannerDevice).
-func (s *Server) probeScanner(ctx context.Context, e *scannerEntry) (*scanner.Capabilities, DeviceState) {
-	d := DeviceState{Kind: "scanner", Name: e.cfg.Name}
+func (s *Server) probeScanner(ctx context.Context, e *scannerEntry) (*scanner.Capabilities, bridge.DeviceState) {
+	d := bridge.DeviceState{Kind: "scanner", Name: e.cfg.Name}
 	if e.cfgErr != nil {
 		d.State, d.LastError = "error", "the configuration cannot be used: "+e.cfgErr.Error()
 		s.setScannerDevice(e, -1, d)
@@ -329,7 +331,7 @@ func (s *Server) probeScanner(ctx context.Context, e *scannerEntry) (*scanner.Ca
 // set under st.mu, then removes the devices: a late probe or job cannot put one back), or,
 // for a probe that began after e's probeJobs-th job (-1: not a probe), a job started since:
 // the probe's answer may predate it (a jam not yet seen, the job still running).
-func (s *Server) setScannerDevice(e *scannerEntry, probeJobs int, d DeviceState) {
+func (s *Server) setScannerDevice(e *scannerEntry, probeJobs int, d bridge.DeviceState) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	if probeJobs >= 0 && (e.jobs != probeJobs || e.scanning.Load()) {
@@ -374,7 +376,7 @@ func (s *Server) listScanners(w http.ResponseWriter, r *http.Request) {
 		entries[i] = st.scanners[n]
 	}
 	st.mu.Unlock()
-	out := make([]ScannerInfo, len(entries))
+	out := make([]bridge.ScannerInfo, len(entries))
 	var wg sync.WaitGroup
 	for i, e := range entries {
 		wg.Add(1)
@@ -391,11 +393,11 @@ func (s *Server) listScanners(w http.ResponseWriter, r *http.Request) {
 // standardDPI are the resolutions offered from a scanner that states a range.
 var standardDPI = []int{75, 100, 150, 200, 300, 400, 600, 1200}
 
-func scannerInfo(sc ScannerConfig, caps *scanner.Capabilities, state string) ScannerInfo {
+func scannerInfo(sc bridge.ScannerConfig, caps *scanner.Capabilities, state string) bridge.ScannerInfo {
 	if state == "" {
 		state = "absent"
 	}
-	info := ScannerInfo{Name: sc.Name, URL: sc.URL, State: state, Sources: []string{}, Resolutions: []int{}}
+	info := bridge.ScannerInfo{Name: sc.Name, URL: sc.URL, State: state, Sources: []string{}, Resolutions: []int{}}
 	if caps == nil {
 		return info
 	}
@@ -430,7 +432,7 @@ func scannerInfo(sc ScannerConfig, caps *scanner.Capabilities, state string) Sca
 // errScanTooLarge: the job's pages together exceed the byte limit.
 var errScanTooLarge = errors.New("the scanned pages exceed the size limit")
 
-func (req ScanRequest) settings() (scanner.Settings, *Error) {
+func scanSettings(req bridge.ScanRequest) (scanner.Settings, *bridge.Error) {
 	set := scanner.Settings{Source: scanner.InputSource(req.Source), Duplex: req.Duplex,
 		ColorMode: scanner.ColorMode(req.Color), Resolution: req.DPI}
 	switch set.Source {
@@ -438,21 +440,21 @@ func (req ScanRequest) settings() (scanner.Settings, *Error) {
 		set.Source = scanner.Platen
 	case scanner.Platen, scanner.Feeder:
 	default:
-		return set, &Error{Code: "bad_request", Message: `source must be "Platen" or "Feeder"`}
+		return set, &bridge.Error{Code: "bad_request", Message: `source must be "Platen" or "Feeder"`}
 	}
 	switch set.ColorMode {
 	case "", scanner.RGB24, scanner.Grayscale8:
 	default:
-		return set, &Error{Code: "bad_request", Message: `color must be "RGB24" or "Grayscale8"`}
+		return set, &bridge.Error{Code: "bad_request", Message: `color must be "RGB24" or "Grayscale8"`}
 	}
 	if req.DPI < 0 || req.DPI > 1200 {
-		return set, &Error{Code: "bad_request", Message: "dpi must be between 1 and 1200"}
+		return set, &bridge.Error{Code: "bad_request", Message: "dpi must be between 1 and 1200"}
 	}
 	return set, nil
 }
 
 // pick returns the named scanner, or the only one.
-func (st *scanState) pick(name string) (*scannerEntry, *Error) {
+func (st *scanState) pick(name string) (*scannerEntry, *bridge.Error) {
 	st.mu.Lock()
 	defer st.mu.Unlock()
 	if name == "" && len(st.names) == 1 {
@@ -462,18 +464,18 @@ func (st *scanState) pick(name string) (*scannerEntry, *Error) {
 		return e, nil
 	}
 	if name == "" && len(st.names) > 1 {
-		return nil, &Error{Code: "no_scanner", Message: "several scanners are configured; choose one"}
+		return nil, &bridge.Error{Code: "no_scanner", Message: "several scanners are configured; choose one"}
 	}
-	return nil, &Error{Code: "no_scanner", Message: "no such scanner is configured"}
+	return nil, &bridge.Error{Code: "no_scanner", Message: "no such scanner is configured"}
 }
 
 func (s *Server) scan(w http.ResponseWriter, r *http.Request) {
-	var req ScanRequest
+	var req bridge.ScanRequest
 	if e := readJSON(r, &req); e != nil {
 		writeErr(w, http.StatusBadRequest, e)
 		return
 	}
-	set, apiErr := req.settings()
+	set, apiErr := scanSettings(req)
 	if apiErr != nil {
 		writeErr(w, http.StatusBadRequest, apiErr)
 		return
@@ -485,11 +487,11 @@ func (s *Server) scan(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if e.cfgErr != nil {
-		writeErr(w, http.StatusServiceUnavailable, &Error{Code: "scan_error", Message: "the scanner's configuration cannot be used"})
+		writeErr(w, http.StatusServiceUnavailable, &bridge.Error{Code: "scan_error", Message: "the scanner's configuration cannot be used"})
 		return
 	}
 	if !e.scanning.CompareAndSwap(false, true) {
-		writeErr(w, http.StatusConflict, &Error{Code: "scanner_busy", Message: "the scanner is already scanning"})
+		writeErr(w, http.StatusConflict, &bridge.Error{Code: "scanner_busy", Message: "the scanner is already scanning"})
 		return
 	}
 	defer e.scanning.Store(false)
@@ -498,13 +500,13 @@ func (s *Server) scan(w http.ResponseWriter, r *http.Request) {
 	e.jobs++ // from now on no probe that began before this job records its state
 	model := e.model
 	e.mu.Unlock()
-	s.setScannerDevice(e, -1, DeviceState{Kind: "scanner", Name: name, State: "busy", Detail: model})
+	s.setScannerDevice(e, -1, bridge.DeviceState{Kind: "scanner", Name: name, State: "busy", Detail: model})
 
 	c := e.client
 	c.MaxPages = orDefault(st.maxPages, DefaultScanMaxPages)
 	c.MaxPageBytes = orDefault(st.maxPageBytes, DefaultScanMaxPageBytes)
 	maxBytes := orDefault(st.maxBytes, DefaultScanMaxBytes)
-	var pages []ScannedPage
+	var pages []bridge.ScannedPage
 	var total int64
 	defer func() {
 		for _, p := range pages {
@@ -519,15 +521,15 @@ func (s *Server) scan(w http.ResponseWriter, r *http.Request) {
 			clear(p.Data)
 			return errScanTooLarge
 		}
-		pages = append(pages, ScannedPage{ContentType: p.ContentType, Data: p.Data})
-		s.publish(Event{Type: EventScanProgress, Device: name, Step: len(pages)})
+		pages = append(pages, bridge.ScannedPage{ContentType: p.ContentType, Data: p.Data})
+		s.publish(bridge.Event{Type: bridge.EventScanProgress, Device: name, Step: len(pages)})
 		return nil
 	})
-	d := DeviceState{Kind: "scanner", Name: name, State: "ok", Detail: model}
+	d := bridge.DeviceState{Kind: "scanner", Name: name, State: "ok", Detail: model}
 	if err != nil {
 		status, apiErr := scanError(err)
 		s.Log.Info("scan failed", "scanner", name, "code", apiErr.Code, "err", err)
-		s.publish(Event{Type: EventScanDone, Device: name, Message: apiErr.Code, Step: len(pages)})
+		s.publish(bridge.Event{Type: bridge.EventScanDone, Device: name, Message: apiErr.Code, Step: len(pages)})
 		switch apiErr.Code {
 		case "no_scanner":
 			d.State = "absent"
@@ -547,15 +549,15 @@ func (s *Server) scan(w http.ResponseWriter, r *http.Request) {
 		if len(pages) > 0 && apiErr.Code != "too_large" {
 			// A feeder that jams on the tenth sheet has read nine: they are the user's to keep
 			// or to scan again, not to lose.
-			writeJSON(w, http.StatusOK, ScanResult{Pages: pages, Stopped: apiErr})
+			writeJSON(w, http.StatusOK, bridge.ScanResult{Pages: pages, Stopped: apiErr})
 			return
 		}
 		writeErr(w, status, apiErr)
 		return
 	}
-	s.publish(Event{Type: EventScanDone, Device: name, Message: "ok", Step: len(pages)})
+	s.publish(bridge.Event{Type: bridge.EventScanDone, Device: name, Message: "ok", Step: len(pages)})
 	s.setScannerDevice(e, -1, d)
-	writeJSON(w, http.StatusOK, ScanResult{Pages: pages})
+	writeJSON(w, http.StatusOK, bridge.ScanResult{Pages: pages})
 }
 
 func orDefault[T ~int | ~int64](v, def T) T {
@@ -587,18 +589,18 @@ var scanErrors = []struct {
 
 const tooLarge = "the scan has too many pages or bytes; scan fewer sheets at a time"
 
-func scanError(err error) (int, *Error) {
+func scanError(err error) (int, *bridge.Error) {
 	var se *scanner.SettingsError
 	if errors.As(err, &se) {
-		return http.StatusBadRequest, &Error{Code: "scan_error", Message: se.EN}
+		return http.StatusBadRequest, &bridge.Error{Code: "scan_error", Message: se.EN}
 	}
 	for _, m := range scanErrors {
 		if errors.Is(err, m.err) {
-			return m.status, &Error{Code: m.code, Message: m.msg}
+			return m.status, &bridge.Error{Code: m.code, Message: m.msg}
 		}
 	}
 	if unreachable(err) {
-		return http.StatusServiceUnavailable, &Error{Code: "no_scanner", Message: "the scanner does not answer"}
+		return http.StatusServiceUnavailable, &bridge.Error{Code: "no_scanner", Message: "the scanner does not answer"}
 	}
-	return http.StatusBadGateway, &Error{Code: "scan_error", Message: "the scan failed"}
+	return http.StatusBadGateway, &bridge.Error{Code: "scan_error", Message: "the scan failed"}
 }

@@ -1,4 +1,4 @@
-package bridge
+package daemon
 
 import (
 	"context"
@@ -7,6 +7,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/mynumber-shelter/shelter/bridge"
 
 	simvein "github.com/mynumber-shelter/shelter/devices/sim/vein"
 	"github.com/mynumber-shelter/shelter/devices/vein"
@@ -39,7 +41,7 @@ type veinPerson struct {
 	hand simvein.Hand
 }
 
-func newVeinPerson(t *testing.T, c *Client, sim *simvein.Sim) (*veinPerson, *eventLog) {
+func newVeinPerson(t *testing.T, c *bridge.Client, sim *simvein.Sim) (*veinPerson, *eventLog) {
 	p := &veinPerson{sim: sim}
 	rec := listenEvents(t, c)
 	ctx, cancel := context.WithCancel(context.Background())
@@ -50,7 +52,7 @@ func newVeinPerson(t *testing.T, c *Client, sim *simvein.Sim) (*veinPerson, *eve
 	}
 	go func() {
 		for e := range ch {
-			if e.Type != EventVeinPrompt {
+			if e.Type != bridge.EventVeinPrompt {
 				continue
 			}
 			p.mu.Lock()
@@ -82,7 +84,7 @@ func TestVeinThroughBridge(t *testing.T) {
 	c := startTemp(t, srv)
 	ctx := context.Background()
 
-	waitDevice(t, c, "vein", veinDevice, func(d DeviceState) bool { return d.State == "absent" })
+	waitDevice(t, c, "vein", veinDevice, func(d bridge.DeviceState) bool { return d.State == "absent" })
 	if _, err := c.VeinInfo(ctx); code(err) != "no_sensor" {
 		t.Fatalf("info without a sensor: %v", err)
 	}
@@ -91,10 +93,10 @@ func TestVeinThroughBridge(t *testing.T) {
 	}
 
 	p, rec := newVeinPerson(t, c, sim)
-	if err := c.SetConfig(ctx, Config{VeinPort: sim.Path()}); err != nil {
+	if err := c.SetConfig(ctx, bridge.Config{VeinPort: sim.Path()}); err != nil {
 		t.Fatal(err)
 	}
-	d := waitDevice(t, c, "vein", veinDevice, func(d DeviceState) bool { return d.State == "ok" })
+	d := waitDevice(t, c, "vein", veinDevice, func(d bridge.DeviceState) bool { return d.State == "ok" })
 	if !strings.Contains(d.Detail, simvein.Model) || !strings.Contains(d.Detail, "SIM0007") {
 		t.Fatalf("vein device %+v", d)
 	}
@@ -110,13 +112,13 @@ func TestVeinThroughBridge(t *testing.T) {
 	if err != nil || id == "" {
 		t.Fatalf("enrol: %q, %v", id, err)
 	}
-	done, end := rec.wait(t, "vein_done", from, 5*time.Second, func(e Event) bool { return e.Type == EventVeinDone })
+	done, end := rec.wait(t, "vein_done", from, 5*time.Second, func(e bridge.Event) bool { return e.Type == bridge.EventVeinDone })
 	if done.Message != "ok" {
 		t.Fatalf("vein_done %+v", done)
 	}
 	steps := map[int]bool{}
 	for _, e := range rec.all()[from:end] {
-		if e.Type == EventVeinPrompt {
+		if e.Type == bridge.EventVeinPrompt {
 			if e.Steps != 3 || e.Device != veinDevice {
 				t.Fatalf("prompt %+v", e)
 			}
@@ -134,7 +136,7 @@ func TestVeinThroughBridge(t *testing.T) {
 	from = end + 1
 	nextDone := func() string {
 		t.Helper()
-		e, i := rec.wait(t, "vein_done", from, 5*time.Second, func(e Event) bool { return e.Type == EventVeinDone })
+		e, i := rec.wait(t, "vein_done", from, 5*time.Second, func(e bridge.Event) bool { return e.Type == bridge.EventVeinDone })
 		from = i + 1
 		return e.Message
 	}
@@ -190,8 +192,8 @@ func TestVeinThroughBridge(t *testing.T) {
 		_, err := c.VeinIdentify(ctx)
 		res <- err
 	}()
-	rec.wait(t, "place-hand prompt", from, 5*time.Second, func(e Event) bool {
-		return e.Type == EventVeinPrompt && e.Message == vein.PromptPlaceHand.String()
+	rec.wait(t, "place-hand prompt", from, 5*time.Second, func(e bridge.Event) bool {
+		return e.Type == bridge.EventVeinPrompt && e.Message == vein.PromptPlaceHand.String()
 	})
 	if err := c.VeinCancel(ctx); err != nil {
 		t.Fatal(err)
@@ -222,10 +224,10 @@ func TestVeinPortChanges(t *testing.T) {
 	c := startTemp(t, srv)
 	ctx := context.Background()
 
-	if err := c.SetConfig(ctx, Config{VeinPort: "/dev/serial/by-id/no-such-sensor"}); err != nil {
+	if err := c.SetConfig(ctx, bridge.Config{VeinPort: "/dev/serial/by-id/no-such-sensor"}); err != nil {
 		t.Fatal(err)
 	}
-	d := waitDevice(t, c, "vein", veinDevice, func(d DeviceState) bool { return d.State == "error" })
+	d := waitDevice(t, c, "vein", veinDevice, func(d bridge.DeviceState) bool { return d.State == "error" })
 	if d.LastError == "" || d.LastErrorAt == "" {
 		t.Fatalf("vein device without its error: %+v", d)
 	}
@@ -235,18 +237,18 @@ func TestVeinPortChanges(t *testing.T) {
 	srv.veinOpen = 30 * time.Second
 	srv.veinMu.Unlock()
 
-	if err := c.SetConfig(ctx, Config{VeinPort: sim.Path()}); err != nil {
+	if err := c.SetConfig(ctx, bridge.Config{VeinPort: sim.Path()}); err != nil {
 		t.Fatal(err)
 	}
-	waitDevice(t, c, "vein", veinDevice, func(d DeviceState) bool { return d.State == "ok" })
+	waitDevice(t, c, "vein", veinDevice, func(d bridge.DeviceState) bool { return d.State == "ok" })
 	if info, err := c.VeinInfo(ctx); err != nil || info.Serial != "SIM0007" {
 		t.Fatalf("info after reopening: %+v, %v", info, err)
 	}
 
-	if err := c.SetConfig(ctx, Config{}); err != nil {
+	if err := c.SetConfig(ctx, bridge.Config{}); err != nil {
 		t.Fatal(err)
 	}
-	waitDevice(t, c, "vein", veinDevice, func(d DeviceState) bool { return d.State == "absent" })
+	waitDevice(t, c, "vein", veinDevice, func(d bridge.DeviceState) bool { return d.State == "absent" })
 	if _, err := c.VeinInfo(ctx); code(err) != "no_sensor" {
 		t.Fatalf("info after removing the port: %v", err)
 	}

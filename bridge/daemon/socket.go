@@ -1,4 +1,4 @@
-package bridge
+package daemon
 
 import (
 	"context"
@@ -7,31 +7,10 @@ import (
 	"net"
 	"os"
 	"path/filepath"
-	"strconv"
 	"time"
+
+	"github.com/mynumber-shelter/shelter/bridge"
 )
-
-// SocketName is the socket's file name inside the per-user directory.
-const SocketName = "bridge.sock"
-
-// SocketDir returns the per-user directory of the socket: $XDG_RUNTIME_DIR/mynumber-shelter on
-// Linux when set, else <user cache dir>/mynumber-shelter/run (Windows, macOS), else
-// /tmp/mynumber-shelter-<uid>. SHELTER_BRIDGE_DIR overrides it (tests, several vaults).
-func SocketDir() string {
-	if d := os.Getenv("SHELTER_BRIDGE_DIR"); d != "" {
-		return d
-	}
-	if d := os.Getenv("XDG_RUNTIME_DIR"); d != "" {
-		return filepath.Join(d, "mynumber-shelter")
-	}
-	if d, err := os.UserCacheDir(); err == nil && d != "" {
-		return filepath.Join(d, "mynumber-shelter", "run")
-	}
-	return filepath.Join(os.TempDir(), "mynumber-shelter-"+strconv.Itoa(os.Getuid()))
-}
-
-// SocketPath is the socket the daemon listens on and the app dials.
-func SocketPath() string { return filepath.Join(SocketDir(), SocketName) }
 
 // Listen creates dir with mode 0700 (refusing an existing one that others can enter or that
 // belongs to someone else), removes a stale socket, and listens on dir/SocketName.
@@ -42,7 +21,7 @@ func Listen(dir string) (net.Listener, error) {
 	if err := checkPrivateDir(dir); err != nil {
 		return nil, err
 	}
-	path := filepath.Join(dir, SocketName)
+	path := filepath.Join(dir, bridge.SocketName)
 	if c, err := net.Dial("unix", path); err == nil {
 		c.Close()
 		return nil, ErrRunning

@@ -1,4 +1,4 @@
-package bridge
+package daemon
 
 import (
 	"context"
@@ -23,6 +23,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/mynumber-shelter/shelter/bridge"
+
 	"github.com/mynumber-shelter/shelter/devices/scanner"
 	simescl "github.com/mynumber-shelter/shelter/devices/sim/escl"
 	"github.com/mynumber-shelter/shelter/internal/keychain"
@@ -31,13 +33,13 @@ import (
 // scanServer starts a bridge on a real Unix socket with its state in a temp dir and fast
 // scanner and watcher timings; tune may change them further before it starts. stop ends
 // Serve and waits for it (it also runs at cleanup).
-func scanServer(t *testing.T, tune func(*scanState)) (srv *Server, c *Client, stop func()) {
+func scanServer(t *testing.T, tune func(*scanState)) (srv *Server, c *bridge.Client, stop func()) {
 	t.Helper()
 	return scanServerAt(t, t.TempDir(), tune)
 }
 
 // scanServerAt is scanServer on an existing state directory.
-func scanServerAt(t *testing.T, state string, tune func(*scanState)) (srv *Server, c *Client, stop func()) {
+func scanServerAt(t *testing.T, state string, tune func(*scanState)) (srv *Server, c *bridge.Client, stop func()) {
 	t.Helper()
 	t.Setenv("SHELTER_BRIDGE_STATE", state)
 	srv = &Server{Keychain: &keychain.Mem{}, OpenPCSC: noPCSC, ConfigPath: filepath.Join(state, "bridge.json")}
@@ -65,33 +67,33 @@ func scanServerAt(t *testing.T, state string, tune func(*scanState)) (srv *Serve
 		})
 	}
 	t.Cleanup(stop)
-	return srv, &Client{Path: filepath.Join(dir, SocketName)}, stop
+	return srv, &bridge.Client{Path: filepath.Join(dir, bridge.SocketName)}, stop
 }
 
 // serveSim serves sim over loopback TLS and returns its config (URL and pinned certificate).
-func serveSim(t *testing.T, name string, sim *simescl.Scanner) ScannerConfig {
+func serveSim(t *testing.T, name string, sim *simescl.Scanner) bridge.ScannerConfig {
 	t.Helper()
 	return serveHandler(t, name, sim)
 }
 
 // serveHandler is serveSim for any handler (a simulator wrapped by the test).
-func serveHandler(t *testing.T, name string, h http.Handler) ScannerConfig {
+func serveHandler(t *testing.T, name string, h http.Handler) bridge.ScannerConfig {
 	t.Helper()
 	ts := httptest.NewUnstartedServer(h)
 	ts.Config.ErrorLog = log.New(io.Discard, "", 0) // the pinning test's refused handshakes
 	ts.StartTLS()
 	t.Cleanup(ts.Close)
 	p := pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: ts.Certificate().Raw})
-	return ScannerConfig{Name: name, URL: ts.URL + "/eSCL", CAPEM: string(p)}
+	return bridge.ScannerConfig{Name: name, URL: ts.URL + "/eSCL", CAPEM: string(p)}
 }
 
-func device(srv *Server, kind, name string) (DeviceState, bool) {
+func device(srv *Server, kind, name string) (bridge.DeviceState, bool) {
 	for _, d := range srv.deviceStates() {
 		if d.Kind == kind && d.Name == name {
 			return d, true
 		}
 	}
-	return DeviceState{}, false
+	return bridge.DeviceState{}, false
 }
 
 // waitFor polls cond for up to 30 s: generous, since CI runs on two busy cores.
@@ -107,9 +109,9 @@ func waitFor(t *testing.T, what string, cond func() bool) {
 }
 
 // scanEvents collects scan events from ch until scan_done.
-func scanEvents(t *testing.T, ch <-chan Event) []Event {
+func scanEvents(t *testing.T, ch <-chan bridge.Event) []bridge.Event {
 	t.Helper()
-	var got []Event
+	var got []bridge.Event
 	timeout := time.After(5 * time.Second)
 	for {
 		select {
@@ -117,10 +119,10 @@ func scanEvents(t *testing.T, ch <-chan Event) []Event {
 			if !ok {
 				t.Fatal("event stream ended")
 			}
-			if e.Type == EventScanProgress || e.Type == EventScanDone {
+			if e.Type == bridge.EventScanProgress || e.Type == bridge.EventScanDone {
 				got = append(got, e)
 			}
-			if e.Type == EventScanDone {
+			if e.Type == bridge.EventScanDone {
 				return got
 			}
 		case <-timeout:
@@ -134,14 +136,14 @@ func TestScanDuplexFeeder(t *testing.T) {
 	ctx := context.Background()
 	sim := &simescl.Scanner{Sheets: 2}
 	sc := serveSim(t, "desk", sim)
-	if err := c.SetConfig(ctx, Config{Scanners: []ScannerConfig{sc}}); err != nil {
+	if err := c.SetConfig(ctx, bridge.Config{Scanners: []bridge.ScannerConfig{sc}}); err != nil {
 		t.Fatal(err)
 	}
 	list, err := c.Scanners(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := []ScannerInfo{{Name: "desk", URL: sc.URL, State: "ok", Sources: []string{"Platen", "Feeder"}, Duplex: true,
+	want := []bridge.ScannerInfo{{Name: "desk", URL: sc.URL, State: "ok", Sources: []string{"Platen", "Feeder"}, Duplex: true,
 		Resolutions: []int{75, 150, 200, 300, 600}}}
 	if !reflect.DeepEqual(list, want) {
 		t.Fatalf("scanners = %+v\nwant %+v", list, want)
@@ -153,7 +155,7 @@ func TestScanDuplexFeeder(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	pages, err := c.Scan(ctx, ScanRequest{Scanner: "desk", Source: "Feeder", Duplex: true, Color: "Grayscale8", DPI: 200})
+	pages, err := c.Scan(ctx, bridge.ScanRequest{Scanner: "desk", Source: "Feeder", Duplex: true, Color: "Grayscale8", DPI: 200})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -209,7 +211,7 @@ func TestScanErrors(t *testing.T) {
 	big := &simescl.Scanner{Sheets: 2, PageBytes: 5 << 20}
 	empty := &simescl.Scanner{}
 	dead := net.JoinHostPort("127.0.0.1", "1") // nothing listens on port 1
-	cfg := Config{Scanners: []ScannerConfig{serveSim(t, "jam", jam), serveHandler(t, "slow", slow), serveSim(t, "stuck", stuck),
+	cfg := bridge.Config{Scanners: []bridge.ScannerConfig{serveSim(t, "jam", jam), serveHandler(t, "slow", slow), serveSim(t, "stuck", stuck),
 		serveSim(t, "many", many), serveSim(t, "big", big), serveSim(t, "empty", empty),
 		{Name: "dead", URL: "https://" + dead + "/eSCL"}}}
 	// Registered after the servers' Close, so it runs first: Close waits for the held request.
@@ -222,28 +224,28 @@ func TestScanErrors(t *testing.T) {
 	}
 
 	tests := []struct {
-		req       ScanRequest
+		req       bridge.ScanRequest
 		code      string
 		state     string // device state after the failure
 		lastError string
 		pages     int // read before the failure and kept for the user
 	}{
-		{ScanRequest{Scanner: "jam", Source: "Feeder"}, "jam", "error", "paper jam", 2},
-		{ScanRequest{Scanner: "stuck"}, "scanner_busy", "busy", "busy", 0},
-		{ScanRequest{Scanner: "many", Source: "Feeder"}, "too_large", "ok", "too many pages", 0},
-		{ScanRequest{Scanner: "big", Source: "Feeder"}, "too_large", "ok", "too many pages or bytes", 0},
-		{ScanRequest{Scanner: "empty", Source: "Feeder"}, "scan_error", "ok", "no paper", 0},
-		{ScanRequest{Scanner: "dead"}, "no_scanner", "absent", "does not answer", 0},
-		{ScanRequest{Scanner: "pinned"}, "scan_error", "error", "certificate", 0},
-		{ScanRequest{Scanner: "nope"}, "no_scanner", "", "", 0},
-		{ScanRequest{}, "no_scanner", "", "", 0}, // several scanners: a name is needed
-		{ScanRequest{Scanner: "jam", Source: "Glass"}, "bad_request", "", "", 0},
-		{ScanRequest{Scanner: "jam", Color: "CMYK"}, "bad_request", "", "", 0},
-		{ScanRequest{Scanner: "empty", Duplex: true}, "scan_error", "ok", "feeder", 0}, // duplex needs the feeder
+		{bridge.ScanRequest{Scanner: "jam", Source: "Feeder"}, "jam", "error", "paper jam", 2},
+		{bridge.ScanRequest{Scanner: "stuck"}, "scanner_busy", "busy", "busy", 0},
+		{bridge.ScanRequest{Scanner: "many", Source: "Feeder"}, "too_large", "ok", "too many pages", 0},
+		{bridge.ScanRequest{Scanner: "big", Source: "Feeder"}, "too_large", "ok", "too many pages or bytes", 0},
+		{bridge.ScanRequest{Scanner: "empty", Source: "Feeder"}, "scan_error", "ok", "no paper", 0},
+		{bridge.ScanRequest{Scanner: "dead"}, "no_scanner", "absent", "does not answer", 0},
+		{bridge.ScanRequest{Scanner: "pinned"}, "scan_error", "error", "certificate", 0},
+		{bridge.ScanRequest{Scanner: "nope"}, "no_scanner", "", "", 0},
+		{bridge.ScanRequest{}, "no_scanner", "", "", 0}, // several scanners: a name is needed
+		{bridge.ScanRequest{Scanner: "jam", Source: "Glass"}, "bad_request", "", "", 0},
+		{bridge.ScanRequest{Scanner: "jam", Color: "CMYK"}, "bad_request", "", "", 0},
+		{bridge.ScanRequest{Scanner: "empty", Duplex: true}, "scan_error", "ok", "feeder", 0}, // duplex needs the feeder
 	}
 	for _, tt := range tests {
 		pages, err := c.Scan(ctx, tt.req)
-		var stopped *ScanStopped
+		var stopped *bridge.ScanStopped
 		if code(err) != tt.code || len(pages) != tt.pages || (tt.pages > 0) != errors.As(err, &stopped) {
 			t.Errorf("%+v: %d pages, err %v; want code %s and %d pages", tt.req, len(pages), err, tt.code, tt.pages)
 			continue
@@ -277,11 +279,11 @@ func TestScanErrors(t *testing.T) {
 	// One job at a time per scanner.
 	done := make(chan error, 1)
 	go func() {
-		_, err := c.Scan(ctx, ScanRequest{Scanner: "slow"})
+		_, err := c.Scan(ctx, bridge.ScanRequest{Scanner: "slow"})
 		done <- err
 	}()
 	waitFor(t, "the slow scanner to be busy", func() bool { d, _ := device(srv, "scanner", "slow"); return d.State == "busy" })
-	if _, err := c.Scan(ctx, ScanRequest{Scanner: "slow"}); code(err) != "scanner_busy" {
+	if _, err := c.Scan(ctx, bridge.ScanRequest{Scanner: "slow"}); code(err) != "scanner_busy" {
 		t.Errorf("second scan on a busy scanner: %v", err)
 	}
 	if list, _ := c.Scanners(ctx); list[1].State != "busy" || len(list[1].Sources) != 2 {
@@ -291,7 +293,7 @@ func TestScanErrors(t *testing.T) {
 	if err := <-done; err != nil {
 		t.Errorf("first scan: %v", err)
 	}
-	if pages, err := c.Scan(ctx, ScanRequest{Scanner: "slow"}); err != nil || len(pages) != 1 {
+	if pages, err := c.Scan(ctx, bridge.ScanRequest{Scanner: "slow"}); err != nil || len(pages) != 1 {
 		t.Errorf("scan after the first ended: %d pages, %v", len(pages), err)
 	}
 }
@@ -325,7 +327,7 @@ func TestApplyScanConfigConcurrent(t *testing.T) {
 	if err := c.SetInboxKey(ctx, key.PublicKey().Bytes()); err != nil {
 		t.Fatal(err)
 	}
-	cfgs := []Config{{Scanners: []ScannerConfig{a}, HotFolder: folder}, {Scanners: []ScannerConfig{a, b}}, {Scanners: []ScannerConfig{b}, HotFolder: folder}}
+	cfgs := []bridge.Config{{Scanners: []bridge.ScannerConfig{a}, HotFolder: folder}, {Scanners: []bridge.ScannerConfig{a, b}}, {Scanners: []bridge.ScannerConfig{b}, HotFolder: folder}}
 	var wg sync.WaitGroup
 	for i := range 4 {
 		wg.Add(1)
@@ -339,7 +341,7 @@ func TestApplyScanConfigConcurrent(t *testing.T) {
 					c.Scanners(ctx)
 					c.Devices(ctx)
 				case 2:
-					c.Scan(ctx, ScanRequest{Scanner: "a"})
+					c.Scan(ctx, bridge.ScanRequest{Scanner: "a"})
 				}
 			}
 		}()
@@ -354,7 +356,7 @@ func TestApplyScanConfigConcurrent(t *testing.T) {
 	if w == nil {
 		t.Fatal("no watcher for the hot folder")
 	}
-	srv.applyScanConfig(Config{})
+	srv.applyScanConfig(bridge.Config{})
 	select {
 	case <-w.done:
 	default:
@@ -411,7 +413,7 @@ func TestScanProbeAfterJob(t *testing.T) {
 	})
 	sc := serveHandler(t, "jam", h)
 	t.Cleanup(func() { releaseOnce.Do(func() { close(release) }) }) // before the server's Close
-	if err := c.SetConfig(ctx, Config{Scanners: []ScannerConfig{sc}}); err != nil {
+	if err := c.SetConfig(ctx, bridge.Config{Scanners: []bridge.ScannerConfig{sc}}); err != nil {
 		t.Fatal(err)
 	}
 	select {
@@ -419,7 +421,7 @@ func TestScanProbeAfterJob(t *testing.T) {
 	case <-time.After(30 * time.Second):
 		t.Fatal("the config change did not probe the scanner")
 	}
-	if _, err := c.Scan(ctx, ScanRequest{Scanner: "jam", Source: "Feeder"}); code(err) != "jam" {
+	if _, err := c.Scan(ctx, bridge.ScanRequest{Scanner: "jam", Source: "Feeder"}); code(err) != "jam" {
 		t.Fatalf("scan: %v, want a jam", err)
 	}
 	releaseOnce.Do(func() { close(release) })
@@ -440,18 +442,18 @@ func TestScanFeederBatchEnds(t *testing.T) {
 	notFound := &simescl.Scanner{Sheets: 3, End: simescl.EndNotFound}
 	conflict := &simescl.Scanner{Sheets: 3, End: simescl.EndConflict}
 	failing := &simescl.Scanner{Sheets: 4, FailPage: 3}
-	if err := c.SetConfig(ctx, Config{Scanners: []ScannerConfig{serveSim(t, "notfound", notFound), serveSim(t, "conflict", conflict),
+	if err := c.SetConfig(ctx, bridge.Config{Scanners: []bridge.ScannerConfig{serveSim(t, "notfound", notFound), serveSim(t, "conflict", conflict),
 		serveSim(t, "failing", failing)}}); err != nil {
 		t.Fatal(err)
 	}
 	for _, name := range []string{"notfound", "conflict"} {
-		pages, err := c.Scan(ctx, ScanRequest{Scanner: name, Source: "Feeder"})
+		pages, err := c.Scan(ctx, bridge.ScanRequest{Scanner: name, Source: "Feeder"})
 		if err != nil || len(pages) != 3 {
 			t.Errorf("%s: %d pages, %v", name, len(pages), err)
 		}
 	}
-	pages, err := c.Scan(ctx, ScanRequest{Scanner: "failing", Source: "Feeder"})
-	var stopped *ScanStopped
+	pages, err := c.Scan(ctx, bridge.ScanRequest{Scanner: "failing", Source: "Feeder"})
+	var stopped *bridge.ScanStopped
 	if len(pages) != 2 || !errors.As(err, &stopped) || stopped.Reason.Code != "scan_error" {
 		t.Errorf("failing mid-read: %d pages, %v", len(pages), err)
 	}

@@ -1,4 +1,4 @@
-package bridge
+package daemon
 
 import (
 	"bytes"
@@ -14,6 +14,8 @@ import (
 	"testing"
 	"time"
 	"unicode/utf8"
+
+	"github.com/mynumber-shelter/shelter/bridge"
 
 	"github.com/mynumber-shelter/shelter/devices/scanner"
 	"github.com/mynumber-shelter/shelter/internal/sealbox"
@@ -41,9 +43,9 @@ func exists(path string) bool {
 	return err == nil
 }
 
-func waitInbox(t *testing.T, c *Client, n int) []InboxItem {
+func waitInbox(t *testing.T, c *bridge.Client, n int) []bridge.InboxItem {
 	t.Helper()
-	var items []InboxItem
+	var items []bridge.InboxItem
 	waitFor(t, "the inbox to hold the page", func() bool {
 		var err error
 		items, err = c.Inbox(context.Background())
@@ -138,7 +140,7 @@ func TestInboxSealsHotFolder(t *testing.T) {
 	if fi, _ := os.Stat(keyFile); fi.Mode().Perm() != 0o600 {
 		t.Errorf("inbox.key mode %v", fi.Mode().Perm())
 	}
-	if err := c.SetConfig(ctx, Config{HotFolder: folder}); err != nil {
+	if err := c.SetConfig(ctx, bridge.Config{HotFolder: folder}); err != nil {
 		t.Fatal(err)
 	}
 	evctx, cancel := context.WithCancel(ctx)
@@ -206,7 +208,7 @@ func TestInboxSealsHotFolder(t *testing.T) {
 	waitFor(t, "the inbox_page event", func() bool {
 		select {
 		case e := <-events:
-			return e.Type == EventInboxPage && e.ID == it.ID && e.Device == folder
+			return e.Type == bridge.EventInboxPage && e.ID == it.ID && e.Device == folder
 		default:
 			return false
 		}
@@ -240,11 +242,11 @@ func TestInboxSealsHotFolder(t *testing.T) {
 	if items, _ := c.Inbox(ctx); len(items) != 1 || items[0].ID == it.ID {
 		t.Errorf("inbox after delete %+v", items)
 	}
-	if _, err := c.InboxBox(ctx, "../inbox.key"); !errors.Is(err, ErrBadInboxID) {
+	if _, err := c.InboxBox(ctx, "../inbox.key"); !errors.Is(err, bridge.ErrBadInboxID) {
 		t.Errorf("client accepted a path as an id: %v", err)
 	}
 	for _, p := range []string{"/v1/inbox/..%2Finbox.key", "/v1/inbox/" + strings.ToUpper(items[0].ID), "/v1/inbox/%2e%2e"} {
-		if err := c.do(ctx, "GET", p, nil, &InboxBox{}); code(err) != "bad_request" && code(err) != "" {
+		if err := c.Call(ctx, "GET", p, nil, &bridge.InboxBox{}); code(err) != "bad_request" && code(err) != "" {
 			t.Errorf("GET %s: %v", p, err)
 		} else if err == nil {
 			t.Errorf("GET %s answered", p)
@@ -259,7 +261,7 @@ func TestInboxWaitsForKey(t *testing.T) {
 	srv, c, stop := scanServer(t, nil)
 	ctx := context.Background()
 	folder := t.TempDir()
-	if err := c.SetConfig(ctx, Config{HotFolder: folder}); err != nil {
+	if err := c.SetConfig(ctx, bridge.Config{HotFolder: folder}); err != nil {
 		t.Fatal(err)
 	}
 	page := testJPEG(t, 2048)
@@ -304,7 +306,7 @@ func TestInboxRefusesOtherFiles(t *testing.T) {
 	folder := t.TempDir()
 	key := newInboxKey(t)
 	c.SetInboxKey(ctx, key.PublicKey().Bytes())
-	if err := c.SetConfig(ctx, Config{HotFolder: folder}); err != nil {
+	if err := c.SetConfig(ctx, bridge.Config{HotFolder: folder}); err != nil {
 		t.Fatal(err)
 	}
 	txt := filepath.Join(folder, "notes.txt")
@@ -343,7 +345,7 @@ func TestInboxCrashLeftovers(t *testing.T) {
 	os.WriteFile(filepath.Join(dir, ".tmp-123"), []byte("half"), 0o600)
 	key := newInboxKey(t)
 	c.SetInboxKey(ctx, key.PublicKey().Bytes())
-	if err := c.SetConfig(ctx, Config{HotFolder: t.TempDir()}); err != nil {
+	if err := c.SetConfig(ctx, bridge.Config{HotFolder: t.TempDir()}); err != nil {
 		t.Fatal(err)
 	}
 	// The watcher deletes the leftovers one by one in its own goroutine: wait for all of them,

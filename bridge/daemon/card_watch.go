@@ -1,4 +1,4 @@
-package bridge
+package daemon
 
 import (
 	"context"
@@ -7,6 +7,8 @@ import (
 	"slices"
 	"sync"
 	"time"
+
+	"github.com/mynumber-shelter/shelter/bridge"
 
 	"github.com/mynumber-shelter/shelter/devices/card"
 )
@@ -115,7 +117,7 @@ func (w *readerWatch) down(err error) {
 	if was {
 		w.s.Log.Warn("smart card service lost", "err", err)
 	}
-	w.s.setDevice(DeviceState{Kind: "pcsc", Name: pcscDevice, State: "error",
+	w.s.setDevice(bridge.DeviceState{Kind: "pcsc", Name: pcscDevice, State: "error",
 		Detail: "smart card service not available", LastError: cardError(err).Message})
 }
 
@@ -145,7 +147,7 @@ func (w *readerWatch) sync(names []string, up bool) {
 	n := len(w.known)
 	w.mu.Unlock()
 	if up {
-		w.s.setDevice(DeviceState{Kind: "pcsc", Name: pcscDevice, State: "ok", Detail: plural(n, "reader")})
+		w.s.setDevice(bridge.DeviceState{Kind: "pcsc", Name: pcscDevice, State: "ok", Detail: plural(n, "reader")})
 	}
 }
 
@@ -161,27 +163,27 @@ func (w *readerWatch) card(reader string, present bool) {
 		return
 	}
 	w.known[reader] = present
-	typ, detail := EventCardRemoved, "no card"
+	typ, detail := bridge.EventCardRemoved, "no card"
 	if present {
-		typ, detail = EventCardInserted, "card present"
+		typ, detail = bridge.EventCardInserted, "card present"
 	}
-	w.s.setDevice(DeviceState{Kind: "reader", Name: reader, State: "ok", Detail: detail})
-	w.s.publish(Event{Type: typ, Device: reader})
+	w.s.setDevice(bridge.DeviceState{Kind: "reader", Name: reader, State: "ok", Detail: detail})
+	w.s.publish(bridge.Event{Type: typ, Device: reader})
 }
 
 func (w *readerWatch) addLocked(reader string) {
 	w.known[reader] = false
-	w.s.setDevice(DeviceState{Kind: "reader", Name: reader, State: "ok", Detail: "no card"})
-	w.s.publish(Event{Type: EventReaderAdded, Device: reader})
+	w.s.setDevice(bridge.DeviceState{Kind: "reader", Name: reader, State: "ok", Detail: "no card"})
+	w.s.publish(bridge.Event{Type: bridge.EventReaderAdded, Device: reader})
 }
 
 func (w *readerWatch) removeLocked(reader string) {
 	if w.known[reader] {
-		w.s.publish(Event{Type: EventCardRemoved, Device: reader})
+		w.s.publish(bridge.Event{Type: bridge.EventCardRemoved, Device: reader})
 	}
 	delete(w.known, reader)
 	w.s.removeDevice("reader", reader)
-	w.s.publish(Event{Type: EventReaderRemoved, Device: reader})
+	w.s.publish(bridge.Event{Type: bridge.EventReaderRemoved, Device: reader})
 }
 
 func plural(n int, what string) string {

@@ -1,4 +1,4 @@
-package bridge
+package daemon
 
 import (
 	"context"
@@ -8,13 +8,16 @@ import (
 	"crypto/x509"
 	"encoding/pem"
 	"errors"
-	"github.com/mynumber-shelter/shelter/internal/testenv"
 	"math/big"
 	"os"
 	"path/filepath"
 	"reflect"
 	"testing"
 	"time"
+
+	"github.com/mynumber-shelter/shelter/bridge"
+
+	"github.com/mynumber-shelter/shelter/internal/testenv"
 )
 
 func configTestCAPEM(t *testing.T) string {
@@ -33,33 +36,33 @@ func configTestCAPEM(t *testing.T) string {
 
 func TestValidateConfig(t *testing.T) {
 	ca := configTestCAPEM(t)
-	scanner := func(name, url string) []ScannerConfig { return []ScannerConfig{{Name: name, URL: url}} }
+	scanner := func(name, url string) []bridge.ScannerConfig { return []bridge.ScannerConfig{{Name: name, URL: url}} }
 	tests := []struct {
 		name string
-		cfg  Config
+		cfg  bridge.Config
 		ok   bool
 	}{
-		{"empty", Config{}, true},
-		{"by-id port", Config{VeinPort: "/dev/serial/by-id/usb-Vendor_Vein-if00"}, true},
-		{"COM port", Config{VeinPort: "COM3"}, true},
-		{"com port lower case", Config{VeinPort: "com12"}, true},
-		{"relative port", Config{VeinPort: "ttyUSB0"}, false},
-		{"COM0", Config{VeinPort: "COM0"}, false},
-		{"port with newline", Config{VeinPort: "/dev/ttyUSB0\n"}, false},
-		{"https scanner", Config{Scanners: scanner("desk", "https://192.0.2.10/eSCL")}, true},
-		{"http scanner with port", Config{Scanners: scanner("desk", "http://scanner.local:8080/eSCL")}, true},
-		{"scanner with CA", Config{Scanners: []ScannerConfig{{Name: "desk", URL: "https://192.0.2.10/eSCL", CAPEM: ca}}}, true},
-		{"scanner with bad CA", Config{Scanners: []ScannerConfig{{Name: "desk", URL: "https://192.0.2.10/eSCL", CAPEM: "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n"}}}, false},
-		{"ftp scanner", Config{Scanners: scanner("desk", "ftp://192.0.2.10/")}, false},
-		{"scanner without host", Config{Scanners: scanner("desk", "https:///eSCL")}, false},
-		{"scanner with password", Config{Scanners: scanner("desk", "https://u:p@192.0.2.10/eSCL")}, false},
-		{"scanner without name", Config{Scanners: scanner(" ", "https://192.0.2.10/eSCL")}, false},
-		{"two scanners, one name", Config{Scanners: []ScannerConfig{{Name: "a", URL: "http://h/"}, {Name: "a", URL: "http://g/"}}}, false},
-		{"absolute hot folder", Config{HotFolder: "/srv/scans"}, true},
-		{"windows hot folder", Config{HotFolder: `C:\Scans`}, true},
-		{"relative hot folder", Config{HotFolder: "scans"}, false},
-		{"relay", Config{Relay: &RelayConfig{URL: "https://relay.example/"}}, true},
-		{"relay without host", Config{Relay: &RelayConfig{URL: "https://"}}, false},
+		{"empty", bridge.Config{}, true},
+		{"by-id port", bridge.Config{VeinPort: "/dev/serial/by-id/usb-Vendor_Vein-if00"}, true},
+		{"COM port", bridge.Config{VeinPort: "COM3"}, true},
+		{"com port lower case", bridge.Config{VeinPort: "com12"}, true},
+		{"relative port", bridge.Config{VeinPort: "ttyUSB0"}, false},
+		{"COM0", bridge.Config{VeinPort: "COM0"}, false},
+		{"port with newline", bridge.Config{VeinPort: "/dev/ttyUSB0\n"}, false},
+		{"https scanner", bridge.Config{Scanners: scanner("desk", "https://192.0.2.10/eSCL")}, true},
+		{"http scanner with port", bridge.Config{Scanners: scanner("desk", "http://scanner.local:8080/eSCL")}, true},
+		{"scanner with CA", bridge.Config{Scanners: []bridge.ScannerConfig{{Name: "desk", URL: "https://192.0.2.10/eSCL", CAPEM: ca}}}, true},
+		{"scanner with bad CA", bridge.Config{Scanners: []bridge.ScannerConfig{{Name: "desk", URL: "https://192.0.2.10/eSCL", CAPEM: "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n"}}}, false},
+		{"ftp scanner", bridge.Config{Scanners: scanner("desk", "ftp://192.0.2.10/")}, false},
+		{"scanner without host", bridge.Config{Scanners: scanner("desk", "https:///eSCL")}, false},
+		{"scanner with password", bridge.Config{Scanners: scanner("desk", "https://u:p@192.0.2.10/eSCL")}, false},
+		{"scanner without name", bridge.Config{Scanners: scanner(" ", "https://192.0.2.10/eSCL")}, false},
+		{"two scanners, one name", bridge.Config{Scanners: []bridge.ScannerConfig{{Name: "a", URL: "http://h/"}, {Name: "a", URL: "http://g/"}}}, false},
+		{"absolute hot folder", bridge.Config{HotFolder: "/srv/scans"}, true},
+		{"windows hot folder", bridge.Config{HotFolder: `C:\Scans`}, true},
+		{"relative hot folder", bridge.Config{HotFolder: "scans"}, false},
+		{"relay", bridge.Config{Relay: &bridge.RelayConfig{URL: "https://relay.example/"}}, true},
+		{"relay without host", bridge.Config{Relay: &bridge.RelayConfig{URL: "https://"}}, false},
 	}
 	for _, tt := range tests {
 		err := ValidateConfig(tt.cfg)
@@ -75,7 +78,7 @@ func TestValidateConfig(t *testing.T) {
 func TestConfigRoundTrip(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "state", "bridge.json")
 	// The file's config is applied at start.
-	if err := SaveConfig(path, Config{HotFolder: "/srv/in"}); err != nil {
+	if err := SaveConfig(path, bridge.Config{HotFolder: "/srv/in"}); err != nil {
 		t.Fatal(err)
 	}
 	c := startTemp(t, &Server{OpenPCSC: noPCSC, ConfigPath: path})
@@ -84,10 +87,10 @@ func TestConfigRoundTrip(t *testing.T) {
 	if err != nil || got.HotFolder != "/srv/in" {
 		t.Fatalf("config at start: %+v, %v", got, err)
 	}
-	waitDevice(t, c, "vein", veinDevice, func(d DeviceState) bool { return d.State == "absent" })
+	waitDevice(t, c, "vein", veinDevice, func(d bridge.DeviceState) bool { return d.State == "absent" })
 
-	want := Config{
-		Scanners:  []ScannerConfig{{Name: "desk", URL: "https://192.0.2.10/eSCL"}},
+	want := bridge.Config{
+		Scanners:  []bridge.ScannerConfig{{Name: "desk", URL: "https://192.0.2.10/eSCL"}},
 		HotFolder: "/srv/scans",
 	}
 	if err := c.SetConfig(ctx, want); err != nil {
@@ -101,7 +104,7 @@ func TestConfigRoundTrip(t *testing.T) {
 	}
 
 	// A bad config is refused and changes nothing.
-	if err := c.SetConfig(ctx, Config{VeinPort: "ttyUSB0"}); code(err) != "bad_config" {
+	if err := c.SetConfig(ctx, bridge.Config{VeinPort: "ttyUSB0"}); code(err) != "bad_config" {
 		t.Fatalf("bad config: %v", err)
 	}
 	if saved, _ := LoadConfig(path); !reflect.DeepEqual(saved, want) {
@@ -114,7 +117,7 @@ func TestConfigRoundTrip(t *testing.T) {
 func TestConfigFullDisk(t *testing.T) {
 	dir := testenv.Tmpfs(t, 64<<10)
 	path := filepath.Join(dir, "bridge.json")
-	old := Config{HotFolder: "/srv/in"}
+	old := bridge.Config{HotFolder: "/srv/in"}
 	if err := SaveConfig(path, old); err != nil {
 		t.Fatal(err)
 	}
@@ -132,7 +135,7 @@ func TestConfigFullDisk(t *testing.T) {
 		}
 	}
 	filler.Close()
-	err = c.SetConfig(context.Background(), Config{HotFolder: "/srv/scans", Scanners: []ScannerConfig{{Name: "desk", URL: "https://192.0.2.10/eSCL"}}})
+	err = c.SetConfig(context.Background(), bridge.Config{HotFolder: "/srv/scans", Scanners: []bridge.ScannerConfig{{Name: "desk", URL: "https://192.0.2.10/eSCL"}}})
 	if code(err) != "config_not_saved" {
 		t.Fatalf("PUT /v1/config on a full disk: %v", err)
 	}

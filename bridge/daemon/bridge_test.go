@@ -1,4 +1,4 @@
-package bridge
+package daemon
 
 import (
 	"bytes"
@@ -11,6 +11,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/mynumber-shelter/shelter/bridge"
 
 	"github.com/mynumber-shelter/shelter/devices/card"
 	simcard "github.com/mynumber-shelter/shelter/devices/sim/card"
@@ -31,7 +33,7 @@ func (c *clock) Add(d time.Duration) {
 }
 
 // start runs srv on a socket in a fresh 0700 directory and returns a client for it.
-func start(t *testing.T, srv *Server) *Client {
+func start(t *testing.T, srv *Server) *bridge.Client {
 	t.Helper()
 	dir := filepath.Join(t.TempDir(), "run")
 	l, err := Listen(dir)
@@ -47,11 +49,11 @@ func start(t *testing.T, srv *Server) *Client {
 			t.Errorf("Serve: %v", err)
 		}
 	})
-	return &Client{Path: filepath.Join(dir, SocketName)}
+	return &bridge.Client{Path: filepath.Join(dir, bridge.SocketName)}
 }
 
 func code(err error) string {
-	var e *Error
+	var e *bridge.Error
 	if errors.As(err, &e) {
 		return e.Code
 	}
@@ -214,7 +216,7 @@ func TestCardReadThroughBridge(t *testing.T) {
 		t.Fatalf("retries: %d %v", n, err)
 	}
 	_, err = c.ReadCard(ctx, slot1Reader, "9999", false)
-	var e *Error
+	var e *bridge.Error
 	if !errors.As(err, &e) || e.Code != "wrong_pin" || e.Retries != 2 {
 		t.Fatalf("wrong PIN: %v", err)
 	}

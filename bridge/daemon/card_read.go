@@ -1,4 +1,4 @@
-package bridge
+package daemon
 
 import (
 	"context"
@@ -7,6 +7,8 @@ import (
 	"net/http"
 	"regexp"
 	"time"
+
+	"github.com/mynumber-shelter/shelter/bridge"
 
 	"github.com/mynumber-shelter/shelter/devices/card"
 )
@@ -36,45 +38,38 @@ func (s *Server) lockCard(ctx context.Context) (unlock func(), err error) {
 }
 
 // cardError maps device errors to API errors whose messages carry no card data.
-func cardError(err error) *Error {
+func cardError(err error) *bridge.Error {
 	var wp *card.WrongPINError
 	switch {
 	case errors.As(err, &wp):
-		return &Error{Code: "wrong_pin", Message: "the PIN is wrong", Retries: wp.Retries}
+		return &bridge.Error{Code: "wrong_pin", Message: "the PIN is wrong", Retries: wp.Retries}
 	case errors.Is(err, card.ErrPINFormat):
-		return &Error{Code: "bad_pin_format", Message: "the PIN is 4 digits"}
+		return &bridge.Error{Code: "bad_pin_format", Message: "the PIN is 4 digits"}
 	case errors.Is(err, card.ErrPINLocked):
-		return &Error{Code: "pin_locked", Message: "the PIN is locked; the card holder must reset it at their municipal office"}
+		return &bridge.Error{Code: "pin_locked", Message: "the PIN is locked; the card holder must reset it at their municipal office"}
 	case errors.Is(err, card.ErrLastTry):
-		return &Error{Code: "last_try", Message: "one try is left; confirm before trying again"}
+		return &bridge.Error{Code: "last_try", Message: "one try is left; confirm before trying again"}
 	case errors.Is(err, card.ErrCardRemoved), errors.Is(err, card.ErrCardReset):
-		return &Error{Code: "card_removed", Message: "the card was removed during the read; nothing was read"}
+		return &bridge.Error{Code: "card_removed", Message: "the card was removed during the read; nothing was read"}
 	case errors.Is(err, card.ErrNotMyNumberCard), errors.Is(err, card.ErrNotFound):
-		return &Error{Code: "not_mynumber_card", Message: "this card is not a My Number card"}
+		return &bridge.Error{Code: "not_mynumber_card", Message: "this card is not a My Number card"}
 	case errors.Is(err, card.ErrNoReader):
-		return &Error{Code: "no_reader", Message: "no IC card reader is connected"}
+		return &bridge.Error{Code: "no_reader", Message: "no IC card reader is connected"}
 	case errors.Is(err, card.ErrNoService):
-		return &Error{Code: "no_service", Message: "the smart card service is not running"}
+		return &bridge.Error{Code: "no_service", Message: "the smart card service is not running"}
 	case errors.Is(err, card.ErrCardInUse):
-		return &Error{Code: "card_in_use", Message: "another program is using the card"}
+		return &bridge.Error{Code: "card_in_use", Message: "another program is using the card"}
 	case errors.Is(err, card.ErrIntegrity), errors.Is(err, card.ErrSignature):
-		return &Error{Code: "integrity", Message: "the card's data does not match its own digests; do not use it"}
+		return &bridge.Error{Code: "integrity", Message: "the card's data does not match its own digests; do not use it"}
 	case errors.Is(err, card.ErrUnsupported):
-		return &Error{Code: "unsupported", Message: "this card or reader does not support the operation"}
+		return &bridge.Error{Code: "unsupported", Message: "this card or reader does not support the operation"}
 	}
-	return &Error{Code: "card_error", Message: "the card could not be read"}
-}
-
-// CardRequest names the reader and carries the PIN (never logged).
-type CardRequest struct {
-	Reader       string `json:"reader"`
-	PIN          string `json:"pin,omitempty"`
-	AllowLastTry bool   `json:"allowLastTry,omitempty"`
+	return &bridge.Error{Code: "card_error", Message: "the card could not be read"}
 }
 
 // pickReader returns the named reader, or the only one; several readers need a name. The
 // caller holds the card lock.
-func (s *Server) pickReader(name string) (string, *Error) {
+func (s *Server) pickReader(name string) (string, *bridge.Error) {
 	rs, err := s.listReaders()
 	if err != nil {
 		return "", cardError(err)
@@ -85,21 +80,21 @@ func (s *Server) pickReader(name string) (string, *Error) {
 				return r, nil
 			}
 		}
-		return "", &Error{Code: "no_reader", Message: "that reader is not connected"}
+		return "", &bridge.Error{Code: "no_reader", Message: "that reader is not connected"}
 	}
 	switch len(rs) {
 	case 0:
-		return "", &Error{Code: "no_reader", Message: "no IC card reader is connected"}
+		return "", &bridge.Error{Code: "no_reader", Message: "no IC card reader is connected"}
 	case 1:
 		return rs[0], nil
 	}
-	return "", &Error{Code: "choose_reader", Message: fmt.Sprintf("%d readers are connected; choose one", len(rs))}
+	return "", &bridge.Error{Code: "choose_reader", Message: fmt.Sprintf("%d readers are connected; choose one", len(rs))}
 }
 
 // withCard decodes a CardRequest, takes the card lock, waits briefly for a card in the chosen
 // reader, connects, and runs fn; the connection is closed (and the card reset) afterwards.
-func (s *Server) withCard(w http.ResponseWriter, r *http.Request, fn func(req CardRequest, c *card.Conn) (any, error)) {
-	var req CardRequest
+func (s *Server) withCard(w http.ResponseWriter, r *http.Request, fn func(req bridge.CardRequest, c *card.Conn) (any, error)) {
+	var req bridge.CardRequest
 	if e := readJSON(r, &req); e != nil {
 		writeErr(w, http.StatusBadRequest, e)
 		return
@@ -107,7 +102,7 @@ func (s *Server) withCard(w http.ResponseWriter, r *http.Request, fn func(req Ca
 	s.withCardRequest(w, r, req, fn)
 }
 
-func (s *Server) withCardRequest(w http.ResponseWriter, r *http.Request, req CardRequest, fn func(req CardRequest, c *card.Conn) (any, error)) {
+func (s *Server) withCardRequest(w http.ResponseWriter, r *http.Request, req bridge.CardRequest, fn func(req bridge.CardRequest, c *card.Conn) (any, error)) {
 	unlock, err := s.lockCard(r.Context())
 	if err != nil {
 		return // the caller went away while queueing
@@ -127,7 +122,7 @@ func (s *Server) withCardRequest(w http.ResponseWriter, r *http.Request, req Car
 	_, err = p.WaitForCard(ctx, reader)
 	cancel()
 	if err != nil {
-		writeErr(w, http.StatusConflict, &Error{Code: "no_card", Message: "put the card on the reader"})
+		writeErr(w, http.StatusConflict, &bridge.Error{Code: "no_card", Message: "put the card on the reader"})
 		return
 	}
 	conn, err := p.Connect(reader)
@@ -145,32 +140,17 @@ func (s *Server) withCardRequest(w http.ResponseWriter, r *http.Request, req Car
 	writeJSON(w, http.StatusOK, out)
 }
 
-// Retries is /v1/card/retries.
-type Retries struct {
-	Retries int `json:"retries"`
-}
-
 func (s *Server) cardRetries(w http.ResponseWriter, r *http.Request) {
-	s.withCard(w, r, func(_ CardRequest, c *card.Conn) (any, error) {
+	s.withCard(w, r, func(_ bridge.CardRequest, c *card.Conn) (any, error) {
 		n, err := card.PINRetries(c)
-		return Retries{n}, err
+		return bridge.Retries{Retries: n}, err
 	})
-}
-
-// CardData is what /v1/card/read returns: the number and the basic 4 facts (基本4情報).
-type CardData struct {
-	Number    string `json:"number"`
-	Name      string `json:"name"`
-	Address   string `json:"address"`
-	BirthDate string `json:"birthDate"` // YYYY-MM-DD
-	Sex       string `json:"sex"`       // ISO 5218 digit
-	Integrity string `json:"integrity"` // which digest variant matched
 }
 
 var pinPattern = regexp.MustCompile(`^[0-9]{4}$`)
 
 func (s *Server) cardRead(w http.ResponseWriter, r *http.Request) {
-	s.withCard(w, r, func(req CardRequest, c *card.Conn) (any, error) {
+	s.withCard(w, r, func(req bridge.CardRequest, c *card.Conn) (any, error) {
 		if !pinPattern.MatchString(req.PIN) {
 			return nil, card.ErrPINFormat
 		}
@@ -182,7 +162,7 @@ func (s *Server) cardRead(w http.ResponseWriter, r *http.Request) {
 			return nil, err
 		}
 		s.Log.Info("card read", "reader", c.Reader())
-		return CardData{Number: k.Number.Reveal(), Name: k.Name, Address: k.Address,
+		return bridge.CardData{Number: k.Number.Reveal(), Name: k.Name, Address: k.Address,
 			BirthDate: k.Birth.Format("2006-01-02"), Sex: string(rune(k.Sex)), Integrity: fmt.Sprint(k.Integrity.Digest)}, nil
 	})
 }

@@ -1,4 +1,4 @@
-package bridge
+package daemon
 
 import (
 	"context"
@@ -8,12 +8,14 @@ import (
 	"testing"
 	"time"
 
+	"github.com/mynumber-shelter/shelter/bridge"
+
 	"github.com/mynumber-shelter/shelter/internal/keychain"
 )
 
 // startTemp is start with the bridge's state directory (and so its config file) in a fresh
 // temporary directory.
-func startTemp(t *testing.T, srv *Server) *Client {
+func startTemp(t *testing.T, srv *Server) *bridge.Client {
 	t.Helper()
 	state := filepath.Join(t.TempDir(), "state")
 	t.Setenv("SHELTER_BRIDGE_STATE", state)
@@ -29,12 +31,12 @@ func startTemp(t *testing.T, srv *Server) *Client {
 // eventLog keeps every event of one subscription.
 type eventLog struct {
 	mu     sync.Mutex
-	events []Event
+	events []bridge.Event
 	more   chan struct{} // closed and replaced on each event
 	closed bool
 }
 
-func listenEvents(t *testing.T, c *Client) *eventLog {
+func listenEvents(t *testing.T, c *bridge.Client) *eventLog {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	t.Cleanup(cancel)
@@ -61,7 +63,7 @@ func listenEvents(t *testing.T, c *Client) *eventLog {
 }
 
 // wait returns the first event from index from on that ok accepts, and its index.
-func (r *eventLog) wait(t *testing.T, what string, from int, d time.Duration, ok func(Event) bool) (Event, int) {
+func (r *eventLog) wait(t *testing.T, what string, from int, d time.Duration, ok func(bridge.Event) bool) (bridge.Event, int) {
 	t.Helper()
 	deadline := time.After(d)
 	for {
@@ -87,26 +89,26 @@ func (r *eventLog) wait(t *testing.T, what string, from int, d time.Duration, ok
 	}
 }
 
-func (r *eventLog) all() []Event {
+func (r *eventLog) all() []bridge.Event {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	return append([]Event(nil), r.events...)
+	return append([]bridge.Event(nil), r.events...)
 }
 
 func TestEventStream(t *testing.T) {
 	srv := &Server{OpenPCSC: noPCSC}
 	c := startTemp(t, srv)
 	rec := listenEvents(t, c)
-	srv.publish(Event{Type: EventScanProgress, Device: "desk", Step: 2, Steps: 3})
-	e, _ := rec.wait(t, "scan_progress", 0, 5*time.Second, func(e Event) bool { return e.Type == EventScanProgress })
+	srv.publish(bridge.Event{Type: bridge.EventScanProgress, Device: "desk", Step: 2, Steps: 3})
+	e, _ := rec.wait(t, "scan_progress", 0, 5*time.Second, func(e bridge.Event) bool { return e.Type == bridge.EventScanProgress })
 	if e.Device != "desk" || e.Step != 2 || e.Steps != 3 || e.At == "" {
 		t.Fatalf("event %+v", e)
 	}
 	// Several subscribers each get every event.
 	rec2 := listenEvents(t, c)
-	srv.publish(Event{Type: EventInboxPage, ID: "p1"})
+	srv.publish(bridge.Event{Type: bridge.EventInboxPage, ID: "p1"})
 	for _, r := range []*eventLog{rec, rec2} {
-		r.wait(t, "inbox_page", 0, 5*time.Second, func(e Event) bool { return e.Type == EventInboxPage && e.ID == "p1" })
+		r.wait(t, "inbox_page", 0, 5*time.Second, func(e bridge.Event) bool { return e.Type == bridge.EventInboxPage && e.ID == "p1" })
 	}
 
 	// The stream ends when the bridge stops, and the channel is closed.
@@ -121,7 +123,7 @@ func TestEventStream(t *testing.T) {
 	sctx, stop := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- srv2.Serve(sctx, l) }()
-	ch, err := (&Client{Path: filepath.Join(dir, SocketName)}).Events(ctx)
+	ch, err := (&bridge.Client{Path: filepath.Join(dir, bridge.SocketName)}).Events(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -139,17 +141,17 @@ func TestEventStream(t *testing.T) {
 // TestPCSCDeviceWithoutService: without a smart card service the device panel says so.
 func TestPCSCDeviceWithoutService(t *testing.T) {
 	c := startTemp(t, &Server{OpenPCSC: noPCSC})
-	d := waitDevice(t, c, "pcsc", pcscDevice, func(d DeviceState) bool { return d.State == "error" })
+	d := waitDevice(t, c, "pcsc", pcscDevice, func(d bridge.DeviceState) bool { return d.State == "error" })
 	if !strings.Contains(d.LastError, "not running") || d.LastErrorAt == "" {
 		t.Fatalf("pcsc device %+v", d)
 	}
 }
 
 // waitDevice polls GET /v1/devices until the device kind/name satisfies ok.
-func waitDevice(t *testing.T, c *Client, kind, name string, ok func(DeviceState) bool) DeviceState {
+func waitDevice(t *testing.T, c *bridge.Client, kind, name string, ok func(bridge.DeviceState) bool) bridge.DeviceState {
 	t.Helper()
 	deadline := time.Now().Add(30 * time.Second) // generous: CI runs on two busy cores
-	var last []DeviceState
+	var last []bridge.DeviceState
 	for time.Now().Before(deadline) {
 		ds, err := c.Devices(context.Background())
 		if err != nil {
@@ -164,5 +166,5 @@ func waitDevice(t *testing.T, c *Client, kind, name string, ok func(DeviceState)
 		time.Sleep(50 * time.Millisecond)
 	}
 	t.Fatalf("device %s %q never reached the state wanted; devices: %+v", kind, name, last)
-	return DeviceState{}
+	return bridge.DeviceState{}
 }

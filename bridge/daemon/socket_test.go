@@ -1,4 +1,4 @@
-package bridge
+package daemon
 
 import (
 	"context"
@@ -6,6 +6,8 @@ import (
 	"path/filepath"
 	"testing"
 	"time"
+
+	"github.com/mynumber-shelter/shelter/bridge"
 )
 
 // A daemon's socket removed with its runtime directory (a throwaway session ending) is
@@ -19,7 +21,7 @@ func TestWatchSocketGone(t *testing.T) {
 	defer l.Close()
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	path := filepath.Join(dir, SocketName)
+	path := filepath.Join(dir, bridge.SocketName)
 	gone := WatchSocket(ctx, path, 10*time.Millisecond)
 	probe := WatchSocket(ctx, path, 10*time.Millisecond)
 	// A socket that stays is not reported gone (one check later it is still there).
