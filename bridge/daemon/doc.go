@@ -37,6 +37,8 @@
 //   - Session keys: PUT, GET, DELETE /v1/sessions/{vault}/{user}.
 //   - Scanners, the hot-folder inbox and relay sync: see scan.go, inbox.go, sync_routes.go.
 //
+// The whole API is one table, routes in server.go: a pattern and the named method that serves it.
+//
 // Session keys: after a full login the app can hand the bridge a session key, which the bridge
 // keeps in the OS keychain (account "session/<vault id>/<user id>") until the session's absolute
 // end; idle-unlock and step-up then need only the second factor. Logout deletes it, and the

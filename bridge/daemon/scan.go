@@ -358,16 +358,6 @@ func unreachable(err error) bool {
 	return errors.As(err, &ue) || errors.Is(err, context.DeadlineExceeded)
 }
 
-// scanRoutes registers the scanner and inbox routes.
-func (s *Server) scanRoutes(mux *http.ServeMux) {
-	mux.HandleFunc("GET /v1/scanners", s.listScanners)
-	mux.HandleFunc("POST /v1/scan", s.scan)
-	mux.HandleFunc("PUT /v1/inbox/key", s.putInboxKey)
-	mux.HandleFunc("GET /v1/inbox", s.listInbox)
-	mux.HandleFunc("GET /v1/inbox/{id}", s.getInboxItem)
-	mux.HandleFunc("DELETE /v1/inbox/{id}", s.deleteInboxItem)
-}
-
 func (s *Server) listScanners(w http.ResponseWriter, r *http.Request) {
 	st := s.scanState()
 	st.mu.Lock()

@@ -16,6 +16,8 @@ import (
 	"sync/atomic"
 	"time"
 
+	relaysync "github.com/mynumber-shelter/shelter/bridge/sync"
+
 	"github.com/mynumber-shelter/shelter/bridge"
 
 	"github.com/mynumber-shelter/shelter/devices/card"
@@ -54,7 +56,9 @@ type Server struct {
 	pcsc     *card.PCSC
 	sessions map[string]time.Time // keychain account → expiry
 	hub      hub
-	scanSt   scanState // scan.go: scanners and the hot-folder inbox
+	scanSt   scanState         // scan.go: scanners and the hot-folder inbox
+	sync     *relaysync.Syncer // sync_routes.go: set by Serve before it answers
+	share    *relaysync.Share  // sync_share_routes.go: on sync
 
 	cardSem     chan struct{} // the bridge-wide card lock: every PC/SC operation holds it
 	cardBusy    atomic.Int32  // holders of the card lock (0 or 1)
@@ -133,8 +137,14 @@ func (s *Server) Serve(ctx context.Context, l net.Listener) error {
 	s.Log.Info("bridge config", "path", s.ConfigPath)
 	s.applyConfig(cfg)
 	s.goBackground(s.watchReaders)
+	s.sync = s.newSyncer()
+	s.share = &relaysync.Share{Syncer: s.sync}
+	s.goBackground(func(ctx context.Context) {
+		s.sync.Run(ctx)
+		s.sync.Close()
+	})
 	hs := &http.Server{
-		Handler:           s.Handler(),
+		Handler:           s.handler(),
 		ReadHeaderTimeout: 10 * time.Second,
 		ConnContext: func(ctx context.Context, c net.Conn) context.Context {
 			uid, err := peerUID(c)
@@ -179,33 +189,85 @@ const (
 	maxSyncBody = 32 << 20
 )
 
-// Handler is the /v1 API with the peer check in front.
-func (s *Server) Handler() http.Handler {
-	s.init()
+// route is one API route: its ServeMux pattern and the method that serves it.
+type route struct {
+	pattern string
+	serve   func(*Server, http.ResponseWriter, *http.Request)
+}
+
+// routes is the whole /v1 API. Registering it starts nothing: the reader watch, the hot-folder
+// watcher and the sync loop are started by Serve.
+var routes = []route{
+	{"GET /v1/status", (*Server).status},
+	{"GET /v1/devices", (*Server).devices},
+	{"GET /v1/config", (*Server).getConfig},
+	{"PUT /v1/config", (*Server).putConfig},
+	{"GET /v1/events", (*Server).events},
+
+	// Cards (card_read.go, card_jpki.go)
+	{"GET /v1/readers", (*Server).readers},
+	{"POST /v1/card/retries", (*Server).cardRetries},
+	{"POST /v1/card/read", (*Server).cardRead},
+	{"POST /v1/card/uid", (*Server).cardUID},
+	{"POST /v1/card/jpki/retries", (*Server).jpkiRetries},
+	{"POST /v1/card/jpki/certificate", (*Server).jpkiCertificate},
+	{"POST /v1/card/jpki/sign", (*Server).jpkiSign},
+
+	// Vein sensor (vein.go)
+	{"GET /v1/vein", (*Server).veinInfoRoute},
+	{"POST /v1/vein/enrol", (*Server).veinEnrol},
+	{"POST /v1/vein/verify", (*Server).veinVerify},
+	{"POST /v1/vein/identify", (*Server).veinIdentify},
+	{"DELETE /v1/vein/templates/{id}", (*Server).veinDelete},
+	{"POST /v1/vein/cancel", (*Server).veinCancel},
+
+	// Session keys
+	{"PUT /v1/sessions/{vault}/{user}", (*Server).putSession},
+	{"GET /v1/sessions/{vault}/{user}", (*Server).getSession},
+	{"DELETE /v1/sessions/{vault}/{user}", (*Server).deleteSession},
+
+	// Scanners and the hot-folder inbox (scan.go, inbox.go)
+	{"GET /v1/scanners", (*Server).listScanners},
+	{"POST /v1/scan", (*Server).scan},
+	{"PUT /v1/inbox/key", (*Server).putInboxKey},
+	{"GET /v1/inbox", (*Server).listInbox},
+	{"GET /v1/inbox/{id}", (*Server).getInboxItem},
+	{"DELETE /v1/inbox/{id}", (*Server).deleteInboxItem},
+
+	// Relay sync (sync_routes.go)
+	{"POST /v1/sync/enrol", (*Server).syncEnrol},
+	{"GET /v1/sync/status", (*Server).syncStatus},
+	{"POST /v1/sync/outbox", (*Server).syncOutbox},
+	{"GET /v1/sync/inbox", (*Server).syncInbox},
+	{"GET /v1/sync/inbox/{id}", (*Server).syncInboxItem},
+	{"DELETE /v1/sync/inbox/{id}", (*Server).syncAck},
+	{"POST /v1/sync/now", (*Server).syncNow},
+
+	// Company sharing between installations (sync_share_routes.go)
+	{"GET /v1/sync/share/identity", (*Server).shareIdentity},
+	{"PUT /v1/sync/share/key", (*Server).sharePublishKey},
+	{"GET /v1/sync/share/offices/{office}/key", (*Server).shareOfficeKey},
+	{"GET /v1/sync/share/companies", (*Server).shareCompanies},
+	{"PUT /v1/sync/share/companies/{company}", (*Server).shareRegisterCompany},
+	{"POST /v1/sync/share/companies/{company}/members", (*Server).shareAddMember},
+	{"GET /v1/sync/share/companies/{company}/envelopes", (*Server).shareEnvelopes},
+	{"POST /v1/sync/share/envelopes", (*Server).sharePrepare},
+	{"PUT /v1/sync/share/envelopes/{seq}/data", (*Server).sharePart},
+	{"POST /v1/sync/share/envelopes/{seq}/send", (*Server).shareSend},
+
+	// The office replica (sync_replica_routes.go)
+	{"PUT /v1/sync/replica/{id}", (*Server).replicaStage},
+	{"GET /v1/sync/replica", (*Server).replicaStatus},
+	{"GET /v1/sync/anchors", (*Server).replicaAnchors},
+	{"POST /v1/sync/replica/restore-code", (*Server).replicaRestoreCode},
+}
+
+// handler is the /v1 API with the peer check in front.
+func (s *Server) handler() http.Handler {
 	mux := http.NewServeMux()
-	mux.HandleFunc("GET /v1/status", s.status)
-	mux.HandleFunc("GET /v1/readers", s.readers)
-	mux.HandleFunc("POST /v1/card/retries", s.cardRetries)
-	mux.HandleFunc("POST /v1/card/read", s.cardRead)
-	mux.HandleFunc("POST /v1/card/uid", s.cardUID)
-	mux.HandleFunc("POST /v1/card/jpki/retries", s.jpkiRetries)
-	mux.HandleFunc("POST /v1/card/jpki/certificate", s.jpkiCertificate)
-	mux.HandleFunc("POST /v1/card/jpki/sign", s.jpkiSign)
-	mux.HandleFunc("GET /v1/events", s.events)
-	mux.HandleFunc("GET /v1/devices", s.devices)
-	mux.HandleFunc("GET /v1/config", s.getConfig)
-	mux.HandleFunc("PUT /v1/config", s.putConfig)
-	mux.HandleFunc("GET /v1/vein", s.veinInfoRoute)
-	mux.HandleFunc("POST /v1/vein/enrol", s.veinEnrol)
-	mux.HandleFunc("POST /v1/vein/verify", s.veinVerify)
-	mux.HandleFunc("POST /v1/vein/identify", s.veinIdentify)
-	mux.HandleFunc("DELETE /v1/vein/templates/{id}", s.veinDelete)
-	mux.HandleFunc("POST /v1/vein/cancel", s.veinCancel)
-	mux.HandleFunc("PUT /v1/sessions/{vault}/{user}", s.putSession)
-	mux.HandleFunc("GET /v1/sessions/{vault}/{user}", s.getSession)
-	mux.HandleFunc("DELETE /v1/sessions/{vault}/{user}", s.deleteSession)
-	s.scanRoutes(mux) // scan.go, inbox.go: eSCL scanners and the hot-folder inbox
-	s.syncRoutes(mux) // sync_routes.go: cloud relay sync
+	for _, rt := range routes {
+		mux.HandleFunc(rt.pattern, func(w http.ResponseWriter, r *http.Request) { rt.serve(s, w, r) })
+	}
 	want := os.Getuid()
 	if s.UID != nil {
 		want = *s.UID

@@ -18,7 +18,7 @@ import (
 // and the client certificate. Private keys are in the keychain.
 const SyncDirName = "sync"
 
-// syncRoutes registers the relay sync routes and starts the sync loop (until Serve ends).
+// The relay sync routes (see routes in server.go):
 //
 //	POST   /v1/sync/enrol        SyncEnrolRequest → SyncStatus
 //	GET    /v1/sync/status       → SyncStatus
@@ -27,7 +27,10 @@ const SyncDirName = "sync"
 //	GET    /v1/sync/inbox/{id}   → SyncBox
 //	DELETE /v1/sync/inbox/{id}   acknowledge (deleted here, DELETE queued for the relay)
 //	POST   /v1/sync/now          one round now → SyncResult
-func (s *Server) syncRoutes(mux *http.ServeMux) {
+
+// newSyncer makes the relay syncer from the bridge's config and reports its state on
+// /v1/devices. Serve makes it before it answers and runs its loop until Serve ends.
+func (s *Server) newSyncer() *relaysync.Syncer {
 	cfg, err := LoadConfig(s.ConfigPath)
 	if err != nil {
 		s.Log.Warn("relay sync: bridge config not loaded", "err", err)
@@ -50,118 +53,7 @@ func (s *Server) syncRoutes(mux *http.ServeMux) {
 	} else {
 		s.setDevice(bridge.DeviceState{Kind: "sync", Name: "relay", State: "disabled", Detail: "not enrolled with a relay"})
 	}
-	s.mu.Lock()
-	ctx := s.bgCtx
-	s.mu.Unlock()
-	if ctx == nil {
-		ctx = context.Background()
-	}
-	s.bg.Add(1)
-	go func() {
-		defer s.bg.Done()
-		sy.Run(ctx)
-		sy.Close()
-	}()
-
-	s.shareRoutes(mux, sy)   // sync_share_routes.go: company sharing between installations
-	s.replicaRoutes(mux, sy) // sync_replica_routes.go: the office replica's snapshots
-	mux.HandleFunc("POST /v1/sync/enrol", func(w http.ResponseWriter, r *http.Request) {
-		var req bridge.SyncEnrolRequest
-		if e := readJSON(r, &req); e != nil {
-			writeErr(w, http.StatusBadRequest, e)
-			return
-		}
-		ctx, cancel := context.WithTimeout(r.Context(), 60*time.Second)
-		defer cancel()
-		rel, err := sy.Enrol(ctx, req.URL, req.CAPEM, req.Token)
-		if err != nil {
-			s.Log.Info("relay enrolment failed", "err", err)
-			writeErr(w, syncStatusCode(err), syncError(err))
-			return
-		}
-		c, err := LoadConfig(s.ConfigPath)
-		if err == nil {
-			c.Relay = &bridge.RelayConfig{URL: rel.URL, CAPEM: rel.CAPEM, Office: rel.Office}
-			err = SaveConfig(s.ConfigPath, c)
-		}
-		if err != nil {
-			s.Log.Error("saving relay enrolment", "err", err)
-			writeErr(w, http.StatusInternalServerError, &bridge.Error{Code: "config", Message: "enrolled, but the bridge config could not be saved"})
-			return
-		}
-		s.Log.Info("enrolled with the relay", "office", rel.Office)
-		sy.Kick()
-		st, err := sy.Status(r.Context())
-		if err != nil {
-			writeErr(w, http.StatusInternalServerError, syncError(err))
-			return
-		}
-		writeJSON(w, http.StatusOK, st)
-	})
-	mux.HandleFunc("GET /v1/sync/status", func(w http.ResponseWriter, r *http.Request) {
-		st, err := sy.Status(r.Context())
-		if err != nil {
-			writeErr(w, http.StatusInternalServerError, syncError(err))
-			return
-		}
-		writeJSON(w, http.StatusOK, st)
-	})
-	mux.HandleFunc("POST /v1/sync/outbox", func(w http.ResponseWriter, r *http.Request) {
-		var req bridge.SyncOutboxRequest
-		if e := readJSON(r, &req); e != nil {
-			writeErr(w, http.StatusBadRequest, e)
-			return
-		}
-		n, err := sy.Enqueue(r.Context(), req.Items)
-		if err != nil {
-			writeErr(w, syncStatusCode(err), syncError(err))
-			return
-		}
-		sy.Kick()
-		writeJSON(w, http.StatusOK, map[string]int{"added": n})
-	})
-	mux.HandleFunc("GET /v1/sync/inbox", func(w http.ResponseWriter, r *http.Request) {
-		items, err := sy.Inbox(r.Context(), r.URL.Query().Get("company"), 0)
-		if err != nil {
-			writeErr(w, http.StatusInternalServerError, syncError(err))
-			return
-		}
-		writeJSON(w, http.StatusOK, items)
-	})
-	mux.HandleFunc("GET /v1/sync/inbox/{id}", func(w http.ResponseWriter, r *http.Request) {
-		id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
-		if err != nil {
-			writeErr(w, http.StatusBadRequest, &bridge.Error{Code: "bad_request", Message: "bad inbox id"})
-			return
-		}
-		it, box, err := sy.Box(r.Context(), id)
-		if err != nil {
-			writeErr(w, syncStatusCode(err), syncError(err))
-			return
-		}
-		writeJSON(w, http.StatusOK, bridge.SyncBox{Item: it, Box: box})
-	})
-	mux.HandleFunc("DELETE /v1/sync/inbox/{id}", func(w http.ResponseWriter, r *http.Request) {
-		id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
-		if err != nil {
-			writeErr(w, http.StatusBadRequest, &bridge.Error{Code: "bad_request", Message: "bad inbox id"})
-			return
-		}
-		if err := sy.Ack(r.Context(), id); err != nil {
-			writeErr(w, http.StatusInternalServerError, syncError(err))
-			return
-		}
-		sy.Kick()
-		w.WriteHeader(http.StatusNoContent)
-	})
-	mux.HandleFunc("POST /v1/sync/now", func(w http.ResponseWriter, r *http.Request) {
-		res, err := sy.SyncNow(r.Context())
-		if err != nil {
-			writeErr(w, syncStatusCode(err), syncError(err))
-			return
-		}
-		writeJSON(w, http.StatusOK, res)
-	})
+	return sy
 }
 
 // syncError maps sync errors to API errors without bodies, tokens or keys.
@@ -194,4 +86,115 @@ func syncStatusCode(err error) int {
 		return http.StatusBadGateway
 	}
 	return http.StatusInternalServerError
+}
+
+// syncEnrol serves POST /v1/sync/enrol.
+func (s *Server) syncEnrol(w http.ResponseWriter, r *http.Request) {
+	var req bridge.SyncEnrolRequest
+	if e := readJSON(r, &req); e != nil {
+		writeErr(w, http.StatusBadRequest, e)
+		return
+	}
+	ctx, cancel := context.WithTimeout(r.Context(), 60*time.Second)
+	defer cancel()
+	rel, err := s.sync.Enrol(ctx, req.URL, req.CAPEM, req.Token)
+	if err != nil {
+		s.Log.Info("relay enrolment failed", "err", err)
+		writeErr(w, syncStatusCode(err), syncError(err))
+		return
+	}
+	c, err := LoadConfig(s.ConfigPath)
+	if err == nil {
+		c.Relay = &bridge.RelayConfig{URL: rel.URL, CAPEM: rel.CAPEM, Office: rel.Office}
+		err = SaveConfig(s.ConfigPath, c)
+	}
+	if err != nil {
+		s.Log.Error("saving relay enrolment", "err", err)
+		writeErr(w, http.StatusInternalServerError, &bridge.Error{Code: "config", Message: "enrolled, but the bridge config could not be saved"})
+		return
+	}
+	s.Log.Info("enrolled with the relay", "office", rel.Office)
+	s.sync.Kick()
+	st, err := s.sync.Status(r.Context())
+	if err != nil {
+		writeErr(w, http.StatusInternalServerError, syncError(err))
+		return
+	}
+	writeJSON(w, http.StatusOK, st)
+}
+
+// syncStatus serves GET /v1/sync/status.
+func (s *Server) syncStatus(w http.ResponseWriter, r *http.Request) {
+	st, err := s.sync.Status(r.Context())
+	if err != nil {
+		writeErr(w, http.StatusInternalServerError, syncError(err))
+		return
+	}
+	writeJSON(w, http.StatusOK, st)
+}
+
+// syncOutbox serves POST /v1/sync/outbox.
+func (s *Server) syncOutbox(w http.ResponseWriter, r *http.Request) {
+	var req bridge.SyncOutboxRequest
+	if e := readJSON(r, &req); e != nil {
+		writeErr(w, http.StatusBadRequest, e)
+		return
+	}
+	n, err := s.sync.Enqueue(r.Context(), req.Items)
+	if err != nil {
+		writeErr(w, syncStatusCode(err), syncError(err))
+		return
+	}
+	s.sync.Kick()
+	writeJSON(w, http.StatusOK, map[string]int{"added": n})
+}
+
+// syncInbox serves GET /v1/sync/inbox.
+func (s *Server) syncInbox(w http.ResponseWriter, r *http.Request) {
+	items, err := s.sync.Inbox(r.Context(), r.URL.Query().Get("company"), 0)
+	if err != nil {
+		writeErr(w, http.StatusInternalServerError, syncError(err))
+		return
+	}
+	writeJSON(w, http.StatusOK, items)
+}
+
+// syncInboxItem serves GET /v1/sync/inbox/{id}.
+func (s *Server) syncInboxItem(w http.ResponseWriter, r *http.Request) {
+	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	if err != nil {
+		writeErr(w, http.StatusBadRequest, &bridge.Error{Code: "bad_request", Message: "bad inbox id"})
+		return
+	}
+	it, box, err := s.sync.Box(r.Context(), id)
+	if err != nil {
+		writeErr(w, syncStatusCode(err), syncError(err))
+		return
+	}
+	writeJSON(w, http.StatusOK, bridge.SyncBox{Item: it, Box: box})
+}
+
+// syncAck serves DELETE /v1/sync/inbox/{id}.
+func (s *Server) syncAck(w http.ResponseWriter, r *http.Request) {
+	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	if err != nil {
+		writeErr(w, http.StatusBadRequest, &bridge.Error{Code: "bad_request", Message: "bad inbox id"})
+		return
+	}
+	if err := s.sync.Ack(r.Context(), id); err != nil {
+		writeErr(w, http.StatusInternalServerError, syncError(err))
+		return
+	}
+	s.sync.Kick()
+	w.WriteHeader(http.StatusNoContent)
+}
+
+// syncNow serves POST /v1/sync/now.
+func (s *Server) syncNow(w http.ResponseWriter, r *http.Request) {
+	res, err := s.sync.SyncNow(r.Context())
+	if err != nil {
+		writeErr(w, syncStatusCode(err), syncError(err))
+		return
+	}
+	writeJSON(w, http.StatusOK, res)
 }
