@@ -32,10 +32,7 @@ func (c *Client) setup() {
 			path = SocketPath()
 		}
 		tr := &http.Transport{
-			DialContext: func(ctx context.Context, _, _ string) (net.Conn, error) {
-				var d net.Dialer
-				return d.DialContext(ctx, "unix", path)
-			},
+			DialContext: func(ctx context.Context, _, _ string) (net.Conn, error) { return dial(ctx, path) },
 		}
 		c.hc = &http.Client{Transport: tr, Timeout: 60 * time.Second}
 		c.sc = &http.Client{Transport: tr}

@@ -1,9 +1,6 @@
 package bridge
 
 import (
-	"os"
-	"path/filepath"
-	"strconv"
 	"time"
 
 	relaysync "github.com/mynumber-shelter/shelter/bridge/sync"
@@ -172,28 +169,6 @@ type SessionKey struct {
 	Key     string `json:"key"`     // base64
 	Expires string `json:"expires"` // RFC 3339; the bridge deletes the key then
 }
-
-// SocketName is the socket's file name inside the per-user directory.
-const SocketName = "bridge.sock"
-
-// SocketDir returns the per-user directory of the socket: $XDG_RUNTIME_DIR/mynumber-shelter on
-// Linux when set, else <user cache dir>/mynumber-shelter/run (Windows, macOS), else
-// /tmp/mynumber-shelter-<uid>. SHELTER_BRIDGE_DIR overrides it (tests, several vaults).
-func SocketDir() string {
-	if d := os.Getenv("SHELTER_BRIDGE_DIR"); d != "" {
-		return d
-	}
-	if d := os.Getenv("XDG_RUNTIME_DIR"); d != "" {
-		return filepath.Join(d, "mynumber-shelter")
-	}
-	if d, err := os.UserCacheDir(); err == nil && d != "" {
-		return filepath.Join(d, "mynumber-shelter", "run")
-	}
-	return filepath.Join(os.TempDir(), "mynumber-shelter-"+strconv.Itoa(os.Getuid()))
-}
-
-// SocketPath is the socket the daemon listens on and the app dials.
-func SocketPath() string { return filepath.Join(SocketDir(), SocketName) }
 
 // MaxSnapshotBytes bounds a replica snapshot handed to the bridge (the relay's default limit).
 const MaxSnapshotBytes = 1 << 30

@@ -76,7 +76,7 @@ func startBridge(t *testing.T) string {
 			t.Errorf("Serve: %v", err)
 		}
 	})
-	return filepath.Join(dir, bridge.SocketName)
+	return bridge.SocketIn(dir)
 }
 
 // TestCardReadForCheck drives the front-desk flow through a real bridge, pcscd and the virtual

@@ -37,7 +37,7 @@ func startFactorBridge(t *testing.T, kc keychain.Keychain) *factorBridge {
 	if err != nil {
 		t.Fatal(err)
 	}
-	fb := &factorBridge{socket: filepath.Join(dir, bridge.SocketName)}
+	fb := &factorBridge{socket: bridge.SocketIn(dir)}
 	fb.client = &bridge.Client{Path: fb.socket}
 	srv := &daemon.Server{Keychain: kc, ConfigPath: filepath.Join(t.TempDir(), "bridge.json"),
 		Now: func() time.Time { return time.Now().Add(time.Duration(fb.skew.Load())) }}

@@ -32,7 +32,7 @@ func deskBridge(t *testing.T, a *App) string {
 	state := t.TempDir()
 	t.Setenv("SHELTER_BRIDGE_STATE", state)
 	dir := filepath.Join(t.TempDir(), "run")
-	sock := filepath.Join(dir, bridge.SocketName)
+	sock := bridge.SocketIn(dir)
 	serveBridgeAt(t, dir, state)
 	pointAt(a, sock)
 	return sock

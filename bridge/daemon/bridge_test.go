@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -49,7 +50,7 @@ func start(t *testing.T, srv *Server) *bridge.Client {
 			t.Errorf("Serve: %v", err)
 		}
 	})
-	return &bridge.Client{Path: filepath.Join(dir, bridge.SocketName)}
+	return &bridge.Client{Path: bridge.SocketIn(dir)}
 }
 
 func code(err error) string {
@@ -89,7 +90,7 @@ func TestPeerCheck(t *testing.T) {
 	}
 	// A bridge that belongs to another user refuses this process (SO_PEERCRED on Linux).
 	other := os.Getuid() + 1
-	c2 := start(t, &Server{Keychain: &keychain.Mem{}, UID: &other, OpenPCSC: noPCSC})
+	c2 := start(t, &Server{Keychain: &keychain.Mem{}, User: strconv.Itoa(other), OpenPCSC: noPCSC})
 	if _, err := c2.Status(context.Background()); code(err) != "forbidden" {
 		t.Fatalf("other user's bridge answered: %v", err)
 	}

@@ -4,12 +4,17 @@
 //
 // # Model
 //
-// The daemon listens on a Unix domain socket in a per-user directory of mode 0700
-// ([bridge.SocketPath]); AF_UNIX works on Linux, macOS and Windows 10+. Every connection's peer must be
-// the same user as the daemon: on Linux the kernel says who it is (SO_PEERCRED) and anyone else
-// is refused; elsewhere the 0700 directory is the guard. The API is HTTP/1.1 with JSON bodies
-// under /v1/ (like tailscaled's LocalAPI): [Server] implements it; package bridge holds its wire
-// types and the [bridge.Client] that the app and shelterctl call.
+// On Linux and macOS the daemon listens on a Unix domain socket in a per-user directory of mode
+// 0700 ([bridge.SocketPath]), and every connection's peer must be the daemon's own user: the
+// kernel says who it is (SO_PEERCRED on Linux, LOCAL_PEERCRED — getpeereid — on macOS) and
+// anyone else is refused. On Windows it listens on a named pipe (as tailscale's safesocket
+// does): created with a security descriptor that admits only the daemon's user SID (protected
+// DACL, one entry, remote clients rejected), and each connection's client process is traced to
+// its token's user SID and refused unless it is the daemon's; the client checks the pipe's
+// server the same way, so a pipe name squatted by another user is not trusted. One dial
+// function serves all three ([bridge.Client]). The API is HTTP/1.1 with JSON bodies under /v1/
+// (like tailscaled's LocalAPI): [Server] implements it; package bridge holds its wire types and
+// the [bridge.Client] that the app and shelterctl call.
 //
 // # Routes
 //

@@ -123,7 +123,7 @@ func TestEventStream(t *testing.T) {
 	sctx, stop := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- srv2.Serve(sctx, l) }()
-	ch, err := (&bridge.Client{Path: filepath.Join(dir, bridge.SocketName)}).Events(ctx)
+	ch, err := (&bridge.Client{Path: bridge.SocketIn(dir)}).Events(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -6,12 +6,24 @@ import (
 	"fmt"
 	"net"
 	"os"
+	"strconv"
 	"syscall"
 
 	"golang.org/x/sys/unix"
 )
 
-// peerUID returns the user id of the process at the other end of a Unix socket (SO_PEERCRED).
+// peerUser returns the user id of the process at the other end of a Unix socket (SO_PEERCRED).
+func peerUser(c net.Conn) (string, error) {
+	uid, err := peerUID(c)
+	if err != nil {
+		return "", err
+	}
+	return strconv.Itoa(uid), nil
+}
+
+// selfUser is the user id the daemon runs as.
+func selfUser() (string, error) { return strconv.Itoa(os.Getuid()), nil }
+
 func peerUID(c net.Conn) (int, error) {
 	uc, ok := c.(*net.UnixConn)
 	if !ok {

@@ -67,7 +67,7 @@ func scanServerAt(t *testing.T, state string, tune func(*scanState)) (srv *Serve
 		})
 	}
 	t.Cleanup(stop)
-	return srv, &bridge.Client{Path: filepath.Join(dir, bridge.SocketName)}, stop
+	return srv, &bridge.Client{Path: bridge.SocketIn(dir)}, stop
 }
 
 // serveSim serves sim over loopback TLS and returns its config (URL and pinned certificate).

@@ -35,8 +35,9 @@ type Server struct {
 	Log *slog.Logger
 	// Version is reported by /v1/status.
 	Version string
-	// UID is the only user allowed to connect; defaults to the daemon's own uid.
-	UID *int
+	// User is the only user allowed to connect: a uid on Unix, a SID on Windows ([peerUser]).
+	// Defaults to the user the daemon runs as.
+	User string
 	// OpenPCSC opens the smart card service; defaults to card.OpenPCSC. The bridge opens two
 	// contexts: one for card operations and one for the reader watch.
 	OpenPCSC func() (*card.PCSC, error)
@@ -113,6 +114,9 @@ func (s *Server) init() {
 
 type ctxKey struct{}
 
+// ErrRunning is returned by Listen when another bridge already answers on the socket or pipe.
+var ErrRunning = errors.New("a shelter-bridge is already running for this user")
+
 // Serve answers requests on l until ctx ends, then deletes the session keys it holds. It
 // loads and applies the config file (vein sensor, scanners, hot folder) and watches the card
 // readers while it runs.
@@ -147,11 +151,12 @@ func (s *Server) Serve(ctx context.Context, l net.Listener) error {
 		Handler:           s.handler(),
 		ReadHeaderTimeout: 10 * time.Second,
 		ConnContext: func(ctx context.Context, c net.Conn) context.Context {
-			uid, err := peerUID(c)
+			who, err := peerUser(c)
 			if err != nil {
-				uid = -1
+				s.Log.Warn("refusing a connection whose user cannot be told", "err", err)
+				who = ""
 			}
-			return context.WithValue(ctx, ctxKey{}, uid)
+			return context.WithValue(ctx, ctxKey{}, who)
 		},
 	}
 	go func() {
@@ -268,12 +273,15 @@ func (s *Server) handler() http.Handler {
 	for _, rt := range routes {
 		mux.HandleFunc(rt.pattern, func(w http.ResponseWriter, r *http.Request) { rt.serve(s, w, r) })
 	}
-	want := os.Getuid()
-	if s.UID != nil {
-		want = *s.UID
+	want := s.User
+	if want == "" {
+		var err error
+		if want, err = selfUser(); err != nil {
+			s.Log.Error("the bridge cannot tell which user it runs as; refusing every request", "err", err)
+		}
 	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if uid, ok := r.Context().Value(ctxKey{}).(int); !ok || uid != want {
+		if who, ok := r.Context().Value(ctxKey{}).(string); !ok || who == "" || who != want {
 			writeErr(w, http.StatusForbidden, &bridge.Error{Code: "forbidden", Message: "only the user who runs the bridge may use it"})
 			return
 		}

@@ -110,5 +110,5 @@ func Bridge(t *testing.T, kc keychain.Keychain, state string) string {
 		done <- (&daemon.Server{Keychain: kc, ConfigPath: filepath.Join(state, "bridge.json")}).Serve(ctx, l)
 	}()
 	t.Cleanup(func() { cancel(); <-done })
-	return filepath.Join(dir, bridge.SocketName)
+	return bridge.SocketIn(dir)
 }

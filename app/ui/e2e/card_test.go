@@ -48,7 +48,7 @@ func TestBrowserCard(t *testing.T) {
 	go func() { done <- (&daemon.Server{Keychain: &keychain.Mem{}}).Serve(ctx, l) }()
 	t.Cleanup(func() { cancel(); <-done })
 	cfg := shippedConfig(t, &keychain.Mem{})
-	cfg.BridgeSocket = filepath.Join(dir, bridge.SocketName)
+	cfg.BridgeSocket = bridge.SocketIn(dir)
 	app, err := ui.New(cfg)
 	if err != nil {
 		t.Fatal(err)

@@ -71,7 +71,7 @@ func TestBrowserDevices(t *testing.T) {
 		CAPEM: string(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: ts.Certificate().Raw}))}
 
 	cfg := shippedConfig(t, &keychain.Mem{})
-	cfg.BridgeSocket, cfg.BridgeCommand = filepath.Join(dir, bridge.SocketName), []string{} // the test's own bridge
+	cfg.BridgeSocket, cfg.BridgeCommand = bridge.SocketIn(dir), []string{} // the test's own bridge
 	app, err := ui.New(cfg)
 	if err != nil {
 		t.Fatal(err)

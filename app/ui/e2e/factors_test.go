@@ -145,5 +145,5 @@ func staffCardOnReader(t *testing.T, uid []byte) (socket, reader string) {
 		t.Fatal(err)
 	}
 	t.Cleanup(slot.Pull)
-	return filepath.Join(dir, bridge.SocketName), reader
+	return bridge.SocketIn(dir), reader
 }

@@ -1,3 +1,5 @@
+//go:build !windows
+
 package daemon
 
 import (
@@ -6,7 +8,6 @@ import (
 	"fmt"
 	"net"
 	"os"
-	"path/filepath"
 	"time"
 
 	"github.com/mynumber-shelter/shelter/bridge"
@@ -21,7 +22,7 @@ func Listen(dir string) (net.Listener, error) {
 	if err := checkPrivateDir(dir); err != nil {
 		return nil, err
 	}
-	path := filepath.Join(dir, bridge.SocketName)
+	path := bridge.SocketIn(dir)
 	if c, err := net.Dial("unix", path); err == nil {
 		c.Close()
 		return nil, ErrRunning
@@ -39,9 +40,6 @@ func Listen(dir string) (net.Listener, error) {
 	}
 	return l, nil
 }
-
-// ErrRunning is returned by Listen when another bridge already answers on the socket.
-var ErrRunning = errors.New("a shelter-bridge is already running for this user")
 
 // WatchSocket returns a channel that is closed once the socket file at path is removed or
 // replaced by another file (checked every interval until ctx ends). A daemon whose socket is

@@ -1,3 +1,5 @@
+//go:build !windows
+
 package daemon
 
 import (
@@ -21,7 +23,7 @@ func TestWatchSocketGone(t *testing.T) {
 	defer l.Close()
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	path := filepath.Join(dir, bridge.SocketName)
+	path := bridge.SocketIn(dir)
 	gone := WatchSocket(ctx, path, 10*time.Millisecond)
 	probe := WatchSocket(ctx, path, 10*time.Millisecond)
 	// A socket that stays is not reported gone (one check later it is still there).
