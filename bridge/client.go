@@ -87,6 +87,11 @@ func (c *Client) send(ctx context.Context, method, path, contentType string, bod
 	return json.NewDecoder(resp.Body).Decode(out)
 }
 
+// Stop asks the bridge to stop (it deletes the session keys it holds first).
+func (c *Client) Stop(ctx context.Context) error {
+	return c.Call(ctx, "POST", "/v1/stop", nil, nil)
+}
+
 // Status returns the bridge's state.
 func (c *Client) Status(ctx context.Context) (Status, error) {
 	var s Status

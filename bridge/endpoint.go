@@ -3,19 +3,26 @@ package bridge
 import (
 	"os"
 	"path/filepath"
+	"runtime"
 	"strconv"
+
+	"github.com/mynumber-shelter/shelter/internal/appdir"
 )
 
 // SocketName is the socket's file name inside the per-user directory (Linux, macOS).
 const SocketName = "bridge.sock"
 
-// SocketDir returns the bridge's per-user directory: $XDG_RUNTIME_DIR/mynumber-shelter on Linux
-// when set, else <user cache dir>/mynumber-shelter/run (%LOCALAPPDATA% on Windows, ~/Library/Caches
-// on macOS), else /tmp/mynumber-shelter-<uid>. SHELTER_BRIDGE_DIR overrides it (tests, several
-// vaults).
+// SocketDir returns the bridge's per-user directory: on Windows "run" in the app's one data
+// folder (%LOCALAPPDATA%\MyNumber Shelter\run, which names the pipe); elsewhere
+// $XDG_RUNTIME_DIR/mynumber-shelter when set, else <user cache dir>/mynumber-shelter/run
+// (~/Library/Caches on macOS), else /tmp/mynumber-shelter-<uid>. SHELTER_BRIDGE_DIR overrides it
+// (tests, several vaults).
 func SocketDir() string {
 	if d := os.Getenv("SHELTER_BRIDGE_DIR"); d != "" {
 		return d
+	}
+	if runtime.GOOS == "windows" {
+		return filepath.Join(appdir.Data(), "run")
 	}
 	if d := os.Getenv("XDG_RUNTIME_DIR"); d != "" {
 		return filepath.Join(d, "mynumber-shelter")

@@ -3,9 +3,11 @@ package daemon
 import (
 	"bytes"
 	"context"
+	"encoding/base64"
 	"errors"
 	"os"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strconv"
 	"strings"
@@ -36,6 +38,9 @@ func (c *clock) Add(d time.Duration) {
 // start runs srv on a socket in a fresh 0700 directory and returns a client for it.
 func start(t *testing.T, srv *Server) *bridge.Client {
 	t.Helper()
+	if srv.ConfigPath == "" {
+		srv.ConfigPath = filepath.Join(t.TempDir(), "state", "bridge.json") // never the user's own
+	}
 	dir := filepath.Join(t.TempDir(), "run")
 	l, err := Listen(dir)
 	if err != nil {
@@ -143,6 +148,79 @@ func testSessionKeys(t *testing.T, kc keychain.Keychain) {
 
 func TestSessionKeysMem(t *testing.T) { testSessionKeys(t, &keychain.Mem{}) }
 
+// TestSessionKeysOfAKilledBridge: every session key is listed (account and expiry, never the
+// key) before it enters the keychain; a bridge that was killed leaves its keys listed, and the
+// next bridge deletes them before it answers. A bridge that stops cleanly deletes its keys.
+func TestSessionKeysOfAKilledBridge(t *testing.T) {
+	kc := &keychain.Mem{}
+	state := filepath.Join(t.TempDir(), "state")
+	cfg := filepath.Join(state, "bridge.json")
+	list := filepath.Join(state, "sessions.json")
+	key := bytes.Repeat([]byte{9}, 32)
+	ctx := context.Background()
+
+	// A bridge holds two sessions; the list names both and holds no key.
+	dir := filepath.Join(t.TempDir(), "run")
+	l, err := Listen(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sctx, stop := context.WithCancel(ctx)
+	done := make(chan error, 1)
+	go func() { done <- (&Server{Keychain: kc, OpenPCSC: noPCSC, ConfigPath: cfg}).Serve(sctx, l) }()
+	c := &bridge.Client{Path: bridge.SocketIn(dir)}
+	for _, u := range []string{"1", "2"} {
+		if err := c.PutSessionKey(ctx, "vaultA", u, key, time.Now().Add(time.Hour)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	b, err := os.ReadFile(list)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(b), "session/vaultA/1") || !strings.Contains(string(b), "session/vaultA/2") {
+		t.Fatalf("the list does not name the held sessions: %s", b)
+	}
+	if bytes.Contains(b, key) || strings.Contains(string(b), base64.StdEncoding.EncodeToString(key)) {
+		t.Fatal("the list holds a session key")
+	}
+	if fi, err := os.Stat(list); err != nil || (runtime.GOOS != "windows" && fi.Mode().Perm() != 0o600) {
+		t.Fatalf("list mode: %v %v", fi.Mode(), err)
+	}
+	// The list as a killed bridge leaves it: copied now, restored after the clean stop below.
+	killed := b
+	stop()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	if n := len(kc.Accounts()); n != 0 {
+		t.Fatalf("a clean stop left %d session keys", n)
+	}
+	// Simulate the kill: the keys are still in the keychain and listed.
+	kc.Set("session/vaultA/1", key)
+	kc.Set("session/vaultA/2", key)
+	kc.Set("device-secret/vaultA", key) // not a session: never touched
+	if err := os.WriteFile(list, killed, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	c2 := start(t, &Server{Keychain: kc, OpenPCSC: noPCSC, ConfigPath: cfg})
+	if _, err := c2.Status(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if got := kc.Accounts(); len(got) != 1 || got[0] != "device-secret/vaultA" {
+		t.Fatalf("after the next start the keychain holds %v, want only the device secret", got)
+	}
+	if b, _ := os.ReadFile(list); strings.Contains(string(b), "session/") {
+		t.Errorf("the list still names sessions: %s", b)
+	}
+	// A damaged list is removed, not trusted to name other accounts.
+	os.WriteFile(list, []byte(`[{"account":"device-secret/vaultA"},{"account":"session/../x"}]`), 0o600)
+	start(t, &Server{Keychain: kc, OpenPCSC: noPCSC, ConfigPath: cfg}).Status(ctx)
+	if _, err := kc.Get("device-secret/vaultA"); err != nil {
+		t.Fatal("a listed account that is not a session was deleted")
+	}
+}
+
 // TestSessionKeysOSKeychain: the session key appears in and disappears from the real keychain.
 func TestSessionKeysOSKeychain(t *testing.T) {
 	testenv.Keyring(t)
@@ -238,5 +316,38 @@ func TestCardReadThroughBridge(t *testing.T) {
 	// A good read resets the counter.
 	if n, _ := c.CardRetries(ctx, slot1Reader); n != 3 {
 		t.Fatalf("retries after a good read: %d", n)
+	}
+}
+
+// TestStop: POST /v1/stop ends Serve, which deletes the session keys first.
+func TestStop(t *testing.T) {
+	kc := &keychain.Mem{}
+	dir := filepath.Join(t.TempDir(), "run")
+	l, err := Listen(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() {
+		done <- (&Server{Keychain: kc, OpenPCSC: noPCSC, ConfigPath: filepath.Join(t.TempDir(), "bridge.json")}).Serve(context.Background(), l)
+	}()
+	c := &bridge.Client{Path: bridge.SocketIn(dir)}
+	ctx := context.Background()
+	if err := c.PutSessionKey(ctx, "v", "1", bytes.Repeat([]byte{1}, 32), time.Now().Add(time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Stop(ctx); err != nil {
+		t.Fatalf("stop: %v", err)
+	}
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("Serve after stop: %v", err)
+		}
+	case <-time.After(20 * time.Second):
+		t.Fatal("the bridge did not stop")
+	}
+	if n := len(kc.Accounts()); n != 0 {
+		t.Errorf("%d session keys left after stop", n)
 	}
 }

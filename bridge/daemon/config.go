@@ -6,16 +6,25 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime"
+
+	"github.com/mynumber-shelter/shelter/internal/appdir"
 
 	"github.com/mynumber-shelter/shelter/bridge"
 	"github.com/mynumber-shelter/shelter/internal/atomicfile"
 )
 
 // StateDir is the bridge's private data directory (0700): inbox, sync state.
-// SHELTER_BRIDGE_STATE overrides it; else <user config dir>/mynumber-shelter/bridge.
+// SHELTER_BRIDGE_STATE overrides it; else on Windows %LOCALAPPDATA%\MyNumber Shelter\bridge,
+// elsewhere <user config dir>/mynumber-shelter/bridge.
 func StateDir() string {
 	if d := os.Getenv("SHELTER_BRIDGE_STATE"); d != "" {
 		return d
+	}
+	if runtime.GOOS == "windows" {
+		// Local, beside the vault, not in Roaming: the bridge's keys are this computer's
+		// Credential Manager entries.
+		return filepath.Join(appdir.Data(), "bridge")
 	}
 	if d, err := os.UserConfigDir(); err == nil && d != "" {
 		return filepath.Join(d, "mynumber-shelter", "bridge")

@@ -12,11 +12,16 @@ import (
 // The bridge is a per-user agent, not a system service: the OS keychain it uses (Credential
 // Manager, the macOS login keychain, the Secret Service) belongs to the logged-in user, which a
 // system service (LocalSystem, root) cannot reach. So: a systemd user unit on Linux, a
-// LaunchAgent on macOS, and a scheduled task at logon on Windows.
+// LaunchAgent on macOS, and on Windows the user's Run key (HKCU\…\Run), which a normal user
+// may write without administrator rights and which starts the bridge in that user's session at
+// each logon. The Windows bridge is built as a GUI-subsystem program, so no console window
+// opens and none can be closed by mistake; it logs to a file instead.
 type InstallPlan struct {
 	Files     []PlanFile
 	Install   [][]string // commands run after writing the files
+	Start     []string   // a command started in the background after Install (nil: none)
 	Uninstall [][]string // commands run before removing the files
+	Cleanup   [][]string // commands run after Uninstall whose failure is ignored (older installs)
 }
 
 // PlanFile is one file of a plan.
@@ -26,8 +31,14 @@ type PlanFile struct {
 	Content string
 }
 
-// Label is the service / agent / task name.
+// Label is the systemd unit's and the LaunchAgent's name.
 const Label = "jp.mynumber-shelter.bridge"
+
+// The Windows logon entry: a value of the user's Run key.
+const (
+	RunKey   = `HKCU\Software\Microsoft\Windows\CurrentVersion\Run`
+	RunValue = "MyNumber Shelter Bridge"
+)
 
 // Plan returns the install plan for goos, with the binary at exe and the user's home and config
 // directories.
@@ -51,15 +62,17 @@ func Plan(goos, exe, home, configDir string) (InstallPlan, error) {
 			Uninstall: [][]string{{"launchctl", "unload", "-w", plist}},
 		}, nil
 	case "windows":
+		if strings.ContainsAny(exe, `"`+"\r\n") || !strings.HasSuffix(strings.ToLower(exe), ".exe") {
+			return InstallPlan{}, fmt.Errorf("not a path to shelter-bridge.exe: %q", exe)
+		}
 		return InstallPlan{
 			Install: [][]string{
-				{"schtasks", "/Create", "/F", "/SC", "ONLOGON", "/RL", "LIMITED", "/TN", "MyNumber Shelter Bridge", "/TR", `"` + exe + `" run`},
-				{"schtasks", "/Run", "/TN", "MyNumber Shelter Bridge"},
+				{"reg", "add", RunKey, "/v", RunValue, "/t", "REG_SZ", "/d", `"` + exe + `" run`, "/f"},
 			},
-			Uninstall: [][]string{
-				{"schtasks", "/End", "/TN", "MyNumber Shelter Bridge"},
-				{"schtasks", "/Delete", "/F", "/TN", "MyNumber Shelter Bridge"},
-			},
+			Start:     []string{exe, "run"},
+			Uninstall: [][]string{{"reg", "delete", RunKey, "/v", RunValue, "/f"}},
+			// Installs before the Run key used a scheduled task of this name.
+			Cleanup: [][]string{{"schtasks", "/Delete", "/F", "/TN", RunValue}},
 		}, nil
 	}
 	return InstallPlan{}, fmt.Errorf("no install plan for %s", goos)

@@ -76,6 +76,7 @@ type Server struct {
 	bg        sync.WaitGroup  // goroutines that Serve waits for
 	bgCtx     context.Context // guarded by mu; ends with Serve
 	bgStopped bool            // guarded by mu; Serve is waiting for bg
+	stopServe func()          // guarded by mu; ends Serve (POST /v1/stop)
 }
 
 func (s *Server) init() {
@@ -132,6 +133,7 @@ func (s *Server) Serve(ctx context.Context, l net.Listener) error {
 	}()
 	s.mu.Lock()
 	s.bgCtx = ctx
+	s.stopServe = stop
 	s.mu.Unlock()
 	cfg, err := LoadConfig(s.ConfigPath)
 	if err != nil {
@@ -140,6 +142,7 @@ func (s *Server) Serve(ctx context.Context, l net.Listener) error {
 	}
 	s.Log.Info("bridge config", "path", s.ConfigPath)
 	s.applyConfig(cfg)
+	s.dropStaleSessions()
 	s.goBackground(s.watchReaders)
 	s.sync = s.newSyncer()
 	s.share = &relaysync.Share{Syncer: s.sync}
@@ -174,7 +177,7 @@ func (s *Server) Serve(ctx context.Context, l net.Listener) error {
 	}()
 	err = hs.Serve(l)
 	stop()
-	s.reap()
+	s.dropAllSessions()
 	s.mu.Lock()
 	if s.pcsc != nil {
 		s.pcsc.Close()
@@ -208,6 +211,7 @@ var routes = []route{
 	{"GET /v1/config", (*Server).getConfig},
 	{"PUT /v1/config", (*Server).putConfig},
 	{"GET /v1/events", (*Server).events},
+	{"POST /v1/stop", (*Server).stop},
 
 	// Cards (card_read.go, card_jpki.go)
 	{"GET /v1/readers", (*Server).readers},
@@ -381,6 +385,27 @@ func sessionAccount(r *http.Request) (string, *bridge.Error) {
 	return "session/" + v + "/" + u, nil
 }
 
+// stop answers 204 and ends Serve, which deletes the session keys it holds: how
+// `shelter-bridge uninstall` stops the user's bridge on Windows, where no service manager does.
+func (s *Server) stop(w http.ResponseWriter, r *http.Request) {
+	s.Log.Info("stopping: asked by the bridge's user")
+	w.WriteHeader(http.StatusNoContent)
+	http.NewResponseController(w).Flush()
+	s.mu.Lock()
+	stop := s.stopServe
+	s.mu.Unlock()
+	if stop != nil {
+		stop()
+	}
+}
+
+// validSessionAccount reports whether acct is a session account sessionAccount can make (the
+// persisted list names nothing else in the keychain).
+func validSessionAccount(acct string) bool {
+	parts := strings.Split(acct, "/")
+	return len(parts) == 3 && parts[0] == "session" && idPattern.MatchString(parts[1]) && idPattern.MatchString(parts[2])
+}
+
 func (s *Server) putSession(w http.ResponseWriter, r *http.Request) {
 	acct, e := sessionAccount(r)
 	if e == nil {
@@ -394,15 +419,30 @@ func (s *Server) putSession(w http.ResponseWriter, r *http.Request) {
 			case terr != nil || !exp.After(s.Now()):
 				e = &bridge.Error{Code: "bad_request", Message: "expires must be a future RFC 3339 time"}
 			default:
-				if err := s.Keychain.Set(acct, key); err != nil {
+				// Listed first, keyed after: a kill in between leaves a listed account with no
+				// key, never a key that no list names.
+				s.mu.Lock()
+				prev, had := s.sessions[acct]
+				s.sessions[acct] = exp
+				lerr := s.saveSessionsLocked()
+				s.mu.Unlock()
+				if lerr != nil {
+					s.Log.Warn("writing the list of session keys", "err", lerr)
+					e = &bridge.Error{Code: "state", Message: "the bridge could not record the session (is its folder writable?)"}
+				} else if err := s.Keychain.Set(acct, key); err != nil {
 					e = &bridge.Error{Code: "keychain", Message: "the OS keychain refused the key"}
 				} else {
-					s.mu.Lock()
-					s.sessions[acct] = exp
-					s.mu.Unlock()
 					w.WriteHeader(http.StatusNoContent)
 					return
 				}
+				s.mu.Lock()
+				if had {
+					s.sessions[acct] = prev
+				} else {
+					delete(s.sessions, acct)
+				}
+				s.saveSessionsLocked()
+				s.mu.Unlock()
 			}
 		}
 	}
@@ -437,13 +477,16 @@ func (s *Server) deleteSession(w http.ResponseWriter, r *http.Request) {
 		writeErr(w, http.StatusBadRequest, e)
 		return
 	}
-	s.mu.Lock()
-	delete(s.sessions, acct)
-	s.mu.Unlock()
 	if err := s.Keychain.Delete(acct); err != nil && !errors.Is(err, keychain.ErrNotFound) {
 		writeErr(w, http.StatusInternalServerError, &bridge.Error{Code: "keychain", Message: "the OS keychain refused to delete the key"})
 		return
 	}
+	s.mu.Lock()
+	delete(s.sessions, acct)
+	if err := s.saveSessionsLocked(); err != nil {
+		s.Log.Warn("writing the list of session keys", "err", err)
+	}
+	s.mu.Unlock()
 	w.WriteHeader(http.StatusNoContent)
 }
 
@@ -455,13 +498,23 @@ func (s *Server) reap() {
 	for acct, exp := range s.sessions {
 		if !exp.After(now) {
 			gone = append(gone, acct)
-			delete(s.sessions, acct)
 		}
 	}
 	s.mu.Unlock()
 	for _, acct := range gone {
 		if err := s.Keychain.Delete(acct); err != nil && !errors.Is(err, keychain.ErrNotFound) {
 			s.Log.Warn("deleting expired session key", "err", err)
+			continue
 		}
+		s.mu.Lock()
+		delete(s.sessions, acct)
+		s.mu.Unlock()
+	}
+	if len(gone) > 0 {
+		s.mu.Lock()
+		if err := s.saveSessionsLocked(); err != nil {
+			s.Log.Warn("writing the list of session keys", "err", err)
+		}
+		s.mu.Unlock()
 	}
 }

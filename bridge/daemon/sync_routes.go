@@ -14,7 +14,7 @@ import (
 	relaysync "github.com/mynumber-shelter/shelter/bridge/sync"
 )
 
-// SyncDirName is the relay sync's directory in StateDir(): sync.db (outbox, inbox, cursors)
+// SyncDirName is the relay sync's directory beside the config file (StateDir()): sync.db (outbox, inbox, cursors)
 // and the client certificate. Private keys are in the keychain.
 const SyncDirName = "sync"
 
@@ -36,7 +36,7 @@ func (s *Server) newSyncer() *relaysync.Syncer {
 		s.Log.Warn("relay sync: bridge config not loaded", "err", err)
 	}
 	sy := &relaysync.Syncer{
-		Dir:      filepath.Join(StateDir(), SyncDirName),
+		Dir:      filepath.Join(filepath.Dir(s.ConfigPath), SyncDirName),
 		Keychain: s.Keychain,
 		Now:      s.Now,
 		Log:      s.Log,
