@@ -154,3 +154,6 @@ func checkInboxID(id string) error {
 	}
 	return nil
 }
+
+// InboxAAD is the sealbox additional data of inbox item id: InboxAAD + id.
+const InboxAAD = "shelter-inbox|"

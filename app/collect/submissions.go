@@ -21,7 +21,6 @@ import (
 	"github.com/mynumber-shelter/shelter/app/store"
 	"github.com/mynumber-shelter/shelter/app/vault"
 	"github.com/mynumber-shelter/shelter/internal/mynumber"
-	"github.com/mynumber-shelter/shelter/internal/sealbox"
 )
 
 // SubmissionAAD is the sealbox additional data of an employee's submission (contract with the
@@ -197,7 +196,7 @@ func (s *Service) openSubmissionTx(tx *store.Tx, ck *vault.CompanyKey, rc string
 	var plain []byte
 	code := ""
 	for _, c := range candidates {
-		if b, err := sealbox.Open(priv, SubmissionAAD(rc, c), in.Box); err == nil {
+		if b, err := priv.Open(SubmissionAAD(rc, c), in.Box); err == nil {
 			plain, code = b, c
 			break
 		}

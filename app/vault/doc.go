@@ -1,6 +1,10 @@
-// Package vault is the only place in MyNumber Shelter that encrypts. It holds the office's key
-// hierarchy, seals and opens records, computes blind indexes, destroys keys (crypto-shredding)
-// and makes the Recovery Kit.
+// Package vault is the only place in MyNumber Shelter's app that encrypts. It holds the office's
+// key hierarchy, seals and opens records, computes blind indexes, destroys keys
+// (crypto-shredding), makes the Recovery Kit, and holds the private keys of the sealed boxes other
+// processes send to the vault (boxes.go: hot-folder pages, phone submissions, shared company
+// keys). The other processes encrypt for themselves: the bridge seals pages with the vault's
+// public inbox key, the relay never opens anything; a repository test keeps sealbox out of every
+// other package of the app.
 //
 // # Key hierarchy
 //

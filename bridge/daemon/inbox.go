@@ -29,9 +29,6 @@ import (
 // The inbox: pages from the hot folder sealed to the app's inbox key (see the top of scan.go
 // for what it guarantees).
 
-// InboxAAD is the sealbox additional data of inbox item id: InboxAAD + id.
-const InboxAAD = "shelter-inbox|"
-
 // MaxInboxFileBytes bounds one hot-folder file; a larger one stays in the folder.
 const MaxInboxFileBytes = 64 << 20
 
@@ -225,7 +222,7 @@ func (s *Server) sealToInbox(rnd io.Reader, key *ecdh.PublicKey, f scanner.File)
 		return bridge.InboxItem{}, fmt.Errorf("inbox id: %w", err)
 	}
 	id := inboxIDEncoding.EncodeToString(raw[:])
-	box, err := sealbox.Seal(rnd, key, []byte(InboxAAD+id), f.Data)
+	box, err := sealbox.Seal(rnd, key, []byte(bridge.InboxAAD+id), f.Data)
 	if err != nil {
 		return bridge.InboxItem{}, err
 	}

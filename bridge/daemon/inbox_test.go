@@ -188,11 +188,11 @@ func TestInboxSealsHotFolder(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	got, err := sealbox.Open(key, []byte(InboxAAD+it.ID), box)
+	got, err := sealbox.Open(key, []byte(bridge.InboxAAD+it.ID), box)
 	if err != nil || !bytes.Equal(got, page) {
 		t.Fatalf("the box does not open to the page: %v", err)
 	}
-	if _, err := sealbox.Open(key, []byte(InboxAAD+"other"), box); !errors.Is(err, sealbox.ErrOpen) {
+	if _, err := sealbox.Open(key, []byte(bridge.InboxAAD+"other"), box); !errors.Is(err, sealbox.ErrOpen) {
 		t.Error("the box opens under another id")
 	}
 	waitFor(t, "the original to be removed", func() bool { return !exists(path) })
@@ -228,7 +228,7 @@ func TestInboxSealsHotFolder(t *testing.T) {
 	clk.Add(time.Second)
 	items = waitInbox(t, c, 2)
 	box, _ = c.InboxBox(ctx, items[1].ID)
-	if got, err := sealbox.Open(key2, []byte(InboxAAD+items[1].ID), box); err != nil || !bytes.Equal(got, page2) {
+	if got, err := sealbox.Open(key2, []byte(bridge.InboxAAD+items[1].ID), box); err != nil || !bytes.Equal(got, page2) {
 		t.Errorf("second page under the new key: %v", err)
 	}
 

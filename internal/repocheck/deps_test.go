@@ -92,3 +92,27 @@ func TestLayers(t *testing.T) {
 		t.Fatalf("checked only %d packages: the check is blind", n)
 	}
 }
+
+// TestSealboxOnlyInTheVault: in the app, only app/vault makes box keys, opens sealed boxes or
+// seals to a peer (app/vault/boxes.go); tests that play the phone or the bridge may seal.
+func TestSealboxOnlyInTheVault(t *testing.T) {
+	n := 0
+	for _, line := range goList(t, "-f", `{{.ImportPath}}|{{join .Imports ","}}`, "./app/...", ".") {
+		n++
+		pkg, imports, _ := strings.Cut(line, "|")
+		if pkg == module+"/app/vault" {
+			if !strings.Contains(imports, module+"/internal/sealbox") {
+				t.Error("app/vault no longer uses sealbox: the check is looking at the wrong place")
+			}
+			continue
+		}
+		for _, imp := range strings.Split(imports, ",") {
+			if imp == module+"/internal/sealbox" {
+				t.Errorf("%s uses sealbox directly; use the vault's box methods", pkg)
+			}
+		}
+	}
+	if n < 10 {
+		t.Fatalf("checked only %d packages: the check is blind", n)
+	}
+}
