@@ -31,6 +31,7 @@ import (
 	"github.com/mynumber-shelter/shelter/app/apperr"
 	"github.com/mynumber-shelter/shelter/app/audit"
 	"github.com/mynumber-shelter/shelter/app/auth"
+	"github.com/mynumber-shelter/shelter/app/replica"
 	"github.com/mynumber-shelter/shelter/app/roster"
 	"github.com/mynumber-shelter/shelter/app/store"
 	"github.com/mynumber-shelter/shelter/app/vault"
@@ -85,6 +86,8 @@ type App struct {
 	Audit  *audit.Log
 	Auth   *auth.Service
 	Roster *roster.Service
+	// CloudLink is the office's link with the relay: its replica and its history entries.
+	CloudLink *replica.Service
 
 	version string
 	log     *slog.Logger
@@ -179,6 +182,7 @@ func New(cfg Config) (*App, error) {
 	a.Share = newShareService(a)
 	a.Files = &FileService{a: a}
 	a.Backup = newBackupService(a)
+	a.CloudLink = &replica.Service{DB: a.DB, Audit: a.Audit}
 	a.Replica = newReplicaService(a)
 	a.loadAuditKey()
 	return a, nil
