@@ -348,14 +348,7 @@ func (s *CollectService) fail(sess *auth.Session, companyID int64, action audit.
 	}
 	ue := s.a.fail("1-3 "+what, err)
 	if apperr.HasCode(err, apperr.CodeForbidden) {
-		derr := s.a.DB.Update(context.Background(), func(tx *store.Tx) error {
-			e := sess.Entry(action, audit.ResultDenied)
-			e.CompanyID, e.TargetType, e.TargetID = companyID, "company", fmt.Sprint(companyID)
-			e.Detail = "1-3 " + what + " refused: not assigned to the company"
-			_, err := s.a.Audit.Append(tx, e)
-			return err
-		})
-		if derr != nil {
+		if derr := s.svc.RecordRefusal(context.Background(), sess.Principal, companyID, action, what); derr != nil {
 			s.a.log.Warn("recording a refused 1-3 call", "err", derr)
 		}
 	}

@@ -92,6 +92,9 @@ func (s *Server) dropAllSessions() {
 		held = append(held, a)
 	}
 	s.mu.Unlock()
+	if len(held) == 0 {
+		return // nothing held: the list is already empty (or was never written)
+	}
 	for _, a := range held {
 		if err := s.Keychain.Delete(a); err != nil && !errors.Is(err, keychain.ErrNotFound) {
 			s.Log.Warn("deleting a session key at exit", "err", err)
