@@ -187,3 +187,22 @@ func (s *Service) RecordRefusal(ctx context.Context, p auth.Principal, companyID
 		return err
 	})
 }
+
+// CheckAccess checks that p may work on company companyID (its manager or handler) and, when
+// personID is not 0, that the person is one of the company's.
+func (s *Service) CheckAccess(ctx context.Context, p auth.Principal, companyID, personID int64) error {
+	return s.DB.View(ctx, func(tx *store.Tx) error {
+		if err := auth.RequireCompanyRole(tx, p, companyID, auth.Manager, auth.Handler); err != nil {
+			return err
+		}
+		if personID == 0 {
+			return nil
+		}
+		var one int
+		err := tx.QueryRow(`SELECT 1 FROM persons WHERE id = ? AND company_id = ?`, personID, companyID).Scan(&one)
+		if errors.Is(err, sql.ErrNoRows) {
+			return errNoPerson
+		}
+		return err
+	})
+}

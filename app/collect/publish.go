@@ -105,3 +105,45 @@ func (s *Service) PublishOnRelay(ctx context.Context, p auth.Principal, keys *va
 	})
 	return out, err
 }
+
+// RelayCompany is a client company with its id on the relay ("" when never published).
+type RelayCompany struct {
+	ID           int64
+	Code, Name   string
+	RelayCompany string
+}
+
+// RelayCompanies lists the client companies (not archived) with their relay ids
+// (administrators).
+func (s *Service) RelayCompanies(ctx context.Context, p auth.Principal) ([]RelayCompany, error) {
+	if err := auth.RequireAdmin(p); err != nil {
+		return nil, err
+	}
+	out := []RelayCompany{}
+	err := s.DB.View(ctx, func(tx *store.Tx) error {
+		rows, err := tx.Query(`SELECT c.id, c.code, c.name, coalesce(m.value, '') FROM companies c
+			LEFT JOIN vault.meta m ON m.key = 'relay_company_' || c.id WHERE c.archived = 0 ORDER BY c.code, c.id`)
+		if err != nil {
+			return fmt.Errorf("reading companies: %w", err)
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var c RelayCompany
+			if err := rows.Scan(&c.ID, &c.Code, &c.Name, &c.RelayCompany); err != nil {
+				return err
+			}
+			out = append(out, c)
+		}
+		return rows.Err()
+	})
+	return out, err
+}
+
+// PendingRelayRequests counts the relay requests queued in the vault that the bridge has not
+// taken yet.
+func (s *Service) PendingRelayRequests(ctx context.Context) (n int, err error) {
+	err = s.DB.View(ctx, func(tx *store.Tx) error {
+		return tx.QueryRow(`SELECT count(*) FROM sync_outbox WHERE sent_at = ''`).Scan(&n)
+	})
+	return n, err
+}

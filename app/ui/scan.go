@@ -3,7 +3,6 @@ package ui
 import (
 	"context"
 	"crypto/rand"
-	"database/sql"
 	"encoding/base32"
 	"errors"
 	"fmt"
@@ -17,7 +16,6 @@ import (
 	"github.com/mynumber-shelter/shelter/app/audit"
 	"github.com/mynumber-shelter/shelter/app/auth"
 	"github.com/mynumber-shelter/shelter/app/collect"
-	"github.com/mynumber-shelter/shelter/app/store"
 	"github.com/mynumber-shelter/shelter/app/vault"
 	"github.com/mynumber-shelter/shelter/bridge"
 )
@@ -133,20 +131,7 @@ func (s *ScanService) allowed(companyID, personID int64, what string) (*auth.Ses
 	if err != nil {
 		return nil, nil, err
 	}
-	err = s.a.DB.View(context.Background(), func(tx *store.Tx) error {
-		if err := auth.RequireCompanyRole(tx, sess.Principal, companyID, auth.Manager, auth.Handler); err != nil {
-			return err
-		}
-		if personID == 0 {
-			return nil
-		}
-		var one int
-		err := tx.QueryRow(`SELECT 1 FROM persons WHERE id = ? AND company_id = ?`, personID, companyID).Scan(&one)
-		if errors.Is(err, sql.ErrNoRows) {
-			return apperr.New(apperr.CodeNotFound, "", "従業員・扶養家族が見つかりません。", "Person not found.")
-		}
-		return err
-	})
+	err = s.a.Collect.svc.CheckAccess(context.Background(), sess.Principal, companyID, personID)
 	if err != nil {
 		return nil, nil, s.a.Collect.fail(sess, companyID, audit.ActionView, what, err)
 	}

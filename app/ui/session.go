@@ -262,11 +262,7 @@ func (s *SessionService) Menu() ([]MenuSection, error) {
 	if err != nil {
 		return nil, err
 	}
-	var assigned, manager bool
-	err = a.DB.View(context.Background(), func(tx *store.Tx) error {
-		return tx.QueryRow(`SELECT count(*) > 0, coalesce(sum(role = 'manager'), 0) > 0 FROM assignments WHERE user_id = ?`,
-			sess.UserID).Scan(&assigned, &manager)
-	})
+	assigned, manager, err := a.Auth.Assignments(context.Background(), sess.Principal)
 	if err != nil {
 		return nil, a.fail("menu", err)
 	}

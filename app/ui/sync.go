@@ -3,7 +3,6 @@ package ui
 import (
 	"context"
 	"errors"
-	"fmt"
 	"net/url"
 	"strings"
 	"time"
@@ -97,9 +96,7 @@ func (s *SyncService) status(ctx context.Context) (SyncStatus, error) {
 	}
 	out := SyncStatus{Enrolled: st.Enrolled, URL: st.URL, Office: st.Office, Pending: st.Pending, Failed: st.Failed,
 		Inbox: st.Inbox, Companies: append([]string{}, st.Companies...), LastSync: st.LastSync, LastError: st.LastError}
-	err = s.a.DB.View(ctx, func(tx *store.Tx) error {
-		return tx.QueryRow(`SELECT count(*) FROM sync_outbox WHERE sent_at = ''`).Scan(&out.AppPending)
-	})
+	out.AppPending, err = s.svc.PendingRelayRequests(ctx)
 	return out, s.a.fail("sync status", err)
 }
 
@@ -331,25 +328,14 @@ type SyncCompany struct {
 
 // Companies lists the client companies (not archived) with their relay ids (administrator).
 func (s *SyncService) Companies() ([]SyncCompany, error) {
-	if _, err := s.a.admin(); err != nil {
+	sess, err := s.a.admin()
+	if err != nil {
 		return nil, err
 	}
-	out := []SyncCompany{}
-	err := s.a.DB.View(context.Background(), func(tx *store.Tx) error {
-		rows, err := tx.Query(`SELECT c.id, c.code, c.name, coalesce(m.value, '') FROM companies c
-			LEFT JOIN vault.meta m ON m.key = 'relay_company_' || c.id WHERE c.archived = 0 ORDER BY c.code, c.id`)
-		if err != nil {
-			return fmt.Errorf("reading companies: %w", err)
-		}
-		defer rows.Close()
-		for rows.Next() {
-			var c SyncCompany
-			if err := rows.Scan(&c.ID, &c.Code, &c.Name, &c.RelayCompany); err != nil {
-				return err
-			}
-			out = append(out, c)
-		}
-		return rows.Err()
-	})
+	cs, err := s.svc.RelayCompanies(context.Background(), sess.Principal)
+	out := make([]SyncCompany, len(cs))
+	for i, c := range cs {
+		out[i] = SyncCompany{ID: c.ID, Code: c.Code, Name: c.Name, RelayCompany: c.RelayCompany}
+	}
 	return out, s.a.fail("sync companies", err)
 }
