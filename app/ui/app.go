@@ -252,6 +252,28 @@ func (a *App) ready() (*auth.Session, error) {
 	return sess, nil
 }
 
+// unlocked is ready plus the session's unlocked vault keys: every bound method that reads or
+// writes numbers starts here (a session whose keys are gone answers "locked").
+func (a *App) unlocked() (*auth.Session, *vault.Keys, error) {
+	sess, err := a.ready()
+	if err != nil {
+		return nil, nil, err
+	}
+	keys := sess.Keys()
+	if keys == nil {
+		return nil, nil, toError(auth.ErrLocked)
+	}
+	return sess, keys, nil
+}
+
+// adminUnlocked is unlocked plus the system administrator role.
+func (a *App) adminUnlocked() (*auth.Session, *vault.Keys, error) {
+	if _, err := a.admin(); err != nil {
+		return nil, nil, err
+	}
+	return a.unlocked()
+}
+
 // admin is ready plus the system administrator role.
 func (a *App) admin() (*auth.Session, error) {
 	sess, err := a.ready()

@@ -113,7 +113,7 @@ func (s *CardService) Retries(reader string) (int, error) {
 // choose_reader, not_mynumber_card, integrity, …); nothing is written then. A wrong PIN is
 // recorded in the history as denied (without the PIN).
 func (s *CardService) ReadForCheck(companyID, personID int64, reader, pin string, allowLastTry bool) (CardReadResult, error) {
-	sess, keys, err := s.a.Collect.keys()
+	sess, keys, err := s.a.unlocked()
 	if err != nil {
 		return CardReadResult{}, err
 	}

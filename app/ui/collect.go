@@ -14,7 +14,6 @@ import (
 	"github.com/mynumber-shelter/shelter/app/collect"
 	"github.com/mynumber-shelter/shelter/app/report"
 	"github.com/mynumber-shelter/shelter/app/store"
-	"github.com/mynumber-shelter/shelter/app/vault"
 )
 
 // CollectService is 1-3 取得管理: STEP1 requests and notice letters, STEP2 identity checks,
@@ -91,7 +90,7 @@ func (s *CollectService) Evaluate(in CollectSubmission) ([]CollectProblem, error
 // their dependents, issues one-time passwords (when online is offered) and returns the notice
 // workbook. Recorded as a registration and a print.
 func (s *CollectService) CreateRequest(in CollectRequestInput) (CollectNotice, error) {
-	sess, keys, err := s.keys()
+	sess, keys, err := s.a.unlocked()
 	if err != nil {
 		return CollectNotice{}, err
 	}
@@ -108,7 +107,7 @@ func (s *CollectService) CreateRequest(in CollectRequestInput) (CollectNotice, e
 // Reissue is the reminder (再通知): new passwords and letters for employees of a request who
 // have not handed in (依頼済 / 差戻し).
 func (s *CollectService) Reissue(in CollectReissueInput) (CollectNotice, error) {
-	sess, keys, err := s.keys()
+	sess, keys, err := s.a.unlocked()
 	if err != nil {
 		return CollectNotice{}, err
 	}
@@ -175,7 +174,7 @@ func (s *CollectService) transition(companyID int64, what string, fn func(auth.P
 // at once. A check the rules refuse fails with code "check_failed" (every problem in ja/en,
 // field of the first); an image that is too large or of another type with "invalid".
 func (s *CollectService) RecordCheck(in CollectCheckInput) (CollectCheckResult, error) {
-	sess, keys, err := s.keys()
+	sess, keys, err := s.a.unlocked()
 	if err != nil {
 		return CollectCheckResult{}, err
 	}
@@ -234,7 +233,7 @@ func decodeImage(im CollectImage) ([]byte, string, error) {
 // to confirm and call again with that person in acceptDuplicates. An invalid number fails with
 // "invalid" on the same field; nothing is written then.
 func (s *CollectService) RegisterNumbers(in CollectNumbersInput) (CollectRegistered, error) {
-	sess, keys, err := s.keys()
+	sess, keys, err := s.a.unlocked()
 	if err != nil {
 		return CollectRegistered{}, err
 	}
@@ -312,19 +311,6 @@ func (s *CollectService) ExportRefusalRecord(companyID int64, encoding string) (
 		ct = "text/csv; charset=shift_jis"
 	}
 	return CollectFile{FileName: name, ContentType: ct, Data: base64.StdEncoding.EncodeToString(file)}, nil
-}
-
-// keys is ready plus the unlocked vault keys.
-func (s *CollectService) keys() (*auth.Session, *vault.Keys, error) {
-	sess, err := s.a.ready()
-	if err != nil {
-		return nil, nil, err
-	}
-	keys := sess.Keys()
-	if keys == nil {
-		return nil, nil, toError(auth.ErrLocked)
-	}
-	return sess, keys, nil
 }
 
 // fail maps a collect error to a user-safe *Error; a refusal for the role is recorded in the

@@ -127,7 +127,7 @@ const scanTimeout = 10 * time.Minute
 // allowed checks the session, the keys and the caller's role in the company (and that person,
 // when not 0, belongs to it); a refusal is recorded as denied.
 func (s *ScanService) allowed(companyID, personID int64, what string) (*auth.Session, *vault.Keys, error) {
-	sess, keys, err := s.a.Collect.keys()
+	sess, keys, err := s.a.unlocked()
 	if err != nil {
 		return nil, nil, err
 	}

@@ -9,7 +9,6 @@ import (
 
 	"github.com/mynumber-shelter/shelter/app/apperr"
 	"github.com/mynumber-shelter/shelter/app/audit"
-	"github.com/mynumber-shelter/shelter/app/auth"
 	"github.com/mynumber-shelter/shelter/app/collect"
 	"github.com/mynumber-shelter/shelter/app/store"
 	"github.com/mynumber-shelter/shelter/bridge"
@@ -209,13 +208,9 @@ type SyncPublished struct {
 // portal information the phone page shows (company name, purposes of the open requests).
 // The letters of later requests print the relay id, URL and QR code.
 func (s *SyncService) PublishCompany(companyID int64) (SyncPublished, error) {
-	sess, err := s.a.admin()
+	sess, keys, err := s.a.adminUnlocked()
 	if err != nil {
 		return SyncPublished{}, err
-	}
-	keys := sess.Keys()
-	if keys == nil {
-		return SyncPublished{}, toError(auth.ErrLocked)
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), syncTimeout)
 	defer cancel()
@@ -256,7 +251,7 @@ type SyncImported struct {
 // reachable), imports each (提出済) or quarantines it, and acknowledges it so that the relay
 // deletes it. An internal failure stops before acknowledging that item.
 func (s *SyncService) ImportSubmissions(companyID int64) (SyncImported, error) {
-	sess, keys, err := s.a.Collect.keys()
+	sess, keys, err := s.a.unlocked()
 	if err != nil {
 		return SyncImported{}, err
 	}

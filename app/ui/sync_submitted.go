@@ -41,7 +41,7 @@ type SyncImageInfo struct {
 
 // Submitted lists the company's pending online submissions (handlers of the company).
 func (s *SyncService) Submitted(companyID int64) ([]SyncSubmission, error) {
-	sess, keys, err := s.a.Collect.keys()
+	sess, keys, err := s.a.unlocked()
 	if err != nil {
 		return nil, err
 	}
@@ -73,7 +73,7 @@ func (s *SyncService) Submitted(companyID int64) ([]SyncSubmission, error) {
 
 // SubmittedImage returns one submitted image (base64) for preview; the view is audited.
 func (s *SyncService) SubmittedImage(companyID, submissionID int64, index int) (CollectFile, error) {
-	sess, keys, err := s.a.Collect.keys()
+	sess, keys, err := s.a.unlocked()
 	if err != nil {
 		return CollectFile{}, err
 	}
@@ -106,7 +106,7 @@ type SyncAccepted struct {
 // Accept records the online identity check with the submitted images and registers the
 // submitted numbers (errors as CollectService.RecordCheck and RegisterNumbers).
 func (s *SyncService) Accept(in SyncAcceptInput) (SyncAccepted, error) {
-	sess, keys, err := s.a.Collect.keys()
+	sess, keys, err := s.a.unlocked()
 	if err != nil {
 		return SyncAccepted{}, err
 	}
