@@ -209,25 +209,46 @@ func TestLockedStatusWords(t *testing.T) {
 	}
 }
 
-// TestAlreadyVerified: a PIN another program left verified is reset, not trusted.
+// TestAlreadyVerified: a PIN another program left verified is never trusted. A card that
+// says so (90 00 to an empty VERIFY, ISO/IEC 7816-4) is reset first; a card that answers the
+// counter anyway (the virtual card's default, what OpenSC expects) gets the PIN again, and
+// is reset after the read all the same.
 func TestAlreadyVerified(t *testing.T) {
-	sim := newSim(t, simcard.Config{})
-	tr := inProcess(sim)
-	if err := selectDF(tr, aidKenhojo); err != nil {
-		t.Fatal(err)
-	}
-	if err := selectEF(tr, efKenhojoPN); err != nil {
-		t.Fatal(err)
-	}
-	if err := verifyPIN(tr, testPIN); err != nil {
-		t.Fatal(err)
-	}
-	n, err := PINRetries(tr)
-	if err != nil || n != 3 || tr.resets != 1 {
-		t.Fatalf("PINRetries = %d, %v after %d resets; want 3 after 1", n, err, tr.resets)
-	}
-	if _, err := readProtected(tr); !errors.Is(err, ErrSecurityStatus) {
-		t.Fatalf("verified state survived: %v", err)
+	for _, iso := range []bool{true, false} {
+		sim := newSim(t, simcard.Config{VerifiedSW9000: iso})
+		tr := inProcess(sim)
+		if err := selectDF(tr, aidKenhojo); err != nil {
+			t.Fatal(err)
+		}
+		if err := selectEF(tr, efKenhojoPN); err != nil {
+			t.Fatal(err)
+		}
+		if err := verifyPIN(tr, testPIN); err != nil {
+			t.Fatal(err)
+		}
+		wantResets := 0
+		if iso {
+			wantResets = 1
+		}
+		n, err := PINRetries(tr)
+		if err != nil || n != 3 || tr.resets != wantResets {
+			t.Fatalf("90 00 when verified %v: PINRetries = %d, %v after %d resets; want 3 after %d", iso, n, err, tr.resets, wantResets)
+		}
+		if iso {
+			if _, err := readProtected(tr); !errors.Is(err, ErrSecurityStatus) {
+				t.Fatalf("verified state survived: %v", err)
+			}
+		}
+		tr.log = nil
+		if _, err := ReadKenhojo(tr, testPIN); err != nil {
+			t.Fatal(err)
+		}
+		if got := tr.verifies(); !slices.Equal(got, []string{"empty", "pin"}) {
+			t.Errorf("90 00 when verified %v: VERIFY sequence = %v, want [empty pin]", iso, got)
+		}
+		if _, err := readProtected(tr); !errors.Is(err, ErrSecurityStatus) {
+			t.Errorf("90 00 when verified %v: EF 0001 readable after ReadKenhojo: %v", iso, err)
+		}
 	}
 }
 

@@ -23,6 +23,10 @@ type Keys struct {
 	// EF 000A certifies it.
 	Auth *rsa.PrivateKey
 
+	// Sign is the JPKI 署名用 key (EF 001A), certified by EF 0001. The test CA key also
+	// issues the signing CA certificate (EF 0002), under its own subject.
+	Sign *rsa.PrivateKey
+
 	// Text is the 券面事項入力補助AP key: it signs EF 0003 and EF 0004 holds its public half.
 	Text *rsa.PrivateKey
 }
@@ -30,7 +34,7 @@ type Keys struct {
 // GenerateKeys makes a fresh set of RSA-2048 test keys from rand (crypto/rand when nil).
 func GenerateKeys(rand io.Reader) (*Keys, error) {
 	rand = randOrDefault(rand)
-	var ks [3]*rsa.PrivateKey
+	var ks [4]*rsa.PrivateKey
 	for i := range ks {
 		k, err := rsa.GenerateKey(rand, 2048)
 		if err != nil {
@@ -38,7 +42,7 @@ func GenerateKeys(rand io.Reader) (*Keys, error) {
 		}
 		ks[i] = k
 	}
-	return &Keys{CA: ks[0], Auth: ks[1], Text: ks[2]}, nil
+	return &Keys{CA: ks[0], Auth: ks[1], Text: ks[2], Sign: ks[3]}, nil
 }
 
 func randOrDefault(r io.Reader) io.Reader {
@@ -48,14 +52,15 @@ func randOrDefault(r io.Reader) io.Reader {
 	return r
 }
 
-// certs are the DER certificates a card serves and the parsed CA certificate for tests.
+// certs are the DER certificates a card serves and the parsed ones for tests.
 type certs struct {
-	caDER, authDER []byte
-	ca, auth       *x509.Certificate
+	caDER, authDER, signCADER, signDER []byte
+	ca, auth, signCA, sign             *x509.Certificate
 }
 
-// makeCerts issues the self-signed test CA certificate and the JPKI authentication
-// certificate for keys.Auth, valid from an hour before now for validity.
+// makeCerts issues the self-signed test CA certificates and the JPKI authentication and
+// signing certificates for keys.Auth and keys.Sign, valid from an hour before now for
+// validity.
 func makeCerts(keys *Keys, rnd io.Reader, now time.Time, validity time.Duration) (*certs, error) {
 	serial := func() (*big.Int, error) {
 		return rand.Int(rnd, new(big.Int).Lsh(big.NewInt(1), 63))
@@ -115,5 +120,46 @@ func makeCerts(keys *Keys, rnd io.Reader, now time.Time, validity time.Duration)
 	if err != nil {
 		return nil, fmt.Errorf("simcard: parsing test authentication certificate: %w", err)
 	}
-	return &certs{caDER: caDER, authDER: authDER, ca: ca, auth: auth}, nil
+
+	// The signing side: its own CA subject (J-LIS has one CA for each side) and a
+	// certificate for the signing key. The real one carries the holder's name, address,
+	// birth date and sex in its subjectAltName; this one carries only "TEST ONLY" names.
+	signCATmpl := *caTmpl
+	if signCATmpl.SerialNumber, err = serial(); err != nil {
+		return nil, fmt.Errorf("simcard: certificate serial: %w", err)
+	}
+	signCATmpl.Subject.OrganizationalUnit = []string{"TEST ONLY virtual card CA for digital signature (simcard)"}
+	signCADER, err := x509.CreateCertificate(rnd, &signCATmpl, &signCATmpl, &keys.CA.PublicKey, keys.CA)
+	if err != nil {
+		return nil, fmt.Errorf("simcard: issuing test signing CA certificate: %w", err)
+	}
+	signCA, err := x509.ParseCertificate(signCADER)
+	if err != nil {
+		return nil, fmt.Errorf("simcard: parsing test signing CA certificate: %w", err)
+	}
+	signSerial, err := serial()
+	if err != nil {
+		return nil, fmt.Errorf("simcard: certificate serial: %w", err)
+	}
+	signTmpl := &x509.Certificate{
+		SerialNumber: signSerial,
+		Subject: pkix.Name{
+			Country:    []string{"JP"},
+			Locality:   []string{"TEST ONLY"},
+			CommonName: fmt.Sprintf("TEST ONLY simcard signer %x", signSerial.Bytes()[:4]),
+		},
+		NotBefore: notBefore,
+		NotAfter:  notAfter,
+		KeyUsage:  x509.KeyUsageDigitalSignature | x509.KeyUsageContentCommitment,
+	}
+	signDER, err := x509.CreateCertificate(rnd, signTmpl, signCA, &keys.Sign.PublicKey, keys.CA)
+	if err != nil {
+		return nil, fmt.Errorf("simcard: issuing test signing certificate: %w", err)
+	}
+	sign, err := x509.ParseCertificate(signDER)
+	if err != nil {
+		return nil, fmt.Errorf("simcard: parsing test signing certificate: %w", err)
+	}
+	return &certs{caDER: caDER, authDER: authDER, signCADER: signCADER, signDER: signDER,
+		ca: ca, auth: auth, signCA: signCA, sign: sign}, nil
 }
