@@ -150,8 +150,9 @@ func TestPCSCWrongPINAndLock(t *testing.T) {
 
 func TestPCSCCardRemovedMidRead(t *testing.T) {
 	p := openPCSC(t)
-	// APDU 10 is the second READ BINARY of EF 0002: the PIN is verified, EF 0001 read.
-	c := insert(t, p, simcard.Config{PullAfter: 9})
+	// APDU 9 is the second READ BINARY of EF 0002: the PIN is verified, EF 0001 read (in one
+	// READ BINARY).
+	c := insert(t, p, simcard.Config{PullAfter: 8})
 	k, err := ReadKenhojo(c.conn, testPIN)
 	if !errors.Is(err, ErrCardRemoved) || k != nil {
 		t.Fatalf("got %v, %v; want nil, ErrCardRemoved", k, err)

@@ -121,7 +121,7 @@ func TestOpenSC(t *testing.T) {
 			if err := os.WriteFile(in, msg, 0o600); err != nil {
 				t.Fatal(err)
 			}
-			o.runSecret(t, k.pin, tools.PKCS11Tool, "--module", tools.PKCS11Module, "--token-label", o.tokenLabel(t, k.id),
+			o.runSecret(t, k.pin, tools.PKCS11Tool, "--module", tools.PKCS11Module, "--slot", o.slot(t, k.id),
 				"--login", "--pin", k.pin, "--id", k.id, "--sign", "--mechanism", "SHA256-RSA-PKCS",
 				"--input-file", in, "--output-file", sigFile)
 			sig, err := os.ReadFile(sigFile)
@@ -141,7 +141,7 @@ func TestOpenSC(t *testing.T) {
 	t.Run("pkcs11-tool read signing certificate", func(t *testing.T) {
 		// EF 0001 is private: OpenSC reads it after the signing password.
 		out := filepath.Join(o.dir, "sign.der")
-		o.runSecret(t, simcard.DefaultSignPIN, tools.PKCS11Tool, "--module", tools.PKCS11Module, "--token-label", o.tokenLabel(t, "02"),
+		o.runSecret(t, simcard.DefaultSignPIN, tools.PKCS11Tool, "--module", tools.PKCS11Module, "--slot", o.slot(t, "02"),
 			"--login", "--pin", simcard.DefaultSignPIN, "--read-object", "--type", "cert", "--id", "02", "--output-file", out)
 		der, err := os.ReadFile(out)
 		if err != nil {
@@ -231,17 +231,30 @@ func (o *openSC) runSecret(t *testing.T, secret, name string, args ...string) st
 	return stdout.String()
 }
 
-// tokenLabel finds the PKCS#11 token of the virtual card whose PIN guards key id: OpenSC
-// makes one slot per PIN of the JPKI emulation, labelled "JPKI (<PIN label>)".
-func (o *openSC) tokenLabel(t *testing.T, id string) string {
+// slot finds the PKCS#11 slot of the virtual card whose PIN guards key id. OpenSC makes one
+// slot per PIN of the JPKI emulation, its token labelled "JPKI (<PIN label>)", and describes
+// the slot by the reader's name: matching both keeps a card in another vpcd reader (tests of
+// other packages run at the same time) from being used.
+func (o *openSC) slot(t *testing.T, id string) string {
 	t.Helper()
 	out := o.run(t, o.tools.PKCS11Tool, "--module", o.tools.PKCS11Module, "--list-token-slots")
-	want := map[string]string{"01": "User Authentication PIN", "02": "Digital Signature PIN"}[id]
+	want := map[string]string{"01": "JPKI (User Authentication PIN)", "02": "JPKI (Digital Signature PIN)"}[id]
+	var slot string
 	for _, line := range strings.Split(out, "\n") {
-		if _, label, ok := strings.Cut(line, "token label"); ok && strings.Contains(line, want) {
-			return strings.TrimSpace(strings.TrimLeft(strings.TrimSpace(label), ":"))
+		if rest, ok := strings.CutPrefix(line, "Slot "); ok {
+			slot = ""
+			if _, desc, ok := strings.Cut(rest, ": "); ok && strings.TrimSpace(desc) == o.reader {
+				if i, j := strings.Index(rest, "("), strings.Index(rest, ")"); i >= 0 && j > i {
+					slot = rest[i+1 : j]
+				}
+			}
+			continue
+		}
+		if _, label, ok := strings.Cut(line, "token label"); ok && slot != "" &&
+			strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(label), ":")) == want {
+			return slot
 		}
 	}
-	t.Fatalf("no token for the %s in:\n%s", want, out)
+	t.Fatalf("no slot with token %q in reader %q in:\n%s", want, o.reader, out)
 	return ""
 }
