@@ -265,7 +265,8 @@ func New(cfg Config) (*Card, error) {
 	if err != nil {
 		return nil, err
 	}
-	cs, err := makeCerts(cfg.Keys, cfg.Rand, cfg.Now(), cfg.CertValidity)
+	cs, err := makeCerts(cfg.Keys, cfg.Rand, cfg.Now(), cfg.CertValidity,
+		holder{name: cfg.Name, sex: string(cfg.Sex), birth: cfg.Birth, address: cfg.Address})
 	if err != nil {
 		return nil, err
 	}

@@ -6,8 +6,10 @@ import (
 	"crypto/rsa"
 	"crypto/sha256"
 	"crypto/x509"
+	"encoding/asn1"
 	"encoding/hex"
 	"fmt"
+	"maps"
 	"strings"
 	"sync"
 	"testing"
@@ -231,6 +233,41 @@ func TestLayout(t *testing.T) {
 	short := newCard(t, Config{ShortNumberEF: true})
 	if n := len(short.apps[0].files[0x0001].data); n != 15 {
 		t.Errorf("ShortNumberEF: EF 0001 of %d bytes, want 15", n)
+	}
+}
+
+// TestSignCertificateHolder: the signing certificate names the holder in its subjectAltName
+// as otherNames, the way jpki/myna reads a real one.
+func TestSignCertificateHolder(t *testing.T) {
+	c := newCard(t, Config{})
+	var ext []byte
+	for _, e := range c.SignCertificate().Extensions {
+		if e.Id.Equal(oidSubjectAlt) {
+			ext = e.Value
+		}
+	}
+	var seq asn1.RawValue
+	if _, err := asn1.Unmarshal(ext, &seq); err != nil {
+		t.Fatal(err)
+	}
+	type attr struct {
+		OID   asn1.ObjectIdentifier
+		Value string `asn1:"tag:0,explicit,utf8"`
+	}
+	got := map[string]string{}
+	for rest := seq.Bytes; len(rest) > 0; {
+		var a attr
+		var err error
+		if rest, err = asn1.UnmarshalWithParams(rest, &a, "tag:0"); err != nil {
+			t.Fatal(err)
+		}
+		got[a.OID.String()] = a.Value
+	}
+	cfg := c.Config()
+	want := map[string]string{"1.2.392.200149.8.5.5.1": cfg.Name, "1.2.392.200149.8.5.5.3": "2",
+		"1.2.392.200149.8.5.5.4": cfg.Birth, "1.2.392.200149.8.5.5.5": cfg.Address}
+	if !maps.Equal(got, want) {
+		t.Errorf("subjectAltName = %q, want %q", got, want)
 	}
 }
 

@@ -5,6 +5,7 @@ import (
 	"crypto/rsa"
 	"crypto/x509"
 	"crypto/x509/pkix"
+	"encoding/asn1"
 	"fmt"
 	"io"
 	"math/big"
@@ -58,10 +59,56 @@ type certs struct {
 	ca, auth, signCA, sign             *x509.Certificate
 }
 
+// holder is what the signing certificate says about its holder: the card's basic four facts.
+type holder struct{ name, sex, birth, address string }
+
+// OIDs of the holder's facts in the subjectAltName of a JPKI signing certificate, each an
+// otherName (jpki/myna libmyna/jpki_ap.go before the Rust rewrite; reference §1.6).
+var (
+	oidJPKIName    = asn1.ObjectIdentifier{1, 2, 392, 200149, 8, 5, 5, 1}
+	oidJPKISex     = asn1.ObjectIdentifier{1, 2, 392, 200149, 8, 5, 5, 3}
+	oidJPKIBirth   = asn1.ObjectIdentifier{1, 2, 392, 200149, 8, 5, 5, 4}
+	oidJPKIAddress = asn1.ObjectIdentifier{1, 2, 392, 200149, 8, 5, 5, 5}
+	oidSubjectAlt  = asn1.ObjectIdentifier{2, 5, 29, 17}
+)
+
+// holderAltName encodes h as a subjectAltName extension: a GeneralNames SEQUENCE of
+// otherName [0] { type-id, [0] EXPLICIT UTF8String } (RFC 5280 §4.2.1.6).
+func holderAltName(h holder) (pkix.Extension, error) {
+	var names []byte
+	for _, f := range []struct {
+		oid asn1.ObjectIdentifier
+		v   string
+	}{{oidJPKIName, h.name}, {oidJPKISex, h.sex}, {oidJPKIBirth, h.birth}, {oidJPKIAddress, h.address}} {
+		s, err := asn1.MarshalWithParams(f.v, "utf8")
+		if err != nil {
+			return pkix.Extension{}, err
+		}
+		v, err := asn1.Marshal(asn1.RawValue{Class: asn1.ClassContextSpecific, Tag: 0, IsCompound: true, Bytes: s})
+		if err != nil {
+			return pkix.Extension{}, err
+		}
+		id, err := asn1.Marshal(f.oid)
+		if err != nil {
+			return pkix.Extension{}, err
+		}
+		on, err := asn1.Marshal(asn1.RawValue{Class: asn1.ClassContextSpecific, Tag: 0, IsCompound: true, Bytes: append(id, v...)})
+		if err != nil {
+			return pkix.Extension{}, err
+		}
+		names = append(names, on...)
+	}
+	seq, err := asn1.Marshal(asn1.RawValue{Class: asn1.ClassUniversal, Tag: asn1.TagSequence, IsCompound: true, Bytes: names})
+	if err != nil {
+		return pkix.Extension{}, err
+	}
+	return pkix.Extension{Id: oidSubjectAlt, Value: seq}, nil
+}
+
 // makeCerts issues the self-signed test CA certificates and the JPKI authentication and
 // signing certificates for keys.Auth and keys.Sign, valid from an hour before now for
-// validity.
-func makeCerts(keys *Keys, rnd io.Reader, now time.Time, validity time.Duration) (*certs, error) {
+// validity. The signing certificate names h in its subjectAltName, as the real one does.
+func makeCerts(keys *Keys, rnd io.Reader, now time.Time, validity time.Duration, h holder) (*certs, error) {
 	serial := func() (*big.Int, error) {
 		return rand.Int(rnd, new(big.Int).Lsh(big.NewInt(1), 63))
 	}
@@ -122,8 +169,8 @@ func makeCerts(keys *Keys, rnd io.Reader, now time.Time, validity time.Duration)
 	}
 
 	// The signing side: its own CA subject (J-LIS has one CA for each side) and a
-	// certificate for the signing key. The real one carries the holder's name, address,
-	// birth date and sex in its subjectAltName; this one carries only "TEST ONLY" names.
+	// certificate for the signing key, with the holder's name, sex, birth date and address
+	// (the card's fake test values) in its subjectAltName as on the real one.
 	signCATmpl := *caTmpl
 	if signCATmpl.SerialNumber, err = serial(); err != nil {
 		return nil, fmt.Errorf("simcard: certificate serial: %w", err)
@@ -152,6 +199,11 @@ func makeCerts(keys *Keys, rnd io.Reader, now time.Time, validity time.Duration)
 		NotAfter:  notAfter,
 		KeyUsage:  x509.KeyUsageDigitalSignature | x509.KeyUsageContentCommitment,
 	}
+	san, err := holderAltName(h)
+	if err != nil {
+		return nil, fmt.Errorf("simcard: encoding the signing certificate's subjectAltName: %w", err)
+	}
+	signTmpl.ExtraExtensions = []pkix.Extension{san}
 	signDER, err := x509.CreateCertificate(rnd, signTmpl, signCA, &keys.Sign.PublicKey, keys.CA)
 	if err != nil {
 		return nil, fmt.Errorf("simcard: issuing test signing certificate: %w", err)

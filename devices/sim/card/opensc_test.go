@@ -154,13 +154,15 @@ func TestOpenSC(t *testing.T) {
 }
 
 // openReader connects to pcscd and checks that reader is there; it skips, or fails under
-// SHELTER_REQUIRE_PCSCD=1.
+// SHELTER_REQUIRE_PCSCD=1 or SHELTER_REQUIRE_OPENSC=1 (OpenSC cannot be checked without it).
 func openReader(t *testing.T, reader string) *card.PCSC {
 	t.Helper()
 	fail := func(format string, args ...any) {
 		t.Helper()
-		if os.Getenv("SHELTER_REQUIRE_PCSCD") == "1" {
-			t.Fatalf(format+" (SHELTER_REQUIRE_PCSCD=1)", args...)
+		for _, env := range []string{"SHELTER_REQUIRE_PCSCD", "SHELTER_REQUIRE_OPENSC"} {
+			if os.Getenv(env) == "1" {
+				t.Fatalf(format+" ("+env+"=1)", args...)
+			}
 		}
 		t.Skipf(format+" (run under scripts/with-pcscd.sh)", args...)
 	}
