@@ -127,8 +127,8 @@ shelterctl: deps ## build build/bin/shelterctl (admin CLI)
 bridge: deps ## build build/bin/shelter-bridge (hardware daemon)
 	$(call go-build-if,bridge/cmd/shelter-bridge,shelter-bridge)
 
-bridge-windows: deps ## cross-build build/bin/shelter-bridge.exe (Windows amd64, no cgo)
-	GOOS=windows GOARCH=amd64 CGO_ENABLED=0 go build -trimpath -o $(BIN)/shelter-bridge.exe ./bridge/cmd/shelter-bridge
+bridge-windows: deps ## cross-build build/bin/shelter-bridge.exe (Windows amd64, no cgo, GUI subsystem: no console window at logon)
+	GOOS=windows GOARCH=amd64 CGO_ENABLED=0 go build -trimpath -ldflags=-H=windowsgui -o $(BIN)/shelter-bridge.exe ./bridge/cmd/shelter-bridge
 
 shelterctl-windows: deps ## cross-build build/bin/shelterctl.exe (Windows amd64, no cgo)
 	GOOS=windows GOARCH=amd64 CGO_ENABLED=0 go build -trimpath -o $(BIN)/shelterctl.exe ./app/cmd/shelterctl

@@ -20,7 +20,6 @@ import (
 	"github.com/mynumber-shelter/shelter/app/store"
 	"github.com/mynumber-shelter/shelter/app/vault"
 	"github.com/mynumber-shelter/shelter/bridge"
-	"github.com/mynumber-shelter/shelter/internal/sealbox"
 )
 
 // ScanService is the scanner and the folder inbox of 1-3 STEP2 (本人確認): a network scanner
@@ -263,7 +262,7 @@ func (s *ScanService) OpenInbox(companyID int64, id string) (ScanResult, error) 
 	if err != nil {
 		return ScanResult{}, s.scanErr(err)
 	}
-	data, err := sealbox.Open(priv, inboxAAD(id), box)
+	data, err := priv.Open(inboxAAD(id), box)
 	if err != nil {
 		return ScanResult{}, &Error{Code: "inbox_unreadable",
 			JA: "このページは別の保管庫向けに暗号化されているか、壊れているため開けません。",

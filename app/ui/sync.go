@@ -2,9 +2,6 @@ package ui
 
 import (
 	"context"
-	"crypto/ecdh"
-	"crypto/x509"
-	"encoding/base64"
 	"errors"
 	"fmt"
 	"net/url"
@@ -132,12 +129,7 @@ func (s *SyncService) Enrol(in SyncEnrolInput) (SyncStatus, error) {
 	if err != nil {
 		return SyncStatus{}, s.syncErr(err)
 	}
-	if err := s.a.DB.Update(ctx, func(tx *store.Tx) error {
-		e := sess.Entry(audit.ActionSettingChange, audit.ResultOK)
-		e.TargetType, e.TargetID, e.Detail = "relay", st.Office, "enrolled with the cloud relay "+st.URL
-		_, err := s.a.Audit.Append(tx, e)
-		return err
-	}); err != nil {
+	if err := s.a.CloudLink.RecordEnrolment(ctx, sess.Principal, st.Office, st.URL); err != nil {
 		return SyncStatus{}, s.a.fail("sync enrol audit", err)
 	}
 	// M-6 goes through the bridge from now on, without waiting for the next reconnect.
@@ -237,85 +229,11 @@ func (s *SyncService) PublishCompany(companyID int64) (SyncPublished, error) {
 	if !st.Enrolled {
 		return SyncPublished{}, s.syncErr(&bridge.Error{Code: "not_enrolled"})
 	}
-	var out SyncPublished
-	err = s.a.DB.Update(ctx, func(tx *store.Tx) error {
-		ck, err := keys.Company(tx, companyID)
-		if err != nil {
-			return err
-		}
-		defer ck.Close()
-		rc, err := collect.RelayCompanyTx(tx, companyID)
-		if err != nil {
-			return err
-		}
-		if rc == "" {
-			if rc, err = collect.NewRelayCompanyID(nil); err != nil {
-				return err
-			}
-			if err := tx.SetMeta(collect.RelayCompanyMeta(companyID), rc); err != nil {
-				return err
-			}
-		}
-		pub, _, err := collect.SubmissionKeyTx(tx, ck, nil, true)
-		if err != nil {
-			return err
-		}
-		pk, err := ecdh.P256().NewPublicKey(pub)
-		if err != nil {
-			return err
-		}
-		der, err := x509.MarshalPKIXPublicKey(pk)
-		if err != nil {
-			return err
-		}
-		var name string
-		if err := tx.QueryRow(`SELECT name FROM companies WHERE id = ?`, companyID).Scan(&name); err != nil {
-			return fmt.Errorf("reading company: %w", err)
-		}
-		type purpose struct {
-			Code  string `json:"code"`
-			Label string `json:"label"`
-		}
-		purposes := []purpose{}
-		rows, err := tx.Query(`SELECT DISTINCT p.code, p.label_ja, p.sort FROM collection_request_purposes rp
-			JOIN purposes p ON p.code = rp.purpose_code JOIN collection_requests r ON r.id = rp.request_id
-			WHERE r.company_id = ? AND EXISTS (SELECT 1 FROM collection_targets t WHERE t.request_id = r.id
-			AND t.status IN ('requested', 'returned', 'submitted')) ORDER BY p.sort, p.code`, companyID)
-		if err != nil {
-			return fmt.Errorf("reading purposes: %w", err)
-		}
-		for rows.Next() {
-			var p purpose
-			var sort int
-			if err := rows.Scan(&p.Code, &p.Label, &sort); err != nil {
-				rows.Close()
-				return err
-			}
-			purposes = append(purposes, p)
-		}
-		rows.Close()
-		out = SyncPublished{RelayCompany: rc, PortalURL: st.URL + "/e/"}
-		if err := tx.SetMeta(collect.MetaPortalURL, out.PortalURL); err != nil {
-			return err
-		}
-		base := "/v1/bridge/companies/" + rc
-		if err := s.svc.QueueRelayRequestTx(tx, companyID, "PUT", base,
-			map[string]string{"submission_key": base64.StdEncoding.EncodeToString(der)}); err != nil {
-			return err
-		}
-		if err := s.svc.QueueRelayRequestTx(tx, companyID, "PUT", base+"/portal",
-			map[string]any{"companyName": name, "purposes": purposes}); err != nil {
-			return err
-		}
-		e := sess.Entry(audit.ActionSettingChange, audit.ResultOK)
-		e.CompanyID, e.TargetType, e.TargetID = companyID, "company", fmt.Sprint(companyID)
-		e.Detail = fmt.Sprintf("company published on the cloud relay as %s (submission key registered, %d purposes)", rc, len(purposes))
-		_, err = s.a.Audit.Append(tx, e)
-		return err
-	})
+	pub, err := s.svc.PublishOnRelay(ctx, sess.Principal, keys, companyID, st.URL)
 	if err != nil {
 		return SyncPublished{}, s.a.fail("publish company", err)
 	}
+	out := SyncPublished{RelayCompany: pub.RelayCompany, PortalURL: pub.PortalURL}
 	if err := s.flush(ctx); err != nil {
 		return out, s.a.fail("sync flush", err)
 	}

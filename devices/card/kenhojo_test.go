@@ -7,8 +7,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/mynumber-shelter/shelter/app/mynumber"
 	simcard "github.com/mynumber-shelter/shelter/devices/sim/card"
+	"github.com/mynumber-shelter/shelter/internal/mynumber"
 )
 
 func TestReadKenhojo(t *testing.T) {
