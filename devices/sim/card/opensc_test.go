@@ -73,6 +73,23 @@ func TestOpenSC(t *testing.T) {
 		}
 	})
 
+	t.Run("opensc-tool atr", func(t *testing.T) {
+		out := o.run(t, tools.OpenSCTool, "--reader", reader, "--atr")
+		if strings.TrimSpace(out) != "3b:e0:00:ff:81:31:fe:45:14" {
+			t.Fatalf("opensc-tool --atr = %q, want the real card's 3b:e0:00:ff:81:31:fe:45:14", out)
+		}
+	})
+
+	t.Run("pkcs15-tool dump", func(t *testing.T) {
+		out := o.run(t, tools.PKCS15Tool, "--reader", reader, "--dump")
+		for _, want := range []string{"PKCS#15 Card [JPKI]", "Private RSA Key [User Authentication Key]",
+			"Private RSA Key [Digital Signature Key]", "sign, nonRepudiation", "ModLength      : 2048"} {
+			if !strings.Contains(out, want) {
+				t.Errorf("no %q in:\n%s", want, out)
+			}
+		}
+	})
+
 	t.Run("pkcs15-tool list certificates", func(t *testing.T) {
 		out := o.run(t, tools.PKCS15Tool, "--reader", reader, "--list-certificates")
 		for _, label := range []string{"User Authentication Certificate", "Digital Signature Certificate",
@@ -92,6 +109,16 @@ func TestOpenSC(t *testing.T) {
 			if b == nil || !bytes.Equal(b.Bytes, want.Raw) {
 				t.Errorf("certificate %s differs from the card's", id)
 			}
+		}
+	})
+
+	t.Run("signing certificate needs the password", func(t *testing.T) {
+		// EF 0001 of the JPKI AP holds the holder's name and address: no read without the
+		// signing password (the card answers 69 82).
+		cmd := exec.Command(tools.PKCS15Tool, "--reader", reader, "--read-certificate", "02")
+		cmd.Env = o.env
+		if out, err := cmd.Output(); err == nil || bytes.Contains(out, []byte("BEGIN CERTIFICATE")) {
+			t.Fatalf("signing certificate read without the password: %v\n%s", err, out)
 		}
 	})
 
@@ -135,6 +162,25 @@ func TestOpenSC(t *testing.T) {
 		}
 		if n := sim.AuthPINTries(); n != simcard.MaxAuthPINTries {
 			t.Errorf("auth PIN tries left %d after the right PIN", n)
+		}
+	})
+
+	t.Run("pkcs11-tool wrong PIN", func(t *testing.T) {
+		// The card's 63 C2 reaches PKCS#11 as CKR_PIN_INCORRECT, and pkcs15-tool reads the
+		// counter back with an empty VERIFY.
+		cmd := exec.Command(tools.PKCS11Tool, "--module", tools.PKCS11Module, "--slot", o.slot(t, "01"),
+			"--login", "--pin", "0000", "--list-objects")
+		cmd.Env = o.env
+		out, err := cmd.CombinedOutput()
+		if err == nil || !bytes.Contains(out, []byte("CKR_PIN_INCORRECT")) {
+			t.Fatalf("wrong PIN: %v\n%s", err, out)
+		}
+		if n := sim.AuthPINTries(); n != simcard.MaxAuthPINTries-1 {
+			t.Fatalf("auth PIN tries left %d after a wrong PIN, want %d", n, simcard.MaxAuthPINTries-1)
+		}
+		pins := o.run(t, tools.PKCS15Tool, "--reader", reader, "--list-pins")
+		if !regexp.MustCompile(`(?s)PIN \[User Authentication PIN\].*?Tries left\s*:\s*2\n`).MatchString(pins) {
+			t.Errorf("tries left not 2 in:\n%s", pins)
 		}
 	})
 
