@@ -173,6 +173,8 @@ func TestPCSCCardData(t *testing.T) {
 	}{
 		{"long-form lengths", simcard.Config{Name: strings.Repeat("名", 60), Address: strings.Repeat("住", 150)}, DigestWholeTLV, nil},
 		{"value-only digests", simcard.Config{Digest: simcard.ValueOnly}, DigestValueOnly, nil},
+		{"15-byte EF 0001, 62 82", simcard.Config{ShortNumberEF: true, EOF: simcard.EOF6282}, DigestWholeTLV, nil},
+		{"15-byte EF 0001, 6C 0F", simcard.Config{ShortNumberEF: true, EOF: simcard.EOF6Cxx}, DigestWholeTLV, nil},
 		{"garbage name", simcard.Config{RawName: []byte{0xFF, 0x00, 0xC3}}, 0, ErrInvalidText},
 		{"corrupt digest", simcard.Config{CorruptDigest: true}, 0, ErrIntegrity},
 	}
