@@ -223,7 +223,7 @@ func TestCardReadForCheck(t *testing.T) {
 	}
 
 	// A card pulled in the middle of the read: card_removed, nothing written.
-	sim2, err := simcard.New(simcard.Config{Keys: keys, Number: "123456789018", Name: "番号 花子", PullAfter: 9}) // APDU 10 is the second READ BINARY of EF 0002 (devices/card)
+	sim2, err := simcard.New(simcard.Config{Keys: keys, Number: "123456789018", Name: "番号 花子", PullAfter: 8}) // APDU 9 is the second READ BINARY of EF 0002 (devices/card)
 	if err != nil {
 		t.Fatal(err)
 	}
