@@ -201,13 +201,47 @@ func (s *Server) takeFile(st *scanState, folder string, f scanner.File) error {
 	if !inboxTypes[f.ContentType] {
 		return errNotAPage
 	}
-	item, err := s.sealToInbox(st.rand, key, f)
-	if err != nil {
-		s.Log.Warn("sealing a hot-folder page", "err", err)
-		return err
+	pages := []scanner.File{f}
+	if f.ContentType == "image/tiff" {
+		// Each page of a TIFF becomes a PNG page of its own (1-3 stores JPEG, PNG and PDF).
+		pngs, err := tiffPages(f.Data)
+		if err != nil {
+			return err
+		}
+		pages = pages[:0]
+		base := strings.TrimSuffix(f.Name, filepath.Ext(f.Name))
+		for i, b := range pngs {
+			name := base + ".png"
+			if len(pngs) > 1 {
+				name = fmt.Sprintf("%s-%d.png", base, i+1)
+			}
+			pages = append(pages, scanner.File{Name: name, ContentType: scanner.FormatPNG, Data: b})
+		}
+		defer func() {
+			for _, p := range pages {
+				clear(p.Data)
+			}
+		}()
+	}
+	// A file is taken whole or not at all: pages sealed before a failure are removed again,
+	// and the Watcher keeps the file to try later.
+	var items []bridge.InboxItem
+	for _, p := range pages {
+		item, err := s.sealToInbox(st.rand, key, p)
+		if err != nil {
+			s.Log.Warn("sealing a hot-folder page", "err", err)
+			for _, it := range items {
+				os.Remove(filepath.Join(inboxDir(), it.ID+".json"))
+				os.Remove(filepath.Join(inboxDir(), it.ID+".box"))
+			}
+			return err
+		}
+		items = append(items, item)
 	}
 	s.setDevice(bridge.DeviceState{Kind: "hotfolder", Name: folder, State: "ok", Detail: watchingFolder})
-	s.publish(bridge.Event{Type: bridge.EventInboxPage, Device: folder, ID: item.ID})
+	for _, item := range items {
+		s.publish(bridge.Event{Type: bridge.EventInboxPage, Device: folder, ID: item.ID})
+	}
 	return nil
 }
 
