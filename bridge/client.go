@@ -19,6 +19,9 @@ import (
 type Client struct {
 	// Path is the socket; defaults to SocketPath().
 	Path string
+	// Timeout bounds one request; defaults to 60 s. The event stream and a scan (a long
+	// feeder batch) are bounded only by their context.
+	Timeout time.Duration
 
 	once sync.Once
 	hc   *http.Client // bounded requests
@@ -34,7 +37,11 @@ func (c *Client) setup() {
 		tr := &http.Transport{
 			DialContext: func(ctx context.Context, _, _ string) (net.Conn, error) { return dial(ctx, path) },
 		}
-		c.hc = &http.Client{Transport: tr, Timeout: 60 * time.Second}
+		timeout := c.Timeout
+		if timeout == 0 {
+			timeout = 60 * time.Second
+		}
+		c.hc = &http.Client{Transport: tr, Timeout: timeout}
 		c.sc = &http.Client{Transport: tr}
 	})
 }
@@ -59,17 +66,26 @@ func (c *Client) Call(ctx context.Context, method, path string, in, out any) err
 			return err
 		}
 	}
-	return c.send(ctx, method, path, "application/json", &body, out)
+	return c.send(ctx, c.http(), method, path, "application/json", &body, out)
+}
+
+// callLong is Call bounded only by ctx, for calls that may take minutes (a feeder scan).
+func (c *Client) callLong(ctx context.Context, method, path string, in, out any) error {
+	var body bytes.Buffer
+	if err := json.NewEncoder(&body).Encode(in); err != nil {
+		return err
+	}
+	return c.send(ctx, c.stream(), method, path, "application/json", &body, out)
 }
 
 // send is do with a body of any content type.
-func (c *Client) send(ctx context.Context, method, path, contentType string, body io.Reader, out any) error {
+func (c *Client) send(ctx context.Context, hc *http.Client, method, path, contentType string, body io.Reader, out any) error {
 	req, err := http.NewRequestWithContext(ctx, method, "http://bridge"+path, body)
 	if err != nil {
 		return err
 	}
 	req.Header.Set("Content-Type", contentType)
-	resp, err := c.http().Do(req)
+	resp, err := hc.Do(req)
 	if err != nil {
 		return fmt.Errorf("bridge not reachable: %w", err)
 	}

@@ -25,7 +25,7 @@ func (c *Client) ReplicaStage(ctx context.Context, id string, sealed []byte, anc
 	if anchorID > 0 {
 		path += fmt.Sprintf("?anchor_id=%d&anchor=%s", anchorID, hex.EncodeToString(digest))
 	}
-	return c.send(ctx, "PUT", path, "application/octet-stream", bytes.NewReader(sealed), nil)
+	return c.send(ctx, c.http(), "PUT", path, "application/octet-stream", bytes.NewReader(sealed), nil)
 }
 
 // ReplicaStatus reports the staged snapshot and the last one the relay took.

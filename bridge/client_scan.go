@@ -96,7 +96,7 @@ func (c *Client) Scanners(ctx context.Context) ([]ScannerInfo, error) {
 // When the scan stopped after some pages, it returns those pages and a *ScanStopped.
 func (c *Client) Scan(ctx context.Context, req ScanRequest) ([]ScannedPage, error) {
 	var out ScanResult
-	if err := c.Call(ctx, "POST", "/v1/scan", req, &out); err != nil {
+	if err := c.callLong(ctx, "POST", "/v1/scan", req, &out); err != nil {
 		return nil, err
 	}
 	if out.Stopped != nil {

@@ -81,5 +81,5 @@ func (c *Client) ShareSend(ctx context.Context, company, record string, seal fun
 
 // sharePart hands one part of a prepared envelope's ciphertext over as raw bytes.
 func (c *Client) sharePart(ctx context.Context, seq uint64, off int, part []byte) error {
-	return c.send(ctx, "PUT", fmt.Sprintf("/v1/sync/share/envelopes/%d/data?offset=%d", seq, off), "application/octet-stream", bytes.NewReader(part), nil)
+	return c.send(ctx, c.http(), "PUT", fmt.Sprintf("/v1/sync/share/envelopes/%d/data?offset=%d", seq, off), "application/octet-stream", bytes.NewReader(part), nil)
 }

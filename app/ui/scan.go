@@ -41,6 +41,8 @@ type ScanService struct {
 	held    map[string]*heldScan
 	keySent bool // the inbox key was given to the bridge during this connection
 	janitor bool
+	// cancelScan ends the scan in progress (Cancel); nil when none runs.
+	cancelScan context.CancelFunc
 }
 
 type heldScan struct {
@@ -181,9 +183,28 @@ func (s *ScanService) Scan(companyID, personID int64, in ScanInput) (ScanResult,
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), scanTimeout)
 	defer cancel()
+	s.mu.Lock()
+	if s.cancelScan != nil {
+		s.mu.Unlock()
+		return ScanResult{}, &Error{Code: "scanner_busy", JA: "読み取り中です。終わるまで待つか、中止してください。",
+			EN: "A scan is running. Wait for it or cancel it."}
+	}
+	s.cancelScan = cancel
+	s.mu.Unlock()
+	defer func() {
+		s.mu.Lock()
+		s.cancelScan = nil
+		s.mu.Unlock()
+	}()
 	pages, err := s.client().Scan(ctx, bridge.ScanRequest{Scanner: in.Scanner, Source: in.Source, Duplex: in.Duplex && in.Source == "Feeder",
 		Color: in.Color, DPI: in.DPI})
 	var stopped *bridge.ScanStopped
+	if errors.Is(ctx.Err(), context.Canceled) {
+		for _, p := range pages {
+			clear(p.Data)
+		}
+		return ScanResult{}, errScanCancelled
+	}
 	if err != nil && !(errors.As(err, &stopped) && len(pages) > 0) {
 		return ScanResult{}, s.scanErr(err)
 	}
@@ -199,6 +220,25 @@ func (s *ScanService) Scan(companyID, personID int64, in ScanInput) (ScanResult,
 			EN: fmt.Sprintf("The scan stopped part way (%s). The %d pages read are shown: use them or scan again.", why.EN, len(pages))}
 	}
 	return res, err
+}
+
+// errScanCancelled: the user cancelled the scan; nothing was kept.
+var errScanCancelled = &Error{Code: "scan_cancelled", JA: "読み取りを中止しました。何も保存していません。",
+	EN: "The scan was cancelled. Nothing was kept."}
+
+// Cancel ends the scan in progress (a feeder batch or a slow page): the bridge stops the
+// scanner's job and the pages read so far are dropped. No scan running is not an error.
+func (s *ScanService) Cancel() error {
+	if _, err := s.a.ready(); err != nil {
+		return err
+	}
+	s.mu.Lock()
+	cancel := s.cancelScan
+	s.mu.Unlock()
+	if cancel != nil {
+		cancel()
+	}
+	return nil
 }
 
 // Inbox lists the pages waiting in the folder inbox, oldest first. It makes sure the bridge has

@@ -13,6 +13,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -346,4 +347,65 @@ func jpegPage(t *testing.T) []byte {
 		t.Fatal(err)
 	}
 	return b.Bytes()
+}
+
+// TestScanCancel: a feeder batch is cancelled while the scanner holds its second page: the
+// scan answers "cancelled" at once, nothing is held, the bridge ends the scanner's job, a
+// second scan meanwhile is refused as busy, and the next scan works.
+func TestScanCancel(t *testing.T) {
+	f := newCollectFixture(t)
+	a := f.app
+	deskBridge(t, a)
+	reached, release := make(chan struct{}), make(chan struct{})
+	var reachedOnce, releaseOnce sync.Once
+	sim := &simescl.Scanner{Sheets: 3, BeforePage: func(n int) {
+		if n == 2 {
+			reachedOnce.Do(func() { close(reached) })
+			<-release
+		}
+	}}
+	sc := simScanner(t, "受付スキャナー", sim)
+	t.Cleanup(func() { releaseOnce.Do(func() { close(release) }) }) // before the server's Close
+	f.login("admin", adminPW)
+	if _, err := a.Devices.SetConfig(DeviceConfig{Scanners: []DeviceScanner{sc}}); err != nil {
+		t.Fatal(err)
+	}
+	f.login("tanaka", collectPW)
+	done := make(chan error, 1)
+	go func() {
+		_, err := a.Scan.Scan(f.c1, f.e1, ScanInput{Scanner: sc.Name, Source: "Feeder"})
+		done <- err
+	}()
+	select {
+	case <-reached:
+	case <-time.After(30 * time.Second):
+		t.Fatal("the scan never reached its second page")
+	}
+	if _, err := a.Scan.Scan(f.c1, f.e1, ScanInput{Scanner: sc.Name}); code(t, err) != "scanner_busy" {
+		t.Errorf("a second scan while one runs: %v", err)
+	}
+	if err := a.Scan.Cancel(); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case err := <-done:
+		if code(t, err) != "scan_cancelled" {
+			t.Fatalf("the cancelled scan answered %v", err)
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("the cancelled scan did not return while the scanner held its page")
+	}
+	waitFor(t, "the scanner's job to be cancelled", func() bool { return len(sim.Canceled()) == 1 })
+	releaseOnce.Do(func() { close(release) })
+	a.Scan.mu.Lock()
+	held := len(a.Scan.held)
+	a.Scan.mu.Unlock()
+	if held != 0 {
+		t.Errorf("%d scans held after a cancel", held)
+	}
+	sim.LoadSheets(1)
+	res, err := a.Scan.Scan(f.c1, f.e1, ScanInput{Scanner: sc.Name, Source: "Feeder"})
+	if err != nil || len(res.Pages) != 1 {
+		t.Fatalf("the next scan: %+v %v", res, err)
+	}
 }

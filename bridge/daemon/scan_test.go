@@ -458,3 +458,32 @@ func TestScanFeederBatchEnds(t *testing.T) {
 		t.Errorf("failing mid-read: %d pages, %v", len(pages), err)
 	}
 }
+
+// TestScanOutlastsTheRequestTimeout: a feeder batch on a slow scanner takes longer than the
+// client's per-request timeout and still comes back whole (the scan is bounded by its context
+// only, not cut by a fixed client timeout).
+func TestScanOutlastsTheRequestTimeout(t *testing.T) {
+	_, c, _ := scanServer(t, nil)
+	ctx := context.Background()
+	const timeout = 300 * time.Millisecond
+	sim := &simescl.Scanner{Sheets: 3, BeforePage: func(n int) {
+		if n == 2 {
+			<-time.After(2 * timeout) // a slow sheet: the batch outlasts one request's timeout
+		}
+	}}
+	if err := c.SetConfig(ctx, bridge.Config{Scanners: []bridge.ScannerConfig{serveSim(t, "slow", sim)}}); err != nil {
+		t.Fatal(err)
+	}
+	short := &bridge.Client{Path: c.Path, Timeout: timeout}
+	if _, err := short.Status(ctx); err != nil {
+		t.Fatal(err)
+	}
+	start := time.Now()
+	pages, err := short.Scan(ctx, bridge.ScanRequest{Scanner: "slow", Source: "Feeder"})
+	if err != nil || len(pages) != 3 {
+		t.Fatalf("a slow feeder batch: %d pages, %v", len(pages), err)
+	}
+	if took := time.Since(start); took < 2*timeout {
+		t.Fatalf("the batch took %v: the slow sheet was not slow, the test proves nothing", took)
+	}
+}

@@ -13,6 +13,7 @@ export const Devices = {
 export const Scan = {
   Scanners: (companyId: number) => call<ScanScanner[] | null>("ScanService", "Scanners", companyId),
   Scan: (companyId: number, personId: number, req: ScanInput) => call<ScanResult>("ScanService", "Scan", companyId, personId, req),
+  Cancel: () => call<void>("ScanService", "Cancel"),
   Inbox: (companyId: number) => call<InboxEntry[] | null>("ScanService", "Inbox", companyId),
   OpenInbox: (companyId: number, id: string) => call<ScanResult>("ScanService", "OpenInbox", companyId, id),
   Discard: (companyId: number, handle: string) => call<void>("ScanService", "Discard", companyId, handle),

@@ -52,6 +52,7 @@ export const devicesDict = {
   scanRGB: ["カラー", "Colour"],
   scanGray: ["グレー", "Greyscale"],
   scanStart: ["読み取り", "Scan"],
+  scanCancel: ["中止", "Cancel"],
   scanProgress: ["読み取り中… {n}枚", "Scanning… {n} page(s)"],
   scanDone: ["{n}枚を読み取り、添付しました。", "{n} page(s) scanned and attached."],
   scanNoScanner: ["スキャナーが設定されていません（機器の状態 M-4 で設定します）。", "No scanner is set up (see Devices, M-4)."],

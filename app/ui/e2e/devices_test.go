@@ -10,7 +10,10 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/chromedp/chromedp"
 
@@ -64,9 +67,19 @@ func TestBrowserDevices(t *testing.T) {
 		done <- (&daemon.Server{Keychain: &keychain.Mem{}, ConfigPath: filepath.Join(state, "bridge.json"), OpenPCSC: openPCSC}).Serve(ctx, l)
 	}()
 	t.Cleanup(func() { cancel(); <-done })
-	sim := &simescl.Scanner{Sheets: 1}
+	// hold, when set, keeps the next page back until the test releases it (a slow scanner).
+	var hold atomic.Bool
+	held, release := make(chan struct{}, 1), make(chan struct{})
+	var releaseOnce sync.Once
+	sim := &simescl.Scanner{Sheets: 1, BeforePage: func(int) {
+		if hold.Load() {
+			held <- struct{}{}
+			<-release
+		}
+	}}
 	ts := httptest.NewTLSServer(sim)
 	t.Cleanup(ts.Close)
+	t.Cleanup(func() { releaseOnce.Do(func() { close(release) }) }) // runs before Close
 	scanner := ui.DeviceScanner{Name: "受付スキャナー", URL: ts.URL + "/eSCL",
 		CAPEM: string(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: ts.Certificate().Raw}))}
 
@@ -195,6 +208,21 @@ func TestBrowserDevices(t *testing.T) {
 	b.waitText("scan-scanner", "受付スキャナー")
 	b.waitVisible("scan-inbox-empty")
 	b.set("scan-source", "Feeder")
+	// A scan held by a slow scanner is cancelled with 中止: nothing is attached.
+	hold.Store(true)
+	b.click("scan-start")
+	select {
+	case <-held:
+	case <-time.After(stepTimeout):
+		t.Fatal("the scanner was never asked for a page")
+	}
+	b.waitVisible("scan-cancel")
+	b.click("scan-cancel")
+	b.waitText("col-check-form", "読み取りを中止しました")
+	hold.Store(false)
+	releaseOnce.Do(func() { close(release) })
+	b.run("wait for scan-cancel to hide", chromedp.WaitNotVisible(sel("scan-cancel"), chromedp.ByQuery))
+	sim.LoadSheets(1) // the cancelled job took the sheet out of the feeder
 	b.click("scan-duplex")
 	b.click("scan-start")
 	b.waitText("scan-progress", "2枚を読み取り")
@@ -212,7 +240,13 @@ func TestBrowserDevices(t *testing.T) {
 	b.waitGone("col-check-file-0")
 	shot("recorded")
 
-	served := sim.Served()
+	// The pages of the duplex job (the cancelled job's page was sent but never kept).
+	var served []simescl.Served
+	for _, p := range sim.Served() {
+		if p.Job != sim.Served()[0].Job {
+			served = append(served, p)
+		}
+	}
 	var sizes []int
 	err = app.DB.View(context.Background(), func(tx *store.Tx) error {
 		rows, err := tx.Query(`SELECT size FROM person_documents WHERE person_id = ? ORDER BY id`, e1.ID)

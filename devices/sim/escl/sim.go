@@ -74,6 +74,9 @@ type Scanner struct {
 	// PageBytes pads every page with trailing zero bytes to at least this size (decoders
 	// ignore bytes after the image's end); 0 means no padding.
 	PageBytes int
+	// BeforePage, when set, is called before each page is sent (n counts the pages of all
+	// jobs from 1): a test holds a page back there to see what a slow scanner does.
+	BeforePage func(n int)
 
 	// Rand makes job UUIDs; default crypto/rand.Reader.
 	Rand io.Reader
@@ -81,15 +84,16 @@ type Scanner struct {
 	once sync.Once
 	mux  *http.ServeMux
 
-	mu       sync.Mutex
-	jobs     map[string]*job
-	order    []string // job ids in creation order
-	settings []Settings
-	canceled []string
-	served   []Served
-	log      []string
-	jammed   bool
-	open     bool // the feeder hatch is open
+	mu        sync.Mutex
+	jobs      map[string]*job
+	order     []string // job ids in creation order
+	settings  []Settings
+	canceled  []string
+	served    []Served
+	log       []string
+	jammed    bool
+	pagesSent int  // pages of all jobs, for BeforePage
+	open      bool // the feeder hatch is open
 }
 
 // EndStyle is how a simulated feeder job ends.
@@ -352,7 +356,12 @@ func (s *Scanner) nextDocument(w http.ResponseWriter, r *http.Request) {
 	if fail {
 		j.state = "Aborted"
 	}
+	s.pagesSent++
+	before, count := s.BeforePage, s.pagesSent
 	s.mu.Unlock()
+	if before != nil {
+		before(count)
+	}
 
 	ct := set.Format()
 	if fail && !truncate {

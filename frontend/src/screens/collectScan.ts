@@ -34,6 +34,12 @@ export function scanPanel(companyId: number, personId: () => number, add: (im: S
     h("option", { value: "RGB24" }, t("scanRGB")), h("option", { value: "Grayscale8" }, t("scanGray")));
   const start = h("button", { class: "primary", type: "button", testid: "scan-start", disabled: true }, t("scanStart"));
   const progress = h("span", { class: "hint", testid: "scan-progress", "aria-live": "polite" });
+  // 中止 ends a scan in flight (a long feeder batch, a slow page); the pages read are dropped.
+  const cancel = h("button", { class: "secondary", type: "button", testid: "scan-cancel", hidden: true }, t("scanCancel"));
+  cancel.addEventListener("click", () => {
+    cancel.disabled = true;
+    void Scan.Cancel().catch((e) => form.show(e));
+  });
   const thumbs = h("div", { class: "scan-thumbs", testid: "scan-thumbs" });
   const inbox = h("div", { class: "scan-inbox", testid: "scan-inbox" });
   let scanners: ScanScanner[] = [];
@@ -67,6 +73,8 @@ export function scanPanel(companyId: number, personId: () => number, add: (im: S
     form.clear();
     progress.textContent = t("scanProgress").replace("{n}", "0");
     scanning = true;
+    cancel.hidden = false;
+    cancel.disabled = false;
     void busy(start, async () => {
       try {
         const res = await Scan.Scan(companyId, personId(), { scanner: scanner.value, source: source.value, duplex: duplex.checked,
@@ -79,6 +87,7 @@ export function scanPanel(companyId: number, personId: () => number, add: (im: S
         form.show(e);
       } finally {
         scanning = false;
+        cancel.hidden = true;
       }
     });
   });
@@ -127,7 +136,7 @@ export function scanPanel(companyId: number, personId: () => number, add: (im: S
       form.field("source", t("scanSource"), source),
       h("label", { class: "check scan-duplex" }, duplex, " ", t("scanDuplex")),
       form.field("color", t("scanColor"), color),
-      h("div", { class: "scan-go" }, start, " ", progress)),
+      h("div", { class: "scan-go" }, start, " ", cancel, " ", progress)),
     thumbs,
     h("h4", null, t("scanInbox"), " ",
       h("button", { class: "secondary small", type: "button", testid: "scan-inbox-refresh", on: { click: () => void loadInbox() } },
