@@ -92,7 +92,9 @@ func TestWindowsShelterctlUnderWine(t *testing.T) {
 		t.Cleanup(func() { os.RemoveAll(w.Path(p)) })
 	}
 	const vaultDir, kitFile = `C:\users\山田\vault`, `C:\users\山田\kit.txt`
-	as := func(args ...string) []string { return append([]string{"--vault", vaultDir, "--user", "admin"}, args...) }
+	as := func(args ...string) []string {
+		return append([]string{"--vault", vaultDir, "--user", "admin"}, args...)
+	}
 
 	// The runtime starts (ProcessPrng), and Japanese reaches a pipe as UTF-8.
 	r := c.run("", "mynumber", "check", fakeNumber(7))
@@ -212,7 +214,9 @@ func TestWindowsShelterctlUnderWine(t *testing.T) {
 		t.Fatalf("Credential Manager not emptied: %q", got)
 	}
 	const newVault, newPW = `C:\users\鈴木\vault`, "the new PC's office passphrase\n"
-	onNew := func(args ...string) []string { return append([]string{"--vault", newVault, "--user", "admin"}, args...) }
+	onNew := func(args ...string) []string {
+		return append([]string{"--vault", newVault, "--user", "admin"}, args...)
+	}
 	if r := c.run("AAAA-BBBB-CCCC\n"+newPW, onNew("restore", "--set", set)...); r.code == 0 || !strings.Contains(r.stderr, "リカバリーキー") {
 		t.Fatalf("restore --set with a wrong kit: %d %q %q", r.code, r.stdout, r.stderr)
 	}
