@@ -42,10 +42,17 @@ func (w *WinePrefix) Path(win string) string {
 	return filepath.Join(w.Dir, "drive_c", filepath.FromSlash(strings.ReplaceAll(win[2:], `\`, "/")))
 }
 
-// Command is `wine exe args...` in the prefix, headless and quiet (no DISPLAY, WINEDEBUG=-all,
-// no Mono or Gecko prompts). exe may be a Linux path (Wine maps / as Z:) or a Windows one.
+// Command is `wine exe args...` in the prefix, with [WinePrefix.Env]. exe may be a Linux path
+// (Wine maps / as Z:) or a Windows one.
 func (w *WinePrefix) Command(ctx context.Context, exe string, args ...string) *exec.Cmd {
 	cmd := exec.CommandContext(ctx, "wine", append([]string{exe}, args...)...)
+	cmd.Env = w.Env()
+	return cmd
+}
+
+// Env is this process's environment for running wine in the prefix: headless and quiet (no
+// DISPLAY, WINEDEBUG=-all, no Mono or Gecko prompts), the ProcessPrng shim preferred.
+func (w *WinePrefix) Env() []string {
 	var env []string
 	for _, kv := range os.Environ() {
 		switch k, _, _ := strings.Cut(kv, "="); k {
@@ -54,7 +61,6 @@ func (w *WinePrefix) Command(ctx context.Context, exe string, args ...string) *e
 			env = append(env, kv)
 		}
 	}
-	cmd.Env = append(env, "WINEPREFIX="+w.Dir, "WINEDEBUG=-all",
+	return append(env, "WINEPREFIX="+w.Dir, "WINEDEBUG=-all",
 		"WINEDLLOVERRIDES=mscoree=d;mshtml=d;winemenubuilder.exe=d;bcryptprimitives=n,b")
-	return cmd
 }

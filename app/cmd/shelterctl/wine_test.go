@@ -29,10 +29,9 @@ type wineCtl struct {
 	seen strings.Builder
 }
 
-// buildWindowsShelterctl cross-builds shelterctl.exe as `make shelterctl-windows` does.
-func buildWindowsShelterctl(t *testing.T) string {
+// buildWindowsShelterctl cross-builds shelterctl.exe into exe as `make shelterctl-windows` does.
+func buildWindowsShelterctl(t *testing.T, exe string) string {
 	t.Helper()
-	exe := filepath.Join(t.TempDir(), "shelterctl.exe")
 	cmd := exec.Command("go", "build", "-trimpath", "-o", exe, ".")
 	cmd.Env = append(os.Environ(), "GOOS=windows", "GOARCH=amd64", "CGO_ENABLED=0")
 	if out, err := cmd.CombinedOutput(); err != nil {
@@ -84,7 +83,7 @@ func (c *wineCtl) credentials() []string {
 // Credential Manager emptied) with the Recovery Kit. Needs scripts/with-wine.sh.
 func TestWindowsShelterctlUnderWine(t *testing.T) {
 	w := testenv.Wine(t)
-	c := &wineCtl{t: t, w: w, exe: buildWindowsShelterctl(t)}
+	c := &wineCtl{t: t, w: w, exe: buildWindowsShelterctl(t, filepath.Join(t.TempDir(), "shelterctl.exe"))}
 	for _, p := range []string{`C:\users\山田`, `C:\users\鈴木`} {
 		if err := os.MkdirAll(w.Path(p), 0o700); err != nil {
 			t.Fatal(err)
@@ -248,5 +247,68 @@ func TestWindowsShelterctlUnderWine(t *testing.T) {
 	}
 	if _, hit := mynumber.ContainsValidIndividual([]byte(c.seen.String())); hit {
 		t.Fatal("an output holds a check-digit-valid number")
+	}
+}
+
+// TestShelterctlOutputUnderWine: redirected output is in the console's code page, as cmd's
+// `type` and PowerShell 5.1 read it — CP932 after `chcp 932` (Japanese Windows), UTF-8 after
+// `chcp 65001` or with SHELTER_OUTPUT_ENCODING=utf-8 — and the console itself shows the
+// Japanese text. Wine gives a program a console only on a terminal, so `script` provides one.
+// (Output to a pipe without a console — the other tests here — is UTF-8: Wine's ANSI code
+// page is 1252 in this prefix.)
+func TestShelterctlOutputUnderWine(t *testing.T) {
+	w := testenv.Wine(t)
+	script, err := exec.LookPath("script")
+	if err != nil {
+		t.Fatalf("script (util-linux) gives Wine a terminal: %v", err)
+	}
+	const dir = `C:\users\Public\shelterctl-output`
+	if err := os.MkdirAll(w.Path(dir), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(w.Path(dir)) })
+	buildWindowsShelterctl(t, w.Path(dir+`\shelterctl.exe`))
+	n := fakeNumber(7)
+	line := "1: valid 個人番号 (individual number) **** **** " + n[8:] + "\n"
+	sjis, err := japanese.ShiftJIS.NewEncoder().Bytes([]byte(line))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// wine runs cmd in a console on script's terminal: cmd /c "chcp CP & shelterctl.exe … > FILE".
+	inConsole := func(env, cmdline string, wantExit int) string {
+		t.Helper()
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+		defer cancel()
+		cmd := exec.CommandContext(ctx, script, "-qec", "wine cmd /c '"+cmdline+"'", "/dev/null")
+		cmd.Env = append(w.Env(), "LANG=C.UTF-8", "LC_ALL=")
+		if env != "" {
+			cmd.Env = append(cmd.Env, env)
+		}
+		out, err := cmd.CombinedOutput()
+		if code := cmd.ProcessState.ExitCode(); code != wantExit {
+			t.Fatalf("%s: %v, want exit %d\n%s", cmdline, err, wantExit, out)
+		}
+		return string(out)
+	}
+	for _, c := range []struct {
+		name, chcp, env string
+		want            []byte
+	}{
+		{"cp932", "932", "", sjis},
+		{"utf8", "65001", "", []byte(line)},
+		{"override", "932", outputEnv + "=utf-8", []byte(line)},
+	} {
+		file := dir + `\` + c.name + ".txt"
+		inConsole(c.env, "chcp "+c.chcp+" >nul & "+dir+`\shelterctl.exe mynumber check `+n+" > "+file, 0)
+		if got, err := os.ReadFile(w.Path(file)); err != nil || !bytes.Equal(got, c.want) {
+			t.Errorf("%s: chcp %s, %s: the file holds % x (%v), want % x", c.name, c.chcp, c.env, got, err, c.want)
+		}
+	}
+	// On the console itself (UTF-16 through WriteConsoleW; Wine shows it on the terminal in UTF-8).
+	if out := inConsole("", "chcp 932 >nul & "+dir+`\shelterctl.exe mynumber check `+n, 0); !strings.Contains(out, strings.TrimSuffix(line, "\n")) {
+		t.Errorf("console output %q lacks %q", out, line)
+	}
+	if r := inConsole(outputEnv+"=latin1", dir+`\shelterctl.exe mynumber check `+n, exitUsage); !strings.Contains(r, outputEnv+`="latin1": want utf-8 or cp932`) {
+		t.Errorf("an unknown %s: %q", outputEnv, r)
 	}
 }
