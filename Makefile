@@ -48,9 +48,10 @@ XVFB_RUN     := xvfb-run -a -s "-screen 0 1366x900x24"
 # leave windows blank on some GPU-less machines.
 XVFB_ENV     := env -u WAYLAND_DISPLAY GDK_BACKEND=x11 WEBKIT_DISABLE_DMABUF_RENDERER=1
 
-# Tests fail instead of skipping when the real keychain, browser, pcscd or PostgreSQL is missing.
+# Tests fail instead of skipping when the real keychain, browser, pcscd, OpenSC or PostgreSQL is missing.
 TEST_ENV := SHELTER_REQUIRE_KEYRING=1 SHELTER_REQUIRE_BROWSER=1 SHELTER_REQUIRE_PCSCD=1 SHELTER_REQUIRE_POSTGRES=1 \
-	SHELTER_REQUIRE_LIBREOFFICE=1 SHELTER_REQUIRE_TMPFS=1 SHELTER_REQUIRE_SANE=1 SHELTER_RENDER_DIR=$(CURDIR)/$(ARTIFACTS)/render
+	SHELTER_REQUIRE_LIBREOFFICE=1 SHELTER_REQUIRE_TMPFS=1 SHELTER_REQUIRE_SANE=1 SHELTER_REQUIRE_OPENSC=1 \
+	SHELTER_RENDER_DIR=$(CURDIR)/$(ARTIFACTS)/render
 
 # make bench BENCH=Verify1M PKG=./app/audit/ (COUNT=6 or more gives benchstat confidence intervals)
 BENCH ?= .
@@ -126,8 +127,8 @@ shelterctl: deps ## build build/bin/shelterctl (admin CLI)
 bridge: deps ## build build/bin/shelter-bridge (hardware daemon)
 	$(call go-build-if,bridge/cmd/shelter-bridge,shelter-bridge)
 
-bridge-windows: deps ## cross-build build/bin/shelter-bridge.exe (Windows amd64, no cgo)
-	GOOS=windows GOARCH=amd64 CGO_ENABLED=0 go build -trimpath -o $(BIN)/shelter-bridge.exe ./bridge/cmd/shelter-bridge
+bridge-windows: deps ## cross-build build/bin/shelter-bridge.exe (Windows amd64, no cgo, GUI subsystem: no console window at logon)
+	GOOS=windows GOARCH=amd64 CGO_ENABLED=0 go build -trimpath -ldflags=-H=windowsgui -o $(BIN)/shelter-bridge.exe ./bridge/cmd/shelter-bridge
 
 shelterctl-windows: deps ## cross-build build/bin/shelterctl.exe (Windows amd64, no cgo)
 	GOOS=windows GOARCH=amd64 CGO_ENABLED=0 go build -trimpath -o $(BIN)/shelterctl.exe ./app/cmd/shelterctl

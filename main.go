@@ -9,8 +9,8 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
-	"path/filepath"
-	"runtime"
+
+	"github.com/mynumber-shelter/shelter/internal/appdir"
 
 	"github.com/wailsapp/wails/v2"
 	"github.com/wailsapp/wails/v2/pkg/options"
@@ -19,7 +19,7 @@ import (
 
 	"github.com/mynumber-shelter/shelter/app/apperr"
 	"github.com/mynumber-shelter/shelter/app/ui"
-	"github.com/mynumber-shelter/shelter/app/vault"
+	"github.com/mynumber-shelter/shelter/internal/keychain"
 )
 
 //go:embed all:frontend/dist
@@ -45,7 +45,7 @@ func main() {
 			fatal(err)
 		}
 		defer os.RemoveAll(dir)
-		cfg.VaultDir, cfg.Keychain = dir, &vault.MemKeychain{}
+		cfg.VaultDir, cfg.Keychain = dir, &keychain.Mem{}
 	}
 	app, err := ui.New(cfg)
 	if err != nil {
@@ -105,22 +105,8 @@ func envOr(name, def string) string {
 	return def
 }
 
-// defaultVaultDir is the per-user data directory of each platform.
-func defaultVaultDir() string {
-	home, _ := os.UserHomeDir()
-	switch runtime.GOOS {
-	case "windows":
-		if d := os.Getenv("LOCALAPPDATA"); d != "" {
-			return filepath.Join(d, "MyNumber Shelter")
-		}
-	case "darwin":
-		return filepath.Join(home, "Library", "Application Support", "MyNumber Shelter")
-	}
-	if d := os.Getenv("XDG_DATA_HOME"); d != "" {
-		return filepath.Join(d, "mynumber-shelter")
-	}
-	return filepath.Join(home, ".local", "share", "mynumber-shelter")
-}
+// defaultVaultDir is the per-user data folder of each platform (internal/appdir).
+func defaultVaultDir() string { return appdir.Data() }
 
 func fatal(err error) {
 	// A user-safe error says what to do, in Japanese first.

@@ -32,10 +32,7 @@ func (c *Client) setup() {
 			path = SocketPath()
 		}
 		tr := &http.Transport{
-			DialContext: func(ctx context.Context, _, _ string) (net.Conn, error) {
-				var d net.Dialer
-				return d.DialContext(ctx, "unix", path)
-			},
+			DialContext: func(ctx context.Context, _, _ string) (net.Conn, error) { return dial(ctx, path) },
 		}
 		c.hc = &http.Client{Transport: tr, Timeout: 60 * time.Second}
 		c.sc = &http.Client{Transport: tr}
@@ -52,9 +49,10 @@ func (c *Client) stream() *http.Client {
 	return c.sc
 }
 
-// do sends in as JSON to the bridge and decodes the JSON answer into out (when not nil). API
-// errors come back as *Error.
-func (c *Client) do(ctx context.Context, method, path string, in, out any) error {
+// Call sends in as JSON to the bridge's path and decodes the JSON answer into out (when not
+// nil). API errors come back as *Error. The typed methods below are the API; Call is for what
+// they do not cover (the daemon's tests of malformed paths).
+func (c *Client) Call(ctx context.Context, method, path string, in, out any) error {
 	var body bytes.Buffer
 	if in != nil {
 		if err := json.NewEncoder(&body).Encode(in); err != nil {
@@ -89,44 +87,49 @@ func (c *Client) send(ctx context.Context, method, path, contentType string, bod
 	return json.NewDecoder(resp.Body).Decode(out)
 }
 
+// Stop asks the bridge to stop (it deletes the session keys it holds first).
+func (c *Client) Stop(ctx context.Context) error {
+	return c.Call(ctx, "POST", "/v1/stop", nil, nil)
+}
+
 // Status returns the bridge's state.
 func (c *Client) Status(ctx context.Context) (Status, error) {
 	var s Status
-	err := c.do(ctx, "GET", "/v1/status", nil, &s)
+	err := c.Call(ctx, "GET", "/v1/status", nil, &s)
 	return s, err
 }
 
 // Readers lists the IC card readers.
 func (c *Client) Readers(ctx context.Context) ([]string, error) {
 	var rs []string
-	err := c.do(ctx, "GET", "/v1/readers", nil, &rs)
+	err := c.Call(ctx, "GET", "/v1/readers", nil, &rs)
 	return rs, err
 }
 
 // CardRetries returns how many PIN tries the card on reader ("" = the only reader) has left.
 func (c *Client) CardRetries(ctx context.Context, reader string) (int, error) {
 	var r Retries
-	err := c.do(ctx, "POST", "/v1/card/retries", CardRequest{Reader: reader}, &r)
+	err := c.Call(ctx, "POST", "/v1/card/retries", CardRequest{Reader: reader}, &r)
 	return r.Retries, err
 }
 
 // ReadCard reads the number and basic 4 facts with the 4-digit PIN. It never retries.
 func (c *Client) ReadCard(ctx context.Context, reader, pin string, allowLastTry bool) (CardData, error) {
 	var d CardData
-	err := c.do(ctx, "POST", "/v1/card/read", CardRequest{Reader: reader, PIN: pin, AllowLastTry: allowLastTry}, &d)
+	err := c.Call(ctx, "POST", "/v1/card/read", CardRequest{Reader: reader, PIN: pin, AllowLastTry: allowLastTry}, &d)
 	return d, err
 }
 
 // PutSessionKey asks the bridge to keep key in the OS keychain until expires.
 func (c *Client) PutSessionKey(ctx context.Context, vaultID, userID string, key []byte, expires time.Time) error {
-	return c.do(ctx, "PUT", "/v1/sessions/"+vaultID+"/"+userID,
+	return c.Call(ctx, "PUT", "/v1/sessions/"+vaultID+"/"+userID,
 		SessionKey{Key: base64.StdEncoding.EncodeToString(key), Expires: expires.UTC().Format(time.RFC3339)}, nil)
 }
 
 // SessionKey returns a session key the bridge holds.
 func (c *Client) SessionKey(ctx context.Context, vaultID, userID string) ([]byte, error) {
 	var sk SessionKey
-	if err := c.do(ctx, "GET", "/v1/sessions/"+vaultID+"/"+userID, nil, &sk); err != nil {
+	if err := c.Call(ctx, "GET", "/v1/sessions/"+vaultID+"/"+userID, nil, &sk); err != nil {
 		return nil, err
 	}
 	return base64.StdEncoding.DecodeString(sk.Key)
@@ -134,41 +137,41 @@ func (c *Client) SessionKey(ctx context.Context, vaultID, userID string) ([]byte
 
 // DeleteSessionKey removes a session key (logout).
 func (c *Client) DeleteSessionKey(ctx context.Context, vaultID, userID string) error {
-	return c.do(ctx, "DELETE", "/v1/sessions/"+vaultID+"/"+userID, nil, nil)
+	return c.Call(ctx, "DELETE", "/v1/sessions/"+vaultID+"/"+userID, nil, nil)
 }
 
 // Devices returns every device the bridge knows and its state (the device panel).
 func (c *Client) Devices(ctx context.Context) ([]DeviceState, error) {
 	var ds []DeviceState
-	err := c.do(ctx, "GET", "/v1/devices", nil, &ds)
+	err := c.Call(ctx, "GET", "/v1/devices", nil, &ds)
 	return ds, err
 }
 
 // Config returns the bridge's running config.
 func (c *Client) Config(ctx context.Context) (Config, error) {
 	var cfg Config
-	err := c.do(ctx, "GET", "/v1/config", nil, &cfg)
+	err := c.Call(ctx, "GET", "/v1/config", nil, &cfg)
 	return cfg, err
 }
 
 // SetConfig checks, saves and applies cfg (the vein sensor is reopened, the scanners and the
 // hot folder follow). An invalid cfg gives an *Error with code "bad_config".
 func (c *Client) SetConfig(ctx context.Context, cfg Config) error {
-	return c.do(ctx, "PUT", "/v1/config", cfg, nil)
+	return c.Call(ctx, "PUT", "/v1/config", cfg, nil)
 }
 
 // CardUID returns the UID of the staff IC card on reader ("" = the only reader) in upper-case
 // hex.
 func (c *Client) CardUID(ctx context.Context, reader string) (string, error) {
 	var u CardUID
-	err := c.do(ctx, "POST", "/v1/card/uid", CardRequest{Reader: reader}, &u)
+	err := c.Call(ctx, "POST", "/v1/card/uid", CardRequest{Reader: reader}, &u)
 	return u.UID, err
 }
 
 // JPKIRetries returns the tries left of the JPKI user-authentication PIN, using none.
 func (c *Client) JPKIRetries(ctx context.Context, reader string) (int, error) {
 	var r Retries
-	err := c.do(ctx, "POST", "/v1/card/jpki/retries", CardRequest{Reader: reader}, &r)
+	err := c.Call(ctx, "POST", "/v1/card/jpki/retries", CardRequest{Reader: reader}, &r)
 	return r.Retries, err
 }
 
@@ -176,7 +179,7 @@ func (c *Client) JPKIRetries(ctx context.Context, reader string) (int, error) {
 // PIN.
 func (c *Client) JPKICertificate(ctx context.Context, reader string) ([]byte, error) {
 	var r JPKICertificate
-	err := c.do(ctx, "POST", "/v1/card/jpki/certificate", CardRequest{Reader: reader}, &r)
+	err := c.Call(ctx, "POST", "/v1/card/jpki/certificate", CardRequest{Reader: reader}, &r)
 	return r.Certificate, err
 }
 
@@ -186,7 +189,7 @@ func (c *Client) JPKICertificate(ctx context.Context, reader string) ([]byte, er
 // card.AuthVerifier: until then it proves nothing.
 func (c *Client) JPKISign(ctx context.Context, reader, pin string, challenge []byte, allowLastTry bool) (sig, certDER []byte, err error) {
 	var r JPKISignature
-	err = c.do(ctx, "POST", "/v1/card/jpki/sign", JPKISignRequest{Reader: reader, PIN: pin, Challenge: challenge, AllowLastTry: allowLastTry}, &r)
+	err = c.Call(ctx, "POST", "/v1/card/jpki/sign", JPKISignRequest{Reader: reader, PIN: pin, Challenge: challenge, AllowLastTry: allowLastTry}, &r)
 	return r.Signature, r.Certificate, err
 }
 
@@ -194,7 +197,7 @@ func (c *Client) JPKISign(ctx context.Context, reader, pin string, challenge []b
 // *Error has code "no_sensor".
 func (c *Client) VeinInfo(ctx context.Context) (VeinInfo, error) {
 	var i VeinInfo
-	err := c.do(ctx, "GET", "/v1/vein", nil, &i)
+	err := c.Call(ctx, "GET", "/v1/vein", nil, &i)
 	return i, err
 }
 
@@ -202,7 +205,7 @@ func (c *Client) VeinInfo(ctx context.Context) (VeinInfo, error) {
 // vein_prompt events) and returns the new template's id.
 func (c *Client) VeinEnrol(ctx context.Context) (string, error) {
 	var t VeinTemplate
-	err := c.do(ctx, "POST", "/v1/vein/enrol", struct{}{}, &t)
+	err := c.Call(ctx, "POST", "/v1/vein/enrol", struct{}{}, &t)
 	return t.TemplateID, err
 }
 
@@ -210,14 +213,14 @@ func (c *Client) VeinEnrol(ctx context.Context) (string, error) {
 // sensor does not hold gives an *Error with code "unknown_template".
 func (c *Client) VeinVerify(ctx context.Context, id string) (bool, error) {
 	var m VeinMatch
-	err := c.do(ctx, "POST", "/v1/vein/verify", VeinTemplate{TemplateID: id}, &m)
+	err := c.Call(ctx, "POST", "/v1/vein/verify", VeinTemplate{TemplateID: id}, &m)
 	return m.Match, err
 }
 
 // VeinIdentify returns the template that the hand on the sensor matches (1:N), "" for none.
 func (c *Client) VeinIdentify(ctx context.Context) (string, error) {
 	var m VeinMatch
-	err := c.do(ctx, "POST", "/v1/vein/identify", struct{}{}, &m)
+	err := c.Call(ctx, "POST", "/v1/vein/identify", struct{}{}, &m)
 	if !m.Match {
 		return "", err
 	}
@@ -226,10 +229,10 @@ func (c *Client) VeinIdentify(ctx context.Context) (string, error) {
 
 // VeinDelete removes template id from the sensor.
 func (c *Client) VeinDelete(ctx context.Context, id string) error {
-	return c.do(ctx, "DELETE", "/v1/vein/templates/"+url.PathEscape(id), nil, nil)
+	return c.Call(ctx, "DELETE", "/v1/vein/templates/"+url.PathEscape(id), nil, nil)
 }
 
 // VeinCancel stops the vein call in progress (it answers "cancelled").
 func (c *Client) VeinCancel(ctx context.Context) error {
-	return c.do(ctx, "POST", "/v1/vein/cancel", struct{}{}, nil)
+	return c.Call(ctx, "POST", "/v1/vein/cancel", struct{}{}, nil)
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/url"
+	"regexp"
 )
 
 // The scan and inbox API's wire types (served by scan.go and inbox.go) and the Client's calls.
@@ -84,7 +85,7 @@ type InboxBox struct {
 // (a scanner that does not answer within a few seconds is listed as "absent").
 func (c *Client) Scanners(ctx context.Context) ([]ScannerInfo, error) {
 	var out []ScannerInfo
-	err := c.do(ctx, "GET", "/v1/scanners", nil, &out)
+	err := c.Call(ctx, "GET", "/v1/scanners", nil, &out)
 	return out, err
 }
 
@@ -95,7 +96,7 @@ func (c *Client) Scanners(ctx context.Context) ([]ScannerInfo, error) {
 // When the scan stopped after some pages, it returns those pages and a *ScanStopped.
 func (c *Client) Scan(ctx context.Context, req ScanRequest) ([]ScannedPage, error) {
 	var out ScanResult
-	if err := c.do(ctx, "POST", "/v1/scan", req, &out); err != nil {
+	if err := c.Call(ctx, "POST", "/v1/scan", req, &out); err != nil {
 		return nil, err
 	}
 	if out.Stopped != nil {
@@ -107,13 +108,13 @@ func (c *Client) Scan(ctx context.Context, req ScanRequest) ([]ScannedPage, erro
 // SetInboxKey registers (or replaces) the app's inbox public key, an uncompressed P-256 point
 // of 65 bytes. The bridge keeps it so that the hot folder is sealed while the app is closed.
 func (c *Client) SetInboxKey(ctx context.Context, pub []byte) error {
-	return c.do(ctx, "PUT", "/v1/inbox/key", InboxKey{PublicKey: pub}, nil)
+	return c.Call(ctx, "PUT", "/v1/inbox/key", InboxKey{PublicKey: pub}, nil)
 }
 
 // Inbox lists the sealed pages waiting in the bridge's inbox, oldest first.
 func (c *Client) Inbox(ctx context.Context) ([]InboxItem, error) {
 	var out []InboxItem
-	err := c.do(ctx, "GET", "/v1/inbox", nil, &out)
+	err := c.Call(ctx, "GET", "/v1/inbox", nil, &out)
 	return out, err
 }
 
@@ -124,7 +125,7 @@ func (c *Client) InboxBox(ctx context.Context, id string) ([]byte, error) {
 		return nil, err
 	}
 	var out InboxBox
-	if err := c.do(ctx, "GET", "/v1/inbox/"+url.PathEscape(id), nil, &out); err != nil {
+	if err := c.Call(ctx, "GET", "/v1/inbox/"+url.PathEscape(id), nil, &out); err != nil {
 		return nil, err
 	}
 	return out.Box, nil
@@ -135,15 +136,24 @@ func (c *Client) DeleteInboxItem(ctx context.Context, id string) error {
 	if err := checkInboxID(id); err != nil {
 		return err
 	}
-	return c.do(ctx, "DELETE", "/v1/inbox/"+url.PathEscape(id), nil, nil)
+	return c.Call(ctx, "DELETE", "/v1/inbox/"+url.PathEscape(id), nil, nil)
 }
 
 // ErrBadInboxID is returned by the client for an id that cannot be an inbox id.
 var ErrBadInboxID = errors.New("bridge: bad inbox id")
 
+// inboxIDPattern: an inbox id is 26 lower-case base32 letters (16 random bytes).
+var inboxIDPattern = regexp.MustCompile(`^[a-z2-7]{26}$`)
+
+// ValidInboxID reports whether id can be an inbox id (the daemon names its files by it).
+func ValidInboxID(id string) bool { return inboxIDPattern.MatchString(id) }
+
 func checkInboxID(id string) error {
-	if !inboxIDPattern.MatchString(id) {
+	if !ValidInboxID(id) {
 		return ErrBadInboxID
 	}
 	return nil
 }
+
+// InboxAAD is the sealbox additional data of inbox item id: InboxAAD + id.
+const InboxAAD = "shelter-inbox|"

@@ -11,47 +11,47 @@ import (
 // key (an *Error with code "not_enrolled" before enrolment).
 func (c *Client) ShareIdentity(ctx context.Context) (ShareIdentity, error) {
 	var id ShareIdentity
-	err := c.do(ctx, "GET", "/v1/sync/share/identity", nil, &id)
+	err := c.Call(ctx, "GET", "/v1/sync/share/identity", nil, &id)
 	return id, err
 }
 
 // SharePublishKey publishes the installation's P-256 sharing key (65-byte point) in the
 // relay's directory.
 func (c *Client) SharePublishKey(ctx context.Context, pub []byte) error {
-	return c.do(ctx, "PUT", "/v1/sync/share/key", SharePublishRequest{PublicKey: pub}, nil)
+	return c.Call(ctx, "PUT", "/v1/sync/share/key", SharePublishRequest{PublicKey: pub}, nil)
 }
 
 // ShareOfficeKey returns another office's directory entry; code "not_found" when it has
 // published none.
 func (c *Client) ShareOfficeKey(ctx context.Context, office string) (ShareOfficeKey, error) {
 	var k ShareOfficeKey
-	err := c.do(ctx, "GET", "/v1/sync/share/offices/"+url.PathEscape(office)+"/key", nil, &k)
+	err := c.Call(ctx, "GET", "/v1/sync/share/offices/"+url.PathEscape(office)+"/key", nil, &k)
 	return k, err
 }
 
 // ShareCompanies lists the relay companies this office is a member of.
 func (c *Client) ShareCompanies(ctx context.Context) ([]string, error) {
 	var r ShareCompanies
-	err := c.do(ctx, "GET", "/v1/sync/share/companies", nil, &r)
+	err := c.Call(ctx, "GET", "/v1/sync/share/companies", nil, &r)
 	return r.Companies, err
 }
 
 // ShareRegisterCompany creates relay company company with this office as member
 // (submissionKey: PKIX DER of a P-256 key).
 func (c *Client) ShareRegisterCompany(ctx context.Context, company string, submissionKey []byte) error {
-	return c.do(ctx, "PUT", "/v1/sync/share/companies/"+url.PathEscape(company), ShareRegisterRequest{SubmissionKey: submissionKey}, nil)
+	return c.Call(ctx, "PUT", "/v1/sync/share/companies/"+url.PathEscape(company), ShareRegisterRequest{SubmissionKey: submissionKey}, nil)
 }
 
 // ShareAddMember makes office a member of company.
 func (c *Client) ShareAddMember(ctx context.Context, company, office string) error {
-	return c.do(ctx, "POST", "/v1/sync/share/companies/"+url.PathEscape(company)+"/members", ShareMemberRequest{Office: office}, nil)
+	return c.Call(ctx, "POST", "/v1/sync/share/companies/"+url.PathEscape(company)+"/members", ShareMemberRequest{Office: office}, nil)
 }
 
 // ShareEnvelopes lists one page of company's envelopes after relay id after (limit 0 = the
 // bridge's maximum).
 func (c *Client) ShareEnvelopes(ctx context.Context, company string, after int64, limit int) (ShareEnvelopes, error) {
 	var r ShareEnvelopes
-	err := c.do(ctx, "GET", fmt.Sprintf("/v1/sync/share/companies/%s/envelopes?after=%d&limit=%d", url.PathEscape(company), after, limit), nil, &r)
+	err := c.Call(ctx, "GET", fmt.Sprintf("/v1/sync/share/companies/%s/envelopes?after=%d&limit=%d", url.PathEscape(company), after, limit), nil, &r)
 	return r, err
 }
 
@@ -61,7 +61,7 @@ func (c *Client) ShareEnvelopes(ctx context.Context, company string, after int64
 // a replayed or older envelope gives code "replay".
 func (c *Client) ShareSend(ctx context.Context, company, record string, seal func(aad []byte) ([]byte, error)) (int64, error) {
 	var p SharePrepared
-	if err := c.do(ctx, "POST", "/v1/sync/share/envelopes", SharePrepareRequest{Company: company, Record: record}, &p); err != nil {
+	if err := c.Call(ctx, "POST", "/v1/sync/share/envelopes", SharePrepareRequest{Company: company, Record: record}, &p); err != nil {
 		return 0, err
 	}
 	ct, err := seal(p.AAD)
@@ -75,7 +75,7 @@ func (c *Client) ShareSend(ctx context.Context, company, record string, seal fun
 		}
 	}
 	var sent ShareSent
-	err = c.do(ctx, "POST", fmt.Sprintf("/v1/sync/share/envelopes/%d/send", p.Seq), nil, &sent)
+	err = c.Call(ctx, "POST", fmt.Sprintf("/v1/sync/share/envelopes/%d/send", p.Seq), nil, &sent)
 	return sent.ID, err
 }
 

@@ -10,7 +10,6 @@ import (
 	"encoding/json"
 	"encoding/pem"
 	"fmt"
-	"github.com/mynumber-shelter/shelter/cloud/store"
 	"net"
 	"net/http"
 	"net/http/cookiejar"
@@ -21,9 +20,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/mynumber-shelter/shelter/cloud/store"
+
 	"golang.org/x/crypto/argon2"
 
-	"github.com/mynumber-shelter/shelter/app/mynumber"
+	"github.com/mynumber-shelter/shelter/internal/mynumber"
 	"github.com/mynumber-shelter/shelter/internal/sealbox"
 )
 

@@ -20,7 +20,7 @@ import (
 	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/chromedp"
 
-	"github.com/mynumber-shelter/shelter/app/mynumber"
+	"github.com/mynumber-shelter/shelter/internal/mynumber"
 	"github.com/mynumber-shelter/shelter/internal/otp"
 	"github.com/mynumber-shelter/shelter/internal/sealbox"
 )
@@ -305,7 +305,7 @@ func scanRelay(t *testing.T, r *relay, images ...[]byte) {
 }
 
 // TestSealboxJS seals in Chromium with cloud/web/sealbox.js and opens with internal/sealbox;
-// it also checks mynumber.js against app/mynumber.
+// it also checks mynumber.js against internal/mynumber.
 func TestSealboxJS(t *testing.T) {
 	r := startRelay(t, nil)
 	b := startPhoneBrowser(t, r)
@@ -343,7 +343,7 @@ func TestSealboxJS(t *testing.T) {
 		}
 	}
 
-	// mynumber.js agrees with app/mynumber and collect.NormalizeOTP.
+	// mynumber.js agrees with internal/mynumber and collect.NormalizeOTP.
 	inputs := []string{"123456789018", "１２３４５６７８９０１８", "1234-5678-9018", "1234 5678 9018", "1234ー5678ー9018",
 		"123456789010", "12345678901", "1234567890188", "12345678901a", "", "　１２３４　５６７８　９０１８　", "987654321093"}
 	var js []struct {

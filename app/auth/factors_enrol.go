@@ -16,7 +16,7 @@ import (
 	"github.com/mynumber-shelter/shelter/app/audit"
 	"github.com/mynumber-shelter/shelter/app/store"
 	"github.com/mynumber-shelter/shelter/app/vault"
-	"github.com/mynumber-shelter/shelter/devices/card"
+	"github.com/mynumber-shelter/shelter/internal/jpkiauth"
 )
 
 // Proof is what a device answered for a factor check or an enrolment. The caller (app/ui) gets
@@ -92,12 +92,12 @@ func checkJPKI(tx *store.Tx, p Proof, challenge []byte) (*x509.Certificate, stri
 		return nil, "", err
 	}
 	now := tx.Now
-	v := card.AuthVerifier{Roots: roots, Now: func() time.Time { return now }}
-	err = v.Verify(&card.AuthResponse{Certificate: cert, Signature: p.Signature}, challenge)
+	v := jpkiauth.Verifier{Roots: roots, Now: func() time.Time { return now }}
+	err = v.Verify(&jpkiauth.Response{Certificate: cert, Signature: p.Signature}, challenge)
 	switch {
-	case errors.Is(err, card.ErrUntrusted):
+	case errors.Is(err, jpkiauth.ErrUntrusted):
 		return nil, "certificate not trusted (chain or dates)", nil
-	case errors.Is(err, card.ErrSignature):
+	case errors.Is(err, jpkiauth.ErrSignature):
 		return nil, "signature does not verify", nil
 	case err != nil:
 		return nil, "signature check failed", nil

@@ -13,6 +13,7 @@ import (
 	"github.com/mynumber-shelter/shelter/app/audit"
 	"github.com/mynumber-shelter/shelter/app/store"
 	"github.com/mynumber-shelter/shelter/app/vault"
+	"github.com/mynumber-shelter/shelter/internal/keychain"
 )
 
 const (
@@ -100,7 +101,7 @@ func newFEnv(t *testing.T, policy FactorPolicy) *fenv {
 	}
 	t.Cleanup(func() { db.Close() })
 	db.Now = clock.Now
-	v := &vault.Vault{Keychain: &vault.MemKeychain{}, KDF: vault.KDFParams{MemoryKiB: 64, Time: 1, Threads: 1}}
+	v := &vault.Vault{Keychain: &keychain.Mem{}, KDF: vault.KDFParams{MemoryKiB: 64, Time: 1, Threads: 1}}
 	log := &audit.Log{}
 	var kit vault.RecoveryKit
 	err = db.Update(ctx, func(tx *store.Tx) error {

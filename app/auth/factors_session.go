@@ -14,7 +14,7 @@ import (
 	"github.com/mynumber-shelter/shelter/app/audit"
 	"github.com/mynumber-shelter/shelter/app/store"
 	"github.com/mynumber-shelter/shelter/app/vault"
-	"github.com/mynumber-shelter/shelter/devices/card"
+	"github.com/mynumber-shelter/shelter/internal/jpkiauth"
 )
 
 // Login steps of a session ([Session.FactorStep]).
@@ -119,14 +119,14 @@ func (s *Session) takeChallenge(now time.Time) []byte {
 	return c
 }
 
-// FactorChallenge draws a fresh challenge ([card.NewChallenge]) for a JPKI signature; the next
+// FactorChallenge draws a fresh challenge ([jpkiauth.NewChallenge]) for a JPKI signature; the next
 // factor check or enrolment of this session must use it within two minutes; it is good once.
 func (s *Service) FactorChallenge(sess *Session) ([]byte, error) {
 	now := s.DB.Now()
 	if err := sess.alive(now); err != nil {
 		return nil, err
 	}
-	c, err := card.NewChallenge(s.rand())
+	c, err := jpkiauth.NewChallenge(s.rand())
 	if err != nil {
 		return nil, err
 	}

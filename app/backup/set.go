@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
+	"time"
 
 	"github.com/mynumber-shelter/shelter/app/audit"
 	"github.com/mynumber-shelter/shelter/app/jpdate"
@@ -58,6 +60,7 @@ func WriteSet(ctx context.Context, db *store.DB, vaultID, parent string) (Set, e
 		}
 		final = filepath.Join(parent, fmt.Sprintf("%s-%d", name, i))
 	}
+	removeStalePartials(parent, db.Now())
 	tmp, err := os.MkdirTemp(parent, "."+name+".partial-")
 	if err != nil {
 		return set, fmt.Errorf("creating the backup folder: %w", err)
@@ -88,6 +91,30 @@ func WriteSet(ctx context.Context, db *store.DB, vaultID, parent string) (Set, e
 	}
 	set.Dir = final
 	return set, nil
+}
+
+// partialAge is how old a half-written set must be before a later backup removes it: older than
+// any backup still being written (a slow network drive shared by two PCs included).
+const partialAge = time.Hour
+
+// removeStalePartials removes the hidden half-written sets (".MyNumberShelter-….partial-…")
+// that a killed backup left in parent: each is a copy of the vault that nobody would find, so
+// the next backup to the same place deletes it. Failures are left for the next time.
+func removeStalePartials(parent string, now time.Time) {
+	es, err := os.ReadDir(parent) // not a glob: the path may hold [ * ?
+	if err != nil {
+		return
+	}
+	for _, e := range es {
+		n := e.Name()
+		if !e.IsDir() || !strings.HasPrefix(n, "."+setPrefix) || !strings.Contains(n, ".partial-") {
+			continue
+		}
+		if info, err := e.Info(); err != nil || now.Sub(info.ModTime()) < partialAge {
+			continue
+		}
+		removeAll(filepath.Join(parent, n))
+	}
 }
 
 func errNotFolder(err error) error {

@@ -4,12 +4,13 @@ import (
 	"cmp"
 	"context"
 	"fmt"
-	"github.com/mynumber-shelter/shelter/app/jtext"
-	"github.com/mynumber-shelter/shelter/app/roster"
 	"slices"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/mynumber-shelter/shelter/app/jtext"
+	"github.com/mynumber-shelter/shelter/app/roster"
 
 	"github.com/mynumber-shelter/shelter/app/apperr"
 	"github.com/mynumber-shelter/shelter/app/auth"

@@ -2,6 +2,7 @@ package collect
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -139,3 +140,69 @@ func (s *Service) RecordCardCheck(ctx context.Context, p auth.Principal, keys *v
 var ErrBirthMismatch = apperr.New(apperr.CodeConflict, "birthDate",
 	"カードの生年月日が登録されている生年月日と一致しません。本人のカードか確認してください（何も記録していません）。",
 	"The birth date on the card differs from the person's record. Check that it is their card (nothing was recorded).")
+
+// CardHolder is what the record says of a person, to compare with a My Number card read.
+type CardHolder struct {
+	Name      string
+	BirthDate string // YYYY-MM-DD, "" when unknown
+}
+
+// CardHolderOnRecord returns the record of person personID of company companyID for a card
+// read (managers and handlers of the company).
+func (s *Service) CardHolderOnRecord(ctx context.Context, p auth.Principal, companyID, personID int64) (CardHolder, error) {
+	var h CardHolder
+	err := s.DB.View(ctx, func(tx *store.Tx) error {
+		if err := auth.RequireCompanyRole(tx, p, companyID, auth.Manager, auth.Handler); err != nil {
+			return err
+		}
+		err := tx.QueryRow(`SELECT name, birth_date FROM persons WHERE id = ? AND company_id = ?`, personID, companyID).
+			Scan(&h.Name, &h.BirthDate)
+		if errors.Is(err, sql.ErrNoRows) {
+			return apperr.New(apperr.CodeNotFound, "", "従業員・扶養家族が見つかりません。", "Person not found.")
+		}
+		return err
+	})
+	return h, err
+}
+
+// RecordCardRefused records in the history that the card refused a read for person personID
+// (a wrong or locked PIN: reason is the bridge's code; never the PIN).
+func (s *Service) RecordCardRefused(ctx context.Context, p auth.Principal, companyID, personID int64, reason string) error {
+	return s.DB.Update(ctx, func(tx *store.Tx) error {
+		e := p.Entry(audit.ActionRegister, audit.ResultDenied)
+		e.CompanyID, e.TargetType, e.TargetID, e.Detail = companyID, "person", fmt.Sprint(personID), "card read refused by the card: "+reason
+		_, err := s.Audit.Append(tx, e)
+		return err
+	})
+}
+
+// RecordRefusal records in the history that p was refused what on company companyID (not
+// assigned to it): every refused 1-3 call leaves one entry, result denied.
+func (s *Service) RecordRefusal(ctx context.Context, p auth.Principal, companyID int64, action audit.Action, what string) error {
+	return s.DB.Update(ctx, func(tx *store.Tx) error {
+		e := p.Entry(action, audit.ResultDenied)
+		e.CompanyID, e.TargetType, e.TargetID = companyID, "company", fmt.Sprint(companyID)
+		e.Detail = "1-3 " + what + " refused: not assigned to the company"
+		_, err := s.Audit.Append(tx, e)
+		return err
+	})
+}
+
+// CheckAccess checks that p may work on company companyID (its manager or handler) and, when
+// personID is not 0, that the person is one of the company's.
+func (s *Service) CheckAccess(ctx context.Context, p auth.Principal, companyID, personID int64) error {
+	return s.DB.View(ctx, func(tx *store.Tx) error {
+		if err := auth.RequireCompanyRole(tx, p, companyID, auth.Manager, auth.Handler); err != nil {
+			return err
+		}
+		if personID == 0 {
+			return nil
+		}
+		var one int
+		err := tx.QueryRow(`SELECT 1 FROM persons WHERE id = ? AND company_id = ?`, personID, companyID).Scan(&one)
+		if errors.Is(err, sql.ErrNoRows) {
+			return errNoPerson
+		}
+		return err
+	})
+}

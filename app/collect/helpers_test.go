@@ -15,10 +15,11 @@ import (
 
 	"github.com/mynumber-shelter/shelter/app/audit"
 	"github.com/mynumber-shelter/shelter/app/auth"
-	"github.com/mynumber-shelter/shelter/app/mynumber"
 	"github.com/mynumber-shelter/shelter/app/roster"
 	"github.com/mynumber-shelter/shelter/app/store"
 	"github.com/mynumber-shelter/shelter/app/vault"
+	"github.com/mynumber-shelter/shelter/internal/keychain"
+	"github.com/mynumber-shelter/shelter/internal/mynumber"
 )
 
 // testStart is 2026-04-01 10:00 JST.
@@ -65,7 +66,7 @@ func newFixture(t testing.TB) *fixture {
 		outsider: auth.Principal{UserID: 4, Login: "sato"},
 	}
 	db.Now = f.clock.Now
-	v := &vault.Vault{Keychain: &vault.MemKeychain{}, KDF: vault.KDFParams{MemoryKiB: 64, Time: 1, Threads: 1}}
+	v := &vault.Vault{Keychain: &keychain.Mem{}, KDF: vault.KDFParams{MemoryKiB: 64, Time: 1, Threads: 1}}
 	log := &audit.Log{Workstation: "test"}
 	err = db.Update(ctx, func(tx *store.Tx) error {
 		for _, p := range []auth.Principal{f.admin, f.handler, f.manager, f.outsider} {

@@ -14,8 +14,8 @@ import (
 	"github.com/mynumber-shelter/shelter/app/apperr"
 	"github.com/mynumber-shelter/shelter/app/audit"
 	"github.com/mynumber-shelter/shelter/app/auth"
-	"github.com/mynumber-shelter/shelter/app/mynumber"
 	"github.com/mynumber-shelter/shelter/app/store"
+	"github.com/mynumber-shelter/shelter/internal/mynumber"
 )
 
 // DefaultOTPValidity is how long a one-time password works when [Service.OTPValidity] is zero.

@@ -18,10 +18,9 @@ import (
 	"github.com/mynumber-shelter/shelter/app/audit"
 	"github.com/mynumber-shelter/shelter/app/auth"
 	"github.com/mynumber-shelter/shelter/app/jpdate"
-	"github.com/mynumber-shelter/shelter/app/mynumber"
 	"github.com/mynumber-shelter/shelter/app/store"
 	"github.com/mynumber-shelter/shelter/app/vault"
-	"github.com/mynumber-shelter/shelter/internal/sealbox"
+	"github.com/mynumber-shelter/shelter/internal/mynumber"
 )
 
 // SubmissionAAD is the sealbox additional data of an employee's submission (contract with the
@@ -197,7 +196,7 @@ func (s *Service) openSubmissionTx(tx *store.Tx, ck *vault.CompanyKey, rc string
 	var plain []byte
 	code := ""
 	for _, c := range candidates {
-		if b, err := sealbox.Open(priv, SubmissionAAD(rc, c), in.Box); err == nil {
+		if b, err := priv.Open(SubmissionAAD(rc, c), in.Box); err == nil {
 			plain, code = b, c
 			break
 		}

@@ -1,7 +1,6 @@
 package collect
 
 import (
-	"crypto/ecdh"
 	"crypto/rand"
 	"database/sql"
 	"encoding/base32"
@@ -20,7 +19,6 @@ import (
 
 	"github.com/mynumber-shelter/shelter/app/store"
 	"github.com/mynumber-shelter/shelter/app/vault"
-	"github.com/mynumber-shelter/shelter/internal/sealbox"
 )
 
 // RelayCompanyMeta is the meta key holding a company's id on the cloud relay ("c-" + 20
@@ -52,23 +50,18 @@ func submissionKeyAAD(companyID int64) vault.AAD {
 	return vault.AAD{Table: "sync_submission_keys", RowID: companyID, Column: "wrapped"}
 }
 
-// SubmissionKeyTx returns the company's submission key pair (P-256): the public key as a 65-byte
-// point and the private key. With create it makes and stores one (private key sealed under the
-// company key) on first use; without, a company without one gets (nil, nil, nil).
-func SubmissionKeyTx(tx *store.Tx, ck *vault.CompanyKey, r io.Reader, create bool) ([]byte, *ecdh.PrivateKey, error) {
+// SubmissionKeyTx returns the company's submission key: its public point (65 bytes) and the
+// key ([vault.BoxKey]). With create it makes and stores one (sealed under the company key) on
+// first use; without, a company without one gets (nil, nil, nil).
+func SubmissionKeyTx(tx *store.Tx, ck *vault.CompanyKey, r io.Reader, create bool) ([]byte, *vault.BoxKey, error) {
 	var pub, w []byte
 	err := tx.QueryRow(`SELECT public_key, wrapped FROM sync_submission_keys WHERE company_id = ?`, ck.CompanyID()).Scan(&pub, &w)
 	if err == nil {
-		raw, err := ck.Open(submissionKeyAAD(ck.CompanyID()), w)
+		key, err := ck.OpenBoxKey(submissionKeyAAD(ck.CompanyID()), w, pub)
 		if err != nil {
 			return nil, nil, fmt.Errorf("opening submission key: %w", err)
 		}
-		defer clear(raw)
-		priv, err := ecdh.P256().NewPrivateKey(raw)
-		if err != nil {
-			return nil, nil, fmt.Errorf("submission key: %w", err)
-		}
-		return pub, priv, nil
+		return pub, key, nil
 	}
 	if !errors.Is(err, sql.ErrNoRows) {
 		return nil, nil, fmt.Errorf("reading submission key: %w", err)
@@ -76,21 +69,15 @@ func SubmissionKeyTx(tx *store.Tx, ck *vault.CompanyKey, r io.Reader, create boo
 	if !create {
 		return nil, nil, nil
 	}
-	priv, err := sealbox.GenerateKey(r)
+	pub, w, key, err := ck.NewBoxKey(r, submissionKeyAAD(ck.CompanyID()))
 	if err != nil {
-		return nil, nil, fmt.Errorf("generating submission key: %w", err)
+		return nil, nil, fmt.Errorf("making submission key: %w", err)
 	}
-	raw := priv.Bytes()
-	defer clear(raw)
-	if w, err = ck.Seal(submissionKeyAAD(ck.CompanyID()), raw); err != nil {
-		return nil, nil, fmt.Errorf("sealing submission key: %w", err)
-	}
-	pub = priv.PublicKey().Bytes()
 	if _, err := tx.Exec(`INSERT INTO sync_submission_keys(company_id, public_key, wrapped, created_at) VALUES(?, ?, ?, ?)`,
 		ck.CompanyID(), pub, w, tx.NowText()); err != nil {
 		return nil, nil, fmt.Errorf("writing submission key: %w", err)
 	}
-	return pub, priv, nil
+	return pub, key, nil
 }
 
 // Argon2id parameters of the employee password verifiers the relay checks (OWASP's minimum:

@@ -11,9 +11,9 @@ import (
 	"github.com/mynumber-shelter/shelter/app/apperr"
 	"github.com/mynumber-shelter/shelter/app/audit"
 	"github.com/mynumber-shelter/shelter/app/auth"
-	"github.com/mynumber-shelter/shelter/app/mynumber"
 	"github.com/mynumber-shelter/shelter/app/store"
 	"github.com/mynumber-shelter/shelter/app/vault"
+	"github.com/mynumber-shelter/shelter/internal/mynumber"
 )
 
 // SubmittedView is a pending online submission as 1-3 STEP2 shows it: numbers masked.

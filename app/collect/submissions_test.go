@@ -7,7 +7,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/mynumber-shelter/shelter/app/mynumber"
+	"github.com/mynumber-shelter/shelter/internal/mynumber"
 )
 
 var tinyPNG = "\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00\x1f\x15\xc4\x89"

@@ -13,7 +13,6 @@ import (
 
 	"github.com/mynumber-shelter/shelter/app/audit"
 	"github.com/mynumber-shelter/shelter/app/auth"
-	"github.com/mynumber-shelter/shelter/app/mynumber"
 	"github.com/mynumber-shelter/shelter/app/replica"
 	"github.com/mynumber-shelter/shelter/app/roster"
 	"github.com/mynumber-shelter/shelter/app/roster/csvimport"
@@ -21,6 +20,8 @@ import (
 	"github.com/mynumber-shelter/shelter/app/vault"
 	relaysync "github.com/mynumber-shelter/shelter/bridge/sync"
 	cloudstore "github.com/mynumber-shelter/shelter/cloud/store"
+	"github.com/mynumber-shelter/shelter/internal/keychain"
+	"github.com/mynumber-shelter/shelter/internal/mynumber"
 	"github.com/mynumber-shelter/shelter/internal/relaytest"
 )
 
@@ -60,7 +61,7 @@ func makeOffice(dir string, n int) (*office, error) {
 		return nil, err
 	}
 	o := &office{db: db, n: n}
-	v := &vault.Vault{Keychain: &vault.MemKeychain{}, KDF: vault.KDFParams{MemoryKiB: 64, Time: 1, Threads: 1}}
+	v := &vault.Vault{Keychain: &keychain.Mem{}, KDF: vault.KDFParams{MemoryKiB: 64, Time: 1, Threads: 1}}
 	log := &audit.Log{Workstation: "bench"}
 	admin := auth.Principal{UserID: 1, Login: "admin", IsAdmin: true}
 	handler := auth.Principal{UserID: 2, Login: "tanaka"}
@@ -120,7 +121,7 @@ func relayAndSyncer(b *testing.B) (s *relaysync.Syncer, url, caPEM string) {
 	} else {
 		r = relaytest.Start(b)
 	}
-	s = &relaysync.Syncer{Dir: filepath.Join(b.TempDir(), "sync"), Keychain: &vault.MemKeychain{}}
+	s = &relaysync.Syncer{Dir: filepath.Join(b.TempDir(), "sync"), Keychain: &keychain.Mem{}}
 	b.Cleanup(func() { s.Close() })
 	if _, err := s.Enrol(ctx, r.URL, r.CAPEM, r.Token(b, "bench")); err != nil {
 		b.Fatal(err)

@@ -9,6 +9,7 @@ import (
 	"github.com/mynumber-shelter/shelter/app/replica"
 	"github.com/mynumber-shelter/shelter/app/store"
 	"github.com/mynumber-shelter/shelter/app/vault"
+	"github.com/mynumber-shelter/shelter/internal/keychain"
 )
 
 // TestMakeAndRestore: a snapshot restores into an empty vault on another "PC" with the
@@ -22,7 +23,7 @@ func TestMakeAndRestore(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer db.Close()
-	v := &vault.Vault{Keychain: &vault.MemKeychain{}, KDF: vault.KDFParams{MemoryKiB: 64, Time: 1, Threads: 1}}
+	v := &vault.Vault{Keychain: &keychain.Mem{}, KDF: vault.KDFParams{MemoryKiB: 64, Time: 1, Threads: 1}}
 	var kit vault.RecoveryKit
 	var keys *vault.Keys
 	err = db.Update(ctx, func(tx *store.Tx) error {

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/mynumber-shelter/shelter/app/audit"
+	"github.com/mynumber-shelter/shelter/app/auth"
 	"github.com/mynumber-shelter/shelter/app/store"
 	"github.com/mynumber-shelter/shelter/app/vault"
 )
@@ -145,4 +146,32 @@ func (s *Service) RecordUploads(ctx context.Context, entry audit.Entry, lastAt, 
 		return s.Record(ctx, entry, "ok", "")
 	}
 	return nil
+}
+
+// RecordRestoreCode records that an administrator had the relay issue a one-time restore code
+// for a new PC (the code itself is never written).
+func (s *Service) RecordRestoreCode(ctx context.Context, p auth.Principal) error {
+	if err := auth.RequireAdmin(p); err != nil {
+		return err
+	}
+	return s.DB.Update(ctx, func(tx *store.Tx) error {
+		e := p.Entry(audit.ActionReplica, audit.ResultOK)
+		e.TargetType, e.Detail = "relay", "one-time restore code issued for a new PC"
+		_, err := s.Audit.Append(tx, e)
+		return err
+	})
+}
+
+// RecordEnrolment records that an administrator enrolled this office's bridge with the relay at
+// url as office (the token is never written).
+func (s *Service) RecordEnrolment(ctx context.Context, p auth.Principal, office, url string) error {
+	if err := auth.RequireAdmin(p); err != nil {
+		return err
+	}
+	return s.DB.Update(ctx, func(tx *store.Tx) error {
+		e := p.Entry(audit.ActionSettingChange, audit.ResultOK)
+		e.TargetType, e.TargetID, e.Detail = "relay", office, "enrolled with the cloud relay "+url
+		_, err := s.Audit.Append(tx, e)
+		return err
+	})
 }

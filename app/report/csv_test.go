@@ -4,10 +4,11 @@ import (
 	"bytes"
 	"encoding/csv"
 	"errors"
-	"github.com/mynumber-shelter/shelter/app/mynumber"
 	"strings"
 	"testing"
 	"unicode/utf8"
+
+	"github.com/mynumber-shelter/shelter/internal/mynumber"
 
 	"golang.org/x/text/encoding/japanese"
 )

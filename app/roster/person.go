@@ -10,7 +10,7 @@ import (
 
 	"github.com/mynumber-shelter/shelter/app/apperr"
 	"github.com/mynumber-shelter/shelter/app/jpdate"
-	"github.com/mynumber-shelter/shelter/app/mynumber"
+	"github.com/mynumber-shelter/shelter/internal/mynumber"
 )
 
 // Field names of employees and dependents. They are the Field of every validation error this

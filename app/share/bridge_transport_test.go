@@ -15,11 +15,12 @@ import (
 
 	"github.com/mynumber-shelter/shelter/app/share"
 	"github.com/mynumber-shelter/shelter/app/share/sharetest"
-	"github.com/mynumber-shelter/shelter/app/vault"
 	"github.com/mynumber-shelter/shelter/bridge"
+	"github.com/mynumber-shelter/shelter/bridge/daemon"
 	"github.com/mynumber-shelter/shelter/cloud"
 	"github.com/mynumber-shelter/shelter/cloud/envelope"
 	cstore "github.com/mynumber-shelter/shelter/cloud/store"
+	"github.com/mynumber-shelter/shelter/internal/keychain"
 )
 
 // startBridge runs a real shelter-bridge on a Unix socket with its own state directory.
@@ -27,14 +28,14 @@ func startBridge(t *testing.T) *bridge.Client {
 	t.Helper()
 	state := t.TempDir()
 	t.Setenv("SHELTER_BRIDGE_STATE", state)
-	l, err := bridge.Listen(filepath.Join(t.TempDir(), "run"))
+	l, err := daemon.Listen(filepath.Join(t.TempDir(), "run"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() {
-		done <- (&bridge.Server{Keychain: &vault.MemKeychain{}, ConfigPath: filepath.Join(state, "bridge.json")}).Serve(ctx, l)
+		done <- (&daemon.Server{Keychain: &keychain.Mem{}, ConfigPath: filepath.Join(state, "bridge.json")}).Serve(ctx, l)
 	}()
 	t.Cleanup(func() { cancel(); <-done })
 	c := &bridge.Client{Path: l.Addr().String()}

@@ -28,6 +28,7 @@ import (
 	"github.com/mynumber-shelter/shelter/app/vault"
 	"github.com/mynumber-shelter/shelter/cloud"
 	cstore "github.com/mynumber-shelter/shelter/cloud/store"
+	"github.com/mynumber-shelter/shelter/internal/keychain"
 )
 
 // testRelay is shelter-cloud on loopback TLS with a test CA and a real SQLite file.
@@ -132,7 +133,7 @@ func newSide(t *testing.T, r *testRelay, officeName string, start time.Time) *si
 	t.Cleanup(func() { db.Close() })
 	s := &side{t: t, db: db, now: start, admin: auth.Principal{UserID: 1, Login: "admin-" + officeName, IsAdmin: true}}
 	db.Now = func() time.Time { s.mu.Lock(); defer s.mu.Unlock(); return s.now }
-	v := &vault.Vault{Keychain: &vault.MemKeychain{}, KDF: vault.KDFParams{MemoryKiB: 64, Time: 1, Threads: 1}}
+	v := &vault.Vault{Keychain: &keychain.Mem{}, KDF: vault.KDFParams{MemoryKiB: 64, Time: 1, Threads: 1}}
 	s.log = &audit.Log{Workstation: officeName}
 	err = db.Update(ctx, func(tx *store.Tx) error {
 		if _, err := tx.Exec(`INSERT INTO users(id, login, display_name, is_admin, created_at, updated_at) VALUES(1, ?, ?, 1, ?, ?)`,

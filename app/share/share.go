@@ -24,7 +24,6 @@ import (
 	"github.com/mynumber-shelter/shelter/app/store"
 	"github.com/mynumber-shelter/shelter/app/vault"
 	"github.com/mynumber-shelter/shelter/cloud/envelope"
-	"github.com/mynumber-shelter/shelter/internal/sealbox"
 )
 
 // Record ids of the envelopes this package sends.
@@ -279,11 +278,7 @@ func (s *Service) Offer(ctx context.Context, p auth.Principal, keys *vault.Keys,
 			return err
 		}
 		info := mustJSON(offerInfo{Code: c.Code, Name: c.Name, NameKana: c.NameKana, Corp: c.CorporateNumber, FromName: office.Name})
-		to, err := sealbox.ParsePublicKey(peer.PublicKey)
-		if err != nil {
-			return err
-		}
-		if o.InfoBox, err = sealbox.Seal(s.rand(), to, infoAAD(relay, peerOffice), info); err != nil {
+		if o.InfoBox, err = vault.SealTo(s.rand(), peer.PublicKey, infoAAD(relay, peerOffice), info); err != nil {
 			return err
 		}
 		if o.MAC, err = keys.PeerMAC(tx, peer.PublicKey, o.macInput(relay)); err != nil {

@@ -180,13 +180,9 @@ func (s *CompanyService) Get(id int64) (Company, error) {
 
 // Create adds a company (administrators).
 func (s *CompanyService) Create(c Company) (Company, error) {
-	sess, err := s.a.admin()
+	sess, keys, err := s.a.adminUnlocked()
 	if err != nil {
 		return Company{}, err
-	}
-	keys := sess.Keys()
-	if keys == nil {
-		return Company{}, toError(auth.ErrLocked)
 	}
 	out, err := s.a.Roster.CreateCompany(context.Background(), sess.Principal, keys, companyIn(c))
 	if err != nil {

@@ -31,9 +31,11 @@ import (
 	"github.com/mynumber-shelter/shelter/app/apperr"
 	"github.com/mynumber-shelter/shelter/app/audit"
 	"github.com/mynumber-shelter/shelter/app/auth"
+	"github.com/mynumber-shelter/shelter/app/replica"
 	"github.com/mynumber-shelter/shelter/app/roster"
 	"github.com/mynumber-shelter/shelter/app/store"
 	"github.com/mynumber-shelter/shelter/app/vault"
+	"github.com/mynumber-shelter/shelter/internal/keychain"
 )
 
 // AppName is shown in the header.
@@ -44,7 +46,7 @@ type Config struct {
 	// VaultDir holds vault.db. Created with mode 0700 when missing.
 	VaultDir string
 	// Keychain defaults to the OS keychain.
-	Keychain vault.Keychain
+	Keychain keychain.Keychain
 	// KDF defaults to vault.DefaultKDF; tests lower it.
 	KDF vault.KDFParams
 	// Version is shown in the header.
@@ -84,6 +86,8 @@ type App struct {
 	Audit  *audit.Log
 	Auth   *auth.Service
 	Roster *roster.Service
+	// CloudLink is the office's link with the relay: its replica and its history entries.
+	CloudLink *replica.Service
 
 	version string
 	log     *slog.Logger
@@ -140,7 +144,7 @@ func New(cfg Config) (*App, error) {
 		cfg.Log = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
 	if cfg.Keychain == nil {
-		cfg.Keychain = vault.OSKeychain()
+		cfg.Keychain = keychain.OS()
 	}
 	if err := os.MkdirAll(cfg.VaultDir, 0o700); err != nil {
 		return nil, fmt.Errorf("creating vault directory: %w", err)
@@ -178,6 +182,7 @@ func New(cfg Config) (*App, error) {
 	a.Share = newShareService(a)
 	a.Files = &FileService{a: a}
 	a.Backup = newBackupService(a)
+	a.CloudLink = &replica.Service{DB: a.DB, Audit: a.Audit}
 	a.Replica = newReplicaService(a)
 	a.loadAuditKey()
 	return a, nil
@@ -245,6 +250,28 @@ func (a *App) ready() (*auth.Session, error) {
 		return nil, toError(err)
 	}
 	return sess, nil
+}
+
+// unlocked is ready plus the session's unlocked vault keys: every bound method that reads or
+// writes numbers starts here (a session whose keys are gone answers "locked").
+func (a *App) unlocked() (*auth.Session, *vault.Keys, error) {
+	sess, err := a.ready()
+	if err != nil {
+		return nil, nil, err
+	}
+	keys := sess.Keys()
+	if keys == nil {
+		return nil, nil, toError(auth.ErrLocked)
+	}
+	return sess, keys, nil
+}
+
+// adminUnlocked is unlocked plus the system administrator role.
+func (a *App) adminUnlocked() (*auth.Session, *vault.Keys, error) {
+	if _, err := a.admin(); err != nil {
+		return nil, nil, err
+	}
+	return a.unlocked()
 }
 
 // admin is ready plus the system administrator role.

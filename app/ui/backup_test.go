@@ -7,7 +7,7 @@ import (
 	"time"
 
 	"github.com/mynumber-shelter/shelter/app/backup"
-	"github.com/mynumber-shelter/shelter/app/vault"
+	"github.com/mynumber-shelter/shelter/internal/keychain"
 )
 
 // TestBackupSetRestoresOntoANewPC is the office whose PC died: the administrator made a backup
@@ -59,7 +59,7 @@ func TestBackupSetRestoresOntoANewPC(t *testing.T) {
 	// The new PC.
 	f.app.Session.Logout()
 	f.app.Close()
-	f.fixture.dir, f.fixture.kc = t.TempDir(), &vault.MemKeychain{}
+	f.fixture.dir, f.fixture.kc = t.TempDir(), &keychain.Mem{}
 	f.app = f.fixture.open(t)
 	restore := func(folder, key string) error {
 		_, err := f.app.Backup.RestoreNew(RestoreRequest{Folder: folder, RecoveryKey: key, Login: "admin", NewPassword: "the new PC's long passphrase"})

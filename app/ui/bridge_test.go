@@ -68,7 +68,7 @@ func TestSupervisorReconnects(t *testing.T) {
 	t.Setenv("SHELTER_BRIDGE_STATE", state)
 	dir := filepath.Join(t.TempDir(), "run")
 	stop := serveBridgeAt(t, dir, state)
-	pointAt(a, filepath.Join(dir, bridge.SocketName))
+	pointAt(a, bridge.SocketIn(dir))
 	a.Devices.sup.command = []string{} // never start one
 	rec := &sinkRecorder{}
 	a.SetEventSink(rec.sink)
@@ -113,7 +113,7 @@ func TestSupervisorStartsBridge(t *testing.T) {
 	a := f.app
 	t.Setenv("SHELTER_BRIDGE_STATE", t.TempDir())
 	dir := filepath.Join(t.TempDir(), "run")
-	pointAt(a, filepath.Join(dir, bridge.SocketName))
+	pointAt(a, bridge.SocketIn(dir))
 	a.Devices.sup.command = []string{bin, "run"}
 	var pids []int
 	t.Cleanup(func() { // end only the processes this test started

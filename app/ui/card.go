@@ -2,7 +2,6 @@ package ui
 
 import (
 	"context"
-	"database/sql"
 	"errors"
 	"fmt"
 	"strings"
@@ -10,11 +9,8 @@ import (
 	"time"
 	"unicode"
 
-	"github.com/mynumber-shelter/shelter/app/apperr"
 	"github.com/mynumber-shelter/shelter/app/audit"
-	"github.com/mynumber-shelter/shelter/app/auth"
 	"github.com/mynumber-shelter/shelter/app/collect"
-	"github.com/mynumber-shelter/shelter/app/store"
 	"github.com/mynumber-shelter/shelter/bridge"
 )
 
@@ -117,22 +113,11 @@ func (s *CardService) Retries(reader string) (int, error) {
 // choose_reader, not_mynumber_card, integrity, …); nothing is written then. A wrong PIN is
 // recorded in the history as denied (without the PIN).
 func (s *CardService) ReadForCheck(companyID, personID int64, reader, pin string, allowLastTry bool) (CardReadResult, error) {
-	sess, keys, err := s.a.Collect.keys()
+	sess, keys, err := s.a.unlocked()
 	if err != nil {
 		return CardReadResult{}, err
 	}
-	var rec struct{ name, birth string }
-	err = s.a.DB.View(context.Background(), func(tx *store.Tx) error {
-		if err := auth.RequireCompanyRole(tx, sess.Principal, companyID, auth.Manager, auth.Handler); err != nil {
-			return err
-		}
-		err := tx.QueryRow(`SELECT name, birth_date FROM persons WHERE id = ? AND company_id = ?`, personID, companyID).
-			Scan(&rec.name, &rec.birth)
-		if errors.Is(err, sql.ErrNoRows) {
-			return apperr.New(apperr.CodeNotFound, "", "従業員・扶養家族が見つかりません。", "Person not found.")
-		}
-		return err
-	})
+	rec, err := s.svc.CardHolderOnRecord(context.Background(), sess.Principal, companyID, personID)
 	if err != nil {
 		return CardReadResult{}, s.a.Collect.fail(sess, companyID, audit.ActionRegister, "card read", err)
 	}
@@ -143,24 +128,26 @@ func (s *CardService) ReadForCheck(companyID, personID int64, reader, pin string
 	if err != nil {
 		var be *bridge.Error
 		if errors.As(err, &be) && (be.Code == "wrong_pin" || be.Code == "pin_locked") {
-			s.auditDenied(sess, companyID, personID, "card read refused by the card: "+be.Code)
+			if err := s.svc.RecordCardRefused(context.Background(), sess.Principal, companyID, personID, be.Code); err != nil {
+				s.a.log.Warn("recording a refused card read", "err", err)
+			}
 		}
 		return CardReadResult{}, s.cardErr(err)
 	}
 	sex := sexCode(d.Sex)
 	out := CardReadResult{Name: d.Name, Address: d.Address, BirthDate: d.BirthDate, Sex: sex,
 		SexLabel: sexLabel(sex), Integrity: d.Integrity, Warnings: []CollectProblem{}}
-	if rec.birth != "" && rec.birth != d.BirthDate {
+	if rec.BirthDate != "" && rec.BirthDate != d.BirthDate {
 		return CardReadResult{}, toError(collect.ErrBirthMismatch)
 	}
-	if rec.birth == "" {
+	if rec.BirthDate == "" {
 		out.Warnings = append(out.Warnings, CollectProblem{Code: "birth_unknown", Field: "birthDate",
 			JA: "登録されている生年月日がないため、照合していません。", EN: "No birth date is on record, so it was not compared."})
 	}
-	if squeeze(rec.name) != squeeze(d.Name) {
+	if squeeze(rec.Name) != squeeze(d.Name) {
 		out.Warnings = append(out.Warnings, CollectProblem{Code: "name_differs", Field: "name",
-			JA: "カードの氏名（" + d.Name + "）が登録されている氏名（" + rec.name + "）と異なります。旧字体や表記の違いでないか確認してください。",
-			EN: "The name on the card (" + d.Name + ") differs from the record (" + rec.name + "). Check for old kanji or spelling."})
+			JA: "カードの氏名（" + d.Name + "）が登録されている氏名（" + rec.Name + "）と異なります。旧字体や表記の違いでないか確認してください。",
+			EN: "The name on the card (" + d.Name + ") differs from the record (" + rec.Name + "). Check for old kanji or spelling."})
 	}
 	res, err := s.svc.RecordCardCheck(context.Background(), sess.Principal, keys, companyID, personID, d.Number)
 	d.Number = ""
@@ -169,19 +156,6 @@ func (s *CardService) ReadForCheck(companyID, personID int64, reader, pin string
 	}
 	out.CheckID, out.Status, out.Masked, out.Changed = res.CheckID, string(res.Status), res.Masked, res.Changed
 	return out, nil
-}
-
-// auditDenied records a refused card read (never the PIN) in its own transaction.
-func (s *CardService) auditDenied(sess *auth.Session, companyID, personID int64, detail string) {
-	err := s.a.DB.Update(context.Background(), func(tx *store.Tx) error {
-		e := sess.Entry(audit.ActionRegister, audit.ResultDenied)
-		e.CompanyID, e.TargetType, e.TargetID, e.Detail = companyID, "person", fmt.Sprint(personID), detail
-		_, err := s.a.Audit.Append(tx, e)
-		return err
-	})
-	if err != nil {
-		s.a.log.Warn("recording a refused card read", "err", err)
-	}
 }
 
 // squeeze removes every space (half- and full-width) for the name comparison.

@@ -13,10 +13,11 @@ import (
 
 	"github.com/mynumber-shelter/shelter/app/roster"
 	"github.com/mynumber-shelter/shelter/app/store"
-	"github.com/mynumber-shelter/shelter/app/vault"
 	"github.com/mynumber-shelter/shelter/bridge"
+	"github.com/mynumber-shelter/shelter/bridge/daemon"
 	"github.com/mynumber-shelter/shelter/devices/card"
 	simcard "github.com/mynumber-shelter/shelter/devices/sim/card"
+	"github.com/mynumber-shelter/shelter/internal/keychain"
 	"github.com/mynumber-shelter/shelter/internal/testenv"
 )
 
@@ -62,20 +63,20 @@ func cardPCSCD(t *testing.T, reader string) {
 func startBridge(t *testing.T) string {
 	t.Helper()
 	dir := filepath.Join(t.TempDir(), "run")
-	l, err := bridge.Listen(dir)
+	l, err := daemon.Listen(dir)
 	if err != nil {
 		t.Fatal(err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
-	go func() { done <- (&bridge.Server{Keychain: &vault.MemKeychain{}}).Serve(ctx, l) }()
+	go func() { done <- (&daemon.Server{Keychain: &keychain.Mem{}}).Serve(ctx, l) }()
 	t.Cleanup(func() {
 		cancel()
 		if err := <-done; err != nil {
 			t.Errorf("Serve: %v", err)
 		}
 	})
-	return filepath.Join(dir, bridge.SocketName)
+	return bridge.SocketIn(dir)
 }
 
 // TestCardReadForCheck drives the front-desk flow through a real bridge, pcscd and the virtual
@@ -222,7 +223,7 @@ func TestCardReadForCheck(t *testing.T) {
 	}
 
 	// A card pulled in the middle of the read: card_removed, nothing written.
-	sim2, err := simcard.New(simcard.Config{Keys: keys, Number: "123456789018", Name: "番号 花子", PullAfter: 9}) // APDU 10 is the second READ BINARY of EF 0002 (devices/card)
+	sim2, err := simcard.New(simcard.Config{Keys: keys, Number: "123456789018", Name: "番号 花子", PullAfter: 8}) // APDU 9 is the second READ BINARY of EF 0002 (devices/card)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -14,7 +14,6 @@ import (
 	"github.com/mynumber-shelter/shelter/app/collect"
 	"github.com/mynumber-shelter/shelter/app/report"
 	"github.com/mynumber-shelter/shelter/app/store"
-	"github.com/mynumber-shelter/shelter/app/vault"
 )
 
 // CollectService is 1-3 取得管理: STEP1 requests and notice letters, STEP2 identity checks,
@@ -91,7 +90,7 @@ func (s *CollectService) Evaluate(in CollectSubmission) ([]CollectProblem, error
 // their dependents, issues one-time passwords (when online is offered) and returns the notice
 // workbook. Recorded as a registration and a print.
 func (s *CollectService) CreateRequest(in CollectRequestInput) (CollectNotice, error) {
-	sess, keys, err := s.keys()
+	sess, keys, err := s.a.unlocked()
 	if err != nil {
 		return CollectNotice{}, err
 	}
@@ -108,7 +107,7 @@ func (s *CollectService) CreateRequest(in CollectRequestInput) (CollectNotice, e
 // Reissue is the reminder (再通知): new passwords and letters for employees of a request who
 // have not handed in (依頼済 / 差戻し).
 func (s *CollectService) Reissue(in CollectReissueInput) (CollectNotice, error) {
-	sess, keys, err := s.keys()
+	sess, keys, err := s.a.unlocked()
 	if err != nil {
 		return CollectNotice{}, err
 	}
@@ -175,7 +174,7 @@ func (s *CollectService) transition(companyID int64, what string, fn func(auth.P
 // at once. A check the rules refuse fails with code "check_failed" (every problem in ja/en,
 // field of the first); an image that is too large or of another type with "invalid".
 func (s *CollectService) RecordCheck(in CollectCheckInput) (CollectCheckResult, error) {
-	sess, keys, err := s.keys()
+	sess, keys, err := s.a.unlocked()
 	if err != nil {
 		return CollectCheckResult{}, err
 	}
@@ -234,7 +233,7 @@ func decodeImage(im CollectImage) ([]byte, string, error) {
 // to confirm and call again with that person in acceptDuplicates. An invalid number fails with
 // "invalid" on the same field; nothing is written then.
 func (s *CollectService) RegisterNumbers(in CollectNumbersInput) (CollectRegistered, error) {
-	sess, keys, err := s.keys()
+	sess, keys, err := s.a.unlocked()
 	if err != nil {
 		return CollectRegistered{}, err
 	}
@@ -314,19 +313,6 @@ func (s *CollectService) ExportRefusalRecord(companyID int64, encoding string) (
 	return CollectFile{FileName: name, ContentType: ct, Data: base64.StdEncoding.EncodeToString(file)}, nil
 }
 
-// keys is ready plus the unlocked vault keys.
-func (s *CollectService) keys() (*auth.Session, *vault.Keys, error) {
-	sess, err := s.a.ready()
-	if err != nil {
-		return nil, nil, err
-	}
-	keys := sess.Keys()
-	if keys == nil {
-		return nil, nil, toError(auth.ErrLocked)
-	}
-	return sess, keys, nil
-}
-
 // fail maps a collect error to a user-safe *Error; a refusal for the role is recorded in the
 // history (result denied) in its own transaction.
 func (s *CollectService) fail(sess *auth.Session, companyID int64, action audit.Action, what string, err error) error {
@@ -348,14 +334,7 @@ func (s *CollectService) fail(sess *auth.Session, companyID int64, action audit.
 	}
 	ue := s.a.fail("1-3 "+what, err)
 	if apperr.HasCode(err, apperr.CodeForbidden) {
-		derr := s.a.DB.Update(context.Background(), func(tx *store.Tx) error {
-			e := sess.Entry(action, audit.ResultDenied)
-			e.CompanyID, e.TargetType, e.TargetID = companyID, "company", fmt.Sprint(companyID)
-			e.Detail = "1-3 " + what + " refused: not assigned to the company"
-			_, err := s.a.Audit.Append(tx, e)
-			return err
-		})
-		if derr != nil {
+		if derr := s.svc.RecordRefusal(context.Background(), sess.Principal, companyID, action, what); derr != nil {
 			s.a.log.Warn("recording a refused 1-3 call", "err", derr)
 		}
 	}

@@ -13,8 +13,6 @@ import (
 	"time"
 	"unicode/utf8"
 
-	"github.com/mynumber-shelter/shelter/app/audit"
-	"github.com/mynumber-shelter/shelter/app/store"
 	"github.com/mynumber-shelter/shelter/bridge"
 )
 
@@ -182,13 +180,7 @@ func (s *DeviceService) SetConfig(in DeviceConfig) (DeviceConfig, error) {
 	// The history entry goes first: a change that cannot be recorded is not made.
 	detail := fmt.Sprintf("device settings changed: vein sensor %s, %d scanner(s), hot folder %s",
 		setOrNot(in.VeinPort), len(in.Scanners), setOrNot(in.HotFolder))
-	err = s.a.DB.Update(context.Background(), func(tx *store.Tx) error {
-		e := sess.Entry(audit.ActionSettingChange, audit.ResultOK)
-		e.TargetType, e.TargetID, e.Detail = "devices", "bridge", detail
-		_, err := s.a.Audit.Append(tx, e)
-		return err
-	})
-	if err != nil {
+	if err := s.a.Auth.RecordSettingChange(context.Background(), sess.Principal, "devices", "bridge", detail); err != nil {
 		return DeviceConfig{}, s.a.fail("recording device settings", err)
 	}
 	if err := s.sup.client.SetConfig(ctx, cur); err != nil {

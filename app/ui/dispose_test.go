@@ -13,10 +13,10 @@ import (
 	"github.com/xuri/excelize/v2"
 
 	"github.com/mynumber-shelter/shelter/app/collect"
-	"github.com/mynumber-shelter/shelter/app/mynumber"
 	"github.com/mynumber-shelter/shelter/app/roster"
 	"github.com/mynumber-shelter/shelter/app/store"
 	"github.com/mynumber-shelter/shelter/app/vault"
+	"github.com/mynumber-shelter/shelter/internal/mynumber"
 )
 
 // disposeFixture is a vault with company A (責任者 kanri and kanri2, 担当者 tanto) and company B

@@ -11,7 +11,6 @@ import (
 	"github.com/mynumber-shelter/shelter/app/roster"
 	"github.com/mynumber-shelter/shelter/app/roster/csvimport"
 	"github.com/mynumber-shelter/shelter/app/store"
-	"github.com/mynumber-shelter/shelter/app/vault"
 )
 
 // EmployeeService is 1-2 法人マイナンバー・従業員設定: the departments, employees, dependents and
@@ -186,19 +185,6 @@ type ImportPreset struct {
 	UpdatedAt string        `json:"updatedAt"`
 }
 
-// session returns the ready session and its unlocked keys.
-func (s *EmployeeService) session() (*auth.Session, *vault.Keys, error) {
-	sess, err := s.a.ready()
-	if err != nil {
-		return nil, nil, err
-	}
-	keys := sess.Keys()
-	if keys == nil {
-		return nil, nil, toError(auth.ErrLocked)
-	}
-	return sess, keys, nil
-}
-
 func (s *EmployeeService) importer() *csvimport.Importer {
 	return &csvimport.Importer{DB: s.a.DB, Audit: s.a.Audit}
 }
@@ -295,7 +281,7 @@ func dependentOut(d roster.Dependent, lang string) Dependent {
 
 // Employees returns one page of employees with masked numbers.
 func (s *EmployeeService) Employees(q EmployeeQuery) (EmployeePage, error) {
-	sess, keys, err := s.session()
+	sess, keys, err := s.a.unlocked()
 	if err != nil {
 		return EmployeePage{}, err
 	}
@@ -313,7 +299,7 @@ func (s *EmployeeService) Employees(q EmployeeQuery) (EmployeePage, error) {
 
 // GetEmployee returns one employee with dependents.
 func (s *EmployeeService) GetEmployee(companyID, id int64) (Employee, error) {
-	sess, keys, err := s.session()
+	sess, keys, err := s.a.unlocked()
 	if err != nil {
 		return Employee{}, err
 	}
@@ -326,7 +312,7 @@ func (s *EmployeeService) GetEmployee(companyID, id int64) (Employee, error) {
 
 // SaveEmployee adds (id 0) or updates an employee; read-only fields are ignored.
 func (s *EmployeeService) SaveEmployee(e Employee) (Employee, error) {
-	sess, keys, err := s.session()
+	sess, keys, err := s.a.unlocked()
 	if err != nil {
 		return Employee{}, err
 	}
@@ -351,7 +337,7 @@ func (s *EmployeeService) DeleteEmployee(companyID, id int64) error {
 
 // SaveDependent adds (id 0) or updates a dependent of an employee.
 func (s *EmployeeService) SaveDependent(d Dependent) (Dependent, error) {
-	sess, keys, err := s.session()
+	sess, keys, err := s.a.unlocked()
 	if err != nil {
 		return Dependent{}, err
 	}
@@ -377,7 +363,7 @@ func (s *EmployeeService) DeleteDependent(companyID, id int64) error {
 // of the company has the same number it returns code "duplicate_number" naming that person's
 // employee code; after the user confirms, call again with acceptDuplicate.
 func (s *EmployeeService) SetNumber(companyID, personID int64, number string, acceptDuplicate bool) error {
-	sess, keys, err := s.session()
+	sess, keys, err := s.a.unlocked()
 	if err != nil {
 		return err
 	}
@@ -473,7 +459,7 @@ func reportOut(r csvimport.Report) ImportReport {
 // ImportPreview checks a file and lists every problem by line and column, and what a commit
 // would add, update and leave unchanged. It writes nothing.
 func (s *EmployeeService) ImportPreview(companyID int64, fileBase64 string, mapping ImportMapping) (ImportReport, error) {
-	sess, keys, err := s.session()
+	sess, keys, err := s.a.unlocked()
 	if err != nil {
 		return ImportReport{}, err
 	}
@@ -493,7 +479,7 @@ func (s *EmployeeService) ImportPreview(companyID int64, fileBase64 string, mapp
 // report with the problems and Committed false (not an error), and nothing was written.
 // Progress, if set, is called as lines are written.
 func (s *EmployeeService) ImportCommit(companyID int64, fileBase64 string, mapping ImportMapping) (ImportReport, error) {
-	sess, keys, err := s.session()
+	sess, keys, err := s.a.unlocked()
 	if err != nil {
 		return ImportReport{}, err
 	}

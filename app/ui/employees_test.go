@@ -8,7 +8,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/mynumber-shelter/shelter/app/mynumber"
+	"github.com/mynumber-shelter/shelter/internal/mynumber"
 )
 
 // uiNumber is an obviously fake Individual Number with a valid check digit.

@@ -13,11 +13,12 @@ import (
 	"time"
 
 	"github.com/mynumber-shelter/shelter/app/auth"
-	"github.com/mynumber-shelter/shelter/app/vault"
 	"github.com/mynumber-shelter/shelter/bridge"
+	"github.com/mynumber-shelter/shelter/bridge/daemon"
 	simcard "github.com/mynumber-shelter/shelter/devices/sim/card"
 	simvein "github.com/mynumber-shelter/shelter/devices/sim/vein"
 	"github.com/mynumber-shelter/shelter/devices/vein"
+	"github.com/mynumber-shelter/shelter/internal/keychain"
 	"github.com/mynumber-shelter/shelter/internal/testenv"
 )
 
@@ -29,16 +30,16 @@ type factorBridge struct {
 	skew   atomic.Int64
 }
 
-func startFactorBridge(t *testing.T, kc vault.Keychain) *factorBridge {
+func startFactorBridge(t *testing.T, kc keychain.Keychain) *factorBridge {
 	t.Helper()
 	dir := filepath.Join(t.TempDir(), "run")
-	l, err := bridge.Listen(dir)
+	l, err := daemon.Listen(dir)
 	if err != nil {
 		t.Fatal(err)
 	}
-	fb := &factorBridge{socket: filepath.Join(dir, bridge.SocketName)}
+	fb := &factorBridge{socket: bridge.SocketIn(dir)}
 	fb.client = &bridge.Client{Path: fb.socket}
-	srv := &bridge.Server{Keychain: kc, ConfigPath: filepath.Join(t.TempDir(), "bridge.json"),
+	srv := &daemon.Server{Keychain: kc, ConfigPath: filepath.Join(t.TempDir(), "bridge.json"),
 		Now: func() time.Time { return time.Now().Add(time.Duration(fb.skew.Load())) }}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
@@ -57,7 +58,7 @@ func startFactorBridge(t *testing.T, kc vault.Keychain) *factorBridge {
 func factorApp(t *testing.T, socket string) (*App, *clock, TemporaryPassword) {
 	t.Helper()
 	c := &clock{t: time.Now()}
-	a, err := New(Config{VaultDir: t.TempDir(), Keychain: &vault.MemKeychain{}, KDF: fastKDF, Version: "test", Now: c.Now,
+	a, err := New(Config{VaultDir: t.TempDir(), Keychain: &keychain.Mem{}, KDF: fastKDF, Version: "test", Now: c.Now,
 		Log: testLog(t), BridgeSocket: socket, SecondFactor: "optional"}) // the tests set the policy themselves
 	if err != nil {
 		t.Fatal(err)
@@ -84,8 +85,8 @@ const tanakaPW = "ichiro keeps a long passphrase"
 func keychainHas(t *testing.T, a *App) bool {
 	t.Helper()
 	vaultID, id := a.session().SessionKeyName()
-	_, err := vault.OSKeychain().Get("session/" + vaultID + "/" + id)
-	if err != nil && !errors.Is(err, vault.ErrNotInKeychain) {
+	_, err := keychain.OS().Get("session/" + vaultID + "/" + id)
+	if err != nil && !errors.Is(err, keychain.ErrNotFound) {
 		t.Fatal(err)
 	}
 	return err == nil
@@ -103,7 +104,7 @@ func TestFactorsCardAndKeychain(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	fb := startFactorBridge(t, vault.OSKeychain())
+	fb := startFactorBridge(t, keychain.OS())
 	a, clk, tp := factorApp(t, fb.socket)
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
@@ -261,7 +262,7 @@ func TestFactorsCardAndKeychain(t *testing.T) {
 	if err := a.Session.Logout(); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := vault.OSKeychain().Get("session/" + vaultID + "/" + id); !errors.Is(err, vault.ErrNotInKeychain) {
+	if _, err := keychain.OS().Get("session/" + vaultID + "/" + id); !errors.Is(err, keychain.ErrNotFound) {
 		t.Fatalf("the session key survived the logout: %v", err)
 	}
 
@@ -312,7 +313,7 @@ func TestFactorsVein(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { sim.Close() })
-	fb := startFactorBridge(t, &vault.MemKeychain{})
+	fb := startFactorBridge(t, &keychain.Mem{})
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	if err := fb.client.SetConfig(ctx, bridge.Config{VeinPort: sim.Path()}); err != nil {

@@ -8,8 +8,8 @@ import (
 
 	"github.com/mynumber-shelter/shelter/app/audit"
 	"github.com/mynumber-shelter/shelter/app/store"
-	"github.com/mynumber-shelter/shelter/app/vault"
 	"github.com/mynumber-shelter/shelter/bridge"
+	"github.com/mynumber-shelter/shelter/internal/keychain"
 )
 
 // staffCardReader is a reader with one staff card on it (the FactorDevices a test may use where
@@ -39,7 +39,7 @@ func (staffCardReader) VeinCancel(context.Context) error                 { retur
 
 // shippedApp is the app as main.go builds it (ShippedConfig), on a temporary vault, the memory
 // keychain and a cheap key derivation.
-func shippedApp(t *testing.T, dir string, kc vault.Keychain) *App {
+func shippedApp(t *testing.T, dir string, kc keychain.Keychain) *App {
 	t.Helper()
 	cfg := ShippedConfig(dir, "test", testLog(t))
 	cfg.Keychain, cfg.KDF = kc, fastKDF
@@ -59,7 +59,7 @@ func shippedApp(t *testing.T, dir string, kc vault.Keychain) *App {
 func TestFirstRunShippedConfig(t *testing.T) {
 	for _, path := range []string{"card", "optional"} {
 		t.Run(path, func(t *testing.T) {
-			dir, kc := t.TempDir(), &vault.MemKeychain{}
+			dir, kc := t.TempDir(), &keychain.Mem{}
 			a := shippedApp(t, dir, kc)
 			a.Factors.Devices = staffCardReader{uid: "04a1b2c3d4e5f6"}
 			kit, err := a.Session.Setup(SetupRequest{Office: Office{Name: "テスト社労士事務所", Kind: "sharoushi"},

@@ -113,14 +113,11 @@ func (s *HistoryService) Verify() (VerifyResult, error) {
 		return VerifyResult{}, err
 	}
 	if !sess.IsAdmin {
-		var n int
-		err := a.DB.View(context.Background(), func(tx *store.Tx) error {
-			return tx.QueryRow(`SELECT count(*) FROM assignments WHERE user_id = ? AND role = 'manager'`, sess.UserID).Scan(&n)
-		})
+		_, manager, err := a.Auth.Assignments(context.Background(), sess.Principal)
 		if err != nil {
 			return VerifyResult{}, a.fail("verify", err)
 		}
-		if n == 0 {
+		if !manager {
 			return VerifyResult{}, toError(apperr.Forbidden("履歴の検証はシステム管理者・事務取扱責任者が行えます。", "Only administrators and managers can verify the history."))
 		}
 	}

@@ -65,7 +65,7 @@ func (s *ReplicaService) forget() {
 }
 
 func newReplicaService(a *App) *ReplicaService {
-	return &ReplicaService{a: a, svc: &replica.Service{DB: a.DB, Audit: a.Audit}}
+	return &ReplicaService{a: a, svc: a.CloudLink}
 }
 
 // ReplicaView is the replica panel of M-5.
@@ -217,12 +217,7 @@ func (s *ReplicaService) RestoreCode() (RestoreCodeView, error) {
 	if err != nil {
 		return RestoreCodeView{}, s.a.Sync.syncErr(err)
 	}
-	if err := s.a.DB.Update(ctx, func(tx *store.Tx) error {
-		e := sess.Entry(audit.ActionReplica, audit.ResultOK)
-		e.TargetType, e.Detail = "relay", "one-time restore code issued for a new PC"
-		_, err := s.a.Audit.Append(tx, e)
-		return err
-	}); err != nil {
+	if err := s.svc.RecordRestoreCode(ctx, sess.Principal); err != nil {
 		return RestoreCodeView{}, s.a.fail("restore code audit", err)
 	}
 	return RestoreCodeView{Code: rc.Code, Expires: store.FormatTime(rc.Expires)}, nil

@@ -10,13 +10,13 @@ import (
 	"time"
 
 	"github.com/mynumber-shelter/shelter/app/audit"
-	"github.com/mynumber-shelter/shelter/app/mynumber"
 	"github.com/mynumber-shelter/shelter/app/store"
-	"github.com/mynumber-shelter/shelter/app/vault"
 	"github.com/mynumber-shelter/shelter/bridge"
 	"github.com/mynumber-shelter/shelter/cloud"
 	cloudstore "github.com/mynumber-shelter/shelter/cloud/store"
 	"github.com/mynumber-shelter/shelter/cloud/store/storetest"
+	"github.com/mynumber-shelter/shelter/internal/keychain"
+	"github.com/mynumber-shelter/shelter/internal/mynumber"
 	"github.com/mynumber-shelter/shelter/internal/relaytest"
 )
 
@@ -45,7 +45,7 @@ func TestReplicaEndToEnd(t *testing.T) {
 // files are scanned when it is SQLite.
 func replicaEndToEnd(t *testing.T, up, down *relaytest.Relay) {
 	relayURL, caPEM, rst, relayDB := up.URL, up.CAPEM, up.Store, up.DBFile
-	kc := &vault.MemKeychain{}
+	kc := &keychain.Mem{}
 	sock := syncBridge(t, filepath.Join(t.TempDir(), "bridge-state"), kc)
 	f := newDisposeFixture(t)
 	a := f.app
@@ -129,7 +129,7 @@ func replicaEndToEnd(t *testing.T, up, down *relaytest.Relay) {
 	// The new PC.
 	f.app.Session.Logout()
 	f.app.Close()
-	f.fixture.dir, f.fixture.kc = t.TempDir(), &vault.MemKeychain{}
+	f.fixture.dir, f.fixture.kc = t.TempDir(), &keychain.Mem{}
 	f.app = f.fixture.open(t)
 	req := CloudRestoreRequest{URL: down.URL, CAPEM: down.CAPEM, Code: "AAAA-BBBB-CCCC-DDDD-EEEE", RecoveryKey: f.kit.Key,
 		Login: "admin", NewPassword: "the new PC's long passphrase"}
@@ -200,7 +200,7 @@ func relayFiles(t *testing.T, dbFile string, secrets [][]byte) {
 // anchors, with the time the relay recorded the older history.
 func TestAuditAnchorsOnTheRelay(t *testing.T) {
 	relay := relaytest.Start(t)
-	sock := syncBridge(t, filepath.Join(t.TempDir(), "bridge-state"), &vault.MemKeychain{})
+	sock := syncBridge(t, filepath.Join(t.TempDir(), "bridge-state"), &keychain.Mem{})
 	f := setup(t)
 	a := f.app
 	a.Sync.client = &bridge.Client{Path: sock}

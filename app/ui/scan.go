@@ -3,7 +3,6 @@ package ui
 import (
 	"context"
 	"crypto/rand"
-	"database/sql"
 	"encoding/base32"
 	"errors"
 	"fmt"
@@ -17,10 +16,8 @@ import (
 	"github.com/mynumber-shelter/shelter/app/audit"
 	"github.com/mynumber-shelter/shelter/app/auth"
 	"github.com/mynumber-shelter/shelter/app/collect"
-	"github.com/mynumber-shelter/shelter/app/store"
 	"github.com/mynumber-shelter/shelter/app/vault"
 	"github.com/mynumber-shelter/shelter/bridge"
-	"github.com/mynumber-shelter/shelter/internal/sealbox"
 )
 
 // ScanService is the scanner and the folder inbox of 1-3 STEP2 (本人確認): a network scanner
@@ -130,24 +127,11 @@ const scanTimeout = 10 * time.Minute
 // allowed checks the session, the keys and the caller's role in the company (and that person,
 // when not 0, belongs to it); a refusal is recorded as denied.
 func (s *ScanService) allowed(companyID, personID int64, what string) (*auth.Session, *vault.Keys, error) {
-	sess, keys, err := s.a.Collect.keys()
+	sess, keys, err := s.a.unlocked()
 	if err != nil {
 		return nil, nil, err
 	}
-	err = s.a.DB.View(context.Background(), func(tx *store.Tx) error {
-		if err := auth.RequireCompanyRole(tx, sess.Principal, companyID, auth.Manager, auth.Handler); err != nil {
-			return err
-		}
-		if personID == 0 {
-			return nil
-		}
-		var one int
-		err := tx.QueryRow(`SELECT 1 FROM persons WHERE id = ? AND company_id = ?`, personID, companyID).Scan(&one)
-		if errors.Is(err, sql.ErrNoRows) {
-			return apperr.New(apperr.CodeNotFound, "", "従業員・扶養家族が見つかりません。", "Person not found.")
-		}
-		return err
-	})
+	err = s.a.Collect.svc.CheckAccess(context.Background(), sess.Principal, companyID, personID)
 	if err != nil {
 		return nil, nil, s.a.Collect.fail(sess, companyID, audit.ActionView, what, err)
 	}
@@ -263,7 +247,7 @@ func (s *ScanService) OpenInbox(companyID int64, id string) (ScanResult, error) 
 	if err != nil {
 		return ScanResult{}, s.scanErr(err)
 	}
-	data, err := sealbox.Open(priv, inboxAAD(id), box)
+	data, err := priv.Open(inboxAAD(id), box)
 	if err != nil {
 		return ScanResult{}, &Error{Code: "inbox_unreadable",
 			JA: "このページは別の保管庫向けに暗号化されているか、壊れているため開けません。",

@@ -18,10 +18,11 @@ import (
 
 	"github.com/mynumber-shelter/shelter/app/collect"
 	"github.com/mynumber-shelter/shelter/app/store"
-	"github.com/mynumber-shelter/shelter/app/vault"
 	"github.com/mynumber-shelter/shelter/bridge"
+	"github.com/mynumber-shelter/shelter/bridge/daemon"
 	"github.com/mynumber-shelter/shelter/devices/card"
 	simescl "github.com/mynumber-shelter/shelter/devices/sim/escl"
+	"github.com/mynumber-shelter/shelter/internal/keychain"
 )
 
 // deskBridge runs a real bridge (no PC/SC) with its state in a temp directory and points the
@@ -31,7 +32,7 @@ func deskBridge(t *testing.T, a *App) string {
 	state := t.TempDir()
 	t.Setenv("SHELTER_BRIDGE_STATE", state)
 	dir := filepath.Join(t.TempDir(), "run")
-	sock := filepath.Join(dir, bridge.SocketName)
+	sock := bridge.SocketIn(dir)
 	serveBridgeAt(t, dir, state)
 	pointAt(a, sock)
 	return sock
@@ -40,11 +41,11 @@ func deskBridge(t *testing.T, a *App) string {
 // serveBridgeAt serves a bridge on dir until cleanup or the returned stop.
 func serveBridgeAt(t *testing.T, dir, state string) (stop func()) {
 	t.Helper()
-	l, err := bridge.Listen(dir)
+	l, err := daemon.Listen(dir)
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := &bridge.Server{Keychain: &vault.MemKeychain{}, ConfigPath: filepath.Join(state, "bridge.json"),
+	srv := &daemon.Server{Keychain: &keychain.Mem{}, ConfigPath: filepath.Join(state, "bridge.json"),
 		OpenPCSC: func() (*card.PCSC, error) { return nil, errors.New("no smart card service in this test") }}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)

@@ -2,22 +2,18 @@ package ui
 
 import (
 	"context"
-	"errors"
 	"strings"
 	"unicode"
 
 	"github.com/mynumber-shelter/shelter/app/apperr"
-	"github.com/mynumber-shelter/shelter/app/audit"
 	"github.com/mynumber-shelter/shelter/app/auth"
-	"github.com/mynumber-shelter/shelter/app/roster"
+	"github.com/mynumber-shelter/shelter/app/firstrun"
 	"github.com/mynumber-shelter/shelter/app/store"
 	"github.com/mynumber-shelter/shelter/app/vault"
 )
 
 // SessionService is setup, login, logout, locking, recovery and the menu.
 type SessionService struct{ a *App }
-
-const metaRecoveryConfirmed = "recovery_kit_confirmed"
 
 // State returns what the frontend needs to pick a screen. It never fails because of the session.
 func (s *SessionService) State() (SessionState, error) {
@@ -28,24 +24,12 @@ func (s *SessionService) State() (SessionState, error) {
 		pol = auth.DefaultPolicy
 	}
 	st.IdleMinutes, st.AbsoluteHours = int(pol.Idle.Minutes()), int(pol.Absolute.Hours())
-	err := a.DB.View(context.Background(), func(tx *store.Tx) error {
-		ok, err := a.Vault.Initialized(tx)
-		if err != nil {
-			return err
-		}
-		st.Initialized = ok
-		if !ok {
-			return nil
-		}
-		o, _, err := roster.OfficeTx(tx)
-		if err != nil {
-			return err
-		}
-		st.Office = &OfficeInfo{Name: o.Name, Kind: o.Kind}
-		v, _, err := tx.Meta(metaRecoveryConfirmed)
-		st.RecoveryKitPending = v != "1"
-		return err
-	})
+	vs, err := firstrun.Read(context.Background(), a.DB, a.Vault)
+	if err == nil && vs.Initialized {
+		st.Initialized = true
+		st.Office = &OfficeInfo{Name: vs.Office.Name, Kind: vs.Office.Kind}
+		st.RecoveryKitPending = !vs.KitConfirmed
+	}
 	if err != nil {
 		return st, a.fail("reading state", err)
 	}
@@ -100,50 +84,8 @@ func (s *SessionService) Setup(req SetupRequest) (RecoveryKitView, error) {
 	a := s.a
 	var view RecoveryKitView
 	office := officeIn(req.Office)
-	if err := office.Validate(); err != nil {
-		return view, a.fail("setup", err)
-	}
 	admin := auth.UserInput{Login: req.AdminLogin, DisplayName: req.AdminName, IsAdmin: true}
-	if err := admin.Validate(); err != nil {
-		return view, a.fail("setup", err)
-	}
-	if err := auth.CheckPassword(req.Password, admin.Login); err != nil {
-		return view, a.fail("setup", err)
-	}
-	var kit vault.RecoveryKit
-	var auditKey []byte
-	err := a.DB.Update(context.Background(), func(tx *store.Tx) error {
-		ok, err := a.Vault.Initialized(tx)
-		if err != nil {
-			return err
-		}
-		if ok {
-			return apperr.New(apperr.CodeConflict, "", "初期設定は既に完了しています。", "Setup has already been completed.")
-		}
-		if err := roster.SaveOfficeTx(tx, office); err != nil {
-			return err
-		}
-		id, err := auth.CreateFirstAdmin(tx, admin)
-		if err != nil {
-			return err
-		}
-		var keys *vault.Keys
-		kit, keys, err = a.Vault.Init(tx, id, req.Password)
-		if err != nil {
-			return err
-		}
-		defer keys.Close()
-		if auditKey, err = keys.AuditKey(tx); err != nil {
-			return err
-		}
-		if err := tx.SetMeta(metaRecoveryConfirmed, "0"); err != nil {
-			return err
-		}
-		e := audit.Entry{UserID: id, Login: admin.Login, Action: audit.ActionSetup, Result: audit.ResultOK,
-			TargetType: "office", TargetID: "1", Detail: audit.Redact("vault created; office=" + office.Name)}
-		_, err = (&audit.Log{Key: auditKey, Workstation: a.Audit.Workstation}).Append(tx, e)
-		return err
-	})
+	kit, auditKey, err := firstrun.Run(context.Background(), a.DB, a.Vault, a.Audit.Workstation, office, admin, req.Password)
 	if err != nil {
 		return view, a.fail("setup", err)
 	}
@@ -198,15 +140,7 @@ func (s *SessionService) ConfirmRecoveryKit(key string) error {
 		return &Error{Code: apperr.CodeInvalid, Field: "key", JA: "入力したキーが一致しません。書き留めたキーをもう一度確認してください。",
 			EN: "The key you typed does not match. Check what you wrote down."}
 	}
-	err = a.DB.Update(context.Background(), func(tx *store.Tx) error {
-		if err := tx.SetMeta(metaRecoveryConfirmed, "1"); err != nil {
-			return err
-		}
-		e := sess.Entry(audit.ActionSettingChange, audit.ResultOK)
-		e.TargetType, e.Detail = "recovery_kit", "recovery kit confirmed by typing it back"
-		_, err := a.Audit.Append(tx, e)
-		return err
-	})
+	err = firstrun.ConfirmKit(context.Background(), a.DB, a.Audit, sess.Principal)
 	if err != nil {
 		return a.fail("confirming recovery kit", err)
 	}
@@ -225,43 +159,14 @@ func (s *SessionService) RegenerateRecoveryKit(password string) (RecoveryKitView
 	if err != nil {
 		return view, err
 	}
-	var kit vault.RecoveryKit
-	var office roster.Office
-	var userErr error
-	err = a.DB.Update(context.Background(), func(tx *store.Tx) error {
-		check, err := a.Vault.Unlock(tx, sess.UserID, password)
-		if errors.Is(err, vault.ErrWrongPassword) {
-			userErr = &Error{Code: apperr.CodeInvalid, Field: "password", JA: "パスワードが違います。", EN: "The password is incorrect."}
-			return nil
-		}
-		if err != nil {
-			return err
-		}
-		defer check.Close()
-		if kit, err = a.Vault.RotateRecovery(tx, check); err != nil {
-			return err
-		}
-		if office, _, err = roster.OfficeTx(tx); err != nil {
-			return err
-		}
-		if err := tx.SetMeta(metaRecoveryConfirmed, "0"); err != nil {
-			return err
-		}
-		e := sess.Entry(audit.ActionSettingChange, audit.ResultOK)
-		e.TargetType, e.Detail = "recovery_kit", "new recovery kit generated; the previous one no longer works"
-		_, err = a.Audit.Append(tx, e)
-		return err
-	})
+	kit, officeName, err := firstrun.NewKit(context.Background(), a.DB, a.Vault, a.Audit, sess.Principal, password)
 	if err != nil {
 		return view, a.fail("regenerating recovery kit", err)
-	}
-	if userErr != nil {
-		return view, userErr
 	}
 	a.mu.Lock()
 	a.pendingKit = &kit
 	a.mu.Unlock()
-	return kitView(kit, office.Name), nil
+	return kitView(kit, officeName), nil
 }
 
 // Login checks the password and opens the session of this window.
@@ -357,11 +262,7 @@ func (s *SessionService) Menu() ([]MenuSection, error) {
 	if err != nil {
 		return nil, err
 	}
-	var assigned, manager bool
-	err = a.DB.View(context.Background(), func(tx *store.Tx) error {
-		return tx.QueryRow(`SELECT count(*) > 0, coalesce(sum(role = 'manager'), 0) > 0 FROM assignments WHERE user_id = ?`,
-			sess.UserID).Scan(&assigned, &manager)
-	})
+	assigned, manager, err := a.Auth.Assignments(context.Background(), sess.Principal)
 	if err != nil {
 		return nil, a.fail("menu", err)
 	}

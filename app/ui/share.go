@@ -102,11 +102,11 @@ func timeText(t time.Time) string {
 
 // Identity publishes this installation's key and returns its fingerprint (administrators).
 func (s *ShareService) Identity() (ShareIdentity, error) {
-	sess, err := s.a.admin()
+	sess, keys, err := s.a.adminUnlocked()
 	if err != nil {
 		return ShareIdentity{}, err
 	}
-	id, err := s.svc.Publish(context.Background(), sess.Principal, sess.Keys())
+	id, err := s.svc.Publish(context.Background(), sess.Principal, keys)
 	if err != nil {
 		return ShareIdentity{}, s.a.fail("share identity", err)
 	}
@@ -128,20 +128,20 @@ func (s *ShareService) LookupPeer(office string) (SharePeer, error) {
 
 // Offer shares a company with another office after its fingerprint was confirmed.
 func (s *ShareService) Offer(in ShareOfferIn) error {
-	sess, err := s.a.admin()
+	sess, keys, err := s.a.adminUnlocked()
 	if err != nil {
 		return err
 	}
-	return s.a.fail("share offer", s.svc.Offer(context.Background(), sess.Principal, sess.Keys(), in.CompanyID, in.Office, in.Fingerprint))
+	return s.a.fail("share offer", s.svc.Offer(context.Background(), sess.Principal, keys, in.CompanyID, in.Office, in.Fingerprint))
 }
 
 // Offers lists pending offers from other installations (administrators).
 func (s *ShareService) Offers() ([]ShareOffer, error) {
-	sess, err := s.a.admin()
+	sess, keys, err := s.a.adminUnlocked()
 	if err != nil {
 		return nil, err
 	}
-	list, err := s.svc.Offers(context.Background(), sess.Principal, sess.Keys())
+	list, err := s.svc.Offers(context.Background(), sess.Principal, keys)
 	if err != nil {
 		return nil, s.a.fail("share offers", err)
 	}
@@ -156,11 +156,11 @@ func (s *ShareService) Offers() ([]ShareOffer, error) {
 // Accept accepts an offer; fingerprint is the sender's as confirmed with its administrator.
 // It returns the new company's id.
 func (s *ShareService) Accept(relayCompany, fingerprint string) (int64, error) {
-	sess, err := s.a.admin()
+	sess, keys, err := s.a.adminUnlocked()
 	if err != nil {
 		return 0, err
 	}
-	c, err := s.svc.Accept(context.Background(), sess.Principal, sess.Keys(), relayCompany, fingerprint)
+	c, err := s.svc.Accept(context.Background(), sess.Principal, keys, relayCompany, fingerprint)
 	if err != nil {
 		return 0, s.a.fail("share accept", err)
 	}
@@ -196,11 +196,11 @@ func (s *ShareService) List() ([]ShareInfo, error) {
 
 // Sync sends and receives the shared company's changes now.
 func (s *ShareService) Sync(companyID int64) (ShareSyncResult, error) {
-	sess, err := s.a.ready()
+	sess, keys, err := s.a.unlocked()
 	if err != nil {
 		return ShareSyncResult{}, err
 	}
-	r, err := s.svc.Sync(context.Background(), sess.Principal, sess.Keys(), companyID)
+	r, err := s.svc.Sync(context.Background(), sess.Principal, keys, companyID)
 	if err != nil {
 		return ShareSyncResult{}, s.a.fail("share sync", err)
 	}

@@ -9,25 +9,25 @@ import (
 	"time"
 
 	"github.com/mynumber-shelter/shelter/app/share/sharetest"
-	"github.com/mynumber-shelter/shelter/app/vault"
 	"github.com/mynumber-shelter/shelter/bridge"
 	"github.com/mynumber-shelter/shelter/cloud"
 	cloudstore "github.com/mynumber-shelter/shelter/cloud/store"
+	"github.com/mynumber-shelter/shelter/internal/keychain"
 	"github.com/mynumber-shelter/shelter/internal/testenv"
 )
 
 // bridgeKeychain is the OS keychain under scripts/with-keyring.sh, else a memory keychain.
-func bridgeKeychain(t *testing.T) vault.Keychain {
+func bridgeKeychain(t *testing.T) keychain.Keychain {
 	if os.Getenv("DBUS_SESSION_BUS_ADDRESS") != "" || os.Getenv("SHELTER_REQUIRE_KEYRING") == "1" {
 		testenv.Keyring(t)
-		return vault.OSKeychain()
+		return keychain.OS()
 	}
-	return &vault.MemKeychain{}
+	return &keychain.Mem{}
 }
 
 // startShareBridge runs a bridge with its own state directory and waits until it answers (the
 // bridge reads SHELTER_BRIDGE_STATE when it builds its routes, so the next one may start then).
-func startShareBridge(t *testing.T, kc vault.Keychain) string {
+func startShareBridge(t *testing.T, kc keychain.Keychain) string {
 	t.Helper()
 	sock := syncBridge(t, filepath.Join(t.TempDir(), "bridge-state"), kc)
 	c := &bridge.Client{Path: sock}
@@ -49,7 +49,7 @@ func startShareBridge(t *testing.T, kc vault.Keychain) string {
 // product's wiring (the bridge supervisor's hook sets the share transport; the test sets none).
 func newBridgeShareSide(t *testing.T, office, sock string) *shareSide {
 	t.Helper()
-	f := &fixture{clock: &clock{t: time.Now().UTC()}, kc: &vault.MemKeychain{}, dir: t.TempDir()}
+	f := &fixture{clock: &clock{t: time.Now().UTC()}, kc: &keychain.Mem{}, dir: t.TempDir()}
 	a, err := New(Config{VaultDir: f.dir, Keychain: f.kc, KDF: fastKDF, Version: "test", Now: f.clock.Now, Log: testLog(t),
 		BridgeSocket: sock, BridgeCommand: []string{}, SecondFactor: "optional"})
 	if err != nil {

@@ -2,18 +2,13 @@ package ui
 
 import (
 	"context"
-	"crypto/ecdh"
-	"crypto/x509"
-	"encoding/base64"
 	"errors"
-	"fmt"
 	"net/url"
 	"strings"
 	"time"
 
 	"github.com/mynumber-shelter/shelter/app/apperr"
 	"github.com/mynumber-shelter/shelter/app/audit"
-	"github.com/mynumber-shelter/shelter/app/auth"
 	"github.com/mynumber-shelter/shelter/app/collect"
 	"github.com/mynumber-shelter/shelter/app/store"
 	"github.com/mynumber-shelter/shelter/bridge"
@@ -100,9 +95,7 @@ func (s *SyncService) status(ctx context.Context) (SyncStatus, error) {
 	}
 	out := SyncStatus{Enrolled: st.Enrolled, URL: st.URL, Office: st.Office, Pending: st.Pending, Failed: st.Failed,
 		Inbox: st.Inbox, Companies: append([]string{}, st.Companies...), LastSync: st.LastSync, LastError: st.LastError}
-	err = s.a.DB.View(ctx, func(tx *store.Tx) error {
-		return tx.QueryRow(`SELECT count(*) FROM sync_outbox WHERE sent_at = ''`).Scan(&out.AppPending)
-	})
+	out.AppPending, err = s.svc.PendingRelayRequests(ctx)
 	return out, s.a.fail("sync status", err)
 }
 
@@ -132,12 +125,7 @@ func (s *SyncService) Enrol(in SyncEnrolInput) (SyncStatus, error) {
 	if err != nil {
 		return SyncStatus{}, s.syncErr(err)
 	}
-	if err := s.a.DB.Update(ctx, func(tx *store.Tx) error {
-		e := sess.Entry(audit.ActionSettingChange, audit.ResultOK)
-		e.TargetType, e.TargetID, e.Detail = "relay", st.Office, "enrolled with the cloud relay "+st.URL
-		_, err := s.a.Audit.Append(tx, e)
-		return err
-	}); err != nil {
+	if err := s.a.CloudLink.RecordEnrolment(ctx, sess.Principal, st.Office, st.URL); err != nil {
 		return SyncStatus{}, s.a.fail("sync enrol audit", err)
 	}
 	// M-6 goes through the bridge from now on, without waiting for the next reconnect.
@@ -220,13 +208,9 @@ type SyncPublished struct {
 // portal information the phone page shows (company name, purposes of the open requests).
 // The letters of later requests print the relay id, URL and QR code.
 func (s *SyncService) PublishCompany(companyID int64) (SyncPublished, error) {
-	sess, err := s.a.admin()
+	sess, keys, err := s.a.adminUnlocked()
 	if err != nil {
 		return SyncPublished{}, err
-	}
-	keys := sess.Keys()
-	if keys == nil {
-		return SyncPublished{}, toError(auth.ErrLocked)
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), syncTimeout)
 	defer cancel()
@@ -237,85 +221,11 @@ func (s *SyncService) PublishCompany(companyID int64) (SyncPublished, error) {
 	if !st.Enrolled {
 		return SyncPublished{}, s.syncErr(&bridge.Error{Code: "not_enrolled"})
 	}
-	var out SyncPublished
-	err = s.a.DB.Update(ctx, func(tx *store.Tx) error {
-		ck, err := keys.Company(tx, companyID)
-		if err != nil {
-			return err
-		}
-		defer ck.Close()
-		rc, err := collect.RelayCompanyTx(tx, companyID)
-		if err != nil {
-			return err
-		}
-		if rc == "" {
-			if rc, err = collect.NewRelayCompanyID(nil); err != nil {
-				return err
-			}
-			if err := tx.SetMeta(collect.RelayCompanyMeta(companyID), rc); err != nil {
-				return err
-			}
-		}
-		pub, _, err := collect.SubmissionKeyTx(tx, ck, nil, true)
-		if err != nil {
-			return err
-		}
-		pk, err := ecdh.P256().NewPublicKey(pub)
-		if err != nil {
-			return err
-		}
-		der, err := x509.MarshalPKIXPublicKey(pk)
-		if err != nil {
-			return err
-		}
-		var name string
-		if err := tx.QueryRow(`SELECT name FROM companies WHERE id = ?`, companyID).Scan(&name); err != nil {
-			return fmt.Errorf("reading company: %w", err)
-		}
-		type purpose struct {
-			Code  string `json:"code"`
-			Label string `json:"label"`
-		}
-		purposes := []purpose{}
-		rows, err := tx.Query(`SELECT DISTINCT p.code, p.label_ja, p.sort FROM collection_request_purposes rp
-			JOIN purposes p ON p.code = rp.purpose_code JOIN collection_requests r ON r.id = rp.request_id
-			WHERE r.company_id = ? AND EXISTS (SELECT 1 FROM collection_targets t WHERE t.request_id = r.id
-			AND t.status IN ('requested', 'returned', 'submitted')) ORDER BY p.sort, p.code`, companyID)
-		if err != nil {
-			return fmt.Errorf("reading purposes: %w", err)
-		}
-		for rows.Next() {
-			var p purpose
-			var sort int
-			if err := rows.Scan(&p.Code, &p.Label, &sort); err != nil {
-				rows.Close()
-				return err
-			}
-			purposes = append(purposes, p)
-		}
-		rows.Close()
-		out = SyncPublished{RelayCompany: rc, PortalURL: st.URL + "/e/"}
-		if err := tx.SetMeta(collect.MetaPortalURL, out.PortalURL); err != nil {
-			return err
-		}
-		base := "/v1/bridge/companies/" + rc
-		if err := s.svc.QueueRelayRequestTx(tx, companyID, "PUT", base,
-			map[string]string{"submission_key": base64.StdEncoding.EncodeToString(der)}); err != nil {
-			return err
-		}
-		if err := s.svc.QueueRelayRequestTx(tx, companyID, "PUT", base+"/portal",
-			map[string]any{"companyName": name, "purposes": purposes}); err != nil {
-			return err
-		}
-		e := sess.Entry(audit.ActionSettingChange, audit.ResultOK)
-		e.CompanyID, e.TargetType, e.TargetID = companyID, "company", fmt.Sprint(companyID)
-		e.Detail = fmt.Sprintf("company published on the cloud relay as %s (submission key registered, %d purposes)", rc, len(purposes))
-		_, err = s.a.Audit.Append(tx, e)
-		return err
-	})
+	pub, err := s.svc.PublishOnRelay(ctx, sess.Principal, keys, companyID, st.URL)
 	if err != nil {
 		return SyncPublished{}, s.a.fail("publish company", err)
 	}
+	out := SyncPublished{RelayCompany: pub.RelayCompany, PortalURL: pub.PortalURL}
 	if err := s.flush(ctx); err != nil {
 		return out, s.a.fail("sync flush", err)
 	}
@@ -341,7 +251,7 @@ type SyncImported struct {
 // reachable), imports each (提出済) or quarantines it, and acknowledges it so that the relay
 // deletes it. An internal failure stops before acknowledging that item.
 func (s *SyncService) ImportSubmissions(companyID int64) (SyncImported, error) {
-	sess, keys, err := s.a.Collect.keys()
+	sess, keys, err := s.a.unlocked()
 	if err != nil {
 		return SyncImported{}, err
 	}
@@ -413,25 +323,14 @@ type SyncCompany struct {
 
 // Companies lists the client companies (not archived) with their relay ids (administrator).
 func (s *SyncService) Companies() ([]SyncCompany, error) {
-	if _, err := s.a.admin(); err != nil {
+	sess, err := s.a.admin()
+	if err != nil {
 		return nil, err
 	}
-	out := []SyncCompany{}
-	err := s.a.DB.View(context.Background(), func(tx *store.Tx) error {
-		rows, err := tx.Query(`SELECT c.id, c.code, c.name, coalesce(m.value, '') FROM companies c
-			LEFT JOIN vault.meta m ON m.key = 'relay_company_' || c.id WHERE c.archived = 0 ORDER BY c.code, c.id`)
-		if err != nil {
-			return fmt.Errorf("reading companies: %w", err)
-		}
-		defer rows.Close()
-		for rows.Next() {
-			var c SyncCompany
-			if err := rows.Scan(&c.ID, &c.Code, &c.Name, &c.RelayCompany); err != nil {
-				return err
-			}
-			out = append(out, c)
-		}
-		return rows.Err()
-	})
+	cs, err := s.svc.RelayCompanies(context.Background(), sess.Principal)
+	out := make([]SyncCompany, len(cs))
+	for i, c := range cs {
+		out[i] = SyncCompany{ID: c.ID, Code: c.Code, Name: c.Name, RelayCompany: c.RelayCompany}
+	}
 	return out, s.a.fail("sync companies", err)
 }

@@ -7,7 +7,6 @@ import (
 
 	"github.com/mynumber-shelter/shelter/app/audit"
 	"github.com/mynumber-shelter/shelter/app/collect"
-	"github.com/mynumber-shelter/shelter/app/store"
 )
 
 // SyncSubmission is a pending online submission in 1-3 STEP2 (提出済). Numbers are masked.
@@ -42,7 +41,7 @@ type SyncImageInfo struct {
 
 // Submitted lists the company's pending online submissions (handlers of the company).
 func (s *SyncService) Submitted(companyID int64) ([]SyncSubmission, error) {
-	sess, keys, err := s.a.Collect.keys()
+	sess, keys, err := s.a.unlocked()
 	if err != nil {
 		return nil, err
 	}
@@ -74,7 +73,7 @@ func (s *SyncService) Submitted(companyID int64) ([]SyncSubmission, error) {
 
 // SubmittedImage returns one submitted image (base64) for preview; the view is audited.
 func (s *SyncService) SubmittedImage(companyID, submissionID int64, index int) (CollectFile, error) {
-	sess, keys, err := s.a.Collect.keys()
+	sess, keys, err := s.a.unlocked()
 	if err != nil {
 		return CollectFile{}, err
 	}
@@ -107,7 +106,7 @@ type SyncAccepted struct {
 // Accept records the online identity check with the submitted images and registers the
 // submitted numbers (errors as CollectService.RecordCheck and RegisterNumbers).
 func (s *SyncService) Accept(in SyncAcceptInput) (SyncAccepted, error) {
-	sess, keys, err := s.a.Collect.keys()
+	sess, keys, err := s.a.unlocked()
 	if err != nil {
 		return SyncAccepted{}, err
 	}
@@ -156,24 +155,13 @@ func (s *SyncService) SendBack(companyID, submissionID int64, reason string) (st
 func (s *SyncService) purposeLabels() map[string]string {
 	out := map[string]string{}
 	en := strings.HasPrefix(s.a.language(), "en")
-	err := s.a.DB.View(context.Background(), func(tx *store.Tx) error {
-		rows, err := tx.Query(`SELECT code, label_ja, label_en FROM purposes`)
-		if err != nil {
-			return err
+	ps, err := s.svc.Purposes(context.Background())
+	for _, p := range ps {
+		out[p.Code] = p.JA
+		if en {
+			out[p.Code] = p.EN
 		}
-		defer rows.Close()
-		for rows.Next() {
-			var code, ja, enl string
-			if err := rows.Scan(&code, &ja, &enl); err != nil {
-				return err
-			}
-			out[code] = ja
-			if en {
-				out[code] = enl
-			}
-		}
-		return rows.Err()
-	})
+	}
 	if err != nil {
 		s.a.log.Info("reading purpose labels", "err", err)
 	}

@@ -19,12 +19,12 @@ import (
 	"time"
 
 	"github.com/mynumber-shelter/shelter/app/collect"
-	"github.com/mynumber-shelter/shelter/app/mynumber"
 	"github.com/mynumber-shelter/shelter/app/store"
-	"github.com/mynumber-shelter/shelter/app/vault"
 	"github.com/mynumber-shelter/shelter/bridge"
 	"github.com/mynumber-shelter/shelter/cloud"
 	cloudstore "github.com/mynumber-shelter/shelter/cloud/store"
+	"github.com/mynumber-shelter/shelter/internal/keychain"
+	"github.com/mynumber-shelter/shelter/internal/mynumber"
 	"github.com/mynumber-shelter/shelter/internal/relaytest"
 	"github.com/mynumber-shelter/shelter/internal/sealbox"
 	"github.com/mynumber-shelter/shelter/internal/testenv"
@@ -45,7 +45,7 @@ func syncRelayFile(t *testing.T) (url, caPEM string, st cloudstore.Store, dbFile
 }
 
 // syncBridge runs a real bridge on a Unix socket with its state in stateDir.
-func syncBridge(t *testing.T, stateDir string, kc vault.Keychain) string {
+func syncBridge(t *testing.T, stateDir string, kc keychain.Keychain) string {
 	t.Helper()
 	return relaytest.Bridge(t, kc, stateDir)
 }
@@ -88,10 +88,10 @@ var pngImage = append([]byte("\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x0
 // holds it), refuse a replay, accept (checked and registered), and scan the vault and the
 // bridge's state for numbers and the image.
 func TestSyncSubmissionsEndToEnd(t *testing.T) {
-	var kc vault.Keychain = &vault.MemKeychain{}
+	var kc keychain.Keychain = &keychain.Mem{}
 	if os.Getenv("DBUS_SESSION_BUS_ADDRESS") != "" || os.Getenv("SHELTER_REQUIRE_KEYRING") == "1" {
 		testenv.Keyring(t)
-		kc = vault.OSKeychain()
+		kc = keychain.OS()
 	}
 	relayURL, caPEM, rst := syncRelay(t)
 	stateDir := filepath.Join(t.TempDir(), "bridge-state")

@@ -11,6 +11,7 @@ import (
 
 	"github.com/mynumber-shelter/shelter/app/auth"
 	"github.com/mynumber-shelter/shelter/app/vault"
+	"github.com/mynumber-shelter/shelter/internal/keychain"
 )
 
 // fastKDF keeps Argon2id cheap in tests; the production parameters are benchmarked in app/vault.
@@ -34,14 +35,14 @@ func (c *clock) Add(d time.Duration) {
 type fixture struct {
 	app   *App
 	clock *clock
-	kc    *vault.MemKeychain
+	kc    *keychain.Mem
 	dir   string
 	kit   RecoveryKitView
 }
 
 func newApp(t *testing.T) *fixture {
 	t.Helper()
-	f := &fixture{clock: &clock{t: time.Date(2026, 4, 1, 0, 0, 0, 0, time.UTC)}, kc: &vault.MemKeychain{}, dir: t.TempDir()}
+	f := &fixture{clock: &clock{t: time.Date(2026, 4, 1, 0, 0, 0, 0, time.UTC)}, kc: &keychain.Mem{}, dir: t.TempDir()}
 	f.app = f.open(t)
 	return f
 }

@@ -5,9 +5,9 @@ import (
 	"encoding/base64"
 
 	"github.com/mynumber-shelter/shelter/app/jpdate"
-	"github.com/mynumber-shelter/shelter/app/mynumber"
 	"github.com/mynumber-shelter/shelter/app/store"
 	"github.com/mynumber-shelter/shelter/app/use"
+	"github.com/mynumber-shelter/shelter/internal/mynumber"
 )
 
 // UseService is 3-1 法人・個人マイナンバー照会: the masked list of a company's people, revealing a

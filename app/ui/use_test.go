@@ -15,10 +15,10 @@ import (
 	"testing"
 	"time"
 
-	"github.com/mynumber-shelter/shelter/app/mynumber"
 	"github.com/mynumber-shelter/shelter/app/roster"
 	"github.com/mynumber-shelter/shelter/app/store"
-	"github.com/mynumber-shelter/shelter/app/vault"
+	"github.com/mynumber-shelter/shelter/internal/keychain"
+	"github.com/mynumber-shelter/shelter/internal/mynumber"
 )
 
 // useFixture is a vault with company A (manager suzuki, handler tanaka), company B (handler
@@ -57,7 +57,7 @@ func newUseFixture(t *testing.T) *useFixture {
 	t.Helper()
 	u := &useFixture{fixture: &fixture{clock: &clock{t: time.Date(2026, 4, 1, 0, 0, 0, 0, time.UTC)}, kc: nil, dir: t.TempDir()},
 		logBuf: &lockedBuffer{}, pw: map[string]string{"admin": adminPW}, numbers: map[int64]string{}, outsider: "sato"}
-	u.kc = &vault.MemKeychain{}
+	u.kc = &keychain.Mem{}
 	a, err := New(Config{VaultDir: u.dir, Keychain: u.kc, KDF: fastKDF, Version: "test", Now: u.clock.Now, SecondFactor: "optional",
 		Log: slog.New(slog.NewTextHandler(teeWriter{u.logBuf, testWriter{t}}, &slog.HandlerOptions{Level: slog.LevelDebug}))})
 	if err != nil {

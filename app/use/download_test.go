@@ -6,20 +6,21 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"github.com/mynumber-shelter/shelter/app/report"
-	"github.com/mynumber-shelter/shelter/internal/testenv"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
 
+	"github.com/mynumber-shelter/shelter/app/report"
+	"github.com/mynumber-shelter/shelter/internal/testenv"
+
 	"github.com/xuri/excelize/v2"
 
 	"github.com/mynumber-shelter/shelter/app/apperr"
 	"github.com/mynumber-shelter/shelter/app/audit"
 	"github.com/mynumber-shelter/shelter/app/auth"
-	"github.com/mynumber-shelter/shelter/app/mynumber"
+	"github.com/mynumber-shelter/shelter/internal/mynumber"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata")

@@ -12,10 +12,11 @@ import (
 	"github.com/mynumber-shelter/shelter/app/apperr"
 	"github.com/mynumber-shelter/shelter/app/audit"
 	"github.com/mynumber-shelter/shelter/app/auth"
-	"github.com/mynumber-shelter/shelter/app/mynumber"
 	"github.com/mynumber-shelter/shelter/app/roster"
 	"github.com/mynumber-shelter/shelter/app/store"
 	"github.com/mynumber-shelter/shelter/app/vault"
+	"github.com/mynumber-shelter/shelter/internal/keychain"
+	"github.com/mynumber-shelter/shelter/internal/mynumber"
 )
 
 // testStart is 2026-04-01 10:00 JST.
@@ -87,7 +88,7 @@ func newFixture(t testing.TB) *fixture {
 	t.Cleanup(func() { db.Close() })
 	db.Now = f.clock.Now
 	f.db = db
-	f.vault = &vault.Vault{Keychain: &vault.MemKeychain{}, KDF: vault.KDFParams{MemoryKiB: 64, Time: 1, Threads: 1}}
+	f.vault = &vault.Vault{Keychain: &keychain.Mem{}, KDF: vault.KDFParams{MemoryKiB: 64, Time: 1, Threads: 1}}
 	f.log = &audit.Log{Workstation: "test"}
 	var keys *vault.Keys
 	err = db.Update(ctx, func(tx *store.Tx) error {

@@ -1,6 +1,10 @@
-// Package vault is the only place in MyNumber Shelter that encrypts. It holds the office's key
-// hierarchy, seals and opens records, computes blind indexes, destroys keys (crypto-shredding)
-// and makes the Recovery Kit.
+// Package vault is the only place in MyNumber Shelter's app that encrypts. It holds the office's
+// key hierarchy, seals and opens records, computes blind indexes, destroys keys
+// (crypto-shredding), makes the Recovery Kit, and holds the private keys of the sealed boxes other
+// processes send to the vault (boxes.go: hot-folder pages, phone submissions, shared company
+// keys). The other processes encrypt for themselves: the bridge seals pages with the vault's
+// public inbox key, the relay never opens anything; a repository test keeps sealbox out of every
+// other package of the app.
 //
 // # Key hierarchy
 //
@@ -32,13 +36,13 @@
 //
 // # What the keychain holds
 //
-// Under service [KeychainService], per vault id:
+// Under service [keychain.Service], per vault id:
 //
 //   - "device-secret/<vault id>": 32 random bytes made at Init on this computer.
 //   - "audit-key/<vault id>": the audit MAC key, so failed logins can be written to the audit log
 //     while nobody is logged in ([Vault.AuditKey]).
 //
-// The keychain is behind the [Keychain] interface: [OSKeychain] in the product, [MemKeychain] in
+// The keychain is behind the [keychain.Keychain] interface: [keychain.OS] in the product, [keychain.Mem] in
 // tests. Keychain writes are not part of the database transaction; a rolled-back Init or
 // Recover can leave unused entries behind, never a missing one that a committed row needs.
 //

@@ -58,7 +58,4 @@ var (
 	// ErrUnknownVersion means a ciphertext starts with a key-version byte this program does not
 	// know (altered, or written by a newer program).
 	ErrUnknownVersion = errors.New("ciphertext has an unknown key version")
-
-	// ErrNotInKeychain is returned by a [Keychain] when the account has no entry.
-	ErrNotInKeychain = errors.New("not in keychain")
 )

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/mynumber-shelter/shelter/app/store"
+	"github.com/mynumber-shelter/shelter/internal/keychain"
 )
 
 // testKDF keeps Argon2id cheap in unit tests; BenchmarkUnlockArgon2id measures DefaultKDF.
@@ -22,13 +23,13 @@ type env struct {
 	t   testing.TB
 	dir string
 	db  *store.DB
-	kc  *MemKeychain
+	kc  *keychain.Mem
 	v   *Vault
 }
 
 func newEnv(t testing.TB) *env {
 	t.Helper()
-	e := &env{t: t, dir: t.TempDir(), kc: &MemKeychain{}}
+	e := &env{t: t, dir: t.TempDir(), kc: &keychain.Mem{}}
 	e.v = &Vault{Keychain: e.kc, KDF: testKDF}
 	e.open()
 	e.update(func(tx *store.Tx) error {

@@ -2,71 +2,16 @@ package vault
 
 import (
 	"bytes"
-	"crypto/rand"
-	"encoding/hex"
-	"errors"
-	"github.com/mynumber-shelter/shelter/internal/testenv"
 	"testing"
 
 	"github.com/mynumber-shelter/shelter/app/store"
+	"github.com/mynumber-shelter/shelter/internal/keychain"
+	"github.com/mynumber-shelter/shelter/internal/testenv"
 )
 
-// keychainContract is the behaviour every Keychain must have; it runs against MemKeychain and
-// the real OS keychain.
-func keychainContract(t *testing.T, kc Keychain) {
-	suffix := make([]byte, 8)
-	rand.Read(suffix)
-	account := "test/contract-" + hex.EncodeToString(suffix)
-	t.Cleanup(func() { kc.Delete(account) })
-
-	if _, err := kc.Get(account); !errors.Is(err, ErrNotInKeychain) {
-		t.Fatalf("Get of a missing account: %v, want ErrNotInKeychain", err)
-	}
-	if err := kc.Delete(account); !errors.Is(err, ErrNotInKeychain) {
-		t.Fatalf("Delete of a missing account: %v, want ErrNotInKeychain", err)
-	}
-	first := []byte{0, 1, 2, 0xff, 0xfe, '\n', 0}
-	if err := kc.Set(account, first); err != nil {
-		t.Fatal(err)
-	}
-	first[0] = 9 // the keychain keeps its own copy
-	if got, err := kc.Get(account); err != nil || !bytes.Equal(got, []byte{0, 1, 2, 0xff, 0xfe, '\n', 0}) {
-		t.Fatalf("Get = %x, %v", got, err)
-	}
-	second := make([]byte, 32)
-	rand.Read(second)
-	if err := kc.Set(account, second); err != nil {
-		t.Fatal(err)
-	}
-	if got, err := kc.Get(account); err != nil || !bytes.Equal(got, second) {
-		t.Fatalf("Set did not replace the entry: %x, %v", got, err)
-	}
-	if err := kc.Delete(account); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := kc.Get(account); !errors.Is(err, ErrNotInKeychain) {
-		t.Fatalf("Get after Delete: %v, want ErrNotInKeychain", err)
-	}
-}
-
-func TestMemKeychainContract(t *testing.T) {
-	keychainContract(t, &MemKeychain{})
-}
-
-// osKeychainForTest returns the OS keychain, or skips the test when there is none (fails under
-// SHELTER_REQUIRE_KEYRING=1; see scripts/with-keyring.sh).
-func osKeychainForTest(t *testing.T) Keychain {
-	t.Helper()
-	testenv.Keyring(t)
-	return OSKeychain()
-}
-
-func TestOSKeychainRoundTrip(t *testing.T) {
-	keychainContract(t, osKeychainForTest(t))
-}
-
 func TestInitUnlockWithOSKeychain(t *testing.T) {
-	kc := osKeychainForTest(t)
+	testenv.Keyring(t)
+	kc := keychain.OS()
 	e := newEnv(t)
 	e.kc = nil
 	e.v.Keychain = kc

@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/mynumber-shelter/shelter/app/store"
+	"github.com/mynumber-shelter/shelter/internal/keychain"
 )
 
 // RotateRecovery replaces the Recovery Kit: a new recovery key wraps the root key and the old
@@ -40,7 +41,7 @@ func (v *Vault) RotateRecovery(tx *store.Tx, k *Keys) (RecoveryKit, error) {
 // backup before it is restored into an empty directory. [ErrAuditKeyMissing] when absent.
 func (v *Vault) AuditKeyForVault(vaultID string) ([]byte, error) {
 	k, err := v.keychain().Get(auditKeyAccount(vaultID))
-	if errors.Is(err, ErrNotInKeychain) {
+	if errors.Is(err, keychain.ErrNotFound) {
 		return nil, ErrAuditKeyMissing
 	}
 	if err != nil {

@@ -9,14 +9,15 @@ import (
 	"io"
 
 	"github.com/mynumber-shelter/shelter/app/store"
+	"github.com/mynumber-shelter/shelter/internal/keychain"
 )
 
 // Vault opens and manages the office vault in one database. Its zero value is ready to use with
 // the OS keychain, crypto/rand and [DefaultKDF]. A Vault holds no secrets itself; it is safe for
 // concurrent use when its fields are.
 type Vault struct {
-	// Keychain holds this computer's device secret and audit key. Nil means OSKeychain().
-	Keychain Keychain
+	// Keychain holds this computer's device secret and audit key. Nil means keychain.OS().
+	Keychain keychain.Keychain
 	// Rand is the source of keys, salts and nonces. Nil means crypto/rand.Reader.
 	Rand io.Reader
 	// KDF is the Argon2id cost used for new password wraps. Zero means DefaultKDF. Tests lower it;
@@ -40,9 +41,9 @@ func userWrapAAD(userID int64) AAD {
 	return AAD{Table: "user_keys", RowID: userID, Column: "wrapped_root"}
 }
 
-func (v *Vault) keychain() Keychain {
+func (v *Vault) keychain() keychain.Keychain {
 	if v.Keychain == nil {
-		return OSKeychain()
+		return keychain.OS()
 	}
 	return v.Keychain
 }
@@ -191,7 +192,7 @@ func getVaultKey(tx *store.Tx, name string, kek []byte) ([]byte, error) {
 // deviceSecret reads this computer's device secret for the vault.
 func (v *Vault) deviceSecret(vaultID string) ([]byte, error) {
 	s, err := v.keychain().Get(deviceSecretAccount(vaultID))
-	if errors.Is(err, ErrNotInKeychain) {
+	if errors.Is(err, keychain.ErrNotFound) {
 		return nil, ErrDeviceSecretMissing
 	}
 	if err != nil {

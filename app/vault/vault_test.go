@@ -11,6 +11,7 @@ import (
 	"golang.org/x/text/unicode/norm"
 
 	"github.com/mynumber-shelter/shelter/app/store"
+	"github.com/mynumber-shelter/shelter/internal/keychain"
 )
 
 func TestInitUnlockRoundTrip(t *testing.T) {
@@ -216,7 +217,7 @@ func TestRecoverAfterKeychainLost(t *testing.T) {
 	oldAudit, _ := e.kc.Get(auditKeyAccount(kit.VaultID))
 
 	// The keychain is gone (new computer, OS reinstall).
-	e.kc = &MemKeychain{}
+	e.kc = &keychain.Mem{}
 	e.v.Keychain = e.kc
 	_, err := e.unlock(1, adminPassword)
 	wantErr(t, err, ErrDeviceSecretMissing)

@@ -11,8 +11,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/mynumber-shelter/shelter/app/vault"
 	relaysync "github.com/mynumber-shelter/shelter/bridge/sync"
+	"github.com/mynumber-shelter/shelter/internal/keychain"
 	"github.com/mynumber-shelter/shelter/internal/sealbox"
 )
 
@@ -28,7 +28,7 @@ func BenchmarkSubmissions10k(b *testing.B) {
 	const nEmployees, each, parallel = 100, 100, 8
 	r := startRelay(b)
 	ctx := context.Background()
-	s := newSyncer(b, &vault.MemKeychain{})
+	s := newSyncer(b, &keychain.Mem{})
 	if _, err := s.Enrol(ctx, r.URL, r.caPEM, r.token()); err != nil {
 		b.Fatal(err)
 	}

@@ -18,9 +18,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/mynumber-shelter/shelter/app/vault"
 	"github.com/mynumber-shelter/shelter/cloud"
 	"github.com/mynumber-shelter/shelter/cloud/store"
+	"github.com/mynumber-shelter/shelter/internal/keychain"
 )
 
 // TestReplicaRelayKilledMidUpload kills the relay process (SIGKILL) while a snapshot is half
@@ -111,7 +111,7 @@ func TestReplicaRelayKilledMidUpload(t *testing.T) {
 	}()
 	caPEM, _ := os.ReadFile(filepath.Join(pkiDir, cloud.FileCA))
 	ctx := context.Background()
-	s := newSyncer(t, &vault.MemKeychain{})
+	s := newSyncer(t, &keychain.Mem{})
 	rel, err := s.Enrol(ctx, "https://"+proxy.Addr().String(), string(caPEM), string(m[1]))
 	if err != nil {
 		t.Fatal(err)

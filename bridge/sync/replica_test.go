@@ -9,8 +9,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/mynumber-shelter/shelter/app/vault"
 	relaysync "github.com/mynumber-shelter/shelter/bridge/sync"
+	"github.com/mynumber-shelter/shelter/internal/keychain"
 )
 
 // TestReplicaSnapshotOffline: a snapshot staged while the relay is down waits in a file and
@@ -20,7 +20,7 @@ import (
 func TestReplicaSnapshotOffline(t *testing.T) {
 	r := startRelay(t)
 	ctx := context.Background()
-	kc := &vault.MemKeychain{}
+	kc := &keychain.Mem{}
 	s := newSyncer(t, kc)
 	rel, err := s.Enrol(ctx, r.URL, r.caPEM, r.token())
 	if err != nil {

@@ -10,14 +10,14 @@ import (
 	"slices"
 	"testing"
 
-	"github.com/mynumber-shelter/shelter/app/vault"
 	relaysync "github.com/mynumber-shelter/shelter/bridge/sync"
 	"github.com/mynumber-shelter/shelter/cloud/envelope"
+	"github.com/mynumber-shelter/shelter/internal/keychain"
 )
 
 func enrolledShare(t *testing.T, r *relay) (*relaysync.Syncer, *relaysync.Share, string) {
 	t.Helper()
-	s := &relaysync.Syncer{Dir: t.TempDir(), Keychain: &vault.MemKeychain{}}
+	s := &relaysync.Syncer{Dir: t.TempDir(), Keychain: &keychain.Mem{}}
 	t.Cleanup(func() { s.Close() })
 	rel, err := s.Enrol(context.Background(), r.URL, r.caPEM, r.token())
 	if err != nil {
@@ -57,7 +57,7 @@ func sendEnvelope(t *testing.T, sh *relaysync.Share, company string, ct []byte) 
 func TestShareDirectoryMembersEnvelopes(t *testing.T) {
 	r := startRelay(t)
 	ctx := context.Background()
-	if _, _, err := (&relaysync.Share{Syncer: &relaysync.Syncer{Dir: t.TempDir(), Keychain: &vault.MemKeychain{}}}).Identity(ctx); !errors.Is(err, relaysync.ErrNotEnrolled) {
+	if _, _, err := (&relaysync.Share{Syncer: &relaysync.Syncer{Dir: t.TempDir(), Keychain: &keychain.Mem{}}}).Identity(ctx); !errors.Is(err, relaysync.ErrNotEnrolled) {
 		t.Fatalf("identity before enrolment: %v", err)
 	}
 	sA, shA, officeA := enrolledShare(t, r)

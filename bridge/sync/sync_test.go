@@ -18,14 +18,14 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/mynumber-shelter/shelter/app/vault"
 	relaysync "github.com/mynumber-shelter/shelter/bridge/sync"
 	"github.com/mynumber-shelter/shelter/cloud"
+	"github.com/mynumber-shelter/shelter/internal/keychain"
 	"github.com/mynumber-shelter/shelter/internal/sealbox"
 	"github.com/mynumber-shelter/shelter/internal/testenv"
 )
 
-func newSyncer(t testing.TB, kc vault.Keychain) *relaysync.Syncer {
+func newSyncer(t testing.TB, kc keychain.Keychain) *relaysync.Syncer {
 	t.Helper()
 	s := &relaysync.Syncer{Dir: filepath.Join(t.TempDir(), "sync"), Keychain: kc}
 	t.Cleanup(func() { s.Close() })
@@ -98,7 +98,7 @@ func publish(t testing.TB, ctx context.Context, s *relaysync.Syncer, company str
 	return priv
 }
 
-func testEnrolPullAck(t *testing.T, kc vault.Keychain) {
+func testEnrolPullAck(t *testing.T, kc keychain.Keychain) {
 	r := startRelay(t)
 	ctx := context.Background()
 	s := newSyncer(t, kc)
@@ -110,7 +110,7 @@ func testEnrolPullAck(t *testing.T, kc vault.Keychain) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := (&relaysync.Syncer{Dir: t.TempDir(), Keychain: &vault.MemKeychain{}}).Enrol(ctx, r.URL, r.caPEM, tok); !errors.Is(err, relaysync.ErrEnrolRefused) {
+	if _, err := (&relaysync.Syncer{Dir: t.TempDir(), Keychain: &keychain.Mem{}}).Enrol(ctx, r.URL, r.caPEM, tok); !errors.Is(err, relaysync.ErrEnrolRefused) {
 		t.Fatalf("token used twice: %v", err)
 	}
 	for _, acct := range []string{"relay-client-key/" + rel.Office, "relay-signing-key/" + rel.Office} {
@@ -178,12 +178,12 @@ func testEnrolPullAck(t *testing.T, kc vault.Keychain) {
 	}
 }
 
-func TestEnrolPullAckMem(t *testing.T) { testEnrolPullAck(t, &vault.MemKeychain{}) }
+func TestEnrolPullAckMem(t *testing.T) { testEnrolPullAck(t, &keychain.Mem{}) }
 
 // TestEnrolPullAckOSKeychain: the bridge's private keys go to the real keychain.
 func TestEnrolPullAckOSKeychain(t *testing.T) {
 	testenv.Keyring(t)
-	testEnrolPullAck(t, vault.OSKeychain())
+	testEnrolPullAck(t, keychain.OS())
 }
 
 // TestOfflineOutbox: with the relay down, items stay queued (in order, once); when it is back
@@ -191,7 +191,7 @@ func TestEnrolPullAckOSKeychain(t *testing.T) {
 func TestOfflineOutbox(t *testing.T) {
 	r := startRelay(t)
 	ctx := context.Background()
-	s := newSyncer(t, &vault.MemKeychain{})
+	s := newSyncer(t, &keychain.Mem{})
 	if _, err := s.Enrol(ctx, r.URL, r.caPEM, r.token()); err != nil {
 		t.Fatal(err)
 	}

@@ -15,7 +15,7 @@ import (
 	stdsync "sync"
 	"time"
 
-	"github.com/mynumber-shelter/shelter/app/vault"
+	"github.com/mynumber-shelter/shelter/internal/keychain"
 )
 
 // Defaults of [Syncer] fields.
@@ -45,7 +45,7 @@ type Syncer struct {
 	// Dir is the sync state directory (created 0700): sync.db and the client certificate.
 	Dir string
 	// Keychain holds the client and signing private keys.
-	Keychain vault.Keychain
+	Keychain keychain.Keychain
 	// Relay is the enrolment loaded from the bridge's config; nil = not enrolled.
 	Relay *Relay
 	// Interval between rounds of [Syncer.Run]. Default DefaultInterval.

@@ -1,4 +1,4 @@
-// The phone's twin of app/mynumber (Normalize, the check digit, Mask) and of
+// The phone's twin of internal/mynumber (Normalize, the check digit, Mask) and of
 // collect.NormalizeOTP. Pure functions; nothing here keeps or sends anything.
 
 // Separators Normalize removes after NFKC: hyphen and dash look-alikes, and every character

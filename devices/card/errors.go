@@ -4,6 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+
+	"github.com/mynumber-shelter/shelter/internal/jpkiauth"
 )
 
 // Sentinel errors. Functions wrap them with context; test with errors.Is. None of them, and
@@ -65,11 +67,11 @@ var (
 	ErrIntegrity = errors.New("card: data does not match the card's digests")
 
 	// ErrSignature: a signature made or held by the card does not verify.
-	ErrSignature = errors.New("card: signature does not verify")
+	ErrSignature = jpkiauth.ErrSignature
 
 	// ErrUntrusted: a certificate does not chain to the given trust anchors or is outside
 	// its validity dates.
-	ErrUntrusted = errors.New("card: certificate not trusted")
+	ErrUntrusted = jpkiauth.ErrUntrusted
 )
 
 // WrongPINError is returned when the card rejects a PIN (63 Cx, x ≥ 1). It unwraps to

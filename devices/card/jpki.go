@@ -2,15 +2,13 @@ package card
 
 import (
 	"bytes"
-	"crypto"
-	"crypto/rand"
-	"crypto/rsa"
 	"crypto/sha256"
 	"crypto/x509"
 	"errors"
 	"fmt"
 	"io"
-	"time"
+
+	"github.com/mynumber-shelter/shelter/internal/jpkiauth"
 )
 
 // Files of the JPKI AP (reference §2.2).
@@ -21,9 +19,19 @@ const (
 	efAuthPIN  = 0x0018 // its 4-digit PIN
 )
 
+// The card's answer to a challenge, and its offline check, are in internal/jpkiauth (the app
+// checks them without linking PC/SC); these names keep this package's API.
+type (
+	AuthResponse = jpkiauth.Response
+	AuthVerifier = jpkiauth.Verifier
+)
+
 // ChallengeSize is the size of a challenge from [NewChallenge], and the minimum
-// [Authenticate] and [AuthVerifier.Verify] accept.
-const ChallengeSize = 32
+// [Authenticate] accepts.
+const ChallengeSize = jpkiauth.ChallengeSize
+
+// NewChallenge returns ChallengeSize random bytes from r (crypto/rand when nil).
+func NewChallenge(r io.Reader) ([]byte, error) { return jpkiauth.NewChallenge(r) }
 
 // digestInfoSHA256 is the DER prefix of a DigestInfo for SHA-256 (RFC 8017 §9.2 note 1).
 var digestInfoSHA256 = []byte{0x30, 0x31, 0x30, 0x0D, 0x06, 0x09, 0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02, 0x01, 0x05, 0x00, 0x04, 0x20}
@@ -105,27 +113,6 @@ func AuthPINRetries(t Transport) (int, error) {
 	return retries(t, aidJPKI, efAuthPIN)
 }
 
-// AuthResponse is the card's answer to a challenge: its authentication certificate and its
-// signature. Check it with [AuthVerifier.Verify].
-type AuthResponse struct {
-	Certificate *x509.Certificate
-	// Signature is RSASSA-PKCS1-v1_5 over SHA-256 of the challenge.
-	Signature []byte
-}
-
-// NewChallenge returns ChallengeSize random bytes from r (crypto/rand when nil) for
-// [Authenticate]. Use a fresh one for every login.
-func NewChallenge(r io.Reader) ([]byte, error) {
-	if r == nil {
-		r = rand.Reader
-	}
-	c := make([]byte, ChallengeSize)
-	if _, err := io.ReadFull(r, c); err != nil {
-		return nil, fmt.Errorf("card: challenge: %w", err)
-	}
-	return c, nil
-}
-
 // Authenticate signs challenge with the card's JPKI user-authentication key ("IC card
 // login", reference §2.3), using the default [Options]. See [AuthenticateWith].
 func Authenticate(t Transport, pin string, challenge []byte) (*AuthResponse, error) {
@@ -177,58 +164,4 @@ func AuthenticateWith(t Transport, pin string, challenge []byte, o *Options) (r 
 		return nil, fmt.Errorf("signing challenge: %w", err)
 	}
 	return &AuthResponse{Certificate: cert, Signature: sig}, nil
-}
-
-// AuthVerifier checks a card's [AuthResponse] offline: the certificate chains to Roots and is
-// within its dates, and the signature over the challenge verifies with the certificate's
-// key. Revocation (J-LIS CRL/OCSP) is not checked: that needs an agreement with J-LIS as a
-// platform operator.
-type AuthVerifier struct {
-	// Roots are the trust anchors: J-LIS's 利用者証明用 CA certificates, checked against
-	// J-LIS's published fingerprints. Required.
-	Roots *x509.CertPool
-
-	// Intermediates are optional further CA certificates (for example EF 000B).
-	Intermediates *x509.CertPool
-
-	// Now is the clock for the validity dates, default time.Now.
-	Now func() time.Time
-}
-
-// Verify checks resp against challenge. Errors wrap [ErrUntrusted] (chain or dates; the
-// x509 error is wrapped too) or [ErrSignature].
-func (v *AuthVerifier) Verify(resp *AuthResponse, challenge []byte) error {
-	if v.Roots == nil {
-		return errors.New("card: AuthVerifier needs Roots")
-	}
-	if resp == nil || resp.Certificate == nil {
-		return fmt.Errorf("%w: no certificate", ErrUntrusted)
-	}
-	if len(challenge) < ChallengeSize {
-		return fmt.Errorf("card: challenge of %d bytes, want at least %d", len(challenge), ChallengeSize)
-	}
-	now := time.Now
-	if v.Now != nil {
-		now = v.Now
-	}
-	_, err := resp.Certificate.Verify(x509.VerifyOptions{
-		Roots:         v.Roots,
-		Intermediates: v.Intermediates,
-		CurrentTime:   now(),
-		// The JPKI certificate's extended key usages are not documented; the chain and the
-		// dates are what is checked.
-		KeyUsages: []x509.ExtKeyUsage{x509.ExtKeyUsageAny},
-	})
-	if err != nil {
-		return fmt.Errorf("%w: %w", ErrUntrusted, err)
-	}
-	pub, ok := resp.Certificate.PublicKey.(*rsa.PublicKey)
-	if !ok {
-		return fmt.Errorf("%w: certificate key is not RSA", ErrSignature)
-	}
-	h := sha256.Sum256(challenge)
-	if err := rsa.VerifyPKCS1v15(pub, crypto.SHA256, h[:], resp.Signature); err != nil {
-		return fmt.Errorf("%w: %w", ErrSignature, err)
-	}
-	return nil
 }

@@ -145,3 +145,42 @@ func TestNewChallenge(t *testing.T) {
 		t.Fatal("empty reader accepted")
 	}
 }
+
+// TestJPKIVariants: the JPKI operations on the real card's answers (the default) and on the
+// variants cards in the field show: 62 82 or 6C xx past the end of a file, 90 00 to an
+// empty VERIFY while the PIN is verified.
+func TestJPKIVariants(t *testing.T) {
+	for name, cfg := range map[string]simcard.Config{
+		"real card":              {},
+		"62 82 at end of file":   {EOF: simcard.EOF6282},
+		"6C xx at end of file":   {EOF: simcard.EOF6Cxx},
+		"90 00 when verified":    {VerifiedSW9000: true},
+		"all the field variants": {EOF: simcard.EOF6282, VerifiedSW9000: true, ShortNumberEF: true},
+	} {
+		t.Run(name, func(t *testing.T) {
+			sim := newSim(t, cfg)
+			tr := inProcess(sim)
+			if err := CheckMyNumberCard(tr); err != nil {
+				t.Fatal(err)
+			}
+			if n, err := AuthPINRetries(tr); n != simcard.MaxAuthPINTries || err != nil {
+				t.Fatalf("AuthPINRetries = %d, %v", n, err)
+			}
+			cert, err := ReadAuthCertificate(tr)
+			if err != nil || !cert.Equal(sim.AuthCertificate()) {
+				t.Fatalf("ReadAuthCertificate: %v", err)
+			}
+			challenge, err := NewChallenge(nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp, err := Authenticate(tr, testAuthPIN, challenge)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := verifierFor(sim).Verify(resp, challenge); err != nil {
+				t.Fatal(err)
+			}
+		})
+	}
+}

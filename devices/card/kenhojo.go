@@ -3,11 +3,12 @@ package card
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 	"unicode"
 	"unicode/utf8"
 
-	"github.com/mynumber-shelter/shelter/app/mynumber"
+	"github.com/mynumber-shelter/shelter/internal/mynumber"
 )
 
 // Files and tags of the 券面事項入力補助AP (reference §1.1, §1.3).
@@ -188,7 +189,7 @@ func ReadKenhojoWith(t Transport, pin string, o *Options) (k *Kenhojo, err error
 	if err := unlock(t, aidKenhojo, efKenhojoPN, pin, o); err != nil {
 		return nil, err
 	}
-	ef1, err := readEF(t, efMyNumber, limitNumber)
+	ef1, err := readNumberEF(t)
 	if err != nil {
 		return nil, err
 	}
@@ -219,6 +220,40 @@ func ReadKenhojoWith(t Transport, pin string, o *Options) (k *Kenhojo, err error
 		return nil, err
 	}
 	return k, nil
+}
+
+// numberEFRead is what one READ BINARY asks of EF 0001: the 17 bytes of the real card, the
+// 15-byte TLV and FF FF (jpki/myna reads 17; reference §1.3).
+const numberEFRead = 17
+
+// readNumberEF selects and reads EF 0001 with one READ BINARY of 17 bytes and returns its
+// first TLV (FF 10 0C + 12 digits). The real card answers 17 bytes and 90 00; cards in the
+// field hold only the 15-byte TLV and answer 15 bytes with 62 82 (end of file reached), or
+// 6C 0F (readBinary asks again with Le=0F), or 15 bytes with 90 00; all are read alike. A
+// card that answers otherwise, or not the whole TLV, is read the long way (readFile).
+func readNumberEF(t Transport) ([]byte, error) {
+	if err := selectEF(t, efMyNumber); err != nil {
+		return nil, err
+	}
+	b, _, err := readBinary(t, 0, numberEFRead)
+	if err == nil {
+		if _, h, n, herr := parseHeader(b); herr == nil && h+n <= len(b) {
+			tlv := slices.Clone(b[: h+n : h+n])
+			clear(b)
+			return tlv, nil
+		}
+		clear(b)
+	}
+	var se *StatusError
+	if err != nil && (!errors.As(err, &se) || !errors.Is(err, ErrUnsupported)) {
+		// Not "wrong length" or the like: a PIN or removal error is final.
+		return nil, fmt.Errorf("reading EF %04X: %w", efMyNumber, err)
+	}
+	b, err = readFile(t, limitNumber)
+	if err != nil {
+		return nil, fmt.Errorf("reading EF %04X: %w", efMyNumber, err)
+	}
+	return b, nil
 }
 
 // parseKenhojo decodes EF 0001 (FF 10 0C + 12 ASCII digits) and EF 0002 (FF 20 { DF21

@@ -7,8 +7,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/mynumber-shelter/shelter/app/mynumber"
 	simcard "github.com/mynumber-shelter/shelter/devices/sim/card"
+	"github.com/mynumber-shelter/shelter/internal/mynumber"
 )
 
 func TestReadKenhojo(t *testing.T) {
@@ -209,25 +209,46 @@ func TestLockedStatusWords(t *testing.T) {
 	}
 }
 
-// TestAlreadyVerified: a PIN another program left verified is reset, not trusted.
+// TestAlreadyVerified: a PIN another program left verified is never trusted. A card that
+// says so (90 00 to an empty VERIFY, ISO/IEC 7816-4) is reset first; a card that answers the
+// counter anyway (the virtual card's default, what OpenSC expects) gets the PIN again, and
+// is reset after the read all the same.
 func TestAlreadyVerified(t *testing.T) {
-	sim := newSim(t, simcard.Config{})
-	tr := inProcess(sim)
-	if err := selectDF(tr, aidKenhojo); err != nil {
-		t.Fatal(err)
-	}
-	if err := selectEF(tr, efKenhojoPN); err != nil {
-		t.Fatal(err)
-	}
-	if err := verifyPIN(tr, testPIN); err != nil {
-		t.Fatal(err)
-	}
-	n, err := PINRetries(tr)
-	if err != nil || n != 3 || tr.resets != 1 {
-		t.Fatalf("PINRetries = %d, %v after %d resets; want 3 after 1", n, err, tr.resets)
-	}
-	if _, err := readProtected(tr); !errors.Is(err, ErrSecurityStatus) {
-		t.Fatalf("verified state survived: %v", err)
+	for _, iso := range []bool{true, false} {
+		sim := newSim(t, simcard.Config{VerifiedSW9000: iso})
+		tr := inProcess(sim)
+		if err := selectDF(tr, aidKenhojo); err != nil {
+			t.Fatal(err)
+		}
+		if err := selectEF(tr, efKenhojoPN); err != nil {
+			t.Fatal(err)
+		}
+		if err := verifyPIN(tr, testPIN); err != nil {
+			t.Fatal(err)
+		}
+		wantResets := 0
+		if iso {
+			wantResets = 1
+		}
+		n, err := PINRetries(tr)
+		if err != nil || n != 3 || tr.resets != wantResets {
+			t.Fatalf("90 00 when verified %v: PINRetries = %d, %v after %d resets; want 3 after %d", iso, n, err, tr.resets, wantResets)
+		}
+		if iso {
+			if _, err := readProtected(tr); !errors.Is(err, ErrSecurityStatus) {
+				t.Fatalf("verified state survived: %v", err)
+			}
+		}
+		tr.log = nil
+		if _, err := ReadKenhojo(tr, testPIN); err != nil {
+			t.Fatal(err)
+		}
+		if got := tr.verifies(); !slices.Equal(got, []string{"empty", "pin"}) {
+			t.Errorf("90 00 when verified %v: VERIFY sequence = %v, want [empty pin]", iso, got)
+		}
+		if _, err := readProtected(tr); !errors.Is(err, ErrSecurityStatus) {
+			t.Errorf("90 00 when verified %v: EF 0001 readable after ReadKenhojo: %v", iso, err)
+		}
 	}
 }
 
@@ -306,4 +327,73 @@ func TestParseBirth(t *testing.T) {
 			t.Errorf("parseBirth(%q) = %v, %v; want %s", tt.in, got, err, tt.want)
 		}
 	}
+}
+
+// TestReadNumberEFVariants reads EF 0001 as the real card lays it out (17 bytes: the TLV and
+// FF FF, READ BINARY answering 90 00) and as cards in the field do (the bare 15-byte TLV,
+// with 62 82, 6C 0F or a short 90 00 when asked for 17 bytes).
+func TestReadNumberEFVariants(t *testing.T) {
+	tests := []struct {
+		name  string
+		cfg   simcard.Config
+		reads int // READ BINARY commands for EF 0001
+	}{
+		{"real card: 17 bytes, 90 00", simcard.Config{}, 1},
+		{"15 bytes, 62 82", simcard.Config{ShortNumberEF: true, EOF: simcard.EOF6282}, 1},
+		{"15 bytes, 6C 0F", simcard.Config{ShortNumberEF: true, EOF: simcard.EOF6Cxx}, 2},
+		{"15 bytes, short 90 00", simcard.Config{ShortNumberEF: true}, 1},
+		{"17 bytes, 62 82 past the end", simcard.Config{EOF: simcard.EOF6282}, 1},
+		{"17 bytes, 6C xx past the end", simcard.Config{EOF: simcard.EOF6Cxx}, 1},
+		{"padded", simcard.Config{Padding: 40}, 1},
+		{"90 00 to an empty VERIFY when verified", simcard.Config{VerifiedSW9000: true}, 1},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			sim := newSim(t, tt.cfg)
+			tr := &numberEFReads{simTransport: inProcess(sim)}
+			k, err := ReadKenhojo(tr, testPIN)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if k.Number.Reveal() != testNumber {
+				t.Errorf("number does not match the card's (masked: %v)", k.Number)
+			}
+			if k.Integrity != (Integrity{DigestWholeTLV, SignatureOverTLVs}) {
+				t.Errorf("integrity = %+v: the digest must cover the TLV only, not the FF FF after it", k.Integrity)
+			}
+			if tr.reads != tt.reads {
+				t.Errorf("%d READ BINARY of EF 0001, want %d", tr.reads, tt.reads)
+			}
+		})
+	}
+
+	// A card that refuses a Le beyond the end outright (67 00) is read the long way.
+	sim := newSim(t, simcard.Config{ShortNumberEF: true})
+	tr := &numberEFReads{simTransport: inProcess(sim), refuseLong: true}
+	k, err := ReadKenhojo(tr, testPIN)
+	if err != nil || k.Number.Reveal() != testNumber {
+		t.Fatalf("67 00 to Le=17: %v", err)
+	}
+}
+
+// numberEFReads counts the READ BINARY commands sent while EF 0001 is selected; with
+// refuseLong it answers 67 00 to a READ BINARY of 17 bytes, like a card strict about Le.
+type numberEFReads struct {
+	*simTransport
+	refuseLong bool
+	inEF1      bool
+	reads      int
+}
+
+func (n *numberEFReads) Transmit(cmd []byte) ([]byte, error) {
+	switch {
+	case len(cmd) == 7 && cmd[1] == 0xA4 && cmd[2] == 0x02:
+		n.inEF1 = cmd[5] == 0x00 && cmd[6] == 0x01
+	case len(cmd) == 5 && cmd[1] == 0xB0 && n.inEF1:
+		n.reads++
+		if n.refuseLong && cmd[4] == 0x11 {
+			return []byte{0x67, 0x00}, nil
+		}
+	}
+	return n.simTransport.Transmit(cmd)
 }

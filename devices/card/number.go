@@ -6,7 +6,7 @@ import (
 	"log/slog"
 	"time"
 
-	"github.com/mynumber-shelter/shelter/app/mynumber"
+	"github.com/mynumber-shelter/shelter/internal/mynumber"
 )
 
 // Number is a My Number (個人番号) read from a card. Every way of printing it shows it

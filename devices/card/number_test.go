@@ -7,7 +7,7 @@ import (
 	"log/slog"
 	"testing"
 
-	"github.com/mynumber-shelter/shelter/app/mynumber"
+	"github.com/mynumber-shelter/shelter/internal/mynumber"
 )
 
 // TestNumberNeverPrints: every ordinary way of printing a Number or a struct holding one

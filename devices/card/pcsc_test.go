@@ -150,8 +150,9 @@ func TestPCSCWrongPINAndLock(t *testing.T) {
 
 func TestPCSCCardRemovedMidRead(t *testing.T) {
 	p := openPCSC(t)
-	// APDU 10 is the second READ BINARY of EF 0002: the PIN is verified, EF 0001 read.
-	c := insert(t, p, simcard.Config{PullAfter: 9})
+	// APDU 9 is the second READ BINARY of EF 0002: the PIN is verified, EF 0001 read (in one
+	// READ BINARY).
+	c := insert(t, p, simcard.Config{PullAfter: 8})
 	k, err := ReadKenhojo(c.conn, testPIN)
 	if !errors.Is(err, ErrCardRemoved) || k != nil {
 		t.Fatalf("got %v, %v; want nil, ErrCardRemoved", k, err)
@@ -172,6 +173,8 @@ func TestPCSCCardData(t *testing.T) {
 	}{
 		{"long-form lengths", simcard.Config{Name: strings.Repeat("名", 60), Address: strings.Repeat("住", 150)}, DigestWholeTLV, nil},
 		{"value-only digests", simcard.Config{Digest: simcard.ValueOnly}, DigestValueOnly, nil},
+		{"15-byte EF 0001, 62 82", simcard.Config{ShortNumberEF: true, EOF: simcard.EOF6282}, DigestWholeTLV, nil},
+		{"15-byte EF 0001, 6C 0F", simcard.Config{ShortNumberEF: true, EOF: simcard.EOF6Cxx}, DigestWholeTLV, nil},
 		{"garbage name", simcard.Config{RawName: []byte{0xFF, 0x00, 0xC3}}, 0, ErrInvalidText},
 		{"corrupt digest", simcard.Config{CorruptDigest: true}, 0, ErrIntegrity},
 	}

@@ -12,10 +12,11 @@ import (
 	"testing"
 	"time"
 
-	"github.com/mynumber-shelter/shelter/app/vault"
 	"github.com/mynumber-shelter/shelter/bridge"
+	"github.com/mynumber-shelter/shelter/bridge/daemon"
 	"github.com/mynumber-shelter/shelter/cloud"
 	cloudstore "github.com/mynumber-shelter/shelter/cloud/store"
+	"github.com/mynumber-shelter/shelter/internal/keychain"
 )
 
 // Relay is a running relay.
@@ -92,22 +93,22 @@ func (r *Relay) Token(tb testing.TB, name string) string {
 // Bridge runs a real shelter-bridge with the keychain kc and its state in state ("" = a new
 // directory; SHELTER_BRIDGE_STATE is set for the test, so the test cannot be parallel), on a
 // socket of its own for the test's life, and returns the socket's path.
-func Bridge(t *testing.T, kc vault.Keychain, state string) string {
+func Bridge(t *testing.T, kc keychain.Keychain, state string) string {
 	t.Helper()
 	if state == "" {
 		state = t.TempDir()
 	}
 	t.Setenv("SHELTER_BRIDGE_STATE", state)
 	dir := filepath.Join(t.TempDir(), "run")
-	l, err := bridge.Listen(dir)
+	l, err := daemon.Listen(dir)
 	if err != nil {
 		t.Fatal(err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() {
-		done <- (&bridge.Server{Keychain: kc, ConfigPath: filepath.Join(state, "bridge.json")}).Serve(ctx, l)
+		done <- (&daemon.Server{Keychain: kc, ConfigPath: filepath.Join(state, "bridge.json")}).Serve(ctx, l)
 	}()
 	t.Cleanup(func() { cancel(); <-done })
-	return filepath.Join(dir, bridge.SocketName)
+	return bridge.SocketIn(dir)
 }

@@ -15,13 +15,14 @@ import (
 	"github.com/mynumber-shelter/shelter/app/store"
 	"github.com/mynumber-shelter/shelter/app/ui"
 	"github.com/mynumber-shelter/shelter/app/vault"
+	"github.com/mynumber-shelter/shelter/internal/keychain"
 )
 
 // TestAdminCommands: an administrator sets an office up for an import without the app — a
 // user, the company's 責任者 and 担当者 — with the checks and history entries of the app, and
 // the new handler imports. A handler cannot do an administrator's commands.
 func TestAdminCommands(t *testing.T) {
-	h := newHarness(t, &vault.MemKeychain{})
+	h := newHarness(t, &keychain.Mem{})
 	if r := h.run(pw, "--vault", h.dir, "init", "--office", "自動化の事務所", "--admin", "admin", "--second-factor", "optional", "--reason", noReaders, "--kit", filepath.Join(t.TempDir(), "kit")); r.code != 0 {
 		t.Fatalf("init: %q", r.stderr)
 	}
@@ -111,7 +112,7 @@ func TestAdminCommands(t *testing.T) {
 // TestHistoryExport: the monthly job writes the 2-1 report of a period, with the summary the
 // 責任者 signs, as a new 0600 file; the export is itself in the history.
 func TestHistoryExport(t *testing.T) {
-	h := newHarness(t, &vault.MemKeychain{})
+	h := newHarness(t, &keychain.Mem{})
 	if r := h.run(pw, "--vault", h.dir, "init", "--office", "月次の事務所", "--admin", "admin", "--second-factor", "optional", "--reason", noReaders, "--kit", filepath.Join(t.TempDir(), "kit")); r.code != 0 {
 		t.Fatalf("init: %q", r.stderr)
 	}

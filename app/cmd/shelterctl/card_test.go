@@ -8,9 +8,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/mynumber-shelter/shelter/app/vault"
 	"github.com/mynumber-shelter/shelter/devices/card"
 	simcard "github.com/mynumber-shelter/shelter/devices/sim/card"
+	"github.com/mynumber-shelter/shelter/internal/keychain"
 	"github.com/mynumber-shelter/shelter/internal/testenv"
 )
 
@@ -52,7 +52,7 @@ func TestCardRead(t *testing.T) {
 	if _, err := p.WaitForCard(ctx, reader); err != nil {
 		t.Fatal(err)
 	}
-	h := newHarness(t, &vault.MemKeychain{})
+	h := newHarness(t, &keychain.Mem{})
 	r := h.run("9999\n", "card", "read", "--reader", reader)
 	if r.code != exitWrongPIN || !strings.Contains(r.stderr, "2 tries left") || !strings.Contains(r.stderr, "PIN tries left: 3") {
 		t.Fatalf("wrong PIN: %d %q", r.code, r.stderr)

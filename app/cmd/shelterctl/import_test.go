@@ -9,9 +9,10 @@ import (
 
 	"golang.org/x/text/encoding/japanese"
 
-	"github.com/mynumber-shelter/shelter/app/mynumber"
 	"github.com/mynumber-shelter/shelter/app/ui"
 	"github.com/mynumber-shelter/shelter/app/vault"
+	"github.com/mynumber-shelter/shelter/internal/keychain"
+	"github.com/mynumber-shelter/shelter/internal/mynumber"
 )
 
 // fakeNumber is an obviously fake Individual Number with a valid check digit: "1", i in ten
@@ -52,7 +53,7 @@ func (h *harness) assign(id int64) {
 }
 
 func TestImportEmployees(t *testing.T) {
-	h := newHarness(t, &vault.MemKeychain{})
+	h := newHarness(t, &keychain.Mem{})
 	t.Chdir(t.TempDir())
 	if r := h.run(pw, "--vault", h.dir, "init", "--office", "鹿児島社労士事務所", "--admin", "admin", "--second-factor", "optional", "--reason", noReaders, "--kit", filepath.Join(t.TempDir(), "kit.txt")); r.code != 0 {
 		t.Fatalf("init: %q", r.stderr)

@@ -9,13 +9,14 @@ import (
 	"github.com/mynumber-shelter/shelter/app/store"
 	"github.com/mynumber-shelter/shelter/app/ui"
 	"github.com/mynumber-shelter/shelter/app/vault"
+	"github.com/mynumber-shelter/shelter/internal/keychain"
 )
 
 // TestKeysBackupRestore: data and key backups are separate files; after a person's key is
 // destroyed, restoring both backups made before brings back neither the key nor the number,
 // while the other person's number still opens.
 func TestKeysBackupRestore(t *testing.T) {
-	h := newHarness(t, &vault.MemKeychain{})
+	h := newHarness(t, &keychain.Mem{})
 	t.Chdir(t.TempDir())
 	if r := h.run(pw, "--vault", h.dir, "init", "--office", "鍵の事務所", "--admin", "admin", "--second-factor", "optional", "--reason", noReaders, "--kit", filepath.Join(t.TempDir(), "kit.txt")); r.code != 0 {
 		t.Fatalf("init: %q", r.stderr)

@@ -50,6 +50,7 @@ import (
 	"github.com/mynumber-shelter/shelter/app/auth"
 	"github.com/mynumber-shelter/shelter/app/ui"
 	"github.com/mynumber-shelter/shelter/app/vault"
+	"github.com/mynumber-shelter/shelter/internal/keychain"
 )
 
 const (
@@ -83,7 +84,7 @@ type cli struct {
 	stdinBuf *bufio.Reader
 	// keychain and kdf are the vault's defaults (the OS keychain, vault.DefaultKDF) unless a test
 	// sets them.
-	keychain vault.Keychain
+	keychain keychain.Keychain
 	kdf      vault.KDFParams
 	// bridgeSocket is shelter-bridge's socket ("" = bridge.SocketPath()).
 	bridgeSocket string

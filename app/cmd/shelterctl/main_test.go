@@ -3,16 +3,18 @@ package main
 import (
 	"bytes"
 	"database/sql"
-	"github.com/mynumber-shelter/shelter/app/ui"
 	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
 
+	"github.com/mynumber-shelter/shelter/app/ui"
+
 	"github.com/mynumber-shelter/shelter/internal/testenv"
 
 	"github.com/mynumber-shelter/shelter/app/vault"
+	"github.com/mynumber-shelter/shelter/internal/keychain"
 )
 
 type result struct {
@@ -24,11 +26,11 @@ type result struct {
 type harness struct {
 	t        *testing.T
 	dir      string
-	keychain vault.Keychain
+	keychain keychain.Keychain
 	socket   string // shelter-bridge's socket for the replica commands
 }
 
-func newHarness(t *testing.T, kc vault.Keychain) *harness {
+func newHarness(t *testing.T, kc keychain.Keychain) *harness {
 	return &harness{t: t, dir: filepath.Join(t.TempDir(), "vault"), keychain: kc}
 }
 
@@ -54,7 +56,7 @@ const noReaders = "テスト環境（読み取り機なし）"
 // app), a user who has not proved a factor gets nothing from shelterctl by password alone; an
 // office that made factors optional at setup (reason recorded) works with the password.
 func TestSecondFactorRule(t *testing.T) {
-	h := newHarness(t, &vault.MemKeychain{})
+	h := newHarness(t, &keychain.Mem{})
 	// Setting up an office whose rule is "required" needs the app (a factor is enrolled there).
 	if r := h.run(pw, "--vault", h.dir, "init", "--office", "必須の事務所", "--admin", "admin", "--kit", filepath.Join(t.TempDir(), "kit")); r.code != 2 {
 		t.Fatalf("init with the required rule: %d %s", r.code, r.stderr)
@@ -86,7 +88,7 @@ func TestSecondFactorRule(t *testing.T) {
 	if r := h.run(pw, "--vault", filepath.Join(t.TempDir(), "v2"), "init", "--office", "x", "--admin", "admin", "--second-factor", "optional"); r.code != 2 {
 		t.Errorf("optional without a reason: %d %q", r.code, r.stderr)
 	}
-	h2 := newHarness(t, &vault.MemKeychain{})
+	h2 := newHarness(t, &keychain.Mem{})
 	if r := h2.run(pw, "--vault", h2.dir, "init", "--office", "任意の事務所", "--admin", "admin", "--second-factor", "optional", "--reason", noReaders, "--kit", filepath.Join(t.TempDir(), "kit")); r.code != 0 {
 		t.Fatalf("init optional: %d %s", r.code, r.stderr)
 	}
@@ -99,7 +101,7 @@ func TestSecondFactorRule(t *testing.T) {
 }
 
 func TestMynumberCheck(t *testing.T) {
-	h := newHarness(t, &vault.MemKeychain{})
+	h := newHarness(t, &keychain.Mem{})
 	cases := []struct {
 		args []string
 		code int
@@ -129,7 +131,7 @@ func TestMynumberCheck(t *testing.T) {
 }
 
 func TestVaultLifecycle(t *testing.T) {
-	h := newHarness(t, &vault.MemKeychain{})
+	h := newHarness(t, &keychain.Mem{})
 	t.Chdir(t.TempDir())
 
 	// Without --kit and not on a terminal, init refuses and makes nothing: the kit is never
@@ -233,7 +235,7 @@ func TestVaultLifecycle(t *testing.T) {
 }
 
 func TestUsage(t *testing.T) {
-	h := newHarness(t, &vault.MemKeychain{})
+	h := newHarness(t, &keychain.Mem{})
 	for _, args := range [][]string{{}, {"frobnicate"}, {"--vault", h.dir, "init"}, {"company", "list"}} {
 		if r := h.run("", args...); r.code != 2 {
 			t.Errorf("%v: exit %d, want 2 (%q)", args, r.code, r.stderr)
@@ -247,7 +249,7 @@ func TestUsage(t *testing.T) {
 // fail with the recovery message.
 func TestWithOSKeychain(t *testing.T) {
 	testenv.Keyring(t)
-	kc := vault.OSKeychain()
+	kc := keychain.OS()
 	h := newHarness(t, kc)
 	t.Chdir(t.TempDir())
 	r := h.run(pw, "--vault", h.dir, "init", "--office", "キーチェーン確認事務所", "--admin", "admin", "--second-factor", "optional", "--reason", noReaders, "--kit", filepath.Join(t.TempDir(), "kit.txt"))

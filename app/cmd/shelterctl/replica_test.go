@@ -8,9 +8,9 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/mynumber-shelter/shelter/app/vault"
 	"github.com/mynumber-shelter/shelter/bridge"
 	"github.com/mynumber-shelter/shelter/cloud"
+	"github.com/mynumber-shelter/shelter/internal/keychain"
 	"github.com/mynumber-shelter/shelter/internal/relaytest"
 )
 
@@ -23,13 +23,13 @@ func TestReplicaCommands(t *testing.T) {
 	rst, relayURL := relay.Store, relay.URL
 	caFile := filepath.Join(t.TempDir(), "ca.pem")
 	os.WriteFile(caFile, []byte(relay.CAPEM), 0o600)
-	socket := relaytest.Bridge(t, &vault.MemKeychain{}, "")
+	socket := relaytest.Bridge(t, &keychain.Mem{}, "")
 	st, err := (&bridge.Client{Path: socket}).SyncEnrol(ctx, relayURL, relay.CAPEM, relay.Token(t, "relay customer"))
 	if err != nil {
 		t.Fatal(err)
 	}
 
-	old := newHarness(t, &vault.MemKeychain{})
+	old := newHarness(t, &keychain.Mem{})
 	old.socket = socket
 	kitFile := filepath.Join(t.TempDir(), "kit.txt")
 	if r := old.run(pw, "--vault", old.dir, "init", "--office", "鹿児島社労士事務所", "--admin", "admin", "--second-factor", "optional", "--reason", noReaders, "--kit", kitFile); r.code != 0 {
@@ -57,7 +57,7 @@ func TestReplicaCommands(t *testing.T) {
 	key := regexp.MustCompile(`リカバリーキー:\n((?:    \S+\n)+)`).FindStringSubmatch(string(kitText))
 	kit := strings.Join(strings.Fields(key[1]), "")
 
-	fresh := newHarness(t, &vault.MemKeychain{})
+	fresh := newHarness(t, &keychain.Mem{})
 	const newPW = "the new PC's office passphrase\n"
 	args := fresh.as("restore", "--from-relay", relayURL, "--ca", caFile, "--code", code)
 	if r := fresh.run(kit+"\n"+newPW, args...); r.code != 0 {

@@ -7,14 +7,14 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/mynumber-shelter/shelter/app/vault"
+	"github.com/mynumber-shelter/shelter/internal/keychain"
 )
 
 // TestBackupSetOntoANewPC: backup --set writes data and key store together; restore --set puts
 // them on another PC (another vault directory, an empty keychain) with the Recovery Kit, after
 // which the administrator works with the new password and the history verifies.
 func TestBackupSetOntoANewPC(t *testing.T) {
-	old := newHarness(t, &vault.MemKeychain{})
+	old := newHarness(t, &keychain.Mem{})
 	kitFile := filepath.Join(t.TempDir(), "kit.txt")
 	if r := old.run(pw, "--vault", old.dir, "init", "--office", "鹿児島社労士事務所", "--admin", "admin", "--second-factor", "optional", "--reason", noReaders, "--kit", kitFile); r.code != 0 {
 		t.Fatalf("init: %d %s", r.code, r.stderr)
@@ -35,7 +35,7 @@ func TestBackupSetOntoANewPC(t *testing.T) {
 	}
 	kit := strings.Join(strings.Fields(key[1]), "")
 
-	fresh := newHarness(t, &vault.MemKeychain{})
+	fresh := newHarness(t, &keychain.Mem{})
 	const newPW = "the new PC's office passphrase\n"
 	if r := fresh.run("AAAA-BBBB-CCCC\n"+newPW, fresh.as("restore", "--set", m[1])...); r.code == 0 || !strings.Contains(r.stderr, "リカバリーキー") {
 		t.Fatalf("restore with a wrong kit: %d %q", r.code, r.stderr)

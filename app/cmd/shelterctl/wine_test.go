@@ -16,7 +16,7 @@ import (
 	"golang.org/x/text/encoding/japanese"
 
 	"github.com/mynumber-shelter/shelter/app/backup"
-	"github.com/mynumber-shelter/shelter/app/mynumber"
+	"github.com/mynumber-shelter/shelter/internal/mynumber"
 	"github.com/mynumber-shelter/shelter/internal/testenv"
 )
 

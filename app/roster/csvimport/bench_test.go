@@ -7,9 +7,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/mynumber-shelter/shelter/app/mynumber"
 	"github.com/mynumber-shelter/shelter/app/roster"
 	"github.com/mynumber-shelter/shelter/app/store"
+	"github.com/mynumber-shelter/shelter/internal/mynumber"
 )
 
 // benchFile is a payroll-style UTF-8 CSV of n employees, each with a number.

@@ -20,6 +20,7 @@ import (
 	"github.com/mynumber-shelter/shelter/app/roster"
 	"github.com/mynumber-shelter/shelter/app/store"
 	"github.com/mynumber-shelter/shelter/app/vault"
+	"github.com/mynumber-shelter/shelter/internal/keychain"
 	"github.com/mynumber-shelter/shelter/internal/testenv"
 )
 
@@ -284,7 +285,7 @@ func TestOpenRefusesKeysMissing(t *testing.T) {
 // child process opens the same vault (test data only; the app uses the real keychain).
 type fileKeychain struct{ path string }
 
-var _ vault.Keychain = fileKeychain{}
+var _ keychain.Keychain = fileKeychain{}
 
 func (k fileKeychain) load() map[string][]byte {
 	m := map[string][]byte{}
@@ -298,7 +299,7 @@ func (k fileKeychain) Get(account string) ([]byte, error) {
 	if v, ok := k.load()[account]; ok {
 		return v, nil
 	}
-	return nil, vault.ErrNotInKeychain
+	return nil, keychain.ErrNotFound
 }
 
 func (k fileKeychain) Set(account string, secret []byte) error {

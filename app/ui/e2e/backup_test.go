@@ -7,7 +7,7 @@ import (
 	"testing"
 
 	"github.com/mynumber-shelter/shelter/app/ui"
-	"github.com/mynumber-shelter/shelter/app/vault"
+	"github.com/mynumber-shelter/shelter/internal/keychain"
 )
 
 // TestBrowserBackupAndRestore is an office whose PC dies. On the old PC the administrator, reminded on the home screen,
@@ -23,7 +23,7 @@ func TestBrowserBackupAndRestore(t *testing.T) {
 	if err := os.MkdirAll(artifactsDir, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	old, err := ui.New(shippedConfig(t, &vault.MemKeychain{}))
+	old, err := ui.New(shippedConfig(t, &keychain.Mem{}))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -60,7 +60,7 @@ func TestBrowserBackupAndRestore(t *testing.T) {
 	}
 
 	// The new PC.
-	fresh, err := ui.New(shippedConfig(t, &vault.MemKeychain{}))
+	fresh, err := ui.New(shippedConfig(t, &keychain.Mem{}))
 	if err != nil {
 		t.Fatal(err)
 	}

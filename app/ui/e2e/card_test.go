@@ -15,10 +15,11 @@ import (
 
 	"github.com/mynumber-shelter/shelter/app/ui"
 	"github.com/mynumber-shelter/shelter/app/ui/webrpc"
-	"github.com/mynumber-shelter/shelter/app/vault"
 	"github.com/mynumber-shelter/shelter/bridge"
+	"github.com/mynumber-shelter/shelter/bridge/daemon"
 	"github.com/mynumber-shelter/shelter/devices/card"
 	simcard "github.com/mynumber-shelter/shelter/devices/sim/card"
+	"github.com/mynumber-shelter/shelter/internal/keychain"
 	"github.com/mynumber-shelter/shelter/internal/testenv"
 )
 
@@ -38,16 +39,16 @@ func TestBrowserCard(t *testing.T) {
 
 	// The bridge on a private socket, the app pointed at it.
 	dir := filepath.Join(t.TempDir(), "run")
-	l, err := bridge.Listen(dir)
+	l, err := daemon.Listen(dir)
 	if err != nil {
 		t.Fatal(err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
-	go func() { done <- (&bridge.Server{Keychain: &vault.MemKeychain{}}).Serve(ctx, l) }()
+	go func() { done <- (&daemon.Server{Keychain: &keychain.Mem{}}).Serve(ctx, l) }()
 	t.Cleanup(func() { cancel(); <-done })
-	cfg := shippedConfig(t, &vault.MemKeychain{})
-	cfg.BridgeSocket = filepath.Join(dir, bridge.SocketName)
+	cfg := shippedConfig(t, &keychain.Mem{})
+	cfg.BridgeSocket = bridge.SocketIn(dir)
 	app, err := ui.New(cfg)
 	if err != nil {
 		t.Fatal(err)

@@ -17,10 +17,11 @@ import (
 	"github.com/mynumber-shelter/shelter/app/store"
 	"github.com/mynumber-shelter/shelter/app/ui"
 	"github.com/mynumber-shelter/shelter/app/ui/webrpc"
-	"github.com/mynumber-shelter/shelter/app/vault"
 	"github.com/mynumber-shelter/shelter/bridge"
+	"github.com/mynumber-shelter/shelter/bridge/daemon"
 	"github.com/mynumber-shelter/shelter/devices/card"
 	simescl "github.com/mynumber-shelter/shelter/devices/sim/escl"
+	"github.com/mynumber-shelter/shelter/internal/keychain"
 )
 
 // TestBrowserDevices: the administrator's device panel (M-4) shows the scanner (and, under
@@ -53,14 +54,14 @@ func TestBrowserDevices(t *testing.T) {
 	state := t.TempDir()
 	t.Setenv("SHELTER_BRIDGE_STATE", state)
 	dir := filepath.Join(t.TempDir(), "run")
-	l, err := bridge.Listen(dir)
+	l, err := daemon.Listen(dir)
 	if err != nil {
 		t.Fatal(err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() {
-		done <- (&bridge.Server{Keychain: &vault.MemKeychain{}, ConfigPath: filepath.Join(state, "bridge.json"), OpenPCSC: openPCSC}).Serve(ctx, l)
+		done <- (&daemon.Server{Keychain: &keychain.Mem{}, ConfigPath: filepath.Join(state, "bridge.json"), OpenPCSC: openPCSC}).Serve(ctx, l)
 	}()
 	t.Cleanup(func() { cancel(); <-done })
 	sim := &simescl.Scanner{Sheets: 1}
@@ -69,8 +70,8 @@ func TestBrowserDevices(t *testing.T) {
 	scanner := ui.DeviceScanner{Name: "受付スキャナー", URL: ts.URL + "/eSCL",
 		CAPEM: string(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: ts.Certificate().Raw}))}
 
-	cfg := shippedConfig(t, &vault.MemKeychain{})
-	cfg.BridgeSocket, cfg.BridgeCommand = filepath.Join(dir, bridge.SocketName), []string{} // the test's own bridge
+	cfg := shippedConfig(t, &keychain.Mem{})
+	cfg.BridgeSocket, cfg.BridgeCommand = bridge.SocketIn(dir), []string{} // the test's own bridge
 	app, err := ui.New(cfg)
 	if err != nil {
 		t.Fatal(err)

@@ -11,8 +11,8 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/mynumber-shelter/shelter/app/audit"
-	"github.com/mynumber-shelter/shelter/app/mynumber"
 	"github.com/mynumber-shelter/shelter/app/ui"
+	"github.com/mynumber-shelter/shelter/internal/mynumber"
 )
 
 // dispPresent reports whether an element with the test id is in the page.

@@ -2,8 +2,6 @@ package e2e
 
 import (
 	"bytes"
-	"github.com/chromedp/chromedp"
-	"github.com/mynumber-shelter/shelter/app/jpdate"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -14,10 +12,13 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/chromedp"
+	"github.com/mynumber-shelter/shelter/app/jpdate"
+
 	"github.com/mynumber-shelter/shelter/app/audit"
 	"github.com/mynumber-shelter/shelter/app/ui"
 	"github.com/mynumber-shelter/shelter/app/ui/webrpc"
-	"github.com/mynumber-shelter/shelter/app/vault"
+	"github.com/mynumber-shelter/shelter/internal/keychain"
 )
 
 // Paths relative to this package's directory (go test runs in it).
@@ -44,9 +45,9 @@ var japanese = regexp.MustCompile(`[\p{Hiragana}\p{Katakana}\p{Han}]`)
 
 func newApp(t *testing.T) *ui.App {
 	t.Helper()
-	var kc vault.Keychain = &vault.MemKeychain{}
+	var kc keychain.Keychain = &keychain.Mem{}
 	if os.Getenv("SHELTER_REQUIRE_KEYRING") == "1" {
-		rk := &recordingKeychain{Keychain: vault.OSKeychain()}
+		rk := &recordingKeychain{Keychain: keychain.OS()}
 		t.Cleanup(rk.deleteAll) // leave nothing behind in the user's keychain
 		kc = rk
 	}
@@ -60,7 +61,7 @@ func newApp(t *testing.T) *ui.App {
 
 // recordingKeychain remembers the accounts written through it so a test can remove them.
 type recordingKeychain struct {
-	vault.Keychain
+	keychain.Keychain
 	mu       sync.Mutex
 	accounts []string
 }

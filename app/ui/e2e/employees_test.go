@@ -11,8 +11,8 @@ import (
 	"github.com/chromedp/chromedp"
 	jenc "golang.org/x/text/encoding/japanese"
 
-	"github.com/mynumber-shelter/shelter/app/mynumber"
 	"github.com/mynumber-shelter/shelter/app/ui"
+	"github.com/mynumber-shelter/shelter/internal/mynumber"
 )
 
 // fakeNumber completes an 11-digit base into an obviously fake Individual Number with a valid

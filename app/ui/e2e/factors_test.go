@@ -10,9 +10,10 @@ import (
 
 	"github.com/mynumber-shelter/shelter/app/auth"
 	"github.com/mynumber-shelter/shelter/app/ui"
-	"github.com/mynumber-shelter/shelter/app/vault"
 	"github.com/mynumber-shelter/shelter/bridge"
+	"github.com/mynumber-shelter/shelter/bridge/daemon"
 	simcard "github.com/mynumber-shelter/shelter/devices/sim/card"
+	"github.com/mynumber-shelter/shelter/internal/keychain"
 )
 
 // TestBrowserFactors is 二要素認証 as a 事務取扱担当者 meets it: the password, then the staff card
@@ -23,7 +24,7 @@ func TestBrowserFactors(t *testing.T) {
 	prepareShots(t, "factors")
 	var skew atomic.Int64
 	socket, reader := staffCardOnReader(t, []byte{0x04, 0x7A, 0x11, 0x22, 0x33, 0x44, 0x55})
-	cfg := shippedConfig(t, &vault.MemKeychain{})
+	cfg := shippedConfig(t, &keychain.Mem{})
 	cfg.BridgeSocket = socket
 	cfg.Now = func() time.Time { return time.Now().Add(time.Duration(skew.Load())) } // a clock the test can move forward
 	app, err := ui.New(cfg)
@@ -118,14 +119,14 @@ func staffCardOnReader(t *testing.T, uid []byte) (socket, reader string) {
 	t.Helper()
 	addr, reader := vpcdReader(t, 1)
 	dir := filepath.Join(t.TempDir(), "run")
-	l, err := bridge.Listen(dir)
+	l, err := daemon.Listen(dir)
 	if err != nil {
 		t.Fatal(err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() {
-		done <- (&bridge.Server{Keychain: &vault.MemKeychain{}, ConfigPath: filepath.Join(t.TempDir(), "bridge.json")}).Serve(ctx, l)
+		done <- (&daemon.Server{Keychain: &keychain.Mem{}, ConfigPath: filepath.Join(t.TempDir(), "bridge.json")}).Serve(ctx, l)
 	}()
 	t.Cleanup(func() { cancel(); <-done })
 
@@ -144,5 +145,5 @@ func staffCardOnReader(t *testing.T, uid []byte) (socket, reader string) {
 		t.Fatal(err)
 	}
 	t.Cleanup(slot.Pull)
-	return filepath.Join(dir, bridge.SocketName), reader
+	return bridge.SocketIn(dir), reader
 }

@@ -5,7 +5,7 @@ import (
 	"testing"
 
 	"github.com/mynumber-shelter/shelter/app/ui"
-	"github.com/mynumber-shelter/shelter/app/vault"
+	"github.com/mynumber-shelter/shelter/internal/keychain"
 )
 
 // TestBrowserFirstRunStaffCard is the first run of an office with a card reader, in the shipped
@@ -16,7 +16,7 @@ import (
 func TestBrowserFirstRunStaffCard(t *testing.T) {
 	prepareShots(t, "firstrun")
 	socket, reader := staffCardOnReader(t, []byte{0x04, 0x5B, 0x21, 0x32, 0x43, 0x54, 0x65})
-	cfg := shippedConfig(t, &vault.MemKeychain{})
+	cfg := shippedConfig(t, &keychain.Mem{})
 	cfg.BridgeSocket = socket
 	app, err := ui.New(cfg)
 	if err != nil {

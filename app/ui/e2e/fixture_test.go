@@ -15,6 +15,7 @@ import (
 	"github.com/mynumber-shelter/shelter/app/ui/webrpc"
 	"github.com/mynumber-shelter/shelter/app/vault"
 	cloudstore "github.com/mynumber-shelter/shelter/cloud/store"
+	"github.com/mynumber-shelter/shelter/internal/keychain"
 	"github.com/mynumber-shelter/shelter/internal/relaytest"
 	"github.com/mynumber-shelter/shelter/internal/testenv"
 )
@@ -64,7 +65,7 @@ func (s *storyShots) shot(name string) {
 // factor required, the bridge on its default socket) on a temporary vault, with two changes
 // only: the keychain kc (a test must not leave entries in the user's keychain) and a cheap key
 // derivation (its real cost is app/vault's concern and would make each login of a story slow).
-func shippedConfig(t *testing.T, kc vault.Keychain) ui.Config {
+func shippedConfig(t *testing.T, kc keychain.Keychain) ui.Config {
 	t.Helper()
 	cfg := ui.ShippedConfig(t.TempDir(), "0.0.0-e2e", nil)
 	cfg.Keychain = kc
@@ -241,10 +242,10 @@ func startRelay(t *testing.T) (rst cloudstore.Store, relayURL, caPEM string) {
 // one) on a socket of its own for the test's life and returns the socket's path.
 func startBridge(t *testing.T) string {
 	t.Helper()
-	var kc vault.Keychain = &vault.MemKeychain{}
+	var kc keychain.Keychain = &keychain.Mem{}
 	if os.Getenv("DBUS_SESSION_BUS_ADDRESS") != "" || os.Getenv("SHELTER_REQUIRE_KEYRING") == "1" {
 		testenv.Keyring(t)
-		rk := &recordingKeychain{Keychain: vault.OSKeychain()}
+		rk := &recordingKeychain{Keychain: keychain.OS()}
 		t.Cleanup(rk.deleteAll)
 		kc = rk
 	}

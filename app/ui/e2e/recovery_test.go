@@ -7,7 +7,7 @@ import (
 
 	"github.com/mynumber-shelter/shelter/app/ui"
 	"github.com/mynumber-shelter/shelter/app/ui/webrpc"
-	"github.com/mynumber-shelter/shelter/app/vault"
+	"github.com/mynumber-shelter/shelter/internal/keychain"
 )
 
 // TestBrowserRecovery loses the workstation's keychain and comes back with the Recovery Kit:
@@ -21,7 +21,7 @@ func TestBrowserRecovery(t *testing.T) {
 		t.Fatal(err)
 	}
 	dir := t.TempDir()
-	kc := &vault.MemKeychain{}
+	kc := &keychain.Mem{}
 	cfg := shippedConfig(t, kc)
 	cfg.VaultDir = dir
 

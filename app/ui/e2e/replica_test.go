@@ -7,9 +7,9 @@ import (
 	"time"
 
 	"github.com/mynumber-shelter/shelter/app/ui"
-	"github.com/mynumber-shelter/shelter/app/vault"
 	"github.com/mynumber-shelter/shelter/cloud"
 	cloudstore "github.com/mynumber-shelter/shelter/cloud/store"
+	"github.com/mynumber-shelter/shelter/internal/keychain"
 )
 
 // TestBrowserCloudRestore is the office whose PC dies, with the cloud replica: in M-5 the
@@ -26,7 +26,7 @@ func TestBrowserCloudRestore(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cfg := shippedConfig(t, &vault.MemKeychain{})
+	cfg := shippedConfig(t, &keychain.Mem{})
 	cfg.BridgeSocket, cfg.BridgeCommand = startBridge(t), []string{}
 	old, err := ui.New(cfg)
 	if err != nil {
@@ -69,7 +69,7 @@ func TestBrowserCloudRestore(t *testing.T) {
 	}
 
 	// The new PC.
-	fresh, err := ui.New(shippedConfig(t, &vault.MemKeychain{}))
+	fresh, err := ui.New(shippedConfig(t, &keychain.Mem{}))
 	if err != nil {
 		t.Fatal(err)
 	}

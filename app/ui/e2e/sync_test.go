@@ -22,9 +22,9 @@ import (
 
 	"github.com/mynumber-shelter/shelter/app/collect"
 	"github.com/mynumber-shelter/shelter/app/ui"
-	"github.com/mynumber-shelter/shelter/app/vault"
 	"github.com/mynumber-shelter/shelter/cloud"
 	cloudstore "github.com/mynumber-shelter/shelter/cloud/store"
+	"github.com/mynumber-shelter/shelter/internal/keychain"
 	"github.com/mynumber-shelter/shelter/internal/sealbox"
 )
 
@@ -174,7 +174,7 @@ func TestBrowserSync(t *testing.T) {
 
 	// The bridge (its relay client key in the OS keychain when there is one) and the app.
 	socket := startBridge(t)
-	cfg := shippedConfig(t, &vault.MemKeychain{})
+	cfg := shippedConfig(t, &keychain.Mem{})
 	cfg.BridgeSocket, cfg.BridgeCommand = socket, []string{} // the test's own bridge
 	app, err := ui.New(cfg)
 	if err != nil {

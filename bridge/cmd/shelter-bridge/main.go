@@ -1,12 +1,15 @@
 // Command shelter-bridge is the MyNumber Shelter hardware bridge: a per-user daemon that serves
 // IC card readers, the vein sensor, scanners and cloud sync to the desktop app over a Unix
-// socket in a 0700 per-user directory. Its settings are in bridge.json in its state directory
+// socket in a 0700 per-user directory, or on Windows a named pipe only its user may open. On
+// Windows it is a GUI-subsystem program (no console window) that logs to bridge.log in its
+// state folder. Its settings are in bridge.json in its state directory
 // (SHELTER_BRIDGE_STATE overrides it); the app changes them through the bridge.
 //
 //	shelter-bridge run          run in the foreground (what the login agent starts); it exits
 //	                            when its socket is removed (a throwaway session ended)
 //	shelter-bridge status       ask a running bridge for its state and its devices
-//	shelter-bridge install      start at login: systemd user unit, macOS LaunchAgent, or a Windows logon task
+//	shelter-bridge install      start at login: systemd user unit, macOS LaunchAgent, or the Windows
+//	                            user's Run key (no administrator rights; started at once too)
 //	shelter-bridge uninstall    undo install
 package main
 
@@ -24,6 +27,8 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/mynumber-shelter/shelter/bridge/daemon"
+
 	"github.com/mynumber-shelter/shelter/bridge"
 )
 
@@ -34,6 +39,7 @@ func main() {
 	if len(os.Args) > 1 {
 		cmd = os.Args[1]
 	}
+	setupConsole(cmd)
 	var err error
 	switch cmd {
 	case "run":
@@ -53,8 +59,10 @@ func main() {
 }
 
 func run() error {
-	log := slog.New(slog.NewTextHandler(os.Stderr, nil))
-	l, err := bridge.Listen(bridge.SocketDir())
+	out, closeLog := runLog()
+	defer closeLog()
+	log := slog.New(slog.NewTextHandler(out, nil))
+	l, err := daemon.Listen(bridge.SocketDir())
 	if err != nil {
 		return err
 	}
@@ -62,15 +70,15 @@ func run() error {
 	defer stop()
 	go func() {
 		select {
-		case <-bridge.WatchSocket(ctx, bridge.SocketPath(), 2*time.Second):
+		case <-daemon.WatchSocket(ctx, bridge.SocketPath(), 2*time.Second):
 			log.Info("shelter-bridge stopping: its socket was removed")
 			stop()
 		case <-ctx.Done():
 		}
 	}()
-	cfg := bridge.ConfigPath()
+	cfg := daemon.ConfigPath()
 	log.Info("shelter-bridge listening", "socket", bridge.SocketPath(), "config", cfg, "version", version)
-	return (&bridge.Server{Version: version, Log: log, ConfigPath: cfg}).Serve(ctx, l)
+	return (&daemon.Server{Version: version, Log: log, ConfigPath: cfg}).Serve(ctx, l)
 }
 
 func status() error {
@@ -99,7 +107,7 @@ func install(on bool) error {
 	}
 	home, _ := os.UserHomeDir()
 	cfg, _ := os.UserConfigDir()
-	plan, err := bridge.Plan(runtime.GOOS, exe, home, cfg)
+	plan, err := daemon.Plan(runtime.GOOS, exe, home, cfg)
 	if err != nil {
 		return err
 	}
@@ -115,7 +123,19 @@ func install(on bool) error {
 		return nil
 	}
 	if !on {
+		if plan.Start != nil {
+			// No service manager stops it: ask the running bridge to stop (it deletes the
+			// session keys it holds); none running is fine.
+			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+			if err := (&bridge.Client{}).Stop(ctx); err == nil {
+				fmt.Println("stopped the running bridge")
+			}
+			cancel()
+		}
 		uerr := runAll(plan.Uninstall)
+		for _, c := range plan.Cleanup {
+			exec.Command(c[0], c[1:]...).Run() // what older installs left; absent is fine
+		}
 		for _, f := range plan.Files {
 			if err := os.Remove(f.Path); err != nil && !errors.Is(err, os.ErrNotExist) {
 				return err
@@ -133,5 +153,14 @@ func install(on bool) error {
 		}
 		fmt.Println("wrote", f.Path)
 	}
-	return runAll(plan.Install)
+	if err := runAll(plan.Install); err != nil {
+		return err
+	}
+	if plan.Start != nil {
+		if err := startDetached(plan.Start); err != nil {
+			return fmt.Errorf("starting the bridge: %w", err)
+		}
+		fmt.Println("started", plan.Start)
+	}
+	return nil
 }

@@ -25,6 +25,7 @@ const (
 	swNotFound       = 0x6A82
 	swWrongP1P2      = 0x6A86
 	swWrongOffset    = 0x6B00
+	swWrongLe        = 0x6C00 // 6C xx: wrong Le, xx is right
 	swINSUnknown     = 0x6D00
 	swCLAUnknown     = 0x6E00
 )
@@ -147,7 +148,7 @@ func (c *Card) verify(cmd command) []byte {
 		return sw(c.cfg.LockedSW)
 	}
 	if cmd.data == nil {
-		if p.verified {
+		if p.verified && c.cfg.VerifiedSW9000 {
 			return sw(swOK)
 		}
 		return sw(0x63C0 | uint16(p.left))
@@ -173,7 +174,7 @@ func (c *Card) readBinary(cmd command) []byte {
 	if f == nil || f.data == nil {
 		return sw(swNotAllowed)
 	}
-	if f.readPIN != nil && !f.readPIN.verified {
+	if !f.readable() {
 		return sw(swSecurityStatus)
 	}
 	off := int(cmd.p1)<<8 | int(cmd.p2)
@@ -182,9 +183,29 @@ func (c *Card) readBinary(cmd command) []byte {
 	}
 	end, status := off+cmd.le, uint16(swOK)
 	if end > len(f.data) {
-		end, status = len(f.data), swEndOfFile
+		end = len(f.data)
+		switch c.cfg.EOF {
+		case EOF6282:
+			status = swEndOfFile
+		case EOF6Cxx:
+			return sw(swWrongLe | uint16(end-off)&0xFF)
+		}
 	}
 	return append(append([]byte(nil), f.data[off:end]...), byte(status>>8), byte(status))
+}
+
+// readable reports whether the EF's data may be read now: it is free, or one of the PINs
+// that open it is verified.
+func (f *file) readable() bool {
+	if len(f.readPINs) == 0 {
+		return true
+	}
+	for _, p := range f.readPINs {
+		if p.verified {
+			return true
+		}
+	}
+	return false
 }
 
 // sign: COMPUTE DIGITAL SIGNATURE (80 2A 00 80) with the selected key EF. The data is a
@@ -201,7 +222,7 @@ func (c *Card) sign(cmd command) []byte {
 		return sw(swSecurityStatus)
 	}
 	key := f.key
-	if c.forged != nil {
+	if c.forged != nil && key == c.cfg.Keys.Auth {
 		key = c.forged
 	}
 	if len(cmd.data) == 0 || len(cmd.data) > key.Size()-11 {

@@ -14,16 +14,23 @@ import (
 // obviously fake.
 const TestNumber = "123456789018"
 
-// Default PINs of a virtual card.
+// Default PINs of a virtual card. They are test values: never a real person's.
 const (
-	DefaultPIN     = "1234" // 券面事項入力補助用暗証番号 (EF 0011)
-	DefaultAuthPIN = "4321" // 利用者証明用電子証明書の暗証番号 (JPKI EF 0018)
+	DefaultPIN     = "1234"      // 券面事項入力補助用暗証番号 (EF 0011)
+	DefaultAuthPIN = "4321"      // 利用者証明用電子証明書の暗証番号 (JPKI EF 0018)
+	DefaultSignPIN = "TESTSIGN1" // 署名用電子証明書のパスワード (JPKI EF 001B): 6–16 of A–Z and 0–9
 )
 
-// Maximum tries of the PINs (reference §1.4).
+// Maximum tries of the PINs (reference §1.4; OpenSC jpki.h JPKI_AUTH_PIN_MAX_TRIES 3,
+// JPKI_SIGN_PIN_MAX_TRIES 5; the municipal leaflet "3回(署名用電子証明書は5回)").
 const (
 	MaxPINTries     = 3
 	MaxAuthPINTries = 3
+	MaxSignPINTries = 5
+	// MaxPINABTries is the counter of 照合番号A and B (EF 0014, 0015). jpki/myna's
+	// `pin status` reads both counters (so the card answers 63 Cx), but no public source
+	// gives the maximum: 10 is a guess, and the only value here that is one.
+	MaxPINABTries = 10
 )
 
 // Status words the virtual card can answer when a PIN is locked (reference §1.4: the real
@@ -37,6 +44,23 @@ const (
 // ATR is the answer-to-reset of the real contact My Number card (OpenSC's match table), which
 // the virtual card also sends: 3B E0 00 FF 81 31 FE 45 14.
 var ATR = []byte{0x3B, 0xE0, 0x00, 0xFF, 0x81, 0x31, 0xFE, 0x45, 0x14}
+
+// EndOfFile says how READ BINARY answers when Le asks for more bytes than remain in the EF
+// (reference §6: "READ BINARY beyond the end").
+type EndOfFile int
+
+const (
+	// EOFShort9000 answers the bytes that remain with 90 00: what a real card does (READ
+	// BINARY with Le=00 of EF 0001 gives its 17 bytes and 90 00 in the trace of
+	// tex2e.github.io/blog/protocol/jpki-mynumbercard-with-apdu; jpki/myna reads 256 bytes of
+	// the kenhojo EF 0005 and insists on 90 00). The default.
+	EOFShort9000 EndOfFile = iota
+	// EOF6282 answers the bytes that remain with 62 82 (end of file reached before Le
+	// bytes, ISO/IEC 7816-4 §5.6), as some cards in the field do.
+	EOF6282
+	// EOF6Cxx answers 6C xx without data, xx being the bytes that remain (wrong Le).
+	EOF6Cxx
+)
 
 // ErrPulled is returned by [Card.Transmit] once the card has been pulled out of the reader.
 var ErrPulled = errors.New("simcard: card pulled")
@@ -93,6 +117,16 @@ type Config struct {
 	AuthPIN      string
 	AuthPINTries int
 
+	// SignPIN is the JPKI signing password (EF 001B), 6–16 characters of A–Z and 0–9,
+	// default [DefaultSignPIN]; SignPINTries the tries left, 1..5, 0 meaning 5.
+	SignPIN      string
+	SignPINTries int
+
+	// PINB is 照合番号B of the 券面事項入力補助AP (EF 0015): birth date YYMMDD, the
+	// card's expiry year and its 4-digit security code, 14 characters. Default: YYMMDD of
+	// Birth, then "2035" and "0000". 照合番号A (EF 0014) is the My Number itself.
+	PINB string
+
 	// LockedSW is the status word of VERIFY on a locked PIN: [LockedSW63C0] (default),
 	// [LockedSW6983] or [LockedSW6984]. The wrong try that uses up the last one always
 	// answers 63C0.
@@ -106,8 +140,28 @@ type Config struct {
 	// bit of the DF33 signature. NoCertificate leaves EF 0004 out (SELECT answers 6A82).
 	CorruptDigest, CorruptSignature, NoCertificate bool
 
-	// Padding appends this many FF bytes after the TLV in EF 0001 and EF 0002.
+	// Padding appends this many more FF bytes after the TLV in EF 0001 and EF 0002. EF
+	// 0001 always ends with the two FF bytes of the real card (17 bytes in all) unless
+	// ShortNumberEF is set.
 	Padding int
+
+	// ShortNumberEF makes EF 0001 the bare 15-byte TLV, without the real card's two
+	// trailing FF bytes, as some cards in the field show.
+	ShortNumberEF bool
+
+	// EOF is how READ BINARY answers a Le beyond the end of the EF; default
+	// [EOFShort9000], the real card's answer. An offset at or past the end answers 6B 00
+	// in every variant.
+	EOF EndOfFile
+
+	// VerifiedSW9000 makes an empty VERIFY (00 20 00 80) answer 90 00 while the PIN is
+	// verified, as ISO/IEC 7816-4 §11.5.6 allows. By default the card answers 63 Cx (the
+	// tries left) whether or not the PIN is verified: OpenSC's JPKI driver asks for the
+	// counter that way when it binds (pkcs15-jpki.c) and takes any SW1 but 63 for an error,
+	// while OpenSC leaves the card unreset after a PKCS#11 login (disconnect_action =
+	// leave), so a card answering 90 00 could not be bound again; it keeps the logged-in
+	// state itself instead. No public trace shows the real card's answer (reference §1.4).
+	VerifiedSW9000 bool
 
 	// Token is the text of JPKI EF 0006 (space-padded to 32 bytes), default
 	// "JPKIAPICCTOKEN2"; "JPKIAPICCTOKEN" makes an old 住基カード. NoJPKI leaves the JPKI AP
@@ -152,6 +206,8 @@ type Card struct {
 	pulled bool
 	pins   []*pin
 	forged *rsa.PrivateKey
+
+	authPIN, signPIN *pin // nil without JPKI
 }
 
 type app struct {
@@ -161,11 +217,11 @@ type app struct {
 
 // file is an EF: data, a PIN object, or a private key.
 type file struct {
-	data    []byte
-	readPIN *pin            // data needs this PIN verified; nil: free read
-	pin     *pin            // the EF is this PIN object
-	key     *rsa.PrivateKey // the EF is a signing key, usable after keyPIN
-	keyPIN  *pin
+	data     []byte
+	readPINs []*pin          // data needs one of these PINs verified; none: free read
+	pin      *pin            // the EF is this PIN object
+	key      *rsa.PrivateKey // the EF is a signing key, usable after keyPIN
+	keyPIN   *pin
 }
 
 type pin struct {
@@ -186,15 +242,22 @@ func New(cfg Config) (*Card, error) {
 		}
 		cfg.Keys = k
 	}
-	if cfg.Keys.CA == nil || cfg.Keys.Auth == nil || cfg.Keys.Text == nil {
-		return nil, errors.New("simcard: Keys needs CA, Auth and Text")
+	if cfg.Keys.CA == nil || cfg.Keys.Auth == nil || cfg.Keys.Sign == nil || cfg.Keys.Text == nil {
+		return nil, errors.New("simcard: Keys needs CA, Auth, Sign and Text")
 	}
 	for _, p := range []string{cfg.PIN, cfg.AuthPIN} {
 		if len(p) != 4 {
 			return nil, errors.New("simcard: PINs must have 4 characters")
 		}
 	}
-	if cfg.PINTries < 0 || cfg.PINTries > MaxPINTries || cfg.AuthPINTries < 0 || cfg.AuthPINTries > MaxAuthPINTries {
+	if !ValidSignPIN(cfg.SignPIN) {
+		return nil, errors.New("simcard: the signing PIN must be 6–16 characters of A–Z and 0–9")
+	}
+	if len(cfg.PINB) != 14 {
+		return nil, errors.New("simcard: 照合番号B must have 14 characters")
+	}
+	if cfg.PINTries < 0 || cfg.PINTries > MaxPINTries || cfg.AuthPINTries < 0 || cfg.AuthPINTries > MaxAuthPINTries ||
+		cfg.SignPINTries < 0 || cfg.SignPINTries > MaxSignPINTries {
 		return nil, errors.New("simcard: PIN tries out of range")
 	}
 
@@ -202,7 +265,8 @@ func New(cfg Config) (*Card, error) {
 	if err != nil {
 		return nil, err
 	}
-	cs, err := makeCerts(cfg.Keys, cfg.Rand, cfg.Now(), cfg.CertValidity)
+	cs, err := makeCerts(cfg.Keys, cfg.Rand, cfg.Now(), cfg.CertValidity,
+		holder{name: cfg.Name, sex: string(cfg.Sex), birth: cfg.Birth, address: cfg.Address})
 	if err != nil {
 		return nil, err
 	}
@@ -211,33 +275,62 @@ func New(cfg Config) (*Card, error) {
 		c.forged = cfg.Keys.Text // any key but the certified one
 	}
 
+	// 券面事項入力補助AP (reference §1.1): the 4-digit PIN and 照合番号A/B each open EF
+	// 0001–0003.
 	textPIN := &pin{value: cfg.PIN, max: MaxPINTries, left: cfg.PINTries}
+	pinA := &pin{value: cfg.Number, max: MaxPINABTries, left: MaxPINABTries}
+	pinB := &pin{value: cfg.PINB, max: MaxPINABTries, left: MaxPINABTries}
+	textPINs := []*pin{textPIN, pinA, pinB}
 	kenhojo := &app{aid: aidKenhojo, files: map[uint16]*file{
-		0x0001: {data: text.number, readPIN: textPIN},
-		0x0002: {data: text.basic4, readPIN: textPIN},
-		0x0003: {data: text.sigObj, readPIN: textPIN},
+		0x0001: {data: text.number, readPINs: textPINs},
+		0x0002: {data: text.basic4, readPINs: textPINs},
+		0x0003: {data: text.sigObj, readPINs: textPINs},
 		0x0005: {data: text.apInfo},
 		0x0011: {pin: textPIN},
+		0x0014: {pin: pinA},
+		0x0015: {pin: pinB},
 	}}
 	if !cfg.NoCertificate {
 		kenhojo.files[0x0004] = &file{data: text.cert}
 	}
 	c.apps = append(c.apps, kenhojo, &app{aid: aidKenkaku, files: map[uint16]*file{}})
-	c.pins = append(c.pins, textPIN)
+	c.pins = append(c.pins, textPIN, pinA, pinB)
 
 	if !cfg.NoJPKI {
+		// JPKI AP (reference §2.2; OpenSC jpki.h, pkcs15-jpki.c): the authentication side
+		// (000A, 000B, 0017, 0018) and the signing side (0001, 0002, 001A, 001B).
 		authPIN := &pin{value: cfg.AuthPIN, max: MaxAuthPINTries, left: cfg.AuthPINTries}
+		signPIN := &pin{value: cfg.SignPIN, max: MaxSignPINTries, left: cfg.SignPINTries}
 		token := []byte(fmt.Sprintf("%-32s", cfg.Token))
 		c.apps = append(c.apps, &app{aid: aidJPKI, files: map[uint16]*file{
+			0x0001: {data: cs.signDER, readPINs: []*pin{signPIN}},
+			0x0002: {data: cs.signCADER},
 			0x0006: {data: token},
 			0x000A: {data: cs.authDER},
 			0x000B: {data: cs.caDER},
 			0x0017: {key: cfg.Keys.Auth, keyPIN: authPIN},
 			0x0018: {pin: authPIN},
+			0x001A: {key: cfg.Keys.Sign, keyPIN: signPIN},
+			0x001B: {pin: signPIN},
 		}})
-		c.pins = append(c.pins, authPIN)
+		c.pins = append(c.pins, authPIN, signPIN)
+		c.authPIN, c.signPIN = authPIN, signPIN
 	}
 	return c, nil
+}
+
+// ValidSignPIN reports whether p has the form of a JPKI signing password: 6 to 16
+// characters, each an upper-case letter A–Z or a digit.
+func ValidSignPIN(p string) bool {
+	if len(p) < 6 || len(p) > 16 {
+		return false
+	}
+	for i := 0; i < len(p); i++ {
+		if !(p[i] >= 'A' && p[i] <= 'Z' || p[i] >= '0' && p[i] <= '9') {
+			return false
+		}
+	}
+	return true
 }
 
 func setDefaults(cfg *Config) {
@@ -252,7 +345,15 @@ func setDefaults(cfg *Config) {
 	def(&cfg.Birth, "19850401")
 	def(&cfg.PIN, DefaultPIN)
 	def(&cfg.AuthPIN, DefaultAuthPIN)
+	def(&cfg.SignPIN, DefaultSignPIN)
 	def(&cfg.Token, "JPKIAPICCTOKEN2")
+	if cfg.PINB == "" {
+		yymmdd := "850401"
+		if len(cfg.Birth) == 8 {
+			yymmdd = cfg.Birth[2:]
+		}
+		cfg.PINB = yymmdd + "2035" + "0000"
+	}
 	if cfg.Sex == 0 {
 		cfg.Sex = '2'
 	}
@@ -261,6 +362,9 @@ func setDefaults(cfg *Config) {
 	}
 	if cfg.AuthPINTries == 0 {
 		cfg.AuthPINTries = MaxAuthPINTries
+	}
+	if cfg.SignPINTries == 0 {
+		cfg.SignPINTries = MaxSignPINTries
 	}
 	if cfg.LockedSW == 0 {
 		cfg.LockedSW = LockedSW63C0
@@ -332,17 +436,27 @@ func (c *Card) Pulled() bool {
 func (c *Card) PINTries() int {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	return c.pins[0].left
+	return c.pins[0].left // EF 0011
 }
 
 // AuthPINTries returns the tries left of the JPKI authentication PIN (0 without JPKI).
 func (c *Card) AuthPINTries() int {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if len(c.pins) < 2 {
+	if c.authPIN == nil {
 		return 0
 	}
-	return c.pins[1].left
+	return c.authPIN.left
+}
+
+// SignPINTries returns the tries left of the JPKI signing password (0 without JPKI).
+func (c *Card) SignPINTries() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.signPIN == nil {
+		return 0
+	}
+	return c.signPIN.left
 }
 
 // APDUs returns the number of command APDUs the card has received.
@@ -352,12 +466,20 @@ func (c *Card) APDUs() int {
 	return c.apdus
 }
 
-// CACertificate returns the test CA certificate that issued the authentication certificate:
-// the trust anchor a verifier of this card's JPKI signatures needs.
+// CACertificate returns the test CA certificate that issued the authentication certificate
+// (JPKI EF 000B): the trust anchor a verifier of this card's JPKI signatures needs.
 func (c *Card) CACertificate() *x509.Certificate { return c.certs.ca }
 
 // AuthCertificate returns the JPKI authentication certificate stored in EF 000A.
 func (c *Card) AuthCertificate() *x509.Certificate { return c.certs.auth }
+
+// SignCACertificate returns the test CA certificate that issued the signing certificate
+// (JPKI EF 0002).
+func (c *Card) SignCACertificate() *x509.Certificate { return c.certs.signCA }
+
+// SignCertificate returns the JPKI signing certificate stored in EF 0001 (readable after
+// the signing password).
+func (c *Card) SignCertificate() *x509.Certificate { return c.certs.sign }
 
 // Config returns the card's configuration with defaults filled in.
 func (c *Card) Config() Config { return c.cfg }

@@ -5,8 +5,11 @@ import (
 	"crypto"
 	"crypto/rsa"
 	"crypto/sha256"
+	"crypto/x509"
+	"encoding/asn1"
 	"encoding/hex"
 	"fmt"
+	"maps"
 	"strings"
 	"sync"
 	"testing"
@@ -90,11 +93,12 @@ func TestAPDUs(t *testing.T) {
 			{"0020008004 31313131", "63C2"},
 			{"00200080", "63C2"},
 			{"0020008004 31323334", "9000"},
-			{"00200080", "9000"}, // already verified
+			{"00200080", "63C3"}, // the counter, verified or not
 			{"00A4020C02 0001", "9000"},
-			{"00B0000000", "FF100C 313233343536373839303138 6282"},
+			{"00B0000000", "FF100C 313233343536373839303138 FFFF 9000"}, // 17 bytes, as the real card
 			{"00B0000305", "3132333435 9000"},
-			{"00B0000F01", "6B00"},
+			{"00B0000F05", "FFFF 9000"},
+			{"00B0001101", "6B00"},
 			{selJPKI, "9000"},
 			{selKenhojo, "9000"}, // another DF dropped the security state
 			{"00A4020C02 0001", "9000"},
@@ -130,6 +134,64 @@ func TestAPDUs(t *testing.T) {
 			{"00A4020C02 0017", "9000"},
 			{"802A00800301020300", "6982"}, // key before VERIFY
 		}},
+		{"end of file 62 82, 15-byte EF 0001", Config{ShortNumberEF: true, EOF: EOF6282}, []step{
+			{selKenhojo, "9000"},
+			{"00A4020C02 0011", "9000"},
+			{"0020008004 31323334", "9000"},
+			{"00A4020C02 0001", "9000"},
+			{"00B0000000", "FF100C 313233343536373839303138 6282"},
+			{"00B000000F", "FF100C 313233343536373839303138 9000"},
+			{"00B0000F01", "6B00"},
+		}},
+		{"end of file 6C xx", Config{EOF: EOF6Cxx}, []step{
+			{selKenhojo, "9000"},
+			{"00A4020C02 0011", "9000"},
+			{"0020008004 31323334", "9000"},
+			{"00A4020C02 0001", "9000"},
+			{"00B0000000", "6C11"},
+			{"00B0000011", "FF100C 313233343536373839303138 FFFF 9000"},
+		}},
+		{"90 00 when verified", Config{VerifiedSW9000: true}, []step{
+			{selKenhojo, "9000"},
+			{"00A4020C02 0011", "9000"},
+			{"0020008004 31323334", "9000"},
+			{"00200080", "9000"},
+		}},
+		{"PIN A and B", Config{}, []step{
+			{selKenhojo, "9000"},
+			{"00A4020C02 0014", "9000"},
+			{"00200080", "63CA"},
+			{"002000800C 313131313131313131313131", "63C9"},
+			{"00A4020C02 0015", "9000"},
+			{"00200080", "63CA"},
+			{"00A4020C02 0002", "9000"},
+			{"00B0000002", "6982"},
+			{"00A4020C02 0014", "9000"},
+			{"002000800C 313233343536373839303138", "9000"}, // 照合番号A = the My Number
+			{"00A4020C02 0001", "9000"},
+			{"00B0000003", "FF100C 9000"},
+			{selJPKI, "9000"},
+			{selKenhojo, "9000"},
+			{"00A4020C02 0015", "9000"},
+			{"002000800E " + hex.EncodeToString([]byte("85040120350000")), "9000"}, // 照合番号B
+			{"00A4020C02 0002", "9000"},
+			{"00B0000002", "FF20 9000"},
+		}},
+		{"jpki signing side", Config{}, []step{
+			{selJPKI, "9000"},
+			{"00A4020C02 0002", "9000"}, // signing CA certificate: free
+			{"00B0000002", "3082 9000"},
+			{"00A4020C02 0001", "9000"}, // signing certificate: after the password
+			{"00B0000004", "6982"},
+			{"00A4020C02 001B", "9000"},
+			{"00200080", "63C5"},
+			{"0020008006 313233343536", "63C4"},
+			{"0020008009 " + hex.EncodeToString([]byte(DefaultSignPIN)), "9000"},
+			{"00A4020C02 0001", "9000"},
+			{"00B0000002", "3082 9000"},
+			{"00A4020C02 0017", "9000"},
+			{"802A00800301020300", "6982"}, // the signing password does not open the auth key
+		}},
 		{"no jpki", Config{NoJPKI: true}, []step{
 			{selJPKI, "6A82"},
 		}},
@@ -154,12 +216,88 @@ func TestAPDUs(t *testing.T) {
 	}
 }
 
+// TestLayout: the sizes of the EFs that public readers of real cards read whole.
+func TestLayout(t *testing.T) {
+	c := newCard(t, Config{})
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	files := c.apps[0].files
+	for fid, want := range map[uint16]int{0x0001: 17, 0x0003: sigObjSize, 0x0004: textCertSize, 0x0005: apInfoSize} {
+		if got := len(files[fid].data); got != want {
+			t.Errorf("EF %04X: %d bytes, want %d", fid, got, want)
+		}
+	}
+	if !bytes.HasSuffix(files[0x0001].data, h("FFFF")) {
+		t.Errorf("EF 0001 = % X, want the TLV and FF FF", files[0x0001].data)
+	}
+	short := newCard(t, Config{ShortNumberEF: true})
+	if n := len(short.apps[0].files[0x0001].data); n != 15 {
+		t.Errorf("ShortNumberEF: EF 0001 of %d bytes, want 15", n)
+	}
+}
+
+// TestSignCertificateHolder: the signing certificate names the holder in its subjectAltName
+// as otherNames, the way jpki/myna reads a real one.
+func TestSignCertificateHolder(t *testing.T) {
+	c := newCard(t, Config{})
+	var ext []byte
+	for _, e := range c.SignCertificate().Extensions {
+		if e.Id.Equal(oidSubjectAlt) {
+			ext = e.Value
+		}
+	}
+	var seq asn1.RawValue
+	if _, err := asn1.Unmarshal(ext, &seq); err != nil {
+		t.Fatal(err)
+	}
+	type attr struct {
+		OID   asn1.ObjectIdentifier
+		Value string `asn1:"tag:0,explicit,utf8"`
+	}
+	got := map[string]string{}
+	for rest := seq.Bytes; len(rest) > 0; {
+		var a attr
+		var err error
+		if rest, err = asn1.UnmarshalWithParams(rest, &a, "tag:0"); err != nil {
+			t.Fatal(err)
+		}
+		got[a.OID.String()] = a.Value
+	}
+	cfg := c.Config()
+	want := map[string]string{"1.2.392.200149.8.5.5.1": cfg.Name, "1.2.392.200149.8.5.5.3": "2",
+		"1.2.392.200149.8.5.5.4": cfg.Birth, "1.2.392.200149.8.5.5.5": cfg.Address}
+	if !maps.Equal(got, want) {
+		t.Errorf("subjectAltName = %q, want %q", got, want)
+	}
+}
+
+func TestValidSignPIN(t *testing.T) {
+	for p, want := range map[string]bool{"TESTSIGN1": true, "ABC123": true, "ABCDEFGHIJ123456": true,
+		"ABC12": false, "ABCDEFGHIJ1234567": false, "abc123": false, "ABC 123": false, "": false} {
+		if ValidSignPIN(p) != want {
+			t.Errorf("ValidSignPIN(%q) = %v", p, !want)
+		}
+	}
+}
+
+// TestSign signs with both JPKI keys and checks each signature with its certificate.
 func TestSign(t *testing.T) {
-	for _, forge := range []bool{false, true} {
+	for _, tt := range []struct {
+		forge       bool
+		pinEF, pin  string
+		keyEF       string
+		cert, ca    func(*Card) *x509.Certificate
+		description string
+	}{
+		{false, "0018", DefaultAuthPIN, "0017", (*Card).AuthCertificate, (*Card).CACertificate, "auth"},
+		{true, "0018", DefaultAuthPIN, "0017", (*Card).AuthCertificate, (*Card).CACertificate, "auth forged"},
+		{false, "001B", DefaultSignPIN, "001A", (*Card).SignCertificate, (*Card).SignCACertificate, "sign"},
+	} {
+		forge := tt.forge
 		c := newCard(t, Config{ForgeAuthSignature: forge})
 		digest := sha256.Sum256([]byte("challenge"))
 		di := append(h("3031300D060960864801650304020105000420"), digest[:]...)
-		for _, cmd := range []string{selJPKI, "00A4020C02 0018", "0020008004" + hex.EncodeToString([]byte(DefaultAuthPIN)), "00A4020C02 0017"} {
+		for _, cmd := range []string{selJPKI, "00A4020C02" + tt.pinEF, fmt.Sprintf("002000800%X", len(tt.pin)) + hex.EncodeToString([]byte(tt.pin)), "00A4020C02" + tt.keyEF} {
 			if r, _ := c.Transmit(h(cmd)); !bytes.Equal(r, h("9000")) {
 				t.Fatalf("%s: % X", cmd, r)
 			}
@@ -168,13 +306,13 @@ func TestSign(t *testing.T) {
 		if err != nil || len(r) != 258 || !bytes.Equal(r[256:], h("9000")) {
 			t.Fatalf("sign: % X, %v", r, err)
 		}
-		pub := c.AuthCertificate().PublicKey.(*rsa.PublicKey)
+		pub := tt.cert(c).PublicKey.(*rsa.PublicKey)
 		err = rsa.VerifyPKCS1v15(pub, crypto.SHA256, digest[:], r[:256])
 		if forge != (err != nil) {
-			t.Errorf("forge=%v: verify error %v", forge, err)
+			t.Errorf("%s: verify error %v", tt.description, err)
 		}
-		if err := c.AuthCertificate().CheckSignatureFrom(c.CACertificate()); err != nil {
-			t.Errorf("auth certificate not issued by the test CA: %v", err)
+		if err := tt.cert(c).CheckSignatureFrom(tt.ca(c)); err != nil {
+			t.Errorf("%s: certificate not issued by its test CA: %v", tt.description, err)
 		}
 	}
 }
@@ -206,7 +344,8 @@ func TestLongName(t *testing.T) {
 }
 
 func TestNewRejects(t *testing.T) {
-	for i, cfg := range []Config{{PIN: "12345"}, {PINTries: 4}, {AuthPINTries: -1}, {Keys: &Keys{}}} {
+	for i, cfg := range []Config{{PIN: "12345"}, {PINTries: 4}, {AuthPINTries: -1}, {SignPINTries: 6}, {SignPIN: "short"},
+		{SignPIN: "lowercase1"}, {PINB: "123"}, {Keys: &Keys{}}} {
 		if cfg.Keys == nil {
 			cfg.Keys = testKeys(t)
 		}

@@ -5,21 +5,31 @@
 //
 // A [Card] holds three applications, selected by AID as on the real card:
 //
-//   - 券面事項入力補助AP (D3 92 10 00 31 00 01 01 04 08): EF 0001 My Number, EF 0002 the basic
-//     four facts (name, address, birth date, sex), EF 0003 their digests and a signature,
-//     EF 0004 the verification key, EF 0005 AP info, and the 4-digit PIN at EF 0011.
-//   - JPKI AP (D3 92 F0 00 26 01 00 00 00 01): EF 0006 the token "JPKIAPICCTOKEN2", EF 000A the
-//     利用者証明用 (user authentication) certificate, EF 000B its CA certificate, EF 0017 the
-//     authentication key used by COMPUTE DIGITAL SIGNATURE, and the 4-digit PIN at EF 0018.
+//   - 券面事項入力補助AP (D3 92 10 00 31 00 01 01 04 08): EF 0001 My Number (17 bytes: the TLV
+//     and FF FF), EF 0002 the basic four facts (name, address, birth date, sex), EF 0003 their
+//     digests and a signature (336 bytes), EF 0004 the verification key (568 bytes), EF 0005
+//     AP info (256 bytes), the 4-digit PIN at EF 0011, and 照合番号A (the My Number) and B
+//     (birth date, expiry year, security code) at EF 0014 and 0015; any of the three opens
+//     EF 0001–0003.
+//   - JPKI AP (D3 92 F0 00 26 01 00 00 00 01): EF 0006 the token "JPKIAPICCTOKEN2"; the
+//     利用者証明用 (user authentication) side: EF 000A its certificate, EF 000B its CA
+//     certificate, EF 0017 its key, the 4-digit PIN at EF 0018 (3 tries); the 署名用 (digital
+//     signature) side: EF 0001 its certificate (read after the password), EF 0002 its CA
+//     certificate, EF 001A its key, the 6–16 character password at EF 001B (5 tries).
 //   - 券面事項確認AP (D3 92 10 00 31 00 01 01 04 02), present but empty.
 //
-// It answers SELECT, VERIFY (with the retry counter, lock and "already verified" behaviour),
-// READ BINARY (offsets, Le=00 for 256 bytes, 6282 at the end of a file), COMPUTE DIGITAL
-// SIGNATURE (80 2A 00 80) and the PC/SC pseudo-APDU GET DATA UID (FF CA 00 00 00). Unknown
-// instructions get 6D00, unknown classes 6E00, bad parameters 6A86. The byte layouts follow
-// /work/shared/reference/mynumber-card.md §1–§2 and its checklist in §6; where the real card's
-// behaviour is unknown (the status word of a locked PIN, which bytes EF 0003 digests), [Config]
-// makes it a choice.
+// It answers SELECT (90 00, no data), VERIFY (the retry counter as 63 Cx, also to an empty
+// VERIFY while verified, the lock, the counter back to its maximum on the right PIN), READ
+// BINARY (offsets, Le=00 for 256 bytes, the bytes that remain with 90 00 when Le asks for
+// more, 6B 00 at or past the end), COMPUTE DIGITAL SIGNATURE (80 2A 00 80) after the key's
+// PIN, and the PC/SC pseudo-APDU GET DATA UID (FF CA 00 00 00). Unknown instructions get 6D00,
+// unknown classes 6E00, bad parameters 6A86. The byte layouts and sizes follow
+// /work/shared/reference/mynumber-card.md §1–§2 and what public readers of real cards read
+// (jpki/myna, OpenSC's card-jpki.c and pkcs15-jpki.c, tex2e's APDU trace); where the real
+// card's behaviour is unknown or cards in the field differ (a 15-byte EF 0001, 62 82 or 6C xx
+// at the end of a file, 90 00 to an empty VERIFY when verified, the status word of a locked
+// PIN, which bytes EF 0003 digests), [Config] makes it a choice. Debian's OpenSC reads the
+// card as it reads a real one (opensc_test.go).
 //
 // # Two ways in
 //

@@ -63,6 +63,15 @@ func valueOf(t []byte) []byte {
 	return t[i+1:]
 }
 
+// Sizes of the 券面事項入力補助AP's EFs that public readers of real cards show: EF 0003 and
+// EF 0004 are read whole with exactly these lengths by jpki/myna's Go reader
+// (libmyna/text_ap.go ReadSignature 336, ReadCertificate 568), EF 0005 with 256.
+const (
+	sigObjSize   = 336
+	textCertSize = 568
+	apInfoSize   = 256
+)
+
 // textFiles are the contents of the 券面事項入力補助AP's EFs.
 type textFiles struct {
 	number, basic4, sigObj, cert, apInfo []byte
@@ -132,11 +141,22 @@ func buildTextFiles(cfg *Config, rnd io.Reader) (*textFiles, error) {
 	apInfo := tlv(tagAPInfo, tlv([]byte{0xDF, 0x41}, []byte{0x01, 0x00, 0x00, 0x00}),
 		tlv([]byte{0xDF, 0x42}, []byte("TEST-ONLY-KEY-ID")))
 
+	// EF 0001 is 17 bytes on the real card: the TLV and FF FF (READ BINARY Le=00 answers
+	// "FF 10 0C <12 digits> FF FF 90 00" in tex2e's trace; jpki/myna reads 17 bytes).
+	number := append([]byte(nil), numberTLV...)
+	if !cfg.ShortNumberEF {
+		number = append(number, 0xFF, 0xFF)
+	}
+	// EF 0005 holds at least 256 bytes: jpki/myna's Go reader read exactly 256 with 90 00
+	// (libmyna/text_ap.go ReadBasicInfo). The padding byte is not known; FF as in EF 0001.
+	if len(apInfo) < apInfoSize {
+		apInfo = append(apInfo, bytes.Repeat([]byte{0xFF}, apInfoSize-len(apInfo))...)
+	}
 	return &textFiles{
-		number: append(numberTLV, pad...),
+		number: append(number, pad...),
 		basic4: append(basic4TLV, pad...),
 		sigObj: sigObj,
 		cert:   cert,
-		apInfo: append(apInfo, bytes.Repeat([]byte{0x00}, 32)...),
+		apInfo: apInfo,
 	}, nil
 }

@@ -71,7 +71,7 @@ func TestVPCDProtocol(t *testing.T) {
 		{selKenhojo, "9000"},
 		{"00A4020C02 0011", "9000"},
 		{"0020008004 31323334", "9000"},
-		{"00200080", "9000"},
+		{"00200080", "63C3"},
 	} {
 		v.send(h(s.cmd))
 		if got, err := v.recv(); err != nil || !bytes.Equal(got, h(s.want)) {

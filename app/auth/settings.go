@@ -1,0 +1,24 @@
+package auth
+
+import (
+	"context"
+
+	"github.com/mynumber-shelter/shelter/app/audit"
+	"github.com/mynumber-shelter/shelter/app/store"
+)
+
+// RecordSettingChange records in the history that administrator p changed a setting kept
+// outside the vault (the bridge's devices, say): target and id name it, detail says what changed
+// (never a secret). Call it before making the change: a change that cannot be recorded is not
+// made.
+func (s *Service) RecordSettingChange(ctx context.Context, p Principal, target, id, detail string) error {
+	if err := RequireAdmin(p); err != nil {
+		return err
+	}
+	return s.DB.Update(ctx, func(tx *store.Tx) error {
+		e := p.Entry(audit.ActionSettingChange, audit.ResultOK)
+		e.TargetType, e.TargetID, e.Detail = target, id, audit.Redact(detail)
+		_, err := s.Audit.Append(tx, e)
+		return err
+	})
+}
