@@ -10,14 +10,14 @@
 #   - the Start-menu entry %APPDATA%\Microsoft\Windows\Start Menu\Programs\MyNumber Shelter.lnk;
 #   - HKCU\…\Uninstall\mynumber-shelter with DisplayName, DisplayVersion (wails.json),
 #     Publisher, InstallLocation and UninstallString;
+#   - `shelter-bridge install` ran: the bridge's value in HKCU\…\Run, and the bridge running
+#     (its log says it listens on its named pipe);
 #   - a vault made with the installed shelterctl.exe in %LOCALAPPDATA%\MyNumber Shelter;
-#   - `uninstall.exe /S` removes the program, the Start-menu entry and the registry key, and
-#     leaves the vault.
+#   - `uninstall.exe /S` stops the bridge and removes the program, the Start-menu entry, the Run
+#     value and the uninstall key, and leaves the vault.
 #
-# Under Wine 8, `shelter-bridge install` cannot register its logon task (Wine's schtasks has no
-# /SC ONLOGON): the installer must finish anyway, so the script reports whether the task exists
-# and does not require it. What only real Windows can check: the logon task, WebView2, the app's
-# window, SmartScreen and signing.
+# What only real Windows can check: the bridge starting at logon, WebView2, the app's window,
+# SmartScreen and signing.
 #
 # Without SHELTER_TEST_WINEPREFIX (not under with-wine.sh) it skips with a warning, or fails
 # under SHELTER_REQUIRE_WINE=1.
@@ -53,9 +53,9 @@ version=$(sed -n 's/.*"productVersion": *"\([^"]*\)".*/\1/p' "$root/wails.json")
 winenv() { wine cmd /c "echo %$1%" | tr -d '\r'; }
 # unixpath WINPATH
 unixpath() { winepath -u "$1"; }
-# settle: wait (at most two minutes) until every program in the prefix has ended; an NSIS
-# uninstaller runs from a copy in %TEMP% and its first process returns at once.
-settle() { timeout 120 wineserver -w || bad "programs still running in the prefix after 120 s"; }
+# settle: wait (at most a minute) until every program in the prefix has ended, the bridge
+# included; an NSIS uninstaller runs from a copy in %TEMP% and its first process returns at once.
+settle() { timeout 60 wineserver -w || bad "programs still running in the prefix after 60 s: $1"; }
 
 localappdata=$(winenv LOCALAPPDATA)
 appdata=$(winenv APPDATA)
@@ -65,7 +65,8 @@ lnk=$(unixpath "$appdata\\Microsoft\\Windows\\Start Menu\\Programs\\MyNumber She
 vault_win="$localappdata\\MyNumber Shelter"
 vault=$(unixpath "$vault_win")
 key='HKCU\Software\Microsoft\Windows\CurrentVersion\Uninstall\mynumber-shelter'
-task=$(unixpath 'C:\windows\system32\Tasks')/'MyNumber Shelter Bridge'
+run_key='HKCU\Software\Microsoft\Windows\CurrentVersion\Run'
+run_value='MyNumber Shelter Bridge'
 
 # Wine's process trace (one line per CreateProcess) shows which programs the installer started.
 trace=$(mktemp "${TMPDIR:-/tmp}/check-installer-wine.XXXXXX")
@@ -75,7 +76,6 @@ if ! WINEDEBUG=-all,+process timeout 300 wine "$setup" /S /NOWEBVIEW2 2>"$trace"
 	say "FAIL: $(basename "$setup") /S /NOWEBVIEW2 did not exit 0"
 	exit 1
 fi
-settle
 say "installed in $((SECONDS - start))s into $instdir_win"
 started() { grep 'CreateProcessInternalW app' "$trace" | grep -c "$1" || true; }
 (($(started 'shelter-bridge.exe\\" install') == 1)) || bad "the installer did not run shelter-bridge.exe install once"
@@ -102,10 +102,21 @@ for kv in "${want_reg[@]}"; do
 	[[ $got == "${kv#*=}" ]] || bad "registry ${kv%%=*} is '$got', want '${kv#*=}'"
 done
 
-if [[ -e $task ]]; then
-	say "note: shelter-bridge's logon task was registered"
+# shelter-bridge install: the Run value, and the bridge started (its pipe may take a while).
+run=$(wine reg query "$run_key" /v "$run_value" 2>/dev/null | tr -d '\r' | sed -n 's/^ *'"$run_value"' *REG_SZ *//p')
+[[ $run == "\"$instdir_win\\shelter-bridge.exe\" run" ]] || bad "the Run value of the bridge is '$run'"
+# The bridge logs "listening" once its named pipe is up. (`shelter-bridge.exe status` answers
+# too, but only after about 35 s under Wine, when its first PC/SC attempt gives up; the
+# uninstaller's stop below goes over the same pipe.)
+bridge_log=$vault/bridge/bridge.log
+start=$SECONDS
+until grep -qs 'msg="shelter-bridge listening"' "$bridge_log" || ((SECONDS - start > 60)); do
+	sleep 1
+done
+if grep -qs 'msg="shelter-bridge listening"' "$bridge_log"; then
+	say "the bridge listened $((SECONDS - start))s after the installation"
 else
-	say "note: shelter-bridge's logon task was not registered (Wine 8's schtasks cannot /Create /SC ONLOGON); the installer went on, as it must"
+	bad "no running bridge 60 s after the installation (nothing in $bridge_log)"
 fi
 
 # The installed shelterctl.exe works and makes a vault where the app keeps it.
@@ -119,11 +130,10 @@ printf 'a throwaway passphrase for the installer test\n' |
 	bad "installed shelterctl.exe: init in $vault_win failed"
 rm -f "$kit"
 [[ -f $vault/vault.db && -f $vault/keys.db ]] || bad "no vault in $vault_win"
-settle
 
 start=$SECONDS
 timeout 120 wine "$instdir/uninstall.exe" /S || bad "uninstall.exe /S did not exit 0"
-settle
+settle "the uninstaller or the bridge"
 say "uninstalled in $((SECONDS - start))s"
 [[ ! -e $instdir ]] || bad "$instdir_win still exists after uninstalling: $(ls -A "$instdir" | tr '\n' ' ')"
 [[ ! -e $lnk ]] || bad "the Start-menu entry is still there after uninstalling"
@@ -131,9 +141,11 @@ if wine reg query "$key" >/dev/null 2>&1; then
 	bad "the registry key $key is still there after uninstalling"
 fi
 [[ -f $vault/vault.db && -f $vault/keys.db ]] || bad "uninstalling removed the vault in $vault_win"
-[[ ! -e $task ]] || bad "shelter-bridge's logon task is still there after uninstalling"
+if wine reg query "$run_key" /v "$run_value" >/dev/null 2>&1; then
+	bad "the bridge's Run value is still there after uninstalling"
+fi
 
 if ((fail)); then
 	exit 1
 fi
-say "ok: $(basename "$setup") installs the app, shelter-bridge and shelterctl, the Start-menu entry and the uninstall key ($version, MyNumber Shelter); the uninstaller removes them and keeps the vault"
+say "ok: $(basename "$setup") installs the app, shelter-bridge (running, in the Run key) and shelterctl, the Start-menu entry and the uninstall key ($version, MyNumber Shelter); the uninstaller stops the bridge, removes them and keeps the vault"

@@ -99,8 +99,8 @@ Section "Install"
 
   CreateShortcut "$SMPROGRAMS\${PRODUCT}.lnk" "$INSTDIR\${PROJECT}.exe"
   ; The device service (card readers, vein sensor, scanners, cloud sync) at this user's logon.
-  ; A failure (a policy that forbids scheduled tasks; Wine) does not fail the installation: the
-  ; app starts the bridge itself when it is not running.
+  ; A failure here does not fail the installation: the app starts the bridge itself when it is
+  ; not running.
   ExecWait '"$INSTDIR\shelter-bridge.exe" install' $3
   DetailPrint "shelter-bridge install: $3"
 
