@@ -64,7 +64,7 @@ STATICCHECK_VERSION := v0.8.2
 DEPS ?= build
 
 .PHONY: help deps frontend vet lint go-test fuzz linux windows shelterctl bridge bridge-windows build \
-	run run-xvfb check-display screenshot test bench icons clean shelterctl-windows installer
+	run run-xvfb check-display screenshot test bench icons clean shelterctl-windows installer wine
 
 help: ## list the targets
 	@echo "MyNumber Shelter — make targets:"
@@ -98,7 +98,7 @@ lint: deps frontend/dist/.gitkeep $(GOBIN)/staticcheck-$(STATICCHECK_VERSION) ##
 
 go-test: deps frontend ## go test ./... in a private D-Bus session with gnome-keyring
 	@test -x $(WITH_KEYRING) || { echo "go-test: $(WITH_KEYRING) is missing" >&2; exit 1; }
-	$(TEST_ENV) $(WITH_KEYRING) scripts/with-pcscd.sh scripts/with-postgres.sh scripts/gotest.sh $(ARTIFACTS)/go-test.txt $(GOTAGS) ./...
+	$(TEST_ENV) $(WITH_KEYRING) scripts/with-pcscd.sh scripts/with-postgres.sh scripts/gotest.sh $(ARTIFACTS)/go-test.txt $(GOTAGS) -skip '$(WINE_TESTS)' ./...
 
 fuzz: deps frontend/dist/.gitkeep ## run every fuzz target for 20000 inputs (FUZZTIME=200000x for more)
 	GOTESTFLAGS="$(GOTAGS)" scripts/fuzz-short.sh $(or $(FUZZTIME),20000x)
@@ -143,6 +143,15 @@ installer: windows shelterctl-windows ## build/bin/mynumber-shelter-<version>-se
 	makensis -V2 -DVERSION=$(VERSION) -DBIN=$(CURDIR)/$(BIN) -DWEBVIEW2=$(WEBVIEW2) build/windows/installer/shelter.nsi
 	scripts/check-installer.sh $(BIN)/$(APP)-$(VERSION)-setup.exe
 
+# The Windows binaries under Debian's Wine 8, in one throwaway prefix (scripts/with-wine.sh):
+# the Go tests that run shelterctl.exe (go-test leaves them to this target), then the installer
+# installed, checked and uninstalled silently (scripts/check-installer-wine.sh).
+WINE_TESTS := UnderWine$$
+wine: DEPS := test
+wine: deps installer ## the Windows shelterctl.exe and installer under Wine 8 (one prefix; SHELTER_REQUIRE_WINE=1)
+	SHELTER_REQUIRE_WINE=1 scripts/with-wine.sh bash -c 'go test $(GOTAGS) -count=1 -v -run "$(WINE_TESTS)" ./app/cmd/shelterctl/ && \
+		scripts/check-installer-wine.sh $(BIN)/$(APP)-$(VERSION)-setup.exe'
+
 build: linux windows installer shelterctl bridge ## all binaries: Linux app, Windows .exe and installer, shelterctl, shelter-bridge
 	@ls -l $(BIN)
 
@@ -175,8 +184,8 @@ screenshot: ## the built app under Xvfb: first run with xdotool to the menu, a r
 	scripts/window-screenshot.sh $(BIN)/$(APP) $(ARTIFACTS)/window.png
 
 test: DEPS := test
-test: deps vet lint frontend go-test fuzz linux windows installer screenshot ## everything CI runs (.ci/run)
-	@echo "make test: vet, staticcheck, go test, fuzz, Linux + Windows builds, the Windows installer and the window screenshot passed"
+test: deps vet lint frontend go-test fuzz linux windows installer wine screenshot ## everything CI runs (.ci/run)
+	@echo "make test: vet, staticcheck, go test, fuzz, Linux + Windows builds, the Windows installer, shelterctl.exe and the installer under Wine, and the window screenshot passed"
 	@echo "test: $$(cat $(ARTIFACTS)/go-test.txt.summary)"
 
 $(GOBIN)/benchstat:

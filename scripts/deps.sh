@@ -10,7 +10,9 @@
 #          and sqlite3 (the window test drives the first run), LibreOffice Calc and
 #          poppler-utils (workbooks printed to PDF and read back), the virtual
 #          smart-card reader (vsmartcard-vpcd), OpenSC (opensc, opensc-pkcs11: the
-#          virtual card read by standard middleware) and PostgreSQL.
+#          virtual card read by standard middleware), PostgreSQL, and Wine 8 (64-bit
+#          only) with mingw-w64 (the Windows binaries and installer run under Wine:
+#          scripts/with-wine.sh).
 #
 # It is idempotent and quick when nothing is missing: apt packages are checked
 # with one dpkg-query call and `apt-get update` runs only when something must be
@@ -29,14 +31,15 @@ die() { printf 'deps: error: %s\n' "$*" >&2; exit 1; }
 
 build_pkgs=(gcc libc6-dev pkg-config libgtk-3-dev libwebkit2gtk-4.1-dev libpcsclite-dev nsis p7zip-full)
 run_pkgs=(fonts-noto-cjk dbus dbus-x11 gnome-keyring pcscd xvfb xauth)
-test_pkgs=(chromium imagemagick xdotool xclip sqlite3 vsmartcard-vpcd opensc opensc-pkcs11 postgresql libreoffice-calc poppler-utils sane-utils sane-airscan)
+test_pkgs=(chromium imagemagick xdotool xclip sqlite3 vsmartcard-vpcd opensc opensc-pkcs11 postgresql libreoffice-calc poppler-utils sane-utils sane-airscan
+	wine wine64 gcc-mingw-w64-x86-64)
 
 case $mode in
 build) want=("${build_pkgs[@]}") ;;
 run) want=("${build_pkgs[@]}" "${run_pkgs[@]}") ;;
 test) want=("${build_pkgs[@]}" "${run_pkgs[@]}" "${test_pkgs[@]}") ;;
 -h | --help | help)
-	sed -n '2,18p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
+	sed -n '2,20p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
 	exit 0
 	;;
 *) die "unknown mode '$mode' (want build, run or test)" ;;

@@ -81,7 +81,41 @@ func Write(ctx context.Context, db *store.DB, vaultID, dest string) (Header, err
 }
 
 // removeAll removes the snapshot folder; tests replace it to make the removal fail.
-var removeAll = os.RemoveAll
+var removeAll = removeTree
+
+// removeTree is [os.RemoveAll], then, for what that left, [os.Remove] file by file. RemoveAll
+// on Windows (Go 1.26) deletes through FILE_DISPOSITION_INFORMATION_EX and falls back to the
+// older call only on the errors Windows gives where that is unsupported; Wine 8 answers
+// ERROR_INVALID_FUNCTION instead, and the folder stayed (found by running shelterctl.exe under
+// Wine, app/cmd/shelterctl/wine_test.go). os.Remove (DeleteFileW, RemoveDirectoryW) works
+// there. A file another program holds open fails both ways, and RemoveAll's error is returned.
+func removeTree(dir string) error {
+	err := os.RemoveAll(dir)
+	if err == nil || removeEach(dir) == nil {
+		return nil
+	}
+	return err
+}
+
+// removeEach removes dir's entries depth first, then dir.
+func removeEach(dir string) error {
+	es, err := os.ReadDir(dir)
+	if err != nil {
+		return err
+	}
+	for _, e := range es {
+		p := filepath.Join(dir, e.Name())
+		if e.IsDir() {
+			err = removeEach(p)
+		} else {
+			err = os.Remove(p)
+		}
+		if err != nil {
+			return err
+		}
+	}
+	return os.Remove(dir)
+}
 
 // ErrLeftover is returned, wrapped with the path, when the temporary copy a backup is made from
 // cannot be removed (an antivirus or another program holding it open): no backup is written,

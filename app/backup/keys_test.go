@@ -143,7 +143,7 @@ func TestBackupLeavesNoCopy(t *testing.T) {
 		}
 		removeAll = func(string) error { return errors.New("the file is in use") }
 		err := write(filepath.Join(out, "held.bak"))
-		removeAll = os.RemoveAll
+		removeAll = removeTree
 		if !errors.Is(err, ErrLeftover) || !strings.Contains(err.Error(), out) {
 			t.Fatalf("held temporary copy: %v", err)
 		}

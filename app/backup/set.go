@@ -177,7 +177,7 @@ func restoreFiles(ctx context.Context, db *store.DB, data, keys []byte, recovery
 	if err != nil {
 		return vr, fmt.Errorf("staging the restore: %w", err)
 	}
-	defer os.RemoveAll(stage)
+	defer removeTree(stage)
 	dataPath, keysPath := filepath.Join(stage, store.FileName), filepath.Join(stage, store.KeysFileName)
 	if err := os.WriteFile(keysPath, keys, 0o600); err != nil {
 		return vr, fmt.Errorf("staging the restore: %w", err)

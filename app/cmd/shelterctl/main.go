@@ -24,6 +24,11 @@
 // input; only when standard input is a terminal does shelterctl prompt (without echo). It never
 // prints a password or a My Number.
 //
+// Output is UTF-8, except on Windows when it is redirected to a file or a pipe: then it is in
+// the console's code page, which is what cmd's `type` and PowerShell 5.1 read it in — CP932 on
+// Japanese Windows — unless SHELTER_OUTPUT_ENCODING=utf-8 (or cp932) says otherwise. A console
+// gets every character (UTF-16). See output.go.
+//
 // Exit codes: 0 success; 1 failure (the message says why); 2 usage; 3 invalid input (a number that
 // fails its check, a rejected value); 4 the audit chain is broken.
 package main
@@ -60,7 +65,13 @@ const (
 var version = "0.1.0-dev"
 
 func main() {
-	os.Exit(run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
+	stdout, err := textOutput(os.Stdout)
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "shelterctl: %v\n", err)
+		os.Exit(exitUsage)
+	}
+	stderr, _ := textOutput(os.Stderr)
+	os.Exit(run(os.Args[1:], os.Stdin, stdout, stderr))
 }
 
 // cli is one invocation.

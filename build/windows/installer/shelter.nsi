@@ -6,10 +6,24 @@
 ; disposed of through 4-1 廃棄処理.
 ;
 ;   makensis -DVERSION=0.1.0 -DBIN=build/bin -DWEBVIEW2=…/MicrosoftEdgeWebview2Setup.exe shelter.nsi
+;
+; Command line (besides NSIS's own /S for silent and /D=DIR for the folder):
+;   /NOWEBVIEW2  do not run the WebView2 bootstrapper even when the runtime is missing. The
+;                bootstrapper downloads the runtime from Microsoft: an IT department that
+;                deploys WebView2 itself, or a PC without internet, does not want that, and the
+;                test that installs this under Wine (scripts/check-installer-wine.sh) must
+;                neither reach the internet nor wait for a download that cannot finish there.
+;                The app (Wails) then offers to install it at its first start.
+;
+; A 64-bit installer (amd64-unicode): what it installs is amd64 only, so on 32-bit Windows it
+; stops at once instead of installing programs that cannot start; and it runs under a 64-bit
+; only Wine (Debian's wine64 without wine32), which is how it is tested.
 
 Unicode true
+Target amd64-unicode
 !include "MUI2.nsh"
 !include "LogicLib.nsh"
+!include "FileFunc.nsh"
 
 !define PRODUCT   "MyNumber Shelter"
 !define PROJECT   "mynumber-shelter"
@@ -61,11 +75,21 @@ Section "Install"
   File "${BIN}\shelter-bridge.exe"
   File "${BIN}\shelterctl.exe"
 
-  ; WebView2 when neither this user nor the machine has it.
+  ; WebView2 when neither this user nor the machine has it, unless /NOWEBVIEW2 was given.
+  ; (Kept in $R2: ReadRegStr sets the error flag GetOptions reports through.)
+  StrCpy $R2 ""
+  ${GetParameters} $R0
+  ClearErrors
+  ${GetOptions} $R0 "/NOWEBVIEW2" $R1
+  ${IfNot} ${Errors}
+    StrCpy $R2 "skip"
+    DetailPrint "WebView2: /NOWEBVIEW2, not installed by this installer"
+  ${EndIf}
   ReadRegStr $0 HKCU "Software\${WV2KEY}" "pv"
   ReadRegStr $1 HKLM "SOFTWARE\WOW6432Node\${WV2KEY}" "pv"
   ${If} $0 == ""
   ${AndIf} $1 == ""
+  ${AndIf} $R2 == ""
     InitPluginsDir
     File "/oname=$PLUGINSDIR\MicrosoftEdgeWebview2Setup.exe" "${WEBVIEW2}"
     DetailPrint "WebView2 ランタイムをインストールしています / Installing the WebView2 runtime"
@@ -75,6 +99,8 @@ Section "Install"
 
   CreateShortcut "$SMPROGRAMS\${PRODUCT}.lnk" "$INSTDIR\${PROJECT}.exe"
   ; The device service (card readers, vein sensor, scanners, cloud sync) at this user's logon.
+  ; A failure here does not fail the installation: the app starts the bridge itself when it is
+  ; not running.
   ExecWait '"$INSTDIR\shelter-bridge.exe" install' $3
   DetailPrint "shelter-bridge install: $3"
 

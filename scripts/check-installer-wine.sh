@@ -1,0 +1,151 @@
+#!/usr/bin/env bash
+# check-installer-wine.sh SETUP.exe — installs the Windows installer silently into the Wine
+# prefix of scripts/with-wine.sh and checks what landed where, then uninstalls it:
+#
+#   SHELTER_REQUIRE_WINE=1 scripts/with-wine.sh scripts/check-installer-wine.sh build/bin/mynumber-shelter-0.1.0-setup.exe
+#
+#   - `SETUP.exe /S /NOWEBVIEW2` exits 0 (no WebView2 download: see shelter.nsi);
+#   - %LOCALAPPDATA%\Programs\MyNumber Shelter holds mynumber-shelter.exe, shelter-bridge.exe,
+#     shelterctl.exe and uninstall.exe, and the installed shelterctl.exe runs;
+#   - the Start-menu entry %APPDATA%\Microsoft\Windows\Start Menu\Programs\MyNumber Shelter.lnk;
+#   - HKCU\…\Uninstall\mynumber-shelter with DisplayName, DisplayVersion (wails.json),
+#     Publisher, InstallLocation and UninstallString;
+#   - `shelter-bridge install` ran: the bridge's value in HKCU\…\Run, and the bridge running
+#     (its log says it listens on its named pipe);
+#   - a vault made with the installed shelterctl.exe in %LOCALAPPDATA%\MyNumber Shelter;
+#   - `uninstall.exe /S` stops the bridge and removes the program, the Start-menu entry, the Run
+#     value and the uninstall key, and leaves the vault.
+#
+# What only real Windows can check: the bridge starting at logon, WebView2, the app's window,
+# SmartScreen and signing.
+#
+# Without SHELTER_TEST_WINEPREFIX (not under with-wine.sh) it skips with a warning, or fails
+# under SHELTER_REQUIRE_WINE=1.
+set -euo pipefail
+
+setup=${1:?usage: check-installer-wine.sh SETUP.exe}
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+say() { printf 'check-installer-wine: %s\n' "$*" >&2; }
+fail=0
+bad() {
+	say "FAIL: $*"
+	fail=1
+}
+
+if [[ -z ${SHELTER_TEST_WINEPREFIX:-} ]]; then
+	if [[ ${SHELTER_REQUIRE_WINE:-0} == 1 ]]; then
+		say "error: SHELTER_TEST_WINEPREFIX is not set; run under scripts/with-wine.sh (SHELTER_REQUIRE_WINE=1)"
+		exit 1
+	fi
+	say "warning: SHELTER_TEST_WINEPREFIX is not set (run under scripts/with-wine.sh); skipped"
+	exit 0
+fi
+[[ -f $setup ]] || {
+	say "error: $setup not found (make installer)"
+	exit 1
+}
+export WINEPREFIX=$SHELTER_TEST_WINEPREFIX WINEDEBUG=-all
+export WINEDLLOVERRIDES=${WINEDLLOVERRIDES:-"mscoree=d;mshtml=d;winemenubuilder.exe=d;bcryptprimitives=n,b"}
+unset DISPLAY WAYLAND_DISPLAY
+version=$(sed -n 's/.*"productVersion": *"\([^"]*\)".*/\1/p' "$root/wails.json")
+
+# winenv VAR: a Windows environment variable of the prefix's user.
+winenv() { wine cmd /c "echo %$1%" | tr -d '\r'; }
+# unixpath WINPATH
+unixpath() { winepath -u "$1"; }
+# settle: wait (at most a minute) until every program in the prefix has ended, the bridge
+# included; an NSIS uninstaller runs from a copy in %TEMP% and its first process returns at once.
+settle() { timeout 60 wineserver -w || bad "programs still running in the prefix after 60 s: $1"; }
+
+localappdata=$(winenv LOCALAPPDATA)
+appdata=$(winenv APPDATA)
+instdir_win="$localappdata\\Programs\\MyNumber Shelter"
+instdir=$(unixpath "$instdir_win")
+lnk=$(unixpath "$appdata\\Microsoft\\Windows\\Start Menu\\Programs\\MyNumber Shelter.lnk")
+vault_win="$localappdata\\MyNumber Shelter"
+vault=$(unixpath "$vault_win")
+key='HKCU\Software\Microsoft\Windows\CurrentVersion\Uninstall\mynumber-shelter'
+run_key='HKCU\Software\Microsoft\Windows\CurrentVersion\Run'
+run_value='MyNumber Shelter Bridge'
+
+# Wine's process trace (one line per CreateProcess) shows which programs the installer started.
+trace=$(mktemp "${TMPDIR:-/tmp}/check-installer-wine.XXXXXX")
+trap 'rm -f "$trace"' EXIT
+start=$SECONDS
+if ! WINEDEBUG=-all,+process timeout 300 wine "$setup" /S /NOWEBVIEW2 2>"$trace"; then
+	say "FAIL: $(basename "$setup") /S /NOWEBVIEW2 did not exit 0"
+	exit 1
+fi
+say "installed in $((SECONDS - start))s into $instdir_win"
+started() { grep 'CreateProcessInternalW app' "$trace" | grep -c "$1" || true; }
+(($(started 'shelter-bridge.exe\\" install') == 1)) || bad "the installer did not run shelter-bridge.exe install once"
+(($(started MicrosoftEdgeWebview2Setup) == 0)) || bad "the installer ran the WebView2 bootstrapper despite /NOWEBVIEW2"
+
+for f in mynumber-shelter.exe shelter-bridge.exe shelterctl.exe uninstall.exe; do
+	[[ $(head -c 2 "$instdir/$f" 2>/dev/null) == MZ ]] || bad "$instdir_win\\$f missing or not a Windows executable"
+done
+[[ -f $lnk ]] || bad "no Start-menu entry $lnk"
+
+reg=$(wine reg query "$key" | tr -d '\r') || bad "no registry key $key"
+# regval NAME: the REG_SZ value NAME of the uninstall key.
+regval() { awk -v n="$1" '$1 == n && $2 == "REG_SZ" { sub(/^ *[^ ]+ +REG_SZ +/, ""); print }' <<<"$reg"; }
+want_reg=(
+	"DisplayName=MyNumber Shelter"
+	"DisplayVersion=$version"
+	"Publisher=MyNumber Shelter"
+	"InstallLocation=$instdir_win"
+	"UninstallString=\"$instdir_win\\uninstall.exe\""
+	"DisplayIcon=$instdir_win\\mynumber-shelter.exe"
+)
+for kv in "${want_reg[@]}"; do
+	got=$(regval "${kv%%=*}")
+	[[ $got == "${kv#*=}" ]] || bad "registry ${kv%%=*} is '$got', want '${kv#*=}'"
+done
+
+# shelter-bridge install: the Run value, and the bridge started (its pipe may take a while).
+run=$(wine reg query "$run_key" /v "$run_value" 2>/dev/null | tr -d '\r' | sed -n 's/^ *'"$run_value"' *REG_SZ *//p')
+[[ $run == "\"$instdir_win\\shelter-bridge.exe\" run" ]] || bad "the Run value of the bridge is '$run'"
+# The bridge logs "listening" once its named pipe is up. (`shelter-bridge.exe status` answers
+# too, but only after about 35 s under Wine, when its first PC/SC attempt gives up; the
+# uninstaller's stop below goes over the same pipe.)
+bridge_log=$vault/bridge/bridge.log
+start=$SECONDS
+until grep -qs 'msg="shelter-bridge listening"' "$bridge_log" || ((SECONDS - start > 60)); do
+	sleep 1
+done
+if grep -qs 'msg="shelter-bridge listening"' "$bridge_log"; then
+	say "the bridge listened $((SECONDS - start))s after the installation"
+else
+	bad "no running bridge 60 s after the installation (nothing in $bridge_log)"
+fi
+
+# The installed shelterctl.exe works and makes a vault where the app keeps it.
+out=$(wine "$instdir/shelterctl.exe" mynumber check 123456789018 | tr -d '\r') || bad "installed shelterctl.exe: mynumber check failed"
+[[ $out == "1: valid 個人番号 (individual number) **** **** 9018" ]] || bad "installed shelterctl.exe: mynumber check printed '$out'"
+kit=$(unixpath 'C:\users\Public\kit.txt')
+rm -f "$kit"
+printf 'a throwaway passphrase for the installer test\n' |
+	wine "$instdir/shelterctl.exe" --vault "$vault_win" init --office 鹿児島社労士事務所 --admin admin \
+		--second-factor optional --reason "installer test (no readers)" --kit 'C:\users\Public\kit.txt' >/dev/null ||
+	bad "installed shelterctl.exe: init in $vault_win failed"
+rm -f "$kit"
+[[ -f $vault/vault.db && -f $vault/keys.db ]] || bad "no vault in $vault_win"
+
+start=$SECONDS
+timeout 120 wine "$instdir/uninstall.exe" /S || bad "uninstall.exe /S did not exit 0"
+settle "the uninstaller or the bridge"
+say "uninstalled in $((SECONDS - start))s"
+[[ ! -e $instdir ]] || bad "$instdir_win still exists after uninstalling: $(ls -A "$instdir" | tr '\n' ' ')"
+[[ ! -e $lnk ]] || bad "the Start-menu entry is still there after uninstalling"
+if wine reg query "$key" >/dev/null 2>&1; then
+	bad "the registry key $key is still there after uninstalling"
+fi
+[[ -f $vault/vault.db && -f $vault/keys.db ]] || bad "uninstalling removed the vault in $vault_win"
+if wine reg query "$run_key" /v "$run_value" >/dev/null 2>&1; then
+	bad "the bridge's Run value is still there after uninstalling"
+fi
+
+if ((fail)); then
+	exit 1
+fi
+say "ok: $(basename "$setup") installs the app, shelter-bridge (running, in the Run key) and shelterctl, the Start-menu entry and the uninstall key ($version, MyNumber Shelter); the uninstaller stops the bridge, removes them and keeps the vault"
