@@ -274,6 +274,7 @@ function purposesCell(ctx: UseCtx, id: number, codes: string[]): HTMLElement {
   const labels = codes.map((c) => purposeText(ctx, c));
   const all = labels.join("\n");
   return h("td", { class: "purposes compact", testid: `use-purposes-${id}`, title: all, "aria-label": labels.join("、") },
-    h("span", { class: "tag info", "data-code": codes[0] }, labels[0]),
-    codes.length > 1 ? h("span", { class: "more", testid: `use-purposes-more-${id}` }, t("useMorePurposes").replace("{n}", String(codes.length - 1))) : null);
+    h("div", { class: "one-line" },
+      h("span", { class: "tag info", "data-code": codes[0] }, labels[0]),
+      codes.length > 1 ? h("span", { class: "more", testid: `use-purposes-more-${id}` }, t("useMorePurposes").replace("{n}", String(codes.length - 1))) : null));
 }
