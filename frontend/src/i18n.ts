@@ -349,7 +349,6 @@ const dict = {
   leftTag: ["退職", "Left"],
   dependentsCount: ["扶養", "Dependents"],
   noEmployees: ["該当する従業員はいません。", "No matching employees."],
-  pageOf: ["{from}〜{to} 件目 / 全 {n} 名", "{from}–{to} of {n}"],
   prevPage: ["前へ", "Previous"],
   nextPage: ["次へ", "Next"],
   firstPage: ["最初のページ", "First page"],

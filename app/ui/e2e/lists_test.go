@@ -202,6 +202,25 @@ func TestBrowserLongLists(t *testing.T) {
 	}
 	s.shot("use-sorted-search")
 
+	// --- 1-3: the status board pages and sorts the same way; the non-submitters (two lists
+	// merged) too.
+	b.click("menu-1-3")
+	b.waitText("col-total", "全 120 件中 1–100 件")
+	b.click("col-sort-status")
+	waitRowText(b, "col-rows", "E001", true) // 未依頼 first, in code order
+	b.click("col-sort-status")
+	waitRowText(b, "col-rows", "西郷", true) // 依頼済 first
+	b.set("col-page-size", "20")
+	b.waitText("col-total", "全 120 件中 1–20 件")
+	b.click("col-count-pending")
+	b.waitText("col-total", "全 30 件中 1–20 件")
+	b.click("col-sort-name")
+	waitRowText(b, "col-rows", "イチロウ", true)
+	b.click("col-last")
+	b.waitText("col-total", "全 30 件中 21–30 件")
+	waitRowText(b, "col-rows", "ユイ", false)
+	s.shot("collect-pending-page2")
+
 	// Back in 1-2, where the clerk left it.
 	b.click("menu-1-2")
 	b.waitText("emp-total", "全 30 件中 21–30 件")
