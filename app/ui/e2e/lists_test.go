@@ -138,6 +138,8 @@ func TestBrowserLongLists(t *testing.T) {
 	b.waitText("emp-total", "全 120 件中 1–20 件")
 	b.click("emp-page-3")
 	b.waitText("emp-total", "全 120 件中 41–60 件")
+	b.run("scroll to the pager", chromedp.ScrollIntoView(sel("emp-pager"), chromedp.ByQuery))
+	s.shot("employees-page3-of-6")
 	b.click("emp-next")
 	b.waitText("emp-total", "全 120 件中 61–80 件")
 
