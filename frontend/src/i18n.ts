@@ -63,7 +63,6 @@ const dict = {
   error: ["エラー", "Error"],
   search: ["検索", "Search"],
   all: ["すべて", "All"],
-  more: ["もっと見る", "Show more"],
   print: ["印刷", "Print"],
   noted: ["控えました", "I have noted it"],
   operations: ["操作", "Actions"],
@@ -282,7 +281,6 @@ const dict = {
   resultDenied: ["拒否", "Denied"],
   resultFailed: ["失敗", "Failed"],
   noEntries: ["該当する履歴はありません。", "No matching entries."],
-  totalEntries: ["該当 {n} 件", "{n} entries"],
   // 1-2
   employeesTitle: ["法人マイナンバー・従業員設定", "Corporate number & employees"],
   noAssignedCompanies: [

@@ -88,6 +88,11 @@ func TestBrowserLongLists(t *testing.T) {
 	if err := app.Session.Logout(); err != nil {
 		t.Fatal(err)
 	}
+	// sato, the 責任者, reads the history at the end.
+	firstLogin(t, app, "sato", temp["sato"], satoPassword)
+	if err := app.Session.Logout(); err != nil {
+		t.Fatal(err)
+	}
 
 	b, url := openBrowser(t, app)
 	s := &storyShots{b: b, story: "lists"}
@@ -138,7 +143,7 @@ func TestBrowserLongLists(t *testing.T) {
 	b.waitText("emp-total", "全 120 件中 1–20 件")
 	b.click("emp-page-3")
 	b.waitText("emp-total", "全 120 件中 41–60 件")
-	b.run("scroll to the pager", chromedp.ScrollIntoView(sel("emp-pager"), chromedp.ByQuery))
+	b.eval(`document.querySelector('[data-testid="emp-pager"]').scrollIntoView({block: "end"}), true`, nil)
 	s.shot("employees-page3-of-6")
 	b.click("emp-next")
 	b.waitText("emp-total", "全 120 件中 61–80 件")
@@ -233,4 +238,34 @@ func TestBrowserLongLists(t *testing.T) {
 	b.click("lang-toggle")
 	b.waitText("emp-total", "21–30 of 30")
 	s.shot("employees-english")
+	b.click("lang-toggle")
+	b.waitText("emp-total", "全 30 件中 21–30 件")
+
+	// --- 2-1 (sato, the 責任者): the history of those registrations pages by its cursor, with
+	// the same pager: next, a page size, numbers of the pages reached, first.
+	switchUser(b, "sato", satoPassword)
+	b.click("menu-2-1")
+	b.waitText("history-total", "1–50")
+	b.click("history-next")
+	b.waitText("history-total", "51–100")
+	b.set("history-page-size", "20")
+	b.waitText("history-total", "1–20")
+	b.click("history-next")
+	b.waitText("history-total", "21–40")
+	b.click("history-next")
+	b.waitText("history-total", "41–60")
+	b.click("history-page-2")
+	b.waitText("history-total", "21–40")
+	b.waitVisible("history-page-4") // the pages reached stay numbered
+	b.click("history-first")
+	b.waitText("history-total", "1–20")
+	var prevOff, nextOff bool
+	b.eval(`document.querySelector('[data-testid="history-prev"]').disabled`, &prevOff)
+	b.eval(`document.querySelector('[data-testid="history-next"]').disabled`, &nextOff)
+	if !prevOff || nextOff {
+		t.Errorf("on the first page: previous disabled %v, next disabled %v", prevOff, nextOff)
+	}
+	b.eval(`document.querySelector('[data-testid="history-pager"]').scrollIntoView({block: "end"}), true`, nil)
+	b.waitVisible("history-pager")
+	s.shot("history-pages")
 }

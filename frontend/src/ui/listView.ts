@@ -176,3 +176,78 @@ export function pageRows<T>(rows: T[], st: ListState): T[] {
 export function readingKey(name: string, kana: string | undefined): string {
   return (kana || "").trim() || name;
 }
+
+/** KeysetState is where a user is in a list that Go pages by a cursor (2-1's history: the
+ *  audit log is read newest first from an entry id, so a deep page costs what the first does,
+ *  see app/audit). cursors[i] opens page i (0 = the newest); starts[i] counts the rows before
+ *  it. Only pages already reached, and the next one, can be opened by number. */
+export interface KeysetState {
+  pageSize: number;
+  page: number;
+  cursors: number[];
+  starts: number[];
+}
+
+export function keysetState(pageSize = 50): KeysetState {
+  return { pageSize, page: 0, cursors: [0], starts: [0] };
+}
+
+/** KeysetPager is the Pager of a cursor-paged list: first, previous, the pages reached, next,
+ *  the page size and the count. */
+export class KeysetPager {
+  readonly el: HTMLElement;
+  readonly count: HTMLElement;
+  private readonly pages: HTMLElement;
+  private readonly size: HTMLSelectElement;
+
+  constructor(private readonly prefix: string, private readonly st: KeysetState, private readonly changed: () => void) {
+    this.count = h("span", { class: "total", testid: `${prefix}-count`, "aria-live": "polite" });
+    this.pages = h("span", { class: "pages", testid: `${prefix}-pages` });
+    this.size = h("select", { testid: `${prefix}-page-size`, "aria-label": t("pageSize") },
+      pageSizes.map((n) => h("option", { value: String(n), selected: n === st.pageSize }, t("perPage").replace("{n}", String(n)))));
+    this.size.addEventListener("change", () => {
+      Object.assign(st, keysetState(Number(this.size.value)));
+      changed();
+    });
+    this.el = h("nav", { class: "pager", testid: `${prefix}-pager`, "aria-label": t("pagerLabel") },
+      this.pages, h("label", { class: "page-size" }, t("pageSize"), this.size));
+  }
+
+  /** loaded records a page: shown rows arrived, next is the cursor of the following page (0 at
+   *  the end); then it draws. */
+  loaded(total: number, shown: number, next: number): void {
+    const st = this.st;
+    if (st.cursors[st.page + 1] !== next || st.starts[st.page + 1] !== st.starts[st.page] + shown) {
+      // The pages after this one are known no longer (the log grew, or this is new ground).
+      st.cursors.length = st.page + 1;
+      st.starts.length = st.page + 1;
+      if (next) {
+        st.cursors.push(next);
+        st.starts.push(st.starts[st.page] + shown);
+      }
+    }
+    const from = st.starts[st.page];
+    this.count.textContent = total === 0 ? t("countNone")
+      : t("countOf").replace("{n}", String(total)).replace("{from}", String(from + 1)).replace("{to}", String(from + shown));
+    const go = (p: number) => () => {
+      st.page = p;
+      this.changed();
+    };
+    const btn = (label: string, p: number, testid: string, aria: string, disabled: boolean) =>
+      h("button", { type: "button", class: "secondary small", testid: `${this.prefix}-${testid}`, "aria-label": aria,
+        title: aria, disabled, on: { click: go(p) } }, label);
+    const reach = st.cursors.length; // pages that can be opened
+    const nums = pageWindow(st.page, reach).map((p) => p < 0
+      ? h("span", { class: "gap", "aria-hidden": "true" }, "…")
+      : h("button", { type: "button", class: "small page" + (p === st.page ? " current" : " secondary"),
+        testid: `${this.prefix}-page-${p + 1}`, "aria-current": p === st.page ? "page" : null,
+        "aria-label": t("pageN").replace("{n}", String(p + 1)), on: { click: go(p) } }, String(p + 1)));
+    mount(this.pages,
+      btn("«", 0, "first", t("firstPage"), st.page === 0),
+      btn("‹", st.page - 1, "prev", t("prevPage"), st.page === 0),
+      nums,
+      btn("›", st.page + 1, "next", t("nextPage"), !next));
+    this.el.classList.toggle("single", reach <= 1);
+    this.size.value = String(st.pageSize);
+  }
+}
