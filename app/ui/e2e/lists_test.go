@@ -130,6 +130,16 @@ func TestBrowserLongLists(t *testing.T) {
 	b.run("focus the code header", chromedp.Focus(sel("emp-sort-code"), chromedp.ByQuery))
 	b.run("press Enter", chromedp.KeyEvent("\r"))
 	waitRowText(b, "emp-rows", "E001", true)
+	// The redrawn header keeps the focus on that button: Enter again reverses it.
+	b.run("press Enter again", chromedp.KeyEvent("\r"))
+	waitRowText(b, "emp-rows", "E120", true)
+	var focused string
+	b.eval(`document.activeElement?.dataset.testid ?? ""`, &focused)
+	if focused != "emp-sort-code" {
+		t.Errorf("focus after sorting by keyboard: %q", focused)
+	}
+	b.click("emp-sort-code")
+	waitRowText(b, "emp-rows", "E001", true)
 	b.click("emp-sort-code")
 	waitRowText(b, "emp-rows", "E120", true)
 	b.click("emp-sort-name")

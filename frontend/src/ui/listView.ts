@@ -39,6 +39,9 @@ export interface Column {
   node?: Node;
 }
 
+// refocus is the sort button pressed last, to focus again once its header is redrawn.
+let refocus = "";
+
 /** sortHead is a header row; clicking (or Enter / Space on) a sortable header sorts by it, a
  *  second click reverses it. aria-sort and an arrow show the order. prefix names the test ids
  *  (`<prefix>-sort-<key>`). */
@@ -48,17 +51,23 @@ export function sortHead(prefix: string, cols: Column[], st: ListState, changed:
     const key = c.key;
     const on = st.sort === key;
     const arrow = on ? (st.desc ? "▼" : "▲") : "↕";
+    const button = h("button", { type: "button", class: "sort", testid: `${prefix}-sort-${key}`,
+      title: on && !st.desc ? t("sortDesc") : t("sortAsc"),
+      on: { click: () => {
+        if (st.sort === key) st.desc = !st.desc;
+        else { st.sort = key; st.desc = false; }
+        st.offset = 0;
+        refocus = `${prefix}-sort-${key}`;
+        changed();
+      } } },
+      c.label, h("span", { class: "arrow" + (on ? "" : " idle"), "aria-hidden": "true" }, arrow));
+    if (refocus === `${prefix}-sort-${key}`) {
+      // The header is drawn anew after a sort: the keyboard stays on the button it pressed.
+      refocus = "";
+      setTimeout(() => { if (button.isConnected) button.focus(); }, 0);
+    }
     return h("th", { class: ((c.class ?? "") + " sortable" + (on ? " sorted" : "")).trim(),
-      "aria-sort": on ? (st.desc ? "descending" : "ascending") : "none" },
-      h("button", { type: "button", class: "sort", testid: `${prefix}-sort-${key}`,
-        title: on && !st.desc ? t("sortDesc") : t("sortAsc"),
-        on: { click: () => {
-          if (st.sort === key) st.desc = !st.desc;
-          else { st.sort = key; st.desc = false; }
-          st.offset = 0;
-          changed();
-        } } },
-        c.label, h("span", { class: "arrow" + (on ? "" : " idle"), "aria-hidden": "true" }, arrow)));
+      "aria-sort": on ? (st.desc ? "descending" : "ascending") : "none" }, button);
   });
   return h("thead", null, h("tr", null, cells));
 }
