@@ -13,7 +13,7 @@ import { errText, pick, t } from "../i18n";
 import { dateTime } from "../format";
 import type { App } from "../app";
 import type { Company, MenuItem } from "../types";
-import type { CollectBoardRow, CollectRules } from "../types_collect";
+import type { CollectBoardRow, CollectRefusal, CollectRules } from "../types_collect";
 import { openDialog } from "../ui/dialog";
 import { Form, busy } from "../ui/form";
 import { loading, screenHead } from "../ui/layout";
@@ -52,6 +52,7 @@ const view = {
   search: "",
   includeLeft: false,
   list: listState(100),
+  refusals: listState(),
   /** preselect: employees chosen on the board for STEP1. */
   preselect: [] as number[],
 };
@@ -62,6 +63,7 @@ function resetFilter(): void {
   view.search = "";
   view.includeLeft = false;
   view.list = listState(view.list.pageSize);
+  view.refusals = listState(view.refusals.pageSize);
   view.preselect = [];
 }
 
@@ -392,6 +394,14 @@ function renderBoard(ctx: ColCtx, notice: string): void {
   void load();
 }
 
+/** refusalKeys sorts the refusal record here (it arrives whole from Go). */
+const refusalKeys: SortKeys<CollectRefusal> = {
+  code: (r) => r.employeeCode,
+  department: (r) => r.department,
+  requestedAt: (r) => r.requestedAt,
+  refusedAt: (r) => r.refusedAt,
+};
+
 /** boardKeys sorts the merged non-submitters as Go sorts a board (app/collect boardOrder). */
 function boardKeys(rules: CollectRules): SortKeys<CollectBoardRow> {
   const rank = (code: string) => (rules.statuses ?? []).findIndex((s) => s.code === code);
@@ -433,6 +443,29 @@ function renderRefusals(ctx: ColCtx): void {
   Collect.RefusalRecord(companyId).then(
     (list) => {
       const rows = list ?? [];
+      const st = view.refusals;
+      const tbody = h("tbody", { testid: "col-refusal-rows" });
+      const table = h("table", { class: "grid compact", testid: "col-refusal-table" });
+      const draw = () => {
+        const page = pageRows(sortRows(rows, st, refusalKeys), st);
+        table.replaceChildren(sortHead("col-refusal", [
+          { label: t("employeeCode"), key: "code" }, { label: t("employeeName") }, { label: t("department"), key: "department" },
+          { label: t("colRequest") }, { label: t("colRequestedAt"), key: "requestedAt" }, { label: t("colRemindedAt") },
+          { label: t("colRefusedAt"), key: "refusedAt" }, { label: t("colReason") }], st, draw), tbody);
+        tbody.replaceChildren(...page.map((r) =>
+          h("tr", { testid: `col-refusal-row-${r.employeeCode}` },
+            h("td", { class: "mono" }, r.employeeCode),
+            h("td", null, r.name),
+            h("td", null, r.department || "—"),
+            h("td", null, r.requestTitle || `#${r.requestId}`),
+            h("td", { class: "nowrap" }, dateTime(r.requestedAt)),
+            h("td", { class: "nowrap" }, (r.remindedAt ?? []).length ? (r.remindedAt ?? []).map((x) => h("div", null, dateTime(x))) : "—"),
+            h("td", { class: "nowrap" }, dateTime(r.refusedAt)),
+            h("td", null, r.reason))));
+        pager.update(rows.length, page.length);
+      };
+      const pager = new Pager("col-refusal", st, draw);
+      if (rows.length) draw();
       mount(ctx.body,
         h("p", { class: "hint" }, t("colRefusalsLead")),
         h("div", { class: "toolbar" },
@@ -440,22 +473,7 @@ function renderRefusals(ctx: ColCtx): void {
           exportButton("cp932", "col-export-cp932", t("colExportCp932")),
           h("span", { class: "hint" }, t("colExportNote"))),
         done, banner,
-        rows.length
-          ? h("table", { class: "grid compact", testid: "col-refusal-table" },
-              h("thead", null, h("tr", null,
-                h("th", null, t("employeeCode")), h("th", null, t("employeeName")), h("th", null, t("department")),
-                h("th", null, t("colRequest")), h("th", null, t("colRequestedAt")), h("th", null, t("colRemindedAt")),
-                h("th", null, t("colRefusedAt")), h("th", null, t("colReason")))),
-              h("tbody", { testid: "col-refusal-rows" }, rows.map((r) =>
-                h("tr", { testid: `col-refusal-row-${r.employeeCode}` },
-                  h("td", { class: "mono" }, r.employeeCode),
-                  h("td", null, r.name),
-                  h("td", null, r.department || "—"),
-                  h("td", null, r.requestTitle || `#${r.requestId}`),
-                  h("td", { class: "nowrap" }, dateTime(r.requestedAt)),
-                  h("td", { class: "nowrap" }, (r.remindedAt ?? []).length ? (r.remindedAt ?? []).map((x) => h("div", null, dateTime(x))) : "—"),
-                  h("td", { class: "nowrap" }, dateTime(r.refusedAt)),
-                  h("td", null, r.reason)))))
+        rows.length ? [h("div", { class: "toolbar" }, pager.count), table, pager.el]
           : h("p", { class: "empty", testid: "col-refusals-empty" }, t("colRefusalsNone")));
     },
     (e) => mount(ctx.body, refusal(e)),
