@@ -32,6 +32,9 @@ type BoardFilter struct {
 	IncludeLeft bool
 	// Offset and Limit page the rows; Limit defaults to 200 and is at most 2000.
 	Offset, Limit int
+	// Sort orders the rows by Key "" or "code", "name" (the reading, folded by app/jtext),
+	// "department", "status" (in the order of [Statuses]) or "waiting" (days waiting).
+	Sort roster.Sort
 }
 
 // BoardRow is one employee on the status board.
@@ -97,7 +100,8 @@ const boardQuery = `SELECT p.id, p.employee_code, p.name, p.name_kana, COALESCE(
 	WHERE p.company_id = ? AND p.kind = 'employee'`
 
 // StatusBoard returns the status of every employee of the company with counts per status,
-// filtered and paged as f says, in employee-code order (numeric codes numerically).
+// filtered, sorted and paged as f says (by default in employee-code order, numeric codes
+// numerically).
 func (s *Service) StatusBoard(ctx context.Context, p auth.Principal, f BoardFilter) (Board, error) {
 	b := Board{Counts: map[Status]int{}}
 	if f.Status != "" && !f.Status.Valid() {
@@ -110,16 +114,23 @@ func (s *Service) StatusBoard(ctx context.Context, p auth.Principal, f BoardFilt
 		f.Limit = 200
 	}
 	f.Limit = min(f.Limit, 2000)
+	order, err := boardOrder(f.Sort)
+	if err != nil {
+		return b, err
+	}
 	for _, st := range Statuses() {
 		b.Counts[st] = 0
 	}
-	err := s.DB.View(ctx, func(tx *store.Tx) error {
+	err = s.DB.View(ctx, func(tx *store.Tx) error {
 		if err := requireRole(tx, p, f.CompanyID); err != nil {
 			return err
 		}
 		rows, err := boardRowsTx(tx, f.CompanyID, tx.Now)
 		if err != nil {
 			return err
+		}
+		if order != nil {
+			slices.SortStableFunc(rows, order)
 		}
 		today := jpdate.ISO(jpdate.JapanDate(tx.Now))
 		search := strings.TrimSpace(f.Search)
@@ -192,6 +203,49 @@ func boardRowsTx(tx *store.Tx, companyID int64, now time.Time) ([]BoardRow, erro
 	}
 	slices.SortFunc(out, func(a, b BoardRow) int { return compareCodes(a.Code, b.Code) })
 	return out, nil
+}
+
+// boardOrder compares two board rows (already in code order) as s asks; nil keeps code order.
+// Ties keep code order; an empty department stays last either way.
+func boardOrder(s roster.Sort) (func(a, b BoardRow) int, error) {
+	dir := 1
+	if s.Desc {
+		dir = -1
+	}
+	rank := map[Status]int{}
+	for i, st := range Statuses() {
+		rank[st] = i
+	}
+	reading := func(r BoardRow) string {
+		if strings.TrimSpace(r.NameKana) != "" {
+			return jtext.Fold(r.NameKana)
+		}
+		return jtext.Fold(r.Name)
+	}
+	switch s.Key {
+	case "", "code":
+		if !s.Desc {
+			return nil, nil
+		}
+		return func(a, b BoardRow) int { return -compareCodes(a.Code, b.Code) }, nil
+	case "name":
+		return func(a, b BoardRow) int { return dir * strings.Compare(reading(a), reading(b)) }, nil
+	case "department":
+		return func(a, b BoardRow) int {
+			if (a.Department == "") != (b.Department == "") {
+				if a.Department == "" {
+					return 1
+				}
+				return -1
+			}
+			return dir * strings.Compare(a.Department, b.Department)
+		}, nil
+	case "status":
+		return func(a, b BoardRow) int { return dir * (rank[a.Status] - rank[b.Status]) }, nil
+	case "waiting":
+		return func(a, b BoardRow) int { return dir * (a.DaysWaiting - b.DaysWaiting) }, nil
+	}
+	return nil, apperr.Invalid("sort", "この列では並べ替えられません。", "The list cannot be sorted by this column.")
 }
 
 // compareCodes orders employee codes: numeric codes numerically, before other codes.

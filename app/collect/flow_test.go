@@ -16,6 +16,7 @@ import (
 	"github.com/mynumber-shelter/shelter/app/apperr"
 	"github.com/mynumber-shelter/shelter/app/auth"
 	"github.com/mynumber-shelter/shelter/app/report"
+	"github.com/mynumber-shelter/shelter/app/roster"
 	"github.com/mynumber-shelter/shelter/app/store"
 	"github.com/mynumber-shelter/shelter/internal/mynumber"
 )
@@ -360,6 +361,28 @@ func TestCheckRegisterAndBoard(t *testing.T) {
 	// A search as a clerk types it: 高 finds 髙.
 	if b, _ = f.svc.StatusBoard(ctx, f.manager, BoardFilter{CompanyID: f.a, Search: "高橋"}); b.Total != 1 || b.Rows[0].Code != "E003" {
 		t.Fatalf("board search 高橋: %+v", b.Rows)
+	}
+	// Sorted by status (in the order of Statuses) either way, by code backwards; an unknown key
+	// is refused.
+	for _, c := range []struct {
+		sort roster.Sort
+		want string
+	}{
+		{roster.Sort{Key: "status"}, "E003,E002,E001"},
+		{roster.Sort{Key: "status", Desc: true}, "E001,E002,E003"},
+		{roster.Sort{Key: "code", Desc: true}, "E003,E002,E001"},
+	} {
+		b, err := f.svc.StatusBoard(ctx, f.manager, BoardFilter{CompanyID: f.a, Sort: c.sort})
+		var got []string
+		for _, r := range b.Rows {
+			got = append(got, r.Code)
+		}
+		if err != nil || strings.Join(got, ",") != c.want {
+			t.Errorf("board sorted %+v: %v %v, want %s", c.sort, got, err, c.want)
+		}
+	}
+	if _, err := f.svc.StatusBoard(ctx, f.manager, BoardFilter{CompanyID: f.a, Sort: roster.Sort{Key: "x"}}); !apperr.HasCode(err, apperr.CodeInvalid) {
+		t.Fatalf("unknown board sort: %v", err)
 	}
 	// Non-submitters: none after one day, E002 after a week.
 	f.clock.Add(24 * time.Hour)

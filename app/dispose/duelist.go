@@ -17,7 +17,9 @@ type DuePerson struct {
 	PersonID     int64
 	EmployeeCode string
 	Name         string
-	LeftOn       time.Time
+	// NameKana is the reading (フリガナ), for sorting by name; "" when none was entered.
+	NameKana string
+	LeftOn   time.Time
 	// Dependents is how many of the employee's dependents are not disposed of yet; they go
 	// with the employee unless the proposal keeps them.
 	Dependents int
@@ -46,11 +48,11 @@ type company struct {
 }
 
 type personRow struct {
-	kind, code, name, relation string
-	employee                   int64 // the employee's id (itself for an employee)
-	leftOn                     time.Time
-	disposed                   bool  // in an executed disposal
-	pending                    int64 // in a proposed or approved disposal
+	kind, code, name, kana, relation string
+	employee                         int64 // the employee's id (itself for an employee)
+	leftOn                           time.Time
+	disposed                         bool  // in an executed disposal
+	pending                          int64 // in a proposed or approved disposal
 }
 
 type employeeState struct {
@@ -67,7 +69,7 @@ type employeeState struct {
 // employee's due date on today.
 func loadCompany(tx *store.Tx, companyID int64, pol Policy, today time.Time) (*company, error) {
 	c := &company{id: companyID, persons: map[int64]personRow{}, employees: map[int64]*employeeState{}, purposes: map[int64][]string{}}
-	rows, err := tx.Query(`SELECT p.id, p.kind, COALESCE(p.employee_code, e.employee_code, ''), p.name, p.relation,
+	rows, err := tx.Query(`SELECT p.id, p.kind, COALESCE(p.employee_code, e.employee_code, ''), p.name, p.name_kana, p.relation,
 		COALESCE(p.employee_id, p.id), COALESCE(e.left_on, p.left_on)
 		FROM persons p LEFT JOIN persons e ON e.id = p.employee_id WHERE p.company_id = ? ORDER BY p.id`, companyID)
 	if err != nil {
@@ -77,7 +79,7 @@ func loadCompany(tx *store.Tx, companyID int64, pol Policy, today time.Time) (*c
 		var id int64
 		var r personRow
 		var left string
-		if err := rows.Scan(&id, &r.kind, &r.code, &r.name, &r.relation, &r.employee, &left); err != nil {
+		if err := rows.Scan(&id, &r.kind, &r.code, &r.name, &r.kana, &r.relation, &r.employee, &left); err != nil {
 			rows.Close()
 			return nil, err
 		}
@@ -193,7 +195,7 @@ func (c *company) list() []DuePerson {
 			continue
 		}
 		r := c.persons[id]
-		out = append(out, DuePerson{PersonID: id, EmployeeCode: e.code, Name: r.name, LeftOn: r.leftOn,
+		out = append(out, DuePerson{PersonID: id, EmployeeCode: e.code, Name: r.name, NameKana: r.kana, LeftOn: r.leftOn,
 			Dependents: len(e.dependents), Documents: e.docs, AssumedPurposes: e.assumed,
 			Due: e.due.Due, Deadline: e.due.Deadline, Ready: e.due.Ready, Overdue: e.due.Overdue, Reason: e.due.Reason,
 			PendingDisposal: e.pending})

@@ -25,7 +25,7 @@ import (
 // clerk types. Only pairs that name the same family name in practice are here; characters that
 // are distinct names (e.g. 竜 and 龍 are often both used, but not as one name) are left alone.
 var variants = map[rune]rune{
-	'髙': '高', '﨑': '崎', '嵜': '崎', '碕': '崎',
+	'髙': '高', '﨑': '崎', '嵜': '崎', '碕': '崎', '𠮷': '吉',
 	'邊': '辺', '邉': '辺',
 	'齋': '斎', '齊': '斎', '斉': '斎',
 	'澤': '沢', '濱': '浜', '濵': '浜',

@@ -70,6 +70,8 @@ type EmployeeQuery struct {
 	Offset int
 	// Limit defaults to 50 and is at most 500.
 	Limit int
+	// Sort orders the list; the zero value is by code.
+	Sort Sort
 }
 
 // EmployeePage is one page of employees with the total matching the query.
@@ -136,8 +138,8 @@ func SearchClause(code, name, kana, search string) (string, []any) {
 		[]any{likePattern(NormalizeEmployeeCode(search)) + "%", folded, folded}
 }
 
-// Employees returns one page of the company's employees, ordered by code (numeric codes in
-// numeric order), with masked numbers.
+// Employees returns one page of the company's employees in q.Sort's order (by default by code,
+// numeric codes in numeric order), with masked numbers.
 func (s *Service) Employees(ctx context.Context, p auth.Principal, keys *vault.Keys, q EmployeeQuery) (EmployeePage, error) {
 	var page EmployeePage
 	if q.Limit <= 0 {
@@ -145,6 +147,11 @@ func (s *Service) Employees(ctx context.Context, p auth.Principal, keys *vault.K
 	}
 	q.Limit = min(q.Limit, 500)
 	q.Offset = max(q.Offset, 0)
+	order, err := q.Sort.OrderBy(SortColumns{Code: "p.employee_code", Name: "p.name", Kana: "p.name_kana",
+		Department: "COALESCE(d.name, '')", BirthDate: "p.birth_date", HiredOn: "p.hired_on"})
+	if err != nil {
+		return page, err
+	}
 	where := ` WHERE p.company_id = ? AND p.kind = 'employee'`
 	args := []any{q.CompanyID}
 	if search := strings.TrimSpace(q.Search); search != "" {
@@ -169,7 +176,7 @@ func (s *Service) Employees(ctx context.Context, p auth.Principal, keys *vault.K
 	default:
 		return page, apperr.Invalid("status", "在籍区分が正しくありません。", "Unknown employment status filter.")
 	}
-	err := s.DB.View(ctx, func(tx *store.Tx) error {
+	err = s.DB.View(ctx, func(tx *store.Tx) error {
 		if err := requireRoster(tx, p, q.CompanyID); err != nil {
 			return err
 		}
@@ -182,7 +189,7 @@ func (s *Service) Employees(ctx context.Context, p auth.Principal, keys *vault.K
 		}
 		defer ck.Close()
 		rows, err := tx.Query(`SELECT `+employeeColumns+employeeFrom+where+
-			` ORDER BY length(p.employee_code), p.employee_code LIMIT ? OFFSET ?`, append(args, q.Limit, q.Offset)...)
+			` ORDER BY `+order+` LIMIT ? OFFSET ?`, append(args, q.Limit, q.Offset)...)
 		if err != nil {
 			return fmt.Errorf("reading employees: %w", err)
 		}

@@ -13,6 +13,7 @@ import (
 	"github.com/mynumber-shelter/shelter/app/auth"
 	"github.com/mynumber-shelter/shelter/app/collect"
 	"github.com/mynumber-shelter/shelter/app/report"
+	"github.com/mynumber-shelter/shelter/app/roster"
 	"github.com/mynumber-shelter/shelter/app/store"
 )
 
@@ -257,7 +258,7 @@ func (s *CollectService) StatusBoard(f CollectBoardFilter) (CollectBoard, error)
 	}
 	b, err := s.svc.StatusBoard(context.Background(), sess.Principal, collect.BoardFilter{CompanyID: f.CompanyID,
 		Status: collect.Status(f.Status), Search: f.Search, PendingDays: f.PendingDays, IncludeLeft: f.IncludeLeft,
-		Offset: f.Offset, Limit: f.Limit})
+		Offset: f.Offset, Limit: f.Limit, Sort: roster.Sort{Key: f.Sort, Desc: f.Desc}})
 	if err != nil {
 		return CollectBoard{}, s.fail(sess, f.CompanyID, audit.ActionView, "status board", err)
 	}

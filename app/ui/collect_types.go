@@ -181,6 +181,10 @@ type CollectBoardFilter struct {
 	IncludeLeft bool   `json:"includeLeft"`
 	Offset      int    `json:"offset"`
 	Limit       int    `json:"limit"`
+	// Sort is "" or "code", "name" (by reading), "department", "status" or "waiting"; Desc
+	// reverses it.
+	Sort string `json:"sort"`
+	Desc bool   `json:"desc"`
 }
 
 // CollectBoard is the status board: counts of every status over the whole company, the total

@@ -47,6 +47,7 @@ type DisposalDue struct {
 	PersonID          int64              `json:"personId"`
 	EmployeeCode      string             `json:"employeeCode"`
 	Name              string             `json:"name"`
+	NameKana          string             `json:"nameKana"`
 	LeftOn            string             `json:"leftOn"`
 	Dependents        int                `json:"dependents"`
 	Documents         []DisposalDocument `json:"documents"`
@@ -186,7 +187,7 @@ func (s *DisposeService) DueList(companyID int64) ([]DisposalDue, error) {
 	}
 	out := make([]DisposalDue, len(list))
 	for i, d := range list {
-		o := DisposalDue{PersonID: d.PersonID, EmployeeCode: d.EmployeeCode, Name: d.Name, Dependents: d.Dependents,
+		o := DisposalDue{PersonID: d.PersonID, EmployeeCode: d.EmployeeCode, Name: d.Name, NameKana: d.NameKana, Dependents: d.Dependents,
 			AssumedPurposes: d.AssumedPurposes, Ready: d.Ready, Overdue: d.Overdue, ReasonCode: string(d.Reason.Code),
 			ReasonJA: d.Reason.Japanese(), ReasonEN: d.Reason.English(), PendingDisposalID: d.PendingDisposal,
 			Documents: []DisposalDocument{}}

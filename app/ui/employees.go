@@ -99,6 +99,10 @@ type EmployeeQuery struct {
 	Status       string `json:"status"`
 	Offset       int    `json:"offset"`
 	Limit        int    `json:"limit"`
+	// Sort is "" or "code", "name" (by reading), "department", "birthDate" or "hiredOn";
+	// Desc reverses it.
+	Sort string `json:"sort"`
+	Desc bool   `json:"desc"`
 }
 
 // EmployeePage is one page of employees and the total matching the query.
@@ -286,7 +290,8 @@ func (s *EmployeeService) Employees(q EmployeeQuery) (EmployeePage, error) {
 		return EmployeePage{}, err
 	}
 	page, err := s.a.Roster.Employees(context.Background(), sess.Principal, keys, roster.EmployeeQuery{CompanyID: q.CompanyID,
-		Search: q.Search, DepartmentID: q.DepartmentID, Status: q.Status, Offset: q.Offset, Limit: q.Limit})
+		Search: q.Search, DepartmentID: q.DepartmentID, Status: q.Status, Offset: q.Offset, Limit: q.Limit,
+		Sort: roster.Sort{Key: q.Sort, Desc: q.Desc}})
 	if err != nil {
 		return EmployeePage{}, s.fail("listing employees", err)
 	}

@@ -5,6 +5,7 @@ import (
 	"encoding/base64"
 
 	"github.com/mynumber-shelter/shelter/app/jpdate"
+	"github.com/mynumber-shelter/shelter/app/roster"
 	"github.com/mynumber-shelter/shelter/app/store"
 	"github.com/mynumber-shelter/shelter/app/use"
 	"github.com/mynumber-shelter/shelter/internal/mynumber"
@@ -35,6 +36,10 @@ type UsePeopleQuery struct {
 	WithNumber   bool   `json:"withNumber"`
 	Offset       int    `json:"offset"`
 	Limit        int    `json:"limit"`
+	// Sort is "" or "code", "name" (by reading) or "department", of the employee (a dependent
+	// stays under them); Desc reverses it.
+	Sort string `json:"sort"`
+	Desc bool   `json:"desc"`
 }
 
 // UsePerson is one row of the list: an employee, each followed by their dependents.
@@ -71,7 +76,8 @@ func (s *UseService) People(q UsePeopleQuery) (UsePeoplePage, error) {
 		return UsePeoplePage{}, err
 	}
 	page, err := s.svc.People(context.Background(), sess, use.PeopleQuery{CompanyID: q.CompanyID, Search: q.Search,
-		DepartmentID: q.DepartmentID, Kind: q.Kind, Status: q.Status, WithNumber: q.WithNumber, Offset: q.Offset, Limit: q.Limit})
+		DepartmentID: q.DepartmentID, Kind: q.Kind, Status: q.Status, WithNumber: q.WithNumber, Offset: q.Offset, Limit: q.Limit,
+		Sort: roster.Sort{Key: q.Sort, Desc: q.Desc}})
 	if err != nil {
 		return UsePeoplePage{}, s.a.fail("listing people", err)
 	}

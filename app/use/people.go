@@ -57,6 +57,9 @@ type PeopleQuery struct {
 	Offset     int
 	// Limit defaults to 50 and is at most 500.
 	Limit int
+	// Sort orders the employees by code (the zero value), name (reading) or department; each
+	// dependent stays under their employee.
+	Sort roster.Sort
 }
 
 // PeoplePage is one page and the number of people matching the query.
@@ -68,8 +71,8 @@ type PeoplePage struct {
 // ownerCode is the employee code that orders a person: their own, or their employee's.
 const ownerCode = `COALESCE(p.employee_code, e.employee_code, '')`
 
-// People lists the company's employees, each followed by their dependents, in employee-code
-// order, numbers masked. Listing is not a view of a number and is not recorded.
+// People lists the company's employees, each followed by their dependents, in q.Sort's order
+// (by default the employee code), numbers masked. Listing is not a view of a number and is not recorded.
 func (s *Service) People(ctx context.Context, sess *auth.Session, q PeopleQuery) (PeoplePage, error) {
 	var page PeoplePage
 	keys, err := sessionKeys(sess)
@@ -80,6 +83,11 @@ func (s *Service) People(ctx context.Context, sess *auth.Session, q PeopleQuery)
 		q.Limit = 50
 	}
 	q.Limit, q.Offset = min(q.Limit, 500), max(q.Offset, 0)
+	order, err := q.Sort.OrderBy(roster.SortColumns{Code: ownerCode, Name: "COALESCE(e.name, p.name)",
+		Kana: "COALESCE(e.name_kana, p.name_kana)", Department: "COALESCE(d.name, '')"})
+	if err != nil {
+		return page, err
+	}
 	where := ` WHERE p.company_id = ?`
 	args := []any{q.CompanyID}
 	if search := strings.TrimSpace(q.Search); search != "" {
@@ -130,7 +138,7 @@ func (s *Service) People(ctx context.Context, sess *auth.Session, q PeopleQuery)
 			p.birth_date, p.relation, COALESCE(d.name, ''), `+leftOn+`, n.ciphertext,
 			(SELECT group_concat(code, ',') FROM (SELECT pu.code FROM person_purposes pp JOIN purposes pu ON pu.code = pp.purpose_code
 				WHERE pp.person_id = p.id ORDER BY pu.sort, pu.code))`+from+where+`
-			ORDER BY length(`+ownerCode+`), `+ownerCode+`, p.kind = 'dependent', p.id LIMIT ? OFFSET ?`,
+			ORDER BY `+order+`, p.kind = 'dependent', p.id LIMIT ? OFFSET ?`,
 			append(args, q.Limit, q.Offset)...)
 		if err != nil {
 			return fmt.Errorf("reading people: %w", err)

@@ -19,7 +19,6 @@ export const collectDict = {
   colIncludeLeft: ["退職者を含める", "Include leavers"],
   colShowing: ["表示中：{what}", "Showing: {what}"],
   colNoRows: ["該当する従業員はいません。", "No matching employees."],
-  colTotal: ["{n} 名", "{n} employees"],
   colEmployee: ["従業員", "Employee"],
   colRequest: ["依頼", "Request"],
   colNotified: ["通知日", "Notified"],

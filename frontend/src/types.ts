@@ -279,6 +279,9 @@ export interface EmployeeQuery {
   status: string;
   offset: number;
   limit: number;
+  /** sort is a column key Go knows ("" = by code); desc reverses it. */
+  sort?: string;
+  desc?: boolean;
 }
 
 export interface EmployeePage {

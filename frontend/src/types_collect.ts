@@ -148,6 +148,9 @@ export interface CollectBoardFilter {
   includeLeft: boolean;
   offset: number;
   limit: number;
+  /** sort is "" or "code", "name", "department", "status", "waiting"; desc reverses it. */
+  sort?: string;
+  desc?: boolean;
 }
 
 export interface CollectBoardRow {

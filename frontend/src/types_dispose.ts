@@ -14,6 +14,7 @@ export interface DisposalDue {
   personId: number;
   employeeCode: string;
   name: string;
+  nameKana: string;
   leftOn: string;
   dependents: number;
   documents: DisposalDocument[] | null;

@@ -9,6 +9,9 @@ export interface UsePeopleQuery {
   withNumber: boolean;
   offset: number;
   limit: number;
+  /** sort is a column key Go knows ("" = by code); desc reverses it. */
+  sort?: string;
+  desc?: boolean;
 }
 
 /** UsePerson is one row: an employee, each followed by their dependents. The number is masked. */

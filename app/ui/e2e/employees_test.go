@@ -301,7 +301,7 @@ func TestBrowserEmployees(t *testing.T) {
 	}
 	b.waitText("emp-row-E101", "**** **** "+second[8:])
 	b.waitText("emp-number-E103", "未登録")
-	b.waitText("emp-total", "全 4 名")
+	b.waitText("emp-total", "全 4 件中 1–4 件")
 
 	// Search and the department filter.
 	b.fill("emp-search", "タカハシ")

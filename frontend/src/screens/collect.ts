@@ -13,10 +13,11 @@ import { errText, pick, t } from "../i18n";
 import { dateTime } from "../format";
 import type { App } from "../app";
 import type { Company, MenuItem } from "../types";
-import type { CollectBoardRow, CollectRules } from "../types_collect";
+import type { CollectBoardRow, CollectRefusal, CollectRules } from "../types_collect";
 import { openDialog } from "../ui/dialog";
 import { Form, busy } from "../ui/form";
 import { loading, screenHead } from "../ui/layout";
+import { Pager, listState, pageRows, readingKey, sortHead, sortRows, type SortKeys } from "../ui/listView";
 import { remindDialog, renderRequest } from "./collectRequest";
 import { saveFile } from "../ui/save";
 import { openCheck } from "./collectCheck";
@@ -39,11 +40,9 @@ export interface ColCtx {
 /** Statuses whose request is still open: a new request is refused for them (Go decides). */
 export const openStatuses = ["requested", "submitted", "checked", "returned"];
 
-/** boardPage is the board's page size. */
-const boardPage = 100;
-
-// Where the user was survives moving between screens, not a change of user. It holds no
-// personal data: the company, the tab, the filter and the chosen employee ids.
+// Where the user was survives moving between screens and opening an employee's step, not a
+// change of user: the company, the tab, the filter, the sort and page, and the chosen employee
+// ids, in memory only (a search may be a name).
 const view = {
   owner: 0,
   company: 0,
@@ -52,7 +51,8 @@ const view = {
   pendingDays: 0,
   search: "",
   includeLeft: false,
-  offset: 0,
+  list: listState(100),
+  refusals: listState(),
   /** preselect: employees chosen on the board for STEP1. */
   preselect: [] as number[],
 };
@@ -62,7 +62,8 @@ function resetFilter(): void {
   view.pendingDays = 0;
   view.search = "";
   view.includeLeft = false;
-  view.offset = 0;
+  view.list = listState(view.list.pageSize);
+  view.refusals = listState(view.refusals.pageSize);
   view.preselect = [];
 }
 
@@ -173,12 +174,19 @@ function renderBoard(ctx: ColCtx, notice: string): void {
     testid: "col-pending-days" });
   const left = h("input", { type: "checkbox", checked: view.includeLeft, testid: "col-include-left" });
   const find = h("button", { class: "primary", type: "submit", testid: "col-find" }, t("search"));
-  const showing = h("span", { class: "total", testid: "col-total" });
+  const st = view.list;
+  const pager = new Pager("col", st, () => void load());
+  const showing = pager.count;
+  showing.setAttribute("data-testid", "col-total");
   const selCount = h("span", { class: "muted", testid: "col-selected" });
   const tbody = h("tbody", { testid: "col-rows" });
   const all = h("input", { type: "checkbox", testid: "col-select-all", title: t("colSelectAllShown"), "aria-label": t("colSelectAllShown") });
-  const prev = h("button", { class: "secondary small", type: "button", testid: "col-prev" }, t("prevPage"));
-  const next = h("button", { class: "secondary small", type: "button", testid: "col-next" }, t("nextPage"));
+  const table = h("table", { class: "grid compact", testid: "col-table" });
+  const head = () => sortHead("col", [
+    { label: t("colSelectAllShown"), node: all }, { label: t("employeeCode"), key: "code" },
+    { label: t("employeeName"), key: "name" }, { label: t("department"), key: "department" },
+    { label: t("status"), key: "status" }, { label: t("colRequest") }, { label: t("colWaiting"), key: "waiting", class: "num" },
+    { label: t("colFamily") }, { label: t("operations") }], st, () => void load());
   const requestSel = h("button", { class: "primary small", type: "button", testid: "col-request-selected" }, t("colRequestSelected"));
   const remindSel = h("button", { class: "secondary small", type: "button", testid: "col-remind-selected" }, t("colRemindSelected"));
 
@@ -196,42 +204,35 @@ function renderBoard(ctx: ColCtx, notice: string): void {
   const load = async () => {
     banner.classList.add("hidden");
     try {
-      const base = { companyId, search: view.search, includeLeft: view.includeLeft };
+      const base = { companyId, search: view.search, includeLeft: view.includeLeft, sort: st.sort, desc: st.desc };
       let total: number;
       let cs: Record<string, number>;
       if (view.status === "pending" && view.pendingDays === 0) {
-        // Every non-submitter (依頼済 / 差戻し), however recent: two lists, merged in code order.
+        // Every non-submitter (依頼済 / 差戻し), however recent: two lists, merged, sorted and
+        // paged here as Go would.
         const [a, b] = await Promise.all([
           Collect.StatusBoard({ ...base, status: "requested", pendingDays: 0, offset: 0, limit: 2000 }),
           Collect.StatusBoard({ ...base, status: "returned", pendingDays: 0, offset: 0, limit: 2000 }),
         ]);
-        rows = [...(a.rows ?? []), ...(b.rows ?? [])]
-          .sort((x, y) => x.code.localeCompare(y.code, "ja", { numeric: true }));
-        total = rows.length;
+        const merged = sortRows([...(a.rows ?? []), ...(b.rows ?? [])], { ...st, sort: st.sort || "code" }, boardKeys(rules));
+        total = merged.length;
+        rows = pageRows(merged, st);
         cs = a.counts ?? {};
       } else {
         const pending = view.status === "pending";
         const board = await Collect.StatusBoard({ ...base, status: pending ? "" : view.status,
-          pendingDays: pending ? view.pendingDays : 0, offset: view.offset, limit: boardPage });
+          pendingDays: pending ? view.pendingDays : 0, offset: st.offset, limit: st.pageSize });
         rows = board.rows ?? [];
         total = board.total;
         cs = board.counts ?? {};
-        if (!rows.length && view.offset > 0 && total > 0) {
-          view.offset = Math.max(0, Math.floor((total - 1) / boardPage) * boardPage);
-          return load();
-        }
+        if (pager.clamp(total) && total > 0) return load(); // a filter left fewer pages
       }
+      table.replaceChildren(head(), tbody);
       drawCounts(cs);
       for (const id of [...selected]) if (!rows.some((r) => r.employeeId === id)) selected.delete(id);
       tbody.replaceChildren(...rows.map((r) => boardRow(r)));
       if (!rows.length) tbody.appendChild(h("tr", null, h("td", { colspan: "9", class: "empty" }, t("colNoRows"))));
-      const paged = !(view.status === "pending" && view.pendingDays === 0);
-      showing.textContent = (paged && total > rows.length
-        ? t("pageOf").replace("{from}", String(view.offset + 1)).replace("{to}", String(view.offset + rows.length))
-          .replace("{n}", String(total))
-        : t("colTotal").replace("{n}", String(total)));
-      prev.disabled = !paged || view.offset === 0;
-      next.disabled = !paged || view.offset + rows.length >= total;
+      pager.update(total, rows.length);
       drawSelection();
     } catch (e) {
       banner.textContent = errText(e);
@@ -244,7 +245,7 @@ function renderBoard(ctx: ColCtx, notice: string): void {
       h("button", { type: "button", class: "count col-count" + (view.status === key ? " current" : ""), testid: `col-count-${key || "all"}`,
         "aria-pressed": view.status === key ? "true" : "false", on: { click: () => {
           view.status = key;
-          view.offset = 0;
+          st.offset = 0;
           void load();
         } } },
         h("div", { class: "count-n", testid: `col-count-${key || "all"}-n` }, n === null ? "—" : String(n)),
@@ -374,20 +375,12 @@ function renderBoard(ctx: ColCtx, notice: string): void {
     }
     remindDialog(ctx, ok, () => reload());
   });
-  prev.addEventListener("click", () => {
-    view.offset = Math.max(0, view.offset - boardPage);
-    void busy(prev, load);
-  });
-  next.addEventListener("click", () => {
-    view.offset += boardPage;
-    void busy(next, load);
-  });
   const filters = h("form", { class: "filters", testid: "col-filters", on: { submit: (ev: Event) => {
     ev.preventDefault();
     view.search = search.value.trim();
     view.pendingDays = Math.max(0, Math.floor(Number(days.value) || 0));
     view.includeLeft = left.checked;
-    view.offset = 0;
+    st.offset = 0;
     void busy(find, load);
   } } },
     h("label", null, t("search"), search),
@@ -396,14 +389,29 @@ function renderBoard(ctx: ColCtx, notice: string): void {
     find);
   mount(ctx.body, note, submittedPanel(ctx, (msg) => reload(msg)), counts, filters, banner,
     h("div", { class: "toolbar" }, showing, h("span", { class: "spacer" }), selCount, requestSel, remindSel),
-    h("table", { class: "grid compact", testid: "col-table" },
-      h("thead", null, h("tr", null,
-        h("th", null, all), h("th", null, t("employeeCode")), h("th", null, t("employeeName")), h("th", null, t("department")),
-        h("th", null, t("status")), h("th", null, t("colRequest")), h("th", null, t("colWaiting")), h("th", null, t("colFamily")),
-        h("th", null, t("operations")))),
-      tbody),
-    h("div", { class: "toolbar pager" }, prev, next));
+    table, pager.el);
+  table.replaceChildren(head(), tbody);
   void load();
+}
+
+/** refusalKeys sorts the refusal record here (it arrives whole from Go). */
+const refusalKeys: SortKeys<CollectRefusal> = {
+  code: (r) => r.employeeCode,
+  department: (r) => r.department,
+  requestedAt: (r) => r.requestedAt,
+  refusedAt: (r) => r.refusedAt,
+};
+
+/** boardKeys sorts the merged non-submitters as Go sorts a board (app/collect boardOrder). */
+function boardKeys(rules: CollectRules): SortKeys<CollectBoardRow> {
+  const rank = (code: string) => (rules.statuses ?? []).findIndex((s) => s.code === code);
+  return {
+    code: (r) => r.code,
+    name: (r) => readingKey(r.name, r.nameKana),
+    department: (r) => r.department,
+    status: (r) => rank(r.status),
+    waiting: (r) => r.daysWaiting,
+  };
 }
 
 // --- the refusal record (提供拒否記録)
@@ -435,6 +443,29 @@ function renderRefusals(ctx: ColCtx): void {
   Collect.RefusalRecord(companyId).then(
     (list) => {
       const rows = list ?? [];
+      const st = view.refusals;
+      const tbody = h("tbody", { testid: "col-refusal-rows" });
+      const table = h("table", { class: "grid compact", testid: "col-refusal-table" });
+      const draw = () => {
+        const page = pageRows(sortRows(rows, st, refusalKeys), st);
+        table.replaceChildren(sortHead("col-refusal", [
+          { label: t("employeeCode"), key: "code" }, { label: t("employeeName") }, { label: t("department"), key: "department" },
+          { label: t("colRequest") }, { label: t("colRequestedAt"), key: "requestedAt" }, { label: t("colRemindedAt") },
+          { label: t("colRefusedAt"), key: "refusedAt" }, { label: t("colReason") }], st, draw), tbody);
+        tbody.replaceChildren(...page.map((r) =>
+          h("tr", { testid: `col-refusal-row-${r.employeeCode}` },
+            h("td", { class: "mono" }, r.employeeCode),
+            h("td", null, r.name),
+            h("td", null, r.department || "—"),
+            h("td", null, r.requestTitle || `#${r.requestId}`),
+            h("td", { class: "nowrap" }, dateTime(r.requestedAt)),
+            h("td", { class: "nowrap" }, (r.remindedAt ?? []).length ? (r.remindedAt ?? []).map((x) => h("div", null, dateTime(x))) : "—"),
+            h("td", { class: "nowrap" }, dateTime(r.refusedAt)),
+            h("td", null, r.reason))));
+        pager.update(rows.length, page.length);
+      };
+      const pager = new Pager("col-refusal", st, draw);
+      if (rows.length) draw();
       mount(ctx.body,
         h("p", { class: "hint" }, t("colRefusalsLead")),
         h("div", { class: "toolbar" },
@@ -442,22 +473,7 @@ function renderRefusals(ctx: ColCtx): void {
           exportButton("cp932", "col-export-cp932", t("colExportCp932")),
           h("span", { class: "hint" }, t("colExportNote"))),
         done, banner,
-        rows.length
-          ? h("table", { class: "grid compact", testid: "col-refusal-table" },
-              h("thead", null, h("tr", null,
-                h("th", null, t("employeeCode")), h("th", null, t("employeeName")), h("th", null, t("department")),
-                h("th", null, t("colRequest")), h("th", null, t("colRequestedAt")), h("th", null, t("colRemindedAt")),
-                h("th", null, t("colRefusedAt")), h("th", null, t("colReason")))),
-              h("tbody", { testid: "col-refusal-rows" }, rows.map((r) =>
-                h("tr", { testid: `col-refusal-row-${r.employeeCode}` },
-                  h("td", { class: "mono" }, r.employeeCode),
-                  h("td", null, r.name),
-                  h("td", null, r.department || "—"),
-                  h("td", null, r.requestTitle || `#${r.requestId}`),
-                  h("td", { class: "nowrap" }, dateTime(r.requestedAt)),
-                  h("td", { class: "nowrap" }, (r.remindedAt ?? []).length ? (r.remindedAt ?? []).map((x) => h("div", null, dateTime(x))) : "—"),
-                  h("td", { class: "nowrap" }, dateTime(r.refusedAt)),
-                  h("td", null, r.reason)))))
+        rows.length ? [h("div", { class: "toolbar" }, pager.count), table, pager.el]
           : h("p", { class: "empty", testid: "col-refusals-empty" }, t("colRefusalsNone")));
     },
     (e) => mount(ctx.body, refusal(e)),

@@ -8,20 +8,53 @@ import type { App } from "../app";
 import type { Company, MenuItem } from "../types";
 import { Form, busy, input } from "../ui/form";
 import { loading, screenHead } from "../ui/layout";
+import { Pager, listState, pageRows, readingKey, sortHead, sortRows, type SortKeys } from "../ui/listView";
 
+// The list's options, sort and page survive moving between screens (in memory, for the session).
 let showArchived = false;
+const list = { owner: 0, state: listState() };
+
+// Companies arrive whole from Go; they sort and page here.
+const sortKeys: SortKeys<Company> = {
+  code: (c) => c.code,
+  name: (c) => readingKey(c.name, c.nameKana),
+  period: (c) => c.consignFrom || c.consignTo,
+  managers: (c) => c.managers,
+  handlers: (c) => c.handlers,
+};
 
 export function renderCompanies(app: App, item: MenuItem | undefined, content: HTMLElement): void {
   const head = screenHead(item, t("companySettings"));
-  const list = () => renderCompanies(app, item, content);
+  const again = () => renderCompanies(app, item, content);
+  const me = app.state?.user?.id ?? 0;
+  if (list.owner !== me) {
+    list.owner = me;
+    list.state = listState();
+  }
+  const st = list.state;
   mount(content, head, loading());
   Companies.List(showArchived).then(
     (cs) => {
       const archived = h("input", { type: "checkbox", checked: showArchived, testid: "companies-archived", on: { change: () => {
         showArchived = archived.checked;
-        list();
+        st.offset = 0;
+        again();
       } } });
-      const rows = (cs ?? []).map((c) =>
+      const all = cs ?? [];
+      const tbody = h("tbody", { testid: "companies-rows" });
+      const table = h("table", { class: "grid", testid: "companies-table" });
+      const draw = () => {
+        const page = pageRows(sortRows(all, st, sortKeys), st);
+        table.replaceChildren(sortHead("companies", [
+          { label: t("companyCode"), key: "code" }, { label: t("companyName"), key: "name" },
+          { label: t("corporateNumber") }, { label: t("consignPeriod"), key: "period" },
+          { label: t("managersCount"), key: "managers", class: "num" }, { label: t("handlersCount"), key: "handlers", class: "num" },
+          { label: t("operations") }], st, draw), tbody);
+        tbody.replaceChildren(...page.map(row));
+        pager.update(all.length, page.length);
+      };
+      const pager = new Pager("companies", st, draw);
+      const row = (c: Company) =>
         h("tr", { testid: `company-row-${c.id}`, class: c.archived ? "muted" : "" },
           h("td", { class: "mono" }, c.code),
           h("td", { class: "company-name" }, c.name, c.archived ? h("span", { class: "tag muted" }, t("archived")) : null),
@@ -30,19 +63,13 @@ export function renderCompanies(app: App, item: MenuItem | undefined, content: H
           h("td", { class: "num" }, String(c.managers)),
           h("td", { class: "num" }, String(c.handlers)),
           h("td", null, h("button", { class: "small secondary", type: "button", testid: `company-edit-${c.id}`,
-            on: { click: () => editCompany(content, head, c, [], list) } }, t("edit")))));
+            on: { click: () => editCompany(content, head, c, [], again) } }, t("edit"))));
       mount(content, head,
         h("div", { class: "toolbar" },
-          h("button", { class: "primary", type: "button", testid: "company-add", on: { click: () => editCompany(content, head, null, cs ?? [], list) } }, t("companyAdd")),
-          h("label", { class: "check" }, archived, t("showArchived"))),
-        rows.length
-          ? h("table", { class: "grid", testid: "companies-table" },
-              h("thead", null, h("tr", null,
-                h("th", null, t("companyCode")), h("th", null, t("companyName")), h("th", null, t("corporateNumber")),
-                h("th", null, t("consignPeriod")), h("th", { class: "num" }, t("managersCount")),
-                h("th", { class: "num" }, t("handlersCount")), h("th", null, t("operations")))),
-              h("tbody", null, rows))
-          : h("p", { class: "empty", testid: "companies-empty" }, t("noCompanies")));
+          h("button", { class: "primary", type: "button", testid: "company-add", on: { click: () => editCompany(content, head, null, all, again) } }, t("companyAdd")),
+          h("label", { class: "check" }, archived, t("showArchived")), all.length ? pager.count : null),
+        all.length ? [table, pager.el] : h("p", { class: "empty", testid: "companies-empty" }, t("noCompanies")));
+      if (all.length) draw();
     },
     (e) => mount(content, head, h("div", { class: "banner error", role: "alert" }, errText(e))),
   );

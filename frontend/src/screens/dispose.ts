@@ -16,6 +16,7 @@ import type { Company, MenuItem } from "../types";
 import type { DisposalDue } from "../types_dispose";
 import { Form, busy } from "../ui/form";
 import { loading, screenHead } from "../ui/layout";
+import { Pager, listState, pageRows, readingKey, sortHead, sortRows, type SortKeys } from "../ui/listView";
 import { renderExecute, renderPending, renderRecords, renderRegister } from "./disposeFlow";
 
 export type DispTab = "due" | "pending" | "execute" | "records" | "register";
@@ -33,8 +34,17 @@ export interface DispCtx {
 }
 
 // Where the user was survives moving between screens, but not a change of user. It holds no
-// personal data: the company and the tab.
-const view = { owner: 0, company: 0, tab: "due" as DispTab };
+// personal data: the company, the tab and the due list's sort and page (in memory only).
+const view = { owner: 0, company: 0, tab: "due" as DispTab, due: listState() };
+
+// The due list arrives whole from Go; it sorts and pages here.
+const dueKeys: SortKeys<DisposalDue> = {
+  code: (d) => d.employeeCode,
+  name: (d) => readingKey(d.name, d.nameKana),
+  leftOn: (d) => d.leftOn,
+  due: (d) => d.due,
+  status: (d) => (d.pendingDisposalId > 0 ? 0 : d.overdue ? 1 : d.ready ? 2 : 3),
+};
 
 export function renderDispose(app: App, item: MenuItem | undefined, content: HTMLElement): void {
   const me = app.state?.user?.id ?? 0;
@@ -42,6 +52,7 @@ export function renderDispose(app: App, item: MenuItem | undefined, content: HTM
     view.owner = me;
     view.company = 0;
     view.tab = "due";
+    view.due = listState();
   }
   const head = screenHead(item, t("dispTitle"));
   mount(content, head, loading());
@@ -54,6 +65,7 @@ export function renderDispose(app: App, item: MenuItem | undefined, content: HTM
         onChange: (id) => {
           view.company = id;
           view.tab = "due";
+          view.due = listState(view.due.pageSize);
         },
         open: (c, area) => openCompany(app, c, me, area),
       });
@@ -123,8 +135,10 @@ function drawDue(ctx: DispCtx, list: DisposalDue[], notice: HTMLElement | null):
   const selected = new Set<number>(); // person ids only
   const count = h("span", { class: "total", testid: "disp-selected-count" });
   const syncCount = () => { count.textContent = t("dispSelected").replace("{n}", String(selected.size)); };
-  const rows = list.map((d) => {
+  const st = view.due;
+  const row = (d: DisposalDue) => {
     const box = h("input", { type: "checkbox", testid: `disp-check-${d.employeeCode}`, disabled: d.pendingDisposalId > 0,
+      checked: selected.has(d.personId),
       "aria-label": t("dispSelectRow").replace("{name}", d.name),
       on: { change: () => {
         if (box.checked) selected.add(d.personId);
@@ -151,15 +165,24 @@ function drawDue(ctx: DispCtx, list: DisposalDue[], notice: HTMLElement | null):
       h("td", { testid: `disp-reason-${d.employeeCode}` }, pick(d.reasonJa, d.reasonEn),
         d.assumedPurposes ? h("div", { class: "hint" }, t("dispAssumed")) : null),
       h("td", { class: "nowrap" }, state));
-  });
-  const table = h("table", { class: "grid disp-grid", testid: "disp-due-table" },
-    h("thead", null, h("tr", null,
-      h("th", { class: "check" }), h("th", null, t("employeeCode")), h("th", null, t("displayName")), h("th", null, t("leftOn")),
-      h("th", null, t("dispDue")), h("th", null, t("dispDocuments")), h("th", null, t("dispReason")), h("th", null, t("status")))),
-    h("tbody", { testid: "disp-due-rows" }, rows.length ? rows : h("tr", null, h("td", { colspan: "8", class: "empty", testid: "disp-no-due" }, t("dispNoDue")))));
+  };
+  const tbody = h("tbody", { testid: "disp-due-rows" });
+  const table = h("table", { class: "grid disp-grid", testid: "disp-due-table" });
+  const draw = () => {
+    const page = pageRows(sortRows(list, st, dueKeys), st);
+    table.replaceChildren(sortHead("disp", [
+      { label: "", class: "check" }, { label: t("employeeCode"), key: "code" }, { label: t("displayName"), key: "name" },
+      { label: t("leftOn"), key: "leftOn" }, { label: t("dispDue"), key: "due" }, { label: t("dispDocuments") },
+      { label: t("dispReason") }, { label: t("status"), key: "status" }], st, draw), tbody);
+    tbody.replaceChildren(...(page.length ? page.map(row)
+      : [h("tr", null, h("td", { colspan: "8", class: "empty", testid: "disp-no-due" }, t("dispNoDue")))]));
+    pager.update(list.length, page.length);
+  };
+  const pager = new Pager("disp", st, draw);
+  draw();
   syncCount();
-  mount(ctx.body, notice, h("p", { class: "hint" }, t("dispDueLead")), h("div", { class: "toolbar" }, count), table,
-    list.length ? proposeForm(ctx, selected) : null);
+  mount(ctx.body, notice, h("p", { class: "hint" }, t("dispDueLead")), h("div", { class: "toolbar" }, count, pager.count), table,
+    list.length ? pager.el : null, list.length ? proposeForm(ctx, selected) : null);
 }
 
 /** proposeForm proposes a disposal of the people checked in the list. */

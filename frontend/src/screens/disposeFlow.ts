@@ -13,6 +13,7 @@ import type { Disposal, DisposalFile } from "../types_dispose";
 import { openDialog } from "../ui/dialog";
 import { saveFile } from "../ui/save";
 import { Form, busy } from "../ui/form";
+import { Pager, listState, pageRows, sortHead, sortRows, type SortKeys } from "../ui/listView";
 import { refused, takeNotice, type DispCtx } from "./dispose";
 
 const statusKeys: Record<string, Key> = {
@@ -186,12 +187,22 @@ function executeDialog(ctx: DispCtx, d: Disposal): void {
 }
 
 /** renderRecords lists the 廃棄記録, each with its certificate. */
+// The records' sort and page survive moving between tabs and screens (in memory; no personal
+// data). Go sends the newest first; that is the order until a column is chosen.
+const records = listState();
+const recordKeys: SortKeys<Disposal> = {
+  executedAt: (d) => d.executedAt,
+  certificateNo: (d) => d.certificateNo,
+};
+
 export function renderRecords(ctx: DispCtx): void {
   const notice = takeNotice(ctx);
   Dispose.Records(ctx.company.id).then((list) => {
     const err = banner();
     const saved = h("div", { testid: "disp-saved-slot" });
-    const rows = (list ?? []).map((d) => {
+    const all = list ?? [];
+    const st = records;
+    const row = (d: Disposal) => {
       const kinds = new Set<string>();
       for (const it of d.items ?? []) for (const k of (getLang() === "en" ? it.fileKindsEn : it.fileKindsJa) ?? []) kinds.add(k);
       const cert = h("button", { class: "small secondary", type: "button", testid: `disp-cert-${d.id}` }, t("dispCertificate"));
@@ -217,14 +228,23 @@ export function renderRecords(ctx: DispCtx): void {
         h("td", null, methodLabel(d.method)),
         h("td", { class: "mono nowrap", testid: `disp-cert-no-${d.id}` }, d.certificateNo),
         h("td", null, cert));
-    });
+    };
+    const tbody = h("tbody", { testid: "disp-records-rows" });
+    const table = h("table", { class: "grid disp-grid", testid: "disp-records-table" });
+    const draw = () => {
+      const page = pageRows(sortRows(all, st, recordKeys), st);
+      table.replaceChildren(sortHead("disp-records", [
+        { label: t("dispDate"), key: "executedAt" }, { label: t("dispPeople") }, { label: t("dispFileKinds") },
+        { label: t("dispManager") }, { label: t("dispExecutor") }, { label: t("dispMethod") },
+        { label: t("dispCertNo"), key: "certificateNo" }, { label: t("operations") }], st, draw), tbody);
+      tbody.replaceChildren(...(page.length ? page.map(row)
+        : [h("tr", null, h("td", { colspan: "8", class: "empty", testid: "disp-no-records" }, t("dispNoRecords")))]));
+      pager.update(all.length, page.length);
+    };
+    const pager = new Pager("disp-records", st, draw);
+    draw();
     mount(ctx.body, notice, h("p", { class: "hint" }, t("dispRecordsLead")), err, saved,
-      h("table", { class: "grid disp-grid", testid: "disp-records-table" },
-        h("thead", null, h("tr", null,
-          h("th", null, t("dispDate")), h("th", null, t("dispPeople")), h("th", null, t("dispFileKinds")), h("th", null, t("dispManager")),
-          h("th", null, t("dispExecutor")), h("th", null, t("dispMethod")), h("th", null, t("dispCertNo")), h("th", null, t("operations")))),
-        h("tbody", { testid: "disp-records-rows" },
-          rows.length ? rows : h("tr", null, h("td", { colspan: "8", class: "empty", testid: "disp-no-records" }, t("dispNoRecords"))))));
+      all.length ? h("div", { class: "toolbar" }, pager.count) : null, table, all.length ? pager.el : null);
   }, (e) => mount(ctx.body, refused(e)));
 }
 

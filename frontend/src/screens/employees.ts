@@ -12,6 +12,7 @@ import type { App } from "../app";
 import type { Company, Department, Employee, MenuItem } from "../types";
 import { busy } from "../ui/form";
 import { loading, screenHead } from "../ui/layout";
+import { Pager, listState, sortHead } from "../ui/listView";
 import { renderDepartments, departmentOptions } from "./departments";
 import { editEmployee, numberCell } from "./employeeEdit";
 import { renderImport } from "./importWizard";
@@ -30,11 +31,9 @@ export interface Ctx {
   reloadDepts(): Promise<void>;
 }
 
-/** pageSize is the employees list's page. */
-export const pageSize = 50;
-
-// Where the user was survives moving between screens, but not a change of user. It holds no
-// personal data: the company, the tab and the list filter only.
+// Where the user was survives moving between screens and opening an employee, but not a change
+// of user: the company, the tab, the filter, the sort and the page, in memory only (the search
+// may be a name, so it never goes to localStorage).
 const view = {
   owner: 0,
   company: 0,
@@ -42,14 +41,14 @@ const view = {
   search: "",
   departmentId: 0,
   status: "active",
-  offset: 0,
+  list: listState(),
 };
 
 function resetFilter(): void {
   view.search = "";
   view.departmentId = 0;
   view.status = "active";
-  view.offset = 0;
+  view.list = listState(view.list.pageSize);
 }
 
 export function renderEmployees(app: App, item: MenuItem | undefined, content: HTMLElement): void {
@@ -134,10 +133,12 @@ function drawTab(ctx: Ctx): void {
   else renderList(ctx);
 }
 
-/** renderList draws the employees list: search, department and status filters, paging. */
+/** renderList draws the employees list: search, department and status filters, sortable
+ *  columns and pages (Go searches, sorts and pages). */
 export function renderList(ctx: Ctx): void {
   const companyId = ctx.company.id;
   const back = () => ctx.show("employees");
+  const st = view.list;
   const search = h("input", { type: "search", value: view.search, testid: "emp-search", placeholder: t("employeeSearchHint"),
     autocomplete: "off" });
   const dept = h("select", { testid: "emp-dept-filter" },
@@ -148,66 +149,50 @@ export function renderList(ctx: Ctx): void {
     h("option", { value: "", selected: view.status === "" }, t("statusAll")));
   const find = h("button", { class: "primary", type: "submit", testid: "emp-find" }, t("search"));
   const banner = h("div", { class: "banner error hidden", role: "alert", testid: "emp-list-error" });
-  const total = h("span", { class: "total", testid: "emp-total" });
   const tbody = h("tbody", { testid: "emp-rows" });
-  const prev = h("button", { class: "secondary small", type: "button", testid: "emp-prev" }, t("prevPage"));
-  const next = h("button", { class: "secondary small", type: "button", testid: "emp-next" }, t("nextPage"));
+  const table = h("table", { class: "grid", testid: "emp-table" });
+  const pager = new Pager("emp", st, () => void load());
+  pager.count.setAttribute("data-testid", "emp-total");
+  const head = () => sortHead("emp", [
+    { label: t("employeeCode"), key: "code" }, { label: t("displayName"), key: "name" },
+    { label: t("department"), key: "department" }, { label: t("birthDate"), key: "birthDate" },
+    { label: t("employment"), key: "hiredOn" }, { label: t("myNumber") },
+    { label: t("dependentsCount"), class: "num" }, { label: t("operations") }], st, () => void load());
 
   const load = async () => {
     banner.classList.add("hidden");
     try {
       const page = await Employees.Employees({ companyId, search: view.search, departmentId: view.departmentId,
-        status: view.status, offset: view.offset, limit: pageSize });
+        status: view.status, offset: st.offset, limit: st.pageSize, sort: st.sort, desc: st.desc });
       const list = page.employees ?? [];
-      if (!list.length && view.offset > 0 && page.total > 0) { // the page emptied under us: go to the last one
-        view.offset = Math.max(0, Math.floor((page.total - 1) / pageSize) * pageSize);
-        return load();
-      }
+      if (pager.clamp(page.total) && page.total > 0) return load(); // a filter left fewer pages
+      table.replaceChildren(head(), tbody);
       tbody.replaceChildren(...list.map((e) => row(e, () => editEmployee(ctx, e.id, back))));
       if (!list.length) tbody.appendChild(h("tr", null, h("td", { colspan: "8", class: "empty" }, t("noEmployees"))));
-      total.textContent = list.length
-        ? t("pageOf").replace("{from}", String(view.offset + 1)).replace("{to}", String(view.offset + list.length))
-            .replace("{n}", String(page.total))
-        : t("totalEmployees").replace("{n}", String(page.total));
-      prev.disabled = view.offset === 0;
-      next.disabled = view.offset + list.length >= page.total;
+      pager.update(page.total, list.length);
     } catch (e) {
       banner.textContent = errText(e);
       banner.classList.remove("hidden");
     }
   };
-  prev.addEventListener("click", () => {
-    view.offset = Math.max(0, view.offset - pageSize);
-    void busy(prev, load);
-  });
-  next.addEventListener("click", () => {
-    view.offset += pageSize;
-    void busy(next, load);
-  });
   const filters = h("form", { class: "filters", testid: "emp-filters", on: { submit: (ev: Event) => {
     ev.preventDefault();
     view.search = search.value.trim();
     view.departmentId = Number(dept.value);
     view.status = status.value;
-    view.offset = 0;
+    st.offset = 0;
     void busy(find, load);
   } } },
     h("label", null, t("search"), search),
     h("label", null, t("department"), dept),
     h("label", null, t("employmentStatus"), status),
     find);
+  table.replaceChildren(head(), tbody);
   mount(ctx.body,
     h("div", { class: "toolbar" },
       h("button", { class: "primary", type: "button", testid: "emp-add", on: { click: () => editEmployee(ctx, 0, back) } }, t("employeeAdd")),
-      total),
-    filters, banner,
-    h("table", { class: "grid", testid: "emp-table" },
-      h("thead", null, h("tr", null,
-        h("th", null, t("employeeCode")), h("th", null, t("displayName")), h("th", null, t("department")),
-        h("th", null, t("birthDate")), h("th", null, t("employment")), h("th", null, t("myNumber")),
-        h("th", { class: "num" }, t("dependentsCount")), h("th", null, t("operations")))),
-      tbody),
-    h("div", { class: "actions center pager" }, prev, next));
+      pager.count),
+    filters, banner, table, pager.el);
   void load();
 }
 

@@ -1,5 +1,5 @@
-// 2-1 取扱い履歴照会: the audit history, newest first, with filters, paging (nextBeforeId) and
-// the chain verification badge from Verify().
+// 2-1 取扱い履歴照会: the audit history, newest first, with filters, pages (by the cursor
+// nextBeforeId, ui/listView.ts KeysetPager) and the chain verification badge from Verify().
 
 import { saveFile } from "../ui/save";
 import { h, mount } from "../h";
@@ -10,22 +10,23 @@ import type { App } from "../app";
 import type { HistoryEntry, HistoryFilter, MenuItem } from "../types";
 import { busy } from "../ui/form";
 import { screenHead } from "../ui/layout";
-
-const pageSize = 50;
+import { KeysetPager, keysetState } from "../ui/listView";
 
 // Go sends source (取扱元) only for a shared company's entries made at the peer installation:
 // "<its name> (<its office id>)"; "" means this installation.
 type SourcedEntry = HistoryEntry & { source?: string };
 
-const emptyFilter: HistoryFilter = { companyId: 0, userId: 0, action: "", from: "", to: "", beforeId: 0, limit: pageSize };
-// The filter survives moving between screens, but not a change of user.
+const emptyFilter: HistoryFilter = { companyId: 0, userId: 0, action: "", from: "", to: "", beforeId: 0, limit: 50 };
+// The filter and the page survive moving between screens (in memory), but not a change of user.
 let filter: HistoryFilter = { ...emptyFilter };
+let pages = keysetState();
 let filterOwner = 0;
 
 export function renderHistory(app: App, item: MenuItem | undefined, content: HTMLElement): void {
   const me = app.state?.user;
   if (me?.id !== filterOwner) {
     filter = { ...emptyFilter };
+    pages = keysetState();
     filterOwner = me?.id ?? 0;
   }
   // A 事務取扱責任者 sees one company at a time; only administrators may ask for "all".
@@ -40,29 +41,26 @@ export function renderHistory(app: App, item: MenuItem | undefined, content: HTM
   const to = h("input", { type: "date", value: filter.to, testid: "history-to" });
   const search = h("button", { class: "primary", type: "submit", testid: "history-search" }, t("search"));
   const banner = h("div", { class: "banner error hidden", role: "alert", testid: "history-error" });
-  const total = h("span", { class: "total", testid: "history-total" });
   const tbody = h("tbody", { testid: "history-rows" });
-  const more = h("button", { class: "secondary hidden", type: "button", testid: "history-more" }, t("more"));
-  let next = 0;
+  const st = pages;
+  const pager = new KeysetPager("history", st, () => void query());
+  const total = pager.count;
+  total.setAttribute("data-testid", "history-total");
 
-  const query = async (append: boolean) => {
+  const query = async () => {
     banner.classList.add("hidden");
-    const f: HistoryFilter = { ...filter, beforeId: append ? next : 0 };
+    const f: HistoryFilter = { ...filter, beforeId: st.cursors[st.page] ?? 0, limit: st.pageSize };
     try {
       const page = await History.Query(f);
-      if (!append) tbody.replaceChildren();
       const entries = page.entries ?? [];
-      for (const e of entries) tbody.appendChild(row(e, self));
-      if (!append && !entries.length) tbody.appendChild(h("tr", null, h("td", { colspan: "9", class: "empty" }, t("noEntries"))));
-      next = page.nextBeforeId;
-      more.classList.toggle("hidden", !next);
-      total.textContent = t("totalEntries").replace("{n}", String(page.total));
+      tbody.replaceChildren(...entries.map((e) => row(e, self)));
+      if (!entries.length) tbody.appendChild(h("tr", null, h("td", { colspan: "10", class: "empty" }, t("noEntries"))));
+      pager.loaded(page.total, entries.length, page.nextBeforeId);
     } catch (e) {
       banner.textContent = errText(e);
       banner.classList.remove("hidden");
     }
   };
-  more.addEventListener("click", () => void busy(more, () => query(true)));
 
   // 取扱い履歴レポート: the same filter as the screen, every matching entry, as Excel or CSV.
   const exportDone = h("span", { class: "muted", testid: "history-export-done" });
@@ -95,7 +93,8 @@ export function renderHistory(app: App, item: MenuItem | undefined, content: HTM
     filter.action = action.value;
     filter.from = from.value;
     filter.to = to.value;
-    void busy(search, () => query(false));
+    Object.assign(st, keysetState(st.pageSize));
+    void busy(search, () => query());
   } } },
     h("label", null, t("company"), company),
     h("label", null, t("user"), user),
@@ -113,7 +112,7 @@ export function renderHistory(app: App, item: MenuItem | undefined, content: HTM
         h("th", null, t("company")), h("th", null, t("target")), h("th", null, t("historyPurpose")), h("th", null, t("result")),
         h("th", null, t("detail")))),
       tbody),
-    h("div", { class: "actions center" }, more));
+    pager.el);
 
   // Filter choices; a list this user may not read simply stays at "all".
   const companies = Companies.List(true).then((cs) => {
@@ -140,8 +139,8 @@ export function renderHistory(app: App, item: MenuItem | undefined, content: HTM
     badge.textContent = errText(e);
   });
   // Administrators see everything at once; others wait for their first company.
-  if (isAdmin) void query(false);
-  else void companies.then(() => query(false));
+  if (isAdmin) void query();
+  else void companies.then(() => query());
 }
 
 function resultLabel(r: string): string {

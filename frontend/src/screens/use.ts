@@ -15,6 +15,7 @@ import type { Company, MenuItem } from "../types";
 import type { PurposeLabel, UsePerson } from "../types_use";
 import { busy } from "../ui/form";
 import { loading, screenHead } from "../ui/layout";
+import { Pager, listState, sortHead } from "../ui/listView";
 import { numberCell } from "./employeeEdit";
 import { openReveal } from "./useReveal";
 import { downloadPanel } from "./useDownload";
@@ -36,10 +37,9 @@ export interface UseCtx {
   show(tab: UseTab): void;
 }
 
-const pageSize = 50;
-
-// Where the user was survives moving between screens, but not a change of user. It holds no
-// personal data and never a number: the company, the tab, the filter and the checked ids.
+// Where the user was survives moving between screens and revealing, but not a change of user:
+// the company, the tab, the filter, the sort and page and the checked ids, in memory only (a
+// search may be a name) and never a number.
 const view = {
   owner: 0,
   company: 0,
@@ -48,7 +48,7 @@ const view = {
   kind: "",
   status: "active",
   withNumber: false,
-  offset: 0,
+  list: listState(),
   selected: new Set<number>(),
 };
 
@@ -57,7 +57,7 @@ function resetFilter(): void {
   view.kind = "";
   view.status = "active";
   view.withNumber = false;
-  view.offset = 0;
+  view.list = listState(view.list.pageSize);
   view.selected = new Set<number>();
 }
 
@@ -170,11 +170,17 @@ function renderPeople(ctx: UseCtx): void {
   const withNumber = h("input", { type: "checkbox", checked: view.withNumber, testid: "use-with-number" });
   const find = h("button", { class: "primary", type: "submit", testid: "use-find" }, t("search"));
   const banner = h("div", { class: "banner error hidden", role: "alert", testid: "use-list-error" });
-  const total = h("span", { class: "total", testid: "use-total" });
+  const st = view.list;
   const tbody = h("tbody", { testid: "use-rows" });
+  const table = h("table", { class: "grid use-grid", testid: "use-table" });
   const all = h("input", { type: "checkbox", testid: "use-check-page", title: t("useSelectPage"), "aria-label": t("useSelectPage") });
-  const prev = h("button", { class: "secondary small", type: "button", testid: "use-prev" }, t("prevPage"));
-  const next = h("button", { class: "secondary small", type: "button", testid: "use-next" }, t("nextPage"));
+  const pager = new Pager("use", st, () => void load());
+  pager.count.setAttribute("data-testid", "use-total");
+  const head = () => sortHead("use", [
+    { label: t("useSelectPage"), node: all, class: "check" }, { label: t("employeeCode"), key: "code" },
+    { label: t("displayName"), key: "name" }, { label: t("relation") }, { label: t("birthDate") },
+    { label: t("department"), key: "department" }, { label: t("myNumber") }, { label: t("useNotified") },
+    { label: t("operations") }], st, () => void load());
   const dl = downloadPanel(ctx);
   let boxes: HTMLInputElement[] = [];
 
@@ -193,12 +199,10 @@ function renderPeople(ctx: UseCtx): void {
     banner.classList.add("hidden");
     try {
       const page = await Use.People({ companyId, search: view.search, departmentId: 0, kind: view.kind, status: view.status,
-        withNumber: view.withNumber, offset: view.offset, limit: pageSize });
+        withNumber: view.withNumber, offset: st.offset, limit: st.pageSize, sort: st.sort, desc: st.desc });
       const list = page.people ?? [];
-      if (!list.length && view.offset > 0 && page.total > 0) {
-        view.offset = Math.max(0, Math.floor((page.total - 1) / pageSize) * pageSize);
-        return load();
-      }
+      if (pager.clamp(page.total) && page.total > 0) return load(); // a filter left fewer pages
+      table.replaceChildren(head(), tbody);
       boxes = [];
       tbody.replaceChildren(...list.map((p) => {
         ctx.names.set(p.id, p.name);
@@ -207,33 +211,20 @@ function renderPeople(ctx: UseCtx): void {
         return r.tr;
       }));
       if (!list.length) tbody.appendChild(h("tr", null, h("td", { colspan: "9", class: "empty" }, t("useNoPeople"))));
-      total.textContent = list.length
-        ? t("usePageOf").replace("{from}", String(view.offset + 1)).replace("{to}", String(view.offset + list.length))
-            .replace("{n}", String(page.total))
-        : t("useTotal").replace("{n}", String(page.total));
-      prev.disabled = view.offset === 0;
-      next.disabled = view.offset + list.length >= page.total;
+      pager.update(page.total, list.length);
       syncAll();
     } catch (e) {
       banner.textContent = errText(e);
       banner.classList.remove("hidden");
     }
   };
-  prev.addEventListener("click", () => {
-    view.offset = Math.max(0, view.offset - pageSize);
-    void busy(prev, load);
-  });
-  next.addEventListener("click", () => {
-    view.offset += pageSize;
-    void busy(next, load);
-  });
   const filters = h("form", { class: "filters", testid: "use-filters", on: { submit: (ev: Event) => {
     ev.preventDefault();
     view.search = search.value.trim();
     view.kind = kind.value;
     view.status = status.value;
     view.withNumber = withNumber.checked;
-    view.offset = 0;
+    st.offset = 0;
     void busy(find, load);
   } } },
     h("label", null, t("search"), search),
@@ -241,16 +232,10 @@ function renderPeople(ctx: UseCtx): void {
     h("label", null, t("employmentStatus"), status),
     h("label", { class: "check" }, withNumber, t("useWithNumber")),
     find);
+  table.replaceChildren(head(), tbody);
   mount(ctx.body,
-    h("div", { class: "toolbar" }, total),
-    filters, banner,
-    h("table", { class: "grid use-grid", testid: "use-table" },
-      h("thead", null, h("tr", null,
-        h("th", { class: "check" }, all), h("th", null, t("employeeCode")), h("th", null, t("displayName")),
-        h("th", null, t("relation")), h("th", null, t("birthDate")), h("th", null, t("department")),
-        h("th", null, t("myNumber")), h("th", null, t("useNotified")), h("th", null, t("operations")))),
-      tbody),
-    h("div", { class: "actions center pager" }, prev, next),
+    h("div", { class: "toolbar" }, pager.count),
+    filters, banner, table, pager.el,
     dl.el);
   void load();
 }
@@ -277,10 +262,19 @@ function row(ctx: UseCtx, p: UsePerson, changed: () => void): { tr: HTMLElement;
     h("td", { class: "nowrap" }, showDate(p.birthDate)),
     h("td", null, p.department || "—"),
     cell,
-    h("td", { class: "purposes", testid: `use-purposes-${p.id}` },
-      purposes.length
-        ? purposes.map((c) => h("span", { class: "tag info", title: purposeText(ctx, c) }, purposeText(ctx, c)))
-        : h("span", { class: "muted" }, t("useNoneNotified"))),
+    purposesCell(ctx, p.id, purposes),
     h("td", null, reveal));
   return { tr, box };
+}
+
+/** purposesCell keeps a row one line high: the purposes on one line, cut with … when long, all
+ *  of them in the tooltip (and to screen readers). */
+function purposesCell(ctx: UseCtx, id: number, codes: string[]): HTMLElement {
+  if (!codes.length) return h("td", { class: "purposes compact", testid: `use-purposes-${id}` }, h("span", { class: "muted" }, t("useNoneNotified")));
+  const labels = codes.map((c) => purposeText(ctx, c));
+  const all = labels.join("\n");
+  return h("td", { class: "purposes compact", testid: `use-purposes-${id}`, title: all, "aria-label": labels.join("、") },
+    h("div", { class: "one-line" },
+      h("span", { class: "tag info", "data-code": codes[0] }, labels[0]),
+      codes.length > 1 ? h("span", { class: "more", testid: `use-purposes-more-${id}` }, t("useMorePurposes").replace("{n}", String(codes.length - 1))) : null));
 }
