@@ -91,7 +91,13 @@ func buildPlan(tx *store.Tx, ck *vault.CompanyKey, s *Sheet, m Mapping) (*plan, 
 		pl.report.Problems = []Problem{{Code: CodeFormat, JA: "取り込む行がありません。", EN: "There are no lines to import."}}
 		return pl, nil
 	}
+	rel := relationColumn(l)
 	for _, rec := range data {
+		if p, ok := dependentRow(l, rel, rec); ok {
+			pl.report.Rejected++
+			pl.report.Problems = append(pl.report.Problems, p)
+			continue
+		}
 		r, ps, err := c.row(rec)
 		if err != nil {
 			return nil, err
@@ -344,4 +350,31 @@ func ignoredColumns(s *Sheet, l *layout) []Problem {
 			EN: "These columns are not imported: " + strings.Join(other, ", ")})
 	}
 	return out
+}
+
+// relationColumn is the index of a column headed 続柄 (a one-row-per-person export, where the
+// employee's own line says 本人), or -1.
+func relationColumn(l *layout) int {
+	for i := range l.width {
+		if strings.TrimSpace(l.columnName(i)) == "続柄" {
+			return i
+		}
+	}
+	return -1
+}
+
+// dependentRow refuses a line of a one-row-per-person file whose 続柄 is not 本人: it is a
+// 扶養親族, and importing it as an employee would be wrong. The problem names the line and the
+// column, never the person's values.
+func dependentRow(l *layout, rel int, rec Record) (Problem, bool) {
+	if rel < 0 || rel >= len(rec.Fields) {
+		return Problem{}, false
+	}
+	v := strings.TrimSpace(rec.Fields[rel])
+	if v == "" || v == "本人" {
+		return Problem{}, false
+	}
+	return Problem{Line: rec.Line, Column: l.columnName(rel), Code: CodeDependentRow,
+		JA: "この行は扶養親族の行です（続柄が「本人」ではありません）。扶養親族は取り込めないため、この行をファイルから削除してから取り込み、扶養親族は 1-2 の従業員画面で登録してください。",
+		EN: "This line is a dependent's (its 続柄 is not 本人). Dependents cannot be imported: delete the line from the file, import again, and enter dependents in 1-2."}, true
 }

@@ -322,3 +322,21 @@ func TestPreviewNamesIgnoredColumns(t *testing.T) {
 	}
 	noNumbers(t, "the warnings", all, 3)
 }
+
+// In a one-row-per-person file (a 続柄 column), a dependent's line is refused with a problem on
+// its line and the 続柄 column, not imported as an employee; the commit stays all-or-nothing.
+func TestPreviewRefusesDependentRowsOfOnePersonPerRowFile(t *testing.T) {
+	f := newFixture(t)
+	data := "従業員コード,続柄,氏名,個人番号\n" +
+		"E001,本人,山田 太郎," + testNumber(1) + "\n" +
+		"E002,配偶者,山田 花子," + testNumber(2) + "\n"
+	rep := f.preview(data, Mapping{})
+	if rep.Added != 1 || rep.Rejected != 1 || len(rep.Problems) != 1 {
+		t.Fatalf("report %+v", rep)
+	}
+	p := rep.Problems[0]
+	if p.Line != 3 || p.Column != "続柄" || p.Code != CodeDependentRow || !strings.Contains(p.JA, "1-2") {
+		t.Fatalf("problem %+v", p)
+	}
+	noNumbers(t, "the problem", p.JA+p.EN, 3)
+}

@@ -23,6 +23,7 @@ const (
 	CodeDepartment      = "department"       // the department name matches several departments
 	CodeImplausible     = "implausible"      // a warning: dates that are unlikely (roster.Employee.Plausibility)
 	CodeIgnored         = "ignored"          // a warning: columns of the file that no field takes
+	CodeDependentRow    = "dependent_row"    // a one-row-per-person file's line for a 扶養親族, not an employee
 )
 
 // Problem is one reason a file, or a line of it, cannot be imported. Its texts never contain a
