@@ -62,8 +62,17 @@ type CardData struct {
 // Config is the bridge's settings, kept in ConfigPath() (mode 0600) and changed by the app's
 // device panel through PUT /v1/config. It holds no secret: keys live in the OS keychain.
 type Config struct {
-	// VeinPort is the vein sensor's serial port ("/dev/ttyUSB0", "COM3"); "" = no sensor.
+	// VeinDriver chooses the vein sensor's driver: "" or "serial" = our serial protocol on
+	// VeinPort; "exec" = an out-of-process driver, the executable VeinDriverPath (a vendor
+	// SDK's wrapper shipped beside the bridge) started with VeinDriverArgs and speaking the
+	// protocol of devices/vein/driver on its stdin and stdout.
+	VeinDriver string `json:"veinDriver,omitempty"`
+	// VeinPort is the serial driver's port ("/dev/ttyUSB0", "COM3"); "" = no sensor.
 	VeinPort string `json:"veinPort,omitempty"`
+	// VeinDriverPath is the exec driver's executable, an absolute path.
+	VeinDriverPath string `json:"veinDriverPath,omitempty"`
+	// VeinDriverArgs are the exec driver's arguments (a port, a device index); optional.
+	VeinDriverArgs []string `json:"veinDriverArgs,omitempty"`
 	// Scanners are the network scanners (eSCL / AirScan) by name and base URL
 	// ("https://192.0.2.10/eSCL").
 	Scanners []ScannerConfig `json:"scanners,omitempty"`

@@ -12,6 +12,7 @@ import (
 	"strings"
 
 	"github.com/mynumber-shelter/shelter/bridge"
+	"github.com/mynumber-shelter/shelter/devices/vein"
 )
 
 // devices serves GET /v1/devices: every device the bridge knows and its state.
@@ -50,13 +51,13 @@ func (s *Server) putConfig(w http.ResponseWriter, r *http.Request) {
 	w.WriteHeader(http.StatusNoContent)
 }
 
-// applyConfig makes c the running config: the vein sensor is reopened when its port changed,
+// applyConfig makes c the running config: the vein sensor is reopened when its driver changed,
 // and the scanners and the hot folder follow (applyScanConfig).
 func (s *Server) applyConfig(c bridge.Config) {
 	s.mu.Lock()
 	s.cfg = c
 	s.mu.Unlock()
-	s.applyVein(c.VeinPort)
+	s.applyVein(c)
 	s.applyScanConfig(c)
 }
 
@@ -65,7 +66,8 @@ var ErrBadConfig = errors.New("invalid bridge config")
 
 var comPort = regexp.MustCompile(`^(?i:COM)[1-9][0-9]{0,2}$`)
 
-// ValidateConfig checks c: the vein port is an absolute device path or COMn, every scanner
+// ValidateConfig checks c: the vein driver is serial (its port an absolute device path or
+// COMn) or exec (its executable an absolute path, its arguments printable), every scanner
 // has a unique name and an http(s) URL with a host (and a PEM certificate when CAPEM is
 // set), the hot folder is absolute, and the relay URL is http(s) with a host. Errors wrap
 // ErrBadConfig and name the field.
@@ -73,8 +75,31 @@ func ValidateConfig(c bridge.Config) error {
 	bad := func(format string, a ...any) error {
 		return fmt.Errorf("%w: %s", ErrBadConfig, fmt.Sprintf(format, a...))
 	}
-	if p := c.VeinPort; p != "" && !comPort.MatchString(p) && (!isAbs(p) || hasControl(p)) {
-		return bad("veinPort must be an absolute device path (/dev/serial/by-id/...) or COMn")
+	switch c.VeinDriver {
+	case "", vein.DriverSerial:
+		if p := c.VeinPort; p != "" && !comPort.MatchString(p) && (!isAbs(p) || hasControl(p)) {
+			return bad("veinPort must be an absolute device path (/dev/serial/by-id/...) or COMn")
+		}
+		if c.VeinDriverPath != "" || len(c.VeinDriverArgs) != 0 {
+			return bad("veinDriverPath and veinDriverArgs are only for veinDriver \"exec\"")
+		}
+	case vein.DriverExec:
+		if p := c.VeinDriverPath; p == "" || !isAbs(p) || hasControl(p) {
+			return bad("veinDriverPath must be the absolute path of the driver executable")
+		}
+		if c.VeinPort != "" {
+			return bad("veinPort is only for the serial driver; give an exec driver its port in veinDriverArgs")
+		}
+		if len(c.VeinDriverArgs) > 16 {
+			return bad("veinDriverArgs: at most 16 arguments")
+		}
+		for i, a := range c.VeinDriverArgs {
+			if hasControl(a) || len(a) > 1024 {
+				return bad("veinDriverArgs %d has a control character or is too long", i+1)
+			}
+		}
+	default:
+		return bad("veinDriver must be \"serial\" (or empty) or \"exec\"")
 	}
 	names := map[string]bool{}
 	for i, sc := range c.Scanners {

@@ -44,9 +44,9 @@ type Server struct {
 	// ConfigPath is the bridge's settings file; defaults to ConfigPath(). Serve loads it and
 	// PUT /v1/config rewrites it.
 	ConfigPath string
-	// OpenVein returns the vein sensor on a serial port (it may open the line lazily);
-	// defaults to the devices/vein serial driver.
-	OpenVein func(port string) vein.Sensor
+	// OpenVein returns the vein sensor the config chose (it may open the line or start the
+	// driver lazily); defaults to vein.Open.
+	OpenVein func(c vein.Config) (vein.Sensor, error)
 	// VeinTimeout bounds one vein call that waits for a hand (the whole enrolment); defaults
 	// to 50 s, under the Client's 60 s.
 	VeinTimeout time.Duration
@@ -69,7 +69,7 @@ type Server struct {
 	cfg       bridge.Config // guarded by mu
 	veinMu    sync.Mutex    // guards the vein fields
 	vein      vein.Sensor
-	veinPort  string
+	veinCfg   vein.Config // the driver the sensor was opened with
 	veinInfo  vein.Info
 	veinGen   int             // bumped when the sensor is replaced
 	veinOpen  time.Duration   // how long the first contact with a new sensor may take; default 5 s; guarded by veinMu
@@ -97,8 +97,7 @@ func (s *Server) init() {
 			s.ConfigPath = ConfigPath()
 		}
 		if s.OpenVein == nil {
-			log := s.Log
-			s.OpenVein = func(port string) vein.Sensor { return &vein.Serial{Path: port, Log: log} }
+			s.OpenVein = vein.Open
 		}
 		if s.VeinTimeout == 0 {
 			s.VeinTimeout = 50 * time.Second

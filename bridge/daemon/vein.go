@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"path/filepath"
 	"strconv"
 	"time"
 
@@ -14,9 +15,11 @@ import (
 	"github.com/mynumber-shelter/shelter/devices/vein/wire"
 )
 
-// The vein sensor routes. The sensor is opened from Config.VeinPort with devices/vein; the
-// bridge only ever handles template ids and prompts, never biometric data (the protocol
-// carries none).
+// The vein sensor routes. The sensor is opened with vein.Open from the config's driver
+// (Config.VeinDriver: the serial protocol on VeinPort, or an out-of-process driver at
+// VeinDriverPath). The app only ever sees template ids and prompts. A host-matching driver's
+// templates are the one piece of biometric data the bridge touches: they are sealed at once
+// (vein_templates.go) and never logged or answered.
 
 // veinDevice is the vein sensor's device name in events and /v1/devices.
 const veinDevice = "vein"
@@ -24,31 +27,60 @@ const veinDevice = "vein"
 // enrolCaptures is how many captures of one hand an enrolment takes.
 const enrolCaptures = 3
 
-// applyVein opens the sensor on port, closing the one on another port; the same port is
-// only probed again. The probe runs in the background and sets the "vein" device state.
-func (s *Server) applyVein(port string) {
+// veinConfig is the devices/vein driver config c chooses; the zero Config (no Driver, no
+// Port) when no sensor is configured.
+func (s *Server) veinConfig(c bridge.Config) vein.Config {
+	vc := vein.Config{Driver: c.VeinDriver, Port: c.VeinPort, Path: c.VeinDriverPath, Args: c.VeinDriverArgs, Log: s.Log}
+	if vc.Driver == vein.DriverExec {
+		vc.Templates = s.veinTemplates()
+	}
+	return vc
+}
+
+// veinWhere says where the sensor of vc is, for the device panel.
+func veinWhere(vc vein.Config) string {
+	if vc.Driver == vein.DriverExec {
+		return "driver " + filepath.Base(vc.Path)
+	}
+	return vc.Port
+}
+
+// applyVein opens the sensor c chooses, closing the one of another driver, port or
+// executable; the same one is only probed again. The probe runs in the background and sets
+// the "vein" device state.
+func (s *Server) applyVein(c bridge.Config) {
+	vc := s.veinConfig(c)
+	none := vc.Driver != vein.DriverExec && vc.Port == ""
+	var openErr error
 	s.veinMu.Lock()
 	old := s.vein
-	if old != nil && port == s.veinPort {
+	if old != nil && vc.Equal(s.veinCfg) {
 		old = nil // keep it; probe again
 	} else {
 		s.vein = nil
-		if port != "" {
-			s.vein = s.OpenVein(port)
+		if !none {
+			s.vein, openErr = s.OpenVein(vc)
 		}
 	}
-	s.veinPort = port
+	s.veinCfg = vc
+	s.veinInfo = vein.Info{}
 	s.veinGen++
 	gen, sensor, open := s.veinGen, s.vein, s.veinOpen
 	s.veinMu.Unlock()
 	if old != nil {
 		old.Close()
 	}
-	if port == "" {
+	where := veinWhere(vc)
+	switch {
+	case none:
 		s.setDevice(bridge.DeviceState{Kind: "vein", Name: veinDevice, State: "absent", Detail: "no vein sensor configured"})
 		return
+	case openErr != nil:
+		s.Log.Warn("vein sensor not opened", "err", openErr)
+		s.setDevice(bridge.DeviceState{Kind: "vein", Name: veinDevice, State: "error", Detail: "cannot open " + where, LastError: openErr.Error()})
+		return
 	}
-	s.setDevice(bridge.DeviceState{Kind: "vein", Name: veinDevice, State: "busy", Detail: "opening " + port})
+	s.setDevice(bridge.DeviceState{Kind: "vein", Name: veinDevice, State: "busy", Detail: "opening " + where})
 	s.goBackground(func(ctx context.Context) {
 		ctx, cancel := context.WithTimeout(ctx, open)
 		defer cancel()
@@ -59,8 +91,8 @@ func (s *Server) applyVein(port string) {
 			return // replaced meanwhile
 		}
 		if err != nil {
-			s.Log.Warn("vein sensor not answering", "port", port, "err", err)
-			s.setDevice(bridge.DeviceState{Kind: "vein", Name: veinDevice, State: "error", Detail: "no answer on " + port, LastError: err.Error()})
+			s.Log.Warn("vein sensor not answering", "where", where, "err", err)
+			s.setDevice(bridge.DeviceState{Kind: "vein", Name: veinDevice, State: "error", Detail: "no answer on " + where, LastError: err.Error()})
 			return
 		}
 		s.veinInfo = info
@@ -72,7 +104,7 @@ func (s *Server) applyVein(port string) {
 func (s *Server) veinOK() bridge.DeviceState {
 	i := s.veinInfo
 	return bridge.DeviceState{Kind: "vein", Name: veinDevice, State: "ok",
-		Detail: fmt.Sprintf("%s, serial %s, firmware %s, on %s", i.Model, i.Serial, i.Firmware, s.veinPort)}
+		Detail: fmt.Sprintf("%s, serial %s, firmware %s, on %s", i.Model, i.Serial, i.Firmware, veinWhere(s.veinCfg))}
 }
 
 // goBackground runs f in a goroutine that Serve waits for; f's context ends with Serve.
@@ -179,6 +211,9 @@ func veinError(err error) (int, *bridge.Error) {
 		}
 	}
 	switch {
+	case errors.Is(err, vein.ErrDisconnected):
+		// Before ErrTimeout: a sensor that never answered is not a person who never came.
+		return http.StatusServiceUnavailable, &bridge.Error{Code: "sensor_error", Message: "the vein sensor does not answer; check its cable, its driver and the settings"}
 	case errors.Is(err, vein.ErrTimeout):
 		return http.StatusConflict, &bridge.Error{Code: "timeout", Message: "no hand was placed on the sensor in time"}
 	case errors.Is(err, vein.ErrCancelled):

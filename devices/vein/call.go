@@ -73,6 +73,10 @@ func (c *call) connect(ctx context.Context) (*link, error) {
 		l.close()
 		s.log().Info("vein: line failed, reopening", "path", s.Path, "err", l.err)
 	}
+	// Reopening is bounded by OpenTimeout, not by the person's deadline: a port with
+	// nothing plugged in fails within seconds.
+	ctx, cancel := context.WithTimeout(ctx, s.openTimeout())
+	defer cancel()
 	backoff := orDefault(s.MinBackoff, 50*time.Millisecond)
 	for attempt := 1; ; attempt++ {
 		l, err := c.dial(ctx)
@@ -121,6 +125,10 @@ func (c *call) dial(ctx context.Context) (*link, error) {
 	}
 	if err == nil && info.Protocol != wire.Version {
 		err = fmt.Errorf("%w: device speaks protocol %d", ErrProtocol, info.Protocol)
+	}
+	if errors.Is(err, ErrTimeout) {
+		// Silence, not a person's timeout: say so, so that it is not taken for one.
+		err = fmt.Errorf("%w: no answer within %v", ErrDisconnected, s.commandTimeout())
 	}
 	if err != nil {
 		l.close()

@@ -30,7 +30,10 @@
 // [Serial.Heartbeat] pings, as when an RS-232 cable is pulled) ends the call
 // in progress with [ErrDisconnected]; the device lost that request anyway,
 // and only the person at the sensor can redo it. The next call reopens
-// [Serial.Path] with backoff until its context ends. Use a path that
+// [Serial.Path] with backoff for at most [Serial.OpenTimeout] (3 s): a port
+// with nothing plugged in, or a device that does not answer the handshake,
+// fails the call with ErrDisconnected within seconds, however long the
+// person's deadline. Use a path that
 // survives replugging (/dev/serial/by-id/... on Linux, a fixed COM port on
 // Windows): the driver reopens the same path, it does not hunt for devices.
 //

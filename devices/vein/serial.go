@@ -30,6 +30,12 @@ type Serial struct {
 	// a cancel) on top of the context's deadline. 0 means 3 s.
 	CommandTimeout time.Duration
 
+	// OpenTimeout bounds how long one call tries to (re)open Path, handshake included, with
+	// backoff between attempts, on top of the context's deadline: a configured port with
+	// nothing plugged in, or a device that does not answer, fails the call within it
+	// (ErrDisconnected) instead of holding it until the person's deadline. 0 means 3 s.
+	OpenTimeout time.Duration
+
 	// Heartbeat is how long a call waits on a quiet line before it pings
 	// the device; a ping unanswered for two more heartbeats means the
 	// line is gone (a pulled cable). 0 means 1 s.
@@ -75,6 +81,7 @@ func orDefault[T comparable](v, def T) T {
 
 func (s *Serial) commandTimeout() time.Duration { return orDefault(s.CommandTimeout, 3*time.Second) }
 func (s *Serial) heartbeat() time.Duration      { return orDefault(s.Heartbeat, time.Second) }
+func (s *Serial) openTimeout() time.Duration    { return orDefault(s.OpenTimeout, 3*time.Second) }
 
 func (s *Serial) log() *slog.Logger {
 	if s.Log == nil {
