@@ -5,9 +5,7 @@ package daemon
 import (
 	"fmt"
 	"net"
-	"os"
 	"strconv"
-	"syscall"
 
 	"golang.org/x/sys/unix"
 )
@@ -20,9 +18,6 @@ func peerUser(c net.Conn) (string, error) {
 	}
 	return strconv.Itoa(uid), nil
 }
-
-// selfUser is the user id the daemon runs as.
-func selfUser() (string, error) { return strconv.Itoa(os.Getuid()), nil }
 
 func peerUID(c net.Conn) (int, error) {
 	uc, ok := c.(*net.UnixConn)
@@ -44,19 +39,4 @@ func peerUID(c net.Conn) (int, error) {
 		return -1, cerr
 	}
 	return int(cred.Uid), nil
-}
-
-// checkPrivateDir refuses a socket directory that others can enter or that belongs to another user.
-func checkPrivateDir(dir string) error {
-	fi, err := os.Stat(dir)
-	if err != nil {
-		return err
-	}
-	if fi.Mode().Perm()&0o077 != 0 {
-		return fmt.Errorf("socket directory %s has mode %v; it must be 0700", dir, fi.Mode().Perm())
-	}
-	if st, ok := fi.Sys().(*syscall.Stat_t); ok && int(st.Uid) != os.Getuid() {
-		return fmt.Errorf("socket directory %s belongs to uid %d, not to this user", dir, st.Uid)
-	}
-	return nil
 }
