@@ -60,25 +60,25 @@ func (c *Client) stream() *http.Client {
 // nil). API errors come back as *Error. The typed methods below are the API; Call is for what
 // they do not cover (the daemon's tests of malformed paths).
 func (c *Client) Call(ctx context.Context, method, path string, in, out any) error {
+	return c.callWith(ctx, c.http(), method, path, in, out)
+}
+
+// callLong is Call bounded only by ctx, for calls that may take minutes (a feeder scan).
+func (c *Client) callLong(ctx context.Context, method, path string, in, out any) error {
+	return c.callWith(ctx, c.stream(), method, path, in, out)
+}
+
+func (c *Client) callWith(ctx context.Context, hc *http.Client, method, path string, in, out any) error {
 	var body bytes.Buffer
 	if in != nil {
 		if err := json.NewEncoder(&body).Encode(in); err != nil {
 			return err
 		}
 	}
-	return c.send(ctx, c.http(), method, path, "application/json", &body, out)
+	return c.send(ctx, hc, method, path, "application/json", &body, out)
 }
 
-// callLong is Call bounded only by ctx, for calls that may take minutes (a feeder scan).
-func (c *Client) callLong(ctx context.Context, method, path string, in, out any) error {
-	var body bytes.Buffer
-	if err := json.NewEncoder(&body).Encode(in); err != nil {
-		return err
-	}
-	return c.send(ctx, c.stream(), method, path, "application/json", &body, out)
-}
-
-// send is do with a body of any content type.
+// send is Call with a body of any content type, on the http client hc.
 func (c *Client) send(ctx context.Context, hc *http.Client, method, path, contentType string, body io.Reader, out any) error {
 	req, err := http.NewRequestWithContext(ctx, method, "http://bridge"+path, body)
 	if err != nil {

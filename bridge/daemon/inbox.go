@@ -231,8 +231,7 @@ func (s *Server) takeFile(st *scanState, folder string, f scanner.File) error {
 		if err != nil {
 			s.Log.Warn("sealing a hot-folder page", "err", err)
 			for _, it := range items {
-				os.Remove(filepath.Join(inboxDir(), it.ID+".json"))
-				os.Remove(filepath.Join(inboxDir(), it.ID+".box"))
+				removeInboxItem(inboxDir(), it.ID)
 			}
 			return err
 		}
@@ -433,9 +432,7 @@ func (s *Server) deleteInboxItem(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	dir := inboxDir()
-	// The sidecar goes first: without it the item is no longer listed.
-	errMeta := os.Remove(filepath.Join(dir, id+".json"))
-	errBox := os.Remove(filepath.Join(dir, id+".box"))
+	errMeta, errBox := removeInboxItem(dir, id)
 	if errors.Is(errMeta, os.ErrNotExist) && errors.Is(errBox, os.ErrNotExist) {
 		writeErr(w, http.StatusNotFound, errNoInboxItem)
 		return
@@ -451,6 +448,14 @@ func (s *Server) deleteInboxItem(w http.ResponseWriter, r *http.Request) {
 		s.Log.Warn("syncing the inbox", "err", err)
 	}
 	w.WriteHeader(http.StatusNoContent)
+}
+
+// removeInboxItem removes item id's sidecar, then its box: without the sidecar the item is no
+// longer listed, and a box left alone is removed by cleanInbox at the next start.
+func removeInboxItem(dir, id string) (errMeta, errBox error) {
+	errMeta = os.Remove(filepath.Join(dir, id+".json"))
+	errBox = os.Remove(filepath.Join(dir, id+".box"))
+	return errMeta, errBox
 }
 
 // readBounded reads a regular file of at most limit bytes, refusing links.
