@@ -3,7 +3,6 @@ package daemon
 import (
 	"context"
 	"crypto/ecdh"
-	"crypto/rand"
 	"encoding/base32"
 	"encoding/json"
 	"errors"
@@ -171,8 +170,24 @@ func (s *Server) runWatcher(ctx context.Context, st *scanState, w *watchRun) {
 				s.setDevice(d)
 			},
 		}
+		// taken: the take record of each file handed over, dropped once the file has left the
+		// folder (only this goroutine uses it).
+		taken := map[string]string{}
+		watcher.Removed = func(name string) {
+			if id, ok := taken[name]; ok {
+				delete(taken, name)
+				crashPoint("removed")
+				s.dropTake(id)
+			}
+		}
 		s.setDevice(bridge.DeviceState{Kind: "hotfolder", Name: w.dir, State: "ok", Detail: watchingFolder})
-		err := watcher.Run(ctx, func(f scanner.File) error { return s.takeFile(st, w.dir, f) })
+		err := watcher.Run(ctx, func(f scanner.File) error {
+			id, err := s.takeFile(st, w.dir, f)
+			if err == nil {
+				taken[f.Name] = id
+			}
+			return err
+		})
 		if ctx.Err() != nil {
 			return
 		}
@@ -188,107 +203,110 @@ func (s *Server) runWatcher(ctx context.Context, st *scanState, w *watchRun) {
 	}
 }
 
-// takeFile seals one settled hot-folder file into the inbox. It returns nil (and the Watcher
-// removes the original) only once the box and its sidecar are durable.
-func (s *Server) takeFile(st *scanState, folder string, f scanner.File) error {
+// takeFile seals one settled hot-folder file into the inbox, all its pages or none, and returns
+// the id of its take record. It returns nil (and the Watcher removes the original) only once
+// the pages are committed; a file committed before a crash is recognised and not sealed again.
+func (s *Server) takeFile(st *scanState, folder string, f scanner.File) (string, error) {
 	defer clear(f.Data)
 	st.mu.Lock()
 	key := st.key
 	st.mu.Unlock()
 	if key == nil {
-		return errNoInboxKey
+		return "", errNoInboxKey
 	}
 	if !inboxTypes[f.ContentType] {
-		return errNotAPage
+		return "", errNotAPage
 	}
-	pages := []scanner.File{f}
-	if f.ContentType == "image/tiff" {
-		// Each page of a TIFF becomes a PNG page of its own (1-3 stores JPEG, PNG and PDF).
-		pngs, err := tiffPages(f.Data)
-		if err != nil {
-			return err
-		}
-		pages = pages[:0]
-		base := strings.TrimSuffix(f.Name, filepath.Ext(f.Name))
-		for i, b := range pngs {
-			name := base + ".png"
-			if len(pngs) > 1 {
-				name = fmt.Sprintf("%s-%d.png", base, i+1)
+	id, items, done := s.committedTake(folder, f.Data)
+	if !done {
+		pages := []scanner.File{f}
+		if f.ContentType == "image/tiff" {
+			// Each page of a TIFF becomes a PNG page of its own (1-3 stores JPEG, PNG and PDF).
+			pngs, err := tiffPages(f.Data)
+			if err != nil {
+				return "", err
 			}
-			pages = append(pages, scanner.File{Name: name, ContentType: scanner.FormatPNG, Data: b})
-		}
-		defer func() {
-			for _, p := range pages {
-				clear(p.Data)
+			pages = pages[:0]
+			base := strings.TrimSuffix(f.Name, filepath.Ext(f.Name))
+			for i, b := range pngs {
+				name := base + ".png"
+				if len(pngs) > 1 {
+					name = fmt.Sprintf("%s-%d.png", base, i+1)
+				}
+				pages = append(pages, scanner.File{Name: name, ContentType: scanner.FormatPNG, Data: b})
 			}
-		}()
-	}
-	// A file is taken whole or not at all: pages sealed before a failure are removed again,
-	// and the Watcher keeps the file to try later.
-	var items []bridge.InboxItem
-	for _, p := range pages {
-		item, err := s.sealToInbox(st.rand, key, p)
-		if err != nil {
-			s.Log.Warn("sealing a hot-folder page", "err", err)
-			for _, it := range items {
-				removeInboxItem(inboxDir(), it.ID)
-			}
-			return err
+			defer func() {
+				for _, p := range pages {
+					clear(p.Data)
+				}
+			}()
 		}
-		items = append(items, item)
+		var err error
+		if id, items, err = s.takePages(st.rand, key, folder, f, pages); err != nil {
+			s.Log.Warn("sealing a hot-folder file", "err", err)
+			return "", err
+		}
 	}
 	s.setDevice(bridge.DeviceState{Kind: "hotfolder", Name: folder, State: "ok", Detail: watchingFolder})
 	for _, item := range items {
 		s.publish(bridge.Event{Type: bridge.EventInboxPage, Device: folder, ID: item.ID})
 	}
-	return nil
+	return id, nil
 }
 
-// sealToInbox writes f sealed to key as a new inbox item: box first, then the sidecar (the
-// commit point), then the directory is synced.
-func (s *Server) sealToInbox(rnd io.Reader, key *ecdh.PublicKey, f scanner.File) (bridge.InboxItem, error) {
-	if rnd == nil {
-		rnd = rand.Reader
-	}
+// newInboxID is a fresh random inbox id.
+func newInboxID(rnd io.Reader) (string, error) {
 	var raw [16]byte
 	if _, err := io.ReadFull(rnd, raw[:]); err != nil {
-		return bridge.InboxItem{}, fmt.Errorf("inbox id: %w", err)
+		return "", fmt.Errorf("inbox id: %w", err)
 	}
-	id := inboxIDEncoding.EncodeToString(raw[:])
+	return inboxIDEncoding.EncodeToString(raw[:]), nil
+}
+
+// sealBox writes f sealed to key as the box of a new inbox item, and returns the item its
+// sidecar will hold. The item is not listed until writeSidecar.
+func (s *Server) sealBox(rnd io.Reader, key *ecdh.PublicKey, f scanner.File) (bridge.InboxItem, error) {
+	id, err := newInboxID(rnd)
+	if err != nil {
+		return bridge.InboxItem{}, err
+	}
 	box, err := sealbox.Seal(rnd, key, []byte(bridge.InboxAAD+id), f.Data)
 	if err != nil {
 		return bridge.InboxItem{}, err
 	}
 	item := bridge.InboxItem{ID: id, Name: inboxName(f.Name), ContentType: f.ContentType, Size: int64(len(f.Data)),
 		Received: s.Now().UTC().Format(time.RFC3339Nano)}
-	meta, err := json.Marshal(item)
-	if err != nil {
+	if err := atomicfile.WriteFile(filepath.Join(inboxDir(), id+".box"), box, 0o600); err != nil {
 		return bridge.InboxItem{}, err
-	}
-	dir := inboxDir()
-	if err := makePrivateDir(StateDir()); err != nil {
-		return bridge.InboxItem{}, err
-	}
-	if err := makePrivateDir(dir); err != nil {
-		return bridge.InboxItem{}, err
-	}
-	if err := atomicfile.WriteFile(filepath.Join(dir, id+".box"), box, 0o600); err != nil {
-		return bridge.InboxItem{}, err
-	}
-	if err := atomicfile.WriteFile(filepath.Join(dir, id+".json"), meta, 0o600); err != nil {
-		os.Remove(filepath.Join(dir, id+".box"))
-		return bridge.InboxItem{}, err
-	}
-	if err := syncDir(dir); err != nil {
-		return bridge.InboxItem{}, fmt.Errorf("syncing the inbox: %w", err)
 	}
 	return item, nil
 }
 
-// cleanInbox deletes what an interrupted sealToInbox left: temporary files, and boxes or
-// sidecars without their other half.
+// writeSidecar writes item's sidecar <id>.json: the item is listed from then on.
+func writeSidecar(dir string, item bridge.InboxItem) error {
+	meta, err := json.Marshal(item)
+	if err != nil {
+		return err
+	}
+	return atomicfile.WriteFile(filepath.Join(dir, item.ID+".json"), meta, 0o600)
+}
+
+// cleanInbox finishes what a crash interrupted: a committed take gets its missing sidecars
+// (and its record goes once the original has left the folder); temporary files, boxes of an
+// uncommitted take and sidecars without a box are deleted.
 func (s *Server) cleanInbox() {
 	dir := inboxDir()
+	inTake := map[string]bool{}
+	for id, rec := range readTakeRecords() {
+		s.finishTake(rec)
+		if sourceGone(rec) {
+			s.dropTake(id)
+			continue
+		}
+		for _, it := range rec.Items {
+			inTake[it.ID] = true
+		}
+	}
 	entries, err := os.ReadDir(dir)
 	if err != nil {
 		return
@@ -302,7 +320,7 @@ func (s *Server) cleanInbox() {
 		id, ext, _ := strings.Cut(name, ".")
 		switch {
 		case strings.HasPrefix(name, ".tmp-"):
-		case bridge.ValidInboxID(id) && ext == "box" && !has[id+".json"]:
+		case bridge.ValidInboxID(id) && ext == "box" && !has[id+".json"] && !inTake[id]:
 		case bridge.ValidInboxID(id) && ext == "json" && !has[id+".box"]:
 		default:
 			continue
@@ -450,11 +468,12 @@ func (s *Server) deleteInboxItem(w http.ResponseWriter, r *http.Request) {
 	w.WriteHeader(http.StatusNoContent)
 }
 
-// removeInboxItem removes item id's sidecar, then its box: without the sidecar the item is no
-// longer listed, and a box left alone is removed by cleanInbox at the next start.
+// removeInboxItem removes item id's box, then its sidecar: without the box the item is no
+// longer listed (and a committed take is never finished with it again), and a sidecar left
+// alone is removed by cleanInbox at the next start.
 func removeInboxItem(dir, id string) (errMeta, errBox error) {
-	errMeta = os.Remove(filepath.Join(dir, id+".json"))
 	errBox = os.Remove(filepath.Join(dir, id+".box"))
+	errMeta = os.Remove(filepath.Join(dir, id+".json"))
 	return errMeta, errBox
 }
 

@@ -400,7 +400,8 @@ func FuzzInboxName(f *testing.F) {
 	})
 }
 
-// BenchmarkInboxSeal seals 1 MB pages into the inbox (seal, two fsynced writes, dir sync).
+// BenchmarkInboxSeal takes 1 MB one-page files into the inbox (seal, the box, the take record
+// and the sidecar fsynced, two directory syncs).
 func BenchmarkInboxSeal(b *testing.B) {
 	b.Setenv("SHELTER_BRIDGE_STATE", b.TempDir())
 	srv := &Server{}
@@ -410,13 +411,14 @@ func BenchmarkInboxSeal(b *testing.B) {
 	b.SetBytes(int64(len(page)))
 	b.ResetTimer()
 	for range b.N {
-		it, err := srv.sealToInbox(nil, key.PublicKey(), scanner.File{Name: "p.jpg", ContentType: "image/jpeg", Data: page})
+		f := scanner.File{Name: "p.jpg", ContentType: "image/jpeg", Data: page}
+		id, items, err := srv.takePages(nil, key.PublicKey(), b.TempDir(), f, []scanner.File{f})
 		if err != nil {
 			b.Fatal(err)
 		}
 		b.StopTimer()
-		os.Remove(filepath.Join(inboxDir(), it.ID+".box"))
-		os.Remove(filepath.Join(inboxDir(), it.ID+".json"))
+		srv.dropTake(id)
+		removeInboxItem(inboxDir(), items[0].ID)
 		b.StartTimer()
 	}
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "pages/s")

@@ -16,21 +16,27 @@
 //     say JPEG, PNG, PDF or TIFF (and the Watcher refuses links, non-plain files and files
 //     over the size limit the same way);
 //  2. seals the bytes in memory with sealbox to the app's inbox key (aad
-//     "shelter-inbox|<id>"), then clears the buffer;
-//  3. writes StateDir()/inbox/<id>.box and then the sidecar <id>.json (name, contentType,
-//     size, received — no page bytes), each to a temporary file that is fsynced and renamed,
-//     and fsyncs the directory; the sidecar's rename is the commit point;
-//  4. only then lets the Watcher remove the original from the folder.
+//     "shelter-inbox|<id>"), one item per page (a TIFF's pages become PNG pages), then clears
+//     the buffers;
+//  3. writes each page's StateDir()/inbox/<id>.box, then one take record <rid>.take (the
+//     folder, the file's size and SHA-256, the items: no page bytes), then each page's
+//     sidecar <id>.json (name, contentType, size, received), each to a temporary file that is
+//     fsynced and renamed, and fsyncs the directory; the take record's rename is the commit
+//     point, and an item is listed only once its sidecar is there;
+//  4. only then lets the Watcher remove the original from the folder, and removes the take
+//     record after it.
 //
 // So a page is sealed and durable before its original is removed, and plaintext page bytes
 // never touch the state directory. The bridge holds only the public key: it cannot open what
 // it sealed. Without a key no file is read and every file stays in the folder; the hotfolder
 // device says "waiting for the app's inbox key".
 //
-// After a crash: before the commit point, the original is still in the folder and is sealed
-// again under a new id; leftover temporary files and a box without a sidecar are deleted when
-// the watcher next starts. After the commit point but before the removal, the page is sealed
-// again too: the inbox may hold it twice (at least once, never lost).
+// A file is taken exactly once, whatever kills the bridge (TestInboxTakeKilledAtEveryStep):
+// before the commit point, the original is still in the folder and is taken again under new
+// ids, and the boxes of the interrupted take are deleted when the watcher next starts. After
+// it, the watcher's start writes the sidecars the take is missing, and the original, found
+// again in the folder by its size and digest, is removed without being sealed again; a page
+// the app already consumed (its box deleted) does not come back.
 
 package daemon
 

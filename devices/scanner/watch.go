@@ -58,6 +58,9 @@ type Watcher struct {
 	OnError func(name string, err error)
 	// Now returns the current time; default time.Now.
 	Now func() time.Time
+	// Removed, if set, is called with a file's base name once a handed-over file is gone from
+	// Dir (removed by the Watcher, or already gone), from the goroutine that called Run.
+	Removed func(name string)
 }
 
 // File is one file picked up from the hot folder.
@@ -190,6 +193,10 @@ func (w *Watcher) take(name string, st *fileState, fn func(File) error) {
 	st.stuck = true // do not hand it over twice, even if removal fails
 	if err := os.Remove(path); err != nil && !errors.Is(err, os.ErrNotExist) {
 		w.fail(name, st, fmt.Errorf("removing: %w", err))
+		return
+	}
+	if w.Removed != nil {
+		w.Removed(name)
 	}
 }
 
