@@ -296,6 +296,8 @@ func writeSidecar(dir string, item bridge.InboxItem) error {
 // uncommitted take and sidecars without a box are deleted.
 func (s *Server) cleanInbox() {
 	dir := inboxDir()
+	// Only this watcher writes here, and it has not started: every temporary file is a leftover.
+	atomicfile.RemoveLeftovers(dir, 0)
 	inTake := map[string]bool{}
 	for id, rec := range readTakeRecords() {
 		s.finishTake(rec)
@@ -319,7 +321,6 @@ func (s *Server) cleanInbox() {
 		name := e.Name()
 		id, ext, _ := strings.Cut(name, ".")
 		switch {
-		case strings.HasPrefix(name, ".tmp-"):
 		case bridge.ValidInboxID(id) && ext == "box" && !has[id+".json"] && !inTake[id]:
 		case bridge.ValidInboxID(id) && ext == "json" && !has[id+".box"]:
 		default:

@@ -342,15 +342,15 @@ func TestInboxCrashLeftovers(t *testing.T) {
 	os.WriteFile(filepath.Join(dir, kept+".json"), []byte(`{"id":"`+kept+`","name":"a.jpg","contentType":"image/jpeg","size":1,"received":"2025-01-01T00:00:00Z"}`), 0o600)
 	os.WriteFile(filepath.Join(dir, orphan+".box"), []byte("box"), 0o600)
 	os.WriteFile(filepath.Join(dir, lone+".json"), []byte(`{}`), 0o600)
-	os.WriteFile(filepath.Join(dir, ".tmp-123"), []byte("half"), 0o600)
+	os.WriteFile(filepath.Join(dir, "."+orphan+".json.tmp-123"), []byte("half"), 0o600)
 	key := newInboxKey(t)
 	c.SetInboxKey(ctx, key.PublicKey().Bytes())
 	if err := c.SetConfig(ctx, bridge.Config{HotFolder: t.TempDir()}); err != nil {
 		t.Fatal(err)
 	}
 	// The watcher deletes the leftovers one by one in its own goroutine: wait for all of them,
-	// not just the first (".tmp-123" sorts first and goes first).
-	leftovers := []string{".tmp-123", orphan + ".box", lone + ".json"}
+	// not just the first (the temporary file sorts first and goes first).
+	leftovers := []string{"." + orphan + ".json.tmp-123", orphan + ".box", lone + ".json"}
 	waitFor(t, "the watcher to clean up", func() bool {
 		for _, name := range leftovers {
 			if exists(filepath.Join(dir, name)) {

@@ -14,10 +14,12 @@ import (
 func TestRouteRegistrationStartsNothing(t *testing.T) {
 	s := &Server{ConfigPath: t.TempDir() + "/bridge.json"}
 	s.init()
-	before := runtime.NumGoroutine()
+	before := startedHere()
 	h := s.handler()
-	if after := runtime.NumGoroutine(); after != before {
-		t.Fatalf("registering the routes started %d goroutines", after-before)
+	for id, stack := range startedHere() {
+		if _, ok := before[id]; !ok {
+			t.Fatalf("registering the routes started a goroutine:\n%s", stack)
+		}
 	}
 	seen := map[string]bool{}
 	for _, rt := range routes {
@@ -40,4 +42,29 @@ func TestRouteRegistrationStartsNothing(t *testing.T) {
 			t.Errorf("%s %s without a peer: %d, want 403", method, path, w.Code)
 		}
 	}
+}
+
+// startedHere lists, by id, the goroutines that the calling goroutine started and that still
+// run (their stacks say "created by … in goroutine <caller>"). Goroutines of other tests that
+// start or end meanwhile do not count, as they would with runtime.NumGoroutine.
+func startedHere() map[string]string {
+	buf := make([]byte, 1<<20)
+	for {
+		n := runtime.Stack(buf, true)
+		if n < len(buf) {
+			buf = buf[:n]
+			break
+		}
+		buf = make([]byte, 2*len(buf))
+	}
+	stacks := strings.Split(string(buf), "\n\n")
+	me, _, _ := strings.Cut(strings.TrimPrefix(stacks[0], "goroutine "), " ") // the caller's stack comes first
+	out := map[string]string{}
+	for _, st := range stacks[1:] {
+		if strings.Contains(st, " in goroutine "+me+"\n") || strings.HasSuffix(st, " in goroutine "+me) {
+			id, _, _ := strings.Cut(strings.TrimPrefix(st, "goroutine "), " ")
+			out[id] = st
+		}
+	}
+	return out
 }

@@ -7,8 +7,10 @@
 // It is the one place the bridge and the app write whole files: the bridge's state (its config,
 // its relay enrolment, the inbox key) and the files a user saves from the app's screens. A kill
 // -9 between creating and renaming the temporary file can leave it behind (hidden, mode 0600,
-// next to the target): the next write of the same file removes such leftovers once they are
-// older than [LeftoverAge] (a saved download may hold numbers; it must not linger).
+// next to the target, named ".<target>.tmp-<digits>"): the next write into the same folder,
+// of any file, removes such leftovers once they are older than [LeftoverAge] (a saved
+// download may hold numbers; it must not linger until the same name is saved again), and
+// [RemoveLeftovers] lets a program that owns a folder clear them when it starts.
 package atomicfile
 
 import (
@@ -29,7 +31,7 @@ const LeftoverAge = 10 * time.Minute
 func WriteFile(path string, data []byte, perm os.FileMode) (err error) {
 	dir := filepath.Dir(path)
 	prefix := "." + filepath.Base(path) + ".tmp-"
-	removeLeftovers(dir, prefix)
+	RemoveLeftovers(dir, LeftoverAge)
 	tmp, err := os.CreateTemp(dir, prefix+"*")
 	if err != nil {
 		return fmt.Errorf("writing %s: %w", filepath.Base(path), err)
@@ -56,20 +58,30 @@ func WriteFile(path string, data []byte, perm os.FileMode) (err error) {
 	return nil
 }
 
-// removeLeftovers removes the files in dir named prefix… that are older than LeftoverAge.
-func removeLeftovers(dir, prefix string) {
+// RemoveLeftovers removes the temporary files of killed writes in dir (of any target) that are
+// older than age; 0 removes all of them, for a caller that knows no write is under way there.
+func RemoveLeftovers(dir string, age time.Duration) {
 	es, err := os.ReadDir(dir)
 	if err != nil {
 		return
 	}
 	for _, e := range es {
-		if !e.Type().IsRegular() || !strings.HasPrefix(e.Name(), prefix) {
+		if !e.Type().IsRegular() || !isTemp(e.Name()) {
 			continue
 		}
-		if fi, err := e.Info(); err == nil && time.Since(fi.ModTime()) > LeftoverAge {
+		if fi, err := e.Info(); err == nil && time.Since(fi.ModTime()) >= age {
 			os.Remove(filepath.Join(dir, e.Name()))
 		}
 	}
+}
+
+// isTemp reports whether name is one of WriteFile's temporary names: ".<target>.tmp-<digits>".
+func isTemp(name string) bool {
+	i := strings.LastIndex(name, ".tmp-")
+	if !strings.HasPrefix(name, ".") || i < 2 || i == len(name)-len(".tmp-") {
+		return false
+	}
+	return strings.Trim(name[i+len(".tmp-"):], "0123456789") == ""
 }
 
 // SyncDir makes a rename in dir durable. Windows cannot sync a folder (NTFS journals renames

@@ -52,31 +52,40 @@ func TestWriteFileFullDisk(t *testing.T) {
 	}
 }
 
-// TestLeftoversOfAKilledWrite: what a killed write of the same file left (a temporary file of
-// the saved download, which may hold numbers) is removed by the next write once it is older
-// than LeftoverAge; a younger one (maybe a write under way) and other files stay.
+// TestLeftoversOfAKilledWrite: what a killed write left in a folder (a temporary file of a saved
+// download, which may hold numbers) is removed by the next write into that folder, of the same
+// file or another, once it is older than LeftoverAge; a younger one (maybe a write under way)
+// and files that are not WriteFile's temporaries stay. RemoveLeftovers(dir, 0) removes them all.
 func TestLeftoversOfAKilledWrite(t *testing.T) {
 	dir := t.TempDir()
 	old := filepath.Join(dir, ".numbers.csv.tmp-111")
 	young := filepath.Join(dir, ".numbers.csv.tmp-222")
-	other := filepath.Join(dir, ".other.csv.tmp-333")
-	for _, p := range []string{old, young, other} {
+	other := filepath.Join(dir, ".other.csv.tmp-333") // a download never saved under that name again
+	notOurs := []string{filepath.Join(dir, ".config.tmp-backup"), filepath.Join(dir, "a.tmp-1"), filepath.Join(dir, ".tmp-")}
+	for _, p := range append([]string{old, young, other}, notOurs...) {
 		if err := os.WriteFile(p, []byte("half a file"), 0o600); err != nil {
 			t.Fatal(err)
 		}
 	}
 	long := time.Now().Add(-2 * LeftoverAge)
-	os.Chtimes(old, long, long)
-	os.Chtimes(other, long, long)
+	for _, p := range append([]string{old, other}, notOurs...) {
+		os.Chtimes(p, long, long)
+	}
 	if err := WriteFile(filepath.Join(dir, "numbers.csv"), []byte("whole"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := os.Stat(old); !os.IsNotExist(err) {
-		t.Error("the old leftover is still there")
+	for _, p := range []string{old, other} {
+		if _, err := os.Stat(p); !os.IsNotExist(err) {
+			t.Errorf("the old leftover %s is still there", filepath.Base(p))
+		}
 	}
-	for _, p := range []string{young, other} {
+	for _, p := range append([]string{young}, notOurs...) {
 		if _, err := os.Stat(p); err != nil {
 			t.Errorf("%s was removed", filepath.Base(p))
 		}
+	}
+	RemoveLeftovers(dir, 0)
+	if _, err := os.Stat(young); !os.IsNotExist(err) {
+		t.Error("RemoveLeftovers(dir, 0) left the young leftover")
 	}
 }
