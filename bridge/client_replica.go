@@ -14,16 +14,17 @@ import (
 type ReplicaSink struct{ Client *Client }
 
 // Stage stages a sealed snapshot with the history's digest at its last entry.
-func (s ReplicaSink) Stage(ctx context.Context, id string, sealed []byte, anchorID int64, digest []byte) error {
-	return s.Client.ReplicaStage(ctx, id, sealed, anchorID, digest)
+func (s ReplicaSink) Stage(ctx context.Context, id string, sealed []byte, chain string, anchorID int64, digest []byte) error {
+	return s.Client.ReplicaStage(ctx, id, sealed, chain, anchorID, digest)
 }
 
 // ReplicaStage hands a sealed replica snapshot to the bridge, which keeps it until the relay
-// has it, with the history's digest at its last entry (anchorID 0: none), which follows it.
-func (c *Client) ReplicaStage(ctx context.Context, id string, sealed []byte, anchorID int64, digest []byte) error {
+// has it, with the history's digest at its last entry (anchorID 0: none) of the vault's chain,
+// which follows it.
+func (c *Client) ReplicaStage(ctx context.Context, id string, sealed []byte, chain string, anchorID int64, digest []byte) error {
 	path := "/v1/sync/replica/" + url.PathEscape(id)
 	if anchorID > 0 {
-		path += fmt.Sprintf("?anchor_id=%d&anchor=%s", anchorID, hex.EncodeToString(digest))
+		path += fmt.Sprintf("?anchor_id=%d&anchor=%s&chain=%s", anchorID, hex.EncodeToString(digest), url.QueryEscape(chain))
 	}
 	return c.send(ctx, c.http(), "PUT", path, "application/octet-stream", bytes.NewReader(sealed), nil)
 }
@@ -35,13 +36,13 @@ func (c *Client) ReplicaStatus(ctx context.Context) (ReplicaStatus, error) {
 	return st, err
 }
 
-// Anchors lists the office's audit anchors on the relay, every page.
-func (c *Client) Anchors(ctx context.Context) ([]RelayAnchor, error) {
+// Anchors lists the audit anchors of the vault's chain on the relay, every page.
+func (c *Client) Anchors(ctx context.Context, chain string) ([]RelayAnchor, error) {
 	var all []RelayAnchor
 	var after int64
 	for {
 		var page []RelayAnchor
-		if err := c.Call(ctx, "GET", "/v1/sync/anchors?after="+strconv.FormatInt(after, 10), nil, &page); err != nil {
+		if err := c.Call(ctx, "GET", "/v1/sync/anchors?chain="+url.QueryEscape(chain)+"&after="+strconv.FormatInt(after, 10), nil, &page); err != nil {
 			return nil, err
 		}
 		if len(page) == 0 {

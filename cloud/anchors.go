@@ -5,6 +5,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/mynumber-shelter/shelter/cloud/envelope"
 	"github.com/mynumber-shelter/shelter/cloud/store"
 )
 
@@ -12,11 +13,16 @@ import (
 // the first one for each entry with its arrival time and never changes or deletes it, so the
 // office's history up to there cannot be rewritten on the PC unnoticed (app/audit's anchors).
 //
-//	POST /v1/bridge/anchors             AnchorRequest → 204
-//	GET  /v1/bridge/anchors?after=SEQ   → AnchorList, in seq order
+// Each vault of the office has its own chain (a vault created anew starts again at entry 1), named
+// by an opaque id (app/audit's ChainID).
+//
+//	POST /v1/bridge/anchors                       AnchorRequest → 204
+//	GET  /v1/bridge/anchors?chain=ID&after=SEQ    → AnchorList of that chain, in seq order
 
 // AnchorRequest is the body of POST /v1/bridge/anchors.
 type AnchorRequest struct {
+	// Chain is the chain's id (envelope.ValidChainID).
+	Chain   string `json:"chain"`
 	AuditID int64  `json:"audit_id"`
 	Digest  []byte `json:"digest"` // base64 in JSON; 32 bytes
 }
@@ -44,11 +50,11 @@ func (h *handler) putAnchor(w http.ResponseWriter, r *http.Request, cert store.C
 	if !readJSON(w, r, h.limits.MaxJSON, &req) {
 		return
 	}
-	if req.AuditID <= 0 || len(req.Digest) != 32 {
-		writeError(w, http.StatusBadRequest, "audit_id: a positive id; digest: 32 bytes")
+	if req.AuditID <= 0 || len(req.Digest) != 32 || !envelope.ValidChainID(req.Chain) {
+		writeError(w, http.StatusBadRequest, "chain: hex digits; audit_id: a positive id; digest: 32 bytes")
 		return
 	}
-	if err := h.Store.PutAnchor(r.Context(), cert.Office, req.AuditID, req.Digest, h.now()); err != nil {
+	if err := h.Store.PutAnchor(r.Context(), cert.Office, req.Chain, req.AuditID, req.Digest, h.now()); err != nil {
 		h.internal(w, r, err)
 		return
 	}
@@ -56,9 +62,15 @@ func (h *handler) putAnchor(w http.ResponseWriter, r *http.Request, cert store.C
 }
 
 func (h *handler) listAnchors(w http.ResponseWriter, r *http.Request, cert store.ClientCert) {
-	after, _ := strconv.ParseInt(r.URL.Query().Get("after"), 10, 64)
-	limit, _ := strconv.Atoi(r.URL.Query().Get("limit"))
-	as, err := h.Store.ListAnchors(r.Context(), cert.Office, after, limit)
+	q := r.URL.Query()
+	chain := q.Get("chain")
+	if !envelope.ValidChainID(chain) {
+		writeError(w, http.StatusBadRequest, "chain: hex digits")
+		return
+	}
+	after, _ := strconv.ParseInt(q.Get("after"), 10, 64)
+	limit, _ := strconv.Atoi(q.Get("limit"))
+	as, err := h.Store.ListAnchors(r.Context(), cert.Office, chain, after, limit)
 	if err != nil {
 		h.internal(w, r, err)
 		return

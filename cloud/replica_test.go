@@ -67,8 +67,10 @@ func TestReplicaRoutes(t *testing.T) {
 	}
 }
 
-// TestAnchorRoutes: an enrolled office records digests of its history, reads back its own, and
-// cannot replace one; a malformed digest and a request without a certificate are refused.
+// TestAnchorRoutes: an enrolled office records digests of its history, reads back its own chain's,
+// and cannot replace one; a vault created anew for the office (another chain) anchors the same
+// entry ids for itself; a malformed digest or chain and a request without a certificate are
+// refused.
 func TestAnchorRoutes(t *testing.T) {
 	r := startRelay(t, nil)
 	a, b := r.enrol("office a"), r.enrol("office b")
@@ -76,22 +78,33 @@ func TestAnchorRoutes(t *testing.T) {
 	if code, _, _ := do(t, r.client(nil), "POST", r.url+"/v1/bridge/anchors", mustJSON(t, AnchorRequest{AuditID: 7, Digest: d1})); code != http.StatusUnauthorized {
 		t.Fatalf("without a certificate: %d", code)
 	}
-	for _, bad := range []AnchorRequest{{AuditID: 7, Digest: d1[:31]}, {AuditID: 0, Digest: d1}} {
+	const chain, newVault = "0123456789abcdef0123456789abcdef", "fedcba9876543210fedcba9876543210"
+	for _, bad := range []AnchorRequest{{Chain: chain, AuditID: 7, Digest: d1[:31]}, {Chain: chain, AuditID: 0, Digest: d1},
+		{Chain: "../x", AuditID: 7, Digest: d1}, {Chain: strings.Repeat("a", 65), AuditID: 7, Digest: d1}} {
 		if code, _, _ := do(t, a.client, "POST", r.url+"/v1/bridge/anchors", mustJSON(t, bad)); code != http.StatusBadRequest {
 			t.Fatalf("%+v: %d", bad, code)
 		}
 	}
-	for _, req := range []AnchorRequest{{AuditID: 7, Digest: d1}, {AuditID: 7, Digest: d2}, {AuditID: 9, Digest: d2}} {
+	for _, req := range []AnchorRequest{{Chain: chain, AuditID: 7, Digest: d1}, {Chain: chain, AuditID: 7, Digest: d2},
+		{Chain: chain, AuditID: 9, Digest: d2}, {Chain: newVault, AuditID: 7, Digest: d2}} {
 		if code, body, _ := do(t, a.client, "POST", r.url+"/v1/bridge/anchors", mustJSON(t, req)); code != http.StatusNoContent {
 			t.Fatalf("%+v: %d %s", req, code, body)
 		}
 	}
-	code, body, _ := do(t, a.client, "GET", r.url+"/v1/bridge/anchors?after=0", nil)
+	code, body, _ := do(t, a.client, "GET", r.url+"/v1/bridge/anchors?chain="+chain+"&after=0", nil)
 	var list AnchorList
 	if code != http.StatusOK || json.Unmarshal(body, &list) != nil || len(list.Items) != 2 || !bytes.Equal(list.Items[0].Digest, d1) || list.Items[1].AuditID != 9 {
 		t.Fatalf("anchors: %d %s", code, body)
 	}
-	if _, body, _ := do(t, b.client, "GET", r.url+"/v1/bridge/anchors", nil); !bytes.Contains(body, []byte(`"items":[]`)) {
+	code, body, _ = do(t, a.client, "GET", r.url+"/v1/bridge/anchors?chain="+newVault, nil)
+	list = AnchorList{}
+	if code != http.StatusOK || json.Unmarshal(body, &list) != nil || len(list.Items) != 1 || !bytes.Equal(list.Items[0].Digest, d2) {
+		t.Fatalf("the new vault's anchors: %d %s", code, body)
+	}
+	if code, _, _ := do(t, a.client, "GET", r.url+"/v1/bridge/anchors?chain=XYZ", nil); code != http.StatusBadRequest {
+		t.Fatalf("a malformed chain: %d", code)
+	}
+	if _, body, _ := do(t, b.client, "GET", r.url+"/v1/bridge/anchors?chain="+chain, nil); !bytes.Contains(body, []byte(`"items":[]`)) {
 		t.Fatalf("office b sees: %s", body)
 	}
 }

@@ -49,8 +49,9 @@ type Snapshot struct {
 	// since when its history goes further.
 	AuditHead int64
 	// Anchor is the history's digest at AuditHead (audit.AnchorDigest; nil with no history),
-	// for the relay to keep.
+	// for the relay to keep under the vault's chain (audit.ChainID).
 	Anchor []byte
+	Chain  string
 }
 
 // NewID is a snapshot id made at now: sortable by time, unique by its random part.
@@ -81,7 +82,7 @@ func Make(ctx context.Context, db *store.DB, keys *vault.Keys) (Snapshot, error)
 		return sn, err
 	}
 	defer clear(packed)
-	sn.ID, sn.AuditHead = NewID(db.Now()), head
+	sn.ID, sn.AuditHead, sn.Chain = NewID(db.Now()), head, audit.ChainID(keys.VaultID())
 	err = db.View(ctx, func(tx *store.Tx) error {
 		if head > 0 {
 			if sn.Anchor, err = audit.AnchorDigest(tx, head); err != nil {

@@ -77,9 +77,10 @@ func (s *Service) Due(ctx context.Context, force bool) (bool, error) {
 }
 
 // Sink is where snapshots go: the bridge, which keeps a staged snapshot until the relay has it
-// and then sends the history's digest at the snapshot's last entry (anchorID 0: none).
+// and then sends the history's digest at the snapshot's last entry (anchorID 0: none) under the
+// vault's chain (audit.ChainID).
 type Sink interface {
-	Stage(ctx context.Context, id string, sealed []byte, anchorID int64, digest []byte) error
+	Stage(ctx context.Context, id string, sealed []byte, chain string, anchorID int64, digest []byte) error
 }
 
 // Take makes a snapshot with keys and hands it and its history anchor to sink; once the sink has
@@ -93,7 +94,7 @@ func (s *Service) Take(ctx context.Context, keys *vault.Keys, sink Sink) (Snapsh
 	if sn.Anchor != nil {
 		anchorID = sn.AuditHead
 	}
-	if err := sink.Stage(ctx, sn.ID, sn.Sealed, anchorID, sn.Anchor); err != nil {
+	if err := sink.Stage(ctx, sn.ID, sn.Sealed, sn.Chain, anchorID, sn.Anchor); err != nil {
 		return sn, err
 	}
 	err = s.DB.Update(ctx, func(tx *store.Tx) error {

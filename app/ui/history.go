@@ -154,7 +154,15 @@ func (s *HistoryService) checkAnchors() (audit.AnchorResult, bool) {
 	if st, err := a.Sync.client.SyncStatus(ctx); err != nil || !st.Enrolled {
 		return audit.AnchorResult{}, false
 	}
-	list, err := a.Sync.client.Anchors(ctx)
+	var vaultID string
+	if err := a.DB.View(ctx, func(tx *store.Tx) (err error) {
+		vaultID, err = a.Vault.VaultID(tx)
+		return err
+	}); err != nil {
+		a.log.Warn("reading the vault id", "err", err)
+		return audit.AnchorResult{}, false
+	}
+	list, err := a.Sync.client.Anchors(ctx, audit.ChainID(vaultID))
 	if err != nil {
 		a.log.Info("audit anchors unavailable", "err", err)
 		return audit.AnchorResult{}, false

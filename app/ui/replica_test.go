@@ -197,7 +197,9 @@ func relayFiles(t *testing.T, dbFile string, secrets [][]byte) {
 // TestAuditAnchorsOnTheRelay: each snapshot leaves the history's digest on the relay; 2-1's
 // verification compares the chain with them. A thief with the user's keychain who rewrites the
 // whole history with the audit key gets a chain that verifies by itself — and is caught by the
-// anchors, with the time the relay recorded the older history.
+// anchors, with the time the relay recorded the older history. The office was enrolled before
+// with another vault (a PC set up anew, not restored), whose longer history anchored the same
+// entry ids: those anchors belong to the other vault's chain and neither block nor fail this one.
 func TestAuditAnchorsOnTheRelay(t *testing.T) {
 	relay := relaytest.Start(t)
 	sock := syncBridge(t, filepath.Join(t.TempDir(), "bridge-state"), &keychain.Mem{})
@@ -212,10 +214,21 @@ func TestAuditAnchorsOnTheRelay(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	var vaultID string
+	if err := a.DB.View(ctx, func(tx *store.Tx) (err error) { vaultID, err = a.Vault.VaultID(tx); return err }); err != nil {
+		t.Fatal(err)
+	}
+	chain := audit.ChainID(vaultID)
+	earlier := audit.ChainID("an earlier vault of the office")
+	for id := int64(1); id <= 500; id++ {
+		if err := relay.Store.PutAnchor(ctx, st.Office, earlier, id, bytes.Repeat([]byte{byte(id)}, 32), time.Now().Add(-24*time.Hour)); err != nil {
+			t.Fatal(err)
+		}
+	}
 	if _, err := a.Replica.UploadNow(); err != nil {
 		t.Fatal(err)
 	}
-	if as, err := relay.Store.ListAnchors(ctx, st.Office, 0, 10); err != nil || len(as) != 1 {
+	if as, err := relay.Store.ListAnchors(ctx, st.Office, chain, 0, 10); err != nil || len(as) != 1 {
 		t.Fatalf("anchors on the relay: %+v %v", as, err)
 	}
 	v, err := a.History.Verify()

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/mynumber-shelter/shelter/bridge"
+	"github.com/mynumber-shelter/shelter/cloud/envelope"
 
 	relaysync "github.com/mynumber-shelter/shelter/bridge/sync"
 )
@@ -16,11 +17,12 @@ import (
 // The office replica's routes (see relaysync's "The office replica's
 // upload"):
 //
-//	PUT  /v1/sync/replica/{id}            raw sealed snapshot [?anchor_id=N&anchor=HEX] → 204 (staged;
+//	PUT  /v1/sync/replica/{id}            raw sealed snapshot [?anchor_id=N&anchor=HEX&chain=HEX] → 204 (staged;
 //	                                      uploaded by the loop; the anchor follows the snapshot)
 //	GET  /v1/sync/replica                 → ReplicaStatus
 //	POST /v1/sync/replica/restore-code    → ReplicaRestoreCode (for a new PC)
-//	GET  /v1/sync/anchors?after=SEQ       → []RelayAnchor: the office's audit anchors on the relay
+//	GET  /v1/sync/anchors?chain=HEX&after=SEQ → []RelayAnchor: the audit anchors of the vault's
+//	                                      chain on the relay
 
 // replicaStage serves PUT /v1/sync/replica/{id}.
 func (s *Server) replicaStage(w http.ResponseWriter, r *http.Request) {
@@ -32,11 +34,12 @@ func (s *Server) replicaStage(w http.ResponseWriter, r *http.Request) {
 	if q := r.URL.Query(); q.Get("anchor_id") != "" {
 		id, err1 := strconv.ParseInt(q.Get("anchor_id"), 10, 64)
 		digest, err2 := hex.DecodeString(q.Get("anchor"))
-		if err1 != nil || err2 != nil || id <= 0 || len(digest) != 32 {
-			writeErr(w, http.StatusBadRequest, &bridge.Error{Code: "bad_request", Message: "anchor_id: a positive id; anchor: 32 bytes in hex"})
+		chain := q.Get("chain")
+		if err1 != nil || err2 != nil || id <= 0 || len(digest) != 32 || chain == "" || !envelope.ValidChainID(chain) {
+			writeErr(w, http.StatusBadRequest, &bridge.Error{Code: "bad_request", Message: "anchor_id: a positive id; anchor: 32 bytes in hex; chain: hex digits"})
 			return
 		}
-		anchor = &relaysync.Anchor{AuditID: id, Digest: digest}
+		anchor = &relaysync.Anchor{Chain: chain, AuditID: id, Digest: digest}
 	}
 	err := s.sync.StageSnapshot(r.Context(), r.PathValue("id"), http.MaxBytesReader(w, r.Body, bridge.MaxSnapshotBytes), bridge.MaxSnapshotBytes, anchor)
 	if errors.Is(err, relaysync.ErrBadSnapshot) {
@@ -58,10 +61,15 @@ func (s *Server) replicaStatus(w http.ResponseWriter, r *http.Request) {
 
 // replicaAnchors serves GET /v1/sync/anchors.
 func (s *Server) replicaAnchors(w http.ResponseWriter, r *http.Request) {
+	chain := r.URL.Query().Get("chain")
+	if chain == "" || !envelope.ValidChainID(chain) {
+		writeErr(w, http.StatusBadRequest, &bridge.Error{Code: "bad_request", Message: "chain: hex digits"})
+		return
+	}
 	after, _ := strconv.ParseInt(r.URL.Query().Get("after"), 10, 64)
 	ctx, cancel := context.WithTimeout(r.Context(), 60*time.Second)
 	defer cancel()
-	as, err := s.sync.Anchors(ctx, after)
+	as, err := s.sync.Anchors(ctx, chain, after)
 	if err != nil {
 		writeErr(w, syncStatusCode(err), syncError(err))
 		return

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -53,8 +54,10 @@ type ReplicaStatus struct {
 
 func (s *Syncer) replicaDir() string { return filepath.Join(s.Dir, ReplicaDirName) }
 
-// Anchor is the history's digest at an entry (app/audit's anchors), sent with a snapshot.
+// Anchor is the history's digest at an entry (app/audit's anchors), sent with a snapshot; Chain
+// names the vault's chain (app/audit's ChainID).
 type Anchor struct {
+	Chain   string `json:"chain"`
 	AuditID int64  `json:"audit_id"`
 	Digest  []byte `json:"digest"`
 }
@@ -339,9 +342,9 @@ type RelayAnchor struct {
 	Created time.Time `json:"created"`
 }
 
-// Anchors lists this office's audit anchors on the relay with seq greater than after (a page
-// of at most 1,000).
-func (s *Syncer) Anchors(ctx context.Context, after int64) ([]RelayAnchor, error) {
+// Anchors lists the audit anchors of this office's chain on the relay with seq greater than
+// after (a page of at most 1,000).
+func (s *Syncer) Anchors(ctx context.Context, chain string, after int64) ([]RelayAnchor, error) {
 	if err := s.open(ctx); err != nil {
 		return nil, err
 	}
@@ -349,7 +352,7 @@ func (s *Syncer) Anchors(ctx context.Context, after int64) ([]RelayAnchor, error
 	if err != nil {
 		return nil, err
 	}
-	status, body, err := s.send(ctx, hc, r.URL, http.MethodGet, fmt.Sprintf("/v1/bridge/anchors?after=%d&limit=1000", after), "", nil)
+	status, body, err := s.send(ctx, hc, r.URL, http.MethodGet, fmt.Sprintf("/v1/bridge/anchors?chain=%s&after=%d&limit=1000", url.QueryEscape(chain), after), "", nil)
 	if err != nil {
 		return nil, err
 	}

@@ -37,7 +37,7 @@ func TestReplicaSnapshotOffline(t *testing.T) {
 	if st := s.ReplicaStatus(); st.Waiting != "20261205T000000.000000000Z-aa" || st.LastError == "" || st.LastID != "" {
 		t.Fatalf("offline: %+v", st)
 	}
-	anchor := &relaysync.Anchor{AuditID: 42, Digest: bytes.Repeat([]byte{7}, 32)}
+	anchor := &relaysync.Anchor{Chain: "0123456789abcdef0123456789abcdef", AuditID: 42, Digest: bytes.Repeat([]byte{7}, 32)}
 	if err := s.StageSnapshot(ctx, "20261205T000100.000000000Z-bb", bytes.NewReader(second), 1<<20, anchor); err != nil {
 		t.Fatal(err)
 	}
@@ -88,7 +88,7 @@ func TestReplicaSnapshotOffline(t *testing.T) {
 	}
 	// The snapshot's anchor followed it to the relay (through the outbox, once the relay had
 	// the snapshot); while the relay was down it stayed with the snapshot.
-	if as, _ := r.st.ListAnchors(ctx, rel.Office, 0, 10); len(as) != 1 || as[0].AuditID != 42 || !bytes.Equal(as[0].Digest, anchor.Digest) {
+	if as, _ := r.st.ListAnchors(ctx, rel.Office, anchor.Chain, 0, 10); len(as) != 1 || as[0].AuditID != 42 || !bytes.Equal(as[0].Digest, anchor.Digest) {
 		t.Fatalf("anchors on the relay: %+v", as)
 	}
 

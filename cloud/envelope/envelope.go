@@ -42,6 +42,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"strings"
 )
 
 // Version1 is the only version this package writes and reads.
@@ -99,6 +100,15 @@ const MaxSnapshotIDLen = 100
 // ValidSnapshotID reports whether s can be a replica snapshot's id, as the bridge stages it and
 // the relay stores it: 1 to 100 bytes of [A-Za-z0-9._-].
 func ValidSnapshotID(s string) bool { return validChars(s, MaxSnapshotIDLen) }
+
+// MaxChainIDLen bounds an audit chain's id (app/audit's ChainID is 32 hex digits).
+const MaxChainIDLen = 64
+
+// ValidChainID reports whether s can name an audit chain on the relay: lower-case hex digits,
+// at most MaxChainIDLen; "" is the one chain of bridges from before chains were told apart.
+func ValidChainID(s string) bool {
+	return len(s) <= MaxChainIDLen && strings.Trim(s, "0123456789abcdef") == ""
+}
 
 // validChars reports whether s is 1 to max bytes of [A-Za-z0-9._-].
 func validChars(s string, max int) bool {

@@ -109,24 +109,28 @@ func testRestoreCodeOnceConcurrently(t *testing.T, s store.Store) {
 	}
 }
 
-// testAnchors: anchors are listed in order and per office; the first digest for an entry stays
-// (a retry changes nothing, a different digest for the same entry is not taken).
+// testAnchors: anchors are listed in order, per office and per chain; the first digest for an
+// entry of a chain stays (a retry changes nothing, a different digest for the same entry is not
+// taken), and another chain of the same office (a vault created anew) anchors the same entry
+// ids for itself.
 func testAnchors(t *testing.T, s store.Store) {
 	ctx := context.Background()
 	office(t, s, "o1")
 	office(t, s, "o2")
-	if err := s.PutAnchor(ctx, "o9", 1, []byte("d"), t0); !errors.Is(err, store.ErrNotFound) {
+	const chain, newVault = "c1c1c1c1c1c1c1c1c1c1c1c1c1c1c1c1", "c2c2c2c2c2c2c2c2c2c2c2c2c2c2c2c2"
+	if err := s.PutAnchor(ctx, "o9", chain, 1, []byte("d"), t0); !errors.Is(err, store.ErrNotFound) {
 		t.Fatalf("anchor of an unknown office: %v", err)
 	}
 	for i := int64(1); i <= 5; i++ {
-		must(t, s.PutAnchor(ctx, "o1", i*10, []byte(fmt.Sprintf("digest-%d", i)), t0.Add(time.Duration(i)*time.Minute)))
+		must(t, s.PutAnchor(ctx, "o1", chain, i*10, []byte(fmt.Sprintf("digest-%d", i)), t0.Add(time.Duration(i)*time.Minute)))
 	}
-	must(t, s.PutAnchor(ctx, "o1", 30, []byte("digest-3"), t0.Add(time.Hour)))
-	must(t, s.PutAnchor(ctx, "o1", 30, []byte("rewritten"), t0.Add(time.Hour)))
-	must(t, s.PutAnchor(ctx, "o2", 10, []byte("other office"), t0))
-	first, err := s.ListAnchors(ctx, "o1", 0, 3)
+	must(t, s.PutAnchor(ctx, "o1", chain, 30, []byte("digest-3"), t0.Add(time.Hour)))
+	must(t, s.PutAnchor(ctx, "o1", chain, 30, []byte("rewritten"), t0.Add(time.Hour)))
+	must(t, s.PutAnchor(ctx, "o2", chain, 10, []byte("other office"), t0))
+	must(t, s.PutAnchor(ctx, "o1", newVault, 30, []byte("new vault"), t0.Add(2*time.Hour)))
+	first, err := s.ListAnchors(ctx, "o1", chain, 0, 3)
 	must(t, err)
-	rest, err := s.ListAnchors(ctx, "o1", first[len(first)-1].Seq, 10)
+	rest, err := s.ListAnchors(ctx, "o1", chain, first[len(first)-1].Seq, 10)
 	must(t, err)
 	all := append(first, rest...)
 	if len(first) != 3 || len(all) != 5 {
@@ -137,7 +141,10 @@ func testAnchors(t *testing.T, s store.Store) {
 			t.Fatalf("anchor %d: %+v", i, a)
 		}
 	}
-	if o2, _ := s.ListAnchors(ctx, "o2", 0, 10); len(o2) != 1 || string(o2[0].Digest) != "other office" {
+	if o2, _ := s.ListAnchors(ctx, "o2", chain, 0, 10); len(o2) != 1 || string(o2[0].Digest) != "other office" {
 		t.Fatalf("o2's anchors: %+v", o2)
+	}
+	if nv, _ := s.ListAnchors(ctx, "o1", newVault, 0, 10); len(nv) != 1 || nv[0].AuditID != 30 || string(nv[0].Digest) != "new vault" {
+		t.Fatalf("the new vault's chain: %+v", nv)
 	}
 }
