@@ -15,6 +15,7 @@ import (
 	"github.com/wailsapp/wails/v2"
 	"github.com/wailsapp/wails/v2/pkg/options"
 	"github.com/wailsapp/wails/v2/pkg/options/assetserver"
+	"github.com/wailsapp/wails/v2/pkg/options/windows"
 	wailsruntime "github.com/wailsapp/wails/v2/pkg/runtime"
 
 	"github.com/mynumber-shelter/shelter/app/apperr"
@@ -60,6 +61,8 @@ func main() {
 		MinHeight:        700,
 		BackgroundColour: &options.RGBA{R: 245, G: 247, B: 250, A: 255},
 		AssetServer:      &assetserver.Options{Assets: assets},
+		// Without the WebView2 runtime, Wails asks to install it in dialogs of these texts.
+		Windows: &windows.Options{Messages: webView2Messages()},
 		OnStartup: func(ctx context.Context) {
 			// Long work reports progress through events namespaced by resource.
 			app.Employees.Progress = func(companyID int64, done, total int) {
@@ -110,10 +113,11 @@ func defaultVaultDir() string { return appdir.Data() }
 
 func fatal(err error) {
 	// A user-safe error says what to do, in Japanese first.
+	text := err.Error()
 	if e, ok := apperr.As(err); ok {
-		fmt.Fprintf(os.Stderr, "mynumber-shelter: %s\n%s\n", e.JA, e.EN)
-		os.Exit(1)
+		text = e.JA + "\n" + e.EN
 	}
-	fmt.Fprintf(os.Stderr, "mynumber-shelter: %v\n", err)
+	fmt.Fprintf(os.Stderr, "mynumber-shelter: %s\n", text)
+	showFatal(text)
 	os.Exit(1)
 }

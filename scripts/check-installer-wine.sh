@@ -13,11 +13,14 @@
 #   - `shelter-bridge install` ran: the bridge's value in HKCU\…\Run, and the bridge running
 #     (its log says it listens on its named pipe);
 #   - a vault made with the installed shelterctl.exe in %LOCALAPPDATA%\MyNumber Shelter;
+#   - the app on this PC without WebView2 (Wine has none), on a private Xvfb display:
+#     Wails' dialog offering to install WebView2 has main.go's Japanese-first title, and Cancel
+#     ends the app (exit 1) after a message box saying what to do;
 #   - `uninstall.exe /S` stops the bridge and removes the program, the Start-menu entry, the Run
 #     value and the uninstall key, and leaves the vault.
 #
-# What only real Windows can check: the bridge starting at logon, WebView2, the app's window,
-# SmartScreen and signing.
+# What only real Windows can check: the bridge starting at logon, installing WebView2, the app's
+# window, SmartScreen and signing.
 #
 # Without SHELTER_TEST_WINEPREFIX (not under with-wine.sh) it skips with a warning, or fails
 # under SHELTER_REQUIRE_WINE=1.
@@ -144,6 +147,52 @@ fi
 if wine reg query "$run_key" /v "$run_value" >/dev/null 2>&1; then
 	bad "the bridge's Run value is still there after uninstalling"
 fi
+
+# The app without WebView2: the dialogs a user sees, in Japanese first (main.go's
+# webView2Messages; Wine draws the Japanese as boxes without CJK fonts, the titles are exact).
+# It runs last, once every program of the prefix has ended: windows appear on a display only
+# when the prefix's wineserver starts with one (the one started headless above draws nowhere).
+# The app is the one the installer packed (beside SETUP.exe), on the vault made above.
+webview2_dialogs() {
+	local fdfile xvfb app status
+	fdfile=$(mktemp "${TMPDIR:-/tmp}/check-installer-wine.XXXXXX")
+	Xvfb -displayfd 3 -screen 0 1280x800x24 -nolisten tcp 3>"$fdfile" >/dev/null 2>&1 &
+	xvfb=$!
+	for _ in $(seq 100); do
+		[[ -s $fdfile ]] && break
+		sleep 0.1
+	done
+	local DISPLAY=":$(cat "$fdfile")"
+	export DISPLAY
+	rm -f "$fdfile"
+	wine "$(dirname "$setup")/mynumber-shelter.exe" >/dev/null 2>&1 &
+	app=$!
+	if ! timeout 90 xdotool search --sync --name '^MyNumber Shelter: 必要なコンポーネントがありません / Missing requirements$' >/dev/null; then
+		bad "the app without WebView2 showed no Japanese-first dialog offering to install it (windows: $(xdotool search --name . getwindowname %@ 2>/dev/null | tr '\n' '|'))"
+	else
+		xdotool key Escape # Cancel: do not download
+		if ! timeout 30 xdotool search --sync --name '^MyNumber Shelter$' >/dev/null; then
+			bad "after Cancel, the app showed no message box saying why it cannot start"
+		fi
+		xdotool key Return
+	fi
+	status=0
+	timeout 30 tail --pid="$app" -f /dev/null || kill "$app" 2>/dev/null
+	wait "$app" || status=$?
+	((status == 1)) || bad "the app without WebView2 exited $status after Cancel, want 1"
+	kill "$xvfb" 2>/dev/null
+	wait "$xvfb" 2>/dev/null || true
+}
+if command -v Xvfb >/dev/null && command -v xdotool >/dev/null; then
+	before=$fail
+	fail=0
+	webview2_dialogs
+	((fail)) || say "the app without WebView2: the Japanese-first dialogs appeared, and Cancel ended it with exit 1"
+	fail=$((fail | before))
+else
+	bad "Xvfb or xdotool missing (scripts/deps.sh test installs them)"
+fi
+
 
 if ((fail)); then
 	exit 1
