@@ -13,6 +13,7 @@ import (
 	"github.com/mynumber-shelter/shelter/app/jpdate"
 	"github.com/mynumber-shelter/shelter/app/store"
 	"github.com/mynumber-shelter/shelter/app/vault"
+	"github.com/mynumber-shelter/shelter/internal/appdir"
 	"github.com/mynumber-shelter/shelter/internal/atomicfile"
 )
 
@@ -65,6 +66,10 @@ func WriteSet(ctx context.Context, db *store.DB, vaultID, parent string) (Set, e
 	if err != nil {
 		return set, fmt.Errorf("creating the backup folder: %w", err)
 	}
+	// Private to the user where the drive keeps access-control lists (Windows: the set would
+	// otherwise inherit the folder's, which may let others in); a FAT or exFAT stick has none,
+	// and a drive that refuses is no reason to refuse the backup: the set is written anyway.
+	_ = appdir.MkdirPrivate(tmp)
 	err = func() error {
 		if set.Data, err = Write(ctx, db, vaultID, filepath.Join(tmp, SetDataFile)); err != nil {
 			return err

@@ -23,7 +23,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"os"
 	"path/filepath"
 	"sync"
 	"time"
@@ -35,6 +34,7 @@ import (
 	"github.com/mynumber-shelter/shelter/app/roster"
 	"github.com/mynumber-shelter/shelter/app/store"
 	"github.com/mynumber-shelter/shelter/app/vault"
+	"github.com/mynumber-shelter/shelter/internal/appdir"
 	"github.com/mynumber-shelter/shelter/internal/keychain"
 )
 
@@ -43,7 +43,7 @@ const AppName = "MYNUMBER SHELTER"
 
 // Config configures New.
 type Config struct {
-	// VaultDir holds vault.db. Created with mode 0700 when missing.
+	// VaultDir holds vault.db. Created when missing, and made private to the user (appdir.MkdirPrivate).
 	VaultDir string
 	// Keychain defaults to the OS keychain.
 	Keychain keychain.Keychain
@@ -146,7 +146,7 @@ func New(cfg Config) (*App, error) {
 	if cfg.Keychain == nil {
 		cfg.Keychain = keychain.OS()
 	}
-	if err := os.MkdirAll(cfg.VaultDir, 0o700); err != nil {
+	if err := appdir.MkdirPrivate(cfg.VaultDir); err != nil {
 		return nil, fmt.Errorf("creating vault directory: %w", err)
 	}
 	db, err := store.Open(context.Background(), filepath.Join(cfg.VaultDir, store.FileName))

@@ -21,6 +21,7 @@ import (
 	"github.com/mynumber-shelter/shelter/bridge"
 
 	"github.com/mynumber-shelter/shelter/devices/scanner"
+	"github.com/mynumber-shelter/shelter/internal/appdir"
 	"github.com/mynumber-shelter/shelter/internal/atomicfile"
 	"github.com/mynumber-shelter/shelter/internal/sealbox"
 )
@@ -92,7 +93,7 @@ func (s *Server) putInboxKey(w http.ResponseWriter, r *http.Request) {
 	st.applyMu.Lock()
 	defer st.applyMu.Unlock()
 	// One err for both steps: a failed write must reach the answer (an inner err once hid it).
-	err = makePrivateDir(StateDir())
+	err = appdir.MkdirPrivate(StateDir())
 	if err == nil {
 		err = atomicfile.WriteFile(filepath.Join(StateDir(), inboxKeyFile), key.Bytes(), 0o600)
 	}
@@ -491,19 +492,6 @@ func readBounded(path string, limit int64) ([]byte, error) {
 		return nil, fmt.Errorf("%s is larger than %d bytes", filepath.Base(path), limit)
 	}
 	return os.ReadFile(path)
-}
-
-// makePrivateDir creates dir (mode 0700) and narrows an existing one to 0700.
-func makePrivateDir(dir string) error {
-	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return fmt.Errorf("creating %s: %w", dir, err)
-	}
-	if fi, err := os.Stat(dir); err == nil && fi.Mode().Perm() != 0o700 {
-		if err := os.Chmod(dir, 0o700); err != nil {
-			return fmt.Errorf("restricting %s: %w", dir, err)
-		}
-	}
-	return nil
 }
 
 // syncDir makes the renames in dir durable. Windows cannot sync a directory (NTFS journals

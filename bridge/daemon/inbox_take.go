@@ -14,6 +14,7 @@ import (
 
 	"github.com/mynumber-shelter/shelter/bridge"
 	"github.com/mynumber-shelter/shelter/devices/scanner"
+	"github.com/mynumber-shelter/shelter/internal/appdir"
 	"github.com/mynumber-shelter/shelter/internal/atomicfile"
 )
 
@@ -55,10 +56,10 @@ func (s *Server) takePages(rnd io.Reader, key *ecdh.PublicKey, folder string, f 
 		rnd = rand.Reader
 	}
 	dir := inboxDir()
-	if err := makePrivateDir(StateDir()); err != nil {
+	if err := appdir.MkdirPrivate(StateDir()); err != nil {
 		return "", nil, err
 	}
-	if err := makePrivateDir(dir); err != nil {
+	if err := appdir.MkdirPrivate(dir); err != nil {
 		return "", nil, err
 	}
 	sum := sha256.Sum256(f.Data)

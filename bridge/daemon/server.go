@@ -22,6 +22,7 @@ import (
 
 	"github.com/mynumber-shelter/shelter/devices/card"
 	"github.com/mynumber-shelter/shelter/devices/vein"
+	"github.com/mynumber-shelter/shelter/internal/appdir"
 	"github.com/mynumber-shelter/shelter/internal/keychain"
 )
 
@@ -122,6 +123,11 @@ var ErrRunning = errors.New("a shelter-bridge is already running for this user")
 // readers while it runs.
 func (s *Server) Serve(ctx context.Context, l net.Listener) error {
 	s.init()
+	// The state (inbox, sync keys' certificates, settings) is private to the user, also when
+	// the folder was made before or by hand.
+	if err := appdir.MkdirPrivate(StateDir()); err != nil {
+		s.Log.Warn("bridge state directory", "err", err)
+	}
 	ctx, stop := context.WithCancel(ctx)
 	defer func() {
 		stop()

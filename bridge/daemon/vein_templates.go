@@ -12,6 +12,7 @@ import (
 	"sync"
 
 	"github.com/mynumber-shelter/shelter/devices/vein"
+	"github.com/mynumber-shelter/shelter/internal/appdir"
 	"github.com/mynumber-shelter/shelter/internal/atomicfile"
 	"github.com/mynumber-shelter/shelter/internal/keychain"
 	"github.com/mynumber-shelter/shelter/internal/sealbox"
@@ -91,7 +92,7 @@ func (t *sealedTemplates) Add(template []byte) (vein.TemplateID, error) {
 	if err != nil {
 		return 0, err
 	}
-	if err := makePrivateDir(t.dir); err != nil {
+	if err := appdir.MkdirPrivate(t.dir); err != nil {
 		return 0, err
 	}
 	t.mu.Lock()

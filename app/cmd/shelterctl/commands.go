@@ -16,6 +16,7 @@ import (
 	"github.com/mynumber-shelter/shelter/app/store"
 	"github.com/mynumber-shelter/shelter/app/ui"
 	"github.com/mynumber-shelter/shelter/app/vault"
+	"github.com/mynumber-shelter/shelter/internal/appdir"
 	"github.com/mynumber-shelter/shelter/internal/mynumber"
 )
 
@@ -302,7 +303,7 @@ func (c *cli) auditKeyFor(vaultID string) ([]byte, error) {
 // asked. kind names the backup in errors ("backup", "key backup").
 func (c *cli) readyRestore(h backup.Header, kind, targetType, detail string) error {
 	if _, err := os.Stat(filepath.Join(c.vaultDir, store.FileName)); err != nil {
-		return os.MkdirAll(c.vaultDir, 0o700)
+		return appdir.MkdirPrivate(c.vaultDir)
 	}
 	return c.withSession(func(app *ui.App, sess *auth.Session) error {
 		if err := auth.RequireAdmin(sess.Principal); err != nil {
