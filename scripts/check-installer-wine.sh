@@ -17,7 +17,10 @@
 #     Wails' dialog offering to install WebView2 has main.go's Japanese-first title, and Cancel
 #     ends the app (exit 1) after a message box saying what to do;
 #   - `uninstall.exe /S` stops the bridge and removes the program, the Start-menu entry, the Run
-#     value and the uninstall key, and leaves the vault.
+#     value and the uninstall key, and leaves the vault;
+#   - `SETUP.exe /S /ALLUSERS /NOWEBVIEW2` (Wine's user is an administrator) installs into
+#     Program Files with the all-users Start-menu entry, the machine's uninstall key and the
+#     bridge in the machine's Run key, starting no bridge; its uninstaller removes all of it;
 #
 # What only real Windows can check: the bridge starting at logon, installing WebView2, the app's
 # window, SmartScreen and signing.
@@ -146,6 +149,46 @@ fi
 [[ -f $vault/vault.db && -f $vault/keys.db ]] || bad "uninstalling removed the vault in $vault_win"
 if wine reg query "$run_key" /v "$run_value" >/dev/null 2>&1; then
 	bad "the bridge's Run value is still there after uninstalling"
+fi
+
+# /ALLUSERS: the installation for every user of the PC, and its removal.
+programfiles=$(winenv ProgramFiles)
+programdata=$(winenv ProgramData)
+all_win="$programfiles\\MyNumber Shelter"
+all=$(unixpath "$all_win")
+all_lnk=$(unixpath "$programdata\\Microsoft\\Windows\\Start Menu\\Programs\\MyNumber Shelter.lnk")
+machine_key='HKLM\Software\Microsoft\Windows\CurrentVersion\Uninstall\mynumber-shelter'
+machine_run='HKLM\Software\Microsoft\Windows\CurrentVersion\Run'
+start=$SECONDS
+if WINEDEBUG=-all,+process timeout 300 wine "$setup" /S /ALLUSERS /NOWEBVIEW2 2>"$trace"; then
+	settle "the installer for all users"
+	say "installed for all users in $((SECONDS - start))s into $all_win"
+	(($(started 'shelter-bridge.exe\\" install --all-users') == 1)) || bad "/ALLUSERS: the installer did not run shelter-bridge.exe install --all-users once"
+	(($(started 'shelter-bridge.exe\\" run') == 0)) || bad "/ALLUSERS: the elevated installer started a bridge"
+	for f in mynumber-shelter.exe shelter-bridge.exe shelterctl.exe uninstall.exe; do
+		[[ $(head -c 2 "$all/$f" 2>/dev/null) == MZ ]] || bad "/ALLUSERS: $all_win\\$f missing or not a Windows executable"
+	done
+	[[ -f $all_lnk ]] || bad "/ALLUSERS: no all-users Start-menu entry $all_lnk"
+	loc=$(wine reg query "$machine_key" /v InstallLocation 2>/dev/null | tr -d '\r' | sed -n 's/^ *InstallLocation *REG_SZ *//p')
+	[[ $loc == "$all_win" ]] || bad "/ALLUSERS: the machine's uninstall key says InstallLocation '$loc'"
+	if wine reg query "$key" >/dev/null 2>&1; then
+		bad "/ALLUSERS: a per-user uninstall key $key was written"
+	fi
+	run=$(wine reg query "$machine_run" /v "$run_value" 2>/dev/null | tr -d '\r' | sed -n 's/^ *'"$run_value"' *REG_SZ *//p')
+	[[ $run == "\"$all_win\\shelter-bridge.exe\" run" ]] || bad "/ALLUSERS: the machine's Run value of the bridge is '$run'"
+	timeout 120 wine "$all/uninstall.exe" /S || bad "/ALLUSERS: uninstall.exe /S did not exit 0"
+	settle "the uninstaller for all users"
+	[[ ! -e $all ]] || bad "/ALLUSERS: $all_win still exists after uninstalling: $(ls -A "$all" | tr '\n' ' ')"
+	[[ ! -e $all_lnk ]] || bad "/ALLUSERS: the all-users Start-menu entry is still there after uninstalling"
+	if wine reg query "$machine_key" >/dev/null 2>&1; then
+		bad "/ALLUSERS: the machine's uninstall key is still there after uninstalling"
+	fi
+	if wine reg query "$machine_run" /v "$run_value" >/dev/null 2>&1; then
+		bad "/ALLUSERS: the machine's Run value is still there after uninstalling"
+	fi
+	[[ -f $vault/vault.db ]] || bad "/ALLUSERS: uninstalling removed the user's vault"
+else
+	bad "$(basename "$setup") /S /ALLUSERS /NOWEBVIEW2 did not exit 0"
 fi
 
 # The app without WebView2: the dialogs a user sees, in Japanese first (main.go's

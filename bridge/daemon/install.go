@@ -34,11 +34,28 @@ type PlanFile struct {
 // Label is the systemd unit's and the LaunchAgent's name.
 const Label = "jp.mynumber-shelter.bridge"
 
-// The Windows logon entry: a value of the user's Run key.
+// The Windows logon entry: a value of the user's Run key, or of the machine's for an installation
+// for all users of the PC.
 const (
-	RunKey   = `HKCU\Software\Microsoft\Windows\CurrentVersion\Run`
-	RunValue = "MyNumber Shelter Bridge"
+	RunKey        = `HKCU\Software\Microsoft\Windows\CurrentVersion\Run`
+	MachineRunKey = `HKLM\Software\Microsoft\Windows\CurrentVersion\Run`
+	RunValue      = "MyNumber Shelter Bridge"
 )
+
+// MachinePlan is `shelter-bridge install --all-users` on Windows, run by the installer of a
+// per-machine installation (elevated): the machine's Run key starts the bridge in each user's
+// session at logon, as that user (each user has a bridge of their own, with their own keychain).
+// Nothing is started now: a bridge started by an elevated installer would run with the
+// administrator's token; each user's app starts its bridge when none answers.
+func MachinePlan(exe string) (InstallPlan, error) {
+	if strings.ContainsAny(exe, `"`+"\r\n") || !strings.HasSuffix(strings.ToLower(exe), ".exe") {
+		return InstallPlan{}, fmt.Errorf("not a path to shelter-bridge.exe: %q", exe)
+	}
+	return InstallPlan{
+		Install:   [][]string{{"reg", "add", MachineRunKey, "/v", RunValue, "/t", "REG_SZ", "/d", `"` + exe + `" run`, "/f"}},
+		Uninstall: [][]string{{"reg", "delete", MachineRunKey, "/v", RunValue, "/f"}},
+	}, nil
+}
 
 // Plan returns the install plan for goos, with the binary at exe and the user's home and config
 // directories.

@@ -42,6 +42,31 @@ func TestPlanWindows(t *testing.T) {
 	}
 }
 
+// TestMachinePlan: an installation for all users writes the machine's Run key (each user's bridge
+// starts at their logon, as them) and starts nothing from the elevated installer.
+func TestMachinePlan(t *testing.T) {
+	exe := `C:\Program Files\MyNumber Shelter\shelter-bridge.exe`
+	p, err := MachinePlan(exe)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.Start != nil || len(p.Files) != 0 || len(p.Install) != 1 || len(p.Uninstall) != 1 {
+		t.Fatalf("plan %+v", p)
+	}
+	add, del := strings.Join(p.Install[0], " "), strings.Join(p.Uninstall[0], " ")
+	for _, want := range []string{"reg add", `HKLM\Software\Microsoft\Windows\CurrentVersion\Run`, "/v MyNumber Shelter Bridge", `"` + exe + `" run`} {
+		if !strings.Contains(add, want) {
+			t.Errorf("install %q lacks %q", add, want)
+		}
+	}
+	if !strings.HasPrefix(del, `reg delete HKLM\Software\Microsoft\Windows\CurrentVersion\Run /v MyNumber Shelter Bridge`) {
+		t.Errorf("uninstall %q", del)
+	}
+	if _, err := MachinePlan(`C:\x"y.exe`); err == nil {
+		t.Error("a quote in the path was accepted")
+	}
+}
+
 func TestPlanLinuxAndMac(t *testing.T) {
 	p, err := Plan("linux", "/opt/My Shelter/shelter-bridge", "/home/yamada", "/home/yamada/.config")
 	if err != nil {

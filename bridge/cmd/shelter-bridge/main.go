@@ -11,6 +11,9 @@
 //	shelter-bridge install      start at login: systemd user unit, macOS LaunchAgent, or the Windows
 //	                            user's Run key (no administrator rights; started at once too)
 //	shelter-bridge uninstall    undo install
+//	shelter-bridge install --all-users, uninstall --all-users
+//	                            Windows, per-machine installations (administrator): the machine's
+//	                            Run key starts each user's bridge at logon
 package main
 
 import (
@@ -47,9 +50,14 @@ func main() {
 	case "status":
 		err = status()
 	case "install", "uninstall":
-		err = install(cmd == "install")
+		allUsers := len(os.Args) == 3 && os.Args[2] == "--all-users"
+		if len(os.Args) > 2 && !allUsers || allUsers && runtime.GOOS != "windows" {
+			fmt.Fprintln(os.Stderr, "usage: shelter-bridge install|uninstall [--all-users (Windows)]")
+			os.Exit(2)
+		}
+		err = install(cmd == "install", allUsers)
 	default:
-		fmt.Fprintln(os.Stderr, "usage: shelter-bridge [run|status|install|uninstall]")
+		fmt.Fprintln(os.Stderr, "usage: shelter-bridge [run|status|install|uninstall [--all-users]]")
 		os.Exit(2)
 	}
 	if err != nil {
@@ -100,7 +108,7 @@ func status() error {
 	}{st, devices})
 }
 
-func install(on bool) error {
+func install(on, allUsers bool) error {
 	exe, err := os.Executable()
 	if err != nil {
 		return err
@@ -108,6 +116,9 @@ func install(on bool) error {
 	home, _ := os.UserHomeDir()
 	cfg, _ := os.UserConfigDir()
 	plan, err := daemon.Plan(runtime.GOOS, exe, home, cfg)
+	if allUsers {
+		plan, err = daemon.MachinePlan(exe)
+	}
 	if err != nil {
 		return err
 	}
@@ -123,7 +134,7 @@ func install(on bool) error {
 		return nil
 	}
 	if !on {
-		if plan.Start != nil {
+		if plan.Start != nil || allUsers {
 			// No service manager stops it: ask the running bridge to stop (it deletes the
 			// session keys it holds); none running is fine.
 			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)

@@ -1,13 +1,21 @@
 ; MyNumber Shelter — the Windows installer, built by `make installer` (Debian's makensis; no
 ; Wails template): the app, shelter-bridge.exe and shelterctl.exe for the current user (no
-; administrator rights needed), a Start-menu entry, the WebView2 runtime when it is missing
-; (the bootstrapper that comes with the Wails CLI), and shelter-bridge registered to start at
-; logon. The uninstaller removes the program and the logon entry, never a vault: numbers are
-; disposed of through 4-1 廃棄処理.
+; administrator rights needed) or, with /ALLUSERS, for every user of the PC, a Start-menu entry,
+; the WebView2 runtime when it is missing (the bootstrapper that comes with the Wails CLI), and
+; shelter-bridge registered to start at logon. The uninstaller removes the program and the logon
+; entry, never a vault: numbers are disposed of through 4-1 廃棄処理.
 ;
 ;   makensis -DVERSION=0.1.0 -DBIN=build/bin -DWEBVIEW2=…/MicrosoftEdgeWebview2Setup.exe shelter.nsi
 ;
 ; Command line (besides NSIS's own /S for silent and /D=DIR for the folder):
+;   /ALLUSERS    install for every user of the PC (an IT department's deployment): into
+;                Program Files, the Start-menu entry and the uninstall key for all users, and
+;                the bridge in the machine's Run key (each user's own bridge starts at their
+;                logon; none is started by the installer, which runs elevated). Needs the
+;                installer to run as administrator, else it stops with a message (exit 740).
+;                The installer itself never asks for elevation: a per-user installation must
+;                stay the user's own, not an administrator's who typed a password for them.
+;                Its uninstaller knows the mode from the machine's uninstall key.
 ;   /NOWEBVIEW2  do not run the WebView2 bootstrapper even when the runtime is missing. The
 ;                bootstrapper downloads the runtime from Microsoft: an IT department that
 ;                deploys WebView2 itself, or a PC without internet, does not want that, and the
@@ -41,6 +49,8 @@ Target amd64-unicode
   !error "WEBVIEW2 (the path of MicrosoftEdgeWebview2Setup.exe) is required"
 !endif
 
+Var AllUsers ; "1": installed for all users of the PC (/ALLUSERS); "": for this user
+
 Name "${PRODUCT}"
 OutFile "${BIN}\${PROJECT}-${VERSION}-setup.exe"
 RequestExecutionLevel user
@@ -68,6 +78,43 @@ VIAddVersionKey /LANG=0 "LegalCopyright"  "${PUBLISHER}"
 !insertmacro MUI_UNPAGE_INSTFILES
 !insertmacro MUI_LANGUAGE "Japanese"
 !insertmacro MUI_LANGUAGE "English"
+
+; AllUsersNeedsAdmin stops unless the installer or uninstaller runs as administrator.
+!macro AllUsersNeedsAdmin
+  UserInfo::GetAccountType
+  Pop $0
+  ${If} $0 != "Admin"
+    MessageBox MB_OK|MB_ICONSTOP "すべてのユーザー向けのインストール・アンインストールには管理者権限が必要です。右クリックの「管理者として実行」で起動し直してください。$\r$\n$\r$\nInstalling or removing ${PRODUCT} for all users of this PC needs administrator rights: run it as administrator." /SD IDOK
+    SetErrorLevel 740
+    Quit
+  ${EndIf}
+!macroend
+
+Function .onInit
+  StrCpy $AllUsers ""
+  ${GetParameters} $R0
+  ClearErrors
+  ${GetOptions} $R0 "/ALLUSERS" $R1
+  ${IfNot} ${Errors}
+    !insertmacro AllUsersNeedsAdmin
+    StrCpy $AllUsers "1"
+    ; Program Files, unless /D= named another folder.
+    ${If} $INSTDIR == "$LOCALAPPDATA\Programs\${PRODUCT}"
+      StrCpy $INSTDIR "$PROGRAMFILES64\${PRODUCT}"
+    ${EndIf}
+    SetShellVarContext all
+  ${EndIf}
+FunctionEnd
+
+Function un.onInit
+  StrCpy $AllUsers ""
+  ReadRegStr $0 HKLM "${UNINSTKEY}" "InstallLocation"
+  ${If} $0 == $INSTDIR
+    !insertmacro AllUsersNeedsAdmin
+    StrCpy $AllUsers "1"
+    SetShellVarContext all
+  ${EndIf}
+FunctionEnd
 
 Section "Install"
   SetOutPath "$INSTDIR"
@@ -101,30 +148,39 @@ Section "Install"
   ; The device service (card readers, vein sensor, scanners, cloud sync) at this user's logon.
   ; A failure here does not fail the installation: the app starts the bridge itself when it is
   ; not running.
-  ExecWait '"$INSTDIR\shelter-bridge.exe" install' $3
+  ${If} $AllUsers == "1"
+    ExecWait '"$INSTDIR\shelter-bridge.exe" install --all-users' $3
+  ${Else}
+    ExecWait '"$INSTDIR\shelter-bridge.exe" install' $3
+  ${EndIf}
   DetailPrint "shelter-bridge install: $3"
 
   WriteUninstaller "$INSTDIR\uninstall.exe"
-  WriteRegStr HKCU "${UNINSTKEY}" "DisplayName"     "${PRODUCT}"
-  WriteRegStr HKCU "${UNINSTKEY}" "DisplayVersion"  "${VERSION}"
-  WriteRegStr HKCU "${UNINSTKEY}" "Publisher"       "${PUBLISHER}"
-  WriteRegStr HKCU "${UNINSTKEY}" "DisplayIcon"     "$INSTDIR\${PROJECT}.exe"
-  WriteRegStr HKCU "${UNINSTKEY}" "InstallLocation" "$INSTDIR"
-  WriteRegStr HKCU "${UNINSTKEY}" "UninstallString" '"$INSTDIR\uninstall.exe"'
-  WriteRegDWORD HKCU "${UNINSTKEY}" "NoModify" 1
-  WriteRegDWORD HKCU "${UNINSTKEY}" "NoRepair" 1
+  WriteRegStr SHCTX "${UNINSTKEY}" "DisplayName"     "${PRODUCT}"
+  WriteRegStr SHCTX "${UNINSTKEY}" "DisplayVersion"  "${VERSION}"
+  WriteRegStr SHCTX "${UNINSTKEY}" "Publisher"       "${PUBLISHER}"
+  WriteRegStr SHCTX "${UNINSTKEY}" "DisplayIcon"     "$INSTDIR\${PROJECT}.exe"
+  WriteRegStr SHCTX "${UNINSTKEY}" "InstallLocation" "$INSTDIR"
+  WriteRegStr SHCTX "${UNINSTKEY}" "UninstallString" '"$INSTDIR\uninstall.exe"'
+  WriteRegDWORD SHCTX "${UNINSTKEY}" "NoModify" 1
+  WriteRegDWORD SHCTX "${UNINSTKEY}" "NoRepair" 1
 SectionEnd
 
 Section "Uninstall"
-  ExecWait '"$INSTDIR\shelter-bridge.exe" uninstall'
+  ${If} $AllUsers == "1"
+    ExecWait '"$INSTDIR\shelter-bridge.exe" uninstall --all-users'
+  ${Else}
+    ExecWait '"$INSTDIR\shelter-bridge.exe" uninstall'
+  ${EndIf}
   Delete "$INSTDIR\${PROJECT}.exe"
-  Delete "$INSTDIR\shelter-bridge.exe"
+  ; Other users' bridges may still run until they log off: then at the next restart.
+  Delete /REBOOTOK "$INSTDIR\shelter-bridge.exe"
   Delete "$INSTDIR\shelterctl.exe"
   Delete "$INSTDIR\uninstall.exe"
-  RMDir "$INSTDIR"
+  RMDir /REBOOTOK "$INSTDIR"
   Delete "$SMPROGRAMS\${PRODUCT}.lnk"
-  DeleteRegKey HKCU "${UNINSTKEY}"
-  ; The vault (%LOCALAPPDATA%\MyNumber Shelter) stays: it holds the office's numbers, which
+  DeleteRegKey SHCTX "${UNINSTKEY}"
+  ; The vault (%LOCALAPPDATA%\MyNumber Shelter of each user) stays: it holds the office's numbers, which
   ; are disposed of through 4-1 廃棄処理 (crypto-shredding, with a certificate), not by an
   ; uninstaller.
   DetailPrint "保管庫（%LOCALAPPDATA%\MyNumber Shelter）は削除していません / The vault was not removed"
