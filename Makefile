@@ -64,7 +64,7 @@ STATICCHECK_VERSION := v0.8.2
 DEPS ?= build
 
 .PHONY: help deps frontend vet lint go-test fuzz linux windows shelterctl bridge bridge-windows build \
-	run run-xvfb check-display screenshot test bench icons clean shelterctl-windows installer wine
+	run run-xvfb check-display screenshot test bench icons clean shelterctl-windows installer signing wine
 
 help: ## list the targets
 	@echo "MyNumber Shelter — make targets:"
@@ -135,13 +135,22 @@ shelterctl-windows: deps ## cross-build build/bin/shelterctl.exe (Windows amd64,
 
 # The Windows installer (Debian's makensis, build/windows/installer/shelter.nsi): the app,
 # shelter-bridge.exe, shelterctl.exe and the WebView2 bootstrapper that comes with the Wails
-# module, for the current user; version from wails.json.
+# module, for the current user; version from wails.json. Signed when SHELTER_SIGN_PFX names a
+# code-signing certificate (scripts/sign-windows.sh; `make signing` checks it with a throwaway one).
 VERSION  = $(shell sed -n 's/.*"productVersion": *"\([^"]*\)".*/\1/p' wails.json)
 WEBVIEW2 = $(shell go env GOMODCACHE)/$(shell go list -m -f '{{.Path}}@{{.Version}}' github.com/wailsapp/wails/v2)/internal/webview2runtime/MicrosoftEdgeWebview2Setup.exe
 installer: windows shelterctl-windows ## build/bin/mynumber-shelter-<version>-setup.exe (NSIS) and check what it holds
 	go mod download github.com/wailsapp/wails/v2
-	makensis -V2 -DVERSION=$(VERSION) -DBIN=$(CURDIR)/$(BIN) -DWEBVIEW2=$(WEBVIEW2) build/windows/installer/shelter.nsi
+	scripts/sign-windows.sh $(BIN)/$(APP).exe $(BIN)/shelter-bridge.exe $(BIN)/shelterctl.exe
+	makensis -V2 -DVERSION=$(VERSION) -DBIN=$(CURDIR)/$(BIN) -DWEBVIEW2=$(WEBVIEW2) \
+		$(if $(SHELTER_SIGN_PFX),-DSIGN=$(CURDIR)/scripts/sign-windows.sh) build/windows/installer/shelter.nsi
 	scripts/check-installer.sh $(BIN)/$(APP)-$(VERSION)-setup.exe
+
+# Code signing with a throwaway CA and certificate (scripts/check-signing.sh): the programs, the
+# installer and its uninstaller signed and verified with osslsigncode.
+signing: DEPS := test
+signing: deps installer ## check code signing of the Windows build with a throwaway certificate
+	scripts/check-signing.sh $(BIN) $(WEBVIEW2) $(VERSION)
 
 # The Windows binaries under Debian's Wine 8, in one throwaway prefix (scripts/with-wine.sh):
 # the Go tests that run shelterctl.exe (go-test leaves them to this target), then the installer
@@ -184,7 +193,7 @@ screenshot: ## the built app under Xvfb: first run with xdotool to the menu, a r
 	scripts/window-screenshot.sh $(BIN)/$(APP) $(ARTIFACTS)/window.png
 
 test: DEPS := test
-test: deps vet lint frontend go-test fuzz linux windows installer wine screenshot ## everything CI runs (.ci/run)
+test: deps vet lint frontend go-test fuzz linux windows installer signing wine screenshot ## everything CI runs (.ci/run)
 	@echo "make test: vet, staticcheck, go test, fuzz, Linux + Windows builds, the Windows installer, shelterctl.exe and the installer under Wine, and the window screenshot passed"
 	@echo "test: $$(cat $(ARTIFACTS)/go-test.txt.summary)"
 

@@ -31,7 +31,7 @@ die() { printf 'deps: error: %s\n' "$*" >&2; exit 1; }
 
 build_pkgs=(gcc libc6-dev pkg-config libgtk-3-dev libwebkit2gtk-4.1-dev libpcsclite-dev nsis p7zip-full)
 run_pkgs=(fonts-noto-cjk dbus dbus-x11 gnome-keyring pcscd xvfb xauth)
-test_pkgs=(chromium imagemagick xdotool xclip sqlite3 vsmartcard-vpcd opensc opensc-pkcs11 postgresql libreoffice-calc poppler-utils sane-utils sane-airscan
+test_pkgs=(osslsigncode chromium imagemagick xdotool xclip sqlite3 vsmartcard-vpcd opensc opensc-pkcs11 postgresql libreoffice-calc poppler-utils sane-utils sane-airscan
 	wine wine64 gcc-mingw-w64-x86-64)
 
 case $mode in

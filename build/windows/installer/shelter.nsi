@@ -51,6 +51,13 @@ Target amd64-unicode
 
 Var AllUsers ; "1": installed for all users of the PC (/ALLUSERS); "": for this user
 
+; With a code-signing certificate (scripts/sign-windows.sh, `make installer` passes SIGN when
+; SHELTER_SIGN_PFX is set), the installer and the uninstaller it writes are signed too.
+!ifdef SIGN
+  !finalize '"${SIGN}" "%1"' = 0
+  !uninstfinalize '"${SIGN}" "%1"' = 0
+!endif
+
 Name "${PRODUCT}"
 OutFile "${BIN}\${PROJECT}-${VERSION}-setup.exe"
 RequestExecutionLevel user
