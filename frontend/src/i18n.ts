@@ -51,6 +51,9 @@ const dict = {
   ...backupDict,
   // common
   required: ["必須", "required"],
+  fileChoose: ["ファイルを選択…", "Choose a file…"],
+  fileChooseMany: ["ファイルを選択…（複数可）", "Choose files…"],
+  fileNone: ["ファイルが選択されていません", "No file chosen"],
   close: ["閉じる", "Close"],
   cancel: ["キャンセル", "Cancel"],
   save: ["保存", "Save"],

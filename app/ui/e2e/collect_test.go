@@ -161,6 +161,10 @@ func TestBrowserCollect(t *testing.T) {
 		t.Fatal(err)
 	}
 	b.set("col-check-numberDoc", "mynumber_card")
+	// The file button is ours, in the UI language (the native one speaks the browser's).
+	if got := b.text("col-check-images-button"); !strings.Contains(got, "ファイルを選択") {
+		t.Errorf("the file button reads %q, want Japanese", got)
+	}
 	b.upload("col-check-images", imgPath)
 	b.waitText("col-check-file-0-name", "mynumber-card.png")
 	b.waitText("col-check-file-0", " B)")

@@ -10,6 +10,7 @@
 // as the check is recorded.
 
 import { h, mount } from "../h";
+import { filePicker } from "../ui/filePicker";
 import { Employees, parseError } from "../api";
 import { Collect } from "../api_collect";
 import { errText, pick, t } from "../i18n";
@@ -109,7 +110,8 @@ function drawCheck(ctx: ColCtx, row: CollectBoardRow, persons: { id: number; lab
   const drawCard = () => cardRow.classList.toggle("hidden", numberDoc.value !== "notification_card");
 
   // Images: names and sizes only, each with the document it shows.
-  const fileInput = h("input", { type: "file", accept: "image/*,application/pdf", multiple: true, testid: "col-check-images" });
+  const picker = filePicker({ accept: "image/*,application/pdf", multiple: true, testid: "col-check-images", chosen: false });
+  const fileInput = picker.input;
   const fileList = h("ul", { class: "col-files", testid: "col-check-files" });
   const kindChoices = () => {
     const listed = [numberDoc.value, ...identityChecked()].filter(Boolean);
@@ -233,7 +235,7 @@ function drawCheck(ctx: ColCtx, row: CollectBoardRow, persons: { id: number; lab
       form.field("numberDoc", t("colNumberDoc"), numberDoc, { required: true }),
       cardRow,
       form.field("identityDocs", t("colIdentityDocs"), identity, { hint: t("colIdentityHint") }),
-      form.field("images", t("colImages"), fileInput, {
+      form.field("images", t("colImages"), picker.el, {
         hint: t("colImagesHint").replace("{mb}", String(maxMB)).replace("{n}", String(rules.maxImages)) }),
       fileList,
       scanPanel(ctx.company.id, () => Number(person.value), (im) => { images.push(im); changed(); }),
