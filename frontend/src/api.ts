@@ -52,7 +52,18 @@ export function parseError(e: unknown): ApiError {
     }
   }
   const text = typeof raw === "string" ? raw : String(raw);
-  return new ApiError("internal", text, text);
+  return unexpected(text);
+}
+
+/** unexpected wraps an error that did not come from our Go code (the webview's own, in the OS
+ *  language, e.g. "Load failed" or a file that cannot be read) in a message in both languages,
+ *  keeping the raw text as the detail to pass on. */
+export function unexpected(detail: string): ApiError {
+  return new ApiError(
+    "internal",
+    `予期しないエラーが発生しました。もう一度お試しください。繰り返す場合は、この内容をシステム管理者に伝えてください（詳細: ${detail}）`,
+    `An unexpected error occurred. Please try again; if it happens again, tell your administrator (detail: ${detail}).`,
+  );
 }
 
 /** Codes that mean the session, not the call, is the problem: the screen must change. */

@@ -2,6 +2,7 @@
 // come from Go arrive in both languages and are chosen with pick(ja, en).
 
 import type { ErrorInfo } from "./types";
+import { unexpected } from "./api";
 import { collectDict } from "./i18n_collect";
 import { useDict } from "./i18n_use";
 import { disposeDict } from "./i18n_dispose";
@@ -35,8 +36,8 @@ export function errText(e: unknown): string {
     const o = e as ErrorInfo;
     return pick(o.ja, o.en) || o.code;
   }
-  if (e instanceof Error) return e.message;
-  return String(e);
+  const u = unexpected(e instanceof Error ? e.message : String(e));
+  return pick(u.ja, u.en);
 }
 
 const dict = {

@@ -366,6 +366,16 @@ func TestBrowserJourney(t *testing.T) {
 		t.Errorf("failed login message is not in Japanese: %q", msg)
 	}
 	b.shot("login-failed")
+	// An error that is not ours (the webview's own, in the OS language) is told in the UI
+	// language, with the raw text kept as the detail.
+	b.eval(`(() => { const s = window.go.ui.SessionService; window.__login = s.Login;
+		s.Login = () => Promise.reject(new Error("Load failed")); return true; })()`, nil)
+	b.click("login-submit")
+	b.waitText("login-error", "予期しないエラー")
+	if msg := b.text("login-error"); !strings.Contains(msg, "詳細: Load failed") {
+		t.Errorf("an unexpected error reads %q, want the Japanese message with the raw detail", msg)
+	}
+	b.eval(`(() => { window.go.ui.SessionService.Login = window.__login; return true; })()`, nil)
 	b.fill("login-login", "sato")
 	b.fill("login-password", tempSato)
 	b.click("login-submit")
