@@ -11,6 +11,7 @@ import { dateTime } from "../format";
 import type { App } from "../app";
 import type { MenuItem } from "../types";
 import type { ShareInfo } from "../types_share";
+import { Form } from "../ui/form";
 import { loading, screenHead } from "../ui/layout";
 
 function fmt(s: string, vars: Record<string, number>): string {
@@ -28,7 +29,7 @@ function kindLabel(kind: string): string {
 }
 
 function msg(kind: "ok" | "error", text: string): HTMLElement {
-  return h("p", { class: kind === "ok" ? "notice ok" : "notice error", testid: "share-" + kind, role: kind === "error" ? "alert" : "status" }, text);
+  return h("div", { class: kind === "ok" ? "banner success" : "banner error", testid: "share-" + kind, role: kind === "error" ? "alert" : "status" }, text);
 }
 
 export function renderShare(app: App, item: MenuItem | undefined, content: HTMLElement): void {
@@ -46,9 +47,9 @@ export function renderShare(app: App, item: MenuItem | undefined, content: HTMLE
       Share.List().then((l) => l ?? []),
     ]);
 
-    const identity = h("section", { class: "share-self", testid: "share-self" },
+    const identity = h("section", { class: "panel share-self", testid: "share-self" },
       h("h2", null, t("shareSelf")),
-      me ? h("dl", null,
+      me ? h("dl", { class: "facts" },
         h("dt", null, t("shareOffice")), h("dd", { testid: "share-office" }, me.office),
         h("dt", null, t("shareFingerprint")), h("dd", { class: "mono", testid: "share-fingerprint" }, me.fingerprint)) : null,
       h("p", { class: "hint" }, t("shareFingerprintLead")));
@@ -60,10 +61,12 @@ export function renderShare(app: App, item: MenuItem | undefined, content: HTMLE
     const office = h("input", { type: "text", testid: "share-peer-office", autocomplete: "off" });
     const peerInfo = h("div", { testid: "share-peer" });
     const typed = h("input", { type: "text", class: "mono", testid: "share-peer-fingerprint", autocomplete: "off" });
-    const lookup = h("button", { type: "button", testid: "share-lookup", on: { click: async () => {
+    const lookup = h("button", { type: "button", class: "secondary", testid: "share-lookup", on: { click: async () => {
       try {
         const p = await Share.LookupPeer(office.value.trim());
-        mount(peerInfo, h("p", null, `${p.name} (${p.office})`), h("p", { class: "mono" }, `${t("shareFingerprint")}: ${p.fingerprint}`));
+        mount(peerInfo, h("dl", { class: "facts" },
+          h("dt", null, t("sharePeer")), h("dd", null, `${p.name} (${p.office})`),
+          h("dt", null, t("shareFingerprint")), h("dd", { class: "mono" }, p.fingerprint)));
       } catch (e) { fail(e); }
     } } }, t("shareLookup"));
     const offerBtn = h("button", { type: "button", class: "primary", testid: "share-offer", on: { click: async () => {
@@ -73,29 +76,35 @@ export function renderShare(app: App, item: MenuItem | undefined, content: HTMLE
         await draw();
       } catch (e) { fail(e); }
     } } }, t("shareOffer"));
-    const offerForm = h("section", { class: "share-offer" },
+    const form = new Form("share-offer-form");
+    const offerForm = h("section", { class: "panel share-offer" },
       h("h2", null, t("shareOfferHead")),
-      h("label", null, t("shareCompany"), company),
-      h("label", null, t("shareOffice"), office, lookup),
+      form.field("companyId", t("shareCompany"), company, { required: true }),
+      form.field("office", t("shareOffice"), h("div", { class: "share-office-row" }, office, lookup), { required: true }),
       peerInfo,
-      h("label", null, t("shareTypeFingerprint"), typed),
-      offerBtn);
+      form.field("fingerprint", t("shareTypeFingerprint"), typed, { required: true }),
+      h("div", { class: "actions" }, h("span", { class: "spacer" }), offerBtn));
 
     // Offers received.
-    const offerList = h("section", { class: "share-offers", testid: "share-offers" }, h("h2", null, t("shareOffersHead")),
-      offers.length === 0 ? h("p", null, t("shareNoOffers")) : null,
+    const offerList = h("section", { class: "panel share-offers", testid: "share-offers" }, h("h2", null, t("shareOffersHead")),
+      offers.length === 0 ? h("p", { class: "empty" }, t("shareNoOffers")) : null,
       ...offers.map((o) => {
         const fp = h("input", { type: "text", class: "mono", autocomplete: "off", testid: "share-accept-fingerprint" });
+        const f = new Form(`share-accept-${o.relayCompany}`);
         return h("div", { class: "share-offer-item", testid: "share-offer-item" },
-          h("p", null, `${o.companyCode} ${o.companyName} — ${o.fromName} (${o.fromOffice})`),
-          h("p", { class: "mono" }, `${t("shareFingerprint")}: ${o.fingerprint}`),
-          h("label", null, t("shareTypeFingerprint"), fp),
-          h("button", { type: "button", class: "primary", testid: "share-accept", on: { click: async () => {
-            try { await Share.Accept(o.relayCompany, fp.value); say("ok", t("shareAccepted")); await draw(); } catch (e) { fail(e); }
-          } } }, t("shareAccept")),
-          h("button", { type: "button", testid: "share-reject", on: { click: async () => {
-            try { await Share.Reject(o.relayCompany); await draw(); } catch (e) { fail(e); }
-          } } }, t("shareReject")));
+          h("dl", { class: "facts" },
+            h("dt", null, t("shareCompany")), h("dd", null, `${o.companyCode} ${o.companyName}`),
+            h("dt", null, t("sharePeer")), h("dd", null, `${o.fromName} (${o.fromOffice})`),
+            h("dt", null, t("shareFingerprint")), h("dd", { class: "mono" }, o.fingerprint)),
+          f.field("fingerprint", t("shareTypeFingerprint"), fp, { required: true }),
+          h("div", { class: "actions" },
+            h("button", { type: "button", class: "secondary", testid: "share-reject", on: { click: async () => {
+              try { await Share.Reject(o.relayCompany); await draw(); } catch (e) { fail(e); }
+            } } }, t("shareReject")),
+            h("span", { class: "spacer" }),
+            h("button", { type: "button", class: "primary", testid: "share-accept", on: { click: async () => {
+              try { await Share.Accept(o.relayCompany, fp.value); say("ok", t("shareAccepted")); await draw(); } catch (e) { fail(e); }
+            } } }, t("shareAccept"))));
       }));
 
     // Shared companies, with sync and conflicts.
@@ -104,17 +113,17 @@ export function renderShare(app: App, item: MenuItem | undefined, content: HTMLE
       h("td", null, s.companyName),
       h("td", null, `${s.peerName} (${s.peerOffice})`),
       h("td", null, dateTime(s.lastSync)),
-      h("td", null, h("button", { type: "button", testid: "share-show-conflicts", on: { click: () => showConflicts(s) } }, `${t("shareConflicts")} ${s.conflicts}`)),
-      h("td", null, h("button", { type: "button", testid: "share-sync", on: { click: async () => {
+      h("td", null, h("button", { type: "button", class: "secondary small", testid: "share-show-conflicts", on: { click: () => showConflicts(s) } }, `${t("shareConflicts")} ${s.conflicts}`)),
+      h("td", null, h("button", { type: "button", class: "secondary small", testid: "share-sync", on: { click: async () => {
         try {
           const r = await Share.Sync(s.companyId);
           say("ok", fmt(t("shareSynced"), { s: r.sent, r: r.received, c: r.conflicts }));
           await draw();
         } catch (e) { fail(e); }
       } } }, t("shareSync"))));
-    const list = h("section", { class: "share-list" }, h("h2", null, t("shareListHead")),
-      shares.length === 0 ? h("p", null, t("shareNone")) :
-        h("table", { class: "grid" },
+    const list = h("section", { class: "panel share-list" }, h("h2", null, t("shareListHead")),
+      shares.length === 0 ? h("p", { class: "empty" }, t("shareNone")) :
+        h("table", { class: "grid compact" },
           h("thead", null, h("tr", null, h("th", null, t("shareCompany")), h("th", null, t("sharePeer")), h("th", null, t("shareLastSync")), h("th", null, t("shareConflicts")), h("th", null, ""))),
           h("tbody", null, ...shares.map(row))),
       conflicts);
@@ -123,7 +132,7 @@ export function renderShare(app: App, item: MenuItem | undefined, content: HTMLE
       try {
         const list = (await Share.Conflicts(s.companyId)) ?? [];
         mount(conflicts, h("h3", null, `${t("shareConflicts")}: ${s.companyName}`), h("p", { class: "hint" }, t("shareConflictsLead")),
-          h("table", { class: "grid" },
+          h("table", { class: "grid compact" },
             h("thead", null, h("tr", null, h("th", null, t("shareKind")), h("th", null, t("shareWinner")), h("th", null, t("shareLoser")), h("th", null, t("shareDetected")))),
             h("tbody", null, ...list.map((c) => h("tr", { testid: "share-conflict" },
               h("td", null, kindLabel(c.kind)),
