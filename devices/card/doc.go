@@ -19,6 +19,10 @@
 //     signature, the certificate chain to J-LIS's roots and the dates.
 //   - [UID]: the UID of a contactless staff card.
 //
+// Where a generation of the card keeps its applications and files is a [Layout] (layout.go):
+// [Gen1] today; the next generation (planned from 2026) is one more file and an entry in
+// [Layouts], and [DetectLayout] tells the generations apart.
+//
 // Each APDU cites the clause of ISO/IEC 7816-4:2013 (or PC/SC Part 3, or the proprietary JPKI
 // command as OpenSC implements it) it uses; the byte layouts and what is not publicly known
 // about them are in /work/shared/reference/mynumber-card.md.

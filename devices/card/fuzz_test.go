@@ -12,8 +12,8 @@ func FuzzKenhojoFiles(f *testing.F) {
 	sim := newSim(f, simcard.Config{})
 	files := make([][]byte, 4)
 	tr := inProcess(sim)
-	selectDF(tr, aidKenhojo)
-	selectEF(tr, efKenhojoPN)
+	selectDF(tr, Gen1.Kenhojo.AID)
+	selectEF(tr, Gen1.Kenhojo.PIN)
 	verifyPIN(tr, testPIN)
 	for i := range files {
 		b, err := readEF(tr, uint16(i+1), limitCert)

@@ -11,14 +11,6 @@ import (
 	"github.com/mynumber-shelter/shelter/internal/jpkiauth"
 )
 
-// Files of the JPKI AP (reference §2.2).
-const (
-	efToken    = 0x0006 // JPKIAPICCTOKEN2
-	efAuthCert = 0x000A // 利用者証明用電子証明書, free read
-	efAuthKey  = 0x0017 // its private key
-	efAuthPIN  = 0x0018 // its 4-digit PIN
-)
-
 // The card's answer to a challenge, and its offline check, are in internal/jpkiauth (the app
 // checks them without linking PC/SC); these names keep this package's API.
 type (
@@ -45,13 +37,17 @@ func CheckMyNumberCard(t Transport) error {
 		return err
 	}
 	defer t.End(false)
-	if err := selectDF(t, aidJPKI); err != nil {
+	files, err := jpkiOf(t)
+	if err != nil {
+		return err
+	}
+	if err := selectDF(t, files.AID); err != nil {
 		if errors.Is(err, ErrNotFound) || errors.Is(err, ErrUnsupported) {
 			return fmt.Errorf("%w: no JPKI application", ErrNotMyNumberCard)
 		}
 		return fmt.Errorf("selecting JPKI: %w", err)
 	}
-	if err := selectEF(t, efToken); err != nil {
+	if err := selectEF(t, files.Token); err != nil {
 		if errors.Is(err, ErrNotFound) {
 			return fmt.Errorf("%w: no JPKI token", ErrNotMyNumberCard)
 		}
@@ -78,31 +74,38 @@ func ReadAuthCertificate(t Transport) (*x509.Certificate, error) {
 		return nil, err
 	}
 	defer t.End(false)
-	if err := selectJPKI(t); err != nil {
+	files, err := selectJPKI(t)
+	if err != nil {
 		return nil, err
 	}
-	return readAuthCert(t)
+	return readAuthCert(t, files)
 }
 
-func selectJPKI(t Transport) error {
-	if err := selectDF(t, aidJPKI); err != nil {
-		if errors.Is(err, ErrNotFound) {
-			return fmt.Errorf("%w: %w", ErrNotMyNumberCard, err)
-		}
-		return fmt.Errorf("selecting JPKI: %w", err)
+// selectJPKI selects the card generation's JPKI AP and returns its files.
+func selectJPKI(t Transport) (*JPKIFiles, error) {
+	files, err := jpkiOf(t)
+	if err != nil {
+		return nil, err
 	}
-	return nil
+	if err := selectDF(t, files.AID); err != nil {
+		if errors.Is(err, ErrNotFound) {
+			return nil, fmt.Errorf("%w: %w", ErrNotMyNumberCard, err)
+		}
+		return nil, fmt.Errorf("selecting JPKI: %w", err)
+	}
+	return files, nil
 }
 
-// readAuthCert reads EF 000A: a DER certificate, 30 82 HH LL, read to its end.
-func readAuthCert(t Transport) (*x509.Certificate, error) {
-	der, err := readEF(t, efAuthCert, limitCert)
+// readAuthCert reads the authentication certificate (EF 000A on Gen1): a DER certificate,
+// 30 82 HH LL, read to its end.
+func readAuthCert(t Transport, files *JPKIFiles) (*x509.Certificate, error) {
+	der, err := readEF(t, files.AuthCert, limitCert)
 	if err != nil {
 		return nil, err
 	}
 	cert, err := x509.ParseCertificate(der)
 	if err != nil {
-		return nil, fmt.Errorf("EF 000A: %w: %w", ErrMalformed, err)
+		return nil, fmt.Errorf("EF %04X: %w: %w", files.AuthCert, ErrMalformed, err)
 	}
 	return cert, nil
 }
@@ -110,7 +113,13 @@ func readAuthCert(t Transport) (*x509.Certificate, error) {
 // AuthPINRetries returns how many tries the JPKI user-authentication PIN has left, without
 // using one. A locked PIN gives an error wrapping [ErrPINLocked].
 func AuthPINRetries(t Transport) (int, error) {
-	return retries(t, aidJPKI, efAuthPIN)
+	return retries(t, func() ([]byte, uint16, error) {
+		j, err := jpkiOf(t)
+		if err != nil {
+			return nil, 0, err
+		}
+		return j.AID, j.AuthPIN, nil
+	})
 }
 
 // Authenticate signs challenge with the card's JPKI user-authentication key ("IC card
@@ -144,17 +153,18 @@ func AuthenticateWith(t Transport, pin string, challenge []byte, o *Options) (r 
 			r, err = nil, fmt.Errorf("resetting card after PIN use: %w", endErr)
 		}
 	}()
-	if err := selectJPKI(t); err != nil {
-		return nil, err
-	}
-	cert, err := readAuthCert(t)
+	files, err := selectJPKI(t)
 	if err != nil {
 		return nil, err
 	}
-	if err := unlock(t, aidJPKI, efAuthPIN, pin, o); err != nil {
+	cert, err := readAuthCert(t, files)
+	if err != nil {
 		return nil, err
 	}
-	if err := selectEF(t, efAuthKey); err != nil {
+	if err := unlock(t, files.AID, files.AuthPIN, pin, o); err != nil {
+		return nil, err
+	}
+	if err := selectEF(t, files.AuthKey); err != nil {
 		return nil, err
 	}
 	h := sha256.Sum256(challenge)

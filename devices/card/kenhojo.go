@@ -11,14 +11,9 @@ import (
 	"github.com/mynumber-shelter/shelter/internal/mynumber"
 )
 
-// Files and tags of the 券面事項入力補助AP (reference §1.1, §1.3).
+// Tags of the 券面事項入力補助AP's files (reference §1.1, §1.3; the files are the card
+// generation's, see [Layout]).
 const (
-	efMyNumber  = 0x0001
-	efBasic4    = 0x0002
-	efSigObj    = 0x0003
-	efTextCert  = 0x0004
-	efKenhojoPN = 0x0011
-
 	tagMyNumberFF Tag = 0xFF10
 	tagMyNumberDF Tag = 0xDF10 // not seen, but one source's reading allows it
 	tagBasic4     Tag = 0xFF20
@@ -80,15 +75,26 @@ type Kenhojo struct {
 // that the UI can show it before asking for the PIN. A locked PIN gives an error wrapping
 // [ErrPINLocked]; a card without the AP gives [ErrNotMyNumberCard].
 func PINRetries(t Transport) (int, error) {
-	return retries(t, aidKenhojo, efKenhojoPN)
+	return retries(t, func() ([]byte, uint16, error) {
+		k, err := kenhojoOf(t)
+		if err != nil {
+			return nil, 0, err
+		}
+		return k.AID, k.PIN, nil
+	})
 }
 
-// retries reads a PIN's counter in its own transaction.
-func retries(t Transport, aid []byte, pinEF uint16) (int, error) {
+// retries reads a PIN's counter in its own transaction; which is the card generation's (which
+// is asked inside the transaction).
+func retries(t Transport, which func() (aid []byte, pinEF uint16, err error)) (int, error) {
 	if err := t.Begin(); err != nil {
 		return 0, err
 	}
 	defer t.End(false)
+	aid, pinEF, err := which()
+	if err != nil {
+		return 0, err
+	}
 	n, err := selectPIN(t, aid, pinEF)
 	if errors.Is(err, errVerified) {
 		n, err = reselectPIN(t, aid, pinEF)
@@ -186,26 +192,33 @@ func ReadKenhojoWith(t Transport, pin string, o *Options) (k *Kenhojo, err error
 			k, err = nil, fmt.Errorf("resetting card after PIN use: %w", endErr)
 		}
 	}()
-	if err := unlock(t, aidKenhojo, efKenhojoPN, pin, o); err != nil {
+	files, err := kenhojoOf(t)
+	if err != nil {
 		return nil, err
 	}
-	ef1, err := readNumberEF(t)
+	if err := unlock(t, files.AID, files.PIN, pin, o); err != nil {
+		return nil, err
+	}
+	ef1, err := readNumberEF(t, files.Number)
 	if err != nil {
 		return nil, err
 	}
 	defer clear(ef1)
-	ef2, err := readEF(t, efBasic4, limitBasic4)
+	ef2, err := readEF(t, files.Basic4, limitBasic4)
 	if err != nil {
 		return nil, err
 	}
 	defer clear(ef2)
-	ef3, err := readEF(t, efSigObj, limitSigObj)
+	ef3, err := readEF(t, files.Digests, limitSigObj)
 	if err != nil {
 		return nil, err
 	}
-	ef4, err := readEF(t, efTextCert, limitCert)
-	if errors.Is(err, ErrNotFound) {
-		ef4, err = nil, nil
+	var ef4 []byte
+	if files.TextCert != 0 {
+		ef4, err = readEF(t, files.TextCert, limitCert)
+		if errors.Is(err, ErrNotFound) {
+			ef4, err = nil, nil
+		}
 	}
 	if err != nil {
 		return nil, err
@@ -231,7 +244,7 @@ const numberEFRead = 17
 // field hold only the 15-byte TLV and answer 15 bytes with 62 82 (end of file reached), or
 // 6C 0F (readBinary asks again with Le=0F), or 15 bytes with 90 00; all are read alike. A
 // card that answers otherwise, or not the whole TLV, is read the long way (readFile).
-func readNumberEF(t Transport) ([]byte, error) {
+func readNumberEF(t Transport, efMyNumber uint16) ([]byte, error) {
 	if err := selectEF(t, efMyNumber); err != nil {
 		return nil, err
 	}

@@ -48,10 +48,10 @@ func TestReadKenhojo(t *testing.T) {
 
 // readProtected tries to read EF 0001 without a PIN.
 func readProtected(t Transport) ([]byte, error) {
-	if err := selectDF(t, aidKenhojo); err != nil {
+	if err := selectDF(t, Gen1.Kenhojo.AID); err != nil {
 		return nil, err
 	}
-	return readEF(t, efMyNumber, limitNumber)
+	return readEF(t, Gen1.Kenhojo.Number, limitNumber)
 }
 
 func TestReadKenhojoVariants(t *testing.T) {
@@ -217,10 +217,10 @@ func TestAlreadyVerified(t *testing.T) {
 	for _, iso := range []bool{true, false} {
 		sim := newSim(t, simcard.Config{VerifiedSW9000: iso})
 		tr := inProcess(sim)
-		if err := selectDF(tr, aidKenhojo); err != nil {
+		if err := selectDF(tr, Gen1.Kenhojo.AID); err != nil {
 			t.Fatal(err)
 		}
-		if err := selectEF(tr, efKenhojoPN); err != nil {
+		if err := selectEF(tr, Gen1.Kenhojo.PIN); err != nil {
 			t.Fatal(err)
 		}
 		if err := verifyPIN(tr, testPIN); err != nil {
