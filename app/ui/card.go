@@ -233,6 +233,9 @@ func (s *CardService) cardErr(err error) error {
 	case "not_mynumber_card":
 		e.JA = "マイナンバーカードではないカードです。マイナンバーカードを置いてください。"
 		e.EN = "This is not a My Number card. Put a My Number card on the reader."
+	case "no_kenhojo":
+		e.JA = "この世代のマイナンバーカードからは、4桁の暗証番号で個人番号を読み取れません。番号確認書類を見て手入力してください。"
+		e.EN = "This generation of the My Number card does not let the number be read with the 4-digit PIN. Type it in from the card."
 	case "integrity":
 		e.JA = "カードのデータが改ざん検知用の値と一致しません。このカードでは確認できません。"
 		e.EN = "The card's data does not match its own digests. It cannot be used."

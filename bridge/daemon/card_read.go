@@ -51,6 +51,8 @@ func cardError(err error) *bridge.Error {
 		return &bridge.Error{Code: "last_try", Message: "one try is left; confirm before trying again"}
 	case errors.Is(err, card.ErrCardRemoved), errors.Is(err, card.ErrCardReset):
 		return &bridge.Error{Code: "card_removed", Message: "the card was removed during the read; nothing was read"}
+	case errors.Is(err, card.ErrNoKenhojo):
+		return &bridge.Error{Code: "no_kenhojo", Message: "this generation of the card has no application the number can be read from with the 4-digit PIN"}
 	case errors.Is(err, card.ErrNotMyNumberCard), errors.Is(err, card.ErrNotFound):
 		return &bridge.Error{Code: "not_mynumber_card", Message: "this card is not a My Number card"}
 	case errors.Is(err, card.ErrNoReader):
