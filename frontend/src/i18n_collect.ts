@@ -136,6 +136,7 @@ export const collectDict = {
     "Up to {mb} MB each, {n} images. Images are encrypted as they are recorded and are not shown here.",
   ],
   colImageKind: ["書類", "Document"],
+  colImageRecorded: ["記録済み", "Recorded"],
   colRemove: ["外す", "Remove"],
   colImageTooLarge: ["「{name}」は大きすぎます（1枚{mb}MBまで）。", "“{name}” is too large (at most {mb} MB)."],
   colImageTooMany: ["画像は{n}枚までです。", "At most {n} images."],

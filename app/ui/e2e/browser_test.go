@@ -152,6 +152,12 @@ func (b *browser) waitGone(testid string) {
 	b.run("wait for "+testid+" to go", chromedp.WaitNotPresent(sel(testid), chromedp.ByQuery))
 }
 
+// waitHidden waits until the element is on the page but not shown.
+func (b *browser) waitHidden(testid string) {
+	b.t.Helper()
+	b.run("wait for "+testid+" to hide", chromedp.WaitNotVisible(sel(testid), chromedp.ByQuery))
+}
+
 func (b *browser) click(testid string) {
 	b.t.Helper()
 	b.run("click "+testid, chromedp.Click(sel(testid), chromedp.ByQuery, chromedp.NodeVisible))

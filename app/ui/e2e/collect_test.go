@@ -175,9 +175,37 @@ func TestBrowserCollect(t *testing.T) {
 		t.Errorf("the check form draws %d image previews", previews)
 	}
 	s.shot("check-ready")
+	// The button stays where it was when the result appears (the result goes below it, the
+	// recorded image stays listed): a second click lands on the same button, not on another.
+	top := func() (y float64) {
+		b.eval(`document.querySelector('[data-testid="col-check-record"]').getBoundingClientRect().top + window.scrollY`, &y)
+		return y
+	}
+	before := top()
 	b.click("col-check-record")
 	b.waitText("col-check-recorded", "確認済")
 	b.waitGone("col-check-file-0")
+	b.waitText("col-check-recorded-file-0", "mynumber-card.png")
+	if after := top(); after != before {
+		t.Errorf("the record button moved from y=%v to y=%v after the save", before, after)
+	}
+	// The child's check is the child's own: nothing of E001's shows, and E001's comes back.
+	var child string
+	b.eval(`document.querySelector('[data-testid="col-check-person"]').options[1].value`, &child)
+	b.set("col-check-person", child)
+	b.waitHidden("col-check-recorded")
+	b.waitGone("col-check-recorded-file-0")
+	var docValue string
+	b.eval(`document.querySelector('[data-testid="col-check-numberDoc"]').value`, &docValue)
+	if docValue != "" {
+		t.Errorf("the child's form starts with E001's document %q", docValue)
+	}
+	s.shot("check-dependent")
+	var self string
+	b.eval(`document.querySelector('[data-testid="col-check-person"]').options[0].value`, &self)
+	b.set("col-check-person", self)
+	b.waitText("col-check-recorded", "確認済")
+	b.waitText("col-check-recorded-file-0", "mynumber-card.png")
 	b.click("col-back")
 	b.waitText("col-status-E001", "確認済")
 

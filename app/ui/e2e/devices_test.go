@@ -221,7 +221,7 @@ func TestBrowserDevices(t *testing.T) {
 	b.waitText("col-check-form", "読み取りを中止しました")
 	hold.Store(false)
 	releaseOnce.Do(func() { close(release) })
-	b.run("wait for scan-cancel to hide", chromedp.WaitNotVisible(sel("scan-cancel"), chromedp.ByQuery))
+	b.waitHidden("scan-cancel")
 	sim.LoadSheets(1) // the cancelled job took the sheet out of the feeder
 	b.click("scan-duplex")
 	b.click("scan-start")

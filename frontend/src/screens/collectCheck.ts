@@ -71,10 +71,13 @@ function drawCheck(ctx: ColCtx, row: CollectBoardRow, persons: { id: number; lab
   const maxMB = Math.floor(rules.maxImageBytes / (1024 * 1024));
   let channel = "in_person";
   let images: Attached[] = [];
+  // Images recorded with the last check of the person shown: listed (without controls) until
+  // new ones are attached, so that the list, and the buttons under it, do not jump at a save.
+  let recordedImages: Attached[] = [];
   const form = new Form("col-check");
   form.alias("imageKinds", "images");
 
-  const person = h("select", { testid: "col-check-person" },
+  const person = h("select", { testid: "col-check-person", on: { change: () => switchPerson() } },
     persons.map((p, i) => h("option", { value: String(p.id), selected: i === 0 }, p.label)));
   const channels = h("div", { class: "radios", role: "radiogroup" },
     (rules.channels ?? []).map((c) => h("label", { class: "radio" },
@@ -119,7 +122,12 @@ function drawCheck(ctx: ColCtx, row: CollectBoardRow, persons: { id: number; lab
   };
   const drawFiles = () => {
     const choices = kindChoices();
-    mount(fileList, images.map((im, i) => {
+    const done = recordedImages.map((im, i) => h("li", { class: "recorded", testid: `col-check-recorded-file-${i}` },
+      h("span", { class: "mono" }, im.name), " ",
+      h("span", { class: "muted" }, `(${sizeText(im.size)})`), " ",
+      h("select", { disabled: true, "aria-label": t("colImageKind") }, h("option", null, docLabel(im.kind))), " ",
+      h("span", { class: "tag ok" }, t("colImageRecorded"))));
+    mount(fileList, ...done, ...images.map((im, i) => {
       if (!choices.includes(im.kind)) im.kind = choices[0] ?? "";
       const kind = h("select", { testid: `col-check-file-${i}-kind`, "aria-label": t("colImageKind"),
         on: { change: () => { im.kind = kind.value; changed(); } } },
@@ -138,6 +146,7 @@ function drawCheck(ctx: ColCtx, row: CollectBoardRow, persons: { id: number; lab
     const files = [...(fileInput.files ?? [])];
     fileInput.value = "";
     form.clear();
+    recordedImages = [];
     void (async () => {
       for (const f of files) {
         if (images.length >= rules.maxImages) {
@@ -203,6 +212,7 @@ function drawCheck(ctx: ColCtx, row: CollectBoardRow, persons: { id: number; lab
       try {
         const res = await Collect.RecordCheck({ companyId: ctx.company.id, personId, ...submission(),
           sendBack: isSendBack, reason: isSendBack ? reason.value : "", images: imgs });
+        recordedImages = isSendBack ? [] : images;
         images = [];
         reason.value = "";
         drawFiles();
@@ -223,6 +233,38 @@ function drawCheck(ctx: ColCtx, row: CollectBoardRow, persons: { id: number; lab
   record.addEventListener("click", () => send(record, false));
   sendBack.addEventListener("click", () => send(sendBack, true));
 
+  // What was entered, attached and recorded is each person's own: choosing another person in
+  // the list keeps the first one's draft and result and shows the other's (empty at first).
+  interface Draft {
+    channel: string; numberDoc: string; identity: string[]; card: string; reason: string;
+    images: Attached[]; recordedImages: Attached[]; recorded: Node[];
+  }
+  const drafts = new Map<number, Draft>();
+  let shown = Number(person.value);
+  const switchPerson = () => {
+    seq++;
+    drafts.set(shown, { channel, numberDoc: numberDoc.value, identity: identityChecked(), card: cardValue(),
+      reason: reason.value, images, recordedImages,
+      recorded: recorded.classList.contains("hidden") ? [] : [...recorded.childNodes] });
+    shown = Number(person.value);
+    const d = drafts.get(shown);
+    channel = d?.channel ?? "in_person";
+    channels.querySelectorAll<HTMLInputElement>("input[type=radio]").forEach((r) => { r.checked = r.value === channel; });
+    images = d?.images ?? [];
+    recordedImages = d?.recordedImages ?? [];
+    reason.value = d?.reason ?? "";
+    card.querySelectorAll<HTMLInputElement>("input[type=radio]").forEach((r) => { r.checked = r.value === (d?.card ?? ""); });
+    numberDoc.value = d?.numberDoc ?? "";
+    drawDocs();
+    numberDoc.value = d?.numberDoc ?? "";
+    identity.querySelectorAll<HTMLInputElement>("input[type=checkbox]").forEach((b) => { b.checked = !!d?.identity.includes(b.value); });
+    drawCard();
+    form.clear();
+    mount(recorded, ...(d?.recorded ?? []));
+    recorded.classList.toggle("hidden", !d?.recorded.length);
+    changed();
+  };
+
   drawDocs();
   mount(ctx.body,
     h("section", { class: "panel wide-panel", testid: "col-check-form" },
@@ -238,12 +280,13 @@ function drawCheck(ctx: ColCtx, row: CollectBoardRow, persons: { id: number; lab
       form.field("images", t("colImages"), picker.el, {
         hint: t("colImagesHint").replace("{mb}", String(maxMB)).replace("{n}", String(rules.maxImages)) }),
       fileList,
-      scanPanel(ctx.company.id, () => Number(person.value), (im) => { images.push(im); changed(); }),
+      scanPanel(ctx.company.id, () => Number(person.value), (im) => { recordedImages = []; images.push(im); changed(); }),
       problems,
-      recorded,
       h("div", { class: "actions" },
         h("button", { class: "secondary", type: "button", testid: "col-back", on: { click: back } }, t("backToList")),
-        h("span", { class: "spacer" }), record)),
+        h("span", { class: "spacer" }), record),
+      // Below the buttons: a result appearing must not move them under the pointer.
+      recorded),
     h("section", { class: "panel wide-panel", testid: "col-check-sendback-panel" },
       form.field("reason", t("colCheckSendBackReason"), reason, { hint: t("colSendBackReasonHint") }),
       h("div", { class: "actions" }, h("span", { class: "spacer" }), sendBack)));
