@@ -51,7 +51,7 @@ func (h *handler) putAnchor(w http.ResponseWriter, r *http.Request, cert store.C
 		return
 	}
 	if req.AuditID <= 0 || len(req.Digest) != 32 || !envelope.ValidChainID(req.Chain) {
-		writeError(w, http.StatusBadRequest, "chain: hex digits; audit_id: a positive id; digest: 32 bytes")
+		writeError(w, http.StatusBadRequest, "chain: lower-case base32; audit_id: a positive id; digest: 32 bytes")
 		return
 	}
 	if err := h.Store.PutAnchor(r.Context(), cert.Office, req.Chain, req.AuditID, req.Digest, h.now()); err != nil {
@@ -65,7 +65,7 @@ func (h *handler) listAnchors(w http.ResponseWriter, r *http.Request, cert store
 	q := r.URL.Query()
 	chain := q.Get("chain")
 	if !envelope.ValidChainID(chain) {
-		writeError(w, http.StatusBadRequest, "chain: hex digits")
+		writeError(w, http.StatusBadRequest, "chain: lower-case base32")
 		return
 	}
 	after, _ := strconv.ParseInt(q.Get("after"), 10, 64)

@@ -78,7 +78,7 @@ func TestAnchorRoutes(t *testing.T) {
 	if code, _, _ := do(t, r.client(nil), "POST", r.url+"/v1/bridge/anchors", mustJSON(t, AnchorRequest{AuditID: 7, Digest: d1})); code != http.StatusUnauthorized {
 		t.Fatalf("without a certificate: %d", code)
 	}
-	const chain, newVault = "0123456789abcdef0123456789abcdef", "fedcba9876543210fedcba9876543210"
+	const chain, newVault = "abcdefghijklmnopqrstuvwxyz", "zyxwvutsrqponmlkjihgfedcba"
 	for _, bad := range []AnchorRequest{{Chain: chain, AuditID: 7, Digest: d1[:31]}, {Chain: chain, AuditID: 0, Digest: d1},
 		{Chain: "../x", AuditID: 7, Digest: d1}, {Chain: strings.Repeat("a", 65), AuditID: 7, Digest: d1}} {
 		if code, _, _ := do(t, a.client, "POST", r.url+"/v1/bridge/anchors", mustJSON(t, bad)); code != http.StatusBadRequest {

@@ -5,8 +5,8 @@ import (
 	"crypto/sha256"
 	"crypto/subtle"
 	"database/sql"
+	"encoding/base32"
 	"encoding/binary"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"time"
@@ -26,17 +26,20 @@ import (
 // anchorMagic separates anchor digests from any other hash of a MAC.
 const anchorMagic = "MYNUMBER-SHELTER-AUDIT-ANCHOR 1"
 
+var chainEncoding = base32.NewEncoding("abcdefghijklmnopqrstuvwxyz234567").WithPadding(base32.NoPadding)
+
 // chainMagic separates chain ids from any other hash of a vault id.
 const chainMagic = "MYNUMBER-SHELTER-AUDIT-CHAIN 1|"
 
-// ChainID names the history chain of the vault vaultID on the relay: 32 hex digits of
-// SHA-256(magic ‖ vault id). A vault created anew (a new vault id) starts a chain of its own
+// ChainID names the history chain of the vault vaultID on the relay: the first 16 bytes of
+// SHA-256(magic ‖ vault id) in lower-case base32 (a–z, 2–7: never a run of digits a leak scan
+// would take for a My Number). A vault created anew (a new vault id) starts a chain of its own
 // at entry 1, so its anchors never meet those of the office's earlier vault; a vault restored
 // from a backup or the relay keeps its id, its chain and its anchors. The relay cannot tell
 // the vault id from it.
 func ChainID(vaultID string) string {
 	sum := sha256.Sum256([]byte(chainMagic + vaultID))
-	return hex.EncodeToString(sum[:16])
+	return chainEncoding.EncodeToString(sum[:16])
 }
 
 // AnchorDigest is the digest of the chain at entry id: SHA-256(magic ‖ id ‖ mac_id).

@@ -17,11 +17,11 @@ import (
 // The office replica's routes (see relaysync's "The office replica's
 // upload"):
 //
-//	PUT  /v1/sync/replica/{id}            raw sealed snapshot [?anchor_id=N&anchor=HEX&chain=HEX] → 204 (staged;
+//	PUT  /v1/sync/replica/{id}            raw sealed snapshot [?anchor_id=N&anchor=HEX&chain=ID] → 204 (staged;
 //	                                      uploaded by the loop; the anchor follows the snapshot)
 //	GET  /v1/sync/replica                 → ReplicaStatus
 //	POST /v1/sync/replica/restore-code    → ReplicaRestoreCode (for a new PC)
-//	GET  /v1/sync/anchors?chain=HEX&after=SEQ → []RelayAnchor: the audit anchors of the vault's
+//	GET  /v1/sync/anchors?chain=ID&after=SEQ → []RelayAnchor: the audit anchors of the vault's
 //	                                      chain on the relay
 
 // replicaStage serves PUT /v1/sync/replica/{id}.
@@ -36,7 +36,7 @@ func (s *Server) replicaStage(w http.ResponseWriter, r *http.Request) {
 		digest, err2 := hex.DecodeString(q.Get("anchor"))
 		chain := q.Get("chain")
 		if err1 != nil || err2 != nil || id <= 0 || len(digest) != 32 || chain == "" || !envelope.ValidChainID(chain) {
-			writeErr(w, http.StatusBadRequest, &bridge.Error{Code: "bad_request", Message: "anchor_id: a positive id; anchor: 32 bytes in hex; chain: hex digits"})
+			writeErr(w, http.StatusBadRequest, &bridge.Error{Code: "bad_request", Message: "anchor_id: a positive id; anchor: 32 bytes in hex; chain: lower-case base32"})
 			return
 		}
 		anchor = &relaysync.Anchor{Chain: chain, AuditID: id, Digest: digest}
@@ -63,7 +63,7 @@ func (s *Server) replicaStatus(w http.ResponseWriter, r *http.Request) {
 func (s *Server) replicaAnchors(w http.ResponseWriter, r *http.Request) {
 	chain := r.URL.Query().Get("chain")
 	if chain == "" || !envelope.ValidChainID(chain) {
-		writeErr(w, http.StatusBadRequest, &bridge.Error{Code: "bad_request", Message: "chain: hex digits"})
+		writeErr(w, http.StatusBadRequest, &bridge.Error{Code: "bad_request", Message: "chain: lower-case base32"})
 		return
 	}
 	after, _ := strconv.ParseInt(r.URL.Query().Get("after"), 10, 64)

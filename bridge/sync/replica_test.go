@@ -37,7 +37,7 @@ func TestReplicaSnapshotOffline(t *testing.T) {
 	if st := s.ReplicaStatus(); st.Waiting != "20261205T000000.000000000Z-aa" || st.LastError == "" || st.LastID != "" {
 		t.Fatalf("offline: %+v", st)
 	}
-	anchor := &relaysync.Anchor{Chain: "0123456789abcdef0123456789abcdef", AuditID: 42, Digest: bytes.Repeat([]byte{7}, 32)}
+	anchor := &relaysync.Anchor{Chain: "abcdefghijklmnopqrstuvwxyz", AuditID: 42, Digest: bytes.Repeat([]byte{7}, 32)}
 	if err := s.StageSnapshot(ctx, "20261205T000100.000000000Z-bb", bytes.NewReader(second), 1<<20, anchor); err != nil {
 		t.Fatal(err)
 	}

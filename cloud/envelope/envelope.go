@@ -101,13 +101,14 @@ const MaxSnapshotIDLen = 100
 // the relay stores it: 1 to 100 bytes of [A-Za-z0-9._-].
 func ValidSnapshotID(s string) bool { return validChars(s, MaxSnapshotIDLen) }
 
-// MaxChainIDLen bounds an audit chain's id (app/audit's ChainID is 32 hex digits).
+// MaxChainIDLen bounds an audit chain's id (app/audit's ChainID is 26 characters).
 const MaxChainIDLen = 64
 
-// ValidChainID reports whether s can name an audit chain on the relay: lower-case hex digits,
-// at most MaxChainIDLen; "" is the one chain of bridges from before chains were told apart.
+// ValidChainID reports whether s can name an audit chain on the relay: lower-case base32
+// (a–z, 2–7), at most MaxChainIDLen; "" is the one chain of bridges from before chains were
+// told apart.
 func ValidChainID(s string) bool {
-	return len(s) <= MaxChainIDLen && strings.Trim(s, "0123456789abcdef") == ""
+	return len(s) <= MaxChainIDLen && strings.Trim(s, "abcdefghijklmnopqrstuvwxyz234567") == ""
 }
 
 // validChars reports whether s is 1 to max bytes of [A-Za-z0-9._-].

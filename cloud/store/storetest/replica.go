@@ -117,7 +117,7 @@ func testAnchors(t *testing.T, s store.Store) {
 	ctx := context.Background()
 	office(t, s, "o1")
 	office(t, s, "o2")
-	const chain, newVault = "c1c1c1c1c1c1c1c1c1c1c1c1c1c1c1c1", "c2c2c2c2c2c2c2c2c2c2c2c2c2c2c2c2"
+	const chain, newVault = "chainaaaaaaaaaaaaaaaaaaaaa", "chainbbbbbbbbbbbbbbbbbbbbb"
 	if err := s.PutAnchor(ctx, "o9", chain, 1, []byte("d"), t0); !errors.Is(err, store.ErrNotFound) {
 		t.Fatalf("anchor of an unknown office: %v", err)
 	}
