@@ -214,6 +214,10 @@ func TestBrowserEmployees(t *testing.T) {
 	}
 	b.click("emp-tab-import")
 	b.waitVisible("imp-file")
+	// The chooser speaks the UI language, not the browser's ("Choose File", "No file chosen").
+	if got := b.text("imp-file-picker"); !strings.Contains(got, "ファイルを選択") || !strings.Contains(got, "選択されていません") {
+		t.Errorf("the file chooser reads %q, want Japanese", got)
+	}
 	b.upload("imp-file", bad)
 	b.waitVisible("imp-step-map")
 	b.waitText("imp-encoding", "UTF-8（BOM付き）")

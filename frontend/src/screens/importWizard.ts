@@ -11,6 +11,7 @@
 // wizard (another tab, another company, a finished import) starts empty.
 
 import { h, mount } from "../h";
+import { filePicker } from "../ui/filePicker";
 import { Employees } from "../api";
 import { errText, pick, t, type Key } from "../i18n";
 import type { ImportColumn, ImportInspection, ImportMapping, ImportPreset, ImportReport } from "../types";
@@ -84,14 +85,15 @@ export function renderImport(ctx: Ctx): void {
     forget();
     setStep(1);
     const form = new Form("imp");
-    const picker = h("input", { type: "file", accept: ".csv,.txt,.tsv,text/csv,text/plain", testid: "imp-file" });
+    const chooser = filePicker({ accept: ".csv,.txt,.tsv,text/csv,text/plain", testid: "imp-file" });
+    const picker = chooser.input;
     const status = h("div", { class: "loading hidden", testid: "imp-reading" }, t("reading"));
     picker.addEventListener("change", () => {
       const f = picker.files?.[0];
       if (!f) return;
       form.clear();
       status.classList.remove("hidden");
-      picker.disabled = true;
+      chooser.disable(true);
       readFile(f).then((data) => Employees.ImportInspect(companyId, data).then((ins) => {
         file = data;
         fileName = f.name;
@@ -100,8 +102,8 @@ export function renderImport(ctx: Ctx): void {
         mapStep();
       })).catch((e) => {
         status.classList.add("hidden");
-        picker.disabled = false;
-        picker.value = "";
+        chooser.disable(false);
+        chooser.reset();
         form.show(e);
       });
     });
@@ -111,7 +113,7 @@ export function renderImport(ctx: Ctx): void {
         h("p", null, t("impFileLead")),
         h("ul", { class: "rules" }, h("li", null, t("impFileEncodings")), h("li", null, t("impFileColumns")), h("li", null, t("impFileAllOrNothing"))),
         form.banner,
-        form.field("file", t("impFile"), picker),
+        form.field("file", t("impFile"), chooser.el),
         status));
   };
 

@@ -11,6 +11,10 @@ export interface FilePicker {
   el: HTMLElement;
   /** input is the native input: its files and its change event. */
   input: HTMLInputElement;
+  /** disable greys the button out (while a chosen file is read) or enables it again. */
+  disable(off: boolean): void;
+  /** reset forgets the chosen files. */
+  reset(): void;
 }
 
 /** filePicker makes a chooser for files of accept; testid names the native input (as before),
@@ -27,5 +31,10 @@ export function filePicker(opts: { accept: string; multiple?: boolean; testid: s
     const names = [...(input.files ?? [])].map((f) => f.name);
     chosen.textContent = names.length ? names.join("、") : t("fileNone");
   });
-  return { el: h("span", { class: "file-picker", role: "group", testid: `${opts.testid}-picker` }, button, opts.chosen === false ? null : chosen, input), input };
+  return {
+    el: h("span", { class: "file-picker", role: "group", testid: `${opts.testid}-picker` }, button, opts.chosen === false ? null : chosen, input),
+    input,
+    disable: (off) => { button.disabled = off; input.disabled = off; },
+    reset: () => { input.value = ""; chosen.textContent = t("fileNone"); },
+  };
 }
