@@ -18,6 +18,7 @@ type importer struct {
 	tx      *store.Tx
 	ck      *vault.CompanyKey
 	sh      *shareRow
+	origin  string // the member whose batch this is
 	x       *recIndex
 	w       *roster.Writer
 	p       auth.Principal
@@ -201,7 +202,7 @@ func (im *importer) disposal(r record) error {
 	}
 	e := im.p.Entry(audit.ActionDispose, audit.ResultOK)
 	e.CompanyID, e.TargetType, e.TargetID = im.sh.companyID, "person", fmt.Sprint(id)
-	e.Detail = fmt.Sprintf("my number disposed (%s) by shared office %s", r.Disposal.Method, im.sh.peer)
+	e.Detail = fmt.Sprintf("my number disposed (%s) by shared office %s", r.Disposal.Method, im.origin)
 	if _, err := im.log.Append(im.tx, e); err != nil {
 		return err
 	}

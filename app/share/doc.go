@@ -1,7 +1,20 @@
-// Package share shares one client company between two MyNumber Shelter installations through
-// the cloud relay (patterns 1 and 3 of the mission: an 社労士 / 税理士 office and the client's own
-// installation). Each side sees the other's roster, registered numbers, disposals and handling
-// history after a sync. The relay sees ciphertext only.
+// Package share shares one client company among a group of MyNumber Shelter installations
+// through the cloud relay (patterns 1 and 3 of the mission: an 社労士 / 税理士 office, the
+// client's own installation, another office the client works with). Each member sees the
+// others' roster, registered numbers, disposals and handling history after a sync. The relay
+// sees ciphertext only.
+//
+// # The group
+//
+// A share starts with one offer and acceptance; any member may then offer the company to one
+// more office the same way (fingerprints compared by phone), and the relay adds it as a member
+// of the relay company. A member that joins late reads the company's envelopes from the first
+// one, so it gets everything recorded before it joined. share_members lists the other members
+// this side knows, each with the newest envelope sequence imported from it: sequences are each
+// sender's own clock, so they are compared per member. Every member holds the company key, so
+// a member could write records naming another member as their origin; the relay cannot (it has
+// no key). Members are added, not removed: removing one would need a new company key for the
+// others (not built).
 //
 // # Trust and keys
 //
@@ -30,11 +43,11 @@
 // update time in microseconds, raised above every clock this side has seen). A batch of records is one
 // envelope (record "batch"), sealed under the company key with the envelope header as AAD.
 //
-// Import applies a record when it is based on the version this side holds. When both sides
+// Import applies a record when it is based on the version this side holds. When two members
 // changed a record since they last agreed, the version with the greater (clock, origin office)
-// wins on both sides; the side whose version lost keeps it in share_conflicts (values masked)
+// wins on every member; a side whose version lost keeps it in share_conflicts (values masked)
 // for the share screen. An envelope whose sequence is not above the newest already imported
-// from the peer is ignored; the relay itself refuses a replayed one (409).
+// from the same member is ignored; the relay itself refuses a replayed one (409).
 //
 // # Not done here
 //

@@ -73,7 +73,7 @@ var (
 	ErrFingerprint = apperr.New(apperr.CodeInvalid, "fingerprint", "フィンガープリントが一致しません。相手の管理者に電話等で確認してください。",
 		"The fingerprint does not match. Check it with the other administrator by phone.")
 	ErrNoRelay = apperr.New(apperr.CodeConflict, "relay", "中継サーバーに接続する設定がありません。", "No relay connection is configured.")
-	ErrShared  = apperr.New(apperr.CodeConflict, "", "この企業は既に共有されています。", "This company is already shared.")
+	ErrShared  = apperr.New(apperr.CodeConflict, "office", "この企業は既にこの事務所と共有しています。", "This company is already shared with this office.")
 	errNoOffer = apperr.New(apperr.CodeNotFound, "", "共有の申し出が見つかりません。", "Share offer not found.")
 	errNoShare = apperr.New(apperr.CodeNotFound, "", "この企業は共有されていません。", "This company is not shared.")
 	errNoKey   = apperr.New(apperr.CodeNotFound, "office", "この事務所IDの公開鍵は中継サーバーにありません。", "No key is published for this office id.")
@@ -216,9 +216,11 @@ func submissionKeyDER(tx *store.Tx, companyID int64, installation []byte) ([]byt
 	return x509.MarshalPKIXPublicKey(ek)
 }
 
-// Offer shares company companyID with office peerOffice (administrators only).
-// peerFingerprint is what the administrator confirmed with the other administrator; it must
-// match the key the relay directory gives for peerOffice ([ErrFingerprint]).
+// Offer shares company companyID with office peerOffice (administrators only): the first
+// member of its group, or one more when the company is shared already (by this side or with
+// this side: every member may add one). peerFingerprint is what the administrator confirmed
+// with the other administrator; it must match the key the relay directory gives for
+// peerOffice ([ErrFingerprint]). An office that is a member already gives [ErrShared].
 func (s *Service) Offer(ctx context.Context, p auth.Principal, keys *vault.Keys, companyID int64, peerOffice, peerFingerprint string) error {
 	if err := auth.RequireAdmin(p); err != nil {
 		return err
@@ -243,18 +245,21 @@ func (s *Service) Offer(ctx context.Context, p auth.Principal, keys *vault.Keys,
 	var (
 		relay   string
 		isNew   bool
+		shared  bool // the company has a group already: peerOffice joins it
 		subKey  []byte
 		o       = offer{V: 1, From: self, To: peerOffice}
 		offerPT []byte
 	)
 	err = s.DB.Update(ctx, func(tx *store.Tx) error {
-		var n int
-		if err := tx.QueryRow(`SELECT count(*) FROM shares WHERE company_id = ?`, companyID).Scan(&n); err != nil {
+		var n, member int
+		if err := tx.QueryRow(`SELECT (SELECT count(*) FROM shares WHERE company_id = ?),
+			(SELECT count(*) FROM share_members WHERE company_id = ? AND office = ?)`, companyID, companyID, peerOffice).Scan(&n, &member); err != nil {
 			return err
 		}
-		if n > 0 {
+		if member > 0 {
 			return ErrShared
 		}
+		shared = n > 0
 		c, err := roster.CompanyTx(tx, companyID)
 		if err != nil {
 			return err
@@ -304,14 +309,23 @@ func (s *Service) Offer(ctx context.Context, p auth.Principal, keys *vault.Keys,
 		return fmt.Errorf("sending offer: %w", err)
 	}
 	return s.DB.Update(ctx, func(tx *store.Tx) error {
-		_, err := tx.Exec(`INSERT INTO shares(company_id, relay_company, self_office, peer_office, peer_name, peer_key, role, created_at)
-			VALUES(?, ?, ?, ?, ?, ?, 'origin', ?)`, companyID, relay, self, peerOffice, peer.Name, peer.PublicKey, tx.NowText())
-		if err != nil {
-			return fmt.Errorf("recording share: %w", err)
+		if !shared {
+			_, err := tx.Exec(`INSERT INTO shares(company_id, relay_company, self_office, peer_office, peer_name, peer_key, role, created_at)
+				VALUES(?, ?, ?, ?, ?, ?, 'origin', ?)`, companyID, relay, self, peerOffice, peer.Name, peer.PublicKey, tx.NowText())
+			if err != nil {
+				return fmt.Errorf("recording share: %w", err)
+			}
+		}
+		if _, err := tx.Exec(`INSERT INTO share_members(company_id, office, name, added_at) VALUES(?, ?, ?, ?)
+			ON CONFLICT(company_id, office) DO UPDATE SET name = excluded.name`, companyID, peerOffice, peer.Name, tx.NowText()); err != nil {
+			return fmt.Errorf("recording share member: %w", err)
 		}
 		e := p.Entry(audit.ActionSettingChange, audit.ResultOK)
 		e.CompanyID, e.TargetType, e.TargetID = companyID, "share", relay
 		e.Detail = "share offered to office " + peerOffice
+		if shared {
+			e.Detail = "share group: offered to one more office, " + peerOffice
+		}
 		_, err = s.Audit.Append(tx, e)
 		return err
 	})
@@ -503,6 +517,10 @@ func (s *Service) Accept(ctx context.Context, p auth.Principal, keys *vault.Keys
 		if _, err := tx.Exec(`INSERT INTO shares(company_id, relay_company, self_office, peer_office, peer_name, peer_key, role, created_at)
 			VALUES(?, ?, ?, ?, ?, ?, 'peer', ?)`, id, relayCompany, self, from, fromName, fromKey, tx.NowText()); err != nil {
 			return fmt.Errorf("recording share: %w", err)
+		}
+		if _, err := tx.Exec(`INSERT INTO share_members(company_id, office, name, added_at) VALUES(?, ?, ?, ?)`,
+			id, from, fromName, tx.NowText()); err != nil {
+			return fmt.Errorf("recording share member: %w", err)
 		}
 		if _, err := tx.Exec(`UPDATE share_offers SET status = 'accepted' WHERE relay_company = ?`, relayCompany); err != nil {
 			return err

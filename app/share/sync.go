@@ -21,15 +21,15 @@ const maxRecords = 500
 
 // shareRow is a shares row.
 type shareRow struct {
-	companyID                        int64
-	relay, self, peer, peerName      string
-	clock, peerSeq, cursor, auditCur int64
+	companyID               int64
+	relay, self             string
+	clock, cursor, auditCur int64
 }
 
 func loadShare(tx *store.Tx, companyID int64) (*shareRow, error) {
 	sh := &shareRow{companyID: companyID}
-	err := tx.QueryRow(`SELECT relay_company, self_office, peer_office, peer_name, clock, peer_seq, relay_cursor, audit_cursor
-		FROM shares WHERE company_id = ?`, companyID).Scan(&sh.relay, &sh.self, &sh.peer, &sh.peerName, &sh.clock, &sh.peerSeq, &sh.cursor, &sh.auditCur)
+	err := tx.QueryRow(`SELECT relay_company, self_office, clock, relay_cursor, audit_cursor
+		FROM shares WHERE company_id = ?`, companyID).Scan(&sh.relay, &sh.self, &sh.clock, &sh.cursor, &sh.auditCur)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, errNoShare
 	}
@@ -40,8 +40,8 @@ func loadShare(tx *store.Tx, companyID int64) (*shareRow, error) {
 }
 
 func (sh *shareRow) save(tx *store.Tx) error {
-	_, err := tx.Exec(`UPDATE shares SET clock = ?, peer_seq = ?, relay_cursor = ?, audit_cursor = ?, last_sync_at = ? WHERE company_id = ?`,
-		sh.clock, sh.peerSeq, sh.cursor, sh.auditCur, tx.NowText(), sh.companyID)
+	_, err := tx.Exec(`UPDATE shares SET clock = ?, relay_cursor = ?, audit_cursor = ?, last_sync_at = ? WHERE company_id = ?`,
+		sh.clock, sh.cursor, sh.auditCur, tx.NowText(), sh.companyID)
 	if err != nil {
 		return fmt.Errorf("writing share: %w", err)
 	}
@@ -328,9 +328,22 @@ func sealForShare(tx *store.Tx, ck *vault.CompanyKey, personID int64, gid string
 	return ck.Seal(numberAAD(gid), pt)
 }
 
+// memberSeq returns the newest envelope sequence imported from member office of the share
+// (0 for a member not seen yet, who is added: any installation holding the company key is a
+// member, since only members receive it from an administrator who compared its fingerprint).
+func memberSeq(tx *store.Tx, companyID int64, office string) (int64, error) {
+	var seq int64
+	err := tx.QueryRow(`SELECT peer_seq FROM share_members WHERE company_id = ? AND office = ?`, companyID, office).Scan(&seq)
+	if errors.Is(err, sql.ErrNoRows) {
+		_, err = tx.Exec(`INSERT INTO share_members(company_id, office, added_at) VALUES(?, ?, ?)`, companyID, office, tx.NowText())
+		return 0, err
+	}
+	return seq, err
+}
+
 // importEnvelope applies one envelope listed by the relay under relay id relayID. It returns
 // the records applied and the conflicts this side lost. Envelopes of this installation, offers,
-// and envelopes not newer than the last one imported from the peer are skipped.
+// and envelopes not newer than the last one imported from the same member are skipped.
 func (s *Service) importEnvelope(ctx context.Context, p auth.Principal, keys *vault.Keys, companyID, relayID int64, body []byte) (applied, lost int, err error) {
 	err = s.DB.Update(ctx, func(tx *store.Tx) error {
 		sh, err := loadShare(tx, companyID)
@@ -339,7 +352,7 @@ func (s *Service) importEnvelope(ctx context.Context, p auth.Principal, keys *va
 		}
 		sh.cursor = max(sh.cursor, relayID)
 		e, perr := envelope.Parse(body)
-		if perr != nil || e.Company != sh.relay || e.Record != RecordBatch || e.Sender == s.transport().Sender() || e.Seq <= uint64(sh.peerSeq) {
+		if perr != nil || e.Company != sh.relay || e.Record != RecordBatch || e.Sender == s.transport().Sender() {
 			return sh.save(tx)
 		}
 		ck, err := keys.Company(tx, companyID)
@@ -355,11 +368,21 @@ func (s *Service) importEnvelope(ctx context.Context, p auth.Principal, keys *va
 		var b batch
 		err = json.Unmarshal(pt, &b)
 		clear(pt)
-		if err != nil || b.V != 1 || b.Origin != sh.peer {
+		if err != nil || b.V != 1 || b.Origin == sh.self || !envelope.ValidID(b.Origin) {
 			return sh.save(tx)
 		}
-		sh.peerSeq = int64(e.Seq)
-		im := &importer{tx: tx, ck: ck, sh: sh, p: p, log: s.Audit}
+		seen, err := memberSeq(tx, companyID, b.Origin)
+		if err != nil {
+			return err
+		}
+		if e.Seq <= uint64(seen) {
+			return sh.save(tx) // a replay, or older than what was imported from that member
+		}
+		if _, err := tx.Exec(`UPDATE share_members SET peer_seq = ?, name = CASE WHEN ? <> '' THEN ? ELSE name END
+			WHERE company_id = ? AND office = ?`, int64(e.Seq), b.OriginName, b.OriginName, companyID, b.Origin); err != nil {
+			return err
+		}
+		im := &importer{tx: tx, ck: ck, sh: sh, origin: b.Origin, p: p, log: s.Audit}
 		if im.x, err = loadRecs(tx, companyID); err != nil {
 			return err
 		}
@@ -379,7 +402,7 @@ func (s *Service) importEnvelope(ctx context.Context, p auth.Principal, keys *va
 		if applied > 0 {
 			en := p.Entry(audit.ActionModify, audit.ResultOK)
 			en.CompanyID, en.TargetType, en.TargetID = companyID, "share", sh.relay
-			en.Detail = fmt.Sprintf("share sync: %d records from office %s, %d conflicts lost", applied, sh.peer, lost)
+			en.Detail = fmt.Sprintf("share sync: %d records from office %s, %d conflicts lost", applied, b.Origin, lost)
 			if _, err := s.Audit.Append(tx, en); err != nil {
 				return err
 			}

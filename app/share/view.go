@@ -15,11 +15,18 @@ type Share struct {
 	CompanyID    int64
 	CompanyName  string
 	RelayCompany string
-	PeerOffice   string
+	PeerOffice   string // the member that offered it to this side, or the first one this side offered it to
 	PeerName     string
-	Role         string // "origin": this side offered it; "peer": this side accepted
+	Members      []Member // every other member of the group, in the order they joined
+	Role         string   // "origin": this side offered it; "peer": this side accepted
 	LastSync     time.Time
 	Conflicts    int
+}
+
+// Member is another installation of a share's group.
+type Member struct {
+	Office string
+	Name   string
 }
 
 // Shares lists the shared companies (administrators only).
@@ -45,7 +52,29 @@ func (s *Service) Shares(ctx context.Context, p auth.Principal) ([]Share, error)
 			sh.LastSync, _ = store.ParseTime(at)
 			out = append(out, sh)
 		}
-		return rows.Err()
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		rows.Close()
+		for i := range out {
+			ms, err := tx.Query(`SELECT office, name FROM share_members WHERE company_id = ? ORDER BY added_at, office`, out[i].CompanyID)
+			if err != nil {
+				return err
+			}
+			for ms.Next() {
+				var m Member
+				if err := ms.Scan(&m.Office, &m.Name); err != nil {
+					ms.Close()
+					return err
+				}
+				out[i].Members = append(out[i].Members, m)
+			}
+			ms.Close()
+			if err := ms.Err(); err != nil {
+				return err
+			}
+		}
+		return nil
 	})
 	return out, err
 }

@@ -60,16 +60,24 @@ type ShareOffer struct {
 	ReceivedAt   string `json:"receivedAt"`
 }
 
-// ShareInfo is one shared company.
+// ShareMember is another installation sharing a company.
+type ShareMember struct {
+	Office string `json:"office"`
+	Name   string `json:"name"`
+}
+
+// ShareInfo is one shared company on M-6.
 type ShareInfo struct {
 	CompanyID    int64  `json:"companyId"`
 	CompanyName  string `json:"companyName"`
 	RelayCompany string `json:"relayCompany"`
 	PeerOffice   string `json:"peerOffice"`
 	PeerName     string `json:"peerName"`
-	Role         string `json:"role"`
-	LastSync     string `json:"lastSync"`
-	Conflicts    int    `json:"conflicts"`
+	// Members are every other installation of the company's group (the peer among them).
+	Members   []ShareMember `json:"members"`
+	Role      string        `json:"role"`
+	LastSync  string        `json:"lastSync"`
+	Conflicts int           `json:"conflicts"`
 }
 
 // ShareSyncResult is what one sync did.
@@ -188,8 +196,12 @@ func (s *ShareService) List() ([]ShareInfo, error) {
 	}
 	out := []ShareInfo{}
 	for _, sh := range list {
-		out = append(out, ShareInfo{CompanyID: sh.CompanyID, CompanyName: sh.CompanyName, RelayCompany: sh.RelayCompany, PeerOffice: sh.PeerOffice,
-			PeerName: sh.PeerName, Role: sh.Role, LastSync: timeText(sh.LastSync), Conflicts: sh.Conflicts})
+		info := ShareInfo{CompanyID: sh.CompanyID, CompanyName: sh.CompanyName, RelayCompany: sh.RelayCompany, PeerOffice: sh.PeerOffice,
+			PeerName: sh.PeerName, Members: []ShareMember{}, Role: sh.Role, LastSync: timeText(sh.LastSync), Conflicts: sh.Conflicts}
+		for _, m := range sh.Members {
+			info.Members = append(info.Members, ShareMember{Office: m.Office, Name: m.Name})
+		}
+		out = append(out, info)
 	}
 	return out, nil
 }

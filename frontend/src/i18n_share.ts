@@ -26,6 +26,7 @@ export const shareDict = {
   shareLastSync: ["最終同期", "Last sync"],
   shareSync: ["今すぐ同期", "Sync now"],
   shareSynced: ["同期しました: 送信 {s} 件 / 受信 {r} 件 / 競合 {c} 件", "Synced: {s} sent, {r} received, {c} conflicts"],
+  shareInGroup: ["（共有中：ほか{n}事務所。申し出ると相手が加わります）", " (shared with {n} other offices; an offer adds one more)"],
   shareConflicts: ["競合", "Conflicts"],
   shareConflictsLead: [
     "両方で同じ記録が変更されたため、新しい方（同時刻なら事務所ID順）を採用しました。採用されなかった内容をここに残しています。",

@@ -33,6 +33,8 @@ export interface ShareInfo {
   relayCompany: string;
   peerOffice: string;
   peerName: string;
+  /** Every other installation of the company's group. */
+  members: { office: string; name: string }[];
   role: "origin" | "peer";
   lastSync: string;
   conflicts: number;

@@ -107,7 +107,9 @@ func TestBrowserShare(t *testing.T) {
 	b.click("share-accept")
 	b.waitText("share-ok", "共有を承認しました")
 	b.waitText("share-row", companyName)
-	b.waitText("share-row", idA.Office)
+	b.waitText("share-members", idA.Office)
+	// The shared company can be offered to one more office: it stays in the list, marked.
+	b.waitText("share-company", "共有中")
 	cs, err := appB.Company.List(true)
 	if err != nil || len(cs) != 1 || cs[0].Name != companyName {
 		t.Fatalf("B's companies after accepting: %+v, %v", cs, err)

@@ -55,9 +55,11 @@ export function renderShare(app: App, item: MenuItem | undefined, content: HTMLE
       h("p", { class: "hint" }, t("shareFingerprintLead")));
 
     // Offer a company.
-    const sharedIds = new Set(shares.map((s) => s.companyId));
+    // A company shared already can be offered to one more office: it joins the group.
+    const groupSize = new Map(shares.map((s) => [s.companyId, (s.members ?? []).length]));
     const company = h("select", { testid: "share-company" },
-      ...companies.filter((c) => !sharedIds.has(c.id)).map((c) => h("option", { value: String(c.id) }, `${c.code} ${c.name}`)));
+      ...companies.map((c) => h("option", { value: String(c.id) }, `${c.code} ${c.name}` +
+        (groupSize.has(c.id) ? t("shareInGroup").replace("{n}", String(groupSize.get(c.id))) : ""))));
     const office = h("input", { type: "text", testid: "share-peer-office", autocomplete: "off" });
     const peerInfo = h("div", { testid: "share-peer" });
     const typed = h("input", { type: "text", class: "mono", testid: "share-peer-fingerprint", autocomplete: "off" });
@@ -111,7 +113,9 @@ export function renderShare(app: App, item: MenuItem | undefined, content: HTMLE
     const conflicts = h("div", { testid: "share-conflicts" });
     const row = (s: ShareInfo) => h("tr", { testid: "share-row" },
       h("td", null, s.companyName),
-      h("td", null, `${s.peerName} (${s.peerOffice})`),
+      h("td", { testid: "share-members" }, h("ul", { class: "plain" },
+        ((s.members ?? []).length ? s.members : [{ office: s.peerOffice, name: s.peerName }]).map((m) =>
+          h("li", null, `${m.name || m.office} (${m.office})`)))),
       h("td", null, dateTime(s.lastSync)),
       h("td", null, h("button", { type: "button", class: "secondary small", testid: "share-show-conflicts", on: { click: () => showConflicts(s) } }, `${t("shareConflicts")} ${s.conflicts}`)),
       h("td", null, h("button", { type: "button", class: "secondary small", testid: "share-sync", on: { click: async () => {
