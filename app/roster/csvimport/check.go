@@ -328,11 +328,9 @@ func digitRun(s string) bool {
 	return n >= mynumber.IndividualLen
 }
 
-// number checks a number cell of line for person self (0 for a new person): check digit,
-// duplicates within the file and in the vault, and the person's registered number. It returns
-// the 12 digits to register, or "" when there is nothing to write or a problem (added with
-// add). Messages never contain the number.
-func (c *checker) number(line int, self int64, v string, add func(field, code, ja, en string)) (string, error) {
+// checkDigits validates a number cell (length, digits, check digit) and returns its 12 digits,
+// or adds a problem that does not contain them.
+func checkDigits(v string, add func(field, code, ja, en string)) (string, bool) {
 	n, err := mynumber.ValidateIndividual(v)
 	if err != nil {
 		var ve *mynumber.ValidationError
@@ -341,6 +339,18 @@ func (c *checker) number(line int, self int64, v string, add func(field, code, j
 		} else {
 			add(roster.FieldNumber, CodeNumber, "個人番号が正しくありません。", "The My Number is not valid.")
 		}
+		return "", false
+	}
+	return n, true
+}
+
+// number checks a number cell of line for person self (0 for a new person): check digit,
+// duplicates within the file and in the vault, and the person's registered number. It returns
+// the 12 digits to register, or "" when there is nothing to write or a problem (added with
+// add). Messages never contain the number.
+func (c *checker) number(line int, self int64, v string, add func(field, code, ja, en string)) (string, error) {
+	n, ok := checkDigits(v, add)
+	if !ok {
 		return "", nil
 	}
 	key := c.idx.Key(n)

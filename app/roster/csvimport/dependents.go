@@ -216,14 +216,17 @@ func (c *checker) match(empID int64, d roster.Dependent, set map[string]bool) *r
 func (c *checker) dependent(rec Record, owner string, g *depGroup) (planDep, []Problem, error) {
 	dp := planDep{line: rec.Line, owner: owner}
 	var ps []Problem
-	add := func(field, code, ja, en string) {
-		col := g.label
+	colOf := func(field string) string {
 		if i, ok := g.cols[field]; ok {
-			col = c.l.columnName(i)
-		} else if g.label == "" {
-			col = c.l.fieldColumn(field)
+			return c.l.columnName(i)
 		}
-		ps = append(ps, Problem{Line: rec.Line, Column: col, Field: field, Code: code, JA: "扶養親族: " + ja, EN: "Dependent: " + en})
+		if g.label == "" {
+			return c.l.fieldColumn(field)
+		}
+		return g.label
+	}
+	add := func(field, code, ja, en string) {
+		ps = append(ps, Problem{Line: rec.Line, Column: colOf(field), Field: field, Code: code, JA: "扶養親族: " + ja, EN: "Dependent: " + en})
 	}
 	d := roster.Dependent{CompanyID: c.companyID, Relation: g.relation}
 	set := map[string]bool{}
@@ -250,6 +253,10 @@ func (c *checker) dependent(rec Record, owner string, g *depGroup) (planDep, []P
 	for _, p := range d.Check(c.today) {
 		add(p.Field, CodeInvalid, p.JA, p.EN)
 	}
+	if i, ok := g.cols[roster.FieldNumber]; ok && len(ps) > 0 && strings.TrimSpace(rec.Fields[i]) != "" {
+		// Which person the number would go to is unknown: check its digits only.
+		checkDigits(rec.Fields[i], add)
+	}
 	if len(ps) == 0 {
 		var self int64
 		if emp := c.existing[owner]; emp != nil && owner != "" {
@@ -259,8 +266,7 @@ func (c *checker) dependent(rec Record, owner string, g *depGroup) (planDep, []P
 		if dp.old != nil {
 			self = dp.old.ID
 			if first, dup := c.claimed[self]; dup {
-				add(roster.FieldName, CodeDuplicateDependent, fmt.Sprintf("同じ扶養親族が%d行目にもあります。", first),
-					fmt.Sprintf("The same dependent is on line %d too.", first))
+				sameDependent(first, add)
 				return dp, ps, nil
 			}
 			c.claimed[self] = rec.Line
@@ -279,8 +285,7 @@ func (c *checker) dependent(rec Record, owner string, g *depGroup) (planDep, []P
 		}
 		id := depIdentity(owner, d)
 		if first, dup := c.seenDep[id]; dup {
-			add(roster.FieldName, CodeDuplicateDependent, fmt.Sprintf("同じ扶養親族が%d行目にもあります。", first),
-				fmt.Sprintf("The same dependent is on line %d too.", first))
+			sameDependent(first, add)
 			return dp, ps, nil
 		}
 		c.seenDep[id] = rec.Line
@@ -294,6 +299,13 @@ func (c *checker) dependent(rec Record, owner string, g *depGroup) (planDep, []P
 	}
 	dp.d = d
 	return dp, ps, nil
+}
+
+// sameDependent reports a dependent of an employee already on line first (or earlier on this
+// line, in another column group).
+func sameDependent(first int, add func(field, code, ja, en string)) {
+	add(roster.FieldName, CodeDuplicateDependent, fmt.Sprintf("同じ扶養親族が%d行目にもあります（氏名・フリガナと生年月日が同じです）。", first),
+		fmt.Sprintf("The same dependent is on line %d too (same name or reading and birth date).", first))
 }
 
 // dependentLine checks a dependent's line of a one-row-per-person file. Whether its employee
