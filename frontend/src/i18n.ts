@@ -409,6 +409,10 @@ const dict = {
     "Shift_JIS (Excel's “CSV”), UTF-8 with or without BOM and UTF-16 are recognised automatically.",
   ],
   impFileColumns: ["次の手順で、どの列をどの項目として取り込むかを確認・指定します。", "Next you check which column goes to which field."],
+  impFileDependents: [
+    "扶養親族も取り込みます：従業員の行の「扶養親族1氏名・扶養親族1続柄…」「配偶者氏名…」の列、または「続柄」の列がある1人1行のファイルの本人以外の行（同じ従業員コードの従業員の扶養親族になります）。",
+    "Dependents are imported too: the 扶養親族1氏名, 扶養親族1続柄 … and 配偶者氏名 … columns of an employee's line, or, in a one-line-per-person file with a 続柄 column, the lines that are not 本人 (dependents of the employee with the same code).",
+  ],
   impFileAllOrNothing: [
     "問題が1件でもあれば取り込みません（全件取込か、何も取り込まないかのどちらかです）。",
     "Nothing is imported while any line has a problem (all lines or none).",
@@ -445,6 +449,10 @@ const dict = {
   impUnchanged: ["変更なし", "unchanged"],
   impRejected: ["エラー行", "rejected"],
   impNumbers: ["個人番号", "numbers"],
+  impDependents: ["扶養親族", "Dependents"],
+  impDepsAdded: ["扶養親族 追加", "dependents to add"],
+  impDepsUpdated: ["扶養親族 更新", "dependents to update"],
+  impDepsUnchanged: ["扶養親族 変更なし", "dependents unchanged"],
   impNewDepartments: ["新しく作られる部署", "New departments"],
   impProblems: ["{n} 件の問題があります。取り込みはできません。", "{n} problems found. Nothing can be imported."],
   impMoreProblems: ["ほかに {n} 件の問題があります。", "{n} more problems are not listed."],
