@@ -19,8 +19,8 @@ import (
 // masked ("**** **** 9018") and never in clear.
 type EmployeeService struct {
 	a *App
-	// Progress, when set, is called during ImportCommit with the company, the lines written so
-	// far and the total, from inside the import's transaction: it must return quickly (main.go
+	// Progress, when set, is called during ImportCommit with the company, the people (employees
+	// and dependents) written so far and the total, from inside the import's transaction: it must return quickly (main.go
 	// turns it into a Wails event such as "import:progress:<company id>").
 	Progress func(companyID int64, done, total int)
 }

@@ -465,7 +465,7 @@ const dict = {
   impReady: ["問題はありません。取り込みを実行できます。", "No problems. The file can be imported."],
   impCommit: ["取り込む", "Import"],
   impRunning: ["取り込み中です…", "Importing…"],
-  impProgress: ["取り込み中です… {done} / {total} 行", "Importing… {done} / {total} lines"],
+  impProgress: ["取り込み中です… {done} / {total} 人", "Importing… {done} / {total} people"],
   impDoNotClose: ["完了するまで画面を閉じないでください。", "Keep this window open until it finishes."],
   impNothingWritten: ["取り込みは行われていません（何も書き込まれていません）。", "Nothing was imported."],
   impDone: ["取り込みが完了しました。", "The import is complete."],

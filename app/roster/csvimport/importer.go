@@ -115,11 +115,13 @@ func (im *Importer) Preview(ctx context.Context, p auth.Principal, keys *vault.K
 
 // Commit checks the file again inside one write transaction and, when there is no problem at
 // all, writes it: new departments, new employees (each with its own person key), changed
-// employees (upsert by employee code), and numbers sealed under each person's key, with their
-// audit entries and a summary entry. Any problem, or any error, writes nothing: the report
+// employees (upsert by employee code), their new and changed dependents (each with its own
+// person key), and numbers sealed under each person's key, with their audit entries and a
+// summary entry. Any problem, or any error, writes nothing: the report
 // lists the problems and the error is [ErrRejected].
 //
-// progress, when not nil, is called with the lines written so far and the total, from inside
+// progress, when not nil, is called with the people (employees, then dependents) written so
+// far and the total, from inside
 // the transaction: it must return quickly and must not use the vault database.
 func (im *Importer) Commit(ctx context.Context, p auth.Principal, keys *vault.Keys, req Request, progress func(done, total int)) (Report, error) {
 	if progress == nil {
