@@ -176,6 +176,7 @@ func buildPlan(tx *store.Tx, ck *vault.CompanyKey, s *Sheet, m Mapping) (*plan, 
 			pl.report.Problems = append(pl.report.Problems, p)
 			continue
 		}
+		pl.report.DependentLines++
 		pl.addDeps(dp)
 	}
 	slices.SortStableFunc(pl.report.Problems, func(a, b Problem) int { return a.Line - b.Line })

@@ -190,7 +190,7 @@ func TestImportDependentLinesOfOnePersonPerRowFile(t *testing.T) {
 		"E009,母,高橋 ウメ,タカハシ ウメ,昭和10年1月1日,女,,\n"
 	rep, err := f.commit(data, Mapping{})
 	if err != nil || !rep.Committed || rep.Encoding != UTF8BOM || rep.Rows != 5 || rep.Added != 2 || rep.Unchanged != 0 ||
-		rep.DependentsAdded != 3 || rep.Numbers != 3 {
+		rep.DependentsAdded != 3 || rep.DependentLines != 3 || rep.Numbers != 3 {
 		t.Fatalf("commit %v %+v", err, rep)
 	}
 	for code, want := range map[string][]string{

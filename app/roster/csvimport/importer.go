@@ -54,6 +54,9 @@ type Report struct {
 	DependentsAdded     int `json:"dependentsAdded"`
 	DependentsUpdated   int `json:"dependentsUpdated"`
 	DependentsUnchanged int `json:"dependentsUnchanged"`
+	// DependentLines counts the lines without problems of a one-row-per-person file that are
+	// dependents' (not 本人): Added + Updated + Unchanged + DependentLines + Rejected = Rows.
+	DependentLines int `json:"dependentLines"`
 	// Rejected counts the lines with at least one problem.
 	Rejected int `json:"rejected"`
 	// Numbers counts the numbers to register (or registered), employees' and dependents'.
