@@ -377,7 +377,11 @@ func (c *checker) number(line int, self int64, v string, add func(field, code, j
 		if err != nil {
 			return "", err
 		}
-		add(roster.FieldNumber, CodeDuplicateNumber, dup.Japanese(), dup.Error())
+		// One person can be both (an employee who is another employee's dependent), but that
+		// is confirmed one by one on the person's screen, never by an import.
+		add(roster.FieldNumber, CodeDuplicateNumber,
+			dup.Japanese()+"取込では登録できません。同じ方であれば、個人番号の欄を空けて取り込み、従業員の画面で確認のうえ登録してください。",
+			dup.Error()+". The import cannot register it: if this is the same person, leave the cell empty, import, and register the number on the employee's screen.")
 		return "", nil
 	}
 	if self != 0 {
