@@ -15,6 +15,12 @@ func TestDetailTranslations(t *testing.T) {
 		{"password accepted; waiting for the second factor", "パスワードを確認。二要素認証を待っています", "password accepted; waiting for the second factor"},
 		{"second-factor policy: optional (chosen at the enrolment step)", "二要素認証の方針：任意（初期設定で選択）", "second-factor policy: optional (chosen at setup)"},
 		{"managers: sato → sato,suzuki", "事務取扱責任者：sato → sato,suzuki", "managers: sato → sato,suzuki"},
+		{"employee CSV import (cp932): rows 3, added 1, updated 1, unchanged 1, numbers 2, new departments 0",
+			"従業員CSV取込（Shift_JIS）：3行、追加 1、更新 1、変更なし 1、個人番号 2、新しい部署 0",
+			"employee CSV import (Shift_JIS): 3 lines, 1 added, 1 updated, 1 unchanged, 2 numbers, 0 new departments"},
+		{"employee CSV import (utf-8): rows 12, added 1, updated 2, unchanged 3, dependents added 4, updated 5, unchanged 6, numbers 7, new departments 8",
+			"従業員CSV取込（utf-8）：12行、追加 1、更新 2、変更なし 3、扶養親族 追加 4・更新 5・変更なし 6、個人番号 7、新しい部署 8",
+			"employee CSV import (utf-8): 12 lines, 1 added, 2 updated, 3 unchanged, dependents 4 added, 5 updated, 6 unchanged, 7 numbers, 8 new departments"},
 		// Unknown text stays as written: nothing is hidden.
 		{"something new happened", "something new happened", "something new happened"},
 		{"", "", ""},

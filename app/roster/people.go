@@ -390,6 +390,50 @@ func ChangedEmployee(a, b Employee) string {
 	return "changed: " + strings.Join(f, ",")
 }
 
+// ChangedDependent names the fields that differ between a and b (names only, never values),
+// e.g. "changed: name,relation", or "no change", as [ChangedEmployee] does.
+func ChangedDependent(a, b Dependent) string {
+	var f []string
+	add := func(name string, x, y any) {
+		if x != y {
+			f = append(f, name)
+		}
+	}
+	add(FieldName, a.Name, b.Name)
+	add(FieldNameKana, a.NameKana, b.NameKana)
+	add(FieldBirthDate, a.BirthDate, b.BirthDate)
+	add(FieldSex, a.Sex, b.Sex)
+	add(FieldRelation, a.Relation, b.Relation)
+	if len(f) == 0 {
+		return "no change"
+	}
+	return "changed: " + strings.Join(f, ",")
+}
+
+// DependentsTx returns every dependent of the company, by employee and id, without masked
+// numbers (HasNumber is set). For bulk use cases such as the CSV import.
+func DependentsTx(tx *store.Tx, companyID int64) ([]Dependent, error) {
+	rows, err := tx.Query(`SELECT p.id, p.company_id, p.employee_id, p.relation, p.name, p.name_kana, p.birth_date, p.sex,
+		p.updated_at, n.person_id IS NOT NULL FROM persons p LEFT JOIN person_numbers n ON n.person_id = p.id
+		WHERE p.company_id = ? AND p.kind = 'dependent' ORDER BY p.employee_id, p.id`, companyID)
+	if err != nil {
+		return nil, fmt.Errorf("reading dependents: %w", err)
+	}
+	defer rows.Close()
+	var out []Dependent
+	for rows.Next() {
+		var d Dependent
+		var updated string
+		if err := rows.Scan(&d.ID, &d.CompanyID, &d.EmployeeID, &d.Relation, &d.Name, &d.NameKana, &d.BirthDate, &d.Sex,
+			&updated, &d.HasNumber); err != nil {
+			return nil, fmt.Errorf("reading dependents: %w", err)
+		}
+		d.UpdatedAt, _ = store.ParseTime(updated)
+		out = append(out, d)
+	}
+	return out, rows.Err()
+}
+
 // errHasNumber refuses to delete a person whose number is registered: numbers leave the vault
 // only through disposal (4-1), which keeps the 廃棄記録.
 var errHasNumber = apperr.New(apperr.CodeConflict, FieldNumber,

@@ -19,8 +19,8 @@ import (
 // masked ("**** **** 9018") and never in clear.
 type EmployeeService struct {
 	a *App
-	// Progress, when set, is called during ImportCommit with the company, the lines written so
-	// far and the total, from inside the import's transaction: it must return quickly (main.go
+	// Progress, when set, is called during ImportCommit with the company, the people (employees
+	// and dependents) written so far and the total, from inside the import's transaction: it must return quickly (main.go
 	// turns it into a Wails event such as "import:progress:<company id>").
 	Progress func(companyID int64, done, total int)
 }
@@ -112,7 +112,9 @@ type EmployeePage struct {
 }
 
 // ImportColumn maps a field (code, name, nameKana, birthDate, sex, department, hiredOn, leftOn,
-// email, phone, number) to a column by header name or, when Header is "", by 1-based Index.
+// email, phone, number, relation) to a column by header name or, when Header is "", by 1-based
+// Index. A mapped relation (続柄) makes the file one row per person: lines whose 続柄 is not 本人
+// are dependents. Numbered 扶養親族 column groups are found by their header names.
 type ImportColumn struct {
 	Field  string `json:"field"`
 	Header string `json:"header"`
@@ -164,16 +166,20 @@ const MaxImportProblems = 1000
 // ImportReport is a preview's findings or a commit's result. Committed is false whenever any
 // problem was found: nothing was written then.
 type ImportReport struct {
-	Encoding       string          `json:"encoding"`
-	Rows           int             `json:"rows"`
-	Added          int             `json:"added"`
-	Updated        int             `json:"updated"`
-	Unchanged      int             `json:"unchanged"`
-	Rejected       int             `json:"rejected"`
-	Numbers        int             `json:"numbers"`
-	NewDepartments []string        `json:"newDepartments"`
-	Problems       []ImportProblem `json:"problems"`
-	ProblemsTotal  int             `json:"problemsTotal"`
+	Encoding  string `json:"encoding"`
+	Rows      int    `json:"rows"`
+	Added     int    `json:"added"`
+	Updated   int    `json:"updated"`
+	Unchanged int    `json:"unchanged"`
+	// DependentsAdded, DependentsUpdated and DependentsUnchanged count the 扶養親族 of the file.
+	DependentsAdded     int             `json:"dependentsAdded"`
+	DependentsUpdated   int             `json:"dependentsUpdated"`
+	DependentsUnchanged int             `json:"dependentsUnchanged"`
+	Rejected            int             `json:"rejected"`
+	Numbers             int             `json:"numbers"`
+	NewDepartments      []string        `json:"newDepartments"`
+	Problems            []ImportProblem `json:"problems"`
+	ProblemsTotal       int             `json:"problemsTotal"`
 	// Warnings do not stop the import (dates that are unlikely); at most MaxImportProblems.
 	Warnings      []ImportProblem `json:"warnings"`
 	WarningsTotal int             `json:"warningsTotal"`
@@ -449,6 +455,7 @@ func (s *EmployeeService) ImportInspect(companyID int64, fileBase64 string) (Imp
 
 func reportOut(r csvimport.Report) ImportReport {
 	out := ImportReport{Encoding: string(r.Encoding), Rows: r.Rows, Added: r.Added, Updated: r.Updated, Unchanged: r.Unchanged,
+		DependentsAdded: r.DependentsAdded, DependentsUpdated: r.DependentsUpdated, DependentsUnchanged: r.DependentsUnchanged,
 		Rejected: r.Rejected, Numbers: r.Numbers, NewDepartments: append([]string{}, r.NewDepartments...),
 		Problems: []ImportProblem{}, ProblemsTotal: len(r.Problems), Warnings: []ImportProblem{}, WarningsTotal: len(r.Warnings),
 		Committed: r.Committed}

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/mynumber-shelter/shelter/app/store"
 	"github.com/mynumber-shelter/shelter/internal/mynumber"
 )
 
@@ -51,7 +52,7 @@ func TestEmployeeService(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if in.Rows != 2 || in.Sample[0][9] != "**** **** "+uiNumber(1)[8:] || len(in.Guess.Columns) != 10 || len(in.Fields) != 11 {
+	if in.Rows != 2 || in.Sample[0][9] != "**** **** "+uiNumber(1)[8:] || len(in.Guess.Columns) != 10 || len(in.Fields) != 12 {
 		t.Fatalf("inspection %+v", in)
 	}
 	if _, err := es.ImportInspect(c.ID, "not base64!"); code(t, err) != "invalid" {
@@ -160,5 +161,51 @@ func TestEmployeeService(t *testing.T) {
 		if _, hit := mynumber.ContainsValidIndividual(b); hit {
 			t.Fatalf("a result holds a number: %s", b)
 		}
+	}
+}
+
+// The import of a payroll file with 扶養親族 columns: the report the screen shows counts the
+// dependents, names no imported column as ignored, and a second import of the file changes
+// nothing.
+func TestImportDependents(t *testing.T) {
+	f := setup(t)
+	es := f.app.Employees
+	c, err := f.app.Company.Create(Company{Code: "C001", Name: "株式会社テスト"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.app.Handlers.Set(c.ID, []int64{1}, nil); err != nil {
+		t.Fatal(err)
+	}
+	file := base64.StdEncoding.EncodeToString([]byte("従業員コード,氏名,個人番号,扶養親族1氏名,扶養親族1続柄,扶養親族1生年月日,扶養親族1個人番号,扶養親族1障害者区分\n" +
+		"E001,山田 太郎," + uiNumber(1) + ",山田 一郎,長男,H27.4.1," + uiNumber(2) + ",0\n" +
+		"E002,鈴木 花子,,,,,,\n"))
+	rep, err := es.ImportPreview(c.ID, file, ImportMapping{})
+	if err != nil || rep.Added != 2 || rep.DependentsAdded != 1 || rep.Numbers != 2 || rep.WarningsTotal != 1 ||
+		!strings.Contains(rep.Warnings[0].JA, "（扶養親族1障害者区分）") || strings.Contains(rep.Warnings[0].JA, "扶養親族1氏名") {
+		t.Fatalf("preview %+v %v", rep, err)
+	}
+	rep, err = es.ImportCommit(c.ID, file, ImportMapping{})
+	if err != nil || !rep.Committed || rep.DependentsAdded != 1 {
+		t.Fatalf("commit %+v %v", rep, err)
+	}
+	page, err := es.Employees(EmployeeQuery{CompanyID: c.ID})
+	if err != nil || page.Total != 2 {
+		t.Fatalf("employees %+v %v", page, err)
+	}
+	e, err := es.GetEmployee(c.ID, page.Employees[0].ID)
+	if err != nil || len(e.Dependents) != 1 || e.Dependents[0].Relation != "child" || e.Dependents[0].BirthDate != "2015-04-01" ||
+		e.Dependents[0].MaskedNumber != "**** **** "+uiNumber(2)[8:] {
+		t.Fatalf("E001 %+v %v", e, err)
+	}
+	rep, err = es.ImportCommit(c.ID, file, ImportMapping{})
+	if err != nil || !rep.Committed || rep.Unchanged != 2 || rep.DependentsUnchanged != 1 || rep.DependentsAdded != 0 || rep.Numbers != 0 {
+		t.Fatalf("again %+v %v", rep, err)
+	}
+	var detail string
+	if err := f.app.DB.View(t.Context(), func(tx *store.Tx) error {
+		return tx.QueryRow(`SELECT detail FROM audit_log WHERE target_type = 'import' ORDER BY id DESC LIMIT 1`).Scan(&detail)
+	}); err != nil || !strings.Contains(detail, "dependents added 0, updated 0, unchanged 1") {
+		t.Fatalf("the import's history entry %q %v", detail, err)
 	}
 }

@@ -333,7 +333,12 @@ export interface ImportReport {
   added: number;
   updated: number;
   unchanged: number;
+  /** 扶養親族 of the file: to add, to update, already registered as they are. */
+  dependentsAdded: number;
+  dependentsUpdated: number;
+  dependentsUnchanged: number;
   rejected: number;
+  /** numbers to register (or registered): employees' and dependents'. */
   numbers: number;
   newDepartments: string[] | null;
   problems: ImportProblem[] | null;

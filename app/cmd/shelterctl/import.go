@@ -117,6 +117,9 @@ func (c *cli) printReport(rep csvimport.Report, dryRun bool) {
 		if rep.Unchanged > 0 {
 			fmt.Fprintf(c.stdout, "unchanged %d\n", rep.Unchanged)
 		}
+		if n := rep.DependentsAdded + rep.DependentsUpdated + rep.DependentsUnchanged; n > 0 {
+			fmt.Fprintf(c.stdout, "dependents: added %d, updated %d, unchanged %d\n", rep.DependentsAdded, rep.DependentsUpdated, rep.DependentsUnchanged)
+		}
 		if rep.Numbers > 0 && dryRun {
 			fmt.Fprintf(c.stdout, "numbers to register %d\n", rep.Numbers)
 		} else if rep.Numbers > 0 {

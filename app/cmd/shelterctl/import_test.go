@@ -116,6 +116,14 @@ func TestImportEmployees(t *testing.T) {
 		t.Fatalf("cp932 upsert: %d %q %q", r.code, r.stdout, r.stderr)
 	}
 
+	// A one-line-per-person file: the dependent's line joins registered employee E001.
+	r = h.run(pw, h.as("import", "employees", "--company", "1", writeFile(t, "family.csv",
+		[]byte("従業員コード,続柄,氏名,生年月日,個人番号\nE001,妻,山田 花子,S63.5.12,"+fakeNumber(5)+"\n")))...)
+	outputs.WriteString(r.stdout + r.stderr)
+	if r.code != 0 || !strings.Contains(r.stdout, "dependents: added 1, updated 0, unchanged 0\n") || !strings.Contains(r.stdout, "numbers registered 1") {
+		t.Fatalf("dependents: %d %q %q", r.code, r.stdout, r.stderr)
+	}
+
 	// A mapping file for a headerless export; E004 gets E001's number: refused, named by code.
 	mapping := writeFile(t, "mapping.json", []byte(`{"noHeader": true, "columns": {"code": 1, "name": 2, "number": 3}}`))
 	headerless := writeFile(t, "payroll.csv", []byte("E004,高橋 三郎,"+fakeNumber(1)+"\n"))

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
+	"slices"
 	"strings"
 	"time"
 	"unicode"
@@ -21,7 +22,8 @@ import (
 type plan struct {
 	report   Report
 	rows     []planRow
-	newDepts []string // departments to create, in order of first appearance
+	deps     []planDep // dependents to write, after the rows
+	newDepts []string  // departments to create, in order of first appearance
 }
 
 // planRow is one line to write.
@@ -52,6 +54,11 @@ type checker struct {
 	seenCode   map[string]int // employee code → first line
 	seenNumber map[string]int // blind-index key → first line
 	newDept    map[string]bool
+
+	deps    map[int64][]*roster.Dependent // registered dependents by employee id
+	claimed map[int64]int                 // registered dependent id → the line that matched it
+	seenDep map[string]int                // depIdentity → first line
+	person  *depGroup                     // a one-row-per-person file's dependent columns
 }
 
 // buildPlan checks every data line of s and returns the plan. Problems go into the report; the
@@ -63,10 +70,12 @@ func buildPlan(tx *store.Tx, ck *vault.CompanyKey, s *Sheet, m Mapping) (*plan, 
 		pl.report.Problems = ps
 		return pl, nil
 	}
+	pl.report.Warnings = append(pl.report.Warnings, l.notes...)
 	pl.report.Warnings = append(pl.report.Warnings, ignoredColumns(s, l)...)
 	c := &checker{tx: tx, ck: ck, companyID: ck.CompanyID(), today: jpdateToday(tx), l: l,
 		existing: map[string]*roster.Employee{}, deptByCode: map[string]int64{}, deptByName: map[string][]int64{},
-		seenCode: map[string]int{}, seenNumber: map[string]int{}, newDept: map[string]bool{}}
+		seenCode: map[string]int{}, seenNumber: map[string]int{}, newDept: map[string]bool{},
+		deps: map[int64][]*roster.Dependent{}, claimed: map[int64]int{}, seenDep: map[string]int{}, person: personGroup(l)}
 	es, err := roster.EmployeesTx(tx, c.companyID)
 	if err != nil {
 		return nil, err
@@ -82,6 +91,15 @@ func buildPlan(tx *store.Tx, ck *vault.CompanyKey, s *Sheet, m Mapping) (*plan, 
 		c.deptByCode[d.Code] = d.ID
 		c.deptByName[d.Name] = append(c.deptByName[d.Name], d.ID)
 	}
+	if len(l.groups) > 0 || c.l.hasRelation() {
+		ds, err := roster.DependentsTx(tx, c.companyID)
+		if err != nil {
+			return nil, err
+		}
+		for i := range ds {
+			c.deps[ds[i].EmployeeID] = append(c.deps[ds[i].EmployeeID], &ds[i])
+		}
+	}
 	if c.idx, err = roster.LoadNumberIndex(tx, ck); err != nil {
 		return nil, err
 	}
@@ -91,16 +109,39 @@ func buildPlan(tx *store.Tx, ck *vault.CompanyKey, s *Sheet, m Mapping) (*plan, 
 		pl.report.Problems = []Problem{{Code: CodeFormat, JA: "取り込む行がありません。", EN: "There are no lines to import."}}
 		return pl, nil
 	}
-	rel := relationColumn(l)
+	relCol, onePerPerson := l.cols[roster.FieldRelation]
+	var pending []planDep // dependents' lines of a one-row-per-person file, until every employee is known
 	for _, rec := range data {
-		if p, ok := dependentRow(l, rel, rec); ok {
-			pl.report.Rejected++
-			pl.report.Problems = append(pl.report.Problems, p)
+		if onePerPerson && len(rec.Fields) == l.width && isDependentLine(rec.Fields[relCol]) {
+			dp, ps, err := c.dependentLine(rec)
+			if err != nil {
+				return nil, err
+			}
+			if len(ps) > 0 {
+				pl.report.Rejected++
+				pl.report.Problems = append(pl.report.Problems, ps...)
+				continue
+			}
+			pending = append(pending, dp)
 			continue
 		}
 		r, ps, err := c.row(rec)
 		if err != nil {
 			return nil, err
+		}
+		var deps []planDep
+		if len(rec.Fields) == l.width {
+			for _, g := range l.groups {
+				if !g.present(rec) {
+					continue
+				}
+				dp, dps, err := c.dependent(rec, r.e.Code, g)
+				if err != nil {
+					return nil, err
+				}
+				ps = append(ps, dps...)
+				deps = append(deps, dp)
+			}
 		}
 		if len(ps) > 0 {
 			pl.report.Rejected++
@@ -127,9 +168,38 @@ func buildPlan(tx *store.Tx, ck *vault.CompanyKey, s *Sheet, m Mapping) (*plan, 
 			pl.newDepts = append(pl.newDepts, r.newDept)
 		}
 		pl.rows = append(pl.rows, r)
+		pl.addDeps(deps...)
 	}
+	for _, dp := range pending {
+		if p, bad := c.ownerProblem(&dp); bad {
+			pl.report.Rejected++
+			pl.report.Problems = append(pl.report.Problems, p)
+			continue
+		}
+		pl.report.DependentLines++
+		pl.addDeps(dp)
+	}
+	slices.SortStableFunc(pl.report.Problems, func(a, b Problem) int { return a.Line - b.Line })
 	pl.report.NewDepartments = pl.newDepts
 	return pl, nil
+}
+
+// addDeps adds dependents without problems to the plan and counts them.
+func (pl *plan) addDeps(deps ...planDep) {
+	for _, dp := range deps {
+		switch {
+		case dp.old == nil:
+			pl.report.DependentsAdded++
+		case dp.unchanged():
+			pl.report.DependentsUnchanged++
+		default:
+			pl.report.DependentsUpdated++
+		}
+		if dp.number != "" {
+			pl.report.Numbers++
+		}
+		pl.deps = append(pl.deps, dp)
+	}
 }
 
 // row checks one record. Every problem of the line is reported, not only the first.
@@ -194,9 +264,15 @@ func (c *checker) row(rec Record) (planRow, []Problem, error) {
 		}
 	}
 	if v, ok := cell(roster.FieldNumber); ok && strings.TrimSpace(v) != "" {
-		if err := c.number(&r, v, add); err != nil {
+		var self int64
+		if r.old != nil {
+			self = r.old.ID
+		}
+		n, err := c.number(r.line, self, v, add)
+		if err != nil {
 			return r, nil, err
 		}
+		r.number = n
 	}
 	return r, ps, nil
 }
@@ -253,9 +329,9 @@ func digitRun(s string) bool {
 	return n >= mynumber.IndividualLen
 }
 
-// number checks a number cell: check digit, duplicates within the file and in the vault, and
-// an existing employee's registered number. Messages never contain the number.
-func (c *checker) number(r *planRow, v string, add func(field, code, ja, en string)) error {
+// checkDigits validates a number cell (length, digits, check digit) and returns its 12 digits,
+// or adds a problem that does not contain them.
+func checkDigits(v string, add func(field, code, ja, en string)) (string, bool) {
 	n, err := mynumber.ValidateIndividual(v)
 	if err != nil {
 		var ve *mynumber.ValidationError
@@ -264,26 +340,34 @@ func (c *checker) number(r *planRow, v string, add func(field, code, ja, en stri
 		} else {
 			add(roster.FieldNumber, CodeNumber, "個人番号が正しくありません。", "The My Number is not valid.")
 		}
-		return nil
+		return "", false
+	}
+	return n, true
+}
+
+// number checks a number cell of line for person self (0 for a new person): check digit,
+// duplicates within the file and in the vault, and the person's registered number. It returns
+// the 12 digits to register, or "" when there is nothing to write or a problem (added with
+// add). Messages never contain the number.
+func (c *checker) number(line int, self int64, v string, add func(field, code, ja, en string)) (string, error) {
+	n, ok := checkDigits(v, add)
+	if !ok {
+		return "", nil
 	}
 	key := c.idx.Key(n)
 	if first, dup := c.seenNumber[key]; dup {
 		add(roster.FieldNumber, CodeDuplicateNumber, fmt.Sprintf("同じ個人番号が%d行目にもあります。", first),
 			fmt.Sprintf("The same My Number is on line %d too.", first))
-		return nil
+		return "", nil
 	}
-	c.seenNumber[key] = r.line
-	var self int64
-	if r.old != nil {
-		self = r.old.ID
-	}
+	c.seenNumber[key] = line
 	if self != 0 && c.idx.Has(self) {
 		if !c.idx.Holds(self, key) {
 			add(roster.FieldNumber, CodeNumberConflict,
 				"この従業員には別の個人番号が登録されています。番号の変更は従業員の画面で個別に行ってください。",
 				"This employee already has a different My Number registered; change it on the employee's screen.")
 		}
-		return nil // the same number: nothing to write
+		return "", nil // the same number: nothing to write
 	}
 	for _, owner := range c.idx.Owners(key) {
 		if owner == self {
@@ -291,32 +375,35 @@ func (c *checker) number(r *planRow, v string, add func(field, code, ja, en stri
 		}
 		dup, err := roster.DescribeDuplicateTx(c.tx, owner)
 		if err != nil {
-			return err
+			return "", err
 		}
-		add(roster.FieldNumber, CodeDuplicateNumber, dup.Japanese(), dup.Error())
-		return nil
+		// One person can be both (an employee who is another employee's dependent), but that
+		// is confirmed one by one on the person's screen, never by an import.
+		add(roster.FieldNumber, CodeDuplicateNumber,
+			dup.Japanese()+"取込では登録できません。同じ方であれば、個人番号の欄を空けて取り込み、従業員の画面で確認のうえ登録してください。",
+			dup.Error()+". The import cannot register it: if this is the same person, leave the cell empty, import, and register the number on the employee's screen.")
+		return "", nil
 	}
 	if self != 0 {
 		var keys int
 		if err := c.tx.QueryRow(`SELECT count(*) FROM person_keys WHERE person_id = ?`, self).Scan(&keys); err != nil {
-			return fmt.Errorf("reading person key: %w", err)
+			return "", fmt.Errorf("reading person key: %w", err)
 		}
 		if keys == 0 {
 			add(roster.FieldNumber, CodeDisposed, roster.ErrDisposed.JA, roster.ErrDisposed.EN)
-			return nil
+			return "", nil
 		}
 	}
-	r.number = n
-	return nil
+	return n, nil
 }
 
 // dependentHeader recognises a payroll export's 扶養親族 columns (扶養1氏名, 扶養親族2続柄,
-// 配偶者氏名 …), which this import does not read: dependents are entered in 1-2 or sent from
-// the employees' phones.
+// 配偶者氏名 …) that no dependent field took (障害者区分, 同居区分, 配偶者の有無 …).
 var dependentHeader = regexp.MustCompile(`扶養|配偶者|家族`)
 
-// ignoredColumns warns of every column of the file that no field takes, naming it, so that
-// nothing is dropped silently; 扶養親族 columns get a warning of their own.
+// ignoredColumns warns of every column of the file that no field or dependent group takes,
+// naming it, so that nothing is dropped silently; 扶養親族 columns get a warning of their own.
+// Columns already named in a note of l (a group that cannot be imported) are left out.
 func ignoredColumns(s *Sheet, l *layout) []Problem {
 	if l.firstRow == 0 || len(s.Records) == 0 {
 		return nil
@@ -325,9 +412,14 @@ func ignoredColumns(s *Sheet, l *layout) []Problem {
 	for _, i := range l.cols {
 		used[i] = true
 	}
+	for _, g := range l.groups {
+		for _, i := range g.cols {
+			used[i] = true
+		}
+	}
 	var deps, other []string
 	for i := range l.width {
-		if used[i] {
+		if used[i] || l.skipped[i] {
 			continue
 		}
 		name := l.columnName(i)
@@ -341,8 +433,8 @@ func ignoredColumns(s *Sheet, l *layout) []Problem {
 	var out []Problem
 	if len(deps) > 0 {
 		out = append(out, Problem{Line: line, Code: CodeIgnored,
-			JA: "扶養親族の列は取り込まれません（" + strings.Join(deps, "、") + "）。扶養親族は 1-2 の従業員画面で登録するか、従業員のスマートフォンからの提出で受け付けてください。",
-			EN: "Dependents' columns are not imported (" + strings.Join(deps, ", ") + "). Enter dependents in 1-2 or receive them from the employees' phones."})
+			JA: "扶養親族に関する次の列は取り込まれません（" + strings.Join(deps, "、") + "）。取り込むのは扶養親族の氏名・フリガナ・続柄・生年月日・性別・個人番号です。",
+			EN: "These dependents' columns are not imported (" + strings.Join(deps, ", ") + "). Only a dependent's name, reading, relation, birth date, sex and My Number are."})
 	}
 	if len(other) > 0 {
 		out = append(out, Problem{Line: line, Code: CodeIgnored,
@@ -352,29 +444,8 @@ func ignoredColumns(s *Sheet, l *layout) []Problem {
 	return out
 }
 
-// relationColumn is the index of a column headed 続柄 (a one-row-per-person export, where the
-// employee's own line says 本人), or -1.
-func relationColumn(l *layout) int {
-	for i := range l.width {
-		if strings.TrimSpace(l.columnName(i)) == "続柄" {
-			return i
-		}
-	}
-	return -1
-}
-
-// dependentRow refuses a line of a one-row-per-person file whose 続柄 is not 本人: it is a
-// 扶養親族, and importing it as an employee would be wrong. The problem names the line and the
-// column, never the person's values.
-func dependentRow(l *layout, rel int, rec Record) (Problem, bool) {
-	if rel < 0 || rel >= len(rec.Fields) {
-		return Problem{}, false
-	}
-	v := strings.TrimSpace(rec.Fields[rel])
-	if v == "" || v == "本人" {
-		return Problem{}, false
-	}
-	return Problem{Line: rec.Line, Column: l.columnName(rel), Code: CodeDependentRow,
-		JA: "この行は扶養親族の行です（続柄が「本人」ではありません）。扶養親族は取り込めないため、この行をファイルから削除してから取り込み、扶養親族は 1-2 の従業員画面で登録してください。",
-		EN: "This line is a dependent's (its 続柄 is not 本人). Dependents cannot be imported: delete the line from the file, import again, and enter dependents in 1-2."}, true
+// hasRelation reports whether the file is one row per person (a 続柄 column is mapped).
+func (l *layout) hasRelation() bool {
+	_, ok := l.cols[roster.FieldRelation]
+	return ok
 }

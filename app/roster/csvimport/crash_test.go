@@ -29,20 +29,64 @@ import (
 // store promises (app/store "Two files"): no number is ever left without its key, and a retry
 // imports what did not arrive.
 
-// importCSV is n employees, each with a number.
+// depNumberBase offsets the numbers of dependents in importCSV: employee i's dependent holds
+// testNumber(depNumberBase+i).
+const depNumberBase = 500_000
+
+// importCSV is n employees, each with a number, and a dependent with a number for every odd
+// employee (扶養親族1 columns): importNumbers(n) numbers in all.
 func importCSV(n int) string {
 	var b strings.Builder
-	b.WriteString(header)
+	b.WriteString(strings.TrimSuffix(header, "\n") + ",扶養親族1氏名,扶養親族1フリガナ,扶養親族1続柄,扶養親族1生年月日,扶養親族1個人番号\n")
 	for i := 1; i <= n; i++ {
-		fmt.Fprintf(&b, "E%04d,従業員 %d,,1985-01-02,男,,2024-04-01,,,%s\n", i, i, testNumber(i))
+		fmt.Fprintf(&b, "E%04d,従業員 %d,,1985-01-02,男,,2024-04-01,,,%s", i, i, testNumber(i))
+		if i%2 == 1 {
+			fmt.Fprintf(&b, ",家族 %d,カゾク,子,H27.4.1,%s\n", i, testNumber(depNumberBase+i))
+		} else {
+			b.WriteString(",,,,,\n")
+		}
 	}
 	return b.String()
 }
 
+// importNumbers is how many numbers importCSV(n) holds.
+func importNumbers(n int) int { return n + (n+1)/2 }
+
 // checkNumbers opens every stored number of company a (a ciphertext without its key fails) and
-// returns how many there are; every one must be the number the file gave that employee.
+// returns how many there are; every one must be the number the file gave that employee or
+// dependent.
 func (f *fixture) checkNumbers() int {
 	f.t.Helper()
+	n, err := f.eachNumber(func(kind, code string, pt []byte) error {
+		i, _ := strconv.Atoi(strings.TrimPrefix(code, "E"))
+		if kind == "dependent" {
+			i += depNumberBase
+		}
+		if string(pt) != testNumber(i) {
+			return fmt.Errorf("a %s of %s holds another number", kind, code)
+		}
+		return nil
+	})
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	return n
+}
+
+// openNumbers opens every stored number of company a, employees' and dependents', each under
+// its own person's key, and returns how many there are.
+func (f *fixture) openNumbers() int {
+	f.t.Helper()
+	n, err := f.eachNumber(func(string, string, []byte) error { return nil })
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	return n
+}
+
+// eachNumber opens every stored number of company a and calls fn with the person's kind, their
+// (or their employee's) code and the plaintext, cleared afterwards.
+func (f *fixture) eachNumber(fn func(kind, code string, pt []byte) error) (int, error) {
 	n := 0
 	err := f.db.View(context.Background(), func(tx *store.Tx) error {
 		ck, err := f.keys.Company(tx, f.a)
@@ -50,41 +94,38 @@ func (f *fixture) checkNumbers() int {
 			return err
 		}
 		defer ck.Close()
-		rows, err := tx.Query(`SELECT p.id, p.employee_code, n.ciphertext FROM person_numbers n JOIN persons p ON p.id = n.person_id
-			WHERE p.company_id = ?`, f.a)
+		rows, err := tx.Query(`SELECT p.id, p.kind, COALESCE(p.employee_code, e.employee_code), n.ciphertext FROM person_numbers n
+			JOIN persons p ON p.id = n.person_id LEFT JOIN persons e ON e.id = p.employee_id WHERE p.company_id = ?`, f.a)
 		if err != nil {
 			return err
 		}
 		defer rows.Close()
 		for rows.Next() {
 			var id int64
-			var code string
+			var kind, code string
 			var ct []byte
-			if err := rows.Scan(&id, &code, &ct); err != nil {
+			if err := rows.Scan(&id, &kind, &code, &ct); err != nil {
 				return err
 			}
 			pk, err := ck.Person(tx, id)
 			if err != nil {
-				return fmt.Errorf("employee %s: the number's key: %w", code, err)
+				return fmt.Errorf("%s of %s: the number's key: %w", kind, code, err)
 			}
 			pt, err := pk.Open(roster.NumberAAD(id), ct)
 			pk.Close()
 			if err != nil {
-				return fmt.Errorf("employee %s: the number does not open: %w", code, err)
+				return fmt.Errorf("%s of %s: the number does not open: %w", kind, code, err)
 			}
-			i, _ := strconv.Atoi(strings.TrimPrefix(code, "E"))
-			if string(pt) != testNumber(i) {
-				return fmt.Errorf("employee %s holds another number", code)
-			}
+			err = fn(kind, code, pt)
 			clear(pt)
+			if err != nil {
+				return err
+			}
 			n++
 		}
 		return rows.Err()
 	})
-	if err != nil {
-		f.t.Fatal(err)
-	}
-	return n
+	return n, err
 }
 
 // reopen closes and opens the vault again, as the next start of the app does.
@@ -101,8 +142,8 @@ func (f *fixture) reopen() error {
 	return nil
 }
 
-// retryAndCheck imports the file again and checks that every number is there and opens, and
-// that the history chain verifies.
+// retryAndCheck imports the file again and checks that every number (n, employees' and
+// dependents') is there and opens, and that the history chain verifies.
 func (f *fixture) retryAndCheck(data string, n int) {
 	f.t.Helper()
 	if rep, err := f.commit(data, Mapping{}); err != nil || !rep.Committed {
@@ -198,7 +239,7 @@ func TestImportFullDisk(t *testing.T) {
 				t.Fatalf("reopening after the full disk: %v", err)
 			}
 			f.checkNumbers()
-			f.retryAndCheck(data, n)
+			f.retryAndCheck(data, importNumbers(n))
 		})
 	}
 }
@@ -233,7 +274,7 @@ func TestImportLostVaultCommit(t *testing.T) {
 	if keys := f.count(`SELECT count(*) FROM keys.person_keys WHERE company_id = ?`, f.a); keys != 0 {
 		t.Errorf("%d keys of people vault.db does not hold are left", keys)
 	}
-	f.retryAndCheck(data, n)
+	f.retryAndCheck(data, importNumbers(n))
 }
 
 // TestOpenRefusesKeysMissing: the state the old commit order left after a crash (vault.db
@@ -276,7 +317,7 @@ func TestOpenRefusesKeysMissing(t *testing.T) {
 	}
 	f.db.Close()
 	_, err = store.Open(context.Background(), filepath.Join(f.dir, store.FileName))
-	if !errors.Is(err, store.ErrKeysMissing) || !strings.Contains(err.Error(), fmt.Sprintf("%d people", n)) {
+	if !errors.Is(err, store.ErrKeysMissing) || !strings.Contains(err.Error(), fmt.Sprintf("%d people", importNumbers(n))) {
 		t.Fatalf("key store without the numbers' keys: %v", err)
 	}
 }
@@ -437,14 +478,14 @@ func TestImportKilled(t *testing.T) {
 			if err := f.reopen(); err != nil {
 				t.Fatalf("opening after the kill: %v", err)
 			}
-			got := f.checkNumbers()
-			if got != 0 && got != n {
-				t.Errorf("%d of %d numbers after a kill: an import is all or nothing", got, n)
+			got, want := f.checkNumbers(), importNumbers(n)
+			if got != 0 && got != want {
+				t.Errorf("%d of %d numbers after a kill: an import is all or nothing", got, want)
 			}
-			if name == "committed" && got != n {
-				t.Errorf("a committed import lost numbers: %d of %d", got, n)
+			if name == "committed" && got != want {
+				t.Errorf("a committed import lost numbers: %d of %d", got, want)
 			}
-			f.retryAndCheck(data, n)
+			f.retryAndCheck(data, want)
 		})
 	}
 }

@@ -77,13 +77,16 @@ func FuzzPreview(f *testing.F) {
 	}
 	f.Add([]byte(header + "E003,佐藤,,R6.4.1,男,営業部,,,," + testNumber(1) + "\n"))
 	f.Add([]byte(header + "E001,山田 太郎,,,,,,,," + testNumber(3) + "\n"))
+	f.Add([]byte("従業員コード,氏名,扶養親族1氏名,扶養親族1続柄,扶養親族1生年月日,扶養親族1個人番号,配偶者氏名\n" +
+		"E001,山田 太郎,山田 一郎,長男,H27.4.1," + testNumber(4) + ",山田 花子\nE009,高橋,高橋 二郎,子,,,\n"))
+	f.Add([]byte("従業員コード,続柄,氏名,生年月日,個人番号\nE002,妻,鈴木 一子,S38.5.12," + testNumber(5) + "\nE008,子,高橋 三郎,,\nE008,本人,高橋,,\n"))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		for _, m := range []Mapping{{}, {NoHeader: true, Columns: map[string]Column{"code": {Index: 1}, "name": {Index: 2}, "number": {Index: 3}, "birthDate": {Index: 4}, "department": {Index: 5}}}} {
 			rep, err := fx.im.Preview(context.Background(), fx.handler, fx.keys, Request{CompanyID: fx.a, Data: data, Mapping: m})
 			if err != nil {
 				t.Fatalf("Preview failed on file content: %v", err)
 			}
-			if rep.Rejected > rep.Rows || rep.Added+rep.Updated+rep.Unchanged+rep.Rejected != rep.Rows {
+			if rep.Rejected > rep.Rows || rep.Added+rep.Updated+rep.Unchanged+rep.DependentLines+rep.Rejected != rep.Rows {
 				t.Fatalf("counts do not add up: %+v", rep)
 			}
 			for _, p := range rep.Problems {

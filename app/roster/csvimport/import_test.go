@@ -300,13 +300,13 @@ func TestPreviewWarnsOfUnlikelyDates(t *testing.T) {
 }
 
 // A payroll export's columns that the import does not take are named in the preview, the
-// 扶養親族 ones with what to do instead: nothing is dropped silently.
+// 扶養親族 ones apart: nothing is dropped silently. Imported dependent columns are not named.
 func TestPreviewNamesIgnoredColumns(t *testing.T) {
 	f := newFixture(t)
-	data := "従業員コード,氏名,基本給,扶養1氏名,扶養1続柄,扶養1個人番号\n" +
-		"E001,山田 太郎,300000,山田 花子,配偶者," + testNumber(2) + "\n"
+	data := "従業員コード,氏名,基本給,扶養1氏名,扶養1続柄,扶養1障害者区分,扶養1個人番号,扶養2氏名,扶養2個人番号\n" +
+		"E001,山田 太郎,300000,山田 花子,配偶者,0," + testNumber(2) + ",山田 一郎," + testNumber(3) + "\n"
 	rep := f.preview(data, Mapping{})
-	if len(rep.Problems) != 0 || rep.Added != 1 {
+	if len(rep.Problems) != 0 || rep.Added != 1 || rep.DependentsAdded != 1 || rep.Numbers != 1 {
 		t.Fatalf("report %+v", rep)
 	}
 	var texts []string
@@ -316,27 +316,11 @@ func TestPreviewNamesIgnoredColumns(t *testing.T) {
 		}
 	}
 	all := strings.Join(texts, "\n")
-	if len(texts) != 2 || !strings.Contains(all, "扶養1氏名、扶養1続柄、扶養1個人番号") || !strings.Contains(all, "基本給") ||
-		!strings.Contains(all, "1-2") {
+	// 扶養2 has no 続柄 column: its columns are named with the reason, once.
+	if len(texts) != 3 || !strings.Contains(all, "（扶養1障害者区分）") || !strings.Contains(all, "基本給") ||
+		!strings.Contains(all, "「扶養2」の列（扶養2個人番号、扶養2氏名）は、続柄の列がない") || strings.Contains(all, "扶養1氏名") ||
+		strings.Count(all, "扶養2氏名") != 1 {
 		t.Fatalf("warnings %q", texts)
 	}
 	noNumbers(t, "the warnings", all, 3)
-}
-
-// In a one-row-per-person file (a 続柄 column), a dependent's line is refused with a problem on
-// its line and the 続柄 column, not imported as an employee; the commit stays all-or-nothing.
-func TestPreviewRefusesDependentRowsOfOnePersonPerRowFile(t *testing.T) {
-	f := newFixture(t)
-	data := "従業員コード,続柄,氏名,個人番号\n" +
-		"E001,本人,山田 太郎," + testNumber(1) + "\n" +
-		"E002,配偶者,山田 花子," + testNumber(2) + "\n"
-	rep := f.preview(data, Mapping{})
-	if rep.Added != 1 || rep.Rejected != 1 || len(rep.Problems) != 1 {
-		t.Fatalf("report %+v", rep)
-	}
-	p := rep.Problems[0]
-	if p.Line != 3 || p.Column != "続柄" || p.Code != CodeDependentRow || !strings.Contains(p.JA, "1-2") {
-		t.Fatalf("problem %+v", p)
-	}
-	noNumbers(t, "the problem", p.JA+p.EN, 3)
 }

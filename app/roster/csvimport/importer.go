@@ -48,9 +48,18 @@ type Report struct {
 	Added     int `json:"added"`
 	Updated   int `json:"updated"`
 	Unchanged int `json:"unchanged"`
+	// DependentsAdded, DependentsUpdated and DependentsUnchanged count the 扶養親族 without
+	// problems (column groups on employees' lines, or dependents' lines of a one-row-per-person
+	// file): not registered yet, registered with a change (or a new number), registered as is.
+	DependentsAdded     int `json:"dependentsAdded"`
+	DependentsUpdated   int `json:"dependentsUpdated"`
+	DependentsUnchanged int `json:"dependentsUnchanged"`
+	// DependentLines counts the lines without problems of a one-row-per-person file that are
+	// dependents' (not 本人): Added + Updated + Unchanged + DependentLines + Rejected = Rows.
+	DependentLines int `json:"dependentLines"`
 	// Rejected counts the lines with at least one problem.
 	Rejected int `json:"rejected"`
-	// Numbers counts the numbers to register (or registered).
+	// Numbers counts the numbers to register (or registered), employees' and dependents'.
 	Numbers int `json:"numbers"`
 	// NewDepartments are department names found nowhere in the company, created at the top of
 	// the tree by the commit.
@@ -109,11 +118,13 @@ func (im *Importer) Preview(ctx context.Context, p auth.Principal, keys *vault.K
 
 // Commit checks the file again inside one write transaction and, when there is no problem at
 // all, writes it: new departments, new employees (each with its own person key), changed
-// employees (upsert by employee code), and numbers sealed under each person's key, with their
-// audit entries and a summary entry. Any problem, or any error, writes nothing: the report
+// employees (upsert by employee code), their new and changed dependents (each with its own
+// person key), and numbers sealed under each person's key, with their audit entries and a
+// summary entry. Any problem, or any error, writes nothing: the report
 // lists the problems and the error is [ErrRejected].
 //
-// progress, when not nil, is called with the lines written so far and the total, from inside
+// progress, when not nil, is called with the people (employees, then dependents) written so
+// far and the total, from inside
 // the transaction: it must return quickly and must not use the vault database.
 func (im *Importer) Commit(ctx context.Context, p auth.Principal, keys *vault.Keys, req Request, progress func(done, total int)) (Report, error) {
 	if progress == nil {
@@ -197,9 +208,16 @@ func (im *Importer) write(tx *store.Tx, p auth.Principal, ck *vault.CompanyKey, 
 		return err
 	}
 	defer batch.Close()
-	total := len(pl.rows)
+	total := len(pl.rows) + len(pl.deps)
 	step := max(total/100, 1)
 	progress(0, total)
+	done := 0
+	tick := func() {
+		if done++; done%step == 0 || done == total {
+			progress(done, total)
+		}
+	}
+	ids := map[string]int64{}
 	for i := range pl.rows {
 		r := &pl.rows[i]
 		if r.newDept != "" {
@@ -208,17 +226,31 @@ func (im *Importer) write(tx *store.Tx, p auth.Principal, ck *vault.CompanyKey, 
 		if err := im.writeRow(batch, p, w, companyID, r); err != nil {
 			return fmt.Errorf("line %d: %w", r.line, err)
 		}
-		if (i+1)%step == 0 || i+1 == total {
-			progress(i+1, total)
+		ids[r.e.Code] = r.e.ID
+		tick()
+	}
+	for i := range pl.deps {
+		dp := &pl.deps[i]
+		if dp.ownerID == 0 {
+			dp.ownerID = ids[dp.owner]
 		}
+		if dp.ownerID == 0 {
+			return fmt.Errorf("line %d: no employee for a dependent", dp.line)
+		}
+		if err := im.writeDependent(batch, p, w, companyID, dp); err != nil {
+			return fmt.Errorf("line %d: %w", dp.line, err)
+		}
+		tick()
 	}
 	if err := batch.Close(); err != nil {
 		return err
 	}
 	e := p.Entry(audit.ActionRegister, audit.ResultOK)
 	e.CompanyID, e.TargetType, e.TargetID = companyID, "import", "employees"
-	e.Detail = fmt.Sprintf("employee CSV import (%s): rows %d, added %d, updated %d, unchanged %d, numbers %d, new departments %d",
-		pl.report.Encoding, pl.report.Rows, pl.report.Added, pl.report.Updated, pl.report.Unchanged, pl.report.Numbers, len(pl.newDepts))
+	e.Detail = fmt.Sprintf("employee CSV import (%s): rows %d, added %d, updated %d, unchanged %d, "+
+		"dependents added %d, updated %d, unchanged %d, numbers %d, new departments %d",
+		pl.report.Encoding, pl.report.Rows, pl.report.Added, pl.report.Updated, pl.report.Unchanged,
+		pl.report.DependentsAdded, pl.report.DependentsUpdated, pl.report.DependentsUnchanged, pl.report.Numbers, len(pl.newDepts))
 	_, err = im.Audit.Append(tx, e)
 	return err
 }
@@ -254,6 +286,42 @@ func (im *Importer) writeRow(batch *audit.Batch, p auth.Principal, w *roster.Wri
 		e.Detail += "; my number registered"
 	}
 	e.CompanyID, e.TargetType, e.TargetID = companyID, "person", fmt.Sprint(r.e.ID)
+	_, err := batch.Append(e)
+	return err
+}
+
+// writeDependent writes one dependent, its number and its audit entry (none when unchanged).
+// The number is sealed under the dependent's own key, as an employee's is.
+func (im *Importer) writeDependent(batch *audit.Batch, p auth.Principal, w *roster.Writer, companyID int64, dp *planDep) error {
+	if dp.unchanged() {
+		return nil
+	}
+	dp.d.EmployeeID = dp.ownerID
+	e := p.Entry(audit.ActionRegister, audit.ResultOK)
+	if dp.old == nil {
+		id, err := w.InsertDependent(&dp.d)
+		if err != nil {
+			return err
+		}
+		dp.d.ID = id
+		e.Detail = fmt.Sprintf("dependent of person %d registered by import", dp.ownerID)
+	} else {
+		changed := roster.ChangedDependent(*dp.old, dp.d)
+		if changed != "no change" {
+			if err := w.UpdateDependent(&dp.d); err != nil {
+				return err
+			}
+			e.Action = audit.ActionModify
+		}
+		e.Detail = fmt.Sprintf("dependent of person %d updated by import; %s", dp.ownerID, changed)
+	}
+	if dp.number != "" {
+		if err := w.PutNumber(dp.d.ID, dp.number); err != nil {
+			return err
+		}
+		e.Detail += "; my number registered"
+	}
+	e.CompanyID, e.TargetType, e.TargetID = companyID, "person", fmt.Sprint(dp.d.ID)
 	_, err := batch.Append(e)
 	return err
 }

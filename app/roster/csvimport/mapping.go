@@ -40,6 +40,9 @@ var fieldInfos = []FieldInfo{
 	{roster.FieldEmail, "メールアドレス", []string{"メール", "Eメール", "E-mail", "Email", "mail"}, false, "メールアドレス", "Email"},
 	{roster.FieldPhone, "電話番号", []string{"電話", "携帯電話", "携帯電話番号", "連絡先電話番号", "TEL"}, false, "電話番号", "Phone"},
 	{roster.FieldNumber, "個人番号", []string{"マイナンバー", "個人番号（マイナンバー）"}, false, "個人番号", "My Number"},
+	// 続柄 makes a one-row-per-person file: 本人 (or empty) lines are employees, the others their
+	// dependents (see dependents.go).
+	{roster.FieldRelation, "続柄", []string{"本人との続柄", "続柄区分"}, false, "続柄", "Relation"},
 }
 
 // Fields returns the fields the import can fill, in display order.
@@ -162,6 +165,11 @@ type layout struct {
 	names    []string       // column → display name
 	width    int            // columns in the header (or the first line)
 	firstRow int            // index of the first data record
+	// groups are the 扶養親族 column groups of the header (扶養親族1氏名 …, 配偶者氏名 …), and
+	// notes the warnings about dependent columns that make no group.
+	groups  []*depGroup
+	notes   []Problem
+	skipped map[int]bool // columns of groups that cannot be imported, named in notes
 }
 
 // columnName is how problems name column i (0-based).
@@ -269,6 +277,9 @@ func resolve(s *Sheet, m Mapping) (*layout, []Problem) {
 	}
 	if len(ps) > 0 {
 		return nil, ps
+	}
+	if !m.NoHeader {
+		l.groups, l.notes = dependentGroups(head, l, used)
 	}
 	return l, nil
 }

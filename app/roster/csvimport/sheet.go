@@ -10,20 +10,21 @@ import (
 
 // Problem codes. They are stable: the UI and scripts may match on them.
 const (
-	CodeEncoding        = "encoding"         // bytes that are not text in a known encoding
-	CodeFormat          = "format"           // CSV syntax (quotes), too large, no data
-	CodeMapping         = "mapping"          // a mapped column is missing, ambiguous or mapped twice
-	CodeColumns         = "columns"          // a line has a different number of columns than the header
-	CodeInvalid         = "invalid"          // a value is not valid for its field
-	CodeDuplicateCode   = "duplicate_code"   // the employee code appears on an earlier line too
-	CodeNumber          = "number"           // the My Number is not a valid Individual Number
-	CodeDuplicateNumber = "duplicate_number" // the same number is on an earlier line or another person
-	CodeNumberConflict  = "number_conflict"  // the employee already has a different number
-	CodeDisposed        = "disposed"         // the employee's number was disposed of
-	CodeDepartment      = "department"       // the department name matches several departments
-	CodeImplausible     = "implausible"      // a warning: dates that are unlikely (roster.Employee.Plausibility)
-	CodeIgnored         = "ignored"          // a warning: columns of the file that no field takes
-	CodeDependentRow    = "dependent_row"    // a one-row-per-person file's line for a 扶養親族, not an employee
+	CodeEncoding           = "encoding"            // bytes that are not text in a known encoding
+	CodeFormat             = "format"              // CSV syntax (quotes), too large, no data
+	CodeMapping            = "mapping"             // a mapped column is missing, ambiguous or mapped twice
+	CodeColumns            = "columns"             // a line has a different number of columns than the header
+	CodeInvalid            = "invalid"             // a value is not valid for its field
+	CodeDuplicateCode      = "duplicate_code"      // the employee code appears on an earlier line too
+	CodeNumber             = "number"              // the My Number is not a valid Individual Number
+	CodeDuplicateNumber    = "duplicate_number"    // the same number is on an earlier line or another person
+	CodeNumberConflict     = "number_conflict"     // the employee already has a different number
+	CodeDisposed           = "disposed"            // the employee's number was disposed of
+	CodeDepartment         = "department"          // the department name matches several departments
+	CodeImplausible        = "implausible"         // a warning: dates that are unlikely (roster.Employee.Plausibility)
+	CodeIgnored            = "ignored"             // a warning: columns of the file that no field takes
+	CodeNoEmployee         = "no_employee"         // a dependent's line whose employee is neither in the file nor registered
+	CodeDuplicateDependent = "duplicate_dependent" // the same dependent of an employee twice in the file
 )
 
 // Problem is one reason a file, or a line of it, cannot be imported. Its texts never contain a

@@ -299,6 +299,24 @@ func TestBrowserEmployees(t *testing.T) {
 	b.waitText("imp-count-added", "3")
 	b.waitText("imp-count-numbers", "1")
 	s.shot("import-result")
+
+	// A payroll file with 扶養親族 columns: the preview counts the dependent, the import adds it.
+	deps := filepath.Join(dir, "dependents.csv")
+	if err := os.WriteFile(deps, []byte("従業員コード,氏名,扶養親族1氏名,扶養親族1続柄,扶養親族1生年月日\r\nE101,佐藤 一郎,佐藤 花子,妻,S58.5.12\r\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	b.click("imp-again")
+	b.upload("imp-file", deps)
+	b.waitVisible("imp-step-map")
+	b.click("imp-preview")
+	b.waitVisible("imp-ready")
+	b.waitText("imp-count-unchanged", "1")
+	b.waitText("imp-count-deps-added", "1")
+	b.waitText("imp-dependents", "扶養親族 追加")
+	s.shot("import-dependents")
+	b.click("imp-commit")
+	b.waitVisible("imp-result")
+	b.waitText("imp-count-deps-added", "1")
 	b.click("imp-show-list")
 	for _, code := range []string{"E001", "E101", "E102", "E103"} {
 		b.waitVisible("emp-row-" + code)

@@ -4,7 +4,8 @@
 //                   delimiter, header, a few sample lines with numbers masked by Go)
 //   2 列の対応付け  each field → a column of the file; presets are saved per company
 //   3 確認          ImportPreview: every problem by line and column, what would be added or
-//                   updated; the import cannot start while there is any problem
+//                   updated (employees, and 扶養親族 when the file has any); the import cannot
+//                   start while there is any problem
 //   4 取込          ImportCommit, all or nothing, with a progress bar, then the result
 //
 // The file's contents stay in this wizard's closure only while the wizard is on screen: a new
@@ -111,7 +112,8 @@ export function renderImport(ctx: Ctx): void {
       h("div", { testid: "imp-step-file" },
         message ? h("div", { class: "banner info", role: "status" }, message) : null,
         h("p", null, t("impFileLead")),
-        h("ul", { class: "rules" }, h("li", null, t("impFileEncodings")), h("li", null, t("impFileColumns")), h("li", null, t("impFileAllOrNothing"))),
+        h("ul", { class: "rules" }, h("li", null, t("impFileEncodings")), h("li", null, t("impFileColumns")),
+          h("li", null, t("impFileDependents")), h("li", null, t("impFileAllOrNothing"))),
         form.banner,
         form.field("file", t("impFile"), chooser.el),
         status));
@@ -307,6 +309,7 @@ function counts(rep: ImportReport): HTMLElement {
   const item = (key: Key, n: number, testid: string) =>
     h("div", { class: "count", testid }, h("div", { class: "count-n" }, String(n)), h("div", { class: "count-label" }, t(key)));
   const newDepts = rep.newDepartments ?? [];
+  const deps = (rep.dependentsAdded ?? 0) + (rep.dependentsUpdated ?? 0) + (rep.dependentsUnchanged ?? 0);
   return h("div", { testid: "imp-counts" },
     h("div", { class: "counts" },
       item("impRows", rep.rows, "imp-count-rows"),
@@ -315,6 +318,13 @@ function counts(rep: ImportReport): HTMLElement {
       item("impUnchanged", rep.unchanged, "imp-count-unchanged"),
       item("impRejected", rep.rejected, "imp-count-rejected"),
       item("impNumbers", rep.numbers, "imp-count-numbers")),
+    // Dependents only when the file has any (column groups or dependents' lines).
+    deps > 0
+      ? h("div", { class: "counts", role: "group", "aria-label": t("impDependents"), testid: "imp-dependents" },
+          item("impDepsAdded", rep.dependentsAdded ?? 0, "imp-count-deps-added"),
+          item("impDepsUpdated", rep.dependentsUpdated ?? 0, "imp-count-deps-updated"),
+          item("impDepsUnchanged", rep.dependentsUnchanged ?? 0, "imp-count-deps-unchanged"))
+      : null,
     h("p", { class: "hint" }, t("encoding"), "：", encodingLabel(rep.encoding)),
     newDepts.length ? h("p", { testid: "imp-new-departments" }, t("impNewDepartments"), "：", newDepts.join("、")) : null);
 }
