@@ -131,7 +131,7 @@ func (c *pcall) start(ctx context.Context) (*proc, error) {
 		err = fmt.Errorf("%w: the driver did not answer hello within %v", ErrDisconnected, p.helloTimeout())
 	case err != nil:
 	case m.Version != driver.Version:
-		err = fmt.Errorf("%w: the driver speaks protocol version %d, want %d", ErrProtocol, m.Version, driver.Version)
+		err = fmt.Errorf("%w: the driver speaks protocol version %d, want %d", ErrVersion, m.Version, driver.Version)
 	case m.Matching != driver.MatchOnModule && m.Matching != driver.MatchOnHost:
 		err = fmt.Errorf("%w: the driver's matching is %q, want %q or %q", ErrProtocol, m.Matching, driver.MatchOnModule, driver.MatchOnHost)
 	case m.Matching == driver.MatchOnHost && p.Templates == nil:
