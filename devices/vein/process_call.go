@@ -299,6 +299,9 @@ func (pr *proc) read(stdout io.Reader) {
 	if err == nil {
 		err = sc.Err()
 	}
+	if errors.Is(err, bufio.ErrTooLong) {
+		err = fmt.Errorf("%w: the driver wrote a line longer than %d bytes", ErrProtocol, driver.MaxLine)
+	}
 	pr.kill()
 	werr := pr.cmd.Wait()
 	if err == nil {
