@@ -2,6 +2,7 @@ package ui
 
 import (
 	"errors"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"runtime"
@@ -71,18 +72,36 @@ func TestDeviceVeinDriver(t *testing.T) {
 		t.Fatalf("a handler changed the vein driver: %v", err)
 	}
 	f.login("admin", adminPW)
-	for _, c := range []struct {
+	type refusal struct {
 		in          DeviceConfig
 		code, field string
 		ja          string
-	}{
+	}
+	var unix []refusal
+	if runtime.GOOS != "windows" {
+		// A driver of a later protocol: it answers hello with version 99.
+		v99 := filepath.Join(t.TempDir(), "driver-v99")
+		script := "#!/bin/sh\nread line\necho '{\"id\":1,\"version\":99,\"driver\":\"later\",\"matching\":\"module\"}'\ncat >/dev/null\n"
+		if err := os.WriteFile(v99, []byte(script), 0o700); err != nil {
+			t.Fatal(err)
+		}
+		notExec := filepath.Join(t.TempDir(), "driver.txt")
+		if err := os.WriteFile(notExec, []byte("not a program"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		unix = []refusal{
+			{DeviceConfig{VeinDriver: "exec", VeinDriverPath: v99}, "vein_driver_version", "veinDriverPath", "プロトコルバージョン"},
+			{DeviceConfig{VeinDriver: "exec", VeinDriverPath: notExec}, "vein_driver_not_executable", "veinDriverPath", "実行権限"},
+		}
+	}
+	for _, c := range append([]refusal{
 		{DeviceConfig{VeinDriver: "usb"}, "invalid", "veinDriver", "シリアル接続"},
 		{DeviceConfig{VeinDriver: "exec"}, "invalid", "veinDriverPath", "絶対パス"},
 		{DeviceConfig{VeinDriver: "exec", VeinDriverPath: "shelter-vein-example"}, "invalid", "veinDriverPath", "絶対パス"},
 		{DeviceConfig{VeinDriver: "exec", VeinDriverPath: filepath.Join(t.TempDir(), "no-such-driver")}, "vein_driver_not_found", "veinDriverPath", "見つかりません"},
 		{DeviceConfig{VeinDriver: "exec", VeinDriverPath: t.TempDir()}, "vein_driver_not_executable", "veinDriverPath", "実行できません"},
 		{DeviceConfig{VeinDriver: "exec", VeinDriverPath: exe}, "vein_driver_no_answer", "veinDriverPath", "応答しませんでした"}, // no -dir: it exits
-	} {
+	}, unix...) {
 		_, err := a.Devices.SetConfig(c.in)
 		var e *Error
 		if code(t, err) != c.code || field(err) != c.field || !errors.As(err, &e) || !strings.Contains(e.JA, c.ja) {
