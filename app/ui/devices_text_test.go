@@ -35,6 +35,9 @@ func TestDeviceLastError(t *testing.T) {
 		{"info: vein: sensor disconnected: the driver exited: exit status 2", "外部ドライバーが終了しました。次の操作で再起動します"},
 		{"vein: sensor disconnected: open /dev/ttyUSB9: no such file or directory", "センサーとの接続が切れました。ケーブル・電源・ドライバーを確認してください"},
 		{"the smart card service is not running", "スマートカードのサービス（PC/SC）が動いていません"},
+		{`Post "https://relay.example/v1/sync": dial tcp 192.0.2.1:443: connect: connection refused`, "接続を拒否されました（相手のサーバーが動いているか確認してください）"},
+		{`Post "https://relay.example/v1/sync": tls: failed to verify certificate: x509: certificate signed by unknown authority`, "接続先の証明書を確認できません"},
+		{"open /srv/scans: permission denied", "アクセス権がありません"},
 		{"something new", "something new"},
 	} {
 		if got := deviceLastError(c.in, "ja"); got != c.ja {
