@@ -15,6 +15,10 @@ export const devicesDict = {
   devDetail: ["詳細", "Detail"],
   devLastError: ["最後のエラー", "Last error"],
   devNone: ["機器はありません。", "No devices."],
+  devListError: [
+    "機器連携サービスから機器の一覧を読み取れませんでした。「更新」を押してください。続く場合は shelter-bridge のログを確認してください。",
+    "The device list could not be read from the device service. Press Refresh; if this persists, check the shelter-bridge log.",
+  ],
   devRefresh: ["更新", "Refresh"],
   devLive: ["機器の変化は自動で反映されます。", "Changes show up automatically."],
   devSettings: ["機器の設定", "Device settings"],

@@ -64,7 +64,11 @@ function drawStatus(el: HTMLElement, list: DeviceList, reload: () => void): void
         h("td", null, h("span", { class: "tag " + stateClass(d.state.code), testid: `dev-state-${i}` }, pick(d.state.ja, d.state.en))),
         h("td", { class: "dev-detail" }, d.detail || "—"),
         h("td", { class: "dev-error" }, d.lastError ? [d.lastError, h("div", { class: "muted" }, dateTime(d.lastErrorAt))] : "—")))));
-  mount(el, bridge, table,
+  // The bridge's own error texts are English; the panel says what it means in the UI language.
+  const unreadable = b.connected && b.error
+    ? h("div", { class: "banner warn", role: "status", testid: "dev-list-error" }, t("devListError"))
+    : null;
+  mount(el, bridge, unreadable, table,
     h("div", { class: "actions" },
       h("span", { class: "hint" }, t("devLive")), h("span", { class: "spacer" }),
       h("button", { class: "secondary small", type: "button", testid: "dev-refresh", on: { click: reload } }, t("devRefresh"))));
