@@ -130,8 +130,8 @@ type DeviceScanner struct {
 
 // DeviceConfig is the bridge's device settings. veinDriver is "serial" (our protocol on
 // veinPort, a serial port such as "/dev/ttyUSB0" or "COM3", or "" for no sensor) or "exec"
-// (an out-of-process driver: the executable veinDriverPath, an absolute path, started with
-// veinDriverArgs); hotFolder an absolute folder path or "".
+// (an out-of-process driver: the executable veinDriverPath, an absolute path — or, when
+// saving, the name of an executable beside the bridge — started with veinDriverArgs); hotFolder an absolute folder path or "".
 type DeviceConfig struct {
 	VeinDriver     string          `json:"veinDriver"`
 	VeinPort       string          `json:"veinPort"`
@@ -205,6 +205,12 @@ func (s *DeviceService) SetConfig(in DeviceConfig) (DeviceConfig, error) {
 	}
 	if err := s.sup.client.SetConfig(ctx, cur); err != nil {
 		return DeviceConfig{}, s.bridgeErr(err)
+	}
+	if in.VeinDriver == veinDriverExec {
+		// A driver given by name is saved as its path beside the bridge.
+		if got, err := s.sup.client.Config(ctx); err == nil {
+			in.VeinDriverPath = got.VeinDriverPath
+		}
 	}
 	if in.HotFolder != "" && sess.Keys() != nil {
 		// The folder only takes pages once the bridge has the vault's inbox key.
@@ -293,11 +299,11 @@ func cleanDriverExec(out *DeviceConfig, args []string) error {
 	p := out.VeinDriverPath
 	switch {
 	case p == "":
-		return invalid("veinDriverPath", "外部ドライバーの実行ファイルを絶対パスで入力してください（例: /opt/shelter/shelter-vein-vendor）。",
-			"Enter the external driver's executable as an absolute path (e.g. /opt/shelter/shelter-vein-vendor).")
-	case !absPath(p) || len(p) > 1024 || strings.ContainsFunc(p, isControl):
-		return invalid("veinDriverPath", "外部ドライバーの実行ファイルは、ファイル名だけでなく絶対パスで入力してください（例: /opt/shelter/shelter-vein-vendor、C:\\Program Files\\MyNumber Shelter\\vendor-driver.exe）。",
-			"Enter the external driver's executable as an absolute path, not only its name (e.g. /opt/shelter/shelter-vein-vendor or C:\\Program Files\\MyNumber Shelter\\vendor-driver.exe).")
+		return invalid("veinDriverPath", "外部ドライバーの実行ファイルを入力してください（shelter-bridge と同じフォルダにあればファイル名、それ以外は絶対パス）。",
+			"Enter the external driver's executable (its name if it is beside shelter-bridge, else its absolute path).")
+	case !(absPath(p) || driverName(p)) || len(p) > 1024 || strings.ContainsFunc(p, isControl):
+		return invalid("veinDriverPath", "外部ドライバーの実行ファイルは、shelter-bridge と同じフォルダにあるファイル名か、絶対パスで入力してください（例: shelter-vein-vendor、/opt/mynumber-shelter/shelter-vein-vendor）。",
+			"Enter the external driver's executable as the name of a file beside shelter-bridge or as an absolute path (e.g. shelter-vein-vendor or /opt/mynumber-shelter/shelter-vein-vendor).")
 	}
 	for _, a := range args {
 		if a = strings.TrimSpace(a); a != "" {
@@ -314,6 +320,12 @@ func cleanDriverExec(out *DeviceConfig, args []string) error {
 		}
 	}
 	return nil
+}
+
+// driverName reports whether p is a file name without a folder (an executable beside the
+// bridge, which the bridge saves as its absolute path), as the bridge decides.
+func driverName(p string) bool {
+	return p != "." && p != ".." && !strings.ContainsAny(p, `/\:`)
 }
 
 // absPath accepts absolute paths of this OS and of Windows, as the bridge does.

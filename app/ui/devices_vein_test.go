@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"context"
 	"errors"
 	"os"
 	"os/exec"
@@ -12,6 +13,9 @@ import (
 	"time"
 
 	"github.com/mynumber-shelter/shelter/bridge"
+	"github.com/mynumber-shelter/shelter/bridge/daemon"
+	"github.com/mynumber-shelter/shelter/devices/card"
+	"github.com/mynumber-shelter/shelter/internal/keychain"
 )
 
 // buildExampleVeinDriver builds shelter-vein-example into a temporary directory.
@@ -26,6 +30,31 @@ func buildExampleVeinDriver(t *testing.T) string {
 		t.Fatalf("building the example driver: %v\n%s", err, out)
 	}
 	return exe
+}
+
+// serveDriverBridge is serveBridgeAt with the bridge's drivers in driverDir (as beside the
+// shipped bridge's executable).
+func serveDriverBridge(t *testing.T, dir, state, driverDir string) (stop func()) {
+	t.Helper()
+	l, err := daemon.Listen(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := &daemon.Server{Keychain: &keychain.Mem{}, ConfigPath: filepath.Join(state, "bridge.json"), DriverDir: driverDir,
+		OpenPCSC: func() (*card.PCSC, error) { return nil, errors.New("no smart card service in this test") }}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- srv.Serve(ctx, l) }()
+	stopped := false
+	stop = func() {
+		if !stopped {
+			stopped = true
+			cancel()
+			<-done
+		}
+	}
+	t.Cleanup(stop)
+	return stop
 }
 
 // waitVeinRow polls the device list until the vein sensor's row satisfies ok.
@@ -61,9 +90,9 @@ func TestDeviceVeinDriver(t *testing.T) {
 	state := t.TempDir()
 	t.Setenv("SHELTER_BRIDGE_STATE", state)
 	dir := filepath.Join(t.TempDir(), "run")
-	stop := serveBridgeAt(t, dir, state)
-	pointAt(a, bridge.SocketIn(dir))
 	exe := buildExampleVeinDriver(t)
+	stop := serveDriverBridge(t, dir, state, filepath.Dir(exe))
+	pointAt(a, bridge.SocketIn(dir))
 	hands := t.TempDir()
 	args := []string{"-dir", hands, "-serial", "EXEC0042"}
 
@@ -96,8 +125,9 @@ func TestDeviceVeinDriver(t *testing.T) {
 	}
 	for _, c := range append([]refusal{
 		{DeviceConfig{VeinDriver: "usb"}, "invalid", "veinDriver", "シリアル接続"},
-		{DeviceConfig{VeinDriver: "exec"}, "invalid", "veinDriverPath", "絶対パス"},
-		{DeviceConfig{VeinDriver: "exec", VeinDriverPath: "shelter-vein-example"}, "invalid", "veinDriverPath", "絶対パス"},
+		{DeviceConfig{VeinDriver: "exec"}, "invalid", "veinDriverPath", "実行ファイルを入力"},
+		{DeviceConfig{VeinDriver: "exec", VeinDriverPath: filepath.Join("drivers", "shelter-vein-example")}, "invalid", "veinDriverPath", "絶対パス"},
+		{DeviceConfig{VeinDriver: "exec", VeinDriverPath: "no-such-driver"}, "vein_driver_not_found", "veinDriverPath", "見つかりません"},
 		{DeviceConfig{VeinDriver: "exec", VeinDriverPath: filepath.Join(t.TempDir(), "no-such-driver")}, "vein_driver_not_found", "veinDriverPath", "見つかりません"},
 		{DeviceConfig{VeinDriver: "exec", VeinDriverPath: t.TempDir()}, "vein_driver_not_executable", "veinDriverPath", "実行できません"},
 		{DeviceConfig{VeinDriver: "exec", VeinDriverPath: exe}, "vein_driver_no_answer", "veinDriverPath", "応答しませんでした"}, // no -dir: it exits
@@ -112,7 +142,8 @@ func TestDeviceVeinDriver(t *testing.T) {
 		t.Fatalf("config after the refusals: %+v, %v", cfg, err)
 	}
 
-	out, err := a.Devices.SetConfig(DeviceConfig{VeinDriver: "exec", VeinDriverPath: " " + exe + " ", VeinDriverArgs: append(args, " ")})
+	// By name: the executable beside the bridge, saved as its absolute path.
+	out, err := a.Devices.SetConfig(DeviceConfig{VeinDriver: "exec", VeinDriverPath: " " + filepath.Base(exe) + " ", VeinDriverArgs: append(args, " ")})
 	if err != nil {
 		t.Fatalf("choosing the example driver: %v", err)
 	}
@@ -130,7 +161,7 @@ func TestDeviceVeinDriver(t *testing.T) {
 
 	// A restart of the bridge keeps the choice.
 	stop()
-	serveBridgeAt(t, dir, state)
+	serveDriverBridge(t, dir, state, filepath.Dir(exe))
 	cfg, err := a.Devices.Config()
 	if err != nil || cfg.VeinDriver != "exec" || cfg.VeinDriverPath != exe || !slices.Equal(cfg.VeinDriverArgs, args) {
 		t.Fatalf("config after a bridge restart: %+v, %v", cfg, err)

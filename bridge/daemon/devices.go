@@ -27,7 +27,8 @@ func (s *Server) getConfig(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, c)
 }
 
-// putConfig serves PUT /v1/config: the new config is checked (an exec vein driver is
+// putConfig serves PUT /v1/config: an exec vein driver given by name only is looked for
+// beside the bridge (resolveDriverName); the new config is checked (an exec vein driver is
 // started once to see that it answers: checkVeinDriver), written to ConfigPath and applied at
 // once.
 func (s *Server) putConfig(w http.ResponseWriter, r *http.Request) {
@@ -36,6 +37,7 @@ func (s *Server) putConfig(w http.ResponseWriter, r *http.Request) {
 		writeErr(w, http.StatusBadRequest, e)
 		return
 	}
+	c = s.resolveDriverName(c)
 	if err := ValidateConfig(c); err != nil {
 		writeErr(w, http.StatusBadRequest, &bridge.Error{Code: "bad_config", Message: err.Error()})
 		return

@@ -5,7 +5,9 @@ import (
 	"errors"
 	"io/fs"
 	"os"
+	"path/filepath"
 	"runtime"
+	"strings"
 
 	"github.com/mynumber-shelter/shelter/bridge"
 	"github.com/mynumber-shelter/shelter/devices/vein"
@@ -20,6 +22,31 @@ const (
 	CodeVeinDriverProtocol      = "vein_driver_protocol"       // hello answered, but not as the protocol says
 	CodeVeinDriverNoAnswer      = "vein_driver_no_answer"      // exited or silent before its hello
 )
+
+// resolveDriverName gives an exec driver named without a path (the name of an executable
+// beside the bridge) its absolute path in DriverDir. Other paths are left to ValidateConfig.
+func (s *Server) resolveDriverName(c bridge.Config) bridge.Config {
+	p := c.VeinDriverPath
+	if c.VeinDriver != vein.DriverExec || !DriverName(p) {
+		return c
+	}
+	dir := s.DriverDir
+	if dir == "" {
+		exe, err := os.Executable()
+		if err != nil {
+			return c
+		}
+		dir = filepath.Dir(exe)
+	}
+	c.VeinDriverPath = filepath.Join(dir, p)
+	return c
+}
+
+// DriverName reports whether p names a file without any folder: not empty, no separator or
+// drive, not "." or "..".
+func DriverName(p string) bool {
+	return p != "" && p != "." && p != ".." && !strings.ContainsAny(p, `/\:`) && !hasControl(p) && len(p) <= 255
+}
 
 // checkVeinDriver refuses an exec driver that cannot work: an executable that is missing or
 // not executable, or — when the driver changes — one that does not start and answer hello

@@ -67,7 +67,7 @@ func TestVeinDriverChoice(t *testing.T) {
 	t.Setenv("SHELTER_BRIDGE_STATE", state)
 	kc := &keychain.Mem{}
 	newSrv := func() *Server {
-		return &Server{OpenPCSC: noPCSC, Keychain: kc, ConfigPath: filepath.Join(state, "bridge.json")}
+		return &Server{OpenPCSC: noPCSC, Keychain: kc, ConfigPath: filepath.Join(state, "bridge.json"), DriverDir: filepath.Dir(d.exe)}
 	}
 	c, stop := runBridge(t, newSrv())
 	ctx := context.Background()
@@ -80,9 +80,14 @@ func TestVeinDriverChoice(t *testing.T) {
 		t.Fatalf("serial sensor: %+v, %v", info, err)
 	}
 
+	// By name: the driver beside the bridge (DriverDir), saved as its absolute path.
 	exec := d.config("-serial", "EXEC0042")
+	exec.VeinDriverPath = filepath.Base(d.exe)
 	if err := c.SetConfig(ctx, exec); err != nil {
 		t.Fatalf("switching to the example driver: %v", err)
+	}
+	if got, err := c.Config(ctx); err != nil || got.VeinDriverPath != d.exe {
+		t.Fatalf("a driver given by name saved as %+v, %v", got, err)
 	}
 	waitDevice(t, c, "vein", veinDevice, func(d bridge.DeviceState) bool {
 		return d.State == "ok" && strings.Contains(d.Detail, "driver shelter-vein-example")
@@ -101,6 +106,8 @@ func TestVeinDriverChoice(t *testing.T) {
 		code       string
 	}{
 		{"missing", filepath.Join(t.TempDir(), "no-such-driver"), nil, CodeVeinDriverNotFound},
+		{"missing beside the bridge", "no-such-driver", nil, CodeVeinDriverNotFound},
+		{"relative path", filepath.Join("drivers", "shelter-vein-example"), nil, "bad_config"},
 		{"folder", t.TempDir(), nil, CodeVeinDriverNotExecutable},
 		{"silent at hello", d.exe, []string{"-dir", d.dir, "-silent"}, CodeVeinDriverNoAnswer},
 		{"exits at once", d.exe, nil, CodeVeinDriverNoAnswer}, // no -dir: usage, exit 2

@@ -30,13 +30,13 @@ export const devicesDict = {
   devVeinDriverSerial: ["シリアル接続", "Serial connection"],
   devVeinDriverExec: ["外部ドライバー", "External driver"],
   devVeinDriverHint: [
-    "外部ドライバーはセンサーの提供元が配布する実行ファイルです。shelter-bridge と同じフォルダに置き、その絶対パスを入力します。保存時に起動して確認し、すぐに切り替わります（再起動は不要です）。",
-    "An external driver is an executable from the sensor's vendor. Put it beside shelter-bridge and enter its absolute path. It is started and checked when you save and takes over at once (no restart needed).",
+    "外部ドライバーはセンサーの提供元が配布する実行ファイルです。保存時に起動して確認し、すぐに切り替わります（再起動は不要です）。",
+    "An external driver is an executable from the sensor's vendor. It is started and checked when you save and takes over at once (no restart needed).",
   ],
   devVeinDriverPath: ["ドライバーの実行ファイル", "Driver executable"],
   devVeinDriverPathHint: [
-    "絶対パス。例: /opt/mynumber-shelter/shelter-vein-vendor、C:\\Program Files\\MyNumber Shelter\\shelter-vein-vendor.exe",
-    "Absolute path, e.g. /opt/mynumber-shelter/shelter-vein-vendor or C:\\Program Files\\MyNumber Shelter\\shelter-vein-vendor.exe",
+    "shelter-bridge と同じフォルダにあればファイル名（例: shelter-vein-vendor）、それ以外は絶対パス（例: /opt/mynumber-shelter/shelter-vein-vendor、C:\\Program Files\\MyNumber Shelter\\shelter-vein-vendor.exe）",
+    "The file name if it is beside shelter-bridge (e.g. shelter-vein-vendor), else the absolute path (e.g. /opt/mynumber-shelter/shelter-vein-vendor or C:\\Program Files\\MyNumber Shelter\\shelter-vein-vendor.exe)",
   ],
   devVeinDriverArgs: ["ドライバーの引数（1行に1つ）", "Driver arguments (one per line)"],
   devVeinDriverArgsHint: ["ドライバーの説明書に従って入力します（なければ空欄）。", "As the driver's manual says (empty: none)."],
