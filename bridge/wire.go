@@ -69,7 +69,8 @@ type Config struct {
 	VeinDriver string `json:"veinDriver,omitempty"`
 	// VeinPort is the serial driver's port ("/dev/ttyUSB0", "COM3"); "" = no sensor.
 	VeinPort string `json:"veinPort,omitempty"`
-	// VeinDriverPath is the exec driver's executable, an absolute path.
+	// VeinDriverPath is the exec driver's executable, an absolute path. PUT /v1/config also
+	// takes the name of an executable beside the bridge and saves its absolute path.
 	VeinDriverPath string `json:"veinDriverPath,omitempty"`
 	// VeinDriverArgs are the exec driver's arguments (a port, a device index); optional.
 	VeinDriverArgs []string `json:"veinDriverArgs,omitempty"`

@@ -40,8 +40,9 @@ type DeviceLabel struct {
 	EN   string `json:"en"`
 }
 
-// DeviceRow is one device of the panel. detail and lastError are the bridge's short English
-// texts (model names, OS errors); times are RFC 3339 or "".
+// DeviceRow is one device of the panel. detail and lastError are the bridge's short texts in
+// the UI language where known (devices_text.go; a model name or an unknown OS error as the
+// bridge reports it); times are RFC 3339 or "".
 type DeviceRow struct {
 	Kind        DeviceLabel `json:"kind"`
 	Name        string      `json:"name"`
@@ -111,7 +112,7 @@ func (s *DeviceService) List() (DeviceList, error) {
 		}
 		for _, d := range ds {
 			out.Devices = append(out.Devices, DeviceRow{Kind: deviceLabel(deviceKinds, d.Kind), Name: d.Name,
-				State: deviceLabel(deviceStates, d.State), Detail: deviceDetail(d.Detail, s.a.language()), LastError: d.LastError, LastErrorAt: d.LastErrorAt})
+				State: deviceLabel(deviceStates, d.State), Detail: deviceDetail(d.Detail, s.a.language()), LastError: deviceLastError(d.LastError, s.a.language()), LastErrorAt: d.LastErrorAt})
 		}
 	} else {
 		out.State = deviceLabel(deviceStates, "disconnected")
@@ -127,12 +128,17 @@ type DeviceScanner struct {
 	CAPEM string `json:"caPem"`
 }
 
-// DeviceConfig is the bridge's device settings. veinPort is a serial port ("/dev/ttyUSB0",
-// "COM3") or ""; hotFolder an absolute folder path or "".
+// DeviceConfig is the bridge's device settings. veinDriver is "serial" (our protocol on
+// veinPort, a serial port such as "/dev/ttyUSB0" or "COM3", or "" for no sensor) or "exec"
+// (an out-of-process driver: the executable veinDriverPath, an absolute path — or, when
+// saving, the name of an executable beside the bridge — started with veinDriverArgs); hotFolder an absolute folder path or "".
 type DeviceConfig struct {
-	VeinPort  string          `json:"veinPort"`
-	Scanners  []DeviceScanner `json:"scanners"`
-	HotFolder string          `json:"hotFolder"`
+	VeinDriver     string          `json:"veinDriver"`
+	VeinPort       string          `json:"veinPort"`
+	VeinDriverPath string          `json:"veinDriverPath"`
+	VeinDriverArgs []string        `json:"veinDriverArgs"`
+	Scanners       []DeviceScanner `json:"scanners"`
+	HotFolder      string          `json:"hotFolder"`
 }
 
 // Config returns the bridge's device settings (system administrators only).
@@ -146,7 +152,11 @@ func (s *DeviceService) Config() (DeviceConfig, error) {
 	if err != nil {
 		return DeviceConfig{}, s.bridgeErr(err)
 	}
-	out := DeviceConfig{VeinPort: c.VeinPort, HotFolder: c.HotFolder, Scanners: []DeviceScanner{}}
+	out := DeviceConfig{VeinDriver: veinDriverSerial, VeinPort: c.VeinPort, VeinDriverPath: c.VeinDriverPath,
+		VeinDriverArgs: append([]string{}, c.VeinDriverArgs...), HotFolder: c.HotFolder, Scanners: []DeviceScanner{}}
+	if c.VeinDriver == veinDriverExec {
+		out.VeinDriver = veinDriverExec
+	}
 	for _, sc := range c.Scanners {
 		out.Scanners = append(out.Scanners, DeviceScanner{Name: sc.Name, URL: sc.URL, CAPEM: sc.CAPEM})
 	}
@@ -154,10 +164,12 @@ func (s *DeviceService) Config() (DeviceConfig, error) {
 }
 
 // SetConfig checks and saves the device settings in the bridge, which applies them at once
-// (the sensor port reopened, scanners and the hot folder restarted); the relay settings are
-// kept. A bad field fails with code "invalid" and the field ("veinPort", "hotFolder",
-// "scanners.<i>.name", "scanners.<i>.url", "scanners.<i>.caPem"); nothing is saved then.
-// Recorded in the history.
+// (the sensor reopened or its driver started, scanners and the hot folder restarted); the
+// relay settings are kept. A bad field fails with code "invalid" and the field ("veinDriver",
+// "veinPort", "veinDriverPath", "veinDriverArgs", "hotFolder", "scanners.<i>.name",
+// "scanners.<i>.url", "scanners.<i>.caPem"); an exec driver the bridge refuses (missing, not
+// executable, another protocol version, no answer) fails with the bridge's code and field
+// "veinDriverPath". Nothing is saved then. Recorded in the history.
 func (s *DeviceService) SetConfig(in DeviceConfig) (DeviceConfig, error) {
 	sess, err := s.a.admin()
 	if err != nil {
@@ -173,18 +185,32 @@ func (s *DeviceService) SetConfig(in DeviceConfig) (DeviceConfig, error) {
 	if err != nil {
 		return DeviceConfig{}, s.bridgeErr(err)
 	}
-	cur.VeinPort, cur.HotFolder, cur.Scanners = in.VeinPort, in.HotFolder, nil
+	cur.VeinDriver, cur.VeinPort, cur.VeinDriverPath, cur.VeinDriverArgs = "", in.VeinPort, "", nil
+	if in.VeinDriver == veinDriverExec {
+		cur.VeinDriver, cur.VeinPort, cur.VeinDriverPath, cur.VeinDriverArgs = veinDriverExec, "", in.VeinDriverPath, in.VeinDriverArgs
+	}
+	cur.HotFolder, cur.Scanners = in.HotFolder, nil
 	for _, sc := range in.Scanners {
 		cur.Scanners = append(cur.Scanners, bridge.ScannerConfig{Name: sc.Name, URL: sc.URL, CAPEM: sc.CAPEM})
 	}
 	// The history entry goes first: a change that cannot be recorded is not made.
+	vein := "serial " + setOrNot(in.VeinPort)
+	if in.VeinDriver == veinDriverExec {
+		vein = "external driver " + filepath.Base(in.VeinDriverPath)
+	}
 	detail := fmt.Sprintf("device settings changed: vein sensor %s, %d scanner(s), hot folder %s",
-		setOrNot(in.VeinPort), len(in.Scanners), setOrNot(in.HotFolder))
+		vein, len(in.Scanners), setOrNot(in.HotFolder))
 	if err := s.a.Auth.RecordSettingChange(context.Background(), sess.Principal, "devices", "bridge", detail); err != nil {
 		return DeviceConfig{}, s.a.fail("recording device settings", err)
 	}
 	if err := s.sup.client.SetConfig(ctx, cur); err != nil {
 		return DeviceConfig{}, s.bridgeErr(err)
+	}
+	if in.VeinDriver == veinDriverExec {
+		// A driver given by name is saved as its path beside the bridge.
+		if got, err := s.sup.client.Config(ctx); err == nil {
+			in.VeinDriverPath = got.VeinDriverPath
+		}
 	}
 	if in.HotFolder != "" && sess.Keys() != nil {
 		// The folder only takes pages once the bridge has the vault's inbox key.
@@ -200,6 +226,12 @@ func setOrNot(s string) string {
 	return "set"
 }
 
+// The vein drivers of bridge.Config.VeinDriver.
+const (
+	veinDriverSerial = "serial"
+	veinDriverExec   = "exec"
+)
+
 var serialPort = regexp.MustCompile(`^(/dev/[A-Za-z0-9._/-]{1,64}|COM[0-9]{1,3}|\\\\\.\\COM[0-9]{1,3})$`)
 
 func invalid(field, ja, en string) *Error {
@@ -208,11 +240,24 @@ func invalid(field, ja, en string) *Error {
 
 // cleanDeviceConfig trims and checks every field; the first problem is returned.
 func cleanDeviceConfig(in DeviceConfig) (DeviceConfig, error) {
-	out := DeviceConfig{VeinPort: strings.TrimSpace(in.VeinPort), HotFolder: strings.TrimSpace(in.HotFolder),
-		Scanners: []DeviceScanner{}}
-	if out.VeinPort != "" && !serialPort.MatchString(out.VeinPort) {
-		return out, invalid("veinPort", "シリアルポートは /dev/ttyUSB0 や COM3 の形で入力してください。",
-			"Enter a serial port such as /dev/ttyUSB0 or COM3.")
+	out := DeviceConfig{VeinDriver: in.VeinDriver, VeinPort: strings.TrimSpace(in.VeinPort),
+		VeinDriverPath: strings.TrimSpace(in.VeinDriverPath), VeinDriverArgs: []string{},
+		HotFolder: strings.TrimSpace(in.HotFolder), Scanners: []DeviceScanner{}}
+	switch out.VeinDriver {
+	case "", veinDriverSerial:
+		out.VeinDriver, out.VeinDriverPath = veinDriverSerial, ""
+		if out.VeinPort != "" && !serialPort.MatchString(out.VeinPort) {
+			return out, invalid("veinPort", "シリアルポートは /dev/ttyUSB0 や COM3 の形で入力してください。",
+				"Enter a serial port such as /dev/ttyUSB0 or COM3.")
+		}
+	case veinDriverExec:
+		out.VeinPort = ""
+		if err := cleanDriverExec(&out, in.VeinDriverArgs); err != nil {
+			return out, err
+		}
+	default:
+		return out, invalid("veinDriver", "静脈センサーの接続方法を「シリアル接続」か「外部ドライバー」から選んでください。",
+			"Choose how the vein sensor is connected: serial or external driver.")
 	}
 	if out.HotFolder != "" && (!filepath.IsAbs(out.HotFolder) || len(out.HotFolder) > 1024) {
 		return out, invalid("hotFolder", "取り込みフォルダは絶対パスで入力してください。", "Enter the hot folder as an absolute path.")
@@ -248,6 +293,49 @@ func cleanDeviceConfig(in DeviceConfig) (DeviceConfig, error) {
 	return out, nil
 }
 
+// cleanDriverExec checks the executable and the arguments of an external vein driver. Whether
+// the file is there and answers is the bridge's check (it runs it).
+func cleanDriverExec(out *DeviceConfig, args []string) error {
+	p := out.VeinDriverPath
+	switch {
+	case p == "":
+		return invalid("veinDriverPath", "外部ドライバーの実行ファイルを入力してください（shelter-bridge と同じフォルダにあればファイル名、それ以外は絶対パス）。",
+			"Enter the external driver's executable (its name if it is beside shelter-bridge, else its absolute path).")
+	case !(absPath(p) || driverName(p)) || len(p) > 1024 || strings.ContainsFunc(p, isControl):
+		return invalid("veinDriverPath", "外部ドライバーの実行ファイルは、shelter-bridge と同じフォルダにあるファイル名か、絶対パスで入力してください（例: shelter-vein-vendor、/opt/mynumber-shelter/shelter-vein-vendor）。",
+			"Enter the external driver's executable as the name of a file beside shelter-bridge or as an absolute path (e.g. shelter-vein-vendor or /opt/mynumber-shelter/shelter-vein-vendor).")
+	}
+	for _, a := range args {
+		if a = strings.TrimSpace(a); a != "" {
+			out.VeinDriverArgs = append(out.VeinDriverArgs, a)
+		}
+	}
+	if len(out.VeinDriverArgs) > 16 {
+		return invalid("veinDriverArgs", "ドライバーの引数は16個までです。", "At most 16 driver arguments.")
+	}
+	for _, a := range out.VeinDriverArgs {
+		if len(a) > 1024 || strings.ContainsFunc(a, isControl) {
+			return invalid("veinDriverArgs", "ドライバーの引数に使えない文字が含まれているか、長すぎます。",
+				"A driver argument has a character that is not allowed or is too long.")
+		}
+	}
+	return nil
+}
+
+// driverName reports whether p is a file name without a folder (an executable beside the
+// bridge, which the bridge saves as its absolute path), as the bridge decides.
+func driverName(p string) bool {
+	return p != "." && p != ".." && !strings.ContainsAny(p, `/\:`)
+}
+
+// absPath accepts absolute paths of this OS and of Windows, as the bridge does.
+func absPath(p string) bool {
+	return filepath.IsAbs(p) || strings.HasPrefix(p, "/") || strings.HasPrefix(p, `\\`) ||
+		len(p) >= 3 && p[1] == ':' && (p[2] == '\\' || p[2] == '/')
+}
+
+func isControl(r rune) bool { return r < 0x20 || r == 0x7f }
+
 // checkPEM accepts one or more PEM certificates and nothing else.
 func checkPEM(s string) error {
 	rest := []byte(s)
@@ -280,9 +368,27 @@ func (s *DeviceService) bridgeErr(err error) error {
 		return errBridgeUnavailable
 	}
 	s.a.log.Info("bridge refused", "code", be.Code)
+	if m, ok := veinDriverRefusals[be.Code]; ok {
+		return &Error{Code: be.Code, Field: "veinDriverPath", JA: m[0], EN: m[1]}
+	}
 	return &Error{Code: be.Code,
 		JA: "機器連携サービスが設定を受け付けませんでした。入力内容を確認してください。",
 		EN: "The device service refused the settings (" + be.Message + "). Check them."}
+}
+
+// veinDriverRefusals are the messages of the bridge's refusals of an external vein driver
+// (bridge/daemon checkVeinDriver): what is wrong and what to do.
+var veinDriverRefusals = map[string][2]string{
+	"vein_driver_not_found": {"指定した外部ドライバーの実行ファイルが見つかりません。パスを確認するか、ドライバーを shelter-bridge と同じフォルダに配置して、その絶対パスを入力してください。",
+		"The external driver's executable was not found. Check the path, or put the driver beside shelter-bridge and enter its absolute path."},
+	"vein_driver_not_executable": {"指定したファイルは実行できません（フォルダであるか、実行権限がありません）。ドライバーの実行ファイルを指定し、実行権限を付けてください。",
+		"The file cannot be run (it is a folder or lacks execute permission). Choose the driver's executable and make it executable."},
+	"vein_driver_version": {"外部ドライバーが対応していないプロトコルバージョンで応答しました。このバージョンの shelter-bridge に対応したドライバーに更新してください。",
+		"The external driver answered with a protocol version this shelter-bridge does not support. Update the driver to one made for this version."},
+	"vein_driver_protocol": {"外部ドライバーの応答が静脈センサーのドライバープロトコルに従っていません。ドライバーの提供元に確認してください。",
+		"The external driver's answer does not follow the vein driver protocol. Ask the driver's vendor."},
+	"vein_driver_no_answer": {"外部ドライバーが起動しないか、応答しませんでした。ドライバーの引数と、ドライバーのログ（shelter-bridge のログ）を確認してください。",
+		"The external driver did not start or did not answer. Check its arguments and its log (in the shelter-bridge log)."},
 }
 
 // errBridgeUnavailable is the answer of every device call while the bridge does not answer.

@@ -27,20 +27,27 @@ func (s *Server) getConfig(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, c)
 }
 
-// putConfig serves PUT /v1/config: the new config is checked, written to ConfigPath and
-// applied at once.
+// putConfig serves PUT /v1/config: an exec vein driver given by name only is looked for
+// beside the bridge (resolveDriverName); the new config is checked (an exec vein driver is
+// started once to see that it answers: checkVeinDriver), written to ConfigPath and applied at
+// once.
 func (s *Server) putConfig(w http.ResponseWriter, r *http.Request) {
 	var c bridge.Config
 	if e := readJSON(r, &c); e != nil {
 		writeErr(w, http.StatusBadRequest, e)
 		return
 	}
+	c = s.resolveDriverName(c)
 	if err := ValidateConfig(c); err != nil {
 		writeErr(w, http.StatusBadRequest, &bridge.Error{Code: "bad_config", Message: err.Error()})
 		return
 	}
 	s.cfgMu.Lock()
 	defer s.cfgMu.Unlock()
+	if e := s.checkVeinDriver(r.Context(), c); e != nil {
+		writeErr(w, http.StatusBadRequest, e)
+		return
+	}
 	if err := SaveConfig(s.ConfigPath, c); err != nil {
 		s.Log.Error("saving bridge config", "path", s.ConfigPath, "err", err)
 		writeErr(w, http.StatusInternalServerError, &bridge.Error{Code: "config_not_saved", Message: "the bridge could not write its config file"})

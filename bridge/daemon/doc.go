@@ -36,9 +36,12 @@
 //     UID), /v1/card/jpki/retries, /v1/card/jpki/certificate, /v1/card/jpki/sign {pin,
 //     challenge, allowLastTry}. One bridge-wide lock is held around every PC/SC operation:
 //     concurrent calls queue and never interleave APDUs. PIN calls never retry.
-//   - Vein, on the sensor at Config.VeinPort: GET /v1/vein, POST /v1/vein/enrol,
-//     /v1/vein/verify {templateId}, /v1/vein/identify, /v1/vein/cancel, DELETE
-//     /v1/vein/templates/{id}. Template ids are the sensor's decimal ids.
+//   - Vein, on the sensor of Config.VeinDriver (the serial protocol on Config.VeinPort, or
+//     the external driver Config.VeinDriverPath, which PUT /v1/config starts once and refuses
+//     when it is missing, not executable or does not answer hello with our protocol
+//     version): GET /v1/vein, POST /v1/vein/enrol, /v1/vein/verify {templateId},
+//     /v1/vein/identify, /v1/vein/cancel, DELETE /v1/vein/templates/{id}. Template ids are
+//     the sensor's decimal ids.
 //   - Session keys: PUT, GET, DELETE /v1/sessions/{vault}/{user}.
 //   - Scanners, the hot-folder inbox and relay sync: see scan.go, inbox.go, sync_routes.go.
 //

@@ -51,6 +51,10 @@ type Server struct {
 	// VeinTimeout bounds one vein call that waits for a hand (the whole enrolment); defaults
 	// to 50 s, under the Client's 60 s.
 	VeinTimeout time.Duration
+	// DriverDir is where an exec vein driver given by name only (PUT /v1/config) is: the
+	// config then holds its absolute path in DriverDir. "" means the folder of the bridge's
+	// own executable.
+	DriverDir string
 
 	once     sync.Once
 	started  time.Time

@@ -131,7 +131,7 @@ func (c *pcall) start(ctx context.Context) (*proc, error) {
 		err = fmt.Errorf("%w: the driver did not answer hello within %v", ErrDisconnected, p.helloTimeout())
 	case err != nil:
 	case m.Version != driver.Version:
-		err = fmt.Errorf("%w: the driver speaks protocol version %d, want %d", ErrProtocol, m.Version, driver.Version)
+		err = fmt.Errorf("%w: the driver speaks protocol version %d, want %d", ErrVersion, m.Version, driver.Version)
 	case m.Matching != driver.MatchOnModule && m.Matching != driver.MatchOnHost:
 		err = fmt.Errorf("%w: the driver's matching is %q, want %q or %q", ErrProtocol, m.Matching, driver.MatchOnModule, driver.MatchOnHost)
 	case m.Matching == driver.MatchOnHost && p.Templates == nil:
@@ -298,6 +298,9 @@ func (pr *proc) read(stdout io.Reader) {
 	}
 	if err == nil {
 		err = sc.Err()
+	}
+	if errors.Is(err, bufio.ErrTooLong) {
+		err = fmt.Errorf("%w: the driver wrote a line longer than %d bytes", ErrProtocol, driver.MaxLine)
 	}
 	pr.kill()
 	werr := pr.cmd.Wait()

@@ -101,6 +101,9 @@ var (
 	// ErrProtocol: the device sent a reply that does not fit the request,
 	// or speaks another protocol version.
 	ErrProtocol = errors.New("vein: protocol violation")
+	// ErrVersion: an out-of-process driver answered hello with a protocol
+	// version this package does not speak. It matches ErrProtocol too.
+	ErrVersion = fmt.Errorf("%w: unsupported driver protocol version", ErrProtocol)
 	// ErrWrongDevice: the sensor on the line is not the one the driver
 	// was bound to (Serial.DeviceSerial, or the first one it saw).
 	ErrWrongDevice = errors.New("vein: a different sensor is on the line")

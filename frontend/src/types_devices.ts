@@ -49,7 +49,11 @@ export interface DeviceScanner {
 }
 
 export interface DeviceConfig {
+  /** "serial" (our protocol on veinPort) or "exec" (an external driver: veinDriverPath). */
+  veinDriver: string;
   veinPort: string;
+  veinDriverPath: string;
+  veinDriverArgs: string[] | null;
   scanners: DeviceScanner[] | null;
   hotFolder: string;
 }

@@ -7,7 +7,9 @@ import (
 	"fmt"
 	"net/http/httptest"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strings"
 	"sync"
@@ -195,6 +197,31 @@ func TestBrowserDevices(t *testing.T) {
 	b.fill("dev-config-hotFolder", folder)
 	b.click("dev-config-save")
 	b.waitVisible("dev-config-saved")
+
+	// The vein sensor on the example external driver: a missing executable is refused next to
+	// its field, the example driver is started at once and the panel names it in Japanese;
+	// then back to the serial connection.
+	driver := buildExampleVeinDriver(t)
+	b.set("dev-config-veinDriver", "exec")
+	b.waitVisible("dev-config-veinDriverPath")
+	b.fill("dev-config-veinDriverPath", filepath.Join(t.TempDir(), "no-such-driver"))
+	b.click("dev-config-save")
+	b.waitText("dev-config-veinDriverPath-error", "見つかりません")
+	b.fill("dev-config-veinDriverPath", driver)
+	b.set("dev-config-veinDriverArgs", "-dir\n"+t.TempDir()+"\n-serial\nE2E0001")
+	b.click("dev-config-save")
+	b.waitVisible("dev-config-saved")
+	b.waitText("dev-table", "外部ドライバー shelter-vein-example")
+	b.waitText("dev-table", "E2E0001")
+	if cfg, err := app.Devices.Config(); err != nil || cfg.VeinDriver != "exec" || cfg.VeinDriverPath != driver {
+		t.Fatalf("driver settings: %+v %v", cfg, err)
+	}
+	shot("vein-driver")
+	b.set("dev-config-veinDriver", "serial")
+	b.waitVisible("dev-config-veinPort")
+	b.click("dev-config-save")
+	b.waitVisible("dev-config-saved")
+	b.waitText("dev-table", "静脈センサーが設定されていません")
 	b.click("logout")
 
 	// --- STEP2 with the scanner.
@@ -271,4 +298,18 @@ func TestBrowserDevices(t *testing.T) {
 	if len(served) != 2 || !slices.Equal(sizes, []int{served[0].Size, served[1].Size}) {
 		t.Fatalf("documents of sizes %v recorded; the scanner served %+v", sizes, served)
 	}
+}
+
+// buildExampleVeinDriver builds the example external vein driver into a temporary directory.
+func buildExampleVeinDriver(t *testing.T) string {
+	t.Helper()
+	exe := filepath.Join(t.TempDir(), "shelter-vein-example")
+	if runtime.GOOS == "windows" {
+		exe += ".exe"
+	}
+	out, err := exec.Command("go", "build", "-o", exe, "github.com/mynumber-shelter/shelter/devices/vein/cmd/shelter-vein-example").CombinedOutput()
+	if err != nil {
+		t.Fatalf("building the example driver: %v\n%s", err, out)
+	}
+	return exe
 }

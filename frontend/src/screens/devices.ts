@@ -1,7 +1,8 @@
 // M-4 機器の状態: the shelter-bridge and every device it serves (card service and readers, vein
 // sensor, scanners, hot folder, sync) with state, detail and last error, refreshed live from
-// the bridge's events; and the device settings (vein sensor port, scanners, hot folder), which
-// Go checks field by field and records in the history.
+// the bridge's events; and the device settings (vein sensor driver — serial port or external
+// driver executable —, scanners, hot folder), which Go checks field by field (the bridge starts
+// an external driver once to check it) and records in the history.
 
 import { h, mount } from "../h";
 import { Devices } from "../api_devices";
@@ -63,7 +64,11 @@ function drawStatus(el: HTMLElement, list: DeviceList, reload: () => void): void
         h("td", null, h("span", { class: "tag " + stateClass(d.state.code), testid: `dev-state-${i}` }, pick(d.state.ja, d.state.en))),
         h("td", { class: "dev-detail" }, d.detail || "—"),
         h("td", { class: "dev-error" }, d.lastError ? [d.lastError, h("div", { class: "muted" }, dateTime(d.lastErrorAt))] : "—")))));
-  mount(el, bridge, table,
+  // The bridge's own error texts are English; the panel says what it means in the UI language.
+  const unreadable = b.connected && b.error
+    ? h("div", { class: "banner warn", role: "status", testid: "dev-list-error" }, t("devListError"))
+    : null;
+  mount(el, bridge, unreadable, table,
     h("div", { class: "actions" },
       h("span", { class: "hint" }, t("devLive")), h("span", { class: "spacer" }),
       h("button", { class: "secondary small", type: "button", testid: "dev-refresh", on: { click: reload } }, t("devRefresh"))));
@@ -88,7 +93,24 @@ function drawSettings(el: HTMLElement): void {
 
 function drawForm(el: HTMLElement, cfg: DeviceConfig): void {
   const form = new Form("dev-config");
+  const driver = h("select", { testid: "dev-config-veinDriver" },
+    h("option", { value: "serial" }, t("devVeinDriverSerial")),
+    h("option", { value: "exec" }, t("devVeinDriverExec"))) as HTMLSelectElement;
+  driver.value = cfg.veinDriver === "exec" ? "exec" : "serial";
   const vein = h("input", { type: "text", value: cfg.veinPort, class: "mono", autocomplete: "off", spellcheck: "false" });
+  const driverPath = h("input", { type: "text", value: cfg.veinDriverPath, class: "mono", autocomplete: "off", spellcheck: "false" });
+  const driverArgs = h("textarea", { rows: "2", class: "mono", spellcheck: "false" }) as HTMLTextAreaElement;
+  driverArgs.value = (cfg.veinDriverArgs ?? []).join("\n");
+  const serialRows = h("div", { testid: "dev-vein-serial" }, form.field("veinPort", t("devVeinPort"), vein, { hint: t("devVeinPortHint") }));
+  const execRows = h("div", { testid: "dev-vein-exec" },
+    form.field("veinDriverPath", t("devVeinDriverPath"), driverPath, { hint: t("devVeinDriverPathHint") }),
+    form.field("veinDriverArgs", t("devVeinDriverArgs"), driverArgs, { hint: t("devVeinDriverArgsHint") }));
+  const showDriver = () => {
+    serialRows.classList.toggle("hidden", driver.value !== "serial");
+    execRows.classList.toggle("hidden", driver.value !== "exec");
+  };
+  driver.addEventListener("change", showDriver);
+  showDriver();
   const folder = h("input", { type: "text", value: cfg.hotFolder, class: "mono", autocomplete: "off", spellcheck: "false" });
   let scanners: DeviceScanner[] = (cfg.scanners ?? []).map((s) => ({ ...s }));
   const list = h("div", { class: "dev-scanners", testid: "dev-scanners" });
@@ -120,8 +142,14 @@ function drawForm(el: HTMLElement, cfg: DeviceConfig): void {
       saved.classList.add("hidden");
       void busy(save, async () => {
         try {
-          const out = await Devices.SetConfig({ veinPort: vein.value, hotFolder: folder.value, scanners });
+          const args = driverArgs.value.split("\n").map((a) => a.trim()).filter((a) => a !== "");
+          const out = await Devices.SetConfig({ veinDriver: driver.value, veinPort: vein.value, veinDriverPath: driverPath.value,
+            veinDriverArgs: args, hotFolder: folder.value, scanners });
+          driver.value = out.veinDriver;
           vein.value = out.veinPort;
+          driverPath.value = out.veinDriverPath;
+          driverArgs.value = (out.veinDriverArgs ?? []).join("\n");
+          showDriver();
           folder.value = out.hotFolder;
           scanners = (out.scanners ?? []).map((s) => ({ ...s }));
           drawScanners();
@@ -134,7 +162,8 @@ function drawForm(el: HTMLElement, cfg: DeviceConfig): void {
     h("h2", null, t("devSettings")),
     h("p", { class: "hint" }, t("devSettingsLead")),
     saved, form.banner,
-    form.field("veinPort", t("devVeinPort"), vein, { hint: t("devVeinPortHint") }),
+    form.field("veinDriver", t("devVeinDriver"), driver, { hint: t("devVeinDriverHint") }),
+    serialRows, execRows,
     form.field("hotFolder", t("devHotFolder"), folder, { hint: t("devHotFolderHint") }),
     h("h3", null, t("devScanners")),
     list,
