@@ -22,3 +22,18 @@ func (s *Service) RecordSettingChange(ctx context.Context, p Principal, target, 
 		return err
 	})
 }
+
+// RecordSettingRefused records that a change recorded with RecordSettingChange was then not
+// made (the device or service refused it), so that the history does not show a setting that
+// never took effect: the same target, result 失敗, and why (a code, never user data).
+func (s *Service) RecordSettingRefused(ctx context.Context, p Principal, target, id, detail string) error {
+	if err := RequireAdmin(p); err != nil {
+		return err
+	}
+	return s.DB.Update(ctx, func(tx *store.Tx) error {
+		e := p.Entry(audit.ActionSettingChange, audit.ResultFailed)
+		e.TargetType, e.TargetID, e.Detail = target, id, audit.Redact(detail)
+		_, err := s.Audit.Append(tx, e)
+		return err
+	})
+}

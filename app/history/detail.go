@@ -75,6 +75,21 @@ var rules = []rule{
 	seg(`employee CSV import \(([^)]*)\): rows (\d+), added (\d+), updated (\d+), unchanged (\d+), dependents added (\d+), updated (\d+), unchanged (\d+), numbers (\d+), new departments (\d+)`,
 		"従業員CSV取込（$1）：$2行、追加 $3、更新 $4、変更なし $5、扶養親族 追加 $6・更新 $7・変更なし $8、個人番号 $9、新しい部署 $10",
 		"employee CSV import ($1): $2 lines, $3 added, $4 updated, $5 unchanged, dependents $6 added, $7 updated, $8 unchanged, $9 numbers, $10 new departments"),
+	// M-4 (app/ui devices): the bridge's settings.
+	segFn(`device settings changed: vein sensor (serial set|serial none|external driver (.*)), (\d+) scanner\(s\), hot folder (set|none)`,
+		func(r *Reader, m []string) (string, error) {
+			vein := map[string][2]string{"serial set": {"シリアル接続", "serial"}, "serial none": {"なし", "none"}}[m[1]]
+			if m[2] != "" {
+				vein = [2]string{"外部ドライバー " + m[2], "external driver " + m[2]}
+			}
+			folder := map[string][2]string{"set": {"あり", "set"}, "none": {"なし", "none"}}[m[4]]
+			return r.pick("機器の設定を変更：静脈センサー "+vein[0]+"、スキャナー "+m[3]+"台、ホットフォルダ "+folder[0],
+				"device settings changed: vein sensor "+vein[1]+", "+m[3]+" scanner(s), hot folder "+folder[1]), nil
+		}),
+	seg(`device settings not applied: the bridge refused them \((.*)\)`, "機器の設定は反映されていません（機器連携サービスが拒否：$1）",
+		"device settings not applied: the bridge refused them ($1)"),
+	seg(`device settings not applied: the bridge did not answer`, "機器の設定は反映されていません（機器連携サービスが応答しません）",
+		"device settings not applied: the bridge did not answer"),
 	seg(`employee import mapping saved`, "取込の列設定を保存", "import mapping saved"),
 	seg(`employee import mapping deleted`, "取込の列設定を削除", "import mapping deleted"),
 	seg(`department registered`, "部署を登録", "department registered"),
@@ -180,7 +195,10 @@ var codeLabels = map[string][2]string{
 	"vein": {"静脈", "vein"}, "staff_card": {"職員ICカード", "staff card"}, "jpki": {"マイナンバーカード（JPKI）", "My Number card (JPKI)"},
 	"true": {"あり", "yes"}, "false": {"なし", "no"},
 	"required": {"必須", "required"}, "optional": {"任意", "optional"},
-	"cp932": {"Shift_JIS", "Shift_JIS"}, "utf8bom": {"UTF-8", "UTF-8"}, "encrypted": {"暗号化Excel", "encrypted Excel"},
+	"vein_driver_not_found": {"ドライバーが見つかりません", "driver not found"}, "vein_driver_not_executable": {"ドライバーを実行できません", "driver not executable"},
+	"vein_driver_version": {"ドライバーのプロトコルバージョン違い", "driver protocol version"}, "vein_driver_protocol": {"ドライバーの応答が不正", "driver protocol error"},
+	"vein_driver_no_answer": {"ドライバーが応答しません", "driver did not answer"},
+	"cp932":                 {"Shift_JIS", "Shift_JIS"}, "utf8bom": {"UTF-8", "UTF-8"}, "encrypted": {"暗号化Excel", "encrypted Excel"},
 }
 
 // valuePattern finds the submatches that are codes to translate: whole words only.

@@ -204,6 +204,15 @@ func (s *DeviceService) SetConfig(in DeviceConfig) (DeviceConfig, error) {
 		return DeviceConfig{}, s.a.fail("recording device settings", err)
 	}
 	if err := s.sup.client.SetConfig(ctx, cur); err != nil {
+		// Recorded before it was tried: say in the history that it did not take effect.
+		why := "device settings not applied: the bridge did not answer"
+		var be *bridge.Error
+		if errors.As(err, &be) {
+			why = "device settings not applied: the bridge refused them (" + be.Code + ")"
+		}
+		if rerr := s.a.Auth.RecordSettingRefused(context.Background(), sess.Principal, "devices", "bridge", why); rerr != nil {
+			s.a.log.Warn("recording refused device settings", "err", rerr)
+		}
 		return DeviceConfig{}, s.bridgeErr(err)
 	}
 	if in.VeinDriver == veinDriverExec {

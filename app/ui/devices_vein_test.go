@@ -141,6 +141,13 @@ func TestDeviceVeinDriver(t *testing.T) {
 	if cfg, err := a.Devices.Config(); err != nil || cfg.VeinDriver != "serial" || cfg.VeinDriverPath != "" {
 		t.Fatalf("config after the refusals: %+v, %v", cfg, err)
 	}
+	// A change the bridge refused is not left in the history as made: its entry is followed by
+	// one saying it was not applied, and why.
+	hist, err := a.History.Query(HistoryFilter{Action: "setting_change"})
+	if err != nil || len(hist.Entries) < 2 || hist.Entries[0].Result != "failed" || !strings.Contains(hist.Entries[0].Detail, "not applied") ||
+		!strings.Contains(hist.Entries[1].Detail, "external driver") {
+		t.Fatalf("history after a refused driver: %+v %v", hist.Entries, err)
+	}
 
 	// By name: the executable beside the bridge, saved as its absolute path.
 	out, err := a.Devices.SetConfig(DeviceConfig{VeinDriver: "exec", VeinDriverPath: " " + filepath.Base(exe) + " ", VeinDriverArgs: append(args, " ")})
@@ -154,7 +161,7 @@ func TestDeviceVeinDriver(t *testing.T) {
 	if !strings.Contains(row.Detail, "EXEC0042") || !strings.Contains(row.Detail, "外部ドライバー shelter-vein-example") {
 		t.Fatalf("vein row: %+v", row)
 	}
-	hist, err := a.History.Query(HistoryFilter{Action: "setting_change"})
+	hist, err = a.History.Query(HistoryFilter{Action: "setting_change"})
 	if err != nil || len(hist.Entries) == 0 || !strings.Contains(hist.Entries[0].Detail, "vein sensor external driver shelter-vein-example") {
 		t.Fatalf("history: %+v %v", hist.Entries, err)
 	}
