@@ -2,12 +2,10 @@ package ui
 
 import (
 	"context"
-	"sort"
 	"time"
 
 	"github.com/mynumber-shelter/shelter/app/apperr"
 	"github.com/mynumber-shelter/shelter/app/audit"
-	"github.com/mynumber-shelter/shelter/app/auth"
 	"github.com/mynumber-shelter/shelter/app/history"
 	"github.com/mynumber-shelter/shelter/app/jpdate"
 	"github.com/mynumber-shelter/shelter/app/store"
@@ -28,81 +26,31 @@ func parseDay(field, s string) (time.Time, error) {
 	return t, nil
 }
 
-// Query returns one page of history, newest first.
+// Query returns one page of history, newest first (app/history decides who sees what).
 func (s *HistoryService) Query(f HistoryFilter) (HistoryPage, error) {
 	a := s.a
-	var page HistoryPage
 	sess, err := a.ready()
 	if err != nil {
-		return page, err
+		return HistoryPage{}, err
 	}
 	af, err := historyFilter(f)
 	if err != nil {
-		return page, err
+		return HistoryPage{}, err
 	}
-	if af.Limit <= 0 {
-		af.Limit = 50
-	}
-	err = a.DB.View(context.Background(), func(tx *store.Tx) error {
-		if !sess.IsAdmin {
-			if f.CompanyID == 0 {
-				return apperr.Invalid("companyId", "企業を選んでください。", "Choose a company.")
-			}
-			if err := auth.RequireCompanyRole(tx, sess.Principal, f.CompanyID, auth.Manager); err != nil {
-				return err
-			}
-		}
-		entries, err := audit.Query(tx, af)
-		if err != nil {
-			return err
-		}
-		if page.Total, err = audit.Count(tx, af); err != nil {
-			return err
-		}
-		names, err := companyNames(tx)
-		if err != nil {
-			return err
-		}
-		page.Entries = make([]HistoryEntry, len(entries))
-		hr := history.NewReader(tx, a.language())
-		for i, e := range entries {
-			row, err := hr.Describe(e)
-			if err != nil {
-				return err
-			}
-			page.Entries[i] = HistoryEntry{ID: e.ID, Time: store.FormatTime(e.Time), Login: e.Login, Workstation: e.Workstation,
-				Action: string(e.Action), ActionJA: e.Action.Label("ja"), ActionEN: e.Action.Label("en"),
-				CompanyID: e.CompanyID, CompanyName: names[e.CompanyID], TargetType: e.TargetType, TargetID: e.TargetID,
-				Purpose: e.Purpose, Result: string(e.Result), Detail: e.Detail,
-				UserLabel: row.User, TargetLabel: row.Target, PurposeLabel: row.Purpose, ResultLabel: row.Result, DetailText: row.Detail}
-		}
-		if len(entries) == af.Limit {
-			page.NextBeforeID = entries[len(entries)-1].ID
-		}
-		return mergePeerHistory(tx, af, entries, names, &page)
-	})
+	pg, err := history.Query(context.Background(), a.DB, sess.Principal, af, a.language())
 	if err != nil {
 		return HistoryPage{}, a.fail("querying history", err)
 	}
+	page := HistoryPage{NextBeforeID: pg.NextBeforeID, Total: pg.Total, Entries: make([]HistoryEntry, len(pg.Entries))}
+	for i, e := range pg.Entries {
+		page.Entries[i] = HistoryEntry{ID: e.ID, Time: store.FormatTime(e.Time), Login: e.Login, Workstation: e.Workstation,
+			Action: string(e.Action), ActionJA: e.Action.Label("ja"), ActionEN: e.Action.Label("en"),
+			CompanyID: e.CompanyID, CompanyName: e.CompanyName, TargetType: e.TargetType, TargetID: e.TargetID,
+			Purpose: e.Purpose, Result: string(e.Result), Detail: e.Detail,
+			UserLabel: e.Row.User, TargetLabel: e.Row.Target, PurposeLabel: e.Row.Purpose, ResultLabel: e.Row.Result, DetailText: e.Row.Detail,
+			Source: e.Source}
+	}
 	return page, nil
-}
-
-func companyNames(tx *store.Tx) (map[int64]string, error) {
-	rows, err := tx.Query(`SELECT id, name FROM companies`)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	out := map[int64]string{}
-	for rows.Next() {
-		var id int64
-		var name string
-		if err := rows.Scan(&id, &name); err != nil {
-			return nil, err
-		}
-		out[id] = name
-	}
-	return out, rows.Err()
 }
 
 // Verify checks the whole chain (administrators and managers) and records that it was checked.
@@ -196,27 +144,4 @@ func (s *HistoryService) Actions() ([]ActionLabel, error) {
 		out = append(out, ActionLabel{Value: string(act), JA: act.Label("ja"), EN: act.Label("en")})
 	}
 	return out, nil
-}
-
-// mergePeerHistory adds the peer installations' entries of shared companies (share.go) that fall
-// in this page's time window, newest first, with their source (取扱元).
-func mergePeerHistory(tx *store.Tx, af audit.Filter, entries []audit.Entry, names map[int64]string, page *HistoryPage) error {
-	var lower, upper time.Time
-	if page.NextBeforeID != 0 {
-		lower = entries[len(entries)-1].Time
-	}
-	if af.BeforeID != 0 {
-		var at string
-		if err := tx.QueryRow(`SELECT at FROM audit_log WHERE id <= ? ORDER BY id DESC LIMIT 1`, af.BeforeID).Scan(&at); err == nil {
-			upper, _ = store.ParseTime(at)
-		}
-	}
-	peer, err := peerHistory(tx, af, lower, upper, names)
-	if err != nil || len(peer) == 0 {
-		return err
-	}
-	page.Entries = append(page.Entries, peer...)
-	sort.SliceStable(page.Entries, func(i, j int) bool { return page.Entries[i].Time > page.Entries[j].Time })
-	page.Total += int64(len(peer))
-	return nil
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"time"
 
-	"github.com/mynumber-shelter/shelter/app/audit"
 	"github.com/mynumber-shelter/shelter/app/share"
 	"github.com/mynumber-shelter/shelter/app/store"
 )
@@ -234,37 +233,6 @@ func (s *ShareService) Conflicts(companyID int64) ([]ShareConflict, error) {
 		out = append(out, ShareConflict{ID: c.ID, Kind: c.Kind, LocalID: c.LocalID, WinnerOffice: c.WinnerOffice, WinnerTime: timeText(c.WinnerTime),
 			WinnerValue: c.WinnerValue, LoserOffice: c.LoserOffice, LoserTime: timeText(c.LoserTime), LoserValue: c.LoserValue,
 			DetectedAt: timeText(c.DetectedAt)})
-	}
-	return out, nil
-}
-
-// peerHistory is the 2-1 hook: the peer installations' entries inside the time window of a
-// local page (after lower, when set, up to upper, when set) that match f, with their source.
-func peerHistory(tx *store.Tx, af audit.Filter, lower, upper time.Time, names map[int64]string) ([]HistoryEntry, error) {
-	pf := share.PeerFilter{CompanyID: af.CompanyID, From: af.From, To: af.To, Limit: af.Limit}
-	if af.UserID != 0 || af.TargetType != "" || af.Result != "" || len(af.Actions) > 1 {
-		return nil, nil // filters on local users and the like do not apply to the peer's entries
-	}
-	if len(af.Actions) == 1 {
-		pf.Action = string(af.Actions[0])
-	}
-	if !lower.IsZero() && (pf.From.IsZero() || lower.After(pf.From)) {
-		pf.From = lower
-	}
-	if !upper.IsZero() && (pf.To.IsZero() || upper.Before(pf.To)) {
-		pf.To = upper
-	}
-	list, err := share.PeerEntriesTx(tx, pf)
-	if err != nil {
-		return nil, err
-	}
-	out := make([]HistoryEntry, 0, len(list))
-	for _, e := range list {
-		act := audit.Action(e.Action)
-		out = append(out, HistoryEntry{Time: store.FormatTime(e.Time), Login: e.Login, Workstation: e.SourceName,
-			Action: e.Action, ActionJA: act.Label("ja"), ActionEN: act.Label("en"), CompanyID: e.CompanyID, CompanyName: names[e.CompanyID],
-			TargetType: e.TargetType, TargetID: e.TargetID, Purpose: e.Purpose, Result: e.Result, Detail: e.Detail,
-			Source: e.SourceName + " (" + e.Source + ")"})
 	}
 	return out, nil
 }
