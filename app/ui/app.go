@@ -30,10 +30,13 @@ import (
 	"github.com/mynumber-shelter/shelter/app/apperr"
 	"github.com/mynumber-shelter/shelter/app/audit"
 	"github.com/mynumber-shelter/shelter/app/auth"
+	"github.com/mynumber-shelter/shelter/app/backup"
+	"github.com/mynumber-shelter/shelter/app/collect"
 	"github.com/mynumber-shelter/shelter/app/replica"
 	"github.com/mynumber-shelter/shelter/app/roster"
 	"github.com/mynumber-shelter/shelter/app/store"
 	"github.com/mynumber-shelter/shelter/app/vault"
+	"github.com/mynumber-shelter/shelter/bridge"
 	"github.com/mynumber-shelter/shelter/internal/appdir"
 	"github.com/mynumber-shelter/shelter/internal/keychain"
 )
@@ -130,6 +133,14 @@ type App struct {
 	Backup *BackupService
 	// Replica is クラウド複製 (M-5) and 「クラウドから復元」 of the first start.
 	Replica *ReplicaService
+
+	// What several bound services use, owned here so that no service reaches into another's
+	// fields (internal/repocheck checks it): the collection and backup use cases, the bridge connection of
+	// the relay sync and the replica, and the bridge supervisor.
+	collect *collect.Service
+	backups *backup.Service
+	relay   *bridge.Client
+	sup     *supervisor
 }
 
 // New opens (or creates) the vault in cfg.VaultDir.
@@ -171,12 +182,20 @@ func New(cfg Config) (*App, error) {
 	a.Handlers = &HandlerService{a}
 	a.History = &HistoryService{a}
 	a.Employees = &EmployeeService{a: a}
+	a.collect = &collect.Service{DB: db, Audit: a.Audit}
+	a.backups = &backup.Service{DB: db, Audit: a.Audit}
+	socket := cfg.BridgeSocket
+	if socket == "" {
+		socket = bridge.SocketPath()
+	}
+	a.relay = &bridge.Client{Path: socket}
+	a.sup = newSupervisor(a, cfg.BridgeSocket, cfg.BridgeCommand)
 	a.Use = newUseService(a)
 	a.Collect = newCollectService(a)
 	a.Dispose = newDisposeService(a)
 	a.Card = newCardService(a, cfg.BridgeSocket)
 	a.Factors = newFactorService(a, cfg.BridgeSocket, cfg.SecondFactor)
-	a.Devices = newDeviceService(a, cfg.BridgeSocket, cfg.BridgeCommand)
+	a.Devices = &DeviceService{a: a}
 	a.Scan = newScanService(a)
 	a.Sync = newSyncService(a)
 	a.Share = newShareService(a)

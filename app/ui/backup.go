@@ -20,15 +20,14 @@ import (
 // key store written to a folder or a removable drive, with a reminder when the last one is
 // old; and 「バックアップから復元」 on the first-start screen of a new PC.
 type BackupService struct {
-	a   *App
-	svc *backup.Service
+	a *App
 
 	mu     sync.Mutex
 	folder func() (string, error)
 }
 
 func newBackupService(a *App) *BackupService {
-	return &BackupService{a: a, svc: &backup.Service{DB: a.DB, Audit: a.Audit}}
+	return &BackupService{a: a}
 }
 
 // SetFolderDialog sets the folder chooser (main.go: Wails' OpenDirectoryDialog). It returns the
@@ -53,7 +52,7 @@ func (s *BackupService) Status() (BackupStatus, error) {
 	if _, err := s.a.admin(); err != nil {
 		return BackupStatus{}, err
 	}
-	st, err := s.svc.Status(context.Background())
+	st, err := s.a.backups.Status(context.Background())
 	if err != nil {
 		return BackupStatus{}, s.a.fail("backup status", err)
 	}
@@ -103,7 +102,7 @@ func (s *BackupService) Make(folder string) (BackupMade, error) {
 	if folder == "" {
 		return BackupMade{}, toError(apperr.Invalid("folder", "保存先のフォルダを選んでください。", "Choose the folder to save the backup in."))
 	}
-	set, err := s.svc.Make(context.Background(), sess.Entry(audit.ActionBackup, audit.ResultOK), folder)
+	set, err := s.a.backups.Make(context.Background(), sess.Entry(audit.ActionBackup, audit.ResultOK), folder)
 	if err != nil {
 		return BackupMade{}, s.a.fail("backup", backupError(err))
 	}
@@ -147,7 +146,7 @@ func (a *App) restored(ctx context.Context, set backup.Set, recoveryKey, login, 
 		return st, err
 	}
 	if sess := a.session(); sess != nil {
-		if err := a.Backup.svc.Restored(ctx, sess.Entry(audit.ActionRestore, audit.ResultOK), set); err != nil {
+		if err := a.backups.Restored(ctx, sess.Entry(audit.ActionRestore, audit.ResultOK), set); err != nil {
 			a.log.Warn("recording the restore", "err", err)
 		}
 	}

@@ -79,7 +79,7 @@ func newSupervisor(a *App, socket string, command []string) *supervisor {
 // runtime.EventsEmit; browser tests: webrpc.Events.Emit). nil stops forwarding. The sink is
 // called from the supervisor's goroutine and must not block for long.
 func (a *App) SetEventSink(sink func(name string, data any)) {
-	s := a.Devices.sup
+	s := a.sup
 	s.mu.Lock()
 	s.sink = sink
 	s.mu.Unlock()
@@ -91,7 +91,7 @@ func (a *App) SetEventSink(sink func(name string, data any)) {
 // daemon keeps running: it serves the hot folder and sync while the window is closed). Calling
 // it again while it runs does nothing but return a stop function.
 func (a *App) StartBridge() (stop func()) {
-	s := a.Devices.sup
+	s := a.sup
 	ctx, cancel := context.WithCancel(context.Background())
 	s.mu.Lock()
 	if s.running {
@@ -116,7 +116,7 @@ func (a *App) StartBridge() (stop func()) {
 }
 
 // BridgeState returns the current connection state.
-func (a *App) BridgeState() BridgeState { return a.Devices.sup.current() }
+func (a *App) BridgeState() BridgeState { return a.sup.current() }
 
 func (s *supervisor) current() BridgeState {
 	s.mu.Lock()

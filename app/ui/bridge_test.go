@@ -49,7 +49,7 @@ func eventAfterConfig(t *testing.T, a *App, r *sinkRecorder, folder string) {
 	r.mu.Unlock()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	if err := a.Devices.sup.client.SetConfig(ctx, bridge.Config{HotFolder: folder}); err != nil {
+	if err := a.sup.client.SetConfig(ctx, bridge.Config{HotFolder: folder}); err != nil {
 		t.Fatal(err)
 	}
 	waitFor(t, "a bridge event", func() bool {
@@ -69,7 +69,7 @@ func TestSupervisorReconnects(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "run")
 	stop := serveBridgeAt(t, dir, state)
 	pointAt(a, bridge.SocketIn(dir))
-	a.Devices.sup.command = []string{} // never start one
+	a.sup.command = []string{} // never start one
 	rec := &sinkRecorder{}
 	a.SetEventSink(rec.sink)
 	end := a.StartBridge()
@@ -114,7 +114,7 @@ func TestSupervisorStartsBridge(t *testing.T) {
 	t.Setenv("SHELTER_BRIDGE_STATE", t.TempDir())
 	dir := filepath.Join(t.TempDir(), "run")
 	pointAt(a, bridge.SocketIn(dir))
-	a.Devices.sup.command = []string{bin, "run"}
+	a.sup.command = []string{bin, "run"}
 	var pids []int
 	t.Cleanup(func() { // end only the processes this test started
 		for _, pid := range pids {
@@ -153,7 +153,7 @@ func TestSupervisorStartsBridge(t *testing.T) {
 	end()
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	st, err := a.Devices.sup.client.Status(ctx)
+	st, err := a.sup.client.Status(ctx)
 	if err != nil || st.PID != second.PID {
 		t.Fatalf("the bridge did not outlive the app's supervision: %+v %v", st, err)
 	}

@@ -24,7 +24,6 @@ import (
 // logged, stored or put in an error). The bridge never retries a PIN; neither does this service.
 type CardService struct {
 	a      *App
-	svc    *collect.Service
 	socket string
 
 	mu     sync.Mutex
@@ -35,7 +34,7 @@ func newCardService(a *App, socket string) *CardService {
 	if socket == "" {
 		socket = bridge.SocketPath()
 	}
-	return &CardService{a: a, svc: a.Collect.svc, socket: socket}
+	return &CardService{a: a, socket: socket}
 }
 
 // CardReadResult is what [CardService.ReadForCheck] read and recorded. The number is masked.
@@ -79,10 +78,10 @@ func (s *CardService) Readers() ([]string, error) {
 	defer cancel()
 	rs, err := s.bridgeClient().Readers(ctx)
 	if err != nil {
-		return nil, s.cardErr(err)
+		return nil, s.a.cardErr(err)
 	}
 	if len(rs) == 0 {
-		return nil, s.cardErr(&bridge.Error{Code: "no_reader"})
+		return nil, s.a.cardErr(&bridge.Error{Code: "no_reader"})
 	}
 	return rs, nil
 }
@@ -97,7 +96,7 @@ func (s *CardService) Retries(reader string) (int, error) {
 	defer cancel()
 	n, err := s.bridgeClient().CardRetries(ctx, reader)
 	if err != nil {
-		return 0, s.cardErr(err)
+		return 0, s.a.cardErr(err)
 	}
 	return n, nil
 }
@@ -117,9 +116,9 @@ func (s *CardService) ReadForCheck(companyID, personID int64, reader, pin string
 	if err != nil {
 		return CardReadResult{}, err
 	}
-	rec, err := s.svc.CardHolderOnRecord(context.Background(), sess.Principal, companyID, personID)
+	rec, err := s.a.collect.CardHolderOnRecord(context.Background(), sess.Principal, companyID, personID)
 	if err != nil {
-		return CardReadResult{}, s.a.Collect.fail(sess, companyID, audit.ActionRegister, "card read", err)
+		return CardReadResult{}, s.a.collectFail(sess, companyID, audit.ActionRegister, "card read", err)
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), cardTimeout)
 	defer cancel()
@@ -128,11 +127,11 @@ func (s *CardService) ReadForCheck(companyID, personID int64, reader, pin string
 	if err != nil {
 		var be *bridge.Error
 		if errors.As(err, &be) && (be.Code == "wrong_pin" || be.Code == "pin_locked") {
-			if err := s.svc.RecordCardRefused(context.Background(), sess.Principal, companyID, personID, be.Code); err != nil {
+			if err := s.a.collect.RecordCardRefused(context.Background(), sess.Principal, companyID, personID, be.Code); err != nil {
 				s.a.log.Warn("recording a refused card read", "err", err)
 			}
 		}
-		return CardReadResult{}, s.cardErr(err)
+		return CardReadResult{}, s.a.cardErr(err)
 	}
 	sex := sexCode(d.Sex)
 	out := CardReadResult{Name: d.Name, Address: d.Address, BirthDate: d.BirthDate, Sex: sex,
@@ -149,10 +148,10 @@ func (s *CardService) ReadForCheck(companyID, personID int64, reader, pin string
 			JA: "カードの氏名（" + d.Name + "）が登録されている氏名（" + rec.Name + "）と異なります。旧字体や表記の違いでないか確認してください。",
 			EN: "The name on the card (" + d.Name + ") differs from the record (" + rec.Name + "). Check for old kanji or spelling."})
 	}
-	res, err := s.svc.RecordCardCheck(context.Background(), sess.Principal, keys, companyID, personID, d.Number)
+	res, err := s.a.collect.RecordCardCheck(context.Background(), sess.Principal, keys, companyID, personID, d.Number)
 	d.Number = ""
 	if err != nil {
-		return CardReadResult{}, s.a.Collect.fail(sess, companyID, audit.ActionRegister, "card check", err)
+		return CardReadResult{}, s.a.collectFail(sess, companyID, audit.ActionRegister, "card check", err)
 	}
 	out.CheckID, out.Status, out.Masked, out.Changed = res.CheckID, string(res.Status), res.Masked, res.Changed
 	return out, nil
@@ -191,10 +190,10 @@ func sexLabel(code string) string {
 
 // cardErr maps a bridge error to a user-safe *Error in Japanese and English; the code is the
 // bridge's (or "bridge_unavailable" when the daemon does not answer).
-func (s *CardService) cardErr(err error) error {
+func (a *App) cardErr(err error) error {
 	var be *bridge.Error
 	if !errors.As(err, &be) {
-		s.a.log.Info("bridge unavailable", "err", err)
+		a.log.Info("bridge unavailable", "err", err)
 		return &Error{Code: "bridge_unavailable",
 			JA: "カードリーダー連携（shelter-bridge）が起動していません。起動してから、もう一度お試しください。カードを使わない確認はこのまま行えます。",
 			EN: "The card reader service (shelter-bridge) is not running. Start it and try again; checks without the card work as usual."}

@@ -27,13 +27,10 @@ import (
 // the lists shows no number and is not recorded. Files (the notice workbook, the CSV) travel
 // as base64 in [CollectFile]; the frontend saves them.
 type CollectService struct {
-	a   *App
-	svc *collect.Service
+	a *App
 }
 
-func newCollectService(a *App) *CollectService {
-	return &CollectService{a: a, svc: &collect.Service{DB: a.DB, Audit: a.Audit}}
-}
+func newCollectService(a *App) *CollectService { return &CollectService{a: a} }
 
 // Rules returns the channels, document kinds and statuses (reference data; any logged-in user).
 func (s *CollectService) Rules() (CollectRules, error) {
@@ -67,7 +64,7 @@ func (s *CollectService) Purposes() ([]CollectLabel, error) {
 	if _, err := s.a.ready(); err != nil {
 		return nil, err
 	}
-	ps, err := s.svc.Purposes(context.Background())
+	ps, err := s.a.collect.Purposes(context.Background())
 	if err != nil {
 		return nil, s.a.fail("reading purposes", err)
 	}
@@ -95,12 +92,12 @@ func (s *CollectService) CreateRequest(in CollectRequestInput) (CollectNotice, e
 	if err != nil {
 		return CollectNotice{}, err
 	}
-	is, err := s.svc.CreateRequest(context.Background(), sess.Principal, keys, collect.Request{
+	is, err := s.a.collect.CreateRequest(context.Background(), sess.Principal, keys, collect.Request{
 		CompanyID: in.CompanyID, Title: in.Title, EmployeeIDs: in.EmployeeIDs, Purposes: in.Purposes, ValidDays: in.ValidDays,
 		Notice: collect.NoticeSettings{Sender: in.Sender, InPerson: in.InPerson, Mail: in.Mail, Online: in.Online,
 			Contact: in.Contact, Deadline: in.Deadline}}, collect.NoticeOptions{Password: in.FilePassword, PerEmployee: in.PerEmployee})
 	if err != nil {
-		return CollectNotice{}, s.fail(sess, in.CompanyID, audit.ActionRegister, "create request", err)
+		return CollectNotice{}, s.a.collectFail(sess, in.CompanyID, audit.ActionRegister, "create request", err)
 	}
 	return noticeOut(is), nil
 }
@@ -112,10 +109,10 @@ func (s *CollectService) Reissue(in CollectReissueInput) (CollectNotice, error) 
 	if err != nil {
 		return CollectNotice{}, err
 	}
-	is, err := s.svc.Reissue(context.Background(), sess.Principal, keys, in.CompanyID, in.RequestID, in.EmployeeIDs, in.ValidDays,
+	is, err := s.a.collect.Reissue(context.Background(), sess.Principal, keys, in.CompanyID, in.RequestID, in.EmployeeIDs, in.ValidDays,
 		collect.NoticeOptions{Password: in.FilePassword, PerEmployee: in.PerEmployee})
 	if err != nil {
-		return CollectNotice{}, s.fail(sess, in.CompanyID, audit.ActionModify, "reminder", err)
+		return CollectNotice{}, s.a.collectFail(sess, in.CompanyID, audit.ActionModify, "reminder", err)
 	}
 	return noticeOut(is), nil
 }
@@ -126,9 +123,9 @@ func (s *CollectService) Requests(companyID int64) ([]CollectRequest, error) {
 	if err != nil {
 		return nil, err
 	}
-	rs, err := s.svc.Requests(context.Background(), sess.Principal, companyID)
+	rs, err := s.a.collect.Requests(context.Background(), sess.Principal, companyID)
 	if err != nil {
-		return nil, s.fail(sess, companyID, audit.ActionView, "list requests", err)
+		return nil, s.a.collectFail(sess, companyID, audit.ActionView, "list requests", err)
 	}
 	out := []CollectRequest{}
 	for _, r := range rs {
@@ -141,21 +138,21 @@ func (s *CollectService) Requests(companyID int64) ([]CollectRequest, error) {
 // MarkSubmitted records that an employee's documents arrived (提出済) and returns the status.
 func (s *CollectService) MarkSubmitted(companyID, employeeID int64) (string, error) {
 	return s.transition(companyID, "mark submitted", func(p auth.Principal) (collect.Status, error) {
-		return s.svc.MarkSubmitted(context.Background(), p, companyID, employeeID)
+		return s.a.collect.MarkSubmitted(context.Background(), p, companyID, employeeID)
 	})
 }
 
 // SendBack returns an employee's submission (差戻し) with a reason; returns the status.
 func (s *CollectService) SendBack(companyID, employeeID int64, reason string) (string, error) {
 	return s.transition(companyID, "send back", func(p auth.Principal) (collect.Status, error) {
-		return s.svc.SendBack(context.Background(), p, companyID, employeeID, reason)
+		return s.a.collect.SendBack(context.Background(), p, companyID, employeeID, reason)
 	})
 }
 
 // Refuse records that an employee refused to provide the number (提供拒否) with the reason.
 func (s *CollectService) Refuse(companyID, employeeID int64, reason string) (string, error) {
 	return s.transition(companyID, "record refusal", func(p auth.Principal) (collect.Status, error) {
-		return s.svc.Refuse(context.Background(), p, companyID, employeeID, reason)
+		return s.a.collect.Refuse(context.Background(), p, companyID, employeeID, reason)
 	})
 }
 
@@ -166,7 +163,7 @@ func (s *CollectService) transition(companyID int64, what string, fn func(auth.P
 	}
 	st, err := fn(sess.Principal)
 	if err != nil {
-		return "", s.fail(sess, companyID, audit.ActionModify, what, err)
+		return "", s.a.collectFail(sess, companyID, audit.ActionModify, what, err)
 	}
 	return string(st), nil
 }
@@ -188,9 +185,9 @@ func (s *CollectService) RecordCheck(in CollectCheckInput) (CollectCheckResult, 
 		images = append(images, collect.Image{Kind: collect.DocKind(im.Kind), ContentType: ct, Data: data})
 	}
 	c := collect.Check{Submission: submissionIn(in.CollectSubmission), SendBack: in.SendBack, Reason: in.Reason}
-	res, err := s.svc.RecordCheck(context.Background(), sess.Principal, keys, in.CompanyID, in.PersonID, c, images)
+	res, err := s.a.collect.RecordCheck(context.Background(), sess.Principal, keys, in.CompanyID, in.PersonID, c, images)
 	if err != nil {
-		return CollectCheckResult{}, s.fail(sess, in.CompanyID, audit.ActionRegister, "identity check", err)
+		return CollectCheckResult{}, s.a.collectFail(sess, in.CompanyID, audit.ActionRegister, "identity check", err)
 	}
 	s.a.Scan.checked(sess, in.CompanyID, in.Images, !in.SendBack)
 	return CollectCheckResult{CheckID: res.CheckID, Status: string(res.Status), DocumentIDs: append([]int64{}, res.DocumentIDs...)}, nil
@@ -242,9 +239,9 @@ func (s *CollectService) RegisterNumbers(in CollectNumbersInput) (CollectRegiste
 	for i, n := range in.Numbers {
 		entries[i] = collect.NumberEntry{PersonID: n.PersonID, Number: n.Number}
 	}
-	res, err := s.svc.RegisterNumbers(context.Background(), sess.Principal, keys, in.CompanyID, in.EmployeeID, entries, in.AcceptDuplicates)
+	res, err := s.a.collect.RegisterNumbers(context.Background(), sess.Principal, keys, in.CompanyID, in.EmployeeID, entries, in.AcceptDuplicates)
 	if err != nil {
-		return CollectRegistered{}, s.fail(sess, in.CompanyID, audit.ActionRegister, "register numbers", err)
+		return CollectRegistered{}, s.a.collectFail(sess, in.CompanyID, audit.ActionRegister, "register numbers", err)
 	}
 	return CollectRegistered{EmployeeID: res.EmployeeID, Changed: res.Changed, Missing: res.Missing,
 		Status: string(res.Status), Masked: res.Masked}, nil
@@ -256,11 +253,11 @@ func (s *CollectService) StatusBoard(f CollectBoardFilter) (CollectBoard, error)
 	if err != nil {
 		return CollectBoard{}, err
 	}
-	b, err := s.svc.StatusBoard(context.Background(), sess.Principal, collect.BoardFilter{CompanyID: f.CompanyID,
+	b, err := s.a.collect.StatusBoard(context.Background(), sess.Principal, collect.BoardFilter{CompanyID: f.CompanyID,
 		Status: collect.Status(f.Status), Search: f.Search, PendingDays: f.PendingDays, IncludeLeft: f.IncludeLeft,
 		Offset: f.Offset, Limit: f.Limit, Sort: roster.Sort{Key: f.Sort, Desc: f.Desc}})
 	if err != nil {
-		return CollectBoard{}, s.fail(sess, f.CompanyID, audit.ActionView, "status board", err)
+		return CollectBoard{}, s.a.collectFail(sess, f.CompanyID, audit.ActionView, "status board", err)
 	}
 	out := CollectBoard{Counts: countsOut(b.Counts), Total: b.Total, Rows: []CollectBoardRow{}}
 	for _, r := range b.Rows {
@@ -279,9 +276,9 @@ func (s *CollectService) RefusalRecord(companyID int64) ([]CollectRefusal, error
 	if err != nil {
 		return nil, err
 	}
-	rows, err := s.svc.RefusalRecord(context.Background(), sess.Principal, companyID)
+	rows, err := s.a.collect.RefusalRecord(context.Background(), sess.Principal, companyID)
 	if err != nil {
-		return nil, s.fail(sess, companyID, audit.ActionView, "refusal record", err)
+		return nil, s.a.collectFail(sess, companyID, audit.ActionView, "refusal record", err)
 	}
 	out := []CollectRefusal{}
 	for _, r := range rows {
@@ -303,9 +300,9 @@ func (s *CollectService) ExportRefusalRecord(companyID int64, encoding string) (
 	if err != nil {
 		return CollectFile{}, err
 	}
-	file, name, err := s.svc.ExportRefusalRecord(context.Background(), sess.Principal, companyID, report.Encoding(encoding))
+	file, name, err := s.a.collect.ExportRefusalRecord(context.Background(), sess.Principal, companyID, report.Encoding(encoding))
 	if err != nil {
-		return CollectFile{}, s.fail(sess, companyID, audit.ActionExport, "export refusal record", err)
+		return CollectFile{}, s.a.collectFail(sess, companyID, audit.ActionExport, "export refusal record", err)
 	}
 	ct := "text/csv; charset=utf-8"
 	if encoding == string(report.CP932) {
@@ -316,7 +313,7 @@ func (s *CollectService) ExportRefusalRecord(companyID int64, encoding string) (
 
 // fail maps a collect error to a user-safe *Error; a refusal for the role is recorded in the
 // history (result denied) in its own transaction.
-func (s *CollectService) fail(sess *auth.Session, companyID int64, action audit.Action, what string, err error) error {
+func (a *App) collectFail(sess *auth.Session, companyID int64, action audit.Action, what string, err error) error {
 	var pe *collect.ProblemsError
 	var de *collect.DuplicateError
 	switch {
@@ -333,10 +330,10 @@ func (s *CollectService) fail(sess *auth.Session, companyID int64, action audit.
 		return &Error{Code: collect.CodeDuplicateNumber, Field: collect.FieldFor(de.PersonID),
 			JA: de.Other.Japanese() + "このまま登録してよろしいですか？", EN: strings.ToUpper(en[:1]) + en[1:] + ". Register it anyway?"}
 	}
-	ue := s.a.fail("1-3 "+what, err)
+	ue := a.fail("1-3 "+what, err)
 	if apperr.HasCode(err, apperr.CodeForbidden) {
-		if derr := s.svc.RecordRefusal(context.Background(), sess.Principal, companyID, action, what); derr != nil {
-			s.a.log.Warn("recording a refused 1-3 call", "err", derr)
+		if derr := a.collect.RecordRefusal(context.Background(), sess.Principal, companyID, action, what); derr != nil {
+			a.log.Warn("recording a refused 1-3 call", "err", derr)
 		}
 	}
 	return ue

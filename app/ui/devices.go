@@ -25,12 +25,7 @@ import (
 // settings, and a change is recorded in the history ("device settings changed", with counts,
 // never a certificate or a path's content). The bridge's settings hold no secret.
 type DeviceService struct {
-	a   *App
-	sup *supervisor
-}
-
-func newDeviceService(a *App, socket string, command []string) *DeviceService {
-	return &DeviceService{a: a, sup: newSupervisor(a, socket, command)}
+	a *App
 }
 
 // DeviceLabel is a code with its Japanese and English names.
@@ -95,17 +90,17 @@ func (s *DeviceService) List() (DeviceList, error) {
 	if _, err := s.a.ready(); err != nil {
 		return DeviceList{}, err
 	}
-	out := DeviceList{Bridge: s.sup.current(), Devices: []DeviceRow{}}
+	out := DeviceList{Bridge: s.a.sup.current(), Devices: []DeviceRow{}}
 	ctx, cancel := context.WithTimeout(context.Background(), bridgeTimeout)
 	defer cancel()
 	if !out.Bridge.Connected { // the supervisor may not run (tests) or not have noticed yet
-		if st, err := s.sup.client.Status(ctx); err == nil {
+		if st, err := s.a.sup.client.Status(ctx); err == nil {
 			out.Bridge = BridgeState{Connected: true, Version: st.Version, PID: st.PID, Started: st.Started}
 		}
 	}
 	if out.Bridge.Connected {
 		out.State = deviceLabel(deviceStates, "connected")
-		ds, err := s.sup.client.Devices(ctx)
+		ds, err := s.a.sup.client.Devices(ctx)
 		if err != nil {
 			s.a.log.Info("listing devices", "err", err)
 			out.Bridge.Error = "the device list could not be read"
@@ -148,7 +143,7 @@ func (s *DeviceService) Config() (DeviceConfig, error) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), bridgeTimeout)
 	defer cancel()
-	c, err := s.sup.client.Config(ctx)
+	c, err := s.a.sup.client.Config(ctx)
 	if err != nil {
 		return DeviceConfig{}, s.bridgeErr(err)
 	}
@@ -181,7 +176,7 @@ func (s *DeviceService) SetConfig(in DeviceConfig) (DeviceConfig, error) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), bridgeTimeout)
 	defer cancel()
-	cur, err := s.sup.client.Config(ctx)
+	cur, err := s.a.sup.client.Config(ctx)
 	if err != nil {
 		return DeviceConfig{}, s.bridgeErr(err)
 	}
@@ -203,7 +198,7 @@ func (s *DeviceService) SetConfig(in DeviceConfig) (DeviceConfig, error) {
 	if err := s.a.Auth.RecordSettingChange(context.Background(), sess.Principal, "devices", "bridge", detail); err != nil {
 		return DeviceConfig{}, s.a.fail("recording device settings", err)
 	}
-	if err := s.sup.client.SetConfig(ctx, cur); err != nil {
+	if err := s.a.sup.client.SetConfig(ctx, cur); err != nil {
 		// Recorded before it was tried: say in the history that it did not take effect.
 		why := "device settings not applied: the bridge did not answer"
 		var be *bridge.Error
@@ -217,7 +212,7 @@ func (s *DeviceService) SetConfig(in DeviceConfig) (DeviceConfig, error) {
 	}
 	if in.VeinDriver == veinDriverExec {
 		// A driver given by name is saved as its path beside the bridge.
-		if got, err := s.sup.client.Config(ctx); err == nil {
+		if got, err := s.a.sup.client.Config(ctx); err == nil {
 			in.VeinDriverPath = got.VeinDriverPath
 		}
 	}

@@ -555,7 +555,7 @@ func (s *FactorService) deviceErr(err error) error {
 	case "not_mynumber_card":
 		e.JA, e.EN = "マイナンバーカードではありません。", "This is not a My Number card."
 	default:
-		return s.a.Card.cardErr(err)
+		return s.a.cardErr(err)
 	}
 	return e
 }

@@ -99,7 +99,7 @@ func (s *HistoryService) checkAnchors() (audit.AnchorResult, bool) {
 	a := s.a
 	ctx, cancel := context.WithTimeout(context.Background(), syncTimeout)
 	defer cancel()
-	if st, err := a.Sync.client.SyncStatus(ctx); err != nil || !st.Enrolled {
+	if st, err := a.relay.SyncStatus(ctx); err != nil || !st.Enrolled {
 		return audit.AnchorResult{}, false
 	}
 	var vaultID string
@@ -110,7 +110,7 @@ func (s *HistoryService) checkAnchors() (audit.AnchorResult, bool) {
 		a.log.Warn("reading the vault id", "err", err)
 		return audit.AnchorResult{}, false
 	}
-	list, err := a.Sync.client.Anchors(ctx, audit.ChainID(vaultID))
+	list, err := a.relay.Anchors(ctx, audit.ChainID(vaultID))
 	if err != nil {
 		a.log.Info("audit anchors unavailable", "err", err)
 		return audit.AnchorResult{}, false

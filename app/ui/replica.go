@@ -98,14 +98,14 @@ func (s *ReplicaService) view(ctx context.Context) (ReplicaView, error) {
 		return ReplicaView{}, s.a.fail("replica status", err)
 	}
 	v := ReplicaView{Pending: l.Pending()}
-	st, err := s.a.Sync.client.SyncStatus(ctx)
+	st, err := s.a.relay.SyncStatus(ctx)
 	if err != nil {
-		return v, s.a.Sync.syncErr(err)
+		return v, s.a.syncErr(err)
 	}
 	v.Enrolled = st.Enrolled
-	rs, err := s.a.Sync.client.ReplicaStatus(ctx)
+	rs, err := s.a.relay.ReplicaStatus(ctx)
 	if err != nil {
-		return v, s.a.Sync.syncErr(err)
+		return v, s.a.syncErr(err)
 	}
 	v.LastAt, v.LastBytes, v.Waiting, v.WaitingBytes, v.LastError = rs.LastAt, rs.LastBytes, rs.Waiting != "", rs.WaitingBytes, rs.LastError
 	return v, nil
@@ -123,8 +123,8 @@ func (s *ReplicaService) UploadNow() (ReplicaView, error) {
 	if err := s.tick(ctx, sess, true); err != nil {
 		return ReplicaView{}, err
 	}
-	if _, err := s.a.Sync.client.SyncNow(ctx); err != nil {
-		return ReplicaView{}, s.a.Sync.syncErr(err)
+	if _, err := s.a.relay.SyncNow(ctx); err != nil {
+		return ReplicaView{}, s.a.syncErr(err)
 	}
 	return s.view(ctx)
 }
@@ -132,15 +132,15 @@ func (s *ReplicaService) UploadNow() (ReplicaView, error) {
 // tick takes and stages a snapshot when one is due, with sess's keys, and records a change of
 // the replica's state in the history.
 func (s *ReplicaService) tick(ctx context.Context, sess *auth.Session, force bool) error {
-	st, err := s.a.Sync.client.SyncStatus(ctx)
+	st, err := s.a.relay.SyncStatus(ctx)
 	if err != nil {
-		return s.a.Sync.syncErr(err)
+		return s.a.syncErr(err)
 	}
 	if !st.Enrolled {
 		return toError(apperr.New("not_enrolled", "", "クラウド（中継サーバー）に登録されていません。下の「中継サーバーに登録する」で登録してください。",
 			"Not enrolled with the relay. Enrol below (Enrol with a relay)."))
 	}
-	if rs, err := s.a.Sync.client.ReplicaStatus(ctx); err == nil {
+	if rs, err := s.a.relay.ReplicaStatus(ctx); err == nil {
 		if err := s.svc.RecordUploads(ctx, sess.Entry(audit.ActionReplica, audit.ResultOK), rs.LastAt, rs.LastError); err != nil {
 			return s.a.fail("replica state", err)
 		}
@@ -153,10 +153,10 @@ func (s *ReplicaService) tick(ctx context.Context, sess *auth.Session, force boo
 	if keys == nil {
 		return nil
 	}
-	_, err = s.svc.Take(ctx, keys, bridge.ReplicaSink{Client: s.a.Sync.client})
+	_, err = s.svc.Take(ctx, keys, bridge.ReplicaSink{Client: s.a.relay})
 	var be *bridge.Error
 	if errors.As(err, &be) {
-		return s.a.Sync.syncErr(err)
+		return s.a.syncErr(err)
 	}
 	return s.a.fail("replica snapshot", err)
 }
@@ -213,9 +213,9 @@ func (s *ReplicaService) RestoreCode() (RestoreCodeView, error) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), syncTimeout)
 	defer cancel()
-	rc, err := s.a.Sync.client.ReplicaRestoreCode(ctx)
+	rc, err := s.a.relay.ReplicaRestoreCode(ctx)
 	if err != nil {
-		return RestoreCodeView{}, s.a.Sync.syncErr(err)
+		return RestoreCodeView{}, s.a.syncErr(err)
 	}
 	if err := s.svc.RecordRestoreCode(ctx, sess.Principal); err != nil {
 		return RestoreCodeView{}, s.a.fail("restore code audit", err)

@@ -49,7 +49,7 @@ func replicaEndToEnd(t *testing.T, up, down *relaytest.Relay) {
 	sock := syncBridge(t, filepath.Join(t.TempDir(), "bridge-state"), kc)
 	f := newDisposeFixture(t)
 	a := f.app
-	a.Sync.client = &bridge.Client{Path: sock}
+	a.relay = &bridge.Client{Path: sock}
 	ctx := context.Background()
 
 	f.as("admin")
@@ -205,7 +205,7 @@ func TestAuditAnchorsOnTheRelay(t *testing.T) {
 	sock := syncBridge(t, filepath.Join(t.TempDir(), "bridge-state"), &keychain.Mem{})
 	f := setup(t)
 	a := f.app
-	a.Sync.client = &bridge.Client{Path: sock}
+	a.relay = &bridge.Client{Path: sock}
 	ctx := context.Background()
 	if v, err := a.History.Verify(); err != nil || !v.OK || v.Anchors != 0 {
 		t.Fatalf("before enrolment: %+v %v", v, err)

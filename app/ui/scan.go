@@ -63,7 +63,7 @@ const maxHeld = 16
 
 func newScanService(a *App) *ScanService {
 	s := &ScanService{a: a, ttl: 15 * time.Minute, held: map[string]*heldScan{}}
-	a.Devices.sup.onConnect(func(ctx context.Context, c *bridge.Client) {
+	a.sup.onConnect(func(ctx context.Context, c *bridge.Client) {
 		s.mu.Lock()
 		s.keySent = false
 		s.mu.Unlock()
@@ -133,9 +133,9 @@ func (s *ScanService) allowed(companyID, personID int64, what string) (*auth.Ses
 	if err != nil {
 		return nil, nil, err
 	}
-	err = s.a.Collect.svc.CheckAccess(context.Background(), sess.Principal, companyID, personID)
+	err = s.a.collect.CheckAccess(context.Background(), sess.Principal, companyID, personID)
 	if err != nil {
-		return nil, nil, s.a.Collect.fail(sess, companyID, audit.ActionView, what, err)
+		return nil, nil, s.a.collectFail(sess, companyID, audit.ActionView, what, err)
 	}
 	s.sweep()
 	return sess, keys, nil
@@ -482,7 +482,7 @@ func (s *ScanService) checked(sess *auth.Session, companyID int64, images []Coll
 	}
 }
 
-func (s *ScanService) client() *bridge.Client { return s.a.Devices.sup.client }
+func (s *ScanService) client() *bridge.Client { return s.a.sup.client }
 
 // ensureInboxKey creates the vault's inbox key when missing and gives the bridge its public
 // half once per bridge connection. Failures are logged: scanning works without the folder.

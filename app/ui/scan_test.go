@@ -65,8 +65,8 @@ func serveBridgeAt(t *testing.T, dir, state string) (stop func()) {
 
 // pointAt makes the app's device services use the bridge at sock.
 func pointAt(a *App, sock string) {
-	a.Devices.sup.socket = sock
-	a.Devices.sup.client = &bridge.Client{Path: sock}
+	a.sup.socket = sock
+	a.sup.client = &bridge.Client{Path: sock}
 }
 
 // simScanner serves the eSCL simulator over TLS and returns its bridge settings.

@@ -51,7 +51,7 @@ func (s *SessionService) State() (SessionState, error) {
 		}
 	}
 	if st.LoggedIn && st.User.IsAdmin && !st.Locked {
-		bs, err := a.Backup.svc.Status(context.Background())
+		bs, err := a.backups.Status(context.Background())
 		st.BackupDue = err == nil && bs.Due
 	}
 	if !st.LoggedIn || (st.User != nil && !st.User.IsAdmin) {

@@ -19,7 +19,7 @@ type ShareService struct {
 
 func newShareService(a *App) *ShareService {
 	s := &ShareService{a: a, svc: &share.Service{DB: a.DB, Audit: a.Audit}}
-	a.Devices.sup.onConnect(s.connectShare) // share_bridge.go
+	a.sup.onConnect(s.connectShare) // share_bridge.go
 	return s
 }
 

@@ -23,14 +23,10 @@ import (
 // pulled. Submissions are opened only here, with the company's submission key, and stored
 // sealed under the employee's person key. Numbers leave Go masked only.
 type SyncService struct {
-	a      *App
-	svc    *collect.Service
-	client *bridge.Client
+	a *App
 }
 
-func newSyncService(a *App) *SyncService {
-	return &SyncService{a: a, svc: a.Collect.svc, client: &bridge.Client{Path: a.Card.socket}}
-}
+func newSyncService(a *App) *SyncService { return &SyncService{a: a} }
 
 // syncTimeout bounds one call to the bridge (a round may wait for the relay).
 const syncTimeout = 60 * time.Second
@@ -57,14 +53,14 @@ type SyncEnrolInput struct {
 	Token string `json:"token"`
 }
 
-func (s *SyncService) syncErr(err error) error {
+func (a *App) syncErr(err error) error {
 	var be *bridge.Error
 	if !errors.As(err, &be) {
 		var ue *Error
 		if errors.As(err, &ue) {
 			return ue
 		}
-		s.a.log.Info("bridge unavailable", "err", err)
+		a.log.Info("bridge unavailable", "err", err)
 		return &Error{Code: "bridge_unavailable",
 			JA: "クラウド連携（shelter-bridge）が起動していません。起動してから、もう一度お試しください。",
 			EN: "The sync service (shelter-bridge) is not running. Start it and try again."}
@@ -83,19 +79,19 @@ func (s *SyncService) syncErr(err error) error {
 		e.JA, e.EN = "入力が正しくありません（URL は https://、CA は PEM 形式）。", "Invalid input (the URL must be https://, the CA a PEM certificate)."
 	default:
 		e.JA, e.EN = "クラウド連携でエラーが発生しました。", "The sync failed."
-		s.a.log.Warn("sync error", "code", be.Code)
+		a.log.Warn("sync error", "code", be.Code)
 	}
 	return e
 }
 
 func (s *SyncService) status(ctx context.Context) (SyncStatus, error) {
-	st, err := s.client.SyncStatus(ctx)
+	st, err := s.a.relay.SyncStatus(ctx)
 	if err != nil {
-		return SyncStatus{}, s.syncErr(err)
+		return SyncStatus{}, s.a.syncErr(err)
 	}
 	out := SyncStatus{Enrolled: st.Enrolled, URL: st.URL, Office: st.Office, Pending: st.Pending, Failed: st.Failed,
 		Inbox: st.Inbox, Companies: append([]string{}, st.Companies...), LastSync: st.LastSync, LastError: st.LastError}
-	out.AppPending, err = s.svc.PendingRelayRequests(ctx)
+	out.AppPending, err = s.a.collect.PendingRelayRequests(ctx)
 	return out, s.a.fail("sync status", err)
 }
 
@@ -121,16 +117,16 @@ func (s *SyncService) Enrol(in SyncEnrolInput) (SyncStatus, error) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), syncTimeout)
 	defer cancel()
-	st, err := s.client.SyncEnrol(ctx, in.URL, in.CAPEM, in.Token)
+	st, err := s.a.relay.SyncEnrol(ctx, in.URL, in.CAPEM, in.Token)
 	if err != nil {
-		return SyncStatus{}, s.syncErr(err)
+		return SyncStatus{}, s.a.syncErr(err)
 	}
 	if err := s.a.CloudLink.RecordEnrolment(ctx, sess.Principal, st.Office, st.URL); err != nil {
 		return SyncStatus{}, s.a.fail("sync enrol audit", err)
 	}
 	// M-6 goes through the bridge from now on, without waiting for the next reconnect.
 	if s.a.Share != nil {
-		s.a.Share.connectShare(ctx, s.client)
+		s.a.Share.connectShare(ctx, s.a.relay)
 	}
 	return s.status(ctx)
 }
@@ -172,8 +168,8 @@ func (s *SyncService) flush(ctx context.Context) error {
 			items[i] = bridge.SyncOutboxItem{Key: r.Key, Method: r.Method, Path: r.Path, Body: r.Body}
 			ids[i] = r.ID
 		}
-		if _, err := s.client.SyncEnqueue(ctx, items); err != nil {
-			return s.syncErr(err)
+		if _, err := s.a.relay.SyncEnqueue(ctx, items); err != nil {
+			return s.a.syncErr(err)
 		}
 		if err := s.a.DB.Update(ctx, func(tx *store.Tx) error { return collect.MarkRelayRequestsSentTx(tx, ids) }); err != nil {
 			return err
@@ -191,8 +187,8 @@ func (s *SyncService) SyncNow() (SyncStatus, error) {
 	if err := s.flush(ctx); err != nil {
 		return SyncStatus{}, s.a.fail("sync flush", err)
 	}
-	if _, err := s.client.SyncNow(ctx); err != nil {
-		return SyncStatus{}, s.syncErr(err)
+	if _, err := s.a.relay.SyncNow(ctx); err != nil {
+		return SyncStatus{}, s.a.syncErr(err)
 	}
 	return s.status(ctx)
 }
@@ -214,14 +210,14 @@ func (s *SyncService) PublishCompany(companyID int64) (SyncPublished, error) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), syncTimeout)
 	defer cancel()
-	st, err := s.client.SyncStatus(ctx)
+	st, err := s.a.relay.SyncStatus(ctx)
 	if err != nil {
-		return SyncPublished{}, s.syncErr(err)
+		return SyncPublished{}, s.a.syncErr(err)
 	}
 	if !st.Enrolled {
-		return SyncPublished{}, s.syncErr(&bridge.Error{Code: "not_enrolled"})
+		return SyncPublished{}, s.a.syncErr(&bridge.Error{Code: "not_enrolled"})
 	}
-	pub, err := s.svc.PublishOnRelay(ctx, sess.Principal, keys, companyID, st.URL)
+	pub, err := s.a.collect.PublishOnRelay(ctx, sess.Principal, keys, companyID, st.URL)
 	if err != nil {
 		return SyncPublished{}, s.a.fail("publish company", err)
 	}
@@ -229,7 +225,7 @@ func (s *SyncService) PublishCompany(companyID int64) (SyncPublished, error) {
 	if err := s.flush(ctx); err != nil {
 		return out, s.a.fail("sync flush", err)
 	}
-	if _, err := s.client.SyncNow(ctx); err != nil {
+	if _, err := s.a.relay.SyncNow(ctx); err != nil {
 		s.a.log.Info("relay round after publishing failed; the bridge retries", "err", err)
 	}
 	return out, nil
@@ -272,27 +268,27 @@ func (s *SyncService) ImportSubmissions(companyID int64) (SyncImported, error) {
 	if err := s.flush(ctx); err != nil {
 		return out, s.a.fail("sync flush", err)
 	}
-	if _, err := s.client.SyncNow(ctx); err != nil {
+	if _, err := s.a.relay.SyncNow(ctx); err != nil {
 		var be *bridge.Error
 		if !errors.As(err, &be) {
-			return out, s.syncErr(err)
+			return out, s.a.syncErr(err)
 		}
 		out.Offline = true
 	}
-	items, err := s.client.SyncInbox(ctx, rc)
+	items, err := s.a.relay.SyncInbox(ctx, rc)
 	if err != nil {
-		return out, s.syncErr(err)
+		return out, s.a.syncErr(err)
 	}
 	for _, it := range items {
-		_, box, err := s.client.SyncBox(ctx, it.ID)
+		_, box, err := s.a.relay.SyncBox(ctx, it.ID)
 		if err != nil {
-			return out, s.syncErr(err)
+			return out, s.a.syncErr(err)
 		}
-		res, err := s.svc.ImportSubmission(ctx, sess.Principal, keys, companyID,
+		res, err := s.a.collect.ImportSubmission(ctx, sess.Principal, keys, companyID,
 			collect.Inbound{RelayID: it.RelayID, Employee: it.Employee, Box: box})
 		clear(box)
 		if err != nil {
-			return out, s.a.Collect.fail(sess, companyID, audit.ActionRegister, "import submissions", err)
+			return out, s.a.collectFail(sess, companyID, audit.ActionRegister, "import submissions", err)
 		}
 		switch res.Outcome {
 		case collect.Imported:
@@ -303,11 +299,11 @@ func (s *SyncService) ImportSubmissions(companyID int64) (SyncImported, error) {
 			out.Quarantined++
 			out.Reasons = append(out.Reasons, res.Reason)
 		}
-		if err := s.client.SyncAck(ctx, it.ID); err != nil {
-			return out, s.syncErr(err)
+		if err := s.a.relay.SyncAck(ctx, it.ID); err != nil {
+			return out, s.a.syncErr(err)
 		}
 	}
-	if _, err := s.client.SyncNow(ctx); err != nil {
+	if _, err := s.a.relay.SyncNow(ctx); err != nil {
 		out.Offline = true // the acknowledgements stay queued in the bridge
 	}
 	return out, nil
@@ -327,7 +323,7 @@ func (s *SyncService) Companies() ([]SyncCompany, error) {
 	if err != nil {
 		return nil, err
 	}
-	cs, err := s.svc.RelayCompanies(context.Background(), sess.Principal)
+	cs, err := s.a.collect.RelayCompanies(context.Background(), sess.Principal)
 	out := make([]SyncCompany, len(cs))
 	for i, c := range cs {
 		out[i] = SyncCompany{ID: c.ID, Code: c.Code, Name: c.Name, RelayCompany: c.RelayCompany}

@@ -45,9 +45,9 @@ func (s *SyncService) Submitted(companyID int64) ([]SyncSubmission, error) {
 	if err != nil {
 		return nil, err
 	}
-	vs, err := s.svc.Submitted(context.Background(), sess.Principal, keys, companyID)
+	vs, err := s.a.collect.Submitted(context.Background(), sess.Principal, keys, companyID)
 	if err != nil {
-		return nil, s.a.Collect.fail(sess, companyID, audit.ActionView, "online submissions", err)
+		return nil, s.a.collectFail(sess, companyID, audit.ActionView, "online submissions", err)
 	}
 	labels := s.purposeLabels()
 	out := []SyncSubmission{}
@@ -77,9 +77,9 @@ func (s *SyncService) SubmittedImage(companyID, submissionID int64, index int) (
 	if err != nil {
 		return CollectFile{}, err
 	}
-	im, err := s.svc.SubmittedImage(context.Background(), sess.Principal, keys, companyID, submissionID, index)
+	im, err := s.a.collect.SubmittedImage(context.Background(), sess.Principal, keys, companyID, submissionID, index)
 	if err != nil {
-		return CollectFile{}, s.a.Collect.fail(sess, companyID, audit.ActionView, "online submission image", err)
+		return CollectFile{}, s.a.collectFail(sess, companyID, audit.ActionView, "online submission image", err)
 	}
 	return CollectFile{ContentType: im.ContentType, Data: base64.StdEncoding.EncodeToString(im.Data)}, nil
 }
@@ -117,9 +117,9 @@ func (s *SyncService) Accept(in SyncAcceptInput) (SyncAccepted, error) {
 	for _, k := range in.ImageKinds {
 		a.ImageKinds = append(a.ImageKinds, collect.DocKind(k))
 	}
-	res, err := s.svc.AcceptSubmission(context.Background(), sess.Principal, keys, in.CompanyID, in.SubmissionID, a)
+	res, err := s.a.collect.AcceptSubmission(context.Background(), sess.Principal, keys, in.CompanyID, in.SubmissionID, a)
 	if err != nil {
-		return SyncAccepted{}, s.a.Collect.fail(sess, in.CompanyID, audit.ActionRegister, "accept online submission", err)
+		return SyncAccepted{}, s.a.collectFail(sess, in.CompanyID, audit.ActionRegister, "accept online submission", err)
 	}
 	out := SyncAccepted{CheckID: res.Check.CheckID, Status: string(res.Register.Status), Masked: map[int64]string{},
 		Missing: res.Register.Missing, Unmatched: res.Unmatched}
@@ -136,15 +136,15 @@ func (s *SyncService) SendBack(companyID, submissionID int64, reason string) (st
 	if err != nil {
 		return "", err
 	}
-	st, err := s.svc.SendBackSubmission(context.Background(), sess.Principal, companyID, submissionID, reason)
+	st, err := s.a.collect.SendBackSubmission(context.Background(), sess.Principal, companyID, submissionID, reason)
 	if err != nil {
-		return "", s.a.Collect.fail(sess, companyID, audit.ActionModify, "send back online submission", err)
+		return "", s.a.collectFail(sess, companyID, audit.ActionModify, "send back online submission", err)
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), syncTimeout)
 	defer cancel()
 	if err := s.flush(ctx); err != nil {
 		s.a.log.Info("handing the sendback to the bridge failed; it stays queued", "err", err)
-	} else if _, err := s.client.SyncNow(ctx); err != nil {
+	} else if _, err := s.a.relay.SyncNow(ctx); err != nil {
 		s.a.log.Info("relay round after the sendback failed; the bridge retries", "err", err)
 	}
 	return string(st), nil
@@ -155,7 +155,7 @@ func (s *SyncService) SendBack(companyID, submissionID int64, reason string) (st
 func (s *SyncService) purposeLabels() map[string]string {
 	out := map[string]string{}
 	en := strings.HasPrefix(s.a.language(), "en")
-	ps, err := s.svc.Purposes(context.Background())
+	ps, err := s.a.collect.Purposes(context.Background())
 	for _, p := range ps {
 		out[p.Code] = p.JA
 		if en {

@@ -98,7 +98,7 @@ func TestSyncSubmissionsEndToEnd(t *testing.T) {
 	sock := syncBridge(t, stateDir, kc)
 	f := newCollectFixture(t)
 	a := f.app
-	a.Sync.client = &bridge.Client{Path: sock}
+	a.relay = &bridge.Client{Path: sock}
 	f.clock.Add(time.Since(f.clock.Now())) // the relay checks password expiry against the real clock
 	ctx := context.Background()
 
