@@ -34,6 +34,7 @@ import (
 	"github.com/mynumber-shelter/shelter/app/collect"
 	"github.com/mynumber-shelter/shelter/app/replica"
 	"github.com/mynumber-shelter/shelter/app/roster"
+	"github.com/mynumber-shelter/shelter/app/share"
 	"github.com/mynumber-shelter/shelter/app/store"
 	"github.com/mynumber-shelter/shelter/app/vault"
 	"github.com/mynumber-shelter/shelter/bridge"
@@ -135,10 +136,11 @@ type App struct {
 	Replica *ReplicaService
 
 	// What several bound services use, owned here so that no service reaches into another's
-	// fields (internal/repocheck checks it): the collection and backup use cases, the bridge connection of
+	// fields (internal/repocheck checks it): the collection, backup and sharing use cases, the bridge connection of
 	// the relay sync and the replica, and the bridge supervisor.
 	collect *collect.Service
 	backups *backup.Service
+	share   *share.Service
 	relay   *bridge.Client
 	sup     *supervisor
 }

@@ -13,20 +13,19 @@ import (
 // only the company's 責任者 / 担当者 sync and read conflicts (an administrator must be
 // assigned to the company like anyone else: syncing handles its numbers).
 type ShareService struct {
-	a   *App
-	svc *share.Service
+	a *App
 }
 
 func newShareService(a *App) *ShareService {
-	s := &ShareService{a: a, svc: &share.Service{DB: a.DB, Audit: a.Audit}}
-	a.sup.onConnect(s.connectShare) // share_bridge.go
-	return s
+	a.share = &share.Service{DB: a.DB, Audit: a.Audit}
+	a.sup.onConnect(a.connectShare) // share_bridge.go
+	return &ShareService{a: a}
 }
 
 // SetShareTransport connects M-6 sharing to the relay (once the bridge is enrolled; tests).
 // Until then every relay action answers "no relay connection is configured". It is the App's,
 // not the bound ShareService's: nothing in the webview may change where shared envelopes go.
-func (a *App) SetShareTransport(t share.Transport) { a.Share.svc.SetTransport(t) }
+func (a *App) SetShareTransport(t share.Transport) { a.share.SetTransport(t) }
 
 // ShareIdentity is this installation's sharing identity.
 type ShareIdentity struct {
@@ -113,7 +112,7 @@ func (s *ShareService) Identity() (ShareIdentity, error) {
 	if err != nil {
 		return ShareIdentity{}, err
 	}
-	id, err := s.svc.Publish(context.Background(), sess.Principal, keys)
+	id, err := s.a.share.Publish(context.Background(), sess.Principal, keys)
 	if err != nil {
 		return ShareIdentity{}, s.a.fail("share identity", err)
 	}
@@ -126,7 +125,7 @@ func (s *ShareService) LookupPeer(office string) (SharePeer, error) {
 	if err != nil {
 		return SharePeer{}, err
 	}
-	p, err := s.svc.LookupPeer(context.Background(), sess.Principal, office)
+	p, err := s.a.share.LookupPeer(context.Background(), sess.Principal, office)
 	if err != nil {
 		return SharePeer{}, s.a.fail("share peer", err)
 	}
@@ -139,7 +138,7 @@ func (s *ShareService) Offer(in ShareOfferIn) error {
 	if err != nil {
 		return err
 	}
-	return s.a.fail("share offer", s.svc.Offer(context.Background(), sess.Principal, keys, in.CompanyID, in.Office, in.Fingerprint))
+	return s.a.fail("share offer", s.a.share.Offer(context.Background(), sess.Principal, keys, in.CompanyID, in.Office, in.Fingerprint))
 }
 
 // Offers lists pending offers from other installations (administrators).
@@ -148,7 +147,7 @@ func (s *ShareService) Offers() ([]ShareOffer, error) {
 	if err != nil {
 		return nil, err
 	}
-	list, err := s.svc.Offers(context.Background(), sess.Principal, keys)
+	list, err := s.a.share.Offers(context.Background(), sess.Principal, keys)
 	if err != nil {
 		return nil, s.a.fail("share offers", err)
 	}
@@ -167,7 +166,7 @@ func (s *ShareService) Accept(relayCompany, fingerprint string) (int64, error) {
 	if err != nil {
 		return 0, err
 	}
-	c, err := s.svc.Accept(context.Background(), sess.Principal, keys, relayCompany, fingerprint)
+	c, err := s.a.share.Accept(context.Background(), sess.Principal, keys, relayCompany, fingerprint)
 	if err != nil {
 		return 0, s.a.fail("share accept", err)
 	}
@@ -180,7 +179,7 @@ func (s *ShareService) Reject(relayCompany string) error {
 	if err != nil {
 		return err
 	}
-	return s.a.fail("share reject", s.svc.Reject(context.Background(), sess.Principal, relayCompany))
+	return s.a.fail("share reject", s.a.share.Reject(context.Background(), sess.Principal, relayCompany))
 }
 
 // List lists the shared companies (administrators).
@@ -189,7 +188,7 @@ func (s *ShareService) List() ([]ShareInfo, error) {
 	if err != nil {
 		return nil, err
 	}
-	list, err := s.svc.Shares(context.Background(), sess.Principal)
+	list, err := s.a.share.Shares(context.Background(), sess.Principal)
 	if err != nil {
 		return nil, s.a.fail("share list", err)
 	}
@@ -211,7 +210,7 @@ func (s *ShareService) Sync(companyID int64) (ShareSyncResult, error) {
 	if err != nil {
 		return ShareSyncResult{}, err
 	}
-	r, err := s.svc.Sync(context.Background(), sess.Principal, keys, companyID)
+	r, err := s.a.share.Sync(context.Background(), sess.Principal, keys, companyID)
 	if err != nil {
 		return ShareSyncResult{}, s.a.fail("share sync", err)
 	}
@@ -224,7 +223,7 @@ func (s *ShareService) Conflicts(companyID int64) ([]ShareConflict, error) {
 	if err != nil {
 		return nil, err
 	}
-	list, err := s.svc.Conflicts(context.Background(), sess.Principal, companyID)
+	list, err := s.a.share.Conflicts(context.Background(), sess.Principal, companyID)
 	if err != nil {
 		return nil, s.a.fail("share conflicts", err)
 	}

@@ -11,11 +11,11 @@ import (
 // that it is enrolled with a relay, M-6 goes through it (share.BridgeTransport: the bridge
 // holds the enrolment and its keys). A transport already set (tests) is kept. Until then M-6
 // answers "no relay connection is configured".
-func (s *ShareService) connectShare(ctx context.Context, c *bridge.Client) {
-	if s.svc.HasTransport() {
+func (a *App) connectShare(ctx context.Context, c *bridge.Client) {
+	if a.share.HasTransport() {
 		return
 	}
 	if st, err := c.SyncStatus(ctx); err == nil && st.Enrolled {
-		s.svc.SetTransport(&share.BridgeTransport{Bridge: c})
+		a.share.SetTransport(&share.BridgeTransport{Bridge: c})
 	}
 }

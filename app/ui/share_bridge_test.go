@@ -107,7 +107,7 @@ func TestShareThroughBridges(t *testing.T) {
 	officeB := enrolBridge(t, relay, sockB, "株式会社テスト")
 	for _, side := range []*shareSide{a, b} { // the supervisor connects; its hook sets the transport
 		t.Cleanup(side.app.StartBridge())
-		for i := 0; side.app.Share.svc.Transport == nil; i++ {
+		for i := 0; side.app.share.Transport == nil; i++ {
 			if i == 200 {
 				t.Fatalf("%s: no share transport after connecting to the enrolled bridge", side.office)
 			}

@@ -410,7 +410,7 @@ func TestShareServiceOffers(t *testing.T) {
 		t.Fatal(err)
 	}
 	// B has enrolled but not published its key yet.
-	bOffice := b.app.Share.svc.Transport.Office()
+	bOffice := b.app.share.Transport.Office()
 	if _, err := a.app.Share.LookupPeer(bOffice); code(t, err) != "not_found" {
 		t.Fatalf("LookupPeer before B published: %v", err)
 	}

@@ -126,7 +126,7 @@ func (s *SyncService) Enrol(in SyncEnrolInput) (SyncStatus, error) {
 	}
 	// M-6 goes through the bridge from now on, without waiting for the next reconnect.
 	if s.a.Share != nil {
-		s.a.Share.connectShare(ctx, s.a.relay)
+		s.a.connectShare(ctx, s.a.relay)
 	}
 	return s.status(ctx)
 }
