@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -158,9 +159,23 @@ func (b *browser) waitHidden(testid string) {
 	b.run("wait for "+testid+" to hide", chromedp.WaitNotVisible(sel(testid), chromedp.ByQuery))
 }
 
+// click clicks the element as a user would. A screen that redraws between finding the element
+// and clicking it (a list refreshed by an event) replaces the node; the click is then made on
+// the new one, as a user's next click would be, within the step's time.
 func (b *browser) click(testid string) {
 	b.t.Helper()
-	b.run("click "+testid, chromedp.Click(sel(testid), chromedp.ByQuery, chromedp.NodeVisible))
+	ctx, cancel := context.WithTimeout(b.ctx, stepTimeout)
+	defer cancel()
+	for {
+		err := chromedp.Run(ctx, chromedp.Click(sel(testid), chromedp.ByQuery, chromedp.NodeVisible))
+		if err == nil {
+			return
+		}
+		if !strings.Contains(err.Error(), "Could not find node with given id") || ctx.Err() != nil {
+			b.failShot()
+			b.t.Fatalf("click %s: %v", testid, err)
+		}
+	}
 }
 
 // fill replaces a text input's value the way a user would: ASCII is typed key by key; other
