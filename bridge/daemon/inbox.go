@@ -11,7 +11,6 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
-	"runtime"
 	"slices"
 	"strings"
 	"time"
@@ -218,7 +217,8 @@ func (s *Server) takeFile(st *scanState, folder string, f scanner.File) (string,
 	if !inboxTypes[f.ContentType] {
 		return "", errNotAPage
 	}
-	id, items, done := s.committedTake(folder, f.Data)
+	src := takeSource(folder, f.Data)
+	id, items, done := s.committedTake(src)
 	if !done {
 		pages := []scanner.File{f}
 		if f.ContentType == "image/tiff" {
@@ -243,7 +243,7 @@ func (s *Server) takeFile(st *scanState, folder string, f scanner.File) (string,
 			}()
 		}
 		var err error
-		if id, items, err = s.takePages(st.rand, key, folder, f, pages); err != nil {
+		if id, items, err = s.takePages(st.rand, key, src, pages); err != nil {
 			s.Log.Warn("sealing a hot-folder file", "err", err)
 			return "", err
 		}
@@ -464,7 +464,7 @@ func (s *Server) deleteInboxItem(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	if err := syncDir(dir); err != nil {
+	if err := atomicfile.SyncDir(dir); err != nil {
 		s.Log.Warn("syncing the inbox", "err", err)
 	}
 	w.WriteHeader(http.StatusNoContent)
@@ -492,21 +492,4 @@ func readBounded(path string, limit int64) ([]byte, error) {
 		return nil, fmt.Errorf("%s is larger than %d bytes", filepath.Base(path), limit)
 	}
 	return os.ReadFile(path)
-}
-
-// syncDir makes the renames in dir durable. Windows cannot sync a directory (NTFS journals
-// renames itself), so there it does nothing.
-func syncDir(dir string) error {
-	if runtime.GOOS == "windows" {
-		return nil
-	}
-	d, err := os.Open(dir)
-	if err != nil {
-		return err
-	}
-	err = d.Sync()
-	if cerr := d.Close(); err == nil {
-		err = cerr
-	}
-	return err
 }

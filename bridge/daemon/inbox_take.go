@@ -48,10 +48,17 @@ func crashPoint(format string, a ...any) {
 	}
 }
 
-// takePages seals pages of the file f (already split, e.g. a TIFF's) into the inbox as one
-// batch and returns the id of its take record. Nothing is listed before the record is durable;
-// after it, everything is, whatever happens.
-func (s *Server) takePages(rnd io.Reader, key *ecdh.PublicKey, folder string, f scanner.File, pages []scanner.File) (string, []bridge.InboxItem, error) {
+// takeSource is the record of a take without its items: which file of which folder.
+func takeSource(folder string, data []byte) takeRecord {
+	sum := sha256.Sum256(data)
+	return takeRecord{Folder: folder, Size: int64(len(data)), Digest: hex.EncodeToString(sum[:])}
+}
+
+// takePages seals pages of the file src describes (already split, e.g. a TIFF's) into the inbox
+// as one batch and returns the id of its take record. Nothing is listed before the record is
+// durable; after it, everything is, whatever happens. (atomicfile.WriteFile syncs the
+// directory after each file.)
+func (s *Server) takePages(rnd io.Reader, key *ecdh.PublicKey, src takeRecord, pages []scanner.File) (string, []bridge.InboxItem, error) {
 	if rnd == nil {
 		rnd = rand.Reader
 	}
@@ -62,8 +69,7 @@ func (s *Server) takePages(rnd io.Reader, key *ecdh.PublicKey, folder string, f 
 	if err := appdir.MkdirPrivate(dir); err != nil {
 		return "", nil, err
 	}
-	sum := sha256.Sum256(f.Data)
-	rec := takeRecord{Folder: folder, Size: int64(len(f.Data)), Digest: hex.EncodeToString(sum[:])}
+	rec := src
 	undo := func() {
 		for _, it := range rec.Items {
 			removeInboxItem(dir, it.ID)
@@ -87,9 +93,6 @@ func (s *Server) takePages(rnd io.Reader, key *ecdh.PublicKey, folder string, f 
 	if err == nil {
 		err = atomicfile.WriteFile(filepath.Join(dir, id+takeExt), b, 0o600)
 	}
-	if err == nil {
-		err = syncDir(dir)
-	}
 	if err != nil {
 		os.Remove(filepath.Join(dir, id+takeExt))
 		undo()
@@ -104,26 +107,21 @@ func (s *Server) takePages(rnd io.Reader, key *ecdh.PublicKey, folder string, f 
 			for _, it := range rec.Items {
 				os.Remove(filepath.Join(dir, it.ID+".json"))
 			}
-			syncDir(dir)
+			atomicfile.SyncDir(dir)
 			os.Remove(filepath.Join(dir, id+takeExt))
 			undo()
 			return "", nil, err
 		}
 		crashPoint("sidecar %d", i+1)
 	}
-	if err := syncDir(dir); err != nil {
-		return "", nil, fmt.Errorf("syncing the inbox: %w", err)
-	}
 	return id, rec.Items, nil
 }
 
-// committedTake finds the take record of a file with these bytes in folder, finishes it (the
-// sidecars a crash did not write) and returns its id and items.
-func (s *Server) committedTake(folder string, data []byte) (string, []bridge.InboxItem, bool) {
-	sum := sha256.Sum256(data)
-	digest := hex.EncodeToString(sum[:])
+// committedTake finds the take record of the file src describes, finishes it (the sidecars a
+// crash did not write) and returns its id and items.
+func (s *Server) committedTake(src takeRecord) (string, []bridge.InboxItem, bool) {
 	for id, rec := range readTakeRecords() {
-		if rec.Folder == folder && rec.Size == int64(len(data)) && rec.Digest == digest {
+		if rec.Folder == src.Folder && rec.Size == src.Size && rec.Digest == src.Digest {
 			return id, s.finishTake(rec), true
 		}
 	}
@@ -135,7 +133,6 @@ func (s *Server) committedTake(folder string, data []byte) (string, []bridge.Inb
 func (s *Server) finishTake(rec takeRecord) []bridge.InboxItem {
 	dir := inboxDir()
 	var items []bridge.InboxItem
-	wrote := false
 	for _, it := range rec.Items {
 		if !bridge.ValidInboxID(it.ID) {
 			continue
@@ -148,14 +145,8 @@ func (s *Server) finishTake(rec takeRecord) []bridge.InboxItem {
 				s.Log.Warn("finishing a committed hot-folder take", "err", err)
 				continue
 			}
-			wrote = true
 		}
 		items = append(items, it)
-	}
-	if wrote {
-		if err := syncDir(dir); err != nil {
-			s.Log.Warn("syncing the inbox", "err", err)
-		}
 	}
 	return items
 }
@@ -192,7 +183,7 @@ func (s *Server) dropTake(id string) {
 		s.Log.Warn("removing a hot-folder take record", "err", err)
 		return
 	}
-	if err := syncDir(dir); err != nil {
+	if err := atomicfile.SyncDir(dir); err != nil {
 		s.Log.Warn("syncing the inbox", "err", err)
 	}
 }

@@ -412,7 +412,7 @@ func BenchmarkInboxSeal(b *testing.B) {
 	b.ResetTimer()
 	for range b.N {
 		f := scanner.File{Name: "p.jpg", ContentType: "image/jpeg", Data: page}
-		id, items, err := srv.takePages(nil, key.PublicKey(), b.TempDir(), f, []scanner.File{f})
+		id, items, err := srv.takePages(nil, key.PublicKey(), takeSource(b.TempDir(), page), []scanner.File{f})
 		if err != nil {
 			b.Fatal(err)
 		}
