@@ -368,46 +368,47 @@ func (s *Service) SaveEmployee(ctx context.Context, p auth.Principal, keys *vaul
 // ChangedEmployee names the fields that differ between a and b (names only, never values:
 // values are personal data), e.g. "changed: name,hiredOn", or "no change".
 func ChangedEmployee(a, b Employee) string {
-	var f []string
-	add := func(name string, x, y any) {
-		if x != y {
-			f = append(f, name)
-		}
+	var c changes
+	c.add(FieldCode, a.Code, b.Code)
+	c.add(FieldName, a.Name, b.Name)
+	c.add(FieldNameKana, a.NameKana, b.NameKana)
+	c.add(FieldBirthDate, a.BirthDate, b.BirthDate)
+	c.add(FieldSex, a.Sex, b.Sex)
+	c.add(FieldDepartment, a.DepartmentID, b.DepartmentID)
+	c.add(FieldHiredOn, a.HiredOn, b.HiredOn)
+	c.add(FieldLeftOn, a.LeftOn, b.LeftOn)
+	c.add(FieldEmail, a.Email, b.Email)
+	c.add(FieldPhone, a.Phone, b.Phone)
+	return c.String()
+}
+
+// changes are the names of the fields that differ, as the history says them (companies,
+// employees, dependents): "changed: name,hiredOn", or "no change".
+type changes []string
+
+func (c *changes) add(name string, x, y any) {
+	if x != y {
+		*c = append(*c, name)
 	}
-	add(FieldCode, a.Code, b.Code)
-	add(FieldName, a.Name, b.Name)
-	add(FieldNameKana, a.NameKana, b.NameKana)
-	add(FieldBirthDate, a.BirthDate, b.BirthDate)
-	add(FieldSex, a.Sex, b.Sex)
-	add(FieldDepartment, a.DepartmentID, b.DepartmentID)
-	add(FieldHiredOn, a.HiredOn, b.HiredOn)
-	add(FieldLeftOn, a.LeftOn, b.LeftOn)
-	add(FieldEmail, a.Email, b.Email)
-	add(FieldPhone, a.Phone, b.Phone)
-	if len(f) == 0 {
+}
+
+func (c changes) String() string {
+	if len(c) == 0 {
 		return "no change"
 	}
-	return "changed: " + strings.Join(f, ",")
+	return "changed: " + strings.Join(c, ",")
 }
 
 // ChangedDependent names the fields that differ between a and b (names only, never values),
 // e.g. "changed: name,relation", or "no change", as [ChangedEmployee] does.
 func ChangedDependent(a, b Dependent) string {
-	var f []string
-	add := func(name string, x, y any) {
-		if x != y {
-			f = append(f, name)
-		}
-	}
-	add(FieldName, a.Name, b.Name)
-	add(FieldNameKana, a.NameKana, b.NameKana)
-	add(FieldBirthDate, a.BirthDate, b.BirthDate)
-	add(FieldSex, a.Sex, b.Sex)
-	add(FieldRelation, a.Relation, b.Relation)
-	if len(f) == 0 {
-		return "no change"
-	}
-	return "changed: " + strings.Join(f, ",")
+	var c changes
+	c.add(FieldName, a.Name, b.Name)
+	c.add(FieldNameKana, a.NameKana, b.NameKana)
+	c.add(FieldBirthDate, a.BirthDate, b.BirthDate)
+	c.add(FieldSex, a.Sex, b.Sex)
+	c.add(FieldRelation, a.Relation, b.Relation)
+	return c.String()
 }
 
 // DependentsTx returns every dependent of the company, by employee and id, without masked

@@ -418,26 +418,18 @@ func (s *Service) UpdateCompany(ctx context.Context, p auth.Principal, c Company
 
 // changed names the fields that differ (names only, never values: values may be personal data).
 func changed(a, b Company) string {
-	var f []string
-	add := func(name string, x, y any) {
-		if x != y {
-			f = append(f, name)
-		}
-	}
-	add("code", a.Code, b.Code)
-	add("name", a.Name, b.Name)
-	add("nameKana", a.NameKana, b.NameKana)
-	add("corporateNumber", a.CorporateNumber, b.CorporateNumber)
-	add("postalCode", a.PostalCode, b.PostalCode)
-	add("address", a.Address, b.Address)
-	add("phone", a.Phone, b.Phone)
-	add("representative", a.Representative, b.Representative)
-	add("consignFrom", a.ConsignFrom, b.ConsignFrom)
-	add("consignTo", a.ConsignTo, b.ConsignTo)
-	add("note", a.Note, b.Note)
-	add("archived", a.Archived, b.Archived)
-	if len(f) == 0 {
-		return "no change"
-	}
-	return "changed: " + strings.Join(f, ",")
+	var c changes
+	c.add("code", a.Code, b.Code)
+	c.add("name", a.Name, b.Name)
+	c.add("nameKana", a.NameKana, b.NameKana)
+	c.add("corporateNumber", a.CorporateNumber, b.CorporateNumber)
+	c.add("postalCode", a.PostalCode, b.PostalCode)
+	c.add("address", a.Address, b.Address)
+	c.add("phone", a.Phone, b.Phone)
+	c.add("representative", a.Representative, b.Representative)
+	c.add("consignFrom", a.ConsignFrom, b.ConsignFrom)
+	c.add("consignTo", a.ConsignTo, b.ConsignTo)
+	c.add("note", a.Note, b.Note)
+	c.add("archived", a.Archived, b.Archived)
+	return c.String()
 }
