@@ -42,7 +42,7 @@ func NewRelayCompanyID(r io.Reader) (string, error) {
 	if _, err := io.ReadFull(r, b); err != nil {
 		return "", fmt.Errorf("drawing relay company id: %w", err)
 	}
-	return "c-" + strings.ToLower(base32.StdEncoding.WithPadding(base32.NoPadding).EncodeToString(b))[:20], nil
+	return "c-" + idEncoding.EncodeToString(b)[:20], nil
 }
 
 func submissionKeyAAD(companyID int64) vault.AAD {
@@ -111,11 +111,11 @@ type RelayEmployee struct {
 	Expires  string `json:"expires"` // RFC 3339
 }
 
-// outboxKeyEncoding writes the outbox's random keys in lower-case base32 (a–z, 2–7): in hex, one
-// key in a few thousand holds 12 digits in a row that pass the My Number check digit, which a
-// leak scan of the vault and the bridge's files (ours in the tests, an office's DLP tool) then
-// reports as a number.
-var outboxKeyEncoding = base32.NewEncoding("abcdefghijklmnopqrstuvwxyz234567").WithPadding(base32.NoPadding)
+// idEncoding writes the random ids this package makes (relay company ids, the outbox's keys) in
+// lower-case base32 (a–z, 2–7): in hex, one key in a few thousand holds 12 digits in a row that
+// pass the My Number check digit, which a leak scan of the vault and the bridge's files (ours in
+// the tests, an office's DLP tool) then reports as a number.
+var idEncoding = base32.NewEncoding("abcdefghijklmnopqrstuvwxyz234567").WithPadding(base32.NoPadding)
 
 // queueRelayTx records a request for the relay in sync_outbox (handed to the bridge later).
 func queueRelayTx(tx *store.Tx, r io.Reader, companyID int64, method, path string, body any) error {
@@ -132,7 +132,7 @@ func queueRelayTx(tx *store.Tx, r io.Reader, companyID int64, method, path strin
 		text = string(j)
 	}
 	if _, err := tx.Exec(`INSERT INTO sync_outbox(company_id, key, method, path, body, queued_at) VALUES(?, ?, ?, ?, ?, ?)`,
-		companyID, "app/"+outboxKeyEncoding.EncodeToString(b), method, path, text, tx.NowText()); err != nil {
+		companyID, "app/"+idEncoding.EncodeToString(b), method, path, text, tx.NowText()); err != nil {
 		return fmt.Errorf("queueing relay request: %w", err)
 	}
 	return nil
