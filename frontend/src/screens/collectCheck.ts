@@ -254,8 +254,7 @@ function drawCheck(ctx: ColCtx, row: CollectBoardRow, persons: { id: number; lab
     recordedImages = d?.recordedImages ?? [];
     reason.value = d?.reason ?? "";
     card.querySelectorAll<HTMLInputElement>("input[type=radio]").forEach((r) => { r.checked = r.value === (d?.card ?? ""); });
-    numberDoc.value = d?.numberDoc ?? "";
-    drawDocs();
+    drawDocs(); // the channel's documents, then the person's choices among them
     numberDoc.value = d?.numberDoc ?? "";
     identity.querySelectorAll<HTMLInputElement>("input[type=checkbox]").forEach((b) => { b.checked = !!d?.identity.includes(b.value); });
     drawCard();
