@@ -29,6 +29,22 @@ func TestMkdirPrivateWindows(t *testing.T) {
 		t.Fatal(err)
 	}
 	checkPrivate(t, f, me, false)
+	// Made private again: left as it is (no walk over what it holds), still private.
+	if err := MkdirPrivate(fresh); err != nil {
+		t.Fatal(err)
+	}
+	checkPrivate(t, fresh, me, true)
+	// A protected list that lets Everyone in is not taken for the private one.
+	open, _ := windows.SecurityDescriptorFromString("D:P(A;OICI;FA;;;" + me + ")(A;OICI;FA;;;WD)")
+	openDACL, _, _ := open.DACL()
+	if err := windows.SetNamedSecurityInfo(fresh, windows.SE_FILE_OBJECT,
+		windows.DACL_SECURITY_INFORMATION|windows.PROTECTED_DACL_SECURITY_INFORMATION, nil, nil, openDACL, nil); err != nil {
+		t.Fatal(err)
+	}
+	if err := MkdirPrivate(fresh); err != nil {
+		t.Fatal(err)
+	}
+	checkPrivate(t, fresh, me, true)
 
 	// A folder made before, open to everyone, with a file in it.
 	old := filepath.Join(base, "old")
