@@ -1,7 +1,6 @@
 package ui
 
 import (
-	"context"
 	"errors"
 	"os"
 	"os/exec"
@@ -13,9 +12,6 @@ import (
 	"time"
 
 	"github.com/mynumber-shelter/shelter/bridge"
-	"github.com/mynumber-shelter/shelter/bridge/daemon"
-	"github.com/mynumber-shelter/shelter/devices/card"
-	"github.com/mynumber-shelter/shelter/internal/keychain"
 )
 
 // buildExampleVeinDriver builds shelter-vein-example into a temporary directory.
@@ -36,25 +32,7 @@ func buildExampleVeinDriver(t *testing.T) string {
 // shipped bridge's executable).
 func serveDriverBridge(t *testing.T, dir, state, driverDir string) (stop func()) {
 	t.Helper()
-	l, err := daemon.Listen(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := &daemon.Server{Keychain: &keychain.Mem{}, ConfigPath: filepath.Join(state, "bridge.json"), DriverDir: driverDir,
-		OpenPCSC: func() (*card.PCSC, error) { return nil, errors.New("no smart card service in this test") }}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- srv.Serve(ctx, l) }()
-	stopped := false
-	stop = func() {
-		if !stopped {
-			stopped = true
-			cancel()
-			<-done
-		}
-	}
-	t.Cleanup(stop)
-	return stop
+	return serveBridgeWith(t, dir, state, driverDir)
 }
 
 // waitVeinRow polls the device list until the vein sensor's row satisfies ok.

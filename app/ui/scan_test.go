@@ -42,11 +42,18 @@ func deskBridge(t *testing.T, a *App) string {
 // serveBridgeAt serves a bridge on dir until cleanup or the returned stop.
 func serveBridgeAt(t *testing.T, dir, state string) (stop func()) {
 	t.Helper()
+	return serveBridgeWith(t, dir, state, "")
+}
+
+// serveBridgeWith is serveBridgeAt with the bridge's vein drivers in driverDir ("" = the
+// bridge's default).
+func serveBridgeWith(t *testing.T, dir, state, driverDir string) (stop func()) {
+	t.Helper()
 	l, err := daemon.Listen(dir)
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := &daemon.Server{Keychain: &keychain.Mem{}, ConfigPath: filepath.Join(state, "bridge.json"),
+	srv := &daemon.Server{Keychain: &keychain.Mem{}, ConfigPath: filepath.Join(state, "bridge.json"), DriverDir: driverDir,
 		OpenPCSC: func() (*card.PCSC, error) { return nil, errors.New("no smart card service in this test") }}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
