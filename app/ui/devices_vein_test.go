@@ -3,7 +3,6 @@ package ui
 import (
 	"errors"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"runtime"
 	"slices"
@@ -12,21 +11,8 @@ import (
 	"time"
 
 	"github.com/mynumber-shelter/shelter/bridge"
+	"github.com/mynumber-shelter/shelter/internal/testenv"
 )
-
-// buildExampleVeinDriver builds shelter-vein-example into a temporary directory.
-func buildExampleVeinDriver(t *testing.T) string {
-	t.Helper()
-	exe := filepath.Join(t.TempDir(), "shelter-vein-example")
-	if runtime.GOOS == "windows" {
-		exe += ".exe"
-	}
-	out, err := exec.Command("go", "build", "-o", exe, "github.com/mynumber-shelter/shelter/devices/vein/cmd/shelter-vein-example").CombinedOutput()
-	if err != nil {
-		t.Fatalf("building the example driver: %v\n%s", err, out)
-	}
-	return exe
-}
 
 // serveDriverBridge is serveBridgeAt with the bridge's drivers in driverDir (as beside the
 // shipped bridge's executable).
@@ -68,7 +54,7 @@ func TestDeviceVeinDriver(t *testing.T) {
 	state := t.TempDir()
 	t.Setenv("SHELTER_BRIDGE_STATE", state)
 	dir := filepath.Join(t.TempDir(), "run")
-	exe := buildExampleVeinDriver(t)
+	exe := testenv.VeinExampleDriver(t)
 	stop := serveDriverBridge(t, dir, state, filepath.Dir(exe))
 	pointAt(a, bridge.SocketIn(dir))
 	hands := t.TempDir()

@@ -4,9 +4,7 @@ import (
 	"bytes"
 	"context"
 	"os"
-	"os/exec"
 	"path/filepath"
-	"runtime"
 	"strconv"
 	"strings"
 	"testing"
@@ -16,21 +14,8 @@ import (
 	simvein "github.com/mynumber-shelter/shelter/devices/sim/vein"
 	"github.com/mynumber-shelter/shelter/devices/vein"
 	"github.com/mynumber-shelter/shelter/internal/keychain"
+	"github.com/mynumber-shelter/shelter/internal/testenv"
 )
-
-// buildVeinDriver builds the example out-of-process driver into a temporary directory.
-func buildVeinDriver(t *testing.T) string {
-	t.Helper()
-	exe := filepath.Join(t.TempDir(), "shelter-vein-example")
-	if runtime.GOOS == "windows" {
-		exe += ".exe"
-	}
-	cmd := exec.Command("go", "build", "-o", exe, "github.com/mynumber-shelter/shelter/devices/vein/cmd/shelter-vein-example")
-	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("building the example driver: %v\n%s", err, out)
-	}
-	return exe
-}
 
 // execDriver is the example driver as the bridge's vein sensor: dir is its hand file and
 // module flash.
@@ -39,7 +24,7 @@ type execDriver struct {
 }
 
 func newExecDriver(t *testing.T) execDriver {
-	return execDriver{exe: buildVeinDriver(t), dir: t.TempDir()}
+	return execDriver{exe: testenv.VeinExampleDriver(t), dir: t.TempDir()}
 }
 
 func (d execDriver) config(args ...string) bridge.Config {

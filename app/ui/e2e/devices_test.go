@@ -7,9 +7,7 @@ import (
 	"fmt"
 	"net/http/httptest"
 	"os"
-	"os/exec"
 	"path/filepath"
-	"runtime"
 	"slices"
 	"strings"
 	"sync"
@@ -27,6 +25,7 @@ import (
 	"github.com/mynumber-shelter/shelter/devices/card"
 	simescl "github.com/mynumber-shelter/shelter/devices/sim/escl"
 	"github.com/mynumber-shelter/shelter/internal/keychain"
+	"github.com/mynumber-shelter/shelter/internal/testenv"
 )
 
 // TestBrowserDevices: the administrator's device panel (M-4) shows the scanner (and, under
@@ -201,7 +200,7 @@ func TestBrowserDevices(t *testing.T) {
 	// The vein sensor on the example external driver: a missing executable is refused next to
 	// its field, the example driver is started at once and the panel names it in Japanese;
 	// then back to the serial connection.
-	driver := buildExampleVeinDriver(t)
+	driver := testenv.VeinExampleDriver(t)
 	b.set("dev-config-veinDriver", "exec")
 	b.waitVisible("dev-config-veinDriverPath")
 	b.fill("dev-config-veinDriverPath", filepath.Join(t.TempDir(), "no-such-driver"))
@@ -298,18 +297,4 @@ func TestBrowserDevices(t *testing.T) {
 	if len(served) != 2 || !slices.Equal(sizes, []int{served[0].Size, served[1].Size}) {
 		t.Fatalf("documents of sizes %v recorded; the scanner served %+v", sizes, served)
 	}
-}
-
-// buildExampleVeinDriver builds the example external vein driver into a temporary directory.
-func buildExampleVeinDriver(t *testing.T) string {
-	t.Helper()
-	exe := filepath.Join(t.TempDir(), "shelter-vein-example")
-	if runtime.GOOS == "windows" {
-		exe += ".exe"
-	}
-	out, err := exec.Command("go", "build", "-o", exe, "github.com/mynumber-shelter/shelter/devices/vein/cmd/shelter-vein-example").CombinedOutput()
-	if err != nil {
-		t.Fatalf("building the example driver: %v\n%s", err, out)
-	}
-	return exe
 }
