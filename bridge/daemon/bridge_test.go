@@ -41,6 +41,14 @@ func start(t *testing.T, srv *Server) *bridge.Client {
 	if srv.ConfigPath == "" {
 		srv.ConfigPath = filepath.Join(t.TempDir(), "state", "bridge.json") // never the user's own
 	}
+	c, _ := runBridge(t, srv)
+	return c
+}
+
+// runBridge runs srv on a socket in a fresh 0700 directory and returns its client and a stop
+// function that waits for Serve to end (a bridge restart; cleanup calls it too).
+func runBridge(t *testing.T, srv *Server) (*bridge.Client, func()) {
+	t.Helper()
 	dir := filepath.Join(t.TempDir(), "run")
 	l, err := Listen(dir)
 	if err != nil {
@@ -49,13 +57,19 @@ func start(t *testing.T, srv *Server) *bridge.Client {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- srv.Serve(ctx, l) }()
-	t.Cleanup(func() {
+	stopped := false
+	stop := func() {
+		if stopped {
+			return
+		}
+		stopped = true
 		cancel()
 		if err := <-done; err != nil {
 			t.Errorf("Serve: %v", err)
 		}
-	})
-	return &bridge.Client{Path: bridge.SocketIn(dir)}
+	}
+	t.Cleanup(stop)
+	return &bridge.Client{Path: bridge.SocketIn(dir)}, stop
 }
 
 func code(err error) string {

@@ -49,25 +49,8 @@ func scanServerAt(t *testing.T, state string, tune func(*scanState)) (srv *Serve
 	if tune != nil {
 		tune(st)
 	}
-	dir := filepath.Join(t.TempDir(), "run")
-	l, err := Listen(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- srv.Serve(ctx, l) }()
-	var once sync.Once
-	stop = func() {
-		once.Do(func() {
-			cancel()
-			if err := <-done; err != nil {
-				t.Errorf("Serve: %v", err)
-			}
-		})
-	}
-	t.Cleanup(stop)
-	return srv, &bridge.Client{Path: bridge.SocketIn(dir)}, stop
+	c, stop = runBridge(t, srv)
+	return srv, c, stop
 }
 
 // serveSim serves sim over loopback TLS and returns its config (URL and pinned certificate).

@@ -28,33 +28,6 @@ func fakeDriverScript(t *testing.T, reply string) string {
 	return p
 }
 
-// runBridge runs srv like start and returns its client and a stop function that waits for
-// Serve to end (a bridge restart).
-func runBridge(t *testing.T, srv *Server) (*bridge.Client, func()) {
-	t.Helper()
-	dir := filepath.Join(t.TempDir(), "run")
-	l, err := Listen(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- srv.Serve(ctx, l) }()
-	stopped := false
-	stop := func() {
-		if stopped {
-			return
-		}
-		stopped = true
-		cancel()
-		if err := <-done; err != nil {
-			t.Errorf("Serve: %v", err)
-		}
-	}
-	t.Cleanup(stop)
-	return &bridge.Client{Path: bridge.SocketIn(dir)}, stop
-}
-
 // TestVeinDriverChoice: PUT /v1/config switches the sensor from the serial protocol to the
 // example exec driver and back without a restart; an exec driver that is missing, not
 // executable, speaks another protocol version or never answers hello is refused with its own
