@@ -24,6 +24,19 @@ const (
 	CodeInternal        = "internal"        // anything else; the message is generic
 )
 
+// Coded is what every user-safe error implements, wherever it is defined: a stable code, the
+// form field it concerns (or ""), and its message in Japanese and in English. The typed errors
+// of the domain packages (a date that does not exist, a duplicate number, a character CP932
+// cannot hold, a bridge's refusal…) implement it without importing this package, so [As]
+// finds them and no caller keeps a switch of its own.
+type Coded interface {
+	error
+	UserCode() string
+	UserField() string
+	Japanese() string
+	English() string
+}
+
 // Error is a user-safe error.
 type Error struct {
 	Code  string
@@ -58,19 +71,35 @@ func (e *Error) Error() string {
 // Unwrap returns the internal cause.
 func (e *Error) Unwrap() error { return e.Err }
 
+// UserCode returns e.Code ([Coded]).
+func (e *Error) UserCode() string { return e.Code }
+
+// UserField returns e.Field.
+func (e *Error) UserField() string { return e.Field }
+
+// Japanese returns e.JA.
+func (e *Error) Japanese() string { return e.JA }
+
+// English returns e.EN.
+func (e *Error) English() string { return e.EN }
+
 // Is makes errors.Is(err, &Error{Code: X}) match on the code alone.
 func (e *Error) Is(target error) bool {
 	t, ok := target.(*Error)
 	return ok && t.Code == e.Code && t.Field == "" && t.JA == "" && t.EN == ""
 }
 
-// As returns the user-safe error in err's chain, if any.
+// As returns the first user-safe error in err's chain ([Coded]), if any, as an *Error (the
+// one in the chain, or a copy of a typed error's code, field and messages wrapping err).
 func As(err error) (*Error, bool) {
-	var e *Error
-	if errors.As(err, &e) {
+	var c Coded
+	if !errors.As(err, &c) {
+		return nil, false
+	}
+	if e, ok := c.(*Error); ok {
 		return e, true
 	}
-	return nil, false
+	return &Error{Code: c.UserCode(), Field: c.UserField(), JA: c.Japanese(), EN: c.English(), Err: err}, true
 }
 
 // HasCode reports whether err carries a user-safe error with code.

@@ -2,6 +2,7 @@ package jpdate
 
 import (
 	"fmt"
+	"strings"
 	"time"
 )
 
@@ -134,3 +135,12 @@ func (e *DateError) Japanese() string {
 func daysIn(y, m int) int {
 	return day(y, time.Month(m)+1, 0).Day()
 }
+
+// English is the message for the user in English (apperr.Coded): Error without its prefix.
+func (e *DateError) English() string { return strings.TrimPrefix(e.Error(), "jpdate: ") }
+
+// UserCode is "invalid" (apperr.CodeInvalid): the input is not a date.
+func (e *DateError) UserCode() string { return "invalid" }
+
+// UserField is "": the caller knows which field held the date.
+func (e *DateError) UserField() string { return "" }

@@ -51,15 +51,39 @@ func (e *EncodingError) Error() string {
 }
 
 // Japanese returns a message for the user, e.g. "3行目（履歴番号 42）の「詳細」に CP932
-// (Shift_JIS) で書けない文字「𠮷」があります。UTF-8 で出力してください。".
+// (Shift_JIS) で書けない文字「𠮷」があります。UTF-8 で出力してください。" (the parts not
+// known left out).
 func (e *EncodingError) Japanese() string {
 	c := "文字"
 	if e.Char != "" {
 		c = "文字「" + e.Char + "」"
 	}
-	return fmt.Sprintf("%d行目（履歴番号 %d）の「%s」に CP932 (Shift_JIS) で書けない%sがあります。UTF-8 で出力してください。",
-		e.Row, e.ID, e.Column, c)
+	var where string
+	if e.Row > 0 {
+		where = fmt.Sprintf("%d行目", e.Row)
+		if e.ID > 0 {
+			where += fmt.Sprintf("（履歴番号 %d）", e.ID)
+		}
+	}
+	if e.Column != "" {
+		where += "の「" + e.Column + "」"
+	}
+	if where != "" {
+		where += "に"
+	}
+	return where + "CP932 (Shift_JIS) で書けない" + c + "があります。UTF-8 で出力してください。"
 }
+
+// English is the message for the user in English.
+func (e *EncodingError) English() string {
+	return strings.TrimPrefix(e.Error(), "report: ") + "; export as UTF-8"
+}
+
+// UserCode is "unencodable" (apperr.Coded): the user can choose UTF-8 instead.
+func (e *EncodingError) UserCode() string { return "unencodable" }
+
+// UserField is "encoding", the choice that resolves it.
+func (e *EncodingError) UserField() string { return "encoding" }
 
 // Unwrap returns ErrUnencodable.
 func (e *EncodingError) Unwrap() error { return ErrUnencodable }

@@ -57,6 +57,15 @@ func (e *DuplicateNumberError) Japanese() string {
 	return "同じ個人番号が従業員コード " + e.EmployeeCode + " の方に登録されています。"
 }
 
+// English is the message for the user in English (apperr.Coded).
+func (e *DuplicateNumberError) English() string { return e.Error() }
+
+// UserCode is [CodeDuplicateNumber].
+func (e *DuplicateNumberError) UserCode() string { return CodeDuplicateNumber }
+
+// UserField is [FieldNumber].
+func (e *DuplicateNumberError) UserField() string { return FieldNumber }
+
 // duplicateOf describes person id as the holder of a duplicate.
 func duplicateOf(tx *store.Tx, id int64) (*DuplicateNumberError, error) {
 	d := &DuplicateNumberError{PersonID: id}

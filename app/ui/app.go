@@ -331,6 +331,12 @@ func (e *Error) Error() string {
 	return string(b)
 }
 
+// UserCode, UserField, Japanese and English make it an apperr.Coded.
+func (e *Error) UserCode() string  { return e.Code }
+func (e *Error) UserField() string { return e.Field }
+func (e *Error) Japanese() string  { return e.JA }
+func (e *Error) English() string   { return e.EN }
+
 var errInternal = &Error{Code: apperr.CodeInternal,
 	JA: "内部エラーが発生しました。操作は保存されていません。もう一度お試しください。続く場合は管理者に連絡してください。",
 	EN: "An internal error occurred. Nothing was saved. Please try again; if it persists, contact your administrator."}
@@ -356,6 +362,27 @@ func toError(err error) *Error {
 		return toError(auth.ErrKeychainMissing)
 	}
 	return errInternal
+}
+
+// bridgeErr maps the error of a bridge call to a user-safe *Error: a refusal of the bridge in
+// the words of its one table (bridge/messages.go, through apperr.Coded), another user-safe
+// error as itself, and anything else (the daemon does not answer) as unavailable.
+func (a *App) bridgeErr(err error, unavailable *Error) error {
+	if err == nil {
+		return nil
+	}
+	var be *bridge.Error
+	if errors.As(err, &be) {
+		if !bridge.Known(be.Code) {
+			a.log.Warn("bridge answered with an unknown code", "code", be.Code)
+		}
+		return toError(err)
+	}
+	if _, ok := apperr.As(err); ok {
+		return toError(err)
+	}
+	a.log.Info("bridge unavailable", "err", err)
+	return unavailable
 }
 
 // fail logs an internal error (never a secret: errors in this product carry none) and returns

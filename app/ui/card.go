@@ -3,7 +3,6 @@ package ui
 import (
 	"context"
 	"errors"
-	"fmt"
 	"strings"
 	"sync"
 	"time"
@@ -188,65 +187,9 @@ func sexLabel(code string) string {
 	return "不明"
 }
 
-// cardErr maps a bridge error to a user-safe *Error in Japanese and English; the code is the
-// bridge's (or "bridge_unavailable" when the daemon does not answer).
-func (a *App) cardErr(err error) error {
-	var be *bridge.Error
-	if !errors.As(err, &be) {
-		a.log.Info("bridge unavailable", "err", err)
-		return &Error{Code: "bridge_unavailable",
-			JA: "カードリーダー連携（shelter-bridge）が起動していません。起動してから、もう一度お試しください。カードを使わない確認はこのまま行えます。",
-			EN: "The card reader service (shelter-bridge) is not running. Start it and try again; checks without the card work as usual."}
-	}
-	e := &Error{Code: be.Code}
-	switch be.Code {
-	case "wrong_pin":
-		e.Field = "pin"
-		e.JA = fmt.Sprintf("暗証番号が違います。残り%d回です。", be.Retries)
-		e.EN = fmt.Sprintf("The PIN is wrong. %d tries left.", be.Retries)
-	case "pin_locked":
-		e.JA = "暗証番号がロックされています。お住まいの市区町村で再設定してください。"
-		e.EN = "The PIN is locked. The card holder must reset it at their municipal office."
-	case "last_try":
-		e.Field = "pin"
-		e.JA = "残り1回です。間違えるとロックされます。確認のうえ、もう一度読み取ってください。"
-		e.EN = "One try is left; a wrong PIN locks the card. Confirm and read again."
-	case "bad_pin_format":
-		e.Field = "pin"
-		e.JA = "暗証番号は数字4桁です。"
-		e.EN = "The PIN is 4 digits."
-	case "card_removed":
-		e.JA = "読み取り中にカードが外れました。何も記録していません。カードを置き直してください。"
-		e.EN = "The card was removed during the read. Nothing was recorded. Put it back on the reader."
-	case "no_card":
-		e.JA = "カードをリーダーに置いてください。"
-		e.EN = "Put the card on the reader."
-	case "choose_reader":
-		e.Field = "reader"
-		e.JA = "カードリーダーが複数つながっています。使うリーダーを選んでください。"
-		e.EN = "Several card readers are connected. Choose one."
-	case "no_reader":
-		e.Field = "reader"
-		e.JA = "カードリーダーが見つかりません。接続を確認してください。"
-		e.EN = "No card reader was found. Check the connection."
-	case "not_mynumber_card":
-		e.JA = "マイナンバーカードではないカードです。マイナンバーカードを置いてください。"
-		e.EN = "This is not a My Number card. Put a My Number card on the reader."
-	case "no_kenhojo":
-		e.JA = "この世代のマイナンバーカードからは、4桁の暗証番号で個人番号を読み取れません。番号確認書類を見て手入力してください。"
-		e.EN = "This generation of the My Number card does not let the number be read with the 4-digit PIN. Type it in from the card."
-	case "integrity":
-		e.JA = "カードのデータが改ざん検知用の値と一致しません。このカードでは確認できません。"
-		e.EN = "The card's data does not match its own digests. It cannot be used."
-	case "card_in_use":
-		e.JA = "別のソフトがカードを使用中です。そのソフトを閉じてください。"
-		e.EN = "Another program is using the card. Close it."
-	case "no_service":
-		e.JA = "スマートカードのサービスが動いていません。"
-		e.EN = "The smart card service is not running."
-	default:
-		e.JA = "カードを読み取れませんでした。何も記録していません。"
-		e.EN = "The card could not be read. Nothing was recorded."
-	}
-	return e
-}
+// cardErr maps the error of a card call (a bridge.Error's words are the bridge's own table).
+func (a *App) cardErr(err error) error { return a.bridgeErr(err, errCardBridgeDown) }
+
+var errCardBridgeDown = &Error{Code: "bridge_unavailable",
+	JA: "カードリーダー連携（shelter-bridge）が起動していません。起動してから、もう一度お試しください。カードを使わない確認はこのまま行えます。",
+	EN: "The card reader service (shelter-bridge) is not running. Start it and try again; checks without the card work as usual."}

@@ -364,36 +364,8 @@ func checkPEM(s string) error {
 	return nil
 }
 
-// bridgeErr maps a bridge error of the device calls to a user-safe *Error.
-func (s *DeviceService) bridgeErr(err error) error {
-	var be *bridge.Error
-	if !errors.As(err, &be) {
-		s.a.log.Info("bridge unavailable", "err", err)
-		return errBridgeUnavailable
-	}
-	s.a.log.Info("bridge refused", "code", be.Code)
-	if m, ok := veinDriverRefusals[be.Code]; ok {
-		return &Error{Code: be.Code, Field: "veinDriverPath", JA: m[0], EN: m[1]}
-	}
-	return &Error{Code: be.Code,
-		JA: "機器連携サービスが設定を受け付けませんでした。入力内容を確認してください。",
-		EN: "The device service refused the settings (" + be.Message + "). Check them."}
-}
-
-// veinDriverRefusals are the messages of the bridge's refusals of an external vein driver
-// (bridge/daemon checkVeinDriver): what is wrong and what to do.
-var veinDriverRefusals = map[string][2]string{
-	"vein_driver_not_found": {"指定した外部ドライバーの実行ファイルが見つかりません。パスを確認するか、ドライバーを shelter-bridge と同じフォルダに配置して、その絶対パスを入力してください。",
-		"The external driver's executable was not found. Check the path, or put the driver beside shelter-bridge and enter its absolute path."},
-	"vein_driver_not_executable": {"指定したファイルは実行できません（フォルダであるか、実行権限がありません）。ドライバーの実行ファイルを指定し、実行権限を付けてください。",
-		"The file cannot be run (it is a folder or lacks execute permission). Choose the driver's executable and make it executable."},
-	"vein_driver_version": {"外部ドライバーが対応していないプロトコルバージョンで応答しました。このバージョンの shelter-bridge に対応したドライバーに更新してください。",
-		"The external driver answered with a protocol version this shelter-bridge does not support. Update the driver to one made for this version."},
-	"vein_driver_protocol": {"外部ドライバーの応答が静脈センサーのドライバープロトコルに従っていません。ドライバーの提供元に確認してください。",
-		"The external driver's answer does not follow the vein driver protocol. Ask the driver's vendor."},
-	"vein_driver_no_answer": {"外部ドライバーが起動しないか、応答しませんでした。ドライバーの引数と、ドライバーのログ（shelter-bridge のログ）を確認してください。",
-		"The external driver did not start or did not answer. Check its arguments and its log (in the shelter-bridge log)."},
-}
+// bridgeErr maps the error of a device settings call.
+func (s *DeviceService) bridgeErr(err error) error { return s.a.bridgeErr(err, errBridgeUnavailable) }
 
 // errBridgeUnavailable is the answer of every device call while the bridge does not answer.
 var errBridgeUnavailable = &Error{Code: "bridge_unavailable",

@@ -199,19 +199,10 @@ func (s *EmployeeService) importer() *csvimport.Importer {
 	return &csvimport.Importer{DB: s.a.DB, Audit: s.a.Audit}
 }
 
-// fail maps the errors of this area: a duplicate number becomes code "duplicate_number" with the
-// other person's employee code; a file problem keeps its code; the rest as App.fail.
-func (s *EmployeeService) fail(what string, err error) error {
-	var dup *roster.DuplicateNumberError
-	if errors.As(err, &dup) {
-		return &Error{Code: roster.CodeDuplicateNumber, Field: roster.FieldNumber, JA: dup.Japanese(), EN: dup.Error()}
-	}
-	var p *csvimport.Problem
-	if errors.As(err, &p) {
-		return &Error{Code: p.Code, JA: p.JA, EN: p.EN}
-	}
-	return s.a.fail(what, err)
-}
+// fail maps the errors of this area as App.fail does: a duplicate number (code
+// "duplicate_number", naming the other person's employee code) and a file problem carry their
+// own words (apperr.Coded).
+func (s *EmployeeService) fail(what string, err error) error { return s.a.fail(what, err) }
 
 func departmentOut(d roster.Department) Department {
 	return Department{ID: d.ID, CompanyID: d.CompanyID, ParentID: d.ParentID, Code: d.Code, Name: d.Name,

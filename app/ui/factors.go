@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
-	"errors"
 	"strings"
 	"time"
 
@@ -528,34 +527,9 @@ func (s *FactorService) SetTrustAnchors(bundle string) (FactorSettings, error) {
 	return s.Settings()
 }
 
-// deviceErr maps a device error to a user-safe *Error with the bridge's code.
-func (s *FactorService) deviceErr(err error) error {
-	if err == nil {
-		return nil
-	}
-	var be *bridge.Error
-	if !errors.As(err, &be) {
-		s.a.log.Info("bridge unavailable", "err", err)
-		return &Error{Code: "bridge_unavailable",
-			JA: "機器連携（shelter-bridge）が起動していないため、認証要素を使えません。起動してから、もう一度お試しください。",
-			EN: "The device service (shelter-bridge) is not running, so the factor cannot be used. Start it and try again."}
-	}
-	e := &Error{Code: be.Code}
-	switch be.Code {
-	case "no_sensor":
-		e.JA, e.EN = "静脈センサーが見つかりません。接続と機器の設定を確認してください。", "No vein sensor was found. Check the connection and the device settings."
-	case "timeout":
-		e.JA, e.EN = "時間内に手が確認できませんでした。もう一度お試しください。", "No hand was detected in time. Try again."
-	case "cancelled":
-		e.JA, e.EN = "中止しました。", "Cancelled."
-	case "unknown_template":
-		e.JA, e.EN = "センサーにこの静脈の登録がありません。認証要素を登録し直してください。", "The sensor does not hold this template. Enrol the factor again."
-	case "sensor_error":
-		e.JA, e.EN = "静脈センサーでエラーが発生しました。", "The vein sensor reported an error."
-	case "not_mynumber_card":
-		e.JA, e.EN = "マイナンバーカードではありません。", "This is not a My Number card."
-	default:
-		return s.a.cardErr(err)
-	}
-	return e
-}
+// deviceErr maps the error of a factor's device call.
+func (s *FactorService) deviceErr(err error) error { return s.a.bridgeErr(err, errFactorBridgeDown) }
+
+var errFactorBridgeDown = &Error{Code: "bridge_unavailable",
+	JA: "機器連携（shelter-bridge）が起動していないため、認証要素を使えません。起動してから、もう一度お試しください。",
+	EN: "The device service (shelter-bridge) is not running, so the factor cannot be used. Start it and try again."}

@@ -51,6 +51,17 @@ func TestHistoryExport(t *testing.T) {
 	if _, err := a.History.Export(HistoryFilter{}, "pdf"); field(err) != "format" {
 		t.Fatalf("unknown format: %v", err)
 	}
+	// A name CP932 cannot hold stops a Shift_JIS export with what, where and how to fix it (it
+	// was an "internal error" before: the report's typed error had no way to the user).
+	if _, err := a.Users.Create(UserInput{Login: "yoshida", DisplayName: "𠮷田"}); err != nil {
+		t.Fatal(err)
+	}
+	_, err = a.History.Export(HistoryFilter{}, "csv-cp932")
+	if ue := toError(err); ue == nil || ue.Code != "unencodable" || ue.Field != "encoding" ||
+		!strings.Contains(ue.JA, "行目") || !strings.Contains(ue.JA, "「𠮷」") || !strings.Contains(ue.JA, "UTF-8") ||
+		!strings.Contains(ue.EN, "UTF-8") {
+		t.Fatalf("CP932 export of 𠮷: %v", err)
+	}
 	// The exports themselves are in the history.
 	page, _ := a.History.Query(HistoryFilter{Action: "export", Limit: 10})
 	if len(page.Entries) != 2 {

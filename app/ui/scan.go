@@ -500,28 +500,5 @@ func (s *ScanService) ensureInboxKey(ctx context.Context, keys *vault.Keys) {
 	s.registerInboxKey(ctx, s.client())
 }
 
-// scanErr maps a bridge error of a scan or inbox call to a user-safe *Error.
-func (s *ScanService) scanErr(err error) error {
-	var be *bridge.Error
-	if !errors.As(err, &be) {
-		s.a.log.Info("bridge unavailable", "err", err)
-		return errBridgeUnavailable
-	}
-	e := &Error{Code: be.Code}
-	switch be.Code {
-	case "no_scanner":
-		e.Field = "scanner"
-		e.JA, e.EN = "スキャナーが見つかりません。機器の状態（M-4）で設定を確認してください。", "No scanner was found. Check the settings in Devices (M-4)."
-	case "scanner_busy":
-		e.JA, e.EN = "スキャナーが使用中です。しばらく待ってから読み取ってください。", "The scanner is busy. Wait a moment and scan again."
-	case "jam":
-		e.JA, e.EN = "紙詰まりです。用紙を取り除いてから、もう一度読み取ってください。", "Paper jam. Clear the feeder and scan again."
-	case "too_large":
-		e.JA, e.EN = "読み取ったデータが大きすぎます。解像度を下げるか、枚数を減らしてください。", "The scan is too large. Lower the resolution or scan fewer pages."
-	case "not_found":
-		e.JA, e.EN = "このページはフォルダの受信箱にありません（取り込み済みか削除済みです）。", "This page is no longer in the folder inbox."
-	default:
-		e.JA, e.EN = "読み取れませんでした。スキャナーの状態を確認してください。何も記録していません。", "The scan failed. Check the scanner. Nothing was recorded."
-	}
-	return e
-}
+// scanErr maps the error of a scan or inbox call.
+func (s *ScanService) scanErr(err error) error { return s.a.bridgeErr(err, errBridgeUnavailable) }

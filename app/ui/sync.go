@@ -53,36 +53,12 @@ type SyncEnrolInput struct {
 	Token string `json:"token"`
 }
 
-func (a *App) syncErr(err error) error {
-	var be *bridge.Error
-	if !errors.As(err, &be) {
-		var ue *Error
-		if errors.As(err, &ue) {
-			return ue
-		}
-		a.log.Info("bridge unavailable", "err", err)
-		return &Error{Code: "bridge_unavailable",
-			JA: "クラウド連携（shelter-bridge）が起動していません。起動してから、もう一度お試しください。",
-			EN: "The sync service (shelter-bridge) is not running. Start it and try again."}
-	}
-	e := &Error{Code: be.Code}
-	switch be.Code {
-	case "not_enrolled":
-		e.JA, e.EN = "クラウド（中継サーバー）に登録されていません。M-5 で登録してください。", "Not enrolled with the relay. Enrol in M-5."
-	case "enrol_refused":
-		e.JA, e.EN, e.Field = "登録トークンが使えません（使用済み・期限切れ・誤り）。運用者に新しいトークンを依頼してください。",
-			"The enrolment token was refused (used, expired or wrong). Ask the operator for a new one.", "token"
-	case "relay_unreachable":
-		e.JA, e.EN = "中継サーバーに接続できないか、証明書が信頼できません。URL と CA 証明書を確認してください。",
-			"The relay cannot be reached or its certificate is not trusted. Check the URL and the CA certificate."
-	case "bad_request":
-		e.JA, e.EN = "入力が正しくありません（URL は https://、CA は PEM 形式）。", "Invalid input (the URL must be https://, the CA a PEM certificate)."
-	default:
-		e.JA, e.EN = "クラウド連携でエラーが発生しました。", "The sync failed."
-		a.log.Warn("sync error", "code", be.Code)
-	}
-	return e
-}
+// syncErr maps the error of a relay call made through the bridge.
+func (a *App) syncErr(err error) error { return a.bridgeErr(err, errSyncBridgeDown) }
+
+var errSyncBridgeDown = &Error{Code: "bridge_unavailable",
+	JA: "クラウド連携（shelter-bridge）が起動していません。起動してから、もう一度お試しください。",
+	EN: "The sync service (shelter-bridge) is not running. Start it and try again."}
 
 func (s *SyncService) status(ctx context.Context) (SyncStatus, error) {
 	st, err := s.a.relay.SyncStatus(ctx)

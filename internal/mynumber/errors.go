@@ -3,6 +3,7 @@ package mynumber
 import (
 	"fmt"
 	"strconv"
+	"strings"
 )
 
 // Codes of a [ValidationError]. They are stable: the UI and the audit log may store them.
@@ -97,3 +98,13 @@ func (e *ValidationError) Japanese() string {
 	}
 	return name + "が正しくありません。"
 }
+
+// English is the message for the user in English (apperr.Coded): Error without its prefix.
+// Like Error, it never contains input digits.
+func (e *ValidationError) English() string { return strings.TrimPrefix(e.Error(), "mynumber: ") }
+
+// UserCode is "invalid" (apperr.CodeInvalid).
+func (e *ValidationError) UserCode() string { return "invalid" }
+
+// UserField is "": the caller knows which field held the number.
+func (e *ValidationError) UserField() string { return "" }

@@ -198,10 +198,6 @@ func (c *cli) report(err error) int {
 		fmt.Fprintf(c.stderr, "shelterctl: %s\n", ue.msg)
 		return exitUsage
 	}
-	var be *ui.Error
-	if errors.As(err, &be) {
-		err = apperr.New(be.Code, be.Field, be.JA, be.EN)
-	}
 	if e, ok := apperr.As(err); ok {
 		fmt.Fprintf(c.stderr, "shelterctl: %s\n  %s\n", e.EN, e.JA)
 		if e.Code == apperr.CodeInvalid || e.Code == apperr.CodeConflict {

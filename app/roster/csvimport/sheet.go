@@ -57,6 +57,18 @@ func (p *Problem) Error() string {
 	return b.String() + ": " + p.EN
 }
 
+// UserCode is the problem's code (apperr.Coded).
+func (p *Problem) UserCode() string { return p.Code }
+
+// UserField is "": the problem's field is a column of the file, not of the screen's form.
+func (p *Problem) UserField() string { return "" }
+
+// Japanese is p.JA.
+func (p *Problem) Japanese() string { return p.JA }
+
+// English is p.EN.
+func (p *Problem) English() string { return p.EN }
+
 // Limits of a file.
 const (
 	// MaxBytes is the largest file Read accepts (64 MiB: about 500,000 employees).
