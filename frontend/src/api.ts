@@ -11,7 +11,6 @@ import type {
   HistoryFilter, HistoryPage, ImportInspection, ImportMapping, ImportPreset, ImportReport, MenuSection, Office,
   RecoveryKitView, SessionState, SetupRequest, TemporaryPassword, User, UserInput, VerifyResult,
 } from "./types";
-import { askStepUp } from "./ui/stepUp";
 
 /** ApiError is a failed bound call, with the user-safe texts from Go. */
 export class ApiError extends Error {
@@ -79,6 +78,16 @@ export function onSessionError(fn: SessionHook): void {
   sessionHook = fn;
 }
 
+/** stepUpHook asks the user for a fresh second factor and resolves true when given. The app
+ *  registers ui/stepUp's dialog (onStepUp); api does not import the dialog, which itself calls
+ *  the API (no import cycle). Without a hook a step-up refusal is thrown as it is. */
+let stepUpHook: (() => Promise<boolean>) | null = null;
+
+/** onStepUp registers the step-up dialog. */
+export function onStepUp(fn: () => Promise<boolean>): void {
+  stepUpHook = fn;
+}
+
 /** available reports whether the Go bindings are present (false in a bare browser). */
 export function available(): boolean {
   return !!(window as any).go?.ui;
@@ -98,7 +107,7 @@ export async function call<T>(service: string, method: string, ...args: unknown[
   } catch (e) {
     let err = parseError(e);
     // A reveal, bulk download or disposal needs a fresh second factor: ask, then retry once.
-    if (err.code === "step_up_required" && (await askStepUp())) {
+    if (err.code === "step_up_required" && stepUpHook && (await stepUpHook())) {
       try {
         return (await fn(...args)) as T;
       } catch (e2) {

@@ -3,7 +3,8 @@
 // ended without asking Go again.
 
 import { h, mount } from "./h";
-import { ApiError, Session, onSessionError, parseError, type SessionCode } from "./api";
+import { ApiError, Session, onSessionError, onStepUp, parseError, type SessionCode } from "./api";
+import { askStepUp } from "./ui/stepUp";
 import { errText, getLang, setLang, t, type Lang } from "./i18n";
 import type { SessionState } from "./types";
 import { Idle } from "./idle";
@@ -28,11 +29,15 @@ export class App {
   screen = "";
   /** setupActive keeps the wizard on screen until its Recovery Kit is confirmed. */
   setupActive = false;
+  /** refreshMenu fetches and redraws the menu (home sets it while it is shown), for a change
+   *  that alters what this user may open (1-1 gives or takes a role of the user at the keyboard). */
+  refreshMenu: () => void = () => {};
   readonly idle: Idle;
 
   constructor(readonly root: HTMLElement) {
     this.idle = new Idle(this);
     onSessionError((code) => this.sessionLost(code));
+    onStepUp(askStepUp);
   }
 
   /** refresh asks Go for the state and shows the matching screen. */

@@ -24,21 +24,7 @@ import { openCheck } from "./collectCheck";
 import { openNumbers } from "./collectNumbers";
 import { openCardRead } from "./cardRead";
 import { submittedPanel } from "./collectSubmitted";
-
-export type ColTab = "board" | "request" | "refusals";
-
-/** ColCtx is one open company: the tabs draw into body. */
-export interface ColCtx {
-  app: App;
-  company: Company;
-  rules: CollectRules;
-  body: HTMLElement;
-  /** show switches to a tab; notice is shown on top of it once. */
-  show(tab: ColTab, notice?: string): void;
-}
-
-/** Statuses whose request is still open: a new request is refused for them (Go decides). */
-export const openStatuses = ["requested", "submitted", "checked", "returned"];
+import { openStatuses, refusal, statusTag, type ColCtx, type ColTab } from "./collectShared";
 
 // Where the user was survives moving between screens and opening an employee's step, not a
 // change of user: the company, the tab, the filter, the sort and page, and the chosen employee
@@ -72,19 +58,6 @@ export function takePreselect(): number[] {
   const out = view.preselect;
   view.preselect = [];
   return out;
-}
-
-/** statusLabel names a status code in the current language. */
-export function statusLabel(rules: CollectRules, code: string): string {
-  const s = (rules.statuses ?? []).find((x) => x.code === code);
-  return s ? pick(s.ja, s.en) : code;
-}
-
-/** statusTag is a status as a coloured tag. */
-export function statusTag(rules: CollectRules, code: string, testid?: string): HTMLElement {
-  const cls = code === "registered" ? "ok" : code === "returned" || code === "refused" ? "warn"
-    : code === "unrequested" ? "muted" : "info";
-  return h("span", { class: `tag ${cls} status-${code}`, testid, "data-status": code }, statusLabel(rules, code));
 }
 
 export function renderCollect(app: App, item: MenuItem | undefined, content: HTMLElement): void {
@@ -150,11 +123,6 @@ function drawTab(ctx: ColCtx, notice: string): void {
   if (view.tab === "request") renderRequest(ctx, takePreselect(), notice);
   else if (view.tab === "refusals") renderRefusals(ctx);
   else renderBoard(ctx, notice);
-}
-
-/** refusal shows why Go will not show the company (typically: not assigned to it). */
-export function refusal(e: unknown, testid = "col-refused"): HTMLElement {
-  return h("div", { class: "banner error", role: "alert", testid }, errText(e));
 }
 
 // --- the status board

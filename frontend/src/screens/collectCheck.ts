@@ -17,7 +17,7 @@ import { errText, pick, t } from "../i18n";
 import type { CollectBoardRow, CollectDocKind, CollectImage, CollectSubmission } from "../types_collect";
 import { Form, busy } from "../ui/form";
 import { loading } from "../ui/layout";
-import { refusal, statusLabel, statusTag, type ColCtx } from "./collect";
+import { refusal, statusLabel, statusTag, type ColCtx } from "./collectShared";
 import { scanPanel } from "./collectScan";
 
 /** A file attached to the check, until it is recorded. */

@@ -13,7 +13,7 @@ import type { CollectBoardRow } from "../types_collect";
 import { Form, busy } from "../ui/form";
 import { loading } from "../ui/layout";
 import { numberCell } from "./employeeEdit";
-import { refusal, statusTag, type ColCtx } from "./collect";
+import { refusal, statusTag, type ColCtx } from "./collectShared";
 import { openCardRead } from "./cardRead";
 
 /** openNumbers draws STEP3 for the employee of row in the tab body. */

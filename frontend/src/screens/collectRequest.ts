@@ -15,7 +15,7 @@ import { openDialog } from "../ui/dialog";
 import { saveFile } from "../ui/save";
 import { Form, busy, input } from "../ui/form";
 import { loading } from "../ui/layout";
-import { openStatuses, refusal, statusTag, type ColCtx } from "./collect";
+import { openStatuses, refusal, statusTag, type ColCtx } from "./collectShared";
 
 /** layoutChoice is the choice between one workbook with a sheet per employee and one file per
  *  employee in a ZIP; perEmployee() reads it. */

@@ -14,7 +14,7 @@ import { dateTime, showDate } from "../format";
 import type { CollectDocKind } from "../types_collect";
 import type { SyncSubmission } from "../types_sync";
 import { Form, busy } from "../ui/form";
-import { statusLabel, type ColCtx } from "./collect";
+import { statusLabel, type ColCtx } from "./collectShared";
 import { sizeText } from "./collectCheck";
 
 const online = "online";

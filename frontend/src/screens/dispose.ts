@@ -18,20 +18,7 @@ import { Form, busy } from "../ui/form";
 import { loading, screenHead } from "../ui/layout";
 import { Pager, listState, pageRows, readingKey, sortHead, sortRows, type SortKeys } from "../ui/listView";
 import { renderExecute, renderPending, renderRecords, renderRegister } from "./disposeFlow";
-
-export type DispTab = "due" | "pending" | "execute" | "records" | "register";
-
-/** DispCtx is one open company: the tabs draw into body. */
-export interface DispCtx {
-  app: App;
-  company: Company;
-  body: HTMLElement;
-  /** me is the logged-in user's id (the proposer of a disposal may not approve it). */
-  me: number;
-  /** notice, when set, is shown once at the top of the next tab drawn (a success message). */
-  notice: HTMLElement | null;
-  show(tab: DispTab): void;
-}
+import { refused, takeNotice, type DispCtx, type DispTab } from "./disposeShared";
 
 // Where the user was survives moving between screens, but not a change of user. It holds no
 // personal data: the company, the tab and the due list's sort and page (in memory only).
@@ -108,18 +95,6 @@ function drawTab(ctx: DispCtx): void {
   else if (view.tab === "records") renderRecords(ctx);
   else if (view.tab === "register") renderRegister(ctx);
   else renderDue(ctx);
-}
-
-/** takeNotice returns the pending success message (once). */
-export function takeNotice(ctx: DispCtx): HTMLElement | null {
-  const n = ctx.notice;
-  ctx.notice = null;
-  return n;
-}
-
-/** refused shows why Go will not list the company's disposals (typically: not assigned). */
-export function refused(e: unknown): HTMLElement {
-  return h("div", { class: "banner error", role: "alert", testid: "disp-refused" }, errText(e));
 }
 
 /** renderDue draws the due list with its checkboxes and the proposal form under it. */

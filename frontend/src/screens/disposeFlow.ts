@@ -14,7 +14,7 @@ import { openDialog } from "../ui/dialog";
 import { saveFile } from "../ui/save";
 import { Form, busy } from "../ui/form";
 import { Pager, listState, pageRows, sortHead, sortRows, type SortKeys } from "../ui/listView";
-import { refused, takeNotice, type DispCtx } from "./dispose";
+import { refused, takeNotice, type DispCtx } from "./disposeShared";
 
 const statusKeys: Record<string, Key> = {
   proposed: "dispStatusProposed",

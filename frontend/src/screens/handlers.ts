@@ -8,7 +8,6 @@ import type { App } from "../app";
 import type { HandlerAssignment, MenuItem, UserRef } from "../types";
 import { Form, busy } from "../ui/form";
 import { loading, screenHead } from "../ui/layout";
-import { refreshMenu } from "./home";
 
 let selected = 0;
 
@@ -80,7 +79,7 @@ function assignment(app: App, a: HandlerAssignment): HTMLElement {
         await Handlers.Set(a.companyId, managers.ids(), handlers.ids());
         saved.classList.remove("hidden");
         // A role of the user at the keyboard takes effect at once: 3-1 and 4-1 open or grey.
-        refreshMenu(app);
+        app.refreshMenu();
       } catch (e) {
         form.show(e);
       }

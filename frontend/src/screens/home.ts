@@ -48,7 +48,7 @@ let menuCache: { state: SessionState; menu: MenuSection[] } | null = null;
 
 /** refreshMenu fetches the menu again and redraws it in place, for a change that alters what
  *  this user may open (1-1 gives or takes a role of the user who is logged in). */
-export function refreshMenu(app: App): void {
+function refreshMenu(app: App): void {
   menuCache = null;
   const s = app.state;
   if (!s) return;
@@ -61,6 +61,7 @@ export function refreshMenu(app: App): void {
 
 export function renderHome(app: App): HTMLElement {
   const s = app.state!;
+  app.refreshMenu = () => refreshMenu(app);
   const nav = h("nav", { class: "menu", testid: "menu", "aria-label": t("menu") }, loading());
   const content = h("main", { class: "content", testid: "content" });
   const shell = h("div", { class: "shell", testid: "home" }, header(app, s), h("div", { class: "body" }, nav, content));
