@@ -143,6 +143,10 @@ type App struct {
 	share   *share.Service
 	relay   *bridge.Client
 	sup     *supervisor
+	// held are 1-3's scanned pages until a check seals them; inbox is whether the bridge has
+	// this vault's folder inbox key.
+	held  *heldPages
+	inbox inboxState
 }
 
 // New opens (or creates) the vault in cfg.VaultDir.
@@ -198,6 +202,7 @@ func New(cfg Config) (*App, error) {
 	a.Card = newCardService(a, cfg.BridgeSocket)
 	a.Factors = newFactorService(a, cfg.BridgeSocket, cfg.SecondFactor)
 	a.Devices = &DeviceService{a: a}
+	a.held = newHeldPages(a.now, a.session)
 	a.Scan = newScanService(a)
 	a.Sync = newSyncService(a)
 	a.Share = newShareService(a)

@@ -2,9 +2,7 @@ package ui
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -41,23 +39,7 @@ func TestCardWithoutBridge(t *testing.T) {
 }
 
 // cardPCSCD skips (or fails under SHELTER_REQUIRE_PCSCD=1) unless pcscd shows reader.
-func cardPCSCD(t *testing.T, reader string) {
-	t.Helper()
-	p, err := card.OpenPCSC()
-	if err == nil {
-		defer p.Close()
-		var rs []string
-		if rs, err = p.Readers(); err == nil && !slices.Contains(rs, reader) {
-			err = errors.New("no " + reader)
-		}
-	}
-	if err != nil {
-		if os.Getenv("SHELTER_REQUIRE_PCSCD") == "1" {
-			t.Fatalf("SHELTER_REQUIRE_PCSCD=1 but pcscd with vpcd is not available: %v", err)
-		}
-		t.Skipf("pcscd with vpcd not available (%v); run under scripts/with-pcscd.sh", err)
-	}
-}
+func cardPCSCD(t *testing.T, reader string) { testenv.NeedPCSCReader(t, reader, card.ListReaders) }
 
 // startBridge runs a bridge on a socket in a fresh 0700 directory and returns the socket path.
 func startBridge(t *testing.T) string {

@@ -177,8 +177,14 @@ func (s *CollectService) RecordCheck(in CollectCheckInput) (CollectCheckResult, 
 		return CollectCheckResult{}, err
 	}
 	images := make([]collect.Image, 0, len(in.Images))
+	refs := make([]string, 0, len(in.Images))
 	for _, im := range in.Images {
-		data, ct, err := s.a.Scan.checkImage(sess, in.CompanyID, im) // uploaded, or pages held by ScanService
+		data, ct, held, err := s.a.held.image(sess, in.CompanyID, im.Data) // a page scanned or opened from the folder
+		if held {
+			refs = append(refs, im.Data)
+		} else {
+			data, ct, err = decodeImage(im) // uploaded
+		}
 		if err != nil {
 			return CollectCheckResult{}, err
 		}
@@ -189,7 +195,11 @@ func (s *CollectService) RecordCheck(in CollectCheckInput) (CollectCheckResult, 
 	if err != nil {
 		return CollectCheckResult{}, s.a.collectFail(sess, in.CompanyID, audit.ActionRegister, "identity check", err)
 	}
-	s.a.Scan.checked(sess, in.CompanyID, in.Images, !in.SendBack)
+	// The pages are sealed now: drop them, and delete the folder's pages from the bridge's
+	// inbox unless the documents go back to the employee.
+	if inbox := s.a.held.used(sess, in.CompanyID, refs); !in.SendBack {
+		s.a.deleteInboxItems(inbox)
+	}
 	return CollectCheckResult{CheckID: res.CheckID, Status: string(res.Status), DocumentIDs: append([]int64{}, res.DocumentIDs...)}, nil
 }
 

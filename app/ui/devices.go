@@ -218,7 +218,7 @@ func (s *DeviceService) SetConfig(in DeviceConfig) (DeviceConfig, error) {
 	}
 	if in.HotFolder != "" && sess.Keys() != nil {
 		// The folder only takes pages once the bridge has the vault's inbox key.
-		s.a.Scan.ensureInboxKey(ctx, sess.Keys())
+		s.a.ensureInboxKey(ctx, sess.Keys())
 	}
 	return in, nil
 }

@@ -2,6 +2,7 @@ package ui
 
 import (
 	"context"
+	"sync"
 
 	"github.com/mynumber-shelter/shelter/app/store"
 	"github.com/mynumber-shelter/shelter/app/vault"
@@ -15,8 +16,8 @@ import (
 func inboxAAD(id string) []byte { return []byte(bridge.InboxAAD + id) }
 
 // inboxPublicKey returns the stored public key, or nil when the vault has none yet.
-func (s *ScanService) inboxPublicKey(ctx context.Context) (pub []byte, err error) {
-	err = s.a.DB.View(ctx, func(tx *store.Tx) error {
+func (a *App) inboxPublicKey(ctx context.Context) (pub []byte, err error) {
+	err = a.DB.View(ctx, func(tx *store.Tx) error {
 		pub, err = vault.InboxPublicKey(tx)
 		return err
 	})
@@ -24,8 +25,8 @@ func (s *ScanService) inboxPublicKey(ctx context.Context) (pub []byte, err error
 }
 
 // inboxKey returns the vault's inbox key, creating it on first use.
-func (s *ScanService) inboxKey(ctx context.Context, keys *vault.Keys) (key *vault.BoxKey, err error) {
-	err = s.a.DB.Update(ctx, func(tx *store.Tx) error {
+func (a *App) inboxKey(ctx context.Context, keys *vault.Keys) (key *vault.BoxKey, err error) {
+	err = a.DB.Update(ctx, func(tx *store.Tx) error {
 		key, err = keys.InboxKey(tx)
 		return err
 	})
@@ -35,16 +36,37 @@ func (s *ScanService) inboxKey(ctx context.Context, keys *vault.Keys) (key *vaul
 // registerInboxKey gives the bridge the vault's public inbox key (when the vault has one), so
 // the hot folder seals pages for this vault. Called after every bridge connection and when a
 // handler first uses the scanner screens of a session.
-func (s *ScanService) registerInboxKey(ctx context.Context, c *bridge.Client) {
-	pub, err := s.inboxPublicKey(ctx)
+func (a *App) registerInboxKey(ctx context.Context, c *bridge.Client) {
+	pub, err := a.inboxPublicKey(ctx)
 	if err != nil || pub == nil {
 		return
 	}
 	if err := c.SetInboxKey(ctx, pub); err != nil {
-		s.a.log.Info("registering the inbox key with the bridge", "err", err)
+		a.log.Info("registering the inbox key with the bridge", "err", err)
 		return
 	}
-	s.mu.Lock()
-	s.keySent = true
-	s.mu.Unlock()
+	a.inbox.set(true)
 }
+
+// ensureInboxKey creates the vault's inbox key when missing and gives the bridge its public
+// half once per bridge connection. Failures are logged: scanning works without the folder.
+func (a *App) ensureInboxKey(ctx context.Context, keys *vault.Keys) {
+	if a.inbox.sent() {
+		return
+	}
+	if _, err := a.inboxKey(ctx, keys); err != nil {
+		a.log.Warn("inbox key", "err", err)
+		return
+	}
+	a.registerInboxKey(ctx, a.sup.client)
+}
+
+// inboxState is whether the bridge was given the inbox key during this connection.
+type inboxState struct {
+	mu    sync.Mutex
+	given bool
+}
+
+func (s *inboxState) set(v bool) { s.mu.Lock(); s.given = v; s.mu.Unlock() }
+func (s *inboxState) forget()    { s.set(false) }
+func (s *inboxState) sent() bool { s.mu.Lock(); defer s.mu.Unlock(); return s.given }

@@ -2,8 +2,6 @@ package ui
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/base32"
 	"errors"
 	"fmt"
 	"net/http"
@@ -34,42 +32,18 @@ import (
 // as denied).
 type ScanService struct {
 	a *App
-	// ttl is how long pages are held; 15 minutes.
-	ttl time.Duration
 
-	mu      sync.Mutex
-	held    map[string]*heldScan
-	keySent bool // the inbox key was given to the bridge during this connection
-	janitor bool
+	mu sync.Mutex
 	// cancelScan ends the scan in progress (Cancel); nil when none runs.
 	cancelScan context.CancelFunc
 }
 
-type heldScan struct {
-	sess      *auth.Session
-	companyID int64
-	expires   time.Time
-	pages     []*heldPage // nil once used
-}
-
-type heldPage struct {
-	contentType string
-	data        []byte
-	inboxID     string // the bridge inbox item it came from, if any
-}
-
-// maxHeld bounds the handles one session holds; the oldest goes first.
-const maxHeld = 16
-
 func newScanService(a *App) *ScanService {
-	s := &ScanService{a: a, ttl: 15 * time.Minute, held: map[string]*heldScan{}}
 	a.sup.onConnect(func(ctx context.Context, c *bridge.Client) {
-		s.mu.Lock()
-		s.keySent = false
-		s.mu.Unlock()
-		s.registerInboxKey(ctx, c)
+		a.inbox.forget()
+		a.registerInboxKey(ctx, c)
 	})
-	return s
+	return &ScanService{a: a}
 }
 
 // ScanScanner is one scanner the bridge knows, with what it can do.
@@ -120,9 +94,6 @@ type InboxEntry struct {
 	Received    string `json:"received"`
 }
 
-// refPrefix starts a reference to a held page in CollectImage.Data.
-const refPrefix = "scan:"
-
 // scanTimeout bounds one scan (a feeder of many sheets takes a while).
 const scanTimeout = 10 * time.Minute
 
@@ -137,7 +108,7 @@ func (s *ScanService) allowed(companyID, personID int64, what string) (*auth.Ses
 	if err != nil {
 		return nil, nil, s.a.collectFail(sess, companyID, audit.ActionView, what, err)
 	}
-	s.sweep()
+	s.a.held.sweep()
 	return sess, keys, nil
 }
 
@@ -150,7 +121,7 @@ func (s *ScanService) Scanners(companyID int64) ([]ScanScanner, error) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), bridgeTimeout)
 	defer cancel()
-	s.ensureInboxKey(ctx, keys)
+	s.a.ensureInboxKey(ctx, keys)
 	ss, err := s.client().Scanners(ctx)
 	if err != nil {
 		return nil, s.scanErr(err)
@@ -250,7 +221,7 @@ func (s *ScanService) Inbox(companyID int64) ([]InboxEntry, error) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), bridgeTimeout)
 	defer cancel()
-	s.ensureInboxKey(ctx, keys)
+	s.a.ensureInboxKey(ctx, keys)
 	items, err := s.client().Inbox(ctx)
 	if err != nil {
 		return nil, s.scanErr(err)
@@ -271,7 +242,7 @@ func (s *ScanService) OpenInbox(companyID int64, id string) (ScanResult, error) 
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), bridgeTimeout)
 	defer cancel()
-	priv, err := s.inboxKey(ctx, keys)
+	priv, err := s.a.inboxKey(ctx, keys)
 	if err != nil {
 		return ScanResult{}, s.a.fail("inbox key", err)
 	}
@@ -305,11 +276,7 @@ func (s *ScanService) Discard(companyID int64, handle string) error {
 	if err != nil {
 		return err
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if h, ok := s.held[handle]; ok && h.sess == sess && h.companyID == companyID {
-		s.dropLocked(handle)
-	}
+	s.a.held.discard(sess, companyID, handle)
 	return nil
 }
 
@@ -325,12 +292,10 @@ func (s *ScanService) hold(sess *auth.Session, companyID int64, pages []*heldPag
 		}
 		p.contentType = ct
 	}
-	var rb [20]byte
-	if _, err := rand.Read(rb[:]); err != nil {
+	handle, expires, err := s.a.held.put(sess, companyID, pages)
+	if err != nil {
 		return ScanResult{}, s.a.fail("scan handle", err)
 	}
-	handle := strings.ToLower(base32.StdEncoding.WithPadding(base32.NoPadding).EncodeToString(rb[:]))
-	expires := time.Now().Add(s.ttl)
 	out := ScanResult{Handle: handle, Pages: []ScanPage{}, Expires: expires.UTC().Format(time.RFC3339)}
 	for i, p := range pages {
 		ext := map[string]string{collect.TypeJPEG: ".jpg", collect.TypePNG: ".png", collect.TypePDF: ".pdf"}[p.contentType]
@@ -341,164 +306,10 @@ func (s *ScanService) hold(sess *auth.Session, companyID int64, pages []*heldPag
 		out.Pages = append(out.Pages, ScanPage{Ref: refPrefix + handle + "/" + strconv.Itoa(i), Name: n, ContentType: p.contentType,
 			Size: len(p.data), Preview: preview(p.data, p.contentType)})
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.held[handle] = &heldScan{sess: sess, companyID: companyID, expires: expires, pages: pages}
-	s.trimLocked(sess)
-	if !s.janitor {
-		s.janitor = true
-		go s.janitorLoop()
-	}
 	return out, nil
 }
 
-// trimLocked drops a session's oldest handles beyond maxHeld.
-func (s *ScanService) trimLocked(sess *auth.Session) {
-	for {
-		n, oldest, first := 0, "", time.Time{}
-		for k, h := range s.held {
-			if h.sess != sess {
-				continue
-			}
-			n++
-			if oldest == "" || h.expires.Before(first) {
-				oldest, first = k, h.expires
-			}
-		}
-		if n <= maxHeld {
-			return
-		}
-		s.dropLocked(oldest)
-	}
-}
-
-// dropLocked forgets a handle and zeroes its pages.
-func (s *ScanService) dropLocked(handle string) {
-	if h, ok := s.held[handle]; ok {
-		for _, p := range h.pages {
-			if p != nil {
-				clear(p.data)
-			}
-		}
-		delete(s.held, handle)
-	}
-}
-
-// sweep drops the handles of ended sessions and the expired ones; it reports whether any is left.
-func (s *ScanService) sweep() bool {
-	cur := s.a.session()
-	now := time.Now()
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	for k, h := range s.held {
-		if h.sess != cur || !now.Before(h.expires) {
-			s.dropLocked(k)
-		}
-	}
-	if len(s.held) == 0 {
-		s.janitor = false
-		return false
-	}
-	return true
-}
-
-// janitorLoop sweeps every second while pages are held, so a logout drops them at once.
-func (s *ScanService) janitorLoop() {
-	for {
-		time.Sleep(time.Second)
-		if !s.sweep() {
-			return
-		}
-	}
-}
-
-// errHeldGone is returned for a reference whose pages are no longer held.
-var errHeldGone = &Error{Code: apperr.CodeInvalid, Field: "images",
-	JA: "読み取ったページの保持期限が切れたか、破棄されました。もう一度読み取ってください。",
-	EN: "The scanned page expired or was discarded. Scan it again."}
-
-// checkImage returns the bytes and type of one image of a check: a held page of this session
-// and company when im.Data is a reference, else the uploaded data.
-func (s *ScanService) checkImage(sess *auth.Session, companyID int64, im CollectImage) ([]byte, string, error) {
-	if !strings.HasPrefix(im.Data, refPrefix) {
-		return decodeImage(im)
-	}
-	s.sweep()
-	p := s.page(sess, companyID, im.Data)
-	if p == nil {
-		return nil, "", errHeldGone
-	}
-	return append([]byte(nil), p.data...), p.contentType, nil
-}
-
-func (s *ScanService) page(sess *auth.Session, companyID int64, ref string) *heldPage {
-	handle, n, ok := strings.Cut(strings.TrimPrefix(ref, refPrefix), "/")
-	i, err := strconv.Atoi(n)
-	if !ok || err != nil {
-		return nil
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	h := s.held[handle]
-	if h == nil || h.sess != sess || h.companyID != companyID || i < 0 || i >= len(h.pages) {
-		return nil
-	}
-	return h.pages[i]
-}
-
-// checked runs after a check was recorded: the referenced pages are dropped and, when the check
-// kept its images, the folder pages among them are deleted from the bridge's inbox.
-func (s *ScanService) checked(sess *auth.Session, companyID int64, images []CollectImage, kept bool) {
-	var inbox []string
-	s.mu.Lock()
-	for _, im := range images {
-		handle, n, ok := strings.Cut(strings.TrimPrefix(im.Data, refPrefix), "/")
-		i, err := strconv.Atoi(n)
-		h := s.held[handle]
-		if !strings.HasPrefix(im.Data, refPrefix) || !ok || err != nil || h == nil || h.sess != sess || h.companyID != companyID ||
-			i < 0 || i >= len(h.pages) || h.pages[i] == nil {
-			continue
-		}
-		if h.pages[i].inboxID != "" && kept {
-			inbox = append(inbox, h.pages[i].inboxID)
-		}
-		clear(h.pages[i].data)
-		h.pages[i] = nil
-		left := false
-		for _, p := range h.pages {
-			left = left || p != nil
-		}
-		if !left {
-			delete(s.held, handle)
-		}
-	}
-	s.mu.Unlock()
-	ctx, cancel := context.WithTimeout(context.Background(), bridgeTimeout)
-	defer cancel()
-	for _, id := range inbox {
-		if err := s.client().DeleteInboxItem(ctx, id); err != nil {
-			s.a.log.Warn("deleting an attached page from the bridge inbox", "err", err)
-		}
-	}
-}
-
 func (s *ScanService) client() *bridge.Client { return s.a.sup.client }
-
-// ensureInboxKey creates the vault's inbox key when missing and gives the bridge its public
-// half once per bridge connection. Failures are logged: scanning works without the folder.
-func (s *ScanService) ensureInboxKey(ctx context.Context, keys *vault.Keys) {
-	s.mu.Lock()
-	sent := s.keySent
-	s.mu.Unlock()
-	if sent {
-		return
-	}
-	if _, err := s.inboxKey(ctx, keys); err != nil {
-		s.a.log.Warn("inbox key", "err", err)
-		return
-	}
-	s.registerInboxKey(ctx, s.client())
-}
 
 // scanErr maps the error of a scan or inbox call.
 func (s *ScanService) scanErr(err error) error { return s.a.bridgeErr(err, errBridgeUnavailable) }

@@ -325,14 +325,19 @@ func TestScanIntoCheck(t *testing.T) {
 	res, _ = a.Scan.Scan(f.c1, f.e1, ScanInput{})
 	f.login("tanaka", collectPW)
 	spent(res.Pages[0].Ref, "logout")
-	a.Scan.ttl = 50 * time.Millisecond
 	res, _ = a.Scan.Scan(f.c1, f.e1, ScanInput{})
-	time.Sleep(100 * time.Millisecond)
-	spent(res.Pages[0].Ref, "expiry")
-	a.Scan.mu.Lock()
-	n := len(a.Scan.held)
-	a.Scan.mu.Unlock()
-	if n != 0 {
+	f.clock.Add(a.held.ttl - time.Second)
+	held := res.Pages[0].Ref
+	res, _ = a.Scan.Scan(f.c1, f.e1, ScanInput{}) // the session is not idle
+	f.clock.Add(time.Second)
+	spent(held, "expiry")
+	if n := a.held.count(); n != 1 {
+		t.Fatalf("%d handles held, want the one not expired", n)
+	}
+	if err := a.Scan.Discard(f.c1, res.Handle); err != nil {
+		t.Fatal(err)
+	}
+	if n := a.held.count(); n != 0 {
 		t.Fatalf("%d handles still held", n)
 	}
 }
@@ -404,10 +409,7 @@ func TestScanCancel(t *testing.T) {
 	}
 	waitFor(t, "the scanner's job to be cancelled", func() bool { return len(sim.Canceled()) == 1 })
 	releaseOnce.Do(func() { close(release) })
-	a.Scan.mu.Lock()
-	held := len(a.Scan.held)
-	a.Scan.mu.Unlock()
-	if held != 0 {
+	if held := a.held.count(); held != 0 {
 		t.Errorf("%d scans held after a cancel", held)
 	}
 	sim.LoadSheets(1)

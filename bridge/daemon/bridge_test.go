@@ -254,23 +254,7 @@ var (
 	keysErr  error
 )
 
-func requirePCSCD(t *testing.T) {
-	t.Helper()
-	p, err := card.OpenPCSC()
-	if err == nil {
-		defer p.Close()
-		var rs []string
-		if rs, err = p.Readers(); err == nil && !slices.Contains(rs, slot1Reader) {
-			err = errors.New("no " + slot1Reader)
-		}
-	}
-	if err != nil {
-		if os.Getenv("SHELTER_REQUIRE_PCSCD") == "1" {
-			t.Fatalf("SHELTER_REQUIRE_PCSCD=1 but pcscd with vpcd is not available: %v", err)
-		}
-		t.Skipf("pcscd with vpcd not available (%v); run under scripts/with-pcscd.sh", err)
-	}
-}
+func requirePCSCD(t *testing.T) { testenv.NeedPCSCReader(t, slot1Reader, card.ListReaders) }
 
 // TestCardReadThroughBridge reads the virtual My Number card through pcscd and the bridge's
 // local API, with a wrong PIN first (tries are reported, nothing is read).

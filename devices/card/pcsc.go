@@ -123,6 +123,16 @@ func (p *PCSC) Readers() ([]string, error) {
 	return names, nil
 }
 
+// ListReaders opens a PC/SC context, lists the readers pcscd knows and closes the context.
+func ListReaders() ([]string, error) {
+	p, err := OpenPCSC()
+	if err != nil {
+		return nil, err
+	}
+	defer p.Close()
+	return p.Readers()
+}
+
 // Event is a change seen by [PCSC.Watch].
 type Event struct {
 	Reader string

@@ -4,13 +4,13 @@ import (
 	"bytes"
 	"context"
 	"errors"
-	"os"
 	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	simcard "github.com/mynumber-shelter/shelter/devices/sim/card"
+	"github.com/mynumber-shelter/shelter/internal/testenv"
 )
 
 // These tests run the real stack: ebfe/scard → pcscd → the vpcd driver → the virtual card in
@@ -22,10 +22,7 @@ const vpcdReader = "Virtual PCD 00 00"
 
 func skipOrFail(t testing.TB, format string, args ...any) {
 	t.Helper()
-	if os.Getenv("SHELTER_REQUIRE_PCSCD") == "1" {
-		t.Fatalf(format+" (SHELTER_REQUIRE_PCSCD=1)", args...)
-	}
-	t.Skipf(format+" (run under scripts/with-pcscd.sh)", args...)
+	testenv.PCSCMissing(t, format, args...)
 }
 
 // openPCSC connects to pcscd and checks that the vpcd reader is there.

@@ -2,11 +2,9 @@ package e2e
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
-	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -168,31 +166,12 @@ func TestBrowserCard(t *testing.T) {
 	b.waitText("col-status-E001", "登録済")
 }
 
-func pcscdMissing(t *testing.T, err error) {
-	t.Helper()
-	if os.Getenv("SHELTER_REQUIRE_PCSCD") == "1" {
-		t.Fatalf("SHELTER_REQUIRE_PCSCD=1 but pcscd with vpcd is not available: %v", err)
-	}
-	t.Skipf("pcscd with vpcd not available (%v); run under scripts/with-pcscd.sh", err)
-}
-
 // vpcdReader reserves vpcd slot for the test and checks that the real pcscd lists its reader;
 // it returns the slot's vpcd address and the reader's name. It skips (or fails) the test when
 // pcscd with vpcd is missing.
 func vpcdReader(t *testing.T, slot int) (addr, reader string) {
 	t.Helper()
 	addr, reader = testenv.VPCDSlot(t, slot)
-	p, err := card.OpenPCSC()
-	if err != nil {
-		pcscdMissing(t, err)
-	}
-	rs, err := p.Readers()
-	p.Close()
-	if err == nil && !slices.Contains(rs, reader) {
-		err = errors.New("no " + reader)
-	}
-	if err != nil {
-		pcscdMissing(t, err)
-	}
+	testenv.NeedPCSCReader(t, reader, card.ListReaders)
 	return addr, reader
 }
