@@ -686,7 +686,11 @@ export interface EmployeeQuery {
   desc: boolean;
 }
 
-/** Error is what every bound method returns on failure. Error() is JSON for the frontend. */
+/**
+ * Error is what every bound method returns on failure. Error() is JSON for the frontend.
+ *
+ * (Go: ui.Error)
+ */
 export interface ErrorInfo {
   code: string;
   ja: string;
@@ -1558,181 +1562,213 @@ export interface VerifyResult {
   restoredAt: number;
 }
 
+// ---- bridge
+
+/**
+ * Event is one entry of the bridge's event stream (GET /v1/events, Server-Sent Events with one
+ * JSON object per "data:" line). It never carries a PIN, a number, card data, an image or a key.
+ *
+ * (Go: bridge.Event)
+ */
+export interface BridgeEvent {
+  /** Type is one of the Event* constants. */
+  type: string;
+  /** RFC 3339 */
+  at: string;
+  /** Device names what the event is about: a reader name, "vein", a scanner name, "hotfolder", "sync". */
+  device?: string;
+  /** Message is a short English description for logs; the UI words its own text from Type. */
+  message?: string;
+  /** Retries is the PIN tries left (EventPINPrompt). */
+  retries?: number;
+  /** Step and Steps count progress: vein captures, scanned pages, synced items. */
+  step?: number;
+  steps?: number;
+  /** ID is an item id (an inbox page id, a sync item id). */
+  id?: string;
+}
+
 // ---- the bound services
 
 /** BoundServices is window.go.ui: each bound service's methods, as Wails calls them. */
 export interface BoundServices {
   SessionService: {
-    ChangePassword(current: string, next: string): Promise<void>;
-    ConfirmRecoveryKit(key: string): Promise<void>;
-    Lock(): Promise<void>;
-    Login(login: string, password: string): Promise<SessionState>;
-    Logout(): Promise<void>;
-    Menu(): Promise<MenuSection[] | null>;
-    Recover(recoveryKey: string, login: string, newPassword: string): Promise<SessionState>;
-    RegenerateRecoveryKit(password: string): Promise<RecoveryKitView>;
-    SetLanguage(lang: string): Promise<void>;
-    Setup(req: SetupRequest): Promise<RecoveryKitView>;
-    State(): Promise<SessionState>;
-    Touch(): Promise<void>;
-    Unlock(password: string): Promise<void>;
+    ChangePassword: (current: string, next: string) => Promise<void>;
+    ConfirmRecoveryKit: (key: string) => Promise<void>;
+    Lock: () => Promise<void>;
+    Login: (login: string, password: string) => Promise<SessionState>;
+    Logout: () => Promise<void>;
+    Menu: () => Promise<MenuSection[] | null>;
+    Recover: (recoveryKey: string, login: string, newPassword: string) => Promise<SessionState>;
+    RegenerateRecoveryKit: (password: string) => Promise<RecoveryKitView>;
+    SetLanguage: (lang: string) => Promise<void>;
+    Setup: (req: SetupRequest) => Promise<RecoveryKitView>;
+    State: () => Promise<SessionState>;
+    Touch: () => Promise<void>;
+    Unlock: (password: string) => Promise<void>;
   };
   OfficeService: {
-    Get(): Promise<Office>;
-    Update(o: Office): Promise<void>;
+    Get: () => Promise<Office>;
+    Update: (o: Office) => Promise<void>;
   };
   UserService: {
-    Create(in_: UserInput): Promise<TemporaryPassword>;
-    List(): Promise<User[] | null>;
-    ResetPassword(id: number): Promise<TemporaryPassword>;
-    SetDisabled(id: number, disabled: boolean): Promise<void>;
-    Unlock(id: number): Promise<void>;
-    Update(in_: UserInput): Promise<User>;
+    Create: (in_: UserInput) => Promise<TemporaryPassword>;
+    List: () => Promise<User[] | null>;
+    ResetPassword: (id: number) => Promise<TemporaryPassword>;
+    SetDisabled: (id: number, disabled: boolean) => Promise<void>;
+    Unlock: (id: number) => Promise<void>;
+    Update: (in_: UserInput) => Promise<User>;
   };
   CompanyService: {
-    Create(c: Company): Promise<Company>;
-    Get(id: number): Promise<Company>;
-    List(includeArchived: boolean): Promise<Company[] | null>;
-    Update(c: Company): Promise<Company>;
+    Create: (c: Company) => Promise<Company>;
+    Get: (id: number) => Promise<Company>;
+    List: (includeArchived: boolean) => Promise<Company[] | null>;
+    Update: (c: Company) => Promise<Company>;
   };
   HandlerService: {
-    Get(companyID: number): Promise<HandlerAssignment>;
-    Set(companyID: number, managerIDs: number[] | null, handlerIDs: number[] | null): Promise<HandlerAssignment>;
+    Get: (companyID: number) => Promise<HandlerAssignment>;
+    Set: (companyID: number, managerIDs: number[] | null, handlerIDs: number[] | null) => Promise<HandlerAssignment>;
   };
   HistoryService: {
-    Actions(): Promise<ActionLabel[] | null>;
-    Export(f: HistoryFilter, format: string): Promise<HistoryExport>;
-    Query(f: HistoryFilter): Promise<HistoryPage>;
-    Verify(): Promise<VerifyResult>;
+    Actions: () => Promise<ActionLabel[] | null>;
+    Export: (f: HistoryFilter, format: string) => Promise<HistoryExport>;
+    Query: (f: HistoryFilter) => Promise<HistoryPage>;
+    Verify: () => Promise<VerifyResult>;
   };
   EmployeeService: {
-    DeleteDepartment(companyID: number, id: number): Promise<void>;
-    DeleteDependent(companyID: number, id: number): Promise<void>;
-    DeleteEmployee(companyID: number, id: number): Promise<void>;
-    DeletePreset(companyID: number, id: number): Promise<void>;
-    Departments(companyID: number): Promise<Department[] | null>;
-    Employees(q: EmployeeQuery): Promise<EmployeePage>;
-    GetEmployee(companyID: number, id: number): Promise<Employee>;
-    ImportCommit(companyID: number, fileBase64: string, mapping: ImportMapping): Promise<ImportReport>;
-    ImportInspect(companyID: number, fileBase64: string): Promise<ImportInspection>;
-    ImportPreview(companyID: number, fileBase64: string, mapping: ImportMapping): Promise<ImportReport>;
-    Presets(companyID: number): Promise<ImportPreset[] | null>;
-    SaveDepartment(d: Department): Promise<Department>;
-    SaveDependent(d: Dependent): Promise<Dependent>;
-    SaveEmployee(e: Employee): Promise<Employee>;
-    SavePreset(companyID: number, name: string, mapping: ImportMapping): Promise<ImportPreset>;
-    SetNumber(companyID: number, personID: number, number: string, acceptDuplicate: boolean): Promise<void>;
+    DeleteDepartment: (companyID: number, id: number) => Promise<void>;
+    DeleteDependent: (companyID: number, id: number) => Promise<void>;
+    DeleteEmployee: (companyID: number, id: number) => Promise<void>;
+    DeletePreset: (companyID: number, id: number) => Promise<void>;
+    Departments: (companyID: number) => Promise<Department[] | null>;
+    Employees: (q: EmployeeQuery) => Promise<EmployeePage>;
+    GetEmployee: (companyID: number, id: number) => Promise<Employee>;
+    ImportCommit: (companyID: number, fileBase64: string, mapping: ImportMapping) => Promise<ImportReport>;
+    ImportInspect: (companyID: number, fileBase64: string) => Promise<ImportInspection>;
+    ImportPreview: (companyID: number, fileBase64: string, mapping: ImportMapping) => Promise<ImportReport>;
+    Presets: (companyID: number) => Promise<ImportPreset[] | null>;
+    SaveDepartment: (d: Department) => Promise<Department>;
+    SaveDependent: (d: Dependent) => Promise<Dependent>;
+    SaveEmployee: (e: Employee) => Promise<Employee>;
+    SavePreset: (companyID: number, name: string, mapping: ImportMapping) => Promise<ImportPreset>;
+    SetNumber: (companyID: number, personID: number, number: string, acceptDuplicate: boolean) => Promise<void>;
   };
   UseService: {
-    CorporateNumber(companyID: number): Promise<CorporateNumberView>;
-    DeleteFormat(companyID: number, id: number): Promise<void>;
-    Download(req: NumberDownloadRequest): Promise<NumberDownload>;
-    FormatFields(): Promise<FormatField[] | null>;
-    Formats(companyID: number): Promise<DownloadFormat[] | null>;
-    People(q: UsePeopleQuery): Promise<UsePeoplePage>;
-    Purposes(personID: number): Promise<UsePurpose[] | null>;
-    RecordCopy(personID: number): Promise<void>;
-    Reveal(req: RevealRequest): Promise<RevealedNumber>;
-    SaveFormat(companyID: number, f: DownloadFormat): Promise<DownloadFormat>;
+    CorporateNumber: (companyID: number) => Promise<CorporateNumberView>;
+    DeleteFormat: (companyID: number, id: number) => Promise<void>;
+    Download: (req: NumberDownloadRequest) => Promise<NumberDownload>;
+    FormatFields: () => Promise<FormatField[] | null>;
+    Formats: (companyID: number) => Promise<DownloadFormat[] | null>;
+    People: (q: UsePeopleQuery) => Promise<UsePeoplePage>;
+    Purposes: (personID: number) => Promise<UsePurpose[] | null>;
+    RecordCopy: (personID: number) => Promise<void>;
+    Reveal: (req: RevealRequest) => Promise<RevealedNumber>;
+    SaveFormat: (companyID: number, f: DownloadFormat) => Promise<DownloadFormat>;
   };
   CollectService: {
-    CreateRequest(in_: CollectRequestInput): Promise<CollectNotice>;
-    Evaluate(in_: CollectSubmission): Promise<CollectProblem[] | null>;
-    ExportRefusalRecord(companyID: number, encoding: string): Promise<CollectFile>;
-    MarkSubmitted(companyID: number, employeeID: number): Promise<string>;
-    Purposes(): Promise<CollectLabel[] | null>;
-    RecordCheck(in_: CollectCheckInput): Promise<CollectCheckResult>;
-    RefusalRecord(companyID: number): Promise<CollectRefusal[] | null>;
-    Refuse(companyID: number, employeeID: number, reason: string): Promise<string>;
-    RegisterNumbers(in_: CollectNumbersInput): Promise<CollectRegistered>;
-    Reissue(in_: CollectReissueInput): Promise<CollectNotice>;
-    Requests(companyID: number): Promise<CollectRequest[] | null>;
-    Rules(): Promise<CollectRules>;
-    SendBack(companyID: number, employeeID: number, reason: string): Promise<string>;
-    StatusBoard(f: CollectBoardFilter): Promise<CollectBoard>;
+    CreateRequest: (in_: CollectRequestInput) => Promise<CollectNotice>;
+    Evaluate: (in_: CollectSubmission) => Promise<CollectProblem[] | null>;
+    ExportRefusalRecord: (companyID: number, encoding: string) => Promise<CollectFile>;
+    MarkSubmitted: (companyID: number, employeeID: number) => Promise<string>;
+    Purposes: () => Promise<CollectLabel[] | null>;
+    RecordCheck: (in_: CollectCheckInput) => Promise<CollectCheckResult>;
+    RefusalRecord: (companyID: number) => Promise<CollectRefusal[] | null>;
+    Refuse: (companyID: number, employeeID: number, reason: string) => Promise<string>;
+    RegisterNumbers: (in_: CollectNumbersInput) => Promise<CollectRegistered>;
+    Reissue: (in_: CollectReissueInput) => Promise<CollectNotice>;
+    Requests: (companyID: number) => Promise<CollectRequest[] | null>;
+    Rules: () => Promise<CollectRules>;
+    SendBack: (companyID: number, employeeID: number, reason: string) => Promise<string>;
+    StatusBoard: (f: CollectBoardFilter) => Promise<CollectBoard>;
   };
   DisposeService: {
-    Approve(disposalID: number): Promise<Disposal>;
-    Certificate(disposalID: number): Promise<DisposalFile>;
-    DueCount(): Promise<DisposalAlert>;
-    DueList(companyID: number): Promise<DisposalDue[] | null>;
-    Execute(disposalID: number): Promise<Disposal>;
-    FileRegister(companyID: number): Promise<DisposalFile>;
-    Pending(companyID: number): Promise<Disposal[] | null>;
-    Propose(p: DisposalProposal): Promise<Disposal>;
-    Records(companyID: number): Promise<Disposal[] | null>;
-    Reject(disposalID: number, reason: string): Promise<Disposal>;
+    Approve: (disposalID: number) => Promise<Disposal>;
+    Certificate: (disposalID: number) => Promise<DisposalFile>;
+    DueCount: () => Promise<DisposalAlert>;
+    DueList: (companyID: number) => Promise<DisposalDue[] | null>;
+    Execute: (disposalID: number) => Promise<Disposal>;
+    FileRegister: (companyID: number) => Promise<DisposalFile>;
+    Pending: (companyID: number) => Promise<Disposal[] | null>;
+    Propose: (p: DisposalProposal) => Promise<Disposal>;
+    Records: (companyID: number) => Promise<Disposal[] | null>;
+    Reject: (disposalID: number, reason: string) => Promise<Disposal>;
   };
   CardService: {
-    ReadForCheck(companyID: number, personID: number, reader: string, pin: string, allowLastTry: boolean): Promise<CardReadResult>;
-    Readers(): Promise<string[] | null>;
-    Retries(reader: string): Promise<number>;
+    ReadForCheck: (companyID: number, personID: number, reader: string, pin: string, allowLastTry: boolean) => Promise<CardReadResult>;
+    Readers: () => Promise<string[] | null>;
+    Retries: (reader: string) => Promise<number>;
   };
   DeviceService: {
-    Config(): Promise<DeviceConfig>;
-    List(): Promise<DeviceList>;
-    SetConfig(in_: DeviceConfig): Promise<DeviceConfig>;
+    Config: () => Promise<DeviceConfig>;
+    List: () => Promise<DeviceList>;
+    SetConfig: (in_: DeviceConfig) => Promise<DeviceConfig>;
   };
   ScanService: {
-    Cancel(): Promise<void>;
-    Discard(companyID: number, handle: string): Promise<void>;
-    Inbox(companyID: number): Promise<InboxEntry[] | null>;
-    OpenInbox(companyID: number, id: string): Promise<ScanResult>;
-    Scan(companyID: number, personID: number, in_: ScanInput): Promise<ScanResult>;
-    Scanners(companyID: number): Promise<ScanScanner[] | null>;
+    Cancel: () => Promise<void>;
+    Discard: (companyID: number, handle: string) => Promise<void>;
+    Inbox: (companyID: number) => Promise<InboxEntry[] | null>;
+    OpenInbox: (companyID: number, id: string) => Promise<ScanResult>;
+    Scan: (companyID: number, personID: number, in_: ScanInput) => Promise<ScanResult>;
+    Scanners: (companyID: number) => Promise<ScanScanner[] | null>;
   };
   SyncService: {
-    Accept(in_: SyncAcceptInput): Promise<SyncAccepted>;
-    Companies(): Promise<SyncCompany[] | null>;
-    Enrol(in_: SyncEnrolInput): Promise<SyncStatus>;
-    ImportSubmissions(companyID: number): Promise<SyncImported>;
-    PublishCompany(companyID: number): Promise<SyncPublished>;
-    SendBack(companyID: number, submissionID: number, reason: string): Promise<string>;
-    Status(): Promise<SyncStatus>;
-    Submitted(companyID: number): Promise<SyncSubmission[] | null>;
-    SubmittedImage(companyID: number, submissionID: number, index: number): Promise<CollectFile>;
-    SyncNow(): Promise<SyncStatus>;
+    Accept: (in_: SyncAcceptInput) => Promise<SyncAccepted>;
+    Companies: () => Promise<SyncCompany[] | null>;
+    Enrol: (in_: SyncEnrolInput) => Promise<SyncStatus>;
+    ImportSubmissions: (companyID: number) => Promise<SyncImported>;
+    PublishCompany: (companyID: number) => Promise<SyncPublished>;
+    SendBack: (companyID: number, submissionID: number, reason: string) => Promise<string>;
+    Status: () => Promise<SyncStatus>;
+    Submitted: (companyID: number) => Promise<SyncSubmission[] | null>;
+    SubmittedImage: (companyID: number, submissionID: number, index: number) => Promise<CollectFile>;
+    SyncNow: () => Promise<SyncStatus>;
   };
   FactorService: {
-    AllFactors(): Promise<UserFactors[] | null>;
-    CancelVein(): Promise<void>;
-    Enrol(req: FactorEnrolRequest): Promise<FactorView>;
-    JPKIRetries(reader: string): Promise<number>;
-    Login(req: FactorRequest): Promise<SessionState>;
-    Readers(): Promise<string[] | null>;
-    Remove(factorID: number, password: string): Promise<void>;
-    SetPolicy(policy: string, reason: string): Promise<void>;
-    SetTrustAnchors(bundle: string): Promise<FactorSettings>;
-    Settings(): Promise<FactorSettings>;
-    Status(): Promise<FactorStatus>;
-    StepUp(req: FactorRequest): Promise<void>;
-    StepUpPassword(password: string): Promise<void>;
-    Unlock(req: FactorRequest): Promise<void>;
+    AllFactors: () => Promise<UserFactors[] | null>;
+    CancelVein: () => Promise<void>;
+    Enrol: (req: FactorEnrolRequest) => Promise<FactorView>;
+    JPKIRetries: (reader: string) => Promise<number>;
+    Login: (req: FactorRequest) => Promise<SessionState>;
+    Readers: () => Promise<string[] | null>;
+    Remove: (factorID: number, password: string) => Promise<void>;
+    SetPolicy: (policy: string, reason: string) => Promise<void>;
+    SetTrustAnchors: (bundle: string) => Promise<FactorSettings>;
+    Settings: () => Promise<FactorSettings>;
+    Status: () => Promise<FactorStatus>;
+    StepUp: (req: FactorRequest) => Promise<void>;
+    StepUpPassword: (password: string) => Promise<void>;
+    Unlock: (req: FactorRequest) => Promise<void>;
   };
   ShareService: {
-    Accept(relayCompany: string, fingerprint: string): Promise<number>;
-    Conflicts(companyID: number): Promise<ShareConflict[] | null>;
-    Identity(): Promise<ShareIdentity>;
-    List(): Promise<ShareInfo[] | null>;
-    LookupPeer(office: string): Promise<SharePeer>;
-    Offer(in_: ShareOfferIn): Promise<void>;
-    Offers(): Promise<ShareOffer[] | null>;
-    Reject(relayCompany: string): Promise<void>;
-    Sync(companyID: number): Promise<ShareSyncResult>;
+    Accept: (relayCompany: string, fingerprint: string) => Promise<number>;
+    Conflicts: (companyID: number) => Promise<ShareConflict[] | null>;
+    Identity: () => Promise<ShareIdentity>;
+    List: () => Promise<ShareInfo[] | null>;
+    LookupPeer: (office: string) => Promise<SharePeer>;
+    Offer: (in_: ShareOfferIn) => Promise<void>;
+    Offers: () => Promise<ShareOffer[] | null>;
+    Reject: (relayCompany: string) => Promise<void>;
+    Sync: (companyID: number) => Promise<ShareSyncResult>;
   };
   FileService: {
-    Save(fileName: string, dataBase64: string): Promise<SavedFile>;
+    Save: (fileName: string, dataBase64: string) => Promise<SavedFile>;
   };
   BackupService: {
-    ChooseFolder(): Promise<string>;
-    Make(folder: string): Promise<BackupMade>;
-    RestoreNew(req: RestoreRequest): Promise<SessionState>;
-    Status(): Promise<BackupStatus>;
+    ChooseFolder: () => Promise<string>;
+    Make: (folder: string) => Promise<BackupMade>;
+    RestoreNew: (req: RestoreRequest) => Promise<SessionState>;
+    Status: () => Promise<BackupStatus>;
   };
   ReplicaService: {
-    RestoreCode(): Promise<RestoreCodeView>;
-    RestoreFromCloud(req: CloudRestoreRequest): Promise<SessionState>;
-    Status(): Promise<ReplicaView>;
-    UploadNow(): Promise<ReplicaView>;
+    RestoreCode: () => Promise<RestoreCodeView>;
+    RestoreFromCloud: (req: CloudRestoreRequest) => Promise<SessionState>;
+    Status: () => Promise<ReplicaView>;
+    UploadNow: () => Promise<ReplicaView>;
   };
+}
+
+/** BoundEvents are the events the App emits to the frontend (runtime.EventsOn), with their data. */
+export interface BoundEvents {
+  "bridge:event": BridgeEvent;
+  "bridge:state": BridgeState;
 }

@@ -134,7 +134,7 @@ func TestGenerateRules(t *testing.T) {
 	for _, w := range []string{
 		"export interface Inner {\n  deep: string;\n}",
 		"export interface Marked {\n}",
-		"  fakeService: {\n    Do(): Promise<void>;\n    Get(arg0: Outer, arg1: number): Promise<Outer | null>;\n    List(): Promise<Outer[] | null>;\n    Mark(arg0: Marked): Promise<void>;\n  };",
+		"  fakeService: {\n    Do: () => Promise<void>;\n    Get: (arg0: Outer, arg1: number) => Promise<Outer | null>;\n    List: () => Promise<Outer[] | null>;\n    Mark: (arg0: Marked) => Promise<void>;\n  };",
 	} {
 		if !strings.Contains(string(out), w) {
 			t.Errorf("the output misses\n%s\n---\n%s", w, out)
