@@ -19,8 +19,8 @@
 //   - null: a value that can marshal as null (a nil pointer, slice or map) is `T | null`. A
 //     field that omitempty (or omitzero) can leave out is optional (`name?: T`) and not null:
 //     the nil value is the one left out (a pointer to a nil slice aside).
-//   - A named type that is not a struct is its underlying type, except the named string types
-//     of [unions], which become a union of their values.
+//   - A named type that is not a struct is its underlying type (a named string type is
+//     string: the contract's fields are plain strings in Go, their values documented).
 //   - A type whose Go name another Go type already has fails generation, unless [renames] gives
 //     one of them another TypeScript name (as ui.Error, which would shadow JavaScript's Error).
 //
@@ -73,11 +73,6 @@ var events = []struct {
 	{ui.EventBridgeState, reflect.TypeFor[ui.BridgeState]()},
 }
 
-// unions are the named string types whose values the frontend switches on, with their values
-// (keep them in step with the Go constants; a value Go adds without them is a type error in
-// the frontend only where the frontend compares with it).
-var unions = map[string][]string{}
-
 // overrides are the TypeScript types of Go types that marshal themselves.
 var overrides = map[reflect.Type]string{
 	reflect.TypeFor[time.Time]():       "string", // RFC 3339
@@ -111,7 +106,7 @@ type generator struct {
 type decl struct {
 	name string
 	doc  string
-	body string // "interface Name {…}" or "type Name = …;"
+	body string // "interface Name {…}"
 	pkg  string
 }
 
@@ -215,9 +210,6 @@ func (g *generator) ts(t reflect.Type) string {
 	if t.Kind() == reflect.Pointer {
 		return g.ts(t.Elem())
 	}
-	if values, ok := unions[typeKey(t)]; ok {
-		return g.union(t, values)
-	}
 	if t.Implements(marshalerType) || reflect.PointerTo(t).Implements(marshalerType) {
 		return g.fail("%s marshals itself (json.Marshaler): give it a TypeScript type in overrides", t)
 	}
@@ -255,7 +247,7 @@ func (g *generator) ts(t reflect.Type) string {
 		if t.Name() == "" {
 			return g.object(t, true)
 		}
-		return g.named(t, func(d *decl) { g.queue = append(g.queue, t) })
+		return g.named(t)
 	}
 	return g.fail("%s (%s) has no JSON form", t, t.Kind())
 }
@@ -298,8 +290,9 @@ func omittable(t reflect.Type) bool {
 	return true
 }
 
-// named declares the named type t once (set fills in the declaration) and returns its name.
-func (g *generator) named(t reflect.Type, set func(*decl)) string {
+// named declares the named struct type t once (its body is rendered from the queue) and
+// returns its TypeScript name.
+func (g *generator) named(t reflect.Type) string {
 	if d, ok := g.decls[t]; ok {
 		return d.name
 	}
@@ -320,21 +313,8 @@ func (g *generator) named(t reflect.Type, set func(*decl)) string {
 		d.doc = strings.TrimSpace(strings.TrimSpace(d.doc) + "\n\n(Go: " + t.String() + ")")
 	}
 	g.names[name], g.decls[t] = t, d
-	set(d)
+	g.queue = append(g.queue, t)
 	return name
-}
-
-func (g *generator) union(t reflect.Type, values []string) string {
-	if t.Kind() != reflect.String {
-		return g.fail("%s is in unions but is not a string type", t)
-	}
-	return g.named(t, func(d *decl) {
-		quoted := make([]string, len(values))
-		for i, v := range values {
-			quoted[i] = strconv.Quote(v)
-		}
-		d.body = "type " + d.name + " = " + strings.Join(quoted, " | ") + ";"
-	})
 }
 
 // object renders the JSON object of struct type t: one member a line, or on one line (inline).
