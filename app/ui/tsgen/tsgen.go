@@ -21,6 +21,8 @@
 //     the nil value is the one left out (a pointer to a nil slice aside).
 //   - A named type that is not a struct is its underlying type (a named string type is
 //     string: the contract's fields are plain strings in Go, their values documented).
+//   - Parameters get the same types: the frontend sends whole objects (Go would take a missing
+//     member as its zero value, but the contract asks for every member Go always marshals).
 //   - A type whose Go name another Go type already has fails generation, unless [renames] gives
 //     one of them another TypeScript name (as ui.Error, which would shadow JavaScript's Error).
 //
