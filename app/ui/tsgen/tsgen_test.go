@@ -25,6 +25,7 @@ func TestContractIsCurrent(t *testing.T) {
 	if err != nil {
 		t.Fatalf("%v: run `make contract`", err)
 	}
+	got = bytes.ReplaceAll(got, []byte("\r\n"), []byte("\n")) // a checkout with Windows line ends
 	if !bytes.Equal(got, want) {
 		t.Fatalf("%s is not what the Go types of app/ui give: run `make contract` (go run ./app/cmd/tsgen), then `cd frontend && npm run build`\n%s",
 			Path, firstDifference(string(got), string(want)))
