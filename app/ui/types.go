@@ -1,7 +1,7 @@
 package ui
 
 // The types below are what bound methods take and return. JSON names are what the frontend sees
-// (frontend/wailsjs/go/models.ts is generated from them by Wails).
+// (frontend/src/contract.gen.ts is generated from them by app/ui/tsgen: `make contract`).
 
 // SessionState is everything the frontend needs to decide which screen to show.
 type SessionState struct {

@@ -10,7 +10,7 @@ import type {
   ActionLabel, Company, Department, Dependent, Employee, EmployeePage, EmployeeQuery, HandlerAssignment,
   HistoryFilter, HistoryPage, ImportInspection, ImportMapping, ImportPreset, ImportReport, MenuSection, Office,
   RecoveryKitView, SessionState, SetupRequest, TemporaryPassword, User, UserInput, VerifyResult,
-} from "./types";
+} from "./contract.gen";
 
 /** ApiError is a failed bound call, with the user-safe texts from Go. */
 export class ApiError extends Error {

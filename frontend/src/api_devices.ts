@@ -1,20 +1,20 @@
 // api_devices calls the device panel (DeviceService, M-4) and the scanner / folder inbox of 1-3
 // STEP2 (ScanService). Scanned pages stay in Go; the frontend gets previews and references.
 
-import { call } from "./api";
-import type { DeviceConfig, DeviceList, InboxEntry, ScanInput, ScanResult, ScanScanner } from "./types_devices";
+import { bound } from "./bound";
+import type { DeviceConfig, ScanInput } from "./contract.gen";
 
 export const Devices = {
-  List: () => call<DeviceList>("DeviceService", "List"),
-  Config: () => call<DeviceConfig>("DeviceService", "Config"),
-  SetConfig: (c: DeviceConfig) => call<DeviceConfig>("DeviceService", "SetConfig", c),
+  List: () => bound("DeviceService", "List"),
+  Config: () => bound("DeviceService", "Config"),
+  SetConfig: (c: DeviceConfig) => bound("DeviceService", "SetConfig", c),
 };
 
 export const Scan = {
-  Scanners: (companyId: number) => call<ScanScanner[] | null>("ScanService", "Scanners", companyId),
-  Scan: (companyId: number, personId: number, req: ScanInput) => call<ScanResult>("ScanService", "Scan", companyId, personId, req),
-  Cancel: () => call<void>("ScanService", "Cancel"),
-  Inbox: (companyId: number) => call<InboxEntry[] | null>("ScanService", "Inbox", companyId),
-  OpenInbox: (companyId: number, id: string) => call<ScanResult>("ScanService", "OpenInbox", companyId, id),
-  Discard: (companyId: number, handle: string) => call<void>("ScanService", "Discard", companyId, handle),
+  Scanners: (companyId: number) => bound("ScanService", "Scanners", companyId),
+  Scan: (companyId: number, personId: number, req: ScanInput) => bound("ScanService", "Scan", companyId, personId, req),
+  Cancel: () => bound("ScanService", "Cancel"),
+  Inbox: (companyId: number) => bound("ScanService", "Inbox", companyId),
+  OpenInbox: (companyId: number, id: string) => bound("ScanService", "OpenInbox", companyId, id),
+  Discard: (companyId: number, handle: string) => bound("ScanService", "Discard", companyId, handle),
 };

@@ -1,16 +1,16 @@
 // M-6 データ共有 (ShareService). Go checks every role and every fingerprint.
 
-import { call } from "./api";
-import type { ShareConflict, ShareIdentity, ShareInfo, ShareOffer, ShareOfferIn, SharePeer, ShareSyncResult } from "./types_share";
+import { bound } from "./bound";
+import type { ShareOfferIn } from "./contract.gen";
 
 export const Share = {
-  Identity: () => call<ShareIdentity>("ShareService", "Identity"),
-  LookupPeer: (office: string) => call<SharePeer>("ShareService", "LookupPeer", office),
-  Offer: (o: ShareOfferIn) => call<void>("ShareService", "Offer", o),
-  Offers: () => call<ShareOffer[] | null>("ShareService", "Offers"),
-  Accept: (relayCompany: string, fingerprint: string) => call<number>("ShareService", "Accept", relayCompany, fingerprint),
-  Reject: (relayCompany: string) => call<void>("ShareService", "Reject", relayCompany),
-  List: () => call<ShareInfo[] | null>("ShareService", "List"),
-  Sync: (companyId: number) => call<ShareSyncResult>("ShareService", "Sync", companyId),
-  Conflicts: (companyId: number) => call<ShareConflict[] | null>("ShareService", "Conflicts", companyId),
+  Identity: () => bound("ShareService", "Identity"),
+  LookupPeer: (office: string) => bound("ShareService", "LookupPeer", office),
+  Offer: (o: ShareOfferIn) => bound("ShareService", "Offer", o),
+  Offers: () => bound("ShareService", "Offers"),
+  Accept: (relayCompany: string, fingerprint: string) => bound("ShareService", "Accept", relayCompany, fingerprint),
+  Reject: (relayCompany: string) => bound("ShareService", "Reject", relayCompany),
+  List: () => bound("ShareService", "List"),
+  Sync: (companyId: number) => bound("ShareService", "Sync", companyId),
+  Conflicts: (companyId: number) => bound("ShareService", "Conflicts", companyId),
 };

@@ -6,7 +6,7 @@ import { h, mount } from "./h";
 import { ApiError, Session, onSessionError, onStepUp, parseError, type SessionCode } from "./api";
 import { askStepUp } from "./ui/stepUp";
 import { errText, getLang, setLang, t, type Lang } from "./i18n";
-import type { SessionState } from "./types";
+import type { SessionState } from "./contract.gen";
 import { Idle } from "./idle";
 import { renderSetup, setupProgress } from "./screens/setup";
 import { renderLogin } from "./screens/login";

@@ -3,7 +3,7 @@
 // to the Server-Sent Events stream at /events. Either way the same names and data arrive.
 // Events never carry a number, a PIN or an image.
 
-import type { BridgeEvent, BridgeState } from "./types_devices";
+import type { BridgeEvent, BridgeState } from "./contract.gen";
 
 type Off = () => void;
 

@@ -1,7 +1,7 @@
 // Japanese first, English on request. Texts written here are looked up with t(key); texts that
 // come from Go arrive in both languages and are chosen with pick(ja, en).
 
-import type { ErrorInfo } from "./types";
+import type { ErrorInfo } from "./contract.gen";
 import { unexpected } from "./api";
 import { collectDict } from "./i18n_collect";
 import { useDict } from "./i18n_use";

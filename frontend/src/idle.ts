@@ -5,7 +5,7 @@
 // (another window, the absolute limit) shows without waiting for a click.
 
 import { Session } from "./api";
-import type { SessionState } from "./types";
+import type { SessionState } from "./contract.gen";
 import type { App } from "./app";
 
 const touchEveryMs = 30_000;

@@ -3,7 +3,8 @@
 // in a browser).
 
 import { h, mount } from "../h";
-import { Backup, type BackupStatus } from "../api_backup";
+import { Backup } from "../api_backup";
+import type { BackupStatus } from "../contract.gen";
 import { errText, t } from "../i18n";
 import { dateTime } from "../format";
 import { Form, busy, input } from "../ui/form";

@@ -8,7 +8,7 @@ import { h, mount } from "../h";
 import { ApiError, parseError } from "../api";
 import { Card } from "../api_card";
 import { pick, t } from "../i18n";
-import type { CardReadResult } from "../types_card";
+import type { CardReadResult } from "../contract.gen";
 import { openDialog } from "../ui/dialog";
 import { Form, busy } from "../ui/form";
 

@@ -14,7 +14,7 @@ import { filePicker } from "../ui/filePicker";
 import { Employees, parseError } from "../api";
 import { Collect } from "../api_collect";
 import { errText, pick, t } from "../i18n";
-import type { CollectBoardRow, CollectDocKind, CollectImage, CollectSubmission } from "../types_collect";
+import type { CollectBoardRow, CollectDocKind, CollectImage, CollectSubmission } from "../contract.gen";
 import { Form, busy } from "../ui/form";
 import { loading } from "../ui/layout";
 import { refusal, statusLabel, statusTag, type ColCtx } from "./collectShared";

@@ -10,7 +10,7 @@ import { h, mount } from "../h";
 import { Collect } from "../api_collect";
 import { errText, pick, t } from "../i18n";
 import { dateTime } from "../format";
-import type { CollectBoardRow, CollectFile, CollectNotice } from "../types_collect";
+import type { CollectBoardRow, CollectFile, CollectNotice } from "../contract.gen";
 import { openDialog } from "../ui/dialog";
 import { saveFile } from "../ui/save";
 import { Form, busy, input } from "../ui/form";
@@ -90,7 +90,7 @@ export function renderRequest(ctx: ColCtx, preselect: number[], notice: string):
   const companyId = ctx.company.id;
   mount(ctx.body, loading());
   Promise.all([
-    Collect.StatusBoard({ companyId, status: "", search: "", pendingDays: 0, includeLeft: false, offset: 0, limit: 2000 }),
+    Collect.StatusBoard({ companyId, status: "", search: "", pendingDays: 0, includeLeft: false, offset: 0, limit: 2000, sort: "", desc: false }),
     Collect.Purposes(),
   ]).then(([board, purposes]) => {
     const rows = board.rows ?? [];

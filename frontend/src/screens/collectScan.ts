@@ -10,7 +10,7 @@ import { Scan } from "../api_devices";
 import { errText, pick, t } from "../i18n";
 import { dateTime } from "../format";
 import { onBridgeEvent, whileAttached } from "../events";
-import type { ScanPage, ScanResult, ScanScanner } from "../types_devices";
+import type { ScanPage, ScanResult, ScanScanner } from "../contract.gen";
 import { Form, busy } from "../ui/form";
 
 /** An image for the check form (the shape collectCheck keeps). */

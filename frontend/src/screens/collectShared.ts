@@ -5,8 +5,7 @@
 import { h } from "../h";
 import { errText, pick } from "../i18n";
 import type { App } from "../app";
-import type { Company } from "../types";
-import type { CollectRules } from "../types_collect";
+import type { CollectRules, Company } from "../contract.gen";
 
 export type ColTab = "board" | "request" | "refusals";
 

@@ -5,7 +5,7 @@ import { h, mount } from "../h";
 import { Companies } from "../api";
 import { errText, t } from "../i18n";
 import type { App } from "../app";
-import type { Company, MenuItem } from "../types";
+import type { Company, MenuItem } from "../contract.gen";
 import { Form, busy, input } from "../ui/form";
 import { loading, screenHead } from "../ui/layout";
 import { Pager, listState, pageRows, readingKey, sortHead, sortRows, type SortKeys } from "../ui/listView";

@@ -5,7 +5,7 @@
 import { h, mount } from "../h";
 import { Employees } from "../api";
 import { t } from "../i18n";
-import type { Department } from "../types";
+import type { Department } from "../contract.gen";
 import { confirmDialog } from "../ui/confirm";
 import { openDialog } from "../ui/dialog";
 import { Form, busy, input } from "../ui/form";

@@ -10,8 +10,7 @@ import { errText, pick, t } from "../i18n";
 import { dateTime } from "../format";
 import { onBridgeEvent, onBridgeState, whileAttached } from "../events";
 import type { App } from "../app";
-import type { MenuItem } from "../types";
-import type { DeviceConfig, DeviceList, DeviceScanner } from "../types_devices";
+import type { DeviceConfig, DeviceList, DeviceScanner, MenuItem } from "../contract.gen";
 import { Form, busy } from "../ui/form";
 import { loading, screenHead } from "../ui/layout";
 

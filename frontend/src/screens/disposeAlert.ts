@@ -7,7 +7,7 @@ import { h } from "../h";
 import { Dispose } from "../api_dispose";
 import { t } from "../i18n";
 import type { App } from "../app";
-import type { MenuSection } from "../types";
+import type { MenuSection } from "../contract.gen";
 
 /** showDisposeAlert adds the alert above the welcome panel in content once Go has counted,
  *  if the user may open 4-1 and anything is due or waiting. */

@@ -9,7 +9,7 @@ import { h, mount } from "../h";
 import { Dispose } from "../api_dispose";
 import { errText, getLang, t, type Key } from "../i18n";
 import { dateTime } from "../format";
-import type { Disposal, DisposalFile } from "../types_dispose";
+import type { Disposal, DisposalFile } from "../contract.gen";
 import { openDialog } from "../ui/dialog";
 import { saveFile } from "../ui/save";
 import { Form, busy } from "../ui/form";

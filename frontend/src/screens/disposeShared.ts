@@ -5,7 +5,7 @@
 import { h } from "../h";
 import { errText } from "../i18n";
 import type { App } from "../app";
-import type { Company } from "../types";
+import type { Company } from "../contract.gen";
 
 export type DispTab = "due" | "pending" | "execute" | "records" | "register";
 

@@ -8,7 +8,7 @@ import { showDate } from "../format";
 import { h, mount } from "../h";
 import { Employees, parseError } from "../api";
 import { errText, t, type Key } from "../i18n";
-import type { Dependent, Employee } from "../types";
+import type { Dependent, Employee } from "../contract.gen";
 import { confirmDialog } from "../ui/confirm";
 import { openDialog } from "../ui/dialog";
 import { Form, busy, input } from "../ui/form";

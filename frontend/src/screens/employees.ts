@@ -9,7 +9,7 @@ import { companyPicker } from "../ui/companyPicker";
 import { Companies, Employees } from "../api";
 import { errText, t } from "../i18n";
 import type { App } from "../app";
-import type { Company, Department, Employee, MenuItem } from "../types";
+import type { Company, Department, Employee, MenuItem } from "../contract.gen";
 import { busy } from "../ui/form";
 import { loading, screenHead } from "../ui/layout";
 import { Pager, listState, sortHead } from "../ui/listView";

@@ -5,7 +5,7 @@ import { h, mount } from "../h";
 import { Companies, Handlers } from "../api";
 import { errText, t } from "../i18n";
 import type { App } from "../app";
-import type { HandlerAssignment, MenuItem, UserRef } from "../types";
+import type { HandlerAssignment, MenuItem, UserRef } from "../contract.gen";
 import { Form, busy } from "../ui/form";
 import { loading, screenHead } from "../ui/layout";
 

@@ -7,14 +7,10 @@ import { Companies, History, Users } from "../api";
 import { errText, pick, t } from "../i18n";
 import { dateTime } from "../format";
 import type { App } from "../app";
-import type { HistoryEntry, HistoryFilter, MenuItem } from "../types";
+import type { HistoryEntry, HistoryFilter, MenuItem } from "../contract.gen";
 import { busy } from "../ui/form";
 import { screenHead } from "../ui/layout";
 import { KeysetPager, keysetState } from "../ui/listView";
-
-// Go sends source (取扱元) only for a shared company's entries made at the peer installation:
-// "<its name> (<its office id>)"; "" means this installation.
-type SourcedEntry = HistoryEntry & { source?: string };
 
 const emptyFilter: HistoryFilter = { companyId: 0, userId: 0, action: "", from: "", to: "", beforeId: 0, limit: 50 };
 // The filter and the page survive moving between screens (in memory), but not a change of user.
@@ -150,7 +146,7 @@ function resultLabel(r: string): string {
   return r;
 }
 
-function row(e: SourcedEntry, self: string): HTMLElement {
+function row(e: HistoryEntry, self: string): HTMLElement {
   // Go names the record, the user and the purpose (app/history); a peer's entry keeps its ids.
   const target = e.targetLabel || (e.targetType ? `${e.targetType}${e.targetId ? " #" + e.targetId : ""}` : "");
   const peer = !!e.source;

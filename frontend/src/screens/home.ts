@@ -6,7 +6,7 @@ import { Session } from "../api";
 import { errText, getLang, pick, t } from "../i18n";
 import { dateTime, longDate } from "../format";
 import type { App } from "../app";
-import type { MenuItem, MenuSection, SessionState } from "../types";
+import type { MenuItem, MenuSection, SessionState } from "../contract.gen";
 import { dateStyleToggle, langToggle, loading } from "../ui/layout";
 import { renderWelcome } from "./welcome";
 import { renderOffice } from "./office";

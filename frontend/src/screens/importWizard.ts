@@ -15,7 +15,7 @@ import { h, mount } from "../h";
 import { filePicker } from "../ui/filePicker";
 import { Employees } from "../api";
 import { errText, pick, t, type Key } from "../i18n";
-import type { ImportColumn, ImportInspection, ImportMapping, ImportPreset, ImportReport } from "../types";
+import type { ImportColumn, ImportInspection, ImportMapping, ImportPreset, ImportReport } from "../contract.gen";
 import { confirmDialog } from "../ui/confirm";
 import { Form, busy } from "../ui/form";
 import type { Ctx } from "./employees";
@@ -124,7 +124,7 @@ export function renderImport(ctx: Ctx): void {
     const ins = inspection!;
     setStep(2);
     const header = ins.header ?? [];
-    const width = Math.max(header.length, ...(ins.sample ?? []).map((r) => r.length));
+    const width = Math.max(header.length, ...(ins.sample ?? []).map((r) => r?.length ?? 0));
     const noHeader = h("input", { type: "checkbox", checked: mapping.noHeader, testid: "imp-noheader" });
     const colName = (i: number) => !mapping.noHeader && header[i] ? `${i + 1}: ${cleanHeader(header[i])}` : t("columnN").replace("{n}", String(i + 1));
     // Which column (1-based, 0 = none) a mapping entry points at in this file.
@@ -185,7 +185,7 @@ export function renderImport(ctx: Ctx): void {
       h("thead", null, h("tr", null, Array.from({ length: width }, (_, i) => h("th", null, colName(i))))),
       h("tbody", null,
         mapping.noHeader ? h("tr", null, Array.from({ length: width }, (_, i) => h("td", null, header[i] ?? ""))) : null,
-        sampleRows.map((r) => h("tr", null, Array.from({ length: width }, (_, i) => h("td", null, r[i] ?? ""))))));
+        sampleRows.map((r) => h("tr", null, Array.from({ length: width }, (_, i) => h("td", null, r?.[i] ?? ""))))));
 
     mount(body,
       h("div", { testid: "imp-step-map" },

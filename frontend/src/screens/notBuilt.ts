@@ -3,7 +3,7 @@
 import { h, mount } from "../h";
 import { t } from "../i18n";
 import type { App } from "../app";
-import type { MenuItem } from "../types";
+import type { MenuItem } from "../contract.gen";
 import { screenHead } from "../ui/layout";
 
 export function renderNotBuilt(_app: App, item: MenuItem | undefined, content: HTMLElement): void {

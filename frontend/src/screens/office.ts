@@ -4,7 +4,7 @@ import { h, mount } from "../h";
 import { Offices } from "../api";
 import { errText, t } from "../i18n";
 import type { App } from "../app";
-import type { MenuItem } from "../types";
+import type { MenuItem } from "../contract.gen";
 import { Form, busy } from "../ui/form";
 import { loading, screenHead } from "../ui/layout";
 import { officeFields } from "../ui/officeFields";

@@ -3,7 +3,8 @@
 // one-time restore code for a new PC.
 
 import { h, mount } from "../h";
-import { Replica, type ReplicaView } from "../api_backup";
+import { Replica } from "../api_backup";
+import type { ReplicaView } from "../contract.gen";
 import { errText, t } from "../i18n";
 import { bytes, dateTime } from "../format";
 import { busy } from "../ui/form";

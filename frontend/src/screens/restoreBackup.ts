@@ -7,7 +7,7 @@ import { ApiError, parseError } from "../api";
 import { Backup } from "../api_backup";
 import { t } from "../i18n";
 import type { App } from "../app";
-import type { SessionState } from "../types";
+import type { SessionState } from "../contract.gen";
 import { Form, busy, input } from "../ui/form";
 import { publicPage } from "../ui/layout";
 import { passwordPair } from "../ui/password";

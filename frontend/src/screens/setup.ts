@@ -8,7 +8,7 @@ import { h } from "../h";
 import { ApiError, Session } from "../api";
 import { t } from "../i18n";
 import type { App } from "../app";
-import type { Office, RecoveryKitView } from "../types";
+import type { Office, RecoveryKitView } from "../contract.gen";
 import { Form, busy, input } from "../ui/form";
 import { publicPage } from "../ui/layout";
 import { emptyOffice, officeFields } from "../ui/officeFields";

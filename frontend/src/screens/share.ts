@@ -9,8 +9,7 @@ import { Share } from "../api_share";
 import { errText, t } from "../i18n";
 import { dateTime } from "../format";
 import type { App } from "../app";
-import type { MenuItem } from "../types";
-import type { ShareInfo } from "../types_share";
+import type { MenuItem, ShareInfo } from "../contract.gen";
 import { Form } from "../ui/form";
 import { loading, screenHead } from "../ui/layout";
 
@@ -114,7 +113,7 @@ export function renderShare(app: App, item: MenuItem | undefined, content: HTMLE
     const row = (s: ShareInfo) => h("tr", { testid: "share-row" },
       h("td", null, s.companyName),
       h("td", { testid: "share-members" }, h("ul", { class: "plain" },
-        ((s.members ?? []).length ? s.members : [{ office: s.peerOffice, name: s.peerName }]).map((m) =>
+        (s.members?.length ? s.members : [{ office: s.peerOffice, name: s.peerName }]).map((m) =>
           h("li", null, `${m.name || m.office} (${m.office})`)))),
       h("td", null, dateTime(s.lastSync)),
       h("td", null, h("button", { type: "button", class: "secondary small", testid: "share-show-conflicts", on: { click: () => showConflicts(s) } }, `${t("shareConflicts")} ${s.conflicts}`)),

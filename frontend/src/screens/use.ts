@@ -11,8 +11,7 @@ import { Companies } from "../api";
 import { Use } from "../api_use";
 import { errText, getLang, pick, t } from "../i18n";
 import type { App } from "../app";
-import type { Company, MenuItem } from "../types";
-import type { PurposeLabel, UsePerson } from "../types_use";
+import type { CollectLabel, Company, MenuItem, UsePerson } from "../contract.gen";
 import { busy } from "../ui/form";
 import { loading, screenHead } from "../ui/layout";
 import { Pager, listState, sortHead } from "../ui/listView";
@@ -29,7 +28,7 @@ export interface UseCtx {
   company: Company;
   body: HTMLElement;
   /** purposes is the catalogue of 利用目的 (labels for codes). */
-  purposes: PurposeLabel[];
+  purposes: CollectLabel[];
   /** selected holds the ids of the people checked for a download (ids only, no personal data). */
   selected: Set<number>;
   /** names maps the ids of the people listed so far to their names (for the skipped list). */

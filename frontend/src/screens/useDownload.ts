@@ -8,7 +8,9 @@ import { h, mount } from "../h";
 import { parseError, type ApiError } from "../api";
 import { Use } from "../api_use";
 import { pick, t, type Key } from "../i18n";
-import type { DownloadFormat, DownloadProblem, NumberDownload, NumberDownloadRequest, SkippedPerson } from "../types_use";
+import type {
+  DownloadFormat, DownloadProblem, NumberDownload, NumberDownloadRequest, SkippedPerson,
+} from "../contract.gen";
 import { openDialog } from "../ui/dialog";
 import { saveFile } from "../ui/save";
 import { Form, busy, input } from "../ui/form";
@@ -79,7 +81,7 @@ export function downloadPanel(ctx: UseCtx): { el: HTMLElement; selectionChanged(
     if (f.problems?.length) {
       askProblems(f.problems, req, (choice) => {
         const next = { ...req, ...choice, password: "" };
-        if (next.all || next.includeDependents || next.personIds.length > 1) askPassword(next, done, (e) => form.show(e));
+        if (next.all || next.includeDependents || (next.personIds?.length ?? 0) > 1) askPassword(next, done, (e) => form.show(e));
         else void Use.Download(next).then((g) => done(g, next), (e) => form.show(parseError(e)));
       });
       return;
@@ -96,11 +98,11 @@ export function downloadPanel(ctx: UseCtx): { el: HTMLElement; selectionChanged(
     form.clear();
     mount(result);
     const req = request();
-    if (!req.all && req.personIds.length === 0) {
+    if (!req.all && !req.personIds?.length) {
       form.message(t("useDlNoneChecked"));
       return;
     }
-    if (req.all || req.includeDependents || req.personIds.length > 1) {
+    if (req.all || req.includeDependents || (req.personIds?.length ?? 0) > 1) {
       askPassword(req, done, (e) => form.show(e));
       return;
     }

@@ -7,7 +7,7 @@ import { h, mount } from "../h";
 import { Use } from "../api_use";
 import { errText, pick, t } from "../i18n";
 import { dateTime } from "../format";
-import type { DownloadFormat, FormatColumn, FormatField } from "../types_use";
+import type { DownloadFormat, FormatColumn, FormatField } from "../contract.gen";
 import { confirmDialog } from "../ui/confirm";
 import { Form, busy, input } from "../ui/form";
 import { loading } from "../ui/layout";

@@ -10,7 +10,7 @@ import { parseError } from "../api";
 import { Use } from "../api_use";
 import { errText, pick, t } from "../i18n";
 import { dateTime } from "../format";
-import type { UsePerson, UsePurpose } from "../types_use";
+import type { UsePerson, UsePurpose } from "../contract.gen";
 import { openDialog } from "../ui/dialog";
 import { Form, busy } from "../ui/form";
 import { loading } from "../ui/layout";

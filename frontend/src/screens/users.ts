@@ -6,7 +6,7 @@ import { Users } from "../api";
 import { errText, t } from "../i18n";
 import { dateTime } from "../format";
 import type { App } from "../app";
-import type { MenuItem, TemporaryPassword, User, UserInput } from "../types";
+import type { MenuItem, TemporaryPassword, User, UserInput } from "../contract.gen";
 import { openDialog } from "../ui/dialog";
 import { confirmDialog } from "../ui/confirm";
 import { Form, busy, input } from "../ui/form";

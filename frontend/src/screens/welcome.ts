@@ -3,7 +3,7 @@
 import { h, mount } from "../h";
 import { pick, t } from "../i18n";
 import type { App } from "../app";
-import type { MenuSection } from "../types";
+import type { MenuSection } from "../contract.gen";
 
 export function renderWelcome(app: App, menu: MenuSection[], content: HTMLElement): void {
   const name = app.state?.user?.displayName ?? "";

@@ -5,7 +5,7 @@
 
 import { h, mount } from "../h";
 import { t } from "../i18n";
-import type { Company } from "../types";
+import type { Company } from "../contract.gen";
 
 export interface CompanyPicker {
   /** toolbar holds the select, or the "no assigned companies" line. */

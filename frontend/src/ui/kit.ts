@@ -7,7 +7,7 @@ import { Session } from "../api";
 import { t } from "../i18n";
 import { dateTime } from "../format";
 import { Form, busy } from "./form";
-import type { RecoveryKitView } from "../types";
+import type { RecoveryKitView } from "../contract.gen";
 
 /** keyGroups splits a key for display: on its own separators, else every 4 characters. */
 export function keyGroups(key: string): string[] {

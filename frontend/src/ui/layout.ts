@@ -5,7 +5,7 @@ import { h, type Child } from "../h";
 import { dateStyle, setDateStyle } from "../format";
 import { getLang, pick, t } from "../i18n";
 import type { App } from "../app";
-import type { MenuItem } from "../types";
+import type { MenuItem } from "../contract.gen";
 
 /** langToggle switches between 日本語 and English. */
 export function langToggle(app: App): HTMLElement {

@@ -3,7 +3,7 @@
 import { h } from "../h";
 import { t, type Key } from "../i18n";
 import { Form, input } from "./form";
-import type { Office } from "../types";
+import type { Office } from "../contract.gen";
 
 export const officeKinds: { value: string; label: Key }[] = [
   { value: "sharoushi", label: "kindSharoushi" },

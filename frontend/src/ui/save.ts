@@ -4,6 +4,7 @@
 // the browser's download (a Blob behind an <a download>). The decoded bytes are wiped after.
 
 import { call, parseError } from "../api";
+import type { SavedFile } from "../contract.gen";
 import { h } from "../h";
 
 export interface SaveableFile {
@@ -16,7 +17,7 @@ export interface SaveableFile {
  *  or the file name when the browser downloads it. */
 export async function saveFile(f: SaveableFile): Promise<string> {
   try {
-    const saved = await call<{ path: string }>("FileService", "Save", f.fileName, f.data);
+    const saved = await call<SavedFile>("FileService", "Save", f.fileName, f.data);
     return saved.path;
   } catch (e) {
     if (parseError(e).code !== "no_dialog") throw e;

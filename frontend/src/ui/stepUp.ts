@@ -7,7 +7,8 @@ import { h, mount } from "../h";
 import type { ApiError } from "../api";
 import { Factors } from "../api_factors";
 import { t } from "../i18n";
-import type { FactorKind, FactorRequest, FactorView } from "../types_factors";
+import type { FactorRequest, FactorView } from "../contract.gen";
+import type { FactorKind } from "../types_factors";
 import { openDialog } from "./dialog";
 import { Form, busy, input } from "./form";
 
