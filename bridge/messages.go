@@ -77,6 +77,13 @@ var texts = map[string]struct{ field, ja, en string }{
 	"busy":              {"", "送信待ちが多すぎます。しばらく待ってから、もう一度お試しください。", "Too many envelopes are waiting. Try again in a moment."},
 }
 
+// Codes the app tells apart.
+const (
+	CodeWrongPIN  = "wrong_pin"  // Retries says how many tries are left
+	CodeLastTry   = "last_try"   // one try left: the PIN was not sent
+	CodePINLocked = "pin_locked" // the card's PIN is blocked
+)
+
 // Known reports whether code has its words in the table.
 func Known(code string) bool {
 	_, ok := texts[code]
@@ -96,7 +103,7 @@ func (e *Error) Japanese() string {
 	switch {
 	case !ok:
 		return "shelter-bridge が処理できませんでした（コード: " + e.Code + "）。shelter-bridge とアプリの版が同じか確認してください。"
-	case e.Code == "wrong_pin":
+	case e.Code == CodeWrongPIN:
 		return fmt.Sprintf("%s残り%d回です。", t.ja, e.Retries)
 	}
 	return t.ja
@@ -108,7 +115,7 @@ func (e *Error) English() string {
 	switch {
 	case !ok:
 		return "shelter-bridge could not do it (code " + e.Code + "). Check that shelter-bridge and the app are the same version."
-	case e.Code == "wrong_pin":
+	case e.Code == CodeWrongPIN:
 		return fmt.Sprintf("%s %d tries left.", t.en, e.Retries)
 	case e.Message != "" && (e.Code == "bad_request" || e.Code == "bad_config" || e.Code == "scan_error"):
 		return t.en + " (" + e.Message + ")" // the bridge's own detail, in English; never a secret

@@ -22,6 +22,7 @@ const (
 	CodeLocked          = "locked"          // the session is idle-locked
 	CodeSessionExpired  = "session_expired" // the session reached its absolute end
 	CodeInternal        = "internal"        // anything else; the message is generic
+	CodeBadCredentials  = "bad_credentials" // a wrong password (or login id and password)
 )
 
 // Coded is what every user-safe error implements, wherever it is defined: a stable code, the

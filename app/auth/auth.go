@@ -141,7 +141,7 @@ var (
 	ErrSessionExpired = apperr.New(apperr.CodeSessionExpired, "", "セッションの有効期限が切れました。もう一度ログインしてください。", "The session has expired. Please log in again.")
 	ErrNotLoggedIn    = apperr.New(apperr.CodeUnauthenticated, "", "ログインしてください。", "Please log in.")
 	ErrMustChange     = apperr.New("must_change_password", "", "パスワードを変更してから操作してください。", "Change your password before continuing.")
-	errBadCredentials = apperr.New("bad_credentials", "", "ログインIDまたはパスワードが違います。", "The login ID or password is incorrect.")
+	errBadCredentials = apperr.New(apperr.CodeBadCredentials, "", "ログインIDまたはパスワードが違います。", "The login ID or password is incorrect.")
 )
 
 // Check returns nil when the session may act at now, and records the activity. An idle session
@@ -520,7 +520,7 @@ func (s *Service) UnlockSession(ctx context.Context, sess *Session, password str
 			if err := s.recordFailure(tx, u, pol); err != nil {
 				return err
 			}
-			userErr = apperr.New("bad_credentials", "password", "パスワードが違います。", "The password is incorrect.")
+			userErr = apperr.New(apperr.CodeBadCredentials, "password", "パスワードが違います。", "The password is incorrect.")
 			e := sess.Entry(audit.ActionUnlock, audit.ResultDenied)
 			e.Detail = "wrong password"
 			_, err := s.Audit.Append(tx, e)

@@ -119,7 +119,7 @@ func refusal(k FactorKind) error {
 	return errFactorRefused
 }
 
-var errWrongPassword = apperr.New("bad_credentials", "password", "パスワードが違います。", "The password is incorrect.")
+var errWrongPassword = apperr.New(apperr.CodeBadCredentials, "password", "パスワードが違います。", "The password is incorrect.")
 
 // EnrolFactor adds a second factor for the session's own user after checking their password
 // (which counts towards the lockout when wrong). It works in a ready session and at the login's

@@ -125,7 +125,7 @@ func (s *CardService) ReadForCheck(companyID, personID int64, reader, pin string
 	pin = ""
 	if err != nil {
 		var be *bridge.Error
-		if errors.As(err, &be) && (be.Code == "wrong_pin" || be.Code == "pin_locked") {
+		if errors.As(err, &be) && (be.Code == bridge.CodeWrongPIN || be.Code == bridge.CodePINLocked) {
 			if err := s.a.collect.RecordCardRefused(context.Background(), sess.Principal, companyID, personID, be.Code); err != nil {
 				s.a.log.Warn("recording a refused card read", "err", err)
 			}
@@ -190,6 +190,6 @@ func sexLabel(code string) string {
 // cardErr maps the error of a card call (a bridge.Error's words are the bridge's own table).
 func (a *App) cardErr(err error) error { return a.bridgeErr(err, errCardBridgeDown) }
 
-var errCardBridgeDown = &Error{Code: "bridge_unavailable",
+var errCardBridgeDown = &Error{Code: CodeBridgeUnavailable,
 	JA: "カードリーダー連携（shelter-bridge）が起動していません。起動してから、もう一度お試しください。カードを使わない確認はこのまま行えます。",
 	EN: "The card reader service (shelter-bridge) is not running. Start it and try again; checks without the card work as usual."}

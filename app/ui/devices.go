@@ -368,6 +368,6 @@ func checkPEM(s string) error {
 func (s *DeviceService) bridgeErr(err error) error { return s.a.bridgeErr(err, errBridgeUnavailable) }
 
 // errBridgeUnavailable is the answer of every device call while the bridge does not answer.
-var errBridgeUnavailable = &Error{Code: "bridge_unavailable",
+var errBridgeUnavailable = &Error{Code: CodeBridgeUnavailable,
 	JA: "機器連携サービス（shelter-bridge）が起動していません。しばらく待ってから、もう一度お試しください。",
 	EN: "The device service (shelter-bridge) is not running. Wait a moment and try again."}

@@ -530,6 +530,6 @@ func (s *FactorService) SetTrustAnchors(bundle string) (FactorSettings, error) {
 // deviceErr maps the error of a factor's device call.
 func (s *FactorService) deviceErr(err error) error { return s.a.bridgeErr(err, errFactorBridgeDown) }
 
-var errFactorBridgeDown = &Error{Code: "bridge_unavailable",
+var errFactorBridgeDown = &Error{Code: CodeBridgeUnavailable,
 	JA: "機器連携（shelter-bridge）が起動していないため、認証要素を使えません。起動してから、もう一度お試しください。",
 	EN: "The device service (shelter-bridge) is not running, so the factor cannot be used. Start it and try again."}

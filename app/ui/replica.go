@@ -185,7 +185,7 @@ func (a *App) StartReplica() (stop func()) {
 			// Not ctx: a stop waits for the snapshot under way instead of cutting its commit.
 			tctx, tcancel := context.WithTimeout(context.Background(), syncTimeout)
 			if err := a.Replica.tick(tctx, sess, false); err != nil {
-				if ue, ok := err.(*Error); !ok || (ue.Code != "not_enrolled" && ue.Code != "bridge_unavailable") {
+				if ue, ok := err.(*Error); !ok || (ue.Code != "not_enrolled" && ue.Code != CodeBridgeUnavailable) {
 					a.log.Info("replica", "err", err)
 				}
 			}

@@ -56,7 +56,7 @@ type SyncEnrolInput struct {
 // syncErr maps the error of a relay call made through the bridge.
 func (a *App) syncErr(err error) error { return a.bridgeErr(err, errSyncBridgeDown) }
 
-var errSyncBridgeDown = &Error{Code: "bridge_unavailable",
+var errSyncBridgeDown = &Error{Code: CodeBridgeUnavailable,
 	JA: "クラウド連携（shelter-bridge）が起動していません。起動してから、もう一度お試しください。",
 	EN: "The sync service (shelter-bridge) is not running. Start it and try again."}
 

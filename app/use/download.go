@@ -113,7 +113,7 @@ var (
 		"複数の方の個人番号をダウンロードするには、ログインパスワードをもう一度入力してください。",
 		"Enter your login password again to download the numbers of more than one person.")
 	// ErrWrongPassword: the password typed for a bulk download is not the user's.
-	ErrWrongPassword = apperr.New("bad_credentials", "password", "パスワードが違います。", "The password is incorrect.")
+	ErrWrongPassword = apperr.New(apperr.CodeBadCredentials, "password", "パスワードが違います。", "The password is incorrect.")
 )
 
 // Download writes the selected people's numbers in the chosen format and records the 持出し

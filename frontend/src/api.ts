@@ -11,6 +11,7 @@ import type {
   HistoryFilter, HistoryPage, ImportInspection, ImportMapping, ImportPreset, ImportReport, MenuSection, Office,
   RecoveryKitView, SessionState, SetupRequest, TemporaryPassword, User, UserInput, VerifyResult,
 } from "./contract.gen";
+import { Code } from "./contract.gen";
 
 /** ApiError is a failed bound call, with the user-safe texts from Go. */
 export class ApiError extends Error {
@@ -66,8 +67,9 @@ export function unexpected(detail: string): ApiError {
 }
 
 /** Codes that mean the session, not the call, is the problem: the screen must change. */
-export type SessionCode = "locked" | "session_expired" | "unauthenticated" | "must_change_password";
-const sessionCodes: readonly string[] = ["locked", "session_expired", "unauthenticated", "must_change_password"];
+const sessionCodeList = [Code.Locked, Code.SessionExpired, Code.Unauthenticated, Code.MustChangePassword] as const;
+export type SessionCode = (typeof sessionCodeList)[number];
+const sessionCodes: readonly string[] = sessionCodeList;
 
 type SessionHook = (code: SessionCode) => void;
 let sessionHook: SessionHook | null = null;
@@ -107,7 +109,7 @@ export async function call<T>(service: string, method: string, ...args: unknown[
   } catch (e) {
     let err = parseError(e);
     // A reveal, bulk download or disposal needs a fresh second factor: ask, then retry once.
-    if (err.code === "step_up_required" && stepUpHook && (await stepUpHook())) {
+    if (err.code === Code.StepUpRequired && stepUpHook && (await stepUpHook())) {
       try {
         return (await fn(...args)) as T;
       } catch (e2) {

@@ -15,6 +15,7 @@ import { renderUnlock } from "./screens/unlock";
 import { renderChangePassword } from "./screens/changePassword";
 import { renderKitRenewal } from "./screens/kitRenewal";
 import { renderHome } from "./screens/home";
+import { Code } from "./contract.gen";
 
 /** Public views that the user can pick while not logged in. */
 export type PublicView = "login" | "recover";
@@ -126,10 +127,10 @@ export class App {
   /** sessionLost reacts to a call that failed because the session is locked or over. */
   private sessionLost(code: SessionCode): void {
     if (!this.state) return;
-    if (code === "locked") {
+    if (code === Code.Locked) {
       if (this.state.locked) return;
       this.state.locked = true;
-    } else if (code === "must_change_password") {
+    } else if (code === Code.MustChangePassword) {
       if (this.state.mustChangePassword || !this.state.loggedIn) return;
       this.state.mustChangePassword = true;
     } else {
@@ -137,7 +138,7 @@ export class App {
       this.state.loggedIn = false;
       this.state.locked = false;
       this.screen = "";
-      this.notice = code === "session_expired" ? t("sessionExpired") : t("loggedOutNotice");
+      this.notice = code === Code.SessionExpired ? t("sessionExpired") : t("loggedOutNotice");
     }
     // Let the failing caller finish its own error handling first.
     setTimeout(() => this.render(), 0);

@@ -1767,6 +1767,24 @@ export interface BoundServices {
   };
 }
 
+/** Code names the error codes the frontend tells apart (ApiError.code), from app/ui's ErrorCodes. */
+export const Code = {
+  BadCredentials: "bad_credentials",
+  BridgeUnavailable: "bridge_unavailable",
+  CheckFailed: "check_failed",
+  Conflict: "conflict",
+  DuplicateNumber: "duplicate_number",
+  LastTry: "last_try",
+  Locked: "locked",
+  MustChangePassword: "must_change_password",
+  NoDialog: "no_dialog",
+  PasswordRequired: "password_required",
+  SessionExpired: "session_expired",
+  StepUpRequired: "step_up_required",
+  Unauthenticated: "unauthenticated",
+  WrongPIN: "wrong_pin",
+} as const;
+
 /** BoundEvents are the events the App emits to the frontend (runtime.EventsOn), with their data. */
 export interface BoundEvents {
   "bridge:event": BridgeEvent;

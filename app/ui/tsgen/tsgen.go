@@ -26,7 +26,7 @@
 //   - A type whose Go name another Go type already has fails generation, unless [renames] gives
 //     one of them another TypeScript name (as ui.Error, which would shadow JavaScript's Error).
 //
-// It also declares BoundServices: each service's methods, with the Go parameter names and the
+// It also declares Code, the error codes the frontend tells apart ([ui.ErrorCodes]), and BoundServices: each service's methods, with the Go parameter names and the
 // result as a Promise, in the shape of window.go.ui; and BoundEvents: the data of each event
 // the App emits to the frontend ([events]).
 //
@@ -415,6 +415,17 @@ func (g *generator) render(svcs []service, events []string) []byte {
 		b.WriteString("  };\n")
 	}
 	b.WriteString("}\n")
+	b.WriteString("\n/** Code names the error codes the frontend tells apart (ApiError.code), from app/ui's ErrorCodes. */\n")
+	b.WriteString("export const Code = {\n")
+	names := make([]string, 0, len(ui.ErrorCodes))
+	for n := range ui.ErrorCodes {
+		names = append(names, n)
+	}
+	slices.Sort(names)
+	for _, n := range names {
+		fmt.Fprintf(&b, "  %s: %q,\n", n, ui.ErrorCodes[n])
+	}
+	b.WriteString("} as const;\n")
 	b.WriteString("\n/** BoundEvents are the events the App emits to the frontend (runtime.EventsOn), with their data. */\n")
 	b.WriteString("export interface BoundEvents {\n")
 	for _, e := range events {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"testing"
@@ -161,5 +162,39 @@ func TestGenerateRefuses(t *testing.T) {
 		if err == nil || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("error %v, want one saying %q", err, c.want)
 		}
+	}
+}
+
+// TestFrontendNamesErrorCodes: the frontend compares an error's code with Code.X (generated
+// from ui.ErrorCodes), never with the code's string, so a code changed in Go fails its type
+// check instead of silently never matching.
+func TestFrontendNamesErrorCodes(t *testing.T) {
+	codes := map[string]bool{}
+	for _, c := range ui.ErrorCodes {
+		codes[c] = true
+	}
+	compare := regexp.MustCompile(`\bcode\s*[!=]==?\s*"([a-z_]+)"|"([a-z_]+)"\s*[!=]==?\s*\w*\.?code\b`)
+	src := filepath.Join("..", "..", "..", "frontend", "src")
+	n := 0
+	err := filepath.WalkDir(src, func(path string, d os.DirEntry, err error) error {
+		if err != nil || d.IsDir() || !strings.HasSuffix(path, ".ts") || strings.HasSuffix(path, ".gen.ts") {
+			return err
+		}
+		b, err := os.ReadFile(path)
+		if err != nil {
+			return err
+		}
+		n++
+		for i, line := range strings.Split(string(b), "\n") {
+			for _, m := range compare.FindAllStringSubmatch(line, -1) {
+				if c := m[1] + m[2]; codes[c] {
+					t.Errorf("%s:%d compares with %q: write Code.<name> (contract.gen.ts)", path, i+1, c)
+				}
+			}
+		}
+		return nil
+	})
+	if err != nil || n < 20 {
+		t.Fatalf("read %d frontend files: %v", n, err)
 	}
 }

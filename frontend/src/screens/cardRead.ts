@@ -11,6 +11,7 @@ import { pick, t } from "../i18n";
 import type { CardReadResult } from "../contract.gen";
 import { openDialog } from "../ui/dialog";
 import { Form, busy } from "../ui/form";
+import { Code } from "../contract.gen";
 
 /** openCardRead opens the dialog for one person; done is called with the result after a read. */
 export function openCardRead(companyId: number, personId: number, name: string, done: (r: CardReadResult) => void): void {
@@ -97,9 +98,9 @@ export function openCardRead(companyId: number, personId: number, name: string, 
       done(r);
     } catch (e) {
       const err = parseError(e);
-      if (err.code === "last_try") lastTryBox.classList.remove("hidden");
+      if (err.code === Code.LastTry) lastTryBox.classList.remove("hidden");
       form.show(err);
-      if (err.code === "wrong_pin" || err.code === "last_try") void showRetriesKeepError(err);
+      if (err.code === Code.WrongPIN || err.code === Code.LastTry) void showRetriesKeepError(err);
     }
   }));
 

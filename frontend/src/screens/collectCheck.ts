@@ -19,6 +19,7 @@ import { Form, busy } from "../ui/form";
 import { loading } from "../ui/layout";
 import { refusal, statusLabel, statusTag, type ColCtx } from "./collectShared";
 import { scanPanel } from "./collectScan";
+import { Code } from "../contract.gen";
 
 /** A file attached to the check, until it is recorded. */
 interface Attached {
@@ -222,7 +223,7 @@ function drawCheck(ctx: ColCtx, row: CollectBoardRow, persons: { id: number; lab
         recorded.classList.remove("hidden");
       } catch (e) {
         const err = parseError(e);
-        if (err.code === "check_failed") {
+        if (err.code === Code.CheckFailed) {
           showProblems(errText(err).split("\n").filter(Boolean), true);
         } else {
           form.show(err);

@@ -14,6 +14,7 @@ import { loading } from "../ui/layout";
 import { numberCell } from "./employeeEdit";
 import { refusal, statusTag, type ColCtx } from "./collectShared";
 import { openCardRead } from "./cardRead";
+import { Code } from "../contract.gen";
 
 /** openNumbers draws STEP3 for the employee of row in the tab body. */
 export function openNumbers(ctx: ColCtx, row: CollectBoardRow, back: () => void): void {
@@ -115,7 +116,7 @@ function drawNumbers(ctx: ColCtx, row: CollectBoardRow, emp: Employee, back: () 
       } catch (e) {
         numbers.length = 0;
         const err = parseError(e);
-        if (err.code === "duplicate_number" && err.field?.startsWith("number:")) {
+        if (err.code === Code.DuplicateNumber && err.field?.startsWith("number:")) {
           dupPerson = Number(err.field.slice("number:".length));
           dupText.textContent = errText(err);
           dup.classList.remove("hidden");

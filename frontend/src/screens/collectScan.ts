@@ -12,6 +12,7 @@ import { dateTime } from "../format";
 import { onBridgeEvent, whileAttached } from "../events";
 import type { ScanPage, ScanResult, ScanScanner } from "../contract.gen";
 import { Form, busy } from "../ui/form";
+import { Code } from "../contract.gen";
 
 /** An image for the check form (the shape collectCheck keeps). */
 export interface ScanAttachment {
@@ -159,7 +160,7 @@ export function scanPanel(companyId: number, personId: () => number, add: (im: S
     (e) => {
       // Without the bridge the rest of the check works as usual: say so quietly.
       const err = parseError(e);
-      if (err.code === "bridge_unavailable") mount(scanner, h("option", { value: "" }, t("scanBridgeDown")));
+      if (err.code === Code.BridgeUnavailable) mount(scanner, h("option", { value: "" }, t("scanBridgeDown")));
       else form.show(err);
     },
   ).finally(() => void loadInbox());

@@ -15,6 +15,7 @@ import type { CollectDocKind, SyncSubmission } from "../contract.gen";
 import { Form, busy } from "../ui/form";
 import { statusLabel, type ColCtx } from "./collectShared";
 import { sizeText } from "./collectCheck";
+import { Code } from "../contract.gen";
 
 const online = "online";
 
@@ -46,7 +47,7 @@ export function submittedPanel(ctx: ColCtx, changed: (notice: string) => void): 
         if (r.imported) changed(t("subImported").replace("{n}", String(r.imported)));
       } catch (e) {
         const err = parseError(e);
-        if (err.code === "conflict") return; // not published on the relay: nothing online here
+        if (err.code === Code.Conflict) return; // not published on the relay: nothing online here
         panel.classList.remove("hidden");
         tell(warn, errText(err));
       }
@@ -98,7 +99,7 @@ export function submittedPanel(ctx: ColCtx, changed: (notice: string) => void): 
         void load(true);
       } catch (e) {
         const err = parseError(e);
-        if (err.code === "duplicate_number" && err.field?.startsWith("number:")) {
+        if (err.code === Code.DuplicateNumber && err.field?.startsWith("number:")) {
           dupAccepted.push(Number(err.field.slice("number:".length)));
           form.message(`${errText(err)} ${t("subDuplicate")}`);
         } else {

@@ -15,6 +15,7 @@ import { Form, busy, input } from "../ui/form";
 import { loading } from "../ui/layout";
 import { departmentOptions } from "./departments";
 import type { Ctx } from "./employees";
+import { Code } from "../contract.gen";
 
 const relations: [string, Key][] = [
   ["spouse", "relSpouse"], ["child", "relChild"], ["parent", "relParent"], ["grandchild", "relGrandchild"],
@@ -172,7 +173,7 @@ export function numberEntry(prefix: string, companyId: number, personId: number,
         onSaved();
       } catch (e) {
         const err = parseError(e);
-        if (err.code === "duplicate_number") {
+        if (err.code === Code.DuplicateNumber) {
           dupText.textContent = errText(err);
           dup.classList.remove("hidden");
           accept.focus();

@@ -13,6 +13,7 @@ import type { FactorKind } from "../types_factors";
 import { openDialog } from "../ui/dialog";
 import { Form, busy, input } from "../ui/form";
 import { devicePart, factorPicker, kindLabel, showFactorError } from "../ui/stepUp";
+import { Code } from "../contract.gen";
 
 /** showFactorStep draws the login's pending step (factor or enrolment) into card and returns
  *  true, or returns false when the session has no pending step. */
@@ -93,7 +94,7 @@ function loginStep(app: App, factors: FactorView[]): HTMLElement {
           else await app.refresh();
         } catch (e) {
           const err = showFactorError(form, picker, e);
-          if (err.code === "unauthenticated" || err.code === "session_expired" || err.code === "locked") await app.refresh();
+          if (err.code === Code.Unauthenticated || err.code === Code.SessionExpired || err.code === Code.Locked) await app.refresh();
         }
       });
     } } }, form.banner, picker.el, submit),
@@ -118,7 +119,7 @@ export function unlockByFactor(app: App, slot: HTMLElement): void {
           await app.refresh();
         } catch (e) {
           const err = showFactorError(form, picker, e);
-          if (err.code === "session_expired" || err.code === "unauthenticated") await app.refresh();
+          if (err.code === Code.SessionExpired || err.code === Code.Unauthenticated) await app.refresh();
         }
       });
     } } }, form.banner, picker.el, submit), h("p", { class: "or-line" }, t("faUnlockOr")));

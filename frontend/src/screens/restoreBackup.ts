@@ -11,6 +11,7 @@ import type { SessionState } from "../contract.gen";
 import { Form, busy, input } from "../ui/form";
 import { publicPage } from "../ui/layout";
 import { passwordPair } from "../ui/password";
+import { Code } from "../contract.gen";
 
 /** folderRow is form's row for a folder path with 「選択…」 after the input, which opens the
  *  desktop's folder chooser; in a browser (no chooser) the button goes away and the path is
@@ -23,7 +24,7 @@ export function folderRow(form: Form, name: string, label: string, field: HTMLIn
       const dir = await choose();
       if (dir) field.value = dir;
     } catch (e) {
-      if (parseError(e).code === "no_dialog") pick.remove();
+      if (parseError(e).code === Code.NoDialog) pick.remove();
       else throw e;
     }
   }));

@@ -7,6 +7,7 @@ import type { App } from "../app";
 import { Form, busy, input } from "../ui/form";
 import { publicPage } from "../ui/layout";
 import { unlockByFactor } from "./factors";
+import { Code } from "../contract.gen";
 
 export function renderUnlock(app: App): HTMLElement {
   const form = new Form("unlock");
@@ -32,7 +33,7 @@ export function renderUnlock(app: App): HTMLElement {
           } catch (e) {
             password.value = "";
             const err = form.show(e);
-            if (err.code === "session_expired" || err.code === "unauthenticated") await app.refresh();
+            if (err.code === Code.SessionExpired || err.code === Code.Unauthenticated) await app.refresh();
           }
         });
       } } },

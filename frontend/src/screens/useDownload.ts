@@ -15,6 +15,7 @@ import { openDialog } from "../ui/dialog";
 import { saveFile } from "../ui/save";
 import { Form, busy, input } from "../ui/form";
 import type { UseCtx } from "./use";
+import { Code } from "../contract.gen";
 
 const skipReasons: Record<string, Key> = {
   not_notified: "useSkipNotNotified",
@@ -91,7 +92,7 @@ export function downloadPanel(ctx: UseCtx): { el: HTMLElement; selectionChanged(
   };
   /** forPassword reports whether err belongs to the password dialog. */
   const forPassword = (err: ApiError) =>
-    err.field === "password" || err.code === "password_required" || err.code === "bad_credentials";
+    err.field === "password" || err.code === Code.PasswordRequired || err.code === Code.BadCredentials;
 
   const el = h("form", { class: "panel wide-panel use-download", testid: "use-dl-form", autocomplete: "off", on: { submit: (ev: Event) => {
     ev.preventDefault();
@@ -158,11 +159,11 @@ function askPassword(req: NumberDownloadRequest, done: (f: NumberDownload, req: 
       } catch (e) {
         pw.value = "";
         const err = parseError(e);
-        if (err.field === "password" || err.code === "bad_credentials" || err.code === "password_required") {
+        if (err.field === "password" || err.code === Code.BadCredentials || err.code === Code.PasswordRequired) {
           form.show(err);
         } else {
           dlg.close();
-          if (err.code !== "locked" && err.code !== "session_expired" && err.code !== "unauthenticated") other(err);
+          if (err.code !== Code.Locked && err.code !== Code.SessionExpired && err.code !== Code.Unauthenticated) other(err);
         }
       }
     });

@@ -15,6 +15,7 @@ import { openDialog } from "../ui/dialog";
 import { Form, busy } from "../ui/form";
 import { loading } from "../ui/layout";
 import type { UseCtx } from "./use";
+import { Code } from "../contract.gen";
 
 /** defaultHide is the fallback when Go sends no hide time (Go's default is 30 seconds). */
 const defaultHide = 30;
@@ -53,7 +54,7 @@ export function openReveal(_ctx: UseCtx, p: UsePerson, cell: HTMLElement, masked
         showRevealed(cell, p.id, r.formatted, r.hideAfterSeconds, masked);
       } catch (e) {
         const err = parseError(e);
-        if (err.code === "locked" || err.code === "session_expired" || err.code === "unauthenticated") dlg.close();
+        if (err.code === Code.Locked || err.code === Code.SessionExpired || err.code === Code.Unauthenticated) dlg.close();
         else form.show(err);
       }
       update();

@@ -6,6 +6,7 @@
 import { call, parseError } from "../api";
 import type { SavedFile } from "../contract.gen";
 import { h } from "../h";
+import { Code } from "../contract.gen";
 
 export interface SaveableFile {
   fileName: string;
@@ -20,7 +21,7 @@ export async function saveFile(f: SaveableFile): Promise<string> {
     const saved = await call<SavedFile>("FileService", "Save", f.fileName, f.data);
     return saved.path;
   } catch (e) {
-    if (parseError(e).code !== "no_dialog") throw e;
+    if (parseError(e).code !== Code.NoDialog) throw e;
   }
   const bin = atob(f.data);
   const bytes = new Uint8Array(bin.length);

@@ -11,6 +11,7 @@ import type { FactorRequest, FactorView } from "../contract.gen";
 import type { FactorKind } from "../types_factors";
 import { openDialog } from "./dialog";
 import { Form, busy, input } from "./form";
+import { Code } from "../contract.gen";
 
 /** kindLabel is the display name of a kind of factor. */
 export function kindLabel(kind: FactorKind | string): string {
@@ -128,7 +129,7 @@ export function factorPicker(form: Form, prefix: string, factors: FactorView[]):
 /** showFactorError shows err in form and refreshes the tries after a PIN problem. */
 export function showFactorError(form: Form, picker: { refresh(): void }, e: unknown): ApiError {
   const err = form.show(e);
-  if (err.code === "wrong_pin" || err.code === "last_try") picker.refresh();
+  if (err.code === Code.WrongPIN || err.code === Code.LastTry) picker.refresh();
   return err;
 }
 
