@@ -314,7 +314,7 @@ func (s *Service) SetTrustAnchors(ctx context.Context, sess *Session, bundle str
 	for _, c := range certs {
 		pem.Encode(&clean, &pem.Block{Type: "CERTIFICATE", Bytes: c.Raw})
 		sum := sha256.Sum256(c.Raw)
-		fps = append(fps, hex.EncodeToString(sum[:8]))
+		fps = append(fps, fingerprint(sum[:8]))
 	}
 	err = s.DB.Update(ctx, func(tx *store.Tx) error {
 		if err := tx.SetMeta(metaTrustAnchors, clean.String()); err != nil {
@@ -378,4 +378,17 @@ func trustPool(tx *store.Tx) (*x509.CertPool, error) {
 		pool.AddCert(c)
 	}
 	return pool, nil
+}
+
+// fingerprint writes b as colon-separated hex pairs ("3f:a1:…", as OpenSSL shows fingerprints):
+// plain hex can hold a run of 12 digits, which the history refuses as a possible number.
+func fingerprint(b []byte) string {
+	var s strings.Builder
+	for i, c := range b {
+		if i > 0 {
+			s.WriteByte(':')
+		}
+		fmt.Fprintf(&s, "%02x", c)
+	}
+	return s.String()
 }
