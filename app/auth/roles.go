@@ -248,9 +248,16 @@ func dedupe(ids []int64) []int64 {
 // Assignments reports whether p is assigned to any company, and as a manager (事務取扱責任者) of
 // any: what the menu and the history's verification need to know.
 func (s *Service) Assignments(ctx context.Context, p Principal) (assigned, manager bool, err error) {
-	err = s.DB.View(ctx, func(tx *store.Tx) error {
-		return tx.QueryRow(`SELECT count(*) > 0, coalesce(sum(role = 'manager'), 0) > 0 FROM assignments WHERE user_id = ?`,
-			p.UserID).Scan(&assigned, &manager)
+	err = s.DB.View(ctx, func(tx *store.Tx) (err error) {
+		assigned, manager, err = AssignmentsTx(tx, p)
+		return err
 	})
+	return assigned, manager, err
+}
+
+// AssignmentsTx is [Service.Assignments] inside tx.
+func AssignmentsTx(tx *store.Tx, p Principal) (assigned, manager bool, err error) {
+	err = tx.QueryRow(`SELECT count(*) > 0, coalesce(sum(role = 'manager'), 0) > 0 FROM assignments WHERE user_id = ?`,
+		p.UserID).Scan(&assigned, &manager)
 	return assigned, manager, err
 }

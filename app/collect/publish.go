@@ -34,17 +34,9 @@ func (s *Service) PublishOnRelay(ctx context.Context, p auth.Principal, keys *va
 			return err
 		}
 		defer ck.Close()
-		rc, err := RelayCompanyTx(tx, companyID)
+		rc, _, err := EnsureRelayCompanyTx(tx, companyID, nil)
 		if err != nil {
 			return err
-		}
-		if rc == "" {
-			if rc, err = NewRelayCompanyID(nil); err != nil {
-				return err
-			}
-			if err := tx.SetMeta(RelayCompanyMeta(companyID), rc); err != nil {
-				return err
-			}
 		}
 		pub, _, err := SubmissionKeyTx(tx, ck, nil, true)
 		if err != nil {

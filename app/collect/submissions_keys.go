@@ -33,6 +33,20 @@ func RelayCompanyTx(tx *store.Tx, companyID int64) (string, error) {
 	return v, nil
 }
 
+// EnsureRelayCompanyTx returns the company's relay id, drawing one from r (nil: crypto/rand)
+// and storing it when the company has none yet (isNew). SYNC's publishing and M-6's sharing
+// both name a company on the relay through it, so a company has one relay id whichever came
+// first.
+func EnsureRelayCompanyTx(tx *store.Tx, companyID int64, r io.Reader) (id string, isNew bool, err error) {
+	if id, err = RelayCompanyTx(tx, companyID); err != nil || id != "" {
+		return id, false, err
+	}
+	if id, err = NewRelayCompanyID(r); err != nil {
+		return "", false, err
+	}
+	return id, true, tx.SetMeta(RelayCompanyMeta(companyID), id)
+}
+
 // NewRelayCompanyID draws a relay company id: "c-" and 20 base32 characters (100 bits).
 func NewRelayCompanyID(r io.Reader) (string, error) {
 	if r == nil {

@@ -8,7 +8,6 @@ import (
 	"crypto/subtle"
 	"crypto/x509"
 	"database/sql"
-	"encoding/base32"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -20,6 +19,7 @@ import (
 	"github.com/mynumber-shelter/shelter/app/apperr"
 	"github.com/mynumber-shelter/shelter/app/audit"
 	"github.com/mynumber-shelter/shelter/app/auth"
+	"github.com/mynumber-shelter/shelter/app/collect"
 	"github.com/mynumber-shelter/shelter/app/roster"
 	"github.com/mynumber-shelter/shelter/app/store"
 	"github.com/mynumber-shelter/shelter/app/vault"
@@ -184,17 +184,7 @@ func (o *offer) macInput(relayCompany string) []byte {
 // relayCompanyID returns the company's relay id from meta (made by SYNC or by an earlier
 // share), or makes one ("c-" + 20 base32 characters) and reports that it is new.
 func (s *Service) relayCompanyID(tx *store.Tx, companyID int64) (string, bool, error) {
-	key := fmt.Sprintf("relay_company_%d", companyID)
-	v, ok, err := tx.Meta(key)
-	if err != nil || ok {
-		return v, false, err
-	}
-	b := make([]byte, 13)
-	if _, err := io.ReadFull(s.rand(), b); err != nil {
-		return "", false, fmt.Errorf("relay company id: %w", err)
-	}
-	id := "c-" + strings.ToLower(base32.StdEncoding.EncodeToString(b)[:20])
-	return id, true, tx.SetMeta(key, id)
+	return collect.EnsureRelayCompanyTx(tx, companyID, s.rand())
 }
 
 // submissionKeyDER is the key the relay company is registered with when this package creates

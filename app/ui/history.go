@@ -60,71 +60,23 @@ func (s *HistoryService) Verify() (VerifyResult, error) {
 	if err != nil {
 		return VerifyResult{}, err
 	}
-	if !sess.IsAdmin {
-		_, manager, err := a.Auth.Assignments(context.Background(), sess.Principal)
-		if err != nil {
-			return VerifyResult{}, a.fail("verify", err)
-		}
-		if !manager {
-			return VerifyResult{}, toError(apperr.Forbidden("履歴の検証はシステム管理者・事務取扱責任者が行えます。", "Only administrators and managers can verify the history."))
-		}
-	}
-	res, err := audit.Verify(context.Background(), a.DB, a.Audit.CurrentKey())
+	ctx := context.Background()
+	vaultID, err := a.vaultID(ctx)
 	if err != nil {
 		return VerifyResult{}, a.fail("verify", err)
 	}
-	out := VerifyResult{Entries: res.Entries, OK: res.OK, FirstBroken: res.FirstBroken,
-		ReasonJA: res.Kind.Label("ja"), ReasonEN: res.Reason}
-	if res.OK {
-		out.ReasonJA, out.ReasonEN = "改ざんは検出されませんでした。", "No tampering detected."
+	v, err := history.Verify(ctx, a.DB, a.Audit.CurrentKey(), vaultID, sess.Principal, history.RelayAnchors(a.relay, a.log), a.log)
+	if err != nil {
+		return VerifyResult{}, a.fail("verify", err)
 	}
-	if ar, ok := s.checkAnchors(); ok {
-		out.Anchors, out.Diverged, out.RestoredAt = ar.Checked, ar.Diverged, ar.RestoredAt
-		if !ar.LastAt.IsZero() {
-			out.AnchoredAt = store.FormatTime(ar.LastAt)
-		}
-		if ar.Broken != 0 && (out.OK || ar.Broken < out.FirstBroken) {
-			at := ar.BrokenAt.In(jpdate.JST).Format("2006-01-02 15:04")
-			out.OK, out.FirstBroken = false, ar.Broken
-			out.ReasonJA = "中継サーバーに " + at + " に記録した時点より後に、この履歴が書き換えられています（この PC の外に残した記録と一致しません）。"
-			out.ReasonEN = "The history was rewritten after " + at + " JST, when the relay recorded it (it no longer matches the record kept outside this PC)."
+	out := VerifyResult{Entries: v.Entries, OK: v.OK, FirstBroken: v.FirstBroken, ReasonJA: v.JA, ReasonEN: v.EN}
+	if v.Anchored {
+		out.Anchors, out.Diverged, out.RestoredAt = v.Anchors.Checked, v.Anchors.Diverged, v.Anchors.RestoredAt
+		if !v.Anchors.LastAt.IsZero() {
+			out.AnchoredAt = store.FormatTime(v.Anchors.LastAt)
 		}
 	}
 	return out, nil
-}
-
-// checkAnchors compares the history with the relay's anchors, when the office is enrolled and
-// the bridge answers; ok is false when they could not be read.
-func (s *HistoryService) checkAnchors() (audit.AnchorResult, bool) {
-	a := s.a
-	ctx, cancel := context.WithTimeout(context.Background(), syncTimeout)
-	defer cancel()
-	if st, err := a.relay.SyncStatus(ctx); err != nil || !st.Enrolled {
-		return audit.AnchorResult{}, false
-	}
-	var vaultID string
-	if err := a.DB.View(ctx, func(tx *store.Tx) (err error) {
-		vaultID, err = a.Vault.VaultID(tx)
-		return err
-	}); err != nil {
-		a.log.Warn("reading the vault id", "err", err)
-		return audit.AnchorResult{}, false
-	}
-	list, err := a.relay.Anchors(ctx, audit.ChainID(vaultID))
-	if err != nil {
-		a.log.Info("audit anchors unavailable", "err", err)
-		return audit.AnchorResult{}, false
-	}
-	anchors := make([]audit.Anchor, len(list))
-	for i, x := range list {
-		anchors[i] = audit.Anchor{ID: x.AuditID, Digest: x.Digest, At: x.Created}
-	}
-	res, err := audit.CheckAnchors(ctx, a.DB, anchors)
-	if err != nil {
-		a.log.Warn("checking audit anchors", "err", err)
-		return audit.AnchorResult{}, false
-	}
-	return res, true
 }
 
 // ActionLabel is one choice of the action filter.

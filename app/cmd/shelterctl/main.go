@@ -160,7 +160,7 @@ func (c *cli) run(args []string) int {
 	case rest[0] == "restore":
 		err = c.restore(rest[1:])
 	case cmd == "replica status", cmd == "replica upload":
-		err = c.replicaCmd(rest[1], c.bridgeSocket)
+		err = c.replicaCmd(rest[1])
 	case rest[0] == "devices":
 		return c.devices()
 	case cmd == "card read":

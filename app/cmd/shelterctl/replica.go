@@ -16,14 +16,22 @@ import (
 
 // replicaCmd runs "replica status" and "replica upload": the office replica on the cloud relay,
 // through this PC's shelter-bridge (which holds the relay enrolment), as M-5 shows and does.
-func (c *cli) replicaCmd(sub string, socket string) error {
+// bridge is the client of this user's shelter-bridge (--bridge-socket in tests).
+func (c *cli) bridge() *bridge.Client {
+	if c.bridgeSocket != "" {
+		return &bridge.Client{Path: c.bridgeSocket}
+	}
+	return &bridge.Client{Path: bridge.SocketPath()}
+}
+
+func (c *cli) replicaCmd(sub string) error {
 	return c.withSession(func(app *ui.App, sess *auth.Session) error {
 		if err := auth.RequireAdmin(sess.Principal); err != nil {
 			return err
 		}
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 		defer cancel()
-		client := &bridge.Client{Path: socket}
+		client := c.bridge()
 		svc := &replica.Service{DB: app.DB, Audit: app.Audit}
 		if sub == "upload" {
 			if rs, err := client.ReplicaStatus(ctx); err == nil {

@@ -45,6 +45,10 @@ func TestReplicaCommands(t *testing.T) {
 	if r.code != 0 || !strings.Contains(r.stdout, "changes not yet uploaded: 0") || !strings.Contains(r.stdout, "last upload: 20") {
 		t.Fatalf("replica upload: %d %q %q", r.code, r.stdout, r.stderr)
 	}
+	// audit verify compares the history with the anchors the upload left on the relay.
+	if r := old.run(pw, old.as("audit", "verify")...); r.code != 0 || !regexp.MustCompile(`^ok: \d+ entries, chain intact\nrelay anchors: [1-9]\d* compared\n$`).MatchString(r.stdout) {
+		t.Fatalf("audit verify with the relay: %d %q %q", r.code, r.stdout, r.stderr)
+	}
 	sn, err := rst.SnapshotInfo(ctx, st.Office)
 	if err != nil || sn.Size == 0 {
 		t.Fatalf("relay: %+v %v", sn, err)
