@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"log/slog"
 	"sort"
 
 	"github.com/mynumber-shelter/shelter/app/apperr"
@@ -26,6 +27,11 @@ const (
 type Exporter struct {
 	DB    *store.DB
 	Audit *audit.Log
+	// VaultID and Anchors: the report states the history's check as 2-1 makes it, with the
+	// relay's anchors of the vault's chain (Anchors nil: the chain alone).
+	VaultID string
+	Anchors AnchorSource
+	Log     *slog.Logger
 }
 
 // Export is a finished report.
@@ -48,13 +54,8 @@ func (x *Exporter) Export(ctx context.Context, sess *auth.Session, f audit.Filte
 	}
 	var hdr report.HistoryHeader
 	err := x.DB.View(ctx, func(tx *store.Tx) error {
-		if !sess.IsAdmin {
-			if f.CompanyID == 0 {
-				return apperr.Invalid("companyId", "企業を選んでください。", "Choose a company.")
-			}
-			if err := auth.RequireCompanyRole(tx, sess.Principal, f.CompanyID, auth.Manager); err != nil {
-				return err
-			}
+		if err := mayRead(tx, sess.Principal, f); err != nil {
+			return err
 		}
 		office, _, err := roster.OfficeTx(tx)
 		if err != nil {
@@ -92,13 +93,23 @@ func (x *Exporter) Export(ctx context.Context, sess *auth.Session, f audit.Filte
 	if err != nil {
 		return out, err
 	}
-	vr, err := audit.Verify(ctx, x.DB, x.Audit.CurrentKey())
+	log := x.Log
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	vr, err := check(ctx, x.DB, x.Audit.CurrentKey(), x.VaultID, x.Anchors, log)
 	if err != nil {
 		return out, err
 	}
 	now := x.DB.Now()
 	hdr.GeneratedAt, hdr.GeneratedBy = now, sess.DisplayName
-	hdr.Chain = report.ChainState{Verified: true, OK: vr.OK, Entries: vr.Entries, FirstBroken: vr.FirstBroken, Detail: vr.Kind.Label("ja")}
+	hdr.Chain = report.ChainState{Verified: true, OK: vr.OK, Entries: vr.Entries, FirstBroken: vr.FirstBroken, Detail: vr.JA}
+	if vr.OK {
+		hdr.Chain.Detail = ""
+		if vr.Anchored {
+			hdr.Chain.Detail = fmt.Sprintf("改ざんは検出されませんでした（中継サーバーの記録 %d 件とも一致）", vr.Anchors.Checked)
+		}
+	}
 	hdr.From, hdr.To = f.From, f.To
 	if !hdr.To.IsZero() {
 		hdr.To = hdr.To.AddDate(0, 0, -1) // the report shows the last day included

@@ -30,7 +30,13 @@ func (s *HistoryService) Export(f HistoryFilter, format string) (HistoryExport, 
 	if err != nil {
 		return HistoryExport{}, err
 	}
-	x, err := (&history.Exporter{DB: a.DB, Audit: a.Audit}).Export(context.Background(), sess, af, format)
+	ctx := context.Background()
+	vaultID, err := a.vaultID(ctx)
+	if err != nil {
+		return HistoryExport{}, a.fail("exporting history", err)
+	}
+	x, err := (&history.Exporter{DB: a.DB, Audit: a.Audit, VaultID: vaultID, Anchors: history.RelayAnchors(a.relay, a.log), Log: a.log}).
+		Export(ctx, sess, af, format)
 	if err != nil {
 		return HistoryExport{}, a.fail("exporting history", err)
 	}

@@ -3,6 +3,7 @@ package ui
 import (
 	"bytes"
 	"context"
+	"encoding/base64"
 	"os"
 	"path/filepath"
 	"strings"
@@ -18,6 +19,7 @@ import (
 	"github.com/mynumber-shelter/shelter/internal/keychain"
 	"github.com/mynumber-shelter/shelter/internal/mynumber"
 	"github.com/mynumber-shelter/shelter/internal/relaytest"
+	"github.com/xuri/excelize/v2"
 )
 
 // TestReplicaEndToEnd is the office's second home, with a real bridge and a real relay on
@@ -235,6 +237,9 @@ func TestAuditAnchorsOnTheRelay(t *testing.T) {
 	if err != nil || !v.OK || v.Anchors != 1 || v.AnchoredAt == "" {
 		t.Fatalf("after the upload: %+v %v", v, err)
 	}
+	if text := reportText(t, a); !strings.Contains(text, "中継サーバーの記録 1 件とも一致") {
+		t.Fatalf("the report of the anchored history:\n%s", text)
+	}
 
 	// The rewrite, with the audit key from the keychain: every entry replaced by one.
 	if err := a.DB.Update(ctx, func(tx *store.Tx) error {
@@ -256,4 +261,31 @@ func TestAuditAnchorsOnTheRelay(t *testing.T) {
 	if err != nil || v.OK || !strings.Contains(v.ReasonJA, "書き換え") {
 		t.Fatalf("the rewrite was not caught: %+v %v", v, err)
 	}
+	// The report a supervisor signs says the same (it said "no tampering" before: it checked
+	// the chain alone).
+	if text := reportText(t, a); !strings.Contains(text, "改ざんを検出") || !strings.Contains(text, "書き換えられています") {
+		t.Fatalf("the report of a rewritten history:\n%s", text)
+	}
+}
+
+// reportText is the text of every cell of the 2-1 report (xlsx) of the whole history.
+func reportText(t *testing.T, a *App) string {
+	t.Helper()
+	x, err := a.History.Export(HistoryFilter{}, "xlsx")
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw, _ := base64.StdEncoding.DecodeString(x.Data)
+	book, err := excelize.OpenReader(bytes.NewReader(raw))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var cells strings.Builder
+	for _, sheet := range book.GetSheetList() {
+		rows, _ := book.GetRows(sheet)
+		for _, r := range rows {
+			cells.WriteString(strings.Join(r, "|") + "\n")
+		}
+	}
+	return cells.String()
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"log/slog"
 	"os"
 	"strings"
 	"time"
@@ -12,6 +13,7 @@ import (
 	"github.com/mynumber-shelter/shelter/app/auth"
 	"github.com/mynumber-shelter/shelter/app/history"
 	"github.com/mynumber-shelter/shelter/app/jpdate"
+	"github.com/mynumber-shelter/shelter/app/store"
 	"github.com/mynumber-shelter/shelter/app/ui"
 )
 
@@ -200,7 +202,17 @@ func (c *cli) historyExport(args []string) error {
 		return fmt.Errorf("history export: %w", err)
 	}
 	err = c.withSession(func(app *ui.App, sess *auth.Session) error {
-		x, err := (&history.Exporter{DB: app.DB, Audit: app.Audit}).Export(context.Background(), sess, f, *format)
+		ctx := context.Background()
+		var vaultID string
+		if err := app.DB.View(ctx, func(tx *store.Tx) (err error) {
+			vaultID, err = app.Vault.VaultID(tx)
+			return err
+		}); err != nil {
+			return err
+		}
+		log := slog.New(slog.DiscardHandler)
+		x, err := (&history.Exporter{DB: app.DB, Audit: app.Audit, VaultID: vaultID, Anchors: history.RelayAnchors(c.bridge(), log), Log: log}).
+			Export(ctx, sess, f, *format)
 		if err != nil {
 			return err
 		}

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"io"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -212,7 +211,7 @@ func (c *cli) auditVerify() (int, error) {
 		}
 		// The same check as 2-1's: the chain, then the relay's anchors when this user's bridge
 		// is enrolled (without a bridge the chain is checked alone, and the output says so).
-		log := slog.New(slog.NewTextHandler(io.Discard, nil))
+		log := slog.New(slog.DiscardHandler)
 		anchors := history.RelayAnchors(c.bridge(), log)
 		v, err := history.Verify(ctx, app.DB, app.Audit.CurrentKey(), vaultID, sess.Principal, anchors, log)
 		if err != nil {
