@@ -122,6 +122,9 @@ func buildPlan(tx *store.Tx, ck *vault.CompanyKey, s *Sheet, m Mapping) (*plan, 
 				pl.report.Problems = append(pl.report.Problems, ps...)
 				continue
 			}
+			if w, ok := c.employeeOnly(rec); ok {
+				pl.report.Warnings = append(pl.report.Warnings, w)
+			}
 			pending = append(pending, dp)
 			continue
 		}

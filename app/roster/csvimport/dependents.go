@@ -250,7 +250,18 @@ func (c *checker) dependent(rec Record, owner string, g *depGroup) (planDep, []P
 			}
 		}
 	}
+	if v := strings.TrimSpace(string(d.Relation)); v != "" && strings.Trim(v, "0123456789０１２３４５６７８９") == "" {
+		// A payroll program's own code for 続柄: each program numbers them its own way, so it
+		// is not guessed.
+		add(roster.FieldRelation, CodeInvalid,
+			"続柄が数字（コード）で書かれています。コードの意味はソフトごとに違うため読み取りません。給与ソフトから続柄を文字（本人・配偶者・子・父母 など）で出力するか、この列を文字に置き換えてください。",
+			"The relation is a number (a code). Codes differ between programs, so it is not guessed. Export 続柄 as words (本人, 配偶者, 子, 父母 …) or replace the codes in this column.")
+		d.Relation = ""
+	}
 	for _, p := range d.Check(c.today) {
+		if p.Field == roster.FieldRelation && d.Relation == "" && set[roster.FieldRelation] {
+			continue // said above
+		}
 		add(p.Field, CodeInvalid, p.JA, p.EN)
 	}
 	if i, ok := g.cols[roster.FieldNumber]; ok && len(ps) > 0 && strings.TrimSpace(rec.Fields[i]) != "" {
@@ -320,6 +331,27 @@ func (c *checker) dependentLine(rec Record) (planDep, []Problem, error) {
 	dp, ps, err := c.dependent(rec, code, c.person)
 	dp.codeCol = c.l.fieldColumn(roster.FieldCode)
 	return dp, ps, err
+}
+
+// employeeOnly warns, on a dependent's line of a one-row-per-person file, of the filled cells of
+// columns only an employee has (部署, 入社日 …): they are not imported for a dependent, and the
+// user should know rather than find them missing. ok is false when there are none.
+func (c *checker) employeeOnly(rec Record) (Problem, bool) {
+	var cols []string
+	for field, i := range c.l.cols {
+		if field == roster.FieldCode || slices.Contains(depFields, field) || i >= len(rec.Fields) ||
+			strings.TrimSpace(rec.Fields[i]) == "" {
+			continue
+		}
+		cols = append(cols, c.l.columnName(i))
+	}
+	if len(cols) == 0 {
+		return Problem{}, false
+	}
+	slices.Sort(cols)
+	return Problem{Line: rec.Line, Column: cols[0], Code: CodeIgnored,
+		JA: "扶養親族の行の「" + strings.Join(cols, "」「") + "」は取り込みません（従業員の項目です）。扶養親族には氏名・フリガナ・続柄・生年月日・性別・個人番号だけを登録します。",
+		EN: "On a dependent's line, " + strings.Join(cols, ", ") + " are not imported (they are an employee's). A dependent gets only name, reading, relation, birth date, sex and My Number."}, true
 }
 
 // ownerProblem refuses a dependent's line whose employee is neither on a 本人 line of the file

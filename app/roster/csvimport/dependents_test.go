@@ -205,6 +205,16 @@ func TestImportDependentLinesOfOnePersonPerRowFile(t *testing.T) {
 	if got := f.employees(); len(got) != 3 {
 		t.Fatalf("employees %q (a dependent's line made an employee?)", got)
 	}
+	// 花子's line names a 部署, which a dependent has no place for: said, not dropped silently.
+	var ignored []Problem
+	for _, w := range rep.Warnings {
+		if w.Code == CodeIgnored {
+			ignored = append(ignored, w)
+		}
+	}
+	if len(ignored) != 1 || ignored[0].Line != 3 || ignored[0].Column != "部署" || !strings.Contains(ignored[0].JA, "「部署」は取り込みません") {
+		t.Fatalf("warnings of employee-only cells on dependents' lines: %+v", ignored)
+	}
 	if n := f.openNumbers(); n != 3 {
 		t.Fatalf("%d numbers open", n)
 	}
@@ -253,6 +263,22 @@ func TestImportBadDependentsRefused(t *testing.T) {
 	noNumbers(t, "problems", texts.String(), 12)
 	if strings.Contains(texts.String(), "鈴木 花") || strings.Contains(texts.String(), "いとこ") {
 		t.Errorf("a problem echoes a value of the file:\n%s", texts.String())
+	}
+
+	// 続柄 as a payroll program's numeric codes: said as such on each line, not "choose the
+	// relation", and the code is not echoed.
+	coded := "従業員コード,続柄,氏名,生年月日\n" +
+		"E001,0,山田 太郎,1960-01-02\n" +
+		"E001,１,山田 花子,1965-01-01\n"
+	rep, err = f.commit(coded, Mapping{})
+	if !errors.Is(err, ErrRejected) || len(rep.Problems) != 2 {
+		t.Fatalf("numeric relations: %v %+v", err, rep.Problems)
+	}
+	for _, p := range rep.Problems {
+		if p.Column != "続柄" || !strings.Contains(p.JA, "続柄が数字（コード）で書かれています") || strings.Contains(p.JA, "続柄を選んで") ||
+			strings.ContainsAny(p.JA+p.EN, "0１") {
+			t.Errorf("line %d: %s %q / %q", p.Line, p.Column, p.JA, p.EN)
+		}
 	}
 
 	// A dependent's line whose employee is neither on a 本人 line nor registered.
