@@ -69,9 +69,11 @@ type Anchor struct {
 
 // AnchorResult is what [CheckAnchors] found.
 type AnchorResult struct {
-	// Checked is the number of anchors compared; LastAt when the newest of them was taken.
+	// Checked is the number of anchors compared; LastAt when the newest of them was taken, and
+	// LastID the entry it anchors (the last position the relay vouches for).
 	Checked int
 	LastAt  time.Time
+	LastID  int64
 	// Broken is the entry of the first anchor the chain does not match (0: none), and BrokenAt
 	// when that anchor was taken: the history up to that entry was changed after that time.
 	Broken   int64
@@ -104,7 +106,7 @@ func CheckAnchors(ctx context.Context, db *store.DB, anchors []Anchor) (AnchorRe
 			}
 			res.Checked++
 			if a.At.After(res.LastAt) {
-				res.LastAt = a.At
+				res.LastAt, res.LastID = a.At, a.ID
 			}
 			if mac != nil && subtle.ConstantTimeCompare(anchorDigest(a.ID, mac), a.Digest) == 1 {
 				continue

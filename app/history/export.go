@@ -107,7 +107,8 @@ func (x *Exporter) Export(ctx context.Context, sess *auth.Session, f audit.Filte
 	if vr.OK {
 		hdr.Chain.Detail = ""
 		if vr.Anchored {
-			hdr.Chain.Detail = fmt.Sprintf("改ざんは検出されませんでした（中継サーバーの記録 %d 件とも一致）", vr.Anchors.Checked)
+			hdr.Chain.Detail = fmt.Sprintf("改ざんは検出されませんでした（中継サーバーの記録 %d 件とも一致。最後の記録は履歴番号 %d、%s）",
+				vr.Anchors.Checked, vr.Anchors.LastID, vr.Anchors.LastAt.In(jpdate.JST).Format("2006-01-02 15:04"))
 		}
 	}
 	hdr.From, hdr.To = f.From, f.To

@@ -14,6 +14,7 @@ import (
 	"github.com/mynumber-shelter/shelter/app/auth"
 	"github.com/mynumber-shelter/shelter/app/backup"
 	"github.com/mynumber-shelter/shelter/app/history"
+	"github.com/mynumber-shelter/shelter/app/jpdate"
 	"github.com/mynumber-shelter/shelter/app/roster"
 	"github.com/mynumber-shelter/shelter/app/store"
 	"github.com/mynumber-shelter/shelter/app/ui"
@@ -225,7 +226,8 @@ func (c *cli) auditVerify() (int, error) {
 				v.FirstBroken, v.EN, v.Entries, v.Broken)
 		}
 		if v.Anchored {
-			fmt.Fprintf(c.stdout, "relay anchors: %d compared\n", v.Anchors.Checked)
+			fmt.Fprintf(c.stdout, "relay anchors: %d compared, the last at entry %d (%s JST)\n",
+				v.Anchors.Checked, v.Anchors.LastID, v.Anchors.LastAt.In(jpdate.JST).Format("2006-01-02 15:04"))
 		} else {
 			fmt.Fprintln(c.stdout, "relay anchors: none compared (not enrolled, or shelter-bridge not running)")
 		}

@@ -45,13 +45,39 @@ var japanese = regexp.MustCompile(`[\p{Hiragana}\p{Katakana}\p{Han}]`)
 
 func newApp(t *testing.T) *ui.App {
 	t.Helper()
+	return newAppAt(t, nil)
+}
+
+// offsetClock is the real time plus an offset a test moves forward (never back), so that one
+// installation's edit is later than another's without the test sleeping.
+type offsetClock struct {
+	mu     sync.Mutex
+	offset time.Duration
+}
+
+func (c *offsetClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return time.Now().Add(c.offset)
+}
+func (c *offsetClock) Advance(d time.Duration) {
+	c.mu.Lock()
+	c.offset += d
+	c.mu.Unlock()
+}
+
+// newAppAt is newApp with the App's clock now (nil: the real time).
+func newAppAt(t *testing.T, now func() time.Time) *ui.App {
+	t.Helper()
 	var kc keychain.Keychain = &keychain.Mem{}
 	if os.Getenv("SHELTER_REQUIRE_KEYRING") == "1" {
 		rk := &recordingKeychain{Keychain: keychain.OS()}
 		t.Cleanup(rk.deleteAll) // leave nothing behind in the user's keychain
 		kc = rk
 	}
-	app, err := ui.New(shippedConfig(t, kc))
+	cfg := shippedConfig(t, kc)
+	cfg.Now = now
+	app, err := ui.New(cfg)
 	if err != nil {
 		t.Fatalf("ui.New: %v", err)
 	}

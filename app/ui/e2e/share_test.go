@@ -40,7 +40,8 @@ func TestBrowserShare(t *testing.T) {
 	relay := sharetest.StartRelay(t)
 
 	// --- A, the 社労士 office: C001 with sato (責任者) and tanaka (担当者); tanaka registers E001.
-	appA := newApp(t)
+	clockA := &offsetClock{}
+	appA := newAppAt(t, clockA.Now)
 	companyA, temp := staffCompany(t, appA)
 	appA.SetShareTransport(relay.Enrol(t, officeName))
 	firstLogin(t, appA, "tanaka", temp["tanaka"], tanakaPassword)
@@ -138,7 +139,7 @@ func TestBrowserShare(t *testing.T) {
 	if _, err := appB.Employees.SaveEmployee(eb); err != nil {
 		t.Fatal(err)
 	}
-	time.Sleep(5 * time.Millisecond)
+	clockA.Advance(time.Second) // A's edit is the later one, whatever the clock's resolution
 	ea := employeeOf(t, appA, companyA, "E001")
 	ea.Name = "山田 太郎（A）"
 	if _, err := appA.Employees.SaveEmployee(ea); err != nil {
