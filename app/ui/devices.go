@@ -305,7 +305,7 @@ func cleanDriverExec(out *DeviceConfig, args []string) error {
 	case p == "":
 		return invalid("veinDriverPath", "外部ドライバーの実行ファイルを入力してください（shelter-bridge と同じフォルダにあればファイル名、それ以外は絶対パス）。",
 			"Enter the external driver's executable (its name if it is beside shelter-bridge, else its absolute path).")
-	case !(absPath(p) || driverName(p)) || len(p) > 1024 || strings.ContainsFunc(p, isControl):
+	case !(bridge.AbsPath(p) || bridge.DriverName(p)) || len(p) > 1024 || bridge.HasControl(p):
 		return invalid("veinDriverPath", "外部ドライバーの実行ファイルは、shelter-bridge と同じフォルダにあるファイル名か、絶対パスで入力してください（例: shelter-vein-vendor、/opt/mynumber-shelter/shelter-vein-vendor）。",
 			"Enter the external driver's executable as the name of a file beside shelter-bridge or as an absolute path (e.g. shelter-vein-vendor or /opt/mynumber-shelter/shelter-vein-vendor).")
 	}
@@ -324,18 +324,6 @@ func cleanDriverExec(out *DeviceConfig, args []string) error {
 		}
 	}
 	return nil
-}
-
-// driverName reports whether p is a file name without a folder (an executable beside the
-// bridge, which the bridge saves as its absolute path), as the bridge decides.
-func driverName(p string) bool {
-	return p != "." && p != ".." && !strings.ContainsAny(p, `/\:`)
-}
-
-// absPath accepts absolute paths of this OS and of Windows, as the bridge does.
-func absPath(p string) bool {
-	return filepath.IsAbs(p) || strings.HasPrefix(p, "/") || strings.HasPrefix(p, `\\`) ||
-		len(p) >= 3 && p[1] == ':' && (p[2] == '\\' || p[2] == '/')
 }
 
 func isControl(r rune) bool { return r < 0x20 || r == 0x7f }

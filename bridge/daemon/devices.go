@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
-	"path/filepath"
 	"regexp"
 	"strings"
 
@@ -132,14 +131,8 @@ func ValidateConfig(c bridge.Config) error {
 }
 
 // isAbs accepts absolute paths of this OS and of Windows (the app may configure either).
-func isAbs(p string) bool {
-	return filepath.IsAbs(p) || strings.HasPrefix(p, "/") ||
-		len(p) >= 3 && p[1] == ':' && (p[2] == '\\' || p[2] == '/') || strings.HasPrefix(p, `\\`)
-}
-
-func hasControl(s string) bool {
-	return strings.ContainsFunc(s, func(r rune) bool { return r < 0x20 || r == 0x7f })
-}
+func isAbs(p string) bool      { return bridge.AbsPath(p) }
+func hasControl(s string) bool { return bridge.HasControl(s) }
 
 func httpURL(s string) bool {
 	u, err := url.Parse(s)

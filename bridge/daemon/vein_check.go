@@ -7,7 +7,6 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
-	"strings"
 
 	"github.com/mynumber-shelter/shelter/bridge"
 	"github.com/mynumber-shelter/shelter/devices/vein"
@@ -44,9 +43,7 @@ func (s *Server) resolveDriverName(c bridge.Config) bridge.Config {
 
 // DriverName reports whether p names a file without any folder: not empty, no separator or
 // drive, not "." or "..".
-func DriverName(p string) bool {
-	return p != "" && p != "." && p != ".." && !strings.ContainsAny(p, `/\:`) && !hasControl(p) && len(p) <= 255
-}
+func DriverName(p string) bool { return bridge.DriverName(p) }
 
 // checkVeinDriver refuses an exec driver that cannot work: an executable that is missing or
 // not executable, or — when the driver changes — one that does not start and answer hello
