@@ -51,8 +51,8 @@ func deviceDetail(detail, lang string) string {
 }
 
 // The bridge's last errors are Go errors in English. deviceLastError gives the Japanese UI the
-// known ones in Japanese (the first match, most specific first); the English UI and an error
-// not listed get the bridge's text.
+// known ones in Japanese (the first match, most specific first); an error not listed is said in
+// Japanese with the bridge's text as its detail, and the English UI gets the bridge's text.
 var deviceLastErrors = []struct {
 	has, ja string
 }{
@@ -74,7 +74,14 @@ var deviceLastErrors = []struct {
 	{"deadline exceeded", "接続先から時間内に応答がありません"},
 	{"network is unreachable", "ネットワークに接続できません"},
 	{"permission denied", "アクセス権がありません"},
+	{"access is denied", "アクセス権がありません"},
+	{"operation not permitted", "この操作は許可されていません（アクセス権を確認してください）"},
+	{"device or resource busy", "機器が別のプログラムに使用されています"},
+	{"no such device", "機器が見つかりません（接続と電源を確認してください）"},
+	{"no space left on device", "ディスクの空きがありません"},
 	{"no such file or directory", "ファイルまたはフォルダが見つかりません"},
+	{"cannot find the file specified", "ファイルまたはフォルダが見つかりません"},
+	{"cannot find the path specified", "ファイルまたはフォルダが見つかりません"},
 }
 
 // deviceLastError is the bridge's last error in lang ("en" or Japanese).
@@ -82,10 +89,11 @@ func deviceLastError(msg, lang string) string {
 	if msg == "" || strings.HasPrefix(lang, "en") {
 		return msg
 	}
+	low := strings.ToLower(msg)
 	for _, e := range deviceLastErrors {
-		if strings.Contains(msg, e.has) {
+		if strings.Contains(low, strings.ToLower(e.has)) {
 			return e.ja
 		}
 	}
-	return msg
+	return "機器でエラーが発生しました（詳細: " + msg + "）"
 }

@@ -38,7 +38,10 @@ func TestDeviceLastError(t *testing.T) {
 		{`Post "https://relay.example/v1/sync": dial tcp 192.0.2.1:443: connect: connection refused`, "接続を拒否されました（相手のサーバーが動いているか確認してください）"},
 		{`Post "https://relay.example/v1/sync": tls: failed to verify certificate: x509: certificate signed by unknown authority`, "接続先の証明書を確認できません"},
 		{"open /srv/scans: permission denied", "アクセス権がありません"},
-		{"something new", "something new"},
+		{"open COM3: Access is denied.", "アクセス権がありません"},
+		{"card: no IC card reader is connected", "ICカードリーダーが接続されていません"},
+		{"open /dev/ttyUSB0: device or resource busy", "機器が別のプログラムに使用されています"},
+		{"something new", "機器でエラーが発生しました（詳細: something new）"},
 	} {
 		if got := deviceLastError(c.in, "ja"); got != c.ja {
 			t.Errorf("ja %q = %q, want %q", c.in, got, c.ja)
