@@ -61,7 +61,7 @@ func (s *HistoryService) Verify() (VerifyResult, error) {
 		return VerifyResult{}, err
 	}
 	ctx := context.Background()
-	vaultID, err := a.vaultID(ctx)
+	vaultID, err := a.VaultID(ctx)
 	if err != nil {
 		return VerifyResult{}, a.fail("verify", err)
 	}

@@ -31,7 +31,7 @@ func (s *HistoryService) Export(f HistoryFilter, format string) (HistoryExport, 
 		return HistoryExport{}, err
 	}
 	ctx := context.Background()
-	vaultID, err := a.vaultID(ctx)
+	vaultID, err := a.VaultID(ctx)
 	if err != nil {
 		return HistoryExport{}, a.fail("exporting history", err)
 	}

@@ -3,7 +3,6 @@ package ui
 import (
 	"bytes"
 	"context"
-	"encoding/base64"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -20,7 +19,6 @@ import (
 	"github.com/mynumber-shelter/shelter/internal/keychain"
 	"github.com/mynumber-shelter/shelter/internal/mynumber"
 	"github.com/mynumber-shelter/shelter/internal/relaytest"
-	"github.com/xuri/excelize/v2"
 )
 
 // TestReplicaEndToEnd is the office's second home, with a real bridge and a real relay on
@@ -267,26 +265,4 @@ func TestAuditAnchorsOnTheRelay(t *testing.T) {
 	if text := reportText(t, a); !strings.Contains(text, "改ざんを検出") || !strings.Contains(text, "書き換えられています") {
 		t.Fatalf("the report of a rewritten history:\n%s", text)
 	}
-}
-
-// reportText is the text of every cell of the 2-1 report (xlsx) of the whole history.
-func reportText(t *testing.T, a *App) string {
-	t.Helper()
-	x, err := a.History.Export(HistoryFilter{}, "xlsx")
-	if err != nil {
-		t.Fatal(err)
-	}
-	raw, _ := base64.StdEncoding.DecodeString(x.Data)
-	book, err := excelize.OpenReader(bytes.NewReader(raw))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var cells strings.Builder
-	for _, sheet := range book.GetSheetList() {
-		rows, _ := book.GetRows(sheet)
-		for _, r := range rows {
-			cells.WriteString(strings.Join(r, "|") + "\n")
-		}
-	}
-	return cells.String()
 }

@@ -13,7 +13,6 @@ import (
 	"github.com/mynumber-shelter/shelter/app/auth"
 	"github.com/mynumber-shelter/shelter/app/history"
 	"github.com/mynumber-shelter/shelter/app/jpdate"
-	"github.com/mynumber-shelter/shelter/app/store"
 	"github.com/mynumber-shelter/shelter/app/ui"
 )
 
@@ -203,11 +202,8 @@ func (c *cli) historyExport(args []string) error {
 	}
 	err = c.withSession(func(app *ui.App, sess *auth.Session) error {
 		ctx := context.Background()
-		var vaultID string
-		if err := app.DB.View(ctx, func(tx *store.Tx) (err error) {
-			vaultID, err = app.Vault.VaultID(tx)
-			return err
-		}); err != nil {
+		vaultID, err := app.VaultID(ctx)
+		if err != nil {
 			return err
 		}
 		log := slog.New(slog.DiscardHandler)

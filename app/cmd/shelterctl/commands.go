@@ -203,11 +203,8 @@ func (c *cli) auditVerify() (int, error) {
 	code := exitOK
 	err := c.withSession(func(app *ui.App, sess *auth.Session) error {
 		ctx := context.Background()
-		var vaultID string
-		if err := app.DB.View(ctx, func(tx *store.Tx) (err error) {
-			vaultID, err = app.Vault.VaultID(tx)
-			return err
-		}); err != nil {
+		vaultID, err := app.VaultID(ctx)
+		if err != nil {
 			return err
 		}
 		// The same check as 2-1's: the chain, then the relay's anchors when this user's bridge
