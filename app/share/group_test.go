@@ -11,7 +11,7 @@ import (
 
 // join offers company companyID of from to to (fingerprints compared) and has to accept it; it
 // returns the company's id on to's side, with to's administrator as its handler.
-func join(t *testing.T, from, to *side, companyID int64) int64 {
+func join(t testing.TB, from, to *side, companyID int64) int64 {
 	t.Helper()
 	ctx := context.Background()
 	idFrom, err := from.share.Publish(ctx, from.admin, from.keys)

@@ -39,13 +39,19 @@ type testRelay struct {
 	dir   string
 }
 
-func startRelay(t *testing.T) *testRelay {
+func startRelay(t testing.TB) *testRelay {
 	t.Helper()
-	dir := t.TempDir()
-	st, err := cstore.OpenSQLite(context.Background(), filepath.Join(dir, "relay.db"))
+	st, err := cstore.OpenSQLite(context.Background(), filepath.Join(t.TempDir(), "relay.db"))
 	if err != nil {
 		t.Fatal(err)
 	}
+	return startRelayOn(t, st)
+}
+
+// startRelayOn is startRelay on the relay store st (closed at cleanup).
+func startRelayOn(t testing.TB, st cstore.Store) *testRelay {
+	t.Helper()
+	dir := t.TempDir()
 	pki, err := cloud.NewDevPKI(rand.Reader, time.Now())
 	if err != nil {
 		t.Fatal(err)
@@ -73,7 +79,7 @@ func (r *testRelay) client(cert *tls.Certificate) *http.Client {
 }
 
 // enrol enrols an office the way a bridge does and returns its Transport.
-func (r *testRelay) enrol(t *testing.T, name string) *RelayClient {
+func (r *testRelay) enrol(t testing.TB, name string) *RelayClient {
 	t.Helper()
 	tok, _, err := cloud.NewEnrolToken(context.Background(), r.store, cstore.Office{Name: name}, time.Hour, nil, nil)
 	if err != nil {
@@ -108,7 +114,7 @@ func (r *testRelay) enrol(t *testing.T, name string) *RelayClient {
 // side is one installation: its vault, an administrator who is also the handler of the shared
 // company, and its share service.
 type side struct {
-	t      *testing.T
+	t      testing.TB
 	db     *store.DB
 	keys   *vault.Keys
 	log    *audit.Log
@@ -123,7 +129,7 @@ type side struct {
 
 func (s *side) setNow(t time.Time) { s.mu.Lock(); s.now = t; s.mu.Unlock() }
 
-func newSide(t *testing.T, r *testRelay, officeName string, start time.Time) *side {
+func newSide(t testing.TB, r *testRelay, officeName string, start time.Time) *side {
 	t.Helper()
 	ctx := context.Background()
 	db, err := store.Open(ctx, filepath.Join(t.TempDir(), store.FileName))

@@ -1,0 +1,78 @@
+package share
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/mynumber-shelter/shelter/app/roster"
+	"github.com/mynumber-shelter/shelter/cloud/store/storetest"
+)
+
+// BenchmarkGroupVisibility: a change made on one of three installations sharing a company,
+// until it is visible on the other two — the writer syncs, then the two others do, through a
+// relay on loopback TLS (PostgreSQL when SHELTER_TEST_POSTGRES is set, as
+// scripts/with-postgres.sh does, else SQLite). The writer turns among the three. Reports the
+// median and the 99th percentile of that latency (the workstations' target is p99 ≤ 2 s);
+// ns/op is their mean. It measures the replication path, not how often a member syncs (M-6
+// syncs when asked).
+func BenchmarkGroupVisibility(b *testing.B) {
+	ctx := context.Background()
+	relay := startRelay(b)
+	if os.Getenv("SHELTER_TEST_POSTGRES") != "" {
+		relay = startRelayOn(b, storetest.OpenPostgres(b))
+	}
+	sides := []*side{
+		newSide(b, relay, "ひまわり社労士事務所", t0),
+		newSide(b, relay, "株式会社テスト", t0),
+		newSide(b, relay, "さくら税理士事務所", t0),
+	}
+	ca, err := sides[0].roster.CreateCompany(ctx, sides[0].admin, sides[0].keys, roster.Company{Code: "C001", Name: "株式会社テスト"})
+	if err != nil {
+		b.Fatal(err)
+	}
+	sides[0].assign(ca.ID)
+	if _, err := sides[0].roster.SaveEmployee(ctx, sides[0].admin, sides[0].keys, roster.Employee{CompanyID: ca.ID, Code: "E001",
+		Name: "山田 太郎", NameKana: "ヤマダ タロウ", BirthDate: "1990-01-01", Sex: roster.SexMale}); err != nil {
+		b.Fatal(err)
+	}
+	company := []int64{ca.ID, join(b, sides[0], sides[1], ca.ID), 0}
+	company[2] = join(b, sides[1], sides[2], company[1])
+	for i, s := range sides {
+		s.sync(company[i])
+	}
+	lat := make([]time.Duration, 0, b.N)
+	b.ResetTimer()
+	for i := range b.N {
+		w := i % 3
+		now := t0.Add(time.Duration(i+1) * time.Second)
+		for _, s := range sides {
+			s.setNow(now)
+		}
+		name := fmt.Sprintf("山田 太郎 %d", i)
+		start := time.Now()
+		e := sides[w].employeeByCode(company[w], "E001")
+		e.Name = name
+		if _, err := sides[w].roster.SaveEmployee(ctx, sides[w].admin, sides[w].keys, e); err != nil {
+			b.Fatal(err)
+		}
+		sides[w].sync(company[w])
+		for j, s := range sides {
+			if j == w {
+				continue
+			}
+			s.sync(company[j])
+			if got := s.employeeByCode(company[j], "E001").Name; got != name {
+				b.Fatalf("change %d by member %d: member %d sees %q", i, w, j, got)
+			}
+		}
+		lat = append(lat, time.Since(start))
+	}
+	b.StopTimer()
+	slices.Sort(lat)
+	b.ReportMetric(float64(lat[len(lat)/2].Microseconds())/1000, "p50-ms")
+	b.ReportMetric(float64(lat[(len(lat)*99)/100].Microseconds())/1000, "p99-ms")
+}
