@@ -182,6 +182,9 @@ func buildPlan(tx *store.Tx, ck *vault.CompanyKey, s *Sheet, m Mapping) (*plan, 
 		pl.report.DependentLines++
 		pl.addDeps(dp)
 	}
+	if len(l.groups) > 0 || onePerPerson {
+		pl.report.Warnings = append(pl.report.Warnings, c.unlisted()...)
+	}
 	slices.SortStableFunc(pl.report.Problems, func(a, b Problem) int { return a.Line - b.Line })
 	pl.report.NewDepartments = pl.newDepts
 	return pl, nil
@@ -190,6 +193,7 @@ func buildPlan(tx *store.Tx, ck *vault.CompanyKey, s *Sheet, m Mapping) (*plan, 
 // addDeps adds dependents without problems to the plan and counts them.
 func (pl *plan) addDeps(deps ...planDep) {
 	for _, dp := range deps {
+		pl.report.Warnings = append(pl.report.Warnings, dp.notes...)
 		switch {
 		case dp.old == nil:
 			pl.report.DependentsAdded++

@@ -178,10 +178,48 @@ type planDep struct {
 	old     *roster.Dependent // as stored now; nil for a new dependent
 	number  string            // 12 digits to register, or ""
 	codeCol string            // the 従業員コード column, for a missing employee
+	notes   []Problem         // warnings that do not stop the import
 }
 
 func (dp *planDep) unchanged() bool {
 	return dp.old != nil && dp.number == "" && roster.ChangedDependent(*dp.old, dp.d) == "no change"
+}
+
+// sameNameOtherBirth reports whether employee empID has a registered dependent of d's folded
+// name whose birth date is another (both known): a correction in the file, or another person.
+func (c *checker) sameNameOtherBirth(empID int64, d roster.Dependent) bool {
+	for _, x := range c.deps[empID] {
+		if jtext.Fold(x.Name) == jtext.Fold(d.Name) && x.BirthDate != "" && d.BirthDate != "" && x.BirthDate != d.BirthDate {
+			return true
+		}
+	}
+	return false
+}
+
+// unlisted warns, for each registered employee of the file, of its registered dependents the
+// file does not name: the import never deletes one (someone who left the household is removed
+// in 1-2), and the user should know they stay.
+func (c *checker) unlisted() []Problem {
+	var out []Problem
+	for code, line := range c.seenCode {
+		emp := c.existing[code]
+		if emp == nil {
+			continue
+		}
+		n := 0
+		for _, x := range c.deps[emp.ID] {
+			if _, ok := c.claimed[x.ID]; !ok {
+				n++
+			}
+		}
+		if n > 0 {
+			out = append(out, Problem{Line: line, Column: c.l.fieldColumn(roster.FieldCode), Field: roster.FieldCode, Code: CodeIgnored,
+				JA: fmt.Sprintf("従業員コード %s の登録済みの扶養親族 %d 人がこのファイルにありません。取り込みでは削除しません（扶養から外れた方は 1-2 で削除してください）。", code, n),
+				EN: fmt.Sprintf("%d registered dependent(s) of employee %s are not in this file. The import deletes none (remove someone who left the household in 1-2).", n, code)})
+		}
+	}
+	slices.SortFunc(out, func(a, b Problem) int { return a.Line - b.Line })
+	return out
 }
 
 // depIdentity is how dependents of one employee are told apart: the folded name and the
@@ -273,6 +311,13 @@ func (c *checker) dependent(rec Record, owner string, g *depGroup) (planDep, []P
 		if emp := c.existing[owner]; emp != nil && owner != "" {
 			dp.ownerID = emp.ID
 			dp.old = c.match(emp.ID, d, set)
+		}
+		if dp.old == nil && dp.ownerID != 0 && set[roster.FieldBirthDate] {
+			if c.sameNameOtherBirth(dp.ownerID, d) {
+				dp.notes = append(dp.notes, Problem{Line: rec.Line, Column: colOf(roster.FieldBirthDate), Field: roster.FieldBirthDate, Code: CodeImplausible,
+					JA: "従業員コード " + owner + " の扶養親族に、氏名が同じで生年月日が違う方がすでに登録されています。別の方として登録します。生年月日の訂正でしたら、取り込み後に 1-2 で古い登録を削除してください。",
+					EN: "Employee " + owner + " already has a dependent of the same name with another birth date. This one is added as another person; if it corrects the birth date, delete the old entry in 1-2 after the import."})
+			}
 		}
 		if dp.old != nil {
 			self = dp.old.ID

@@ -301,3 +301,45 @@ func TestImportBadDependentsRefused(t *testing.T) {
 		}
 	}
 }
+
+// TestImportSaysWhatItLeavesAlone: a file that names a registered dependent with another birth
+// date adds another person and says so (a correction is the user's to finish in 1-2), and the
+// registered dependents a file leaves out stay, with a warning naming their employee.
+func TestImportSaysWhatItLeavesAlone(t *testing.T) {
+	f := newFixture(t)
+	head := "従業員コード,氏名,扶養親族1氏名,扶養親族1続柄,扶養親族1生年月日,扶養親族2氏名,扶養親族2続柄,扶養親族2生年月日\n"
+	first := head +
+		"E001,山田 太郎,山田 一郎,長男,2015-04-01,山田 花,長女,2018-06-01\n" +
+		"E002,鈴木 次郎,,,,,,\n"
+	if rep, err := f.commit(first, Mapping{}); err != nil || rep.DependentsAdded != 2 {
+		t.Fatalf("first file %v %+v", err, rep)
+	}
+	for _, w := range f.preview(first, Mapping{}).Warnings {
+		t.Errorf("the same file again warns: %+v", w)
+	}
+	// 一郎 with another birth date, 花 left out.
+	second := head +
+		"E001,山田 太郎,山田 一郎,長男,2015-04-02,,,\n" +
+		"E002,鈴木 次郎,,,,,,\n"
+	rep, err := f.commit(second, Mapping{})
+	if err != nil || rep.DependentsAdded != 1 {
+		t.Fatalf("second file %v %+v", err, rep)
+	}
+	var got []string
+	for _, w := range rep.Warnings {
+		got = append(got, fmt.Sprintf("%d %s %s", w.Line, w.Code, w.Column))
+		if strings.Contains(w.JA+w.EN, "一郎") || strings.Contains(w.JA+w.EN, "花") {
+			t.Errorf("a warning names a dependent: %q", w.JA)
+		}
+	}
+	want := []string{"2 " + CodeImplausible + " 扶養親族1生年月日", "2 " + CodeIgnored + " 従業員コード"}
+	if !slices.Equal(got, want) {
+		t.Fatalf("warnings %q, want %q\n%+v", got, want, rep.Warnings)
+	}
+	if !strings.Contains(rep.Warnings[1].JA, "2 人がこのファイルにありません") || !strings.Contains(rep.Warnings[0].JA, "生年月日が違う") {
+		t.Errorf("warnings: %q / %q", rep.Warnings[0].JA, rep.Warnings[1].JA)
+	}
+	if deps := f.dependents("E001"); len(deps) != 3 {
+		t.Fatalf("E001's dependents after the second file: %q (none deleted, one added)", deps)
+	}
+}
