@@ -92,7 +92,7 @@ func noticesTx(tx *store.Tx, nr noticeRequest, employees []int64, creds map[int6
 	if nr.deadline != "" {
 		d, err := jpdate.ParseISO(nr.deadline)
 		if err != nil {
-			return n, fmt.Errorf("reading deadline of request %d: %w", nr.id, err)
+			return n, fmt.Errorf("reading deadline of request %d: %v", nr.id, err) // %v: stored data, not the user's input
 		}
 		n.Submit.Deadline = d
 	}

@@ -86,7 +86,7 @@ func loadCompany(tx *store.Tx, companyID int64, pol Policy, today time.Time) (*c
 		if left != "" {
 			if r.leftOn, err = jpdate.ParseISO(left); err != nil {
 				rows.Close()
-				return nil, fmt.Errorf("person %d: left on: %w", id, err)
+				return nil, fmt.Errorf("person %d: stored left-on date: %v", id, err) // %v: stored data, not the user's input (an internal error)
 			}
 		}
 		c.persons[id] = r

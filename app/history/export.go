@@ -105,10 +105,17 @@ func (x *Exporter) Export(ctx context.Context, sess *auth.Session, f audit.Filte
 	hdr.GeneratedAt, hdr.GeneratedBy = now, sess.DisplayName
 	hdr.Chain = report.ChainState{Verified: true, OK: vr.OK, Entries: vr.Entries, FirstBroken: vr.FirstBroken, Detail: vr.JA}
 	if vr.OK {
-		hdr.Chain.Detail = ""
-		if vr.Anchored {
+		switch a := vr.Anchors; {
+		case vr.Unanchored:
+			hdr.Chain.Detail = vr.JA // the chain alone, and that the relay's records could not be read
+		case vr.Anchored && a.Checked > 0:
 			hdr.Chain.Detail = fmt.Sprintf("改ざんは検出されませんでした（中継サーバーの記録 %d 件とも一致。最後の記録は履歴番号 %d、%s）",
-				vr.Anchors.Checked, vr.Anchors.LastID, vr.Anchors.LastAt.In(jpdate.JST).Format("2006-01-02 15:04"))
+				a.Checked-a.Diverged, a.LastID, a.LastAt.In(jpdate.JST).Format("2006-01-02 15:04"))
+			if a.Diverged > 0 {
+				hdr.Chain.Detail += fmt.Sprintf("。履歴番号 %d の復元より前の履歴の記録 %d 件は、復元した時点以降とは一致しません", a.RestoredAt, a.Diverged)
+			}
+		default:
+			hdr.Chain.Detail = ""
 		}
 	}
 	hdr.From, hdr.To = f.From, f.To

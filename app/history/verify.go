@@ -20,35 +20,65 @@ type Verification struct {
 	// Anchored is true when the relay's anchors were compared (Anchors says what was found).
 	Anchored bool
 	Anchors  audit.AnchorResult
+	// Unanchored is true when the office has been on the relay but its anchors could not be
+	// read (the bridge or the relay did not answer): the chain was checked alone, and JA/EN
+	// say so — a history rewritten with the key passes that check.
+	Unanchored bool
 	// JA and EN say the outcome for a supervisor.
 	JA, EN string
 }
 
-// AnchorSource gives the relay's anchors of history chain; ok is false when there are none to
-// compare (the office is not on the relay, or it does not answer): the chain is then checked
-// alone.
-type AnchorSource func(ctx context.Context, chain string) (anchors []audit.Anchor, ok bool)
+// AnchorState says what an AnchorSource could give.
+type AnchorState int
+
+const (
+	// AnchorsNone: the office is not on the relay; the chain is checked alone.
+	AnchorsNone AnchorState = iota
+	// AnchorsUnavailable: the bridge or the relay did not answer.
+	AnchorsUnavailable
+	// AnchorsRead: the anchors were read (maybe none yet).
+	AnchorsRead
+)
+
+// AnchorSource gives the relay's anchors of history chain.
+type AnchorSource func(ctx context.Context, chain string) ([]audit.Anchor, AnchorState)
 
 // RelayAnchors is the AnchorSource of the bridge's relay connection (nil client: none).
 func RelayAnchors(c *bridge.Client, log *slog.Logger) AnchorSource {
-	return func(ctx context.Context, chain string) ([]audit.Anchor, bool) {
+	return func(ctx context.Context, chain string) ([]audit.Anchor, AnchorState) {
 		if c == nil {
-			return nil, false
+			return nil, AnchorsNone
 		}
-		if st, err := c.SyncStatus(ctx); err != nil || !st.Enrolled {
-			return nil, false
+		st, err := c.SyncStatus(ctx)
+		if err != nil {
+			log.Info("audit anchors unavailable: the bridge does not answer", "err", err)
+			return nil, AnchorsUnavailable
+		}
+		if !st.Enrolled {
+			return nil, AnchorsNone
 		}
 		list, err := c.Anchors(ctx, chain)
 		if err != nil {
 			log.Info("audit anchors unavailable", "err", err)
-			return nil, false
+			return nil, AnchorsUnavailable
 		}
 		anchors := make([]audit.Anchor, len(list))
 		for i, x := range list {
 			anchors[i] = audit.Anchor{ID: x.AuditID, Digest: x.Digest, At: x.Created}
 		}
-		return anchors, true
+		return anchors, AnchorsRead
 	}
+}
+
+// enrolledBefore reports whether the history records an enrolment with the relay (M-5): an
+// office that never used the relay is not told that its anchors could not be read.
+func enrolledBefore(ctx context.Context, db *store.DB) (bool, error) {
+	var n int
+	err := db.View(ctx, func(tx *store.Tx) error {
+		return tx.QueryRow(`SELECT count(*) FROM audit_log WHERE action = ? AND target_type = 'relay' AND result = ?`,
+			string(audit.ActionSettingChange), string(audit.ResultOK)).Scan(&n)
+	})
+	return n > 0, err
 }
 
 // Verify checks the history of db (vault vaultID) with the audit key, then against the
@@ -88,8 +118,20 @@ func check(ctx context.Context, db *store.DB, key []byte, vaultID string, src An
 	}
 	actx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
-	anchors, ok := src(actx, audit.ChainID(vaultID))
-	if !ok {
+	anchors, state := src(actx, audit.ChainID(vaultID))
+	switch state {
+	case AnchorsNone:
+		return v, nil
+	case AnchorsUnavailable:
+		enrolled, err := enrolledBefore(ctx, db)
+		if err != nil {
+			return v, err
+		}
+		if enrolled {
+			v.Unanchored = true
+			v.JA += "（中継サーバーの記録とは照合できませんでした。shelter-bridge と中継サーバーへの接続を確認してください）"
+			v.EN += " (Not compared with the relay's records: check shelter-bridge and the connection to the relay.)"
+		}
 		return v, nil
 	}
 	ar, err := audit.CheckAnchors(actx, db, anchors)
@@ -100,7 +142,7 @@ func check(ctx context.Context, db *store.DB, key []byte, vaultID string, src An
 	v.Anchored, v.Anchors = true, ar
 	if ar.Broken != 0 && (v.OK || ar.Broken < v.FirstBroken) {
 		at := ar.BrokenAt.In(jpdate.JST).Format("2006-01-02 15:04")
-		v.OK, v.FirstBroken = false, ar.Broken
+		v.OK, v.FirstBroken, v.Broken = false, ar.Broken, max(v.Broken, 1)
 		v.JA = "中継サーバーに " + at + " に記録した時点より後に、この履歴が書き換えられています（この PC の外に残した記録と一致しません）。"
 		v.EN = "The history was rewritten after " + at + " JST, when the relay recorded it (it no longer matches the record kept outside this PC)."
 	}

@@ -74,9 +74,29 @@ func (e *EncodingError) Japanese() string {
 	return where + "CP932 (Shift_JIS) で書けない" + c + "があります。UTF-8 で出力してください。"
 }
 
-// English is the message for the user in English.
+// English is the message for the user in English (the parts not known left out, as in
+// Japanese).
 func (e *EncodingError) English() string {
-	return strings.TrimPrefix(e.Error(), "report: ") + "; export as UTF-8"
+	c := "A character"
+	if e.Char != "" {
+		c = fmt.Sprintf("The character %q", e.Char)
+	}
+	var where []string
+	if e.Row > 0 {
+		w := fmt.Sprintf("row %d", e.Row)
+		if e.ID > 0 {
+			w += fmt.Sprintf(" (history entry %d)", e.ID)
+		}
+		where = append(where, w)
+	}
+	if e.Column != "" {
+		where = append(where, "column "+e.Column)
+	}
+	s := c
+	if len(where) > 0 {
+		s += " in " + strings.Join(where, ", ")
+	}
+	return s + " cannot be written in CP932 (Shift_JIS); export as UTF-8."
 }
 
 // UserCode is "unencodable" (apperr.Coded): the user can choose UTF-8 instead.

@@ -378,8 +378,11 @@ func (a *App) bridgeErr(err error, unavailable *Error) error {
 	}
 	var be *bridge.Error
 	if errors.As(err, &be) {
+		// The bridge's messages carry no secret (its API never echoes a number, PIN or key).
 		if !bridge.Known(be.Code) {
-			a.log.Warn("bridge answered with an unknown code", "code", be.Code)
+			a.log.Warn("bridge answered with an unknown code", "code", be.Code, "msg", be.Message)
+		} else {
+			a.log.Info("bridge refused", "code", be.Code, "msg", be.Message)
 		}
 		return toError(err)
 	}
@@ -397,8 +400,15 @@ func (a *App) fail(what string, err error) error {
 		return nil
 	}
 	ue := toError(err)
-	if ue.Code == apperr.CodeInternal {
+	var own *apperr.Error
+	var mine *Error
+	switch {
+	case ue.Code == apperr.CodeInternal:
 		a.log.Error(what, "err", err)
+	case !errors.As(err, &own) && !errors.As(err, &mine):
+		// A typed error of another package (a date, a CSV cell, the bridge…) shown as its own
+		// words: logged too, so that one that did not come from the user's input is seen.
+		a.log.Info(what, "code", ue.Code, "err", err)
 	}
 	return ue
 }

@@ -31,6 +31,7 @@ type heldPages struct {
 
 	mu      sync.Mutex
 	held    map[string]*heldScan
+	seq     uint64 // the order handles were made in
 	janitor bool
 }
 
@@ -38,6 +39,7 @@ type heldScan struct {
 	sess      *auth.Session
 	companyID int64
 	expires   time.Time
+	seq       uint64      // made after every handle of a lower seq
 	pages     []*heldPage // an entry is nil once used
 }
 
@@ -72,7 +74,8 @@ func (h *heldPages) put(sess *auth.Session, companyID int64, pages []*heldPage) 
 	expires = h.now().Add(h.ttl)
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	h.held[handle] = &heldScan{sess: sess, companyID: companyID, expires: expires, pages: pages}
+	h.seq++
+	h.held[handle] = &heldScan{sess: sess, companyID: companyID, expires: expires, seq: h.seq, pages: pages}
 	h.trimLocked(sess)
 	if !h.janitor {
 		h.janitor = true
@@ -100,14 +103,14 @@ func (h *heldPages) count() int {
 // trimLocked drops a session's oldest handles beyond maxHeld.
 func (h *heldPages) trimLocked(sess *auth.Session) {
 	for {
-		n, oldest, first := 0, "", time.Time{}
+		n, oldest, first := 0, "", uint64(0)
 		for k, s := range h.held {
 			if s.sess != sess {
 				continue
 			}
 			n++
-			if oldest == "" || s.expires.Before(first) {
-				oldest, first = k, s.expires
+			if oldest == "" || s.seq < first {
+				oldest, first = k, s.seq
 			}
 		}
 		if n <= maxHeld {

@@ -239,6 +239,17 @@ func TestAuditAnchorsOnTheRelay(t *testing.T) {
 	if text := reportText(t, a); !regexp.MustCompile(`中継サーバーの記録 1 件とも一致。最後の記録は履歴番号 [1-9]\d*、20\d\d-`).MatchString(text) {
 		t.Fatalf("the report of the anchored history:\n%s", text)
 	}
+	// The bridge stops answering: an office on the relay is told that the anchors were not
+	// compared (a rewrite with the key would pass the chain alone), on screen and in the report.
+	live := a.relay
+	a.relay = &bridge.Client{Path: filepath.Join(t.TempDir(), "stopped.sock")}
+	if v, err := a.History.Verify(); err != nil || !v.OK || v.Anchors != 0 || !strings.Contains(v.ReasonJA, "照合できませんでした") {
+		t.Fatalf("with the bridge stopped: %+v %v", v, err)
+	}
+	if text := reportText(t, a); !strings.Contains(text, "中継サーバーの記録とは照合できませんでした") {
+		t.Fatalf("the report with the bridge stopped:\n%s", text)
+	}
+	a.relay = live
 
 	// The rewrite, with the audit key from the keychain: every entry replaced by one.
 	if err := a.DB.Update(ctx, func(tx *store.Tx) error {

@@ -325,10 +325,14 @@ func TestScanIntoCheck(t *testing.T) {
 	res, _ = a.Scan.Scan(f.c1, f.e1, ScanInput{})
 	f.login("tanaka", collectPW)
 	spent(res.Pages[0].Ref, "logout")
-	res, _ = a.Scan.Scan(f.c1, f.e1, ScanInput{})
+	if res, err = a.Scan.Scan(f.c1, f.e1, ScanInput{}); err != nil {
+		t.Fatal(err)
+	}
 	f.clock.Add(a.held.ttl - time.Second)
 	held := res.Pages[0].Ref
-	res, _ = a.Scan.Scan(f.c1, f.e1, ScanInput{}) // the session is not idle
+	if res, err = a.Scan.Scan(f.c1, f.e1, ScanInput{}); err != nil { // the session is not idle
+		t.Fatal(err)
+	}
 	f.clock.Add(time.Second)
 	spent(held, "expiry")
 	if n := a.held.count(); n != 1 {

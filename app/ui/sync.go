@@ -53,8 +53,17 @@ type SyncEnrolInput struct {
 	Token string `json:"token"`
 }
 
-// syncErr maps the error of a relay call made through the bridge.
-func (a *App) syncErr(err error) error { return a.bridgeErr(err, errSyncBridgeDown) }
+// syncErr maps the error of a relay call made through the bridge. A bad request here is the
+// enrolment form's (M-5), said as such.
+func (a *App) syncErr(err error) error {
+	var be *bridge.Error
+	if errors.As(err, &be) && be.Code == "bad_request" {
+		a.log.Info("bridge refused", "code", be.Code, "msg", be.Message)
+		return &Error{Code: be.Code, JA: "入力が正しくありません（URL は https://、CA は PEM 形式）。",
+			EN: "Invalid input (the URL must be https://, the CA a PEM certificate)."}
+	}
+	return a.bridgeErr(err, errSyncBridgeDown)
+}
 
 var errSyncBridgeDown = &Error{Code: CodeBridgeUnavailable,
 	JA: "クラウド連携（shelter-bridge）が起動していません。起動してから、もう一度お試しください。",

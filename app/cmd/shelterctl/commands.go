@@ -222,11 +222,20 @@ func (c *cli) auditVerify() (int, error) {
 			fmt.Fprintf(c.stdout, "BROKEN: first broken entry %d (%s); %d entries read, %d broken\n",
 				v.FirstBroken, v.EN, v.Entries, v.Broken)
 		}
-		if v.Anchored {
-			fmt.Fprintf(c.stdout, "relay anchors: %d compared, the last at entry %d (%s JST)\n",
-				v.Anchors.Checked, v.Anchors.LastID, v.Anchors.LastAt.In(jpdate.JST).Format("2006-01-02 15:04"))
-		} else {
-			fmt.Fprintln(c.stdout, "relay anchors: none compared (not enrolled, or shelter-bridge not running)")
+		switch a := v.Anchors; {
+		case v.Anchored && a.Checked > 0:
+			fmt.Fprintf(c.stdout, "relay anchors: %d compared, the last at entry %d (%s JST)", a.Checked, a.LastID,
+				a.LastAt.In(jpdate.JST).Format("2006-01-02 15:04"))
+			if a.Diverged > 0 {
+				fmt.Fprintf(c.stdout, "; %d from before the restore at entry %d no longer match (expected after a restore)", a.Diverged, a.RestoredAt)
+			}
+			fmt.Fprintln(c.stdout)
+		case v.Anchored:
+			fmt.Fprintln(c.stdout, "relay anchors: none recorded yet")
+		case v.Unanchored:
+			fmt.Fprintln(c.stdout, "relay anchors: NOT COMPARED — the office is on the relay, but shelter-bridge or the relay did not answer")
+		default:
+			fmt.Fprintln(c.stdout, "relay anchors: none compared (this office does not use the relay, or shelter-bridge is not running)")
 		}
 		return nil
 	})

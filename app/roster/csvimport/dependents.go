@@ -288,7 +288,9 @@ func (c *checker) dependent(rec Record, owner string, g *depGroup) (planDep, []P
 			}
 		}
 	}
+	coded := false
 	if v := strings.TrimSpace(string(d.Relation)); v != "" && strings.Trim(v, "0123456789０１２３４５６７８９") == "" {
+		coded = true
 		// A payroll program's own code for 続柄: each program numbers them its own way, so it
 		// is not guessed.
 		add(roster.FieldRelation, CodeInvalid,
@@ -297,7 +299,7 @@ func (c *checker) dependent(rec Record, owner string, g *depGroup) (planDep, []P
 		d.Relation = ""
 	}
 	for _, p := range d.Check(c.today) {
-		if p.Field == roster.FieldRelation && d.Relation == "" && set[roster.FieldRelation] {
+		if p.Field == roster.FieldRelation && coded {
 			continue // said above
 		}
 		add(p.Field, CodeInvalid, p.JA, p.EN)
@@ -382,18 +384,22 @@ func (c *checker) dependentLine(rec Record) (planDep, []Problem, error) {
 // columns only an employee has (部署, 入社日 …): they are not imported for a dependent, and the
 // user should know rather than find them missing. ok is false when there are none.
 func (c *checker) employeeOnly(rec Record) (Problem, bool) {
-	var cols []string
+	var idx []int
 	for field, i := range c.l.cols {
 		if field == roster.FieldCode || slices.Contains(depFields, field) || i >= len(rec.Fields) ||
 			strings.TrimSpace(rec.Fields[i]) == "" {
 			continue
 		}
-		cols = append(cols, c.l.columnName(i))
+		idx = append(idx, i)
 	}
-	if len(cols) == 0 {
+	if len(idx) == 0 {
 		return Problem{}, false
 	}
-	slices.Sort(cols)
+	slices.Sort(idx) // the file's order
+	cols := make([]string, len(idx))
+	for k, i := range idx {
+		cols[k] = c.l.columnName(i)
+	}
 	return Problem{Line: rec.Line, Column: cols[0], Code: CodeIgnored,
 		JA: "扶養親族の行の「" + strings.Join(cols, "」「") + "」は取り込みません（従業員の項目です）。扶養親族には氏名・フリガナ・続柄・生年月日・性別・個人番号だけを登録します。",
 		EN: "On a dependent's line, " + strings.Join(cols, ", ") + " are not imported (they are an employee's). A dependent gets only name, reading, relation, birth date, sex and My Number."}, true

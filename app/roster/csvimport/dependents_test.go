@@ -281,6 +281,15 @@ func TestImportBadDependentsRefused(t *testing.T) {
 		}
 	}
 
+	// A dependent with a name and no 続柄 is refused, as one entered by hand.
+	blank := "従業員コード,氏名,扶養親族1氏名,扶養親族1続柄,扶養親族1生年月日\n" +
+		"E001,山田 太郎,山田 一郎,,2015-04-01\n"
+	rep, err = f.commit(blank, Mapping{})
+	if !errors.Is(err, ErrRejected) || len(rep.Problems) != 1 || rep.Problems[0].Column != "扶養親族1続柄" ||
+		!strings.Contains(rep.Problems[0].JA, "続柄を選んで") {
+		t.Fatalf("a dependent without 続柄: %v %+v", err, rep.Problems)
+	}
+
 	// A dependent's line whose employee is neither on a 本人 line nor registered.
 	lines := "従業員コード,続柄,氏名,生年月日\n" +
 		"E001,本人,山田 太郎,1960-01-02\n" +

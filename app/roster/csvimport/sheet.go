@@ -22,7 +22,7 @@ const (
 	CodeDisposed           = "disposed"            // the employee's number was disposed of
 	CodeDepartment         = "department"          // the department name matches several departments
 	CodeImplausible        = "implausible"         // a warning: dates that are unlikely (roster.Employee.Plausibility)
-	CodeIgnored            = "ignored"             // a warning: columns of the file that no field takes
+	CodeIgnored            = "ignored"             // a warning: what the file holds and the import leaves alone (columns no field takes, registered dependents it does not name)
 	CodeNoEmployee         = "no_employee"         // a dependent's line whose employee is neither in the file nor registered
 	CodeDuplicateDependent = "duplicate_dependent" // the same dependent of an employee twice in the file
 )

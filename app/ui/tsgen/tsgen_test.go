@@ -173,7 +173,8 @@ func TestFrontendNamesErrorCodes(t *testing.T) {
 	for _, c := range ui.ErrorCodes {
 		codes[c] = true
 	}
-	compare := regexp.MustCompile(`\bcode\s*[!=]==?\s*"([a-z_]+)"|"([a-z_]+)"\s*[!=]==?\s*\w*\.?code\b`)
+	// code === "x", "x" !== e.code, with either quote, and case "x": (a switch on a code).
+	compare := regexp.MustCompile(`\bcode\s*[!=]==?\s*["']([a-z_]+)["']|["']([a-z_]+)["']\s*[!=]==?\s*\w*\.?code\b|\bcase\s+["']([a-z_]+)["']\s*:`)
 	src := filepath.Join("..", "..", "..", "frontend", "src")
 	n := 0
 	err := filepath.WalkDir(src, func(path string, d os.DirEntry, err error) error {
@@ -187,7 +188,7 @@ func TestFrontendNamesErrorCodes(t *testing.T) {
 		n++
 		for i, line := range strings.Split(string(b), "\n") {
 			for _, m := range compare.FindAllStringSubmatch(line, -1) {
-				if c := m[1] + m[2]; codes[c] {
+				if c := m[1] + m[2] + m[3]; codes[c] {
 					t.Errorf("%s:%d compares with %q: write Code.<name> (contract.gen.ts)", path, i+1, c)
 				}
 			}
