@@ -9,6 +9,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"strconv"
 	"time"
 
 	"github.com/mynumber-shelter/shelter/app/store"
@@ -84,14 +85,60 @@ type AnchorResult struct {
 	// before the restore. The restore itself is in the history for the supervisor to see.
 	Diverged   int
 	RestoredAt int64
+	// Unvouched counts the restore entries after RestoredAt whose mark the vouch function did
+	// not accept: written by someone with the audit key but not the root key, or by a version
+	// that did not mark restores. They excuse no anchor.
+	Unvouched int
 }
 
-// CheckAnchors compares the chain in db with anchors.
-func CheckAnchors(ctx context.Context, db *store.DB, anchors []Anchor) (AnchorResult, error) {
+// RestoreMarkMeta is the vault meta key holding the mark of restore entry id (hex).
+func RestoreMarkMeta(id int64) string { return "restore_mark_" + strconv.FormatInt(id, 10) }
+
+// RestoreMarkData is what a restore's mark authenticates: the chain, the entry's id and its MAC.
+func RestoreMarkData(chain string, id int64, mac []byte) []byte {
+	b := make([]byte, 0, len(chain)+1+8+len(mac))
+	b = append(b, chain...)
+	b = append(b, 0)
+	b = binary.BigEndian.AppendUint64(b, uint64(id))
+	return append(b, mac...)
+}
+
+// Vouch says whether restore entry id (with its MAC) is one a restore really wrote.
+type Vouch func(tx *store.Tx, id int64, mac []byte) bool
+
+// CheckAnchors compares the chain in db with anchors. Anchors from a restore on that the chain
+// no longer matches are counted apart (Diverged) only for the newest restore entry vouch
+// accepts; nil vouch accepts none.
+func CheckAnchors(ctx context.Context, db *store.DB, anchors []Anchor, vouch Vouch) (AnchorResult, error) {
 	var res AnchorResult
 	err := db.View(ctx, func(tx *store.Tx) error {
-		if err := tx.QueryRow(`SELECT coalesce(max(id), 0) FROM audit_log WHERE action = ?`, string(ActionRestore)).Scan(&res.RestoredAt); err != nil {
+		rows, err := tx.Query(`SELECT id, mac FROM audit_log WHERE action = ? ORDER BY id DESC`, string(ActionRestore))
+		if err != nil {
 			return err
+		}
+		type restore struct {
+			id  int64
+			mac []byte
+		}
+		var restores []restore
+		for rows.Next() {
+			var r restore
+			if err := rows.Scan(&r.id, &r.mac); err != nil {
+				rows.Close()
+				return err
+			}
+			restores = append(restores, r)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		for _, r := range restores {
+			if vouch != nil && vouch(tx, r.id, r.mac) {
+				res.RestoredAt = r.id
+				break
+			}
+			res.Unvouched++
 		}
 		st, err := tx.Prepare(`SELECT mac FROM audit_log WHERE id = ?`)
 		if err != nil {

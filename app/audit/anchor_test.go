@@ -28,7 +28,7 @@ func TestAnchorsDetectARewrittenChain(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	res, err := CheckAnchors(ctx, db, anchors)
+	res, err := CheckAnchors(ctx, db, anchors, nil)
 	if err != nil || res.Checked != 2 || res.Broken != 0 || !res.LastAt.Equal(anchors[1].At) {
 		t.Fatalf("untouched chain: %+v %v", res, err)
 	}
@@ -44,13 +44,13 @@ func TestAnchorsDetectARewrittenChain(t *testing.T) {
 	if v := mustVerify(t, db, l.CurrentKey()); !v.OK || v.Entries != 5 {
 		t.Fatalf("the rewritten chain should verify by itself: %+v", v)
 	}
-	res, err = CheckAnchors(ctx, db, anchors)
+	res, err = CheckAnchors(ctx, db, anchors, nil)
 	if err != nil || res.Broken != 2 || !res.BrokenAt.Equal(anchors[0].At) {
 		t.Fatalf("rewritten chain: %+v %v", res, err)
 	}
 	// An anchor of an entry the chain no longer has is broken too.
 	mustExec(t, raw, `DELETE FROM audit_log WHERE id = 5`)
-	if res, _ := CheckAnchors(ctx, db, anchors[1:]); res.Broken != 5 {
+	if res, _ := CheckAnchors(ctx, db, anchors[1:], nil); res.Broken != 5 {
 		t.Fatalf("missing entry: %+v", res)
 	}
 }
@@ -83,13 +83,19 @@ func TestAnchorsAfterARestore(t *testing.T) {
 	if v := mustVerify(t, db, l.CurrentKey()); !v.OK {
 		t.Fatalf("the restored chain: %+v", v)
 	}
-	res, err := CheckAnchors(ctx, db, anchors)
-	if err != nil || res.Broken != 0 || res.Diverged != 1 || res.RestoredAt != 4 {
+	vouched := func(tx *store.Tx, id int64, mac []byte) bool { return id == 4 } // the restore's mark checks out
+	res, err := CheckAnchors(ctx, db, anchors, vouched)
+	if err != nil || res.Broken != 0 || res.Diverged != 1 || res.RestoredAt != 4 || res.Unvouched != 0 {
 		t.Fatalf("after the restore: %+v %v", res, err)
+	}
+	// A restore entry without a mark (written with the audit key alone) excuses nothing: the
+	// anchor after it is broken.
+	if res, _ := CheckAnchors(ctx, db, anchors, nil); res.Broken != 6 || res.Diverged != 0 || res.RestoredAt != 0 || res.Unvouched != 1 {
+		t.Fatalf("an unvouched restore: %+v", res)
 	}
 	// A change before the restore is still a change.
 	anchors[0].Digest = bytes.Repeat([]byte{9}, 32)
-	if res, _ := CheckAnchors(ctx, db, anchors); res.Broken != 2 {
+	if res, _ := CheckAnchors(ctx, db, anchors, vouched); res.Broken != 2 {
 		t.Fatalf("a change before the restore: %+v", res)
 	}
 }

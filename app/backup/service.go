@@ -2,12 +2,14 @@ package backup
 
 import (
 	"context"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"time"
 
 	"github.com/mynumber-shelter/shelter/app/audit"
 	"github.com/mynumber-shelter/shelter/app/store"
+	"github.com/mynumber-shelter/shelter/app/vault"
 )
 
 // Meta keys (vault.db) of the last backup set made from this vault.
@@ -93,12 +95,27 @@ func (s *Service) Make(ctx context.Context, entry audit.Entry, parent string) (S
 	return set, nil
 }
 
-// Restored records in the history (entry: who) that the vault was restored from set.
-func (s *Service) Restored(ctx context.Context, entry audit.Entry, set Set) error {
+// Restored records in the history (entry: who) that the vault was restored from set, and
+// marks that entry under the root key of keys (a session's, just recovered): the relay's
+// anchors of the history before the restore are then counted apart, for this restore only
+// (app/history.Verify). Someone with the audit key but not the root key can write a restore
+// entry, not its mark.
+func (s *Service) Restored(ctx context.Context, keys *vault.Keys, entry audit.Entry, set Set) error {
 	return s.DB.Update(ctx, func(tx *store.Tx) error {
 		entry.Action, entry.Result = audit.ActionRestore, audit.ResultOK
 		entry.TargetType, entry.Detail = "vault", "restored onto this PC from the backup set made "+set.Data.CreatedAt
-		_, err := s.Audit.Append(tx, entry)
-		return err
+		e, err := s.Audit.Append(tx, entry)
+		if err != nil {
+			return err
+		}
+		var mac []byte
+		if err := tx.QueryRow(`SELECT mac FROM audit_log WHERE id = ?`, e.ID).Scan(&mac); err != nil {
+			return fmt.Errorf("reading the restore entry: %w", err)
+		}
+		mark, err := keys.RestoreMark(audit.RestoreMarkData(audit.ChainID(keys.VaultID()), e.ID, mac))
+		if err != nil {
+			return err
+		}
+		return tx.SetMeta(audit.RestoreMarkMeta(e.ID), hex.EncodeToString(mark))
 	})
 }

@@ -14,6 +14,7 @@ import (
 	"github.com/mynumber-shelter/shelter/app/report"
 	"github.com/mynumber-shelter/shelter/app/roster"
 	"github.com/mynumber-shelter/shelter/app/store"
+	"github.com/mynumber-shelter/shelter/app/vault"
 )
 
 // Formats of [Export].
@@ -27,9 +28,9 @@ const (
 type Exporter struct {
 	DB    *store.DB
 	Audit *audit.Log
-	// VaultID and Anchors: the report states the history's check as 2-1 makes it, with the
-	// relay's anchors of the vault's chain (Anchors nil: the chain alone).
-	VaultID string
+	// Keys (the session's) and Anchors: the report states the history's check as 2-1 makes
+	// it, with the relay's anchors of the vault's chain (Anchors nil: the chain alone).
+	Keys    *vault.Keys
 	Anchors AnchorSource
 	Log     *slog.Logger
 }
@@ -97,7 +98,7 @@ func (x *Exporter) Export(ctx context.Context, sess *auth.Session, f audit.Filte
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	vr, err := check(ctx, x.DB, x.Audit.CurrentKey(), x.VaultID, x.Anchors, log)
+	vr, err := check(ctx, x.DB, x.Audit.CurrentKey(), x.Keys, x.Anchors, log)
 	if err != nil {
 		return out, err
 	}

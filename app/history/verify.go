@@ -2,6 +2,8 @@ package history
 
 import (
 	"context"
+	"crypto/hmac"
+	"encoding/hex"
 	"log/slog"
 	"time"
 
@@ -10,6 +12,7 @@ import (
 	"github.com/mynumber-shelter/shelter/app/auth"
 	"github.com/mynumber-shelter/shelter/app/jpdate"
 	"github.com/mynumber-shelter/shelter/app/store"
+	"github.com/mynumber-shelter/shelter/app/vault"
 	"github.com/mynumber-shelter/shelter/bridge"
 )
 
@@ -81,12 +84,13 @@ func enrolledBefore(ctx context.Context, db *store.DB) (bool, error) {
 	return n > 0, err
 }
 
-// Verify checks the history of db (vault vaultID) with the audit key, then against the
-// anchors src gives (nil: none). Administrators and 事務取扱責任者 may. An anchor the chain no
-// longer matches breaks the history from the anchor's entry on, even when the MACs check out
-// (a history rewritten with the key). A failed anchor check is logged and leaves the chain's
-// own result.
-func Verify(ctx context.Context, db *store.DB, key []byte, vaultID string, p auth.Principal, src AnchorSource, log *slog.Logger) (Verification, error) {
+// Verify checks the history of db with the audit key, then against the anchors src gives
+// (nil: none). keys are a session's (the vault's id, and the root key that checks a restore's
+// mark). Administrators and 事務取扱責任者 may. An anchor the chain no longer matches breaks the
+// history from the anchor's entry on, even when the MACs check out (a history rewritten with
+// the key), unless it is from before a restore the root key vouches for. A failed anchor check
+// is logged and leaves the chain's own result.
+func Verify(ctx context.Context, db *store.DB, key []byte, keys *vault.Keys, p auth.Principal, src AnchorSource, log *slog.Logger) (Verification, error) {
 	if !p.IsAdmin {
 		var manager bool
 		err := db.View(ctx, func(tx *store.Tx) (err error) {
@@ -100,11 +104,32 @@ func Verify(ctx context.Context, db *store.DB, key []byte, vaultID string, p aut
 			return Verification{}, apperr.Forbidden("履歴の検証はシステム管理者・事務取扱責任者が行えます。", "Only administrators and managers can verify the history.")
 		}
 	}
-	return check(ctx, db, key, vaultID, src, log)
+	return check(ctx, db, key, keys, src, log)
+}
+
+// VouchWith accepts a restore entry whose mark (backup.Service.Restored writes it) the root
+// key of keys confirms.
+func VouchWith(keys *vault.Keys) audit.Vouch {
+	if keys == nil {
+		return nil
+	}
+	chain := audit.ChainID(keys.VaultID())
+	return func(tx *store.Tx, id int64, mac []byte) bool {
+		v, ok, err := tx.Meta(audit.RestoreMarkMeta(id))
+		if err != nil || !ok {
+			return false
+		}
+		want, err := hex.DecodeString(v)
+		if err != nil {
+			return false
+		}
+		got, err := keys.RestoreMark(audit.RestoreMarkData(chain, id, mac))
+		return err == nil && hmac.Equal(got, want)
+	}
 }
 
 // check is Verify without the role check: the chain with key, then the anchors src gives.
-func check(ctx context.Context, db *store.DB, key []byte, vaultID string, src AnchorSource, log *slog.Logger) (Verification, error) {
+func check(ctx context.Context, db *store.DB, key []byte, keys *vault.Keys, src AnchorSource, log *slog.Logger) (Verification, error) {
 	res, err := audit.Verify(ctx, db, key)
 	if err != nil {
 		return Verification{}, err
@@ -113,12 +138,12 @@ func check(ctx context.Context, db *store.DB, key []byte, vaultID string, src An
 	if res.OK {
 		v.JA, v.EN = "改ざんは検出されませんでした。", "No tampering detected."
 	}
-	if src == nil {
+	if src == nil || keys == nil {
 		return v, nil
 	}
 	actx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
-	anchors, state := src(actx, audit.ChainID(vaultID))
+	anchors, state := src(actx, audit.ChainID(keys.VaultID()))
 	switch state {
 	case AnchorsNone:
 		return v, nil
@@ -134,7 +159,7 @@ func check(ctx context.Context, db *store.DB, key []byte, vaultID string, src An
 		}
 		return v, nil
 	}
-	ar, err := audit.CheckAnchors(actx, db, anchors)
+	ar, err := audit.CheckAnchors(actx, db, anchors, VouchWith(keys))
 	if err != nil {
 		log.Warn("checking audit anchors", "err", err)
 		return v, nil

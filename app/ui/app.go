@@ -439,12 +439,3 @@ func openError(err error) error {
 	}
 	return err
 }
-
-// VaultID is the vault's id (its history chain is audit.ChainID of it).
-func (a *App) VaultID(ctx context.Context) (id string, err error) {
-	err = a.DB.View(ctx, func(tx *store.Tx) error {
-		id, err = a.Vault.VaultID(tx)
-		return err
-	})
-	return id, err
-}

@@ -146,7 +146,7 @@ func (a *App) restored(ctx context.Context, set backup.Set, recoveryKey, login, 
 		return st, err
 	}
 	if sess := a.session(); sess != nil {
-		if err := a.backups.Restored(ctx, sess.Entry(audit.ActionRestore, audit.ResultOK), set); err != nil {
+		if err := a.backups.Restored(ctx, sess.Keys(), sess.Entry(audit.ActionRestore, audit.ResultOK), set); err != nil {
 			a.log.Warn("recording the restore", "err", err)
 		}
 	}

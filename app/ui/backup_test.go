@@ -1,12 +1,15 @@
 package ui
 
 import (
+	"context"
 	"os"
 	"path/filepath"
 	"testing"
 	"time"
 
 	"github.com/mynumber-shelter/shelter/app/backup"
+	"github.com/mynumber-shelter/shelter/app/history"
+	"github.com/mynumber-shelter/shelter/app/store"
 	"github.com/mynumber-shelter/shelter/internal/keychain"
 )
 
@@ -110,6 +113,24 @@ func TestBackupSetRestoresOntoANewPC(t *testing.T) {
 	page, err := f.app.History.Query(HistoryFilter{Action: "restore", Limit: 10})
 	if err != nil || len(page.Entries) != 1 || page.Entries[0].Login != "admin" {
 		t.Fatalf("restore not in the history: %+v %v", page, err)
+	}
+	// The restore marked its entry under the root key: anchors from before it will be counted
+	// apart for it, and for no entry written with the audit key alone.
+	vouch := history.VouchWith(f.app.session().Keys())
+	if err := f.app.DB.View(context.Background(), func(tx *store.Tx) error {
+		var mac []byte
+		if err := tx.QueryRow(`SELECT mac FROM audit_log WHERE id = ?`, page.Entries[0].ID).Scan(&mac); err != nil {
+			return err
+		}
+		if !vouch(tx, page.Entries[0].ID, mac) {
+			t.Error("the restore's own mark is not accepted")
+		}
+		if vouch(tx, page.Entries[0].ID, append([]byte{1}, mac[1:]...)) || vouch(tx, page.Entries[0].ID-1, mac) {
+			t.Error("a mark is accepted for another entry")
+		}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
 	}
 	if err := restore(made.Folder, f.kit.Key); code(t, err) != "already_set_up" {
 		t.Fatalf("a restore over the office: %v", err)

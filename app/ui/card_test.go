@@ -224,7 +224,7 @@ func TestCardReadForCheck(t *testing.T) {
 
 // TestCardErrWording: a bridge code reaches the user in Japanese and English, not as the code.
 func TestCardErrWording(t *testing.T) {
-	a := &App{}
+	a := &App{log: testLog(t)}
 	for _, code := range []string{"no_kenhojo", "not_mynumber_card", "pin_locked", "integrity"} {
 		e, ok := a.cardErr(&bridge.Error{Code: code}).(*Error)
 		if !ok || e.Code != code || e.JA == "" || e.EN == "" || e.JA == "カードを読み取れませんでした。何も記録していません。" {

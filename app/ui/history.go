@@ -60,12 +60,7 @@ func (s *HistoryService) Verify() (VerifyResult, error) {
 	if err != nil {
 		return VerifyResult{}, err
 	}
-	ctx := context.Background()
-	vaultID, err := a.VaultID(ctx)
-	if err != nil {
-		return VerifyResult{}, a.fail("verify", err)
-	}
-	v, err := history.Verify(ctx, a.DB, a.Audit.CurrentKey(), vaultID, sess.Principal, history.RelayAnchors(a.relay, a.log), a.log)
+	v, err := history.Verify(context.Background(), a.DB, a.Audit.CurrentKey(), sess.Keys(), sess.Principal, history.RelayAnchors(a.relay, a.log), a.log)
 	if err != nil {
 		return VerifyResult{}, a.fail("verify", err)
 	}

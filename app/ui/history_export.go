@@ -30,13 +30,8 @@ func (s *HistoryService) Export(f HistoryFilter, format string) (HistoryExport, 
 	if err != nil {
 		return HistoryExport{}, err
 	}
-	ctx := context.Background()
-	vaultID, err := a.VaultID(ctx)
-	if err != nil {
-		return HistoryExport{}, a.fail("exporting history", err)
-	}
-	x, err := (&history.Exporter{DB: a.DB, Audit: a.Audit, VaultID: vaultID, Anchors: history.RelayAnchors(a.relay, a.log), Log: a.log}).
-		Export(ctx, sess, af, format)
+	x, err := (&history.Exporter{DB: a.DB, Audit: a.Audit, Keys: sess.Keys(), Anchors: history.RelayAnchors(a.relay, a.log), Log: a.log}).
+		Export(context.Background(), sess, af, format)
 	if err != nil {
 		return HistoryExport{}, a.fail("exporting history", err)
 	}

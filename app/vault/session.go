@@ -55,6 +55,30 @@ func (v *Vault) OpenSessionKeys(vaultID string, sk, sealed []byte) (*Keys, error
 	return newKeys(vaultID, root, v.rand())
 }
 
+// restoreMarkInfo is the HKDF info of the key that marks a genuine restore entry.
+const restoreMarkInfo = "mynumber-shelter restore-mark v1"
+
+// RestoreMark returns HMAC-SHA256(K, data), where K = HKDF-SHA256(root key, salt vault id,
+// info "mynumber-shelter restore-mark v1"). A restore marks its own history entry with it
+// (data: audit.RestoreMarkData), so that the relay's anchors from before a restore are counted
+// apart only for a restore that happened: someone with the audit key from the keychain but
+// not the root key can write a restore entry, not its mark.
+func (k *Keys) RestoreMark(data []byte) ([]byte, error) {
+	var sum []byte
+	err := k.withRoot(func(root *symKey) error {
+		key, err := hkdf.Key(sha256.New, root.raw, []byte(k.vaultID), restoreMarkInfo, keySize)
+		if err != nil {
+			return fmt.Errorf("deriving restore-mark key: %w", err)
+		}
+		defer clear(key)
+		m := hmac.New(sha256.New, key)
+		m.Write(data)
+		sum = m.Sum(nil)
+		return nil
+	})
+	return sum, err
+}
+
 // factorMACInfo is the HKDF info of the second-factor MAC key.
 const factorMACInfo = "mynumber-shelter factor-mac v1"
 

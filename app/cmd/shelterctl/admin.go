@@ -202,12 +202,8 @@ func (c *cli) historyExport(args []string) error {
 	}
 	err = c.withSession(func(app *ui.App, sess *auth.Session) error {
 		ctx := context.Background()
-		vaultID, err := app.VaultID(ctx)
-		if err != nil {
-			return err
-		}
 		log := slog.New(slog.DiscardHandler)
-		x, err := (&history.Exporter{DB: app.DB, Audit: app.Audit, VaultID: vaultID, Anchors: history.RelayAnchors(c.bridge(), log), Log: log}).
+		x, err := (&history.Exporter{DB: app.DB, Audit: app.Audit, Keys: sess.Keys(), Anchors: history.RelayAnchors(c.bridge(), log), Log: log}).
 			Export(ctx, sess, f, *format)
 		if err != nil {
 			return err

@@ -203,15 +203,11 @@ func (c *cli) auditVerify() (int, error) {
 	code := exitOK
 	err := c.withSession(func(app *ui.App, sess *auth.Session) error {
 		ctx := context.Background()
-		vaultID, err := app.VaultID(ctx)
-		if err != nil {
-			return err
-		}
 		// The same check as 2-1's: the chain, then the relay's anchors when this user's bridge
 		// is enrolled (without a bridge the chain is checked alone, and the output says so).
 		log := slog.New(slog.DiscardHandler)
 		anchors := history.RelayAnchors(c.bridge(), log)
-		v, err := history.Verify(ctx, app.DB, app.Audit.CurrentKey(), vaultID, sess.Principal, anchors, log)
+		v, err := history.Verify(ctx, app.DB, app.Audit.CurrentKey(), sess.Keys(), sess.Principal, anchors, log)
 		if err != nil {
 			return err
 		}
