@@ -2,9 +2,12 @@ package replica
 
 import (
 	"context"
+	"net/url"
 	"strconv"
+	"strings"
 	"time"
 
+	"github.com/mynumber-shelter/shelter/app/apperr"
 	"github.com/mynumber-shelter/shelter/app/audit"
 	"github.com/mynumber-shelter/shelter/app/auth"
 	"github.com/mynumber-shelter/shelter/app/store"
@@ -161,6 +164,24 @@ func (s *Service) RecordRestoreCode(ctx context.Context, p auth.Principal) error
 		_, err := s.Audit.Append(tx, e)
 		return err
 	})
+}
+
+// CheckRelayURL refuses the address the enrolment form shows as an example (relay.example.jp)
+// and any other host of the example domains (RFC 2606), which can never be a relay. Anything
+// else is the bridge's to judge when it connects.
+func CheckRelayURL(raw string) error {
+	u, err := url.Parse(strings.TrimSpace(raw))
+	if err != nil {
+		return nil
+	}
+	h := strings.ToLower(u.Hostname())
+	for _, d := range []string{"example.jp", "example.com", "example.org", "example.net", "example"} {
+		if h == d || strings.HasSuffix(h, "."+d) {
+			return apperr.Invalid("url", "これは入力例のURLです。運用者から受け取った中継サーバーのURLを入力してください。",
+				"This is the example address. Enter the relay URL the operator gave you.")
+		}
+	}
+	return nil
 }
 
 // RecordEnrolment records that an administrator enrolled this office's bridge with the relay at

@@ -3,13 +3,12 @@ package ui
 import (
 	"context"
 	"errors"
-	"net/url"
-	"strings"
 	"time"
 
 	"github.com/mynumber-shelter/shelter/app/apperr"
 	"github.com/mynumber-shelter/shelter/app/audit"
 	"github.com/mynumber-shelter/shelter/app/collect"
+	"github.com/mynumber-shelter/shelter/app/replica"
 	"github.com/mynumber-shelter/shelter/app/store"
 	"github.com/mynumber-shelter/shelter/bridge"
 )
@@ -116,19 +115,10 @@ func (s *SyncService) Enrol(in SyncEnrolInput) (SyncStatus, error) {
 	return s.status(ctx)
 }
 
-// exampleURL refuses the address the form shows as an example (relay.example.jp) and any other
-// host of the example domains (RFC 2606), which can never be a relay.
+// exampleURL refuses the example address of the form (replica.CheckRelayURL).
 func exampleURL(raw string) error {
-	u, err := url.Parse(strings.TrimSpace(raw))
-	if err != nil {
-		return nil // the bridge says what is wrong with it
-	}
-	h := strings.ToLower(u.Hostname())
-	for _, d := range []string{"example.jp", "example.com", "example.org", "example.net", "example"} {
-		if h == d || strings.HasSuffix(h, "."+d) {
-			return toError(apperr.Invalid("url", "これは入力例のURLです。運用者から受け取った中継サーバーのURLを入力してください。",
-				"This is the example address. Enter the relay URL the operator gave you."))
-		}
+	if err := replica.CheckRelayURL(raw); err != nil {
+		return toError(err)
 	}
 	return nil
 }

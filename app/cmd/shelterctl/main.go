@@ -109,6 +109,7 @@ const usage = `shelterctl — MyNumber Shelter administration
   shelterctl --vault DIR --user LOGIN backup --set FOLDER
   shelterctl --vault DIR --user LOGIN restore --set FOLDER
   shelterctl --vault DIR --user LOGIN restore --from-relay URL --ca FILE --code CODE
+  shelterctl --vault DIR --user LOGIN relay enrol --url URL --ca FILE   (stdin: password, then the enrolment token; or SHELTER_RELAY_TOKEN)
   shelterctl --vault DIR --user LOGIN replica status|upload
   shelterctl devices
   shelterctl card read [--reader NAME] [--allow-last-try]   (PIN: SHELTER_CARD_PIN or stdin; exit 5 wrong PIN, 6 locked, 7 no card)
@@ -159,6 +160,8 @@ func (c *cli) run(args []string) int {
 		err = c.restoreFromRelay(rest[1:])
 	case rest[0] == "restore":
 		err = c.restore(rest[1:])
+	case cmd == "relay enrol":
+		err = c.relayEnrol(rest[2:])
 	case cmd == "replica status", cmd == "replica upload":
 		err = c.replicaCmd(rest[1])
 	case rest[0] == "devices":

@@ -2,9 +2,11 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/mynumber-shelter/shelter/app/audit"
@@ -97,4 +99,51 @@ func (c *cli) restoreFromRelay(args []string) error {
 	}
 	fmt.Fprintln(c.stdout, "enrol this PC with the relay again (M-5) to keep the replica going")
 	return nil
+}
+
+// relayEnrol enrols this user's shelter-bridge with the relay, as M-5's 登録 does: an
+// administrator, the URL and CA certificate the operator gave, and the one-time enrolment token
+// (SHELTER_RELAY_TOKEN, or the line of standard input after the password). The enrolment is
+// recorded in the history; from then on the replica and the anchors go to the relay.
+func (c *cli) relayEnrol(args []string) error {
+	fs := flag.NewFlagSet("relay enrol", flag.ContinueOnError)
+	fs.SetOutput(c.stderr)
+	relayURL := fs.String("url", "", "the relay's https:// address (from the operator)")
+	caFile := fs.String("ca", "", "file with the relay's CA certificate (PEM, from the operator)")
+	if err := fs.Parse(args); err != nil {
+		return usageError{err.Error()}
+	}
+	if *relayURL == "" || *caFile == "" || fs.NArg() != 0 {
+		return usageError{"relay enrol needs --url URL and --ca FILE"}
+	}
+	if err := replica.CheckRelayURL(*relayURL); err != nil {
+		return err
+	}
+	ca, err := os.ReadFile(*caFile)
+	if err != nil {
+		return fmt.Errorf("reading the CA certificate: %w", err)
+	}
+	return c.withSession(func(app *ui.App, sess *auth.Session) error {
+		if err := auth.RequireAdmin(sess.Principal); err != nil {
+			return err
+		}
+		token, ok := os.LookupEnv("SHELTER_RELAY_TOKEN")
+		if !ok {
+			if token, err = c.secretLine("Enrolment token: "); err != nil {
+				return errors.New("no enrolment token: set SHELTER_RELAY_TOKEN or give it on standard input after the password")
+			}
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		defer cancel()
+		st, err := c.bridge().SyncEnrol(ctx, strings.TrimSpace(*relayURL), string(ca), strings.TrimSpace(token))
+		if err != nil {
+			return err
+		}
+		svc := &replica.Service{DB: app.DB, Audit: app.Audit}
+		if err := svc.RecordEnrolment(ctx, sess.Principal, st.Office, st.URL); err != nil {
+			return err
+		}
+		fmt.Fprintf(c.stdout, "enrolled with %s as office %s\n", st.URL, st.Office)
+		return nil
+	})
 }

@@ -24,10 +24,6 @@ func TestReplicaCommands(t *testing.T) {
 	caFile := filepath.Join(t.TempDir(), "ca.pem")
 	os.WriteFile(caFile, []byte(relay.CAPEM), 0o600)
 	socket := relaytest.Bridge(t, &keychain.Mem{}, "")
-	st, err := (&bridge.Client{Path: socket}).SyncEnrol(ctx, relayURL, relay.CAPEM, relay.Token(t, "relay customer"))
-	if err != nil {
-		t.Fatal(err)
-	}
 
 	old := newHarness(t, &keychain.Mem{})
 	old.socket = socket
@@ -35,13 +31,38 @@ func TestReplicaCommands(t *testing.T) {
 	if r := old.run(pw, "--vault", old.dir, "init", "--office", "鹿児島社労士事務所", "--admin", "admin", "--second-factor", "optional", "--reason", noReaders, "--kit", kitFile); r.code != 0 {
 		t.Fatalf("init: %d %s", r.code, r.stderr)
 	}
+	// relay enrol, as M-5 does: the form's example address is refused, a wrong token is the
+	// bridge's refusal in words, and the right one enrols and is in the history.
+	if r := old.run(pw, old.as("relay", "enrol", "--url", "https://relay.example.jp", "--ca", caFile)...); r.code != exitInvalid ||
+		!strings.Contains(r.stderr, "入力例のURL") {
+		t.Fatalf("relay enrol with the example address: %d %q", r.code, r.stderr)
+	}
+	if r := old.run(pw+"not-a-token\n", old.as("relay", "enrol", "--url", relayURL, "--ca", caFile)...); r.code == 0 ||
+		!strings.Contains(r.stderr, "登録トークンが使えません") || strings.Contains(r.stdout+r.stderr, "not-a-token") {
+		t.Fatalf("relay enrol with a wrong token: %d %q %q", r.code, r.stdout, r.stderr)
+	}
+	r := old.run(pw+relay.Token(t, "relay customer")+"\n", old.as("relay", "enrol", "--url", relayURL, "--ca", caFile)...)
+	if r.code != 0 || !strings.Contains(r.stdout, "enrolled with "+relayURL) {
+		t.Fatalf("relay enrol: %d %q %q", r.code, r.stdout, r.stderr)
+	}
+	st, err := (&bridge.Client{Path: socket}).SyncStatus(ctx)
+	if err != nil || !st.Enrolled {
+		t.Fatalf("the bridge after relay enrol: %+v %v", st, err)
+	}
+	hist := filepath.Join(t.TempDir(), "h.csv")
+	if r := old.run(pw, old.as("history", "export", "--format", "csv", hist)...); r.code != 0 {
+		t.Fatalf("history export: %d %q", r.code, r.stderr)
+	}
+	if b, _ := os.ReadFile(hist); !strings.Contains(string(b), strings.TrimPrefix(relayURL, "https://")) {
+		t.Fatalf("the enrolment is not in the history:\n%s", b)
+	}
 	if r := old.run(pw, old.as("company", "add", "--name", "株式会社サンプル")...); r.code != 0 {
 		t.Fatalf("company add: %d %s", r.code, r.stderr)
 	}
 	if r := old.run(pw, old.as("replica", "status")...); r.code != 0 || !strings.Contains(r.stdout, "last upload: none") {
 		t.Fatalf("replica status: %d %q %q", r.code, r.stdout, r.stderr)
 	}
-	r := old.run(pw, old.as("replica", "upload")...)
+	r = old.run(pw, old.as("replica", "upload")...)
 	if r.code != 0 || !strings.Contains(r.stdout, "changes not yet uploaded: 0") || !strings.Contains(r.stdout, "last upload: 20") {
 		t.Fatalf("replica upload: %d %q %q", r.code, r.stdout, r.stderr)
 	}
