@@ -6,6 +6,8 @@ import (
 	"strings"
 
 	"github.com/mynumber-shelter/shelter/app/collect"
+	"github.com/mynumber-shelter/shelter/app/jpdate"
+	"github.com/mynumber-shelter/shelter/app/store"
 )
 
 // A detail is written by the use cases as short English segments joined by "; " ("employee
@@ -39,6 +41,18 @@ func personRef(ja, en string) func(r *Reader, m []string) (string, error) {
 }
 
 // statuses writes "collection status A → B" with the statuses' labels.
+// madeAt writes a backup's creation time (UTC in the detail, as the backup's header has it) in
+// JST, as every time the user reads.
+func madeAt(ja, en string) func(r *Reader, m []string) (string, error) {
+	return func(r *Reader, m []string) (string, error) {
+		at := m[1]
+		if t, err := store.ParseTime(m[1]); err == nil && !t.IsZero() {
+			at = t.In(jpdate.JST).Format("2006-01-02 15:04") + r.pick("", " JST")
+		}
+		return strings.ReplaceAll(r.pick(ja, en), "{at}", at), nil
+	}
+}
+
 func statuses(r *Reader, m []string) (string, error) {
 	from, to := collect.Status(m[1]).Label(r.lang), collect.Status(m[2]).Label(r.lang)
 	return r.pick("収集状況 "+from+" → "+to, "collection status "+from+" → "+to), nil
@@ -175,6 +189,13 @@ var rules = []rule{
 		"new Recovery Kit issued (the previous one no longer works)"),
 	seg(`backup to (.*)`, "バックアップ $1", "backup to $1"),
 	seg(`key store backup to (.*)`, "鍵ストアのバックアップ $1", "key store backup to $1"),
+	seg(`backup set \(data and key store\) written to (.*)`, "バックアップセット（データと鍵ストア）を $1 に作成", "backup set (data and key store) written to $1"),
+	segFn(`restored onto this PC from the backup set made (.*)`, madeAt("バックアップ（{at} 作成）からこのPCに復元", "restored onto this PC from the backup made {at}")),
+	segFn(`restore from backup made (.*)`, madeAt("バックアップ（{at} 作成）から復元", "restored from the backup made {at}")),
+	segFn(`key store restore from backup made (.*)`, madeAt("鍵ストアをバックアップ（{at} 作成）から復元", "key store restored from the backup made {at}")),
+	seg(`replica snapshots reach the cloud relay`, "クラウド複製が中継サーバーに届いています", "replica snapshots reach the cloud relay"),
+	seg(`replica upload failing: (.*)`, "クラウド複製を送れません：$1", "replica upload failing: $1"),
+	seg(`one-time restore code issued for a new PC`, "新しいPC用の復元コードを発行", "one-time restore code issued for a new PC"),
 	seg(`history report (\w+), (\d+) rows`, "取扱い履歴レポート（$1、$2件）", "history report ($1, $2 rows)"),
 	// Relay and sharing.
 	seg(`enrolled with the cloud relay (.*)`, "中継サーバー $1 に登録", "enrolled with the cloud relay $1"),

@@ -30,6 +30,10 @@ func TestDetailTranslations(t *testing.T) {
 		{"device settings not applied: the bridge refused them (vein_driver_version)",
 			"機器の設定は反映されていません（機器連携サービスが拒否：ドライバーのプロトコルバージョン違い）",
 			"device settings not applied: the bridge refused them (driver protocol version)"},
+		{"restored onto this PC from the backup set made 2026-12-01T16:30:00.000Z", "バックアップ（2026-12-02 01:30 作成）からこのPCに復元",
+			"restored onto this PC from the backup made 2026-12-02 01:30 JST"},
+		{"key store restore from backup made 2026-12-01", "鍵ストアをバックアップ（2026-12-01 作成）から復元", "key store restored from the backup made 2026-12-01"},
+		{"replica upload failing: relay_unreachable", "クラウド複製を送れません：relay_unreachable", "replica upload failing: relay_unreachable"},
 		// Unknown text stays as written: nothing is hidden.
 		{"something new happened", "something new happened", "something new happened"},
 		{"", "", ""},

@@ -292,6 +292,8 @@ func (c *cli) restore(args []string) error {
 		return err
 	}
 	dbPath := filepath.Join(c.vaultDir, store.FileName)
+	_, statErr := os.Stat(dbPath)
+	replacing := statErr == nil
 	if err := c.readyRestore(h, "backup", "vault", "restore from backup made "+h.CreatedAt); err != nil {
 		return err
 	}
@@ -299,10 +301,22 @@ func (c *cli) restore(args []string) error {
 	if err != nil {
 		return err
 	}
-	if _, vr, err := backup.Restore(context.Background(), args[0], dbPath, h.VaultID, key); err != nil {
+	_, vr, err := backup.Restore(context.Background(), args[0], dbPath, h.VaultID, key)
+	if err != nil {
 		return err
-	} else {
-		fmt.Fprintf(c.stdout, "restored backup of %s into %s (%d audit entries verified)\n", h.CreatedAt, c.vaultDir, vr.Entries)
+	}
+	fmt.Fprintf(c.stdout, "restored backup of %s into %s (%d audit entries verified)\n", h.CreatedAt, c.vaultDir, vr.Entries)
+	if replacing {
+		// The entry readyRestore wrote went with the replaced file: the restored history
+		// records the restore itself, marked under the root key (app/history.Verify).
+		err := c.withSession(func(app *ui.App, sess *auth.Session) error {
+			svc := &backup.Service{DB: app.DB, Audit: app.Audit}
+			return svc.Restored(context.Background(), sess.Keys(), sess.Entry(audit.ActionRestore, audit.ResultOK),
+				backup.Set{Dir: filepath.Dir(args[0]), Data: h})
+		})
+		if err != nil {
+			fmt.Fprintf(c.stderr, "warning: the restore is not in the restored history (%v); log in to the app as an administrator and check 2-1\n", err)
+		}
 	}
 	return nil
 }

@@ -88,6 +88,9 @@ type cli struct {
 	kdf      vault.KDFParams
 	// bridgeSocket is shelter-bridge's socket ("" = bridge.SocketPath()).
 	bridgeSocket string
+	// loginPW is --user's password once a login in this run read it: a command that logs in
+	// twice (restore FILE: before and after the vault is replaced) asks once.
+	loginPW string
 }
 
 const usage = `shelterctl — MyNumber Shelter administration
@@ -280,7 +283,10 @@ func (c *cli) login() (*ui.App, *auth.Session, error) {
 		app.Close()
 		return nil, nil, auth.ErrKeychainMissing
 	}
-	pw, err := c.password("Password for " + c.user + ": ")
+	pw := c.loginPW
+	if pw == "" {
+		pw, err = c.password("Password for " + c.user + ": ")
+	}
 	if err != nil {
 		app.Close()
 		return nil, nil, err
@@ -290,6 +296,7 @@ func (c *cli) login() (*ui.App, *auth.Session, error) {
 		app.Close()
 		return nil, nil, err
 	}
+	c.loginPW = pw
 	if sess.MustChangePassword() {
 		app.Auth.Logout(context.Background(), sess)
 		app.Close()

@@ -208,12 +208,21 @@ func TestVaultLifecycle(t *testing.T) {
 	if r := h.run(pw, h.as("company", "list")...); strings.Count(r.stdout, "\n") != 2 {
 		t.Fatalf("vault changed by a refused restore: %q", r.stdout)
 	}
-	if r := h.run(pw, h.as("restore", bak)...); r.code != 0 {
+	if r := h.run(pw, h.as("restore", bak)...); r.code != 0 || strings.Contains(r.stderr, "warning") {
 		t.Fatalf("restore: %d %q", r.code, r.stderr)
 	}
 	r = h.run(pw, h.as("company", "list")...)
 	if strings.Count(r.stdout, "\n") != 1 || !strings.Contains(r.stdout, "株式会社サンプル") {
 		t.Fatalf("after restore: %q", r.stdout)
+	}
+	// The restored history records the restore (the entry written before went with the
+	// replaced file), in Japanese with the backup's time in JST.
+	hist := filepath.Join(t.TempDir(), "h.csv")
+	if r := h.run(pw, h.as("history", "export", "--format", "csv", hist)...); r.code != 0 {
+		t.Fatalf("history export: %d %q", r.code, r.stderr)
+	}
+	if b, _ := os.ReadFile(hist); !regexp.MustCompile(`バックアップ（20\d\d-\d\d-\d\d \d\d:\d\d 作成）からこのPCに復元`).Match(b) {
+		t.Fatalf("the restore is not in the restored history:\n%s", b)
 	}
 	if r := h.run(pw, h.as("audit", "verify")...); r.code != 0 {
 		t.Fatalf("verify after restore: %q %q", r.stdout, r.stderr)
