@@ -2,6 +2,7 @@ package backup
 
 import (
 	"context"
+	"crypto/hmac"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -112,10 +113,36 @@ func (s *Service) Restored(ctx context.Context, keys *vault.Keys, entry audit.En
 		if err := tx.QueryRow(`SELECT mac FROM audit_log WHERE id = ?`, e.ID).Scan(&mac); err != nil {
 			return fmt.Errorf("reading the restore entry: %w", err)
 		}
-		mark, err := keys.RestoreMark(audit.RestoreMarkData(audit.ChainID(keys.VaultID()), e.ID, mac))
+		mark, err := restoreMark(keys, e.ID, mac)
 		if err != nil {
 			return err
 		}
 		return tx.SetMeta(audit.RestoreMarkMeta(e.ID), hex.EncodeToString(mark))
 	})
+}
+
+// restoreMark is the mark of restore entry id with its MAC, under the root key of keys.
+func restoreMark(keys *vault.Keys, id int64, mac []byte) ([]byte, error) {
+	return keys.RestoreMark(audit.RestoreMarkData(audit.ChainID(keys.VaultID()), id, mac))
+}
+
+// VouchWith accepts a restore entry whose mark ([Service.Restored] writes it) the root key of
+// keys confirms; nil keys accept none. app/history.Verify counts the relay's anchors from
+// before a restore apart only for such an entry.
+func VouchWith(keys *vault.Keys) audit.Vouch {
+	if keys == nil {
+		return nil
+	}
+	return func(tx *store.Tx, id int64, mac []byte) bool {
+		v, ok, err := tx.Meta(audit.RestoreMarkMeta(id))
+		if err != nil || !ok {
+			return false
+		}
+		want, err := hex.DecodeString(v)
+		if err != nil {
+			return false
+		}
+		got, err := restoreMark(keys, id, mac)
+		return err == nil && hmac.Equal(got, want)
+	}
 }

@@ -2,14 +2,13 @@ package history
 
 import (
 	"context"
-	"crypto/hmac"
-	"encoding/hex"
 	"log/slog"
 	"time"
 
 	"github.com/mynumber-shelter/shelter/app/apperr"
 	"github.com/mynumber-shelter/shelter/app/audit"
 	"github.com/mynumber-shelter/shelter/app/auth"
+	"github.com/mynumber-shelter/shelter/app/backup"
 	"github.com/mynumber-shelter/shelter/app/jpdate"
 	"github.com/mynumber-shelter/shelter/app/store"
 	"github.com/mynumber-shelter/shelter/app/vault"
@@ -88,8 +87,8 @@ func enrolledBefore(ctx context.Context, db *store.DB) (bool, error) {
 // (nil: none). keys are a session's (the vault's id, and the root key that checks a restore's
 // mark). Administrators and 事務取扱責任者 may. An anchor the chain no longer matches breaks the
 // history from the anchor's entry on, even when the MACs check out (a history rewritten with
-// the key), unless it is from before a restore the root key vouches for. A failed anchor check
-// is logged and leaves the chain's own result.
+// the key), unless it is from before a restore the root key vouches for (backup.VouchWith).
+// A failed anchor check is logged and leaves the chain's own result.
 func Verify(ctx context.Context, db *store.DB, key []byte, keys *vault.Keys, p auth.Principal, src AnchorSource, log *slog.Logger) (Verification, error) {
 	if !p.IsAdmin {
 		var manager bool
@@ -105,27 +104,6 @@ func Verify(ctx context.Context, db *store.DB, key []byte, keys *vault.Keys, p a
 		}
 	}
 	return check(ctx, db, key, keys, src, log)
-}
-
-// VouchWith accepts a restore entry whose mark (backup.Service.Restored writes it) the root
-// key of keys confirms.
-func VouchWith(keys *vault.Keys) audit.Vouch {
-	if keys == nil {
-		return nil
-	}
-	chain := audit.ChainID(keys.VaultID())
-	return func(tx *store.Tx, id int64, mac []byte) bool {
-		v, ok, err := tx.Meta(audit.RestoreMarkMeta(id))
-		if err != nil || !ok {
-			return false
-		}
-		want, err := hex.DecodeString(v)
-		if err != nil {
-			return false
-		}
-		got, err := keys.RestoreMark(audit.RestoreMarkData(chain, id, mac))
-		return err == nil && hmac.Equal(got, want)
-	}
 }
 
 // check is Verify without the role check: the chain with key, then the anchors src gives.
@@ -159,7 +137,7 @@ func check(ctx context.Context, db *store.DB, key []byte, keys *vault.Keys, src 
 		}
 		return v, nil
 	}
-	ar, err := audit.CheckAnchors(actx, db, anchors, VouchWith(keys))
+	ar, err := audit.CheckAnchors(actx, db, anchors, backup.VouchWith(keys))
 	if err != nil {
 		log.Warn("checking audit anchors", "err", err)
 		return v, nil

@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/mynumber-shelter/shelter/app/backup"
-	"github.com/mynumber-shelter/shelter/app/history"
 	"github.com/mynumber-shelter/shelter/app/store"
 	"github.com/mynumber-shelter/shelter/internal/keychain"
 )
@@ -116,7 +115,7 @@ func TestBackupSetRestoresOntoANewPC(t *testing.T) {
 	}
 	// The restore marked its entry under the root key: anchors from before it will be counted
 	// apart for it, and for no entry written with the audit key alone.
-	vouch := history.VouchWith(f.app.session().Keys())
+	vouch := backup.VouchWith(f.app.session().Keys())
 	if err := f.app.DB.View(context.Background(), func(tx *store.Tx) error {
 		var mac []byte
 		if err := tx.QueryRow(`SELECT mac FROM audit_log WHERE id = ?`, page.Entries[0].ID).Scan(&mac); err != nil {
