@@ -113,6 +113,17 @@ var actionLabels = []struct {
 	{ActionReplica, labels{"クラウド複製", "Cloud replica"}},
 }
 
+// Sessionless reports whether entries of action a are written with no session's keys (so
+// without a seal, see [Log.Seal]): failed logins, locks and unlocks, and a logout that ends a
+// locked session. Every other action happens in a logged-in session.
+func (a Action) Sessionless() bool {
+	switch a {
+	case ActionLoginFailed, ActionLock, ActionUnlock, ActionLogout:
+		return true
+	}
+	return false
+}
+
 // Actions returns every known action in display order (for filter menus).
 func Actions() []Action {
 	as := make([]Action, len(actionLabels))

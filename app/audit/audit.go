@@ -1,6 +1,7 @@
 package audit
 
 import (
+	"bytes"
 	"crypto/hmac"
 	"crypto/sha256"
 	"database/sql"
@@ -80,6 +81,9 @@ type Entry struct {
 	// MAC is the entry's chain value, HMAC-SHA256 over the previous MAC and this entry.
 	// Set by Append.
 	MAC []byte
+	// Sealed is true when the entry was written while a session's seal key was set
+	// ([Log.Seal]). Set by Append and by Query.
+	Sealed bool
 }
 
 // Log appends entries to the history. It holds the audit key; the zero value has none, so its
@@ -93,7 +97,34 @@ type Log struct {
 	// field it must pass the digit guard (see [ErrInvalidEntry]), or every Append fails.
 	Workstation string
 
-	mu sync.RWMutex // guards Key after construction
+	mu        sync.RWMutex // guards Key after construction, and the seal
+	seal      []byte       // the seal key of the session that set it, nil when none
+	sealOwner any          // that session
+}
+
+// Seal makes every entry written from now on carry a seal under key (32 bytes, derived from
+// the root key by app/vault's Keys.AuditSealKey) until owner calls [Log.Unseal]: a logged-in
+// session seals what it writes. A later owner replaces an earlier one. The Log keeps its own
+// copy of key.
+func (l *Log) Seal(owner any, key []byte) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	clear(l.seal)
+	l.seal, l.sealOwner = nil, nil
+	if len(key) == KeySize {
+		l.seal, l.sealOwner = bytes.Clone(key), owner
+	}
+}
+
+// Unseal stops sealing for owner (its session locked or ended) and forgets its key. It does
+// nothing when another owner sealed since.
+func (l *Log) Unseal(owner any) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.sealOwner == owner {
+		clear(l.seal)
+		l.seal, l.sealOwner = nil, nil
+	}
 }
 
 // SetKey replaces the audit key (after setup or a recovery), safely with concurrent Appends.
@@ -163,6 +194,7 @@ type Batch struct {
 	prev   []byte
 	ins    *sql.Stmt
 	c      *chain
+	seal   hash.Hash // HMAC under the seal key, nil when entries are not sealed
 	buf    []byte
 	n      int
 	closed bool
@@ -175,6 +207,10 @@ func (l *Log) Batch(tx *store.Tx) (*Batch, error) {
 	}
 	l.mu.RLock()
 	key := l.Key
+	var seal hash.Hash
+	if l.seal != nil {
+		seal = hmac.New(sha256.New, l.seal)
+	}
 	l.mu.RUnlock()
 	if len(key) != KeySize {
 		return nil, fmt.Errorf("%w: no usable audit key", ErrUnavailable)
@@ -197,12 +233,12 @@ func (l *Log) Batch(tx *store.Tx) (*Batch, error) {
 		return nil, fmt.Errorf("%w: %w", ErrUnavailable, err)
 	}
 	ins, err := tx.Prepare(`INSERT INTO audit_log(id, at, user_id, login, workstation, action, company_id,
-		target_type, target_id, purpose, result, detail, mac) VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?)`)
+		target_type, target_id, purpose, result, detail, mac, seal) VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?)`)
 	if err != nil {
 		return nil, fmt.Errorf("%w: preparing insert: %w", ErrUnavailable, err)
 	}
 	// A host name like a container id can be all digits; record it redacted rather than refuse.
-	return &Batch{tx: tx, ws: Redact(ws), at: at, time: t, lastID: lastID, prev: prev, ins: ins, c: newChain(key)}, nil
+	return &Batch{tx: tx, ws: Redact(ws), at: at, time: t, lastID: lastID, prev: prev, ins: ins, c: newChain(key), seal: seal}, nil
 }
 
 // Append writes e as the next entry of the chain. It sets e.ID, e.Time (the transaction's
@@ -227,8 +263,12 @@ func (b *Batch) Append(e Entry) (Entry, error) {
 	}
 	b.buf = r.appendCanonical(b.buf[:0])
 	e.MAC = b.c.next(nil, b.prev, b.buf)
+	var seal []byte
+	if b.seal != nil {
+		seal, e.Sealed = sealOf(b.seal, e.MAC), true
+	}
 	_, err := b.ins.Exec(e.ID, b.at, e.UserID, e.Login, e.Workstation, string(e.Action), e.CompanyID,
-		e.TargetType, e.TargetID, e.Purpose, string(e.Result), e.Detail, e.MAC)
+		e.TargetType, e.TargetID, e.Purpose, string(e.Result), e.Detail, e.MAC, seal)
 	if err != nil {
 		return Entry{}, fmt.Errorf("%w: inserting entry: %w", ErrUnavailable, err)
 	}
@@ -283,6 +323,24 @@ func position(tx *store.Tx, key []byte) (int64, []byte, error) {
 	default:
 		return 0, newChain(key).genesis(), nil
 	}
+}
+
+// NextID returns the id the next entry appended in tx will get.
+func NextID(tx *store.Tx) (int64, error) {
+	id, _, err := position(tx, make([]byte, KeySize))
+	if err != nil {
+		return 0, err
+	}
+	return id + 1, nil
+}
+
+// FirstSealed returns the id of the oldest entry that carries a seal (0 when none does).
+func FirstSealed(tx *store.Tx) (int64, error) {
+	var id sql.NullInt64
+	if err := tx.QueryRow(`SELECT min(id) FROM audit_log WHERE seal IS NOT NULL`).Scan(&id); err != nil {
+		return 0, fmt.Errorf("reading the first sealed entry: %w", err)
+	}
+	return id.Int64, nil
 }
 
 func formatHead(id int64, mac []byte) string {
@@ -352,6 +410,14 @@ func (r *record[T]) appendCanonical(b []byte) []byte {
 func appendText[T ~string | ~[]byte](b []byte, s T) []byte {
 	b = binary.BigEndian.AppendUint32(b, uint32(len(s)))
 	return append(b, s...)
+}
+
+// sealOf returns an entry's seal: HMAC(seal key, mac) with h, an HMAC under the seal key. The
+// MAC covers the entry and, through the chain, every entry before it.
+func sealOf(h hash.Hash, mac []byte) []byte {
+	h.Reset()
+	h.Write(mac)
+	return h.Sum(nil)
 }
 
 // chain computes chain MACs with one reusable HMAC state.

@@ -48,6 +48,35 @@
 // the head: the next entry gets the head's id plus one and chains from the head's MAC, so the
 // deletion stays visible as a gap instead of being papered over by the next entry.
 //
+// # Seals
+//
+// The audit key must be at hand before anyone logs in (a failed login is recorded), so the OS
+// keychain holds it, and any process of the logged-in user can read it and re-chain an edited
+// history that then passes [Verify]. Entries written in a session are therefore also sealed
+// under a key that the keychain does not hold: while a session holds the root key it sets the
+// seal key ([Log.Seal], derived from the root key by app/vault) and every entry gets
+//
+//	seal_n = HMAC(seal key, mac_n)
+//
+// in its seal column. mac_n covers entry n and, through the chain, every entry before it, so a
+// seal vouches for the whole history up to its entry. [VerifySealed] checks the seals:
+//
+//   - re-chaining after an edit changes the MACs from the edit on, and the first sealed entry at
+//     or after it no longer matches its seal ([BreakSeal]);
+//   - removing seals to hide that is caught from the entry where sealing began (recorded under
+//     the root key by app/auth at the first session of a vault, app/vault's
+//     Keys.AuditSealSince): an entry that only a session writes has no business being unsealed
+//     ([BreakUnsealed]; [Action.Sessionless] names the others).
+//
+// What stays possible for someone with the audit key but not the root key: rewriting the
+// entries after the last seal (written with nobody logged in — failed logins, locks), and
+// cutting the history back to any earlier point (the tail deleted, or rewritten as such
+// entries). The relay's anchors (anchor.go) and the last sealed entry that 2-1's printed
+// report names catch that. Deleting the record of where sealing began makes an older vault of
+// this one (its seals are still checked, the removal of seals is not); 2-1 then shows where
+// sealing began anew, which a printed report contradicts. With the root key — a running
+// session's memory — anything can be rewritten.
+//
 // # Reading the history
 //
 // [Query] returns one page of entries, newest first by (time, id), with keyset paging
@@ -75,5 +104,6 @@
 // every disguise (digits interleaved with letters, for example); the app must not try.
 // Errors from this package never quote the rejected text.
 //
-// The package never logs. The audit key is held only for as long as the caller holds [Log].
+// The package never logs. The audit key is held only for as long as the caller holds [Log]; a
+// seal key only until its session calls [Log.Unseal].
 package audit

@@ -78,7 +78,7 @@ func whereClause(conds []string) string {
 }
 
 const entryColumns = `id, at, user_id, login, workstation, action, company_id, target_type,
-	target_id, purpose, result, detail, mac`
+	target_id, purpose, result, detail, mac, seal`
 
 // Query returns the entries that match f, newest first, at most f.Limit of them. Newest
 // first is by (Time, ID) descending, which every index of audit_log provides directly, so a
@@ -98,10 +98,12 @@ func Query(tx *store.Tx, f Filter) ([]Entry, error) {
 	for rows.Next() {
 		var e Entry
 		var at, action, result string
+		var seal sql.RawBytes
 		if err := rows.Scan(&e.ID, &at, &e.UserID, &e.Login, &e.Workstation, &action, &e.CompanyID,
-			&e.TargetType, &e.TargetID, &e.Purpose, &result, &e.Detail, &e.MAC); err != nil {
+			&e.TargetType, &e.TargetID, &e.Purpose, &result, &e.Detail, &e.MAC, &seal); err != nil {
 			return nil, fmt.Errorf("reading audit entry: %w", err)
 		}
+		e.Sealed = len(seal) > 0
 		if e.Time, err = store.ParseTime(at); err != nil {
 			return nil, fmt.Errorf("reading audit entry %d: %w", e.ID, err)
 		}

@@ -123,7 +123,7 @@ func TestVerifyDetectsTampering(t *testing.T) {
 			tc.tamper(t, raw)
 			// One pass, and the log cut into parallel ranges at different places.
 			for _, p := range verifySplits {
-				res, err := verify(context.Background(), db, testKey, p.workers, p.minRange)
+				res, err := verify(context.Background(), db, testKey, nil, p.workers, p.minRange)
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -244,7 +244,7 @@ func TestVerifyRangesAgree(t *testing.T) {
 		workers  int
 		minRange int64
 	}{4, 100}) {
-		res, err := verify(context.Background(), db, testKey, p.workers, p.minRange)
+		res, err := verify(context.Background(), db, testKey, nil, p.workers, p.minRange)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -255,7 +255,7 @@ func TestVerifyRangesAgree(t *testing.T) {
 	// A break in the middle of a range is found whatever the cut.
 	mustExec(t, rawDB(t, db), `UPDATE audit_log SET detail = 'x' WHERE id = 777`)
 	for _, p := range verifySplits {
-		res, err := verify(context.Background(), db, testKey, p.workers, p.minRange)
+		res, err := verify(context.Background(), db, testKey, nil, p.workers, p.minRange)
 		if err != nil || res.FirstBroken != 777 || res.Broken != 1 || res.Entries != 1000 {
 			t.Errorf("%d ranges: Verify = %+v, %v", p.workers, res, err)
 		}
@@ -269,7 +269,7 @@ func TestVerifyExtremeIDs(t *testing.T) {
 	mustExec(t, raw, `INSERT INTO audit_log(id, at, action, result, mac) VALUES(-9223372036854775807, '2025-01-01T00:00:00.000Z', 'view', 'ok', ?)`, otherMAC)
 	mustExec(t, raw, `INSERT INTO audit_log(id, at, action, result, mac) VALUES(9223372036854775807, '2025-01-01T00:00:00.000Z', 'view', 'ok', ?)`, otherMAC)
 	for _, p := range verifySplits {
-		res, err := verify(context.Background(), db, testKey, p.workers, p.minRange)
+		res, err := verify(context.Background(), db, testKey, nil, p.workers, p.minRange)
 		if err != nil {
 			t.Fatal(err)
 		}

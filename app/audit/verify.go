@@ -4,9 +4,11 @@ import (
 	"bytes"
 	"context"
 	"crypto/hmac"
+	"crypto/sha256"
 	"database/sql"
 	"errors"
 	"fmt"
+	"hash"
 	"runtime"
 	"strings"
 	"sync"
@@ -28,6 +30,12 @@ const (
 	// BreakHead: the last entry is not the one the head record names. The tail was deleted,
 	// entries were added without the head, or the head record was altered or removed.
 	BreakHead Break = "head"
+	// BreakSeal: an entry's seal does not match its MAC. The history up to that entry was
+	// re-chained by someone who had the audit key but not the root key (see [VerifySealed]).
+	BreakSeal Break = "seal"
+	// BreakUnsealed: an entry that only a session writes has no seal although sealing had
+	// begun: its seal was removed and the entry rewritten (see [VerifySealed]).
+	BreakUnsealed Break = "unsealed"
 )
 
 // Label describes the break for display, chosen by lang as for [Action.Label].
@@ -41,6 +49,10 @@ func (b Break) Label(lang string) string {
 		return pick(labels{"履歴の一部が削除されています", "Entries were deleted"}, lang)
 	case BreakHead:
 		return pick(labels{"最新の履歴が削除されたか、記録の外で追加されています", "The newest entries were deleted, or entries were added outside the log"}, lang)
+	case BreakSeal:
+		return pick(labels{"ログイン中に封印された履歴が、その後に書き換えられています", "Entries sealed during a session were rewritten afterwards"}, lang)
+	case BreakUnsealed:
+		return pick(labels{"ログイン中の履歴から封印が取り除かれ、書き換えられています", "A session's entry lost its seal and was rewritten"}, lang)
 	}
 	return string(b)
 }
@@ -61,6 +73,18 @@ type VerifyResult struct {
 	Broken int64
 	// Reason explains FirstBroken in English, for logs and the command line.
 	Reason string
+	// SealChecked is true when the seals were checked ([VerifySealed] with a seal key).
+	SealChecked bool
+	// Sealed counts the entries that carry a seal, and LastSealed is the id of the newest of
+	// them (0 when none). Everything up to LastSealed is covered by its seal.
+	Sealed, LastSealed int64
+}
+
+// Unsealed returns the number of entries after the last sealed one (written with no session:
+// failed logins, a locked screen), which someone with the audit key alone can rewrite
+// unnoticed by the seals. Meaningful when r.OK.
+func (r VerifyResult) Unsealed() int64 {
+	return max(r.Entries-r.LastSealed, 0)
 }
 
 // verifyCheckEvery is how often (in rows) Verify looks at its context.
@@ -88,11 +112,35 @@ const (
 // caught only through the head record, which someone with write access to the database file
 // can rewrite too.
 func Verify(ctx context.Context, db *store.DB, key []byte) (VerifyResult, error) {
-	return verify(ctx, db, key, min(runtime.GOMAXPROCS(0), verifyMaxWorkers), verifyMinRange)
+	return verify(ctx, db, key, nil, min(runtime.GOMAXPROCS(0), verifyMaxWorkers), verifyMinRange)
 }
 
-// verify is Verify with at most workers ranges of at least minRange ids each.
-func verify(ctx context.Context, db *store.DB, key []byte, workers int, minRange int64) (VerifyResult, error) {
+// VerifySealed is [Verify] that also checks every entry's seal with sealKey (the session's,
+// from app/vault's Keys.AuditSealKey; see "Seals" in the package documentation). A seal that
+// does not match its entry's MAC breaks the history at that entry ([BreakSeal]): the entries
+// up to it were rewritten and re-chained with the audit key, which the keychain gives any
+// process of the user, but not re-sealed, which needs the root key.
+//
+// since is the first entry written under seals (app/vault's Keys.AuditSealSince; 0: none
+// recorded). From it on, an entry without a seal must be one that is written with no session
+// ([Action.Sessionless]); any other breaks the history there ([BreakUnsealed]): its seal was
+// removed so that it could be rewritten.
+func VerifySealed(ctx context.Context, db *store.DB, key, sealKey []byte, since int64) (VerifyResult, error) {
+	if len(sealKey) != KeySize {
+		return VerifyResult{}, fmt.Errorf("%w: no usable seal key", ErrUnavailable)
+	}
+	return verify(ctx, db, key, &sealing{key: sealKey, since: since}, min(runtime.GOMAXPROCS(0), verifyMaxWorkers), verifyMinRange)
+}
+
+// sealing is what VerifySealed checks the seals with.
+type sealing struct {
+	key   []byte
+	since int64
+}
+
+// verify is Verify with at most workers ranges of at least minRange ids each, checking seals
+// when seals is not nil.
+func verify(ctx context.Context, db *store.DB, key []byte, seals *sealing, workers int, minRange int64) (VerifyResult, error) {
 	if len(key) != KeySize {
 		return VerifyResult{}, fmt.Errorf("%w: no usable audit key", ErrUnavailable)
 	}
@@ -127,7 +175,7 @@ func verify(ctx context.Context, db *store.DB, key []byte, workers int, minRange
 		wg.Go(func() {
 			errs[i] = db.View(ctx, func(tx *store.Tx) error {
 				results[i] = VerifyResult{}
-				return verifyRange(ctx, tx, key, r, &results[i])
+				return verifyRange(ctx, tx, key, seals, r, &results[i])
 			})
 			if errs[i] != nil {
 				cancel()
@@ -138,9 +186,11 @@ func verify(ctx context.Context, db *store.DB, key []byte, workers int, minRange
 	if err := errors.Join(errs...); err != nil {
 		return VerifyResult{}, err
 	}
-	var res VerifyResult
+	res := VerifyResult{SealChecked: seals != nil}
 	for _, r := range results {
 		res.Entries += r.Entries
+		res.Sealed += r.Sealed
+		res.LastSealed = max(res.LastSealed, r.LastSealed)
 		if r.Broken > 0 && (res.Broken == 0 || r.FirstBroken < res.FirstBroken) {
 			res.FirstBroken, res.Kind, res.Reason = r.FirstBroken, r.Kind, r.Reason
 		}
@@ -157,8 +207,9 @@ type idRange struct {
 	from, to    int64
 }
 
-// verifyRange verifies the entries of r and, for the last range, the head.
-func verifyRange(ctx context.Context, tx *store.Tx, key []byte, r idRange, res *VerifyResult) error {
+// verifyRange verifies the entries of r (and their seals, when seals is not nil) and, for the
+// last range, the head.
+func verifyRange(ctx context.Context, tx *store.Tx, key []byte, seals *sealing, r idRange, res *VerifyResult) error {
 	broken := func(id int64, kind Break, reason string) {
 		if res.Broken == 0 || id < res.FirstBroken {
 			res.FirstBroken, res.Kind, res.Reason = id, kind, reason
@@ -168,6 +219,10 @@ func verifyRange(ctx context.Context, tx *store.Tx, key []byte, r idRange, res *
 
 	c := newChain(key)
 	prev := c.genesis()
+	var sealer hash.Hash
+	if seals != nil {
+		sealer = hmac.New(sha256.New, seals.key)
+	}
 	var lastID int64 // id of the row before the current one, 0 before the first
 	var conds []string
 	var args []any
@@ -193,14 +248,22 @@ func verifyRange(ctx context.Context, tx *store.Tx, key []byte, r idRange, res *
 
 	var (
 		e         record[sql.RawBytes]
-		mac       sql.RawBytes
+		mac, seal sql.RawBytes
 		canonical []byte
 		sum       []byte
 	)
 	for rows.Next() {
 		if err := rows.Scan(&e.id, &e.at, &e.userID, &e.login, &e.workstation, &e.action, &e.companyID,
-			&e.targetType, &e.targetID, &e.purpose, &e.result, &e.detail, &mac); err != nil {
+			&e.targetType, &e.targetID, &e.purpose, &e.result, &e.detail, &mac, &seal); err != nil {
 			return fmt.Errorf("reading audit entry: %w", err)
+		}
+		sealBroken, unsealed := false, false
+		if len(seal) > 0 {
+			res.Sealed++
+			res.LastSealed = e.id
+			sealBroken = sealer != nil && !hmac.Equal(sealOf(sealer, mac), seal)
+		} else if seals != nil && seals.since > 0 && e.id >= seals.since {
+			unsealed = !Action(e.action).Sessionless()
 		}
 		res.Entries++
 		if res.Entries%verifyCheckEvery == 0 {
@@ -217,6 +280,10 @@ func verifyRange(ctx context.Context, tx *store.Tx, key []byte, r idRange, res *
 			broken(e.id, BreakGap, fmt.Sprintf("entry %d follows entry %d; entries between them are missing", e.id, lastID))
 		case !hmac.Equal(sum, mac):
 			broken(e.id, BreakMAC, fmt.Sprintf("entry %d does not match its MAC", e.id))
+		case sealBroken:
+			broken(e.id, BreakSeal, fmt.Sprintf("entry %d does not match its seal: entries up to it were rewritten and re-chained without the root key", e.id))
+		case unsealed:
+			broken(e.id, BreakUnsealed, fmt.Sprintf("entry %d (%s) is written only in a session but has no seal: its seal was removed", e.id, e.action))
 		}
 		prev = append(prev[:0], mac...)
 		lastID = e.id

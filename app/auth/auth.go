@@ -131,6 +131,7 @@ type Session struct {
 	ended              bool
 	mustChangePassword bool
 	keys               *vault.Keys
+	seals              *audit.Log // seals entries with keys' seal key while the session holds them
 	policy             Policy
 	fa                 factorSession // second-factor state (factors_session.go)
 }
@@ -226,6 +227,9 @@ func (s *Session) Lock() {
 
 func (s *Session) lockLocked() {
 	if s.keys != nil {
+		if s.seals != nil {
+			s.seals.Unseal(s.keys)
+		}
 		s.keys.Close()
 		s.keys = nil
 	}
@@ -364,12 +368,16 @@ func (s *Service) Login(ctx context.Context, login, password string) (*Session, 
 				"仮パスワードの有効期限が切れています。管理者にパスワードの再設定を依頼してください。",
 				"The temporary password has expired. Ask an administrator to reset it."))
 		}
+		if err := BeginSeal(tx, s.Audit, keys, p); err != nil {
+			dropKeys(s.Audit, keys)
+			return err
+		}
 		fa := factorSession{vaultID: keys.VaultID()}
 		if fa.step, err = s.loginStep(tx, u.ID); err == nil {
 			fa.keyID, err = newKeyID(s.rand(), u.ID)
 		}
 		if err != nil {
-			keys.Close()
+			dropKeys(s.Audit, keys)
 			return err
 		}
 		if fa.step == stepFactor {
@@ -377,11 +385,11 @@ func (s *Service) Login(ctx context.Context, login, password string) (*Session, 
 			e := p.Entry(audit.ActionLogin, audit.ResultOK)
 			e.Detail = "password accepted; waiting for the second factor"
 			if _, err := s.Audit.Append(tx, e); err != nil {
-				keys.Close()
+				dropKeys(s.Audit, keys)
 				return err
 			}
 			sess = &Session{Principal: p, Started: tx.Now, PreviousIn: u.LastIn, PreviousOut: u.LastOut,
-				lastSeen: tx.Now, mustChangePassword: u.MustChangePassword, keys: keys, policy: pol, fa: fa}
+				lastSeen: tx.Now, mustChangePassword: u.MustChangePassword, keys: keys, seals: s.Audit, policy: pol, fa: fa}
 			return nil
 		}
 		if fa.step == "" {
@@ -390,7 +398,7 @@ func (s *Service) Login(ctx context.Context, login, password string) (*Session, 
 		_, err = tx.Exec(`UPDATE users SET failed_count = 0, locked_until = '', prev_in = last_in, prev_out = last_out,
 			last_in = ?, last_out = '', updated_at = ? WHERE id = ?`, tx.NowText(), tx.NowText(), u.ID)
 		if err != nil {
-			keys.Close()
+			dropKeys(s.Audit, keys)
 			return fmt.Errorf("recording login: %w", err)
 		}
 		e := p.Entry(audit.ActionLogin, audit.ResultOK)
@@ -398,7 +406,7 @@ func (s *Service) Login(ctx context.Context, login, password string) (*Session, 
 			e.Detail = "password accepted; no second factor enrolled: enrolment required"
 		}
 		if _, err := s.Audit.Append(tx, e); err != nil {
-			keys.Close()
+			dropKeys(s.Audit, keys)
 			return err
 		}
 		prevIn, prevOut := u.LastIn, u.LastOut
@@ -407,7 +415,7 @@ func (s *Service) Login(ctx context.Context, login, password string) (*Session, 
 			prevOut = time.Time{}
 		}
 		sess = &Session{Principal: p, Started: tx.Now, PreviousIn: prevIn, PreviousOut: prevOut,
-			lastSeen: tx.Now, mustChangePassword: u.MustChangePassword, keys: keys, policy: pol, fa: fa}
+			lastSeen: tx.Now, mustChangePassword: u.MustChangePassword, keys: keys, seals: s.Audit, policy: pol, fa: fa}
 		return nil
 	})
 	if err != nil {
@@ -529,17 +537,21 @@ func (s *Service) UnlockSession(ctx context.Context, sess *Session, password str
 		if err != nil {
 			return fmt.Errorf("unlocking vault: %w", err)
 		}
+		if err := BeginSeal(tx, s.Audit, keys, sess.Principal); err != nil {
+			dropKeys(s.Audit, keys)
+			return err
+		}
 		if _, err := tx.Exec(`UPDATE users SET failed_count = 0, locked_until = '' WHERE id = ?`, u.ID); err != nil {
-			keys.Close()
+			dropKeys(s.Audit, keys)
 			return err
 		}
 		if _, err := s.Audit.Append(tx, sess.Entry(audit.ActionUnlock, audit.ResultOK)); err != nil {
-			keys.Close()
+			dropKeys(s.Audit, keys)
 			return err
 		}
 		var factors int
 		if err := tx.QueryRow(`SELECT count(*) FROM user_factors WHERE user_id = ?`, u.ID).Scan(&factors); err != nil {
-			keys.Close()
+			dropKeys(s.Audit, keys)
 			return err
 		}
 		sess.mu.Lock()

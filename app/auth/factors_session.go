@@ -369,6 +369,10 @@ func (s *Service) UnlockWithFactor(ctx context.Context, sess *Session, factorID 
 		keys.Close()
 		return ErrNotLoggedIn
 	}
+	if err := sealWith(s.Audit, keys); err != nil {
+		keys.Close()
+		return err
+	}
 	sess.keys, sess.locked, sess.lastSeen, sess.fa.verifiedAt = keys, false, now, now
 	return nil
 }

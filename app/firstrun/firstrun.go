@@ -92,9 +92,15 @@ func Run(ctx context.Context, db *store.DB, v *vault.Vault, workstation string, 
 		if err := tx.SetMeta(metaKitConfirmed, "0"); err != nil {
 			return err
 		}
+		// The history is sealed from its first entry (app/audit, "Seals").
+		log := &audit.Log{Key: auditKey, Workstation: workstation}
+		if err := auth.BeginSeal(tx, log, keys, auth.Principal{UserID: id, Login: admin.Login, IsAdmin: true}); err != nil {
+			return err
+		}
+		defer log.Unseal(keys)
 		e := audit.Entry{UserID: id, Login: admin.Login, Action: audit.ActionSetup, Result: audit.ResultOK,
 			TargetType: "office", TargetID: "1", Detail: audit.Redact("vault created; office=" + office.Name)}
-		_, err = (&audit.Log{Key: auditKey, Workstation: workstation}).Append(tx, e)
+		_, err = log.Append(tx, e)
 		return err
 	})
 	if err != nil {

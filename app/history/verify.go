@@ -2,6 +2,8 @@ package history
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"log/slog"
 	"time"
 
@@ -106,15 +108,52 @@ func Verify(ctx context.Context, db *store.DB, key []byte, keys *vault.Keys, p a
 	return check(ctx, db, key, keys, src, log)
 }
 
+// verifyChain checks the chain with key and, with a session's keys, the seals (from where the
+// vault records that sealing began).
+func verifyChain(ctx context.Context, db *store.DB, key []byte, keys *vault.Keys) (audit.VerifyResult, error) {
+	if keys == nil {
+		return audit.Verify(ctx, db, key)
+	}
+	sealKey, err := keys.AuditSealKey()
+	if err != nil {
+		return audit.VerifyResult{}, err
+	}
+	defer clear(sealKey)
+	var since int64
+	err = db.View(ctx, func(tx *store.Tx) (err error) {
+		since, _, err = keys.AuditSealSince(tx)
+		return err
+	})
+	altered := errors.Is(err, vault.ErrDecrypt)
+	if err != nil && !altered {
+		return audit.VerifyResult{}, err
+	}
+	res, err := audit.VerifySealed(ctx, db, key, sealKey, since)
+	if err == nil && altered {
+		// Where sealing began is unknown: every entry counts as possibly stripped of its seal.
+		res.OK, res.FirstBroken, res.Kind, res.Broken = false, 1, audit.BreakUnsealed, res.Broken+1
+		res.Reason = "the record of where sealing began was altered"
+	}
+	return res, err
+}
+
 // check is Verify without the role check: the chain with key, then the anchors src gives.
 func check(ctx context.Context, db *store.DB, key []byte, keys *vault.Keys, src AnchorSource, log *slog.Logger) (Verification, error) {
-	res, err := audit.Verify(ctx, db, key)
+	res, err := verifyChain(ctx, db, key, keys)
 	if err != nil {
 		return Verification{}, err
 	}
 	v := Verification{VerifyResult: res, JA: res.Kind.Label("ja"), EN: res.Reason}
 	if res.OK {
 		v.JA, v.EN = "改ざんは検出されませんでした。", "No tampering detected."
+		if res.SealChecked && res.Sealed > 0 {
+			v.JA += fmt.Sprintf("番号 %d までの履歴は、ログイン中に付けた封印（この事務所のルート鍵による）でも確認しました。", res.LastSealed)
+			v.EN += fmt.Sprintf(" The entries up to %d were also checked against the seals of the sessions that wrote them (under the office's root key).", res.LastSealed)
+			if n := res.Unsealed(); n > 0 {
+				v.JA += fmt.Sprintf("それより後の %d 件は、ログインしていない間の記録（ログイン失敗・ロックなど）で封印はありません。", n)
+				v.EN += fmt.Sprintf(" The %d entries after it were written with nobody logged in (failed logins, locks) and carry no seal.", n)
+			}
+		}
 	}
 	if src == nil || keys == nil {
 		return v, nil

@@ -4,7 +4,12 @@ import (
 	"crypto/hkdf"
 	"crypto/hmac"
 	"crypto/sha256"
+	"database/sql"
+	"encoding/binary"
+	"errors"
 	"fmt"
+
+	"github.com/mynumber-shelter/shelter/app/store"
 )
 
 // Session keys
@@ -77,6 +82,85 @@ func (k *Keys) RestoreMark(data []byte) ([]byte, error) {
 		return nil
 	})
 	return sum, err
+}
+
+// auditSealInfo is the HKDF info of the key that seals history entries written in a session.
+const auditSealInfo = "mynumber-shelter audit-seal v1"
+
+// AuditSealKey returns K = HKDF-SHA256(root key, salt vault id, info
+// "mynumber-shelter audit-seal v1"), the key app/audit seals the entries of a logged-in
+// session with (app/audit's Log.Seal). Unlike the audit key, which the OS keychain holds so that
+// failed logins can be recorded before anyone logs in, this key exists only while a session
+// holds the root key: a process that reads the keychain can re-chain the history, not re-seal
+// it. The caller owns the returned slice (clear it when done).
+func (k *Keys) AuditSealKey() ([]byte, error) {
+	var key []byte
+	err := k.withRoot(func(root *symKey) error {
+		var err error
+		key, err = hkdf.Key(sha256.New, root.raw, []byte(k.vaultID), auditSealInfo, keySize)
+		if err != nil {
+			return fmt.Errorf("deriving audit seal key: %w", err)
+		}
+		return nil
+	})
+	return key, err
+}
+
+// vaultKeySealSince names the vault_keys row that says from which history entry on the
+// entries of a session carry a seal.
+const vaultKeySealSince = "audit_seal_since"
+
+// AuditSealSince returns the id of the first history entry written under seals (app/audit,
+// "Seals"), as recorded by [Keys.BeginAuditSeal]: sealed under the root key, so that it can be
+// removed (the vault then looks like one that never sealed, as before version 0012) but not
+// moved. ok is false when none is recorded.
+func (k *Keys) AuditSealSince(tx *store.Tx) (id int64, ok bool, err error) {
+	var w []byte
+	err = tx.QueryRow(`SELECT wrapped FROM vault_keys WHERE name = ?`, vaultKeySealSince).Scan(&w)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, false, nil
+	}
+	if err != nil {
+		return 0, false, fmt.Errorf("reading the history's seal record: %w", err)
+	}
+	err = k.withRoot(func(root *symKey) error {
+		sk, err := newSymKey(root.raw, nil)
+		if err != nil {
+			return err
+		}
+		v, err := sk.open(vaultKeyAAD(vaultKeySealSince), w)
+		if err != nil {
+			return fmt.Errorf("opening the history's seal record: %w", err)
+		}
+		if len(v) != 8 {
+			return fmt.Errorf("the history's seal record is %d bytes: %w", len(v), ErrDecrypt)
+		}
+		id = int64(binary.BigEndian.Uint64(v))
+		return nil
+	})
+	return id, err == nil, err
+}
+
+// BeginAuditSeal records id as the first history entry written under seals, unless a record
+// exists already (it is never moved).
+func (k *Keys) BeginAuditSeal(tx *store.Tx, id int64) error {
+	if _, ok, err := k.AuditSealSince(tx); err != nil || ok {
+		return err
+	}
+	return k.withRoot(func(root *symKey) error {
+		sk, err := newSymKey(root.raw, k.rand)
+		if err != nil {
+			return err
+		}
+		w, err := sk.seal(vaultKeyAAD(vaultKeySealSince), binary.BigEndian.AppendUint64(nil, uint64(id)))
+		if err != nil {
+			return fmt.Errorf("sealing the history's seal record: %w", err)
+		}
+		if _, err := tx.Exec(`INSERT INTO vault_keys(name, wrapped, created_at) VALUES(?, ?, ?)`, vaultKeySealSince, w, tx.NowText()); err != nil {
+			return fmt.Errorf("writing the history's seal record: %w", err)
+		}
+		return nil
+	})
 }
 
 // factorMACInfo is the HKDF info of the second-factor MAC key.

@@ -218,6 +218,14 @@ func (c *cli) auditVerify() (int, error) {
 			fmt.Fprintf(c.stdout, "BROKEN: first broken entry %d (%s); %d entries read, %d broken\n",
 				v.FirstBroken, v.EN, v.Entries, v.Broken)
 		}
+		if v.OK && v.SealChecked {
+			if v.Sealed == 0 {
+				fmt.Fprintln(c.stdout, "seals: no sealed entry (a vault from before seals, not logged in since)")
+			} else {
+				fmt.Fprintf(c.stdout, "seals: the history up to entry %d is sealed under the root key; %d entries after it were written with nobody logged in\n",
+					v.LastSealed, v.Unsealed())
+			}
+		}
 		switch a := v.Anchors; {
 		case v.Anchored && a.Checked > 0:
 			fmt.Fprintf(c.stdout, "relay anchors: %d compared, the last at entry %d (%s JST)", a.Checked, a.LastID,
