@@ -2,6 +2,8 @@ package audit
 
 import (
 	"context"
+	"crypto/hmac"
+	"crypto/sha256"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -31,19 +33,21 @@ func fixtureResult(i int) Result {
 }
 
 // fillLog appends n entries to an empty log in one transaction, computing the chain directly
-// instead of calling Append (which reads the tail and writes the head per entry).
+// instead of calling Append (which reads the tail and writes the head per entry). Entries of a
+// session are sealed with sealKey, as the app seals them.
 func fillLog(t testing.TB, db *store.DB, key []byte, n int) {
 	t.Helper()
 	start := time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)
 	err := db.Update(context.Background(), func(tx *store.Tx) error {
 		stmt, err := tx.Prepare(`INSERT INTO audit_log(id, at, user_id, login, workstation, action, company_id,
-			target_type, target_id, purpose, result, detail, mac) VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?)`)
+			target_type, target_id, purpose, result, detail, mac, seal) VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?)`)
 		if err != nil {
 			return err
 		}
 		defer stmt.Close()
 		c := newChain(key)
 		prev := c.genesis()
+		sealer := hmac.New(sha256.New, sealKey)
 		var canonical, mac []byte
 		for i := 1; i <= n; i++ {
 			u := i % fixtureUsers
@@ -63,8 +67,12 @@ func fillLog(t testing.TB, db *store.DB, key []byte, n int) {
 			}
 			canonical = r.appendCanonical(canonical[:0])
 			mac = c.next(mac[:0], prev, canonical)
+			var seal []byte
+			if !Action(r.action).Sessionless() {
+				seal = sealOf(sealer, mac)
+			}
 			if _, err := stmt.Exec(r.id, r.at, r.userID, r.login, r.workstation, r.action, r.companyID,
-				r.targetType, r.targetID, r.purpose, r.result, r.detail, mac); err != nil {
+				r.targetType, r.targetID, r.purpose, r.result, r.detail, mac, seal); err != nil {
 				return err
 			}
 			prev = append(prev[:0], mac...)
