@@ -142,6 +142,15 @@ func TestSealsCatchARewriteWithTheAuditKey(t *testing.T) {
 			if res.OK || res.FirstBroken != tc.broken || res.Kind != BreakSeal {
 				t.Fatalf("rewrite of entry %d: %+v", tc.edit, res)
 			}
+			// The user's next session seals on top of the rewritten history: its seal is
+			// genuine, and the older seals still give the rewrite away.
+			l := &Log{Key: testKey, Workstation: "desk-1"}
+			l.Seal(l, sealKey)
+			appendAll(t, db, l, sampleEntries(2)...)
+			res = mustVerifySealed(t, db, 3)
+			if res.OK || res.FirstBroken != tc.broken || res.Kind != BreakSeal || res.LastSealed != 11 {
+				t.Fatalf("rewrite of entry %d, then a new session: %+v", tc.edit, res)
+			}
 		})
 	}
 }

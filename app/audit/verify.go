@@ -247,22 +247,21 @@ func verifyRange(ctx context.Context, tx *store.Tx, key []byte, seals *sealing, 
 	defer rows.Close()
 
 	var (
-		e                     record[sql.RawBytes]
-		mac, seal             sql.RawBytes
-		canonical             []byte
-		sum                   []byte
-		lastSeal, lastSealMAC []byte // of the range's newest sealed entry
+		e         record[sql.RawBytes]
+		mac, seal sql.RawBytes
+		canonical []byte
+		sum       []byte
 	)
 	for rows.Next() {
 		if err := rows.Scan(&e.id, &e.at, &e.userID, &e.login, &e.workstation, &e.action, &e.companyID,
 			&e.targetType, &e.targetID, &e.purpose, &e.result, &e.detail, &mac, &seal); err != nil {
 			return fmt.Errorf("reading audit entry: %w", err)
 		}
-		unsealed := false
+		sealBroken, unsealed := false, false
 		if len(seal) > 0 {
 			res.Sealed++
 			res.LastSealed = e.id
-			lastSeal, lastSealMAC = append(lastSeal[:0], seal...), append(lastSealMAC[:0], mac...)
+			sealBroken = sealer != nil && !hmac.Equal(sealOf(sealer, mac), seal)
 		} else if seals != nil && seals.since > 0 && e.id >= seals.since {
 			unsealed = !Action(e.action).Sessionless()
 		}
@@ -281,6 +280,8 @@ func verifyRange(ctx context.Context, tx *store.Tx, key []byte, seals *sealing, 
 			broken(e.id, BreakGap, fmt.Sprintf("entry %d follows entry %d; entries between them are missing", e.id, lastID))
 		case !hmac.Equal(sum, mac):
 			broken(e.id, BreakMAC, fmt.Sprintf("entry %d does not match its MAC", e.id))
+		case sealBroken:
+			broken(e.id, BreakSeal, fmt.Sprintf("entry %d does not match its seal: entries up to it were rewritten and re-chained without the root key", e.id))
 		case unsealed:
 			broken(e.id, BreakUnsealed, fmt.Sprintf("entry %d (%s) is written only in a session but has no seal: its seal was removed", e.id, e.action))
 		}
@@ -291,45 +292,10 @@ func verifyRange(ctx context.Context, tx *store.Tx, key []byte, seals *sealing, 
 		return fmt.Errorf("reading audit log: %w", err)
 	}
 	rows.Close()
-	// The range's newest seal vouches for its MAC, which covers every entry before it: when it
-	// matches, so would every earlier one. Only when it does not are the seals read again, to
-	// name the first that no longer matches.
-	if sealer != nil && lastSeal != nil && !hmac.Equal(sealOf(sealer, lastSealMAC), lastSeal) {
-		if err := findBrokenSeals(tx, sealer, where, args, broken); err != nil {
-			return err
-		}
-	}
 	if r.last {
 		return verifyHead(tx, lastID, prev, broken)
 	}
 	return nil
-}
-
-// findBrokenSeals reports every sealed entry of the range (where, args) whose seal does not
-// match its MAC.
-func findBrokenSeals(tx *store.Tx, sealer hash.Hash, where string, args []any, broken func(int64, Break, string)) error {
-	cond := " WHERE seal IS NOT NULL"
-	if where != "" {
-		cond = where + " AND seal IS NOT NULL"
-	}
-	rows, err := tx.Query(`SELECT id, mac, seal FROM audit_log`+cond+` ORDER BY id`, args...)
-	if err != nil {
-		return fmt.Errorf("reading audit seals: %w", err)
-	}
-	defer rows.Close()
-	var (
-		id        int64
-		mac, seal sql.RawBytes
-	)
-	for rows.Next() {
-		if err := rows.Scan(&id, &mac, &seal); err != nil {
-			return fmt.Errorf("reading audit seal: %w", err)
-		}
-		if !hmac.Equal(sealOf(sealer, mac), seal) {
-			broken(id, BreakSeal, fmt.Sprintf("entry %d does not match its seal: entries up to it were rewritten and re-chained without the root key", id))
-		}
-	}
-	return rows.Err()
 }
 
 // verifyHead checks that the last entry (lastID with MAC lastMAC, 0 when the log is empty) is
