@@ -216,6 +216,10 @@ type VerifyResult struct {
 	// belong to the history before that restore (an older copy was restored).
 	Diverged   int   `json:"diverged"`
 	RestoredAt int64 `json:"restoredAt"`
+	// LastSealed is the newest entry sealed by a session (under the root key; 0: none), and
+	// Unsealed how many entries after it were written with nobody logged in.
+	LastSealed int64 `json:"lastSealed"`
+	Unsealed   int64 `json:"unsealed"`
 }
 
 // MenuSection is a group of the main menu (導入・設定, 1. 取得・収集, …).

@@ -1560,6 +1560,12 @@ export interface VerifyResult {
    */
   diverged: number;
   restoredAt: number;
+  /**
+   * LastSealed is the newest entry sealed by a session (under the root key; 0: none), and
+   * Unsealed how many entries after it were written with nobody logged in.
+   */
+  lastSealed: number;
+  unsealed: number;
 }
 
 // ---- bridge
