@@ -113,12 +113,14 @@ var actionLabels = []struct {
 	{ActionReplica, labels{"クラウド複製", "Cloud replica"}},
 }
 
-// Sessionless reports whether entries of action a are written with no session's keys (so
-// without a seal, see [Log.Seal]): failed logins, locks and unlocks, and a logout that ends a
-// locked session. Every other action happens in a logged-in session.
+// Sessionless reports whether entries of action a may be written with no session's keys (so
+// without a seal, see [Log.Seal]): failed logins, locks and unlocks, a logout that ends a
+// locked session, and the replica's state, which the app's background upload records and which
+// a screen lock may overtake. Every other action happens in a logged-in session. Allowing one
+// costs little: an unsealed entry before a seal is still covered by that seal.
 func (a Action) Sessionless() bool {
 	switch a {
-	case ActionLoginFailed, ActionLock, ActionUnlock, ActionLogout:
+	case ActionLoginFailed, ActionLock, ActionUnlock, ActionLogout, ActionReplica:
 		return true
 	}
 	return false
