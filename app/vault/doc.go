@@ -12,6 +12,7 @@
 //	device secret (OS keychain) ───────────────────────┴─HKDF─▶ user key ─wraps─▶ root key
 //	recovery key (Recovery Kit, paper) ─────────────────HKDF─▶ recovery KEK ─wraps─▶ root key
 //	root key ─wraps─▶ audit MAC key (also in the keychain)
+//	root key ─HKDF─▶ audit seal key, restore-mark key, factor MAC key (never stored)
 //	root key ─wraps─▶ company key + blind-index key   (one pair per client company)
 //	company key ─wraps─▶ person key                    (one per employee or dependent)
 //	person key ─seals─▶ that person's My Number and identity-document images
