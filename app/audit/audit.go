@@ -13,6 +13,7 @@ import (
 	"hash"
 	"math"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -97,34 +98,46 @@ type Log struct {
 	// field it must pass the digit guard (see [ErrInvalidEntry]), or every Append fails.
 	Workstation string
 
-	mu        sync.RWMutex // guards Key after construction, and the seal
-	seal      []byte       // the seal key of the session that set it, nil when none
-	sealOwner any          // that session
+	mu    sync.RWMutex // guards Key after construction, and seals
+	seals []sealer     // the sessions that seal, the newest last
+}
+
+// sealer is a session's seal key.
+type sealer struct {
+	owner any
+	key   []byte
 }
 
 // Seal makes every entry written from now on carry a seal under key (32 bytes, derived from
 // the root key by app/vault's Keys.AuditSealKey) until owner calls [Log.Unseal]: a logged-in
-// session seals what it writes. A later owner replaces an earlier one. The Log keeps its own
-// copy of key.
+// session seals what it writes. When several owners seal, the newest one's key is used; a
+// second Seal by the same owner replaces its key. The Log keeps its own copy of key.
 func (l *Log) Seal(owner any, key []byte) {
+	if len(key) != KeySize {
+		return
+	}
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	clear(l.seal)
-	l.seal, l.sealOwner = nil, nil
-	if len(key) == KeySize {
-		l.seal, l.sealOwner = bytes.Clone(key), owner
-	}
+	l.dropLocked(owner)
+	l.seals = append(l.seals, sealer{owner: owner, key: bytes.Clone(key)})
 }
 
-// Unseal stops sealing for owner (its session locked or ended) and forgets its key. It does
-// nothing when another owner sealed since.
+// Unseal stops sealing for owner (its session ended) and forgets its key; the entries are
+// sealed with the key of the owner that sealed before it, if it is still sealing.
 func (l *Log) Unseal(owner any) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	if l.sealOwner == owner {
-		clear(l.seal)
-		l.seal, l.sealOwner = nil, nil
-	}
+	l.dropLocked(owner)
+}
+
+func (l *Log) dropLocked(owner any) {
+	l.seals = slices.DeleteFunc(l.seals, func(s sealer) bool {
+		if s.owner == owner {
+			clear(s.key)
+			return true
+		}
+		return false
+	})
 }
 
 // SetKey replaces the audit key (after setup or a recovery), safely with concurrent Appends.
@@ -208,8 +221,8 @@ func (l *Log) Batch(tx *store.Tx) (*Batch, error) {
 	l.mu.RLock()
 	key := l.Key
 	var seal hash.Hash
-	if l.seal != nil {
-		seal = hmac.New(sha256.New, l.seal)
+	if n := len(l.seals); n > 0 {
+		seal = hmac.New(sha256.New, l.seals[n-1].key)
 	}
 	l.mu.RUnlock()
 	if len(key) != KeySize {

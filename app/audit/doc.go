@@ -53,29 +53,35 @@
 // The audit key must be at hand before anyone logs in (a failed login is recorded), so the OS
 // keychain holds it, and any process of the logged-in user can read it and re-chain an edited
 // history that then passes [Verify]. Entries written in a session are therefore also sealed
-// under a key that the keychain does not hold: while a session holds the root key it sets the
-// seal key ([Log.Seal], derived from the root key by app/vault) and every entry gets
+// under a key that the keychain does not hold: from login to logout (a screen lock included)
+// the session's seal key, derived from the root key by app/vault, is set on the Log
+// ([Log.Seal]) and every entry gets
 //
 //	seal_n = HMAC(seal key, mac_n)
 //
-// in its seal column. mac_n covers entry n and, through the chain, every entry before it, so a
-// seal vouches for the whole history up to its entry. [VerifySealed] checks the seals:
+// in its seal column. mac_n covers entry n and, through the chain, every entry before it.
+// [VerifySealed] checks every seal:
 //
 //   - re-chaining after an edit changes the MACs from the edit on, and the first sealed entry at
-//     or after it no longer matches its seal ([BreakSeal]);
-//   - removing seals to hide that is caught from the entry where sealing began (recorded under
-//     the root key by app/auth at the first session of a vault, app/vault's
-//     Keys.AuditSealSince): an entry that only a session writes has no business being unsealed
-//     ([BreakUnsealed]; [Action.Sessionless] names the others).
+//     or after it no longer matches its seal ([BreakSeal]) — even when a later session has
+//     sealed on top of the rewritten history;
+//   - removing seals to hide that is caught from the entry where sealing began: an entry that
+//     only a session writes has no business being unsealed there ([BreakUnsealed];
+//     [Action.Sessionless] names the others). Where sealing began is part of the audit key's
+//     record under the root key (app/vault, "Where sealing began"), which every vault has from
+//     its creation: app/history reports a missing, altered or outdated record as a break at
+//     entry 1.
 //
-// What stays possible for someone with the audit key but not the root key: rewriting the
-// entries after the last seal (written with nobody logged in — failed logins, locks), and
-// cutting the history back to any earlier point (the tail deleted, or rewritten as such
-// entries). The relay's anchors (anchor.go) and the last sealed entry that 2-1's printed
-// report names catch that. Deleting the record of where sealing began makes an older vault of
-// this one (its seals are still checked, the removal of seals is not); 2-1 then shows where
-// sealing began anew, which a printed report contradicts. With the root key — a running
-// session's memory — anything can be rewritten.
+// What stays possible for someone with the audit key but not the root key: cutting the
+// history back to any point and going on from there with entries a session need not seal
+// (failed logins, locks, logouts, the replica's state), which later sessions then seal on
+// top of. The seals prove the history as it stands up to the last seal, not that nothing was
+// cut: the relay's anchors (anchor.go) catch a cut, and so does an earlier printed 2-1
+// report, whose entries and last sealed entry the history no longer shows. For a vault made
+// before seals, a copy of its audit-key record kept from before its upgrade, together with
+// every seal removed, makes sealing start again at the next login (which the history records,
+// and 2-1 and its report name). With the root key — a running session's memory — anything can
+// be rewritten.
 //
 // # Reading the history
 //

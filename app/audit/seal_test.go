@@ -3,6 +3,8 @@ package audit
 import (
 	"bytes"
 	"context"
+	"crypto/hmac"
+	"crypto/sha256"
 	"database/sql"
 	"testing"
 
@@ -192,27 +194,50 @@ func TestSealsLimit(t *testing.T) {
 	}
 }
 
-// TestUnsealBelongsToItsOwner: a session that ends stops sealing only when it is the one that
-// sealed last, and the Log forgets the key.
+// TestUnsealBelongsToItsOwner: a session that ends stops only its own seals; the seals of a
+// session still open go on (the newest one's key), and the Log forgets the keys.
 func TestUnsealBelongsToItsOwner(t *testing.T) {
 	db := openDB(t)
 	l := &Log{Key: testKey, Workstation: "desk-1"}
+	other := bytes.Repeat([]byte{0x77}, KeySize)
 	first, second := new(int), new(int)
+	sealedWith := func(key []byte) bool {
+		t.Helper()
+		e := appendAll(t, db, l, sampleEntries(1)...)[0]
+		if !e.Sealed {
+			return false
+		}
+		var seal []byte
+		if err := db.View(context.Background(), func(tx *store.Tx) error {
+			return tx.QueryRow(`SELECT seal FROM audit_log WHERE id = ?`, e.ID).Scan(&seal)
+		}); err != nil {
+			t.Fatal(err)
+		}
+		return bytes.Equal(seal, sealOf(hmac.New(sha256.New, key), e.MAC))
+	}
 	l.Seal(first, sealKey)
-	l.Seal(second, sealKey)
+	l.Seal(second, other)
+	if !sealedWith(other) {
+		t.Fatal("the newest session's key is not the one sealing")
+	}
+	l.Unseal(second)
+	if !sealedWith(sealKey) {
+		t.Fatal("the first session's seals stopped when the second ended")
+	}
+	l.Seal(second, other)
 	l.Unseal(first)
-	if es := appendAll(t, db, l, sampleEntries(1)...); !es[0].Sealed {
+	if !sealedWith(other) {
 		t.Fatal("an earlier owner's Unseal stopped the later owner's seals")
 	}
 	l.Unseal(second)
-	if es := appendAll(t, db, l, sampleEntries(1)...); es[0].Sealed {
-		t.Fatal("entry sealed after its owner unsealed")
+	if e := appendAll(t, db, l, sampleEntries(1)...); e[0].Sealed {
+		t.Fatal("entry sealed after every owner unsealed")
 	}
-	if l.seal != nil {
-		t.Fatal("the Log kept the seal key")
+	if len(l.seals) != 0 {
+		t.Fatal("the Log kept a seal key")
 	}
 	l.Seal(first, sealKey[:5])
-	if es := appendAll(t, db, l, sampleEntries(1)...); es[0].Sealed {
+	if e := appendAll(t, db, l, sampleEntries(1)...); e[0].Sealed {
 		t.Fatal("a short seal key was used")
 	}
 }

@@ -131,7 +131,8 @@ type Session struct {
 	ended              bool
 	mustChangePassword bool
 	keys               *vault.Keys
-	seals              *audit.Log // seals entries with keys' seal key while the session holds them
+	seals              *audit.Log // seals the session's entries, from login to its end (seal.go)
+	sealTok            *sealToken // the session on seals' list
 	policy             Policy
 	fa                 factorSession // second-factor state (factors_session.go)
 }
@@ -227,19 +228,21 @@ func (s *Session) Lock() {
 
 func (s *Session) lockLocked() {
 	if s.keys != nil {
-		if s.seals != nil {
-			s.seals.Unseal(s.keys)
-		}
 		s.keys.Close()
 		s.keys = nil
 	}
 	s.locked = true
 }
 
+// end ends the session: its keys are closed and its seals stop. (A lock keeps the seals: the
+// entries written while the screen is locked are sealed too.)
 func (s *Session) end() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.lockLocked()
+	if s.seals != nil {
+		s.seals.Unseal(s.sealTok)
+	}
 	s.ended = true
 }
 
@@ -368,8 +371,9 @@ func (s *Service) Login(ctx context.Context, login, password string) (*Session, 
 				"仮パスワードの有効期限が切れています。管理者にパスワードの再設定を依頼してください。",
 				"The temporary password has expired. Ask an administrator to reset it."))
 		}
-		if err := BeginSeal(tx, s.Audit, keys, p); err != nil {
-			dropKeys(s.Audit, keys)
+		tok := new(sealToken)
+		if err := BeginSeal(tx, s.Audit, keys, tok, p); err != nil {
+			dropKeys(s.Audit, keys, tok)
 			return err
 		}
 		fa := factorSession{vaultID: keys.VaultID()}
@@ -377,7 +381,7 @@ func (s *Service) Login(ctx context.Context, login, password string) (*Session, 
 			fa.keyID, err = newKeyID(s.rand(), u.ID)
 		}
 		if err != nil {
-			dropKeys(s.Audit, keys)
+			dropKeys(s.Audit, keys, tok)
 			return err
 		}
 		if fa.step == stepFactor {
@@ -385,11 +389,11 @@ func (s *Service) Login(ctx context.Context, login, password string) (*Session, 
 			e := p.Entry(audit.ActionLogin, audit.ResultOK)
 			e.Detail = "password accepted; waiting for the second factor"
 			if _, err := s.Audit.Append(tx, e); err != nil {
-				dropKeys(s.Audit, keys)
+				dropKeys(s.Audit, keys, tok)
 				return err
 			}
 			sess = &Session{Principal: p, Started: tx.Now, PreviousIn: u.LastIn, PreviousOut: u.LastOut,
-				lastSeen: tx.Now, mustChangePassword: u.MustChangePassword, keys: keys, seals: s.Audit, policy: pol, fa: fa}
+				lastSeen: tx.Now, mustChangePassword: u.MustChangePassword, keys: keys, seals: s.Audit, sealTok: tok, policy: pol, fa: fa}
 			return nil
 		}
 		if fa.step == "" {
@@ -398,7 +402,7 @@ func (s *Service) Login(ctx context.Context, login, password string) (*Session, 
 		_, err = tx.Exec(`UPDATE users SET failed_count = 0, locked_until = '', prev_in = last_in, prev_out = last_out,
 			last_in = ?, last_out = '', updated_at = ? WHERE id = ?`, tx.NowText(), tx.NowText(), u.ID)
 		if err != nil {
-			dropKeys(s.Audit, keys)
+			dropKeys(s.Audit, keys, tok)
 			return fmt.Errorf("recording login: %w", err)
 		}
 		e := p.Entry(audit.ActionLogin, audit.ResultOK)
@@ -406,7 +410,7 @@ func (s *Service) Login(ctx context.Context, login, password string) (*Session, 
 			e.Detail = "password accepted; no second factor enrolled: enrolment required"
 		}
 		if _, err := s.Audit.Append(tx, e); err != nil {
-			dropKeys(s.Audit, keys)
+			dropKeys(s.Audit, keys, tok)
 			return err
 		}
 		prevIn, prevOut := u.LastIn, u.LastOut
@@ -415,7 +419,7 @@ func (s *Service) Login(ctx context.Context, login, password string) (*Session, 
 			prevOut = time.Time{}
 		}
 		sess = &Session{Principal: p, Started: tx.Now, PreviousIn: prevIn, PreviousOut: prevOut,
-			lastSeen: tx.Now, mustChangePassword: u.MustChangePassword, keys: keys, seals: s.Audit, policy: pol, fa: fa}
+			lastSeen: tx.Now, mustChangePassword: u.MustChangePassword, keys: keys, seals: s.Audit, sealTok: tok, policy: pol, fa: fa}
 		return nil
 	})
 	if err != nil {
@@ -537,24 +541,26 @@ func (s *Service) UnlockSession(ctx context.Context, sess *Session, password str
 		if err != nil {
 			return fmt.Errorf("unlocking vault: %w", err)
 		}
-		if err := BeginSeal(tx, s.Audit, keys, sess.Principal); err != nil {
-			dropKeys(s.Audit, keys)
-			return err
-		}
 		if _, err := tx.Exec(`UPDATE users SET failed_count = 0, locked_until = '' WHERE id = ?`, u.ID); err != nil {
-			dropKeys(s.Audit, keys)
+			keys.Close()
 			return err
 		}
 		if _, err := s.Audit.Append(tx, sess.Entry(audit.ActionUnlock, audit.ResultOK)); err != nil {
-			dropKeys(s.Audit, keys)
+			keys.Close()
 			return err
 		}
 		var factors int
 		if err := tx.QueryRow(`SELECT count(*) FROM user_factors WHERE user_id = ?`, u.ID).Scan(&factors); err != nil {
-			dropKeys(s.Audit, keys)
+			keys.Close()
 			return err
 		}
 		sess.mu.Lock()
+		if sess.ended || !sess.locked {
+			// Logged out meanwhile, or unlocked by another call: keep no second set of keys.
+			sess.mu.Unlock()
+			keys.Close()
+			return nil
+		}
 		sess.keys, sess.locked, sess.lastSeen = keys, false, tx.Now
 		if factors == 0 && sess.fa.step == "" {
 			sess.fa.verifiedAt = tx.Now // without factors, the password is the step-up proof

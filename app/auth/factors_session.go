@@ -369,9 +369,9 @@ func (s *Service) UnlockWithFactor(ctx context.Context, sess *Session, factorID 
 		keys.Close()
 		return ErrNotLoggedIn
 	}
-	if err := sealWith(s.Audit, keys); err != nil {
-		keys.Close()
-		return err
+	if !sess.locked {
+		keys.Close() // unlocked by another call meanwhile
+		return nil
 	}
 	sess.keys, sess.locked, sess.lastSeen, sess.fa.verifiedAt = keys, false, now, now
 	return nil

@@ -406,19 +406,20 @@ func (s *Service) Recover(ctx context.Context, recoveryKey, login, newPassword s
 		}
 		s.Audit.SetKey(auditKey)
 		p := Principal{UserID: u.ID, Login: u.Login, DisplayName: u.DisplayName, IsAdmin: true}
-		if err := BeginSeal(tx, s.Audit, keys, p); err != nil {
-			dropKeys(s.Audit, keys)
+		tok := new(sealToken)
+		if err := BeginSeal(tx, s.Audit, keys, tok, p); err != nil {
+			dropKeys(s.Audit, keys, tok)
 			return err
 		}
 		if _, err := tx.Exec(`UPDATE users SET must_change_password = 0, password_expires_at = '', failed_count = 0, locked_until = '',
 			prev_in = last_in, prev_out = last_out, last_in = ?, last_out = '' WHERE id = ?`, tx.NowText(), u.ID); err != nil {
-			dropKeys(s.Audit, keys)
+			dropKeys(s.Audit, keys, tok)
 			return err
 		}
 		e := p.Entry(audit.ActionRecovery, audit.ResultOK)
 		e.TargetType, e.TargetID = "user", fmt.Sprint(u.ID)
 		if _, err := s.Audit.Append(tx, e); err != nil {
-			dropKeys(s.Audit, keys)
+			dropKeys(s.Audit, keys, tok)
 			return err
 		}
 		// The Recovery Kit replaces the password, not the second factor: the session continues
@@ -429,14 +430,14 @@ func (s *Service) Recover(ctx context.Context, recoveryKey, login, newPassword s
 			fa.keyID, err = newKeyID(s.rand(), u.ID)
 		}
 		if err != nil {
-			dropKeys(s.Audit, keys)
+			dropKeys(s.Audit, keys, tok)
 			return err
 		}
 		if fa.step == "" {
 			fa.verifiedAt = tx.Now
 		}
 		sess = &Session{Principal: p, Started: tx.Now, PreviousIn: u.LastIn, PreviousOut: u.LastOut,
-			lastSeen: tx.Now, keys: keys, seals: s.Audit, policy: s.policy(), fa: fa}
+			lastSeen: tx.Now, keys: keys, seals: s.Audit, sealTok: tok, policy: s.policy(), fa: fa}
 		return nil
 	})
 	if err != nil {

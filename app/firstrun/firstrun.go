@@ -94,10 +94,10 @@ func Run(ctx context.Context, db *store.DB, v *vault.Vault, workstation string, 
 		}
 		// The history is sealed from its first entry (app/audit, "Seals").
 		log := &audit.Log{Key: auditKey, Workstation: workstation}
-		if err := auth.BeginSeal(tx, log, keys, auth.Principal{UserID: id, Login: admin.Login, IsAdmin: true}); err != nil {
+		defer log.Unseal(keys)
+		if err := auth.BeginSeal(tx, log, keys, keys, auth.Principal{UserID: id, Login: admin.Login, IsAdmin: true}); err != nil {
 			return err
 		}
-		defer log.Unseal(keys)
 		e := audit.Entry{UserID: id, Login: admin.Login, Action: audit.ActionSetup, Result: audit.ResultOK,
 			TargetType: "office", TargetID: "1", Detail: audit.Redact("vault created; office=" + office.Name)}
 		_, err = log.Append(tx, e)

@@ -115,6 +115,11 @@ func (x *Exporter) Export(ctx context.Context, sess *auth.Session, f audit.Filte
 			if a.Diverged > 0 {
 				hdr.Chain.Detail += fmt.Sprintf("。履歴番号 %d の復元より前の履歴の記録 %d 件は、復元した時点以降とは一致しません", a.RestoredAt, a.Diverged)
 			}
+			if vr.SealJA != "" {
+				hdr.Chain.Detail += "。" + vr.SealJA
+			}
+		case vr.SealJA != "":
+			hdr.Chain.Detail = vr.JA // no tampering, and where the seals vouch
 		default:
 			hdr.Chain.Detail = ""
 		}

@@ -24,6 +24,12 @@ type Verification struct {
 	// Anchored is true when the relay's anchors were compared (Anchors says what was found).
 	Anchored bool
 	Anchors  audit.AnchorResult
+	// SealedSince is the entry from which the sessions' entries are sealed (0: none, or not
+	// checked). A printed report names it: an earlier report that names an earlier one shows
+	// the record was replaced.
+	SealedSince int64
+	// SealJA and SealEN say up to where the seals vouch (empty when not checked or none).
+	SealJA, SealEN string
 	// Unanchored is true when the office has been on the relay but its anchors could not be
 	// read (the bridge or the relay did not answer): the chain was checked alone, and JA/EN
 	// say so — a history rewritten with the key passes that check.
@@ -108,51 +114,74 @@ func Verify(ctx context.Context, db *store.DB, key []byte, keys *vault.Keys, p a
 	return check(ctx, db, key, keys, src, log)
 }
 
-// verifyChain checks the chain with key and, with a session's keys, the seals (from where the
-// vault records that sealing began).
-func verifyChain(ctx context.Context, db *store.DB, key []byte, keys *vault.Keys) (audit.VerifyResult, error) {
+// verifyChain checks the chain with key and, with a session's keys, the seals from where the
+// vault's record under the root key says sealing began. It returns that entry (0: none).
+func verifyChain(ctx context.Context, db *store.DB, key []byte, keys *vault.Keys) (audit.VerifyResult, int64, error) {
 	if keys == nil {
-		return audit.Verify(ctx, db, key)
+		res, err := audit.Verify(ctx, db, key)
+		return res, 0, err
 	}
 	sealKey, err := keys.AuditSealKey()
 	if err != nil {
-		return audit.VerifyResult{}, err
+		return audit.VerifyResult{}, 0, err
 	}
 	defer clear(sealKey)
-	var since int64
+	var since, first int64
+	var recordErr error
 	err = db.View(ctx, func(tx *store.Tx) (err error) {
-		since, _, err = keys.AuditSealSince(tx)
-		return err
+		if first, err = audit.FirstSealed(tx); err != nil {
+			return err
+		}
+		since, _, recordErr = keys.AuditSealSince(tx)
+		if errors.Is(recordErr, vault.ErrAuditRecordMissing) || errors.Is(recordErr, vault.ErrDecrypt) {
+			return nil
+		}
+		return recordErr
 	})
-	altered := errors.Is(err, vault.ErrDecrypt)
-	if err != nil && !altered {
-		return audit.VerifyResult{}, err
+	if err != nil {
+		return audit.VerifyResult{}, 0, err
 	}
 	res, err := audit.VerifySealed(ctx, db, key, sealKey, since)
-	if err == nil && altered {
-		// Where sealing began is unknown: every entry counts as possibly stripped of its seal.
-		res.OK, res.FirstBroken, res.Kind, res.Broken = false, 1, audit.BreakUnsealed, res.Broken+1
-		res.Reason = "the record of where sealing began was altered"
+	if err != nil {
+		return res, 0, err
 	}
-	return res, err
+	// Every vault has the record from its creation, and it names where sealing began before the
+	// first seal is written: missing, altered, or older than the seals, it was tampered with,
+	// and any session's entry may have lost its seal since.
+	reason := ""
+	switch {
+	case errors.Is(recordErr, vault.ErrAuditRecordMissing):
+		reason = "the audit key's record under the root key (where sealing began) was removed"
+	case recordErr != nil:
+		reason = "the audit key's record under the root key (where sealing began) was altered"
+	case since == 0 && first > 0:
+		reason = "the audit key's record under the root key was replaced by a copy from before sealing began"
+	}
+	if reason != "" {
+		// Where sealing began is unknown: the whole history is in doubt.
+		res.OK, res.FirstBroken, res.Kind, res.Reason, res.Broken = false, 1, audit.BreakUnsealed, reason, res.Broken+1
+	}
+	return res, since, nil
 }
 
 // check is Verify without the role check: the chain with key, then the anchors src gives.
 func check(ctx context.Context, db *store.DB, key []byte, keys *vault.Keys, src AnchorSource, log *slog.Logger) (Verification, error) {
-	res, err := verifyChain(ctx, db, key, keys)
+	res, since, err := verifyChain(ctx, db, key, keys)
 	if err != nil {
 		return Verification{}, err
 	}
-	v := Verification{VerifyResult: res, JA: res.Kind.Label("ja"), EN: res.Reason}
+	v := Verification{VerifyResult: res, SealedSince: since, JA: res.Kind.Label("ja"), EN: res.Reason}
 	if res.OK {
 		v.JA, v.EN = "改ざんは検出されませんでした。", "No tampering detected."
 		if res.SealChecked && res.Sealed > 0 {
-			v.JA += fmt.Sprintf("番号 %d までの履歴は、ログイン中に付けた封印（この事務所のルート鍵による）でも確認しました。", res.LastSealed)
-			v.EN += fmt.Sprintf(" The entries up to %d were also checked against the seals of the sessions that wrote them (under the office's root key).", res.LastSealed)
+			v.SealJA = fmt.Sprintf("履歴 #%d から #%d までは、ログイン中に付けた封印（この事務所のルート鍵による）でも確認しました。", since, res.LastSealed)
+			v.SealEN = fmt.Sprintf(" Entries #%d to #%d were also checked against the seals of the sessions that wrote them (under the office's root key).", since, res.LastSealed)
 			if n := res.Unsealed(); n > 0 {
-				v.JA += fmt.Sprintf("それより後の %d 件は、ログインしていない間の記録（ログイン失敗・ロックなど）で封印はありません。", n)
-				v.EN += fmt.Sprintf(" The %d entries after it were written with nobody logged in (failed logins, locks) and carry no seal.", n)
+				v.SealJA += fmt.Sprintf("それより後の %d 件は、ログインしていない間の記録（ログイン失敗・ロックなど）で封印はありません。", n)
+				v.SealEN += fmt.Sprintf(" The %d entries after it were written with nobody logged in (failed logins, locks) and carry no seal.", n)
 			}
+			v.JA += v.SealJA
+			v.EN += v.SealEN
 		}
 	}
 	if src == nil || keys == nil {

@@ -138,46 +138,36 @@ func TestHistorySealsCatchAKeychainThief(t *testing.T) {
 	}
 }
 
-// TestHistorySealsBeginOnAnOlderVault: a vault from before seals (no record of where sealing
-// began, no sealed entry) starts sealing at its next login, says so in the history, and
-// verifies; the entries before stay as they were.
-func TestHistorySealsBeginOnAnOlderVault(t *testing.T) {
+// TestHistorySealsRecordRemoved: removing the record of where sealing began (the audit key's
+// record under the root key) to hide seals stripped from a rewritten history is itself seen —
+// in the session that follows, and after further logins, which do not make the record anew.
+func TestHistorySealsRecordRemoved(t *testing.T) {
 	f := setup(t)
+	if _, err := f.app.Company.Create(Company{Code: "A01", Name: "株式会社テスト"}); err != nil {
+		t.Fatal(err)
+	}
+	target := companyEntry(t, f)
 	if err := f.app.Session.Logout(); err != nil {
 		t.Fatal(err)
 	}
-	ctx := context.Background()
-	var next int64
-	err := f.app.DB.Update(ctx, func(tx *store.Tx) error {
-		if _, err := tx.Exec(`UPDATE audit_log SET seal = NULL`); err != nil {
-			return err
-		}
-		if _, err := tx.Exec(`DELETE FROM vault_keys WHERE name = 'audit_seal_since'`); err != nil {
-			return err
-		}
-		var err error
-		next, err = audit.NextID(tx)
+	rewriteHistory(t, f, target, false)
+	err := f.app.DB.Update(context.Background(), func(tx *store.Tx) error {
+		_, err := tx.Exec(`DELETE FROM vault_keys WHERE name = 'audit'`)
 		return err
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := f.app.Session.Login("admin", adminPW); err != nil {
-		t.Fatal(err)
-	}
-	page, err := f.app.History.Query(HistoryFilter{Limit: 100})
-	if err != nil {
-		t.Fatal(err)
-	}
-	var began bool
-	for _, e := range page.Entries {
-		began = began || (e.ID == next && e.TargetType == "audit_seal")
-	}
-	if !began {
-		t.Fatalf("no entry %d saying that sealing began: %+v", next, page.Entries)
-	}
-	v, err := f.app.History.Verify()
-	if err != nil || !v.OK || !strings.Contains(v.ReasonJA, "封印") {
-		t.Fatalf("older vault after its first sealed login: %+v %v", v, err)
+	for range 2 {
+		if _, err := f.app.Session.Login("admin", adminPW); err != nil {
+			t.Fatal(err)
+		}
+		v, err := f.app.History.Verify()
+		if err != nil || v.OK || v.FirstBroken != 1 || !strings.Contains(v.ReasonEN, "removed") {
+			t.Fatalf("history without the record of where sealing began: %+v %v", v, err)
+		}
+		if err := f.app.Session.Logout(); err != nil {
+			t.Fatal(err)
+		}
 	}
 }

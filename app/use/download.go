@@ -1,6 +1,7 @@
 package use
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -340,14 +341,15 @@ func (s *Service) stepUp(ctx context.Context, sess *auth.Session, req DownloadRe
 	s.mu.Unlock()
 	detail := "download refused: re-authentication failed"
 	if n >= MaxStepUpFailures {
-		sess.Lock()
 		detail += "; session locked"
 	}
-	if err := s.denied(ctx, sess.Principal, req.CompanyID, req.Purpose, detail); err != nil {
-		return err
-	}
+	err = s.denied(ctx, sess.Principal, req.CompanyID, req.Purpose, detail)
 	if n >= MaxStepUpFailures {
-		return auth.ErrLocked
+		sess.Lock() // after the entry, which the session still writes
+		return cmp.Or[error](err, auth.ErrLocked)
+	}
+	if err != nil {
+		return err
 	}
 	return ErrWrongPassword
 }

@@ -115,6 +115,13 @@ func newFixture(t testing.TB) *fixture {
 		t.Fatal(err)
 	}
 	defer keys.Close()
+	// The administrator's setup below is sealed, as a session's entries are in the app.
+	sealKey, err := keys.AuditSealKey()
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.log.Seal(keys, sealKey)
+	defer f.log.Unseal(keys)
 	f.auth = &auth.Service{DB: db, Vault: f.vault, Audit: f.log}
 	f.roster = &roster.Service{DB: db, Audit: f.log}
 	f.svc = &Service{DB: db, Audit: f.log, Vault: f.vault}

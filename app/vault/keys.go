@@ -70,7 +70,7 @@ func (k *Keys) AuditKey(tx *store.Tx) ([]byte, error) {
 	var key []byte
 	err := k.withRoot(func(root *symKey) error {
 		var err error
-		key, err = getVaultKey(tx, vaultKeyAudit, root.raw)
+		key, _, err = readAuditRecord(tx, root.raw)
 		return err
 	})
 	return key, err

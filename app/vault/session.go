@@ -106,58 +106,96 @@ func (k *Keys) AuditSealKey() ([]byte, error) {
 	return key, err
 }
 
-// vaultKeySealSince names the vault_keys row that says from which history entry on the
-// entries of a session carry a seal.
-const vaultKeySealSince = "audit_seal_since"
+// Where sealing began
+//
+// The audit key's record under the root key (vault_keys "audit") also says from which history
+// entry on the entries of a session carry a seal: 40 bytes, the audit key ‖ that entry's id
+// (big-endian). [Vault.Init] writes it with entry 1; a vault made before seals has the 32-byte
+// form until its first session ([Keys.BeginAuditSeal]). Every vault has the record from its
+// creation (a recovery needs it), so it cannot be removed unnoticed, and only the root key
+// makes one: the older form exists only for a vault made before seals, as a copy kept from
+// before its upgrade.
 
-// AuditSealSince returns the id of the first history entry written under seals (app/audit,
-// "Seals"), as recorded by [Keys.BeginAuditSeal]: sealed under the root key, so that it can be
-// removed (the vault then looks like one that never sealed, as before version 0012) but not
-// moved. ok is false when none is recorded.
-func (k *Keys) AuditSealSince(tx *store.Tx) (id int64, ok bool, err error) {
-	var w []byte
-	err = tx.QueryRow(`SELECT wrapped FROM vault_keys WHERE name = ?`, vaultKeySealSince).Scan(&w)
-	if errors.Is(err, sql.ErrNoRows) {
-		return 0, false, nil
+// ErrAuditRecordMissing means the vault has no audit-key record under the root key, which
+// every vault has from its creation: it was removed.
+var ErrAuditRecordMissing = errors.New("the audit key's record under the root key is missing")
+
+// auditRecord returns the plaintext of the audit-key record: key ‖ since (since 0: the form
+// without, from before seals).
+func auditRecord(key []byte, since int64) []byte {
+	rec := append([]byte(nil), key...)
+	if since > 0 {
+		rec = binary.BigEndian.AppendUint64(rec, uint64(since))
 	}
-	if err != nil {
-		return 0, false, fmt.Errorf("reading the history's seal record: %w", err)
-	}
-	err = k.withRoot(func(root *symKey) error {
-		sk, err := newSymKey(root.raw, nil)
-		if err != nil {
-			return err
-		}
-		v, err := sk.open(vaultKeyAAD(vaultKeySealSince), w)
-		if err != nil {
-			return fmt.Errorf("opening the history's seal record: %w", err)
-		}
-		if len(v) != 8 {
-			return fmt.Errorf("the history's seal record is %d bytes: %w", len(v), ErrDecrypt)
-		}
-		id = int64(binary.BigEndian.Uint64(v))
-		return nil
-	})
-	return id, err == nil, err
+	return rec
 }
 
-// BeginAuditSeal records id as the first history entry written under seals, unless a record
-// exists already (it is never moved).
-func (k *Keys) BeginAuditSeal(tx *store.Tx, id int64) error {
-	if _, ok, err := k.AuditSealSince(tx); err != nil || ok {
-		return err
+// readAuditRecord opens the audit-key record with the root key: the audit key, and the entry
+// sealing began at (0 when the record has the form from before seals).
+func readAuditRecord(tx *store.Tx, root []byte) (key []byte, since int64, err error) {
+	var w []byte
+	err = tx.QueryRow(`SELECT wrapped FROM vault_keys WHERE name = ?`, vaultKeyAudit).Scan(&w)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, 0, ErrAuditRecordMissing
 	}
+	if err != nil {
+		return nil, 0, fmt.Errorf("reading audit key: %w", err)
+	}
+	sk, err := newSymKey(root, nil)
+	if err != nil {
+		return nil, 0, err
+	}
+	rec, err := sk.open(vaultKeyAAD(vaultKeyAudit), w)
+	if err != nil {
+		return nil, 0, fmt.Errorf("opening audit key: %w", err)
+	}
+	switch len(rec) {
+	case keySize:
+		return rec, 0, nil
+	case keySize + 8:
+		since = int64(binary.BigEndian.Uint64(rec[keySize:]))
+		if since < 1 {
+			clear(rec)
+			return nil, 0, fmt.Errorf("audit key record names entry %d: %w", since, ErrDecrypt)
+		}
+		return rec[:keySize:keySize], since, nil
+	}
+	clear(rec)
+	return nil, 0, fmt.Errorf("audit key record is %d bytes: %w", len(rec), ErrDecrypt)
+}
+
+// AuditSealSince returns the id of the first history entry written under seals (app/audit,
+// "Seals"). ok is false for a vault made before seals that no session has opened since;
+// [ErrAuditRecordMissing] when the record was removed.
+func (k *Keys) AuditSealSince(tx *store.Tx) (id int64, ok bool, err error) {
+	err = k.withRoot(func(root *symKey) error {
+		key, since, err := readAuditRecord(tx, root.raw)
+		clear(key)
+		id = since
+		return err
+	})
+	return id, err == nil && id > 0, err
+}
+
+// BeginAuditSeal records id as the first history entry written under seals in a vault made
+// before seals. A record that names an entry already is kept (it is never moved).
+func (k *Keys) BeginAuditSeal(tx *store.Tx, id int64) error {
 	return k.withRoot(func(root *symKey) error {
+		key, since, err := readAuditRecord(tx, root.raw)
+		defer clear(key)
+		if err != nil || since > 0 {
+			return err
+		}
 		sk, err := newSymKey(root.raw, k.rand)
 		if err != nil {
 			return err
 		}
-		w, err := sk.seal(vaultKeyAAD(vaultKeySealSince), binary.BigEndian.AppendUint64(nil, uint64(id)))
+		w, err := sk.seal(vaultKeyAAD(vaultKeyAudit), auditRecord(key, id))
 		if err != nil {
-			return fmt.Errorf("sealing the history's seal record: %w", err)
+			return fmt.Errorf("sealing the audit key record: %w", err)
 		}
-		if _, err := tx.Exec(`INSERT INTO vault_keys(name, wrapped, created_at) VALUES(?, ?, ?)`, vaultKeySealSince, w, tx.NowText()); err != nil {
-			return fmt.Errorf("writing the history's seal record: %w", err)
+		if _, err := tx.Exec(`UPDATE vault_keys SET wrapped = ? WHERE name = ?`, w, vaultKeyAudit); err != nil {
+			return fmt.Errorf("writing the audit key record: %w", err)
 		}
 		return nil
 	})

@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"crypto/rand"
 	"testing"
+
+	"github.com/mynumber-shelter/shelter/app/store"
 )
 
 // TestSessionKeys: the sealed blob opens only with its session key, for its vault, unaltered,
@@ -90,4 +92,61 @@ func TestFactorMAC(t *testing.T) {
 	if bytes.Equal(a, mac(k2, "card", uid)) {
 		t.Fatal("two vaults give the same MAC")
 	}
+}
+
+// TestAuditSealSince: a new vault's audit-key record says its history is sealed from entry 1;
+// a vault made before seals (the 32-byte record) starts where its first session says, once;
+// both forms give the same audit key; a removed or altered record is an error, never "none".
+func TestAuditSealSince(t *testing.T) {
+	e := newEnv(t)
+	_, k := e.init()
+	var auditKey []byte
+	e.update(func(tx *store.Tx) error {
+		since, ok, err := k.AuditSealSince(tx)
+		if err != nil || !ok || since != 1 {
+			t.Fatalf("new vault: since %d ok %v err %v", since, ok, err)
+		}
+		auditKey, err = k.AuditKey(tx)
+		return err
+	})
+
+	// The record of a vault made before seals: the audit key alone.
+	e.update(func(tx *store.Tx) error { return e.v.putVaultKey(tx, vaultKeyAudit, rootOf(t, k), auditKey) })
+	e.update(func(tx *store.Tx) error {
+		if since, ok, err := k.AuditSealSince(tx); err != nil || ok || since != 0 {
+			t.Fatalf("older vault: since %d ok %v err %v", since, ok, err)
+		}
+		if err := k.BeginAuditSeal(tx, 7); err != nil {
+			return err
+		}
+		if err := k.BeginAuditSeal(tx, 9); err != nil { // never moved
+			return err
+		}
+		since, ok, err := k.AuditSealSince(tx)
+		if err != nil || !ok || since != 7 {
+			t.Fatalf("after BeginAuditSeal: since %d ok %v err %v", since, ok, err)
+		}
+		got, err := k.AuditKey(tx)
+		if err != nil || !bytes.Equal(got, auditKey) {
+			t.Fatalf("audit key after BeginAuditSeal: %v", err)
+		}
+		return nil
+	})
+
+	e.update(func(tx *store.Tx) error {
+		_, err := tx.Exec(`UPDATE vault_keys SET wrapped = substr(wrapped, 1, length(wrapped) - 1) || x'00' WHERE name = ?`, vaultKeyAudit)
+		return err
+	})
+	e.update(func(tx *store.Tx) error {
+		_, _, err := k.AuditSealSince(tx)
+		wantErr(t, err, ErrDecrypt)
+		_, err = tx.Exec(`DELETE FROM vault_keys WHERE name = ?`, vaultKeyAudit)
+		return err
+	})
+	e.update(func(tx *store.Tx) error {
+		_, _, err := k.AuditSealSince(tx)
+		wantErr(t, err, ErrAuditRecordMissing)
+		wantErr(t, k.BeginAuditSeal(tx, 3), ErrAuditRecordMissing)
+		return nil
+	})
 }

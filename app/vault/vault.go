@@ -147,7 +147,8 @@ func (v *Vault) Init(tx *store.Tx, adminUserID int64, password string) (Recovery
 	if err := v.putVaultKey(tx, vaultKeyRecovery, kek, root); err != nil {
 		return fail(err)
 	}
-	if err := v.putVaultKey(tx, vaultKeyAudit, root, audit); err != nil {
+	// The history of a new vault is sealed from its first entry (session.go).
+	if err := v.putVaultKey(tx, vaultKeyAudit, root, auditRecord(audit, 1)); err != nil {
 		return fail(err)
 	}
 	if err := v.keychain().Set(deviceSecretAccount(vaultID), device); err != nil {
@@ -175,18 +176,6 @@ func (v *Vault) putVaultKey(tx *store.Tx, name string, kek, key []byte) error {
 		return fmt.Errorf("writing %s key: %w", name, err)
 	}
 	return nil
-}
-
-func getVaultKey(tx *store.Tx, name string, kek []byte) ([]byte, error) {
-	var w []byte
-	err := tx.QueryRow(`SELECT wrapped FROM vault_keys WHERE name = ?`, name).Scan(&w)
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, fmt.Errorf("vault has no %s key", name)
-	}
-	if err != nil {
-		return nil, fmt.Errorf("reading %s key: %w", name, err)
-	}
-	return unwrap(kek, vaultKeyAAD(name), w)
 }
 
 // deviceSecret reads this computer's device secret for the vault.
@@ -323,7 +312,7 @@ func (v *Vault) Recover(tx *store.Tx, recoveryKey string, userID int64, newPassw
 		return fail(err)
 	}
 	defer clear(device)
-	audit, err := getVaultKey(tx, vaultKeyAudit, root)
+	audit, _, err := readAuditRecord(tx, root)
 	if err != nil {
 		return fail(err)
 	}
@@ -385,7 +374,8 @@ func RecoveryAuditKey(tx *store.Tx, recoveryKey string) ([]byte, error) {
 		return nil, err
 	}
 	defer clear(root)
-	return getVaultKey(tx, vaultKeyAudit, root)
+	key, _, err := readAuditRecord(tx, root)
+	return key, err
 }
 
 // SetPassword creates or replaces userID's wrap of the root key under password: a password change

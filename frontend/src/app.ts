@@ -28,6 +28,8 @@ export class App {
   notice: string | null = null;
   /** screen is the home screen's current menu item id ("" = welcome). */
   screen = "";
+  /** shownLogin is the language the login form on screen was drawn in ("" when none is shown). */
+  private shownLogin = "";
   /** setupActive keeps the wizard on screen until its Recovery Kit is confirmed. */
   setupActive = false;
   /** refreshMenu fetches and redraws the menu (home sets it while it is shown), for a change
@@ -74,6 +76,9 @@ export class App {
       view = renderRecover(this);
       title = t("recoverTitle");
     } else if (!s.loggedIn) {
+      // A second render of the same login form (a call that failed as the session ended, then
+      // the refresh after it) would replace what the user has begun to type.
+      if (this.shownLogin === getLang() && this.root.querySelector('[data-testid="login-form"]')) return;
       view = renderLogin(this);
       title = t("loginTitle");
     } else if (s.locked) {
@@ -90,6 +95,7 @@ export class App {
       title = t("menu");
     }
     mount(this.root, view);
+    this.shownLogin = view.querySelector('[data-testid="login-form"]') ? getLang() : "";
     setTitle(title);
     const focus = this.root.querySelector<HTMLElement>("[autofocus]");
     focus?.focus();

@@ -222,8 +222,8 @@ func (c *cli) auditVerify() (int, error) {
 			if v.Sealed == 0 {
 				fmt.Fprintln(c.stdout, "seals: no sealed entry (a vault from before seals, not logged in since)")
 			} else {
-				fmt.Fprintf(c.stdout, "seals: the history up to entry %d is sealed under the root key; %d entries after it were written with nobody logged in\n",
-					v.LastSealed, v.Unsealed())
+				fmt.Fprintf(c.stdout, "seals: entries %d to %d are sealed under the root key; %d entries after them were written with nobody logged in\n",
+					v.SealedSince, v.LastSealed, v.Unsealed())
 			}
 		}
 		switch a := v.Anchors; {
