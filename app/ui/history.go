@@ -66,7 +66,7 @@ func (s *HistoryService) Verify() (VerifyResult, error) {
 	}
 	out := VerifyResult{Entries: v.Entries, OK: v.OK, FirstBroken: v.FirstBroken, ReasonJA: v.JA, ReasonEN: v.EN}
 	if v.OK && v.SealChecked && v.Sealed > 0 {
-		out.LastSealed, out.Unsealed = v.LastSealed, v.Unsealed()
+		out.SealedSince, out.LastSealed, out.Unsealed = v.SealedSince, v.LastSealed, v.Unsealed()
 	}
 	if v.Anchored {
 		out.Anchors, out.Diverged, out.RestoredAt = v.Anchors.Checked, v.Anchors.Diverged, v.Anchors.RestoredAt

@@ -216,10 +216,12 @@ type VerifyResult struct {
 	// belong to the history before that restore (an older copy was restored).
 	Diverged   int   `json:"diverged"`
 	RestoredAt int64 `json:"restoredAt"`
-	// LastSealed is the newest entry sealed by a session (under the root key; 0: none), and
-	// Unsealed how many entries after it were written with nobody logged in.
-	LastSealed int64 `json:"lastSealed"`
-	Unsealed   int64 `json:"unsealed"`
+	// SealedSince is the entry from which a session's entries are sealed (under the root key),
+	// LastSealed the newest sealed entry (0: none), and Unsealed how many entries after it were
+	// written with nobody logged in.
+	SealedSince int64 `json:"sealedSince"`
+	LastSealed  int64 `json:"lastSealed"`
+	Unsealed    int64 `json:"unsealed"`
 }
 
 // MenuSection is a group of the main menu (導入・設定, 1. 取得・収集, …).

@@ -1561,9 +1561,11 @@ export interface VerifyResult {
   diverged: number;
   restoredAt: number;
   /**
-   * LastSealed is the newest entry sealed by a session (under the root key; 0: none), and
-   * Unsealed how many entries after it were written with nobody logged in.
+   * SealedSince is the entry from which a session's entries are sealed (under the root key),
+   * LastSealed the newest sealed entry (0: none), and Unsealed how many entries after it were
+   * written with nobody logged in.
    */
+  sealedSince: number;
   lastSealed: number;
   unsealed: number;
 }

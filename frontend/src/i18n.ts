@@ -270,7 +270,7 @@ const dict = {
   chainOk: ["改ざんなし：{n} 件を検証しました", "Verified: {n} entries, no tampering"],
   chainBroken: ["改ざんの可能性：履歴 #{id} 以降の整合性が確認できません。", "Possible tampering: entries from #{id} do not verify."],
   chainDiverged: ["（中継サーバーの記録のうち {n} 件は、復元（履歴 #{id}）より前の履歴のものです）", " ({n} of the relay's records belong to the history before the restore, entry #{id})"],
-  chainSealed: ["（履歴 #{id} までログイン中の封印とも一致）", " (the sessions' seals match up to entry #{id})"],
+  chainSealed: ["（履歴 #{from}〜#{id} はログイン中の封印とも一致）", " (entries #{from} to #{id} also match the sessions' seals)"],
   chainUnsealed: ["（その後の {n} 件はログインしていない間の記録）", " (the {n} entries after it were written with nobody logged in)"],
   chainAnchored: ["（中継サーバーに残した記録 {n} 件とも一致、最新 {at}）", " (matches the {n} records kept on the relay, newest {at})"],
   company: ["企業", "Company"],

@@ -127,7 +127,7 @@ export function renderHistory(app: App, item: MenuItem | undefined, content: HTM
     badge.setAttribute("data-ok", String(v.ok));
     badge.textContent = v.ok
       ? t("chainOk").replace("{n}", String(v.entries)) +
-        (v.lastSealed ? t("chainSealed").replace("{id}", String(v.lastSealed)) : "") +
+        (v.lastSealed ? t("chainSealed").replace("{from}", String(v.sealedSince)).replace("{id}", String(v.lastSealed)) : "") +
         (v.lastSealed && v.unsealed ? t("chainUnsealed").replace("{n}", String(v.unsealed)) : "") +
         (v.anchors ? t("chainAnchored").replace("{n}", String(v.anchors - (v.diverged ?? 0))).replace("{at}", dateTime(v.anchoredAt)) : "") +
         (v.diverged ? t("chainDiverged").replace("{n}", String(v.diverged)).replace("{id}", String(v.restoredAt)) : "")
