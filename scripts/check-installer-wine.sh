@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# check-installer-wine.sh SETUP.exe — installs the Windows installer silently into the Wine
-# prefix of scripts/with-wine.sh and checks what landed where, then uninstalls it:
+# check-installer-wine.sh SETUP.exe — installs the Windows installer into the Wine prefix of
+# scripts/with-wine.sh, silently and through its pages as a user would, checks what landed where
+# each time, then uninstalls it:
 #
 #   SHELTER_REQUIRE_WINE=1 scripts/with-wine.sh scripts/check-installer-wine.sh build/bin/mynumber-shelter-0.1.0-setup.exe
 #
@@ -13,17 +14,25 @@
 #   - `shelter-bridge install` ran: the bridge's value in HKCU\…\Run, and the bridge running
 #     (its log says it listens on its named pipe);
 #   - a vault made with the installed shelterctl.exe in %LOCALAPPDATA%\MyNumber Shelter;
-#   - the app on this PC without WebView2 (Wine has none), on a private Xvfb display:
-#     Wails' dialog offering to install WebView2 has main.go's Japanese-first title, and Cancel
-#     ends the app (exit 1) after a message box saying what to do;
 #   - `uninstall.exe /S` stops the bridge and removes the program, the Start-menu entry, the Run
 #     value and the uninstall key, and leaves the vault;
 #   - `SETUP.exe /S /ALLUSERS /NOWEBVIEW2` (Wine's user is an administrator) installs into
 #     Program Files with the all-users Start-menu entry, the machine's uninstall key and the
 #     bridge in the machine's Run key, starting no bridge; its uninstaller removes all of it;
+#   - then on a private Xvfb display, with xdotool, `SETUP.exe /NOWEBVIEW2` through its pages:
+#     in Japanese (LC_ALL=ja_JP.UTF-8), the install-mode page's 「このPCのすべてのユーザー」
+#     (Alt+A), Back, 「このユーザーのみ」 (Alt+M), Back, all users again, the directory page
+#     showing Program Files, %LOCALAPPDATA%\Programs, Program Files in turn, then Install and
+#     Finish: installed for all users with every check of /ALLUSERS above, and uninstalled;
+#     in English, Return on every page (the defaults): installed for this user (folder, Start
+#     menu, the user's uninstall key and Run value, nothing for all users), and uninstalled;
+#   - the app on this PC without WebView2 (Wine has none), on that display: Wails' dialog
+#     offering to install WebView2 has main.go's Japanese-first title, and Cancel ends the app
+#     (exit 1) after a message box saying what to do.
 #
 # What only real Windows can check: the bridge starting at logon, installing WebView2, the app's
-# window, SmartScreen and signing.
+# window, SmartScreen and signing, and the install-mode page without administrator rights (its
+# greyed-out choice and hint: Wine's user is always an administrator).
 #
 # Without SHELTER_TEST_WINEPREFIX (not under with-wine.sh) it skips with a warning, or fails
 # under SHELTER_REQUIRE_WINE=1.
