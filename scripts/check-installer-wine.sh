@@ -93,7 +93,7 @@ if ! WINEDEBUG=-all,+process timeout 300 wine "$setup" /S /NOWEBVIEW2 2>"$trace"
 	exit 1
 fi
 say "installed in $((SECONDS - start))s into $instdir_win"
-started() { grep 'CreateProcessInternalW app' "$trace" | grep -c "$1" || true; }
+started() { grep -a 'CreateProcessInternalW app' "$trace" | grep -c "$1" || true; }
 (($(started 'shelter-bridge.exe\\" install') == 1)) || bad "the installer did not run shelter-bridge.exe install once"
 (($(started MicrosoftEdgeWebview2Setup) == 0)) || bad "the installer ran the WebView2 bootstrapper despite /NOWEBVIEW2"
 
@@ -256,7 +256,7 @@ page_start() {
 # page_await N PATTERN WHAT: wait (at most a minute) until N lines of the trace match PATTERN.
 page_await() {
 	local start=$SECONDS
-	until (($(grep -cE -- "$2" "$trace" || true) >= $1)); do
+	until (($(grep -acE -- "$2" "$trace" || true) >= $1)); do
 		if ! kill -0 "$page_pid" 2>/dev/null || ((SECONDS - start > 60)); then
 			bad "$3"
 			return 1
@@ -266,8 +266,9 @@ page_await() {
 }
 # page_keys KEY...: keys to the installer's window.
 page_keys() { xdotool key --window "$page_win" "$@" || bad "xdotool could not send $* to the installer"; }
-# page_folder N: the folder field's text the N-th time the directory page showed.
-page_folder() { grep -E -- "$folder_shown" "$trace" | sed -n "$1p" | sed -e 's/.*EDIT_WM_SetText L"//' -e 's/"$//' -e 's/\\\\/\\/g'; }
+# page_folder N: the folder field's text the N-th time the directory page showed. (grep -a: a
+# program still writing to an earlier run's trace may leave NULs in it.)
+page_folder() { grep -aE -- "$folder_shown" "$trace" | sed -n "$1p" | sed -e 's/.*EDIT_WM_SetText L"//' -e 's/"$//' -e 's/\\\\/\\/g'; }
 # page_finish WHAT: Finish once the finish page is up; the installer must then exit 0.
 page_finish() {
 	local status=0
@@ -296,7 +297,7 @@ page_for_all() {
 		bad "$what: the installer is not in Japanese under LC_ALL=ja_JP.UTF-8 (window '$(xdotool getwindowname "$page_win")')"
 	page_keys Return
 	page_await 1 "$mode_page" "$what: no install-mode page after the welcome page" || return 1
-	if grep -qE -- "$mode_hint" "$trace"; then
+	if grep -aqE -- "$mode_hint" "$trace"; then
 		bad "$what: the page says to run as administrator although Wine's user is one"
 	fi
 	page_keys alt+a Return
@@ -389,12 +390,17 @@ webview2_dialogs() {
 	((status == 1)) || bad "the app without WebView2 exited $status after Cancel, want 1"
 }
 
-# on_display CHECK OK: CHECK, then OK said when it found nothing wrong.
+# on_display CHECK OK: CHECK, then OK said when it found nothing wrong; else whatever it left
+# running in the prefix is ended, so that the next check starts clean.
 on_display() {
 	local before=$fail
 	fail=0
-	"$1" || page_abort
-	((fail)) || say "$2"
+	"$1" || true
+	if ((fail)); then
+		page_abort
+	else
+		say "$2"
+	fi
 	fail=$((fail | before))
 }
 if command -v Xvfb >/dev/null && command -v xdotool >/dev/null; then
