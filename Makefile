@@ -159,7 +159,7 @@ signing: deps installer ## check code signing of the Windows build with a throwa
 
 # The Windows binaries under Debian's Wine 8, in one throwaway prefix (scripts/with-wine.sh):
 # the Go tests that run shelterctl.exe (go-test leaves them to this target), then the installer
-# installed, checked and uninstalled silently (scripts/check-installer-wine.sh).
+# installed, checked and uninstalled, silently and through its pages on Xvfb (scripts/check-installer-wine.sh).
 WINE_TESTS := UnderWine$$
 wine: DEPS := test
 wine: deps installer ## the Windows shelterctl.exe and installer under Wine 8 (one prefix; SHELTER_REQUIRE_WINE=1)

@@ -127,6 +127,7 @@ func install(on, allUsers bool) error {
 			fmt.Println("+", c)
 			cmd := exec.Command(c[0], c[1:]...)
 			cmd.Stdout, cmd.Stderr = os.Stdout, os.Stderr
+			noWindow(cmd)
 			if err := cmd.Run(); err != nil {
 				return fmt.Errorf("%s: %w", c[0], err)
 			}
@@ -145,7 +146,9 @@ func install(on, allUsers bool) error {
 		}
 		uerr := runAll(plan.Uninstall)
 		for _, c := range plan.Cleanup {
-			exec.Command(c[0], c[1:]...).Run() // what older installs left; absent is fine
+			cmd := exec.Command(c[0], c[1:]...)
+			noWindow(cmd)
+			cmd.Run() // what older installs left; absent is fine
 		}
 		for _, f := range plan.Files {
 			if err := os.Remove(f.Path); err != nil && !errors.Is(err, os.ErrNotExist) {

@@ -6,9 +6,13 @@ import (
 	"errors"
 	"io"
 	"os"
+	"os/exec"
 )
 
 func setupConsole(string) {}
+
+// noWindow: only Windows opens a window for a console program.
+func noWindow(*exec.Cmd) {}
 
 // runLog: the service manager (systemd, launchd) keeps what the bridge writes to stderr.
 func runLog() (io.Writer, func()) { return os.Stderr, func() {} }

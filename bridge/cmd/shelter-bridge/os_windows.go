@@ -73,6 +73,14 @@ func runLog() (io.Writer, func()) {
 	return f, func() { f.Close() }
 }
 
+// noWindow runs cmd (reg.exe and the like, console programs) without a console window of its
+// own: shelter-bridge.exe has no console when the installer runs it, so each step would open
+// one, flashing on the screen and taking the keyboard from the installer's window. Its output
+// still goes where cmd.Stdout and cmd.Stderr say.
+func noWindow(cmd *exec.Cmd) {
+	cmd.SysProcAttr = &syscall.SysProcAttr{HideWindow: true, CreationFlags: windows.CREATE_NO_WINDOW}
+}
+
 // startDetached starts argv in the background with no window, not tied to this process.
 func startDetached(argv []string) error {
 	cmd := exec.Command(argv[0], argv[1:]...)

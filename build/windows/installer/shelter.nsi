@@ -1,11 +1,19 @@
 ; MyNumber Shelter — the Windows installer, built by `make installer` (Debian's makensis; no
 ; Wails template): the app, shelter-bridge.exe and shelterctl.exe for the current user (no
-; administrator rights needed) or, with /ALLUSERS, for every user of the PC, a Start-menu entry,
-; the WebView2 runtime when it is missing (the bootstrapper that comes with the Wails CLI), and
-; shelter-bridge registered to start at logon. The uninstaller removes the program and the logon
-; entry, never a vault: numbers are disposed of through 4-1 廃棄処理.
+; administrator rights needed) or for every user of the PC, as the user chooses on the page
+; after the welcome page (or with /ALLUSERS), a Start-menu entry, the WebView2 runtime when it
+; is missing (the bootstrapper that comes with the Wails CLI), and shelter-bridge registered to
+; start at logon. The uninstaller removes the program and the logon entry, never a vault:
+; numbers are disposed of through 4-1 廃棄処理.
 ;
 ;   makensis -DVERSION=0.1.0 -DBIN=build/bin -DWEBVIEW2=…/MicrosoftEdgeWebview2Setup.exe shelter.nsi
+;
+; The install-mode page (InstallModePage): 「このユーザーのみ」 (the default; no administrator
+; rights) or 「このPCのすべてのユーザー」, which is greyed out with a line saying how to get it
+; (「管理者として実行」) unless the installer runs as administrator. Choosing sets what /ALLUSERS
+; sets (SetInstallMode, the one place for both). The page is not shown with /S or /ALLUSERS.
+; Its texts are LangStrings: Japanese first with English under Japanese Windows, English
+; under any other (MUI picks the language from Windows' UI language).
 ;
 ; Command line (besides NSIS's own /S for silent and /D=DIR for the folder):
 ;   /ALLUSERS    install for every user of the PC (an IT department's deployment): into
@@ -32,6 +40,7 @@ Target amd64-unicode
 !include "MUI2.nsh"
 !include "LogicLib.nsh"
 !include "FileFunc.nsh"
+!include "nsDialogs.nsh"
 
 !define PRODUCT   "MyNumber Shelter"
 !define PROJECT   "mynumber-shelter"
@@ -49,7 +58,10 @@ Target amd64-unicode
   !error "WEBVIEW2 (the path of MicrosoftEdgeWebview2Setup.exe) is required"
 !endif
 
-Var AllUsers ; "1": installed for all users of the PC (/ALLUSERS); "": for this user
+Var AllUsers  ; "1": installed for all users of the PC (/ALLUSERS or the page); "": for this user
+Var ModeGiven ; "1": /ALLUSERS was on the command line, so the install-mode page is not shown
+Var RadioMe   ; the install-mode page's radio buttons
+Var RadioAll
 
 ; With a code-signing certificate (scripts/sign-windows.sh, `make installer` passes SIGN when
 ; SHELTER_SIGN_PFX is set), the installer and the uninstaller it writes are signed too.
@@ -78,6 +90,7 @@ VIAddVersionKey /LANG=0 "LegalCopyright"  "${PUBLISHER}"
 !define MUI_UNICON "..\icon.ico"
 !define MUI_ABORTWARNING
 !insertmacro MUI_PAGE_WELCOME
+Page custom InstallModePage InstallModeLeave
 !insertmacro MUI_PAGE_DIRECTORY
 !insertmacro MUI_PAGE_INSTFILES
 !insertmacro MUI_PAGE_FINISH
@@ -97,20 +110,107 @@ VIAddVersionKey /LANG=0 "LegalCopyright"  "${PUBLISHER}"
   ${EndIf}
 !macroend
 
-Function .onInit
-  StrCpy $AllUsers ""
-  ${GetParameters} $R0
-  ClearErrors
-  ${GetOptions} $R0 "/ALLUSERS" $R1
-  ${IfNot} ${Errors}
+; The install-mode page's texts. (&M) and (&A): Alt+M and Alt+A choose a button, as Windows
+; users expect (and as scripts/check-installer-wine.sh drives the page).
+LangString ModeTitle ${LANG_JAPANESE} "インストールの種類 / Installation type"
+LangString ModeTitle ${LANG_ENGLISH} "Installation type"
+LangString ModeSubtitle ${LANG_JAPANESE} "どのユーザーのためにインストールするかを選んでください。 / Choose who ${PRODUCT} is installed for."
+LangString ModeSubtitle ${LANG_ENGLISH} "Choose who ${PRODUCT} is installed for."
+LangString ModeIntro ${LANG_JAPANESE} "どちらでも、保管庫（マイナンバーのデータ）は各ユーザーのフォルダーに置かれます。$\r$\nEither way, each user's vault (the My Number data) stays in that user's own folder."
+LangString ModeIntro ${LANG_ENGLISH} "Either way, each user's vault (the My Number data) stays in that user's own folder."
+LangString ModeMe ${LANG_JAPANESE} "このユーザーのみ(&M)（推奨・管理者権限は不要）$\r$\nOnly for me (recommended, no administrator rights)"
+LangString ModeMe ${LANG_ENGLISH} "Only for &me (recommended, no administrator rights)"
+LangString ModeAll ${LANG_JAPANESE} "このPCのすべてのユーザー(&A)（管理者権限が必要）$\r$\nFor all users of this PC (administrator rights needed)"
+LangString ModeAll ${LANG_ENGLISH} "For &all users of this PC (administrator rights needed)"
+LangString ModeAllHow ${LANG_JAPANESE} "すべてのユーザー向けには、このインストーラーを右クリックの「管理者として実行」で起動し直してください。$\r$\nFor all users, start this installer again with right-click, Run as administrator."
+LangString ModeAllHow ${LANG_ENGLISH} "For all users, start this installer again with right-click, Run as administrator."
+
+; SetInstallMode: the one place that sets the install mode, for /ALLUSERS (.onInit) and the
+; install-mode page. Push "1" (all users of the PC) or "" (this user), then Call. It sets
+; $AllUsers and the shell folders' context, and swaps the default folder between
+; %LOCALAPPDATA%\Programs and Program Files, leaving a folder the user chose (/D= or typed on
+; the directory page) alone. All users needs administrator rights (else it stops, exit 740).
+Function SetInstallMode
+  Exch $R9
+  ; $LOCALAPPDATA is the user's only in the current context: compare in it.
+  SetShellVarContext current
+  ${If} $R9 == "1"
     !insertmacro AllUsersNeedsAdmin
     StrCpy $AllUsers "1"
-    ; Program Files, unless /D= named another folder.
     ${If} $INSTDIR == "$LOCALAPPDATA\Programs\${PRODUCT}"
       StrCpy $INSTDIR "$PROGRAMFILES64\${PRODUCT}"
     ${EndIf}
     SetShellVarContext all
+  ${Else}
+    StrCpy $AllUsers ""
+    ${If} $INSTDIR == "$PROGRAMFILES64\${PRODUCT}"
+      StrCpy $INSTDIR "$LOCALAPPDATA\Programs\${PRODUCT}"
+    ${EndIf}
   ${EndIf}
+  Pop $R9
+FunctionEnd
+
+Function .onInit
+  StrCpy $AllUsers ""
+  StrCpy $ModeGiven ""
+  ${GetParameters} $R0
+  ClearErrors
+  ${GetOptions} $R0 "/ALLUSERS" $R1
+  ${IfNot} ${Errors}
+    StrCpy $ModeGiven "1"
+    Push "1"
+    Call SetInstallMode
+  ${EndIf}
+FunctionEnd
+
+; InstallModePage: the choice between this user and all users of the PC, unless the command
+; line decided (/ALLUSERS) or nobody is there to choose (/S). All users is offered only to an
+; installer running as administrator: it never asks for elevation itself (see the top).
+Function InstallModePage
+  ${If} $ModeGiven == "1"
+    Abort
+  ${EndIf}
+  ${If} ${Silent}
+    Abort
+  ${EndIf}
+  !insertmacro MUI_HEADER_TEXT "$(ModeTitle)" "$(ModeSubtitle)"
+  nsDialogs::Create 1018
+  Pop $0
+  ${If} $0 == error
+    Abort
+  ${EndIf}
+  ${NSD_CreateLabel} 0 0 100% 24u "$(ModeIntro)"
+  Pop $0
+  ${NSD_CreateFirstRadioButton} 0 34u 100% 22u "$(ModeMe)"
+  Pop $RadioMe
+  ${NSD_CreateAdditionalRadioButton} 0 62u 100% 22u "$(ModeAll)"
+  Pop $RadioAll
+  UserInfo::GetAccountType
+  Pop $0
+  ${If} $0 != "Admin"
+    EnableWindow $RadioAll 0
+    ${NSD_CreateLabel} 12u 88u -12u 24u "$(ModeAllHow)"
+    Pop $0
+  ${EndIf}
+  ; Back from the directory page shows the mode chosen before.
+  ${If} $AllUsers == "1"
+    ${NSD_Check} $RadioAll
+    ${NSD_SetFocus} $RadioAll
+  ${Else}
+    ${NSD_Check} $RadioMe
+    ${NSD_SetFocus} $RadioMe
+  ${EndIf}
+  nsDialogs::Show
+FunctionEnd
+
+Function InstallModeLeave
+  ${NSD_GetState} $RadioAll $0
+  ${If} $0 == ${BST_CHECKED}
+    Push "1"
+  ${Else}
+    Push ""
+  ${EndIf}
+  Call SetInstallMode
 FunctionEnd
 
 Function un.onInit
