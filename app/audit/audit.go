@@ -278,7 +278,7 @@ func (b *Batch) Append(e Entry) (Entry, error) {
 	e.MAC = b.c.next(nil, b.prev, b.buf)
 	var seal []byte
 	if b.seal != nil {
-		seal, e.Sealed = sealOf(b.seal, e.MAC), true
+		seal, e.Sealed = sealOf(nil, b.seal, e.MAC), true
 	}
 	_, err := b.ins.Exec(e.ID, b.at, e.UserID, e.Login, e.Workstation, string(e.Action), e.CompanyID,
 		e.TargetType, e.TargetID, e.Purpose, string(e.Result), e.Detail, e.MAC, seal)
@@ -425,12 +425,12 @@ func appendText[T ~string | ~[]byte](b []byte, s T) []byte {
 	return append(b, s...)
 }
 
-// sealOf returns an entry's seal: HMAC(seal key, mac) with h, an HMAC under the seal key. The
-// MAC covers the entry and, through the chain, every entry before it.
-func sealOf(h hash.Hash, mac []byte) []byte {
+// sealOf appends an entry's seal to dst: HMAC(seal key, mac) with h, an HMAC under the seal
+// key. The MAC covers the entry and, through the chain, every entry before it.
+func sealOf(dst []byte, h hash.Hash, mac []byte) []byte {
 	h.Reset()
 	h.Write(mac)
-	return h.Sum(nil)
+	return h.Sum(dst)
 }
 
 // chain computes chain MACs with one reusable HMAC state.

@@ -69,7 +69,7 @@ func fillLog(t testing.TB, db *store.DB, key []byte, n int) {
 			mac = c.next(mac[:0], prev, canonical)
 			var seal []byte
 			if !Action(r.action).Sessionless() {
-				seal = sealOf(sealer, mac)
+				seal = sealOf(nil, sealer, mac)
 			}
 			if _, err := stmt.Exec(r.id, r.at, r.userID, r.login, r.workstation, r.action, r.companyID,
 				r.targetType, r.targetID, r.purpose, r.result, r.detail, mac, seal); err != nil {

@@ -213,7 +213,7 @@ func TestUnsealBelongsToItsOwner(t *testing.T) {
 		}); err != nil {
 			t.Fatal(err)
 		}
-		return bytes.Equal(seal, sealOf(hmac.New(sha256.New, key), e.MAC))
+		return bytes.Equal(seal, sealOf(nil, hmac.New(sha256.New, key), e.MAC))
 	}
 	l.Seal(first, sealKey)
 	l.Seal(second, other)

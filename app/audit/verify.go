@@ -251,9 +251,6 @@ func verifyRange(ctx context.Context, tx *store.Tx, key []byte, seals *sealing, 
 		mac, seal sql.RawBytes
 		canonical []byte
 		sum, want []byte
-		// Counted here and stored in res at the end: res sits next to the other ranges'
-		// results, and a write per row to it would bounce that memory between the cores.
-		entries, sealed, lastSealed int64
 	)
 	for rows.Next() {
 		if err := rows.Scan(&e.id, &e.at, &e.userID, &e.login, &e.workstation, &e.action, &e.companyID,
@@ -262,19 +259,17 @@ func verifyRange(ctx context.Context, tx *store.Tx, key []byte, seals *sealing, 
 		}
 		sealBroken, unsealed := false, false
 		if len(seal) > 0 {
-			sealed++
-			lastSealed = e.id
+			res.Sealed++
+			res.LastSealed = e.id
 			if sealer != nil {
-				sealer.Reset()
-				sealer.Write(mac)
-				want = sealer.Sum(want[:0])
+				want = sealOf(want[:0], sealer, mac)
 				sealBroken = !hmac.Equal(want, seal)
 			}
 		} else if seals != nil && seals.since > 0 && e.id >= seals.since {
 			unsealed = !Action(e.action).Sessionless()
 		}
-		entries++
-		if entries%verifyCheckEvery == 0 {
+		res.Entries++
+		if res.Entries%verifyCheckEvery == 0 {
 			if err := ctx.Err(); err != nil {
 				return err
 			}
@@ -300,7 +295,6 @@ func verifyRange(ctx context.Context, tx *store.Tx, key []byte, seals *sealing, 
 		return fmt.Errorf("reading audit log: %w", err)
 	}
 	rows.Close()
-	res.Entries, res.Sealed, res.LastSealed = entries, sealed, lastSealed
 	if r.last {
 		return verifyHead(tx, lastID, prev, broken)
 	}

@@ -126,12 +126,9 @@ func verifyChain(ctx context.Context, db *store.DB, key []byte, keys *vault.Keys
 		return audit.VerifyResult{}, 0, err
 	}
 	defer clear(sealKey)
-	var since, first int64
+	var since int64
 	var recordErr error
 	err = db.View(ctx, func(tx *store.Tx) (err error) {
-		if first, err = audit.FirstSealed(tx); err != nil {
-			return err
-		}
 		since, _, recordErr = keys.AuditSealSince(tx)
 		if errors.Is(recordErr, vault.ErrAuditRecordMissing) || errors.Is(recordErr, vault.ErrDecrypt) {
 			return nil
@@ -154,7 +151,7 @@ func verifyChain(ctx context.Context, db *store.DB, key []byte, keys *vault.Keys
 		reason = "the audit key's record under the root key (where sealing began) was removed"
 	case recordErr != nil:
 		reason = "the audit key's record under the root key (where sealing began) was altered"
-	case since == 0 && first > 0:
+	case since == 0 && res.Sealed > 0:
 		reason = "the audit key's record under the root key was replaced by a copy from before sealing began"
 	}
 	if reason != "" {
