@@ -16,7 +16,8 @@ import (
 // importer applies one batch inside one transaction.
 type importer struct {
 	tx      *store.Tx
-	ck      *vault.CompanyKey
+	ck      *vault.CompanyKey // the company key: person keys
+	ek      *vault.CompanyKey // the envelope's epoch key: shared numbers
 	sh      *shareRow
 	origin  string // the member whose batch this is
 	x       *recIndex
@@ -141,7 +142,7 @@ func (im *importer) number(r record, local *localRec, conflict bool) error {
 		if loser == "" {
 			loser = "(削除)"
 		}
-		if err := im.conflict(r, local, maskedShared(im.ck, r), loser); err != nil {
+		if err := im.conflict(r, local, maskedShared(im.ek, r), loser); err != nil {
 			return err
 		}
 	}
@@ -150,7 +151,7 @@ func (im *importer) number(r record, local *localRec, conflict bool) error {
 			return fmt.Errorf("deleting number of person %d: %w", id, err)
 		}
 	} else {
-		pt, err := im.ck.Open(numberAAD(r.ID), r.Number)
+		pt, err := im.ek.Open(numberAAD(r.ID), r.Number)
 		if err != nil {
 			return fmt.Errorf("opening shared number: %w", err)
 		}

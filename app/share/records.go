@@ -21,11 +21,14 @@ const (
 
 // batch is the plaintext of a "batch" envelope.
 type batch struct {
-	V          int         `json:"v"`
-	Origin     string      `json:"origin"`
-	OriginName string      `json:"originName"`
-	Records    []record    `json:"records"`
-	Audit      []auditFact `json:"audit,omitempty"`
+	V          int    `json:"v"`
+	Origin     string `json:"origin"`
+	OriginName string `json:"originName"`
+	// OriginKey is the origin's installation key, stated under the company's key: what a
+	// rotation wraps the next epoch's key to (epochs.go).
+	OriginKey []byte      `json:"originKey,omitempty"`
+	Records   []record    `json:"records"`
+	Audit     []auditFact `json:"audit,omitempty"`
 }
 
 // record is one version of one shared record. Base is the version it replaced as its writer
@@ -38,7 +41,7 @@ type record struct {
 	BaseClock  int64         `json:"baseClock,omitempty"`
 	BaseOrigin string        `json:"baseOrigin,omitempty"`
 	Person     *personData   `json:"person,omitempty"`
-	Number     []byte        `json:"number,omitempty"` // sealed under the company key, numberAAD
+	Number     []byte        `json:"number,omitempty"` // sealed under the epoch's key, numberAAD
 	Deleted    bool          `json:"deleted,omitempty"`
 	Disposal   *disposalData `json:"disposal,omitempty"`
 	Status     *statusData   `json:"status,omitempty"`

@@ -163,6 +163,9 @@ type offer struct {
 	KeyBox  []byte `json:"keyBox"`
 	InfoBox []byte `json:"infoBox"`
 	MAC     []byte `json:"mac"`
+	// Epoch is the key epoch KeyBox holds ("" for the company key): after a member was
+	// removed, a new member receives the current epoch's key (epochs.go).
+	Epoch string `json:"epoch,omitempty"`
 }
 
 // offerInfo is sealed in InfoBox.
@@ -177,6 +180,9 @@ type offerInfo struct {
 func (o *offer) macInput(relayCompany string) []byte {
 	kb, ib := sha256.Sum256(o.KeyBox), sha256.Sum256(o.InfoBox)
 	m := []byte("shelter-share-offer|v1|" + relayCompany + "|" + o.From + "|" + o.To + "|")
+	if o.Epoch != "" {
+		m = append(m, "epoch="+o.Epoch+"|"...)
+	}
 	m = append(m, kb[:]...)
 	return append(m, ib[:]...)
 }
@@ -243,7 +249,7 @@ func (s *Service) Offer(ctx context.Context, p auth.Principal, keys *vault.Keys,
 	err = s.DB.Update(ctx, func(tx *store.Tx) error {
 		var n, member int
 		if err := tx.QueryRow(`SELECT (SELECT count(*) FROM shares WHERE company_id = ?),
-			(SELECT count(*) FROM share_members WHERE company_id = ? AND office = ?)`, companyID, companyID, peerOffice).Scan(&n, &member); err != nil {
+			(SELECT count(*) FROM share_members WHERE company_id = ? AND office = ? AND removed_at = '')`, companyID, companyID, peerOffice).Scan(&n, &member); err != nil {
 			return err
 		}
 		if member > 0 {
@@ -269,7 +275,23 @@ func (s *Service) Offer(ctx context.Context, p auth.Principal, keys *vault.Keys,
 				return err
 			}
 		}
-		if o.KeyBox, err = keys.WrapCompanyTo(tx, companyID, peer.PublicKey, boxAAD(relay, peerOffice)); err != nil {
+		// A member joining after a removal receives the current epoch's key (epochs.go).
+		sh, err := loadShare(tx, companyID)
+		if err != nil && !errors.Is(err, errNoShare) {
+			return err
+		}
+		if sh != nil {
+			o.Epoch = sh.epoch
+			ek, err := epochKey(tx, keys, sh, sh.epoch)
+			if err != nil {
+				return err
+			}
+			o.KeyBox, err = keys.WrapKeyTo(ek, peer.PublicKey, boxAAD(relay, peerOffice))
+			ek.Close()
+			if err != nil {
+				return err
+			}
+		} else if o.KeyBox, err = keys.WrapCompanyTo(tx, companyID, peer.PublicKey, boxAAD(relay, peerOffice)); err != nil {
 			return err
 		}
 		info := mustJSON(offerInfo{Code: c.Code, Name: c.Name, NameKana: c.NameKana, Corp: c.CorporateNumber, FromName: office.Name})
@@ -306,8 +328,9 @@ func (s *Service) Offer(ctx context.Context, p auth.Principal, keys *vault.Keys,
 				return fmt.Errorf("recording share: %w", err)
 			}
 		}
-		if _, err := tx.Exec(`INSERT INTO share_members(company_id, office, name, added_at) VALUES(?, ?, ?, ?)
-			ON CONFLICT(company_id, office) DO UPDATE SET name = excluded.name`, companyID, peerOffice, peer.Name, tx.NowText()); err != nil {
+		if _, err := tx.Exec(`INSERT INTO share_members(company_id, office, name, public_key, added_at) VALUES(?, ?, ?, ?, ?)
+			ON CONFLICT(company_id, office) DO UPDATE SET name = excluded.name, public_key = excluded.public_key, removed_at = ''`,
+			companyID, peerOffice, peer.Name, peer.PublicKey, tx.NowText()); err != nil {
 			return fmt.Errorf("recording share member: %w", err)
 		}
 		e := p.Entry(audit.ActionSettingChange, audit.ResultOK)
@@ -504,12 +527,16 @@ func (s *Service) Accept(ctx context.Context, p auth.Principal, keys *vault.Keys
 		if fromName == "" {
 			fromName = info.FromName
 		}
-		if _, err := tx.Exec(`INSERT INTO shares(company_id, relay_company, self_office, peer_office, peer_name, peer_key, role, created_at)
-			VALUES(?, ?, ?, ?, ?, ?, 'peer', ?)`, id, relayCompany, self, from, fromName, fromKey, tx.NowText()); err != nil {
+		if o.Epoch != "" && epochNumber(o.Epoch) < 2 {
+			return fmt.Errorf("reading offer: key epoch %q", o.Epoch)
+		}
+		if _, err := tx.Exec(`INSERT INTO shares(company_id, relay_company, self_office, peer_office, peer_name, peer_key, role,
+			epoch, base_epoch, created_at) VALUES(?, ?, ?, ?, ?, ?, 'peer', ?, ?, ?)`,
+			id, relayCompany, self, from, fromName, fromKey, o.Epoch, o.Epoch, tx.NowText()); err != nil {
 			return fmt.Errorf("recording share: %w", err)
 		}
-		if _, err := tx.Exec(`INSERT INTO share_members(company_id, office, name, added_at) VALUES(?, ?, ?, ?)`,
-			id, from, fromName, tx.NowText()); err != nil {
+		if _, err := tx.Exec(`INSERT INTO share_members(company_id, office, name, public_key, added_at) VALUES(?, ?, ?, ?, ?)`,
+			id, from, fromName, fromKey, tx.NowText()); err != nil {
 			return fmt.Errorf("recording share member: %w", err)
 		}
 		if _, err := tx.Exec(`UPDATE share_offers SET status = 'accepted' WHERE relay_company = ?`, relayCompany); err != nil {

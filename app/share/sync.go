@@ -24,12 +24,19 @@ type shareRow struct {
 	companyID               int64
 	relay, self             string
 	clock, cursor, auditCur int64
+	// epoch is the key epoch this side sends under, base the one whose key is the company key
+	// (epochs.go); resend asks the next export for every record again.
+	epoch, base string
+	resend      bool
+	// rekeyFrom is the epoch a pending rotation is to be sent under (valid: one is pending).
+	rekeyFrom sql.NullString
 }
 
 func loadShare(tx *store.Tx, companyID int64) (*shareRow, error) {
 	sh := &shareRow{companyID: companyID}
-	err := tx.QueryRow(`SELECT relay_company, self_office, clock, relay_cursor, audit_cursor
-		FROM shares WHERE company_id = ?`, companyID).Scan(&sh.relay, &sh.self, &sh.clock, &sh.cursor, &sh.auditCur)
+	err := tx.QueryRow(`SELECT relay_company, self_office, clock, relay_cursor, audit_cursor, epoch, base_epoch, resend, rekey_from
+		FROM shares WHERE company_id = ?`, companyID).Scan(&sh.relay, &sh.self, &sh.clock, &sh.cursor, &sh.auditCur,
+		&sh.epoch, &sh.base, &sh.resend, &sh.rekeyFrom)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, errNoShare
 	}
@@ -40,8 +47,8 @@ func loadShare(tx *store.Tx, companyID int64) (*shareRow, error) {
 }
 
 func (sh *shareRow) save(tx *store.Tx) error {
-	_, err := tx.Exec(`UPDATE shares SET clock = ?, relay_cursor = ?, audit_cursor = ?, last_sync_at = ? WHERE company_id = ?`,
-		sh.clock, sh.cursor, sh.auditCur, tx.NowText(), sh.companyID)
+	_, err := tx.Exec(`UPDATE shares SET clock = ?, relay_cursor = ?, audit_cursor = ?, last_sync_at = ?, epoch = ?, resend = ?, rekey_from = ?
+		WHERE company_id = ?`, sh.clock, sh.cursor, sh.auditCur, tx.NowText(), sh.epoch, sh.resend, sh.rekeyFrom, sh.companyID)
 	if err != nil {
 		return fmt.Errorf("writing share: %w", err)
 	}
@@ -75,6 +82,12 @@ func (s *Service) Sync(ctx context.Context, p auth.Principal, keys *vault.Keys, 
 	if s.transport() == nil {
 		return res, ErrNoRelay
 	}
+	if err := s.DB.View(ctx, func(tx *store.Tx) error { return requireShareRole(tx, p, companyID) }); err != nil {
+		return res, err
+	}
+	if err := s.sendRekey(ctx, keys, companyID); err != nil {
+		return res, err
+	}
 	// Export and send in one transaction: the new hashes and clocks are kept only when the relay
 	// took the envelopes. (With the bridge outbox this becomes an insert into the outbox.)
 	err := s.DB.Update(ctx, func(tx *store.Tx) error {
@@ -89,19 +102,19 @@ func (s *Service) Sync(ctx context.Context, p auth.Principal, keys *vault.Keys, 
 		if err != nil {
 			return err
 		}
-		ck, err := keys.Company(tx, companyID)
+		ek, err := epochKey(tx, keys, sh, sh.epoch)
 		if err != nil {
 			return err
 		}
-		defer ck.Close()
+		defer ek.Close()
 		for len(b.Records) > 0 || len(b.Audit) > 0 {
 			part := *b
 			part.Records = b.Records[:min(len(b.Records), maxRecords)]
 			b.Records = b.Records[len(part.Records):]
 			b.Audit = nil
 			pt := mustJSON(part)
-			err := s.transport().Send(ctx, sh.relay, RecordBatch, func(aad []byte) ([]byte, error) {
-				return ck.Seal(envelopeAAD(aad), pt)
+			err := s.transport().Send(ctx, sh.relay, batchRecord(sh.epoch), func(aad []byte) ([]byte, error) {
+				return ek.Seal(envelopeAAD(aad), pt)
 			})
 			clear(pt)
 			if err != nil {
@@ -141,6 +154,11 @@ func (s *Service) export(tx *store.Tx, keys *vault.Keys, sh *shareRow) (*batch, 
 		return nil, err
 	}
 	defer ck.Close()
+	ek, err := epochKey(tx, keys, sh, sh.epoch)
+	if err != nil {
+		return nil, err
+	}
+	defer ek.Close()
 	x, err := loadRecs(tx, sh.companyID)
 	if err != nil {
 		return nil, err
@@ -150,11 +168,26 @@ func (s *Service) export(tx *store.Tx, keys *vault.Keys, sh *shareRow) (*batch, 
 		return nil, err
 	}
 	b := &batch{V: 1, Origin: sh.self, OriginName: office.Name}
+	if b.OriginKey, err = keys.InstallationKey(tx); err != nil {
+		return nil, err
+	}
+	// A resend (after a rotation) sends every record again, each as the version held here, and
+	// every audit entry of the company: members that hold them skip them, a member joining later
+	// reads the whole company from the current epoch.
+	full := sh.resend
+	if full {
+		sh.resend, sh.auditCur = false, 0
+	}
 	// changed returns the record for a local row whose hash differs, and its new share record.
+	// In a resend, an unchanged row gives its record as held (and a share record that is
+	// already saved).
 	changed := func(kind string, localID int64, hash []byte, physical int64) (*record, *localRec) {
 		prev := x.local(kind, localID)
 		if prev != nil && string(prev.hash) == string(hash) {
-			return nil, nil
+			if !full {
+				return nil, nil
+			}
+			return &record{Kind: kind, ID: prev.gid, Clock: prev.clock, Origin: prev.origin}, prev
 		}
 		r := &record{Kind: kind, Origin: sh.self}
 		lr := &localRec{kind: kind, localID: localID, origin: sh.self, hash: hash}
@@ -232,7 +265,7 @@ func (s *Service) export(tx *store.Tx, keys *vault.Keys, sh *shareRow) (*batch, 
 		}
 		if string(h) == string(deletedHash[:]) {
 			r.Deleted = true
-		} else if r.Number, err = sealForShare(tx, ck, pr.id, r.ID); errors.Is(err, vault.ErrShredded) {
+		} else if r.Number, err = sealForShare(tx, ck, ek, pr.id, r.ID); errors.Is(err, vault.ErrShredded) {
 			r.Deleted, lr.hash = true, deletedHash[:]
 		} else if err != nil {
 			return nil, err
@@ -308,9 +341,9 @@ func (s *Service) export(tx *store.Tx, keys *vault.Keys, sh *shareRow) (*batch, 
 	return b, arows.Err()
 }
 
-// sealForShare opens person personID's number with its person key and seals it again under the
-// company key at numberAAD(gid). The plaintext is zeroed.
-func sealForShare(tx *store.Tx, ck *vault.CompanyKey, personID int64, gid string) ([]byte, error) {
+// sealForShare opens person personID's number with its person key (under the company key ck)
+// and seals it again under the epoch's key ek at numberAAD(gid). The plaintext is zeroed.
+func sealForShare(tx *store.Tx, ck, ek *vault.CompanyKey, personID int64, gid string) ([]byte, error) {
 	var ct []byte
 	if err := tx.QueryRow(`SELECT ciphertext FROM person_numbers WHERE person_id = ?`, personID).Scan(&ct); err != nil {
 		return nil, fmt.Errorf("reading number of person %d: %w", personID, err)
@@ -325,20 +358,7 @@ func sealForShare(tx *store.Tx, ck *vault.CompanyKey, personID int64, gid string
 		return nil, err
 	}
 	defer clear(pt)
-	return ck.Seal(numberAAD(gid), pt)
-}
-
-// memberSeq returns the newest envelope sequence imported from member office of the share
-// (0 for a member not seen yet, who is added: any installation holding the company key is a
-// member, since only members receive it from an administrator who compared its fingerprint).
-func memberSeq(tx *store.Tx, companyID int64, office string) (int64, error) {
-	var seq int64
-	err := tx.QueryRow(`SELECT peer_seq FROM share_members WHERE company_id = ? AND office = ?`, companyID, office).Scan(&seq)
-	if errors.Is(err, sql.ErrNoRows) {
-		_, err = tx.Exec(`INSERT INTO share_members(company_id, office, added_at) VALUES(?, ?, ?)`, companyID, office, tx.NowText())
-		return 0, err
-	}
-	return seq, err
+	return ek.Seal(numberAAD(gid), pt)
 }
 
 // importEnvelope applies one envelope listed by the relay under relay id relayID. It returns
@@ -352,37 +372,47 @@ func (s *Service) importEnvelope(ctx context.Context, p auth.Principal, keys *va
 		}
 		sh.cursor = max(sh.cursor, relayID)
 		e, perr := envelope.Parse(body)
-		if perr != nil || e.Company != sh.relay || e.Record != RecordBatch || e.Sender == s.transport().Sender() {
+		if perr != nil || e.Company != sh.relay || e.Sender == s.transport().Sender() {
 			return sh.save(tx)
+		}
+		kind, epoch, ok := parseRecord(e.Record)
+		if !ok || (kind == RecordRekey && epoch == "" && sh.base != "") {
+			return sh.save(tx)
+		}
+		ek, err := epochKey(tx, keys, sh, epoch)
+		if errors.Is(err, vault.ErrNoCompanyKey) {
+			return sh.save(tx) // an epoch this side never held (before it joined)
+		}
+		if err != nil {
+			return err
+		}
+		defer ek.Close()
+		aad, _ := e.AAD()
+		pt, err := ek.Open(envelopeAAD(aad), e.Ciphertext)
+		if err != nil {
+			return sh.save(tx) // not sealed under this company's key: not ours to read
+		}
+		defer clear(pt)
+		if kind == RecordRekey {
+			return s.importRekey(tx, p, keys, sh, e.Seq, pt)
+		}
+		var b batch
+		err = json.Unmarshal(pt, &b)
+		if err != nil || b.V != 1 || b.Origin == sh.self || !envelope.ValidID(b.Origin) {
+			return sh.save(tx)
+		}
+		if fresh, err := s.fromMember(tx, sh, b.Origin, b.OriginName, b.OriginKey, e.Seq); err != nil || !fresh {
+			if err != nil {
+				return err
+			}
+			return sh.save(tx) // a replay, or older than what was imported from that member
 		}
 		ck, err := keys.Company(tx, companyID)
 		if err != nil {
 			return err
 		}
 		defer ck.Close()
-		aad, _ := e.AAD()
-		pt, err := ck.Open(envelopeAAD(aad), e.Ciphertext)
-		if err != nil {
-			return sh.save(tx) // not sealed under this company's key: not ours to read
-		}
-		var b batch
-		err = json.Unmarshal(pt, &b)
-		clear(pt)
-		if err != nil || b.V != 1 || b.Origin == sh.self || !envelope.ValidID(b.Origin) {
-			return sh.save(tx)
-		}
-		seen, err := memberSeq(tx, companyID, b.Origin)
-		if err != nil {
-			return err
-		}
-		if e.Seq <= uint64(seen) {
-			return sh.save(tx) // a replay, or older than what was imported from that member
-		}
-		if _, err := tx.Exec(`UPDATE share_members SET peer_seq = ?, name = CASE WHEN ? <> '' THEN ? ELSE name END
-			WHERE company_id = ? AND office = ?`, int64(e.Seq), b.OriginName, b.OriginName, companyID, b.Origin); err != nil {
-			return err
-		}
-		im := &importer{tx: tx, ck: ck, sh: sh, origin: b.Origin, p: p, log: s.Audit}
+		im := &importer{tx: tx, ck: ck, ek: ek, sh: sh, origin: b.Origin, p: p, log: s.Audit}
 		if im.x, err = loadRecs(tx, companyID); err != nil {
 			return err
 		}

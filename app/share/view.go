@@ -57,7 +57,7 @@ func (s *Service) Shares(ctx context.Context, p auth.Principal) ([]Share, error)
 		}
 		rows.Close()
 		for i := range out {
-			ms, err := tx.Query(`SELECT office, name FROM share_members WHERE company_id = ? ORDER BY added_at, office`, out[i].CompanyID)
+			ms, err := tx.Query(`SELECT office, name FROM share_members WHERE company_id = ? AND removed_at = '' ORDER BY added_at, office`, out[i].CompanyID)
 			if err != nil {
 				return err
 			}

@@ -163,7 +163,13 @@ type CompanyKey struct {
 	id    int64
 	key   *symKey
 	index []byte
+	// epoch is set on a shared epoch's key ([Keys.ShareKey]): it seals envelopes and shared
+	// numbers, never person keys.
+	epoch string
 }
+
+// errEpochKey refuses person keys under a shared epoch's key.
+var errEpochKey = errors.New("vault: a shared epoch's key does not wrap person keys")
 
 // CompanyID is the company these keys belong to.
 func (c *CompanyKey) CompanyID() int64 { return c.id }
@@ -231,6 +237,9 @@ func (c *CompanyKey) CreatePerson(tx *store.Tx, personID int64) error {
 // newPersonKey draws a key and a key id for personID and returns the id and the wrapped key;
 // when out is not nil it also receives the unwrapped key (which the caller must close).
 func (c *CompanyKey) newPersonKey(personID int64, out **PersonKey) (keyID string, wrapped []byte, err error) {
+	if c.epoch != "" {
+		return "", nil, errEpochKey
+	}
 	if c.key.aead == nil {
 		return "", nil, ErrSealed
 	}
@@ -300,6 +309,9 @@ func (c *CompanyKey) person(tx *store.Tx, personID int64) (*PersonKey, string, [
 	}
 	if c.key.aead == nil {
 		return nil, "", nil, ErrSealed
+	}
+	if c.epoch != "" {
+		return nil, "", nil, errEpochKey
 	}
 	p := &PersonKey{id: personID, rotated: rotated}
 	if p.key, err = c.unwrapPerson(personID, w); err != nil {

@@ -98,19 +98,12 @@ func (k *Keys) installationPrivate(tx *store.Tx) (*ecdh.PrivateKey, error) {
 // WrapCompanyTo seals company companyID's key and blind-index key to peer (a 65-byte P-256
 // point) with sealbox under aad. Only the holder of peer's private key can open the box.
 func (k *Keys) WrapCompanyTo(tx *store.Tx, companyID int64, peer, aad []byte) ([]byte, error) {
-	to, err := sealbox.ParsePublicKey(peer)
-	if err != nil {
-		return nil, fmt.Errorf("peer key: %w", err)
-	}
 	ck, err := k.Company(tx, companyID)
 	if err != nil {
 		return nil, err
 	}
 	defer ck.Close()
-	pt := make([]byte, 0, 2*keySize)
-	pt = append(append(pt, ck.key.raw...), ck.index...)
-	defer clear(pt)
-	return sealbox.Seal(k.rand, to, aad, pt)
+	return k.WrapKeyTo(ck, peer, aad)
 }
 
 // ImportCompany opens a box made by [Keys.WrapCompanyTo] for this installation and stores its

@@ -1,0 +1,396 @@
+package share
+
+import (
+	"context"
+	"crypto/rand"
+	"database/sql"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/mynumber-shelter/shelter/app/apperr"
+	"github.com/mynumber-shelter/shelter/app/audit"
+	"github.com/mynumber-shelter/shelter/app/auth"
+	"github.com/mynumber-shelter/shelter/app/store"
+	"github.com/mynumber-shelter/shelter/app/vault"
+	"github.com/mynumber-shelter/shelter/cloud/envelope"
+)
+
+// RecordRekey is the record of a rotation's envelope: "rekey" sealed under the company key, or
+// "rekey.<epoch>" sealed under that epoch's key. A batch sealed under an epoch's key is
+// "batch.<epoch>".
+const RecordRekey = "rekey"
+
+var errNotMember = apperr.New(apperr.CodeNotFound, "office", "この事務所はこの共有のメンバーではありません。",
+	"This office is not a member of this share.")
+
+// batchRecord is the record of a batch sealed under epoch's key.
+func batchRecord(epoch string) string {
+	if epoch == "" {
+		return RecordBatch
+	}
+	return RecordBatch + "." + epoch
+}
+
+// rekeyRecord is the record of a rotation sealed under epoch's key.
+func rekeyRecord(epoch string) string {
+	if epoch == "" {
+		return RecordRekey
+	}
+	return RecordRekey + "." + epoch
+}
+
+// parseRecord splits a batch's or a rotation's record into its kind and epoch.
+func parseRecord(rec string) (kind, epoch string, ok bool) {
+	kind, epoch, _ = strings.Cut(rec, ".")
+	if kind != RecordBatch && kind != RecordRekey {
+		return "", "", false
+	}
+	if epoch != "" && epochNumber(epoch) < 2 {
+		return "", "", false
+	}
+	return kind, epoch, true
+}
+
+// epochNumber is an epoch's place in its company's sequence: 1 for the company key (""), N
+// for "e<N>-<hex>", 0 for a name of another form.
+func epochNumber(epoch string) int {
+	if epoch == "" {
+		return 1
+	}
+	num, tail, ok := strings.Cut(strings.TrimPrefix(epoch, "e"), "-")
+	n, err := strconv.Atoi(num)
+	if !ok || !strings.HasPrefix(epoch, "e") || err != nil || n < 2 || len(tail) != 8 {
+		return 0
+	}
+	if _, err := hex.DecodeString(tail); err != nil {
+		return 0
+	}
+	return n
+}
+
+// laterEpoch reports whether epoch a comes after b: a greater number, or, for two rotations
+// made at once on two members, the greater name (every member picks the same one).
+func laterEpoch(a, b string) bool {
+	na, nb := epochNumber(a), epochNumber(b)
+	return na > nb || na == nb && a > b
+}
+
+// epochKey returns the key of epoch for the share sh: the company key for the epoch this side
+// began with, else the epoch's key from the vault (vault.ErrNoCompanyKey when this side never
+// held it: it joined later).
+func epochKey(tx *store.Tx, keys *vault.Keys, sh *shareRow, epoch string) (*vault.CompanyKey, error) {
+	if epoch == sh.base {
+		return keys.Company(tx, sh.companyID)
+	}
+	if epochNumber(epoch) <= epochNumber(sh.base) {
+		return nil, fmt.Errorf("epoch before this side joined: %w", vault.ErrNoCompanyKey)
+	}
+	return keys.ShareKey(tx, sh.companyID, epoch)
+}
+
+// rekey is the plaintext of a rotation's envelope, sealed under the epoch before it: only the
+// members that held that epoch can read or make one, so the relay can neither forge a rotation
+// nor learn its key. Boxes holds the new epoch's key sealed to each remaining member's
+// installation key (aad epochBoxAAD).
+type rekey struct {
+	V       int               `json:"v"`
+	From    string            `json:"from"`
+	Epoch   string            `json:"epoch"`
+	Removed []string          `json:"removed"`
+	Boxes   map[string][]byte `json:"boxes"`
+}
+
+func epochBoxAAD(relayCompany, epoch, to string) []byte {
+	return []byte("shelter-share-epoch|" + relayCompany + "|" + epoch + "|" + to)
+}
+
+// newEpochName names the epoch after prev: "e<N>-<8 hex>".
+func newEpochName(prev string) (string, error) {
+	b := make([]byte, 4)
+	if _, err := rand.Read(b); err != nil {
+		return "", err
+	}
+	return fmt.Sprintf("e%d-%s", epochNumber(prev)+1, hex.EncodeToString(b)), nil
+}
+
+// RemoveMember removes office from the group that shares company companyID (administrators
+// only): the relay stops letting it read or write the company, and the remaining members move
+// to a new key epoch that it never receives, so it cannot open anything sent afterwards even
+// with a copy of the relay's database. What it received before stays with it.
+//
+// The relay is told first: a removal the relay refused changes nothing here. The new epoch is
+// then made and recorded here, with the member's removal and a history entry, in one
+// transaction; its key goes to the other members in a "rekey" envelope, now or, when the relay
+// cannot be reached, at the next Sync (every Sync sends a pending rotation before anything
+// else). Every record is sent again under the new epoch at the next Sync, for members that join
+// later.
+func (s *Service) RemoveMember(ctx context.Context, p auth.Principal, keys *vault.Keys, companyID int64, office string) error {
+	if err := auth.RequireAdmin(p); err != nil {
+		return err
+	}
+	if s.transport() == nil {
+		return ErrNoRelay
+	}
+	var relay string
+	err := s.DB.View(ctx, func(tx *store.Tx) error {
+		sh, err := loadShare(tx, companyID)
+		if err != nil {
+			return err
+		}
+		relay = sh.relay
+		var n int
+		if err := tx.QueryRow(`SELECT count(*) FROM share_members WHERE company_id = ? AND office = ? AND removed_at = ''`,
+			companyID, office).Scan(&n); err != nil {
+			return err
+		}
+		if n == 0 || office == sh.self {
+			return errNotMember
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	// A removal interrupted after the relay's part finds it done there.
+	rm, _ := s.transport().(interface {
+		RemoveMember(ctx context.Context, company, office string) error
+	})
+	if rm == nil {
+		return ErrNoRelay
+	}
+	if err := rm.RemoveMember(ctx, relay, office); err != nil && !errors.Is(err, ErrNotFound) {
+		return fmt.Errorf("removing the relay member: %w", err)
+	}
+	err = s.DB.Update(ctx, func(tx *store.Tx) error {
+		sh, err := loadShare(tx, companyID)
+		if err != nil {
+			return err
+		}
+		next, err := newEpochName(sh.epoch)
+		if err != nil {
+			return err
+		}
+		if err := keys.NewShareKey(tx, companyID, next); err != nil {
+			return err
+		}
+		if !sh.rekeyFrom.Valid {
+			// The members hold sh.epoch; a rotation still pending keeps the epoch it is to be
+			// sent under, since the members never received the one after it.
+			sh.rekeyFrom = sql.NullString{String: sh.epoch, Valid: true}
+		}
+		sh.epoch, sh.resend = next, true
+		if _, err := tx.Exec(`UPDATE share_members SET removed_at = ? WHERE company_id = ? AND office = ?`,
+			tx.NowText(), companyID, office); err != nil {
+			return fmt.Errorf("recording the removal: %w", err)
+		}
+		e := p.Entry(audit.ActionSettingChange, audit.ResultOK)
+		e.CompanyID, e.TargetType, e.TargetID = companyID, "share", sh.relay
+		e.Detail = "share member removed: office " + office + "; the remaining members move to key epoch " + next
+		if _, err := s.Audit.Append(tx, e); err != nil {
+			return err
+		}
+		return sh.save(tx)
+	})
+	if err != nil {
+		return err
+	}
+	if err := s.sendRekey(ctx, keys, companyID); err != nil {
+		// Recorded here; the next Sync sends it. The relay has removed the member already.
+		return fmt.Errorf("the member is removed; its successor key goes to the other members at the next sync: %w", err)
+	}
+	return nil
+}
+
+// sendRekey sends the company's pending rotation, if any: the current epoch's key sealed to
+// every member this side knows, in an envelope sealed under the epoch the members hold.
+func (s *Service) sendRekey(ctx context.Context, keys *vault.Keys, companyID int64) error {
+	var (
+		sh      *shareRow
+		members []memberKey
+		removed []string
+	)
+	err := s.DB.View(ctx, func(tx *store.Tx) (err error) {
+		if sh, err = loadShare(tx, companyID); err != nil || !sh.rekeyFrom.Valid {
+			return err
+		}
+		if members, err = memberKeys(tx, companyID); err != nil {
+			return err
+		}
+		rows, err := tx.Query(`SELECT office FROM share_members WHERE company_id = ? AND removed_at <> '' ORDER BY office`, companyID)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var o string
+			if err := rows.Scan(&o); err != nil {
+				return err
+			}
+			removed = append(removed, o)
+		}
+		return rows.Err()
+	})
+	if err != nil || !sh.rekeyFrom.Valid {
+		return err
+	}
+	// A member whose key this side has not yet received under the company's key: the relay's
+	// directory (see doc.go, "Removing a member", for what that trusts).
+	for i, m := range members {
+		if m.pub != nil {
+			continue
+		}
+		pk, err := s.transport().PeerKey(ctx, m.office)
+		if err != nil {
+			return fmt.Errorf("key of member %s: %w", m.office, err)
+		}
+		members[i].pub = pk.PublicKey
+	}
+	return s.DB.Update(ctx, func(tx *store.Tx) error {
+		cur, err := loadShare(tx, companyID)
+		if err != nil {
+			return err
+		}
+		if !cur.rekeyFrom.Valid || cur.epoch != sh.epoch || cur.rekeyFrom != sh.rekeyFrom {
+			return nil // sent meanwhile, or another rotation came first: that one sends
+		}
+		nk, err := epochKey(tx, keys, cur, cur.epoch)
+		if err != nil {
+			return err
+		}
+		defer nk.Close()
+		msg := rekey{V: 1, From: cur.self, Epoch: cur.epoch, Removed: removed, Boxes: map[string][]byte{}}
+		for _, m := range members {
+			if msg.Boxes[m.office], err = keys.WrapKeyTo(nk, m.pub, epochBoxAAD(cur.relay, cur.epoch, m.office)); err != nil {
+				return fmt.Errorf("sealing the epoch key to member %s: %w", m.office, err)
+			}
+		}
+		ok, err := epochKey(tx, keys, cur, cur.rekeyFrom.String)
+		if err != nil {
+			return err
+		}
+		defer ok.Close()
+		pt := mustJSON(msg)
+		err = s.transport().Send(ctx, cur.relay, rekeyRecord(cur.rekeyFrom.String), func(aad []byte) ([]byte, error) {
+			return ok.Seal(envelopeAAD(aad), pt)
+		})
+		if err != nil {
+			return fmt.Errorf("sending the new key epoch: %w", err)
+		}
+		cur.rekeyFrom = sql.NullString{}
+		return cur.save(tx)
+	})
+}
+
+type memberKey struct {
+	office string
+	pub    []byte
+}
+
+// memberKeys lists the share's members with the keys they stated (nil when none yet).
+func memberKeys(tx *store.Tx, companyID int64) ([]memberKey, error) {
+	rows, err := tx.Query(`SELECT office, public_key FROM share_members WHERE company_id = ? AND removed_at = '' ORDER BY office`, companyID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []memberKey
+	for rows.Next() {
+		var m memberKey
+		if err := rows.Scan(&m.office, &m.pub); err != nil {
+			return nil, err
+		}
+		out = append(out, m)
+	}
+	return out, rows.Err()
+}
+
+// fromMember records an envelope of sequence seq from member office and reports whether it is
+// to be imported: newer than the last one imported from that member, and the member not
+// removed. A member not seen yet is added (any installation holding the key is a member, since
+// only members receive it from an administrator who compared its fingerprint). The key a
+// member states is kept the first time; a member's later batch cannot replace it.
+func (s *Service) fromMember(tx *store.Tx, sh *shareRow, office, name string, pub []byte, seq uint64) (bool, error) {
+	var (
+		seen    int64
+		removed string
+		known   []byte
+	)
+	err := tx.QueryRow(`SELECT peer_seq, removed_at, public_key FROM share_members WHERE company_id = ? AND office = ?`,
+		sh.companyID, office).Scan(&seen, &removed, &known)
+	if errors.Is(err, sql.ErrNoRows) {
+		_, err = tx.Exec(`INSERT INTO share_members(company_id, office, added_at) VALUES(?, ?, ?)`, sh.companyID, office, tx.NowText())
+	}
+	if err != nil {
+		return false, err
+	}
+	if removed != "" || seq <= uint64(seen) {
+		return false, nil
+	}
+	if known != nil || len(pub) != 65 {
+		pub = known
+	}
+	_, err = tx.Exec(`UPDATE share_members SET peer_seq = ?, name = CASE WHEN ? <> '' THEN ? ELSE name END, public_key = ?
+		WHERE company_id = ? AND office = ?`, int64(seq), name, name, pub, sh.companyID, office)
+	return true, err
+}
+
+// importRekey applies a rotation read under one of the share's epochs: this side's box opened
+// and the key kept, the epoch adopted when it is the latest, the removed members recorded, and
+// every record sent again under it at the next Sync (for members that join later).
+func (s *Service) importRekey(tx *store.Tx, p auth.Principal, keys *vault.Keys, sh *shareRow, seq uint64, pt []byte) error {
+	var r rekey
+	if err := json.Unmarshal(pt, &r); err != nil || r.V != 1 || r.From == sh.self || !envelope.ValidID(r.From) ||
+		epochNumber(r.Epoch) < 2 {
+		return sh.save(tx)
+	}
+	if fresh, err := s.fromMember(tx, sh, r.From, "", nil, seq); err != nil || !fresh {
+		if err != nil {
+			return err
+		}
+		return sh.save(tx)
+	}
+	box, ok := r.Boxes[sh.self]
+	if !ok {
+		return sh.save(tx) // not for this side: removed, or unknown to the member that rotated
+	}
+	err := keys.ImportShareKey(tx, sh.companyID, r.Epoch, epochBoxAAD(sh.relay, r.Epoch, sh.self), box)
+	if errors.Is(err, vault.ErrKeyExists) {
+		return sh.save(tx)
+	}
+	if err != nil {
+		return err
+	}
+	if laterEpoch(r.Epoch, sh.epoch) {
+		sh.epoch, sh.resend = r.Epoch, true
+	}
+	sort.Strings(r.Removed)
+	var gone []string
+	for _, o := range r.Removed {
+		if o == sh.self || !envelope.ValidID(o) {
+			continue
+		}
+		res, err := tx.Exec(`UPDATE share_members SET removed_at = ? WHERE company_id = ? AND office = ? AND removed_at = ''`,
+			tx.NowText(), sh.companyID, o)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n > 0 {
+			gone = append(gone, o)
+		}
+	}
+	e := p.Entry(audit.ActionModify, audit.ResultOK)
+	e.CompanyID, e.TargetType, e.TargetID = sh.companyID, "share", sh.relay
+	e.Detail = "share key epoch " + r.Epoch + " received from office " + r.From
+	if len(gone) > 0 {
+		e.Detail += "; removed members: " + strings.Join(gone, ", ")
+	}
+	if _, err := s.Audit.Append(tx, e); err != nil {
+		return err
+	}
+	return sh.save(tx)
+}
