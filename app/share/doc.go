@@ -13,8 +13,32 @@
 // this side knows, each with the newest envelope sequence imported from it: sequences are each
 // sender's own clock, so they are compared per member. Every member holds the company key, so
 // a member could write records naming another member as their origin; the relay cannot (it has
-// no key). Members are added, not removed: removing one would need a new company key for the
-// others (not built).
+// no key). A member that joins after a removal reads from the epoch it was given (below).
+//
+// # Removing a member (epochs.go)
+//
+// An administrator of any member removes another ([Service.RemoveMember]). The relay is told
+// first and from then on refuses the removed office every route of the company. The remover
+// then moves the group to a new key epoch: a fresh key (vault share_keys, under the root key),
+// sealed to each remaining member's installation key and sent in a "rekey" envelope that is
+// itself sealed under the epoch the members hold, so the relay can neither read nor forge one.
+// Batches and shared numbers are sealed under the newest epoch a member holds, named in the
+// envelope's record ("batch.e2-…", part of the AEAD's additional data). A member that imports a
+// rotation adopts it and, like the remover, sends every record again under it once (as the
+// versions it holds: the others skip them), so a member invited later, which receives only the
+// current epoch's key in its offer, reads the whole company. Envelopes of a removed member are
+// not imported any more.
+//
+// The key a rotation is sealed to is the one the member stated inside its own batches (under
+// the company's key, so the relay cannot substitute it), or the one its administrator confirmed
+// by fingerprint. A member that has not sent a batch since this version gets the relay
+// directory's key: for it, a relay that substitutes keys at that moment could read the new
+// epoch. What stays possible: the removed member keeps everything it received before, and the
+// company key it holds still wraps the person keys in the other members' key stores (the local
+// store is not re-encrypted), which matters only together with a copy of their files. Two
+// administrators removing two members at the same moment make two epochs of one number; the
+// greater name wins everywhere, but each removed member may hold the other rotation's key:
+// remove it again once both rotations have reached every member.
 //
 // # Trust and keys
 //

@@ -141,6 +141,17 @@ func (s *ShareService) Offer(in ShareOfferIn) error {
 	return s.a.fail("share offer", s.a.share.Offer(context.Background(), sess.Principal, keys, in.CompanyID, in.Office, in.Fingerprint))
 }
 
+// RemoveMember removes office from the group sharing companyID (administrators): the relay stops
+// serving it and the other members move to a key it never receives (app/share, "Removing a
+// member").
+func (s *ShareService) RemoveMember(companyID int64, office string) error {
+	sess, keys, err := s.a.adminUnlocked()
+	if err != nil {
+		return err
+	}
+	return s.a.fail("share remove member", s.a.share.RemoveMember(context.Background(), sess.Principal, keys, companyID, office))
+}
+
 // Offers lists pending offers from other installations (administrators).
 func (s *ShareService) Offers() ([]ShareOffer, error) {
 	sess, keys, err := s.a.adminUnlocked()

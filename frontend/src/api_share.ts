@@ -10,6 +10,7 @@ export const Share = {
   Offers: () => bound("ShareService", "Offers"),
   Accept: (relayCompany: string, fingerprint: string) => bound("ShareService", "Accept", relayCompany, fingerprint),
   Reject: (relayCompany: string) => bound("ShareService", "Reject", relayCompany),
+  RemoveMember: (companyId: number, office: string) => bound("ShareService", "RemoveMember", companyId, office),
   List: () => bound("ShareService", "List"),
   Sync: (companyId: number) => bound("ShareService", "Sync", companyId),
   Conflicts: (companyId: number) => bound("ShareService", "Conflicts", companyId),

@@ -1756,6 +1756,7 @@ export interface BoundServices {
     Offer: (in_: ShareOfferIn) => Promise<void>;
     Offers: () => Promise<ShareOffer[] | null>;
     Reject: (relayCompany: string) => Promise<void>;
+    RemoveMember: (companyID: number, office: string) => Promise<void>;
     Sync: (companyID: number) => Promise<ShareSyncResult>;
   };
   FileService: {

@@ -3,6 +3,7 @@
 // "sync now", and each company's conflicts (values masked by Go). Go checks every role and
 // every fingerprint; nothing here holds a number.
 
+import { confirmDialog } from "../ui/confirm";
 import { h, mount } from "../h";
 import { Companies } from "../api";
 import { Share } from "../api_share";
@@ -13,7 +14,7 @@ import type { MenuItem, ShareInfo } from "../contract.gen";
 import { Form } from "../ui/form";
 import { loading, screenHead } from "../ui/layout";
 
-function fmt(s: string, vars: Record<string, number>): string {
+function fmt(s: string, vars: Record<string, number | string>): string {
   return s.replace(/\{(\w+)\}/g, (_, k) => String(vars[k] ?? ""));
 }
 
@@ -113,8 +114,18 @@ export function renderShare(app: App, item: MenuItem | undefined, content: HTMLE
     const row = (s: ShareInfo) => h("tr", { testid: "share-row" },
       h("td", null, s.companyName),
       h("td", { testid: "share-members" }, h("ul", { class: "plain" },
-        (s.members?.length ? s.members : [{ office: s.peerOffice, name: s.peerName }]).map((m) =>
-          h("li", null, `${m.name || m.office} (${m.office})`)))),
+        (s.members ?? []).map((m) =>
+          h("li", null, `${m.name || m.office} (${m.office}) `,
+            h("button", { type: "button", class: "secondary small", testid: `share-remove-${m.office}`, on: { click: () =>
+              confirmDialog({
+                title: t("shareRemoveHead"), message: fmt(t("shareRemoveConfirm"), { name: m.name || m.office, company: s.companyName }),
+                confirm: t("shareRemove"), danger: true, testid: "share-remove-confirm",
+                action: async () => {
+                  await Share.RemoveMember(s.companyId, m.office);
+                  say("ok", fmt(t("shareRemoved"), { name: m.name || m.office }));
+                  await draw();
+                },
+              }) } }, t("shareRemove")))))),
       h("td", null, dateTime(s.lastSync)),
       h("td", null, h("button", { type: "button", class: "secondary small", testid: "share-show-conflicts", on: { click: () => showConflicts(s) } }, `${t("shareConflicts")} ${s.conflicts}`)),
       h("td", null, h("button", { type: "button", class: "secondary small", testid: "share-sync", on: { click: async () => {
