@@ -115,8 +115,8 @@ type Store interface {
 	AddMember(ctx context.Context, office, company, newOffice string) error
 	// RemoveMember ends member's membership of company; office must be a member (ErrForbidden
 	// otherwise, also for an unknown company) and may remove itself. ErrNotFound when member
-	// is not a member; ErrLastMember when it is the only one. From then on member is refused
-	// every route of the company, as any non-member is.
+	// is not a member; ErrLastMember when it is the only one. From then on IsMember reports
+	// false for member, so the relay refuses it the company as any non-member.
 	RemoveMember(ctx context.Context, office, company, member string) error
 	// IsMember reports whether office is a member of company.
 	IsMember(ctx context.Context, office, company string) (bool, error)
