@@ -47,6 +47,13 @@ func (c *Client) ShareAddMember(ctx context.Context, company, office string) err
 	return c.Call(ctx, "POST", "/v1/sync/share/companies/"+url.PathEscape(company)+"/members", ShareMemberRequest{Office: office}, nil)
 }
 
+// ShareRemoveMember ends office's membership of company (office may be this office: it
+// leaves); code "not_found" when office is not a member, "last_member" when it is the only
+// one.
+func (c *Client) ShareRemoveMember(ctx context.Context, company, office string) error {
+	return c.Call(ctx, "DELETE", "/v1/sync/share/companies/"+url.PathEscape(company)+"/members/"+url.PathEscape(office), nil, nil)
+}
+
 // ShareEnvelopes lists one page of company's envelopes after relay id after (limit 0 = the
 // bridge's maximum).
 func (c *Client) ShareEnvelopes(ctx context.Context, company string, after int64, limit int) (ShareEnvelopes, error) {

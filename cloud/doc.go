@@ -43,6 +43,7 @@
 //	GET    /v1/companies/{company}/submission-key          public key, public
 //	PUT    /v1/bridge/companies/{company}                  {submission_key}: register or rotate
 //	POST   /v1/bridge/companies/{company}/members          {office}: share the company
+//	DELETE /v1/bridge/companies/{company}/members/{office} end a membership (the caller's own: leave); 404 not a member, 409 the last one
 //	POST   /v1/bridge/envelopes                            raw envelope
 //	GET    /v1/bridge/companies/{company}/envelopes        ?after=ID&limit=N
 //	DELETE /v1/bridge/companies/{company}/envelopes/{id}

@@ -125,6 +125,32 @@ func (h *handler) addMember(w http.ResponseWriter, r *http.Request, cert store.C
 	}
 }
 
+// removeMember ends the membership of {office}; the caller may name itself to leave.
+func (h *handler) removeMember(w http.ResponseWriter, r *http.Request, cert store.ClientCert) {
+	c, ok := h.company(w, r, cert.Office)
+	if !ok {
+		return
+	}
+	member := r.PathValue("office")
+	if !envelope.ValidID(member) {
+		writeError(w, http.StatusBadRequest, "invalid office id")
+		return
+	}
+	err := h.Store.RemoveMember(r.Context(), cert.Office, c, member)
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		writeError(w, http.StatusNotFound, "not a member")
+	case errors.Is(err, store.ErrForbidden):
+		writeError(w, http.StatusForbidden, "not a member of this company")
+	case errors.Is(err, store.ErrLastMember):
+		writeError(w, http.StatusConflict, "the company's last member cannot be removed")
+	case err != nil:
+		h.internal(w, r, err)
+	default:
+		w.WriteHeader(http.StatusNoContent)
+	}
+}
+
 // putEnvelope checks what the relay can check (see the envelope package) and stores.
 func (h *handler) putEnvelope(w http.ResponseWriter, r *http.Request, cert store.ClientCert) {
 	body, ok := readBody(w, r, h.limits.MaxEnvelope)

@@ -165,6 +165,7 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("GET /v1/companies/{company}/submission-key", h.submissionKey)
 	mux.HandleFunc("PUT /v1/bridge/companies/{company}", h.bridge(h.registerCompany))
 	mux.HandleFunc("POST /v1/bridge/companies/{company}/members", h.bridge(h.addMember))
+	mux.HandleFunc("DELETE /v1/bridge/companies/{company}/members/{office}", h.bridge(h.removeMember))
 	mux.HandleFunc("POST /v1/bridge/envelopes", h.bridge(h.putEnvelope))
 	mux.HandleFunc("GET /v1/bridge/companies/{company}/envelopes", h.bridge(h.listEnvelopes))
 	mux.HandleFunc("DELETE /v1/bridge/companies/{company}/envelopes/{id}", h.bridge(h.deleteEnvelope))

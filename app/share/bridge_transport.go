@@ -60,6 +60,8 @@ func bridgeErr(err error) error {
 		return ErrReplay
 	case "not_found":
 		return ErrNotFound
+	case "last_member":
+		return ErrLastMember
 	case "not_enrolled":
 		return ErrNoRelay
 	case "relay_refused", "relay_unreachable":
@@ -150,6 +152,14 @@ func (t *BridgeTransport) AddMember(ctx context.Context, company, office string)
 		return err
 	}
 	return bridgeErr(t.Bridge.ShareAddMember(ctx, company, office))
+}
+
+// RemoveMember implements Transport.
+func (t *BridgeTransport) RemoveMember(ctx context.Context, company, office string) error {
+	if err := t.refresh(ctx); err != nil {
+		return err
+	}
+	return bridgeErr(t.Bridge.ShareRemoveMember(ctx, company, office))
 }
 
 // Send implements Transport: the bridge reserves the sequence and returns the header; the

@@ -159,3 +159,112 @@ func TestBridgeTransport(t *testing.T) {
 		t.Fatalf("Receive after the first = %+v, %v", rest, err)
 	}
 }
+
+// TestRemoveMemberTransports ends memberships through both transports against a real relay:
+// share.BridgeTransport through a real bridge, and share.RelayClient straight to the relay. A
+// removed office cannot receive the company's envelopes; a member not in the company is
+// ErrNotFound; the last member's removal is ErrLastMember.
+func TestRemoveMemberTransports(t *testing.T) {
+	relay := sharetest.StartRelay(t)
+	tr := &share.BridgeTransport{Bridge: startBridge(t)}
+	ctx := context.Background()
+	tok, _, err := cloud.NewEnrolToken(ctx, relay.Store, cstore.Office{Name: "事務所A"}, time.Hour, nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := tr.Bridge.SyncEnrol(ctx, relay.URL, string(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: relay.PKI.CA.Raw})), tok); err != nil {
+		t.Fatal(err)
+	}
+	peer, third, outsider := relay.Enrol(t, "事務所B"), relay.Enrol(t, "事務所C"), relay.Enrol(t, "事務所D")
+	const company = "c-removemember001"
+	k, _ := ecdh.P256().GenerateKey(rand.Reader)
+	der, _ := x509.MarshalPKIXPublicKey(k.PublicKey())
+	if err := tr.RegisterCompany(ctx, company, der); err != nil {
+		t.Fatal(err)
+	}
+	for _, o := range []share.Transport{peer, third} {
+		if err := tr.AddMember(ctx, company, o.Office()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := tr.Send(ctx, company, "batch", func([]byte) ([]byte, error) { return []byte("ct"), nil }); err != nil {
+		t.Fatal(err)
+	}
+	receives := func(name string, o share.Transport) bool {
+		t.Helper()
+		got, err := o.Receive(ctx, company, 0)
+		if err == nil && len(got) != 1 {
+			t.Fatalf("%s received %d envelopes, want 1", name, len(got))
+		}
+		return err == nil
+	}
+	if !receives("B", peer) || !receives("A", tr) {
+		t.Fatal("a member cannot receive")
+	}
+	var re *share.RelayError
+
+	// Through the bridge: a non-member is ErrNotFound; A removes B.
+	if err := tr.RemoveMember(ctx, company, outsider.Office()); !errors.Is(err, share.ErrNotFound) {
+		t.Fatalf("bridge: removing a non-member: %v, want ErrNotFound", err)
+	}
+	if err := outsider.RemoveMember(ctx, company, peer.Office()); !errors.As(err, &re) || re.Status != 403 {
+		t.Fatalf("relay client: a non-member removes B: %v, want the relay's 403", err)
+	}
+	if err := tr.RemoveMember(ctx, company, peer.Office()); err != nil {
+		t.Fatalf("bridge: A removes B: %v", err)
+	}
+	if receives("B", peer) {
+		t.Fatal("the removed office still receives")
+	}
+	if list, err := peer.Companies(ctx); err != nil || slices.Contains(list, company) {
+		t.Fatalf("B's companies after the removal = %v, %v", list, err)
+	}
+	if err := tr.RemoveMember(ctx, company, peer.Office()); !errors.Is(err, share.ErrNotFound) {
+		t.Fatalf("bridge: removing B again: %v, want ErrNotFound", err)
+	}
+
+	// Straight to the relay: C removes A (the bridge's office), which then cannot receive.
+	if err := third.RemoveMember(ctx, company, outsider.Office()); !errors.Is(err, share.ErrNotFound) {
+		t.Fatalf("relay client: removing a non-member: %v, want ErrNotFound", err)
+	}
+	if err := third.RemoveMember(ctx, company, tr.Office()); err != nil {
+		t.Fatalf("relay client: C removes A: %v", err)
+	}
+	if receives("A", tr) {
+		t.Fatal("the office removed from the company still receives through the bridge")
+	}
+	if err := tr.AddMember(ctx, company, peer.Office()); !errors.As(err, &re) {
+		t.Fatalf("bridge: the removed office adds B back: %v, want a relay refusal", err)
+	}
+	if err := third.RemoveMember(ctx, company, third.Office()); !errors.Is(err, share.ErrLastMember) {
+		t.Fatalf("relay client: the last member leaves: %v, want ErrLastMember", err)
+	}
+
+	// C adds A back and leaves; A, now the last member, cannot leave through the bridge.
+	if err := third.AddMember(ctx, company, tr.Office()); err != nil {
+		t.Fatal(err)
+	}
+	if err := third.RemoveMember(ctx, company, third.Office()); err != nil {
+		t.Fatalf("relay client: C leaves: %v", err)
+	}
+	if receives("C", third) {
+		t.Fatal("the office that left still receives")
+	}
+	if err := tr.RemoveMember(ctx, company, tr.Office()); !errors.Is(err, share.ErrLastMember) {
+		t.Fatalf("bridge: the last member leaves: %v, want ErrLastMember", err)
+	}
+	if !receives("A", tr) {
+		t.Fatal("the refused leave ended A's membership")
+	}
+
+	// With B back, A leaves through the bridge and B keeps the company.
+	if err := tr.AddMember(ctx, company, peer.Office()); err != nil {
+		t.Fatal(err)
+	}
+	if err := tr.RemoveMember(ctx, company, tr.Office()); err != nil {
+		t.Fatalf("bridge: A leaves: %v", err)
+	}
+	if receives("A", tr) || !receives("B", peer) {
+		t.Fatal("after A left, A still receives or B does not")
+	}
+}

@@ -26,8 +26,9 @@ import (
 //   - own the envelope signing key and the sequence numbers: Send gives each envelope a
 //     sequence greater than every earlier one it sent for the company, builds the header,
 //     passes [envelope.Envelope.AAD] to seal, signs and uploads;
-//   - return the relay's errors wrapped so that a replayed envelope is [ErrReplay] and a
-//     missing office key is [ErrNotFound].
+//   - return the relay's errors wrapped so that a replayed envelope is [ErrReplay], a
+//     missing office key or member is [ErrNotFound] and a refused removal of a company's last
+//     member is [ErrLastMember].
 type Transport interface {
 	// Office is this installation's relay office id (from enrolment).
 	Office() string
@@ -44,6 +45,8 @@ type Transport interface {
 	RegisterCompany(ctx context.Context, company string, submissionKey []byte) error
 	// AddMember makes office a member of company.
 	AddMember(ctx context.Context, company, office string) error
+	// RemoveMember ends office's membership of company (office may be this installation: it leaves).
+	RemoveMember(ctx context.Context, company, office string) error
 	// Send signs and uploads one envelope whose ciphertext seal makes from the header.
 	Send(ctx context.Context, company, record string, seal func(aad []byte) ([]byte, error)) error
 	// Receive lists the company's envelopes stored after relay id after, oldest first.
@@ -67,6 +70,8 @@ type Received struct {
 var (
 	ErrReplay   = errors.New("share: relay refused a replayed or older envelope")
 	ErrNotFound = errors.New("share: not found on the relay")
+	// ErrLastMember: RemoveMember named the company's only member.
+	ErrLastMember = errors.New("share: the relay refused to remove the company's last member")
 )
 
 // RelayError is any other non-success answer of the relay.
@@ -200,6 +205,15 @@ func (c *RelayClient) AddMember(ctx context.Context, company, office string) err
 		mustJSON(struct {
 			Office string `json:"office"`
 		}{office}), nil)
+}
+
+// RemoveMember implements Transport.
+func (c *RelayClient) RemoveMember(ctx context.Context, company, office string) error {
+	err := c.do(ctx, "DELETE", "/v1/bridge/companies/"+url.PathEscape(company)+"/members/"+url.PathEscape(office), nil, nil)
+	if errors.Is(err, ErrReplay) { // the relay's 409 on this route
+		return ErrLastMember
+	}
+	return err
 }
 
 // nextSeq returns a sequence number above every earlier one: the current time in

@@ -268,6 +268,7 @@ var routes = []route{
 	{"GET /v1/sync/share/companies", (*Server).shareCompanies},
 	{"PUT /v1/sync/share/companies/{company}", (*Server).shareRegisterCompany},
 	{"POST /v1/sync/share/companies/{company}/members", (*Server).shareAddMember},
+	{"DELETE /v1/sync/share/companies/{company}/members/{office}", (*Server).shareRemoveMember},
 	{"GET /v1/sync/share/companies/{company}/envelopes", (*Server).shareEnvelopes},
 	{"POST /v1/sync/share/envelopes", (*Server).sharePrepare},
 	{"PUT /v1/sync/share/envelopes/{seq}/data", (*Server).sharePart},

@@ -23,16 +23,17 @@ const (
 // The share routes: what app/share needs from the relay, done at once with the bridge's
 // enrolment (see relaysync.Share):
 //
-//	GET  /v1/sync/share/identity                          → ShareIdentity
-//	PUT  /v1/sync/share/key                               SharePublishRequest → 204
-//	GET  /v1/sync/share/offices/{office}/key              → ShareOfficeKey (404 not_found)
-//	GET  /v1/sync/share/companies                         → ShareCompanies
-//	PUT  /v1/sync/share/companies/{company}               ShareRegisterRequest → 204
-//	POST /v1/sync/share/companies/{company}/members       ShareMemberRequest → 204
-//	GET  /v1/sync/share/companies/{company}/envelopes     ?after=&limit= → ShareEnvelopes
-//	POST /v1/sync/share/envelopes                         SharePrepareRequest → SharePrepared
-//	PUT  /v1/sync/share/envelopes/{seq}/data?offset=N     ciphertext part (octets) → 204
-//	POST /v1/sync/share/envelopes/{seq}/send              → ShareSent (409 replay)
+//	GET    /v1/sync/share/identity                             → ShareIdentity
+//	PUT    /v1/sync/share/key                                  SharePublishRequest → 204
+//	GET    /v1/sync/share/offices/{office}/key                 → ShareOfficeKey (404 not_found)
+//	GET    /v1/sync/share/companies                            → ShareCompanies
+//	PUT    /v1/sync/share/companies/{company}                  ShareRegisterRequest → 204
+//	POST   /v1/sync/share/companies/{company}/members          ShareMemberRequest → 204
+//	DELETE /v1/sync/share/companies/{company}/members/{office} → 204 (404 not_found, 409 last_member)
+//	GET    /v1/sync/share/companies/{company}/envelopes        ?after=&limit= → ShareEnvelopes
+//	POST   /v1/sync/share/envelopes                            SharePrepareRequest → SharePrepared
+//	PUT    /v1/sync/share/envelopes/{seq}/data?offset=N        ciphertext part (octets) → 204
+//	POST   /v1/sync/share/envelopes/{seq}/send                 → ShareSent (409 replay)
 
 // shareFail answers a failed share request (the error is logged only when it is ours).
 func (s *Server) shareFail(w http.ResponseWriter, err error) {
@@ -58,8 +59,8 @@ func shareJSON(w http.ResponseWriter, r *http.Request, v any) bool {
 	return true
 }
 
-// shareError maps the share errors to API errors (codes not_found, replay, no_reservation,
-// busy, relay_refused, then those of syncError) without bodies or keys.
+// shareError maps the share errors to API errors (codes not_found, replay, last_member,
+// no_reservation, busy, relay_refused, then those of syncError) without bodies or keys.
 func shareError(err error) (int, *bridge.Error) {
 	var se *relaysync.RelayStatusError
 	switch {
@@ -67,6 +68,8 @@ func shareError(err error) (int, *bridge.Error) {
 		return http.StatusNotFound, &bridge.Error{Code: "not_found", Message: "not found on the relay"}
 	case errors.Is(err, relaysync.ErrReplay):
 		return http.StatusConflict, &bridge.Error{Code: "replay", Message: "the relay refused a replayed or older envelope"}
+	case errors.Is(err, relaysync.ErrLastMember):
+		return http.StatusConflict, &bridge.Error{Code: "last_member", Message: "the relay refused to remove the company's last member"}
 	case errors.Is(err, relaysync.ErrNoReservation):
 		return http.StatusNotFound, &bridge.Error{Code: "no_reservation", Message: "no such prepared envelope (expired or already sent)"}
 	case errors.Is(err, relaysync.ErrBusy):
@@ -150,6 +153,17 @@ func (s *Server) shareAddMember(w http.ResponseWriter, r *http.Request) {
 	ctx, cancel := shareTimeout(r)
 	defer cancel()
 	if err := s.share.AddMember(ctx, r.PathValue("company"), req.Office); err != nil {
+		s.shareFail(w, err)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}
+
+// shareRemoveMember serves DELETE /v1/sync/share/companies/{company}/members/{office}.
+func (s *Server) shareRemoveMember(w http.ResponseWriter, r *http.Request) {
+	ctx, cancel := shareTimeout(r)
+	defer cancel()
+	if err := s.share.RemoveMember(ctx, r.PathValue("company"), r.PathValue("office")); err != nil {
 		s.shareFail(w, err)
 		return
 	}

@@ -57,6 +57,8 @@ var (
 	// ErrReplay: the relay refused an envelope whose sequence is not above the last one it
 	// stored for the company and this sender.
 	ErrReplay = errors.New("relay sync: the relay refused a replayed or older envelope")
+	// ErrLastMember: the relay refused to end the membership of a company's last member.
+	ErrLastMember = errors.New("relay sync: the relay refused to remove the company's last member")
 	// ErrNoReservation: no prepared envelope with that sequence (expired, sent or never made),
 	// or the ciphertext part does not continue it.
 	ErrNoReservation = errors.New("relay sync: no such prepared envelope")
@@ -223,6 +225,20 @@ func (sh *Share) AddMember(ctx context.Context, company, office string) error {
 		return err
 	}
 	return sh.call(ctx, http.MethodPost, "/v1/bridge/companies/"+company+"/members", map[string]string{"office": office}, nil)
+}
+
+// RemoveMember ends office's membership of company (this office must be a member; office may
+// be this office, which then leaves). [ErrRelayNotFound] when office is not a member,
+// [ErrLastMember] when it is the only one.
+func (sh *Share) RemoveMember(ctx context.Context, company, office string) error {
+	if err := checkIDs(company, office); err != nil {
+		return err
+	}
+	err := sh.call(ctx, http.MethodDelete, "/v1/bridge/companies/"+company+"/members/"+office, nil, nil)
+	if errors.Is(err, ErrReplay) { // the relay's 409 on this route
+		return ErrLastMember
+	}
+	return err
 }
 
 // Envelopes lists company's envelopes stored after relay id after, oldest first, at most

@@ -158,3 +158,63 @@ func TestShareDirectoryMembersEnvelopes(t *testing.T) {
 		t.Fatalf("listing a company B is not in: %v", err)
 	}
 }
+
+// TestShareRemoveMember ends memberships through relaysync.Share against a real relay: a
+// member removes another, which is then refused the company's envelopes; the last member
+// cannot leave; an office added back leaves by itself.
+func TestShareRemoveMember(t *testing.T) {
+	r := startRelay(t)
+	ctx := context.Background()
+	_, shA, officeA := enrolledShare(t, r)
+	_, shB, officeB := enrolledShare(t, r)
+	_, shC, officeC := enrolledShare(t, r)
+	k, _ := ecdh.P256().GenerateKey(rand.Reader)
+	der, _ := x509.MarshalPKIXPublicKey(k.PublicKey())
+	const company = "c-sharetestremove01"
+	if err := shA.RegisterCompany(ctx, company, der); err != nil {
+		t.Fatal(err)
+	}
+	if err := shA.AddMember(ctx, company, officeB); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := shB.Envelopes(ctx, company, 0, 0); err != nil {
+		t.Fatalf("B lists as a member: %v", err)
+	}
+
+	var rse *relaysync.RelayStatusError
+	if err := shC.RemoveMember(ctx, company, officeB); !errors.As(err, &rse) || rse.Status != 403 {
+		t.Fatalf("a non-member removes B: %v, want the relay's 403", err)
+	}
+	if err := shA.RemoveMember(ctx, company, officeC); !errors.Is(err, relaysync.ErrRelayNotFound) {
+		t.Fatalf("removing an office that is not a member: %v, want ErrRelayNotFound", err)
+	}
+	if err := shA.RemoveMember(ctx, company, "../x"); !errors.Is(err, relaysync.ErrBadItem) {
+		t.Fatalf("a malformed office id: %v, want ErrBadItem", err)
+	}
+
+	if err := shA.RemoveMember(ctx, company, officeB); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := shB.Envelopes(ctx, company, 0, 0); !errors.As(err, &rse) || rse.Status != 403 {
+		t.Fatalf("the removed office lists envelopes: %v, want the relay's 403", err)
+	}
+	if list, err := shB.Companies(ctx); err != nil || slices.Contains(list, company) {
+		t.Fatalf("B's companies after the removal = %v, %v", list, err)
+	}
+	if err := shA.RemoveMember(ctx, company, officeA); !errors.Is(err, relaysync.ErrLastMember) {
+		t.Fatalf("the last member leaves: %v, want ErrLastMember", err)
+	}
+
+	if err := shA.AddMember(ctx, company, officeB); err != nil {
+		t.Fatal(err)
+	}
+	if err := shB.RemoveMember(ctx, company, officeB); err != nil {
+		t.Fatalf("B leaves: %v", err)
+	}
+	if _, err := shB.Envelopes(ctx, company, 0, 0); !errors.As(err, &rse) || rse.Status != 403 {
+		t.Fatalf("B lists after leaving: %v, want the relay's 403", err)
+	}
+	if list, err := shA.Companies(ctx); err != nil || !slices.Contains(list, company) {
+		t.Fatalf("A's companies after B left = %v, %v", list, err)
+	}
+}

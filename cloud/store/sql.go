@@ -319,14 +319,30 @@ func (s *sqlStore) RegisterCompany(ctx context.Context, office, company string, 
 	})
 }
 
+// memberOf locks company's row (see lockCompany) and checks that office is a member:
+// ErrForbidden otherwise, also for an unknown company. The membership changes take it first,
+// so that two relays on one PostgreSQL adding and removing members of a company apply them one
+// after the other, each seeing the other's result.
+func (s *sqlStore) memberOf(ctx context.Context, tx *sql.Tx, office, company string) error {
+	if err := s.lockCompany(ctx, tx, company); errors.Is(err, ErrNotFound) {
+		return ErrForbidden
+	} else if err != nil {
+		return err
+	}
+	ok, err := s.isMember(ctx, tx, office, company)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return ErrForbidden
+	}
+	return nil
+}
+
 func (s *sqlStore) AddMember(ctx context.Context, office, company, newOffice string) error {
 	return s.tx(ctx, func(tx *sql.Tx) error {
-		ok, err := s.isMember(ctx, tx, office, company)
-		if err != nil {
+		if err := s.memberOf(ctx, tx, office, company); err != nil {
 			return err
-		}
-		if !ok {
-			return ErrForbidden
 		}
 		var one int
 		if err := tx.QueryRowContext(ctx, s.q(`SELECT 1 FROM offices WHERE id = ?`), newOffice).Scan(&one); errors.Is(err, sql.ErrNoRows) {
@@ -336,6 +352,31 @@ func (s *sqlStore) AddMember(ctx context.Context, office, company, newOffice str
 		}
 		if _, err := tx.ExecContext(ctx, s.q(`INSERT INTO company_members (company_id, office_id) VALUES (?, ?) ON CONFLICT DO NOTHING`), company, newOffice); err != nil {
 			return fmt.Errorf("store: add member: %w", err)
+		}
+		return nil
+	})
+}
+
+func (s *sqlStore) RemoveMember(ctx context.Context, office, company, member string) error {
+	return s.tx(ctx, func(tx *sql.Tx) error {
+		if err := s.memberOf(ctx, tx, office, company); err != nil {
+			return err
+		}
+		var n int
+		if err := tx.QueryRowContext(ctx, s.q(`SELECT count(*) FROM company_members WHERE company_id = ?`), company).Scan(&n); err != nil {
+			return fmt.Errorf("store: count members: %w", err)
+		}
+		res, err := tx.ExecContext(ctx, s.q(`DELETE FROM company_members WHERE company_id = ? AND office_id = ?`), company, member)
+		if err != nil {
+			return fmt.Errorf("store: remove member: %w", err)
+		}
+		if k, err := res.RowsAffected(); err != nil {
+			return fmt.Errorf("store: remove member: %w", err)
+		} else if k == 0 {
+			return ErrNotFound
+		}
+		if n <= 1 {
+			return ErrLastMember // the deletion is rolled back
 		}
 		return nil
 	})

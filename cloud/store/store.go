@@ -39,6 +39,9 @@ var (
 	ErrForbidden = errors.New("store: office is not a member of the company")
 	// ErrExists: the id is already taken.
 	ErrExists = errors.New("store: already exists")
+	// ErrLastMember: the membership to end is the company's last one (a company without a
+	// member could never be reached again).
+	ErrLastMember = errors.New("store: the company's last member cannot be removed")
 )
 
 // Office is an enrolled office (the operator of one MyNumber Shelter installation).
@@ -107,9 +110,14 @@ type Store interface {
 	// RegisterCompany creates the company with office as its first member, or replaces its
 	// submission public key when office is already a member. ErrForbidden otherwise.
 	RegisterCompany(ctx context.Context, office, company string, submissionKey []byte, now time.Time) error
-	// AddMember makes newOffice a member of company; office must be one. ErrNotFound for an
-	// unknown newOffice or company.
+	// AddMember makes newOffice a member of company; office must be one (ErrForbidden
+	// otherwise, also for an unknown company). ErrNotFound for an unknown newOffice.
 	AddMember(ctx context.Context, office, company, newOffice string) error
+	// RemoveMember ends member's membership of company; office must be a member (ErrForbidden
+	// otherwise, also for an unknown company) and may remove itself. ErrNotFound when member
+	// is not a member; ErrLastMember when it is the only one. From then on IsMember reports
+	// false for member, so the relay refuses it the company as any non-member.
+	RemoveMember(ctx context.Context, office, company, member string) error
 	// IsMember reports whether office is a member of company.
 	IsMember(ctx context.Context, office, company string) (bool, error)
 	// SubmissionKey returns the company's submission public key, or ErrNotFound.

@@ -42,6 +42,7 @@ func RunContract(t *testing.T, open func(t *testing.T) store.Store) {
 	runEmployeeContract(t, open)  // employees.go
 	runDirectoryContract(t, open) // directory.go
 	runReplicaContract(t, open)   // replica.go
+	runMemberContract(t, open)    // members.go
 }
 
 func must(t *testing.T, err error) {
