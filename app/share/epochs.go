@@ -157,13 +157,7 @@ func (s *Service) RemoveMember(ctx context.Context, p auth.Principal, keys *vaul
 		return err
 	}
 	// A removal interrupted after the relay's part finds it done there.
-	rm, _ := s.transport().(interface {
-		RemoveMember(ctx context.Context, company, office string) error
-	})
-	if rm == nil {
-		return ErrNoRelay
-	}
-	if err := rm.RemoveMember(ctx, relay, office); err != nil && !errors.Is(err, ErrNotFound) {
+	if err := s.transport().RemoveMember(ctx, relay, office); err != nil && !errors.Is(err, ErrNotFound) {
 		return fmt.Errorf("removing the relay member: %w", err)
 	}
 	err = s.DB.Update(ctx, func(tx *store.Tx) error {
@@ -342,7 +336,7 @@ func (s *Service) fromMember(tx *store.Tx, sh *shareRow, office, name string, pu
 // importRekey applies a rotation read under one of the share's epochs: this side's box opened
 // and the key kept, the epoch adopted when it is the latest, the removed members recorded, and
 // every record sent again under it at the next Sync (for members that join later).
-func (s *Service) importRekey(tx *store.Tx, p auth.Principal, keys *vault.Keys, sh *shareRow, seq uint64, pt []byte) error {
+func (s *Service) importRekey(tx *store.Tx, p auth.Principal, keys *vault.Keys, sh *shareRow, under string, seq uint64, pt []byte) error {
 	var r rekey
 	if err := json.Unmarshal(pt, &r); err != nil || r.V != 1 || r.From == sh.self || !envelope.ValidID(r.From) ||
 		epochNumber(r.Epoch) < 2 {
@@ -360,6 +354,18 @@ func (s *Service) importRekey(tx *store.Tx, p auth.Principal, keys *vault.Keys, 
 	}
 	err := keys.ImportShareKey(tx, sh.companyID, r.Epoch, epochBoxAAD(sh.relay, r.Epoch, sh.self), box)
 	if errors.Is(err, vault.ErrKeyExists) {
+		return sh.save(tx)
+	}
+	if errors.Is(err, vault.ErrDecrypt) {
+		// Sealed to another key than this installation's: recorded, and the sync goes on (it
+		// must not stop at this envelope for ever). The other members' later envelopes stay
+		// unreadable here until an administrator offers the company to this side again.
+		e := p.Entry(audit.ActionModify, audit.ResultFailed)
+		e.CompanyID, e.TargetType, e.TargetID = sh.companyID, "share", sh.relay
+		e.Detail = "share key epoch " + r.Epoch + " from office " + r.From + " does not open with this installation's key"
+		if _, err := s.Audit.Append(tx, e); err != nil {
+			return err
+		}
 		return sh.save(tx)
 	}
 	if err != nil {
@@ -381,6 +387,18 @@ func (s *Service) importRekey(tx *store.Tx, p auth.Principal, keys *vault.Keys, 
 		}
 		if n, _ := res.RowsAffected(); n > 0 {
 			gone = append(gone, o)
+		}
+	}
+	// Members this side knows that the rotation has no box for (invited by another member, and
+	// unknown to the one that rotated) get the epoch's key from here: a rotation of this side's
+	// own, sealed under the epoch the rotation came under, which they hold.
+	known, err := memberKeys(tx, sh.companyID)
+	if err != nil {
+		return err
+	}
+	for _, m := range known {
+		if _, ok := r.Boxes[m.office]; !ok && m.office != r.From && !sh.rekeyFrom.Valid {
+			sh.rekeyFrom = sql.NullString{String: under, Valid: true}
 		}
 	}
 	e := p.Entry(audit.ActionModify, audit.ResultOK)

@@ -88,8 +88,49 @@ func (s *Service) Sync(ctx context.Context, p auth.Principal, keys *vault.Keys, 
 	if err := s.sendRekey(ctx, keys, companyID); err != nil {
 		return res, err
 	}
-	// Export and send in one transaction: the new hashes and clocks are kept only when the relay
-	// took the envelopes. (With the bridge outbox this becomes an insert into the outbox.)
+	n, err := s.sendChanges(ctx, p, keys, companyID)
+	res.Sent += n
+	if err != nil {
+		return res, err
+	}
+	var sh *shareRow
+	if err := s.DB.View(ctx, func(tx *store.Tx) (err error) { sh, err = loadShare(tx, companyID); return err }); err != nil {
+		return res, err
+	}
+	items, err := s.transport().Receive(ctx, sh.relay, sh.cursor)
+	if err != nil {
+		return res, fmt.Errorf("receiving changes: %w", err)
+	}
+	for _, it := range items {
+		n, c, err := s.importEnvelope(ctx, p, keys, companyID, it.ID, it.Body)
+		if err != nil {
+			return res, err
+		}
+		res.Received += n
+		res.Conflicts += c
+	}
+	// A rotation received just now: its key goes on to the members it missed, and every record
+	// goes out again under it, in this same sync.
+	if err := s.DB.View(ctx, func(tx *store.Tx) (err error) { sh, err = loadShare(tx, companyID); return err }); err != nil {
+		return res, err
+	}
+	if sh.resend || sh.rekeyFrom.Valid {
+		if err := s.sendRekey(ctx, keys, companyID); err != nil {
+			return res, err
+		}
+		n, err := s.sendChanges(ctx, p, keys, companyID)
+		res.Sent += n
+		if err != nil {
+			return res, err
+		}
+	}
+	return res, nil
+}
+
+// sendChanges exports this side's changes and sends them, in one transaction: the new hashes
+// and clocks are kept only when the relay took the envelopes. It returns the records sent.
+func (s *Service) sendChanges(ctx context.Context, p auth.Principal, keys *vault.Keys, companyID int64) (int, error) {
+	sent := 0
 	err := s.DB.Update(ctx, func(tx *store.Tx) error {
 		if err := requireShareRole(tx, p, companyID); err != nil {
 			return err
@@ -120,30 +161,14 @@ func (s *Service) Sync(ctx context.Context, p auth.Principal, keys *vault.Keys, 
 			if err != nil {
 				return fmt.Errorf("sending changes: %w", err)
 			}
-			res.Sent += len(part.Records)
+			sent += len(part.Records)
 		}
 		return sh.save(tx)
 	})
 	if err != nil {
-		return res, err
+		sent = 0 // rolled back: sent again next time
 	}
-	var sh *shareRow
-	if err := s.DB.View(ctx, func(tx *store.Tx) (err error) { sh, err = loadShare(tx, companyID); return err }); err != nil {
-		return res, err
-	}
-	items, err := s.transport().Receive(ctx, sh.relay, sh.cursor)
-	if err != nil {
-		return res, fmt.Errorf("receiving changes: %w", err)
-	}
-	for _, it := range items {
-		n, c, err := s.importEnvelope(ctx, p, keys, companyID, it.ID, it.Body)
-		if err != nil {
-			return res, err
-		}
-		res.Received += n
-		res.Conflicts += c
-	}
-	return res, nil
+	return sent, err
 }
 
 // export collects the records changed since the last export and the new audit entries, and
@@ -394,7 +419,7 @@ func (s *Service) importEnvelope(ctx context.Context, p auth.Principal, keys *va
 		}
 		defer clear(pt)
 		if kind == RecordRekey {
-			return s.importRekey(tx, p, keys, sh, e.Seq, pt)
+			return s.importRekey(tx, p, keys, sh, epoch, e.Seq, pt)
 		}
 		var b batch
 		err = json.Unmarshal(pt, &b)

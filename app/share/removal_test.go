@@ -1,0 +1,463 @@
+package share
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/mynumber-shelter/shelter/app/roster"
+	"github.com/mynumber-shelter/shelter/app/store"
+	"github.com/mynumber-shelter/shelter/app/vault"
+	"github.com/mynumber-shelter/shelter/cloud/envelope"
+)
+
+const testNumber2 = "111122223333" // passes the check digit; obviously fake
+
+// relayEnvelopes is every envelope the relay's database holds for relayCompany: what a relay
+// operator, or a removed member with a copy of the relay's database, has.
+func relayEnvelopes(t *testing.T, r *testRelay, relayCompany string) []envelope.Envelope {
+	t.Helper()
+	var out []envelope.Envelope
+	for after := int64(0); ; {
+		list, err := r.store.ListEnvelopes(context.Background(), relayCompany, after, 500)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(list) == 0 {
+			return out
+		}
+		for _, it := range list {
+			e, err := envelope.Parse(it.Body)
+			if err != nil {
+				t.Fatal(err)
+			}
+			out = append(out, *e)
+			after = it.ID
+		}
+	}
+}
+
+// readable opens every envelope of the relay's database that s's keys for its company
+// companyID can open (the company key and every epoch key s holds) and returns the
+// plaintexts joined, with the number of envelopes opened.
+func readable(t *testing.T, s *side, companyID int64, envs []envelope.Envelope) (string, int) {
+	t.Helper()
+	var b strings.Builder
+	n := 0
+	err := s.db.View(context.Background(), func(tx *store.Tx) error {
+		keys := []*vault.CompanyKey{}
+		ck, err := s.keys.Company(tx, companyID)
+		if err != nil {
+			return err
+		}
+		keys = append(keys, ck)
+		rows, err := tx.Query(`SELECT epoch FROM share_keys WHERE company_id = ?`, companyID)
+		if err != nil {
+			return err
+		}
+		var epochs []string
+		for rows.Next() {
+			var e string
+			rows.Scan(&e)
+			epochs = append(epochs, e)
+		}
+		rows.Close()
+		for _, e := range epochs {
+			k, err := s.keys.ShareKey(tx, companyID, e)
+			if err != nil {
+				return err
+			}
+			keys = append(keys, k)
+		}
+		for _, e := range envs {
+			aad, _ := e.AAD()
+			for _, k := range keys {
+				if pt, err := k.Open(envelopeAAD(aad), e.Ciphertext); err == nil {
+					b.Write(pt)
+					n++
+					break
+				}
+			}
+		}
+		for _, k := range keys {
+			k.Close()
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b.String(), n
+}
+
+// TestShareMemberRemoval: the 社労士 office (A) shares a company with the client (B) and a 税理士
+// office (C), then removes C. The relay stops serving C; the remaining members move to a new key
+// epoch, so that nothing recorded afterwards opens with any key C holds, even from a copy of
+// the relay's whole database; A and B keep exchanging edits; a 税理士 office joining afterwards
+// (D) receives the new epoch only and still gets the whole company, numbers included.
+func TestShareMemberRemoval(t *testing.T) {
+	ctx := context.Background()
+	relay := startRelay(t)
+	a := newSide(t, relay, "ひまわり社労士事務所", t0)
+	b := newSide(t, relay, "株式会社テスト", t0)
+	c := newSide(t, relay, "さくら税理士事務所", t0)
+	d := newSide(t, relay, "つばき税理士事務所", t0)
+
+	ca, err := a.roster.CreateCompany(ctx, a.admin, a.keys, roster.Company{Code: "C001", Name: "株式会社テスト"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	a.assign(ca.ID)
+	e1, err := a.roster.SaveEmployee(ctx, a.admin, a.keys, roster.Employee{CompanyID: ca.ID, Code: "E001", Name: "山田 太郎",
+		NameKana: "ヤマダ タロウ", BirthDate: "1990-01-01", Sex: roster.SexMale})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := a.roster.SetNumber(ctx, a.admin, a.keys, ca.ID, e1.ID, testNumber, false); err != nil {
+		t.Fatal(err)
+	}
+	cb := join(t, a, b, ca.ID)
+	cc := join(t, a, c, ca.ID)
+	a.sync(ca.ID)
+	b.sync(cb)
+	c.sync(cc)
+	if c.employeeByCode(cc, "E001").Name != "山田 太郎" {
+		t.Fatal("C did not receive the company before its removal")
+	}
+	// B's first batch states its key to A under the company key.
+	b.setNow(t0.Add(time.Minute))
+	if _, err := b.roster.SaveEmployee(ctx, b.admin, b.keys, roster.Employee{CompanyID: cb, Code: "E002", Name: "佐藤 花子",
+		NameKana: "サトウ ハナコ", BirthDate: "1992-02-02", Sex: roster.SexFemale}); err != nil {
+		t.Fatal(err)
+	}
+	b.sync(cb)
+	a.sync(ca.ID)
+
+	idC, _ := c.share.Publish(ctx, c.admin, c.keys)
+	notAdmin := a.admin
+	notAdmin.IsAdmin = false
+	if err := a.share.RemoveMember(ctx, notAdmin, a.keys, ca.ID, idC.Office); err == nil {
+		t.Fatal("a non-administrator removed a member")
+	}
+	if err := a.share.RemoveMember(ctx, a.admin, a.keys, ca.ID, "no-such-office"); !errors.Is(err, errNotMember) {
+		t.Fatalf("removing a stranger: %v, want errNotMember", err)
+	}
+	if err := a.share.RemoveMember(ctx, a.admin, a.keys, ca.ID, idC.Office); err != nil {
+		t.Fatalf("remove: %v", err)
+	}
+	if n := a.count(`SELECT count(*) FROM audit_log WHERE detail LIKE 'share member removed: office ` + idC.Office + `%'`); n != 1 {
+		t.Errorf("A's history has %d removal entries, want 1", n)
+	}
+
+	// After the removal: A records a new employee with a number, and B edits E001.
+	a.setNow(t0.Add(2 * time.Minute))
+	e3, err := a.roster.SaveEmployee(ctx, a.admin, a.keys, roster.Employee{CompanyID: ca.ID, Code: "E003", Name: "鈴木 一郎",
+		NameKana: "スズキ イチロウ", BirthDate: "1985-03-03", Sex: roster.SexMale})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := a.roster.SetNumber(ctx, a.admin, a.keys, ca.ID, e3.ID, testNumber2, false); err != nil {
+		t.Fatal(err)
+	}
+	a.sync(ca.ID)
+	b.sync(cb)
+	if got := b.employeeByCode(cb, "E003"); got.Name != "鈴木 一郎" || revealNumber(t, b, cb, got.ID) != testNumber2 {
+		t.Fatalf("B after the rotation: E003 = %+v", got)
+	}
+	b.setNow(t0.Add(3 * time.Minute))
+	x := b.employeeByCode(cb, "E001")
+	x.Name = "山田 太郎（変更）"
+	if _, err := b.roster.SaveEmployee(ctx, b.admin, b.keys, x); err != nil {
+		t.Fatal(err)
+	}
+	b.sync(cb)
+	a.sync(ca.ID)
+	if got := a.employeeByCode(ca.ID, "E001").Name; got != "山田 太郎（変更）" {
+		t.Fatalf("A did not receive B's edit after the rotation: %q", got)
+	}
+	for name, s := range map[string]*side{"A": a, "B": b} {
+		list, err := s.share.Shares(ctx, s.admin)
+		if err != nil || len(list) != 1 {
+			t.Fatalf("%s: shares %+v %v", name, list, err)
+		}
+		for _, m := range list[0].Members {
+			if m.Office == idC.Office {
+				t.Errorf("%s still lists the removed member", name)
+			}
+		}
+	}
+
+	// The relay refuses C.
+	if _, err := c.share.Sync(ctx, c.admin, c.keys, cc); err == nil {
+		t.Error("the removed member still syncs through the relay")
+	}
+	// With the relay's whole database, C's keys open nothing written after its removal.
+	var rc string
+	if err := a.db.View(ctx, func(tx *store.Tx) error {
+		return tx.QueryRow(`SELECT relay_company FROM shares WHERE company_id = ?`, ca.ID).Scan(&rc)
+	}); err != nil {
+		t.Fatal(err)
+	}
+	envs := relayEnvelopes(t, relay, rc)
+	pt, opened := readable(t, c, cc, envs)
+	if opened == 0 {
+		t.Fatal("C opens nothing at all: the check would prove nothing")
+	}
+	for _, secret := range []string{"鈴木 一郎", "山田 太郎（変更）"} {
+		if strings.Contains(pt, secret) {
+			t.Errorf("the removed member reads %q, written after its removal", secret)
+		}
+	}
+	if ptB, _ := readable(t, b, cb, envs); !strings.Contains(ptB, "鈴木 一郎") {
+		t.Error("B's keys do not open the new epoch's envelopes: the check above proves nothing")
+	}
+
+	// D joins after the removal, invited by B: it holds the new epoch only, and receives the
+	// whole company from the resend, numbers included.
+	cd := join(t, b, d, cb)
+	d.sync(cd)
+	if got := d.employeeByCode(cd, "E001"); got.Name != "山田 太郎（変更）" || revealNumber(t, d, cd, got.ID) != testNumber {
+		t.Errorf("D's E001 = %+v", got)
+	}
+	if got := d.employeeByCode(cd, "E003"); revealNumber(t, d, cd, got.ID) != testNumber2 {
+		t.Errorf("D's E003 = %+v", got)
+	}
+	if d.employeeByCode(cd, "E002").Name != "佐藤 花子" {
+		t.Error("D lacks B's employee")
+	}
+	var first []envelope.Envelope
+	for _, e := range envs {
+		if e.Record == RecordBatch {
+			first = append(first, e)
+		}
+	}
+	if _, n := readable(t, c, cc, first); n == 0 || n != len(first) {
+		t.Fatalf("C opens %d of the first epoch's %d batches", n, len(first))
+	}
+	if _, n := readable(t, d, cd, first); n != 0 {
+		t.Errorf("D opens %d of the first epoch's batches: it received the old key", n)
+	}
+}
+
+// shareWorld is one company shared by a (the creator) with the others, every member synced,
+// with one employee and number recorded by a.
+func shareWorld(t *testing.T, relay *testRelay, names ...string) (sides []*side, ids []int64) {
+	t.Helper()
+	ctx := context.Background()
+	for _, n := range names {
+		sides = append(sides, newSide(t, relay, n, t0))
+	}
+	a := sides[0]
+	c, err := a.roster.CreateCompany(ctx, a.admin, a.keys, roster.Company{Code: "C001", Name: "株式会社テスト"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	a.assign(c.ID)
+	e1, err := a.roster.SaveEmployee(ctx, a.admin, a.keys, roster.Employee{CompanyID: c.ID, Code: "E001", Name: "山田 太郎",
+		NameKana: "ヤマダ タロウ", BirthDate: "1990-01-01", Sex: roster.SexMale})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := a.roster.SetNumber(ctx, a.admin, a.keys, c.ID, e1.ID, testNumber, false); err != nil {
+		t.Fatal(err)
+	}
+	ids = append(ids, c.ID)
+	for _, s := range sides[1:] {
+		ids = append(ids, join(t, a, s, c.ID))
+	}
+	for i, s := range sides {
+		s.sync(ids[i])
+	}
+	return sides, ids
+}
+
+// addEmployee records an employee with code and name on s at minute m after t0.
+func addEmployee(t *testing.T, s *side, companyID int64, m int, code, name string) {
+	t.Helper()
+	s.setNow(t0.Add(time.Duration(m) * time.Minute))
+	if _, err := s.roster.SaveEmployee(context.Background(), s.admin, s.keys, roster.Employee{CompanyID: companyID, Code: code, Name: name,
+		NameKana: "テスト", BirthDate: "1990-01-01", Sex: roster.SexMale}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func hasEmployee(s *side, companyID int64, code string) bool {
+	page, err := s.roster.Employees(context.Background(), s.admin, s.keys, roster.EmployeeQuery{CompanyID: companyID, Search: code})
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	for _, e := range page.Employees {
+		if e.Code == code {
+			return true
+		}
+	}
+	return false
+}
+
+// TestShareRemovalIgnoresASubstitutedKey: the relay replaces a member's key in its directory
+// (with a key whose holder it controls) after the member stated its own key in a sealed batch.
+// The rotation goes to the stated key: the member reads the new epoch, the substitute's holder
+// cannot.
+func TestShareRemovalIgnoresASubstitutedKey(t *testing.T) {
+	ctx := context.Background()
+	relay := startRelay(t)
+	sides, ids := shareWorld(t, relay, "ひまわり社労士事務所", "株式会社テスト", "さくら税理士事務所")
+	a, b, c := sides[0], sides[1], sides[2]
+	addEmployee(t, b, ids[1], 1, "E002", "佐藤 花子") // B's batch states B's key
+	b.sync(ids[1])
+	a.sync(ids[0])
+	// The relay's directory now gives the key of an installation the relay controls for B.
+	mallory := newSide(t, relay, "中継サーバー運営者", t0)
+	mk, err := mallory.share.Publish(ctx, mallory.admin, mallory.keys)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pk, err := relay.store.OfficeKey(ctx, mk.Office)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := relay.store.SetOfficeKey(ctx, b.relay.Office(), pk.PublicKey, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	if err := a.share.RemoveMember(ctx, a.admin, a.keys, ids[0], c.relay.Office()); err != nil {
+		t.Fatal(err)
+	}
+	addEmployee(t, a, ids[0], 2, "E003", "鈴木 一郎")
+	a.sync(ids[0])
+	b.sync(ids[1])
+	if !hasEmployee(b, ids[1], "E003") {
+		t.Fatal("B did not receive the new epoch: the rotation was sealed to the directory's key")
+	}
+}
+
+// TestShareRemovalSentLater: the relay is unreachable when the rotation's key is to be sent; the
+// removal is recorded, and the next sync sends the key before anything else.
+func TestShareRemovalSentLater(t *testing.T) {
+	ctx := context.Background()
+	relay := startRelay(t)
+	sides, ids := shareWorld(t, relay, "ひまわり社労士事務所", "株式会社テスト", "さくら税理士事務所")
+	a, b, c := sides[0], sides[1], sides[2]
+	down := &failingSend{RelayClient: a.relay, fail: true}
+	a.share.SetTransport(down)
+	if err := a.share.RemoveMember(ctx, a.admin, a.keys, ids[0], c.relay.Office()); err == nil {
+		t.Fatal("the removal reported success with the rotation unsent")
+	}
+	if n := a.count(`SELECT count(*) FROM share_members WHERE removed_at <> ''`); n != 1 {
+		t.Fatalf("%d removed members recorded, want 1", n)
+	}
+	down.fail = false
+	addEmployee(t, a, ids[0], 2, "E003", "鈴木 一郎")
+	a.sync(ids[0])
+	b.sync(ids[1])
+	if !hasEmployee(b, ids[1], "E003") {
+		t.Fatal("B did not receive the new epoch after the relay came back")
+	}
+	if n := a.count(`SELECT count(*) FROM shares WHERE rekey_from IS NOT NULL`); n != 0 {
+		t.Errorf("the rotation is still pending after it was sent")
+	}
+}
+
+type failingSend struct {
+	*RelayClient
+	fail bool
+}
+
+func (f *failingSend) Send(ctx context.Context, company, record string, seal func(aad []byte) ([]byte, error)) error {
+	if f.fail {
+		return errors.New("relay unreachable")
+	}
+	return f.RelayClient.Send(ctx, company, record, seal)
+}
+
+// TestShareConcurrentRemovals: two administrators each remove a different member before either
+// has synced. Both rotations reach both, both sides settle on the same epoch, and they keep
+// exchanging edits.
+func TestShareConcurrentRemovals(t *testing.T) {
+	ctx := context.Background()
+	relay := startRelay(t)
+	sides, ids := shareWorld(t, relay, "ひまわり社労士事務所", "株式会社テスト", "さくら税理士事務所", "つばき税理士事務所")
+	a, b, c, d := sides[0], sides[1], sides[2], sides[3]
+	addEmployee(t, b, ids[1], 1, "E002", "佐藤 花子")
+	b.sync(ids[1])
+	a.sync(ids[0])
+	if err := a.share.RemoveMember(ctx, a.admin, a.keys, ids[0], c.relay.Office()); err != nil {
+		t.Fatal(err)
+	}
+	if err := b.share.RemoveMember(ctx, b.admin, b.keys, ids[1], d.relay.Office()); err != nil {
+		t.Fatal(err)
+	}
+	for range 2 {
+		a.sync(ids[0])
+		b.sync(ids[1])
+	}
+	epochOf := func(s *side, id int64) string {
+		var e string
+		s.db.View(ctx, func(tx *store.Tx) error { return tx.QueryRow(`SELECT epoch FROM shares WHERE company_id = ?`, id).Scan(&e) })
+		return e
+	}
+	if ea, eb := epochOf(a, ids[0]), epochOf(b, ids[1]); ea != eb || epochNumber(ea) != 2 {
+		t.Fatalf("A is on epoch %q, B on %q", ea, eb)
+	}
+	addEmployee(t, a, ids[0], 3, "E003", "鈴木 一郎")
+	addEmployee(t, b, ids[1], 4, "E004", "高橋 次郎")
+	a.sync(ids[0])
+	b.sync(ids[1])
+	a.sync(ids[0])
+	if !hasEmployee(b, ids[1], "E003") || !hasEmployee(a, ids[0], "E004") {
+		t.Fatal("A and B do not exchange edits after two concurrent removals")
+	}
+	for name, s := range map[string]*side{"A": a, "B": b} {
+		if n := s.count(`SELECT count(*) FROM share_members WHERE removed_at = ''`); n != 1 {
+			t.Errorf("%s lists %d members, want the other one only", name, n)
+		}
+	}
+}
+
+// TestShareRemovalReachesMembersTheRemoverDoesNotKnow: D was invited by B and has sent
+// nothing, so A, removing C, does not know D. B completes the rotation for D when it imports it,
+// and D reads what A records afterwards.
+func TestShareRemovalReachesMembersTheRemoverDoesNotKnow(t *testing.T) {
+	ctx := context.Background()
+	relay := startRelay(t)
+	sides, ids := shareWorld(t, relay, "ひまわり社労士事務所", "株式会社テスト", "さくら税理士事務所")
+	a, b, c := sides[0], sides[1], sides[2]
+	d := newSide(t, relay, "つばき税理士事務所", t0)
+	cd := join(t, b, d, ids[1])
+	d.sync(cd)
+	if err := a.share.RemoveMember(ctx, a.admin, a.keys, ids[0], c.relay.Office()); err != nil {
+		t.Fatal(err)
+	}
+	addEmployee(t, a, ids[0], 2, "E003", "鈴木 一郎")
+	a.sync(ids[0])
+	d.sync(cd) // the rotation reached D without a key for it
+	b.sync(ids[1])
+	d.sync(cd)
+	if !hasEmployee(d, cd, "E003") {
+		t.Fatal("D, unknown to the member that removed C, never received the new epoch")
+	}
+}
+
+// TestShareRemovalUnopenableBox: the remover holds a wrong key for a member (here: written
+// into its member list; in life, a relay directory key substituted before the member ever sent
+// a batch). The member's box does not open; it records that in its history and its syncs go on
+// instead of stopping at that envelope for ever.
+func TestShareRemovalUnopenableBox(t *testing.T) {
+	ctx := context.Background()
+	relay := startRelay(t)
+	sides, ids := shareWorld(t, relay, "ひまわり社労士事務所", "株式会社テスト", "さくら税理士事務所")
+	a, b, c := sides[0], sides[1], sides[2]
+	mallory := newSide(t, relay, "中継サーバー運営者", t0)
+	var wrong []byte
+	mallory.db.View(ctx, func(tx *store.Tx) (err error) { wrong, err = mallory.keys.InstallationKey(tx); return err })
+	a.exec(`UPDATE share_members SET public_key = ? WHERE office = ?`, wrong, b.relay.Office())
+	if err := a.share.RemoveMember(ctx, a.admin, a.keys, ids[0], c.relay.Office()); err != nil {
+		t.Fatal(err)
+	}
+	b.sync(ids[1])
+	b.sync(ids[1])
+	if n := b.count(`SELECT count(*) FROM audit_log WHERE result = 'failed' AND detail LIKE 'share key epoch % does not open%'`); n != 1 {
+		t.Fatalf("B's history has %d entries about the unopenable box, want 1", n)
+	}
+}
