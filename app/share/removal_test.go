@@ -394,7 +394,9 @@ func TestShareConcurrentRemovals(t *testing.T) {
 	}
 	epochOf := func(s *side, id int64) string {
 		var e string
-		s.db.View(ctx, func(tx *store.Tx) error { return tx.QueryRow(`SELECT epoch FROM shares WHERE company_id = ?`, id).Scan(&e) })
+		s.db.View(ctx, func(tx *store.Tx) error {
+			return tx.QueryRow(`SELECT epoch FROM shares WHERE company_id = ?`, id).Scan(&e)
+		})
 		return e
 	}
 	if ea, eb := epochOf(a, ids[0]), epochOf(b, ids[1]); ea != eb || epochNumber(ea) != 2 {
