@@ -34,6 +34,12 @@ func TestDetailTranslations(t *testing.T) {
 			"restored onto this PC from the backup made 2026-12-02 01:30 JST"},
 		{"key store restore from backup made 2026-12-01", "鍵ストアをバックアップ（2026-12-01 作成）から復元", "key store restored from the backup made 2026-12-01"},
 		{"replica upload failing: relay_unreachable", "クラウド複製を送れません：relay_unreachable", "replica upload failing: relay_unreachable"},
+		{"share member removed: office o-abc; the remaining members move to key epoch e2-0a1b2c3d",
+			"事務所 o-abc を共有から外した。残るメンバーは新しい鍵（e2-0a1b2c3d）に切り替え",
+			"share member removed: office o-abc; the remaining members move to key epoch e2-0a1b2c3d"},
+		{"share key epoch e2-0a1b2c3d received from office o-abc; removed members: o-x, o-y",
+			"事務所 o-abc から共有の新しい鍵（e2-0a1b2c3d）を受信。共有から外された事務所：o-x, o-y",
+			"new share key epoch e2-0a1b2c3d received from office o-abc; removed members: o-x, o-y"},
 		// Unknown text stays as written: nothing is hidden.
 		{"something new happened", "something new happened", "something new happened"},
 		{"", "", ""},

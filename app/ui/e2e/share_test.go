@@ -203,4 +203,29 @@ func TestBrowserShare(t *testing.T) {
 	if b.holdsNumber(number) {
 		t.Fatal("2-1 holds the number in clear")
 	}
+
+	// B's administrator removes A from the share (the contract with the office ended): the
+	// confirmation says what A keeps and loses, A's next sync is refused by the relay, and the
+	// history records the removal with the new key epoch.
+	b.click("menu-M-6")
+	b.click("share-remove-" + idA.Office)
+	b.waitText("share-remove-confirm", "これから先の変更を読めません")
+	s.shot("remove")
+	b.click("share-remove-confirm-ok")
+	b.waitText("share-ok", "共有から外しました")
+	b.waitGone("share-remove-" + idA.Office)
+	if _, err := appA.Share.Sync(companyA); err == nil {
+		t.Fatal("A still syncs after B removed it")
+	}
+	entries, err := appB.History.Query(ui.HistoryFilter{Limit: 50})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var removal bool
+	for _, en := range entries.Entries {
+		removal = removal || strings.Contains(en.DetailText, "事務所 "+idA.Office+" を共有から外した")
+	}
+	if !removal {
+		t.Error("B's history has no entry for the removal")
+	}
 }
