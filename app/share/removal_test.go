@@ -11,6 +11,7 @@ import (
 	"github.com/mynumber-shelter/shelter/app/store"
 	"github.com/mynumber-shelter/shelter/app/vault"
 	"github.com/mynumber-shelter/shelter/cloud/envelope"
+	"github.com/mynumber-shelter/shelter/cloud/store/storetest"
 )
 
 const testNumber2 = "111122223333" // passes the check digit; obviously fake
@@ -98,8 +99,12 @@ func readable(t *testing.T, s *side, companyID int64, envs []envelope.Envelope) 
 // the relay's whole database; A and B keep exchanging edits; a 税理士 office joining afterwards
 // (D) receives the new epoch only and still gets the whole company, numbers included.
 func TestShareMemberRemoval(t *testing.T) {
+	t.Run("SQLite", func(t *testing.T) { shareMemberRemoval(t, startRelay(t)) })
+	t.Run("PostgreSQL", func(t *testing.T) { shareMemberRemoval(t, startRelayOn(t, storetest.OpenPostgres(t))) })
+}
+
+func shareMemberRemoval(t *testing.T, relay *testRelay) {
 	ctx := context.Background()
-	relay := startRelay(t)
 	a := newSide(t, relay, "ひまわり社労士事務所", t0)
 	b := newSide(t, relay, "株式会社テスト", t0)
 	c := newSide(t, relay, "さくら税理士事務所", t0)
