@@ -205,6 +205,7 @@ var rules = []rule{
 	seg(`shared by office (.*)`, "事務所 $1 から共有", "shared by office $1"),
 	seg(`share group: offered to one more office, (.*)`, "共有グループ：事務所 $1 へ共有を申し出", "share group: offered to one more office, $1"),
 	seg(`share member removed: office (\S+)`, "事務所 $1 を共有から外した", "share member removed: office $1"),
+	seg(`shared numbers destroyed`, "共有中の個人番号を消去（廃棄・削除）", "shared numbers destroyed (disposal or deletion)"),
 	seg(`the remaining members move to key epoch (\S+)`, "残るメンバーは新しい鍵（$1）に切り替え", "the remaining members move to key epoch $1"),
 	seg(`share key epoch (\S+) received from office (\S+)`, "事務所 $2 から共有の新しい鍵（$1）を受信", "new share key epoch $1 received from office $2"),
 	seg(`removed members: (.*)`, "共有から外された事務所：$1", "removed members: $1"),

@@ -3,6 +3,8 @@ package share
 import (
 	"context"
 	"crypto/rand"
+	"crypto/sha256"
+	"crypto/subtle"
 	"database/sql"
 	"encoding/hex"
 	"encoding/json"
@@ -20,9 +22,8 @@ import (
 	"github.com/mynumber-shelter/shelter/cloud/envelope"
 )
 
-// RecordRekey is the record of a rotation's envelope: "rekey" sealed under the company key, or
-// "rekey.<epoch>" sealed under that epoch's key. A batch sealed under an epoch's key is
-// "batch.<epoch>".
+// RecordRekey is the record of a rotation's envelope (not sealed as a whole: each member's part
+// is, see rekey). A batch sealed under an epoch's key is "batch.<epoch>".
 const RecordRekey = "rekey"
 
 var errNotMember = apperr.New(apperr.CodeNotFound, "office", "この事務所はこの共有のメンバーではありません。",
@@ -36,35 +37,36 @@ func batchRecord(epoch string) string {
 	return RecordBatch + "." + epoch
 }
 
-// rekeyRecord is the record of a rotation sealed under epoch's key.
-func rekeyRecord(epoch string) string {
-	if epoch == "" {
-		return RecordRekey
-	}
-	return RecordRekey + "." + epoch
-}
-
 // parseRecord splits a batch's or a rotation's record into its kind and epoch.
 func parseRecord(rec string) (kind, epoch string, ok bool) {
 	kind, epoch, _ = strings.Cut(rec, ".")
-	if kind != RecordBatch && kind != RecordRekey {
+	if kind == RecordRekey && rec == RecordRekey {
+		return kind, "", true
+	}
+	if kind != RecordBatch {
 		return "", "", false
 	}
-	if epoch != "" && epochNumber(epoch) < 2 {
+	if epoch != "" && epochNumber(epoch) < 1 {
 		return "", "", false
 	}
 	return kind, epoch, true
 }
 
-// epochNumber is an epoch's place in its company's sequence: 1 for the company key (""), N
-// for "e<N>-<hex>", 0 for a name of another form.
+// noBase is the base epoch of a share made by this version: no epoch's key is the company key
+// (which stays on this installation and wraps its person keys), so every epoch's key can be
+// destroyed once the members have moved on.
+const noBase = "none"
+
+// epochNumber is an epoch's place in its company's sequence: 1 for the company key ("", shares
+// made before epochs) and for a share's first epoch "e1-<hex>", N for "e<N>-<hex>", 0 for a
+// name of another form.
 func epochNumber(epoch string) int {
 	if epoch == "" {
 		return 1
 	}
 	num, tail, ok := strings.Cut(strings.TrimPrefix(epoch, "e"), "-")
 	n, err := strconv.Atoi(num)
-	if !ok || !strings.HasPrefix(epoch, "e") || err != nil || n < 2 || len(tail) != 8 {
+	if !ok || !strings.HasPrefix(epoch, "e") || err != nil || n < 1 || len(tail) != 8 {
 		return 0
 	}
 	if _, err := hex.DecodeString(tail); err != nil {
@@ -93,20 +95,31 @@ func epochKey(tx *store.Tx, keys *vault.Keys, sh *shareRow, epoch string) (*vaul
 	return keys.ShareKey(tx, sh.companyID, epoch)
 }
 
-// rekey is the plaintext of a rotation's envelope, sealed under the epoch before it: only the
-// members that held that epoch can read or make one, so the relay can neither forge a rotation
-// nor learn its key. Boxes holds the new epoch's key sealed to each remaining member's
-// installation key (aad epochBoxAAD).
+// rekey is a rotation's envelope as it travels (the envelope's ciphertext, not sealed as a
+// whole, so that a member reads it whatever epoch it holds and two rotations made at once
+// reach each other). Boxes holds the new epoch's key sealed to each remaining member's
+// installation key (aad epochBoxAAD), and MACs a MAC to each of them under the static ECDH
+// secret of the sender's and that member's installation keys ([vault.Keys.PeerMAC]) over
+// everything the member acts on: the relay can neither learn the key nor forge or alter a
+// rotation.
 type rekey struct {
 	V       int               `json:"v"`
 	From    string            `json:"from"`
 	Epoch   string            `json:"epoch"`
 	Removed []string          `json:"removed"`
 	Boxes   map[string][]byte `json:"boxes"`
+	MACs    map[string][]byte `json:"macs"`
 }
 
 func epochBoxAAD(relayCompany, epoch, to string) []byte {
 	return []byte("shelter-share-epoch|" + relayCompany + "|" + epoch + "|" + to)
+}
+
+// macInput is what a rotation's MAC to member to covers.
+func (r *rekey) macInput(relayCompany, to string) []byte {
+	h := sha256.Sum256(r.Boxes[to])
+	m := []byte("shelter-share-rekey|v1|" + relayCompany + "|" + r.From + "|" + to + "|" + r.Epoch + "|" + strings.Join(r.Removed, ",") + "|")
+	return append(m, h[:]...)
 }
 
 // newEpochName names the epoch after prev: "e<N>-<8 hex>".
@@ -165,27 +178,11 @@ func (s *Service) RemoveMember(ctx context.Context, p auth.Principal, keys *vaul
 		if err != nil {
 			return err
 		}
-		next, err := newEpochName(sh.epoch)
-		if err != nil {
-			return err
-		}
-		if err := keys.NewShareKey(tx, companyID, next); err != nil {
-			return err
-		}
-		if !sh.rekeyFrom.Valid {
-			// The members hold sh.epoch; a rotation still pending keeps the epoch it is to be
-			// sent under, since the members never received the one after it.
-			sh.rekeyFrom = sql.NullString{String: sh.epoch, Valid: true}
-		}
-		sh.epoch, sh.resend = next, true
 		if _, err := tx.Exec(`UPDATE share_members SET removed_at = ? WHERE company_id = ? AND office = ?`,
 			tx.NowText(), companyID, office); err != nil {
 			return fmt.Errorf("recording the removal: %w", err)
 		}
-		e := p.Entry(audit.ActionSettingChange, audit.ResultOK)
-		e.CompanyID, e.TargetType, e.TargetID = companyID, "share", sh.relay
-		e.Detail = "share member removed: office " + office + "; the remaining members move to key epoch " + next
-		if _, err := s.Audit.Append(tx, e); err != nil {
+		if err := s.rotate(tx, p, keys, sh, "share member removed: office "+office); err != nil {
 			return err
 		}
 		return sh.save(tx)
@@ -198,6 +195,30 @@ func (s *Service) RemoveMember(ctx context.Context, p auth.Principal, keys *vaul
 		return fmt.Errorf("the member is removed; its successor key goes to the other members at the next sync: %w", err)
 	}
 	return nil
+}
+
+// rotate moves the share sh to a new key epoch inside tx: the key made and kept, the rotation
+// pending until [Service.sendRekey] has sent it, every record to be sent again under it, and a
+// history entry that starts with why. The caller saves sh.
+func (s *Service) rotate(tx *store.Tx, p auth.Principal, keys *vault.Keys, sh *shareRow, why string) error {
+	next, err := newEpochName(sh.epoch)
+	if err != nil {
+		return err
+	}
+	if err := keys.NewShareKey(tx, sh.companyID, next); err != nil {
+		return err
+	}
+	if !sh.rekeyFrom.Valid {
+		// The members hold sh.epoch; a rotation still pending keeps the epoch it is to be
+		// sent under, since the members never received the one after it.
+		sh.rekeyFrom = sql.NullString{String: sh.epoch, Valid: true}
+	}
+	sh.epoch, sh.resend = next, true
+	e := p.Entry(audit.ActionSettingChange, audit.ResultOK)
+	e.CompanyID, e.TargetType, e.TargetID = sh.companyID, "share", sh.relay
+	e.Detail = why + "; the remaining members move to key epoch " + next
+	_, err = s.Audit.Append(tx, e)
+	return err
 }
 
 // sendRekey sends the company's pending rotation, if any: the current epoch's key sealed to
@@ -233,7 +254,8 @@ func (s *Service) sendRekey(ctx context.Context, keys *vault.Keys, companyID int
 		return err
 	}
 	// A member whose key this side has not yet received under the company's key: the relay's
-	// directory (see doc.go, "Removing a member", for what that trusts).
+	// directory (see doc.go, "Removing a member", for what that trusts). A substituted key
+	// gets a box the member cannot open and a MAC it does not accept.
 	for i, m := range members {
 		if m.pub != nil {
 			continue
@@ -257,25 +279,26 @@ func (s *Service) sendRekey(ctx context.Context, keys *vault.Keys, companyID int
 			return err
 		}
 		defer nk.Close()
-		msg := rekey{V: 1, From: cur.self, Epoch: cur.epoch, Removed: removed, Boxes: map[string][]byte{}}
+		msg := rekey{V: 1, From: cur.self, Epoch: cur.epoch, Removed: removed, Boxes: map[string][]byte{}, MACs: map[string][]byte{}}
 		for _, m := range members {
 			if msg.Boxes[m.office], err = keys.WrapKeyTo(nk, m.pub, epochBoxAAD(cur.relay, cur.epoch, m.office)); err != nil {
 				return fmt.Errorf("sealing the epoch key to member %s: %w", m.office, err)
 			}
+			if msg.MACs[m.office], err = keys.PeerMAC(tx, m.pub, msg.macInput(cur.relay, m.office)); err != nil {
+				return fmt.Errorf("authenticating the epoch key to member %s: %w", m.office, err)
+			}
 		}
-		ok, err := epochKey(tx, keys, cur, cur.rekeyFrom.String)
-		if err != nil {
-			return err
-		}
-		defer ok.Close()
-		pt := mustJSON(msg)
-		err = s.transport().Send(ctx, cur.relay, rekeyRecord(cur.rekeyFrom.String), func(aad []byte) ([]byte, error) {
-			return ok.Seal(envelopeAAD(aad), pt)
-		})
+		body := mustJSON(msg)
+		err = s.transport().Send(ctx, cur.relay, RecordRekey, func([]byte) ([]byte, error) { return body, nil })
 		if err != nil {
 			return fmt.Errorf("sending the new key epoch: %w", err)
 		}
 		cur.rekeyFrom = sql.NullString{}
+		// Every member has the new epoch from here on (or gets it from a member that knows it):
+		// the keys before it go.
+		if err := keys.DropShareKeys(tx, companyID, cur.epoch); err != nil {
+			return err
+		}
 		return cur.save(tx)
 	})
 }
@@ -333,14 +356,37 @@ func (s *Service) fromMember(tx *store.Tx, sh *shareRow, office, name string, pu
 	return true, err
 }
 
-// importRekey applies a rotation read under one of the share's epochs: this side's box opened
-// and the key kept, the epoch adopted when it is the latest, the removed members recorded, and
-// every record sent again under it at the next Sync (for members that join later).
-func (s *Service) importRekey(tx *store.Tx, p auth.Principal, keys *vault.Keys, sh *shareRow, under string, seq uint64, pt []byte) error {
+// importRekey applies a rotation: its MAC checked with the key this side holds for the member
+// that sent it, this side's box opened and the key kept, the epoch adopted when it is the
+// latest, the removed members recorded, every record sent again under it at the end of this
+// sync (for members that join later), and the key passed on to members the rotation missed.
+func (s *Service) importRekey(tx *store.Tx, p auth.Principal, keys *vault.Keys, sh *shareRow, seq uint64, body []byte) error {
 	var r rekey
-	if err := json.Unmarshal(pt, &r); err != nil || r.V != 1 || r.From == sh.self || !envelope.ValidID(r.From) ||
+	if err := json.Unmarshal(body, &r); err != nil || r.V != 1 || r.From == sh.self || !envelope.ValidID(r.From) ||
 		epochNumber(r.Epoch) < 2 {
 		return sh.save(tx)
+	}
+	box, mac := r.Boxes[sh.self], r.MACs[sh.self]
+	if box == nil {
+		return sh.save(tx) // not for this side: removed, or unknown to the member that rotated
+	}
+	var from []byte
+	err := tx.QueryRow(`SELECT public_key FROM share_members WHERE company_id = ? AND office = ? AND removed_at = ''`,
+		sh.companyID, r.From).Scan(&from)
+	if errors.Is(err, sql.ErrNoRows) || (err == nil && from == nil) {
+		// A member whose key this side does not know cannot be authenticated: a member that
+		// knows both passes the key on.
+		return sh.save(tx)
+	}
+	if err != nil {
+		return err
+	}
+	want, err := keys.PeerMAC(tx, from, r.macInput(sh.relay, sh.self))
+	if err != nil {
+		return err
+	}
+	if subtle.ConstantTimeCompare(want, mac) != 1 {
+		return s.rekeyRefused(tx, p, sh, r)
 	}
 	if fresh, err := s.fromMember(tx, sh, r.From, "", nil, seq); err != nil || !fresh {
 		if err != nil {
@@ -348,25 +394,12 @@ func (s *Service) importRekey(tx *store.Tx, p auth.Principal, keys *vault.Keys, 
 		}
 		return sh.save(tx)
 	}
-	box, ok := r.Boxes[sh.self]
-	if !ok {
-		return sh.save(tx) // not for this side: removed, or unknown to the member that rotated
-	}
-	err := keys.ImportShareKey(tx, sh.companyID, r.Epoch, epochBoxAAD(sh.relay, r.Epoch, sh.self), box)
+	err = keys.ImportShareKey(tx, sh.companyID, r.Epoch, epochBoxAAD(sh.relay, r.Epoch, sh.self), box)
 	if errors.Is(err, vault.ErrKeyExists) {
 		return sh.save(tx)
 	}
 	if errors.Is(err, vault.ErrDecrypt) {
-		// Sealed to another key than this installation's: recorded, and the sync goes on (it
-		// must not stop at this envelope for ever). The other members' later envelopes stay
-		// unreadable here until an administrator offers the company to this side again.
-		e := p.Entry(audit.ActionModify, audit.ResultFailed)
-		e.CompanyID, e.TargetType, e.TargetID = sh.companyID, "share", sh.relay
-		e.Detail = "share key epoch " + r.Epoch + " from office " + r.From + " does not open with this installation's key"
-		if _, err := s.Audit.Append(tx, e); err != nil {
-			return err
-		}
-		return sh.save(tx)
+		return s.rekeyRefused(tx, p, sh, r)
 	}
 	if err != nil {
 		return err
@@ -398,7 +431,14 @@ func (s *Service) importRekey(tx *store.Tx, p auth.Principal, keys *vault.Keys, 
 	}
 	for _, m := range known {
 		if _, ok := r.Boxes[m.office]; !ok && m.office != r.From && !sh.rekeyFrom.Valid {
-			sh.rekeyFrom = sql.NullString{String: under, Valid: true}
+			sh.rekeyFrom = sql.NullString{String: sh.epoch, Valid: true}
+		}
+	}
+	if !sh.rekeyFrom.Valid {
+		// Nothing of this side's own still to be sent under an earlier epoch: the earlier keys
+		// go (what other members sent under them comes again under the new one).
+		if err := keys.DropShareKeys(tx, sh.companyID, sh.epoch); err != nil {
+			return err
 		}
 	}
 	e := p.Entry(audit.ActionModify, audit.ResultOK)
@@ -407,6 +447,20 @@ func (s *Service) importRekey(tx *store.Tx, p auth.Principal, keys *vault.Keys, 
 	if len(gone) > 0 {
 		e.Detail += "; removed members: " + strings.Join(gone, ", ")
 	}
+	if _, err := s.Audit.Append(tx, e); err != nil {
+		return err
+	}
+	return sh.save(tx)
+}
+
+// rekeyRefused records a rotation meant for this side that does not open or authenticate with
+// its keys (sealed to another key, or altered), and lets the sync go on: it must not stop at
+// this envelope for ever. The other members' later envelopes stay unreadable here until a
+// member passes the key on or an administrator offers the company to this side again.
+func (s *Service) rekeyRefused(tx *store.Tx, p auth.Principal, sh *shareRow, r rekey) error {
+	e := p.Entry(audit.ActionModify, audit.ResultFailed)
+	e.CompanyID, e.TargetType, e.TargetID = sh.companyID, "share", sh.relay
+	e.Detail = "share key epoch " + r.Epoch + " from office " + r.From + " does not open with this installation's key"
 	if _, err := s.Audit.Append(tx, e); err != nil {
 		return err
 	}

@@ -29,6 +29,8 @@ type batch struct {
 	OriginKey []byte      `json:"originKey,omitempty"`
 	Records   []record    `json:"records"`
 	Audit     []auditFact `json:"audit,omitempty"`
+	// shredded: the batch carries a new deleted number or disposal (not sent).
+	shredded bool
 }
 
 // record is one version of one shared record. Base is the version it replaced as its writer

@@ -2,6 +2,7 @@ package share
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"strings"
 	"testing"
@@ -234,7 +235,7 @@ func shareMemberRemoval(t *testing.T, relay *testRelay) {
 	}
 	var first []envelope.Envelope
 	for _, e := range envs {
-		if e.Record == RecordBatch {
+		if kind, epoch, _ := parseRecord(e.Record); kind == RecordBatch && epochNumber(epoch) == 1 {
 			first = append(first, e)
 		}
 	}
@@ -466,5 +467,131 @@ func TestShareRemovalUnopenableBox(t *testing.T) {
 	b.sync(ids[1])
 	if n := b.count(`SELECT count(*) FROM audit_log WHERE result = 'failed' AND detail LIKE 'share key epoch % does not open%'`); n != 1 {
 		t.Fatalf("B's history has %d entries about the unopenable box, want 1", n)
+	}
+}
+
+// openNumbers opens every shared number in envs with the keys s holds today for companyID (its
+// company key and every epoch key), as someone holding s's keys and a copy of the relay's
+// database would.
+func openNumbers(t *testing.T, s *side, companyID int64, envs []envelope.Envelope) []string {
+	t.Helper()
+	var out []string
+	err := s.db.View(context.Background(), func(tx *store.Tx) error {
+		ck, err := s.keys.Company(tx, companyID)
+		if err != nil {
+			return err
+		}
+		keys := []*vault.CompanyKey{ck}
+		rows, err := tx.Query(`SELECT epoch FROM share_keys WHERE company_id = ?`, companyID)
+		if err != nil {
+			return err
+		}
+		var epochs []string
+		for rows.Next() {
+			var e string
+			rows.Scan(&e)
+			epochs = append(epochs, e)
+		}
+		rows.Close()
+		for _, e := range epochs {
+			k, err := s.keys.ShareKey(tx, companyID, e)
+			if err != nil {
+				return err
+			}
+			keys = append(keys, k)
+		}
+		defer func() {
+			for _, k := range keys {
+				k.Close()
+			}
+		}()
+		for _, e := range envs {
+			aad, _ := e.AAD()
+			for _, k := range keys {
+				pt, err := k.Open(envelopeAAD(aad), e.Ciphertext)
+				if err != nil {
+					continue
+				}
+				var b batch
+				if json.Unmarshal(pt, &b) == nil {
+					for _, r := range b.Records {
+						if n, err := k.Open(numberAAD(r.ID), r.Number); err == nil {
+							out = append(out, string(n))
+						}
+					}
+				}
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+func holds(list []string, v string) bool {
+	for _, x := range list {
+		if x == v {
+			return true
+		}
+	}
+	return false
+}
+
+// TestShareDisposalShredsTheRelayCopies: the client (B) disposes of an employee's number. The
+// number stays in the relay's envelopes (and in any copy of the relay's database), but after
+// both members have synced, no key either member holds opens it there any more; the other
+// numbers still open, from the copies sent again under the new epoch, and the members keep
+// exchanging edits.
+func TestShareDisposalShredsTheRelayCopies(t *testing.T) {
+	ctx := context.Background()
+	relay := startRelay(t)
+	sides, ids := shareWorld(t, relay, "ひまわり社労士事務所", "株式会社テスト")
+	a, b := sides[0], sides[1]
+	e2, err := a.roster.SaveEmployee(ctx, a.admin, a.keys, roster.Employee{CompanyID: ids[0], Code: "E002", Name: "佐藤 花子",
+		NameKana: "サトウ ハナコ", BirthDate: "1992-02-02", Sex: roster.SexFemale})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := a.roster.SetNumber(ctx, a.admin, a.keys, ids[0], e2.ID, testNumber2, false); err != nil {
+		t.Fatal(err)
+	}
+	a.sync(ids[0])
+	b.sync(ids[1])
+	var rc string
+	a.db.View(ctx, func(tx *store.Tx) error {
+		return tx.QueryRow(`SELECT relay_company FROM shares WHERE company_id = ?`, ids[0]).Scan(&rc)
+	})
+	if got := openNumbers(t, a, ids[0], relayEnvelopes(t, relay, rc)); !holds(got, testNumber) || !holds(got, testNumber2) {
+		t.Fatalf("before the disposal A's keys open %d numbers of the relay's copies, want both: the check would prove nothing", len(got))
+	}
+
+	disposeOnB(t, b, ids[1], b.employeeByCode(ids[1], "E001").ID)
+	b.sync(ids[1])
+	a.sync(ids[0])
+	b.sync(ids[1])
+	envs := relayEnvelopes(t, relay, rc)
+	for name, s := range map[string]*side{"A": a, "B": b} {
+		id := ids[0]
+		if s == b {
+			id = ids[1]
+		}
+		got := openNumbers(t, s, id, envs)
+		if holds(got, testNumber) {
+			t.Errorf("%s's keys still open the disposed number in the relay's copies", name)
+		}
+		if !holds(got, testNumber2) {
+			t.Errorf("%s's keys open no copy of the number that was not disposed of", name)
+		}
+		if n := s.count(`SELECT count(*) FROM share_keys`); n != 1 {
+			t.Errorf("%s holds %d epoch keys, want only the current one", name, n)
+		}
+	}
+	addEmployee(t, a, ids[0], 5, "E003", "鈴木 一郎")
+	a.sync(ids[0])
+	b.sync(ids[1])
+	if !hasEmployee(b, ids[1], "E003") {
+		t.Fatal("B does not receive A's edits after the rotation")
 	}
 }

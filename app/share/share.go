@@ -243,6 +243,7 @@ func (s *Service) Offer(ctx context.Context, p auth.Principal, keys *vault.Keys,
 		isNew   bool
 		shared  bool // the company has a group already: peerOffice joins it
 		subKey  []byte
+		first   string // a new share's first epoch
 		o       = offer{V: 1, From: self, To: peerOffice}
 		offerPT []byte
 	)
@@ -275,23 +276,32 @@ func (s *Service) Offer(ctx context.Context, p auth.Principal, keys *vault.Keys,
 				return err
 			}
 		}
-		// A member joining after a removal receives the current epoch's key (epochs.go).
+		// The new member receives the current epoch's key (epochs.go); a new share begins its
+		// first epoch. A share made before epochs, still on the company key, gives that.
 		sh, err := loadShare(tx, companyID)
-		if err != nil && !errors.Is(err, errNoShare) {
+		if errors.Is(err, errNoShare) {
+			if first, err = newEpochName("e0-00000000"); err != nil {
+				return err
+			}
+			if err := keys.NewShareKey(tx, companyID, first); err != nil {
+				return err
+			}
+			sh = &shareRow{companyID: companyID, epoch: first, base: noBase}
+		} else if err != nil {
 			return err
 		}
-		if sh != nil {
+		if sh.epoch == sh.base {
+			o.KeyBox, err = keys.WrapCompanyTo(tx, companyID, peer.PublicKey, boxAAD(relay, peerOffice))
+		} else {
 			o.Epoch = sh.epoch
-			ek, err := epochKey(tx, keys, sh, sh.epoch)
-			if err != nil {
+			var ek *vault.CompanyKey
+			if ek, err = epochKey(tx, keys, sh, sh.epoch); err != nil {
 				return err
 			}
 			o.KeyBox, err = keys.WrapKeyTo(ek, peer.PublicKey, boxAAD(relay, peerOffice))
 			ek.Close()
-			if err != nil {
-				return err
-			}
-		} else if o.KeyBox, err = keys.WrapCompanyTo(tx, companyID, peer.PublicKey, boxAAD(relay, peerOffice)); err != nil {
+		}
+		if err != nil {
 			return err
 		}
 		info := mustJSON(offerInfo{Code: c.Code, Name: c.Name, NameKana: c.NameKana, Corp: c.CorporateNumber, FromName: office.Name})
@@ -322,8 +332,9 @@ func (s *Service) Offer(ctx context.Context, p auth.Principal, keys *vault.Keys,
 	}
 	return s.DB.Update(ctx, func(tx *store.Tx) error {
 		if !shared {
-			_, err := tx.Exec(`INSERT INTO shares(company_id, relay_company, self_office, peer_office, peer_name, peer_key, role, created_at)
-				VALUES(?, ?, ?, ?, ?, ?, 'origin', ?)`, companyID, relay, self, peerOffice, peer.Name, peer.PublicKey, tx.NowText())
+			_, err := tx.Exec(`INSERT INTO shares(company_id, relay_company, self_office, peer_office, peer_name, peer_key, role,
+				epoch, base_epoch, created_at) VALUES(?, ?, ?, ?, ?, ?, 'origin', ?, ?, ?)`,
+				companyID, relay, self, peerOffice, peer.Name, peer.PublicKey, first, noBase, tx.NowText())
 			if err != nil {
 				return fmt.Errorf("recording share: %w", err)
 			}
@@ -500,6 +511,9 @@ func (s *Service) Accept(ctx context.Context, p auth.Principal, keys *vault.Keys
 		if err := json.Unmarshal(box, &o); err != nil {
 			return fmt.Errorf("reading offer: %w", err)
 		}
+		if o.Epoch != "" && epochNumber(o.Epoch) < 1 {
+			return fmt.Errorf("reading offer: key epoch %q", o.Epoch)
+		}
 		pt, err := keys.OpenSealed(tx, infoAAD(relayCompany, self), o.InfoBox)
 		if err != nil {
 			return err
@@ -518,8 +532,21 @@ func (s *Service) Accept(ctx context.Context, p auth.Principal, keys *vault.Keys
 			return fmt.Errorf("creating shared company: %w", err)
 		}
 		id, _ := res.LastInsertId()
-		if err := keys.ImportCompany(tx, id, boxAAD(relayCompany, self), o.KeyBox); err != nil {
-			return err
+		base := ""
+		if o.Epoch == "" {
+			// An offer from before epochs: the company key itself is shared.
+			if err := keys.ImportCompany(tx, id, boxAAD(relayCompany, self), o.KeyBox); err != nil {
+				return err
+			}
+		} else {
+			// This side's own company key, and the epoch's key beside it (epochs.go).
+			base = noBase
+			if err := keys.CreateCompanyFromBox(tx, id, boxAAD(relayCompany, self), o.KeyBox); err != nil {
+				return err
+			}
+			if err := keys.ImportShareKey(tx, id, o.Epoch, boxAAD(relayCompany, self), o.KeyBox); err != nil {
+				return err
+			}
 		}
 		if err := tx.SetMeta(fmt.Sprintf("relay_company_%d", id), relayCompany); err != nil {
 			return err
@@ -527,12 +554,9 @@ func (s *Service) Accept(ctx context.Context, p auth.Principal, keys *vault.Keys
 		if fromName == "" {
 			fromName = info.FromName
 		}
-		if o.Epoch != "" && epochNumber(o.Epoch) < 2 {
-			return fmt.Errorf("reading offer: key epoch %q", o.Epoch)
-		}
 		if _, err := tx.Exec(`INSERT INTO shares(company_id, relay_company, self_office, peer_office, peer_name, peer_key, role,
 			epoch, base_epoch, created_at) VALUES(?, ?, ?, ?, ?, ?, 'peer', ?, ?, ?)`,
-			id, relayCompany, self, from, fromName, fromKey, o.Epoch, o.Epoch, tx.NowText()); err != nil {
+			id, relayCompany, self, from, fromName, fromKey, o.Epoch, base, tx.NowText()); err != nil {
 			return fmt.Errorf("recording share: %w", err)
 		}
 		if _, err := tx.Exec(`INSERT INTO share_members(company_id, office, name, public_key, added_at) VALUES(?, ?, ?, ?, ?)`,

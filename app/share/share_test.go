@@ -151,7 +151,7 @@ func TestShareTwoInstallations(t *testing.T) {
 	var fromB [][]byte
 	var fromBIDs []int64
 	for _, it := range items {
-		if e, err := envelope.Parse(it.Body); err == nil && e.Sender == b.relay.Sender() && e.Record == RecordBatch {
+		if e, err := envelope.Parse(it.Body); err == nil && e.Sender == b.relay.Sender() && strings.HasPrefix(e.Record, RecordBatch) {
 			fromB = append(fromB, it.Body)
 			fromBIDs = append(fromBIDs, it.ID)
 		}
@@ -288,19 +288,24 @@ func checkPeerHistory(t *testing.T, s *side, companyID int64, source, action str
 // the shared company key as Sync does.
 func craftBatch(t *testing.T, to, from *side, companyID int64, relayCompany string, seq uint64, recs ...record) []byte {
 	t.Helper()
-	e := &envelope.Envelope{Company: relayCompany, Record: RecordBatch, Seq: seq, Sender: from.relay.Sender()}
-	aad, err := e.AAD()
-	if err != nil {
-		t.Fatal(err)
-	}
+	e := &envelope.Envelope{Company: relayCompany, Seq: seq, Sender: from.relay.Sender()}
 	pt := mustJSON(batch{V: 1, Origin: from.relay.Office(), Records: recs})
-	err = to.db.View(context.Background(), func(tx *store.Tx) error {
-		ck, err := to.keys.Company(tx, companyID)
+	err := to.db.View(context.Background(), func(tx *store.Tx) error {
+		sh, err := loadShare(tx, companyID)
 		if err != nil {
 			return err
 		}
-		defer ck.Close()
-		e.Ciphertext, err = ck.Seal(envelopeAAD(aad), pt)
+		e.Record = batchRecord(sh.epoch)
+		aad, err := e.AAD()
+		if err != nil {
+			return err
+		}
+		ek, err := epochKey(tx, to.keys, sh, sh.epoch)
+		if err != nil {
+			return err
+		}
+		defer ek.Close()
+		e.Ciphertext, err = ek.Seal(envelopeAAD(aad), pt)
 		return err
 	})
 	if err != nil {

@@ -163,6 +163,14 @@ func (s *Service) sendChanges(ctx context.Context, p auth.Principal, keys *vault
 			}
 			sent += len(part.Records)
 		}
+		if b.shredded {
+			// A number left this side (a disposal, a deletion): the members move to a new epoch
+			// and the keys before it are destroyed, so that no copy of the relay's database
+			// opens the number with a key anyone holds (epochs.go).
+			if err := s.rotate(tx, p, keys, sh, "shared numbers destroyed"); err != nil {
+				return err
+			}
+		}
 		return sh.save(tx)
 	})
 	if err != nil {
@@ -284,14 +292,18 @@ func (s *Service) export(tx *store.Tx, keys *vault.Keys, sh *shareRow) (*batch, 
 		var at string
 		tx.QueryRow(`SELECT registered_at FROM person_numbers WHERE person_id = ?`, pr.id).Scan(&at)
 		t, _ := store.ParseTime(at)
+		prev := x.local(KindNumber, pr.id)
+		fresh := prev == nil || string(prev.hash) != string(h) // a new version, not a resend's copy
 		r, lr := changed(KindNumber, pr.id, h, t.UnixMicro())
 		if r == nil {
 			continue
 		}
 		if string(h) == string(deletedHash[:]) {
 			r.Deleted = true
+			b.shredded = b.shredded || fresh
 		} else if r.Number, err = sealForShare(tx, ck, ek, pr.id, r.ID); errors.Is(err, vault.ErrShredded) {
 			r.Deleted, lr.hash = true, deletedHash[:]
+			b.shredded = b.shredded || fresh
 		} else if err != nil {
 			return nil, err
 		}
@@ -323,10 +335,13 @@ func (s *Service) export(tx *store.Tx, keys *vault.Keys, sh *shareRow) (*batch, 
 	drows.Close()
 	for _, d := range disps {
 		t, _ := store.ParseTime(d.d.ExecutedAt)
-		r, lr := changed(KindDisposal, d.pid, hashOf([]byte(d.d.Method), []byte(d.d.ExecutedAt)), t.UnixMicro())
+		h := hashOf([]byte(d.d.Method), []byte(d.d.ExecutedAt))
+		prev := x.local(KindDisposal, d.pid)
+		r, lr := changed(KindDisposal, d.pid, h, t.UnixMicro())
 		if r == nil {
 			continue
 		}
+		b.shredded = b.shredded || prev == nil || string(prev.hash) != string(h)
 		dd := d.d
 		r.Disposal = &dd
 		if err := x.save(tx, sh.companyID, lr); err != nil {
@@ -401,8 +416,11 @@ func (s *Service) importEnvelope(ctx context.Context, p auth.Principal, keys *va
 			return sh.save(tx)
 		}
 		kind, epoch, ok := parseRecord(e.Record)
-		if !ok || (kind == RecordRekey && epoch == "" && sh.base != "") {
+		if !ok {
 			return sh.save(tx)
+		}
+		if kind == RecordRekey {
+			return s.importRekey(tx, p, keys, sh, e.Seq, e.Ciphertext)
 		}
 		ek, err := epochKey(tx, keys, sh, epoch)
 		if errors.Is(err, vault.ErrNoCompanyKey) {
@@ -418,9 +436,6 @@ func (s *Service) importEnvelope(ctx context.Context, p auth.Principal, keys *va
 			return sh.save(tx) // not sealed under this company's key: not ours to read
 		}
 		defer clear(pt)
-		if kind == RecordRekey {
-			return s.importRekey(tx, p, keys, sh, epoch, e.Seq, pt)
-		}
 		var b batch
 		err = json.Unmarshal(pt, &b)
 		if err != nil || b.V != 1 || b.Origin == sh.self || !envelope.ValidID(b.Origin) {

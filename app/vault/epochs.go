@@ -141,3 +141,42 @@ func (k *Keys) ImportShareKey(tx *store.Tx, companyID int64, epoch string, aad, 
 	}
 	return k.putShareKey(tx, companyID, epoch, pt[:keySize])
 }
+
+// CreateCompanyFromBox opens a box made by [Keys.WrapKeyTo] for this installation and makes
+// company companyID's keys from it: a fresh company key of this installation's own (which wraps
+// its person keys and is never sent) and the box's blind-index key, which every member of a
+// share holds so that duplicate checks agree. The box's key itself is an epoch's key: import it
+// with [Keys.ImportShareKey]. [ErrKeyExists] if the company has keys; [ErrDecrypt] when the box
+// does not open with this installation's key and aad.
+func (k *Keys) CreateCompanyFromBox(tx *store.Tx, companyID int64, aad, box []byte) error {
+	priv, err := k.installationPrivate(tx)
+	if err != nil {
+		return err
+	}
+	pt, err := sealbox.Open(priv, aad, box)
+	if err != nil || len(pt) != 2*keySize {
+		clear(pt)
+		return fmt.Errorf("opening shared company key: %w", ErrDecrypt)
+	}
+	defer clear(pt)
+	ck, err := randomKey(k.rand)
+	if err != nil {
+		return err
+	}
+	defer clear(ck)
+	return k.putCompany(tx, companyID, ck, pt[keySize:])
+}
+
+// DropShareKeys destroys every epoch key of company companyID but keep's, with SQLite's secure
+// delete: once the members have moved to a new epoch, what was sealed under the ones before
+// (shared numbers of people since disposed of, in envelopes and in copies of the relay's
+// database) opens with no key any member holds.
+func (k *Keys) DropShareKeys(tx *store.Tx, companyID int64, keep string) error {
+	if err := secureDelete(tx); err != nil {
+		return err
+	}
+	if _, err := tx.Exec(`DELETE FROM share_keys WHERE company_id = ? AND epoch <> ?`, companyID, keep); err != nil {
+		return fmt.Errorf("destroying company %d epoch keys: %w", companyID, err)
+	}
+	return nil
+}

@@ -121,6 +121,12 @@ func (k *Keys) ImportCompany(tx *store.Tx, companyID int64, aad, box []byte) err
 		return fmt.Errorf("opening shared company key: %w", ErrDecrypt)
 	}
 	defer clear(pt)
+	return k.putCompany(tx, companyID, pt[:keySize], pt[keySize:])
+}
+
+// putCompany stores key and index as company companyID's keys, wrapped under the root key.
+// [ErrKeyExists] if the company has keys already.
+func (k *Keys) putCompany(tx *store.Tx, companyID int64, key, index []byte) error {
 	return k.withRoot(func(root *symKey) error {
 		var n int
 		if err := tx.QueryRow(`SELECT count(*) FROM company_keys WHERE company_id = ?`, companyID).Scan(&n); err != nil {
@@ -129,11 +135,11 @@ func (k *Keys) ImportCompany(tx *store.Tx, companyID int64, aad, box []byte) err
 		if n > 0 {
 			return fmt.Errorf("company %d: %w", companyID, ErrKeyExists)
 		}
-		wk, err := root.seal(companyKeyAAD(companyID), pt[:keySize])
+		wk, err := root.seal(companyKeyAAD(companyID), key)
 		if err != nil {
 			return err
 		}
-		wi, err := root.seal(companyIndexAAD(companyID), pt[keySize:])
+		wi, err := root.seal(companyIndexAAD(companyID), index)
 		if err != nil {
 			return err
 		}
