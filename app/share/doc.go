@@ -11,34 +11,49 @@
 // of the relay company. A member that joins late reads the company's envelopes from the first
 // one, so it gets everything recorded before it joined. share_members lists the other members
 // this side knows, each with the newest envelope sequence imported from it: sequences are each
-// sender's own clock, so they are compared per member. Every member holds the company key, so
+// sender's own clock, so they are compared per member. Every member holds the epoch key, so
 // a member could write records naming another member as their origin; the relay cannot (it has
-// no key). A member that joins after a removal reads from the epoch it was given (below).
+// no key). A member that joins late reads from the epoch it was given (below).
 //
-// # Removing a member (epochs.go)
+// # Key epochs, removing a member, disposals (epochs.go)
 //
-// An administrator of any member removes another ([Service.RemoveMember]). The relay is told
-// first and from then on refuses the removed office every route of the company. The remover
-// then moves the group to a new key epoch: a fresh key (vault share_keys, under the root key),
-// sealed to each remaining member's installation key and sent in a "rekey" envelope that is
-// itself sealed under the epoch the members hold, so the relay can neither read nor forge one.
-// Batches and shared numbers are sealed under the newest epoch a member holds, named in the
-// envelope's record ("batch.e2-…", part of the AEAD's additional data). A member that imports a
-// rotation adopts it and, like the remover, sends every record again under it once (as the
-// versions it holds: the others skip them), so a member invited later, which receives only the
-// current epoch's key in its offer, reads the whole company. Envelopes of a removed member are
-// not imported any more.
+// What members share is not a company key but the key of the company's current epoch (vault
+// share_keys, under each member's root key). A share begins with its first epoch ("e1-…"); each
+// member keeps a company key of its own, made on its side, for its person keys, and the
+// blind-index key is shared so that duplicate checks agree. Batches and shared numbers are
+// sealed under the newest epoch a member holds, named in the envelope's record ("batch.e2-…",
+// part of the AEAD's additional data). Shares made before epochs keep using the company key as
+// their epoch "" until their first rotation.
+//
+// The group moves to a new epoch when an administrator removes a member
+// ([Service.RemoveMember]) and when a member destroys a shared number (a disposal, a deletion:
+// the export finds it). The relay is told of a removal first and from then on refuses the removed
+// office every route of the company. The new key is sealed to each remaining member's
+// installation key and sent in a "rekey" envelope, with a MAC to each under the static ECDH
+// secret of the two installations ([vault.Keys.PeerMAC]): the relay can neither read the key
+// nor forge or alter a rotation. The envelope is not sealed as a whole, so that two rotations
+// made at once reach each other; both sides adopt the greater. A member that imports a rotation
+// passes the key on to members it knows that the rotation missed (invited by another member,
+// unknown to the rotating one), sends every record again under the new epoch (as the versions
+// it holds: the others skip them) and destroys the keys before it. A member invited later
+// receives only the current epoch's key, and reads the whole company from those copies.
+// Envelopes of a removed member are not imported any more.
+//
+// So after a disposal, once every member has synced, no key any member holds opens the disposed
+// number in the relay's envelopes or in a copy of its database; after a removal, the removed
+// member opens nothing sent afterwards.
 //
 // The key a rotation is sealed to is the one the member stated inside its own batches (under
-// the company's key, so the relay cannot substitute it), or the one its administrator confirmed
-// by fingerprint. A member that has not sent a batch since this version gets the relay
-// directory's key: for it, a relay that substitutes keys at that moment could read the new
-// epoch. What stays possible: the removed member keeps everything it received before, and the
-// company key it holds still wraps the person keys in the other members' key stores (the local
-// store is not re-encrypted), which matters only together with a copy of their files. Two
-// administrators removing two members at the same moment make two epochs of one number; the
-// greater name wins everywhere, but each removed member may hold the other rotation's key:
-// remove it again once both rotations have reached every member.
+// the epoch's key, so the relay cannot substitute it), or the one its administrator confirmed
+// by fingerprint. A member known only from a rotation, that has not sent a batch, gets the relay
+// directory's key: a substituted one gives a box it cannot open, recorded in its history. What
+// stays possible: a removed member keeps everything it received before; a member that has not
+// synced since a rotation still holds the keys before it; a backup of a member's vault made
+// before a rotation holds the epoch keys of then, which open the relay's copies of then with
+// the Recovery Kit (the bound the README states for replicas); for a share made before epochs,
+// the company key every member holds opens the envelopes of its epoch "" for good. Two
+// administrators removing two members at the same moment make two epochs of one number: each
+// removed member may hold the other rotation's key, so remove it again once both have synced.
 //
 // # Trust and keys
 //
@@ -47,25 +62,25 @@
 // compare its [vault.Fingerprint] out of band (telephone, paper) before a share is offered and
 // before it is accepted, which is what stops a relay from substituting keys.
 //
-// The offering side wraps the company key and blind-index key to the peer's key (sealbox, aad
+// The offering side wraps the current epoch's key and the blind-index key to the peer's key (sealbox, aad
 // "shelter-share|<relay company>|<peer office>") and seals the company's name and code to it
 // as well; a MAC under the two installations' static ECDH secret ([vault.Keys.PeerMAC])
 // authenticates the offer. Both travel in one envelope of record "company-key". The accepting
 // administrator sees the offer with the sender's fingerprint, types it in to confirm, and the
-// company is created locally with the imported keys.
+// company is created locally with a company key of its own and the imported keys.
 //
 // # Change feed
 //
 // Nothing in the other packages is hooked. [Service.Sync] scans the shared company's tables
 // and exports every record whose content hash differs from the one recorded at the last export
 // or import (share_records): persons (employees and dependents, without department), their
-// numbers (opened with the local person key and sealed again under the company key with AAD
+// numbers (opened with the local person key and sealed again under the epoch key with AAD
 // share/<global id>/number), executed disposals, collection statuses (the status of a person's
 // latest collection target with the 差戻し / 提供拒否 reason; see status.go), and new audit
 // entries of that company (as facts for the peer's 2-1, never into the peer's chain). Records
 // carry a global id (origin office "." origin row id) and a hybrid logical clock (the row's
 // update time in microseconds, raised above every clock this side has seen). A batch of records is one
-// envelope (record "batch"), sealed under the company key with the envelope header as AAD.
+// envelope (record "batch.<epoch>"), sealed under the epoch key with the envelope header as AAD.
 //
 // Import applies a record when it is based on the version this side holds. When two members
 // changed a record since they last agreed, the version with the greater (clock, origin office)

@@ -542,6 +542,10 @@ func ShredCompany(tx *store.Tx, companyID int64) error {
 	if _, err := tx.Exec(`DELETE FROM keys.person_keys WHERE company_id = ?`, companyID); err != nil {
 		return fmt.Errorf("deleting person keys of company %d: %w", companyID, err)
 	}
+	// A shared company's epoch keys open its numbers in the relay's envelopes.
+	if _, err := tx.Exec(`DELETE FROM share_keys WHERE company_id = ?`, companyID); err != nil {
+		return fmt.Errorf("deleting shared keys of company %d: %w", companyID, err)
+	}
 	res, err := tx.Exec(`DELETE FROM company_keys WHERE company_id = ?`, companyID)
 	if err != nil {
 		return fmt.Errorf("deleting company %d key: %w", companyID, err)

@@ -158,9 +158,19 @@ func TestShredCompany(t *testing.T) {
 	_, k := e.init()
 	setupPeople(t, e, k)
 	c1 := e.company(k, 1)
+	e.update(func(tx *store.Tx) error { return k.NewShareKey(tx, 1, "e1-0a1b2c3d") })
+	e.update(func(tx *store.Tx) error { return k.NewShareKey(tx, 2, "e1-0a1b2c3d") })
 	e.update(func(tx *store.Tx) error { return ShredCompany(tx, 1) })
 	err := e.try(func(tx *store.Tx) error { _, err := k.Company(tx, 1); return err })
 	wantErr(t, err, ErrNoCompanyKey)
+	var shareKeys int
+	e.update(func(tx *store.Tx) error {
+		return tx.QueryRow(`SELECT count(*) FROM share_keys WHERE company_id = 1`).Scan(&shareKeys)
+	})
+	if shareKeys != 0 {
+		t.Error("the company's shared epoch key survived its shredding")
+	}
+	e.update(func(tx *store.Tx) error { _, err := k.ShareKey(tx, 2, "e1-0a1b2c3d"); return err })
 	for _, id := range []int64{10, 11} {
 		_, err := e.person(c1, id)
 		wantErr(t, err, ErrShredded)
