@@ -209,8 +209,6 @@ func (s *Service) rotate(tx *store.Tx, p auth.Principal, keys *vault.Keys, sh *s
 		return err
 	}
 	if !sh.rekeyFrom.Valid {
-		// The members hold sh.epoch; a rotation still pending keeps the epoch it is to be
-		// sent under, since the members never received the one after it.
 		sh.rekeyFrom = sql.NullString{String: sh.epoch, Valid: true}
 	}
 	sh.epoch, sh.resend = next, true
@@ -221,8 +219,9 @@ func (s *Service) rotate(tx *store.Tx, p auth.Principal, keys *vault.Keys, sh *s
 	return err
 }
 
-// sendRekey sends the company's pending rotation, if any: the current epoch's key sealed to
-// every member this side knows, in an envelope sealed under the epoch the members hold.
+// sendRekey sends the company's pending rotation, if any: the current epoch's key sealed and
+// authenticated to every member this side knows. Once the relay has it, the keys of the epochs
+// before it are destroyed here.
 func (s *Service) sendRekey(ctx context.Context, keys *vault.Keys, companyID int64) error {
 	var (
 		sh      *shareRow
@@ -253,14 +252,18 @@ func (s *Service) sendRekey(ctx context.Context, keys *vault.Keys, companyID int
 	if err != nil || !sh.rekeyFrom.Valid {
 		return err
 	}
-	// A member whose key this side has not yet received under the company's key: the relay's
-	// directory (see doc.go, "Removing a member", for what that trusts). A substituted key
-	// gets a box the member cannot open and a MAC it does not accept.
+	// A member whose key this side has not received under an epoch's key (known only from
+	// another member's rotation): the relay's directory (doc.go, "Key epochs"). A substituted key
+	// gets a box the member cannot open and a MAC it does not accept; a member with no key
+	// published gets no box, and another member that knows it passes the key on.
 	for i, m := range members {
 		if m.pub != nil {
 			continue
 		}
 		pk, err := s.transport().PeerKey(ctx, m.office)
+		if errors.Is(err, ErrNotFound) {
+			continue
+		}
 		if err != nil {
 			return fmt.Errorf("key of member %s: %w", m.office, err)
 		}
@@ -281,6 +284,9 @@ func (s *Service) sendRekey(ctx context.Context, keys *vault.Keys, companyID int
 		defer nk.Close()
 		msg := rekey{V: 1, From: cur.self, Epoch: cur.epoch, Removed: removed, Boxes: map[string][]byte{}, MACs: map[string][]byte{}}
 		for _, m := range members {
+			if m.pub == nil {
+				continue
+			}
 			if msg.Boxes[m.office], err = keys.WrapKeyTo(nk, m.pub, epochBoxAAD(cur.relay, cur.epoch, m.office)); err != nil {
 				return fmt.Errorf("sealing the epoch key to member %s: %w", m.office, err)
 			}

@@ -28,7 +28,8 @@ type shareRow struct {
 	// (epochs.go); resend asks the next export for every record again.
 	epoch, base string
 	resend      bool
-	// rekeyFrom is the epoch a pending rotation is to be sent under (valid: one is pending).
+	// rekeyFrom is valid while a rotation made or received here is still to be sent (it holds
+	// the epoch before it).
 	rekeyFrom sql.NullString
 }
 
