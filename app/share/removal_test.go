@@ -595,3 +595,70 @@ func TestShareDisposalShredsTheRelayCopies(t *testing.T) {
 		t.Fatal("B does not receive A's edits after the rotation")
 	}
 }
+
+// TestShareFromBeforeEpochs: a share made by an earlier version, where both members hold one
+// company key and envelopes are sealed under it (epoch ""), keeps working after the upgrade:
+// edits flow both ways, and a disposal moves it to a new epoch that both adopt. What stays is the
+// limit the README states: the shared company key still opens the envelopes of epoch "".
+func TestShareFromBeforeEpochs(t *testing.T) {
+	ctx := context.Background()
+	relay := startRelay(t)
+	a := newSide(t, relay, "ひまわり社労士事務所", t0)
+	b := newSide(t, relay, "株式会社テスト", t0)
+	ca, err := a.roster.CreateCompany(ctx, a.admin, a.keys, roster.Company{Code: "C001", Name: "株式会社テスト"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	a.assign(ca.ID)
+	e1, err := a.roster.SaveEmployee(ctx, a.admin, a.keys, roster.Employee{CompanyID: ca.ID, Code: "E001", Name: "山田 太郎",
+		NameKana: "ヤマダ タロウ", BirthDate: "1990-01-01", Sex: roster.SexMale})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := a.roster.SetNumber(ctx, a.admin, a.keys, ca.ID, e1.ID, testNumber, false); err != nil {
+		t.Fatal(err)
+	}
+	cb := join(t, a, b, ca.ID)
+	// Turn the share into one of the earlier version before anything is synced: no epochs, and
+	// B holds A's company key as its own.
+	var pubB []byte
+	b.db.View(ctx, func(tx *store.Tx) (err error) { pubB, err = b.keys.InstallationKey(tx); return err })
+	var box []byte
+	a.db.View(ctx, func(tx *store.Tx) (err error) { box, err = a.keys.WrapCompanyTo(tx, ca.ID, pubB, []byte("legacy")); return err })
+	for _, s := range []*side{a, b} {
+		s.exec(`UPDATE shares SET epoch = '', base_epoch = ''`)
+		s.exec(`DELETE FROM share_keys`)
+	}
+	b.exec(`DELETE FROM company_keys WHERE company_id = ?`, cb)
+	if err := b.db.Update(ctx, func(tx *store.Tx) error { return b.keys.ImportCompany(tx, cb, []byte("legacy"), box) }); err != nil {
+		t.Fatal(err)
+	}
+	a.sync(ca.ID)
+	b.sync(cb)
+	if got := b.employeeByCode(cb, "E001"); revealNumber(t, b, cb, got.ID) != testNumber {
+		t.Fatalf("B after the upgrade: %+v", got)
+	}
+	addEmployee(t, b, cb, 1, "E002", "佐藤 花子")
+	b.sync(cb)
+	a.sync(ca.ID)
+	if !hasEmployee(a, ca.ID, "E002") {
+		t.Fatal("A does not receive B's edit on a share from before epochs")
+	}
+
+	disposeOnB(t, b, cb, b.employeeByCode(cb, "E001").ID)
+	b.sync(cb)
+	a.sync(ca.ID)
+	b.sync(cb)
+	addEmployee(t, a, ca.ID, 2, "E003", "鈴木 一郎")
+	a.sync(ca.ID)
+	b.sync(cb)
+	if !hasEmployee(b, cb, "E003") {
+		t.Fatal("B does not receive A's edit after the first rotation")
+	}
+	var ea, eb string
+	a.db.View(ctx, func(tx *store.Tx) error { return tx.QueryRow(`SELECT epoch FROM shares`).Scan(&ea) })
+	b.db.View(ctx, func(tx *store.Tx) error { return tx.QueryRow(`SELECT epoch FROM shares`).Scan(&eb) })
+	if ea != eb || epochNumber(ea) != 2 {
+		t.Fatalf("after the disposal A is on epoch %q, B on %q", ea, eb)
+	}
+}
