@@ -624,7 +624,10 @@ func TestShareFromBeforeEpochs(t *testing.T) {
 	var pubB []byte
 	b.db.View(ctx, func(tx *store.Tx) (err error) { pubB, err = b.keys.InstallationKey(tx); return err })
 	var box []byte
-	a.db.View(ctx, func(tx *store.Tx) (err error) { box, err = a.keys.WrapCompanyTo(tx, ca.ID, pubB, []byte("legacy")); return err })
+	a.db.View(ctx, func(tx *store.Tx) (err error) {
+		box, err = a.keys.WrapCompanyTo(tx, ca.ID, pubB, []byte("legacy"))
+		return err
+	})
 	for _, s := range []*side{a, b} {
 		s.exec(`UPDATE shares SET epoch = '', base_epoch = ''`)
 		s.exec(`DELETE FROM share_keys`)
