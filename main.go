@@ -52,7 +52,7 @@ func main() {
 	if err != nil {
 		fatal(err)
 	}
-	var stopBridge, stopReplica func()
+	var stopBridge, stopReplica, stopShares func()
 	err = wails.Run(&options.App{
 		Title:            "MyNumber Shelter",
 		Width:            1366,
@@ -83,9 +83,15 @@ func main() {
 				stopBridge = app.StartBridge()
 				// The office replica follows the vault's changes while a user is logged in.
 				stopReplica = app.StartReplica()
+				// Shared companies (M-6) follow the other members while a user with a role in
+				// them is logged in.
+				stopShares = app.StartShareSync()
 			}
 		},
 		OnShutdown: func(context.Context) {
+			if stopShares != nil {
+				stopShares()
+			}
 			if stopReplica != nil {
 				stopReplica()
 			}

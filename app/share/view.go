@@ -194,3 +194,35 @@ func PeerEntriesTx(tx *store.Tx, f PeerFilter) ([]PeerEntry, error) {
 	}
 	return out, rows.Err()
 }
+
+// Syncable lists the shared companies p may sync (a 責任者 / 担当者 of each), for the automatic
+// sync of a logged-in user's session.
+func (s *Service) Syncable(ctx context.Context, p auth.Principal) ([]int64, error) {
+	var out []int64
+	err := s.DB.View(ctx, func(tx *store.Tx) error {
+		rows, err := tx.Query(`SELECT company_id FROM shares ORDER BY company_id`)
+		if err != nil {
+			return err
+		}
+		var ids []int64
+		for rows.Next() {
+			var id int64
+			if err := rows.Scan(&id); err != nil {
+				rows.Close()
+				return err
+			}
+			ids = append(ids, id)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		for _, id := range ids {
+			if requireShareRole(tx, p, id) == nil {
+				out = append(out, id)
+			}
+		}
+		return nil
+	})
+	return out, err
+}

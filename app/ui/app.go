@@ -138,11 +138,12 @@ type App struct {
 	// What several bound services use, owned here so that no service reaches into another's
 	// fields (internal/repocheck checks it): the collection, backup and sharing use cases, the bridge connection of
 	// the relay sync and the replica, and the bridge supervisor.
-	collect *collect.Service
-	backups *backup.Service
-	share   *share.Service
-	relay   *bridge.Client
-	sup     *supervisor
+	collect   *collect.Service
+	backups   *backup.Service
+	share     *share.Service
+	shareAuto shareAuto // the automatic share sync's errors (share_auto.go)
+	relay     *bridge.Client
+	sup       *supervisor
 	// held are 1-3's scanned pages until a check seals them; inbox is whether the bridge has
 	// this vault's folder inbox key.
 	held  *heldPages

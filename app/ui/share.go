@@ -76,6 +76,9 @@ type ShareInfo struct {
 	Role      string        `json:"role"`
 	LastSync  string        `json:"lastSync"`
 	Conflicts int           `json:"conflicts"`
+	// SyncError is why the automatic sync of this company last failed (none once one went
+	// through, or for a user with no role in the company, whose sessions do not sync it).
+	SyncError *Error `json:"syncError,omitempty"`
 }
 
 // ShareSyncResult is what one sync did.
@@ -210,6 +213,7 @@ func (s *ShareService) List() ([]ShareInfo, error) {
 		for _, m := range sh.Members {
 			info.Members = append(info.Members, ShareMember{Office: m.Office, Name: m.Name})
 		}
+		info.SyncError = s.a.shareAuto.get(sh.CompanyID)
 		out = append(out, info)
 	}
 	return out, nil
@@ -223,8 +227,11 @@ func (s *ShareService) Sync(companyID int64) (ShareSyncResult, error) {
 	}
 	r, err := s.a.share.Sync(context.Background(), sess.Principal, keys, companyID)
 	if err != nil {
-		return ShareSyncResult{}, s.a.fail("share sync", err)
+		ue := s.a.fail("share sync", err)
+		s.a.shareAuto.set(companyID, toError(ue))
+		return ShareSyncResult{}, ue
 	}
+	s.a.shareAuto.set(companyID, nil)
 	return ShareSyncResult{Sent: r.Sent, Received: r.Received, Conflicts: r.Conflicts}, nil
 }
 

@@ -1256,6 +1256,11 @@ export interface ShareInfo {
   role: string;
   lastSync: string;
   conflicts: number;
+  /**
+   * SyncError is why the automatic sync of this company last failed (none once one went
+   * through, or for a user with no role in the company, whose sessions do not sync it).
+   */
+  syncError?: ErrorInfo;
 }
 
 /** ShareMember is another installation sharing a company. */

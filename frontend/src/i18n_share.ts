@@ -25,6 +25,7 @@ export const shareDict = {
   sharePeer: ["相手", "Other side"],
   shareLastSync: ["最終同期", "Last sync"],
   shareSync: ["今すぐ同期", "Sync now"],
+  shareAutoFailed: ["自動同期できません：", "Automatic sync failed: "],
   shareRemove: ["共有から外す", "Remove"],
   shareRemoveHead: ["共有メンバーを外す", "Remove a share member"],
   shareRemoveConfirm: ["{name} を「{company}」の共有から外します。中継サーバーはこの事務所へのデータの受け渡しを止め、残るメンバーは新しい鍵に切り替えます。外した事務所は、これから先の変更を読めません（既に受け取ったデータはその事務所に残ります）。",

@@ -126,7 +126,8 @@ export function renderShare(app: App, item: MenuItem | undefined, content: HTMLE
                   await draw();
                 },
               }) } }, t("shareRemove")))))),
-      h("td", null, dateTime(s.lastSync)),
+      h("td", null, dateTime(s.lastSync),
+        s.syncError ? h("div", { class: "sync-error", testid: "share-sync-error" }, t("shareAutoFailed") + errText(s.syncError)) : null),
       h("td", null, h("button", { type: "button", class: "secondary small", testid: "share-show-conflicts", on: { click: () => showConflicts(s) } }, `${t("shareConflicts")} ${s.conflicts}`)),
       h("td", null, h("button", { type: "button", class: "secondary small", testid: "share-sync", on: { click: async () => {
         try {

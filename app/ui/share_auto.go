@@ -1,0 +1,95 @@
+package ui
+
+import (
+	"context"
+	"sync"
+	"time"
+
+	"github.com/mynumber-shelter/shelter/app/auth"
+)
+
+// shareTick is how often StartShareSync syncs the shared companies.
+var shareTick = 15 * time.Second
+
+// shareAuto is the state of the automatic share sync that M-6 shows: the last error per
+// company (none once a sync went through).
+type shareAuto struct {
+	mu   sync.Mutex
+	errs map[int64]*Error
+}
+
+func (s *shareAuto) set(companyID int64, e *Error) (changed bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.errs == nil {
+		s.errs = map[int64]*Error{}
+	}
+	old := s.errs[companyID]
+	if e == nil {
+		delete(s.errs, companyID)
+		return old != nil
+	}
+	s.errs[companyID] = e
+	return old == nil || old.Code != e.Code || old.JA != e.JA
+}
+
+func (s *shareAuto) get(companyID int64) *Error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.errs[companyID]
+}
+
+// StartShareSync keeps the shared companies (M-6) in step while the app runs: every shareTick,
+// when the logged-in user is a 責任者 / 担当者 of a shared company, that company's changes go to
+// the other members and theirs are applied, with the session's keys, as 「今すぐ同期」 does. A
+// pending key rotation (a member removed, a number disposed of) goes out the same way. A
+// failing sync is shown on M-6's row and logged once per new error. main.go starts it; stop
+// ends it, waiting for a sync under way.
+func (a *App) StartShareSync() (stop func()) {
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		t := time.NewTicker(shareTick)
+		defer t.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-t.C:
+			}
+			sess := a.session()
+			if sess == nil || sess.Locked() || sess.FactorStep() != "" || sess.Expired(a.now()) || !a.share.HasTransport() {
+				continue
+			}
+			// Not ctx: a stop waits for the sync under way instead of cutting its commit.
+			tctx, tcancel := context.WithTimeout(context.Background(), syncTimeout)
+			a.syncShares(tctx, sess)
+			tcancel()
+		}
+	}()
+	return func() { cancel(); <-done }
+}
+
+// syncShares syncs every shared company sess's user has a role in.
+func (a *App) syncShares(ctx context.Context, sess *auth.Session) {
+	keys := sess.Keys()
+	if keys == nil {
+		return
+	}
+	ids, err := a.share.Syncable(ctx, sess.Principal)
+	if err != nil {
+		a.log.Info("share auto sync", "err", err)
+		return
+	}
+	for _, id := range ids {
+		_, err := a.share.Sync(ctx, sess.Principal, keys, id)
+		var ue *Error
+		if err != nil {
+			ue = toError(err)
+		}
+		if a.shareAuto.set(id, ue) && ue != nil {
+			a.log.Info("share auto sync", "company", id, "code", ue.Code, "err", err)
+		}
+	}
+}
