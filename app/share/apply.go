@@ -42,7 +42,10 @@ func (im *importer) apply(r record) error {
 			if !newer(r.Clock, r.Origin, local.clock, local.origin) {
 				return nil
 			}
-			conflict = true
+			// A member's later version of a record whose version here is also its own is no
+			// conflict: nobody else changed it in between. (Its base can be missing: a sync whose
+			// answer was lost is rolled back and its changes sent again as new versions.)
+			conflict = r.Origin != local.origin
 		}
 	}
 	switch r.Kind {

@@ -468,3 +468,52 @@ func TestShareRemovalUnopenableBox(t *testing.T) {
 		t.Fatalf("B's history has %d entries about the unopenable box, want 1", n)
 	}
 }
+
+// lostAnswer posts envelopes and then fails the first time, as a connection that drops after
+// the relay committed: the sender rolls its sync back and sends the same changes again.
+type lostAnswer struct {
+	*RelayClient
+	lose bool
+}
+
+func (l *lostAnswer) Send(ctx context.Context, company, record string, seal func(aad []byte) ([]byte, error)) error {
+	err := l.RelayClient.Send(ctx, company, record, seal)
+	if err == nil && l.lose {
+		l.lose = false
+		return errors.New("connection reset after the relay took the envelope")
+	}
+	return err
+}
+
+// TestShareSendAnswerLost: the relay takes A's batch but A never hears so; A's clerk corrects
+// the record, and A sends it again as a new version that names no base. B holds each record once, with A's latest version, and no
+// conflict: a member's later version of its own record replaces its earlier one.
+func TestShareSendAnswerLost(t *testing.T) {
+	ctx := context.Background()
+	relay := startRelay(t)
+	sides, ids := shareWorld(t, relay, "ひまわり社労士事務所", "株式会社テスト")
+	a, b := sides[0], sides[1]
+	a.share.SetTransport(&lostAnswer{RelayClient: a.relay, lose: true})
+	addEmployee(t, a, ids[0], 1, "E002", "佐藤 花子")
+	if _, err := a.share.Sync(ctx, a.admin, a.keys, ids[0]); err == nil {
+		t.Fatal("the lost answer was not reported")
+	}
+	// Before the next sync, A's clerk corrects the name.
+	a.setNow(t0.Add(2 * time.Minute))
+	x := a.employeeByCode(ids[0], "E002")
+	x.Name = "佐藤 花子（訂正）"
+	if _, err := a.roster.SaveEmployee(ctx, a.admin, a.keys, x); err != nil {
+		t.Fatal(err)
+	}
+	a.sync(ids[0])
+	b.sync(ids[1])
+	if n := b.count(`SELECT count(*) FROM persons WHERE employee_code = 'E002'`); n != 1 {
+		t.Fatalf("B holds E002 %d times", n)
+	}
+	if got := b.employeeByCode(ids[1], "E002").Name; got != "佐藤 花子（訂正）" {
+		t.Errorf("B holds %q, want A's latest version", got)
+	}
+	if n := b.count(`SELECT count(*) FROM share_conflicts`); n != 0 {
+		t.Errorf("B lists %d conflicts between two copies of A's own change", n)
+	}
+}
