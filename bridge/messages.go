@@ -73,6 +73,7 @@ var texts = map[string]struct{ field, ja, en string }{
 	"no_item":           {"", "受信した項目が見つかりません（処理済みです）。画面を更新してください。", "No such received item (already handled). Refresh the screen."},
 	"not_saved":         {"", "クラウドへ送る控えを保存できませんでした。ディスクの空きを確認してください。", "The snapshot could not be stored for upload. Check the free disk space."},
 	"replay":            {"", "中継サーバーが古いデータまたは重複したデータを拒否しました。", "The relay refused a replayed or older envelope."},
+	"not_member":        {"", "この会社の共有から外されています（中継サーバーが受け渡しを断りました）。続けるには、共有している事務所の管理者にもう一度申し出てもらってください。", "This office is no longer a member of the company's share (the relay refused it). To go on, ask an administrator of a sharing office to offer it again."},
 	"last_member":       {"", "この会社を共有している事務所がほかにないため、最後のメンバーは共有から外せません。", "The company's last member cannot be removed: no other office shares it."},
 	"no_reservation":    {"", "送信の準備が期限切れになりました。もう一度お試しください。", "The prepared envelope expired. Try again."},
 	"busy":              {"", "送信待ちが多すぎます。しばらく待ってから、もう一度お試しください。", "Too many envelopes are waiting. Try again in a moment."},

@@ -62,6 +62,8 @@ func bridgeErr(err error) error {
 		return ErrNotFound
 	case "last_member":
 		return ErrLastMember
+	case "not_member":
+		return ErrNotMember
 	case "not_enrolled":
 		return ErrNoRelay
 	case "relay_refused", "relay_unreachable":

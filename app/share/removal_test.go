@@ -195,8 +195,8 @@ func shareMemberRemoval(t *testing.T, relay *testRelay) {
 	}
 
 	// The relay refuses C.
-	if _, err := c.share.Sync(ctx, c.admin, c.keys, cc); err == nil {
-		t.Error("the removed member still syncs through the relay")
+	if _, err := c.share.Sync(ctx, c.admin, c.keys, cc); !errors.Is(err, ErrNotMember) {
+		t.Errorf("the removed member's sync: %v, want ErrNotMember (the relay refuses it)", err)
 	}
 	// With the relay's whole database, C's keys open nothing written after its removal.
 	var rc string

@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/mynumber-shelter/shelter/app/apperr"
 	"io"
 	"net/http"
 	"net/url"
@@ -70,6 +71,10 @@ type Received struct {
 var (
 	ErrReplay   = errors.New("share: relay refused a replayed or older envelope")
 	ErrNotFound = errors.New("share: not found on the relay")
+	// ErrNotMember: the relay refused a company's route: this installation is not (or no longer)
+	// a member of the company's share.
+	ErrNotMember = apperr.New(apperr.CodeForbidden, "", "この会社の共有から外されています（中継サーバーが受け渡しを断りました）。続けるには、共有している事務所の管理者にもう一度申し出てもらってください。",
+		"This installation is no longer a member of the company's share (the relay refused it). To go on, ask an administrator of a sharing office to offer it again.")
 	// ErrLastMember: RemoveMember named the company's only member.
 	ErrLastMember = errors.New("share: the relay refused to remove the company's last member")
 )
@@ -133,11 +138,7 @@ func (c *RelayClient) do(ctx context.Context, method, path string, body []byte, 
 	case resp.StatusCode == http.StatusNotFound:
 		return ErrNotFound
 	case resp.StatusCode >= 300:
-		var e struct {
-			Error string `json:"error"`
-		}
-		json.Unmarshal(b, &e)
-		return &RelayError{Status: resp.StatusCode, Message: e.Error}
+		return refusal(resp.StatusCode, b)
 	}
 	if out != nil {
 		if err := json.Unmarshal(b, out); err != nil {
@@ -262,14 +263,27 @@ func (c *RelayClient) PostEnvelope(ctx context.Context, body []byte) error {
 		return fmt.Errorf("relay: %w", err)
 	}
 	defer resp.Body.Close()
-	io.Copy(io.Discard, io.LimitReader(resp.Body, 1<<16))
+	b, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<16))
 	switch {
 	case resp.StatusCode == http.StatusConflict:
 		return ErrReplay
 	case resp.StatusCode >= 300:
-		return &RelayError{Status: resp.StatusCode, Message: "envelope refused"}
+		return refusal(resp.StatusCode, b)
 	}
 	return nil
+}
+
+// refusal is the relay's answer body b with status (≥ 300, not 404 or 409) as an error:
+// [ErrNotMember] for a company this office is not a member of, else a [RelayError].
+func refusal(status int, b []byte) error {
+	var e struct {
+		Error string `json:"error"`
+	}
+	json.Unmarshal(b, &e)
+	if status == http.StatusForbidden && e.Error == "not a member of this company" {
+		return ErrNotMember
+	}
+	return &RelayError{Status: status, Message: e.Error}
 }
 
 // Receive implements Transport.

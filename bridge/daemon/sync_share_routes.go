@@ -59,7 +59,7 @@ func shareJSON(w http.ResponseWriter, r *http.Request, v any) bool {
 	return true
 }
 
-// shareError maps the share errors to API errors (codes not_found, replay, last_member,
+// shareError maps the share errors to API errors (codes not_found, replay, not_member, last_member,
 // no_reservation, busy, relay_refused, then those of syncError) without bodies or keys.
 func shareError(err error) (int, *bridge.Error) {
 	var se *relaysync.RelayStatusError
@@ -68,6 +68,8 @@ func shareError(err error) (int, *bridge.Error) {
 		return http.StatusNotFound, &bridge.Error{Code: "not_found", Message: "not found on the relay"}
 	case errors.Is(err, relaysync.ErrReplay):
 		return http.StatusConflict, &bridge.Error{Code: "replay", Message: "the relay refused a replayed or older envelope"}
+	case errors.Is(err, relaysync.ErrNotMember):
+		return http.StatusForbidden, &bridge.Error{Code: "not_member", Message: "this office is not a member of the company on the relay"}
 	case errors.Is(err, relaysync.ErrLastMember):
 		return http.StatusConflict, &bridge.Error{Code: "last_member", Message: "the relay refused to remove the company's last member"}
 	case errors.Is(err, relaysync.ErrNoReservation):

@@ -57,6 +57,9 @@ var (
 	// ErrReplay: the relay refused an envelope whose sequence is not above the last one it
 	// stored for the company and this sender.
 	ErrReplay = errors.New("relay sync: the relay refused a replayed or older envelope")
+	// ErrNotMember: the relay answered 403 on a company's route: this office is not (or no
+	// longer) a member of the company.
+	ErrNotMember = errors.New("relay sync: this office is not a member of the company")
 	// ErrLastMember: the relay refused to end the membership of a company's last member.
 	ErrLastMember = errors.New("relay sync: the relay refused to remove the company's last member")
 	// ErrNoReservation: no prepared envelope with that sequence (expired, sent or never made),
@@ -149,6 +152,8 @@ func statusErr(code int) error {
 		return ErrRelayNotFound
 	case code == http.StatusConflict:
 		return ErrReplay
+	case code == http.StatusForbidden:
+		return ErrNotMember
 	}
 	return &RelayStatusError{Status: code}
 }
