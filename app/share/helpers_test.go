@@ -51,11 +51,27 @@ func startRelay(t testing.TB) *testRelay {
 // startRelayOn is startRelay on the relay store st (closed at cleanup).
 func startRelayOn(t testing.TB, st cstore.Store) *testRelay {
 	t.Helper()
-	dir := t.TempDir()
 	pki, err := cloud.NewDevPKI(rand.Reader, time.Now())
 	if err != nil {
 		t.Fatal(err)
 	}
+	return startRelayWith(t, st, pki)
+}
+
+// startRelayPair is two relay processes, as behind a load balancer: one PKI, each on its own
+// handle of the same database (st1, st2: two connection pools on one PostgreSQL).
+func startRelayPair(t testing.TB, st1, st2 cstore.Store) (*testRelay, *testRelay) {
+	t.Helper()
+	pki, err := cloud.NewDevPKI(rand.Reader, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return startRelayWith(t, st1, pki), startRelayWith(t, st2, pki)
+}
+
+func startRelayWith(t testing.TB, st cstore.Store, pki *cloud.DevPKI) *testRelay {
+	t.Helper()
+	dir := t.TempDir()
 	srv := &cloud.Server{Store: st, ClientCA: pki.ClientCA, ClientCAKey: pki.ClientCAKey,
 		Limits: cloud.Limits{PerIP: cloud.Unlimited, PerOffice: cloud.Unlimited}}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")

@@ -99,16 +99,23 @@ func readable(t *testing.T, s *side, companyID int64, envs []envelope.Envelope) 
 // the relay's whole database; A and B keep exchanging edits; a 税理士 office joining afterwards
 // (D) receives the new epoch only and still gets the whole company, numbers included.
 func TestShareMemberRemoval(t *testing.T) {
-	t.Run("SQLite", func(t *testing.T) { shareMemberRemoval(t, startRelay(t)) })
-	t.Run("PostgreSQL", func(t *testing.T) { shareMemberRemoval(t, startRelayOn(t, storetest.OpenPostgres(t))) })
+	t.Run("SQLite", func(t *testing.T) { r := startRelay(t); shareMemberRemoval(t, r, r) })
+	t.Run("PostgreSQL", func(t *testing.T) { r := startRelayOn(t, storetest.OpenPostgres(t)); shareMemberRemoval(t, r, r) })
+	// Two relay processes on one PostgreSQL, as behind a load balancer: A and C talk to one, B
+	// and D to the other.
+	t.Run("TwoRelaysOnePostgreSQL", func(t *testing.T) {
+		sts := storetest.OpenPostgresPair(t, 2)
+		r1, r2 := startRelayPair(t, sts[0], sts[1])
+		shareMemberRemoval(t, r1, r2)
+	})
 }
 
-func shareMemberRemoval(t *testing.T, relay *testRelay) {
+func shareMemberRemoval(t *testing.T, relay, relay2 *testRelay) {
 	ctx := context.Background()
 	a := newSide(t, relay, "ひまわり社労士事務所", t0)
-	b := newSide(t, relay, "株式会社テスト", t0)
+	b := newSide(t, relay2, "株式会社テスト", t0)
 	c := newSide(t, relay, "さくら税理士事務所", t0)
-	d := newSide(t, relay, "つばき税理士事務所", t0)
+	d := newSide(t, relay2, "つばき税理士事務所", t0)
 
 	ca, err := a.roster.CreateCompany(ctx, a.admin, a.keys, roster.Company{Code: "C001", Name: "株式会社テスト"})
 	if err != nil {
