@@ -11,9 +11,12 @@
 // of the relay company. A member that joins late reads the company's envelopes from the first
 // one, so it gets everything recorded before it joined. share_members lists the other members
 // this side knows, each with the newest envelope sequence imported from it: sequences are each
-// sender's own clock, so they are compared per member. Every member holds the epoch key, so
-// a member could write records naming another member as their origin; the relay cannot (it has
-// no key). A member that joins late reads from the epoch it was given (below).
+// sender's own clock, so they are compared per member. Every member holds the epoch key, so a
+// member could seal records naming another member as their origin; but envelopes are signed
+// with the sending office's relay key (the relay checks it belongs to the sender), and a batch
+// is imported only when signed by the key the named member's first envelope came with. So a
+// member cannot write records or history entries that read as another's, unless it colludes
+// with the relay before the other member's first envelope reached this side. A member that joins late reads from the epoch it was given (below).
 //
 // # Key epochs, removing a member, disposals (epochs.go)
 //

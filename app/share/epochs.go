@@ -332,33 +332,35 @@ func memberKeys(tx *store.Tx, companyID int64) ([]memberKey, error) {
 	return out, rows.Err()
 }
 
-// fromMember records an envelope of sequence seq from member office and reports whether it is
-// to be imported: newer than the last one imported from that member, and the member not
-// removed. A member not seen yet is added (any installation holding the key is a member, since
-// only members receive it from an administrator who compared its fingerprint). The key a
-// member states is kept the first time; a member's later batch cannot replace it.
-func (s *Service) fromMember(tx *store.Tx, sh *shareRow, office, name string, pub []byte, seq uint64) (bool, error) {
+// fromMember records an envelope of sequence seq, signed by relay key sender, from member
+// office and reports whether it is to be imported: newer than the last one imported from that
+// member, signed by the key the member's first envelope was signed by (the relay checks that a
+// key belongs to the office that sends with it, so another member cannot sign as this one), and
+// the member not removed. A member not seen yet is added (any installation holding the key is a
+// member, since only members receive it from an administrator who compared its fingerprint).
+// The key a member states is kept the first time; a member's later batch cannot replace it.
+func (s *Service) fromMember(tx *store.Tx, sh *shareRow, office, name string, pub []byte, sender envelope.KeyID, seq uint64) (bool, error) {
 	var (
-		seen    int64
-		removed string
-		known   []byte
+		seen          int64
+		removed       string
+		known, signer []byte
 	)
-	err := tx.QueryRow(`SELECT peer_seq, removed_at, public_key FROM share_members WHERE company_id = ? AND office = ?`,
-		sh.companyID, office).Scan(&seen, &removed, &known)
+	err := tx.QueryRow(`SELECT peer_seq, removed_at, public_key, sender_key FROM share_members WHERE company_id = ? AND office = ?`,
+		sh.companyID, office).Scan(&seen, &removed, &known, &signer)
 	if errors.Is(err, sql.ErrNoRows) {
 		_, err = tx.Exec(`INSERT INTO share_members(company_id, office, added_at) VALUES(?, ?, ?)`, sh.companyID, office, tx.NowText())
 	}
 	if err != nil {
 		return false, err
 	}
-	if removed != "" || seq <= uint64(seen) {
+	if removed != "" || seq <= uint64(seen) || (signer != nil && subtle.ConstantTimeCompare(signer, sender[:]) != 1) {
 		return false, nil
 	}
 	if known != nil || len(pub) != 65 {
 		pub = known
 	}
-	_, err = tx.Exec(`UPDATE share_members SET peer_seq = ?, name = CASE WHEN ? <> '' THEN ? ELSE name END, public_key = ?
-		WHERE company_id = ? AND office = ?`, int64(seq), name, name, pub, sh.companyID, office)
+	_, err = tx.Exec(`UPDATE share_members SET peer_seq = ?, name = CASE WHEN ? <> '' THEN ? ELSE name END, public_key = ?, sender_key = ?
+		WHERE company_id = ? AND office = ?`, int64(seq), name, name, pub, sender[:], sh.companyID, office)
 	return true, err
 }
 
@@ -366,7 +368,7 @@ func (s *Service) fromMember(tx *store.Tx, sh *shareRow, office, name string, pu
 // that sent it, this side's box opened and the key kept, the epoch adopted when it is the
 // latest, the removed members recorded, every record sent again under it at the end of this
 // sync (for members that join later), and the key passed on to members the rotation missed.
-func (s *Service) importRekey(tx *store.Tx, p auth.Principal, keys *vault.Keys, sh *shareRow, seq uint64, body []byte) error {
+func (s *Service) importRekey(tx *store.Tx, p auth.Principal, keys *vault.Keys, sh *shareRow, sender envelope.KeyID, seq uint64, body []byte) error {
 	var r rekey
 	if err := json.Unmarshal(body, &r); err != nil || r.V != 1 || r.From == sh.self || !envelope.ValidID(r.From) ||
 		epochNumber(r.Epoch) < 2 {
@@ -394,7 +396,7 @@ func (s *Service) importRekey(tx *store.Tx, p auth.Principal, keys *vault.Keys, 
 	if subtle.ConstantTimeCompare(want, mac) != 1 {
 		return s.rekeyRefused(tx, p, sh, r)
 	}
-	if fresh, err := s.fromMember(tx, sh, r.From, "", nil, seq); err != nil || !fresh {
+	if fresh, err := s.fromMember(tx, sh, r.From, "", nil, sender, seq); err != nil || !fresh {
 		if err != nil {
 			return err
 		}

@@ -524,3 +524,45 @@ func TestShareSendAnswerLost(t *testing.T) {
 		t.Errorf("B lists %d conflicts between two copies of A's own change", n)
 	}
 }
+
+// TestShareMemberCannotWriteAsAnother: C, a member holding the epoch's key, writes a batch that
+// names B as its origin (a new employee and an entry of B's handling history) and signs it with
+// its own relay key, which the relay accepts from a member. A, which has B's envelopes from
+// B's own key, imports neither.
+func TestShareMemberCannotWriteAsAnother(t *testing.T) {
+	ctx := context.Background()
+	relay := startRelay(t)
+	sides, ids := shareWorld(t, relay, "ひまわり社労士事務所", "株式会社テスト", "さくら税理士事務所")
+	a, b, c := sides[0], sides[1], sides[2]
+	addEmployee(t, b, ids[1], 1, "E002", "佐藤 花子")
+	b.sync(ids[1])
+	a.sync(ids[0])
+	var rc string
+	a.db.View(ctx, func(tx *store.Tx) error {
+		return tx.QueryRow(`SELECT relay_company FROM shares WHERE company_id = ?`, ids[0]).Scan(&rc)
+	})
+	forged := forgeBatch(t, c, c, b.relay.Office(), ids[2], rc, uint64(time.Now().Add(time.Hour).UnixMicro()),
+		record{Kind: KindPerson, ID: b.relay.Office() + ".999", Clock: 1 << 60, Origin: b.relay.Office(),
+			Person: &personData{Kind: "employee", Code: "E999", Name: "偽造 太郎", NameKana: "ギゾウ タロウ", BirthDate: "1991-02-03", Sex: "male"}})
+	if err := c.relay.PostEnvelope(ctx, forged); err != nil {
+		t.Fatalf("the relay refused C's envelope: %v", err)
+	}
+	a.sync(ids[0])
+	if n := a.count(`SELECT count(*) FROM persons WHERE employee_code = 'E999'`); n != 0 {
+		t.Error("A imported a record C wrote in B's name")
+	}
+	if n := a.count(`SELECT count(*) FROM share_peer_audit WHERE login = 'forger'`); n != 0 {
+		t.Error("A's 2-1 shows a history entry C wrote in B's name")
+	}
+	// The same batch in C's own name is imported: the check above is not blind.
+	own := forgeBatch(t, c, c, c.relay.Office(), ids[2], rc, uint64(time.Now().Add(2*time.Hour).UnixMicro()),
+		record{Kind: KindPerson, ID: c.relay.Office() + ".999", Clock: 1 << 60, Origin: c.relay.Office(),
+			Person: &personData{Kind: "employee", Code: "E998", Name: "本人 太郎", NameKana: "ホンニン タロウ", BirthDate: "1991-02-03", Sex: "male"}})
+	if err := c.relay.PostEnvelope(ctx, own); err != nil {
+		t.Fatal(err)
+	}
+	a.sync(ids[0])
+	if n := a.count(`SELECT count(*) FROM persons WHERE employee_code = 'E998'`); n != 1 {
+		t.Error("A did not import C's own batch")
+	}
+}

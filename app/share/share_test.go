@@ -288,8 +288,15 @@ func checkPeerHistory(t *testing.T, s *side, companyID int64, source, action str
 // the shared company key as Sync does.
 func craftBatch(t *testing.T, to, from *side, companyID int64, relayCompany string, seq uint64, recs ...record) []byte {
 	t.Helper()
+	return forgeBatch(t, to, from, from.relay.Office(), companyID, relayCompany, seq, recs...)
+}
+
+// forgeBatch is craftBatch naming origin as the batch's origin, signed by from's relay key.
+func forgeBatch(t *testing.T, to, from *side, origin string, companyID int64, relayCompany string, seq uint64, recs ...record) []byte {
+	t.Helper()
 	e := &envelope.Envelope{Company: relayCompany, Seq: seq, Sender: from.relay.Sender()}
-	pt := mustJSON(batch{V: 1, Origin: from.relay.Office(), Records: recs})
+	pt := mustJSON(batch{V: 1, Origin: origin, Records: recs, Audit: []auditFact{{ID: 1 << 40, At: "2026-12-01T00:00:00Z",
+		Login: "forger", Action: "reveal", Result: "ok"}}})
 	err := to.db.View(context.Background(), func(tx *store.Tx) error {
 		sh, err := loadShare(tx, companyID)
 		if err != nil {

@@ -421,7 +421,7 @@ func (s *Service) importEnvelope(ctx context.Context, p auth.Principal, keys *va
 			return sh.save(tx)
 		}
 		if kind == RecordRekey {
-			return s.importRekey(tx, p, keys, sh, e.Seq, e.Ciphertext)
+			return s.importRekey(tx, p, keys, sh, e.Sender, e.Seq, e.Ciphertext)
 		}
 		ek, err := epochKey(tx, keys, sh, epoch)
 		if errors.Is(err, vault.ErrNoCompanyKey) {
@@ -442,7 +442,7 @@ func (s *Service) importEnvelope(ctx context.Context, p auth.Principal, keys *va
 		if err != nil || b.V != 1 || b.Origin == sh.self || !envelope.ValidID(b.Origin) {
 			return sh.save(tx)
 		}
-		if fresh, err := s.fromMember(tx, sh, b.Origin, b.OriginName, b.OriginKey, e.Seq); err != nil || !fresh {
+		if fresh, err := s.fromMember(tx, sh, b.Origin, b.OriginName, b.OriginKey, e.Sender, e.Seq); err != nil || !fresh {
 			if err != nil {
 				return err
 			}
