@@ -163,8 +163,8 @@ type offer struct {
 	KeyBox  []byte `json:"keyBox"`
 	InfoBox []byte `json:"infoBox"`
 	MAC     []byte `json:"mac"`
-	// Epoch is the key epoch KeyBox holds ("" for the company key): after a member was
-	// removed, a new member receives the current epoch's key (epochs.go).
+	// Epoch is the key epoch KeyBox holds (epochs.go): the share's current one. "" for the
+	// company key of a share made before epochs.
 	Epoch string `json:"epoch,omitempty"`
 }
 
