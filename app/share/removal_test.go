@@ -566,3 +566,29 @@ func TestShareMemberCannotWriteAsAnother(t *testing.T) {
 		t.Error("A did not import C's own batch")
 	}
 }
+
+// TestShareRemovalAfterACrash: the app stopped between the relay's part of a removal and its
+// own. The administrator removes the member again: the relay has done its part already, and
+// the removal completes here.
+func TestShareRemovalAfterACrash(t *testing.T) {
+	ctx := context.Background()
+	relay := startRelay(t)
+	sides, ids := shareWorld(t, relay, "ひまわり社労士事務所", "株式会社テスト", "さくら税理士事務所")
+	a, b, c := sides[0], sides[1], sides[2]
+	var rc string
+	a.db.View(ctx, func(tx *store.Tx) error {
+		return tx.QueryRow(`SELECT relay_company FROM shares WHERE company_id = ?`, ids[0]).Scan(&rc)
+	})
+	if err := a.relay.RemoveMember(ctx, rc, c.relay.Office()); err != nil { // the relay's part, then the crash
+		t.Fatal(err)
+	}
+	if err := a.share.RemoveMember(ctx, a.admin, a.keys, ids[0], c.relay.Office()); err != nil {
+		t.Fatalf("removing again after the crash: %v", err)
+	}
+	addEmployee(t, a, ids[0], 2, "E003", "鈴木 一郎")
+	a.sync(ids[0])
+	b.sync(ids[1])
+	if !hasEmployee(b, ids[1], "E003") {
+		t.Fatal("B did not move to the new epoch")
+	}
+}
