@@ -3,3 +3,8 @@
 -- another office's key is not imported, so one member cannot write records or history entries
 -- that read as another's.
 ALTER TABLE share_members ADD COLUMN sender_key BLOB;
+
+-- A company's newest history entry, at once: app/share's automatic sync skips the export of a
+-- shared company with no entry since the last one it sent (every change of a company's data is
+-- in its history).
+CREATE INDEX audit_by_company_id ON audit_log(company_id, id);
