@@ -208,6 +208,7 @@ var rules = []rule{
 	seg(`shared numbers destroyed`, "共有中の個人番号を消去（廃棄・削除）", "shared numbers destroyed (disposal or deletion)"),
 	seg(`the remaining members move to key epoch (\S+)`, "残るメンバーは新しい鍵（$1）に切り替え", "the remaining members move to key epoch $1"),
 	seg(`share key epoch (\S+) received from office (\S+)`, "事務所 $2 から共有の新しい鍵（$1）を受信", "new share key epoch $1 received from office $2"),
+	seg(`share rejoined: offered again by office (\S+)`, "事務所 $1 からの再度の申し出で共有に戻った", "back in the share: offered again by office $1"),
 	seg(`removed members: (.*)`, "共有から外された事務所：$1", "removed members: $1"),
 	seg(`share key epoch (\S+) from office (\S+) does not open with this installation's key`,
 		"事務所 $2 からの共有の新しい鍵（$1）がこのPCの鍵で開けません（共有をもう一度申し出てもらってください）",

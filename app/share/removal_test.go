@@ -592,3 +592,49 @@ func TestShareRemovalAfterACrash(t *testing.T) {
 		t.Fatal("B did not move to the new epoch")
 	}
 }
+
+// TestShareRemovedMemberInvitedAgain: A removes C by mistake and offers the company to C again.
+// C's administrator sees the offer (C's syncs had been refused), accepts it with A's
+// fingerprint, and C is back in the share with its company as it was: it reads what A recorded
+// meanwhile, and A reads C's edits again.
+func TestShareRemovedMemberInvitedAgain(t *testing.T) {
+	ctx := context.Background()
+	relay := startRelay(t)
+	sides, ids := shareWorld(t, relay, "ひまわり社労士事務所", "株式会社テスト", "さくら税理士事務所")
+	a, c := sides[0], sides[2]
+	idA, _ := a.share.Publish(ctx, a.admin, a.keys)
+	idC, _ := c.share.Publish(ctx, c.admin, c.keys)
+	if err := a.share.RemoveMember(ctx, a.admin, a.keys, ids[0], idC.Office); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.share.Sync(ctx, c.admin, c.keys, ids[2]); !errors.Is(err, ErrNotMember) {
+		t.Fatalf("C's sync after its removal: %v", err)
+	}
+	addEmployee(t, a, ids[0], 2, "E003", "鈴木 一郎")
+	a.sync(ids[0])
+
+	if err := a.share.Offer(ctx, a.admin, a.keys, ids[0], idC.Office, idC.Fingerprint); err != nil {
+		t.Fatalf("offering the company to C again: %v", err)
+	}
+	offers, err := c.share.Offers(ctx, c.admin, c.keys)
+	if err != nil || len(offers) != 1 || offers[0].FromOffice != idA.Office {
+		t.Fatalf("C's offers after the new offer: %+v %v", offers, err)
+	}
+	back, err := c.share.Accept(ctx, c.admin, c.keys, offers[0].RelayCompany, idA.Fingerprint)
+	if err != nil || back.ID != ids[2] {
+		t.Fatalf("C accepts again: %+v %v, want its company %d", back, err, ids[2])
+	}
+	c.sync(ids[2])
+	if !hasEmployee(c, ids[2], "E003") {
+		t.Fatal("C, back in the share, lacks what A recorded while it was out")
+	}
+	addEmployee(t, c, ids[2], 3, "E004", "高橋 次郎")
+	c.sync(ids[2])
+	a.sync(ids[0])
+	if !hasEmployee(a, ids[0], "E004") {
+		t.Fatal("A does not receive C's edit after C rejoined")
+	}
+	if n := c.count(`SELECT count(*) FROM companies`); n != 1 {
+		t.Errorf("C has %d companies after rejoining, want its one", n)
+	}
+}

@@ -12,6 +12,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -435,20 +436,28 @@ func (s *Service) fetchOffers(ctx context.Context, keys *vault.Keys) error {
 	}
 	self := s.transport().Office()
 	for _, rc := range companies {
-		var known int
+		var known, left, pending int
 		err := s.DB.View(ctx, func(tx *store.Tx) error {
-			return tx.QueryRow(`SELECT (SELECT count(*) FROM shares WHERE relay_company = ?) + (SELECT count(*) FROM share_offers WHERE relay_company = ?)`,
-				rc, rc).Scan(&known)
+			return tx.QueryRow(`SELECT (SELECT count(*) FROM shares WHERE relay_company = ?) + (SELECT count(*) FROM share_offers WHERE relay_company = ?),
+				(SELECT count(*) FROM shares WHERE relay_company = ? AND left_share = 1),
+				(SELECT count(*) FROM share_offers WHERE relay_company = ? AND status = 'pending')`,
+				rc, rc, rc, rc).Scan(&known, &left, &pending)
 		})
 		if err != nil {
 			return err
 		}
-		if known > 0 {
+		// A share this side was removed from, and that the relay lists again: a member offered
+		// it again. Otherwise a company this side knows has nothing new to offer.
+		rejoin := left > 0 && pending == 0
+		if known > 0 && !rejoin {
 			continue
 		}
 		items, err := s.transport().Receive(ctx, rc, 0)
 		if err != nil {
 			return fmt.Errorf("reading relay company: %w", err)
+		}
+		if rejoin {
+			slices.Reverse(items) // the newest offer: the one made after the removal
 		}
 		for _, it := range items {
 			e, err := envelope.Parse(it.Body)
@@ -466,6 +475,13 @@ func (s *Service) fetchOffers(ctx context.Context, keys *vault.Keys) error {
 					return nil // not from the key it names: dropped
 				}
 				ok = true
+				if rejoin {
+					_, err = tx.Exec(`INSERT INTO share_offers(relay_company, from_office, from_key, box, status, received_at)
+						VALUES(?, ?, ?, ?, 'pending', ?) ON CONFLICT(relay_company) DO UPDATE SET from_office = excluded.from_office,
+						from_name = '', from_key = excluded.from_key, box = excluded.box, status = 'pending', received_at = excluded.received_at`,
+						rc, o.From, o.FromKey, e.Ciphertext, tx.NowText())
+					return err
+				}
 				_, err = tx.Exec(`INSERT OR IGNORE INTO share_offers(relay_company, from_office, from_key, box, status, received_at)
 					VALUES(?, ?, ?, ?, 'pending', ?)`, rc, o.From, o.FromKey, e.Ciphertext, tx.NowText())
 				return err
@@ -513,6 +529,14 @@ func (s *Service) Accept(ctx context.Context, p auth.Principal, keys *vault.Keys
 		}
 		if o.Epoch != "" && epochNumber(o.Epoch) < 1 {
 			return fmt.Errorf("reading offer: key epoch %q", o.Epoch)
+		}
+		var existing int64
+		switch err := tx.QueryRow(`SELECT company_id FROM shares WHERE relay_company = ?`, relayCompany).Scan(&existing); {
+		case err == nil:
+			c, err = s.rejoin(tx, p, keys, existing, from, fromKey, o)
+			return err
+		case !errors.Is(err, sql.ErrNoRows):
+			return err
 		}
 		pt, err := keys.OpenSealed(tx, infoAAD(relayCompany, self), o.InfoBox)
 		if err != nil {
@@ -576,6 +600,46 @@ func (s *Service) Accept(ctx context.Context, p auth.Principal, keys *vault.Keys
 		return err
 	})
 	return c, err
+}
+
+// rejoin accepts an offer of a company this side shared before and was removed from: the
+// offer's epoch key joins the company's keys here, the records are sent again under it (the
+// other members skip what they hold), and the company stays as it is.
+func (s *Service) rejoin(tx *store.Tx, p auth.Principal, keys *vault.Keys, companyID int64, from string, fromKey []byte, o offer) (roster.Company, error) {
+	sh, err := loadShare(tx, companyID)
+	if err != nil {
+		return roster.Company{}, err
+	}
+	if o.Epoch != "" {
+		err := keys.ImportShareKey(tx, companyID, o.Epoch, boxAAD(sh.relay, sh.self), o.KeyBox)
+		if err != nil && !errors.Is(err, vault.ErrKeyExists) {
+			return roster.Company{}, err
+		}
+		if laterEpoch(o.Epoch, sh.epoch) {
+			sh.epoch = o.Epoch
+		}
+	}
+	sh.resend = true
+	if err := sh.save(tx); err != nil {
+		return roster.Company{}, err
+	}
+	if _, err := tx.Exec(`UPDATE shares SET left_share = 0 WHERE company_id = ?`, companyID); err != nil {
+		return roster.Company{}, err
+	}
+	if _, err := tx.Exec(`INSERT INTO share_members(company_id, office, public_key, added_at) VALUES(?, ?, ?, ?)
+		ON CONFLICT(company_id, office) DO UPDATE SET removed_at = ''`, companyID, from, fromKey, tx.NowText()); err != nil {
+		return roster.Company{}, fmt.Errorf("recording share member: %w", err)
+	}
+	if _, err := tx.Exec(`UPDATE share_offers SET status = 'accepted' WHERE relay_company = ?`, sh.relay); err != nil {
+		return roster.Company{}, err
+	}
+	e := p.Entry(audit.ActionSettingChange, audit.ResultOK)
+	e.CompanyID, e.TargetType, e.TargetID = companyID, "share", sh.relay
+	e.Detail = "share rejoined: offered again by office " + from
+	if _, err := s.Audit.Append(tx, e); err != nil {
+		return roster.Company{}, err
+	}
+	return roster.CompanyTx(tx, companyID)
 }
 
 // Reject drops a pending offer (administrators only).

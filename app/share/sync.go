@@ -92,7 +92,7 @@ func (s *Service) Sync(ctx context.Context, p auth.Principal, keys *vault.Keys, 
 	n, err := s.sendChanges(ctx, p, keys, companyID)
 	res.Sent += n
 	if err != nil {
-		return res, err
+		return res, s.noteLeft(ctx, companyID, err)
 	}
 	var sh *shareRow
 	if err := s.DB.View(ctx, func(tx *store.Tx) (err error) { sh, err = loadShare(tx, companyID); return err }); err != nil {
@@ -100,7 +100,7 @@ func (s *Service) Sync(ctx context.Context, p auth.Principal, keys *vault.Keys, 
 	}
 	items, err := s.transport().Receive(ctx, sh.relay, sh.cursor)
 	if err != nil {
-		return res, fmt.Errorf("receiving changes: %w", err)
+		return res, s.noteLeft(ctx, companyID, fmt.Errorf("receiving changes: %w", err))
 	}
 	for _, it := range items {
 		n, c, err := s.importEnvelope(ctx, p, keys, companyID, it.ID, it.Body)
@@ -126,6 +126,21 @@ func (s *Service) Sync(ctx context.Context, p auth.Principal, keys *vault.Keys, 
 		}
 	}
 	return res, nil
+}
+
+// noteLeft records that the relay no longer counts this side a member of the share when err
+// says so (another member removed it): an offer of the company made afterwards is then looked
+// for (fetchOffers). It returns err.
+func (s *Service) noteLeft(ctx context.Context, companyID int64, err error) error {
+	if errors.Is(err, ErrNotMember) {
+		if uerr := s.DB.Update(ctx, func(tx *store.Tx) error {
+			_, err := tx.Exec(`UPDATE shares SET left_share = 1 WHERE company_id = ?`, companyID)
+			return err
+		}); uerr != nil {
+			return uerr
+		}
+	}
+	return err
 }
 
 // sendChanges exports this side's changes and sends them, in one transaction: the new hashes

@@ -8,3 +8,8 @@ ALTER TABLE share_members ADD COLUMN sender_key BLOB;
 -- shared company with no entry since the last one it sent (every change of a company's data is
 -- in its history).
 CREATE INDEX audit_by_company_id ON audit_log(company_id, id);
+
+-- left: the relay told this side it is no longer a member of the share (removed by another
+-- member). An offer of the same company made afterwards is listed again, and accepting it takes
+-- this side back into the share with its company as it is.
+ALTER TABLE shares ADD COLUMN left_share INTEGER NOT NULL DEFAULT 0;
