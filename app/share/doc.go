@@ -40,7 +40,9 @@
 // unknown to the rotating one), sends every record again under the new epoch (as the versions
 // it holds: the others skip them) and destroys the keys before it. A member invited later
 // receives only the current epoch's key, and reads the whole company from those copies.
-// Envelopes of a removed member are not imported any more.
+// Envelopes of a removed member are not imported any more. A removed member learns it from
+// the relay's refusal (ErrNotMember, shown on M-6); if a member offers it the company again, it
+// accepts the offer into the company it still has and syncs on.
 //
 // So after a disposal, once every member has synced, no key any member holds opens the disposed
 // number in the relay's envelopes or in a copy of its database; after a removal, the removed
