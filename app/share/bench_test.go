@@ -85,32 +85,12 @@ func BenchmarkGroupVisibility(b *testing.B) {
 // are done; records/op is what went over the relay.
 func BenchmarkShareRotation(b *testing.B) {
 	ctx := context.Background()
-	relay := startRelay(b)
-	a, o := newSide(b, relay, "ひまわり社労士事務所", t0), newSide(b, relay, "株式会社テスト", t0)
-	ca, err := a.roster.CreateCompany(ctx, a.admin, a.keys, roster.Company{Code: "C001", Name: "株式会社テスト"})
-	if err != nil {
-		b.Fatal(err)
-	}
-	a.assign(ca.ID)
-	const people = 1000
-	for i := range people {
-		e, err := a.roster.SaveEmployee(ctx, a.admin, a.keys, roster.Employee{CompanyID: ca.ID, Code: fmt.Sprintf("E%04d", i),
-			Name: "山田 太郎", NameKana: "ヤマダ タロウ", BirthDate: "1990-01-01", Sex: roster.SexMale})
-		if err != nil {
-			b.Fatal(err)
-		}
-		if err := a.roster.SetNumber(ctx, a.admin, a.keys, ca.ID, e.ID, benchNumber(i), false); err != nil {
-			b.Fatal(err)
-		}
-	}
-	co := join(b, a, o, ca.ID)
-	a.sync(ca.ID)
-	o.sync(co)
+	a, o, ca, co := benchPair(b, 1000)
 	sent := 0
 	b.ResetTimer()
 	for range b.N {
 		err := a.db.Update(ctx, func(tx *store.Tx) error {
-			sh, err := loadShare(tx, ca.ID)
+			sh, err := loadShare(tx, ca)
 			if err != nil {
 				return err
 			}
@@ -122,7 +102,7 @@ func BenchmarkShareRotation(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		r1, r2, r3 := a.sync(ca.ID), o.sync(co), a.sync(ca.ID)
+		r1, r2, r3 := a.sync(ca), o.sync(co), a.sync(ca)
 		sent += r1.Sent + r2.Sent + r3.Sent
 	}
 	b.StopTimer()
@@ -153,31 +133,39 @@ func benchNumber(i int) string {
 // company of 1,000 employees with their numbers when nothing changed on either side: the export
 // compares every record's hash, the relay is asked for new envelopes. ns/op is one sync.
 func BenchmarkShareIdleSync(b *testing.B) {
+	a, _, ca, _ := benchPair(b, 1000)
+	b.ResetTimer()
+	for range b.N {
+		if r := a.sync(ca); r.Sent != 0 || r.Received != 0 {
+			b.Fatalf("an idle sync moved %+v", r)
+		}
+	}
+}
+
+// benchPair is a company of people employees with their numbers, shared by two installations
+// (a, which made it, and o) and synced on both: the company's id on each side.
+func benchPair(b *testing.B, people int) (a, o *side, ca, co int64) {
+	b.Helper()
 	ctx := context.Background()
 	relay := startRelay(b)
-	a, o := newSide(b, relay, "ひまわり社労士事務所", t0), newSide(b, relay, "株式会社テスト", t0)
-	ca, err := a.roster.CreateCompany(ctx, a.admin, a.keys, roster.Company{Code: "C001", Name: "株式会社テスト"})
+	a, o = newSide(b, relay, "ひまわり社労士事務所", t0), newSide(b, relay, "株式会社テスト", t0)
+	c, err := a.roster.CreateCompany(ctx, a.admin, a.keys, roster.Company{Code: "C001", Name: "株式会社テスト"})
 	if err != nil {
 		b.Fatal(err)
 	}
-	a.assign(ca.ID)
-	for i := range 1000 {
-		e, err := a.roster.SaveEmployee(ctx, a.admin, a.keys, roster.Employee{CompanyID: ca.ID, Code: fmt.Sprintf("E%04d", i),
+	a.assign(c.ID)
+	for i := range people {
+		e, err := a.roster.SaveEmployee(ctx, a.admin, a.keys, roster.Employee{CompanyID: c.ID, Code: fmt.Sprintf("E%04d", i),
 			Name: "山田 太郎", NameKana: "ヤマダ タロウ", BirthDate: "1990-01-01", Sex: roster.SexMale})
 		if err != nil {
 			b.Fatal(err)
 		}
-		if err := a.roster.SetNumber(ctx, a.admin, a.keys, ca.ID, e.ID, benchNumber(i), false); err != nil {
+		if err := a.roster.SetNumber(ctx, a.admin, a.keys, c.ID, e.ID, benchNumber(i), false); err != nil {
 			b.Fatal(err)
 		}
 	}
-	co := join(b, a, o, ca.ID)
-	a.sync(ca.ID)
+	co = join(b, a, o, c.ID)
+	a.sync(c.ID)
 	o.sync(co)
-	b.ResetTimer()
-	for range b.N {
-		if r := a.sync(ca.ID); r.Sent != 0 || r.Received != 0 {
-			b.Fatalf("an idle sync moved %+v", r)
-		}
-	}
+	return a, o, c.ID, co
 }

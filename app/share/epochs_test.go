@@ -7,7 +7,6 @@ import (
 
 	"github.com/mynumber-shelter/shelter/app/roster"
 	"github.com/mynumber-shelter/shelter/app/store"
-	"github.com/mynumber-shelter/shelter/app/vault"
 	"github.com/mynumber-shelter/shelter/cloud/envelope"
 )
 
@@ -18,28 +17,9 @@ func openNumbers(t *testing.T, s *side, companyID int64, envs []envelope.Envelop
 	t.Helper()
 	var out []string
 	err := s.db.View(context.Background(), func(tx *store.Tx) error {
-		ck, err := s.keys.Company(tx, companyID)
+		keys, err := heldKeys(tx, s, companyID)
 		if err != nil {
 			return err
-		}
-		keys := []*vault.CompanyKey{ck}
-		rows, err := tx.Query(`SELECT epoch FROM share_keys WHERE company_id = ?`, companyID)
-		if err != nil {
-			return err
-		}
-		var epochs []string
-		for rows.Next() {
-			var e string
-			rows.Scan(&e)
-			epochs = append(epochs, e)
-		}
-		rows.Close()
-		for _, e := range epochs {
-			k, err := s.keys.ShareKey(tx, companyID, e)
-			if err != nil {
-				return err
-			}
-			keys = append(keys, k)
 		}
 		defer func() {
 			for _, k := range keys {
@@ -100,10 +80,7 @@ func TestShareDisposalShredsTheRelayCopies(t *testing.T) {
 	}
 	a.sync(ids[0])
 	b.sync(ids[1])
-	var rc string
-	a.db.View(ctx, func(tx *store.Tx) error {
-		return tx.QueryRow(`SELECT relay_company FROM shares WHERE company_id = ?`, ids[0]).Scan(&rc)
-	})
+	rc := relayCompanyOf(t, a, ids[0])
 	if got := openNumbers(t, a, ids[0], relayEnvelopes(t, relay, rc)); !holds(got, testNumber) || !holds(got, testNumber2) {
 		t.Fatalf("before the disposal A's keys open %d numbers of the relay's copies, want both: the check would prove nothing", len(got))
 	}

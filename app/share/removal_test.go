@@ -40,6 +40,47 @@ func relayEnvelopes(t *testing.T, r *testRelay, relayCompany string) []envelope.
 	}
 }
 
+// heldKeys is every key s holds for companyID: its company key and each epoch key. The caller
+// closes them.
+func heldKeys(tx *store.Tx, s *side, companyID int64) ([]*vault.CompanyKey, error) {
+	ck, err := s.keys.Company(tx, companyID)
+	if err != nil {
+		return nil, err
+	}
+	keys := []*vault.CompanyKey{ck}
+	rows, err := tx.Query(`SELECT epoch FROM share_keys WHERE company_id = ?`, companyID)
+	if err != nil {
+		return nil, err
+	}
+	var epochs []string
+	for rows.Next() {
+		var e string
+		rows.Scan(&e)
+		epochs = append(epochs, e)
+	}
+	rows.Close()
+	for _, e := range epochs {
+		k, err := s.keys.ShareKey(tx, companyID, e)
+		if err != nil {
+			return nil, err
+		}
+		keys = append(keys, k)
+	}
+	return keys, nil
+}
+
+// relayCompanyOf is the relay's id of s's shared company companyID.
+func relayCompanyOf(t *testing.T, s *side, companyID int64) string {
+	t.Helper()
+	var rc string
+	if err := s.db.View(context.Background(), func(tx *store.Tx) error {
+		return tx.QueryRow(`SELECT relay_company FROM shares WHERE company_id = ?`, companyID).Scan(&rc)
+	}); err != nil {
+		t.Fatal(err)
+	}
+	return rc
+}
+
 // readable opens every envelope of the relay's database that s's keys for its company
 // companyID can open (the company key and every epoch key s holds) and returns the
 // plaintexts joined, with the number of envelopes opened.
@@ -48,29 +89,9 @@ func readable(t *testing.T, s *side, companyID int64, envs []envelope.Envelope) 
 	var b strings.Builder
 	n := 0
 	err := s.db.View(context.Background(), func(tx *store.Tx) error {
-		keys := []*vault.CompanyKey{}
-		ck, err := s.keys.Company(tx, companyID)
+		keys, err := heldKeys(tx, s, companyID)
 		if err != nil {
 			return err
-		}
-		keys = append(keys, ck)
-		rows, err := tx.Query(`SELECT epoch FROM share_keys WHERE company_id = ?`, companyID)
-		if err != nil {
-			return err
-		}
-		var epochs []string
-		for rows.Next() {
-			var e string
-			rows.Scan(&e)
-			epochs = append(epochs, e)
-		}
-		rows.Close()
-		for _, e := range epochs {
-			k, err := s.keys.ShareKey(tx, companyID, e)
-			if err != nil {
-				return err
-			}
-			keys = append(keys, k)
 		}
 		for _, e := range envs {
 			aad, _ := e.AAD()
@@ -206,12 +227,7 @@ func shareMemberRemoval(t *testing.T, relay, relay2 *testRelay) {
 		t.Errorf("the removed member's sync: %v, want ErrNotMember (the relay refuses it)", err)
 	}
 	// With the relay's whole database, C's keys open nothing written after its removal.
-	var rc string
-	if err := a.db.View(ctx, func(tx *store.Tx) error {
-		return tx.QueryRow(`SELECT relay_company FROM shares WHERE company_id = ?`, ca.ID).Scan(&rc)
-	}); err != nil {
-		t.Fatal(err)
-	}
+	rc := relayCompanyOf(t, a, ca.ID)
 	envs := relayEnvelopes(t, relay, rc)
 	pt, opened := readable(t, c, cc, envs)
 	if opened == 0 {
@@ -537,10 +553,7 @@ func TestShareMemberCannotWriteAsAnother(t *testing.T) {
 	addEmployee(t, b, ids[1], 1, "E002", "佐藤 花子")
 	b.sync(ids[1])
 	a.sync(ids[0])
-	var rc string
-	a.db.View(ctx, func(tx *store.Tx) error {
-		return tx.QueryRow(`SELECT relay_company FROM shares WHERE company_id = ?`, ids[0]).Scan(&rc)
-	})
+	rc := relayCompanyOf(t, a, ids[0])
 	forged := forgeBatch(t, c, c, b.relay.Office(), ids[2], rc, uint64(time.Now().Add(time.Hour).UnixMicro()),
 		record{Kind: KindPerson, ID: b.relay.Office() + ".999", Clock: 1 << 60, Origin: b.relay.Office(),
 			Person: &personData{Kind: "employee", Code: "E999", Name: "偽造 太郎", NameKana: "ギゾウ タロウ", BirthDate: "1991-02-03", Sex: "male"}})
@@ -575,10 +588,7 @@ func TestShareRemovalAfterACrash(t *testing.T) {
 	relay := startRelay(t)
 	sides, ids := shareWorld(t, relay, "ひまわり社労士事務所", "株式会社テスト", "さくら税理士事務所")
 	a, b, c := sides[0], sides[1], sides[2]
-	var rc string
-	a.db.View(ctx, func(tx *store.Tx) error {
-		return tx.QueryRow(`SELECT relay_company FROM shares WHERE company_id = ?`, ids[0]).Scan(&rc)
-	})
+	rc := relayCompanyOf(t, a, ids[0])
 	if err := a.relay.RemoveMember(ctx, rc, c.relay.Office()); err != nil { // the relay's part, then the crash
 		t.Fatal(err)
 	}

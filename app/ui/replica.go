@@ -166,11 +166,24 @@ func (s *ReplicaService) tick(ctx context.Context, sess *auth.Session, force boo
 // snapshot goes to the bridge (at most one per replica.MinGap). main.go starts it; stop ends
 // it.
 func (a *App) StartReplica() (stop func()) {
+	return a.whileLoggedIn(replicaTick, func(ctx context.Context, sess *auth.Session) {
+		if err := a.Replica.tick(ctx, sess, false); err != nil {
+			if ue, ok := err.(*Error); !ok || (ue.Code != "not_enrolled" && ue.Code != CodeBridgeUnavailable) {
+				a.log.Info("replica", "err", err)
+			}
+		}
+	})
+}
+
+// whileLoggedIn runs fn every tick while a user is logged in (not locked, not half-way through
+// a second factor, not expired), with the session, until stop. Each run gets syncTimeout, and
+// not the loop's context: a stop waits for the run under way instead of cutting its commit.
+func (a *App) whileLoggedIn(tick time.Duration, fn func(ctx context.Context, sess *auth.Session)) (stop func()) {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
-		t := time.NewTicker(replicaTick)
+		t := time.NewTicker(tick)
 		defer t.Stop()
 		for {
 			select {
@@ -182,14 +195,9 @@ func (a *App) StartReplica() (stop func()) {
 			if sess == nil || sess.Locked() || sess.FactorStep() != "" || sess.Expired(a.now()) {
 				continue
 			}
-			// Not ctx: a stop waits for the snapshot under way instead of cutting its commit.
-			tctx, tcancel := context.WithTimeout(context.Background(), syncTimeout)
-			if err := a.Replica.tick(tctx, sess, false); err != nil {
-				if ue, ok := err.(*Error); !ok || (ue.Code != "not_enrolled" && ue.Code != CodeBridgeUnavailable) {
-					a.log.Info("replica", "err", err)
-				}
-			}
-			tcancel()
+			rctx, rcancel := context.WithTimeout(context.Background(), syncTimeout)
+			fn(rctx, sess)
+			rcancel()
 		}
 	}()
 	return func() { cancel(); <-done }

@@ -46,29 +46,11 @@ func (s *shareAuto) get(companyID int64) *Error {
 // failing sync is shown on M-6's row and logged once per new error. main.go starts it; stop
 // ends it, waiting for a sync under way.
 func (a *App) StartShareSync() (stop func()) {
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		t := time.NewTicker(shareTick)
-		defer t.Stop()
-		for {
-			select {
-			case <-ctx.Done():
-				return
-			case <-t.C:
-			}
-			sess := a.session()
-			if sess == nil || sess.Locked() || sess.FactorStep() != "" || sess.Expired(a.now()) || !a.share.HasTransport() {
-				continue
-			}
-			// Not ctx: a stop waits for the sync under way instead of cutting its commit.
-			tctx, tcancel := context.WithTimeout(context.Background(), syncTimeout)
-			a.syncShares(tctx, sess)
-			tcancel()
+	return a.whileLoggedIn(shareTick, func(ctx context.Context, sess *auth.Session) {
+		if a.share.HasTransport() {
+			a.syncShares(ctx, sess)
 		}
-	}()
-	return func() { cancel(); <-done }
+	})
 }
 
 // syncShares syncs every shared company sess's user has a role in.

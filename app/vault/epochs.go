@@ -120,14 +120,9 @@ func (k *Keys) WrapKeyTo(ck *CompanyKey, peer, aad []byte) ([]byte, error) {
 // for another company does not import. [ErrDecrypt] when the box does not open with this
 // installation's key and aad; [ErrKeyExists] when the epoch has a key already.
 func (k *Keys) ImportShareKey(tx *store.Tx, companyID int64, epoch string, aad, box []byte) error {
-	priv, err := k.installationPrivate(tx)
+	pt, err := k.openKeyBox(tx, aad, box)
 	if err != nil {
 		return err
-	}
-	pt, err := sealbox.Open(priv, aad, box)
-	if err != nil || len(pt) != 2*keySize {
-		clear(pt)
-		return fmt.Errorf("opening shared epoch key: %w", ErrDecrypt)
 	}
 	defer clear(pt)
 	ck, err := k.Company(tx, companyID)
@@ -149,14 +144,9 @@ func (k *Keys) ImportShareKey(tx *store.Tx, companyID int64, epoch string, aad, 
 // with [Keys.ImportShareKey]. [ErrKeyExists] if the company has keys; [ErrDecrypt] when the box
 // does not open with this installation's key and aad.
 func (k *Keys) CreateCompanyFromBox(tx *store.Tx, companyID int64, aad, box []byte) error {
-	priv, err := k.installationPrivate(tx)
+	pt, err := k.openKeyBox(tx, aad, box)
 	if err != nil {
 		return err
-	}
-	pt, err := sealbox.Open(priv, aad, box)
-	if err != nil || len(pt) != 2*keySize {
-		clear(pt)
-		return fmt.Errorf("opening shared company key: %w", ErrDecrypt)
 	}
 	defer clear(pt)
 	ck, err := randomKey(k.rand)
@@ -179,4 +169,20 @@ func (k *Keys) DropShareKeys(tx *store.Tx, companyID int64, keep string) error {
 		return fmt.Errorf("destroying company %d epoch keys: %w", companyID, err)
 	}
 	return nil
+}
+
+// openKeyBox opens a box made by [Keys.WrapKeyTo] for this installation: a key and a
+// blind-index key. [ErrDecrypt] when it does not open with this installation's key and aad.
+// The caller clears the result.
+func (k *Keys) openKeyBox(tx *store.Tx, aad, box []byte) ([]byte, error) {
+	priv, err := k.installationPrivate(tx)
+	if err != nil {
+		return nil, err
+	}
+	pt, err := sealbox.Open(priv, aad, box)
+	if err != nil || len(pt) != 2*keySize {
+		clear(pt)
+		return nil, fmt.Errorf("opening a shared company key: %w", ErrDecrypt)
+	}
+	return pt, nil
 }

@@ -111,14 +111,9 @@ func (k *Keys) WrapCompanyTo(tx *store.Tx, companyID int64, peer, aad []byte) ([
 // The company row must exist and have no keys ([ErrKeyExists]); a box that does not open with
 // this installation's key and aad fails with [ErrDecrypt].
 func (k *Keys) ImportCompany(tx *store.Tx, companyID int64, aad, box []byte) error {
-	priv, err := k.installationPrivate(tx)
+	pt, err := k.openKeyBox(tx, aad, box)
 	if err != nil {
 		return err
-	}
-	pt, err := sealbox.Open(priv, aad, box)
-	if err != nil || len(pt) != 2*keySize {
-		clear(pt)
-		return fmt.Errorf("opening shared company key: %w", ErrDecrypt)
 	}
 	defer clear(pt)
 	return k.putCompany(tx, companyID, pt[:keySize], pt[keySize:])
