@@ -1,0 +1,182 @@
+package share
+
+import (
+	"context"
+	"math"
+	"strings"
+	"testing"
+
+	"github.com/mynumber-shelter/shelter/app/store"
+)
+
+// epochOf is the key epoch s sends under for its company companyID.
+func epochOf(t *testing.T, s *side, companyID int64) string {
+	t.Helper()
+	var e string
+	if err := s.db.View(context.Background(), func(tx *store.Tx) error {
+		return tx.QueryRow(`SELECT epoch FROM shares WHERE company_id = ?`, companyID).Scan(&e)
+	}); err != nil {
+		t.Fatal(err)
+	}
+	return e
+}
+
+// relayCompanyOf is the relay company of s's shared company companyID.
+func relayCompanyOf(t *testing.T, s *side, companyID int64) string {
+	t.Helper()
+	var rc string
+	if err := s.db.View(context.Background(), func(tx *store.Tx) error {
+		return tx.QueryRow(`SELECT relay_company FROM shares WHERE company_id = ?`, companyID).Scan(&rc)
+	}); err != nil {
+		t.Fatal(err)
+	}
+	return rc
+}
+
+// craftRekey is a rotation to epoch made by from (a member, with its own vault and
+// installation key) whose key from keeps, boxed and authenticated to the members to only.
+func craftRekey(t *testing.T, from *side, companyID int64, epoch string, to ...*side) []byte {
+	t.Helper()
+	ctx := context.Background()
+	rc := relayCompanyOf(t, from, companyID)
+	msg := rekey{V: 1, From: from.relay.Office(), Epoch: epoch, Boxes: map[string][]byte{}, MACs: map[string][]byte{}}
+	err := from.db.Update(ctx, func(tx *store.Tx) error {
+		if err := from.keys.NewShareKey(tx, companyID, epoch); err != nil {
+			return err
+		}
+		ek, err := from.keys.ShareKey(tx, companyID, epoch)
+		if err != nil {
+			return err
+		}
+		defer ek.Close()
+		for _, s := range to {
+			var pub []byte
+			if err := s.db.View(ctx, func(tx *store.Tx) (err error) { pub, err = s.keys.InstallationKey(tx); return err }); err != nil {
+				return err
+			}
+			o := s.relay.Office()
+			if msg.Boxes[o], err = from.keys.WrapKeyTo(ek, pub, epochBoxAAD(rc, epoch, o)); err != nil {
+				return err
+			}
+			if msg.MACs[o], err = from.keys.PeerMAC(tx, pub, msg.macInput(rc, o)); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return mustJSON(msg)
+}
+
+// TestShareRemovedMemberKeepsTheGroupOnItsEpoch: a member about to be removed (R) sends a
+// rotation of its own (a disposal does; a modified installation can name any epoch) that the
+// remover (A) has not imported when it removes R. A's removal makes epoch 2; B imports R's
+// rotation first (it is earlier on the relay), adopts it as the later epoch, keeps it when A's
+// removal arrives, and passes R's key on to A, which adopts it too. Everything the group
+// records after the removal is sealed under a key R made, and R opens it from a copy of the
+// relay's database (promise 2 of doc.go, "Key epochs").
+func TestShareRemovedMemberKeepsTheGroupOnItsEpoch(t *testing.T) {
+	ctx := context.Background()
+	relay := startRelay(t)
+	sides, ids := shareWorld(t, relay, "ひまわり社労士事務所", "株式会社テスト", "さくら税理士事務所")
+	a, b, r := sides[0], sides[1], sides[2]
+	// Every member states its key in a batch the others import.
+	addEmployee(t, b, ids[1], 1, "E002", "佐藤 花子")
+	addEmployee(t, r, ids[2], 1, "E005", "伊藤 五郎")
+	b.sync(ids[1])
+	r.sync(ids[2])
+	a.sync(ids[0])
+	b.sync(ids[1])
+
+	// R, still a member, sends a rotation boxed to B only; A removes R before syncing.
+	body := craftRekey(t, r, ids[2], "e1000000-ffffffff", b)
+	if err := r.relay.Send(ctx, relayCompanyOf(t, r, ids[2]), RecordRekey, func([]byte) ([]byte, error) { return body, nil }); err != nil {
+		t.Fatal(err)
+	}
+	if err := a.share.RemoveMember(ctx, a.admin, a.keys, ids[0], r.relay.Office()); err != nil {
+		t.Fatal(err)
+	}
+	for range 2 {
+		b.sync(ids[1])
+		a.sync(ids[0])
+	}
+	addEmployee(t, a, ids[0], 3, "E003", "秘密 一郎")
+	addEmployee(t, b, ids[1], 4, "E004", "秘密 次郎")
+	for range 2 {
+		a.sync(ids[0])
+		b.sync(ids[1])
+	}
+	if !hasEmployee(b, ids[1], "E003") || !hasEmployee(a, ids[0], "E004") {
+		t.Errorf("A and B do not exchange edits after the removal (A on %q, B on %q)", epochOf(t, a, ids[0]), epochOf(t, b, ids[1]))
+	}
+	seen, _ := readable(t, r, ids[2], relayEnvelopes(t, relay, relayCompanyOf(t, a, ids[0])))
+	for _, name := range []string{"秘密 一郎", "秘密 次郎"} {
+		if strings.Contains(seen, name) {
+			t.Errorf("the removed member opens %q, recorded after its removal (A on %q, B on %q)", name,
+				epochOf(t, a, ids[0]), epochOf(t, b, ids[1]))
+		}
+	}
+}
+
+// TestShareRelayRewritesARotationsSequence: a rotation's envelope is not sealed, and its MAC
+// does not cover the envelope's sequence, which members do not check against the sender's
+// signature. The relay serves B one of A's rotations again with the greatest sequence; B
+// takes it as A's newest envelope and ignores every later batch of A's for good (promise 4:
+// the relay may withhold envelopes, but not make a member refuse what it serves later).
+func TestShareRelayRewritesARotationsSequence(t *testing.T) {
+	ctx := context.Background()
+	relay := startRelay(t)
+	sides, ids := shareWorld(t, relay, "ひまわり社労士事務所", "株式会社テスト", "さくら税理士事務所")
+	a, b, c := sides[0], sides[1], sides[2]
+	if err := a.share.RemoveMember(ctx, a.admin, a.keys, ids[0], c.relay.Office()); err != nil {
+		t.Fatal(err)
+	}
+	a.sync(ids[0])
+	b.sync(ids[1])
+	// The relay serves B, besides the envelopes stored, A's rotation with another sequence
+	// (its store keeps the real one: A's own later envelopes are taken as usual).
+	mitm := &servesExtra{RelayClient: b.relay}
+	for _, e := range relayEnvelopes(t, relay, relayCompanyOf(t, a, ids[0])) {
+		if e.Record != RecordRekey {
+			continue
+		}
+		e.Seq = math.MaxInt64
+		wire, err := e.Marshal()
+		if err != nil {
+			t.Fatal(err)
+		}
+		mitm.extra = append(mitm.extra, wire)
+	}
+	if len(mitm.extra) == 0 {
+		t.Fatal("no rotation on the relay")
+	}
+	b.share.SetTransport(mitm)
+	b.sync(ids[1])
+	addEmployee(t, a, ids[0], 3, "E003", "鈴木 一郎")
+	a.sync(ids[0])
+	b.sync(ids[1])
+	if !hasEmployee(b, ids[1], "E003") {
+		t.Error("B ignores A's batches after the relay served A's rotation again with another sequence")
+	}
+}
+
+// servesExtra is a relay that lists, after the envelopes it stores, extra ones of its own
+// making, once.
+type servesExtra struct {
+	*RelayClient
+	extra [][]byte
+}
+
+func (m *servesExtra) Receive(ctx context.Context, company string, after int64) ([]Received, error) {
+	list, err := m.RelayClient.Receive(ctx, company, after)
+	if err != nil {
+		return nil, err
+	}
+	for _, b := range m.extra {
+		list = append(list, Received{ID: after, Body: b})
+	}
+	m.extra = nil
+	return list, nil
+}
