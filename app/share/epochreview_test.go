@@ -2,6 +2,7 @@ package share
 
 import (
 	"context"
+	"encoding/json"
 	"math"
 	"strings"
 	"testing"
@@ -179,4 +180,58 @@ func (m *servesExtra) Receive(ctx context.Context, company string, after int64) 
 	}
 	m.extra = nil
 	return list, nil
+}
+
+// TestShareRotationToADirectoryKey: B knows member C without a key C stated (what migration
+// 0013 leaves for every member of a share from before epochs but the direct peer, until that
+// member's first batch after the upgrade). A disposal on B moves the group to a new epoch, and
+// B seals C's box to the key the relay's directory gives for C, which the relay has replaced
+// with one of its own: the relay opens the box and holds the new epoch's key (promise 1; doc.go
+// says a substituted key "gives a box it cannot open", but the substitute's holder opens it).
+func TestShareRotationToADirectoryKey(t *testing.T) {
+	ctx := context.Background()
+	relay := startRelay(t)
+	sides, ids := shareWorld(t, relay, "ひまわり社労士事務所", "株式会社テスト", "さくら税理士事務所")
+	a, b, c := sides[0], sides[1], sides[2]
+	addEmployee(t, c, ids[2], 1, "E005", "伊藤 五郎") // B learns of C from a batch of C's
+	c.sync(ids[2])
+	b.sync(ids[1])
+	b.exec(`UPDATE share_members SET public_key = NULL WHERE office = ?`, c.relay.Office())
+	// The relay's directory now gives an installation key of the relay operator's for C.
+	mallory := newSide(t, relay, "中継サーバー運営者", t0)
+	mk, err := mallory.share.Publish(ctx, mallory.admin, mallory.keys)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pk, err := relay.store.OfficeKey(ctx, mk.Office)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := relay.store.SetOfficeKey(ctx, c.relay.Office(), pk.PublicKey, t0); err != nil {
+		t.Fatal(err)
+	}
+	disposeOnB(t, b, ids[1], b.employeeByCode(ids[1], "E001").ID)
+	b.sync(ids[1])
+	a.sync(ids[0])
+	rc := relayCompanyOf(t, b, ids[1])
+	for _, e := range relayEnvelopes(t, relay, rc) {
+		if e.Record != RecordRekey {
+			continue
+		}
+		var r rekey
+		if err := json.Unmarshal(e.Ciphertext, &r); err != nil {
+			t.Fatal(err)
+		}
+		box := r.Boxes[c.relay.Office()]
+		if box == nil {
+			continue
+		}
+		err := mallory.db.View(ctx, func(tx *store.Tx) error {
+			_, err := mallory.keys.OpenSealed(tx, epochBoxAAD(rc, r.Epoch, c.relay.Office()), box)
+			return err
+		})
+		if err == nil {
+			t.Errorf("the relay operator opens C's box of epoch %s from office %s: it holds the group's key", r.Epoch, r.From)
+		}
+	}
 }
