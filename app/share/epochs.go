@@ -428,6 +428,26 @@ func (s *Service) importRekey(tx *store.Tx, p auth.Principal, keys *vault.Keys, 
 			gone = append(gone, o)
 		}
 	}
+	// The epoch this side now sends under may be known to a member removed here: one made by
+	// a member before this side learnt of its removal (this rotation removes it, and this side
+	// stays on a later epoch), or one boxed to it (a rotation made by a member that did not know
+	// of the removal yet). The group moves on once more, to an epoch no removed member holds.
+	exposed := len(gone) > 0 && sh.epoch != r.Epoch
+	if sh.epoch == r.Epoch && !exposed {
+		for o := range r.Boxes {
+			var n int
+			if err := tx.QueryRow(`SELECT count(*) FROM share_members WHERE company_id = ? AND office = ? AND removed_at <> ''`,
+				sh.companyID, o).Scan(&n); err != nil {
+				return err
+			}
+			exposed = exposed || n > 0
+		}
+	}
+	if exposed {
+		if err := s.rotate(tx, p, keys, sh, "share key epoch "+sh.epoch+" may be held by a removed member"); err != nil {
+			return err
+		}
+	}
 	// Members this side knows that the rotation has no box for (invited by another member, and
 	// unknown to the one that rotated) get the epoch's key from here: a rotation of this side's
 	// own, sealed under the epoch the rotation came under, which they hold.
