@@ -35,12 +35,14 @@ func relayCompanyOf(t *testing.T, s *side, companyID int64) string {
 }
 
 // craftRekey is a rotation to epoch made by from (a member, with its own vault and
-// installation key) whose key from keeps, boxed and authenticated to the members to only.
-func craftRekey(t *testing.T, from *side, companyID int64, epoch string, to ...*side) []byte {
+// installation key) whose key from keeps, boxed and authenticated to the members to only, as
+// the seal function of Send.
+func craftRekey(t *testing.T, from *side, companyID int64, epoch string, to ...*side) func(header []byte) ([]byte, error) {
 	t.Helper()
 	ctx := context.Background()
 	rc := relayCompanyOf(t, from, companyID)
 	msg := rekey{V: 1, From: from.relay.Office(), Epoch: epoch, Boxes: map[string][]byte{}, MACs: map[string][]byte{}}
+	pubs := map[string][]byte{}
 	err := from.db.Update(ctx, func(tx *store.Tx) error {
 		if err := from.keys.NewShareKey(tx, companyID, epoch); err != nil {
 			return err
@@ -59,16 +61,24 @@ func craftRekey(t *testing.T, from *side, companyID int64, epoch string, to ...*
 			if msg.Boxes[o], err = from.keys.WrapKeyTo(ek, pub, epochBoxAAD(rc, epoch, o)); err != nil {
 				return err
 			}
-			if msg.MACs[o], err = from.keys.PeerMAC(tx, pub, msg.macInput(rc, o)); err != nil {
-				return err
-			}
+			pubs[o] = pub
 		}
 		return nil
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
-	return mustJSON(msg)
+	return func(header []byte) ([]byte, error) {
+		err := from.db.View(ctx, func(tx *store.Tx) (err error) {
+			for o, pub := range pubs {
+				if msg.MACs[o], err = from.keys.PeerMAC(tx, pub, msg.macInput(rc, o, header)); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		return mustJSON(msg), err
+	}
 }
 
 // TestShareRemovedMemberKeepsTheGroupOnItsEpoch: a member about to be removed (R) sends a
@@ -92,8 +102,8 @@ func TestShareRemovedMemberKeepsTheGroupOnItsEpoch(t *testing.T) {
 	b.sync(ids[1])
 
 	// R, still a member, sends a rotation boxed to B only; A removes R before syncing.
-	body := craftRekey(t, r, ids[2], "e1000000-ffffffff", b)
-	if err := r.relay.Send(ctx, relayCompanyOf(t, r, ids[2]), RecordRekey, func([]byte) ([]byte, error) { return body, nil }); err != nil {
+	seal := craftRekey(t, r, ids[2], "e1000000-ffffffff", b)
+	if err := r.relay.Send(ctx, relayCompanyOf(t, r, ids[2]), RecordRekey, seal); err != nil {
 		t.Fatal(err)
 	}
 	if err := a.share.RemoveMember(ctx, a.admin, a.keys, ids[0], r.relay.Office()); err != nil {

@@ -115,11 +115,16 @@ func epochBoxAAD(relayCompany, epoch, to string) []byte {
 	return []byte("shelter-share-epoch|" + relayCompany + "|" + epoch + "|" + to)
 }
 
-// macInput is what a rotation's MAC to member to covers.
-func (r *rekey) macInput(relayCompany, to string) []byte {
+// macInput is what a rotation's MAC to member to covers: with header, the envelope's header
+// ([envelope.Envelope.AAD]: its sequence above all), which the relay could otherwise change on
+// an envelope that is not sealed (an old rotation served again as the member's newest
+// envelope would make the others ignore that member's later ones).
+func (r *rekey) macInput(relayCompany, to string, header []byte) []byte {
 	h := sha256.Sum256(r.Boxes[to])
+	hh := sha256.Sum256(header)
 	m := []byte("shelter-share-rekey|v1|" + relayCompany + "|" + r.From + "|" + to + "|" + r.Epoch + "|" + strings.Join(r.Removed, ",") + "|")
-	return append(m, h[:]...)
+	m = append(m, h[:]...)
+	return append(m, hh[:]...)
 }
 
 // newEpochName names the epoch after prev: "e<N>-<8 hex>".
@@ -290,12 +295,18 @@ func (s *Service) sendRekey(ctx context.Context, keys *vault.Keys, companyID int
 			if msg.Boxes[m.office], err = keys.WrapKeyTo(nk, m.pub, epochBoxAAD(cur.relay, cur.epoch, m.office)); err != nil {
 				return fmt.Errorf("sealing the epoch key to member %s: %w", m.office, err)
 			}
-			if msg.MACs[m.office], err = keys.PeerMAC(tx, m.pub, msg.macInput(cur.relay, m.office)); err != nil {
-				return fmt.Errorf("authenticating the epoch key to member %s: %w", m.office, err)
-			}
 		}
-		body := mustJSON(msg)
-		err = s.transport().Send(ctx, cur.relay, RecordRekey, func([]byte) ([]byte, error) { return body, nil })
+		err = s.transport().Send(ctx, cur.relay, RecordRekey, func(header []byte) ([]byte, error) {
+			for o := range msg.Boxes {
+				pub := memberPub(members, o)
+				mac, err := keys.PeerMAC(tx, pub, msg.macInput(cur.relay, o, header))
+				if err != nil {
+					return nil, fmt.Errorf("authenticating the epoch key to member %s: %w", o, err)
+				}
+				msg.MACs[o] = mac
+			}
+			return mustJSON(msg), nil
+		})
 		if err != nil {
 			return fmt.Errorf("sending the new key epoch: %w", err)
 		}
@@ -312,6 +323,15 @@ func (s *Service) sendRekey(ctx context.Context, keys *vault.Keys, companyID int
 type memberKey struct {
 	office string
 	pub    []byte
+}
+
+func memberPub(members []memberKey, office string) []byte {
+	for _, m := range members {
+		if m.office == office {
+			return m.pub
+		}
+	}
+	return nil
 }
 
 // memberKeys lists the share's members with the keys they stated (nil when none yet).
@@ -366,7 +386,7 @@ func (s *Service) fromMember(tx *store.Tx, sh *shareRow, office, name string, pu
 // that sent it, this side's box opened and the key kept, the epoch adopted when it is the
 // latest, the removed members recorded, every record sent again under it at the end of this
 // sync (for members that join later), and the key passed on to members the rotation missed.
-func (s *Service) importRekey(tx *store.Tx, p auth.Principal, keys *vault.Keys, sh *shareRow, seq uint64, body []byte) error {
+func (s *Service) importRekey(tx *store.Tx, p auth.Principal, keys *vault.Keys, sh *shareRow, seq uint64, header, body []byte) error {
 	var r rekey
 	if err := json.Unmarshal(body, &r); err != nil || r.V != 1 || r.From == sh.self || !envelope.ValidID(r.From) ||
 		epochNumber(r.Epoch) < 2 {
@@ -387,7 +407,7 @@ func (s *Service) importRekey(tx *store.Tx, p auth.Principal, keys *vault.Keys, 
 	if err != nil {
 		return err
 	}
-	want, err := keys.PeerMAC(tx, from, r.macInput(sh.relay, sh.self))
+	want, err := keys.PeerMAC(tx, from, r.macInput(sh.relay, sh.self, header))
 	if err != nil {
 		return err
 	}

@@ -421,7 +421,8 @@ func (s *Service) importEnvelope(ctx context.Context, p auth.Principal, keys *va
 			return sh.save(tx)
 		}
 		if kind == RecordRekey {
-			return s.importRekey(tx, p, keys, sh, e.Seq, e.Ciphertext)
+			header, _ := e.AAD()
+			return s.importRekey(tx, p, keys, sh, e.Seq, header, e.Ciphertext)
 		}
 		ek, err := epochKey(tx, keys, sh, epoch)
 		if errors.Is(err, vault.ErrNoCompanyKey) {
