@@ -3,6 +3,7 @@ package share
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"math"
 	"strings"
 	"testing"
@@ -243,5 +244,42 @@ func TestShareRotationToADirectoryKey(t *testing.T) {
 		if err == nil {
 			t.Errorf("the relay operator opens C's box of epoch %s from office %s: it holds the group's key", r.Epoch, r.From)
 		}
+	}
+}
+
+// TestShareRemovedMemberOfferedAgain: the words of ErrNotMember tell a removed office to ask
+// an administrator to offer the company again, and an Offer makes a removed office a member
+// again on the offering side. The removed office never sees that offer (it holds the relay
+// company's share already), and B, which learnt of the removal from A's rotation, would keep
+// ignoring its envelopes.
+func TestShareRemovedMemberOfferedAgain(t *testing.T) {
+	ctx := context.Background()
+	relay := startRelay(t)
+	sides, ids := shareWorld(t, relay, "ひまわり社労士事務所", "株式会社テスト", "さくら税理士事務所")
+	a, b, r := sides[0], sides[1], sides[2]
+	if err := a.share.RemoveMember(ctx, a.admin, a.keys, ids[0], r.relay.Office()); err != nil {
+		t.Fatal(err)
+	}
+	a.sync(ids[0])
+	b.sync(ids[1])
+	if _, err := r.share.Sync(ctx, r.admin, r.keys, ids[2]); !errors.Is(err, ErrNotMember) {
+		t.Fatalf("the removed member's sync: %v, want ErrNotMember", err)
+	}
+	idR, err := r.share.Publish(ctx, r.admin, r.keys)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := a.share.Offer(ctx, a.admin, a.keys, ids[0], idR.Office, idR.Fingerprint); err != nil {
+		t.Fatalf("offering the company again: %v", err)
+	}
+	offers, err := r.share.Offers(ctx, r.admin, r.keys)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(offers) != 1 {
+		t.Errorf("the office offered the company again sees %d offers", len(offers))
+	}
+	if n := b.count(`SELECT count(*) FROM share_members WHERE office = ? AND removed_at = ''`, r.relay.Office()); n != 1 {
+		t.Errorf("B does not count the office offered again as a member: its envelopes are not imported")
 	}
 }
