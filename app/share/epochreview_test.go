@@ -9,6 +9,8 @@ import (
 	"testing"
 
 	"github.com/mynumber-shelter/shelter/app/store"
+	"github.com/mynumber-shelter/shelter/cloud/envelope"
+	cstore "github.com/mynumber-shelter/shelter/cloud/store"
 )
 
 // epochOf is the key epoch s sends under for its company companyID.
@@ -281,5 +283,90 @@ func TestShareRemovedMemberOfferedAgain(t *testing.T) {
 	}
 	if n := b.count(`SELECT count(*) FROM share_members WHERE office = ? AND removed_at = ''`, r.relay.Office()); n != 1 {
 		t.Errorf("B does not count the office offered again as a member: its envelopes are not imported")
+	}
+}
+
+// TestShareRotationNamesTheLastEpochNumber: a member (R, removed later) sends a rotation named
+// with the greatest epoch number; every member adopts it as the later epoch. The removal's
+// rotation then has no later name to take (the number overflows into a name no member
+// accepts), so A and B stay apart and B keeps sealing under R's key. (Today the members' syncs
+// stop earlier: the epoch's name has a digit run the audit log refuses, see
+// TestShareRelayRotationStopsEverySync.)
+func TestShareRotationNamesTheLastEpochNumber(t *testing.T) {
+	ctx := context.Background()
+	relay := startRelay(t)
+	sides, ids := shareWorld(t, relay, "ひまわり社労士事務所", "株式会社テスト", "さくら税理士事務所")
+	a, b, r := sides[0], sides[1], sides[2]
+	addEmployee(t, b, ids[1], 1, "E002", "佐藤 花子")
+	addEmployee(t, r, ids[2], 1, "E005", "伊藤 五郎")
+	b.sync(ids[1])
+	r.sync(ids[2])
+	a.sync(ids[0])
+	b.sync(ids[1])
+	seal := craftRekey(t, r, ids[2], "e9223372036854775807-ffffffff", a, b)
+	if err := r.relay.Send(ctx, relayCompanyOf(t, r, ids[2]), RecordRekey, seal); err != nil {
+		t.Fatal(err)
+	}
+	a.sync(ids[0])
+	b.sync(ids[1])
+	if err := a.share.RemoveMember(ctx, a.admin, a.keys, ids[0], r.relay.Office()); err != nil {
+		t.Fatal(err)
+	}
+	for range 2 {
+		a.sync(ids[0])
+		b.sync(ids[1])
+	}
+	addEmployee(t, a, ids[0], 3, "E003", "秘密 一郎")
+	addEmployee(t, b, ids[1], 4, "E004", "秘密 次郎")
+	for range 2 {
+		a.sync(ids[0])
+		b.sync(ids[1])
+	}
+	if !hasEmployee(b, ids[1], "E003") || !hasEmployee(a, ids[0], "E004") {
+		t.Errorf("A and B do not exchange edits after the removal (A on %q, B on %q)", epochOf(t, a, ids[0]), epochOf(t, b, ids[1]))
+	}
+	seen, _ := readable(t, r, ids[2], relayEnvelopes(t, relay, relayCompanyOf(t, a, ids[0])))
+	for _, name := range []string{"秘密 一郎", "秘密 次郎"} {
+		if strings.Contains(seen, name) {
+			t.Errorf("the removed member opens %q, recorded after its removal (A on %q, B on %q)", name,
+				epochOf(t, a, ids[0]), epochOf(t, b, ids[1]))
+		}
+	}
+}
+
+// TestShareRelayRotationStopsEverySync: the relay alone (no member's key) lists a rotation
+// that names member A as its sender, an epoch whose number has twelve digits, and a box and
+// MAC for B that do not verify. B records the refused rotation in its history with the epoch's
+// name, which the audit log refuses (it is shaped like a My Number); the import fails, its
+// transaction and cursor roll back, and every later sync of B's stops at that envelope.
+func TestShareRelayRotationStopsEverySync(t *testing.T) {
+	ctx := context.Background()
+	relay := startRelay(t)
+	sides, ids := shareWorld(t, relay, "ひまわり社労士事務所", "株式会社テスト")
+	a, b := sides[0], sides[1]
+	addEmployee(t, b, ids[1], 1, "E002", "佐藤 花子") // B states its key to A, A to B
+	b.sync(ids[1])
+	a.sync(ids[0])
+	b.sync(ids[1])
+	rc := relayCompanyOf(t, a, ids[0])
+	forged := rekey{V: 1, From: a.relay.Office(), Epoch: "e123456789012-ffffffff",
+		Boxes: map[string][]byte{b.relay.Office(): []byte("junk")}, MACs: map[string][]byte{b.relay.Office(): []byte("junk")}}
+	e := envelope.Envelope{Company: rc, Record: RecordRekey, Seq: 1, Ciphertext: mustJSON(forged)}
+	wire, err := e.Marshal()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := relay.store.PutEnvelope(ctx, cstore.Envelope{Company: rc, Record: e.Record, Sender: e.Sender, Seq: e.Seq, Body: wire}); err != nil {
+		t.Fatal(err)
+	}
+	addEmployee(t, a, ids[0], 3, "E003", "鈴木 一郎")
+	a.sync(ids[0])
+	for range 2 {
+		if _, err := b.share.Sync(ctx, b.admin, b.keys, ids[1]); err != nil {
+			t.Fatalf("B's sync stops at the relay's envelope: %v", err)
+		}
+	}
+	if !hasEmployee(b, ids[1], "E003") {
+		t.Error("B did not receive A's edit after the relay's envelope")
 	}
 }
