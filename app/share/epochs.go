@@ -75,6 +75,12 @@ func epochNumber(epoch string) int {
 	return n
 }
 
+// maxEpochStep bounds how far past the epoch a member holds a rotation it imports may be (a
+// member passes one epoch per rotation it misses). Without it, a rotation named with the
+// greatest number would leave no later name for the next one (a removal), and the relay could
+// list an unauthenticated one whose name the audit log refuses, stopping every later sync.
+const maxEpochStep = 1 << 16
+
 // laterEpoch reports whether epoch a comes after b: a greater number, or, for two rotations
 // made at once on two members, the greater name (every member picks the same one).
 func laterEpoch(a, b string) bool {
@@ -389,7 +395,7 @@ func (s *Service) fromMember(tx *store.Tx, sh *shareRow, office, name string, pu
 func (s *Service) importRekey(tx *store.Tx, p auth.Principal, keys *vault.Keys, sh *shareRow, seq uint64, header, body []byte) error {
 	var r rekey
 	if err := json.Unmarshal(body, &r); err != nil || r.V != 1 || r.From == sh.self || !envelope.ValidID(r.From) ||
-		epochNumber(r.Epoch) < 2 {
+		epochNumber(r.Epoch) < 2 || epochNumber(r.Epoch) > epochNumber(sh.epoch)+maxEpochStep {
 		return sh.save(tx)
 	}
 	box, mac := r.Boxes[sh.self], r.MACs[sh.self]
