@@ -370,3 +370,103 @@ func TestShareRelayRotationStopsEverySync(t *testing.T) {
 		t.Error("B did not receive A's edit after the relay's envelope")
 	}
 }
+
+// rotationsFirst is a relay that lists, the first time, only the rotations stored after the
+// cursor (as if they came before the batches around them), without moving the cursor on.
+type rotationsFirst struct {
+	*RelayClient
+	done bool
+}
+
+func (m *rotationsFirst) Receive(ctx context.Context, company string, after int64) ([]Received, error) {
+	list, err := m.RelayClient.Receive(ctx, company, after)
+	if err != nil || m.done {
+		return list, err
+	}
+	m.done = true
+	var out []Received
+	for _, it := range list {
+		if e, err := envelope.Parse(it.Body); err == nil && e.Record == RecordRekey {
+			out = append(out, Received{ID: after, Body: it.Body})
+		}
+	}
+	return out, nil
+}
+
+// TestShareDisposalReorderedByTheRelay: B disposes of E001's number and syncs (the deletion
+// under the old epoch, the rotation, B's records again under the new one). The relay lists
+// A the rotation before the batches. A adopts the new epoch, destroys the old key (so the
+// deletion it receives afterwards under the old epoch does not open) and sends every record
+// again under the new epoch, the disposed number included: the key every member holds opens
+// the disposed number in the relay's copies (promise 3).
+func TestShareDisposalReorderedByTheRelay(t *testing.T) {
+	relay := startRelay(t)
+	sides, ids := shareWorld(t, relay, "ひまわり社労士事務所", "株式会社テスト")
+	a, b := sides[0], sides[1]
+	disposeOnB(t, b, ids[1], b.employeeByCode(ids[1], "E001").ID)
+	b.sync(ids[1])
+	a.share.SetTransport(&rotationsFirst{RelayClient: a.relay})
+	a.sync(ids[0])
+	a.sync(ids[0])
+	b.sync(ids[1])
+	a.sync(ids[0])
+	envs := relayEnvelopes(t, relay, relayCompanyOf(t, a, ids[0]))
+	for name, s := range map[string]*side{"A": a, "B": b} {
+		id := ids[0]
+		if s == b {
+			id = ids[1]
+		}
+		if holds(openNumbers(t, s, id, envs), testNumber) {
+			t.Errorf("%s's keys open the disposed number in the relay's copies (A on %q, B on %q)", name,
+				epochOf(t, a, ids[0]), epochOf(t, b, ids[1]))
+		}
+	}
+	if n := a.count(`SELECT count(*) FROM person_numbers`); n != 0 {
+		t.Errorf("A still holds %d numbers after B's disposal", n)
+	}
+}
+
+// TestShareDisposalWhileAnotherMemberRotates: no relay misbehaviour. A disposes of two other
+// employees, syncing after each (two rotations, e2 and e3; each time A sends every record again
+// under the new epoch, E001's number included, since B has not synced). B, offline meanwhile,
+// disposes of E001 and syncs: its deletion goes under epoch 1, whose key A destroyed long ago,
+// and its own rotation (number 2) loses to A's e3, which B adopts. e3 is the epoch both keep,
+// and A's copy of E001's number sealed under it stays on the relay (promise 3).
+func TestShareDisposalWhileAnotherMemberRotates(t *testing.T) {
+	ctx := context.Background()
+	relay := startRelay(t)
+	sides, ids := shareWorld(t, relay, "ひまわり社労士事務所", "株式会社テスト")
+	a, b := sides[0], sides[1]
+	for i, code := range []string{"E002", "E003"} {
+		addEmployee(t, a, ids[0], 1+i, code, "退職 予定")
+		if err := a.roster.SetNumber(ctx, a.admin, a.keys, ids[0], a.employeeByCode(ids[0], code).ID, testNumber2, true); err != nil {
+			t.Fatal(err)
+		}
+	}
+	a.sync(ids[0])
+	b.sync(ids[1])
+	disposeOnB(t, b, ids[1], b.employeeByCode(ids[1], "E001").ID) // B, offline from here
+	for _, code := range []string{"E002", "E003"} {
+		a.exec(`UPDATE disposals SET certificate_no = 'MNS-2026-1' || id`) // disposeOnB numbers every one alike
+		disposeOnB(t, a, ids[0], a.employeeByCode(ids[0], code).ID)
+		a.sync(ids[0])
+	}
+	for range 2 {
+		b.sync(ids[1])
+		a.sync(ids[0])
+	}
+	envs := relayEnvelopes(t, relay, relayCompanyOf(t, a, ids[0]))
+	for name, s := range map[string]*side{"A": a, "B": b} {
+		id := ids[0]
+		if s == b {
+			id = ids[1]
+		}
+		if holds(openNumbers(t, s, id, envs), testNumber) {
+			t.Errorf("%s's keys open E001's disposed number in the relay's copies (A on %q, B on %q)", name,
+				epochOf(t, a, ids[0]), epochOf(t, b, ids[1]))
+		}
+	}
+	if n := a.count(`SELECT count(*) FROM person_numbers`); n != 0 {
+		t.Errorf("A still holds %d numbers after the disposals", n)
+	}
+}
