@@ -436,7 +436,13 @@ func (s *Service) importRekey(tx *store.Tx, p auth.Principal, keys *vault.Keys, 
 	if err != nil {
 		return err
 	}
+	// A rotation of this side's still to be sent (a disposal's: what this side destroyed went
+	// under the epoch before it) that loses to a later one made elsewhere, maybe before its
+	// maker learnt of the disposal and sent the numbers again under it: the group moves on once
+	// more, from here, after the disposal.
+	superseded := false
 	if laterEpoch(r.Epoch, sh.epoch) {
+		superseded = sh.rekeyFrom.Valid
 		sh.epoch, sh.resend = r.Epoch, true
 	}
 	sort.Strings(r.Removed)
@@ -458,7 +464,7 @@ func (s *Service) importRekey(tx *store.Tx, p auth.Principal, keys *vault.Keys, 
 	// a member before this side learnt of its removal (this rotation removes it, and this side
 	// stays on a later epoch), or one boxed to it (a rotation made by a member that did not know
 	// of the removal yet). The group moves on once more, to an epoch no removed member holds.
-	exposed := len(gone) > 0 && sh.epoch != r.Epoch
+	exposed := superseded || len(gone) > 0 && sh.epoch != r.Epoch
 	if sh.epoch == r.Epoch && !exposed {
 		for o := range r.Boxes {
 			var n int
@@ -470,7 +476,11 @@ func (s *Service) importRekey(tx *store.Tx, p auth.Principal, keys *vault.Keys, 
 		}
 	}
 	if exposed {
-		if err := s.rotate(tx, p, keys, sh, "share key epoch "+sh.epoch+" may be held by a removed member"); err != nil {
+		why := "share key epoch " + sh.epoch + " may be held by a removed member"
+		if superseded {
+			why = "share key epoch " + sh.epoch + " superseded a rotation of this side's"
+		}
+		if err := s.rotate(tx, p, keys, sh, why); err != nil {
 			return err
 		}
 	}
