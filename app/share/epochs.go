@@ -10,6 +10,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -75,6 +77,12 @@ func epochNumber(epoch string) int {
 	return n
 }
 
+// maxEpochStep bounds how far past the epoch a member holds a rotation it imports may be (a
+// member passes one epoch per rotation it misses). Without it, a rotation named with the
+// greatest number would leave no later name for the next one (a removal), and the relay could
+// list an unauthenticated one whose name the audit log refuses, stopping every later sync.
+const maxEpochStep = 1 << 16
+
 // laterEpoch reports whether epoch a comes after b: a greater number, or, for two rotations
 // made at once on two members, the greater name (every member picks the same one).
 func laterEpoch(a, b string) bool {
@@ -103,10 +111,12 @@ func epochKey(tx *store.Tx, keys *vault.Keys, sh *shareRow, epoch string) (*vaul
 // everything the member acts on: the relay can neither learn the key nor forge or alter a
 // rotation.
 type rekey struct {
-	V       int               `json:"v"`
-	From    string            `json:"from"`
-	Epoch   string            `json:"epoch"`
-	Removed []string          `json:"removed"`
+	V       int      `json:"v"`
+	From    string   `json:"from"`
+	Epoch   string   `json:"epoch"`
+	Removed []string `json:"removed"`
+	// Readded: members offered the company again after a removal, with when (RFC 3339 UTC).
+	Readded map[string]string `json:"readded,omitempty"`
 	Boxes   map[string][]byte `json:"boxes"`
 	MACs    map[string][]byte `json:"macs"`
 }
@@ -115,11 +125,22 @@ func epochBoxAAD(relayCompany, epoch, to string) []byte {
 	return []byte("shelter-share-epoch|" + relayCompany + "|" + epoch + "|" + to)
 }
 
-// macInput is what a rotation's MAC to member to covers.
-func (r *rekey) macInput(relayCompany, to string) []byte {
+// macInput is what a rotation's MAC to member to covers: with header, the envelope's header
+// ([envelope.Envelope.AAD]: its sequence above all), which the relay could otherwise change on
+// an envelope that is not sealed (an old rotation served again as the member's newest
+// envelope would make the others ignore that member's later ones).
+func (r *rekey) macInput(relayCompany, to string, header []byte) []byte {
 	h := sha256.Sum256(r.Boxes[to])
+	hh := sha256.Sum256(header)
 	m := []byte("shelter-share-rekey|v1|" + relayCompany + "|" + r.From + "|" + to + "|" + r.Epoch + "|" + strings.Join(r.Removed, ",") + "|")
-	return append(m, h[:]...)
+	if len(r.Readded) > 0 {
+		offices := slices.Sorted(maps.Keys(r.Readded))
+		for _, o := range offices {
+			m = append(m, "readded="+o+"@"+r.Readded[o]+"|"...)
+		}
+	}
+	m = append(m, h[:]...)
+	return append(m, hh[:]...)
 }
 
 // newEpochName names the epoch after prev: "e<N>-<8 hex>".
@@ -227,6 +248,7 @@ func (s *Service) sendRekey(ctx context.Context, keys *vault.Keys, companyID int
 		sh      *shareRow
 		members []memberKey
 		removed []string
+		readded = map[string]string{}
 	)
 	err := s.DB.View(ctx, func(tx *store.Tx) (err error) {
 		if sh, err = loadShare(tx, companyID); err != nil || !sh.rekeyFrom.Valid {
@@ -247,28 +269,31 @@ func (s *Service) sendRekey(ctx context.Context, keys *vault.Keys, companyID int
 			}
 			removed = append(removed, o)
 		}
-		return rows.Err()
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		rows.Close()
+		again, err := tx.Query(`SELECT office, readded_at FROM share_members WHERE company_id = ? AND removed_at = '' AND readded_at <> ''`, companyID)
+		if err != nil {
+			return err
+		}
+		defer again.Close()
+		for again.Next() {
+			var o, at string
+			if err := again.Scan(&o, &at); err != nil {
+				return err
+			}
+			readded[o] = at
+		}
+		return again.Err()
 	})
 	if err != nil || !sh.rekeyFrom.Valid {
 		return err
 	}
-	// A member whose key this side has not received under an epoch's key (known only from
-	// another member's rotation): the relay's directory (doc.go, "Key epochs"). A substituted key
-	// gets a box the member cannot open and a MAC it does not accept; a member with no key
-	// published gets no box, and another member that knows it passes the key on.
-	for i, m := range members {
-		if m.pub != nil {
-			continue
-		}
-		pk, err := s.transport().PeerKey(ctx, m.office)
-		if errors.Is(err, ErrNotFound) {
-			continue
-		}
-		if err != nil {
-			return fmt.Errorf("key of member %s: %w", m.office, err)
-		}
-		members[i].pub = pk.PublicKey
-	}
+	// A member whose key this side has not received under an epoch's key, nor confirmed by
+	// fingerprint, gets no box: never the relay directory's key, which the relay could replace
+	// with one of its own. A member that knows it passes the key on (importRekey), and so does
+	// this side once the member's own batch states its key (importEnvelope).
 	return s.DB.Update(ctx, func(tx *store.Tx) error {
 		cur, err := loadShare(tx, companyID)
 		if err != nil {
@@ -282,7 +307,7 @@ func (s *Service) sendRekey(ctx context.Context, keys *vault.Keys, companyID int
 			return err
 		}
 		defer nk.Close()
-		msg := rekey{V: 1, From: cur.self, Epoch: cur.epoch, Removed: removed, Boxes: map[string][]byte{}, MACs: map[string][]byte{}}
+		msg := rekey{V: 1, From: cur.self, Epoch: cur.epoch, Removed: removed, Readded: readded, Boxes: map[string][]byte{}, MACs: map[string][]byte{}}
 		for _, m := range members {
 			if m.pub == nil {
 				continue
@@ -290,12 +315,18 @@ func (s *Service) sendRekey(ctx context.Context, keys *vault.Keys, companyID int
 			if msg.Boxes[m.office], err = keys.WrapKeyTo(nk, m.pub, epochBoxAAD(cur.relay, cur.epoch, m.office)); err != nil {
 				return fmt.Errorf("sealing the epoch key to member %s: %w", m.office, err)
 			}
-			if msg.MACs[m.office], err = keys.PeerMAC(tx, m.pub, msg.macInput(cur.relay, m.office)); err != nil {
-				return fmt.Errorf("authenticating the epoch key to member %s: %w", m.office, err)
-			}
 		}
-		body := mustJSON(msg)
-		err = s.transport().Send(ctx, cur.relay, RecordRekey, func([]byte) ([]byte, error) { return body, nil })
+		err = s.transport().Send(ctx, cur.relay, RecordRekey, func(header []byte) ([]byte, error) {
+			for o := range msg.Boxes {
+				pub := memberPub(members, o)
+				mac, err := keys.PeerMAC(tx, pub, msg.macInput(cur.relay, o, header))
+				if err != nil {
+					return nil, fmt.Errorf("authenticating the epoch key to member %s: %w", o, err)
+				}
+				msg.MACs[o] = mac
+			}
+			return mustJSON(msg), nil
+		})
 		if err != nil {
 			return fmt.Errorf("sending the new key epoch: %w", err)
 		}
@@ -312,6 +343,15 @@ func (s *Service) sendRekey(ctx context.Context, keys *vault.Keys, companyID int
 type memberKey struct {
 	office string
 	pub    []byte
+}
+
+func memberPub(members []memberKey, office string) []byte {
+	for _, m := range members {
+		if m.office == office {
+			return m.pub
+		}
+	}
+	return nil
 }
 
 // memberKeys lists the share's members with the keys they stated (nil when none yet).
@@ -368,10 +408,10 @@ func (s *Service) fromMember(tx *store.Tx, sh *shareRow, office, name string, pu
 // that sent it, this side's box opened and the key kept, the epoch adopted when it is the
 // latest, the removed members recorded, every record sent again under it at the end of this
 // sync (for members that join later), and the key passed on to members the rotation missed.
-func (s *Service) importRekey(tx *store.Tx, p auth.Principal, keys *vault.Keys, sh *shareRow, sender envelope.KeyID, seq uint64, body []byte) error {
+func (s *Service) importRekey(tx *store.Tx, p auth.Principal, keys *vault.Keys, sh *shareRow, sender envelope.KeyID, seq uint64, header, body []byte) error {
 	var r rekey
 	if err := json.Unmarshal(body, &r); err != nil || r.V != 1 || r.From == sh.self || !envelope.ValidID(r.From) ||
-		epochNumber(r.Epoch) < 2 {
+		epochNumber(r.Epoch) < 2 || epochNumber(r.Epoch) > epochNumber(sh.epoch)+maxEpochStep {
 		return sh.save(tx)
 	}
 	box, mac := r.Boxes[sh.self], r.MACs[sh.self]
@@ -389,7 +429,7 @@ func (s *Service) importRekey(tx *store.Tx, p auth.Principal, keys *vault.Keys, 
 	if err != nil {
 		return err
 	}
-	want, err := keys.PeerMAC(tx, from, r.macInput(sh.relay, sh.self))
+	want, err := keys.PeerMAC(tx, from, r.macInput(sh.relay, sh.self, header))
 	if err != nil {
 		return err
 	}
@@ -412,8 +452,25 @@ func (s *Service) importRekey(tx *store.Tx, p auth.Principal, keys *vault.Keys, 
 	if err != nil {
 		return err
 	}
+	// A rotation of this side's still to be sent (a disposal's: what this side destroyed went
+	// under the epoch before it) that loses to a later one made elsewhere, maybe before its
+	// maker learnt of the disposal and sent the numbers again under it: the group moves on once
+	// more, from here, after the disposal.
+	superseded := false
 	if laterEpoch(r.Epoch, sh.epoch) {
+		superseded = sh.rekeyFrom.Valid
 		sh.epoch, sh.resend = r.Epoch, true
+	}
+	// Members offered the company again after their removal count again here, unless this side
+	// is on a later epoch (made after it learnt of the offer, or by a later removal).
+	for o, at := range r.Readded {
+		if o == sh.self || !envelope.ValidID(o) || sh.epoch != r.Epoch {
+			continue
+		}
+		if _, err := tx.Exec(`UPDATE share_members SET removed_at = '', readded_at = ? WHERE company_id = ? AND office = ?
+			AND removed_at <> ''`, at, sh.companyID, o); err != nil {
+			return err
+		}
 	}
 	sort.Strings(r.Removed)
 	var gone []string
@@ -428,6 +485,30 @@ func (s *Service) importRekey(tx *store.Tx, p auth.Principal, keys *vault.Keys, 
 		}
 		if n, _ := res.RowsAffected(); n > 0 {
 			gone = append(gone, o)
+		}
+	}
+	// The epoch this side now sends under may be known to a member removed here: one made by
+	// a member before this side learnt of its removal (this rotation removes it, and this side
+	// stays on a later epoch), or one boxed to it (a rotation made by a member that did not know
+	// of the removal yet). The group moves on once more, to an epoch no removed member holds.
+	exposed := superseded || len(gone) > 0 && sh.epoch != r.Epoch
+	if sh.epoch == r.Epoch && !exposed {
+		for o := range r.Boxes {
+			var n int
+			if err := tx.QueryRow(`SELECT count(*) FROM share_members WHERE company_id = ? AND office = ? AND removed_at <> ''`,
+				sh.companyID, o).Scan(&n); err != nil {
+				return err
+			}
+			exposed = exposed || n > 0
+		}
+	}
+	if exposed {
+		why := "share key epoch " + sh.epoch + " may be held by a removed member"
+		if superseded {
+			why = "share key epoch " + sh.epoch + " superseded a rotation of this side's"
+		}
+		if err := s.rotate(tx, p, keys, sh, why); err != nil {
+			return err
 		}
 	}
 	// Members this side knows that the rotation has no box for (invited by another member, and

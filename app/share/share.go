@@ -245,6 +245,7 @@ func (s *Service) Offer(ctx context.Context, p auth.Principal, keys *vault.Keys,
 		shared  bool // the company has a group already: peerOffice joins it
 		subKey  []byte
 		first   string // a new share's first epoch
+		rotated bool   // a removed member offered again: the others learn it from a rotation
 		o       = offer{V: 1, From: self, To: peerOffice}
 		offerPT []byte
 	)
@@ -331,7 +332,7 @@ func (s *Service) Offer(ctx context.Context, p auth.Principal, keys *vault.Keys,
 	if err := s.transport().Send(ctx, relay, RecordOffer, func([]byte) ([]byte, error) { return offerPT, nil }); err != nil {
 		return fmt.Errorf("sending offer: %w", err)
 	}
-	return s.DB.Update(ctx, func(tx *store.Tx) error {
+	err = s.DB.Update(ctx, func(tx *store.Tx) error {
 		if !shared {
 			_, err := tx.Exec(`INSERT INTO shares(company_id, relay_company, self_office, peer_office, peer_name, peer_key, role,
 				epoch, base_epoch, created_at) VALUES(?, ?, ?, ?, ?, ?, 'origin', ?, ?, ?)`,
@@ -340,10 +341,31 @@ func (s *Service) Offer(ctx context.Context, p auth.Principal, keys *vault.Keys,
 				return fmt.Errorf("recording share: %w", err)
 			}
 		}
+		var again int // offered again after its removal
+		if err := tx.QueryRow(`SELECT count(*) FROM share_members WHERE company_id = ? AND office = ? AND removed_at <> ''`,
+			companyID, peerOffice).Scan(&again); err != nil {
+			return err
+		}
 		if _, err := tx.Exec(`INSERT INTO share_members(company_id, office, name, public_key, added_at) VALUES(?, ?, ?, ?, ?)
-			ON CONFLICT(company_id, office) DO UPDATE SET name = excluded.name, public_key = excluded.public_key, removed_at = ''`,
+			ON CONFLICT(company_id, office) DO UPDATE SET name = excluded.name, public_key = excluded.public_key,
+			readded_at = CASE WHEN share_members.removed_at <> '' THEN excluded.added_at ELSE share_members.readded_at END, removed_at = ''`,
 			companyID, peerOffice, peer.Name, peer.PublicKey, tx.NowText()); err != nil {
 			return fmt.Errorf("recording share member: %w", err)
+		}
+		if again > 0 {
+			// The other members still count it removed: a rotation tells them it is back (and
+			// reaches it too). Sent below, or at the next sync.
+			sh, err := loadShare(tx, companyID)
+			if err != nil {
+				return err
+			}
+			if err := s.rotate(tx, p, keys, sh, "share member offered again: office "+peerOffice); err != nil {
+				return err
+			}
+			if err := sh.save(tx); err != nil {
+				return err
+			}
+			rotated = true
 		}
 		e := p.Entry(audit.ActionSettingChange, audit.ResultOK)
 		e.CompanyID, e.TargetType, e.TargetID = companyID, "share", relay
@@ -354,6 +376,13 @@ func (s *Service) Offer(ctx context.Context, p auth.Principal, keys *vault.Keys,
 		_, err = s.Audit.Append(tx, e)
 		return err
 	})
+	if err != nil || !rotated {
+		return err
+	}
+	if err := s.sendRekey(ctx, keys, companyID); err != nil {
+		return fmt.Errorf("the offer is sent; the other members learn of it at the next sync: %w", err)
+	}
+	return nil
 }
 
 // Offer as the recipient sees it.

@@ -455,7 +455,8 @@ func (s *Service) importEnvelope(ctx context.Context, p auth.Principal, keys *va
 			return sh.save(tx)
 		}
 		if kind == RecordRekey {
-			return s.importRekey(tx, p, keys, sh, e.Sender, e.Seq, e.Ciphertext)
+			header, _ := e.AAD()
+			return s.importRekey(tx, p, keys, sh, e.Sender, e.Seq, header, e.Ciphertext)
 		}
 		ek, err := epochKey(tx, keys, sh, epoch)
 		if errors.Is(err, vault.ErrNoCompanyKey) {
@@ -481,6 +482,12 @@ func (s *Service) importEnvelope(ctx context.Context, p auth.Principal, keys *va
 				return err
 			}
 			return sh.save(tx) // a replay, or older than what was imported from that member
+		}
+		if epoch != sh.epoch && laterEpoch(sh.epoch, epoch) && !sh.rekeyFrom.Valid {
+			// The member still sends under an earlier epoch: no rotation reached it (it was known
+			// to none of the members that rotated). Its batch states its key; this side sends the
+			// current epoch's key to every member it knows, at the end of this sync.
+			sh.rekeyFrom = sql.NullString{String: sh.epoch, Valid: true}
 		}
 		ck, err := keys.Company(tx, companyID)
 		if err != nil {

@@ -13,3 +13,8 @@ CREATE INDEX audit_by_company_id ON audit_log(company_id, id);
 -- member). An offer of the same company made afterwards is listed again, and accepting it takes
 -- this side back into the share with its company as it is.
 ALTER TABLE shares ADD COLUMN left_share INTEGER NOT NULL DEFAULT 0;
+
+-- readded_at: when a removed member was offered the company again (its removal undone). A
+-- rotation carries it, so that the other members count it a member again unless they removed it
+-- after that.
+ALTER TABLE share_members ADD COLUMN readded_at TEXT NOT NULL DEFAULT '';
