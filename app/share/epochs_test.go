@@ -106,6 +106,10 @@ func TestShareDisposalShredsTheRelayCopies(t *testing.T) {
 			t.Errorf("%s holds %d epoch keys, want only the current one", name, n)
 		}
 	}
+	// One disposal, one rotation: the member that applied the disposal does not rotate again.
+	if ea, eb := epochOf(t, a, ids[0]), epochOf(t, b, ids[1]); ea != eb || epochNumber(ea) != 2 {
+		t.Errorf("after one disposal A is on epoch %q, B on %q; want both on the second", ea, eb)
+	}
 	addEmployee(t, a, ids[0], 5, "E003", "鈴木 一郎")
 	a.sync(ids[0])
 	b.sync(ids[1])
