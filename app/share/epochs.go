@@ -536,6 +536,7 @@ func (s *Service) importRekey(tx *store.Tx, p auth.Principal, keys *vault.Keys, 
 	if len(gone) > 0 {
 		e.Detail += "; removed members: " + strings.Join(gone, ", ")
 	}
+	e.Detail = audit.Redact(e.Detail) // names from another member
 	if _, err := s.Audit.Append(tx, e); err != nil {
 		return err
 	}
@@ -549,7 +550,7 @@ func (s *Service) importRekey(tx *store.Tx, p auth.Principal, keys *vault.Keys, 
 func (s *Service) rekeyRefused(tx *store.Tx, p auth.Principal, sh *shareRow, r rekey) error {
 	e := p.Entry(audit.ActionModify, audit.ResultFailed)
 	e.CompanyID, e.TargetType, e.TargetID = sh.companyID, "share", sh.relay
-	e.Detail = "share key epoch " + r.Epoch + " from office " + r.From + " does not open with this installation's key"
+	e.Detail = audit.Redact("share key epoch " + r.Epoch + " from office " + r.From + " does not open with this installation's key")
 	if _, err := s.Audit.Append(tx, e); err != nil {
 		return err
 	}

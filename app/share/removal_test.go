@@ -656,3 +656,27 @@ func TestShareRemovedMemberInvitedAgain(t *testing.T) {
 		t.Errorf("C has %d companies after rejoining, want its one", n)
 	}
 }
+
+// TestShareNumberShapedOfficeDoesNotStopSyncs: a member names its batch's origin with twelve
+// digits, which the history refuses to record as they are. The others record the sync with the
+// digits masked and go on syncing.
+func TestShareNumberShapedOfficeDoesNotStopSyncs(t *testing.T) {
+	ctx := context.Background()
+	relay := startRelay(t)
+	sides, ids := shareWorld(t, relay, "ひまわり社労士事務所", "株式会社テスト", "さくら税理士事務所")
+	a, b, c := sides[0], sides[1], sides[2]
+	rc := relayCompanyOf(t, a, ids[0])
+	odd := forgeBatch(t, c, c, "123456789012", ids[2], rc, uint64(time.Now().Add(time.Hour).UnixMicro()),
+		record{Kind: KindPerson, ID: "123456789012.1", Clock: 1 << 60, Origin: "123456789012",
+			Person: &personData{Kind: "employee", Code: "E997", Name: "数字 太郎", NameKana: "スウジ タロウ", BirthDate: "1991-02-03", Sex: "male"}})
+	if err := c.relay.PostEnvelope(ctx, odd); err != nil {
+		t.Fatal(err)
+	}
+	a.sync(ids[0])
+	addEmployee(t, b, ids[1], 1, "E002", "佐藤 花子")
+	b.sync(ids[1])
+	a.sync(ids[0])
+	if !hasEmployee(a, ids[0], "E002") {
+		t.Fatal("A's syncs stopped at the envelope with the number-shaped office id")
+	}
+}
