@@ -104,22 +104,7 @@ func TestShareRemovedMemberKeepsTheGroupOnItsEpoch(t *testing.T) {
 		b.sync(ids[1])
 		a.sync(ids[0])
 	}
-	addEmployee(t, a, ids[0], 3, "E003", "秘密 一郎")
-	addEmployee(t, b, ids[1], 4, "E004", "秘密 次郎")
-	for range 2 {
-		a.sync(ids[0])
-		b.sync(ids[1])
-	}
-	if !hasEmployee(b, ids[1], "E003") || !hasEmployee(a, ids[0], "E004") {
-		t.Errorf("A and B do not exchange edits after the removal (A on %q, B on %q)", epochOf(t, a, ids[0]), epochOf(t, b, ids[1]))
-	}
-	seen, _ := readable(t, r, ids[2], relayEnvelopes(t, relay, relayCompanyOf(t, a, ids[0])))
-	for _, name := range []string{"秘密 一郎", "秘密 次郎"} {
-		if strings.Contains(seen, name) {
-			t.Errorf("the removed member opens %q, recorded after its removal (A on %q, B on %q)", name,
-				epochOf(t, a, ids[0]), epochOf(t, b, ids[1]))
-		}
-	}
+	lockedOut(t, relay, a, b, r, ids)
 }
 
 // TestShareRelayRewritesARotationsSequence: a rotation's envelope is not sealed, and its MAC
@@ -305,22 +290,7 @@ func TestShareRotationNamesTheLastEpochNumber(t *testing.T) {
 		a.sync(ids[0])
 		b.sync(ids[1])
 	}
-	addEmployee(t, a, ids[0], 3, "E003", "秘密 一郎")
-	addEmployee(t, b, ids[1], 4, "E004", "秘密 次郎")
-	for range 2 {
-		a.sync(ids[0])
-		b.sync(ids[1])
-	}
-	if !hasEmployee(b, ids[1], "E003") || !hasEmployee(a, ids[0], "E004") {
-		t.Errorf("A and B do not exchange edits after the removal (A on %q, B on %q)", epochOf(t, a, ids[0]), epochOf(t, b, ids[1]))
-	}
-	seen, _ := readable(t, r, ids[2], relayEnvelopes(t, relay, relayCompanyOf(t, a, ids[0])))
-	for _, name := range []string{"秘密 一郎", "秘密 次郎"} {
-		if strings.Contains(seen, name) {
-			t.Errorf("the removed member opens %q, recorded after its removal (A on %q, B on %q)", name,
-				epochOf(t, a, ids[0]), epochOf(t, b, ids[1]))
-		}
-	}
+	lockedOut(t, relay, a, b, r, ids)
 }
 
 // TestShareRelayRotationStopsEverySync: the relay alone (no member's key) lists a rotation
@@ -458,5 +428,27 @@ func TestShareDisposalWhileAnotherMemberRotates(t *testing.T) {
 	}
 	if n := a.count(`SELECT count(*) FROM person_numbers`); n != 0 {
 		t.Errorf("A still holds %d numbers after the disposals", n)
+	}
+}
+
+// lockedOut checks that a and b (members 0 and 1 of ids) exchange what they record after r
+// (member 2) was removed, and that r's keys open none of it in the relay's envelopes.
+func lockedOut(t *testing.T, relay *testRelay, a, b, r *side, ids []int64) {
+	t.Helper()
+	addEmployee(t, a, ids[0], 3, "E003", "秘密 一郎")
+	addEmployee(t, b, ids[1], 4, "E004", "秘密 次郎")
+	for range 2 {
+		a.sync(ids[0])
+		b.sync(ids[1])
+	}
+	if !hasEmployee(b, ids[1], "E003") || !hasEmployee(a, ids[0], "E004") {
+		t.Errorf("A and B do not exchange edits after the removal (A on %q, B on %q)", epochOf(t, a, ids[0]), epochOf(t, b, ids[1]))
+	}
+	seen, _ := readable(t, r, ids[2], relayEnvelopes(t, relay, relayCompanyOf(t, a, ids[0])))
+	for _, name := range []string{"秘密 一郎", "秘密 次郎"} {
+		if strings.Contains(seen, name) {
+			t.Errorf("the removed member opens %q, recorded after its removal (A on %q, B on %q)", name,
+				epochOf(t, a, ids[0]), epochOf(t, b, ids[1]))
+		}
 	}
 }
