@@ -680,3 +680,43 @@ func TestShareNumberShapedOfficeDoesNotStopSyncs(t *testing.T) {
 		t.Fatal("A's syncs stopped at the envelope with the number-shaped office id")
 	}
 }
+
+// hookSend runs before once, just before the first offer goes to the relay.
+type hookSend struct {
+	*RelayClient
+	before func()
+}
+
+func (h *hookSend) Send(ctx context.Context, company, record string, seal func(aad []byte) ([]byte, error)) error {
+	if record == RecordOffer && h.before != nil {
+		f := h.before
+		h.before = nil
+		f()
+	}
+	return h.RelayClient.Send(ctx, company, record, seal)
+}
+
+// TestShareOfferCrossesARotation: while A's offer to D is on its way, B disposes of a number
+// and A imports B's rotation; D received the epoch before it in the offer. A passes the current epoch on, and
+// D reads what A records afterwards.
+func TestShareOfferCrossesARotation(t *testing.T) {
+	relay := startRelay(t)
+	sides, ids := shareWorld(t, relay, "ひまわり社労士事務所", "株式会社テスト", "さくら税理士事務所")
+	a, b := sides[0], sides[1]
+	d := newSide(t, relay, "つばき税理士事務所", t0)
+	e1 := b.employeeByCode(ids[1], "E001").ID
+	a.share.SetTransport(&hookSend{RelayClient: a.relay, before: func() {
+		disposeOnB(t, b, ids[1], e1) // B's rotation
+		b.sync(ids[1])
+		a.sync(ids[0])
+	}})
+	cd := join(t, a, d, ids[0])
+	a.share.SetTransport(a.relay)
+	d.sync(cd)
+	addEmployee(t, a, ids[0], 2, "E003", "鈴木 一郎")
+	a.sync(ids[0])
+	d.sync(cd)
+	if !hasEmployee(d, cd, "E003") {
+		t.Fatalf("D, offered the epoch before a rotation, never got the current one (A on %q, D on %q)", epochOf(t, a, ids[0]), epochOf(t, d, cd))
+	}
+}

@@ -366,6 +366,20 @@ func (s *Service) Offer(ctx context.Context, p auth.Principal, keys *vault.Keys,
 				return err
 			}
 			rotated = true
+		} else if shared {
+			// A rotation imported while the offer was on its way (another sync of this side's):
+			// the new member got the epoch before it, and this side passes the current one on.
+			sh, err := loadShare(tx, companyID)
+			if err != nil {
+				return err
+			}
+			if sh.epoch != o.Epoch && !sh.rekeyFrom.Valid {
+				sh.rekeyFrom = sql.NullString{String: sh.epoch, Valid: true}
+				if err := sh.save(tx); err != nil {
+					return err
+				}
+				rotated = true
+			}
 		}
 		e := p.Entry(audit.ActionSettingChange, audit.ResultOK)
 		e.CompanyID, e.TargetType, e.TargetID = companyID, "share", relay
