@@ -12,7 +12,6 @@ import (
 	"fmt"
 	"maps"
 	"slices"
-	"sort"
 	"strconv"
 	"strings"
 
@@ -244,82 +243,68 @@ func (s *Service) rotate(tx *store.Tx, p auth.Principal, keys *vault.Keys, sh *s
 // authenticated to every member this side knows. Once the relay has it, the keys of the epochs
 // before it are destroyed here.
 func (s *Service) sendRekey(ctx context.Context, keys *vault.Keys, companyID int64) error {
-	var (
-		sh      *shareRow
-		members []memberKey
-		removed []string
-		readded = map[string]string{}
-	)
-	err := s.DB.View(ctx, func(tx *store.Tx) (err error) {
-		if sh, err = loadShare(tx, companyID); err != nil || !sh.rekeyFrom.Valid {
-			return err
+	var pending bool
+	err := s.DB.View(ctx, func(tx *store.Tx) error {
+		sh, err := loadShare(tx, companyID)
+		pending = err == nil && sh.rekeyFrom.Valid
+		return err
+	})
+	if err != nil || !pending {
+		return err
+	}
+	return s.DB.Update(ctx, func(tx *store.Tx) error {
+		sh, err := loadShare(tx, companyID)
+		if err != nil || !sh.rekeyFrom.Valid {
+			return err // sent meanwhile
 		}
-		if members, err = memberKeys(tx, companyID); err != nil {
-			return err
-		}
-		rows, err := tx.Query(`SELECT office FROM share_members WHERE company_id = ? AND removed_at <> '' ORDER BY office`, companyID)
+		members, err := memberKeys(tx, companyID)
 		if err != nil {
 			return err
 		}
-		defer rows.Close()
+		msg := rekey{V: 1, From: sh.self, Epoch: sh.epoch, Readded: map[string]string{}, Boxes: map[string][]byte{}, MACs: map[string][]byte{}}
+		rows, err := tx.Query(`SELECT office, removed_at, readded_at FROM share_members WHERE company_id = ? ORDER BY office`, companyID)
+		if err != nil {
+			return err
+		}
 		for rows.Next() {
-			var o string
-			if err := rows.Scan(&o); err != nil {
+			var o, removed, readded string
+			if err := rows.Scan(&o, &removed, &readded); err != nil {
+				rows.Close()
 				return err
 			}
-			removed = append(removed, o)
+			switch {
+			case removed != "":
+				msg.Removed = append(msg.Removed, o)
+			case readded != "":
+				msg.Readded[o] = readded
+			}
 		}
+		rows.Close()
 		if err := rows.Err(); err != nil {
 			return err
 		}
-		rows.Close()
-		again, err := tx.Query(`SELECT office, readded_at FROM share_members WHERE company_id = ? AND removed_at = '' AND readded_at <> ''`, companyID)
-		if err != nil {
-			return err
-		}
-		defer again.Close()
-		for again.Next() {
-			var o, at string
-			if err := again.Scan(&o, &at); err != nil {
-				return err
-			}
-			readded[o] = at
-		}
-		return again.Err()
-	})
-	if err != nil || !sh.rekeyFrom.Valid {
-		return err
-	}
-	// A member whose key this side has not received under an epoch's key, nor confirmed by
-	// fingerprint, gets no box: never the relay directory's key, which the relay could replace
-	// with one of its own. A member that knows it passes the key on (importRekey), and so does
-	// this side once the member's own batch states its key (importEnvelope).
-	return s.DB.Update(ctx, func(tx *store.Tx) error {
-		cur, err := loadShare(tx, companyID)
-		if err != nil {
-			return err
-		}
-		if !cur.rekeyFrom.Valid || cur.epoch != sh.epoch || cur.rekeyFrom != sh.rekeyFrom {
-			return nil // sent meanwhile, or another rotation came first: that one sends
-		}
-		nk, err := epochKey(tx, keys, cur, cur.epoch)
+		nk, err := epochKey(tx, keys, sh, sh.epoch)
 		if err != nil {
 			return err
 		}
 		defer nk.Close()
-		msg := rekey{V: 1, From: cur.self, Epoch: cur.epoch, Removed: removed, Readded: readded, Boxes: map[string][]byte{}, MACs: map[string][]byte{}}
+		// A member whose key this side has not received under an epoch's key, nor confirmed by
+		// fingerprint, gets no box: never the relay directory's key, which the relay could
+		// replace with one of its own. A member that knows it passes the key on (importRekey),
+		// and so does this side once the member's own batch states its key (importEnvelope).
+		pubs := map[string][]byte{}
 		for _, m := range members {
 			if m.pub == nil {
 				continue
 			}
-			if msg.Boxes[m.office], err = keys.WrapKeyTo(nk, m.pub, epochBoxAAD(cur.relay, cur.epoch, m.office)); err != nil {
+			pubs[m.office] = m.pub
+			if msg.Boxes[m.office], err = keys.WrapKeyTo(nk, m.pub, epochBoxAAD(sh.relay, sh.epoch, m.office)); err != nil {
 				return fmt.Errorf("sealing the epoch key to member %s: %w", m.office, err)
 			}
 		}
-		err = s.transport().Send(ctx, cur.relay, RecordRekey, func(header []byte) ([]byte, error) {
-			for o := range msg.Boxes {
-				pub := memberPub(members, o)
-				mac, err := keys.PeerMAC(tx, pub, msg.macInput(cur.relay, o, header))
+		err = s.transport().Send(ctx, sh.relay, RecordRekey, func(header []byte) ([]byte, error) {
+			for o, pub := range pubs {
+				mac, err := keys.PeerMAC(tx, pub, msg.macInput(sh.relay, o, header))
 				if err != nil {
 					return nil, fmt.Errorf("authenticating the epoch key to member %s: %w", o, err)
 				}
@@ -330,28 +315,19 @@ func (s *Service) sendRekey(ctx context.Context, keys *vault.Keys, companyID int
 		if err != nil {
 			return fmt.Errorf("sending the new key epoch: %w", err)
 		}
-		cur.rekeyFrom = sql.NullString{}
+		sh.rekeyFrom = sql.NullString{}
 		// Every member has the new epoch from here on (or gets it from a member that knows it):
 		// the keys before it go.
-		if err := keys.DropShareKeys(tx, companyID, cur.epoch); err != nil {
+		if err := keys.DropShareKeys(tx, companyID, sh.epoch); err != nil {
 			return err
 		}
-		return cur.save(tx)
+		return sh.save(tx)
 	})
 }
 
 type memberKey struct {
 	office string
 	pub    []byte
-}
-
-func memberPub(members []memberKey, office string) []byte {
-	for _, m := range members {
-		if m.office == office {
-			return m.pub
-		}
-	}
-	return nil
 }
 
 // memberKeys lists the share's members with the keys they stated (nil when none yet).
@@ -472,7 +448,7 @@ func (s *Service) importRekey(tx *store.Tx, p auth.Principal, keys *vault.Keys, 
 			return err
 		}
 	}
-	sort.Strings(r.Removed)
+	slices.Sort(r.Removed)
 	var gone []string
 	for _, o := range r.Removed {
 		if o == sh.self || !envelope.ValidID(o) {
