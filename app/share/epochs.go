@@ -234,7 +234,7 @@ func (s *Service) rotate(tx *store.Tx, p auth.Principal, keys *vault.Keys, sh *s
 	sh.epoch, sh.resend = next, true
 	e := p.Entry(audit.ActionSettingChange, audit.ResultOK)
 	e.CompanyID, e.TargetType, e.TargetID = sh.companyID, "share", sh.relay
-	e.Detail = why + "; the remaining members move to key epoch " + next
+	e.Detail = audit.Redact(why + "; the remaining members move to key epoch " + next) // may name another member's office
 	_, err = s.Audit.Append(tx, e)
 	return err
 }

@@ -679,6 +679,10 @@ func TestShareNumberShapedOfficeDoesNotStopSyncs(t *testing.T) {
 	if !hasEmployee(a, ids[0], "E002") {
 		t.Fatal("A's syncs stopped at the envelope with the number-shaped office id")
 	}
+	// A's administrator removes that member: the history records it masked.
+	if err := a.share.RemoveMember(ctx, a.admin, a.keys, ids[0], "123456789012"); err != nil {
+		t.Fatalf("removing the member with the number-shaped id: %v", err)
+	}
 }
 
 // hookSend runs before once, just before the first offer goes to the relay.
