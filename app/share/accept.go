@@ -1,0 +1,341 @@
+package share
+
+import (
+	"context"
+	"crypto/subtle"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/mynumber-shelter/shelter/app/audit"
+	"github.com/mynumber-shelter/shelter/app/auth"
+	"github.com/mynumber-shelter/shelter/app/roster"
+	"github.com/mynumber-shelter/shelter/app/store"
+	"github.com/mynumber-shelter/shelter/app/vault"
+	"github.com/mynumber-shelter/shelter/cloud/envelope"
+)
+
+// Offer as the recipient sees it.
+type Offer struct {
+	RelayCompany string
+	FromOffice   string
+	FromName     string
+	Fingerprint  string // of the sender's installation key
+	CompanyCode  string
+	CompanyName  string
+	Status       string
+	ReceivedAt   time.Time
+}
+
+// Offers looks for new offers on the relay and lists the pending ones (administrators only).
+// An offer whose MAC does not verify is dropped.
+func (s *Service) Offers(ctx context.Context, p auth.Principal, keys *vault.Keys) ([]Offer, error) {
+	if err := auth.RequireAdmin(p); err != nil {
+		return nil, err
+	}
+	if s.transport() != nil {
+		if err := s.fetchOffers(ctx, keys); err != nil {
+			return nil, err
+		}
+	}
+	var out []Offer
+	err := s.DB.View(ctx, func(tx *store.Tx) error {
+		rows, err := tx.Query(`SELECT relay_company, from_office, from_name, from_key, box, status, received_at FROM share_offers
+			WHERE status = 'pending' ORDER BY received_at, relay_company`)
+		if err != nil {
+			return err
+		}
+		type row struct {
+			o   Offer
+			key []byte
+			box []byte
+		}
+		var list []row
+		for rows.Next() {
+			var r row
+			var at string
+			if err := rows.Scan(&r.o.RelayCompany, &r.o.FromOffice, &r.o.FromName, &r.key, &r.box, &r.o.Status, &at); err != nil {
+				rows.Close()
+				return err
+			}
+			r.o.ReceivedAt, _ = store.ParseTime(at)
+			list = append(list, r)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		for _, r := range list {
+			r.o.Fingerprint = vault.Fingerprint(r.key)
+			var of offer
+			if json.Unmarshal(r.box, &of) == nil {
+				if pt, err := keys.OpenSealed(tx, infoAAD(r.o.RelayCompany, of.To), of.InfoBox); err == nil {
+					var info offerInfo
+					if json.Unmarshal(pt, &info) == nil {
+						r.o.CompanyCode, r.o.CompanyName = info.Code, info.Name
+						if info.FromName != "" {
+							r.o.FromName = info.FromName
+						}
+					}
+				}
+			}
+			out = append(out, r.o)
+		}
+		return nil
+	})
+	return out, err
+}
+
+// fetchOffers reads "company-key" envelopes of relay companies this office belongs to and has
+// not yet shared or seen.
+func (s *Service) fetchOffers(ctx context.Context, keys *vault.Keys) error {
+	companies, err := s.transport().Companies(ctx)
+	if err != nil {
+		return fmt.Errorf("listing relay companies: %w", err)
+	}
+	self := s.transport().Office()
+	for _, rc := range companies {
+		var known, left, pending int
+		err := s.DB.View(ctx, func(tx *store.Tx) error {
+			return tx.QueryRow(`SELECT (SELECT count(*) FROM shares WHERE relay_company = ?) + (SELECT count(*) FROM share_offers WHERE relay_company = ?),
+				(SELECT count(*) FROM shares WHERE relay_company = ? AND left_share = 1),
+				(SELECT count(*) FROM share_offers WHERE relay_company = ? AND status = 'pending')`,
+				rc, rc, rc, rc).Scan(&known, &left, &pending)
+		})
+		if err != nil {
+			return err
+		}
+		// A share this side was removed from, and that the relay lists again: a member offered
+		// it again. Otherwise a company this side knows has nothing new to offer.
+		rejoin := left > 0 && pending == 0
+		if known > 0 && !rejoin {
+			continue
+		}
+		items, err := s.transport().Receive(ctx, rc, 0)
+		if err != nil {
+			return fmt.Errorf("reading relay company: %w", err)
+		}
+		if rejoin {
+			slices.Reverse(items) // the newest offer: the one made after the removal
+		}
+		for _, it := range items {
+			e, err := envelope.Parse(it.Body)
+			if err != nil || e.Record != RecordOffer || e.Sender == s.transport().Sender() {
+				continue
+			}
+			var o offer
+			if json.Unmarshal(e.Ciphertext, &o) != nil || o.V != 1 || o.To != self || o.From == self {
+				continue
+			}
+			var ok bool
+			err = s.DB.Update(ctx, func(tx *store.Tx) error {
+				mac, err := keys.PeerMAC(tx, o.FromKey, o.macInput(rc))
+				if err != nil || subtle.ConstantTimeCompare(mac, o.MAC) != 1 {
+					return nil // not from the key it names: dropped
+				}
+				ok = true
+				if rejoin {
+					_, err = tx.Exec(`INSERT INTO share_offers(relay_company, from_office, from_key, box, status, received_at)
+						VALUES(?, ?, ?, ?, 'pending', ?) ON CONFLICT(relay_company) DO UPDATE SET from_office = excluded.from_office,
+						from_name = '', from_key = excluded.from_key, box = excluded.box, status = 'pending', received_at = excluded.received_at`,
+						rc, o.From, o.FromKey, e.Ciphertext, tx.NowText())
+					return err
+				}
+				_, err = tx.Exec(`INSERT OR IGNORE INTO share_offers(relay_company, from_office, from_key, box, status, received_at)
+					VALUES(?, ?, ?, ?, 'pending', ?)`, rc, o.From, o.FromKey, e.Ciphertext, tx.NowText())
+				return err
+			})
+			if err != nil {
+				return err
+			}
+			if ok {
+				break
+			}
+		}
+	}
+	return nil
+}
+
+// Accept accepts a pending offer (administrators only): fingerprint must be the sender's, as
+// confirmed with its administrator. The company is created with the shared keys (its code gets
+// a suffix if taken) and returned; a first Sync brings its data.
+func (s *Service) Accept(ctx context.Context, p auth.Principal, keys *vault.Keys, relayCompany, fingerprint string) (roster.Company, error) {
+	var c roster.Company
+	if err := auth.RequireAdmin(p); err != nil {
+		return c, err
+	}
+	if s.transport() == nil {
+		return c, ErrNoRelay
+	}
+	self := s.transport().Office()
+	err := s.DB.Update(ctx, func(tx *store.Tx) error {
+		var from, fromName string
+		var fromKey, box []byte
+		err := tx.QueryRow(`SELECT from_office, from_name, from_key, box FROM share_offers WHERE relay_company = ? AND status = 'pending'`,
+			relayCompany).Scan(&from, &fromName, &fromKey, &box)
+		if errors.Is(err, sql.ErrNoRows) {
+			return errNoOffer
+		}
+		if err != nil {
+			return err
+		}
+		if !sameFingerprint(fingerprint, fromKey) {
+			return ErrFingerprint
+		}
+		var o offer
+		if err := json.Unmarshal(box, &o); err != nil {
+			return fmt.Errorf("reading offer: %w", err)
+		}
+		if o.Epoch != "" && epochNumber(o.Epoch) < 1 {
+			return fmt.Errorf("reading offer: key epoch %q", o.Epoch)
+		}
+		var existing int64
+		switch err := tx.QueryRow(`SELECT company_id FROM shares WHERE relay_company = ?`, relayCompany).Scan(&existing); {
+		case err == nil:
+			c, err = s.rejoin(tx, p, keys, existing, from, fromKey, o)
+			return err
+		case !errors.Is(err, sql.ErrNoRows):
+			return err
+		}
+		pt, err := keys.OpenSealed(tx, infoAAD(relayCompany, self), o.InfoBox)
+		if err != nil {
+			return err
+		}
+		var info offerInfo
+		if err := json.Unmarshal(pt, &info); err != nil {
+			return fmt.Errorf("reading offer: %w", err)
+		}
+		code, err := freeCode(tx, info.Code)
+		if err != nil {
+			return err
+		}
+		res, err := tx.Exec(`INSERT INTO companies(code, name, name_kana, corporate_number, archived, created_at, updated_at)
+			VALUES(?, ?, ?, ?, 0, ?, ?)`, code, info.Name, info.NameKana, info.Corp, tx.NowText(), tx.NowText())
+		if err != nil {
+			return fmt.Errorf("creating shared company: %w", err)
+		}
+		id, _ := res.LastInsertId()
+		base := ""
+		if o.Epoch == "" {
+			// An offer from before epochs: the company key itself is shared.
+			if err := keys.ImportCompany(tx, id, boxAAD(relayCompany, self), o.KeyBox); err != nil {
+				return err
+			}
+		} else {
+			// This side's own company key, and the epoch's key beside it (epochs.go).
+			base = noBase
+			if err := keys.CreateCompanyFromBox(tx, id, boxAAD(relayCompany, self), o.KeyBox); err != nil {
+				return err
+			}
+			if err := keys.ImportShareKey(tx, id, o.Epoch, boxAAD(relayCompany, self), o.KeyBox); err != nil {
+				return err
+			}
+		}
+		if err := tx.SetMeta(fmt.Sprintf("relay_company_%d", id), relayCompany); err != nil {
+			return err
+		}
+		if fromName == "" {
+			fromName = info.FromName
+		}
+		if _, err := tx.Exec(`INSERT INTO shares(company_id, relay_company, self_office, peer_office, peer_name, peer_key, role,
+			epoch, base_epoch, created_at) VALUES(?, ?, ?, ?, ?, ?, 'peer', ?, ?, ?)`,
+			id, relayCompany, self, from, fromName, fromKey, o.Epoch, base, tx.NowText()); err != nil {
+			return fmt.Errorf("recording share: %w", err)
+		}
+		if _, err := tx.Exec(`INSERT INTO share_members(company_id, office, name, public_key, added_at) VALUES(?, ?, ?, ?, ?)`,
+			id, from, fromName, fromKey, tx.NowText()); err != nil {
+			return fmt.Errorf("recording share member: %w", err)
+		}
+		if _, err := tx.Exec(`UPDATE share_offers SET status = 'accepted' WHERE relay_company = ?`, relayCompany); err != nil {
+			return err
+		}
+		e := p.Entry(audit.ActionCompanyCreate, audit.ResultOK)
+		e.CompanyID, e.TargetType, e.TargetID = id, "company", fmt.Sprint(id)
+		e.Detail = audit.Redact("code=" + code + "; shared by office " + from)
+		if _, err := s.Audit.Append(tx, e); err != nil {
+			return err
+		}
+		c, err = roster.CompanyTx(tx, id)
+		return err
+	})
+	return c, err
+}
+
+// rejoin accepts an offer of a company this side shared before and was removed from: the
+// offer's epoch key joins the company's keys here, the records are sent again under it (the
+// other members skip what they hold), and the company stays as it is.
+func (s *Service) rejoin(tx *store.Tx, p auth.Principal, keys *vault.Keys, companyID int64, from string, fromKey []byte, o offer) (roster.Company, error) {
+	sh, err := loadShare(tx, companyID)
+	if err != nil {
+		return roster.Company{}, err
+	}
+	if o.Epoch != "" {
+		err := keys.ImportShareKey(tx, companyID, o.Epoch, boxAAD(sh.relay, sh.self), o.KeyBox)
+		if err != nil && !errors.Is(err, vault.ErrKeyExists) {
+			return roster.Company{}, err
+		}
+		if laterEpoch(o.Epoch, sh.epoch) {
+			sh.epoch = o.Epoch
+		}
+	}
+	sh.resend = true
+	if err := sh.save(tx); err != nil {
+		return roster.Company{}, err
+	}
+	if _, err := tx.Exec(`UPDATE shares SET left_share = 0 WHERE company_id = ?`, companyID); err != nil {
+		return roster.Company{}, err
+	}
+	if _, err := tx.Exec(`INSERT INTO share_members(company_id, office, public_key, added_at) VALUES(?, ?, ?, ?)
+		ON CONFLICT(company_id, office) DO UPDATE SET removed_at = ''`, companyID, from, fromKey, tx.NowText()); err != nil {
+		return roster.Company{}, fmt.Errorf("recording share member: %w", err)
+	}
+	if _, err := tx.Exec(`UPDATE share_offers SET status = 'accepted' WHERE relay_company = ?`, sh.relay); err != nil {
+		return roster.Company{}, err
+	}
+	e := p.Entry(audit.ActionSettingChange, audit.ResultOK)
+	e.CompanyID, e.TargetType, e.TargetID = companyID, "share", sh.relay
+	e.Detail = "share rejoined: offered again by office " + from
+	if _, err := s.Audit.Append(tx, e); err != nil {
+		return roster.Company{}, err
+	}
+	return roster.CompanyTx(tx, companyID)
+}
+
+// Reject drops a pending offer (administrators only).
+func (s *Service) Reject(ctx context.Context, p auth.Principal, relayCompany string) error {
+	if err := auth.RequireAdmin(p); err != nil {
+		return err
+	}
+	return s.DB.Update(ctx, func(tx *store.Tx) error {
+		res, err := tx.Exec(`UPDATE share_offers SET status = 'rejected' WHERE relay_company = ? AND status = 'pending'`, relayCompany)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return errNoOffer
+		}
+		return nil
+	})
+}
+
+// freeCode returns code, or code with "-2", "-3", … when another company has it.
+func freeCode(tx *store.Tx, code string) (string, error) {
+	if code == "" {
+		code = "SHARED"
+	}
+	try := code
+	for i := 2; ; i++ {
+		var n int
+		if err := tx.QueryRow(`SELECT count(*) FROM companies WHERE code = ?`, try).Scan(&n); err != nil {
+			return "", err
+		}
+		if n == 0 {
+			return try, nil
+		}
+		suffix := fmt.Sprintf("-%d", i)
+		try = code[:min(len(code), 20-len(suffix))] + suffix
+	}
+}
