@@ -163,15 +163,33 @@ func (s *Service) fetchOffers(ctx context.Context, keys *vault.Keys) error {
 // confirmed with its administrator. The company is created with the shared keys (its code gets
 // a suffix if taken) and returned; a first Sync brings its data.
 func (s *Service) Accept(ctx context.Context, p auth.Principal, keys *vault.Keys, relayCompany, fingerprint string) (roster.Company, error) {
-	var c roster.Company
 	if err := auth.RequireAdmin(p); err != nil {
-		return c, err
+		return roster.Company{}, err
 	}
 	if s.transport() == nil {
-		return c, ErrNoRelay
+		return roster.Company{}, ErrNoRelay
 	}
+	var c roster.Company
+	err := s.DB.Update(ctx, func(tx *store.Tx) (err error) {
+		c, err = s.acceptTx(tx, p, keys, relayCompany, func(_ string, fromKey []byte) error {
+			if !sameFingerprint(fingerprint, fromKey) {
+				return ErrFingerprint
+			}
+			return nil
+		}, nil)
+		return err
+	})
+	return c, err
+}
+
+// acceptTx accepts the pending offer of relayCompany inside tx once check (given the sender's
+// office and installation key) has passed. then, when set, runs after a new company is made,
+// with the offer and what it sealed to this side (a workstation's roles, workstation.go).
+func (s *Service) acceptTx(tx *store.Tx, p auth.Principal, keys *vault.Keys, relayCompany string, check func(from string, fromKey []byte) error,
+	then func(tx *store.Tx, companyID int64, o offer, info offerInfo) error) (roster.Company, error) {
+	var c roster.Company
 	self := s.transport().Office()
-	err := s.DB.Update(ctx, func(tx *store.Tx) error {
+	err := func() error {
 		var from, fromName string
 		var fromKey, box []byte
 		err := tx.QueryRow(`SELECT from_office, from_name, from_key, box FROM share_offers WHERE relay_company = ? AND status = 'pending'`,
@@ -182,8 +200,8 @@ func (s *Service) Accept(ctx context.Context, p auth.Principal, keys *vault.Keys
 		if err != nil {
 			return err
 		}
-		if !sameFingerprint(fingerprint, fromKey) {
-			return ErrFingerprint
+		if err := check(from, fromKey); err != nil {
+			return err
 		}
 		var o offer
 		if err := json.Unmarshal(box, &o); err != nil {
@@ -258,9 +276,14 @@ func (s *Service) Accept(ctx context.Context, p auth.Principal, keys *vault.Keys
 		if _, err := s.Audit.Append(tx, e); err != nil {
 			return err
 		}
+		if then != nil {
+			if err := then(tx, id, o, info); err != nil {
+				return err
+			}
+		}
 		c, err = roster.CompanyTx(tx, id)
 		return err
-	})
+	}()
 	return c, err
 }
 

@@ -68,6 +68,34 @@
 // knows the key of (a share made before epochs whose only member that knew it left) must be
 // offered the company again.
 //
+// # Workstations of one office (workstation.go)
+//
+// An office may work from several PCs, each an installation with its own vault, keys and relay
+// identity. A new PC joins through a workstation already in the office: an administrator on
+// each side opens the workstation screen (which publishes its key), the new PC asks to join
+// with the other's office id and an administrator there approves it with the new PC's office
+// id; both screens show a pair code ([PairCode], 80 bits over the two installation keys) and
+// each administrator types the code the other screen shows, which pins the other's key. From
+// then on [Service.SyncWorkstations] (run by the automatic sync before the companies' syncs)
+// offers every company here to every workstation that is not a member of it yet (each new one
+// too), accepts every offer from a workstation whose key is the pinned one, and gives the
+// company's 責任者 / 担当者 the same roles on the new workstation by login (users enrol on each
+// PC). So there is one replication engine for the office's workstations and for companies
+// shared with clients: a workstation is a member of every company's group.
+//
+// Workstations tell each other of the office's workstations (RecordOffice: a list with keys,
+// removals and rights, authenticated pairwise by a MAC, carried in a company they share): a
+// workstation approved anywhere becomes known everywhere, and rights set anywhere reach the
+// workstation they are for, which enforces them on itself (app/terminal: reveal, download,
+// dispose). Removing a workstation ([Service.RemoveWorkstation]) records it removed and removes
+// it from every company at the relay with a rotation each (above), which names it retired: the
+// other workstations stop counting it one of the office's at once. A workstation removed from
+// one company in M-6 is not offered that company again.
+//
+// Not replicated yet: users and their passwords (each user enrols on each PC), role changes
+// after a company reached a workstation, purposes and formats. Each workstation keeps its own
+// history chain; the others' entries of a company arrive as facts (above), not chained.
+//
 // # Trust and keys
 //
 // Every installation has a P-256 key pair (vault share_identity; the private key is sealed

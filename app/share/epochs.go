@@ -116,6 +116,9 @@ type rekey struct {
 	Removed []string `json:"removed"`
 	// Readded: members offered the company again after a removal, with when (RFC 3339 UTC).
 	Readded map[string]string `json:"readded,omitempty"`
+	// Retired: removed members that were workstations of the rotating member's office and were
+	// removed from it (workstation.go): that office's other workstations stop counting them.
+	Retired []string          `json:"retired,omitempty"`
 	Boxes   map[string][]byte `json:"boxes"`
 	MACs    map[string][]byte `json:"macs"`
 }
@@ -137,6 +140,9 @@ func (r *rekey) macInput(relayCompany, to string, header []byte) []byte {
 		for _, o := range offices {
 			m = append(m, "readded="+o+"@"+r.Readded[o]+"|"...)
 		}
+	}
+	if len(r.Retired) > 0 {
+		m = append(m, "retired="+strings.Join(r.Retired, ",")+"|"...)
 	}
 	m = append(m, h[:]...)
 	return append(m, hh[:]...)
@@ -275,6 +281,14 @@ func (s *Service) sendRekey(ctx context.Context, keys *vault.Keys, companyID int
 			switch {
 			case removed != "":
 				msg.Removed = append(msg.Removed, o)
+				var retired int
+				if err := tx.QueryRow(`SELECT count(*) FROM workstations WHERE office = ? AND removed_at <> ''`, o).Scan(&retired); err != nil {
+					rows.Close()
+					return err
+				}
+				if retired > 0 {
+					msg.Retired = append(msg.Retired, o)
+				}
 			case readded != "":
 				msg.Readded[o] = readded
 			}
@@ -506,11 +520,18 @@ func (s *Service) importRekey(tx *store.Tx, p auth.Principal, keys *vault.Keys, 
 			return err
 		}
 	}
+	retired, err := retireWorkstations(tx, r)
+	if err != nil {
+		return err
+	}
 	e := p.Entry(audit.ActionModify, audit.ResultOK)
 	e.CompanyID, e.TargetType, e.TargetID = sh.companyID, "share", sh.relay
 	e.Detail = "share key epoch " + r.Epoch + " received from office " + r.From
 	if len(gone) > 0 {
 		e.Detail += "; removed members: " + strings.Join(gone, ", ")
+	}
+	if len(retired) > 0 {
+		e.Detail += "; workstations removed from the office: " + strings.Join(retired, ", ")
 	}
 	e.Detail = audit.Redact(e.Detail) // names from another member
 	if _, err := s.Audit.Append(tx, e); err != nil {

@@ -173,6 +173,9 @@ type offerInfo struct {
 	NameKana string `json:"nameKana"`
 	Corp     string `json:"corporateNumber"`
 	FromName string `json:"fromName"`
+	// Roles: an offer to a workstation carries the company's 責任者 / 担当者 by login; a user of
+	// the same login there gets the same role.
+	Roles []wsRole `json:"roles,omitempty"`
 }
 
 func (o *offer) macInput(relayCompany string) []byte {
@@ -235,6 +238,14 @@ func (s *Service) Offer(ctx context.Context, p auth.Principal, keys *vault.Keys,
 	if !sameFingerprint(peerFingerprint, peer.PublicKey) {
 		return ErrFingerprint
 	}
+	return s.offerTo(ctx, p, keys, companyID, peerOffice, peer.Name, peer.PublicKey, false)
+}
+
+// offerTo makes and sends the offer of companyID to peerOffice, whose installation key peerKey
+// the caller has confirmed (a typed fingerprint, a workstation's pair code). ws is set when
+// the peer is a workstation of this office: the offer then carries the company's role
+// assignments (workstation.go).
+func (s *Service) offerTo(ctx context.Context, p auth.Principal, keys *vault.Keys, companyID int64, peerOffice, peerName string, peerKey []byte, ws bool) error {
 	self := s.transport().Office()
 	var (
 		relay   string
@@ -246,7 +257,8 @@ func (s *Service) Offer(ctx context.Context, p auth.Principal, keys *vault.Keys,
 		o       = offer{V: 1, From: self, To: peerOffice}
 		offerPT []byte
 	)
-	err = s.DB.Update(ctx, func(tx *store.Tx) error {
+	peer := PeerKey{Office: peerOffice, Name: peerName, PublicKey: peerKey}
+	err := s.DB.Update(ctx, func(tx *store.Tx) error {
 		var n, member int
 		if err := tx.QueryRow(`SELECT (SELECT count(*) FROM shares WHERE company_id = ?),
 			(SELECT count(*) FROM share_members WHERE company_id = ? AND office = ? AND removed_at = '')`, companyID, companyID, peerOffice).Scan(&n, &member); err != nil {
@@ -303,7 +315,13 @@ func (s *Service) Offer(ctx context.Context, p auth.Principal, keys *vault.Keys,
 		if err != nil {
 			return err
 		}
-		info := mustJSON(offerInfo{Code: c.Code, Name: c.Name, NameKana: c.NameKana, Corp: c.CorporateNumber, FromName: office.Name})
+		inf := offerInfo{Code: c.Code, Name: c.Name, NameKana: c.NameKana, Corp: c.CorporateNumber, FromName: office.Name}
+		if ws {
+			if inf.Roles, err = companyRoles(tx, companyID); err != nil {
+				return err
+			}
+		}
+		info := mustJSON(inf)
 		if o.InfoBox, err = vault.SealTo(s.rand(), peer.PublicKey, infoAAD(relay, peerOffice), info); err != nil {
 			return err
 		}
@@ -383,6 +401,9 @@ func (s *Service) Offer(ctx context.Context, p auth.Principal, keys *vault.Keys,
 		e.Detail = "share offered to office " + peerOffice
 		if shared {
 			e.Detail = "share group: offered to one more office, " + peerOffice
+		}
+		if ws {
+			e.Detail = "workstation " + peerOffice + ": company offered to it (every company of the office is)"
 		}
 		_, err = s.Audit.Append(tx, e)
 		return err

@@ -450,6 +450,12 @@ func (s *Service) importEnvelope(ctx context.Context, p auth.Principal, keys *va
 		if perr != nil || e.Company != sh.relay || e.Sender == s.transport().Sender() {
 			return sh.save(tx)
 		}
+		if e.Record == RecordOffice {
+			if err := s.importOfficeList(tx, p, keys, sh, e.Ciphertext); err != nil {
+				return err
+			}
+			return sh.save(tx)
+		}
 		kind, epoch, ok := parseRecord(e.Record)
 		if !ok {
 			return sh.save(tx)
