@@ -39,8 +39,8 @@ func (s *shareAuto) get(companyID int64) *Error {
 	return s.errs[companyID]
 }
 
-// StartShareSync keeps the shared companies (M-6) in step while the app runs: every shareTick,
-// when the logged-in user is a 責任者 / 担当者 of a shared company, that company's changes go to
+// StartShareSync keeps the office's workstations and the shared companies (M-6) in step while
+// the app runs: every shareTick the workstation sync runs, and when the logged-in user is a 責任者 / 担当者 of a shared company, that company's changes go to
 // the other members and theirs are applied, with the session's keys, as 「今すぐ同期」 does. A
 // pending key rotation (a member removed, a number disposed of) goes out the same way. A
 // failing sync is shown on M-6's row and logged once per new error. main.go starts it; stop
@@ -53,11 +53,20 @@ func (a *App) StartShareSync() (stop func()) {
 	})
 }
 
-// syncShares syncs every shared company sess's user has a role in.
+// syncShares runs the workstation sync (every company offered to the office's workstations,
+// theirs accepted) and then syncs every shared company sess's user has a role in.
 func (a *App) syncShares(ctx context.Context, sess *auth.Session) {
 	keys := sess.Keys()
 	if keys == nil {
 		return
+	}
+	_, err := a.share.SyncWorkstations(ctx, sess.Principal, keys)
+	var we *Error
+	if err != nil {
+		we = toError(err)
+	}
+	if a.shareAuto.set(workstationsKey, we) && we != nil {
+		a.log.Info("workstation auto sync", "code", we.Code, "err", err)
 	}
 	ids, err := a.share.Syncable(ctx, sess.Principal)
 	if err != nil {

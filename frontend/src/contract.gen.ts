@@ -1575,6 +1575,75 @@ export interface VerifyResult {
   unsealed: number;
 }
 
+/**
+ * WorkstationApproveIn is an approval: the new PC's office id, the code its screen shows, and
+ * what it may do.
+ */
+export interface WorkstationApproveIn {
+  office: string;
+  code: string;
+  rights: WorkstationRights;
+}
+
+/** WorkstationInfo is another workstation of the office. */
+export interface WorkstationInfo {
+  office: string;
+  name: string;
+  fingerprint: string;
+  /**
+   * How: "joined" (this PC joined through it), "approved" (approved here), "via" (known
+   * from another workstation).
+   */
+  how: string;
+  rights: WorkstationRights;
+  rightsSet: boolean;
+  companies: number;
+  addedBy: string;
+  addedAt: string;
+  removedBy: string;
+  removedAt: string;
+}
+
+/**
+ * WorkstationJoinIn is the new PC's request: the office id of a workstation of the office and
+ * the code its screen shows.
+ */
+export interface WorkstationJoinIn {
+  office: string;
+  code: string;
+}
+
+/** WorkstationPairing is what the join and approval screens show before the code is typed. */
+export interface WorkstationPairing {
+  /** Self is this PC's office id (the other screen types it), Office and Name the other's. */
+  self: string;
+  office: string;
+  name: string;
+  code: string;
+}
+
+/** WorkstationRights is what a workstation may do with numbers. */
+export interface WorkstationRights {
+  reveal: boolean;
+  download: boolean;
+  dispose: boolean;
+}
+
+/** WorkstationRightsIn changes what a workstation may do. */
+export interface WorkstationRightsIn {
+  office: string;
+  rights: WorkstationRights;
+}
+
+/** WorkstationsView is the workstation screen: this PC and the others. */
+export interface WorkstationsView {
+  self: string;
+  fingerprint: string;
+  workstations: WorkstationInfo[] | null;
+  /** SyncError is why the automatic workstation sync last failed (none once one went through). */
+  syncError?: ErrorInfo;
+}
+
 // ---- bridge
 
 /**
@@ -1754,15 +1823,22 @@ export interface BoundServices {
   };
   ShareService: {
     Accept: (relayCompany: string, fingerprint: string) => Promise<number>;
+    ApproveWorkstation: (in_: WorkstationApproveIn) => Promise<void>;
     Conflicts: (companyID: number) => Promise<ShareConflict[] | null>;
     Identity: () => Promise<ShareIdentity>;
+    JoinOffice: (in_: WorkstationJoinIn) => Promise<void>;
     List: () => Promise<ShareInfo[] | null>;
     LookupPeer: (office: string) => Promise<SharePeer>;
     Offer: (in_: ShareOfferIn) => Promise<void>;
     Offers: () => Promise<ShareOffer[] | null>;
+    PairWorkstation: (office: string) => Promise<WorkstationPairing>;
     Reject: (relayCompany: string) => Promise<void>;
     RemoveMember: (companyID: number, office: string) => Promise<void>;
+    RemoveWorkstation: (office: string) => Promise<number>;
+    SetWorkstationRights: (in_: WorkstationRightsIn) => Promise<void>;
     Sync: (companyID: number) => Promise<ShareSyncResult>;
+    SyncWorkstations: () => Promise<void>;
+    Workstations: () => Promise<WorkstationsView>;
   };
   FileService: {
     Save: (fileName: string, dataBase64: string) => Promise<SavedFile>;
