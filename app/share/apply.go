@@ -216,8 +216,16 @@ func (im *importer) disposal(r record) error {
 }
 
 // facts stores the peer's audit entries for 2-1.
-func (im *importer) facts(b batch) error {
-	for _, f := range b.Audit {
+func (im *importer) facts(keys *vault.Keys, b batch) error {
+	prevs, chains, err := im.checkHistory(keys, b)
+	if err != nil {
+		return err
+	}
+	for i, f := range b.Audit {
+		var prev, chain []byte
+		if chains != nil {
+			prev, chain = prevs[i], chains[i]
+		}
 		target := f.TargetID
 		if f.TargetType == "person" && strings.Contains(target, ".") {
 			if r := im.x.gid(KindPerson, target); r != nil {
@@ -229,9 +237,9 @@ func (im *importer) facts(b batch) error {
 			at = time.Time{}
 		}
 		_, err = im.tx.Exec(`INSERT OR IGNORE INTO share_peer_audit(company_id, source, source_name, source_id, at, login, action,
-			target_type, target_id, purpose, result, detail) VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			target_type, target_id, purpose, result, detail, prev, chain, sent_target) VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 			im.sh.companyID, b.Origin, b.OriginName, f.ID, store.FormatTime(at), f.Login, f.Action, f.TargetType, target,
-			f.Purpose, f.Result, audit.Redact(f.Detail))
+			f.Purpose, f.Result, audit.Redact(f.Detail), prev, chain, f.TargetID)
 		if err != nil {
 			return fmt.Errorf("writing peer history: %w", err)
 		}

@@ -29,6 +29,8 @@ type batch struct {
 	OriginKey []byte      `json:"originKey,omitempty"`
 	Records   []record    `json:"records"`
 	Audit     []auditFact `json:"audit,omitempty"`
+	// History links Audit into the origin's chain of the company (history.go).
+	History *historyProof `json:"history,omitempty"`
 	// shredded: the batch carries a new deleted number or disposal (not sent).
 	shredded bool
 }

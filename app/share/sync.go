@@ -31,13 +31,15 @@ type shareRow struct {
 	// rekeyFrom is valid while a rotation made or received here is still to be sent (it holds
 	// the epoch before it).
 	rekeyFrom sql.NullString
+	// histHead is this side's history chain of the company after the last fact sent (history.go).
+	histHead []byte
 }
 
 func loadShare(tx *store.Tx, companyID int64) (*shareRow, error) {
 	sh := &shareRow{companyID: companyID}
-	err := tx.QueryRow(`SELECT relay_company, self_office, clock, relay_cursor, audit_cursor, epoch, base_epoch, resend, rekey_from
-		FROM shares WHERE company_id = ?`, companyID).Scan(&sh.relay, &sh.self, &sh.clock, &sh.cursor, &sh.auditCur,
-		&sh.epoch, &sh.base, &sh.resend, &sh.rekeyFrom)
+	err := tx.QueryRow(`SELECT relay_company, self_office, clock, relay_cursor, audit_cursor, epoch, base_epoch, resend, rekey_from,
+		history_head FROM shares WHERE company_id = ?`, companyID).Scan(&sh.relay, &sh.self, &sh.clock, &sh.cursor, &sh.auditCur,
+		&sh.epoch, &sh.base, &sh.resend, &sh.rekeyFrom, &sh.histHead)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, errNoShare
 	}
@@ -48,8 +50,9 @@ func loadShare(tx *store.Tx, companyID int64) (*shareRow, error) {
 }
 
 func (sh *shareRow) save(tx *store.Tx) error {
-	_, err := tx.Exec(`UPDATE shares SET clock = ?, relay_cursor = ?, audit_cursor = ?, last_sync_at = ?, epoch = ?, resend = ?, rekey_from = ?
-		WHERE company_id = ?`, sh.clock, sh.cursor, sh.auditCur, tx.NowText(), sh.epoch, sh.resend, sh.rekeyFrom, sh.companyID)
+	_, err := tx.Exec(`UPDATE shares SET clock = ?, relay_cursor = ?, audit_cursor = ?, last_sync_at = ?, epoch = ?, resend = ?, rekey_from = ?,
+		history_head = ? WHERE company_id = ?`, sh.clock, sh.cursor, sh.auditCur, tx.NowText(), sh.epoch, sh.resend, sh.rekeyFrom,
+		sh.histHead, sh.companyID)
 	if err != nil {
 		return fmt.Errorf("writing share: %w", err)
 	}
@@ -187,7 +190,7 @@ func (s *Service) sendChanges(ctx context.Context, p auth.Principal, keys *vault
 			part := *b
 			part.Records = b.Records[:min(len(b.Records), maxRecords)]
 			b.Records = b.Records[len(part.Records):]
-			b.Audit = nil
+			b.Audit, b.History = nil, nil
 			pt := mustJSON(part)
 			err := s.transport().Send(ctx, sh.relay, batchRecord(sh.epoch), func(aad []byte) ([]byte, error) {
 				return ek.Seal(envelopeAAD(aad), pt)
@@ -413,7 +416,10 @@ func (s *Service) export(tx *store.Tx, keys *vault.Keys, sh *shareRow) (*batch, 
 		b.Audit = append(b.Audit, f)
 		sh.auditCur = f.ID
 	}
-	return b, arows.Err()
+	if err := arows.Err(); err != nil {
+		return nil, err
+	}
+	return b, proveHistory(tx, keys, sh, b)
 }
 
 // sealForShare opens person personID's number with its person key (under the company key ck)
@@ -513,7 +519,7 @@ func (s *Service) importEnvelope(ctx context.Context, p auth.Principal, keys *va
 				return err
 			}
 		}
-		if err := im.facts(b); err != nil {
+		if err := im.facts(keys, b); err != nil {
 			return err
 		}
 		applied, lost = im.applied, im.lost

@@ -709,7 +709,7 @@ func (s *Service) importOfficeList(tx *store.Tx, p auth.Principal, keys *vault.K
 				return err
 			}
 			if changed {
-				changes = append(changes, "this terminal's rights: "+rightsText(w.Rights))
+				changes = append(changes, "this terminal's rights set", rightsText(w.Rights))
 			}
 			continue
 		}
@@ -748,7 +748,7 @@ func (s *Service) importOfficeList(tx *store.Tx, p auth.Principal, keys *vault.K
 				w.Rights.Reveal, w.Rights.Download, w.Rights.Dispose, w.RightsAt, w.Office); err != nil {
 				return err
 			}
-			changes = append(changes, "workstation rights: "+w.Office+"; "+rightsText(w.Rights))
+			changes = append(changes, "workstation rights: "+w.Office, rightsText(w.Rights))
 		}
 	}
 	if len(changes) == 0 {
@@ -756,7 +756,7 @@ func (s *Service) importOfficeList(tx *store.Tx, p auth.Principal, keys *vault.K
 	}
 	e := p.Entry(audit.ActionSettingChange, audit.ResultOK)
 	e.TargetType, e.TargetID = "workstation", m.From
-	e.Detail = audit.Redact("the office's workstations as " + by + " knows them: " + strings.Join(changes, "; "))
+	e.Detail = audit.Redact("the office's workstations as " + by + " knows them; " + strings.Join(changes, "; "))
 	_, err = s.Audit.Append(tx, e)
 	return err
 }

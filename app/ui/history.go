@@ -4,6 +4,8 @@ import (
 	"context"
 	"time"
 
+	"github.com/mynumber-shelter/shelter/app/share"
+
 	"github.com/mynumber-shelter/shelter/app/apperr"
 	"github.com/mynumber-shelter/shelter/app/audit"
 	"github.com/mynumber-shelter/shelter/app/history"
@@ -64,7 +66,16 @@ func (s *HistoryService) Verify() (VerifyResult, error) {
 	if err != nil {
 		return VerifyResult{}, a.fail("verify", err)
 	}
-	out := VerifyResult{Entries: v.Entries, OK: v.OK, FirstBroken: v.FirstBroken, ReasonJA: v.JA, ReasonEN: v.EN}
+	out := VerifyResult{Entries: v.Entries, OK: v.OK, FirstBroken: v.FirstBroken, ReasonJA: v.JA, ReasonEN: v.EN, Chains: []PeerChainResult{}}
+	chains, err := share.VerifyPeerHistory(context.Background(), a.DB)
+	if err != nil {
+		return VerifyResult{}, a.fail("verify", err)
+	}
+	for _, c := range chains {
+		out.Chains = append(out.Chains, PeerChainResult{CompanyName: c.CompanyName, Source: c.Source, SourceName: c.SourceName,
+			Entries: c.Entries, Chained: c.Chained, Gaps: c.Gaps, Broken: c.Broken, Bad: c.Bad, Authenticated: c.Authenticated,
+			FirstBroken: c.FirstBroken, OK: c.OK()})
+	}
 	if v.OK && v.SealChecked && v.Sealed > 0 {
 		out.SealedSince, out.LastSealed, out.Unsealed = v.SealedSince, v.LastSealed, v.Unsealed()
 	}

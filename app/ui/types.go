@@ -222,6 +222,24 @@ type VerifyResult struct {
 	SealedSince int64 `json:"sealedSince"`
 	LastSealed  int64 `json:"lastSealed"`
 	Unsealed    int64 `json:"unsealed"`
+	// Chains are the other members' histories of the shared companies (the office's other
+	// workstations, the client's installation), each recomputed here (app/share history.go).
+	Chains []PeerChainResult `json:"chains"`
+}
+
+// PeerChainResult is one member's history of one shared company as the verification found it.
+type PeerChainResult struct {
+	CompanyName   string `json:"companyName"`
+	Source        string `json:"source"`
+	SourceName    string `json:"sourceName"`
+	Entries       int    `json:"entries"`
+	Chained       int    `json:"chained"`
+	Gaps          int    `json:"gaps"`
+	Broken        int    `json:"broken"`
+	Bad           int    `json:"bad"`
+	Authenticated bool   `json:"authenticated"`
+	FirstBroken   int64  `json:"firstBroken"`
+	OK            bool   `json:"ok"`
 }
 
 // MenuSection is a group of the main menu (導入・設定, 1. 取得・収集, …).

@@ -1057,6 +1057,21 @@ export interface OfficeInfo {
   kind: string;
 }
 
+/** PeerChainResult is one member's history of one shared company as the verification found it. */
+export interface PeerChainResult {
+  companyName: string;
+  source: string;
+  sourceName: string;
+  entries: number;
+  chained: number;
+  gaps: number;
+  broken: number;
+  bad: number;
+  authenticated: boolean;
+  firstBroken: number;
+  ok: boolean;
+}
+
 /** RecoveryKitView is the Recovery Kit, shown exactly once. */
 export interface RecoveryKitView {
   vaultId: string;
@@ -1573,6 +1588,11 @@ export interface VerifyResult {
   sealedSince: number;
   lastSealed: number;
   unsealed: number;
+  /**
+   * Chains are the other members' histories of the shared companies (the office's other
+   * workstations, the client's installation), each recomputed here (app/share history.go).
+   */
+  chains: PeerChainResult[] | null;
 }
 
 /**

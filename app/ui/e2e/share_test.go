@@ -199,6 +199,14 @@ func TestBrowserShare(t *testing.T) {
 	if !registeredAtA {
 		t.Error("2-1 lacks A's registration of the number")
 	}
+	// The verification covers A's history too: recomputed here and authenticated by A's key.
+	b.waitVisible("verify-chains")
+	b.waitText("verify-chains", "相手の端末の鍵で認証済み")
+	var chainOK string
+	b.eval(`document.querySelector('[data-testid="verify-chains"] li[data-source="`+idA.Office+`"]')?.dataset.ok ?? ""`, &chainOK)
+	if chainOK != "true" {
+		t.Fatalf("2-1's verification of A's history: %q, want ok", chainOK)
+	}
 	s.shot("history")
 	if b.holdsNumber(number) {
 		t.Fatal("2-1 holds the number in clear")

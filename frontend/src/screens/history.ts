@@ -30,6 +30,8 @@ export function renderHistory(app: App, item: MenuItem | undefined, content: HTM
   const self = app.state?.office?.name || t("shareSelf");
   const head = screenHead(item, t("historyTitle"));
   const badge = h("div", { class: "verify pending", testid: "verify-badge" }, t("verifying"));
+  // The other members' histories of the shared companies (other workstations, the client's).
+  const chains = h("ul", { class: "peer-chains hidden", testid: "verify-chains" });
   const company = h("select", { testid: "history-company" }, isAdmin ? h("option", { value: "0" }, t("all")) : null);
   const user = h("select", { testid: "history-user" }, h("option", { value: "0" }, t("all")));
   const action = h("select", { testid: "history-action" }, h("option", { value: "" }, t("all")));
@@ -101,6 +103,7 @@ export function renderHistory(app: App, item: MenuItem | undefined, content: HTM
 
   mount(content, head,
     h("div", { class: "history-top" }, badge, total),
+    chains,
     form, exports, banner,
     h("table", { class: "grid compact", testid: "history-table" },
       h("thead", null, h("tr", null,
@@ -132,6 +135,21 @@ export function renderHistory(app: App, item: MenuItem | undefined, content: HTM
         (v.anchors ? t("chainAnchored").replace("{n}", String(v.anchors - (v.diverged ?? 0))).replace("{at}", dateTime(v.anchoredAt)) : "") +
         (v.diverged ? t("chainDiverged").replace("{n}", String(v.diverged)).replace("{id}", String(v.restoredAt)) : "")
       : `${t("chainBroken").replace("{id}", String(v.firstBroken))} ${pick(v.reasonJa, v.reasonEn)}`;
+    for (const c of v.chains ?? []) {
+      const name = `${c.sourceName || c.source}（${c.companyName}）`;
+      let text = t("peerChainOk").replace("{n}", String(c.chained));
+      if (!c.ok) {
+        text = [
+          c.broken ? t("peerChainBroken").replace("{id}", String(c.firstBroken)) : "",
+          c.gaps ? t("peerChainGaps").replace("{n}", String(c.gaps)) : "",
+          c.bad ? t("peerChainBad").replace("{n}", String(c.bad)) : "",
+        ].filter(Boolean).join(" ");
+      }
+      if (c.entries > c.chained) text += t("peerChainOld").replace("{n}", String(c.entries - c.chained));
+      if (c.ok && c.authenticated) text += t("peerChainAuth");
+      chains.appendChild(h("li", { class: "verify " + (c.ok ? "ok" : "broken"), "data-ok": String(c.ok), "data-source": c.source }, `${name}: ${text}`));
+    }
+    chains.classList.toggle("hidden", !(v.chains ?? []).length);
   }, (e) => {
     badge.className = "verify broken";
     badge.textContent = errText(e);
