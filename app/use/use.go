@@ -370,7 +370,7 @@ func (s *Service) RecordCopy(ctx context.Context, p auth.Principal, personID int
 			return err
 		}
 		// A copy shows nothing new but takes the number out (持出し): it needs both rights.
-		for _, right := range []terminal.Right{terminal.RightReveal, terminal.RightDownload} {
+		for _, right := range []terminal.Right{terminal.RightDownload, terminal.RightReveal} {
 			if err := terminal.Require(tx, right); err != nil {
 				if errors.Is(err, terminal.ErrNotOnThisTerminal) {
 					refused = err
