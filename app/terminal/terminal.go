@@ -25,9 +25,11 @@
 // # Storage
 //
 // One row of vault.db's terminal_rights. No row means everything is allowed: a single
-// installation, or the first workstation of an office, needs no setting. The rights are set
-// ([Set]) when an administrator approves or edits a joined workstation (M-5); the caller
-// records that change in the history in the same transaction. A backup or the office replica
+// installation, or the first workstation of an office, needs no setting. An administrator
+// approves a joining workstation and sets or edits its rights on another PC (M-5, app/share);
+// they travel to this one and are applied here ([Apply]: the newest setting wins), and a PC that
+// joins an office may be limited before any arrive ([Set] with undated rights). The caller
+// records each change in the history in the same transaction. A backup or the office replica
 // carries the row: a PC restored from them keeps its rights.
 //
 // # What it does not do
@@ -64,7 +66,8 @@ type Rights struct {
 	// SetBy names who set them: the office or workstation id, or the login of the
 	// administrator. "" when they were never set (everything allowed).
 	SetBy string
-	// SetAt is when they were set (UTC); zero when never.
+	// SetAt is when an administrator set them (UTC); zero when never, or when they are
+	// undated (see [Set]).
 	SetAt time.Time
 }
 
@@ -107,9 +110,12 @@ func Get(tx *store.Tx) (Rights, error) {
 }
 
 // Set replaces this workstation's rights with r's Reveal, Download and Dispose, recording setBy
-// (required: an office or workstation id, or a login; never a number) and the transaction's
-// time; r.SetBy and r.SetAt are ignored. The caller records the change in the history in the
-// same transaction.
+// (required: an office or workstation id, or a login; never a number) and r.SetAt, the time the
+// administrator set them, as given: rights that travelled from another workstation keep the
+// time they were set there. A zero SetAt stores undated rights (e.g. "nothing allowed" when
+// this PC joins an office, before any administrator has said what it may do), which any dated
+// rights replace in [Apply]. r.SetBy is ignored. The caller records the change in the history in
+// the same transaction.
 func Set(tx *store.Tx, r Rights, setBy string) error {
 	setBy = strings.TrimSpace(setBy)
 	if setBy == "" {
@@ -117,11 +123,32 @@ func Set(tx *store.Tx, r Rights, setBy string) error {
 	}
 	_, err := tx.Exec(`INSERT INTO terminal_rights(id, reveal, download, dispose, set_by, set_at) VALUES(1, ?, ?, ?, ?, ?)
 		ON CONFLICT(id) DO UPDATE SET reveal = excluded.reveal, download = excluded.download, dispose = excluded.dispose,
-		set_by = excluded.set_by, set_at = excluded.set_at`, r.Reveal, r.Download, r.Dispose, setBy, tx.NowText())
+		set_by = excluded.set_by, set_at = excluded.set_at`, r.Reveal, r.Download, r.Dispose, setBy, store.FormatTime(r.SetAt))
 	if err != nil {
 		return fmt.Errorf("setting terminal rights: %w", err)
 	}
 	return nil
+}
+
+// Apply sets rights that arrived from another workstation, dated r.SetAt (required), unless
+// the rights already here were set at the same time or later: of several settings arriving in
+// any order, the newest wins. changed reports whether what this workstation may do changed
+// (so that the caller records it in the history).
+func Apply(tx *store.Tx, r Rights, setBy string) (changed bool, err error) {
+	if r.SetAt.IsZero() {
+		return false, errors.New("applying terminal rights: the time they were set is required")
+	}
+	cur, err := Get(tx)
+	if err != nil {
+		return false, err
+	}
+	if !cur.SetAt.IsZero() && !r.SetAt.After(cur.SetAt) {
+		return false, nil
+	}
+	if err := Set(tx, r, setBy); err != nil {
+		return false, err
+	}
+	return cur.Reveal != r.Reveal || cur.Download != r.Download || cur.Dispose != r.Dispose, nil
 }
 
 // Require returns nil when this workstation may do what, and otherwise a user-safe forbidden

@@ -57,24 +57,23 @@ func TestNeverSetAllowsEverything(t *testing.T) {
 
 func TestSetGetRoundTripAndReplace(t *testing.T) {
 	db := openDB(t)
-	at := time.Date(2026, 4, 1, 1, 2, 3, 0, time.UTC)
-	db.Now = func() time.Time { return at }
+	at := time.Date(2026, 4, 1, 1, 2, 3, 4_000_000, time.UTC)
 	set := func(r terminal.Rights, by string) error {
 		return db.Update(context.Background(), func(tx *store.Tx) error { return terminal.Set(tx, r, by) })
 	}
-	// SetBy and SetAt of the argument are not what is stored.
-	if err := set(terminal.Rights{Reveal: true, SetBy: "ignored", SetAt: at.Add(time.Hour)}, " office-1/ws-2 "); err != nil {
+	// The time is the administrator's, as given; SetBy of the argument is not what is stored.
+	if err := set(terminal.Rights{Reveal: true, SetBy: "ignored", SetAt: at}, " office-1/ws-2 "); err != nil {
 		t.Fatal(err)
 	}
 	want := terminal.Rights{Reveal: true, SetBy: "office-1/ws-2", SetAt: at}
 	if got := get(t, db); got != want {
 		t.Fatalf("after Set: %+v, want %+v", got, want)
 	}
-	at = at.Add(24 * time.Hour)
-	if err := set(terminal.Rights{Download: true, Dispose: true}, "admin"); err != nil {
+	// Undated rights (a PC that joined an office, before an administrator said anything).
+	if err := set(terminal.Rights{Download: true, Dispose: true}, "workstation office-1"); err != nil {
 		t.Fatal(err)
 	}
-	want = terminal.Rights{Download: true, Dispose: true, SetBy: "admin", SetAt: at}
+	want = terminal.Rights{Download: true, Dispose: true, SetBy: "workstation office-1"}
 	if got := get(t, db); got != want {
 		t.Fatalf("after a second Set: %+v, want %+v", got, want)
 	}
@@ -84,6 +83,67 @@ func TestSetGetRoundTripAndReplace(t *testing.T) {
 	}
 	if got := get(t, db); got != want {
 		t.Fatalf("a refused Set changed the rights: %+v", got)
+	}
+}
+
+// TestApplyNewestWins: rights that arrive from other workstations in any order leave the newest
+// setting; undated rights (set when the PC joined) give way to any dated ones.
+func TestApplyNewestWins(t *testing.T) {
+	db := openDB(t)
+	t0 := time.Date(2026, 4, 1, 1, 0, 0, 0, time.UTC)
+	apply := func(r terminal.Rights, by string) (bool, error) {
+		var changed bool
+		err := db.Update(context.Background(), func(tx *store.Tx) error {
+			var err error
+			changed, err = terminal.Apply(tx, r, by)
+			return err
+		})
+		return changed, err
+	}
+	// Joined: nothing allowed, undated.
+	if err := db.Update(context.Background(), func(tx *store.Tx) error {
+		return terminal.Set(tx, terminal.Rights{}, "workstation office-1")
+	}); err != nil {
+		t.Fatal(err)
+	}
+	steps := []struct {
+		r       terminal.Rights
+		by      string
+		changed bool
+		want    terminal.Rights
+	}{
+		// An administrator's rights set before this PC joined still apply.
+		{terminal.Rights{Reveal: true, SetAt: t0}, "workstation office-1",
+			true, terminal.Rights{Reveal: true, SetBy: "workstation office-1", SetAt: t0}},
+		// Newer: applied.
+		{terminal.Rights{Reveal: true, Download: true, SetAt: t0.Add(time.Hour)}, "workstation office-2",
+			true, terminal.Rights{Reveal: true, Download: true, SetBy: "workstation office-2", SetAt: t0.Add(time.Hour)}},
+		// Older, arriving late: ignored.
+		{terminal.Rights{Dispose: true, SetAt: t0.Add(time.Minute)}, "workstation office-1",
+			false, terminal.Rights{Reveal: true, Download: true, SetBy: "workstation office-2", SetAt: t0.Add(time.Hour)}},
+		// The same time again: ignored.
+		{terminal.Rights{SetAt: t0.Add(time.Hour)}, "workstation office-3",
+			false, terminal.Rights{Reveal: true, Download: true, SetBy: "workstation office-2", SetAt: t0.Add(time.Hour)}},
+		// Newer but the same rights: stored, not a change.
+		{terminal.Rights{Reveal: true, Download: true, SetAt: t0.Add(2 * time.Hour)}, "workstation office-1",
+			false, terminal.Rights{Reveal: true, Download: true, SetBy: "workstation office-1", SetAt: t0.Add(2 * time.Hour)}},
+	}
+	for i, s := range steps {
+		changed, err := apply(s.r, s.by)
+		if err != nil {
+			t.Fatalf("step %d: %v", i, err)
+		}
+		if got := get(t, db); changed != s.changed || got != s.want {
+			t.Fatalf("step %d: changed %v, rights %+v; want %v, %+v", i, changed, got, s.changed, s.want)
+		}
+	}
+	if _, err := apply(terminal.All, "workstation office-1"); err == nil {
+		t.Fatal("undated rights applied")
+	}
+	// On a PC that never had rights set, dated rights apply and count as a change when they limit.
+	db = openDB(t)
+	if changed, err := apply(terminal.Rights{Reveal: true, SetAt: t0}, "workstation office-1"); err != nil || !changed {
+		t.Fatalf("first rights on an unlimited PC: changed %v, %v", changed, err)
 	}
 }
 
