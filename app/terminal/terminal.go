@@ -1,7 +1,7 @@
 // Package terminal is this workstation's rights: which of the acts that take a My Number out of
 // the vault's control may be done on this PC. It is the PPC guideline's 取扱端末の限定
-// (事業者編 別添 安全管理措置 技術的安全管理措置: the terminals that handle 特定個人情報 are
-// limited).
+// (事業者編 別添 安全管理措置 F 技術的安全管理措置 a アクセス制御: 特定個人情報ファイルを取り扱う
+// 情報システムを限定する; for a small business, 取り扱う機器を特定する).
 //
 // # The rule
 //
@@ -15,8 +15,10 @@
 //   - carry out a disposal ([RightDispose]: 4-1's execution; proposing, approving and rejecting
 //     a disposal, its certificate and the 台帳 stay allowed, as they touch no number).
 //
-// Everything else works on every workstation: collection (1-3), the roster, the masked lists,
-// the history (2-1). The rights belong to the PC, not to a user: they add to the roles
+// Everything else works on every workstation: collection (1-3, including the check of identity
+// documents, whose images can show a number), the roster, the masked lists, the history (2-1),
+// and the sharing of companies with other installations and workstations (app/share sends
+// numbers sealed, never shown). The rights belong to the PC, not to a user: they add to the roles
 // (事務取扱責任者 / 担当者), never replace them, and are checked right after the role check of
 // each use case, inside its transaction ([Require]). A refusal is a user-safe forbidden error
 // that says what was refused, why and how to go on; the use case records it in the history as a
