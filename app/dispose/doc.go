@@ -87,6 +87,11 @@
 //     other identity-document images under a new person key; the old key is destroyed the same
 //     way (vault.CompanyKey.RotatePerson).
 //
+// Only a workstation the administrator allowed to dispose (app/terminal, 取扱端末の限定) executes a
+// disposal; elsewhere Execute is refused and the refusal recorded, and the disposal stays
+// approved for a permitted workstation. Proposing, approving, rejecting and printing touch no
+// number and stay allowed on every workstation.
+//
 // Execution records the 廃棄記録 (date, 実施者, the approving 責任者, method, the file kinds of
 // each person, a certificate number "MNS-2026-000123") and checkpoints the database so that no
 // -wal file keeps an older copy of a destroyed key. [Service.Certificate] writes the 廃棄証明書

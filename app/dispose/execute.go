@@ -10,6 +10,7 @@ import (
 	"github.com/mynumber-shelter/shelter/app/auth"
 	"github.com/mynumber-shelter/shelter/app/collect"
 	"github.com/mynumber-shelter/shelter/app/store"
+	"github.com/mynumber-shelter/shelter/app/terminal"
 	"github.com/mynumber-shelter/shelter/app/vault"
 )
 
@@ -27,7 +28,9 @@ func (s *Service) CertificateNumber(year int, id int64) string {
 }
 
 // Execute carries out an approved disposal (the 実施者 is p, a 責任者 or 担当者 of the company)
-// in one transaction, then checkpoints the database:
+// in one transaction, then checkpoints the database. On a workstation that may not dispose
+// (app/terminal, checked right after the role) it is refused with a forbidden error, recorded as
+// a denied ActionDispose entry, and the disposal stays approved. Otherwise:
 //
 //   - shred: each person's number and document images are deleted and their key destroyed
 //     (vault.ShredPerson, which also lists it on the shred list of both files);
@@ -45,12 +48,23 @@ func (s *Service) Execute(ctx context.Context, p auth.Principal, keys *vault.Key
 	if keys == nil {
 		return out, errSealed
 	}
+	var refused error
 	err := s.DB.Update(ctx, func(tx *store.Tx) error {
 		d, err := getTx(tx, id)
 		if err != nil {
 			return err
 		}
 		if err := requireHandling(tx, p, d.CompanyID); err != nil {
+			return err
+		}
+		if err := terminal.Require(tx, terminal.RightDispose); err != nil {
+			if errors.Is(err, terminal.ErrNotOnThisTerminal) {
+				refused = err
+				e := p.Entry(audit.ActionDispose, audit.ResultDenied)
+				e.CompanyID, e.TargetType, e.TargetID = d.CompanyID, "disposal", fmt.Sprint(id)
+				e.Detail = "disposal refused: not permitted on this terminal"
+				_, err = s.Audit.Append(tx, e)
+			}
 			return err
 		}
 		if d.Status != StatusApproved {
@@ -94,6 +108,9 @@ func (s *Service) Execute(ctx context.Context, p auth.Principal, keys *vault.Key
 	})
 	if err != nil {
 		return Disposal{}, err
+	}
+	if refused != nil {
+		return Disposal{}, refused
 	}
 	if err := s.DB.Checkpoint(ctx); err != nil {
 		return out, fmt.Errorf("%w: %w", ErrCheckpointPending, err)

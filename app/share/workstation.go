@@ -18,6 +18,7 @@ import (
 	"github.com/mynumber-shelter/shelter/app/auth"
 	"github.com/mynumber-shelter/shelter/app/roster"
 	"github.com/mynumber-shelter/shelter/app/store"
+	"github.com/mynumber-shelter/shelter/app/terminal"
 	"github.com/mynumber-shelter/shelter/app/vault"
 	"github.com/mynumber-shelter/shelter/cloud/envelope"
 )
@@ -139,8 +140,11 @@ func (s *Service) ApproveWorkstation(ctx context.Context, p auth.Principal, keys
 	if err := s.addWorkstation(ctx, p, keys, office, code, "approved", r); err != nil {
 		return err
 	}
-	_, err := s.offerToWorkstations(ctx, p, keys)
-	return err
+	if _, err := s.offerToWorkstations(ctx, p, keys); err != nil {
+		return err
+	}
+	// Its rights go with the list of workstations, in the first company offered to it.
+	return s.sendOfficeList(ctx, keys)
 }
 
 func (s *Service) addWorkstation(ctx context.Context, p auth.Principal, keys *vault.Keys, office, code, how string, r WorkstationRights) error {
@@ -769,15 +773,28 @@ func cond(ok bool, s string) string {
 }
 
 // setTerminalRights records r as this terminal's rights, set by workstation from, when they
-// are later than the ones it has; initial: the rights a joining PC starts with (none), which
-// any administrator's setting replaces.
+// are later than the ones it has (terminal.Apply); initial: the rights a joining PC starts
+// with (none, undated), which any administrator's setting replaces.
 func setTerminalRights(tx *store.Tx, r wsRights, from string, initial bool) (bool, error) {
-	return false, nil // TODO(lead): app/terminal
+	by := "workstation " + from
+	if initial {
+		return true, terminal.Set(tx, terminal.Rights{}, by)
+	}
+	at, err := store.ParseTime(r.At)
+	if err != nil {
+		return false, fmt.Errorf("terminal rights from %s: %w", from, err)
+	}
+	return terminal.Apply(tx, terminal.Rights{Reveal: r.Reveal, Download: r.Download, Dispose: r.Dispose, SetAt: at}, by)
 }
 
-// terminalRights returns this terminal's rights as an administrator set them (ok false: never).
+// terminalRights returns this terminal's rights as an administrator set them (ok false: never,
+// or only the undated ones of a PC that joined).
 func terminalRights(tx *store.Tx) (wsRights, bool, error) {
-	return wsRights{}, false, nil // TODO(lead): app/terminal
+	r, err := terminal.Get(tx)
+	if err != nil || r.SetAt.IsZero() {
+		return wsRights{}, false, err
+	}
+	return wsRights{Reveal: r.Reveal, Download: r.Download, Dispose: r.Dispose, At: store.FormatTime(r.SetAt), By: r.SetBy}, true, nil
 }
 
 // retireWorkstations records as removed the workstations a rotation from a workstation of

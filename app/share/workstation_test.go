@@ -9,6 +9,8 @@ import (
 
 	"github.com/mynumber-shelter/shelter/app/auth"
 	"github.com/mynumber-shelter/shelter/app/roster"
+	"github.com/mynumber-shelter/shelter/app/store"
+	"github.com/mynumber-shelter/shelter/app/terminal"
 	"github.com/mynumber-shelter/shelter/cloud/store/storetest"
 )
 
@@ -203,6 +205,32 @@ func workstations(t *testing.T, relay *testRelay) {
 		t.Fatalf("PC-1's workstations: %+v", list)
 	}
 
+	// Rights: PC-1 set PC-2's at the approval (reveal only), PC-2 set PC-3's (nothing); each
+	// terminal holds its own. PC-1, the first, was never limited.
+	if r := rightsOf(t, w1); !r.Reveal || !r.Download || !r.Dispose {
+		t.Fatalf("PC-1's rights: %+v", r)
+	}
+	if r := rightsOf(t, w2); !r.Reveal || r.Download || r.Dispose || r.SetAt.IsZero() {
+		t.Fatalf("PC-2's rights: %+v, want reveal only, as PC-1 approved it", r)
+	}
+	if r := rightsOf(t, w3); r.Reveal || r.Download || r.Dispose || r.SetAt.IsZero() {
+		t.Fatalf("PC-3's rights: %+v, want none, as PC-2 approved it", r)
+	}
+	// PC-1 allows PC-2 to download too: PC-2 takes it at its next sync, PC-3 learns of it.
+	w1.setNow(t0.Add(5 * time.Minute))
+	if err := w1.share.SetWorkstationRights(ctx, w1.admin, w2.relay.OfficeID, WorkstationRights{Reveal: true, Download: true}); err != nil {
+		t.Fatal(err)
+	}
+	w1.syncWorkstations()
+	w2.syncAs(tanaka, a2)
+	w3.syncAs(tanaka, a3)
+	if r := rightsOf(t, w2); !r.Reveal || !r.Download || r.Dispose {
+		t.Fatalf("PC-2's rights after the change: %+v", r)
+	}
+	if w3.count(`SELECT count(*) FROM workstations WHERE office = ? AND reveal = 1 AND download = 1 AND dispose = 0`, w2.relay.OfficeID) != 1 {
+		t.Fatal("PC-3 does not know PC-2's new rights")
+	}
+
 	// A company made on PC-3 reaches PC-1 and PC-2.
 	w3.setNow(t0.Add(10 * time.Minute))
 	cb, err := w3.roster.CreateCompany(ctx, w3.admin, w3.keys, roster.Company{Code: "B001", Name: "株式会社ビー"})
@@ -287,6 +315,15 @@ func workstations(t *testing.T, relay *testRelay) {
 		w2.count(`SELECT count(*) FROM audit_log WHERE detail LIKE 'workstation: this PC joined the office through workstation %'`) != 1 {
 		t.Fatal("the history lacks the approval, the join or the removal")
 	}
+}
+
+func rightsOf(t *testing.T, s *side) terminal.Rights {
+	t.Helper()
+	var r terminal.Rights
+	if err := s.db.View(context.Background(), func(tx *store.Tx) (err error) { r, err = terminal.Get(tx); return err }); err != nil {
+		t.Fatal(err)
+	}
+	return r
 }
 
 func must(e roster.Employee, ok bool) roster.Employee {

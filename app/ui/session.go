@@ -9,6 +9,7 @@ import (
 	"github.com/mynumber-shelter/shelter/app/auth"
 	"github.com/mynumber-shelter/shelter/app/firstrun"
 	"github.com/mynumber-shelter/shelter/app/store"
+	"github.com/mynumber-shelter/shelter/app/terminal"
 	"github.com/mynumber-shelter/shelter/app/vault"
 )
 
@@ -32,6 +33,16 @@ func (s *SessionService) State() (SessionState, error) {
 	}
 	if err != nil {
 		return st, a.fail("reading state", err)
+	}
+	if st.Initialized {
+		err = a.DB.View(context.Background(), func(tx *store.Tx) error {
+			r, err := terminal.Get(tx)
+			st.TerminalRights = &TerminalRights{Reveal: r.Reveal, Download: r.Download, Dispose: r.Dispose}
+			return err
+		})
+		if err != nil {
+			return st, a.fail("reading terminal rights", err)
+		}
 	}
 	a.mu.Lock()
 	st.Problem = a.problem

@@ -30,6 +30,17 @@ type SessionState struct {
 	// Problem is set when the vault cannot be used at all (e.g. the keychain entry is gone): the
 	// frontend shows it with the recovery screen.
 	Problem *Error `json:"problem,omitempty"`
+	// TerminalRights are this workstation's rights (取扱端末の限定), once the vault is set up:
+	// screens say why a reveal, a download or a disposal is refused here. Go enforces them.
+	TerminalRights *TerminalRights `json:"terminalRights,omitempty"`
+}
+
+// TerminalRights are what this workstation may do with numbers (app/terminal): an
+// administrator limits them per workstation in M-5. All true when never limited.
+type TerminalRights struct {
+	Reveal   bool `json:"reveal"`   // show a number (3-1)
+	Download bool `json:"download"` // download numbers, copy a shown number (3-1)
+	Dispose  bool `json:"dispose"`  // execute a disposal (4-1)
 }
 
 // UserInfo is the logged-in user as shown in the header.

@@ -57,6 +57,18 @@
 //
 // The file is returned as bytes; this package writes no file and no temporary file.
 //
+// # Workstations
+//
+// An office may limit the workstations that handle numbers (app/terminal, 取扱端末の限定).
+// Right after the role check, inside the use case's transaction, [Service.Reveal] needs this
+// workstation's reveal right, [Service.Download] its download right (every download holds
+// numbers: a [Format] has the number column exactly once), and [Service.RecordCopy] both (the
+// copy shows a revealed number and takes it out). A refusal is a forbidden error that says
+// why and where to go instead, recorded as a denied entry ("reveal refused: not permitted on
+// this terminal", "download refused: …", "copy refused: …"). A download is refused before its
+// password check, and again in the transaction that reads the numbers. The lists (masked),
+// purposes, formats and 法人番号 stay open on every workstation.
+//
 // # What it must never do
 //
 // Put a number in an audit entry, an error or a log line (ids, codes and counts only); show a

@@ -14,6 +14,7 @@ import (
 	"github.com/mynumber-shelter/shelter/app/auth"
 	"github.com/mynumber-shelter/shelter/app/roster"
 	"github.com/mynumber-shelter/shelter/app/store"
+	"github.com/mynumber-shelter/shelter/app/terminal"
 	"github.com/mynumber-shelter/shelter/app/vault"
 )
 
@@ -133,9 +134,13 @@ func (s *Service) Download(ctx context.Context, sess *auth.Session, req Download
 	if err := req.check(); err != nil {
 		return File{}, err
 	}
-	// Cheap checks first, so that an outsider or a bad format never costs a password check.
+	// Cheap checks first, so that an outsider, a workstation not allowed to download or a bad
+	// format never costs a password check.
 	err = s.DB.View(ctx, func(tx *store.Tx) error {
 		if err := requireUse(tx, sess.Principal, req.CompanyID); err != nil {
+			return err
+		}
+		if err := terminal.Require(tx, terminal.RightDownload); err != nil {
 			return err
 		}
 		if _, err := formatTx(tx, req.CompanyID, req.FormatID, req.Preset); err != nil {
@@ -144,7 +149,11 @@ func (s *Service) Download(ctx context.Context, sess *auth.Session, req Download
 		return checkExportPurpose(tx, req.Purpose)
 	})
 	if apperr.HasCode(err, apperr.CodeForbidden) {
-		if derr := s.denied(ctx, sess.Principal, req.CompanyID, req.Purpose, "download refused: not assigned to the company"); derr != nil {
+		detail := "download refused: not assigned to the company"
+		if errors.Is(err, terminal.ErrNotOnThisTerminal) {
+			detail = deniedHere
+		}
+		if derr := s.denied(ctx, sess.Principal, req.CompanyID, req.Purpose, detail); derr != nil {
 			return File{}, derr
 		}
 		return File{}, err
@@ -170,6 +179,17 @@ func (s *Service) Download(ctx context.Context, sess *auth.Session, req Download
 		if err := requireUse(tx, sess.Principal, req.CompanyID); err != nil {
 			return err
 		}
+		e := sess.Entry(audit.ActionExport, audit.ResultOK)
+		e.CompanyID, e.TargetType, e.TargetID, e.Purpose = req.CompanyID, "company", fmt.Sprint(req.CompanyID), req.Purpose
+		// Again in the transaction that reads the numbers: the rights may have changed since.
+		if err := terminal.Require(tx, terminal.RightDownload); err != nil {
+			if errors.Is(err, terminal.ErrNotOnThisTerminal) {
+				refused = err
+				e.Result, e.Detail = audit.ResultDenied, deniedHere
+				_, err = s.Audit.Append(tx, e)
+			}
+			return err
+		}
 		f, err := formatTx(tx, req.CompanyID, req.FormatID, req.Preset)
 		if err != nil {
 			return err
@@ -182,8 +202,6 @@ func (s *Service) Download(ctx context.Context, sess *auth.Session, req Download
 		if err != nil {
 			return err
 		}
-		e := sess.Entry(audit.ActionExport, audit.ResultOK)
-		e.CompanyID, e.TargetType, e.TargetID, e.Purpose = req.CompanyID, "company", fmt.Sprint(req.CompanyID), req.Purpose
 		counts := skipCounts(out.Skipped)
 		if len(records) == 0 {
 			refused = apperr.New("no_rows", "selection",
@@ -244,6 +262,9 @@ func (s *Service) Download(ctx context.Context, sess *auth.Session, req Download
 	}
 	return out, nil
 }
+
+// deniedHere is the history's detail of a download refused on this workstation.
+const deniedHere = "download refused: not permitted on this terminal"
 
 // check validates the request's shape.
 func (req *DownloadRequest) check() error {

@@ -16,6 +16,7 @@ import (
 	"github.com/mynumber-shelter/shelter/app/auth"
 	"github.com/mynumber-shelter/shelter/app/roster"
 	"github.com/mynumber-shelter/shelter/app/store"
+	"github.com/mynumber-shelter/shelter/app/terminal"
 	"github.com/mynumber-shelter/shelter/app/vault"
 	"github.com/mynumber-shelter/shelter/internal/mynumber"
 )
@@ -287,6 +288,16 @@ func (s *Service) Reveal(ctx context.Context, sess *auth.Session, personID int64
 			}
 			return err
 		}
+		if err := terminal.Require(tx, terminal.RightReveal); err != nil {
+			if errors.Is(err, terminal.ErrNotOnThisTerminal) {
+				code := purpose
+				if !known {
+					code = ""
+				}
+				return deny("reveal refused: not permitted on this terminal", code, err)
+			}
+			return err
+		}
 		switch {
 		case !known:
 			return errUnknown
@@ -349,13 +360,27 @@ func openSealed(tx *store.Tx, ck *vault.CompanyKey, personID int64, ct []byte) (
 // that person by the same user ([ErrNotRevealed] otherwise) and is written as audit.ActionExport
 // (target person, detail "copied to clipboard") with that reveal's purpose.
 func (s *Service) RecordCopy(ctx context.Context, p auth.Principal, personID int64) error {
-	return s.DB.Update(ctx, func(tx *store.Tx) error {
+	var refused error
+	err := s.DB.Update(ctx, func(tx *store.Tx) error {
 		companyID, err := personCompany(tx, personID)
 		if err != nil {
 			return err
 		}
 		if err := requireUse(tx, p, companyID); err != nil {
 			return err
+		}
+		// A copy shows nothing new but takes the number out (持出し): it needs both rights.
+		for _, right := range []terminal.Right{terminal.RightDownload, terminal.RightReveal} {
+			if err := terminal.Require(tx, right); err != nil {
+				if errors.Is(err, terminal.ErrNotOnThisTerminal) {
+					refused = err
+					e := p.Entry(audit.ActionExport, audit.ResultDenied)
+					e.CompanyID, e.TargetType, e.TargetID = companyID, "person", fmt.Sprint(personID)
+					e.Detail = "copy refused: not permitted on this terminal"
+					_, err = s.Audit.Append(tx, e)
+				}
+				return err
+			}
 		}
 		views, err := audit.Query(tx, audit.Filter{UserID: p.UserID, Actions: []audit.Action{audit.ActionView},
 			TargetType: "person", TargetID: fmt.Sprint(personID), Result: audit.ResultOK,
@@ -372,6 +397,10 @@ func (s *Service) RecordCopy(ctx context.Context, p auth.Principal, personID int
 		_, err = s.Audit.Append(tx, e)
 		return err
 	})
+	if err != nil {
+		return err
+	}
+	return refused
 }
 
 // Corporate is a client company's 法人番号 (public).

@@ -1229,6 +1229,11 @@ export interface SessionState {
    * frontend shows it with the recovery screen.
    */
   problem?: ErrorInfo;
+  /**
+   * TerminalRights are this workstation's rights (取扱端末の限定), once the vault is set up:
+   * screens say why a reveal, a download or a disposal is refused here. Go enforces them.
+   */
+  terminalRights?: TerminalRights;
 }
 
 /** SetupRequest is the first-run wizard's input. */
@@ -1436,6 +1441,19 @@ export interface TemporaryPassword {
   user: User;
   password: string;
   expiresAt: string;
+}
+
+/**
+ * TerminalRights are what this workstation may do with numbers (app/terminal): an
+ * administrator limits them per workstation in M-5. All true when never limited.
+ */
+export interface TerminalRights {
+  /** show a number (3-1) */
+  reveal: boolean;
+  /** download numbers, copy a shown number (3-1) */
+  download: boolean;
+  /** execute a disposal (4-1) */
+  dispose: boolean;
 }
 
 /** TrustAnchorView describes one JPKI trust anchor. */

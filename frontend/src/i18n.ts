@@ -72,6 +72,10 @@ const dict = {
   operations: ["操作", "Actions"],
   status: ["状態", "Status"],
   switchLanguage: ["表示言語を切り替えます", "Switch the display language"],
+  terminalLimitedWhy: [
+    "管理者が取扱端末を限定しています。許可された端末で行うか、管理者に「M-5」でこの端末の許可を依頼してください。",
+    "The administrator limited the workstations that handle My Numbers. Use a permitted workstation, or ask the administrator to allow this one in M-5.",
+  ],
   dateStyleTitle: ["日付の表示を和暦・西暦で切り替えます（時刻は日本時間）", "Switch dates between the Japanese era and ISO (times are Japan time)"],
   dateStyleIso: ["西暦", "ISO dates"],
   dateStyleWareki: ["和暦", "Japanese era"],

@@ -3,6 +3,10 @@
 
 export const disposeDict = {
   dispTitle: ["廃棄処理 / 廃棄証明書", "Disposal & certificate"],
+  dispTerminalNoExecute: [
+    "この端末では廃棄を実行できません（起案・承認・証明書の出力はできます）。",
+    "Disposals cannot be executed on this workstation (proposing, approving and certificates can).",
+  ],
   // home alert
   dispAlertReady: ["廃棄期限が到来した個人番号が {n} 件あります", "{n} My Numbers have reached their disposal date"],
   dispAlertOverdue: ["うち {n} 件は廃棄の期限（事業年度末）を過ぎています。", "{n} of them are past the end-of-year deadline."],

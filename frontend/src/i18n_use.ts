@@ -120,4 +120,9 @@ export const useDict = {
   useFmtDeleteConfirm: ["「{name}」を削除します。よろしいですか？", "Delete “{name}”?"],
   useFmtOrder: ["順", "#"],
   useFmtUpdated: ["更新日時", "Updated"],
+  useTerminalNoReveal: ["この端末では個人番号を表示できません。", "My Numbers cannot be revealed on this workstation."],
+  useTerminalNoDownload: [
+    "この端末では個人番号の持出し（ダウンロード・クリップボードへのコピー）はできません。",
+    "My Numbers cannot be taken out (downloaded or copied) on this workstation.",
+  ],
 } satisfies Record<string, [string, string]>;

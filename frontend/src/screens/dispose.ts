@@ -14,7 +14,7 @@ import { errText, pick, t } from "../i18n";
 import type { App } from "../app";
 import type { Company, DisposalDue, MenuItem } from "../contract.gen";
 import { Form, busy } from "../ui/form";
-import { loading, screenHead } from "../ui/layout";
+import { loading, screenHead, terminalNote } from "../ui/layout";
 import { Pager, listState, pageRows, readingKey, sortHead, sortRows, type SortKeys } from "../ui/listView";
 import { renderExecute, renderPending, renderRecords, renderRegister } from "./disposeFlow";
 import { refused, takeNotice, type DispCtx, type DispTab } from "./disposeShared";
@@ -55,7 +55,9 @@ export function renderDispose(app: App, item: MenuItem | undefined, content: HTM
         },
         open: (c, area) => openCompany(app, c, me, area),
       });
-      mount(content, head, picker.toolbar, picker.area);
+      const r = app.state?.terminalRights;
+      const note = terminalNote("disp-terminal-limited", r && !r.dispose ? [t("dispTerminalNoExecute")] : []);
+      mount(content, head, note, picker.toolbar, picker.area);
       picker.start();
     },
     (e) => mount(content, head, h("div", { class: "banner error", role: "alert" }, errText(e))),

@@ -13,7 +13,7 @@ import { errText, getLang, pick, t } from "../i18n";
 import type { App } from "../app";
 import type { CollectLabel, Company, MenuItem, UsePerson } from "../contract.gen";
 import { busy } from "../ui/form";
-import { loading, screenHead } from "../ui/layout";
+import { loading, screenHead, terminalNote } from "../ui/layout";
 import { Pager, listState, sortHead } from "../ui/listView";
 import { numberCell } from "./employeeEdit";
 import { openReveal } from "./useReveal";
@@ -86,7 +86,12 @@ export function renderUse(app: App, item: MenuItem | undefined, content: HTMLEle
         },
         open: (c, area) => openCompany(app, c, area),
       });
-      mount(content, head, picker.toolbar, picker.area);
+      const r = app.state?.terminalRights;
+      const note = terminalNote("use-terminal-limited", [
+        ...(r && !r.reveal ? [t("useTerminalNoReveal")] : []),
+        ...(r && !r.download ? [t("useTerminalNoDownload")] : []),
+      ]);
+      mount(content, head, note, picker.toolbar, picker.area);
       picker.start();
     },
     (e) => mount(content, head, h("div", { class: "banner error", role: "alert" }, errText(e))),

@@ -49,6 +49,15 @@ export function publicPage(app: App, testid: string, ...children: Child[]): HTML
   );
 }
 
+/** terminalNote is the notice of what this workstation may not do on a screen (取扱端末の限定:
+ *  the administrator limited it; Go refuses those acts whatever the screen shows), or null when
+ *  there is nothing to say. */
+export function terminalNote(testid: string, refused: string[]): HTMLElement | null {
+  if (refused.length === 0) return null;
+  const gap = getLang() === "en" ? " " : "";
+  return h("div", { class: "banner warn", role: "status", testid }, [...refused, t("terminalLimitedWhy")].join(gap));
+}
+
 /** screenHead is the title block of a menu screen: id, title, summary and the ポイント text. */
 export function screenHead(item: MenuItem | undefined, fallbackTitle: string): HTMLElement {
   const title = item ? pick(item.titleJa, item.titleEn) : fallbackTitle;
