@@ -74,4 +74,5 @@ export const workstationsDict = {
   ],
   wsRemoved: ["{name} を事務所から外しました（{n} 社）。", "{name} was removed from the office ({n} companies)."],
   wsRemovedAt: ["外した日時", "Removed"],
+  wsRemovedTag: ["外した端末", "Removed"],
 } satisfies Record<string, [string, string]>;

@@ -88,34 +88,41 @@ export function workstationsPanel(): HTMLElement {
   const pairFlow = (kind: "join" | "approve"): HTMLElement => {
     const prefix = `ws-${kind}`;
     const form = new Form(prefix);
-    const office = input("text", "", { class: "mono", autocomplete: "off", spellcheck: "false" });
+    const office = input("text", "", { class: "mono", autocomplete: "off", spellcheck: "false", testid: `${prefix}-office` });
     const pairBtn = h("button", { class: "secondary", type: "button", testid: `${prefix}-pair` }, t("wsPair"));
     const step2 = h("div", { class: "ws-step2" });
-    office.addEventListener("input", () => mount(step2)); // a code shown is for the office id it was asked for
+    const submitSlot = h("span");
+    const reset = () => { mount(step2); mount(submitSlot); };
+    office.addEventListener("input", reset); // a code shown is for the office id it was asked for
     pairBtn.addEventListener("click", () => void busy(pairBtn, async () => {
       form.clear();
-      mount(step2);
+      reset();
       try {
-        mount(step2, codeStep(kind, form, await Workstations.Pair(office.value.trim())));
+        const step = codeStep(kind, form, await Workstations.Pair(office.value.trim()));
+        mount(step2, step.el);
+        mount(submitSlot, step.submit);
       } catch (e) {
         form.show(e);
       }
     }));
     const cancel = h("button", { class: "secondary", type: "button", testid: `${prefix}-cancel` }, t("cancel"));
     cancel.addEventListener("click", () => section.querySelector(".ws-flow")?.replaceChildren());
+    const officeRow = h("div", { class: "ws-office-row", testid: `${prefix}-office-row` }, office, pairBtn);
+    const officeField = form.field("office", t(kind === "join" ? "wsJoinOffice" : "wsApproveOffice"), officeRow, { required: true });
+    officeRow.removeAttribute("id"); // the label names the input, not the row
+    office.id = `${prefix}-office`;
     return h("div", { class: "ws-pair", testid: `${prefix}-form` },
       h("h3", null, t(kind === "join" ? "wsJoinHead" : "wsApproveHead")),
       h("p", { class: "hint" }, t(kind === "join" ? "wsJoinLead" : "wsApproveLead")),
       form.banner,
-      form.field("office", t(kind === "join" ? "wsJoinOffice" : "wsApproveOffice"),
-        h("div", { class: "ws-office-row" }, office, pairBtn), { required: true }),
+      officeField,
       step2,
-      h("div", { class: "actions" }, cancel));
+      h("div", { class: "actions" }, cancel, h("span", { class: "spacer" }), submitSlot));
   };
 
   /** codeStep shows this PC's office id and the pair code, (for an approval) the rights, and
    *  takes the code shown on the other screen. */
-  const codeStep = (kind: "join" | "approve", form: Form, p: WorkstationPairing): HTMLElement => {
+  const codeStep = (kind: "join" | "approve", form: Form, p: WorkstationPairing): { el: HTMLElement; submit: HTMLButtonElement } => {
     const prefix = `ws-${kind}`;
     const code = input("text", "", { class: "mono ws-code-input", autocomplete: "off", spellcheck: "false", placeholder: "XXXX-XXXX-XXXX-XXXX-XXXX" });
     const rights: Record<Right, HTMLInputElement> = {
@@ -123,6 +130,7 @@ export function workstationsPanel(): HTMLElement {
       download: h("input", { type: "checkbox", testid: `${prefix}-download` }),
       dispose: h("input", { type: "checkbox", testid: `${prefix}-dispose` }),
     };
+    code.addEventListener("input", () => form.clear()); // the refusal was for the code typed before
     const submit = h("button", { class: "primary", type: "button", testid: `${prefix}-submit` }, t(kind === "join" ? "wsJoin" : "wsApprove"));
     submit.addEventListener("click", () => void busy(submit, async () => {
       form.clear();
@@ -141,7 +149,7 @@ export function workstationsPanel(): HTMLElement {
         form.show(e);
       }
     }));
-    return h("div", { class: "ws-pairing", testid: `${prefix}-pairing` },
+    const el = h("div", { class: "ws-pairing", testid: `${prefix}-pairing` },
       h("dl", { class: "sync-facts" },
         h("dt", null, t("wsSelf")), h("dd", { class: "mono ws-self", testid: `${prefix}-self` }, p.self),
         h("dt", null, t("wsPeer")), h("dd", { testid: `${prefix}-peer` }, `${p.name} (${p.office})`)),
@@ -154,8 +162,8 @@ export function workstationsPanel(): HTMLElement {
         h("legend", null, t("wsRightsHead")),
         h("div", { class: "ws-checks" }, rightKeys.map(([k, label]) => h("label", { class: "check" }, rights[k], t(label)))),
         h("p", { class: "hint" }, t("wsRightsLead"))) : null,
-      form.field("code", t("wsTypeCode"), code, { required: true }),
-      h("div", { class: "actions" }, h("span", { class: "spacer" }), submit));
+      form.field("code", t("wsTypeCode"), code, { required: true }));
+    return { el, submit };
   };
 
   const row = (w: WorkstationInfo): HTMLElement => {
@@ -191,7 +199,7 @@ export function workstationsPanel(): HTMLElement {
     return h("tr", { class: removed ? "muted ws-removed" : "", testid: `ws-row-${w.office}`, "data-removed": removed ? "true" : "false" },
       h("td", null, w.name || "—"),
       h("td", { class: "mono nowrap" }, w.office),
-      h("td", null, howLabel(w.how)),
+      h("td", null, howLabel(w.how), removed ? h("span", { class: "tag warn", testid: `ws-removed-tag-${w.office}` }, t("wsRemovedTag")) : null),
       h("td", { class: "num", testid: `ws-companies-${w.office}` }, String(w.companies)),
       h("td", { class: "ws-added" },
         h("div", null, `${dateTime(w.addedAt)}`, w.addedBy ? h("span", { class: "muted" }, ` ${w.addedBy}`) : null),
