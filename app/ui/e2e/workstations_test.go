@@ -49,7 +49,7 @@ func workstationsOf(t *testing.T, app *ui.App) map[string]ui.WorkstationInfo {
 // id are refused next to their fields, with nothing recorded). PC-1 allows 番号の表示 only (the
 // boxes start unticked); after 今すぐ同期 on PC-2 the company is there. PC-1 then allows
 // downloads in the list and removes PC-2 through the confirmation; the relay refuses PC-2's sync
-// of the company afterwards.
+// of the company afterwards. In English, the panel and Go's refusals are English.
 func TestBrowserWorkstations(t *testing.T) {
 	prepareShots(t, "workstations")
 	relay := sharetest.StartRelay(t)
@@ -205,6 +205,14 @@ func TestBrowserWorkstations(t *testing.T) {
 	if !errors.As(err, &ue) || !strings.Contains(ue.JA, "共有から外されています") {
 		t.Fatalf("PC-2's sync after its removal: %v, want the relay's refusal", err)
 	}
+	// In English the panel and Go's refusals are in English.
+	b2.click("lang-toggle")
+	b2.waitText("ws-panel", "The office's workstations")
+	b2.click("ws-approve-start")
+	b2.click("ws-approve-pair")
+	b2.waitText("ws-approve-office-error", "office id is not valid")
+	shotAt(s2, "ws-panel", "english")
+
 	if b1.holdsNumber(number) || b2.holdsNumber(number) {
 		t.Fatal("a workstation screen holds the number")
 	}
