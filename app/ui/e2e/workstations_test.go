@@ -45,8 +45,8 @@ func workstationsOf(t *testing.T, app *ui.App) map[string]ui.WorkstationInfo {
 // installation, C001 with a registered employee) and PC-2 (a new PC, set up and connected to the
 // same relay). In M-5's 端末（ワークステーション） panel PC-2's administrator asks to join
 // through PC-1's office id and PC-1's administrator approves PC-2's; both screens show the same
-// pair code and each types the code read from the other screen (a wrong one and an empty office
-// id are refused next to their fields, with nothing recorded). PC-1 allows 番号の表示 only (the
+// pair code and each types the code read from the other screen (a wrong one on either side and an
+// empty office id are refused next to their fields, with nothing recorded). PC-1 allows 番号の表示 only (the
 // boxes start unticked); after 今すぐ同期 on PC-2 the company is there. PC-1 then allows
 // downloads in the list and removes PC-2 through the confirmation; the relay refuses PC-2's sync
 // of the company afterwards. In English, the panel and Go's refusals are English.
@@ -135,6 +135,16 @@ func TestBrowserWorkstations(t *testing.T) {
 		}
 	}
 	b1.click("ws-approve-reveal")
+	wrong := code2[:len(code2)-1] + "0" // one digit off
+	if wrong == code2 {
+		wrong = code2[:len(code2)-1] + "1"
+	}
+	b1.fill("ws-approve-code", wrong)
+	b1.click("ws-approve-submit")
+	b1.waitText("ws-approve-code-error", "確認コードが一致しません")
+	if ws := workstationsOf(t, pc1); len(ws) != 0 {
+		t.Fatalf("PC-1 recorded workstations after a wrong code: %+v", ws)
+	}
 	b1.fill("ws-approve-code", code2)
 	shotAt(s1, "ws-approve-form", "approve")
 	b1.click("ws-approve-submit")
