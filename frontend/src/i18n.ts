@@ -12,6 +12,7 @@ import { shareDict } from "./i18n_share";
 import { factorsDict } from "./i18n_factors";
 import { syncDict } from "./i18n_sync";
 import { backupDict } from "./i18n_backup";
+import { workstationsDict } from "./i18n_workstations";
 
 export type Lang = "ja" | "en";
 
@@ -50,6 +51,7 @@ const dict = {
   ...factorsDict,
   ...syncDict,
   ...backupDict,
+  ...workstationsDict,
   // common
   required: ["必須", "required"],
   fileChoose: ["ファイルを選択…", "Choose a file…"],

@@ -1,6 +1,7 @@
 // M-5 クラウド連携 (administrator): enrolment with the relay (URL, CA PEM, one-time token), the
 // state of the queues with 今すぐ同期, and publishing each client company (its employee page
-// URL). The bridge holds the keys; the token is sent once and never kept here.
+// URL), and the office's workstations (workstationsPanel). The bridge holds the keys; the token
+// is sent once and never kept here.
 
 import { h, mount } from "../h";
 import { Sync } from "../api_sync";
@@ -12,6 +13,7 @@ import { Form, busy } from "../ui/form";
 import { loading, screenHead } from "../ui/layout";
 import { backupPanel } from "./backupPanel";
 import { replicaPanel } from "./replicaPanel";
+import { workstationsPanel } from "./workstationsPanel";
 
 /** portalURL is the employee page of a published company (the company id pre-filled). */
 function portalURL(st: SyncStatus, relayCompany: string): string {
@@ -29,7 +31,8 @@ export function renderSync(_app: App, item: MenuItem | undefined, content: HTMLE
     note.classList.remove("hidden");
   };
   const replicaBox = h("div", { class: "replica-box" });
-  mount(content, head, note, error, backupPanel(say), replicaBox, body);
+  const workstationsBox = h("div", { class: "workstations-box" });
+  mount(content, head, note, error, backupPanel(say), replicaBox, body, workstationsBox);
   const fail = (e: unknown) => {
     note.classList.add("hidden");
     error.textContent = errText(e);
@@ -45,6 +48,7 @@ export function renderSync(_app: App, item: MenuItem | undefined, content: HTMLE
     }
     const companies = await Sync.Companies().then((l) => l ?? [], (e) => { fail(e); return [] as SyncCompany[]; });
     mount(replicaBox, replicaPanel(say, fail));
+    mount(workstationsBox, workstationsPanel());
     mount(body, st ? statusPanel(st) : null, st?.enrolled ? [companiesPanel(st, companies), enrolPanel(st)] : enrolPanel(st));
   };
 
