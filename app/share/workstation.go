@@ -213,6 +213,26 @@ func rightsText(r WorkstationRights) string {
 	return fmt.Sprintf("may reveal: %t, download: %t, dispose: %t", r.Reveal, r.Download, r.Dispose)
 }
 
+// Self is this installation's identity as the workstation screen shows it, without asking
+// the relay; left counts the shared companies the relay no longer serves to this side (a
+// member removed it, or an administrator removed this PC from the office).
+func (s *Service) Self(ctx context.Context, p auth.Principal, keys *vault.Keys) (id Identity, left int, err error) {
+	if err := auth.RequireAdmin(p); err != nil {
+		return id, 0, err
+	}
+	if s.transport() == nil {
+		return id, 0, ErrNoRelay
+	}
+	err = s.DB.Update(ctx, func(tx *store.Tx) error {
+		if id.PublicKey, err = keys.InstallationKey(tx); err != nil {
+			return err
+		}
+		return tx.QueryRow(`SELECT count(*) FROM shares WHERE left_share = 1`).Scan(&left)
+	})
+	id.Office, id.Fingerprint = s.transport().Office(), vault.Fingerprint(id.PublicKey)
+	return id, left, err
+}
+
 // Workstation is another workstation of this office as this side knows it.
 type Workstation struct {
 	Office      string

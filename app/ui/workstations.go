@@ -73,6 +73,12 @@ type WorkstationsView struct {
 	Workstations []WorkstationInfo `json:"workstations"`
 	// SyncError is why the automatic workstation sync last failed (none once one went through).
 	SyncError *Error `json:"syncError,omitempty"`
+	// RelayError: this PC's key could not be published (the relay out of reach); the list is
+	// shown all the same.
+	RelayError *Error `json:"relayError,omitempty"`
+	// Left counts the shared companies the relay no longer serves to this PC: a member removed
+	// it from them, or an administrator removed this PC from the office.
+	Left int `json:"left"`
 }
 
 // workstationsKey is the automatic sync's error slot of the workstations (companies use their
@@ -87,7 +93,8 @@ func (s *ShareService) Workstations() (WorkstationsView, error) {
 		return WorkstationsView{}, err
 	}
 	ctx := context.Background()
-	id, err := s.a.share.Publish(ctx, sess.Principal, keys)
+	// The list is this vault's: it shows with the relay out of reach, with why.
+	id, left, err := s.a.share.Self(ctx, sess.Principal, keys)
 	if err != nil {
 		return WorkstationsView{}, s.a.fail("workstations", err)
 	}
@@ -95,8 +102,11 @@ func (s *ShareService) Workstations() (WorkstationsView, error) {
 	if err != nil {
 		return WorkstationsView{}, s.a.fail("workstations", err)
 	}
-	out := WorkstationsView{Self: id.Office, Fingerprint: id.Fingerprint, Workstations: []WorkstationInfo{},
+	out := WorkstationsView{Self: id.Office, Fingerprint: id.Fingerprint, Workstations: []WorkstationInfo{}, Left: left,
 		SyncError: s.a.shareAuto.get(workstationsKey)}
+	if _, err := s.a.share.Publish(ctx, sess.Principal, keys); err != nil {
+		out.RelayError = toError(s.a.fail("workstations publish", err))
+	}
 	for _, w := range list {
 		out.Workstations = append(out.Workstations, WorkstationInfo{Office: w.Office, Name: w.Name, Fingerprint: w.Fingerprint, How: w.How,
 			Rights: WorkstationRights(w.Rights), RightsSet: w.RightsSet, Companies: w.Companies, AddedBy: w.AddedBy,

@@ -1680,6 +1680,16 @@ export interface WorkstationsView {
   workstations: WorkstationInfo[] | null;
   /** SyncError is why the automatic workstation sync last failed (none once one went through). */
   syncError?: ErrorInfo;
+  /**
+   * RelayError: this PC's key could not be published (the relay out of reach); the list is
+   * shown all the same.
+   */
+  relayError?: ErrorInfo;
+  /**
+   * Left counts the shared companies the relay no longer serves to this PC: a member removed
+   * it from them, or an administrator removed this PC from the office.
+   */
+  left: number;
 }
 
 // ---- bridge

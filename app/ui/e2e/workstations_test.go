@@ -218,6 +218,8 @@ func TestBrowserWorkstations(t *testing.T) {
 	// In English the panel and Go's refusals are in English.
 	b2.click("lang-toggle")
 	b2.waitText("ws-panel", "The office's workstations")
+	// PC-2's panel tells it that the relay no longer serves it the company.
+	b2.waitText("ws-left", "This PC has been removed from 1 shared companies")
 	b2.click("ws-approve-start")
 	b2.click("ws-approve-pair")
 	b2.waitText("ws-approve-office-error", "office id is not valid")

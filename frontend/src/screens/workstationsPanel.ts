@@ -72,6 +72,8 @@ export function workstationsPanel(): HTMLElement {
         h("dt", null, t("wsSelf")), h("dd", { class: "mono ws-self", testid: "ws-self" }, v.self),
         h("dt", null, t("wsFingerprint")), h("dd", { class: "mono", testid: "ws-fingerprint" }, v.fingerprint)),
       v.syncError ? h("div", { class: "banner error", role: "alert", testid: "ws-sync-error" }, t("wsAutoFailed") + errText(v.syncError)) : null,
+      v.relayError ? h("div", { class: "banner error", role: "alert", testid: "ws-relay-error" }, t("wsRelayFailed") + errText(v.relayError)) : null,
+      v.left ? h("div", { class: "banner error", role: "alert", testid: "ws-left" }, t("wsLeft").replace("{n}", String(v.left))) : null,
       h("div", { class: "actions" }, joinBtn, approveBtn, h("span", { class: "spacer" }), syncBtn),
       flow,
       h("h3", null, t("wsListHead")),
