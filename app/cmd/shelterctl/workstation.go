@@ -12,6 +12,7 @@ import (
 
 	"golang.org/x/term"
 
+	"github.com/mynumber-shelter/shelter/app/apperr"
 	"github.com/mynumber-shelter/shelter/app/auth"
 	"github.com/mynumber-shelter/shelter/app/jpdate"
 	"github.com/mynumber-shelter/shelter/app/share"
@@ -107,7 +108,7 @@ func (c *cli) workstationAdd(sub string, args []string) error {
 			fmt.Fprintf(c.stdout, "workstation %s may now %s (it applies them after its next sync)\n", office, rightsText(*r))
 			return nil
 		case "join":
-			p, err := app.Share.PairWorkstation(office)
+			p, err := c.pairing(app, office)
 			if err != nil {
 				return err
 			}
@@ -118,7 +119,7 @@ func (c *cli) workstationAdd(sub string, args []string) error {
 			fmt.Fprintf(c.stdout, "next: an administrator there runs workstation approve %s with the code shown here, then workstation sync here brings the companies\n", p.Self)
 			return nil
 		}
-		p, err := app.Share.PairWorkstation(office)
+		p, err := c.pairing(app, office)
 		if err != nil {
 			return err
 		}
@@ -129,6 +130,15 @@ func (c *cli) workstationAdd(sub string, args []string) error {
 		fmt.Fprintln(c.stdout, "every company here is offered to it: workstation sync there accepts them")
 		return nil
 	})
+}
+
+// pairing is PairWorkstation, with what to do when the other PC's key is not on the relay.
+func (c *cli) pairing(app *ui.App, office string) (ui.WorkstationPairing, error) {
+	p, err := app.Share.PairWorkstation(office)
+	if e, ok := apperr.As(err); ok && e.Code == apperr.CodeNotFound {
+		fmt.Fprintf(c.stderr, "shelterctl: check the office id %s; the other PC publishes its key when an administrator there opens its workstation screen or runs shelterctl workstation list\n", office)
+	}
+	return p, err
 }
 
 // rightsText says what a workstation may do.
@@ -185,7 +195,7 @@ func (c *cli) workstationList(app *ui.App) error {
 }
 
 func (c *cli) workstationPair(app *ui.App, office string) error {
-	p, err := app.Share.PairWorkstation(office)
+	p, err := c.pairing(app, office)
 	if err != nil {
 		return err
 	}
@@ -204,6 +214,9 @@ func (c *cli) workstationSync(app *ui.App) error {
 	fmt.Fprintf(c.stdout, "accepted: %d companies offered by workstations of the office\n", r.Accepted)
 	fmt.Fprintf(c.stdout, "offered: %d companies to workstations of the office\n", r.Offered)
 	fmt.Fprintf(c.stdout, "removed: %d companies a removed workstation was a member of\n", r.Removed)
+	if r.Accepted > 0 {
+		fmt.Fprintln(c.stdout, "the accepted companies' employees and numbers follow at the app's automatic share sync, while their 責任者 / 担当者 is logged in (M-6)")
+	}
 	return nil
 }
 

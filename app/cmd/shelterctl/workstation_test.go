@@ -95,6 +95,10 @@ func TestWorkstationCommands(t *testing.T) {
 		t.Fatalf("pair codes differ or are missing:\nPC-1:\n%s\nPC-2:\n%s", out1, out2)
 	}
 	code := c1[1]
+	if r := pc1.run(pw, pc1.as("workstation", "pair", "office-0000000000000000")...); r.code != exitFail ||
+		!strings.Contains(r.stderr, "公開鍵は中継サーバーにありません") || !strings.Contains(r.stderr, "workstation list") {
+		t.Fatalf("pair with an office that published no key: %d %q", r.code, r.stderr)
+	}
 
 	// A wrong code is refused on both sides, and nothing is recorded.
 	if r := pc2.run(pw, pc2.as("workstation", "join", pc1.office, "--code", "0000-0000-0000-0000-0000")...); r.code != exitInvalid ||
