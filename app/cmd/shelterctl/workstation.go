@@ -105,7 +105,7 @@ func (c *cli) workstationAdd(sub string, args []string) error {
 			if err := app.Share.SetWorkstationRights(ui.WorkstationRightsIn{Office: office, Rights: *r}); err != nil {
 				return err
 			}
-			fmt.Fprintf(c.stdout, "workstation %s may now %s (it applies them after its next sync)\n", office, rightsText(*r))
+			fmt.Fprintf(c.stdout, "workstation %s may now %s (the rights reach it with the next workstation sync here)\n", office, rightsText(*r))
 			return nil
 		case "join":
 			p, err := c.pairing(app, office)
