@@ -3,6 +3,7 @@
 //
 // Usage:
 //
+//	shelterctl help
 //	shelterctl mynumber check NUMBER...
 //	shelterctl --vault DIR init --office NAME --admin LOGIN [--admin-name NAME] [--kind sharoushi|zeirishi|employer|other] [--kit FILE]
 //	shelterctl --vault DIR --user LOGIN company add --name NAME [--code CODE] [--corporate-number N]
@@ -101,6 +102,7 @@ type cli struct {
 
 const usage = `shelterctl — MyNumber Shelter administration
 
+  shelterctl help
   shelterctl mynumber check NUMBER...
   shelterctl --vault DIR init --office NAME --admin LOGIN [--admin-name NAME] [--kind KIND] [--kit FILE]
              [--second-factor optional --reason TEXT]
@@ -160,6 +162,9 @@ func (c *cli) run(args []string) int {
 	var err error
 	code := exitOK
 	switch cmd := strings.Join(rest[:min(2, len(rest))], " "); {
+	case rest[0] == "help":
+		fmt.Fprint(c.stdout, usage)
+		return exitOK
 	case cmd == "mynumber check":
 		return c.mynumberCheck(rest[2:])
 	case rest[0] == "init":

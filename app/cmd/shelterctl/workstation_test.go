@@ -68,6 +68,11 @@ var pairCodeLine = regexp.MustCompile(`(?m)^pair code: ([0-9A-F]{4}(?:-[0-9A-F]{
 // change them; remove says from how many companies, and the removed PC's next sync is
 // refused by the relay.
 func TestWorkstationCommands(t *testing.T) {
+	// help lists them, and says that an absent rights flag is a right not given.
+	if r := newHarness(t, &keychain.Mem{}).run("", "help"); r.code != 0 || !strings.Contains(r.stdout, "workstation approve OFFICE --code CODE [--reveal] [--download] [--dispose]") ||
+		!strings.Contains(r.stdout, "a right whose flag is absent is not allowed") || !strings.Contains(r.stdout, "workstation remove OFFICE [--yes]") {
+		t.Fatalf("help: %d %q", r.code, r.stdout)
+	}
 	relay := relaytest.Start(t)
 	caFile := filepath.Join(t.TempDir(), "ca.pem")
 	os.WriteFile(caFile, []byte(relay.CAPEM), 0o600)
