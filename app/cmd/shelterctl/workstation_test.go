@@ -166,6 +166,13 @@ func TestWorkstationCommands(t *testing.T) {
 	if r := pc1.run(pw, pc1.as("workstation", "remove", pc2.office)...); r.code != exitUsage || !strings.Contains(r.stderr, "--yes") {
 		t.Fatalf("remove without --yes: %d %q", r.code, r.stderr)
 	}
+	// On a terminal it asks, and anything but yes removes nothing.
+	if tty := terminalInput(t, pw+"no\n"); tty != nil {
+		if r := pc1.runFrom(tty, pc1.as("workstation", "remove", pc2.office)...); r.code != exitFail ||
+			!strings.Contains(r.stderr, "Remove workstation "+pc2.office+" (PC-2) from the office and from its 1 companies?") || !strings.Contains(r.stderr, "not removed") {
+			t.Fatalf("remove answered no: %d %q %q", r.code, r.stdout, r.stderr)
+		}
+	}
 	if out := pc1.ok("workstation", "list"); !strings.Contains(out, "(PC-2): one of the office's") {
 		t.Fatalf("remove without --yes removed:\n%s", out)
 	}
