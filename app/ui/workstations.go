@@ -179,19 +179,26 @@ func (s *ShareService) RemoveWorkstation(office string) (int, error) {
 	return n, s.a.fail("workstation remove", err)
 }
 
+// WorkstationSyncResult says what one workstation sync did.
+type WorkstationSyncResult struct {
+	Accepted int `json:"accepted"` // companies offered by a workstation and accepted here
+	Offered  int `json:"offered"`  // companies offered to a workstation
+	Removed  int `json:"removed"`  // companies a removed workstation was removed from
+}
+
 // SyncWorkstations runs the workstation sync now (offers accepted and made, the list of
-// workstations passed on); the automatic sync runs it every shareTick.
-func (s *ShareService) SyncWorkstations() error {
+// workstations passed on) and says what it did; the automatic sync runs it every shareTick.
+func (s *ShareService) SyncWorkstations() (WorkstationSyncResult, error) {
 	sess, keys, err := s.a.unlocked()
 	if err != nil {
-		return err
+		return WorkstationSyncResult{}, err
 	}
-	_, err = s.a.share.SyncWorkstations(context.Background(), sess.Principal, keys)
+	res, err := s.a.share.SyncWorkstations(context.Background(), sess.Principal, keys)
 	if err != nil {
 		ue := s.a.fail("workstation sync", err)
 		s.a.shareAuto.set(workstationsKey, toError(ue))
-		return ue
+		return WorkstationSyncResult{}, ue
 	}
 	s.a.shareAuto.set(workstationsKey, nil)
-	return nil
+	return WorkstationSyncResult(res), nil
 }

@@ -1673,6 +1673,16 @@ export interface WorkstationRightsIn {
   rights: WorkstationRights;
 }
 
+/** WorkstationSyncResult says what one workstation sync did. */
+export interface WorkstationSyncResult {
+  /** companies offered by a workstation and accepted here */
+  accepted: number;
+  /** companies offered to a workstation */
+  offered: number;
+  /** companies a removed workstation was removed from */
+  removed: number;
+}
+
 /** WorkstationsView is the workstation screen: this PC and the others. */
 export interface WorkstationsView {
   self: string;
@@ -1885,7 +1895,7 @@ export interface BoundServices {
     RemoveWorkstation: (office: string) => Promise<number>;
     SetWorkstationRights: (in_: WorkstationRightsIn) => Promise<void>;
     Sync: (companyID: number) => Promise<ShareSyncResult>;
-    SyncWorkstations: () => Promise<void>;
+    SyncWorkstations: () => Promise<WorkstationSyncResult>;
     Workstations: () => Promise<WorkstationsView>;
   };
   FileService: {

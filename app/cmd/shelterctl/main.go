@@ -3,6 +3,7 @@
 //
 // Usage:
 //
+//	shelterctl help
 //	shelterctl mynumber check NUMBER...
 //	shelterctl --vault DIR init --office NAME --admin LOGIN [--admin-name NAME] [--kind sharoushi|zeirishi|employer|other] [--kit FILE]
 //	shelterctl --vault DIR --user LOGIN company add --name NAME [--code CODE] [--corporate-number N]
@@ -19,6 +20,12 @@
 //	shelterctl card read [--reader NAME] [--allow-last-try]    (PIN from SHELTER_CARD_PIN or stdin)
 //	shelterctl --vault DIR --user LOGIN keys backup FILE
 //	shelterctl --vault DIR [--user LOGIN] keys restore FILE
+//	shelterctl --vault DIR --user LOGIN workstation list|sync
+//	shelterctl --vault DIR --user LOGIN workstation pair OFFICE
+//	shelterctl --vault DIR --user LOGIN workstation join OFFICE --code CODE
+//	shelterctl --vault DIR --user LOGIN workstation approve OFFICE --code CODE [--reveal] [--download] [--dispose]
+//	shelterctl --vault DIR --user LOGIN workstation rights OFFICE [--reveal] [--download] [--dispose]
+//	shelterctl --vault DIR --user LOGIN workstation remove OFFICE [--yes]
 //
 // Passwords come from the SHELTER_PASSWORD environment variable, or the first line of standard
 // input; only when standard input is a terminal does shelterctl prompt (without echo). It never
@@ -95,6 +102,7 @@ type cli struct {
 
 const usage = `shelterctl — MyNumber Shelter administration
 
+  shelterctl help
   shelterctl mynumber check NUMBER...
   shelterctl --vault DIR init --office NAME --admin LOGIN [--admin-name NAME] [--kind KIND] [--kit FILE]
              [--second-factor optional --reason TEXT]
@@ -118,6 +126,15 @@ const usage = `shelterctl — MyNumber Shelter administration
   shelterctl card read [--reader NAME] [--allow-last-try]   (PIN: SHELTER_CARD_PIN or stdin; exit 5 wrong PIN, 6 locked, 7 no card)
   shelterctl --vault DIR --user LOGIN keys backup FILE
   shelterctl --vault DIR [--user LOGIN] keys restore FILE
+  shelterctl --vault DIR --user LOGIN workstation list      this PC's office id and the office's other workstations
+  shelterctl --vault DIR --user LOGIN workstation pair OFFICE      the pair code with workstation OFFICE (on both PCs)
+  shelterctl --vault DIR --user LOGIN workstation join OFFICE --code CODE      on the new PC: join through workstation OFFICE
+  shelterctl --vault DIR --user LOGIN workstation approve OFFICE --code CODE [--reveal] [--download] [--dispose]
+  shelterctl --vault DIR --user LOGIN workstation rights OFFICE [--reveal] [--download] [--dispose]
+             (a right whose flag is absent is not allowed: rights with no flag allows none of the three)
+  shelterctl --vault DIR --user LOGIN workstation remove OFFICE [--yes]   (asks on a terminal; elsewhere needs --yes)
+  shelterctl --vault DIR --user LOGIN workstation sync      accept and make the workstations' offers now
+  (workstation commands go through this PC's shelter-bridge, enrolled with the relay: relay enrol)
 
 Passwords: SHELTER_PASSWORD, or the first line of standard input. restore --set reads the Recovery Kit's
 key from the first line of standard input, then the new password.
@@ -145,6 +162,9 @@ func (c *cli) run(args []string) int {
 	var err error
 	code := exitOK
 	switch cmd := strings.Join(rest[:min(2, len(rest))], " "); {
+	case rest[0] == "help":
+		fmt.Fprint(c.stdout, usage)
+		return exitOK
 	case cmd == "mynumber check":
 		return c.mynumberCheck(rest[2:])
 	case rest[0] == "init":
@@ -181,6 +201,8 @@ func (c *cli) run(args []string) int {
 		err = c.policySet(rest[2:])
 	case cmd == "keys backup", cmd == "keys restore":
 		err = c.keys(rest[1], rest[2:])
+	case rest[0] == "workstation" && len(rest) > 1:
+		err = c.workstation(rest[1], rest[2:])
 	default:
 		fmt.Fprintf(stderr, "shelterctl: unknown command %q\n\n", strings.Join(rest, " "))
 		fs.Usage()
@@ -300,7 +322,7 @@ func (c *cli) login() (*ui.App, *auth.Session, error) {
 	if sess.MustChangePassword() {
 		app.Auth.Logout(context.Background(), sess)
 		app.Close()
-		return nil, nil, errors.New("this user must change the temporary password in the app before using shelterctl")
+		return nil, nil, errMustChange
 	}
 	// The office's second-factor rule (app/auth, the same for the app and every other entry
 	// point): shelterctl has no reader or sensor to show prompts for, so a user who must prove a
@@ -308,12 +330,18 @@ func (c *cli) login() (*ui.App, *auth.Session, error) {
 	if step := sess.FactorStep(); step != "" {
 		app.Auth.Logout(context.Background(), sess)
 		app.Close()
-		return nil, nil, apperr.New("factor_required", "",
-			"この事業所では二要素認証（静脈・職員証・マイナンバーカード）が必須です。shelterctl では認証要素を操作できないため、アプリから操作してください。読み取り機のない事業所は、管理者がアプリで二要素認証を「任意」にできます（理由は履歴に残ります）。",
-			"This office requires a second factor (vein, staff card or My Number card), which shelterctl cannot prompt for: use the app. An office without readers can make factors optional in the app (the reason is recorded).")
+		return nil, nil, errFactorRequired
 	}
 	return app, sess, nil
 }
+
+// The refusals of a login that shelterctl cannot finish (login, appLogin).
+var (
+	errMustChange     = errors.New("this user must change the temporary password in the app before using shelterctl")
+	errFactorRequired = apperr.New("factor_required", "",
+		"この事業所では二要素認証（静脈・職員証・マイナンバーカード）が必須です。shelterctl では認証要素を操作できないため、アプリから操作してください。読み取り機のない事業所は、管理者がアプリで二要素認証を「任意」にできます（理由は履歴に残ります）。",
+		"This office requires a second factor (vein, staff card or My Number card), which shelterctl cannot prompt for: use the app. An office without readers can make factors optional in the app (the reason is recorded).")
+)
 
 // withSession runs fn as the logged-in --user and logs out afterwards.
 func (c *cli) withSession(fn func(*ui.App, *auth.Session) error) error {

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"database/sql"
+	"io"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -36,8 +37,14 @@ func newHarness(t *testing.T, kc keychain.Keychain) *harness {
 
 func (h *harness) run(stdin string, args ...string) result {
 	h.t.Helper()
+	return h.runFrom(strings.NewReader(stdin), args...)
+}
+
+// runFrom runs shelterctl with standard input stdin (a terminal in some tests).
+func (h *harness) runFrom(stdin io.Reader, args ...string) result {
+	h.t.Helper()
 	var out, errb bytes.Buffer
-	c := &cli{stdin: strings.NewReader(stdin), stdout: &out, stderr: &errb, keychain: h.keychain,
+	c := &cli{stdin: stdin, stdout: &out, stderr: &errb, keychain: h.keychain,
 		kdf: vault.KDFParams{MemoryKiB: 1024, Time: 1, Threads: 1}, bridgeSocket: h.socket}
 	code := c.run(args)
 	return result{code, out.String(), errb.String()}

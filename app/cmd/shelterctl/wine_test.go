@@ -163,6 +163,11 @@ func TestWindowsShelterctlUnderWine(t *testing.T) {
 		}
 	}
 	verify("after the import")
+	// The workstation commands go through the bridge's named pipe; with no bridge running they
+	// say where they looked and what to do.
+	if r := c.run(pw, as("workstation", "list")...); r.code != exitFail || !strings.Contains(r.stderr, "shelter-bridge is not reachable") {
+		t.Fatalf("workstation list without a bridge: %d %q %q", r.code, r.stdout, r.stderr)
+	}
 
 	// A backup file: the Linux build reads what the Windows build wrote.
 	const bak = `C:\users\山田\vault.bak`
