@@ -96,6 +96,9 @@ func (s *Service) fetchOffers(ctx context.Context, keys *vault.Keys) error {
 	if err != nil {
 		return fmt.Errorf("listing relay companies: %w", err)
 	}
+	if err := s.noteUnlisted(ctx, companies); err != nil {
+		return err
+	}
 	self := s.transport().Office()
 	for _, rc := range companies {
 		var known, left, pending int
@@ -157,6 +160,39 @@ func (s *Service) fetchOffers(ctx context.Context, keys *vault.Keys) error {
 		}
 	}
 	return nil
+}
+
+// noteUnlisted records as left the shares whose relay company the relay no longer lists for
+// this office (listed: every relay company it is a member of): a member removed this side,
+// or an administrator removed this PC from the office. The workstation screen counts them.
+func (s *Service) noteUnlisted(ctx context.Context, listed []string) error {
+	return s.DB.Update(ctx, func(tx *store.Tx) error {
+		rows, err := tx.Query(`SELECT relay_company FROM shares WHERE left_share = 0`)
+		if err != nil {
+			return err
+		}
+		var gone []string
+		for rows.Next() {
+			var rc string
+			if err := rows.Scan(&rc); err != nil {
+				rows.Close()
+				return err
+			}
+			if !slices.Contains(listed, rc) {
+				gone = append(gone, rc)
+			}
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		for _, rc := range gone {
+			if _, err := tx.Exec(`UPDATE shares SET left_share = 1 WHERE relay_company = ?`, rc); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
 }
 
 // Accept accepts a pending offer (administrators only): fingerprint must be the sender's, as

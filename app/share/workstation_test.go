@@ -283,6 +283,11 @@ func workstations(t *testing.T, relay *testRelay) {
 	if err != nil || n != 2 {
 		t.Fatalf("RemoveWorkstation = %d, %v; want 2 companies", n, err)
 	}
+	// PC-2's next workstation sync finds that the relay serves it neither company any more.
+	w2.syncWorkstations()
+	if _, left, err := w2.share.Self(ctx, w2.admin, w2.keys); err != nil || left != 2 {
+		t.Fatalf("PC-2 after its removal: %d companies left, %v; want 2", left, err)
+	}
 	if _, err := w2.share.Sync(ctx, tanaka, w2.keys, a2); !errors.Is(err, ErrNotMember) {
 		t.Fatalf("PC-2's sync after its removal: %v, want ErrNotMember", err)
 	}

@@ -167,6 +167,12 @@ func (c *cli) workstationList(app *ui.App) error {
 		return err
 	}
 	fmt.Fprintf(c.stdout, "this PC: office id %s, fingerprint %s\n", v.Self, v.Fingerprint)
+	if v.RelayError != nil {
+		fmt.Fprintf(c.stdout, "the relay cannot be reached (this list is this PC's record): %s\n", v.RelayError.EN)
+	}
+	if v.Left > 0 {
+		fmt.Fprintf(c.stdout, "WARNING: the relay no longer serves this PC %d shared companies: it may have been removed from the office (it keeps only what it received)\n", v.Left)
+	}
 	if len(v.Workstations) == 0 {
 		fmt.Fprintln(c.stdout, "no other workstation (workstation pair / join / approve add one)")
 	}

@@ -110,7 +110,11 @@ func TestWorkstationCommands(t *testing.T) {
 		!strings.Contains(r.stderr, "確認コードが一致しません") || !strings.Contains(r.stderr, "The pair code does not match") {
 		t.Fatalf("join with a wrong code: %d %q %q", r.code, r.stdout, r.stderr)
 	}
-	if r := pc1.run(pw, pc1.as("workstation", "approve", pc2.office, "--code", code[:len(code)-1]+"0", "--reveal")...); r.code != exitInvalid ||
+	wrong := code[:len(code)-1] + "0" // the code with its last digit changed
+	if strings.HasSuffix(code, "0") {
+		wrong = code[:len(code)-1] + "1"
+	}
+	if r := pc1.run(pw, pc1.as("workstation", "approve", pc2.office, "--code", wrong, "--reveal")...); r.code != exitInvalid ||
 		!strings.Contains(r.stderr, "確認コードが一致しません") {
 		t.Fatalf("approve with a wrong code: %d %q %q", r.code, r.stdout, r.stderr)
 	}
@@ -182,6 +186,11 @@ func TestWorkstationCommands(t *testing.T) {
 	if out := pc1.ok("workstation", "list"); !regexp.MustCompile(`\(PC-2\): REMOVED by admin at 20\d\d-\d\d-\d\d \d\d:\d\d JST`).MatchString(out) {
 		t.Fatalf("list after remove:\n%s", out)
 	}
+	// The removed PC learns at its next workstation sync that the relay no longer serves it.
+	pc2.ok("workstation", "sync")
+	if out := pc2.ok("workstation", "list"); !strings.Contains(out, "WARNING: the relay no longer serves this PC 1 shared companies") {
+		t.Fatalf("the removed PC's list:\n%s", out)
+	}
 	// The removed PC's next sync of the company is refused by the relay (as the app's).
 	app, err := ui.New(ui.Config{VaultDir: pc2.dir, Keychain: pc2.keychain, KDF: vault.KDFParams{MemoryKiB: 1024, Time: 1, Threads: 1}})
 	if err != nil {
@@ -200,8 +209,8 @@ func TestWorkstationCommands(t *testing.T) {
 	hist := filepath.Join(t.TempDir(), "h.csv")
 	pc1.ok("history", "export", "--format", "csv", hist)
 	b, _ := os.ReadFile(hist)
-	for _, want := range []string{"workstation approved: " + pc2.office + " (pair code compared)", "workstation rights: " + pc2.office,
-		"workstation removed from the office: " + pc2.office} {
+	for _, want := range []string{"端末 " + pc2.office + " を事務所の端末として承認（確認コードを照合）", "端末 " + pc2.office + " の権限を変更",
+		"端末 " + pc2.office + " を事務所から外した"} {
 		if !strings.Contains(string(b), want) {
 			t.Fatalf("PC-1's history lacks %q:\n%s", want, b)
 		}
