@@ -60,11 +60,11 @@
 // synced since a rotation still holds the keys before it; a backup of a member's vault made
 // before a rotation holds the epoch keys of then, which open the relay's copies of then with
 // the Recovery Kit (the bound the README states for replicas); for a share made before epochs,
-// the company key every member holds opens the envelopes of its epoch "" for good. A relay that
-// lists a member's rotation before the batches that member sent earlier (a disposal's deletion)
-// makes the others adopt the new epoch first: they then cannot open the deletion, and send the
-// disposed number again under the new epoch until the next rotation
-// (TestShareDisposalReorderedByTheRelay, skipped: not fixed). A member that no remaining member
+// the company key every member holds opens the envelopes of its epoch "" for good. A rotation
+// made by a disposal or a deletion carries the records that made it (the deleted numbers and
+// disposals, sealed under its epoch's key): a member applies them as it adopts the epoch, so a
+// relay that lists the rotation before the batch that carried them cannot make the others send
+// the disposed number again under the new epoch (TestShareDisposalReorderedByTheRelay). A member that no remaining member
 // knows the key of (a share made before epochs whose only member that knew it left) must be
 // offered the company again.
 //

@@ -18,6 +18,7 @@ import (
 	"github.com/mynumber-shelter/shelter/app/apperr"
 	"github.com/mynumber-shelter/shelter/app/audit"
 	"github.com/mynumber-shelter/shelter/app/auth"
+	"github.com/mynumber-shelter/shelter/app/roster"
 	"github.com/mynumber-shelter/shelter/app/store"
 	"github.com/mynumber-shelter/shelter/app/vault"
 	"github.com/mynumber-shelter/shelter/cloud/envelope"
@@ -118,9 +119,13 @@ type rekey struct {
 	Readded map[string]string `json:"readded,omitempty"`
 	// Retired: removed members that were workstations of the rotating member's office and were
 	// removed from it (workstation.go): that office's other workstations stop counting them.
-	Retired []string          `json:"retired,omitempty"`
-	Boxes   map[string][]byte `json:"boxes"`
-	MACs    map[string][]byte `json:"macs"`
+	Retired []string `json:"retired,omitempty"`
+	// Shreds: the deleted numbers and disposals that made the rotation, sealed under its
+	// epoch's key (shredsAAD): a member applies them before it sends anything under the new
+	// epoch, even when the relay lists the rotation before the batch that carried them.
+	Shreds []byte            `json:"shreds,omitempty"`
+	Boxes  map[string][]byte `json:"boxes"`
+	MACs   map[string][]byte `json:"macs"`
 }
 
 func epochBoxAAD(relayCompany, epoch, to string) []byte {
@@ -143,6 +148,12 @@ func (r *rekey) macInput(relayCompany, to string, header []byte) []byte {
 	}
 	if len(r.Retired) > 0 {
 		m = append(m, "retired="+strings.Join(r.Retired, ",")+"|"...)
+	}
+	if len(r.Shreds) > 0 {
+		sh := sha256.Sum256(r.Shreds)
+		m = append(m, "shreds="...)
+		m = append(m, sh[:]...)
+		m = append(m, '|')
 	}
 	m = append(m, h[:]...)
 	return append(m, hh[:]...)
@@ -302,6 +313,10 @@ func (s *Service) sendRekey(ctx context.Context, keys *vault.Keys, companyID int
 			return err
 		}
 		defer nk.Close()
+		var shreds []byte
+		if err := tx.QueryRow(`SELECT rekey_shreds FROM shares WHERE company_id = ?`, companyID).Scan(&shreds); err != nil {
+			return err
+		}
 		// A member whose key this side has not received under an epoch's key, nor confirmed by
 		// fingerprint, gets no box: never the relay directory's key, which the relay could
 		// replace with one of its own. A member that knows it passes the key on (importRekey),
@@ -317,6 +332,11 @@ func (s *Service) sendRekey(ctx context.Context, keys *vault.Keys, companyID int
 			}
 		}
 		err = s.transport().Send(ctx, sh.relay, RecordRekey, func(header []byte) ([]byte, error) {
+			if len(shreds) > 0 {
+				if msg.Shreds, err = nk.Seal(shredsAAD(header), shreds); err != nil {
+					return nil, err
+				}
+			}
 			for o, pub := range pubs {
 				mac, err := keys.PeerMAC(tx, pub, msg.macInput(sh.relay, o, header))
 				if err != nil {
@@ -330,6 +350,9 @@ func (s *Service) sendRekey(ctx context.Context, keys *vault.Keys, companyID int
 			return fmt.Errorf("sending the new key epoch: %w", err)
 		}
 		sh.rekeyFrom = sql.NullString{}
+		if _, err := tx.Exec(`UPDATE shares SET rekey_shreds = NULL WHERE company_id = ?`, companyID); err != nil {
+			return err
+		}
 		// Every member has the new epoch from here on (or gets it from a member that knows it):
 		// the keys before it go.
 		if err := keys.DropShareKeys(tx, companyID, sh.epoch); err != nil {
@@ -442,6 +465,9 @@ func (s *Service) importRekey(tx *store.Tx, p auth.Principal, keys *vault.Keys, 
 	if err != nil {
 		return err
 	}
+	if err := s.applyShreds(tx, p, keys, sh, r, header); err != nil {
+		return err
+	}
 	// A rotation of this side's still to be sent (a disposal's: what this side destroyed went
 	// under the epoch before it) that loses to a later one made elsewhere, maybe before its
 	// maker learnt of the disposal and sent the numbers again under it: the group moves on once
@@ -552,4 +578,70 @@ func (s *Service) rekeyRefused(tx *store.Tx, p auth.Principal, sh *shareRow, r r
 		return err
 	}
 	return sh.save(tx)
+}
+
+// shredsAAD binds a rotation's sealed shreds to its envelope's header.
+func shredsAAD(header []byte) vault.AAD {
+	return vault.AAD{Table: "share-rekey-shreds", Column: string(header)}
+}
+
+// addShreds keeps recs (the deleted numbers and disposals of a rotation just made) with the
+// company's pending rotation, for sendRekey.
+func addShreds(tx *store.Tx, companyID int64, recs []record) error {
+	var cur []byte
+	if err := tx.QueryRow(`SELECT rekey_shreds FROM shares WHERE company_id = ?`, companyID).Scan(&cur); err != nil {
+		return err
+	}
+	var all []record
+	if len(cur) > 0 {
+		if err := json.Unmarshal(cur, &all); err != nil {
+			return fmt.Errorf("reading a pending rotation's records: %w", err)
+		}
+	}
+	_, err := tx.Exec(`UPDATE shares SET rekey_shreds = ? WHERE company_id = ?`, mustJSON(append(all, recs...)), companyID)
+	return err
+}
+
+// applyShreds applies the deleted numbers and disposals a rotation carries (authenticated by
+// its MAC, opened with its epoch's key), as their batch would: so that this side, adopting the
+// new epoch, never sends a number its member destroyed under it.
+func (s *Service) applyShreds(tx *store.Tx, p auth.Principal, keys *vault.Keys, sh *shareRow, r rekey, header []byte) error {
+	if len(r.Shreds) == 0 {
+		return nil
+	}
+	ek, err := epochKey(tx, keys, sh, r.Epoch)
+	if err != nil {
+		return err
+	}
+	defer ek.Close()
+	pt, err := ek.Open(shredsAAD(header), r.Shreds)
+	if err != nil {
+		return nil // not sealed under the epoch it names: the batch brings them, if it comes
+	}
+	var recs []record
+	if err := json.Unmarshal(pt, &recs); err != nil {
+		return nil
+	}
+	ck, err := keys.Company(tx, sh.companyID)
+	if err != nil {
+		return err
+	}
+	defer ck.Close()
+	im := &importer{tx: tx, ck: ck, ek: ek, sh: sh, origin: r.From, p: p, log: s.Audit}
+	if im.x, err = loadRecs(tx, sh.companyID); err != nil {
+		return err
+	}
+	if im.w, err = roster.NewWriter(tx, ck, p.UserID); err != nil {
+		return err
+	}
+	defer im.w.Close()
+	for _, rec := range recs {
+		if rec.Origin != r.From || !(rec.Kind == KindNumber && rec.Deleted || rec.Kind == KindDisposal) {
+			continue
+		}
+		if err := im.apply(rec); err != nil {
+			return err
+		}
+	}
+	return nil
 }

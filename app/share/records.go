@@ -31,8 +31,10 @@ type batch struct {
 	Audit     []auditFact `json:"audit,omitempty"`
 	// History links Audit into the origin's chain of the company (history.go).
 	History *historyProof `json:"history,omitempty"`
-	// shredded: the batch carries a new deleted number or disposal (not sent).
+	// shredded: the batch carries a new deleted number or disposal (not sent); shreds are
+	// those records, which the rotation they cause carries too (epochs.go).
 	shredded bool
+	shreds   []record
 }
 
 // record is one version of one shared record. Base is the version it replaced as its writer

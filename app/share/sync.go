@@ -208,6 +208,9 @@ func (s *Service) sendChanges(ctx context.Context, p auth.Principal, keys *vault
 			if err := s.rotate(tx, p, keys, sh, "shared numbers destroyed"); err != nil {
 				return err
 			}
+			if err := addShreds(tx, sh.companyID, b.shreds); err != nil {
+				return err
+			}
 		}
 		return sh.save(tx)
 	})
@@ -338,12 +341,13 @@ func (s *Service) export(tx *store.Tx, keys *vault.Keys, sh *shareRow) (*batch, 
 		}
 		if string(h) == string(deletedHash[:]) {
 			r.Deleted = true
-			b.shredded = b.shredded || fresh
 		} else if r.Number, err = sealForShare(tx, ck, ek, pr.id, r.ID); errors.Is(err, vault.ErrShredded) {
 			r.Deleted, lr.hash = true, deletedHash[:]
-			b.shredded = b.shredded || fresh
 		} else if err != nil {
 			return nil, err
+		}
+		if r.Deleted && fresh {
+			b.shredded, b.shreds = true, append(b.shreds, *r)
 		}
 		if err := x.save(tx, sh.companyID, lr); err != nil {
 			return nil, err
@@ -379,9 +383,11 @@ func (s *Service) export(tx *store.Tx, keys *vault.Keys, sh *shareRow) (*batch, 
 		if r == nil {
 			continue
 		}
-		b.shredded = b.shredded || prev == nil || string(prev.hash) != string(h)
 		dd := d.d
 		r.Disposal = &dd
+		if prev == nil || string(prev.hash) != string(h) {
+			b.shredded, b.shreds = true, append(b.shreds, *r)
+		}
 		if err := x.save(tx, sh.companyID, lr); err != nil {
 			return nil, err
 		}
