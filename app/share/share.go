@@ -188,6 +188,33 @@ func (o *offer) macInput(relayCompany string) []byte {
 	return append(m, ib[:]...)
 }
 
+// firstEpoch is the first key epoch of a share of companyID that is not recorded yet: the one
+// an earlier offer made, when that offer may have reached the relay (its answer lost, the
+// share not recorded) and been accepted, else a new one, kept until the share is recorded.
+func firstEpoch(tx *store.Tx, keys *vault.Keys, companyID int64) (string, error) {
+	meta := fmt.Sprintf("share_first_epoch_%d", companyID)
+	if epoch, ok, err := tx.Meta(meta); err != nil {
+		return "", err
+	} else if ok {
+		ek, err := keys.ShareKey(tx, companyID, epoch)
+		if err == nil {
+			ek.Close()
+			return epoch, nil
+		}
+		if !errors.Is(err, vault.ErrNoCompanyKey) {
+			return "", err
+		}
+	}
+	first, err := newEpochName("e0-00000000")
+	if err != nil {
+		return "", err
+	}
+	if err := keys.NewShareKey(tx, companyID, first); err != nil {
+		return "", err
+	}
+	return first, tx.SetMeta(meta, first)
+}
+
 // relayCompanyID returns the company's relay id from meta (made by SYNC or by an earlier
 // share), or makes one ("c-" + 20 base32 characters) and reports that it is new.
 func (s *Service) relayCompanyID(tx *store.Tx, companyID int64) (string, bool, error) {
@@ -291,10 +318,7 @@ func (s *Service) offerTo(ctx context.Context, p auth.Principal, keys *vault.Key
 		// first epoch. A share made before epochs, still on the company key, gives that.
 		sh, err := loadShare(tx, companyID)
 		if errors.Is(err, errNoShare) {
-			if first, err = newEpochName("e0-00000000"); err != nil {
-				return err
-			}
-			if err := keys.NewShareKey(tx, companyID, first); err != nil {
+			if first, err = firstEpoch(tx, keys, companyID); err != nil {
 				return err
 			}
 			sh = &shareRow{companyID: companyID, epoch: first, base: noBase}

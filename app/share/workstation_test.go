@@ -277,6 +277,56 @@ func workstations(t *testing.T, relay *testRelay) {
 		}
 	}
 
+	// PC-1 and PC-2 edit the same employee before syncing: the later edit (PC-2's) wins on all
+	// three, and PC-1, whose edit lost, shows the conflict.
+	e1 := must(employeeOf(w1, ca.ID, "E001"))
+	e1.Name = "山田 太郎（PC-1）"
+	w1.setNow(t0.Add(21 * time.Minute))
+	if _, err := w1.roster.SaveEmployee(ctx, tanaka, w1.keys, e1); err != nil {
+		t.Fatal(err)
+	}
+	e2 := must(employeeOf(w2, a2, "E001"))
+	e2.Name = "山田 太郎（PC-2）"
+	w2.setNow(t0.Add(22 * time.Minute))
+	if _, err := w2.roster.SaveEmployee(ctx, tanaka, w2.keys, e2); err != nil {
+		t.Fatal(err)
+	}
+	w1.syncAs(tanaka, ca.ID)
+	w2.syncAs(tanaka, a2)
+	w1.syncAs(tanaka, ca.ID)
+	w3.syncAs(tanaka, a3)
+	for _, got := range []string{must(employeeOf(w1, ca.ID, "E001")).Name, must(employeeOf(w2, a2, "E001")).Name, must(employeeOf(w3, a3, "E001")).Name} {
+		if got != e2.Name {
+			t.Fatalf("after the concurrent edits a workstation shows %q, want PC-2's later %q", got, e2.Name)
+		}
+	}
+	if w1.count(`SELECT count(*) FROM share_conflicts WHERE company_id = ?`, ca.ID) != 1 {
+		t.Fatal("PC-1 does not show the conflict its edit lost")
+	}
+
+	// PC-2 disposes of E001's number: disposed on every workstation, and no key any of them
+	// holds opens it in the relay's copies.
+	if !holds(openNumbers(t, w1, ca.ID, relayEnvelopes(t, relay, relayCompanyOf(t, w1, ca.ID))), testNumber) {
+		t.Fatal("before the disposal PC-1's keys open no number in the relay's copies: the check below would be blind")
+	}
+	w2.setNow(t0.Add(25 * time.Minute))
+	disposeOnB(t, w2, a2, e2.ID)
+	w2.syncAs(tanaka, a2)
+	for _, w := range []*side{w1, w3} {
+		id := companyByCode(w, "A001")
+		w.syncAs(tanaka, id)
+		if n := w.count(`SELECT count(*) FROM person_numbers WHERE company_id = ?`, id); n != 0 {
+			t.Fatalf("%s still holds %d numbers of company A after PC-2's disposal", w.log.Workstation, n)
+		}
+	}
+	w2.syncAs(tanaka, a2)
+	envs := relayEnvelopes(t, relay, relayCompanyOf(t, w1, ca.ID))
+	for _, w := range []*side{w1, w2, w3} {
+		if holds(openNumbers(t, w, companyByCode(w, "A001"), envs), testNumber) {
+			t.Fatalf("%s's keys open the disposed number in the relay's copies", w.log.Workstation)
+		}
+	}
+
 	// PC-1 removes PC-2 (a lost laptop): from both companies, at the relay too.
 	w1.setNow(t0.Add(30 * time.Minute))
 	n, err := w1.share.RemoveWorkstation(ctx, w1.admin, w1.keys, w2.relay.OfficeID)
@@ -336,4 +386,68 @@ func must(e roster.Employee, ok bool) roster.Employee {
 		panic("no such employee")
 	}
 	return e
+}
+
+// offerAnswerLost is a relay that stores the first offer sent through it and then answers as if
+// the connection broke: the sender rolls back what it recorded after the send.
+type offerAnswerLost struct {
+	*RelayClient
+	done bool
+}
+
+func (m *offerAnswerLost) Send(ctx context.Context, company, record string, seal func(aad []byte) ([]byte, error)) error {
+	err := m.RelayClient.Send(ctx, company, record, seal)
+	if err == nil && record == RecordOffer && !m.done {
+		m.done = true
+		return errors.New("connection reset by peer")
+	}
+	return err
+}
+
+// TestWorkstationsOfferAnswerLost: the relay takes PC-1's offer of a company to PC-2 but the
+// answer is lost, and PC-2 accepts that offer before PC-1 retries. PC-1's retry offers the
+// same key epoch, so that PC-2 reads what PC-1 sends afterwards; PC-2 holds the company once.
+func TestWorkstationsOfferAnswerLost(t *testing.T) {
+	ctx := context.Background()
+	relay := startRelay(t)
+	w1, w2 := newSide(t, relay, "PC-1", t0), newSide(t, relay, "PC-2", t0)
+	for _, w := range []*side{w1, w2} {
+		addTanaka(w)
+		if _, err := w.share.Publish(ctx, w.admin, w.keys); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ca, err := w1.roster.CreateCompany(ctx, w1.admin, w1.keys, roster.Company{Code: "A001", Name: "株式会社エー"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	w1.assign(ca.ID)
+	w1.exec(`INSERT INTO assignments(company_id, user_id, role, assigned_at) VALUES(?, 2, 'handler', 'x')`, ca.ID)
+	addEmployee(t, w1, ca.ID, 1, "E001", "山田 太郎")
+
+	w1.share.SetTransport(&offerAnswerLost{RelayClient: w1.relay})
+	pj, err := w2.share.Pair(ctx, w2.admin, w2.keys, w1.relay.OfficeID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := w2.share.JoinOffice(ctx, w2.admin, w2.keys, w1.relay.OfficeID, pj.Code); err != nil {
+		t.Fatal(err)
+	}
+	if err := w1.share.ApproveWorkstation(ctx, w1.admin, w1.keys, w2.relay.OfficeID, pj.Code, WorkstationRights{}); err == nil {
+		t.Fatal("the approval's offer reported no error with its answer lost")
+	}
+	if res := w2.syncWorkstations(); res.Accepted != 1 {
+		t.Fatalf("PC-2 accepted %+v, want the offer the relay took", res)
+	}
+	if res := w1.syncWorkstations(); res.Offered != 1 {
+		t.Fatalf("PC-1's retry offered %+v", res)
+	}
+	w1.syncAs(tanaka, ca.ID)
+	a2 := companyByCode(w2, "A001")
+	if res := w2.syncAs(tanaka, a2); res.Received == 0 || !hasEmployeeOf(w2, a2, "E001") {
+		t.Fatalf("PC-2 after the retry: %+v; it cannot read what PC-1 sends", res)
+	}
+	if n := len(listCompanies(w2)); n != 1 {
+		t.Fatalf("PC-2 holds %d companies, want 1", n)
+	}
 }
