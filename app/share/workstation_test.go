@@ -106,19 +106,25 @@ func pairUp(t *testing.T, joiner, approver *side, r WorkstationRights) {
 }
 
 // TestWorkstations: one office, three workstations (three vaults, three relay identities) and
-// one relay. PC-2 joins through PC-1 and PC-3 through PC-2; every company of each reaches the
+// one relay (or two relay processes on one PostgreSQL). PC-2 joins through PC-1 and PC-3 through PC-2; every company of each reaches the
 // others with its numbers and its handlers' roles, and PC-1 learns of PC-3 from PC-2; a new
 // company on PC-3 reaches PC-1 and PC-2; rights set on PC-1 reach PC-2 and PC-3; PC-1 removes
 // PC-2, which the relay then refuses, which opens nothing written afterwards, and which PC-3
 // stops counting one of the office's.
 func TestWorkstations(t *testing.T) {
-	t.Run("SQLite", func(t *testing.T) { workstations(t, startRelay(t)) })
-	t.Run("PostgreSQL", func(t *testing.T) { workstations(t, startRelayOn(t, storetest.OpenPostgres(t))) })
+	t.Run("SQLite", func(t *testing.T) { r := startRelay(t); workstations(t, r, r) })
+	t.Run("PostgreSQL", func(t *testing.T) { r := startRelayOn(t, storetest.OpenPostgres(t)); workstations(t, r, r) })
+	// Two relay processes on one PostgreSQL, as behind a load balancer: PC-2 talks to the second.
+	t.Run("TwoRelaysOnePostgreSQL", func(t *testing.T) {
+		sts := storetest.OpenPostgresPair(t, 2)
+		r1, r2 := startRelayPair(t, sts[0], sts[1])
+		workstations(t, r1, r2)
+	})
 }
 
-func workstations(t *testing.T, relay *testRelay) {
+func workstations(t *testing.T, relay, relay2 *testRelay) {
 	ctx := context.Background()
-	w1, w2, w3 := newSide(t, relay, "PC-1", t0), newSide(t, relay, "PC-2", t0), newSide(t, relay, "PC-3", t0)
+	w1, w2, w3 := newSide(t, relay, "PC-1", t0), newSide(t, relay2, "PC-2", t0), newSide(t, relay, "PC-3", t0)
 	for _, w := range []*side{w1, w2, w3} {
 		addTanaka(w)
 		// Each administrator opened the workstation screen: the key is in the directory.
