@@ -122,6 +122,11 @@ func (im *importer) person(r record, local *localRec, conflict bool) error {
 			return fmt.Errorf("importing person: %w", err)
 		}
 	}
+	if d.Purposes != nil {
+		if err := notifiedPurposes(im.tx, id, *d.Purposes); err != nil {
+			return err
+		}
+	}
 	// Record the hash of the row as it now reads, so the next export does not send it back.
 	now, err := readPerson(im.tx, im.x, im.sh.companyID, id)
 	if err != nil {
@@ -242,6 +247,44 @@ func (im *importer) facts(keys *vault.Keys, b batch) error {
 			f.Purpose, f.Result, audit.Redact(f.Detail), prev, chain, f.TargetID)
 		if err != nil {
 			return fmt.Errorf("writing peer history: %w", err)
+		}
+	}
+	return nil
+}
+
+// notifiedPurposes makes codes the purposes notified to person id (those of them this
+// installation knows: a custom purpose of another office is not in its catalogue).
+func notifiedPurposes(tx *store.Tx, id int64, codes []string) error {
+	held := map[string]bool{}
+	rows, err := tx.Query(`SELECT purpose_code FROM person_purposes WHERE person_id = ?`, id)
+	if err != nil {
+		return err
+	}
+	for rows.Next() {
+		var c string
+		if err := rows.Scan(&c); err != nil {
+			rows.Close()
+			return err
+		}
+		held[c] = true
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	for _, c := range codes {
+		if held[c] {
+			delete(held, c)
+			continue
+		}
+		if _, err := tx.Exec(`INSERT INTO person_purposes(person_id, purpose_code, notified_at)
+			SELECT ?, code, ? FROM purposes WHERE code = ?`, id, tx.NowText(), c); err != nil {
+			return fmt.Errorf("recording notified purposes: %w", err)
+		}
+	}
+	for c := range held {
+		if _, err := tx.Exec(`DELETE FROM person_purposes WHERE person_id = ? AND purpose_code = ?`, id, c); err != nil {
+			return fmt.Errorf("recording notified purposes: %w", err)
 		}
 	}
 	return nil

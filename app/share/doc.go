@@ -114,7 +114,8 @@
 //
 // Nothing in the other packages is hooked. [Service.Sync] scans the shared company's tables
 // and exports every record whose content hash differs from the one recorded at the last export
-// or import (share_records): persons (employees and dependents, without department), their
+// or import (share_records): persons (employees and dependents, without department, with the
+// codes of the purposes notified to them, which 3-1 needs to reveal a number), their
 // numbers (opened with the local person key and sealed again under the epoch key with AAD
 // share/<global id>/number), executed disposals, collection statuses (the status of a person's
 // latest collection target with the 差戻し / 提供拒否 reason; see status.go), and new audit
@@ -131,8 +132,9 @@
 //
 // # Not done here
 //
-// Identity-document images, departments, collection requests, one-time passwords and notified
-// purposes are not shared. An imported collection status is written onto the person's latest
+// Identity-document images, departments, collection requests and one-time passwords are not
+// shared; a notified purpose of a custom code the receiving installation does not have is
+// left out there, and a person's last notified purpose withdrawn stays on the others. An imported collection status is written onto the person's latest
 // collection target here (no app/collect transition rule or relay send-back runs), or, when the
 // person has no target here, kept in share_remote_status ([Service.RemoteStatuses]); the 1-3
 // status board does not read that table yet. An imported disposal shreds the person locally

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/mynumber-shelter/shelter/app/store"
@@ -67,6 +68,9 @@ type personData struct {
 	LeftOn    string `json:"leftOn,omitempty"`
 	Email     string `json:"email,omitempty"`
 	Phone     string `json:"phone,omitempty"`
+	// Purposes are the codes of the 利用目的 notified to the person (3-1 reveals a number only
+	// for one of them): nil when none, and from versions before they were shared.
+	Purposes *[]string `json:"purposes,omitempty"`
 }
 
 type disposalData struct {
@@ -171,7 +175,9 @@ func (x *recIndex) save(tx *store.Tx, companyID int64, r *localRec) error {
 }
 
 const personColumns = `p.id, p.kind, COALESCE(p.employee_id, 0), COALESCE(p.employee_code, ''), p.name, p.name_kana,
-	p.birth_date, p.sex, p.relation, p.hired_on, p.left_on, p.email, p.phone, p.updated_at`
+	p.birth_date, p.sex, p.relation, p.hired_on, p.left_on, p.email, p.phone, p.updated_at,
+	COALESCE((SELECT group_concat(purpose_code, ',') FROM (SELECT purpose_code FROM person_purposes WHERE person_id = p.id
+		ORDER BY purpose_code)), '')`
 
 // personRow is a persons row as shared.
 type personRow struct {
@@ -184,10 +190,15 @@ func scanPerson(sc interface{ Scan(...any) error }) (personRow, error) {
 	var r personRow
 	var at string
 	d := &r.data
+	var purposes string
 	err := sc.Scan(&r.id, &d.Kind, &r.employeeID, &d.Code, &d.Name, &d.NameKana, &d.BirthDate, &d.Sex, &d.Relation,
-		&d.HiredOn, &d.LeftOn, &d.Email, &d.Phone, &at)
+		&d.HiredOn, &d.LeftOn, &d.Email, &d.Phone, &at, &purposes)
 	if err != nil {
 		return r, err
+	}
+	if purposes != "" {
+		list := strings.Split(purposes, ",")
+		d.Purposes = &list
 	}
 	r.updated, _ = store.ParseTime(at)
 	return r, nil

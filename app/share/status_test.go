@@ -104,11 +104,15 @@ func TestShareCollectionStatus(t *testing.T) {
 	if _, err := colA.SendBack(ctx, a.admin, ca, ids[0], reason); err != nil {
 		t.Fatal(err)
 	}
-	if res := a.sync(ca); res.Sent != 2 {
-		t.Fatalf("A sent %d records, want 2 statuses", res.Sent)
+	// The request notified its purposes to both: the persons go again with them.
+	if res := a.sync(ca); res.Sent != 4 {
+		t.Fatalf("A sent %d records, want 2 statuses and 2 persons with their notified purposes", res.Sent)
 	}
-	if res := b.sync(cb); res.Received != 2 || res.Sent != 0 {
-		t.Fatalf("B's sync = %+v, want 2 statuses received and nothing echoed", res)
+	if res := b.sync(cb); res.Received != 4 || res.Sent != 0 {
+		t.Fatalf("B's sync = %+v, want 2 statuses and 2 persons received and nothing echoed", res)
+	}
+	if n := b.count(`SELECT count(*) FROM person_purposes`); n == 0 {
+		t.Fatal("the purposes A's request notified did not reach B")
 	}
 	remote, err := b.share.RemoteStatuses(ctx, b.admin, cb)
 	if err != nil {

@@ -143,6 +143,8 @@ func workstations(t *testing.T, relay, relay2 *testRelay) {
 	if err := w1.roster.SetNumber(ctx, w1.admin, w1.keys, ca.ID, emp.ID, testNumber, false); err != nil {
 		t.Fatal(err)
 	}
+	// The purpose notified to the employee: 3-1 on any workstation reveals the number for it.
+	w1.exec(`INSERT INTO person_purposes(person_id, purpose_code, notified_at) VALUES(?, 'TAX-WH', 'x')`, emp.ID)
 
 	// A wrong code is refused on both sides, and nothing is recorded.
 	pj, err := w2.share.Pair(ctx, w2.admin, w2.keys, w1.relay.OfficeID)
@@ -177,6 +179,9 @@ func workstations(t *testing.T, relay, relay2 *testRelay) {
 	}
 	if got := revealNumber(t, w2, a2, must(employeeOf(w2, a2, "E001")).ID); got != testNumber {
 		t.Fatal("PC-2 cannot open the number registered on PC-1")
+	}
+	if w2.count(`SELECT count(*) FROM person_purposes WHERE person_id = ? AND purpose_code = 'TAX-WH'`, must(employeeOf(w2, a2, "E001")).ID) != 1 {
+		t.Fatal("the purpose notified to the employee did not reach PC-2")
 	}
 	if w2.count(`SELECT count(*) FROM assignments WHERE company_id = ? AND user_id = 2 AND role = 'handler'`, a2) != 1 {
 		t.Fatal("tanaka is not the company's handler on PC-2")
