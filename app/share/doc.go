@@ -92,8 +92,11 @@
 // other workstations stop counting it one of the office's at once. A workstation removed from
 // one company in M-6 is not offered that company again.
 //
-// Not replicated yet: users and their passwords (each user enrols on each PC), role changes
-// after a company reached a workstation, purposes and formats. Each workstation keeps its own
+// The companies' 責任者 / 担当者 are the office's: the list of workstations carries, sealed to
+// each recipient, the role assignments (by login) of the companies shared with it, and a
+// workstation takes a company's set when it changed later than the one it holds
+// (workstation_roles.go). Not replicated yet: users and their passwords (each user enrols on
+// each PC), custom purposes and download formats. Each workstation keeps its own
 // history chain; the others' entries of a company arrive as facts (above), not chained.
 //
 // # Trust and keys

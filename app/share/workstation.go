@@ -584,12 +584,20 @@ type officeMsg struct {
 	From    string     `json:"from"`
 	To      string     `json:"to"`
 	Members []wsMember `json:"members"`
-	MAC     []byte     `json:"mac"`
+	// RolesBox: the role assignments of the companies shared with To, sealed to it
+	// (workstation_roles.go).
+	RolesBox []byte `json:"rolesBox,omitempty"`
+	MAC      []byte `json:"mac"`
 }
 
 func (m *officeMsg) macInput(relayCompany string) []byte {
 	sum := sha256.Sum256(mustJSON(m.Members))
-	return append([]byte("shelter-workstation-office|v1|"+relayCompany+"|"+m.From+"|"+m.To+"|"), sum[:]...)
+	in := append([]byte("shelter-workstation-office|v1|"+relayCompany+"|"+m.From+"|"+m.To+"|"), sum[:]...)
+	if len(m.RolesBox) > 0 {
+		rs := sha256.Sum256(m.RolesBox)
+		in = append(append(in, "|roles="...), rs[:]...)
+	}
+	return in
 }
 
 // officeList is this side's list of the office's workstations, itself first.
@@ -633,45 +641,68 @@ func (s *Service) sendOfficeList(ctx context.Context, keys *vault.Keys) error {
 	type todo struct {
 		office, relay string
 		pub           []byte
+		roles         []wsCompanyRoles
+		digest        string
 	}
 	var (
-		list   []todo
-		digest string
-		body   []wsMember
+		list []todo
+		body []wsMember
 	)
 	err := s.DB.View(ctx, func(tx *store.Tx) error {
 		var err error
 		if body, err = s.officeList(tx, keys); err != nil {
 			return err
 		}
-		sum := sha256.Sum256(mustJSON(body))
-		digest = fmt.Sprintf("%x", sum)
-		rows, err := tx.Query(`SELECT w.office, w.public_key,
+		rows, err := tx.Query(`SELECT w.office, w.public_key, w.list_sent,
 			(SELECT sh.relay_company FROM share_members m JOIN shares sh ON sh.company_id = m.company_id
 				WHERE m.office = w.office AND m.removed_at = '' AND sh.left_share = 0 ORDER BY sh.company_id LIMIT 1)
-			FROM workstations w WHERE w.removed_at = '' AND w.list_sent <> ?`, digest)
+			FROM workstations w WHERE w.removed_at = ''`)
 		if err != nil {
 			return err
 		}
-		defer rows.Close()
+		var all []todo
+		var sent []string
 		for rows.Next() {
 			var t todo
+			var last string
 			var relay sql.NullString
-			if err := rows.Scan(&t.office, &t.pub, &relay); err != nil {
+			if err := rows.Scan(&t.office, &t.pub, &last, &relay); err != nil {
+				rows.Close()
 				return err
 			}
 			if relay.Valid {
 				t.relay = relay.String
+				all, sent = append(all, t), append(sent, last)
+			}
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		for i, t := range all {
+			if t.roles, err = rolesFor(tx, t.office); err != nil {
+				return err
+			}
+			sum := sha256.Sum256(mustJSON(struct {
+				M []wsMember       `json:"m"`
+				R []wsCompanyRoles `json:"r"`
+			}{body, t.roles}))
+			if t.digest = fmt.Sprintf("%x", sum); t.digest != sent[i] {
 				list = append(list, t)
 			}
 		}
-		return rows.Err()
+		return nil
 	})
 	if err != nil {
 		return err
 	}
 	for _, t := range list {
 		m := officeMsg{V: 1, From: s.transport().Office(), To: t.office, Members: body}
+		if len(t.roles) > 0 {
+			if m.RolesBox, err = vault.SealTo(s.rand(), t.pub, rolesAAD(m.From, m.To), mustJSON(t.roles)); err != nil {
+				return err
+			}
+		}
 		err := s.DB.Update(ctx, func(tx *store.Tx) (err error) {
 			m.MAC, err = keys.PeerMAC(tx, t.pub, m.macInput(t.relay))
 			return err
@@ -684,7 +715,7 @@ func (s *Service) sendOfficeList(ctx context.Context, keys *vault.Keys) error {
 			return fmt.Errorf("sending the office's workstations: %w", err)
 		}
 		if err := s.DB.Update(ctx, func(tx *store.Tx) error {
-			_, err := tx.Exec(`UPDATE workstations SET list_sent = ? WHERE office = ?`, digest, t.office)
+			_, err := tx.Exec(`UPDATE workstations SET list_sent = ? WHERE office = ?`, t.digest, t.office)
 			return err
 		}); err != nil {
 			return err
@@ -774,6 +805,9 @@ func (s *Service) importOfficeList(tx *store.Tx, p auth.Principal, keys *vault.K
 			}
 			changes = append(changes, "workstation rights: "+w.Office, rightsText(w.Rights))
 		}
+	}
+	if err := s.importRoles(tx, p, keys, m.From, sh.self, m.RolesBox); err != nil {
+		return err
 	}
 	if len(changes) == 0 {
 		return nil

@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/mynumber-shelter/shelter/app/audit"
 	"github.com/mynumber-shelter/shelter/app/auth"
 	"github.com/mynumber-shelter/shelter/app/roster"
 	"github.com/mynumber-shelter/shelter/app/store"
@@ -240,6 +241,43 @@ func workstations(t *testing.T, relay, relay2 *testRelay) {
 	}
 	if w3.count(`SELECT count(*) FROM workstations WHERE office = ? AND reveal = 1 AND download = 1 AND dispose = 0`, w2.relay.OfficeID) != 1 {
 		t.Fatal("PC-3 does not know PC-2's new rights")
+	}
+
+	// PC-1's administrator makes suzuki (enrolled on PC-1 and PC-2, not on PC-3) the company's
+	// 責任者 in 1-1: PC-2 gives suzuki the same role; PC-3, where suzuki has no user, keeps its own.
+	for _, w := range []*side{w1, w2} {
+		w.exec(`INSERT INTO users(id, login, display_name, created_at, updated_at) VALUES(3, 'suzuki', '鈴木', 'x', 'x')`)
+	}
+	w1.setNow(t0.Add(6 * time.Minute))
+	if err := w1.db.Update(ctx, func(tx *store.Tx) error {
+		if _, err := tx.Exec(`INSERT INTO assignments(company_id, user_id, role, assigned_at) VALUES(?, 3, 'manager', ?)`, ca.ID, tx.NowText()); err != nil {
+			return err
+		}
+		e := w1.admin.Entry(audit.ActionAssignmentChange, audit.ResultOK)
+		e.CompanyID, e.Detail = ca.ID, "managers: - → suzuki"
+		_, err := w1.log.Append(tx, e)
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	w1.syncWorkstations()
+	w2.syncAs(tanaka, a2)
+	w3.syncAs(tanaka, a3)
+	if w2.count(`SELECT count(*) FROM assignments WHERE company_id = ? AND user_id = 3 AND role = 'manager'`, a2) != 1 ||
+		w2.count(`SELECT count(*) FROM assignments WHERE company_id = ? AND user_id = 2 AND role = 'handler'`, a2) != 1 {
+		t.Fatal("PC-2 does not hold the company's roles as PC-1 changed them")
+	}
+	if w3.count(`SELECT count(*) FROM assignments WHERE company_id = ? AND user_id = 2 AND role = 'handler'`, a3) != 1 {
+		t.Fatal("PC-3 lost tanaka's role")
+	}
+	// Nothing changed since: the next rounds send no list again, and take nothing.
+	for _, w := range []*side{w1, w2} {
+		w.syncWorkstations()
+	}
+	before := w2.count(`SELECT count(*) FROM audit_log WHERE action = 'assignment_change'`)
+	w2.syncAs(tanaka, a2)
+	if w2.count(`SELECT count(*) FROM audit_log WHERE action = 'assignment_change'`) != before {
+		t.Fatal("PC-2 took the same roles again")
 	}
 
 	// A company made on PC-3 reaches PC-1 and PC-2.
