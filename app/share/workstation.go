@@ -140,11 +140,9 @@ func (s *Service) ApproveWorkstation(ctx context.Context, p auth.Principal, keys
 	if err := s.addWorkstation(ctx, p, keys, office, code, "approved", r); err != nil {
 		return err
 	}
-	if _, err := s.offerToWorkstations(ctx, p, keys); err != nil {
-		return err
-	}
+	_, err := s.offerToWorkstations(ctx, p, keys)
 	// Its rights go with the list of workstations, in the first company offered to it.
-	return s.sendOfficeList(ctx, keys)
+	return errors.Join(err, s.sendOfficeList(ctx, keys))
 }
 
 func (s *Service) addWorkstation(ctx context.Context, p auth.Principal, keys *vault.Keys, office, code, how string, r WorkstationRights) error {
@@ -415,10 +413,8 @@ func (s *Service) SyncWorkstations(ctx context.Context, p auth.Principal, keys *
 	if res.Accepted, err = s.acceptFromWorkstations(ctx, p, keys); err != nil {
 		return res, err
 	}
-	if res.Offered, err = s.offerToWorkstations(ctx, p, keys); err != nil {
-		return res, err
-	}
-	return res, s.sendOfficeList(ctx, keys)
+	res.Offered, err = s.offerToWorkstations(ctx, p, keys)
+	return res, errors.Join(err, s.sendOfficeList(ctx, keys))
 }
 
 // acceptFromWorkstations accepts the pending offers of workstations of this office.
@@ -501,18 +497,25 @@ func (s *Service) offerToWorkstations(ctx context.Context, p auth.Principal, key
 	if err != nil {
 		return 0, err
 	}
+	// A workstation the relay cannot reach keeps neither the others from their companies nor
+	// the list of workstations (its rights) from going out: the first error is returned at the
+	// end, and the offer is made again at the next sync.
 	n := 0
+	var first error
 	for _, t := range list {
 		err := s.offerTo(ctx, p, keys, t.company, t.office, t.name, t.pub, true)
 		if errors.Is(err, vault.ErrNoCompanyKey) {
 			continue // a company whose keys were destroyed at its contract's end: nothing to share
 		}
 		if err != nil {
-			return n, fmt.Errorf("offering a company to workstation %s: %w", t.office, err)
+			if first == nil {
+				first = fmt.Errorf("offering a company to workstation %s: %w", t.office, err)
+			}
+			continue
 		}
 		n++
 	}
-	return n, nil
+	return n, first
 }
 
 // companyRoles lists the company's role assignments by login.
