@@ -2,12 +2,15 @@ package share
 
 import (
 	"context"
+	"crypto/rand"
 	"errors"
 	"slices"
 	"testing"
 	"time"
 
 	"github.com/mynumber-shelter/shelter/app/roster"
+	"github.com/mynumber-shelter/shelter/app/store"
+	"github.com/mynumber-shelter/shelter/app/vault"
 	"github.com/mynumber-shelter/shelter/cloud/envelope"
 )
 
@@ -536,5 +539,80 @@ func TestWSReviewOneWorkstationOutOfReach(t *testing.T) {
 	}
 	if r := rightsOf(t, w2); !r.Download {
 		t.Errorf("PC-2's new rights did not reach it while PC-3 was out of reach: %+v", r)
+	}
+}
+
+// TestWSReviewOfferInAWorkstationsName: a client office that knows the office's workstations
+// sends PC-2 an offer of a company of its own that names PC-1 as the offering office (sealed
+// and authenticated with the client's own key, as only the named key can be checked). PC-2's
+// workstation sync must not accept it: the key is not the one the pair code pinned. (Holds.)
+func TestWSReviewOfferInAWorkstationsName(t *testing.T) {
+	ctx := context.Background()
+	relay := startRelay(t)
+	w := workstationSides(t, relay, "PC-1", "PC-2")
+	w1, w2 := w[0], w[1]
+	pairUp(t, w2, w1, WorkstationRights{Reveal: true})
+	c := newSide(t, relay, "株式会社クライアント", t0)
+	cc, err := c.roster.CreateCompany(ctx, c.admin, c.keys, roster.Company{Code: "EVIL", Name: "株式会社偽装"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	w2pub, err := c.relay.PeerKey(ctx, w2.relay.OfficeID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var (
+		rc  string
+		sub []byte
+		o   = offer{V: 1, From: w1.relay.OfficeID, To: w2.relay.OfficeID, Epoch: "e1-0badc0de"}
+	)
+	err = c.db.Update(ctx, func(tx *store.Tx) error {
+		var err error
+		if rc, _, err = c.share.relayCompanyID(tx, cc.ID); err != nil {
+			return err
+		}
+		if o.FromKey, err = c.keys.InstallationKey(tx); err != nil {
+			return err
+		}
+		if sub, err = submissionKeyDER(tx, cc.ID, o.FromKey); err != nil {
+			return err
+		}
+		if err := c.keys.NewShareKey(tx, cc.ID, o.Epoch); err != nil {
+			return err
+		}
+		ek, err := c.keys.ShareKey(tx, cc.ID, o.Epoch)
+		if err != nil {
+			return err
+		}
+		defer ek.Close()
+		if o.KeyBox, err = c.keys.WrapKeyTo(ek, w2pub.PublicKey, boxAAD(rc, o.To)); err != nil {
+			return err
+		}
+		info := mustJSON(offerInfo{Code: "EVIL", Name: "株式会社偽装", Roles: []wsRole{{Login: "tanaka", Role: "manager"}}})
+		if o.InfoBox, err = vault.SealTo(rand.Reader, w2pub.PublicKey, infoAAD(rc, o.To), info); err != nil {
+			return err
+		}
+		o.MAC, err = c.keys.PeerMAC(tx, w2pub.PublicKey, o.macInput(rc))
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := c.relay.RegisterCompany(ctx, rc, sub); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.relay.AddMember(ctx, rc, w2.relay.OfficeID); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.relay.Send(ctx, rc, RecordOffer, func([]byte) ([]byte, error) { return mustJSON(o), nil }); err != nil {
+		t.Fatal(err)
+	}
+	if res := w2.syncWorkstations(); res.Accepted != 0 || companyByCode(w2, "EVIL") != 0 {
+		t.Fatalf("PC-2 accepted an offer in PC-1's name sealed with another key: %+v", res)
+	}
+	// The offer waits in M-6 with the client's fingerprint, for an administrator to refuse.
+	offers, err := w2.share.Offers(ctx, w2.admin, w2.keys)
+	if err != nil || len(offers) != 1 || offers[0].Fingerprint != vault.Fingerprint(o.FromKey) {
+		t.Fatalf("PC-2's pending offers: %+v, %v", offers, err)
 	}
 }
