@@ -616,3 +616,60 @@ func TestWSReviewOfferInAWorkstationsName(t *testing.T) {
 		t.Fatalf("PC-2's pending offers: %+v, %v", offers, err)
 	}
 }
+
+// TestWSReviewClientImpersonatesAnotherWorkstation: as TestWSReviewClientImpersonatesAWorkstation,
+// but C writes in the name of PC-3, a workstation that did not offer the company to the
+// joining PC-2: PC-2 learns PC-3's signing key from PC-3's first envelope it reads.
+func TestWSReviewClientImpersonatesAnotherWorkstation(t *testing.T) {
+	t.Skip("known gap: a member's relay signing key is bound by the first of its envelopes a member reads (doc.go, " +
+		"\"The group\"), except the offering member's, which the offer names. A client office that moves the group to a new " +
+		"epoch and writes in another workstation's name before that workstation sends under the epoch is taken as it by a " +
+		"workstation that joins afterwards, which then refuses the real one's envelopes. A fix: the office list " +
+		"(RecordOffice, authenticated by a pinned workstation) names each workstation's signing key, and fromMember " +
+		"requires it for an origin that is a workstation (a column in workstations: a migration).")
+	ctx := context.Background()
+	relay := startRelay(t)
+	w := workstationSides(t, relay, "PC-1", "PC-2", "PC-3")
+	w1, w2, w3 := w[0], w[1], w[2]
+	ca := wsCompany(t, w1, "A001", "E001")
+	pairUp(t, w3, w1, WorkstationRights{Reveal: true})
+	w1.syncAs(tanaka, ca)
+	w3.syncWorkstations()
+	a3 := companyByCode(w3, "A001")
+	w3.syncAs(tanaka, a3)
+	c := newSide(t, relay, "株式会社クライアント", t0)
+	d := newSide(t, relay, "さくら税理士事務所", t0)
+	cc := join(t, w1, c, ca)
+	cd := join(t, w1, d, ca)
+	w1.syncAs(tanaka, ca)
+	d.sync(cd)
+	c.sync(cc)
+	if err := c.share.RemoveMember(ctx, c.admin, c.keys, cc, d.relay.OfficeID); err != nil {
+		t.Fatal(err)
+	}
+	c.sync(cc)
+	rc := relayCompanyOf(t, c, cc)
+	forged := forgeBatch(t, c, c, w3.relay.OfficeID, cc, rc, uint64(time.Now().Add(time.Hour).UnixMicro()),
+		record{Kind: KindPerson, ID: w3.relay.OfficeID + ".999", Clock: 1 << 60, Origin: w3.relay.OfficeID,
+			Person: &personData{Kind: "employee", Code: "E999", Name: "偽造 太郎", NameKana: "ギゾウ タロウ", BirthDate: "1991-02-03", Sex: "male"}})
+	if err := c.relay.PostEnvelope(ctx, forged); err != nil {
+		t.Fatalf("the relay refused C's envelope: %v", err)
+	}
+	w1.syncAs(tanaka, ca)
+
+	pairUp(t, w2, w1, WorkstationRights{Reveal: true})
+	w2.syncWorkstations()
+	a2 := companyByCode(w2, "A001")
+	w2.syncAs(tanaka, a2)
+	if hasEmployeeOf(w2, a2, "E999") {
+		t.Error("PC-2 imported a record C wrote in PC-3's name")
+	}
+	w3.syncAs(tanaka, a3)
+	w3.assign(a3)
+	addEmployee(t, w3, a3, 21, "E021", "鈴木 二郎")
+	w3.syncAs(tanaka, a3)
+	w2.syncAs(tanaka, a2)
+	if !hasEmployeeOf(w2, a2, "E021") {
+		t.Error("PC-2 refuses PC-3's own batches after C's batch in PC-3's name")
+	}
+}
