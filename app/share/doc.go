@@ -94,7 +94,8 @@
 // it from every company at the relay with a rotation each (above), which names it retired: the
 // other workstations stop counting it one of the office's at once. A workstation removed from
 // one company in M-6 is not offered that company again (an offer names the members removed
-// from the group, so a workstation that joins later does not offer it either).
+// from the group, so a workstation that joins later does not offer it either); one removed from
+// the office and approved again gets every company again.
 //
 // Rights, and the list's additions and removals, are ordered by the clock of the PC that made
 // them: one made on a PC whose clock runs ahead wins over later ones until the others' clocks

@@ -466,7 +466,9 @@ func (s *Service) acceptFromWorkstations(ctx context.Context, p auth.Principal, 
 }
 
 // offerToWorkstations offers every company here to each workstation that has no membership
-// row for it (never offered, never removed from it).
+// row for it (never offered, never removed from it), or was removed from it before an
+// administrator here approved it (again: removed from the office, then approved once more;
+// both times by this side's clock).
 func (s *Service) offerToWorkstations(ctx context.Context, p auth.Principal, keys *vault.Keys) (int, error) {
 	type todo struct {
 		company int64
@@ -478,7 +480,8 @@ func (s *Service) offerToWorkstations(ctx context.Context, p auth.Principal, key
 	err := s.DB.View(ctx, func(tx *store.Tx) error {
 		rows, err := tx.Query(`SELECT c.id, w.office, w.name, w.public_key FROM companies c CROSS JOIN workstations w
 			WHERE w.removed_at = ''
-			AND NOT EXISTS (SELECT 1 FROM share_members m WHERE m.company_id = c.id AND m.office = w.office)
+			AND NOT EXISTS (SELECT 1 FROM share_members m WHERE m.company_id = c.id AND m.office = w.office
+				AND NOT (m.removed_at <> '' AND w.how <> 'via' AND m.removed_at < w.added_at))
 			AND NOT EXISTS (SELECT 1 FROM shares sh WHERE sh.company_id = c.id AND sh.left_share = 1)
 			ORDER BY c.id, w.office`)
 		if err != nil {

@@ -673,3 +673,42 @@ func TestWSReviewClientImpersonatesAnotherWorkstation(t *testing.T) {
 		t.Error("PC-2 refuses PC-3's own batches after C's batch in PC-3's name")
 	}
 }
+
+// TestWSReviewWorkstationApprovedAgain: PC-1 removes PC-2 from the office (the wrong PC, or a
+// laptop found again), then approves it again with the pair code. PC-2 gets the office's
+// companies back and reads what was written meanwhile.
+func TestWSReviewWorkstationApprovedAgain(t *testing.T) {
+	ctx := context.Background()
+	relay := startRelay(t)
+	w := workstationSides(t, relay, "PC-1", "PC-2")
+	w1, w2 := w[0], w[1]
+	ca := wsCompany(t, w1, "A001", "E001")
+	pairUp(t, w2, w1, WorkstationRights{Reveal: true})
+	w1.syncAs(tanaka, ca)
+	w2.syncWorkstations()
+	a2 := companyByCode(w2, "A001")
+	w2.syncAs(tanaka, a2)
+
+	w1.setNow(t0.Add(time.Hour))
+	if n, err := w1.share.RemoveWorkstation(ctx, w1.admin, w1.keys, w2.relay.OfficeID); err != nil || n != 1 {
+		t.Fatalf("RemoveWorkstation = %d, %v", n, err)
+	}
+	w2.syncWorkstations()
+	addEmployee(t, w1, ca, 70, "E002", "佐藤 花子")
+	w1.syncAs(tanaka, ca)
+
+	w1.setNow(t0.Add(2 * time.Hour))
+	pa, err := w2.share.Pair(ctx, w2.admin, w2.keys, w1.relay.OfficeID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := w1.share.ApproveWorkstation(ctx, w1.admin, w1.keys, w2.relay.OfficeID, pa.Code, WorkstationRights{Reveal: true}); err != nil {
+		t.Fatal(err)
+	}
+	w1.syncWorkstations()
+	w2.syncWorkstations()
+	w2.syncAs(tanaka, a2)
+	if !hasEmployeeOf(w2, a2, "E002") {
+		t.Fatal("PC-2, approved again, does not get the office's company back")
+	}
+}
