@@ -1,6 +1,7 @@
 package share
 
 import (
+	"bytes"
 	"context"
 	"crypto/subtle"
 	"database/sql"
@@ -163,36 +164,50 @@ func (s *Service) fetchOffers(ctx context.Context, keys *vault.Keys) error {
 }
 
 // noteUnlisted records as left the shares whose relay company the relay no longer lists for
-// this office (listed: every relay company it is a member of): a member removed this side,
-// or an administrator removed this PC from the office. The workstation screen counts them.
+// this office (listed: every relay company it is a member of) and refuses to serve it: a
+// member removed this side, or an administrator removed this PC from the office. A listing
+// alone is not enough (one taken while this side registered a new company, a relay's passing
+// fault): a share counted left is not offered to new workstations nor finished in removals.
+// The workstation screen counts them.
 func (s *Service) noteUnlisted(ctx context.Context, listed []string) error {
-	return s.DB.Update(ctx, func(tx *store.Tx) error {
-		rows, err := tx.Query(`SELECT relay_company FROM shares WHERE left_share = 0`)
+	type unlisted struct {
+		company int64
+		relay   string
+		cursor  int64
+	}
+	var gone []unlisted
+	err := s.DB.View(ctx, func(tx *store.Tx) error {
+		rows, err := tx.Query(`SELECT company_id, relay_company, relay_cursor FROM shares WHERE left_share = 0`)
 		if err != nil {
 			return err
 		}
-		var gone []string
+		defer rows.Close()
 		for rows.Next() {
-			var rc string
-			if err := rows.Scan(&rc); err != nil {
-				rows.Close()
+			var u unlisted
+			if err := rows.Scan(&u.company, &u.relay, &u.cursor); err != nil {
 				return err
 			}
-			if !slices.Contains(listed, rc) {
-				gone = append(gone, rc)
+			if !slices.Contains(listed, u.relay) {
+				gone = append(gone, u)
 			}
 		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
+		return rows.Err()
+	})
+	if err != nil {
+		return err
+	}
+	for _, u := range gone {
+		if _, err := s.transport().Receive(ctx, u.relay, u.cursor); !errors.Is(err, ErrNotMember) {
+			continue // served, or not answered now: still a member
+		}
+		if err := s.DB.Update(ctx, func(tx *store.Tx) error {
+			_, err := tx.Exec(`UPDATE shares SET left_share = 1 WHERE company_id = ?`, u.company)
+			return err
+		}); err != nil {
 			return err
 		}
-		for _, rc := range gone {
-			if _, err := tx.Exec(`UPDATE shares SET left_share = 1 WHERE relay_company = ?`, rc); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
+	}
+	return nil
 }
 
 // Accept accepts a pending offer (administrators only): fingerprint must be the sender's, as
@@ -299,9 +314,18 @@ func (s *Service) acceptTx(tx *store.Tx, p auth.Principal, keys *vault.Keys, rel
 			id, relayCompany, self, from, fromName, fromKey, o.Epoch, base, tx.NowText()); err != nil {
 			return fmt.Errorf("recording share: %w", err)
 		}
-		if _, err := tx.Exec(`INSERT INTO share_members(company_id, office, name, public_key, added_at) VALUES(?, ?, ?, ?, ?)`,
-			id, from, fromName, fromKey, tx.NowText()); err != nil {
+		if _, err := tx.Exec(`INSERT INTO share_members(company_id, office, name, public_key, sender_key, added_at) VALUES(?, ?, ?, ?, ?, ?)`,
+			id, from, fromName, fromKey, senderKey(o.Sender), tx.NowText()); err != nil {
 			return fmt.Errorf("recording share member: %w", err)
+		}
+		for _, gone := range info.Removed {
+			if !envelope.ValidID(gone) || gone == self || gone == from {
+				continue
+			}
+			if _, err := tx.Exec(`INSERT OR IGNORE INTO share_members(company_id, office, added_at, removed_at) VALUES(?, ?, ?, ?)`,
+				id, gone, tx.NowText(), tx.NowText()); err != nil {
+				return fmt.Errorf("recording a removed share member: %w", err)
+			}
 		}
 		if _, err := tx.Exec(`UPDATE share_offers SET status = 'accepted' WHERE relay_company = ?`, relayCompany); err != nil {
 			return err
@@ -323,6 +347,17 @@ func (s *Service) acceptTx(tx *store.Tx, p auth.Principal, keys *vault.Keys, rel
 	return c, err
 }
 
+// senderKey is an offer's relay signing key id as share_members.sender_key keeps it (nil:
+// none stated, an offer of an earlier version, or the zero id of a bridge that did not answer;
+// the member's first envelope binds it).
+func senderKey(k []byte) []byte {
+	var zero envelope.KeyID
+	if len(k) != len(zero) || bytes.Equal(k, zero[:]) {
+		return nil
+	}
+	return k
+}
+
 // rejoin accepts an offer of a company this side shared before and was removed from: the
 // offer's epoch key joins the company's keys here, the records are sent again under it (the
 // other members skip what they hold), and the company stays as it is.
@@ -331,14 +366,14 @@ func (s *Service) rejoin(tx *store.Tx, p auth.Principal, keys *vault.Keys, compa
 	if err != nil {
 		return roster.Company{}, err
 	}
-	if o.Epoch != "" {
+	// Only an epoch after the one this side holds: an earlier one's key was destroyed here on
+	// purpose (epochs.go), and an old offer the relay serves again must not bring it back.
+	if o.Epoch != "" && laterEpoch(o.Epoch, sh.epoch) {
 		err := keys.ImportShareKey(tx, companyID, o.Epoch, boxAAD(sh.relay, sh.self), o.KeyBox)
 		if err != nil && !errors.Is(err, vault.ErrKeyExists) {
 			return roster.Company{}, err
 		}
-		if laterEpoch(o.Epoch, sh.epoch) {
-			sh.epoch = o.Epoch
-		}
+		sh.epoch = o.Epoch
 	}
 	sh.resend = true
 	if err := sh.save(tx); err != nil {

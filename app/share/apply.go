@@ -241,8 +241,13 @@ func (im *importer) facts(keys *vault.Keys, b batch) error {
 		if err != nil {
 			at = time.Time{}
 		}
-		_, err = im.tx.Exec(`INSERT OR IGNORE INTO share_peer_audit(company_id, source, source_name, source_id, at, login, action,
-			target_type, target_id, purpose, result, detail, prev, chain, sent_target) VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		// A fact received before keeps what it said. Sent again in a chain that verified (a
+		// member sends its whole history again after a rotation, linked on from its head), it
+		// takes its place in that chain, which the member's later facts continue.
+		_, err = im.tx.Exec(`INSERT INTO share_peer_audit(company_id, source, source_name, source_id, at, login, action,
+			target_type, target_id, purpose, result, detail, prev, chain, sent_target) VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+			ON CONFLICT(company_id, source, source_id) DO UPDATE SET prev = excluded.prev, chain = excluded.chain
+			WHERE excluded.chain IS NOT NULL`,
 			im.sh.companyID, b.Origin, b.OriginName, f.ID, store.FormatTime(at), f.Login, f.Action, f.TargetType, target,
 			f.Purpose, f.Result, audit.Redact(f.Detail), prev, chain, f.TargetID)
 		if err != nil {

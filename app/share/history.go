@@ -192,13 +192,15 @@ func VerifyPeerHistory(ctx context.Context, db *store.DB) ([]PeerChain, error) {
 		}
 		defer rows.Close()
 		var (
-			cur        *PeerChain
-			last, head []byte
-			relay      string
+			cur                 *PeerChain
+			last, head, curHead []byte
+			relay               string
 		)
 		finish := func() {
 			if cur != nil {
-				cur.Authenticated = cur.Authenticated && last != nil && bytes.Equal(last, head)
+				// curHead: the head received from cur's member (head is the current row's, which
+				// may be the next member's already).
+				cur.Authenticated = cur.Authenticated && last != nil && bytes.Equal(last, curHead)
 				out = append(out, *cur)
 			}
 		}
@@ -219,7 +221,7 @@ func VerifyPeerHistory(ctx context.Context, db *store.DB) ([]PeerChain, error) {
 			if cur == nil || cur.CompanyID != companyID || cur.Source != src {
 				finish()
 				cur = &PeerChain{CompanyID: companyID, CompanyName: name, Source: src, SourceName: srcName, Bad: bad, Authenticated: auth}
-				last = nil
+				last, curHead = nil, head
 			}
 			cur.Entries++
 			if chain == nil {

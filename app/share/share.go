@@ -8,6 +8,7 @@ import (
 	"crypto/subtle"
 	"crypto/x509"
 	"database/sql"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -164,6 +165,11 @@ type offer struct {
 	// Epoch is the key epoch KeyBox holds (epochs.go): the share's current one. "" for the
 	// company key of a share made before epochs.
 	Epoch string `json:"epoch,omitempty"`
+	// Sender is the key id of the offering installation's relay signing key: the recipient
+	// imports as the offerer's only envelopes signed by it, from the first one (another member
+	// holding the epoch's key cannot write in the offerer's name before the offerer has sent
+	// anything under that epoch).
+	Sender []byte `json:"sender,omitempty"`
 }
 
 // offerInfo is sealed in InfoBox.
@@ -176,6 +182,10 @@ type offerInfo struct {
 	// Roles: an offer to a workstation carries the company's 責任者 / 担当者 by login; a user of
 	// the same login there gets the same role.
 	Roles []wsRole `json:"roles,omitempty"`
+	// Removed: the offices removed from the company's group, as the offering side knows them.
+	// The new member counts them removed too: it imports nothing of theirs, and it does not
+	// offer the company to one of them (a workstation removed from the company in M-6).
+	Removed []string `json:"removed,omitempty"`
 }
 
 func (o *offer) macInput(relayCompany string) []byte {
@@ -183,6 +193,9 @@ func (o *offer) macInput(relayCompany string) []byte {
 	m := []byte("shelter-share-offer|v1|" + relayCompany + "|" + o.From + "|" + o.To + "|")
 	if o.Epoch != "" {
 		m = append(m, "epoch="+o.Epoch+"|"...)
+	}
+	if len(o.Sender) > 0 {
+		m = append(m, "sender="+hex.EncodeToString(o.Sender)+"|"...)
 	}
 	m = append(m, kb[:]...)
 	return append(m, ib[:]...)
@@ -192,7 +205,7 @@ func (o *offer) macInput(relayCompany string) []byte {
 // an earlier offer made, when that offer may have reached the relay (its answer lost, the
 // share not recorded) and been accepted, else a new one, kept until the share is recorded.
 func firstEpoch(tx *store.Tx, keys *vault.Keys, companyID int64) (string, error) {
-	meta := fmt.Sprintf("share_first_epoch_%d", companyID)
+	meta := firstEpochMeta(companyID)
 	if epoch, ok, err := tx.Meta(meta); err != nil {
 		return "", err
 	} else if ok {
@@ -220,6 +233,10 @@ func firstEpoch(tx *store.Tx, keys *vault.Keys, companyID int64) (string, error)
 func (s *Service) relayCompanyID(tx *store.Tx, companyID int64) (string, bool, error) {
 	return collect.EnsureRelayCompanyTx(tx, companyID, s.rand())
 }
+
+// firstEpochMeta is the meta key of the first epoch of company companyID's share, made by
+// its first offer (kept while the offer may be interrupted and made again).
+func firstEpochMeta(companyID int64) string { return fmt.Sprintf("share_first_epoch_%d", companyID) }
 
 // submissionKeyDER is the key the relay company is registered with when this package creates
 // it: the company's submission key when SYNC made one, else the installation key (SYNC's
@@ -276,12 +293,12 @@ func (s *Service) offerTo(ctx context.Context, p auth.Principal, keys *vault.Key
 	self := s.transport().Office()
 	var (
 		relay   string
-		isNew   bool
 		shared  bool // the company has a group already: peerOffice joins it
 		subKey  []byte
 		first   string // a new share's first epoch
 		rotated bool   // a removed member offered again: the others learn it from a rotation
-		o       = offer{V: 1, From: self, To: peerOffice}
+		sender  = s.transport().Sender()
+		o       = offer{V: 1, From: self, To: peerOffice, Sender: sender[:]}
 		offerPT []byte
 	)
 	peer := PeerKey{Office: peerOffice, Name: peerName, PublicKey: peerKey}
@@ -306,16 +323,20 @@ func (s *Service) offerTo(ctx context.Context, p auth.Principal, keys *vault.Key
 		if o.FromKey, err = keys.InstallationKey(tx); err != nil {
 			return err
 		}
-		if relay, isNew, err = s.relayCompanyID(tx, companyID); err != nil {
+		if relay, _, err = s.relayCompanyID(tx, companyID); err != nil {
 			return err
 		}
-		if isNew {
+		if !shared {
+			// Registered again when an earlier offer was interrupted before or after the relay
+			// registered it (the relay takes a member's registration again).
 			if subKey, err = submissionKeyDER(tx, companyID, o.FromKey); err != nil {
 				return err
 			}
 		}
 		// The new member receives the current epoch's key (epochs.go); a new share begins its
-		// first epoch. A share made before epochs, still on the company key, gives that.
+		// first epoch. A share made before epochs, still on the company key, gives that. An
+		// offer interrupted after the relay took it gave the first epoch's key already: the
+		// same one is offered again, so that a member that accepted either holds the epoch.
 		sh, err := loadShare(tx, companyID)
 		if errors.Is(err, errNoShare) {
 			if first, err = firstEpoch(tx, keys, companyID); err != nil {
@@ -345,6 +366,9 @@ func (s *Service) offerTo(ctx context.Context, p auth.Principal, keys *vault.Key
 				return err
 			}
 		}
+		if inf.Removed, err = removedMembers(tx, companyID, peerOffice); err != nil {
+			return err
+		}
 		info := mustJSON(inf)
 		if o.InfoBox, err = vault.SealTo(s.rand(), peer.PublicKey, infoAAD(relay, peerOffice), info); err != nil {
 			return err
@@ -358,7 +382,7 @@ func (s *Service) offerTo(ctx context.Context, p auth.Principal, keys *vault.Key
 	if err != nil {
 		return err
 	}
-	if isNew {
+	if !shared {
 		if err := s.transport().RegisterCompany(ctx, relay, subKey); err != nil {
 			return fmt.Errorf("registering relay company: %w", err)
 		}
@@ -439,4 +463,23 @@ func (s *Service) offerTo(ctx context.Context, p auth.Principal, keys *vault.Key
 		return fmt.Errorf("the offer is sent; the other members learn of it at the next sync: %w", err)
 	}
 	return nil
+}
+
+// removedMembers lists the offices removed from companyID's group, but office.
+func removedMembers(tx *store.Tx, companyID int64, office string) ([]string, error) {
+	rows, err := tx.Query(`SELECT office FROM share_members WHERE company_id = ? AND removed_at <> '' AND office <> ? ORDER BY office`,
+		companyID, office)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var o string
+		if err := rows.Scan(&o); err != nil {
+			return nil, err
+		}
+		out = append(out, o)
+	}
+	return out, rows.Err()
 }

@@ -2,6 +2,7 @@ package share
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"crypto/sha256"
 	"crypto/subtle"
@@ -140,11 +141,9 @@ func (s *Service) ApproveWorkstation(ctx context.Context, p auth.Principal, keys
 	if err := s.addWorkstation(ctx, p, keys, office, code, "approved", r); err != nil {
 		return err
 	}
-	if _, err := s.offerToWorkstations(ctx, p, keys); err != nil {
-		return err
-	}
+	_, err := s.offerToWorkstations(ctx, p, keys)
 	// Its rights go with the list of workstations, in the first company offered to it.
-	return s.sendOfficeList(ctx, keys)
+	return errors.Join(err, s.sendOfficeList(ctx, keys))
 }
 
 func (s *Service) addWorkstation(ctx context.Context, p auth.Principal, keys *vault.Keys, office, code, how string, r WorkstationRights) error {
@@ -415,10 +414,8 @@ func (s *Service) SyncWorkstations(ctx context.Context, p auth.Principal, keys *
 	if res.Accepted, err = s.acceptFromWorkstations(ctx, p, keys); err != nil {
 		return res, err
 	}
-	if res.Offered, err = s.offerToWorkstations(ctx, p, keys); err != nil {
-		return res, err
-	}
-	return res, s.sendOfficeList(ctx, keys)
+	res.Offered, err = s.offerToWorkstations(ctx, p, keys)
+	return res, errors.Join(err, s.sendOfficeList(ctx, keys))
 }
 
 // acceptFromWorkstations accepts the pending offers of workstations of this office.
@@ -470,7 +467,9 @@ func (s *Service) acceptFromWorkstations(ctx context.Context, p auth.Principal, 
 }
 
 // offerToWorkstations offers every company here to each workstation that has no membership
-// row for it (never offered, never removed from it).
+// row for it (never offered, never removed from it), or was removed from it before an
+// administrator here approved it (again: removed from the office, then approved once more;
+// both times by this side's clock).
 func (s *Service) offerToWorkstations(ctx context.Context, p auth.Principal, keys *vault.Keys) (int, error) {
 	type todo struct {
 		company int64
@@ -482,7 +481,8 @@ func (s *Service) offerToWorkstations(ctx context.Context, p auth.Principal, key
 	err := s.DB.View(ctx, func(tx *store.Tx) error {
 		rows, err := tx.Query(`SELECT c.id, w.office, w.name, w.public_key FROM companies c CROSS JOIN workstations w
 			WHERE w.removed_at = ''
-			AND NOT EXISTS (SELECT 1 FROM share_members m WHERE m.company_id = c.id AND m.office = w.office)
+			AND NOT EXISTS (SELECT 1 FROM share_members m WHERE m.company_id = c.id AND m.office = w.office
+				AND NOT (m.removed_at <> '' AND w.how <> 'via' AND m.removed_at < w.added_at))
 			AND NOT EXISTS (SELECT 1 FROM shares sh WHERE sh.company_id = c.id AND sh.left_share = 1)
 			ORDER BY c.id, w.office`)
 		if err != nil {
@@ -501,18 +501,25 @@ func (s *Service) offerToWorkstations(ctx context.Context, p auth.Principal, key
 	if err != nil {
 		return 0, err
 	}
+	// A workstation the relay cannot reach keeps neither the others from their companies nor
+	// the list of workstations (its rights) from going out: the first error is returned at the
+	// end, and the offer is made again at the next sync.
 	n := 0
+	var first error
 	for _, t := range list {
 		err := s.offerTo(ctx, p, keys, t.company, t.office, t.name, t.pub, true)
 		if errors.Is(err, vault.ErrNoCompanyKey) {
 			continue // a company whose keys were destroyed at its contract's end: nothing to share
 		}
 		if err != nil {
-			return n, fmt.Errorf("offering a company to workstation %s: %w", t.office, err)
+			if first == nil {
+				first = fmt.Errorf("offering a company to workstation %s: %w", t.office, err)
+			}
+			continue
 		}
 		n++
 	}
-	return n, nil
+	return n, first
 }
 
 // companyRoles lists the company's role assignments by login.
@@ -645,8 +652,9 @@ func (s *Service) sendOfficeList(ctx context.Context, keys *vault.Keys) error {
 		digest        string
 	}
 	var (
-		list []todo
-		body []wsMember
+		list  []todo
+		body  []wsMember
+		first error
 	)
 	err := s.DB.View(ctx, func(tx *store.Tx) error {
 		var err error
@@ -712,7 +720,10 @@ func (s *Service) sendOfficeList(ctx context.Context, keys *vault.Keys) error {
 		}
 		msg := mustJSON(m)
 		if err := s.transport().Send(ctx, t.relay, RecordOffice, func([]byte) ([]byte, error) { return msg, nil }); err != nil {
-			return fmt.Errorf("sending the office's workstations: %w", err)
+			// One workstation out of reach (its company refused, a relay fault) does not keep
+			// the list from the others; it goes again at the next sync.
+			first = cmp.Or(first, fmt.Errorf("sending the office's workstations: %w", err))
+			continue
 		}
 		if err := s.DB.Update(ctx, func(tx *store.Tx) error {
 			_, err := tx.Exec(`UPDATE workstations SET list_sent = ? WHERE office = ?`, t.digest, t.office)
@@ -721,7 +732,7 @@ func (s *Service) sendOfficeList(ctx context.Context, keys *vault.Keys) error {
 			return err
 		}
 	}
-	return nil
+	return first
 }
 
 // importOfficeList merges a RecordOffice envelope meant for this side from an active
