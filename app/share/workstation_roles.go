@@ -147,3 +147,49 @@ func (s *Service) importRoles(tx *store.Tx, p auth.Principal, keys *vault.Keys, 
 	}
 	return nil
 }
+
+// companyRoles lists the company's role assignments by login.
+func companyRoles(tx *store.Tx, companyID int64) ([]wsRole, error) {
+	rows, err := tx.Query(`SELECT u.login, a.role FROM assignments a JOIN users u ON u.id = a.user_id
+		WHERE a.company_id = ? AND u.disabled = 0 ORDER BY u.login, a.role`, companyID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []wsRole
+	for rows.Next() {
+		var r wsRole
+		if err := rows.Scan(&r.Login, &r.Role); err != nil {
+			return nil, err
+		}
+		out = append(out, r)
+	}
+	return out, rows.Err()
+}
+
+// applyRoles gives the users here with the logins of roles their roles in companyID (a
+// company a workstation of the office offered), with one history entry.
+func applyRoles(tx *store.Tx, p auth.Principal, log *audit.Log, companyID int64, from string, roles []wsRole) error {
+	var given []string
+	for _, r := range roles {
+		if r.Role != string(auth.Manager) && r.Role != string(auth.Handler) {
+			continue
+		}
+		res, err := tx.Exec(`INSERT OR IGNORE INTO assignments(company_id, user_id, role, assigned_at)
+			SELECT ?, id, ?, ? FROM users WHERE login = ? AND disabled = 0`, companyID, r.Role, tx.NowText(), r.Login)
+		if err != nil {
+			return fmt.Errorf("assigning a role: %w", err)
+		}
+		if n, _ := res.RowsAffected(); n > 0 {
+			given = append(given, r.Login+"="+r.Role)
+		}
+	}
+	if len(given) == 0 {
+		return nil
+	}
+	e := p.Entry(audit.ActionAssignmentChange, audit.ResultOK)
+	e.CompanyID, e.TargetType, e.TargetID = companyID, "company", fmt.Sprint(companyID)
+	e.Detail = audit.Redact("roles as on workstation " + from + ": " + strings.Join(given, ", "))
+	_, err := log.Append(tx, e)
+	return err
+}
