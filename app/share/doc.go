@@ -77,7 +77,7 @@
 // identity. A new PC joins through a workstation already in the office: an administrator on
 // each side opens the workstation screen (which publishes its key), the new PC asks to join
 // with the other's office id and an administrator there approves it with the new PC's office
-// id; both screens show a pair code ([PairCode], 80 bits over the two installation keys) and
+// id; both screens show a pair code ([PairCode], 80 bits derived from the two installation keys by Argon2id) and
 // each administrator types the code the other screen shows, which pins the other's key. From
 // then on [Service.SyncWorkstations] (run by the automatic sync before the companies' syncs)
 // offers every company here to every workstation that is not a member of it yet (each new one

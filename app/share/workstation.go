@@ -3,7 +3,6 @@ package share
 import (
 	"bytes"
 	"context"
-	"crypto/sha256"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -15,6 +14,7 @@ import (
 	"github.com/mynumber-shelter/shelter/app/store"
 	"github.com/mynumber-shelter/shelter/app/vault"
 	"github.com/mynumber-shelter/shelter/cloud/envelope"
+	"golang.org/x/crypto/argon2"
 )
 
 // Workstations of one office (doc.go, "Workstations"): an installation joins the office
@@ -61,22 +61,24 @@ type wsRole struct {
 	Role  string `json:"role"`
 }
 
-// PairCode is the code both screens show when a workstation joins the office: 80 bits of
-// SHA-256 over the two installation keys (in byte order, so that both sides compute the same),
-// as five groups of four hexadecimal digits. Each administrator types the code the other
-// screen shows: a relay that put keys of its own in the directory would show two different
-// codes, and finding keys that give equal ones takes about 2^40 key pairs.
+// PairCode is the code both screens show when a workstation joins the office: 80 bits derived
+// from the two installation keys (in byte order, so that both sides compute the same) by
+// Argon2id with 32 MiB of memory, as five groups of four hexadecimal digits. Each
+// administrator types the code the other screen shows: a relay that put keys of its own in the
+// directory would show two different codes. Both real keys are public, so such a relay could
+// prepare keys of its own beforehand until two codes meet: about 2^40 derivations, which the
+// memory-hard derivation makes cost thousands of CPU-years (SHA-256 alone would take minutes).
 func PairCode(a, b []byte) string {
 	if bytes.Compare(a, b) > 0 {
 		a, b = b, a
 	}
-	h := sha256.New()
-	h.Write([]byte("shelter-workstation-pair|v1|"))
+	var in []byte
 	for _, k := range [][]byte{a, b} {
-		h.Write(binary.BigEndian.AppendUint32(nil, uint32(len(k))))
-		h.Write(k)
+		in = binary.BigEndian.AppendUint32(in, uint32(len(k)))
+		in = append(in, k...)
 	}
-	x := fmt.Sprintf("%X", h.Sum(nil)[:10])
+	sum := argon2.IDKey(in, []byte("shelter-workstation-pair|v1"), pairTime, pairMemoryKiB, 1, 10)
+	x := fmt.Sprintf("%X", sum)
 	var out strings.Builder
 	for i := 0; i < len(x); i += 4 {
 		if i > 0 {
@@ -86,6 +88,12 @@ func PairCode(a, b []byte) string {
 	}
 	return out.String()
 }
+
+// The pair code's derivation cost: about 0.1 s on one core of an office PC.
+const (
+	pairTime      = 2
+	pairMemoryKiB = 32 * 1024
+)
 
 // Pairing is what a join or an approval screen shows before the code is typed.
 type Pairing struct {
@@ -99,22 +107,28 @@ type Pairing struct {
 // office id office (administrators only), for the screen to show before the code the other
 // screen shows is typed ([Service.JoinOffice], [Service.ApproveWorkstation]).
 func (s *Service) Pair(ctx context.Context, p auth.Principal, keys *vault.Keys, office string) (Pairing, error) {
+	pair, _, err := s.pair(ctx, p, keys, office)
+	return pair, err
+}
+
+// pair is Pair with the other workstation's key the code was computed from.
+func (s *Service) pair(ctx context.Context, p auth.Principal, keys *vault.Keys, office string) (Pairing, PeerKey, error) {
 	self, err := s.Publish(ctx, p, keys)
 	if err != nil {
-		return Pairing{}, err
+		return Pairing{}, PeerKey{}, err
 	}
 	office = strings.TrimSpace(office)
 	if !envelope.ValidID(office) || office == self.Office {
-		return Pairing{}, apperr.Invalid("office", "相手の端末の事務所IDが正しくありません。", "The other workstation's office id is not valid.")
+		return Pairing{}, PeerKey{}, apperr.Invalid("office", "相手の端末の事務所IDが正しくありません。", "The other workstation's office id is not valid.")
 	}
 	peer, err := s.transport().PeerKey(ctx, office)
 	if errors.Is(err, ErrNotFound) {
-		return Pairing{}, errNoKey
+		return Pairing{}, PeerKey{}, errNoKey
 	}
 	if err != nil {
-		return Pairing{}, fmt.Errorf("peer key: %w", err)
+		return Pairing{}, PeerKey{}, fmt.Errorf("peer key: %w", err)
 	}
-	return Pairing{Self: self.Office, Office: office, Name: peer.Name, Code: PairCode(self.PublicKey, peer.PublicKey)}, nil
+	return Pairing{Self: self.Office, Office: office, Name: peer.Name, Code: PairCode(self.PublicKey, peer.PublicKey)}, peer, nil
 }
 
 // JoinOffice makes this installation a workstation of the office that the workstation office
@@ -140,24 +154,12 @@ func (s *Service) ApproveWorkstation(ctx context.Context, p auth.Principal, keys
 }
 
 func (s *Service) addWorkstation(ctx context.Context, p auth.Principal, keys *vault.Keys, office, code, how string, r WorkstationRights) error {
-	pair, err := s.Pair(ctx, p, keys, office)
+	// The key pinned is the one the code shown was computed from.
+	pair, peer, err := s.pair(ctx, p, keys, office)
 	if err != nil {
 		return err
 	}
 	if normCode(code) != normCode(pair.Code) {
-		return ErrPairCode
-	}
-	peer, err := s.transport().PeerKey(ctx, pair.Office)
-	if err != nil {
-		return fmt.Errorf("peer key: %w", err)
-	}
-	// The key the code was computed from is the one pinned: a directory that changed between
-	// the two reads is refused.
-	var own []byte
-	if err := s.DB.View(ctx, func(tx *store.Tx) (err error) { own, err = keys.InstallationKey(tx); return err }); err != nil {
-		return err
-	}
-	if PairCode(own, peer.PublicKey) != pair.Code {
 		return ErrPairCode
 	}
 	return s.DB.Update(ctx, func(tx *store.Tx) error {

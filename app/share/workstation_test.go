@@ -1,6 +1,7 @@
 package share
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"strings"
@@ -498,5 +499,14 @@ func TestWorkstationsOfferAnswerLost(t *testing.T) {
 	}
 	if n := len(listCompanies(w2)); n != 1 {
 		t.Fatalf("PC-2 holds %d companies, want 1", n)
+	}
+}
+
+// BenchmarkPairCode is the cost of one pair code (the derivation that makes a relay's search
+// for two keys with equal codes expensive).
+func BenchmarkPairCode(b *testing.B) {
+	a, c := bytes.Repeat([]byte{1}, 65), bytes.Repeat([]byte{2}, 65)
+	for b.Loop() {
+		PairCode(a, c)
 	}
 }
