@@ -97,10 +97,13 @@
 // from the group, so a workstation that joins later does not offer it either); one removed from
 // the office and approved again gets every company again.
 //
-// Rights, and the list's additions and removals, are ordered by the clock of the PC that made
-// them: one made on a PC whose clock runs ahead wins over later ones until the others' clocks
-// pass it (TestWSReviewRightsFromAClockAhead, TestWSReviewStaleListReaddsARemovedWorkstation,
-// skipped: not fixed).
+// Rights, the list's additions and removals, and role sets are ordered by their times, taken
+// as a hybrid logical clock: a change is dated by this PC's clock, or 1 ms after the latest time
+// this side holds for the same workstation (or company's roles) when that is not earlier. So a
+// change made after another was seen wins over it even when the PC that made the first had a
+// clock running ahead (TestWSReviewRightsFromAClockAhead,
+// TestWSReviewStaleListReaddsARemovedWorkstation, TestWorkstationRolesBehindAClock); two
+// changes made without seeing each other go to the later time.
 //
 // The companies' 責任者 / 担当者 are the office's: the list of workstations carries, sealed to
 // each recipient, the role assignments (by login) of the companies shared with it, and a

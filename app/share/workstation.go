@@ -3,10 +3,12 @@ package share
 import (
 	"bytes"
 	"context"
+	"database/sql"
 	"encoding/binary"
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/mynumber-shelter/shelter/app/apperr"
 	"github.com/mynumber-shelter/shelter/app/audit"
@@ -170,16 +172,20 @@ func (s *Service) addWorkstation(ctx context.Context, p auth.Principal, keys *va
 		if active > 0 {
 			return errIsWorkstation
 		}
+		now, err := afterKnown(tx, pair.Office)
+		if err != nil {
+			return err
+		}
 		at := ""
 		if how == "approved" {
-			at = tx.NowText()
+			at = now
 		}
 		if _, err := tx.Exec(`INSERT INTO workstations(office, name, public_key, how, reveal, download, dispose, rights_at, added_by, added_at)
 			VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(office) DO UPDATE SET name = excluded.name, public_key = excluded.public_key,
 			how = excluded.how, reveal = excluded.reveal, download = excluded.download, dispose = excluded.dispose,
 			rights_at = excluded.rights_at, list_sent = '', added_by = excluded.added_by, added_at = excluded.added_at,
 			removed_by = '', removed_at = ''`,
-			pair.Office, peer.Name, peer.PublicKey, how, r.Reveal, r.Download, r.Dispose, at, p.Login, tx.NowText()); err != nil {
+			pair.Office, peer.Name, peer.PublicKey, how, r.Reveal, r.Download, r.Dispose, at, p.Login, now); err != nil {
 			return fmt.Errorf("recording the workstation: %w", err)
 		}
 		e := p.Entry(audit.ActionSettingChange, audit.ResultOK)
@@ -194,9 +200,27 @@ func (s *Service) addWorkstation(ctx context.Context, p auth.Principal, keys *va
 			e.Detail = "workstation approved: " + pair.Office + " (pair code compared); " + rightsText(r)
 		}
 		e.Detail = audit.Redact(e.Detail)
-		_, err := s.Audit.Append(tx, e)
+		_, err = s.Audit.Append(tx, e)
 		return err
 	})
+}
+
+// afterKnown is the time of a change to workstation office made now: this PC's clock, or 1 ms
+// after the latest time recorded for that workstation (its addition, removal or rights) when
+// that is not earlier, set by a PC whose clock ran ahead. The office's PCs order these changes
+// by their times (workstation_list.go), so a change made after another was seen here always
+// wins over it, whatever the clocks say.
+func afterKnown(tx *store.Tx, office string) (string, error) {
+	var latest string
+	err := tx.QueryRow(`SELECT max(added_at, removed_at, rights_at) FROM workstations WHERE office = ?`, office).Scan(&latest)
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return "", err
+	}
+	now := tx.Now
+	if t, err := store.ParseTime(latest); err == nil && !t.Before(now) {
+		now = t.Add(time.Millisecond)
+	}
+	return store.FormatTime(now), nil
 }
 
 func normCode(c string) string {
@@ -285,8 +309,12 @@ func (s *Service) SetWorkstationRights(ctx context.Context, p auth.Principal, of
 		return err
 	}
 	return s.DB.Update(ctx, func(tx *store.Tx) error {
+		at, err := afterKnown(tx, office)
+		if err != nil {
+			return err
+		}
 		res, err := tx.Exec(`UPDATE workstations SET reveal = ?, download = ?, dispose = ?, rights_at = ? WHERE office = ? AND removed_at = ''`,
-			r.Reveal, r.Download, r.Dispose, tx.NowText(), office)
+			r.Reveal, r.Download, r.Dispose, at, office)
 		if err != nil {
 			return err
 		}
@@ -315,8 +343,12 @@ func (s *Service) RemoveWorkstation(ctx context.Context, p auth.Principal, keys 
 		return 0, ErrNoRelay
 	}
 	err := s.DB.Update(ctx, func(tx *store.Tx) error {
+		at, err := afterKnown(tx, office)
+		if err != nil {
+			return err
+		}
 		res, err := tx.Exec(`UPDATE workstations SET removed_by = ?, removed_at = ? WHERE office = ? AND removed_at = ''`,
-			p.Login, tx.NowText(), office)
+			p.Login, at, office)
 		if err != nil {
 			return err
 		}

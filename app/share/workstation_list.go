@@ -334,8 +334,12 @@ func retireWorkstations(tx *store.Tx, r rekey) ([]string, error) {
 		if !slices.Contains(r.Removed, o) {
 			continue
 		}
+		at, err := afterKnown(tx, o)
+		if err != nil {
+			return nil, err
+		}
 		res, err := tx.Exec(`UPDATE workstations SET removed_by = ?, removed_at = ? WHERE office = ? AND removed_at = ''`,
-			"workstation "+r.From, tx.NowText(), o)
+			"workstation "+r.From, at, o)
 		if err != nil {
 			return nil, err
 		}

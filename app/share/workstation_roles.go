@@ -3,7 +3,9 @@ package share
 import (
 	"encoding/json"
 	"fmt"
+	"strconv"
 	"strings"
+	"time"
 
 	"github.com/mynumber-shelter/shelter/app/audit"
 	"github.com/mynumber-shelter/shelter/app/auth"
@@ -37,14 +39,31 @@ func rolesMeta(companyID int64) string { return fmt.Sprintf("ws_roles_at_%d", co
 
 // rolesAt is when the roles of companyID last changed as this side knows it: its own last
 // change (1-1) or the time of the set it took from another workstation, the later ("" never).
+// A change made here after taking a set is later than that set even when this PC's clock is
+// behind the PC that made the set (1 ms after it), so that the others take it.
 func rolesAt(tx *store.Tx, companyID int64) (string, error) {
 	var own string
-	if err := tx.QueryRow(`SELECT coalesce(max(at), '') FROM audit_log WHERE company_id = ? AND action = ? AND detail NOT LIKE ?`,
-		companyID, string(audit.ActionAssignmentChange), appliedRolesPrefix+"%").Scan(&own); err != nil {
+	var ownID int64
+	if err := tx.QueryRow(`SELECT coalesce(max(at), ''), coalesce(max(id), 0) FROM audit_log WHERE company_id = ? AND action = ?
+		AND detail NOT LIKE ?`, companyID, string(audit.ActionAssignmentChange), appliedRolesPrefix+"%").Scan(&own, &ownID); err != nil {
 		return "", err
 	}
 	taken, _, err := tx.Meta(rolesMeta(companyID))
-	return max(own, taken), err
+	if err != nil {
+		return "", err
+	}
+	takenID, _, err := tx.Meta(rolesMeta(companyID) + "_entry")
+	if err != nil {
+		return "", err
+	}
+	if id, _ := strconv.ParseInt(takenID, 10, 64); ownID > id && own <= taken {
+		t, err := store.ParseTime(taken)
+		if err != nil {
+			return "", err
+		}
+		return store.FormatTime(t.Add(time.Millisecond)), nil
+	}
+	return max(own, taken), nil
 }
 
 // rolesFor lists the role assignments of every company shared with workstation office.
@@ -141,7 +160,11 @@ func (s *Service) importRoles(tx *store.Tx, p auth.Principal, keys *vault.Keys, 
 		e := p.Entry(audit.ActionAssignmentChange, audit.ResultOK)
 		e.CompanyID, e.TargetType, e.TargetID = companyID, "company", fmt.Sprint(companyID)
 		e.Detail = audit.Redact(appliedRolesPrefix + from + ": " + strings.Join(given, ", "))
-		if _, err := s.Audit.Append(tx, e); err != nil {
+		written, err := s.Audit.Append(tx, e)
+		if err != nil {
+			return err
+		}
+		if err := tx.SetMeta(rolesMeta(companyID)+"_entry", strconv.FormatInt(written.ID, 10)); err != nil {
 			return err
 		}
 	}

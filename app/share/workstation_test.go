@@ -510,3 +510,61 @@ func BenchmarkPairCode(b *testing.B) {
 		PairCode(a, c)
 	}
 }
+
+// TestWorkstationRolesBehindAClock: PC-1, whose clock runs a day ahead, makes suzuki a 責任者;
+// PC-2 takes it and then, on its own (correct) clock, makes suzuki a 担当者 instead. PC-2's
+// change was made after it saw PC-1's, so PC-1 takes it, whatever the clocks say.
+func TestWorkstationRolesBehindAClock(t *testing.T) {
+	ctx := context.Background()
+	relay := startRelay(t)
+	w1, w2 := newSide(t, relay, "PC-1", t0), newSide(t, relay, "PC-2", t0)
+	for _, w := range []*side{w1, w2} {
+		addTanaka(w)
+		w.exec(`INSERT INTO users(id, login, display_name, created_at, updated_at) VALUES(3, 'suzuki', '鈴木', 'x', 'x')`)
+		if _, err := w.share.Publish(ctx, w.admin, w.keys); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ca, err := w1.roster.CreateCompany(ctx, w1.admin, w1.keys, roster.Company{Code: "A001", Name: "株式会社エー"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	w1.exec(`INSERT INTO assignments(company_id, user_id, role, assigned_at) VALUES(?, 2, 'handler', 'x')`, ca.ID)
+	pairUp(t, w2, w1, WorkstationRights{})
+	w1.syncAs(tanaka, ca.ID)
+	w2.syncWorkstations()
+	a2 := companyByCode(w2, "A001")
+	w2.syncAs(tanaka, a2)
+
+	setRole := func(s *side, companyID int64, role string) {
+		t.Helper()
+		if err := s.db.Update(ctx, func(tx *store.Tx) error {
+			if _, err := tx.Exec(`DELETE FROM assignments WHERE company_id = ? AND user_id = 3`, companyID); err != nil {
+				return err
+			}
+			if _, err := tx.Exec(`INSERT INTO assignments(company_id, user_id, role, assigned_at) VALUES(?, 3, ?, 'x')`, companyID, role); err != nil {
+				return err
+			}
+			e := s.admin.Entry(audit.ActionAssignmentChange, audit.ResultOK)
+			e.CompanyID, e.Detail = companyID, "suzuki: "+role
+			_, err := s.log.Append(tx, e)
+			return err
+		}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	w1.setNow(t0.Add(24 * time.Hour))
+	setRole(w1, ca.ID, "manager")
+	w1.syncWorkstations()
+	w2.syncAs(tanaka, a2)
+	if w2.count(`SELECT count(*) FROM assignments WHERE company_id = ? AND user_id = 3 AND role = 'manager'`, a2) != 1 {
+		t.Fatal("PC-2 did not take PC-1's change")
+	}
+	w2.setNow(t0.Add(time.Hour))
+	setRole(w2, a2, "handler")
+	w2.syncWorkstations()
+	w1.syncAs(tanaka, ca.ID)
+	if w1.count(`SELECT count(*) FROM assignments WHERE company_id = ? AND user_id = 3 AND role = 'handler'`, ca.ID) != 1 {
+		t.Fatal("PC-1 ignores PC-2's later change because PC-2's clock is behind PC-1's")
+	}
+}
