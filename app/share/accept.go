@@ -318,6 +318,15 @@ func (s *Service) acceptTx(tx *store.Tx, p auth.Principal, keys *vault.Keys, rel
 			id, from, fromName, fromKey, senderKey(o.Sender), tx.NowText()); err != nil {
 			return fmt.Errorf("recording share member: %w", err)
 		}
+		for _, m := range info.Members {
+			if !envelope.ValidID(m.Office) || m.Office == self || m.Office == from {
+				continue
+			}
+			if _, err := tx.Exec(`INSERT OR IGNORE INTO share_members(company_id, office, public_key, sender_key, added_at) VALUES(?, ?, ?, ?, ?)`,
+				id, m.Office, m.Key, senderKey(m.Sender), tx.NowText()); err != nil {
+				return fmt.Errorf("recording a share member: %w", err)
+			}
+		}
 		for _, gone := range info.Removed {
 			if !envelope.ValidID(gone) || gone == self || gone == from {
 				continue

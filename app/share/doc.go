@@ -14,12 +14,14 @@
 // sender's own clock, so they are compared per member. Every member holds the epoch key, so a
 // member could seal records naming another member as their origin; but envelopes are signed
 // with the sending office's relay key (the relay checks it belongs to the sender), and a batch
-// is imported only when signed by the key the named member's first envelope came with (for the
-// member that offered the company to this side, the key its offer named). So a member cannot
-// write records or history entries that read as another's, unless its envelope in the other's
-// name is the first of the other's this side reads: with the relay's help, or as a member that
-// moved the group to a new epoch and writes before the other sends under it, to a member that
-// joins afterwards (TestWSReviewClientImpersonatesAnotherWorkstation, skipped: not fixed). A member that joins late reads from the epoch it was given (below).
+// is imported only when signed by the key the named member's first envelope came with, or the
+// one the offer that brought the company here named: an offer names the offerer's own key and
+// those of every member the offerer knows (offerInfo.Members, sealed and authenticated). So a
+// member cannot write records or history entries that read as another's, unless its envelope
+// in the other's name is the first of the other's that both this side and the member that
+// offered it the company read, with the relay's help
+// (TestWSReviewClientImpersonatesAnotherWorkstation). A member that joins late reads from the
+// epoch it was given (below).
 //
 // # Key epochs, removing a member, disposals (epochs.go)
 //

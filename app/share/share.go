@@ -186,6 +186,17 @@ type offerInfo struct {
 	// The new member counts them removed too: it imports nothing of theirs, and it does not
 	// offer the company to one of them (a workstation removed from the company in M-6).
 	Removed []string `json:"removed,omitempty"`
+	// Members: the other members as the offering side knows them, with their installation key
+	// and relay signing key. The new member binds them from the start, so that no member can
+	// write in another's name to it before that one's first envelope reached it.
+	Members []memberInfo `json:"members,omitempty"`
+}
+
+// memberInfo is a member of a company's group as an offer names it.
+type memberInfo struct {
+	Office string `json:"office"`
+	Key    []byte `json:"key,omitempty"`
+	Sender []byte `json:"sender,omitempty"`
 }
 
 func (o *offer) macInput(relayCompany string) []byte {
@@ -369,6 +380,9 @@ func (s *Service) offerTo(ctx context.Context, p auth.Principal, keys *vault.Key
 		if inf.Removed, err = removedMembers(tx, companyID, peerOffice); err != nil {
 			return err
 		}
+		if inf.Members, err = knownMembers(tx, companyID, peerOffice); err != nil {
+			return err
+		}
 		info := mustJSON(inf)
 		if o.InfoBox, err = vault.SealTo(s.rand(), peer.PublicKey, infoAAD(relay, peerOffice), info); err != nil {
 			return err
@@ -480,6 +494,26 @@ func removedMembers(tx *store.Tx, companyID int64, office string) ([]string, err
 			return nil, err
 		}
 		out = append(out, o)
+	}
+	return out, rows.Err()
+}
+
+// knownMembers lists the company's members other than office whose installation key or relay
+// signing key this side holds.
+func knownMembers(tx *store.Tx, companyID int64, office string) ([]memberInfo, error) {
+	rows, err := tx.Query(`SELECT office, public_key, sender_key FROM share_members WHERE company_id = ? AND removed_at = ''
+		AND office <> ? AND (public_key IS NOT NULL OR sender_key IS NOT NULL) ORDER BY office`, companyID, office)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []memberInfo
+	for rows.Next() {
+		var m memberInfo
+		if err := rows.Scan(&m.Office, &m.Key, &m.Sender); err != nil {
+			return nil, err
+		}
+		out = append(out, m)
 	}
 	return out, rows.Err()
 }

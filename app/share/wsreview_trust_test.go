@@ -65,12 +65,6 @@ func TestWSReviewClientImpersonatesAWorkstation(t *testing.T) {
 // but C writes in the name of PC-3, a workstation that did not offer the company to the
 // joining PC-2: PC-2 learns PC-3's signing key from PC-3's first envelope it reads.
 func TestWSReviewClientImpersonatesAnotherWorkstation(t *testing.T) {
-	t.Skip("known gap: a member's relay signing key is bound by the first of its envelopes a member reads (doc.go, " +
-		"\"The group\"), except the offering member's, which the offer names. A client office that moves the group to a new " +
-		"epoch and writes in another workstation's name before that workstation sends under the epoch is taken as it by a " +
-		"workstation that joins afterwards, which then refuses the real one's envelopes. A fix: the office list " +
-		"(RecordOffice, authenticated by a pinned workstation) names each workstation's signing key, and fromMember " +
-		"requires it for an origin that is a workstation (a column in workstations: a migration).")
 	ctx := context.Background()
 	relay := startRelay(t)
 	w := workstationSides(t, relay, "PC-1", "PC-2", "PC-3")
