@@ -481,39 +481,14 @@ func (s *Service) offerTo(ctx context.Context, p auth.Principal, keys *vault.Key
 
 // removedMembers lists the offices removed from companyID's group, but office.
 func removedMembers(tx *store.Tx, companyID int64, office string) ([]string, error) {
-	rows, err := tx.Query(`SELECT office FROM share_members WHERE company_id = ? AND removed_at <> '' AND office <> ? ORDER BY office`,
-		companyID, office)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []string
-	for rows.Next() {
-		var o string
-		if err := rows.Scan(&o); err != nil {
-			return nil, err
-		}
-		out = append(out, o)
-	}
-	return out, rows.Err()
+	return queryAll(tx, func(r *sql.Rows, o *string) error { return r.Scan(o) },
+		`SELECT office FROM share_members WHERE company_id = ? AND removed_at <> '' AND office <> ? ORDER BY office`, companyID, office)
 }
 
 // knownMembers lists the company's members other than office whose installation key or relay
 // signing key this side holds.
 func knownMembers(tx *store.Tx, companyID int64, office string) ([]memberInfo, error) {
-	rows, err := tx.Query(`SELECT office, public_key, sender_key FROM share_members WHERE company_id = ? AND removed_at = ''
+	return queryAll(tx, func(r *sql.Rows, m *memberInfo) error { return r.Scan(&m.Office, &m.Key, &m.Sender) },
+		`SELECT office, public_key, sender_key FROM share_members WHERE company_id = ? AND removed_at = ''
 		AND office <> ? AND (public_key IS NOT NULL OR sender_key IS NOT NULL) ORDER BY office`, companyID, office)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []memberInfo
-	for rows.Next() {
-		var m memberInfo
-		if err := rows.Scan(&m.Office, &m.Key, &m.Sender); err != nil {
-			return nil, err
-		}
-		out = append(out, m)
-	}
-	return out, rows.Err()
 }

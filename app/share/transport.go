@@ -8,13 +8,14 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"github.com/mynumber-shelter/shelter/app/apperr"
 	"io"
 	"net/http"
 	"net/url"
 	"strconv"
 	"sync"
 	"time"
+
+	"github.com/mynumber-shelter/shelter/app/apperr"
 
 	"github.com/mynumber-shelter/shelter/cloud/envelope"
 )

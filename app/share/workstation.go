@@ -374,22 +374,12 @@ func (s *Service) finishRemovals(ctx context.Context, p auth.Principal, keys *va
 		office  string
 	}
 	var todo []pair
-	err := s.DB.View(ctx, func(tx *store.Tx) error {
-		rows, err := tx.Query(`SELECT m.company_id, m.office FROM share_members m JOIN workstations w ON w.office = m.office
+	err := s.DB.View(ctx, func(tx *store.Tx) (err error) {
+		todo, err = queryAll(tx, func(r *sql.Rows, x *pair) error { return r.Scan(&x.company, &x.office) },
+			`SELECT m.company_id, m.office FROM share_members m JOIN workstations w ON w.office = m.office
 			JOIN shares sh ON sh.company_id = m.company_id
 			WHERE w.removed_at <> '' AND m.removed_at = '' AND sh.left_share = 0 ORDER BY m.company_id, m.office`)
-		if err != nil {
-			return err
-		}
-		defer rows.Close()
-		for rows.Next() {
-			var x pair
-			if err := rows.Scan(&x.company, &x.office); err != nil {
-				return err
-			}
-			todo = append(todo, x)
-		}
-		return rows.Err()
+		return err
 	})
 	if err != nil {
 		return 0, err
@@ -448,21 +438,11 @@ func (s *Service) SyncWorkstations(ctx context.Context, p auth.Principal, keys *
 // acceptFromWorkstations accepts the pending offers of workstations of this office.
 func (s *Service) acceptFromWorkstations(ctx context.Context, p auth.Principal, keys *vault.Keys) (int, error) {
 	var pending []string
-	err := s.DB.View(ctx, func(tx *store.Tx) error {
-		rows, err := tx.Query(`SELECT o.relay_company FROM share_offers o JOIN workstations w ON w.office = o.from_office
+	err := s.DB.View(ctx, func(tx *store.Tx) (err error) {
+		pending, err = queryAll(tx, func(r *sql.Rows, rc *string) error { return r.Scan(rc) },
+			`SELECT o.relay_company FROM share_offers o JOIN workstations w ON w.office = o.from_office
 			WHERE o.status = 'pending' AND w.removed_at = '' ORDER BY o.received_at, o.relay_company`)
-		if err != nil {
-			return err
-		}
-		defer rows.Close()
-		for rows.Next() {
-			var rc string
-			if err := rows.Scan(&rc); err != nil {
-				return err
-			}
-			pending = append(pending, rc)
-		}
-		return rows.Err()
+		return err
 	})
 	if err != nil {
 		return 0, err
@@ -505,25 +485,15 @@ func (s *Service) offerToWorkstations(ctx context.Context, p auth.Principal, key
 		pub     []byte
 	}
 	var list []todo
-	err := s.DB.View(ctx, func(tx *store.Tx) error {
-		rows, err := tx.Query(`SELECT c.id, w.office, w.name, w.public_key FROM companies c CROSS JOIN workstations w
+	err := s.DB.View(ctx, func(tx *store.Tx) (err error) {
+		list, err = queryAll(tx, func(r *sql.Rows, t *todo) error { return r.Scan(&t.company, &t.office, &t.name, &t.pub) },
+			`SELECT c.id, w.office, w.name, w.public_key FROM companies c CROSS JOIN workstations w
 			WHERE w.removed_at = ''
 			AND NOT EXISTS (SELECT 1 FROM share_members m WHERE m.company_id = c.id AND m.office = w.office
 				AND NOT (m.removed_at <> '' AND w.how <> 'via' AND m.removed_at < w.added_at))
 			AND NOT EXISTS (SELECT 1 FROM shares sh WHERE sh.company_id = c.id AND sh.left_share = 1)
 			ORDER BY c.id, w.office`)
-		if err != nil {
-			return err
-		}
-		defer rows.Close()
-		for rows.Next() {
-			var t todo
-			if err := rows.Scan(&t.company, &t.office, &t.name, &t.pub); err != nil {
-				return err
-			}
-			list = append(list, t)
-		}
-		return rows.Err()
+		return err
 	})
 	if err != nil {
 		return 0, err
@@ -547,4 +517,22 @@ func (s *Service) offerToWorkstations(ctx context.Context, p auth.Principal, key
 		n++
 	}
 	return n, first
+}
+
+// queryAll runs q in tx and scans every row into a T with scan.
+func queryAll[T any](tx *store.Tx, scan func(*sql.Rows, *T) error, q string, args ...any) ([]T, error) {
+	rows, err := tx.Query(q, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []T
+	for rows.Next() {
+		var v T
+		if err := scan(rows, &v); err != nil {
+			return nil, err
+		}
+		out = append(out, v)
+	}
+	return out, rows.Err()
 }

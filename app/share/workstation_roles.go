@@ -1,6 +1,7 @@
 package share
 
 import (
+	"database/sql"
 	"encoding/json"
 	"fmt"
 	"strconv"
@@ -173,21 +174,9 @@ func (s *Service) importRoles(tx *store.Tx, p auth.Principal, keys *vault.Keys, 
 
 // companyRoles lists the company's role assignments by login.
 func companyRoles(tx *store.Tx, companyID int64) ([]wsRole, error) {
-	rows, err := tx.Query(`SELECT u.login, a.role FROM assignments a JOIN users u ON u.id = a.user_id
+	return queryAll(tx, func(r *sql.Rows, w *wsRole) error { return r.Scan(&w.Login, &w.Role) },
+		`SELECT u.login, a.role FROM assignments a JOIN users u ON u.id = a.user_id
 		WHERE a.company_id = ? AND u.disabled = 0 ORDER BY u.login, a.role`, companyID)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []wsRole
-	for rows.Next() {
-		var r wsRole
-		if err := rows.Scan(&r.Login, &r.Role); err != nil {
-			return nil, err
-		}
-		out = append(out, r)
-	}
-	return out, rows.Err()
 }
 
 // applyRoles gives the users here with the logins of roles their roles in companyID (a

@@ -460,20 +460,9 @@ func (m *offerAnswerLost) Send(ctx context.Context, company, record string, seal
 func TestWorkstationsOfferAnswerLost(t *testing.T) {
 	ctx := context.Background()
 	relay := startRelay(t)
-	w1, w2 := newSide(t, relay, "PC-1", t0), newSide(t, relay, "PC-2", t0)
-	for _, w := range []*side{w1, w2} {
-		addTanaka(w)
-		if _, err := w.share.Publish(ctx, w.admin, w.keys); err != nil {
-			t.Fatal(err)
-		}
-	}
-	ca, err := w1.roster.CreateCompany(ctx, w1.admin, w1.keys, roster.Company{Code: "A001", Name: "株式会社エー"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	w1.assign(ca.ID)
-	w1.exec(`INSERT INTO assignments(company_id, user_id, role, assigned_at) VALUES(?, 2, 'handler', 'x')`, ca.ID)
-	addEmployee(t, w1, ca.ID, 1, "E001", "山田 太郎")
+	w := workstationSides(t, relay, "PC-1", "PC-2")
+	w1, w2 := w[0], w[1]
+	ca := wsCompany(t, w1, "A001", "E001")
 
 	w1.share.SetTransport(&offerAnswerLost{RelayClient: w1.relay})
 	pj, err := w2.share.Pair(ctx, w2.admin, w2.keys, w1.relay.OfficeID)
@@ -492,7 +481,7 @@ func TestWorkstationsOfferAnswerLost(t *testing.T) {
 	if res := w1.syncWorkstations(); res.Offered != 1 {
 		t.Fatalf("PC-1's retry offered %+v", res)
 	}
-	w1.syncAs(tanaka, ca.ID)
+	w1.syncAs(tanaka, ca)
 	a2 := companyByCode(w2, "A001")
 	if res := w2.syncAs(tanaka, a2); res.Received == 0 || !hasEmployeeOf(w2, a2, "E001") {
 		t.Fatalf("PC-2 after the retry: %+v; it cannot read what PC-1 sends", res)
@@ -517,21 +506,14 @@ func BenchmarkPairCode(b *testing.B) {
 func TestWorkstationRolesBehindAClock(t *testing.T) {
 	ctx := context.Background()
 	relay := startRelay(t)
-	w1, w2 := newSide(t, relay, "PC-1", t0), newSide(t, relay, "PC-2", t0)
-	for _, w := range []*side{w1, w2} {
-		addTanaka(w)
+	w := workstationSides(t, relay, "PC-1", "PC-2")
+	w1, w2 := w[0], w[1]
+	for _, w := range w {
 		w.exec(`INSERT INTO users(id, login, display_name, created_at, updated_at) VALUES(3, 'suzuki', '鈴木', 'x', 'x')`)
-		if _, err := w.share.Publish(ctx, w.admin, w.keys); err != nil {
-			t.Fatal(err)
-		}
 	}
-	ca, err := w1.roster.CreateCompany(ctx, w1.admin, w1.keys, roster.Company{Code: "A001", Name: "株式会社エー"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	w1.exec(`INSERT INTO assignments(company_id, user_id, role, assigned_at) VALUES(?, 2, 'handler', 'x')`, ca.ID)
+	ca := wsCompany(t, w1, "A001", "E001")
 	pairUp(t, w2, w1, WorkstationRights{})
-	w1.syncAs(tanaka, ca.ID)
+	w1.syncAs(tanaka, ca)
 	w2.syncWorkstations()
 	a2 := companyByCode(w2, "A001")
 	w2.syncAs(tanaka, a2)
@@ -554,7 +536,7 @@ func TestWorkstationRolesBehindAClock(t *testing.T) {
 		}
 	}
 	w1.setNow(t0.Add(24 * time.Hour))
-	setRole(w1, ca.ID, "manager")
+	setRole(w1, ca, "manager")
 	w1.syncWorkstations()
 	w2.syncAs(tanaka, a2)
 	if w2.count(`SELECT count(*) FROM assignments WHERE company_id = ? AND user_id = 3 AND role = 'manager'`, a2) != 1 {
@@ -563,8 +545,8 @@ func TestWorkstationRolesBehindAClock(t *testing.T) {
 	w2.setNow(t0.Add(time.Hour))
 	setRole(w2, a2, "handler")
 	w2.syncWorkstations()
-	w1.syncAs(tanaka, ca.ID)
-	if w1.count(`SELECT count(*) FROM assignments WHERE company_id = ? AND user_id = 3 AND role = 'handler'`, ca.ID) != 1 {
+	w1.syncAs(tanaka, ca)
+	if w1.count(`SELECT count(*) FROM assignments WHERE company_id = ? AND user_id = 3 AND role = 'handler'`, ca) != 1 {
 		t.Fatal("PC-1 ignores PC-2's later change because PC-2's clock is behind PC-1's")
 	}
 }
