@@ -512,11 +512,7 @@ func TestWorkstationRolesBehindAClock(t *testing.T) {
 		w.exec(`INSERT INTO users(id, login, display_name, created_at, updated_at) VALUES(3, 'suzuki', '鈴木', 'x', 'x')`)
 	}
 	ca := wsCompany(t, w1, "A001", "E001")
-	pairUp(t, w2, w1, WorkstationRights{})
-	w1.syncAs(tanaka, ca)
-	w2.syncWorkstations()
-	a2 := companyByCode(w2, "A001")
-	w2.syncAs(tanaka, a2)
+	a2 := joinThrough(t, w2, w1, WorkstationRights{}, ca, "A001")
 
 	setRole := func(s *side, companyID int64, role string) {
 		t.Helper()

@@ -26,6 +26,21 @@ func wsCompany(t *testing.T, s *side, code, emp string) int64 {
 	return c.ID
 }
 
+// joinThrough has joiner join the office through approver (rights r), the approver's company
+// approverCompany offered and synced, and returns the company of that code on joiner, synced.
+func joinThrough(t *testing.T, joiner, approver *side, r WorkstationRights, approverCompany int64, code string) int64 {
+	t.Helper()
+	pairUp(t, joiner, approver, r)
+	approver.syncAs(tanaka, approverCompany)
+	joiner.syncWorkstations()
+	id := companyByCode(joiner, code)
+	if id == 0 {
+		t.Fatalf("company %s did not reach %s", code, joiner.log.Workstation)
+	}
+	joiner.syncAs(tanaka, id)
+	return id
+}
+
 // workstationSides are n installations of one office's PCs, each with tanaka and its key
 // published.
 func workstationSides(t *testing.T, relay *testRelay, names ...string) []*side {
@@ -242,11 +257,7 @@ func TestWSReviewRelayHidesACompany(t *testing.T) {
 	w := workstationSides(t, relay, "PC-1", "PC-2")
 	w1, w2 := w[0], w[1]
 	ca := wsCompany(t, w1, "A001", "E001")
-	pairUp(t, w2, w1, WorkstationRights{Reveal: true})
-	w1.syncAs(tanaka, ca)
-	w2.syncWorkstations()
-	a2 := companyByCode(w2, "A001")
-	w2.syncAs(tanaka, a2)
+	a2 := joinThrough(t, w2, w1, WorkstationRights{Reveal: true}, ca, "A001")
 	first := epochOf(t, w2, a2)
 	// A client office joins and is removed: the group moves to a new epoch, and PC-2 destroys
 	// the first one's key.
@@ -353,11 +364,7 @@ func TestWSReviewWorkstationApprovedAgain(t *testing.T) {
 	w := workstationSides(t, relay, "PC-1", "PC-2")
 	w1, w2 := w[0], w[1]
 	ca := wsCompany(t, w1, "A001", "E001")
-	pairUp(t, w2, w1, WorkstationRights{Reveal: true})
-	w1.syncAs(tanaka, ca)
-	w2.syncWorkstations()
-	a2 := companyByCode(w2, "A001")
-	w2.syncAs(tanaka, a2)
+	a2 := joinThrough(t, w2, w1, WorkstationRights{Reveal: true}, ca, "A001")
 
 	w1.setNow(t0.Add(time.Hour))
 	if n, err := w1.share.RemoveWorkstation(ctx, w1.admin, w1.keys, w2.relay.OfficeID); err != nil || n != 1 {

@@ -21,29 +21,11 @@ import (
 // relay key. PC-3, a workstation that joins afterwards, reads from the current epoch: it must
 // not take C's batch as PC-1's, nor refuse PC-1's own batches afterwards.
 func TestWSReviewClientImpersonatesAWorkstation(t *testing.T) {
-	ctx := context.Background()
 	relay := startRelay(t)
 	w := workstationSides(t, relay, "PC-1", "PC-3")
 	w1, w3 := w[0], w[1]
 	ca := wsCompany(t, w1, "A001", "E001")
-	c := newSide(t, relay, "株式会社クライアント", t0)
-	d := newSide(t, relay, "さくら税理士事務所", t0)
-	cc := join(t, w1, c, ca)
-	cd := join(t, w1, d, ca)
-	w1.syncAs(tanaka, ca)
-	d.sync(cd)
-	c.sync(cc)
-	if err := c.share.RemoveMember(ctx, c.admin, c.keys, cc, d.relay.OfficeID); err != nil {
-		t.Fatal(err)
-	}
-	c.sync(cc)
-	rc := relayCompanyOf(t, c, cc)
-	forged := forgeBatch(t, c, c, w1.relay.OfficeID, cc, rc, uint64(time.Now().Add(time.Hour).UnixMicro()),
-		record{Kind: KindPerson, ID: w1.relay.OfficeID + ".999", Clock: 1 << 60, Origin: w1.relay.OfficeID,
-			Person: &personData{Kind: "employee", Code: "E999", Name: "偽造 太郎", NameKana: "ギゾウ タロウ", BirthDate: "1991-02-03", Sex: "male"}})
-	if err := c.relay.PostEnvelope(ctx, forged); err != nil {
-		t.Fatalf("the relay refused C's envelope: %v", err)
-	}
+	clientWritesAs(t, relay, w1, ca, w1.relay.OfficeID)
 	w1.syncAs(tanaka, ca) // PC-1 adopts C's epoch and sends everything again under it
 
 	pairUp(t, w3, w1, WorkstationRights{Reveal: true})
@@ -65,34 +47,12 @@ func TestWSReviewClientImpersonatesAWorkstation(t *testing.T) {
 // but C writes in the name of PC-3, a workstation that did not offer the company to the
 // joining PC-2: PC-2 learns PC-3's signing key from PC-3's first envelope it reads.
 func TestWSReviewClientImpersonatesAnotherWorkstation(t *testing.T) {
-	ctx := context.Background()
 	relay := startRelay(t)
 	w := workstationSides(t, relay, "PC-1", "PC-2", "PC-3")
 	w1, w2, w3 := w[0], w[1], w[2]
 	ca := wsCompany(t, w1, "A001", "E001")
-	pairUp(t, w3, w1, WorkstationRights{Reveal: true})
-	w1.syncAs(tanaka, ca)
-	w3.syncWorkstations()
-	a3 := companyByCode(w3, "A001")
-	w3.syncAs(tanaka, a3)
-	c := newSide(t, relay, "株式会社クライアント", t0)
-	d := newSide(t, relay, "さくら税理士事務所", t0)
-	cc := join(t, w1, c, ca)
-	cd := join(t, w1, d, ca)
-	w1.syncAs(tanaka, ca)
-	d.sync(cd)
-	c.sync(cc)
-	if err := c.share.RemoveMember(ctx, c.admin, c.keys, cc, d.relay.OfficeID); err != nil {
-		t.Fatal(err)
-	}
-	c.sync(cc)
-	rc := relayCompanyOf(t, c, cc)
-	forged := forgeBatch(t, c, c, w3.relay.OfficeID, cc, rc, uint64(time.Now().Add(time.Hour).UnixMicro()),
-		record{Kind: KindPerson, ID: w3.relay.OfficeID + ".999", Clock: 1 << 60, Origin: w3.relay.OfficeID,
-			Person: &personData{Kind: "employee", Code: "E999", Name: "偽造 太郎", NameKana: "ギゾウ タロウ", BirthDate: "1991-02-03", Sex: "male"}})
-	if err := c.relay.PostEnvelope(ctx, forged); err != nil {
-		t.Fatalf("the relay refused C's envelope: %v", err)
-	}
+	a3 := joinThrough(t, w3, w1, WorkstationRights{Reveal: true}, ca, "A001")
+	clientWritesAs(t, relay, w1, ca, w3.relay.OfficeID)
 	w1.syncAs(tanaka, ca)
 
 	pairUp(t, w2, w1, WorkstationRights{Reveal: true})
@@ -197,11 +157,7 @@ func TestWSReviewRelayReplaysOldRights(t *testing.T) {
 	w := workstationSides(t, relay, "PC-1", "PC-2")
 	w1, w2 := w[0], w[1]
 	ca := wsCompany(t, w1, "A001", "E001")
-	pairUp(t, w2, w1, WorkstationRights{Reveal: true, Download: true, Dispose: true})
-	w1.syncAs(tanaka, ca)
-	w2.syncWorkstations()
-	a2 := companyByCode(w2, "A001")
-	w2.syncAs(tanaka, a2)
+	a2 := joinThrough(t, w2, w1, WorkstationRights{Reveal: true, Download: true, Dispose: true}, ca, "A001")
 	if r := rightsOf(t, w2); !r.Dispose {
 		t.Fatalf("PC-2's rights: %+v", r)
 	}
@@ -260,11 +216,7 @@ func TestWSReviewRightsFromAClockAhead(t *testing.T) {
 	w := workstationSides(t, relay, "PC-1", "PC-2")
 	w1, w2 := w[0], w[1]
 	ca := wsCompany(t, w1, "A001", "E001")
-	pairUp(t, w2, w1, WorkstationRights{Reveal: true})
-	w1.syncAs(tanaka, ca)
-	w2.syncWorkstations()
-	a2 := companyByCode(w2, "A001")
-	w2.syncAs(tanaka, a2)
+	a2 := joinThrough(t, w2, w1, WorkstationRights{Reveal: true}, ca, "A001")
 
 	w1.setNow(t0.Add(24 * time.Hour)) // PC-1's clock a day ahead
 	if err := w1.share.SetWorkstationRights(ctx, w1.admin, w2.relay.OfficeID, WorkstationRights{Reveal: true, Download: true, Dispose: true}); err != nil {
@@ -296,11 +248,7 @@ func TestWSReviewStaleListReaddsARemovedWorkstation(t *testing.T) {
 	w := workstationSides(t, relay, "PC-1", "PC-2", "PC-3")
 	w1, w2, w3 := w[0], w[1], w[2]
 	ca := wsCompany(t, w1, "A001", "E001")
-	pairUp(t, w3, w1, WorkstationRights{Reveal: true})
-	w1.syncAs(tanaka, ca)
-	w3.syncWorkstations()
-	a3 := companyByCode(w3, "A001")
-	w3.syncAs(tanaka, a3)
+	a3 := joinThrough(t, w3, w1, WorkstationRights{Reveal: true}, ca, "A001")
 
 	w1.setNow(t0.Add(2 * time.Hour)) // PC-1's clock two hours ahead
 	pairUp(t, w2, w1, WorkstationRights{})
@@ -322,5 +270,31 @@ func TestWSReviewStaleListReaddsARemovedWorkstation(t *testing.T) {
 	w3.syncAs(tanaka, a3)
 	if w3.count(`SELECT count(*) FROM workstations WHERE office = ? AND removed_at = ''`, w2.relay.OfficeID) != 0 {
 		t.Fatal("PC-1's stale list made PC-3 count the removed PC-2 one of the office's again")
+	}
+}
+
+// clientWritesAs: a client office (C) and a 税理士 office (D) join company ca through w1; C
+// removes D (moving the group to a new epoch) and, before anyone else sends under it, posts a
+// batch naming victim as its origin with an employee E999 that victim never wrote.
+func clientWritesAs(t *testing.T, relay *testRelay, w1 *side, ca int64, victim string) {
+	t.Helper()
+	ctx := context.Background()
+	c := newSide(t, relay, "株式会社クライアント", t0)
+	d := newSide(t, relay, "さくら税理士事務所", t0)
+	cc := join(t, w1, c, ca)
+	cd := join(t, w1, d, ca)
+	w1.syncAs(tanaka, ca)
+	d.sync(cd)
+	c.sync(cc)
+	if err := c.share.RemoveMember(ctx, c.admin, c.keys, cc, d.relay.OfficeID); err != nil {
+		t.Fatal(err)
+	}
+	c.sync(cc)
+	rc := relayCompanyOf(t, c, cc)
+	forged := forgeBatch(t, c, c, victim, cc, rc, uint64(time.Now().Add(time.Hour).UnixMicro()),
+		record{Kind: KindPerson, ID: victim + ".999", Clock: 1 << 60, Origin: victim,
+			Person: &personData{Kind: "employee", Code: "E999", Name: "偽造 太郎", NameKana: "ギゾウ タロウ", BirthDate: "1991-02-03", Sex: "male"}})
+	if err := c.relay.PostEnvelope(ctx, forged); err != nil {
+		t.Fatalf("the relay refused C's envelope: %v", err)
 	}
 }
