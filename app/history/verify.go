@@ -7,6 +7,8 @@ import (
 	"log/slog"
 	"time"
 
+	"github.com/mynumber-shelter/shelter/app/share"
+
 	"github.com/mynumber-shelter/shelter/app/apperr"
 	"github.com/mynumber-shelter/shelter/app/audit"
 	"github.com/mynumber-shelter/shelter/app/auth"
@@ -36,6 +38,9 @@ type Verification struct {
 	Unanchored bool
 	// JA and EN say the outcome for a supervisor.
 	JA, EN string
+	// Chains are the other members' histories of the shared companies (the office's other
+	// workstations, a client's installation), each recomputed from the facts stored here.
+	Chains []share.PeerChain
 }
 
 // AnchorState says what an AnchorSource could give.
@@ -168,6 +173,9 @@ func check(ctx context.Context, db *store.DB, key []byte, keys *vault.Keys, src 
 		return Verification{}, err
 	}
 	v := Verification{VerifyResult: res, SealedSince: since, JA: res.Kind.Label("ja"), EN: res.Reason}
+	if v.Chains, err = share.VerifyPeerHistory(ctx, db); err != nil {
+		return Verification{}, err
+	}
 	if res.OK {
 		v.JA, v.EN = "改ざんは検出されませんでした。", "No tampering detected."
 		if res.SealChecked && res.Sealed > 0 {

@@ -4,8 +4,6 @@ import (
 	"context"
 	"time"
 
-	"github.com/mynumber-shelter/shelter/app/share"
-
 	"github.com/mynumber-shelter/shelter/app/apperr"
 	"github.com/mynumber-shelter/shelter/app/audit"
 	"github.com/mynumber-shelter/shelter/app/history"
@@ -67,11 +65,7 @@ func (s *HistoryService) Verify() (VerifyResult, error) {
 		return VerifyResult{}, a.fail("verify", err)
 	}
 	out := VerifyResult{Entries: v.Entries, OK: v.OK, FirstBroken: v.FirstBroken, ReasonJA: v.JA, ReasonEN: v.EN, Chains: []PeerChainResult{}}
-	chains, err := share.VerifyPeerHistory(context.Background(), a.DB)
-	if err != nil {
-		return VerifyResult{}, a.fail("verify", err)
-	}
-	for _, c := range chains {
+	for _, c := range v.Chains {
 		out.Chains = append(out.Chains, PeerChainResult{CompanyName: c.CompanyName, Source: c.Source, SourceName: c.SourceName,
 			Entries: c.Entries, Chained: c.Chained, Gaps: c.Gaps, Broken: c.Broken, Bad: c.Bad, Authenticated: c.Authenticated,
 			FirstBroken: c.FirstBroken, OK: c.OK()})

@@ -226,6 +226,20 @@ func (c *cli) auditVerify() (int, error) {
 					v.SealedSince, v.LastSealed, v.Unsealed())
 			}
 		}
+		for _, ch := range v.Chains {
+			name := ch.SourceName + " (" + ch.Source + ")"
+			if ch.OK() {
+				auth := ""
+				if ch.Authenticated {
+					auth = ", authenticated by its key"
+				}
+				fmt.Fprintf(c.stdout, "shared company %s, history of %s: ok, %d entries chained%s\n", ch.CompanyName, name, ch.Chained, auth)
+				continue
+			}
+			code = exitBroken
+			fmt.Fprintf(c.stdout, "shared company %s, history of %s: BROKEN: %d gaps, %d altered (first: its entry %d), %d sends refused\n",
+				ch.CompanyName, name, ch.Gaps, ch.Broken, ch.FirstBroken, ch.Bad)
+		}
 		switch a := v.Anchors; {
 		case v.Anchored && a.Checked > 0:
 			fmt.Fprintf(c.stdout, "relay anchors: %d compared, the last at entry %d (%s JST)", a.Checked, a.LastID,
