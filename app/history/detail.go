@@ -239,6 +239,7 @@ var rules = []rule{
 	seg(`workstation (\S+): company offered to it \(every company of the office is\)`, "端末 $1 に企業を共有（事務所の全企業が対象）",
 		"company shared with workstation $1 (every company of the office is)"),
 	seg(`roles as on workstation (\S+): (.*)`, "端末 $1 と同じ担当を設定：$2", "roles as on workstation $1: $2"),
+	seg(`download formats as on workstation (\S+): (.*)`, "端末 $1 と同じダウンロード形式を設定：$2", "download formats as on workstation $1: $2"),
 	seg(`share sync: (\d+) records from office (.*), (\d+) conflicts lost`, "共有の同期：事務所 $2 から $1件（競合で採用されなかった変更 $3件）",
 		"share sync: $1 records from office $2, $3 conflicts lost"),
 }

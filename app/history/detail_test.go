@@ -49,6 +49,8 @@ func TestDetailTranslations(t *testing.T) {
 		{"share history of office o-abc does not verify: entries are missing before it (its chain does not continue from the last one received)",
 			"事務所 o-abc からの取扱い履歴を検証できません：途中の記録が届いていません",
 			"share history of office o-abc does not verify: entries are missing before it"},
+		{"download formats as on workstation office-0a1b: 弥生給与用, 年末調整用", "端末 office-0a1b と同じダウンロード形式を設定：弥生給与用, 年末調整用",
+			"download formats as on workstation office-0a1b: 弥生給与用, 年末調整用"},
 		// Unknown text stays as written: nothing is hidden.
 		{"something new happened", "something new happened", "something new happened"},
 		{"", "", ""},

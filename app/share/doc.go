@@ -107,11 +107,12 @@
 // TestWSReviewStaleListReaddsARemovedWorkstation, TestWorkstationRolesBehindAClock); two
 // changes made without seeing each other go to the later time.
 //
-// The companies' 責任者 / 担当者 are the office's: the list of workstations carries, sealed to
-// each recipient, the role assignments (by login) of the companies shared with it, and a
-// workstation takes a company's set when it changed later than the one it holds
-// (workstation_roles.go). Not replicated yet: users and their passwords (each user enrols on
-// each PC), custom purposes and download formats. Each workstation keeps its own
+// The companies' 責任者 / 担当者 and download formats are the office's: the list of
+// workstations carries, sealed to each recipient, the role assignments (by login) and the
+// saved formats of the companies shared with it, and a workstation takes a company's set when
+// it changed later than the one it holds (workstation_roles.go). Not replicated: users and
+// their passwords (each user enrols on each PC) and custom purposes (a notified purpose whose
+// code the receiver lacks is left out there). Each workstation keeps its own
 // history chain; the others' entries of a company arrive as facts (above), not chained.
 //
 // # Trust and keys

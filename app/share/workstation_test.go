@@ -256,6 +256,16 @@ func workstations(t *testing.T, relay, relay2 *testRelay) {
 		}
 		e := w1.admin.Entry(audit.ActionAssignmentChange, audit.ResultOK)
 		e.CompanyID, e.Detail = ca.ID, "managers: - → suzuki"
+		if _, err := w1.log.Append(tx, e); err != nil {
+			return err
+		}
+		// And a download format for the company (3-1), saved as app/use saves one.
+		if _, err := tx.Exec(`INSERT INTO download_formats(company_id, name, spec, updated_at) VALUES(?, '弥生給与用', '{"columns":[]}', ?)`,
+			ca.ID, tx.NowText()); err != nil {
+			return err
+		}
+		e = w1.admin.Entry(audit.ActionSettingChange, audit.ResultOK)
+		e.CompanyID, e.TargetType, e.Detail = ca.ID, "download_format", "download format saved: 弥生給与用"
 		_, err := w1.log.Append(tx, e)
 		return err
 	}); err != nil {
@@ -271,14 +281,18 @@ func workstations(t *testing.T, relay, relay2 *testRelay) {
 	if w3.count(`SELECT count(*) FROM assignments WHERE company_id = ? AND user_id = 2 AND role = 'handler'`, a3) != 1 {
 		t.Fatal("PC-3 lost tanaka's role")
 	}
+	if w2.count(`SELECT count(*) FROM download_formats WHERE company_id = ? AND name = '弥生給与用'`, a2) != 1 {
+		t.Fatal("the download format saved on PC-1 did not reach PC-2")
+	}
 	// Nothing changed since: the next rounds send no list again, and take nothing.
 	for _, w := range []*side{w1, w2} {
 		w.syncWorkstations()
 	}
-	before := w2.count(`SELECT count(*) FROM audit_log WHERE action = 'assignment_change'`)
+	const taken = `SELECT count(*) FROM audit_log WHERE action = 'assignment_change' OR detail LIKE 'download formats as on workstation %'`
+	before := w2.count(taken)
 	w2.syncAs(tanaka, a2)
-	if w2.count(`SELECT count(*) FROM audit_log WHERE action = 'assignment_change'`) != before {
-		t.Fatal("PC-2 took the same roles again")
+	if w2.count(taken) != before {
+		t.Fatal("PC-2 took the same roles or formats again")
 	}
 
 	// A company made on PC-3 reaches PC-1 and PC-2.
