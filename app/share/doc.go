@@ -99,7 +99,7 @@
 // from the group, so a workstation that joins later does not offer it either); one removed from
 // the office and approved again gets every company again.
 //
-// Rights, the list's additions and removals, and role sets are ordered by their times, taken
+// Rights, the list's additions and removals, and company settings (roles, formats) are ordered by their times, taken
 // as a hybrid logical clock: a change is dated by this PC's clock, or 1 ms after the latest time
 // this side holds for the same workstation (or company's roles) when that is not earlier. So a
 // change made after another was seen wins over it even when the PC that made the first had a
@@ -110,7 +110,7 @@
 // The companies' 責任者 / 担当者 and download formats are the office's: the list of
 // workstations carries, sealed to each recipient, the role assignments (by login) and the
 // saved formats of the companies shared with it, and a workstation takes a company's set when
-// it changed later than the one it holds (workstation_roles.go). Not replicated: users and
+// it changed later than the one it holds (workstation_settings.go). Not replicated: users and
 // their passwords (each user enrols on each PC) and custom purposes (a notified purpose whose
 // code the receiver lacks is left out there). Each workstation keeps its own
 // history chain; the others' entries of a company arrive as facts (above), not chained.

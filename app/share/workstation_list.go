@@ -47,18 +47,18 @@ type officeMsg struct {
 	From    string     `json:"from"`
 	To      string     `json:"to"`
 	Members []wsMember `json:"members"`
-	// RolesBox: the role assignments of the companies shared with To, sealed to it
-	// (workstation_roles.go).
-	RolesBox []byte `json:"rolesBox,omitempty"`
-	MAC      []byte `json:"mac"`
+	// SettingsBox: the role assignments of the companies shared with To, sealed to it
+	// (workstation_settings.go).
+	SettingsBox []byte `json:"settingsBox,omitempty"`
+	MAC         []byte `json:"mac"`
 }
 
 func (m *officeMsg) macInput(relayCompany string) []byte {
 	sum := sha256.Sum256(mustJSON(m.Members))
 	in := append([]byte("shelter-workstation-office|v1|"+relayCompany+"|"+m.From+"|"+m.To+"|"), sum[:]...)
-	if len(m.RolesBox) > 0 {
-		rs := sha256.Sum256(m.RolesBox)
-		in = append(append(in, "|roles="...), rs[:]...)
+	if len(m.SettingsBox) > 0 {
+		rs := sha256.Sum256(m.SettingsBox)
+		in = append(append(in, "|settings="...), rs[:]...)
 	}
 	return in
 }
@@ -104,7 +104,7 @@ func (s *Service) sendOfficeList(ctx context.Context, keys *vault.Keys) error {
 	type todo struct {
 		office, relay string
 		pub           []byte
-		roles         []wsCompanyRoles
+		roles         []wsCompanySettings
 		digest        string
 	}
 	var (
@@ -144,12 +144,12 @@ func (s *Service) sendOfficeList(ctx context.Context, keys *vault.Keys) error {
 			return err
 		}
 		for i, t := range all {
-			if t.roles, err = rolesFor(tx, t.office); err != nil {
+			if t.roles, err = settingsFor(tx, t.office); err != nil {
 				return err
 			}
 			sum := sha256.Sum256(mustJSON(struct {
-				M []wsMember       `json:"m"`
-				R []wsCompanyRoles `json:"r"`
+				M []wsMember          `json:"m"`
+				R []wsCompanySettings `json:"r"`
 			}{body, t.roles}))
 			if t.digest = fmt.Sprintf("%x", sum); t.digest != sent[i] {
 				list = append(list, t)
@@ -163,7 +163,7 @@ func (s *Service) sendOfficeList(ctx context.Context, keys *vault.Keys) error {
 	for _, t := range list {
 		m := officeMsg{V: 1, From: s.transport().Office(), To: t.office, Members: body}
 		if len(t.roles) > 0 {
-			if m.RolesBox, err = vault.SealTo(s.rand(), t.pub, rolesAAD(m.From, m.To), mustJSON(t.roles)); err != nil {
+			if m.SettingsBox, err = vault.SealTo(s.rand(), t.pub, settingsAAD(m.From, m.To), mustJSON(t.roles)); err != nil {
 				return err
 			}
 		}
@@ -273,7 +273,7 @@ func (s *Service) importOfficeList(tx *store.Tx, p auth.Principal, keys *vault.K
 			changes = append(changes, "workstation rights: "+w.Office, rightsText(w.Rights))
 		}
 	}
-	if err := s.importRoles(tx, p, keys, m.From, sh.self, m.RolesBox); err != nil {
+	if err := s.importSettings(tx, p, keys, m.From, sh.self, m.SettingsBox); err != nil {
 		return err
 	}
 	if len(changes) == 0 {

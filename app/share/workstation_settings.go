@@ -20,10 +20,10 @@ import (
 // read them). Each workstation applies a company's set when it was changed later than the set
 // it holds; users are enrolled on each PC, so a login that has no user here gets nothing.
 
-// wsCompanyRoles is a company's settings as a workstation holds them: Relay names the company;
+// wsCompanySettings is a company's settings as a workstation holds them: Relay names the company;
 // At is when its role assignments last changed (store time text, "" never) and Roles are them;
 // FormatsAt and Formats the same for its download formats (3-1).
-type wsCompanyRoles struct {
+type wsCompanySettings struct {
 	Relay     string     `json:"relay"`
 	At        string     `json:"at,omitempty"`
 	Roles     []wsRole   `json:"roles,omitempty"`
@@ -44,8 +44,8 @@ const (
 	appliedFormatsPrefix = "download formats as on workstation "
 )
 
-func rolesAAD(from, to string) []byte {
-	return []byte("shelter-workstation-roles|" + from + "|" + to)
+func settingsAAD(from, to string) []byte {
+	return []byte("shelter-workstation-settings|" + from + "|" + to)
 }
 
 // setting is one kind of company setting the workstations keep alike: which history entries
@@ -101,9 +101,9 @@ func (k setting) taken(tx *store.Tx, companyID int64, at string, entry int64) er
 	return tx.SetMeta(k.metaKey(companyID)+"_entry", strconv.FormatInt(entry, 10))
 }
 
-// rolesFor lists the settings (role assignments, download formats) of every company shared
+// settingsFor lists the settings (role assignments, download formats) of every company shared
 // with workstation office that were ever set here.
-func rolesFor(tx *store.Tx, office string) ([]wsCompanyRoles, error) {
+func settingsFor(tx *store.Tx, office string) ([]wsCompanySettings, error) {
 	type company struct {
 		id    int64
 		relay string
@@ -114,9 +114,9 @@ func rolesFor(tx *store.Tx, office string) ([]wsCompanyRoles, error) {
 	if err != nil {
 		return nil, err
 	}
-	var out []wsCompanyRoles
+	var out []wsCompanySettings
 	for _, c := range cs {
-		set := wsCompanyRoles{Relay: c.relay}
+		set := wsCompanySettings{Relay: c.relay}
 		if set.At, err = roleSetting.at(tx, c.id); err != nil {
 			return nil, err
 		}
@@ -141,17 +141,17 @@ func rolesFor(tx *store.Tx, office string) ([]wsCompanyRoles, error) {
 	return out, nil
 }
 
-// importRoles applies the company settings of an officeMsg from workstation from that are
+// importSettings applies the company settings of an officeMsg from workstation from that are
 // later than the ones held here, each with a history entry.
-func (s *Service) importRoles(tx *store.Tx, p auth.Principal, keys *vault.Keys, from, self string, box []byte) error {
+func (s *Service) importSettings(tx *store.Tx, p auth.Principal, keys *vault.Keys, from, self string, box []byte) error {
 	if len(box) == 0 {
 		return nil
 	}
-	pt, err := keys.OpenSealed(tx, rolesAAD(from, self), box)
+	pt, err := keys.OpenSealed(tx, settingsAAD(from, self), box)
 	if err != nil {
 		return nil // not sealed to this installation: ignored
 	}
-	var sets []wsCompanyRoles
+	var sets []wsCompanySettings
 	if err := json.Unmarshal(pt, &sets); err != nil {
 		return nil
 	}
@@ -171,7 +171,7 @@ func (s *Service) importRoles(tx *store.Tx, p auth.Principal, keys *vault.Keys, 
 }
 
 // takeRoles replaces the company's role assignments with c's when they are later.
-func (s *Service) takeRoles(tx *store.Tx, p auth.Principal, companyID int64, from string, c wsCompanyRoles) error {
+func (s *Service) takeRoles(tx *store.Tx, p auth.Principal, companyID int64, from string, c wsCompanySettings) error {
 	held, err := roleSetting.at(tx, companyID)
 	if err != nil || c.At == "" || c.At <= held {
 		return err
@@ -207,7 +207,7 @@ func (s *Service) takeRoles(tx *store.Tx, p auth.Principal, companyID int64, fro
 }
 
 // takeFormats replaces the company's download formats with c's when they are later.
-func (s *Service) takeFormats(tx *store.Tx, p auth.Principal, companyID int64, from string, c wsCompanyRoles) error {
+func (s *Service) takeFormats(tx *store.Tx, p auth.Principal, companyID int64, from string, c wsCompanySettings) error {
 	held, err := formatSetting.at(tx, companyID)
 	if err != nil || c.FormatsAt == "" || c.FormatsAt <= held {
 		return err
