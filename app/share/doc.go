@@ -99,9 +99,10 @@
 // from the group, so a workstation that joins later does not offer it either); one removed from
 // the office and approved again gets every company again.
 //
-// Rights, the list's additions and removals, and company settings (roles, formats) are ordered by their times, taken
-// as a hybrid logical clock: a change is dated by this PC's clock, or 1 ms after the latest time
-// this side holds for the same workstation (or company's roles) when that is not earlier. So a
+// Rights, the list's additions and removals, and company settings (roles, formats) are
+// ordered by their times, taken as a hybrid logical clock: a change is dated by this PC's
+// clock, or 1 ms after the latest time this side holds for the same workstation (or company
+// setting) when that is not earlier. So a
 // change made after another was seen wins over it even when the PC that made the first had a
 // clock running ahead (TestWSReviewRightsFromAClockAhead,
 // TestWSReviewStaleListReaddsARemovedWorkstation, TestWorkstationRolesBehindAClock); two
