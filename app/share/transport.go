@@ -111,8 +111,12 @@ var _ Transport = (*RelayClient)(nil)
 // Office implements Transport.
 func (c *RelayClient) Office() string { return c.OfficeID }
 
-// Sender implements Transport.
+// Sender implements Transport: the zero id when the client has no signing key (its Send then
+// fails, as the relay would refuse the envelope).
 func (c *RelayClient) Sender() envelope.KeyID {
+	if len(c.SigningKey) != ed25519.PrivateKeySize {
+		return envelope.KeyID{}
+	}
 	return envelope.KeyIDOf(c.SigningKey.Public().(ed25519.PublicKey))
 }
 
@@ -234,6 +238,9 @@ func (c *RelayClient) nextSeq() uint64 {
 
 // Send implements Transport.
 func (c *RelayClient) Send(ctx context.Context, company, record string, seal func(aad []byte) ([]byte, error)) error {
+	if len(c.SigningKey) != ed25519.PrivateKeySize {
+		return errors.New("relay client: no signing key")
+	}
 	e := &envelope.Envelope{Company: company, Record: record, Seq: c.nextSeq(), Sender: c.Sender()}
 	aad, err := e.AAD()
 	if err != nil {

@@ -50,7 +50,10 @@ func TestShareAutoSync(t *testing.T) {
 	stopB()
 
 	// B's relay connection breaks: the next automatic sync fails, and M-6 says so.
-	b.app.SetShareTransport(&share.RelayClient{URL: "https://127.0.0.1:1", OfficeID: p.idB.Office, HTTP: &http.Client{Timeout: time.Second}})
+	// (Its signing key stays: a sync with changes to send signs its envelope before sending.)
+	signing := b.app.share.Transport.(*share.RelayClient).SigningKey
+	b.app.SetShareTransport(&share.RelayClient{URL: "https://127.0.0.1:1", OfficeID: p.idB.Office, SigningKey: signing,
+		HTTP: &http.Client{Timeout: time.Second}})
 	b.app.syncShares(t.Context(), b.app.session())
 	list, err := b.app.Share.List()
 	if err != nil || len(list) != 1 || list[0].SyncError == nil || list[0].SyncError.JA == "" {
