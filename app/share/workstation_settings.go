@@ -179,19 +179,9 @@ func (s *Service) takeRoles(tx *store.Tx, p auth.Principal, companyID int64, fro
 	if _, err := tx.Exec(`DELETE FROM assignments WHERE company_id = ?`, companyID); err != nil {
 		return fmt.Errorf("replacing roles: %w", err)
 	}
-	var given []string
-	for _, r := range c.Roles {
-		if r.Role != string(auth.Manager) && r.Role != string(auth.Handler) {
-			continue
-		}
-		res, err := tx.Exec(`INSERT OR IGNORE INTO assignments(company_id, user_id, role, assigned_at)
-			SELECT ?, id, ?, ? FROM users WHERE login = ? AND disabled = 0`, companyID, r.Role, tx.NowText(), r.Login)
-		if err != nil {
-			return fmt.Errorf("replacing roles: %w", err)
-		}
-		if n, _ := res.RowsAffected(); n > 0 {
-			given = append(given, r.Login+"="+r.Role)
-		}
+	given, err := assignByLogin(tx, companyID, c.Roles)
+	if err != nil {
+		return err
 	}
 	if len(given) == 0 {
 		given = append(given, "none")
@@ -249,6 +239,21 @@ func companyRoles(tx *store.Tx, companyID int64) ([]wsRole, error) {
 // applyRoles gives the users here with the logins of roles their roles in companyID (a
 // company a workstation of the office offered), with one history entry.
 func applyRoles(tx *store.Tx, p auth.Principal, log *audit.Log, companyID int64, from string, roles []wsRole) error {
+	given, err := assignByLogin(tx, companyID, roles)
+	if err != nil || len(given) == 0 {
+		return err
+	}
+	e := p.Entry(audit.ActionAssignmentChange, audit.ResultOK)
+	e.CompanyID, e.TargetType, e.TargetID = companyID, "company", fmt.Sprint(companyID)
+	e.Detail = audit.Redact(appliedRolesPrefix + from + ": " + strings.Join(given, ", "))
+	_, err = log.Append(tx, e)
+	return err
+}
+
+// assignByLogin gives the enabled users here with the logins of roles their 責任者 / 担当者
+// roles in companyID (other roles and unknown logins are skipped) and returns what it gave as
+// "login=role".
+func assignByLogin(tx *store.Tx, companyID int64, roles []wsRole) ([]string, error) {
 	var given []string
 	for _, r := range roles {
 		if r.Role != string(auth.Manager) && r.Role != string(auth.Handler) {
@@ -257,18 +262,11 @@ func applyRoles(tx *store.Tx, p auth.Principal, log *audit.Log, companyID int64,
 		res, err := tx.Exec(`INSERT OR IGNORE INTO assignments(company_id, user_id, role, assigned_at)
 			SELECT ?, id, ?, ? FROM users WHERE login = ? AND disabled = 0`, companyID, r.Role, tx.NowText(), r.Login)
 		if err != nil {
-			return fmt.Errorf("assigning a role: %w", err)
+			return nil, fmt.Errorf("assigning a role: %w", err)
 		}
 		if n, _ := res.RowsAffected(); n > 0 {
 			given = append(given, r.Login+"="+r.Role)
 		}
 	}
-	if len(given) == 0 {
-		return nil
-	}
-	e := p.Entry(audit.ActionAssignmentChange, audit.ResultOK)
-	e.CompanyID, e.TargetType, e.TargetID = companyID, "company", fmt.Sprint(companyID)
-	e.Detail = audit.Redact("roles as on workstation " + from + ": " + strings.Join(given, ", "))
-	_, err := log.Append(tx, e)
-	return err
+	return given, nil
 }
