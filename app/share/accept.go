@@ -3,7 +3,6 @@ package share
 import (
 	"bytes"
 	"context"
-	"crypto/subtle"
 	"database/sql"
 	"encoding/json"
 	"errors"
@@ -136,8 +135,7 @@ func (s *Service) fetchOffers(ctx context.Context, keys *vault.Keys) error {
 			}
 			var ok bool
 			err = s.DB.Update(ctx, func(tx *store.Tx) error {
-				mac, err := keys.PeerMAC(tx, o.FromKey, o.macInput(rc))
-				if err != nil || subtle.ConstantTimeCompare(mac, o.MAC) != 1 {
+				if ok, err := keys.CheckPeerMAC(tx, o.FromKey, o.macInput(rc), o.MAC); err != nil || !ok {
 					return nil // not from the key it names: dropped
 				}
 				ok = true

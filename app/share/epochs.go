@@ -441,11 +441,11 @@ func (s *Service) importRekey(tx *store.Tx, p auth.Principal, keys *vault.Keys, 
 	if err != nil {
 		return err
 	}
-	want, err := keys.PeerMAC(tx, from, r.macInput(sh.relay, sh.self, header))
+	ok, err := keys.CheckPeerMAC(tx, from, r.macInput(sh.relay, sh.self, header), mac)
 	if err != nil {
 		return err
 	}
-	if subtle.ConstantTimeCompare(want, mac) != 1 {
+	if !ok {
 		return s.rekeyRefused(tx, p, sh, r)
 	}
 	if fresh, err := s.fromMember(tx, sh, r.From, "", nil, sender, seq); err != nil || !fresh {

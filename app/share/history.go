@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"crypto/sha256"
-	"crypto/subtle"
 	"encoding/binary"
 	"fmt"
 	"time"
@@ -127,11 +126,9 @@ func (im *importer) checkHistory(keys *vault.Keys, b batch) (prevs, chains [][]b
 		}
 	}
 	if mac := p.MACs[im.sh.self]; mac != nil && pub != nil && chains != nil {
-		want, err := keys.PeerMAC(im.tx, pub, historyMACInput(im.sh.relay, b.Origin, im.sh.self, p.Prev, p.Head))
-		if err != nil {
+		if auth, err = keys.CheckPeerMAC(im.tx, pub, historyMACInput(im.sh.relay, b.Origin, im.sh.self, p.Prev, p.Head), mac); err != nil {
 			return nil, nil, err
 		}
-		auth = subtle.ConstantTimeCompare(want, mac) == 1
 		if !auth {
 			problem, prevs, chains = "it is not authenticated by the member's key", nil, nil
 		}

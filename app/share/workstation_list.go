@@ -4,7 +4,6 @@ import (
 	"cmp"
 	"context"
 	"crypto/sha256"
-	"crypto/subtle"
 	"database/sql"
 	"encoding/json"
 	"errors"
@@ -208,12 +207,8 @@ func (s *Service) importOfficeList(tx *store.Tx, p auth.Principal, keys *vault.K
 	if err != nil {
 		return err
 	}
-	want, err := keys.PeerMAC(tx, pub, m.macInput(sh.relay))
-	if err != nil {
+	if ok, err := keys.CheckPeerMAC(tx, pub, m.macInput(sh.relay), m.MAC); err != nil || !ok {
 		return err
-	}
-	if subtle.ConstantTimeCompare(want, m.MAC) != 1 {
-		return nil
 	}
 	by := "workstation " + m.From
 	var changes []string

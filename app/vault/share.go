@@ -179,6 +179,16 @@ func (k *Keys) PeerMAC(tx *store.Tx, peer, msg []byte) ([]byte, error) {
 	return m.Sum(nil), nil
 }
 
+// CheckPeerMAC reports whether mac is [Keys.PeerMAC] of msg with peer (compared in constant
+// time).
+func (k *Keys) CheckPeerMAC(tx *store.Tx, peer, msg, mac []byte) (bool, error) {
+	want, err := k.PeerMAC(tx, peer, msg)
+	if err != nil {
+		return false, err
+	}
+	return hmac.Equal(want, mac), nil
+}
+
 // OpenSealed opens a sealbox box made for this installation's public key under aad (for
 // example the company details of a share offer). [ErrDecrypt] when it does not open.
 func (k *Keys) OpenSealed(tx *store.Tx, aad, box []byte) ([]byte, error) {
